@@ -1,0 +1,365 @@
+"""hmsync-migrate: the headless migration, for rehearsals in staging and scripted cutovers.
+
+Exit codes: 0 success; 1 problems found (validate) or verification failed / errors left
+records out (run, verify); 2 could not run (bad file, bad profile, locked database, ...).
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from . import __version__
+from .core import logs
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED = 0, 1, 2
+
+
+def _err(msg: str) -> None:
+    print(f"error: {msg}", file=sys.stderr)
+
+
+def _open_sources(paths, strict: bool):
+    """Tables from files and folders. Files named explicitly must be readable; files found
+    in a folder that are not tables are reported and skipped."""
+    from .core.readers import SourceError, open_source, open_sources
+    tables, bad = [], []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            t, errs = open_sources([p])
+            tables += t
+            for e in errs:
+                print(f"skipped: {e}", file=sys.stderr)
+        else:
+            try:
+                tables += open_source(p)
+            except SourceError as e:
+                bad.append(e)
+    if bad:
+        for e in bad:
+            _err(str(e))
+        raise SystemExit(EXIT_FAILED)
+    if not tables:
+        _err("no readable legacy tables in " + ", ".join(map(str, paths)))
+        raise SystemExit(EXIT_FAILED)
+    return tables
+
+
+def _load_profile(args, tables, targets=None):
+    from .core.mapping import Profile
+    from .core.schema import known_tables
+    from .core.suggest import suggest_profile
+    if getattr(args, "profile", None):
+        return Profile.load(args.profile)
+    print("note: no --profile given; using the suggested mapping (hmsync-migrate suggest "
+          "writes it to a file you can review)", file=sys.stderr)
+    return suggest_profile(tables, targets or known_tables())
+
+
+class _Printer:
+    """Progress on stderr: counts and table names only, never record contents."""
+
+    def __init__(self, quiet=False):
+        self.quiet = quiet
+        self.last = None
+
+    def __call__(self, p):
+        if self.quiet:
+            return
+        key = (p.stage, p.table, p.source)
+        if p.done == p.total and key != self.last and p.total:
+            print(f"  {p.stage:8} {p.table:16} {p.source:28} {p.done:>10,} records",
+                  file=sys.stderr)
+            self.last = key
+
+
+# --- commands ------------------------------------------------------------------------------
+def cmd_inspect(args) -> int:
+    from .core.readers import SourceError, open_source
+    code = EXIT_OK
+    paths = []
+    for p in args.paths:
+        p = Path(p)
+        paths += sorted(x for x in p.iterdir() if x.is_file()) if p.is_dir() else [p]
+    for p in paths:
+        try:
+            tables = open_source(p)
+            for t in tables:
+                n = sum(len(c) for c in t.iter_chunks())
+                sample = t.sample(args.rows)
+                print(f"{t.name}")
+                print(f"  format {t.format}" + (f", encoding {t.encoding}" if t.encoding else "")
+                      + (f", delimiter {t.delimiter!r}" if t.delimiter else "")
+                      + f", {n:,} records, {len(t.columns)} columns")
+                print(f"  columns: {', '.join(t.columns)}")
+                if args.rows and not args.no_sample:
+                    cols = list(t.columns)
+                    for row in sample[cols].head(args.rows).itertuples(index=False):
+                        print("   | " + " | ".join(str(v)[:24] for v in row))
+        except SourceError as e:
+            _err(str(e))
+            code = EXIT_FAILED
+    return code
+
+
+def cmd_suggest(args) -> int:
+    from .core.schema import known_tables, reflect_targets
+    from .core.suggest import suggest_profile
+    tables = _open_sources(args.source, strict=False)
+    targets = known_tables()
+    if args.target:
+        from .core.backup import connect
+        con = connect(Path(args.target), readonly=True)
+        try:
+            targets = reflect_targets(con) or targets
+        finally:
+            con.close()
+    p = suggest_profile(tables, targets, name=args.name, source_system=args.source_system,
+                        phone_region=args.phone_region)
+    out = Path(args.output)
+    p.save(out)
+    for tm in p.tables:
+        print(f"{tm.source:28} -> {tm.target:16} {len(tm.fields):2} fields, confidence "
+              f"{tm.confidence:.2f}")
+    for n in p.notes:
+        print(f"note: {n}")
+    print(f"profile written to {out}")
+    return EXIT_OK
+
+
+def cmd_validate(args) -> int:
+    from .core.engine import Migration
+    from .core.report import write_problems, write_rejected
+    tables = _open_sources(args.source, strict=True)
+    profile = _load_profile(args, tables)
+    m = Migration(tables, profile, args.target)
+    res = m.validate(progress=_Printer(args.quiet))
+    _print_summary(res)
+    if args.issues:
+        write_problems(res.problems, args.issues)
+        print(f"problems written to {args.issues}")
+    if args.rejected:
+        files = write_rejected([s for s, _ in m.plan], res.problems, args.rejected)
+        print(f"rejected records written to {args.rejected} ({len(files)} files)")
+    return EXIT_PROBLEMS if res.errors else EXIT_OK
+
+
+def _print_summary(res) -> None:
+    print(f"{'HMSync table':16} {'source':>9} {'valid':>9} {'dupl.':>7} {'rejected':>9} "
+          f"{'warned':>7}")
+    for t, s in res.stats.items():
+        print(f"{t:16} {s.source_rows:9,} {s.valid:9,} {s.duplicates:7,} {s.rejected:9,} "
+              f"{s.warnings:7,}")
+    summ = res.summary()
+    if len(summ):
+        print("\nproblems by rule:")
+        for r in summ.itertuples(index=False):
+            print(f"  {r.severity:7} {r.rule:42} {r.count:7,}")
+    for n in res.notes:
+        print(f"note: {n}")
+    for s in res.unmapped_sources:
+        print(f"note: {s} is not mapped by the profile and was left out")
+    print(f"\n{res.errors:,} errors, {res.warnings:,} warnings")
+
+
+def cmd_init_db(args) -> int:
+    from .core.schema import init_db
+    try:
+        init_db(args.file, version=args.schema_version)
+    except FileExistsError as e:
+        _err(str(e))
+        return EXIT_FAILED
+    print(f"created empty HMSync database {args.file}")
+    return EXIT_OK
+
+
+def cmd_backup(args) -> int:
+    from .core.backup import make_backup
+    b = make_backup(args.target, args.dir)
+    print(f"backup {b.path}\n  verified: integrity ok, row counts equal ({sum(b.counts.values()):,}"
+          f" rows)\n  size {b.size:,} bytes\n  sha256 {b.sha256}")
+    return EXIT_OK
+
+
+def cmd_restore(args) -> int:
+    from .core.backup import restore
+    r = restore(args.backup, args.target, args.dir)
+    if r.safety_backup:
+        print(f"the state before the restore was backed up to {r.safety_backup.path}")
+    print(f"restored {r.target} from {r.restored_from} ({sum(r.counts.values()):,} rows); "
+          "verified")
+    return EXIT_OK
+
+
+def cmd_run(args) -> int:
+    from .core.engine import CancelToken, Migration
+    from .core.report import run_report, write_html, write_json, write_problems, write_rejected
+    tables = _open_sources(args.source, strict=True)
+    profile = _load_profile(args, tables)
+    m = Migration(tables, profile, args.target)
+    if args.no_backup:
+        print("WARNING: --no-backup: no backup is made; use this only for a throwaway "
+              "database", file=sys.stderr)
+    else:
+        b = m.make_backup(args.backup_dir)
+        print(f"backup {b.path} verified (sha256 {b.sha256[:16]}…)")
+    cancel = CancelToken()
+    res = m.run(progress=_Printer(args.quiet), cancel=cancel, dry_run=args.dry_run,
+                no_backup=args.no_backup, operator=args.operator)
+    rep = run_report(res, m.target, [s for s, _ in m.plan], args.dry_run)
+    _print_summary(res.validation)
+    print()
+    for c in res.verification["checks"]:
+        print(f"  {'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {c['detail']}")
+    print(f"\n{res.status}" + (f" (run {res.run_id})" if res.run_id else ""))
+    if args.report:
+        write_json(rep, args.report)
+        html_path = Path(args.html) if args.html else Path(args.report).with_suffix(".html")
+        write_html(rep, html_path)
+        print(f"report written to {args.report} and {html_path}")
+    elif args.html:
+        write_html(rep, args.html)
+    if args.issues:
+        write_problems(res.validation.problems, args.issues)
+    if args.rejected:
+        write_rejected([s for s, _ in m.plan], res.validation.problems, args.rejected)
+    if not res.passed:
+        return EXIT_PROBLEMS
+    if res.validation.errors:
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def cmd_verify(args) -> int:
+    from .core.report import write_json
+    from .core.verify import verify_target
+    rep = verify_target(args.target)
+    for c in rep["checks"]:
+        print(f"  {'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {c['detail']}")
+    for t, n in rep["counts"].items():
+        print(f"  {t:16} {n:10,} rows")
+    rep["passed"] = all(c["passed"] for c in rep["checks"])
+    if args.report:
+        write_json(rep, args.report)
+    return EXIT_OK if rep["passed"] else EXIT_PROBLEMS
+
+
+def cmd_mapping_doc(args) -> int:
+    from .core.mapping import Profile
+    from .core.report import _private_open, mapping_document
+    tables = _open_sources(args.source, strict=False)
+    p = Profile.load(args.profile)
+    with _private_open(Path(args.output), "w", encoding="utf-8") as f:
+        f.write(mapping_document(p, tables))
+    print(f"mapping document written to {args.output}")
+    return EXIT_OK
+
+
+# --- entry point ---------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="hmsync-migrate", description=__doc__.splitlines()[0])
+    ap.add_argument("--version", action="version", version=f"hmsync-migrate {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("inspect", help="describe legacy export files")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--rows", type=int, default=3, help="sample rows to print (default 3)")
+    p.add_argument("--no-sample", action="store_true", help="print no record contents")
+    p.set_defaults(fn=cmd_inspect)
+
+    p = sub.add_parser("suggest", help="suggest a mapping profile for a legacy export")
+    p.add_argument("source", nargs="+", help="export folder or files")
+    p.add_argument("-o", "--output", required=True, help="profile file to write (.yaml/.json)")
+    p.add_argument("--target", help="HMSync database whose (possibly newer) schema to map to")
+    p.add_argument("--name", default="Legacy export")
+    p.add_argument("--source-system", default="legacy",
+                   help="name of the legacy system; legacy ids are unique within it")
+    p.add_argument("--phone-region", help="default phone region (e.g. IN); inferred if absent")
+    p.set_defaults(fn=cmd_suggest)
+
+    p = sub.add_parser("validate", help="check a legacy export; writes nothing to HMSync")
+    p.add_argument("source", nargs="+")
+    p.add_argument("--profile")
+    p.add_argument("--issues", help="write every problem to this CSV or XLSX file")
+    p.add_argument("--rejected", help="write rejected records to this folder")
+    p.add_argument("--target", help="HMSync database to check already-imported records against")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(fn=cmd_validate)
+
+    p = sub.add_parser("init-db", help="create an empty HMSync database")
+    p.add_argument("file")
+    p.add_argument("--schema-version", type=int, default=2, choices=[1, 2])
+    p.set_defaults(fn=cmd_init_db)
+
+    p = sub.add_parser("backup", help="back up an HMSync database (online, verified)")
+    p.add_argument("target")
+    p.add_argument("--dir", help="folder for the backup (default: beside the target)")
+    p.set_defaults(fn=cmd_backup)
+
+    p = sub.add_parser("restore", help="restore an HMSync database from a backup")
+    p.add_argument("backup")
+    p.add_argument("--target", required=True)
+    p.add_argument("--dir", help="folder for the safety backup of the current state")
+    p.set_defaults(fn=cmd_restore)
+
+    p = sub.add_parser("run", help="validate, back up, import and verify in one go")
+    p.add_argument("source", nargs="+")
+    p.add_argument("--target", required=True)
+    p.add_argument("--profile")
+    p.add_argument("--report", help="write the report as JSON here (and HTML beside it)")
+    p.add_argument("--html", help="write the HTML report here")
+    p.add_argument("--dry-run", action="store_true", help="everything but the commit")
+    p.add_argument("--no-backup", action="store_true",
+                   help="skip the backup (throwaway databases only)")
+    p.add_argument("--backup-dir")
+    p.add_argument("--issues")
+    p.add_argument("--rejected")
+    p.add_argument("--operator", help="who runs the migration (for the audit trail)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(fn=cmd_run)
+
+    p = sub.add_parser("verify", help="check an HMSync database after an import")
+    p.add_argument("target")
+    p.add_argument("--report")
+    p.set_defaults(fn=cmd_verify)
+
+    p = sub.add_parser("mapping-doc", help="write the mapping document a client approves")
+    p.add_argument("source", nargs="+")
+    p.add_argument("--profile", required=True)
+    p.add_argument("-o", "--output", required=True, help="HTML file")
+    p.set_defaults(fn=cmd_mapping_doc)
+    return ap
+
+
+def main(argv=None) -> int:
+    from .core.backup import BackupError
+    from .core.engine import Cancelled, MigrationError
+    from .core.mapping import ProfileError
+    from .core.readers import SourceError
+    from .core.transforms import TransformError
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return args.fn(args)
+    except SystemExit as e:
+        return int(e.code or 0)
+    except (SourceError, ProfileError, MigrationError, BackupError, TransformError) as e:
+        _err(str(e))
+        return EXIT_FAILED
+    except (KeyboardInterrupt, Cancelled):
+        _err("cancelled; everything was rolled back and the database is unchanged")
+        return EXIT_FAILED
+    except MemoryError:
+        _err("out of memory")
+        return EXIT_FAILED
+    except Exception as e:  # never a traceback on the operator's screen
+        where = logs.log_exception(e, context=f"hmsync-migrate {args.command}")
+        _err(f"unexpected {type(e).__name__}; nothing was changed. Details (no patient data) "
+             f"are in {where}")
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

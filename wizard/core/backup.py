@@ -1,0 +1,199 @@
+"""Backups of the HMSync file with SQLite's online backup API, verified before use, and
+restore from them.
+
+A backup is ``backup-YYYYmmdd-HHMMSS.db`` beside the target (or in a chosen folder), owner
+read/write only, checked with ``PRAGMA integrity_check`` and table row counts equal to the
+original's, with its SHA-256 recorded.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from .schema import DATA_TABLES, table_counts
+
+LOCK_TIMEOUT_S = 10.0
+
+
+class BackupError(Exception):
+    """A backup or restore that could not be done; the message is for the operator."""
+
+
+@dataclass
+class BackupResult:
+    path: Path
+    target: Path
+    created: str
+    size: int
+    sha256: str
+    counts: dict[str, int] = field(default_factory=dict)
+    integrity: str = ""
+    verified: bool = False
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["path"], d["target"] = str(self.path), str(self.target)
+        return d
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
+    uri = f"file:{Path(path).resolve()}" + ("?mode=ro" if readonly else "")
+    return sqlite3.connect(uri, uri=True, timeout=LOCK_TIMEOUT_S, isolation_level=None)
+
+
+def _unique_name(folder: Path, stamp: str) -> Path:
+    p = folder / f"backup-{stamp}.db"
+    n = 1
+    while p.exists():
+        p = folder / f"backup-{stamp}-{n}.db"
+        n += 1
+    return p
+
+
+def _sqlite_message(e: sqlite3.Error, what: str, path: Path) -> str:
+    msg = str(e)
+    if "locked" in msg or "busy" in msg:
+        return (f"{path.name} is locked by another program (is HMSync still running?); "
+                f"close it and try again")
+    if "not a database" in msg or "malformed" in msg:
+        return f"{path.name} is not a valid SQLite database ({msg})"
+    if "disk" in msg or "full" in msg:
+        return f"{what} failed: the disk is full ({msg})"
+    return f"{what} failed: {msg}"
+
+
+def verify_backup(path: Path, expected_counts: dict[str, int] | None = None,
+                  require_hmsync: bool = True) -> tuple[bool, str, dict[str, int]]:
+    """(ok, explanation, row counts) for a backup file."""
+    path = Path(path)
+    if not path.is_file():
+        return False, f"{path} does not exist", {}
+    try:
+        con = connect(path, readonly=True)
+        try:
+            integrity = "; ".join(r[0] for r in con.execute("PRAGMA integrity_check"))
+            counts = table_counts(con)
+        finally:
+            con.close()
+    except sqlite3.Error as e:
+        return False, f"{path.name} is not a readable SQLite database ({e})", {}
+    if integrity != "ok":
+        return False, f"integrity check failed: {integrity[:200]}", counts
+    if require_hmsync:
+        missing = [t for t in DATA_TABLES if t not in counts]
+        if missing:
+            return False, (f"{path.name} is not an HMSync database (no table "
+                           f"{', '.join(missing)})"), counts
+    if expected_counts is not None and counts != expected_counts:
+        diff = {t: (expected_counts.get(t), counts.get(t)) for t in set(counts) |
+                set(expected_counts) if expected_counts.get(t) != counts.get(t)}
+        return False, f"row counts differ from the original: {diff}", counts
+    return True, "ok", counts
+
+
+def make_backup(target: str | Path, folder: str | Path | None = None) -> BackupResult:
+    """Back up ``target`` online and verify the copy; raises BackupError when it cannot."""
+    target = Path(target).resolve()
+    if not target.is_file():
+        raise BackupError(f"{target} does not exist")
+    folder = Path(folder).resolve() if folder else target.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    now = datetime.now()
+    dest = _unique_name(folder, now.strftime("%Y%m%d-%H%M%S"))
+    try:
+        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    except OSError as e:
+        raise BackupError(f"cannot create the backup file in {folder}: {e.strerror}") from None
+    src = dst = None
+    try:
+        src = connect(target)
+        # a read transaction: counts and copy see the same snapshot
+        src.execute("BEGIN")
+        counts = table_counts(src)
+        dst = sqlite3.connect(dest)
+        src.backup(dst)
+        src.execute("COMMIT")
+        dst.close()
+        dst = None
+    except sqlite3.Error as e:
+        _discard(dest)
+        raise BackupError(_sqlite_message(e, "the backup", target)) from None
+    except OSError as e:
+        _discard(dest)
+        raise BackupError(f"the backup failed: {e.strerror}") from None
+    finally:
+        for c in (dst, src):
+            if c is not None:
+                try:
+                    c.close()
+                except sqlite3.Error:
+                    pass
+    os.chmod(dest, 0o600)
+    ok, why, got = verify_backup(dest, counts, require_hmsync=False)
+    if not ok:
+        _discard(dest)
+        raise BackupError(f"the backup did not verify: {why}")
+    return BackupResult(dest, target, now.isoformat(timespec="seconds"), dest.stat().st_size,
+                        sha256_file(dest), got, "ok", True)
+
+
+def _discard(path: Path):
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+def data_counts(target: Path) -> dict[str, int]:
+    con = connect(target, readonly=True)
+    try:
+        return table_counts(con)
+    finally:
+        con.close()
+
+
+@dataclass
+class RestoreResult:
+    restored_from: Path
+    target: Path
+    safety_backup: BackupResult | None
+    counts: dict[str, int]
+
+
+def restore(backup: str | Path, target: str | Path, safety_folder: str | Path | None = None
+            ) -> RestoreResult:
+    """Put a verified backup back over ``target``, after backing up the current state."""
+    backup, target = Path(backup).resolve(), Path(target).resolve()
+    ok, why, counts = verify_backup(backup)
+    if not ok:
+        raise BackupError(f"refusing to restore {backup.name}: {why}")
+    safety = make_backup(target, safety_folder) if target.exists() else None
+    src = dst = None
+    try:
+        src = connect(backup, readonly=True)
+        dst = connect(target)
+        src.backup(dst)
+    except sqlite3.Error as e:
+        raise BackupError(_sqlite_message(e, "the restore", target)) from None
+    finally:
+        for c in (src, dst):
+            if c is not None:
+                c.close()
+    ok, why, got = verify_backup(target, counts)
+    if not ok:
+        raise BackupError(f"the restored database did not verify: {why}; the state before the "
+                          f"restore is in {safety.path if safety else 'no backup'}")
+    return RestoreResult(backup, target, safety, got)

@@ -1,0 +1,613 @@
+"""The migration engine: validate legacy tables against HMSync's rules, and import them.
+
+Both stream every mapped legacy table, parents before children, chunk by chunk:
+map -> check -> (import). Only what relationships need is kept between chunks: the legacy
+ids seen, accepted and rejected per HMSync table (and, when importing, their HMSync ids).
+
+No Qt here: progress goes through a callback, cancel through a token checked between
+chunks.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from . import rules as R
+from .backup import BackupResult, connect, data_counts
+from .mapping import MappedChunk, Profile, ProfileError, TableMap, check_profile, map_chunk
+from .readers import LINE, SourceError, SourceTable, file_sha256
+from .schema import DATA_TABLES, TargetTable, ensure_wizard_tables, known_tables, quote_ident, \
+    reflect_targets
+from .transforms import future_mask
+from .uuids import uuid4_bulk
+
+
+class MigrationError(Exception):
+    """The migration could not run; the message is for the operator."""
+
+
+class Cancelled(Exception):
+    """The operator cancelled; everything was rolled back."""
+
+
+class CancelToken:
+    def __init__(self):
+        self._event = threading.Event()
+
+    def cancel(self):
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def check(self):
+        if self._event.is_set():
+            raise Cancelled("cancelled by the operator")
+
+
+@dataclass
+class Progress:
+    stage: str          # validate | import | verify
+    table: str          # HMSync table
+    source: str         # legacy table name
+    done: int
+    total: int
+
+
+ProgressFn = Callable[[Progress], None]
+
+PROBLEM_COLUMNS = ["file", "line", "table", "legacy_id", "field", "target_field", "value",
+                   "rule", "severity", "message"]
+
+
+@dataclass
+class TableStats:
+    table: str
+    sources: list[str] = field(default_factory=list)
+    source_rows: int = 0
+    valid: int = 0           # would be (or were) imported
+    duplicates: int = 0      # already in HMSync from an earlier run
+    rejected: int = 0
+    warnings: int = 0        # accepted records that carry a warning
+
+    def to_dict(self) -> dict:
+        return {"source_rows": self.source_rows, "imported": self.valid,
+                "duplicates": self.duplicates, "rejected": self.rejected,
+                "warnings": self.warnings, "sources": self.sources}
+
+
+@dataclass
+class ValidationResult:
+    problems: pd.DataFrame
+    stats: dict[str, TableStats]
+    notes: list[str] = field(default_factory=list)
+    unmapped_sources: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return int((self.problems["severity"] == R.ERROR).sum()) if len(self.problems) else 0
+
+    @property
+    def warnings(self) -> int:
+        return int((self.problems["severity"] == R.WARNING).sum()) if len(self.problems) else 0
+
+    def summary(self) -> pd.DataFrame:
+        """Problems counted per table, rule and severity."""
+        if not len(self.problems):
+            return pd.DataFrame(columns=["table", "rule", "severity", "count"])
+        g = self.problems.groupby(["table", "rule", "severity"], sort=True).size()
+        return g.reset_index(name="count")
+
+    def rejected_lines(self) -> dict[str, set[int]]:
+        p = self.problems[self.problems["severity"] == R.ERROR]
+        return {f: set(g["line"].astype(int)) for f, g in p.groupby("file")}
+
+
+class _Registry:
+    """Legacy ids per HMSync table: seen, accepted (-> HMSync id), rejected, already present."""
+
+    def __init__(self):
+        self.first_line: dict[str, dict[str, int]] = {t: {} for t in DATA_TABLES}
+        self.valid: dict[str, dict[str, str | None]] = {t: {} for t in DATA_TABLES}
+        self.rejected: dict[str, set[str]] = {t: set() for t in DATA_TABLES}
+        self.existing: dict[str, dict[str, str]] = {t: {} for t in DATA_TABLES}
+        self.persons: dict[int, str] = {}
+
+    def resolve(self, table: str, legacy: str) -> str | None:
+        v = self.valid[table].get(legacy)
+        return v if v is not None else self.existing[table].get(legacy)
+
+
+class _Problems:
+    def __init__(self):
+        self.cols = {c: [] for c in PROBLEM_COLUMNS}
+
+    def add(self, mask, *, file, lines, table, ids, field, target_field, values, rule, sev,
+            message):
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        self.cols["file"].extend([file] * len(idx))
+        self.cols["line"].extend(lines[idx].tolist())
+        self.cols["table"].extend([table] * len(idx))
+        self.cols["legacy_id"].extend(ids.iloc[idx].tolist())
+        self.cols["field"].extend([field] * len(idx))
+        self.cols["target_field"].extend([target_field] * len(idx))
+        if values is None:
+            vals = [""] * len(idx)
+        else:
+            v = values.iloc[idx]
+            vals = v.astype(object).where(v.notna(), "").astype(str).tolist()
+        self.cols["value"].extend(vals)
+        self.cols["rule"].extend([rule] * len(idx))
+        self.cols["severity"].extend([sev] * len(idx))
+        if isinstance(message, list):
+            self.cols["message"].extend([message[i] for i in idx])
+        else:
+            self.cols["message"].extend([message] * len(idx))
+
+    def frame(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.cols, columns=PROBLEM_COLUMNS)
+        df["line"] = df["line"].astype("int64")
+        return df
+
+
+_WHAT = {"date": "date", "int": "whole number", "float": "number", "phone": "phone number",
+         "enum": "code", "ref": "reference", "text": "value"}
+
+
+@dataclass
+class _ChunkOutcome:
+    errors: np.ndarray        # record has an error-severity problem
+    warned: np.ndarray
+    present: np.ndarray       # already imported by an earlier run
+
+
+class Migration:
+    """One migration: legacy tables + a profile -> an HMSync target (or none, to validate)."""
+
+    def __init__(self, sources: list[SourceTable], profile: Profile,
+                 target: str | Path | None = None, chunk_rows: int = 50_000,
+                 today: date | None = None):
+        self.sources = sources
+        self.profile = profile
+        self.target = Path(target).resolve() if target else None
+        self.chunk_rows = chunk_rows
+        self.today = today or date.today()
+        self.targets: dict[str, TargetTable] = known_tables()
+        if self.target is not None:
+            if not self.target.is_file():
+                raise MigrationError(f"{self.target} does not exist (create it with init-db)")
+            try:
+                con = connect(self.target, readonly=True)
+                try:
+                    self.targets = reflect_targets(con)
+                finally:
+                    con.close()
+            except sqlite3.Error as e:
+                raise MigrationError(f"{self.target.name} cannot be opened as an SQLite "
+                                     f"database ({e})") from None
+            if not self.targets:
+                raise MigrationError(f"{self.target.name} has no HMSync tables "
+                                     "(create an empty HMSync database with init-db)")
+        self.plan: list[tuple[SourceTable, TableMap]] = []
+        self.unmapped: list[str] = []
+        for st in sources:
+            tm = profile.table_for(st.name, st.stem)
+            if tm is None:
+                self.unmapped.append(st.name)
+            else:
+                self.plan.append((st, tm))
+        order = {t: i for i, t in enumerate(DATA_TABLES)}
+        self.plan.sort(key=lambda p: order.get(p[1].target, 99))
+        problems = check_profile(profile, [s for s, _ in self.plan], self.targets)
+        if problems:
+            raise ProfileError("the mapping does not fit the data:\n  " + "\n  ".join(problems))
+        if not self.plan:
+            raise MigrationError("no legacy table is mapped to an HMSync table by this profile")
+        self.backup: BackupResult | None = None
+        self._backup_counts: dict[str, int] | None = None
+        self._excluded = {(str(e.get("table")), str(e.get("legacy_id")))
+                          for e in profile.exclude if isinstance(e, dict)}
+
+    # --- validation ----------------------------------------------------------------------
+    def validate(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None
+                 ) -> ValidationResult:
+        """Check every record; writes nothing. Reads the target for already-imported ids."""
+        reg = _Registry()
+        con = None
+        if self.target is not None:
+            con = connect(self.target, readonly=True)
+        try:
+            if con is not None:
+                self._load_existing(con, reg)
+            probs = _Problems()
+            stats, notes = self._stream(reg, probs, progress, cancel, sink=None)
+        finally:
+            if con is not None:
+                con.close()
+        return ValidationResult(probs.frame(), stats, notes, list(self.unmapped))
+
+    def _load_existing(self, con: sqlite3.Connection, reg: _Registry):
+        has = con.execute("SELECT 1 FROM sqlite_master WHERE name='migration_legacy_ids'"
+                          ).fetchone()
+        if has:
+            for t, legacy, hid in con.execute(
+                    'SELECT "tableName", "legacyId", "hmsyncId" FROM migration_legacy_ids '
+                    'WHERE "sourceSystem" = ?', (self.profile.source_system,)):
+                if t in reg.existing:
+                    reg.existing[t][legacy] = hid
+        if "patients" in self.targets and {"fullName", "phone"} <= set(
+                self.targets["patients"].fields):
+            for name, phone in con.execute('SELECT "fullName", "phone" FROM patients'):
+                reg.persons[hash(((name or "").strip().lower(), phone or ""))] = "(in HMSync)"
+
+    def _stream(self, reg: _Registry, probs: _Problems, progress, cancel, sink):
+        stats: dict[str, TableStats] = {}
+        notes: list[str] = []
+        for st, tm in self.plan:
+            target = self.targets[tm.target]
+            ts = stats.setdefault(tm.target, TableStats(tm.target))
+            ts.sources.append(st.name)
+            total = st.estimate_rows()
+            done = 0
+            if progress:
+                progress(Progress("validate" if sink is None else "import", tm.target, st.name,
+                                  0, total))
+            try:
+                for chunk in st.iter_chunks(self.chunk_rows):
+                    if cancel:
+                        cancel.check()
+                    mc = map_chunk(chunk, tm, target, self.profile.ctx)
+                    for n in mc.notes:
+                        n = f"{st.name}: {n}"
+                        if n not in notes:
+                            notes.append(n)
+                    out = self._check(st, tm, target, mc, reg, probs)
+                    n = len(mc)
+                    ts.source_rows += n
+                    ts.rejected += int(out.errors.sum())
+                    ts.duplicates += int((out.present & ~out.errors).sum())
+                    accept = ~out.errors & ~out.present
+                    ts.valid += int(accept.sum())
+                    ts.warnings += int((out.warned & accept).sum())
+                    ids = mc.legacy_id
+                    acc_ids = ids[accept].tolist()
+                    if sink is not None:
+                        hids = sink(st, tm, target, mc, accept, out.present & ~out.errors, reg)
+                    else:
+                        hids = [None] * len(acc_ids)
+                    reg.valid[tm.target].update(zip(acc_ids, hids))
+                    rej = ids[out.errors & (ids != "")]
+                    vset = reg.valid[tm.target]
+                    reg.rejected[tm.target].update(x for x in rej.tolist() if x not in vset)
+                    done += n
+                    if progress:
+                        progress(Progress("validate" if sink is None else "import", tm.target,
+                                          st.name, done, max(total, done)))
+            except SourceError:
+                raise
+            except (UnicodeDecodeError, OSError) as e:
+                raise SourceError(st.path, f"reading stopped: {e}") from None
+            if progress:
+                progress(Progress("validate" if sink is None else "import", tm.target, st.name,
+                                  done, done))
+        return stats, notes
+
+    def _check(self, st: SourceTable, tm: TableMap, target: TargetTable, mc: MappedChunk,
+               reg: _Registry, probs: _Problems) -> _ChunkOutcome:
+        n = len(mc)
+        t = tm.target
+        errors = np.zeros(n, dtype=bool)
+        warned = np.zeros(n, dtype=bool)
+        ids = mc.legacy_id
+        file = st.name
+        overrides = self.profile.rules
+
+        def report(mask, check, fname=None, values=None, fmt=None, locked=False, message=None,
+                   source_field=None):
+            nonlocal errors, warned
+            mask = np.asarray(mask, dtype=bool)
+            if not mask.any():
+                return
+            code = R.rule_code(t, fname, check)
+            sev = R.severity(code, check, overrides, locked)
+            if sev == R.OFF:
+                return
+            if message is None:
+                message = R.RULES[check].message.format(**(fmt or {}))
+            probs.add(mask, file=file, lines=mc.lines, table=t, ids=ids,
+                      field=source_field or (mc.source.get(fname, "") if fname else ""),
+                      target_field=fname or "", values=values, rule=code, sev=sev,
+                      message=message)
+            if sev == R.ERROR:
+                errors |= mask
+            else:
+                warned |= mask
+
+        # records the reader found damaged
+        corrupt = mc.corrupt != ""
+        if corrupt.any():
+            report(corrupt, "corrupt", message=[f"the record is damaged: {x}" for x in mc.corrupt],
+                   locked=True, source_field="(record)")
+        # legacy id
+        id_col = tm.legacy_id or "(row)"
+        no_id = (ids == "").to_numpy()
+        report(no_id, "id_missing", values=ids, source_field=id_col, locked=True)
+        # fields
+        for fname, values in mc.values.items():
+            f = target.fields[fname]
+            raw = mc.raw[fname]
+            label = f.label or fname
+            bad = mc.bad[fname]
+            locked = not f.nullable
+            report(bad, "format", fname, raw, {"label": label, "what": _WHAT.get(f.kind, "value")},
+                   locked=locked)
+            isnull = values.isna().to_numpy() & ~bad
+            if f.required:
+                report(isnull, "required", fname, raw, {"label": label}, locked=not f.nullable)
+            if f.kind in ("int", "float") and (f.min is not None or f.max is not None):
+                num = pd.to_numeric(values, errors="coerce")
+                out = np.zeros(n, dtype=bool)
+                if f.min is not None:
+                    out |= (num < f.min).fillna(False).to_numpy()
+                if f.max is not None:
+                    out |= (num > f.max).fillna(False).to_numpy()
+                rng = f"{f.min if f.min is not None else ''}–{f.max if f.max is not None else ''}"
+                rng = f"(at least {f.min})" if f.max is None else f"({rng})"
+                report(out, "range", fname, raw, {"label": label, "range": rng})
+            if f.kind == "enum" and f.enum:
+                notin = (values.notna() & ~values.isin(f.enum)).to_numpy()
+                report(notin, "enum", fname, raw, {"label": label, "allowed": "/".join(f.enum)})
+            if f.kind == "date":
+                report(future_mask(values, self.today), "future", fname, raw, {"label": label})
+        # excluded by the operator
+        if self._excluded:
+            ex = ids.map(lambda x: (t, x) in self._excluded).to_numpy(dtype=bool)
+            report(ex, "excluded", values=ids, source_field=id_col, locked=True)
+        # duplicate legacy ids: the first occurrence is kept
+        first = reg.first_line[t]
+        dup_in_chunk = ids.duplicated(keep="first").to_numpy()
+        seen_before = ids.map(lambda x: x in first).to_numpy(dtype=bool)
+        dup = (dup_in_chunk | seen_before) & ~no_id
+        if dup.any():
+            for i in np.flatnonzero(~dup & ~no_id):
+                first.setdefault(ids.iat[i], int(mc.lines[i]))
+            msgs = [R.RULES["duplicate"].message.format(first=first.get(ids.iat[i], "?"))
+                    if dup[i] else "" for i in range(n)]
+            report(dup, "duplicate", values=ids, source_field=id_col, message=msgs, locked=True)
+        else:
+            first.update(zip(ids[~no_id].tolist(), mc.lines[~no_id].tolist()))
+        # already imported by an earlier run: recognised by legacy id
+        existing = reg.existing[t]
+        present = ids.map(lambda x: x in existing).to_numpy(dtype=bool) if existing else \
+            np.zeros(n, dtype=bool)
+        # relationships
+        for fname, parent in target.references.items():
+            if fname not in mc.values or parent not in reg.valid:
+                continue
+            vals = mc.values[fname]
+            has = vals.notna().to_numpy()
+            if not has.any():
+                continue
+            pv, pe, pr = reg.valid[parent], reg.existing[parent], reg.rejected[parent]
+            state = vals.map(lambda x: 0 if x is None or x in pv or x in pe else
+                             (1 if x in pr else 2)).to_numpy()
+            label = target.fields[fname].label or parent
+            report(has & (state == 1), "parent_rejected", fname, mc.raw[fname],
+                   {"parent": label})
+            report(has & (state == 2), "parent_missing", fname, mc.raw[fname],
+                   {"parent": label})
+        # the same person under two ids (a warning to review)
+        if t == "patients" and "fullName" in mc.values and "phone" in mc.values:
+            names = mc.values["fullName"].astype(object).where(mc.values["fullName"].notna(), "")
+            phones = mc.values["phone"].astype(object).where(mc.values["phone"].notna(), "")
+            keys = [hash((a.strip().lower(), b)) for a, b in zip(names.tolist(), phones.tolist())]
+            others = []
+            mask = np.zeros(n, dtype=bool)
+            ok = ~errors & ~present
+            for i, k in enumerate(keys):
+                if not ok[i] or not names.iat[i] or not phones.iat[i]:
+                    others.append("")
+                    continue
+                o = reg.persons.get(k)
+                if o is not None and o != ids.iat[i]:
+                    mask[i] = True
+                    others.append(R.RULES["possible_duplicate"].message.format(other=o))
+                else:
+                    reg.persons[k] = ids.iat[i]
+                    others.append("")
+            report(mask, "possible_duplicate", "fullName", names, message=others,
+                   source_field=mc.source.get("fullName"))
+        return _ChunkOutcome(errors, warned, present)
+
+    # --- backup and import ---------------------------------------------------------------
+    def make_backup(self, folder: str | Path | None = None) -> BackupResult:
+        from .backup import make_backup
+        if self.target is None:
+            raise MigrationError("no target database to back up")
+        self.backup = make_backup(self.target, folder)
+        self._backup_counts = dict(self.backup.counts)
+        return self.backup
+
+    def run(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None,
+            dry_run: bool = False, no_backup: bool = False, operator: str | None = None
+            ) -> "RunResult":
+        """Validate and import in one transaction, verify, then commit (or roll back).
+
+        Refuses to start without a verified backup made by this migration, unless
+        ``no_backup`` (throwaway databases) is given.
+        """
+        from .verify import Verifier
+        if self.target is None:
+            raise MigrationError("no target database")
+        if not no_backup:
+            if self.backup is None or not self.backup.verified or \
+                    self.backup.target != self.target:
+                raise MigrationError("no verified backup of this target was made in this run; "
+                                     "back up first (or pass --no-backup for a throwaway "
+                                     "database)")
+            if data_counts(self.target) != self._backup_counts:
+                raise MigrationError("the target changed since the backup was made; make a new "
+                                     "backup")
+        started = datetime.now().isoformat(timespec="seconds")
+        con = connect(self.target)
+        con.execute("PRAGMA cache_size = -65536")
+        try:
+            try:
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                raise MigrationError(f"{self.target.name} is locked by another program (is "
+                                     f"HMSync still running?): {e}") from None
+            ensure_wizard_tables(con)
+            run_id = con.execute(
+                'INSERT INTO migration_runs ("startedAt", status, operator, "toolVersion", '
+                '"sourceSystem", sources, profile, "profileSha256", "backupPath", '
+                '"backupSha256") VALUES (?,?,?,?,?,?,?,?,?,?)',
+                (started, "running", operator or _operator(), __version__,
+                 self.profile.source_system, json.dumps(self._source_list()),
+                 self.profile.to_text(), self.profile.sha256(),
+                 str(self.backup.path) if self.backup else None,
+                 self.backup.sha256 if self.backup else None)).lastrowid
+            con.execute("CREATE TEMP TABLE IF NOT EXISTS run_ids "
+                        '("tableName" TEXT, "legacyId" TEXT, PRIMARY KEY ("tableName", '
+                        '"legacyId")) WITHOUT ROWID')
+            con.execute("DELETE FROM temp.run_ids")
+            reg = _Registry()
+            self._load_existing(con, reg)
+            probs = _Problems()
+            verifier = Verifier(con, self.profile.source_system, run_id, self.targets)
+            sink = _Importer(con, self.profile.source_system, run_id, verifier, cancel)
+            stats, notes = self._stream(reg, probs, progress, cancel, sink)
+            if cancel:
+                cancel.check()
+            validation = ValidationResult(probs.frame(), stats, notes, list(self.unmapped))
+            if progress:
+                progress(Progress("verify", "", "", 0, 1))
+            verification = verifier.verify(stats)
+            if cancel:
+                cancel.check()
+            passed = all(c["passed"] for c in verification["checks"])
+            counts = {t: s.to_dict() for t, s in stats.items()}
+            if dry_run or not passed:
+                con.execute("ROLLBACK")
+                status = "dry-run (rolled back)" if dry_run else \
+                    "verification failed (rolled back)"
+                committed = False
+            else:
+                con.execute('UPDATE migration_runs SET "finishedAt"=?, status=?, counts=? '
+                            'WHERE id=?', (datetime.now().isoformat(timespec="seconds"),
+                                           "committed", json.dumps(counts), run_id))
+                con.execute("COMMIT")
+                status, committed = "committed", True
+                post = verifier.post_commit()
+                verification["checks"].extend(post)
+                if progress:
+                    progress(Progress("verify", "", "", 1, 1))
+            return RunResult(status, committed, run_id if committed else None, validation,
+                             verification, self.backup, started,
+                             datetime.now().isoformat(timespec="seconds"))
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
+    def _source_list(self) -> list[dict]:
+        return [{"file": str(st.path), "table": st.name, "sha256": file_sha256(st.path)}
+                for st, _ in self.plan]
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return os.environ.get("USERNAME", "unknown")
+
+
+@dataclass
+class RunResult:
+    status: str
+    committed: bool
+    run_id: int | None
+    validation: ValidationResult
+    verification: dict
+    backup: BackupResult | None
+    started: str
+    finished: str
+
+    @property
+    def passed(self) -> bool:
+        return all(c["passed"] for c in self.verification["checks"])
+
+
+class _Importer:
+    """Inserts accepted records of a chunk, in the open transaction, with batched executemany."""
+
+    def __init__(self, con: sqlite3.Connection, source_system: str, run_id: int, verifier,
+                 cancel: CancelToken | None):
+        self.con, self.system, self.run_id = con, source_system, run_id
+        self.verifier, self.cancel = verifier, cancel
+        self._sql: dict[tuple, str] = {}
+
+    def __call__(self, st: SourceTable, tm: TableMap, target: TargetTable, mc: MappedChunk,
+                 accept: np.ndarray, present: np.ndarray, reg: _Registry) -> list[str]:
+        t = tm.target
+        ids = mc.legacy_id
+        idx = np.flatnonzero(accept)
+        # ids of this export that are in HMSync, for the totals and reconciliation
+        keep = accept | present
+        self.con.executemany('INSERT OR IGNORE INTO temp.run_ids VALUES (?, ?)',
+                             ((t, x) for x in ids[keep].tolist()))
+        k = len(idx)
+        if not k:
+            self.verifier.observe(t, mc, keep, [])
+            return []
+        hids = uuid4_bulk(k)
+        cols = ["id"]
+        data = [hids]
+        for fname, values in mc.values.items():
+            f = target.fields[fname]
+            v = values.iloc[idx]
+            if f.references:
+                parent = f.references
+                lv = v.tolist()
+                v = [None if x is None else reg.resolve(parent, x) for x in lv]
+            else:
+                if f.default is not None:
+                    v = v.where(v.notna(), f.default)
+                v = v.tolist()
+            cols.append(fname)
+            data.append(v)
+        key = (t, tuple(cols))
+        sql = self._sql.get(key)
+        if sql is None:
+            sql = (f"INSERT INTO {quote_ident(t)} ({', '.join(quote_ident(c) for c in cols)}) "
+                   f"VALUES ({', '.join('?' * len(cols))})")
+            self._sql[key] = sql
+        try:
+            self.con.executemany(sql, zip(*data))
+        except sqlite3.IntegrityError as e:
+            raise MigrationError(f"{st.name}: HMSync refused a record ({e}); nothing was "
+                                 f"imported") from None
+        lines = mc.lines[idx].tolist()
+        self.con.executemany(
+            'INSERT INTO migration_legacy_ids ("sourceSystem", "tableName", "legacyId", '
+            '"hmsyncId", "runId", "sourceFile", "sourceLine") VALUES (?,?,?,?,?,?,?)',
+            zip([self.system] * k, [t] * k, ids.iloc[idx].tolist(), hids, [self.run_id] * k,
+                [st.name] * k, lines))
+        self.verifier.observe(t, mc, keep, list(zip(idx.tolist(), hids)))
+        return hids

@@ -1,0 +1,359 @@
+"""Mapping profiles: which legacy table feeds which HMSync table, and how each field is made.
+
+A profile is a readable YAML (or JSON) file an operator can edit by hand::
+
+    name: HealthCare Plus
+    source_system: healthcare-plus      # legacy ids are unique per source system
+    defaults: {phone_region: IN, date_order: DMY}
+    tables:
+      patients.csv:
+        target: patients
+        legacy_id: patientId
+        fields:
+          fullName: {columns: [firstName, lastName], steps: [{concat: " "}]}
+          phone: {column: phoneNumber, steps: [{phone: {region: IN}}]}
+          gender: {column: gender, steps: [{map: {male: M, female: F}}]}
+    rules:
+      patients.age.range: warning       # or: error, off
+
+:func:`map_chunk` applies a table's mapping to a chunk of legacy records and returns the
+HMSync field values, with the cells each field could not convert.
+"""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from . import transforms as tf
+from .readers import CORRUPT, LINE
+from .schema import TargetTable
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; the message says where and why."""
+
+
+@dataclass
+class FieldMap:
+    target: str
+    columns: list[str] = field(default_factory=list)
+    steps: list = field(default_factory=list)
+    value: str | None = None          # a constant instead of source columns
+    confidence: float | None = None   # of a suggestion (0..1)
+    reason: str | None = None         # why it was suggested
+
+    @property
+    def source_label(self) -> str:
+        return "+".join(self.columns) if self.columns else ""
+
+    def to_dict(self) -> dict:
+        d: dict = {}
+        if self.value is not None:
+            d["value"] = self.value
+        elif len(self.columns) == 1:
+            d["column"] = self.columns[0]
+        else:
+            d["columns"] = list(self.columns)
+        if self.steps:
+            d["steps"] = self.steps
+        if self.confidence is not None:
+            d["confidence"] = round(float(self.confidence), 2)
+        if self.reason:
+            d["reason"] = self.reason
+        return d
+
+    @classmethod
+    def from_dict(cls, target: str, d) -> "FieldMap":
+        if isinstance(d, str):
+            return cls(target, [d])
+        if not isinstance(d, dict):
+            raise ProfileError(f"field '{target}': expected a column name or a mapping")
+        cols = d.get("columns") or ([d["column"]] if d.get("column") else [])
+        steps = d.get("steps") or []
+        for s in steps:
+            try:
+                tf.parse_step(s)
+            except tf.TransformError as e:
+                raise ProfileError(f"field '{target}': {e}") from None
+        value = d.get("value")
+        if not cols and value is None:
+            raise ProfileError(f"field '{target}': give a column, columns or a value")
+        return cls(target, [str(c) for c in cols], list(steps),
+                   None if value is None else str(value), d.get("confidence"), d.get("reason"))
+
+
+@dataclass
+class TableMap:
+    source: str                       # a source table name, or a glob pattern
+    target: str
+    legacy_id: str | None = None
+    fields: dict[str, FieldMap] = field(default_factory=dict)
+    confidence: float | None = None
+
+    def to_dict(self) -> dict:
+        d: dict = {"target": self.target}
+        if self.legacy_id:
+            d["legacy_id"] = self.legacy_id
+        if self.confidence is not None:
+            d["confidence"] = round(float(self.confidence), 2)
+        d["fields"] = {k: v.to_dict() for k, v in self.fields.items()}
+        return d
+
+
+@dataclass
+class Profile:
+    name: str = "Legacy export"
+    source_system: str = "legacy"
+    phone_region: str = "IN"
+    date_order: str = "auto"
+    decimal: str = "."
+    thousands: str | None = None
+    tables: list[TableMap] = field(default_factory=list)
+    rules: dict[str, str] = field(default_factory=dict)   # rule code -> error|warning|off
+    exclude: list[dict] = field(default_factory=list)     # [{table, legacy_id}] left out
+    pilot: dict | None = None                             # subset for a pilot import
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ctx(self) -> dict:
+        return {"phone_region": self.phone_region, "date_order": self.date_order,
+                "decimal": self.decimal, "thousands": self.thousands}
+
+    def table_for(self, source_name: str, stem: str | None = None) -> TableMap | None:
+        for tm in self.tables:
+            if tm.source == source_name:
+                return tm
+        for tm in self.tables:
+            if tm.source.lower() == source_name.lower() or \
+                    fnmatch.fnmatch(source_name.lower(), tm.source.lower()):
+                return tm
+        if stem:
+            for tm in self.tables:
+                if Path(tm.source.split("#")[-1]).stem.lower() == stem.lower():
+                    return tm
+        return None
+
+    # --- files ------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        d = {"name": self.name, "source_system": self.source_system,
+             "defaults": {"phone_region": self.phone_region, "date_order": self.date_order,
+                          "decimal": self.decimal}}
+        if self.thousands:
+            d["defaults"]["thousands"] = self.thousands
+        d["tables"] = {tm.source: tm.to_dict() for tm in self.tables}
+        d["rules"] = dict(self.rules)
+        if self.exclude:
+            d["exclude"] = list(self.exclude)
+        if self.pilot:
+            d["pilot"] = dict(self.pilot)
+        if self.notes:
+            d["notes"] = list(self.notes)
+        return d
+
+    def to_text(self, fmt: str = "yaml") -> str:
+        if fmt == "json":
+            return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        head = ("# HMSync Migration Wizard mapping profile. Edit freely: each HMSync field takes\n"
+                "# a legacy column (or columns, or a constant value) and optional steps.\n")
+        return head + yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True,
+                                     width=100)
+
+    def save(self, path: str | Path) -> None:
+        path = Path(path)
+        path.write_text(self.to_text("json" if path.suffix.lower() == ".json" else "yaml"),
+                        encoding="utf-8")
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.to_text().encode()).hexdigest()
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str = "profile") -> "Profile":
+        if not isinstance(d, dict):
+            raise ProfileError(f"{where}: expected a mapping profile (name, tables, ...)")
+        defaults = d.get("defaults") or {}
+        p = cls(name=str(d.get("name", "Legacy export")),
+                source_system=str(d.get("source_system", "legacy")),
+                phone_region=str(defaults.get("phone_region", "IN")),
+                date_order=str(defaults.get("date_order", "auto")),
+                decimal=str(defaults.get("decimal", ".")),
+                thousands=defaults.get("thousands"),
+                rules={str(k): str(v).lower() for k, v in (d.get("rules") or {}).items()},
+                exclude=list(d.get("exclude") or []), pilot=d.get("pilot"),
+                notes=list(d.get("notes") or []))
+        for code, sev in p.rules.items():
+            if sev not in ("error", "warning", "off"):
+                raise ProfileError(f"{where}: rule '{code}': severity must be error, warning "
+                                   f"or off, not '{sev}'")
+        tables = d.get("tables") or {}
+        if isinstance(tables, list):
+            tables = {t.get("source"): t for t in tables}
+        for src, td in tables.items():
+            if not isinstance(td, dict) or "target" not in td:
+                raise ProfileError(f"{where}: table '{src}' needs a target HMSync table")
+            fields = {}
+            for tgt, fd in (td.get("fields") or {}).items():
+                try:
+                    fields[str(tgt)] = FieldMap.from_dict(str(tgt), fd)
+                except ProfileError as e:
+                    raise ProfileError(f"{where}: table '{src}': {e}") from None
+            p.tables.append(TableMap(str(src), str(td["target"]), td.get("legacy_id"), fields,
+                                     td.get("confidence")))
+        return p
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Profile":
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as e:
+            raise ProfileError(f"{path}: cannot be read ({e.strerror})") from None
+        except UnicodeDecodeError:
+            raise ProfileError(f"{path}: is not a text file") from None
+        try:
+            d = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        except (ValueError, yaml.YAMLError) as e:
+            line = getattr(getattr(e, "problem_mark", None), "line", None)
+            where = f"{path}" + (f", line {line + 1}" if line is not None else "")
+            raise ProfileError(f"{where}: not valid YAML/JSON ({getattr(e, 'problem', e)})") \
+                from None
+        return cls.from_dict(d, str(path))
+
+
+# --- applying a table mapping ------------------------------------------------------------
+@dataclass
+class MappedChunk:
+    """HMSync field values for a chunk of legacy records, with what failed to convert."""
+    index: pd.Index
+    lines: np.ndarray
+    corrupt: np.ndarray                          # reader's note per record ("" if none)
+    legacy_id: pd.Series
+    values: dict[str, pd.Series] = field(default_factory=dict)
+    bad: dict[str, np.ndarray] = field(default_factory=dict)
+    raw: dict[str, pd.Series] = field(default_factory=dict)
+    source: dict[str, str] = field(default_factory=dict)     # field -> legacy column(s)
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self):
+        return len(self.index)
+
+
+def _has_step(steps, name) -> bool:
+    return any(tf.parse_step(s)[0] == name for s in steps)
+
+
+def legacy_ids(chunk: pd.DataFrame, tm: TableMap) -> pd.Series:
+    if tm.legacy_id and tm.legacy_id in chunk.columns:
+        return tf.as_text(chunk[tm.legacy_id]).str.strip()
+    cols = [c for c in chunk.columns if c not in (LINE, CORRUPT)]
+    joined = chunk[cols].astype(str).agg("\x1f".join, axis=1) if cols else \
+        pd.Series([""] * len(chunk), index=chunk.index)
+    return joined.map(lambda s: "row:" + hashlib.sha1(s.encode("utf-8", "replace"))
+                      .hexdigest()[:16])
+
+
+def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict) -> tf.Result:
+    """One HMSync field's values for a chunk: source column(s) -> steps -> the field's type."""
+    n = len(chunk)
+    if fm.value is not None:
+        s = pd.Series([fm.value] * n, index=chunk.index, dtype=object)
+    elif len(fm.columns) == 1:
+        s = tf.as_text(chunk[fm.columns[0]]).str.strip()
+    else:
+        s = tf.concat(chunk[fm.columns], _concat_sep(fm.steps)).values
+    bad = None
+    note = None
+    for step in fm.steps:
+        if tf.parse_step(step)[0] == "concat":
+            continue
+        r = tf.apply_step(s, step, ctx)
+        s, bad, note = r.values, tf._bad_or(bad, r.bad), note or r.note
+        if r.bad is not None and r.bad.any():
+            s = s.where(~pd.Series(bad, index=s.index), None)
+    kind = tf_field.kind if tf_field is not None else "text"
+    text = tf.as_text(s).str.strip()
+    if kind == "int" and not _has_step(fm.steps, "age_from_date"):
+        r = tf.number(text, ctx.get("decimal", "."), ctx.get("thousands"), integer=True)
+        s, bad = r.values, tf._bad_or(bad, r.bad)
+    elif kind == "float":
+        r = tf.number(text, ctx.get("decimal", "."), ctx.get("thousands"))
+        s, bad = r.values, tf._bad_or(bad, r.bad)
+    elif kind == "date" and not _has_step(fm.steps, "date"):
+        r = tf.parse_dates(text, ctx.get("date_order", "auto"))
+        s, bad, note = r.values, tf._bad_or(bad, r.bad), note or r.note
+    elif kind == "phone" and not _has_step(fm.steps, "phone"):
+        r = tf.to_e164(text, ctx.get("phone_region", "IN"))
+        s, bad = r.values, tf._bad_or(bad, r.bad)
+    elif kind == "enum" and tf_field.enum:
+        canon = {v.lower(): v for v in tf_field.enum}
+        low = text.str.lower().map(canon)
+        s = low.where(low.notna(), text).astype(object)
+        s = s.where(text != "", None)
+    elif kind in ("text", "ref", "uuid") or kind not in ("int", "date", "phone"):
+        s = text.astype(object).where(text != "", None)
+    return tf.Result(s, bad, note)
+
+
+def _concat_sep(steps) -> str:
+    for st in steps:
+        name, o = tf.parse_step(st)
+        if name == "concat":
+            return str(o.get("sep", o.get("value", " ")))
+    return " "
+
+
+def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable, ctx: dict) -> MappedChunk:
+    mc = MappedChunk(chunk.index, chunk[LINE].to_numpy(), chunk[CORRUPT].to_numpy(),
+                     legacy_ids(chunk, tm))
+    for name, fm in tm.fields.items():
+        tfield = target.fields.get(name)
+        if tfield is None:
+            continue  # a field the target lacks: reported by check_profile
+        missing = [c for c in fm.columns if c not in chunk.columns]
+        if missing:
+            raise ProfileError(f"table '{tm.source}', field '{name}': the legacy data has no "
+                               f"column '{missing[0]}'")
+        r = map_field(chunk, fm, tfield, ctx)
+        mc.values[name] = r.values
+        mc.bad[name] = r.bad if r.bad is not None else np.zeros(len(chunk), dtype=bool)
+        if fm.columns:
+            mc.raw[name] = chunk[fm.columns[0]] if len(fm.columns) == 1 else \
+                tf.concat(chunk[fm.columns], " | ").values
+        else:
+            mc.raw[name] = pd.Series([fm.value] * len(chunk), index=chunk.index)
+        mc.source[name] = fm.source_label or "(constant)"
+        if r.note and r.note not in mc.notes:
+            mc.notes.append(f"{name}: {r.note}")
+    return mc
+
+
+def check_profile(profile: Profile, sources, targets: dict[str, TargetTable]) -> list[str]:
+    """Problems that stop a profile from being used with these sources and this target."""
+    out = []
+    for st in sources:
+        tm = profile.table_for(st.name, st.stem)
+        if tm is None:
+            continue
+        if tm.target not in targets:
+            out.append(f"{st.name}: target table '{tm.target}' is not in the HMSync database")
+            continue
+        tt = targets[tm.target]
+        if tm.legacy_id and tm.legacy_id not in st.columns:
+            out.append(f"{st.name}: legacy id column '{tm.legacy_id}' is not in the file")
+        for name, fm in tm.fields.items():
+            if name not in tt.fields:
+                out.append(f"{st.name}: field '{name}' is not a column of {tm.target}")
+            for c in fm.columns:
+                if c not in st.columns:
+                    out.append(f"{st.name}: field '{name}' reads column '{c}', which the "
+                               f"file does not have")
+        for f in tt.fields.values():
+            if f.required and f.kind != "uuid" and f.name not in tm.fields and f.default is None:
+                out.append(f"{st.name}: required HMSync field {tm.target}.{f.name} is not mapped")
+    return out

@@ -1,0 +1,526 @@
+"""Readers for legacy exports: CSV/TSV/pipe/semicolon, JSON, NDJSON and Excel.
+
+Every reader yields chunks of records as a :class:`pandas.DataFrame` of strings (the
+legacy columns, header names trimmed) plus provenance: the physical line (or sheet row)
+each record starts on, and a note for records the reader found corrupted (ragged rows,
+undecodable bytes). Memory stays bounded by the chunk size for CSV and NDJSON.
+
+A file that cannot be read at all raises :class:`SourceError`, whose message names the
+file, the line where there is one, and the problem in plain words.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+LINE = "__line__"        # provenance column: physical line / sheet row the record starts on
+CORRUPT = "__corrupt__"  # provenance column: why the reader considers the record corrupted
+
+CHUNK_ROWS = 50_000
+MAX_FIELD = 16 * 1024 * 1024       # a single field larger than this is refused
+MAX_COLUMNS = 2_000
+SNIFF_BYTES = 256 * 1024
+TEXT_EXTS = {".csv", ".tsv", ".tab", ".txt", ".psv", ".dat"}
+JSON_EXTS = {".json"}
+NDJSON_EXTS = {".ndjson", ".jsonl"}
+EXCEL_EXTS = {".xlsx", ".xlsm", ".xls", ".ods"}
+SUPPORTED = TEXT_EXTS | JSON_EXTS | NDJSON_EXTS | EXCEL_EXTS
+
+csv.field_size_limit(MAX_FIELD)
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+class SourceError(Exception):
+    """A legacy file that cannot be read; the message is for the operator."""
+
+    def __init__(self, path, problem: str, line: int | None = None):
+        self.path, self.problem, self.line = Path(path), problem, line
+        where = f"{self.path.name}" + (f", line {line}" if line else "")
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass
+class SourceTable:
+    """One table of a legacy export: a delimited file, a JSON file or an Excel sheet."""
+    path: Path
+    name: str                      # what the mapping calls it: file name, or "book.xlsx#Sheet"
+    format: str                    # csv, json, ndjson, xlsx
+    columns: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    skip_initial_space: bool = False
+
+    @property
+    def stem(self) -> str:
+        base = self.sheet if self.sheet else self.path.stem
+        return base
+
+    def iter_chunks(self, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+        if self.format == "csv":
+            yield from _csv_chunks(self, chunk_rows)
+        elif self.format == "ndjson":
+            yield from _ndjson_chunks(self, chunk_rows)
+        elif self.format == "json":
+            yield from _json_chunks(self, chunk_rows)
+        else:
+            yield from _excel_chunks(self, chunk_rows)
+
+    def sample(self, n: int = 20) -> pd.DataFrame:
+        for chunk in self.iter_chunks(chunk_rows=n):
+            return chunk.head(n)
+        return _frame([], self.columns, [], [])
+
+    def estimate_rows(self) -> int:
+        """A fast upper bound of the record count (physical lines), for progress bars."""
+        if self.format in ("csv", "ndjson"):
+            n = 0
+            with open(self.path, "rb") as f:
+                while block := f.read(1 << 20):
+                    n += block.count(b"\n")
+            if self.encoding and self.encoding.startswith("utf-16"):
+                n = max(n, 1)
+            return max(n - (1 if self.format == "csv" else 0), 0)
+        return sum(len(c) for c in self.iter_chunks())
+
+
+def _frame(rows_cols: list[list[str]], columns: list[str], lines: list[int],
+           corrupt: list[str]) -> pd.DataFrame:
+    data = {c: pd.Series(v, dtype=object) for c, v in zip(columns, rows_cols)}
+    df = pd.DataFrame(data, columns=columns)
+    df[LINE] = pd.Series(lines, dtype="int64")
+    df[CORRUPT] = pd.Series(corrupt, dtype=object)
+    return df
+
+
+# --- detection ---------------------------------------------------------------------------
+def detect_encoding(path: Path, head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16"
+    # UTF-16 without BOM: every other byte NUL in ASCII-heavy text
+    if len(head) >= 4 and head[1:200:2].count(0) > 0.4 * len(head[1:200:2]) and head[0] != 0:
+        return "utf-16-le"
+    if len(head) >= 4 and head[0:200:2].count(0) > 0.4 * len(head[0:200:2]) and head[1] != 0:
+        return "utf-16-be"
+    if b"\x00" in head:
+        raise SourceError(path, "this is not a text export (it contains binary data)")
+    try:
+        # a cut in the middle of a multi-byte character at the end of the sample is fine
+        head.decode("utf-8") if len(head) < SNIFF_BYTES else \
+            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+    best = from_bytes(head, cp_isolation=["cp1252", "latin_1", "cp1250", "iso8859_15",
+                                          "utf_16"]).best()
+    enc = (best.encoding if best else "cp1252").replace("_", "-")
+    return "cp1252" if enc in ("latin-1", "iso8859-1") else enc
+
+
+def _first_line(text: str) -> str:
+    end = len(text)
+    for sep in ("\n", "\r"):
+        i = text.find(sep)
+        if i != -1:
+            end = min(end, i)
+    return text[:end]
+
+
+def detect_delimiter(path: Path, sample_text: str) -> str:
+    if path.suffix.lower() in (".tsv", ".tab"):
+        return "\t"
+    header = _first_line(sample_text)
+    counts = {d: header.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=counts.get)
+    if counts[best] == 0:
+        try:
+            return csv.Sniffer().sniff(sample_text[:20000], delimiters=",\t;|").delimiter
+        except csv.Error:
+            return ","
+    return best
+
+
+def open_source(path: str | Path) -> list[SourceTable]:
+    """Detect a file's format and return its tables (one, or one per Excel sheet)."""
+    path = Path(path)
+    if not path.exists():
+        raise SourceError(path, "the file does not exist")
+    if path.is_dir():
+        raise SourceError(path, "this is a folder, not a file")
+    ext = path.suffix.lower()
+    if ext not in SUPPORTED:
+        raise SourceError(path, f"unknown format '{ext or 'no extension'}': the wizard reads "
+                          "CSV/TSV, JSON, NDJSON and Excel (.xlsx) exports")
+    if path.stat().st_size == 0:
+        raise SourceError(path, "the file is empty")
+    if ext in EXCEL_EXTS:
+        return _open_excel(path)
+    with open(path, "rb") as f:
+        head = f.read(SNIFF_BYTES)
+    encoding = detect_encoding(path, head)
+    text = _decode_sample(head, encoding)
+    if ext in JSON_EXTS or ext in NDJSON_EXTS:
+        stripped = text.lstrip("\ufeff \t\r\n")
+        fmt = "json" if (ext in JSON_EXTS and stripped.startswith("[")) else "ndjson"
+        if ext in JSON_EXTS and not stripped.startswith(("[", "{")):
+            raise SourceError(path, "not JSON: a JSON export must be an array of records "
+                              "or one record per line", line=1)
+        t = SourceTable(path, path.name, fmt, encoding=encoding)
+        t.columns = _json_columns(t)
+        return [t]
+    delim = detect_delimiter(path, text)
+    header_line = _first_line(text.lstrip("\ufeff"))
+    skip = (delim + " ") in header_line
+    t = SourceTable(path, path.name, "csv", encoding=encoding, delimiter=delim,
+                    skip_initial_space=skip)
+    t.columns = _csv_header(t)
+    return [t]
+
+
+def _decode_sample(head: bytes, encoding: str) -> str:
+    dec = codecs.getincrementaldecoder(encoding)(errors="replace")
+    return dec.decode(head, final=False)
+
+
+def open_sources(paths) -> tuple[list[SourceTable], list[SourceError]]:
+    """Open files and folders (a folder contributes its supported files, sorted)."""
+    tables, errors = [], []
+    for p in paths:
+        p = Path(p)
+        files = sorted(x for x in p.iterdir() if x.is_file() and x.suffix.lower() in SUPPORTED
+                       ) if p.is_dir() else [p]
+        for f in files:
+            try:
+                tables.extend(open_source(f))
+            except SourceError as e:
+                errors.append(e)
+    return tables, errors
+
+
+# --- CSV ---------------------------------------------------------------------------------
+class _LineTap:
+    """Feeds lines to csv.reader and keeps the chunk's raw text to check for bad bytes."""
+
+    def __init__(self, f):
+        self.f, self.buf = f, []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        line = next(self.f)
+        self.buf.append(line)
+        return line
+
+
+def _open_text(t: SourceTable):
+    return open(t.path, "r", encoding=t.encoding, errors="surrogateescape", newline="")
+
+
+def _clean_header(names: list[str], t: SourceTable) -> list[str]:
+    out, seen = [], {}
+    for i, n in enumerate(names):
+        n = (n or "").strip().lstrip("\ufeff").strip()
+        if _SURROGATE.search(n):
+            raise SourceError(t.path, f"the header has bytes that are not valid "
+                              f"{t.encoding}: wrong encoding?", line=1)
+        if not n:
+            n = f"column{i + 1}"
+        if n in seen:
+            seen[n] += 1
+            n = f"{n}.{seen[n]}"
+        else:
+            seen[n] = 0
+        out.append(n)
+    if len(out) > MAX_COLUMNS:
+        raise SourceError(t.path, f"the header has {len(out)} columns; more than "
+                          f"{MAX_COLUMNS} is not a table export", line=1)
+    return out
+
+
+def _csv_header(t: SourceTable) -> list[str]:
+    with _open_text(t) as f:
+        r = csv.reader(f, delimiter=t.delimiter, skipinitialspace=t.skip_initial_space)
+        try:
+            header = next(r)
+        except StopIteration:
+            raise SourceError(t.path, "the file has no header line")
+        except csv.Error as e:
+            raise SourceError(t.path, f"the header cannot be read ({e})", line=1)
+    if not any(h.strip() for h in header):
+        raise SourceError(t.path, "the first line is empty; expected the column names", line=1)
+    return _clean_header(header, t)
+
+
+def _csv_chunks(t: SourceTable, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    ncol = len(t.columns)
+    with _open_text(t) as f:
+        tap = _LineTap(f)
+        r = csv.reader(tap, delimiter=t.delimiter, skipinitialspace=t.skip_initial_space)
+        try:
+            next(r)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as e:
+            raise SourceError(t.path, f"cannot be decoded as {t.encoding} ({e.reason})")
+        last = r.line_num
+        rows, lines, corrupt = [], [], []
+        tap.buf.clear()
+        while True:
+            try:
+                row = next(r)
+            except StopIteration:
+                break
+            except csv.Error as e:
+                raise SourceError(t.path, f"the file is damaged here ({e})", line=last + 1)
+            start = last + 1
+            last = r.line_num
+            if not row or (len(row) == 1 and not row[0].strip() and ncol > 1):
+                continue  # blank line
+            note = ""
+            if len(row) != ncol:
+                note = (f"the record has {len(row)} fields where the header has {ncol}")
+                row = (row + [""] * ncol)[:ncol]
+            rows.append(row)
+            lines.append(start)
+            corrupt.append(note)
+            if len(rows) >= chunk_rows:
+                yield _csv_frame(t, rows, lines, corrupt, tap)
+                rows, lines, corrupt = [], [], []
+        if rows:
+            yield _csv_frame(t, rows, lines, corrupt, tap)
+
+
+def _csv_frame(t, rows, lines, corrupt, tap) -> pd.DataFrame:
+    raw = "".join(tap.buf)
+    tap.buf.clear()
+    if _SURROGATE.search(raw):
+        msg = f"the record has bytes that are not valid {t.encoding} text"
+        for i, row in enumerate(rows):
+            if any(_SURROGATE.search(v) for v in row):
+                corrupt[i] = corrupt[i] or msg
+                rows[i] = [_SURROGATE.sub("\ufffd", v) for v in row]
+    cols = [list(c) for c in zip(*rows)] if rows else [[] for _ in t.columns]
+    return _frame(cols, t.columns, lines, corrupt)
+
+
+# --- JSON / NDJSON -----------------------------------------------------------------------
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False)
+    return str(v)
+
+
+def _records_frame(t: SourceTable, recs: list[dict], lines: list[int], corrupt: list[str]):
+    cols = [[_cell(r.get(c)) if isinstance(r, dict) else "" for r in recs] for c in t.columns]
+    return _frame(cols, t.columns, lines, corrupt)
+
+
+def _iter_ndjson(t: SourceTable):
+    with _open_text(t) as f:
+        for no, line in enumerate(f, start=1):
+            s = line.strip().lstrip("\ufeff")
+            if not s:
+                continue
+            try:
+                rec = json.loads(s)
+            except (ValueError, RecursionError):
+                yield no, None, "the line is not a valid JSON record"
+                continue
+            if not isinstance(rec, dict):
+                yield no, None, "the line is JSON but not a record (an object with fields)"
+                continue
+            note = "the record has bytes that are not valid text" if _SURROGATE.search(s) else ""
+            yield no, rec, note
+
+
+def _iter_json_array(t: SourceTable):
+    with open(t.path, "r", encoding=t.encoding, errors="surrogateescape") as f:
+        text = f.read()
+    dec = json.JSONDecoder()
+    i = text.find("[")
+    i += 1
+    line, pos = 1 + text.count("\n", 0, i), i
+    n = len(text)
+    ws = " \t\r\n"
+    while True:
+        while i < n and text[i] in ws:
+            i += 1
+        if i < n and text[i] == "]":
+            return
+        if i >= n:
+            raise SourceError(t.path, "the JSON array is cut off (no closing ']')",
+                              line=line + text.count("\n", pos, i))
+        line += text.count("\n", pos, i)
+        pos = i
+        try:
+            rec, end = dec.raw_decode(text, i)
+        except RecursionError:
+            raise SourceError(t.path, "a record is nested too deeply to be a table row",
+                              line=line)
+        except ValueError as e:
+            raise SourceError(t.path, f"the JSON is damaged ({e.msg})",
+                              line=line + text.count("\n", pos, e.pos))
+        if isinstance(rec, dict):
+            yield line, rec, ""
+        else:
+            yield line, None, "the array element is not a record (an object with fields)"
+        i = end
+        while i < n and text[i] in ws:
+            i += 1
+        if i < n and text[i] == ",":
+            i += 1
+        elif i < n and text[i] != "]":
+            raise SourceError(t.path, "the JSON is damaged (expected ',' or ']')",
+                              line=line + text.count("\n", pos, i))
+
+
+def _json_columns(t: SourceTable) -> list[str]:
+    cols: dict[str, None] = {}
+    it = _iter_ndjson(t) if t.format == "ndjson" else _iter_json_array(t)
+    seen = 0
+    try:
+        for _, rec, _ in it:
+            if rec:
+                for k in rec:
+                    cols.setdefault(str(k).strip(), None)
+            seen += 1
+            if seen >= 1000:
+                break
+    except SourceError:
+        raise
+    if not cols:
+        raise SourceError(t.path, "no records found (expected objects with named fields)")
+    if len(cols) > MAX_COLUMNS:
+        raise SourceError(t.path, f"records have {len(cols)} fields; more than {MAX_COLUMNS} "
+                          "is not a table export")
+    return list(cols)
+
+
+def _json_chunks(t: SourceTable, chunk_rows: int):
+    it = _iter_ndjson(t) if t.format == "ndjson" else _iter_json_array(t)
+    recs, lines, corrupt = [], [], []
+    for line, rec, note in it:
+        if rec is not None:
+            rec = {str(k).strip(): v for k, v in rec.items()}
+            extra = [k for k in rec if k not in t.columns]
+            if extra and not note:
+                note = f"the record has fields the others do not have ({len(extra)})"
+        recs.append(rec or {})
+        lines.append(line)
+        corrupt.append(note)
+        if len(recs) >= chunk_rows:
+            yield _records_frame(t, recs, lines, corrupt)
+            recs, lines, corrupt = [], [], []
+    if recs:
+        yield _records_frame(t, recs, lines, corrupt)
+
+
+# --- Excel -------------------------------------------------------------------------------
+MAX_SHEET_CELLS = 50_000_000
+
+
+def _open_excel(path: Path) -> list[SourceTable]:
+    from python_calamine import CalamineWorkbook
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as e:  # calamine raises its own error types for damaged files
+        raise SourceError(path, f"this is not a readable Excel workbook ({type(e).__name__})")
+    tables = []
+    for name in wb.sheet_names:
+        try:
+            sheet = wb.get_sheet_by_name(name)
+            if sheet.total_height * max(sheet.total_width, 1) > MAX_SHEET_CELLS:
+                raise SourceError(path, f"sheet '{name}' is too large "
+                                  f"({sheet.total_height} rows x {sheet.total_width} columns)")
+            header = None
+            for row in sheet.iter_rows():
+                if any(_cell(v).strip() for v in row):
+                    header = row
+                    break
+        except SourceError:
+            raise
+        except Exception as e:
+            raise SourceError(path, f"sheet '{name}' cannot be read ({type(e).__name__})")
+        if header is None:
+            continue  # an empty sheet is not a table
+        t = SourceTable(path, f"{path.name}#{name}", "xlsx", sheet=name)
+        t.columns = _clean_header([_cell(v) for v in header], t)
+        while t.columns and t.columns[-1].startswith("column") and \
+                not _cell(header[len(t.columns) - 1]).strip():
+            t.columns.pop()
+        tables.append(t)
+    if not tables:
+        raise SourceError(path, "the workbook has no sheet with data")
+    return tables
+
+
+def _excel_value(v) -> str:
+    if hasattr(v, "isoformat"):
+        s = v.isoformat()
+        return s[:10] if s.endswith("T00:00:00") else s.replace("T", " ")
+    return _cell(v)
+
+
+def _excel_chunks(t: SourceTable, chunk_rows: int):
+    from python_calamine import CalamineWorkbook
+    wb = CalamineWorkbook.from_path(str(t.path))
+    sheet = wb.get_sheet_by_name(t.sheet)
+    ncol = len(t.columns)
+    rows, lines, corrupt = [], [], []
+    header_seen = False
+    start = sheet.start[0] if sheet.start else 0
+    for i, row in enumerate(sheet.iter_rows()):
+        vals = [_excel_value(v) for v in row]
+        if not header_seen:
+            if any(v.strip() for v in vals):
+                header_seen = True
+            continue
+        if not any(v.strip() for v in vals):
+            continue
+        note = ""
+        if len(vals) > ncol and any(v.strip() for v in vals[ncol:]):
+            note = "the row has values beyond the last named column"
+        rows.append((vals + [""] * ncol)[:ncol])
+        lines.append(start + i + 1)
+        corrupt.append(note)
+        if len(rows) >= chunk_rows:
+            yield _frame([list(c) for c in zip(*rows)], t.columns, lines, corrupt)
+            rows, lines, corrupt = [], [], []
+    if rows:
+        yield _frame([list(c) for c in zip(*rows)], t.columns, lines, corrupt)
+
+
+def file_sha256(path: Path) -> str:
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def describe(t: SourceTable) -> dict:
+    return {"table": t.name, "file": str(t.path), "format": t.format, "encoding": t.encoding,
+            "delimiter": t.delimiter, "sheet": t.sheet, "columns": list(t.columns)}
+
+
+__all__ = ["SourceTable", "SourceError", "open_source", "open_sources", "LINE", "CORRUPT",
+           "file_sha256", "describe", "io"]

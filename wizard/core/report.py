@@ -1,0 +1,205 @@
+"""What the engine writes for people: problem lists (CSV/XLSX, safe in a spreadsheet),
+quarantined records, the run report (JSON and a self-contained HTML page) and the
+mapping document a client approves."""
+from __future__ import annotations
+
+import csv
+import html
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from .. import __version__
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value) -> str:
+    """A cell that cannot run as a spreadsheet formula (OWASP CSV injection advice).
+    Plain numbers stay as they are ("-500" is a number, not a formula)."""
+    s = "" if value is None else str(value)
+    if s.startswith(_FORMULA_START):
+        try:
+            float(s)
+            return s
+        except ValueError:
+            return "'" + s
+    return s
+
+
+def _private_open(path: Path, mode="w", **kw):
+    """Create a file readable by its owner only (patient data)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.chmod(path, 0o600)
+    return os.fdopen(fd, mode, **kw)
+
+
+def write_problems(problems: pd.DataFrame, path: str | Path) -> Path:
+    """All problems to CSV (UTF-8 with BOM, for spreadsheets) or XLSX, formulas neutralised."""
+    path = Path(path)
+    safe = problems.copy()
+    for c in safe.columns:
+        if safe[c].dtype == object or str(safe[c].dtype).startswith("str"):
+            safe[c] = safe[c].map(neutralise)
+    if path.suffix.lower() == ".xlsx":
+        with _private_open(path, "wb") as f:
+            with pd.ExcelWriter(f, engine="openpyxl") as xw:
+                safe.to_excel(xw, index=False, sheet_name="problems")
+    else:
+        with _private_open(path, "w", encoding="utf-8-sig", newline="") as f:
+            safe.to_csv(f, index=False)
+    return path
+
+
+def write_rejected(sources, problems: pd.DataFrame, folder: str | Path, chunk_rows=50_000
+                   ) -> list[Path]:
+    """Rejected records, unchanged and in their original columns, one file per legacy table."""
+    from .readers import CORRUPT, LINE
+    folder = Path(folder)
+    errs = problems[problems["severity"] == "error"]
+    by_file = {f: set(g["line"].astype(int)) for f, g in errs.groupby("file")}
+    written = []
+    for st in sources:
+        lines = by_file.get(st.name)
+        if not lines:
+            continue
+        name = st.name.replace("#", "-").replace(os.sep, "_")
+        out = folder / (Path(name).stem + ".rejected.csv")
+        with _private_open(out, "w", encoding="utf-8-sig", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(st.columns)
+            for chunk in st.iter_chunks(chunk_rows):
+                sel = chunk[chunk[LINE].isin(lines)]
+                for row in sel[st.columns].itertuples(index=False):
+                    w.writerow([neutralise(v) for v in row])
+        written.append(out)
+    return written
+
+
+# --- run report --------------------------------------------------------------------------
+def run_report(result, target, sources, dry_run: bool) -> dict:
+    v = result.validation
+    tables = result.verification.get("tables", {})
+    rep = {
+        "tool": "hmsync-migrate", "tool_version": __version__,
+        "generated": datetime.now().isoformat(timespec="seconds"),
+        "status": result.status, "committed": result.committed, "dry_run": dry_run,
+        "run_id": result.run_id, "started": result.started, "finished": result.finished,
+        "target": str(target),
+        "backup_path": str(result.backup.path) if result.backup else None,
+        "backup": result.backup.to_dict() if result.backup else None,
+        "sources": [str(s.path) for s in sources],
+        "tables": {t: {k: tables[t][k] for k in ("source_rows", "imported", "duplicates",
+                                                 "rejected", "warnings")} for t in tables},
+        "checks": result.verification["checks"],
+        "passed": result.passed,
+        "problems": {"errors": v.errors, "warnings": v.warnings,
+                     "by_rule": v.summary().to_dict(orient="records")},
+        "notes": v.notes, "unmapped_sources": v.unmapped_sources,
+    }
+    return rep
+
+
+def write_json(data: dict, path: str | Path) -> Path:
+    path = Path(path)
+    with _private_open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2, ensure_ascii=False, default=str)
+        f.write("\n")
+    return path
+
+
+_CSS = """body{font-family:system-ui,Segoe UI,Arial,sans-serif;margin:2em;color:#1d2733}
+h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}table{border-collapse:collapse;
+margin:.5em 0}td,th{border:1px solid #c9d2dc;padding:.3em .7em;text-align:left}
+th{background:#eef2f6}td.num{text-align:right}.pass{color:#17702e;font-weight:600}
+.fail{color:#b3261e;font-weight:600}.meta td:first-child{font-weight:600}"""
+
+
+def _e(x) -> str:
+    return html.escape("" if x is None else str(x))
+
+
+def report_html(rep: dict) -> str:
+    ok = rep.get("passed")
+    rows = []
+    for t, s in rep.get("tables", {}).items():
+        rows.append("<tr><td>" + _e(t) + "</td>" + "".join(
+            f'<td class="num">{_e(s.get(k))}</td>' for k in ("source_rows", "imported",
+                                                             "duplicates", "rejected",
+                                                             "warnings")) + "</tr>")
+    checks = "".join(
+        f'<tr><td class="{"pass" if c["passed"] else "fail"}">{"PASS" if c["passed"] else "FAIL"}'
+        f'</td><td>{_e(c["name"])}</td><td>{_e(c.get("detail"))}</td></tr>'
+        for c in rep.get("checks", []))
+    rules = "".join(f"<tr><td>{_e(r['table'])}</td><td>{_e(r['rule'])}</td><td>"
+                    f"{_e(r['severity'])}</td><td class=num>{_e(r['count'])}</td></tr>"
+                    for r in rep.get("problems", {}).get("by_rule", []))
+    fee = next((c for c in rep.get("checks", []) if c.get("per_doctor")), None)
+    fee_rows = ""
+    if fee:
+        fee_rows = "".join(f"<tr><td>{_e(d)}</td><td class=num>{v['source']:,.2f}</td>"
+                           f"<td class=num>{v['hmsync']:,.2f}</td></tr>"
+                           for d, v in fee["per_doctor"].items())
+    meta = [("Status", rep.get("status")), ("Verification", "passed" if ok else "FAILED"),
+            ("Target", rep.get("target")), ("Backup", rep.get("backup_path")),
+            ("Run", rep.get("run_id")), ("Started", rep.get("started")),
+            ("Finished", rep.get("finished")), ("Tool version", rep.get("tool_version"))]
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>HMSync migration report</title><style>{_CSS}</style></head><body>
+<h1>HMSync migration report — <span class="{'pass' if ok else 'fail'}">{'PASSED' if ok else
+                                                                       'FAILED'}</span></h1>
+<table class="meta">{''.join(f'<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>' for k, v in meta)}
+</table>
+<h2>Reconciliation (source = imported + duplicates + rejected)</h2>
+<table><tr><th>HMSync table</th><th>source rows</th><th>imported</th><th>duplicates</th>
+<th>rejected</th><th>warnings</th></tr>{''.join(rows)}</table>
+<h2>Checks</h2><table><tr><th></th><th>check</th><th>detail</th></tr>{checks}</table>
+{'<h2>Consultation fees per doctor</h2><table><tr><th>legacy doctor</th><th>source</th>'
+ '<th>HMSync</th></tr>' + fee_rows + '</table>' if fee_rows else ''}
+<h2>Problems by rule</h2><table><tr><th>table</th><th>rule</th><th>severity</th><th>records</th>
+</tr>{rules}</table>
+<p>Generated {_e(rep.get('generated'))} by hmsync-migrate {_e(rep.get('tool_version'))}.</p>
+</body></html>"""
+
+
+def write_html(rep: dict, path: str | Path) -> Path:
+    path = Path(path)
+    with _private_open(path, "w", encoding="utf-8") as f:
+        f.write(report_html(rep))
+    return path
+
+
+def mapping_document(profile, sources) -> str:
+    """The mapping a client approves: legacy table.column -> HMSync table.field, with the
+    transform and example values, as one HTML page."""
+    samples = {st.name: st.sample(3) for st in sources}
+    body = []
+    for tm in profile.tables:
+        st = next((s for s in sources if profile.table_for(s.name, s.stem) is tm), None)
+        rows = []
+        for fname, fm in tm.fields.items():
+            ex = ""
+            if st is not None and fm.columns and all(c in samples[st.name] for c in fm.columns):
+                ex = "; ".join(" ".join(str(samples[st.name][c].iat[i]) for c in fm.columns)
+                               for i in range(min(3, len(samples[st.name]))))
+            steps = ", ".join(json.dumps(s, ensure_ascii=False) if not isinstance(s, str)
+                              else s for s in fm.steps)
+            src = fm.source_label or f"constant '{fm.value}'"
+            rows.append(f"<tr><td>{_e(tm.source)}.{_e(src)}</td><td>{_e(tm.target)}."
+                        f"{_e(fname)}</td><td>{_e(steps)}</td><td>{_e(ex)}</td>"
+                        f"<td class=num>{_e(fm.confidence)}</td></tr>")
+        body.append(f"<h2>{_e(tm.source)} → {_e(tm.target)} (legacy id: "
+                    f"{_e(tm.legacy_id or 'none')})</h2><table><tr><th>legacy column</th>"
+                    f"<th>HMSync field</th><th>transform</th><th>examples</th>"
+                    f"<th>confidence</th></tr>{''.join(rows)}</table>")
+    return (f"<!doctype html><html><head><meta charset=utf-8><title>Mapping: "
+            f"{_e(profile.name)}</title><style>{_CSS}</style></head><body><h1>Mapping document"
+            f" — {_e(profile.name)}</h1><p>Source system: {_e(profile.source_system)}; phone "
+            f"region {_e(profile.phone_region)}; date order {_e(profile.date_order)}.</p>"
+            + "".join(body) + "<p>Approved by: ____________________ Date: __________</p>"
+            "</body></html>")

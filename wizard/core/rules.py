@@ -1,0 +1,86 @@
+"""Validation rules as data: a code, a default severity, and a message a clinic's IT person
+understands. A profile can switch a rule off or change its severity (``rules:`` section,
+codes may use ``*`` wildcards, e.g. ``"*.*.future": warning``).
+
+Codes are ``<table>.<field>.<check>`` (``patients.age.range``) or ``<table>.<what>.<check>``
+for record-level rules (``visits.id.duplicate``, ``bills.record.corrupt``).
+"""
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+
+ERROR, WARNING, OFF = "error", "warning", "off"
+
+
+@dataclass(frozen=True)
+class Rule:
+    check: str
+    severity: str
+    message: str        # may use {label}, {min}, {max}, {allowed}, {parent}, {region}
+    description: str
+
+
+RULES = {r.check: r for r in [
+    Rule("required", ERROR, "{label} is missing", "a field HMSync needs is empty"),
+    Rule("format", ERROR, "{label} is not a valid {what}",
+         "a value that cannot be converted (a date, number or phone number)"),
+    Rule("range", ERROR, "{label} is outside the allowed range {range}",
+         "a number outside its allowed range (age 0-150, amounts not negative)"),
+    Rule("enum", ERROR, "{label} must be one of {allowed} after its value map",
+         "a code that is not one HMSync knows (gender M/F/O)"),
+    Rule("future", ERROR, "{label} is in the future", "a date after today"),
+    Rule("id_missing", ERROR, "the record has no legacy id", "the legacy id column is empty"),
+    Rule("duplicate", ERROR, "the same legacy id appears earlier in the export (line {first}); "
+         "the first is kept", "a legacy id used twice in one export"),
+    Rule("possible_duplicate", WARNING, "same name and phone as legacy record {other}: the same "
+         "person under two ids?", "a person who may be registered twice"),
+    Rule("parent_missing", ERROR, "the {parent} it refers to does not exist in the export or "
+         "in HMSync", "a broken relationship (a visit whose patient does not exist)"),
+    Rule("parent_rejected", ERROR, "the {parent} it refers to is rejected, so this record is "
+         "rejected too", "a record whose parent record has errors (cascade)"),
+    Rule("corrupt", ERROR, "the record is damaged: {note}",
+         "ragged rows, undecodable bytes, unreadable records"),
+    Rule("excluded", ERROR, "left out by the operator", "a record the operator excluded"),
+]}
+
+#: check -> code suffix as it appears in a rule code
+CODE_PART = {"required": "required", "format": "format", "range": "range", "enum": "enum",
+             "future": "future", "id_missing": "id.missing", "duplicate": "id.duplicate",
+             "possible_duplicate": "person.possible_duplicate",
+             "parent_missing": "missing_parent", "parent_rejected": "rejected_parent",
+             "corrupt": "record.corrupt", "excluded": "record.excluded"}
+
+
+def rule_code(table: str, field: str | None, check: str) -> str:
+    part = CODE_PART[check]
+    if field and check in ("required", "format", "range", "enum", "future", "parent_missing",
+                           "parent_rejected"):
+        return f"{table}.{field}.{part}"
+    return f"{table}.{part}"
+
+
+def severity(code: str, check: str, overrides: dict[str, str], locked: bool = False) -> str:
+    """The severity of a rule code after a profile's overrides.
+
+    ``locked`` rules (a NOT NULL field left empty, a broken record) stay errors whatever a
+    profile says: HMSync could not store the record.
+    """
+    sev = RULES[check].severity
+    if locked:
+        return ERROR
+    if code in overrides:
+        return overrides[code]
+    for pattern, s in overrides.items():
+        if "*" in pattern and fnmatch.fnmatchcase(code, pattern):
+            return s
+    return sev
+
+
+def catalogue() -> list[dict]:
+    """Every rule, for documentation and the wizard's rule list."""
+    fielded = ("required", "format", "range", "enum", "future", "parent_missing",
+               "parent_rejected")
+    return [{"check": r.check,
+             "code": "<table>." + ("<field>." if r.check in fielded else "") + CODE_PART[r.check],
+             "severity": r.severity, "description": r.description} for r in RULES.values()]

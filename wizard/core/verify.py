@@ -1,0 +1,227 @@
+"""Verification of an import: reconciliation, relationships, totals, spot check, integrity.
+
+Runs inside the import's transaction (so a failure rolls everything back) and, for the
+integrity checks, again after the commit. Every check is ``{name, passed, detail}``.
+"""
+from __future__ import annotations
+
+import math
+import random
+import sqlite3
+
+import numpy as np
+import pandas as pd
+
+from .schema import DATA_TABLES, TargetTable, quote_ident
+
+SPOT_PER_TABLE = 25
+TOLERANCE = 0.005
+
+
+def _check(name: str, passed: bool, detail: str = "", **extra) -> dict:
+    d = {"name": name, "passed": bool(passed), "detail": detail}
+    d.update(extra)
+    return d
+
+
+class Verifier:
+    def __init__(self, con: sqlite3.Connection, source_system: str, run_id: int | None,
+                 targets: dict[str, TargetTable]):
+        self.con, self.system, self.run_id, self.targets = con, source_system, run_id, targets
+        self.source_totals: dict[str, dict[str, float]] = {}
+        self.fee_by_doctor: dict[str, float] = {}
+        self.samples: dict[str, list[tuple[str, dict]]] = {}
+        self._seen: dict[str, int] = {}
+        self._rng = random.Random(20261125)
+
+    # --- during the import -------------------------------------------------------------
+    def observe(self, table: str, mc, keep: np.ndarray, imported: list[tuple[int, str]]):
+        """Record the source side of a chunk: totals over accepted (and already present)
+        records, and a sample of imported records for the spot check."""
+        target = self.targets[table]
+        tot = self.source_totals.setdefault(table, {})
+        for fname, values in mc.values.items():
+            if target.fields[fname].kind == "float":
+                v = pd.to_numeric(values[keep], errors="coerce")
+                tot[fname] = tot.get(fname, 0.0) + float(v.sum())
+        if table == "visits" and "consultationFee" in mc.values and "doctorId" in mc.values:
+            fees = pd.to_numeric(mc.values["consultationFee"][keep], errors="coerce").fillna(0)
+            docs = mc.values["doctorId"][keep]
+            for d, s in fees.groupby(docs.astype(str)).sum().items():
+                self.fee_by_doctor[d] = self.fee_by_doctor.get(d, 0.0) + float(s)
+        # reservoir sample of imported records
+        samples = self.samples.setdefault(table, [])
+        for i, hid in imported:
+            self._seen[table] = self._seen.get(table, 0) + 1
+            k = self._seen[table]
+            if len(samples) < SPOT_PER_TABLE:
+                samples.append((hid, self._row(mc, i)))
+            else:
+                j = self._rng.randrange(k)
+                if j < SPOT_PER_TABLE:
+                    samples[j] = (hid, self._row(mc, i))
+
+    @staticmethod
+    def _row(mc, i) -> dict:
+        return {f: v.iat[i] for f, v in mc.values.items()}
+
+    # --- checks ----------------------------------------------------------------------------
+    def verify(self, stats) -> dict:
+        checks = []
+        tables = {}
+        for t, s in stats.items():
+            imported = self._imported_count(t)
+            ok = (s.source_rows == imported + s.duplicates + s.rejected) and imported == s.valid
+            tables[t] = s.to_dict()
+            tables[t]["imported"] = imported
+            checks.append(_check(
+                f"reconciliation: {t}", ok,
+                f"source {s.source_rows} = imported {imported} + duplicates {s.duplicates} + "
+                f"rejected {s.rejected}" + ("" if ok else f" (expected to import {s.valid})"),
+                table=t))
+        checks.extend(self.relationship_checks())
+        totals = self.totals_checks(stats)
+        checks.extend(totals)
+        checks.append(self.spot_check())
+        return {"tables": tables, "checks": checks}
+
+    def _imported_count(self, t: str) -> int:
+        if self.run_id is None:
+            return 0
+        return self.con.execute('SELECT count(*) FROM migration_legacy_ids WHERE "runId"=? AND '
+                                '"tableName"=?', (self.run_id, t)).fetchone()[0]
+
+    def relationship_checks(self) -> list[dict]:
+        out = []
+        fk = self.con.execute("PRAGMA foreign_key_check").fetchall()
+        fk = [r for r in fk if r[0] in DATA_TABLES]
+        out.append(_check("relationships: foreign_key_check", not fk,
+                          "no broken references" if not fk else
+                          f"{len(fk)} references point at missing records"))
+        broken = {}
+        for t in DATA_TABLES:
+            if t not in self.targets:
+                continue
+            for fname, parent in self.targets[t].references.items():
+                if parent not in self.targets:
+                    continue
+                n = self.con.execute(
+                    f"SELECT count(*) FROM {quote_ident(t)} c JOIN migration_legacy_ids l ON "
+                    f'l."tableName"=? AND l."hmsyncId"=c.id AND l."runId"=? '
+                    f"WHERE c.{quote_ident(fname)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+                    f"{quote_ident(parent)} p WHERE p.id = c.{quote_ident(fname)})",
+                    (t, self.run_id)).fetchone()[0]
+                if n:
+                    broken[f"{t}.{fname}"] = n
+        out.append(_check("relationships: imported records point at existing parents",
+                          not broken, "every imported reference resolves" if not broken else
+                          f"unresolved: {broken}"))
+        return out
+
+    def _db_sum(self, t: str, fname: str) -> float:
+        v = self.con.execute(
+            f"SELECT total(c.{quote_ident(fname)}) FROM {quote_ident(t)} c JOIN "
+            f'migration_legacy_ids l ON l."tableName"=? AND l."hmsyncId"=c.id AND '
+            f'l."sourceSystem"=? JOIN temp.run_ids r ON r."tableName"=l."tableName" AND '
+            f'r."legacyId"=l."legacyId"', (t, self.system)).fetchone()[0]
+        return float(v or 0.0)
+
+    def totals_checks(self, stats) -> list[dict]:
+        out = []
+        for t, fields in self.source_totals.items():
+            for fname, src in fields.items():
+                db = self._db_sum(t, fname)
+                ok = math.isclose(src, db, abs_tol=TOLERANCE)
+                out.append(_check(f"totals: {t}.{fname}", ok,
+                                  f"source {src:,.2f}, HMSync {db:,.2f}", source=round(src, 2),
+                                  hmsync=round(db, 2)))
+        if "visits" in self.source_totals and "consultationFee" in self.source_totals["visits"]:
+            rows = self.con.execute(
+                'SELECT dl."legacyId", total(v."consultationFee") FROM visits v '
+                'JOIN migration_legacy_ids vl ON vl."tableName"=\'visits\' AND vl."hmsyncId"=v.id '
+                'AND vl."sourceSystem"=? '
+                'JOIN temp.run_ids r ON r."tableName"=\'visits\' AND r."legacyId"=vl."legacyId" '
+                'LEFT JOIN migration_legacy_ids dl ON dl."tableName"=\'doctors\' AND '
+                'dl."hmsyncId"=v."doctorId" AND dl."sourceSystem"=? GROUP BY 1',
+                (self.system, self.system)).fetchall()
+            db = {str(k): float(v) for k, v in rows}
+            src = {k: v for k, v in self.fee_by_doctor.items()}
+            keys = set(db) | set(src)
+            off = sorted(k for k in keys if not math.isclose(db.get(k, 0.0), src.get(k, 0.0),
+                                                             abs_tol=TOLERANCE))
+            out.append(_check("totals: consultation fees per doctor", not off,
+                              f"{len(keys)} doctors compared" + (f"; differ: {off[:10]}" if off
+                                                                 else ""),
+                              per_doctor={k: {"source": round(src.get(k, 0.0), 2),
+                                              "hmsync": round(db.get(k, 0.0), 2)}
+                                          for k in sorted(keys)}))
+        return out
+
+    def spot_check(self) -> dict:
+        checked, wrong = 0, []
+        for t, rows in self.samples.items():
+            target = self.targets[t]
+            for hid, expected in rows:
+                cols = [f for f in expected if not target.fields[f].references]
+                if not cols:
+                    continue
+                got = self.con.execute(
+                    f"SELECT {', '.join(quote_ident(c) for c in cols)} FROM {quote_ident(t)} "
+                    f"WHERE id=?", (hid,)).fetchone()
+                checked += 1
+                if got is None:
+                    wrong.append(f"{t}: a sampled record is missing")
+                    continue
+                for c, g in zip(cols, got):
+                    e = expected[c]
+                    if e is None and target.fields[c].default is not None:
+                        e = target.fields[c].default
+                    if not _same(e, g):
+                        wrong.append(f"{t}.{c} differs")
+                        break
+        return _check("spot check: sampled records read back equal the source", not wrong,
+                      f"{checked} records compared" + (f"; {wrong[:5]}" if wrong else ""))
+
+    def post_commit(self) -> list[dict]:
+        res = [r[0] for r in self.con.execute("PRAGMA integrity_check")]
+        fk = [r for r in self.con.execute("PRAGMA foreign_key_check") if r[0] in DATA_TABLES]
+        return [_check("integrity_check", res == ["ok"], "; ".join(res)[:300]),
+                _check("foreign_key_check after commit", not fk,
+                       "clean" if not fk else f"{len(fk)} broken references")]
+
+
+def _same(e, g) -> bool:
+    if e is None or g is None:
+        return e is None and g is None
+    if isinstance(e, (int, float)) or isinstance(g, (int, float)):
+        try:
+            return math.isclose(float(e), float(g), abs_tol=1e-9)
+        except (TypeError, ValueError):
+            return False
+    return str(e) == str(g)
+
+
+def verify_target(path, source_system: str | None = None) -> dict:
+    """Checks that need no source: integrity, relationships, and what the audit trail says."""
+    from .backup import connect
+    con = connect(path, readonly=True)
+    try:
+        checks = []
+        res = [r[0] for r in con.execute("PRAGMA integrity_check")]
+        checks.append(_check("integrity_check", res == ["ok"], "; ".join(res)[:300]))
+        fk = [r for r in con.execute("PRAGMA foreign_key_check") if r[0] in DATA_TABLES]
+        checks.append(_check("relationships: foreign_key_check", not fk,
+                             "no broken references" if not fk else
+                             f"{len(fk)} references point at missing records"))
+        runs = []
+        if con.execute("SELECT 1 FROM sqlite_master WHERE name='migration_runs'").fetchone():
+            runs = [dict(zip(["id", "startedAt", "finishedAt", "status", "sourceSystem"], r))
+                    for r in con.execute('SELECT id, "startedAt", "finishedAt", status, '
+                                         '"sourceSystem" FROM migration_runs ORDER BY id')]
+        counts = {t: con.execute(f"SELECT count(*) FROM {quote_ident(t)}").fetchone()[0]
+                  for t in DATA_TABLES if con.execute(
+                      "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (t,)
+                  ).fetchone()}
+        return {"checks": checks, "runs": runs, "counts": counts}
+    finally:
+        con.close()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -67,9 +66,7 @@ class SourceTable:
     def iter_chunks(self, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
         if self.format == "csv":
             yield from _csv_chunks(self, chunk_rows)
-        elif self.format == "ndjson":
-            yield from _ndjson_chunks(self, chunk_rows)
-        elif self.format == "json":
+        elif self.format in ("json", "ndjson"):
             yield from _json_chunks(self, chunk_rows)
         else:
             yield from _excel_chunks(self, chunk_rows)
@@ -114,17 +111,24 @@ def detect_encoding(path: Path, head: bytes) -> str:
         return "utf-16-be"
     if b"\x00" in head:
         raise SourceError(path, "this is not a text export (it contains binary data)")
-    try:
-        # a cut in the middle of a multi-byte character at the end of the sample is fine
-        head.decode("utf-8") if len(head) < SNIFF_BYTES else \
-            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    text = head.decode("utf-8", errors="replace")
+    if len(head) >= SNIFF_BYTES:  # the sample may end inside a multi-byte character
+        text = text[:-4]
+    invalid = text.count("\ufffd")
+    if not invalid:
         return "utf-8"
+    valid_multibyte = sum(1 for ch in text if ord(ch) > 127) - invalid
+    if valid_multibyte > invalid:
+        return "utf-8"  # UTF-8 with a few damaged records: those are flagged one by one
+    from charset_normalizer import from_bytes
+    best = from_bytes(head, cp_isolation=["cp1252", "latin_1", "cp1250", "iso8859_15"]).best()
+    enc = (best.encoding if best else "cp1252").replace("_", "-")
+    try:
+        head.decode("cp1252")
+        if enc in ("cp1250", "latin-1", "iso8859-1", "iso8859-15", "cp1252"):
+            return "cp1252"  # the Western default where several single-byte codes fit
     except UnicodeDecodeError:
         pass
-    from charset_normalizer import from_bytes
-    best = from_bytes(head, cp_isolation=["cp1252", "latin_1", "cp1250", "iso8859_15",
-                                          "utf_16"]).best()
-    enc = (best.encoding if best else "cp1252").replace("_", "-")
     return "cp1252" if enc in ("latin-1", "iso8859-1") else enc
 
 
@@ -176,6 +180,14 @@ def open_source(path: str | Path) -> list[SourceTable]:
         if ext in JSON_EXTS and not stripped.startswith(("[", "{")):
             raise SourceError(path, "not JSON: a JSON export must be an array of records "
                               "or one record per line", line=1)
+        if fmt == "ndjson" and ext in JSON_EXTS and len(head) < SNIFF_BYTES:
+            try:
+                whole = json.loads(text.lstrip("\ufeff"))
+            except ValueError:
+                whole = None
+            if isinstance(whole, dict) and "\n" in text.strip():
+                raise SourceError(path, "one JSON object, not a table of records (expected an "
+                                  "array of records or one record per line)", line=1)
         t = SourceTable(path, path.name, fmt, encoding=encoding)
         t.columns = _json_columns(t)
         return [t]
@@ -376,6 +388,9 @@ def _iter_json_array(t: SourceTable):
             raise SourceError(t.path, "a record is nested too deeply to be a table row",
                               line=line)
         except ValueError as e:
+            if not text[e.pos:].strip():
+                raise SourceError(t.path, "the JSON is cut off before its end",
+                                  line=line + text.count("\n", pos, e.pos))
             raise SourceError(t.path, f"the JSON is damaged ({e.msg})",
                               line=line + text.count("\n", pos, e.pos))
         if isinstance(rec, dict):
@@ -523,4 +538,4 @@ def describe(t: SourceTable) -> dict:
 
 
 __all__ = ["SourceTable", "SourceError", "open_source", "open_sources", "LINE", "CORRUPT",
-           "file_sha256", "describe", "io"]
+           "file_sha256", "describe"]

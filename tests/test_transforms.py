@@ -1,0 +1,96 @@
+"""Column transforms: dates, phones, numbers, value maps, text steps."""
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from wizard.core import transforms as tf
+
+
+def S(*v):
+    return pd.Series(list(v), dtype=object)
+
+
+def test_dates_mixed_formats_to_iso_day_first_inferred():
+    r = tf.parse_dates(S("2022-01-15", "15/01/2022", "2022-03-04 00:00:00", "", "31/12/2021",
+                         "2022-02-30", "31/31/2022", "yesterday", "05-Jan-2022"))
+    assert list(r.values) == ["2022-01-15", "2022-01-15", "2022-03-04", None, "2021-12-31",
+                              None, None, None, "2022-01-05"]
+    assert list(r.bad) == [False, False, False, False, False, True, True, True, False]
+    assert r.note is None
+
+
+def test_ambiguous_day_month_is_never_guessed_silently():
+    order, why = tf.infer_date_order(S("01/02/2022", "03/04/2022"))
+    assert order is None and "ambiguous" in why
+    r = tf.parse_dates(S("01/02/2022"))
+    assert r.note and "ambiguous" in r.note
+    assert list(tf.parse_dates(S("01/02/2022"), order="MDY").values) == ["2022-01-02"]
+    assert list(tf.parse_dates(S("01/02/2022"), order="DMY").values) == ["2022-02-01"]
+    assert tf.infer_date_order(S("12/25/2022"))[0] == "MDY"
+    assert tf.infer_date_order(S("25/12/2022", "12/25/2022"))[0] is None  # conflicting
+
+
+def test_time_kept_when_not_midnight():
+    r = tf.parse_dates(S("2022-01-15 10:30:00"))
+    assert list(r.values) == ["2022-01-15T10:30:00"]
+
+
+def test_future_dates_flagged():
+    m = tf.future_mask(S("2022-01-01", "2099-01-01", None), today=date(2026, 1, 1))
+    assert list(m) == [False, True, False]
+
+
+def test_phones_to_e164_with_default_region():
+    r = tf.to_e164(S("+919876543210", "+91 98765 43210", "09876543210", "9876543210",
+                     "0091-98765-43210", "(098765) 43210", "", "12345", "abc",
+                     "+44 20 7946 0958", "+91 12345"), region="IN")
+    assert list(r.values) == ["+919876543210"] * 6 + [None, None, None, "+442079460958", None]
+    assert list(r.bad) == [False] * 7 + [True, True, False, True]
+
+
+def test_phone_region_inferred_from_international_numbers():
+    assert tf.infer_phone_region(S("+44 20 7946 0958", "+44 7700 900123", "020 7946 0000")) \
+        == "GB"
+    assert tf.infer_phone_region(S("0123", "")) is None
+
+
+def test_unknown_region_is_a_clear_error():
+    with pytest.raises(tf.TransformError, match="unknown phone region"):
+        tf.to_e164(S("123"), region="XX")
+
+
+def test_numbers_with_locale_and_currency():
+    r = tf.number(S("1.234,50", "₹ 500", "-3", "abc", "", "4O"), decimal=",", thousands=".")
+    assert r.values.tolist()[:3] == [1234.5, 500.0, -3.0]
+    assert list(r.bad) == [False, False, False, True, False, True]
+    r = tf.number(S("42", "42.0", "4.5", "N/A"), integer=True)
+    assert r.values.tolist() == [42, 42, None, None]
+    assert list(r.bad) == [False, False, True, True]
+
+
+def test_value_map_case_insensitive_and_passthrough():
+    r = tf.value_map(S("male", "Female", "f", "M", "X", "unknown", " m "), tf.GENDER_MAP)
+    assert list(r.values) == ["M", "F", "F", "M", "X", "unknown", "M"]
+
+
+def test_concat_split_case_default():
+    df = pd.DataFrame({"a": ["Asha", "", "Li"], "b": ["Rao", "Khan", ""]})
+    assert list(tf.concat(df, " ").values) == ["Asha Rao", "Khan", "Li"]
+    s = S("Asha Devi Rao", "Li")
+    assert list(tf.split(s, " ", "first").values) == ["Asha", "Li"]
+    assert list(tf.split(s, " ", "rest").values) == ["Devi Rao", ""]
+    assert list(tf.split(s, " ", "last").values) == ["Rao", "Li"]
+    assert list(tf.case(S("asha rao"), "title").values) == ["Asha Rao"]
+    assert list(tf.default(S("", "x"), "General").values) == ["General", "x"]
+
+
+def test_age_from_birth_date():
+    r = tf.age_from_date(S("2000-06-15", "15/06/2000", ""), today=date(2026, 6, 14))
+    assert r.values.tolist() == [25, 25, None]
+
+
+def test_step_language_rejects_unknown_steps():
+    with pytest.raises(tf.TransformError, match="unknown transform"):
+        tf.parse_step({"explode": {}})
+    assert tf.parse_step({"date": "DMY"}) == ("date", {"value": "DMY"})

@@ -266,41 +266,36 @@ class Migration:
             if progress:
                 progress(Progress("validate" if sink is None else "import", tm.target, st.name,
                                   0, total))
-            try:
-                for chunk in st.iter_chunks(self.chunk_rows):
-                    if cancel:
-                        cancel.check()
-                    mc = map_chunk(chunk, tm, target, self.profile.ctx)
-                    for n in mc.notes:
-                        n = f"{st.name}: {n}"
-                        if n not in notes:
-                            notes.append(n)
-                    out = self._check(st, tm, target, mc, reg, probs)
-                    n = len(mc)
-                    ts.source_rows += n
-                    ts.rejected += int(out.errors.sum())
-                    ts.duplicates += int((out.present & ~out.errors).sum())
-                    accept = ~out.errors & ~out.present
-                    ts.valid += int(accept.sum())
-                    ts.warnings += int((out.warned & accept).sum())
-                    ids = mc.legacy_id
-                    acc_ids = ids[accept].tolist()
-                    if sink is not None:
-                        hids = sink(st, tm, target, mc, accept, out.present & ~out.errors, reg)
-                    else:
-                        hids = [None] * len(acc_ids)
-                    reg.valid[tm.target].update(zip(acc_ids, hids))
-                    rej = ids[out.errors & (ids != "")]
-                    vset = reg.valid[tm.target]
-                    reg.rejected[tm.target].update(x for x in rej.tolist() if x not in vset)
-                    done += n
-                    if progress:
-                        progress(Progress("validate" if sink is None else "import", tm.target,
-                                          st.name, done, max(total, done)))
-            except SourceError:
-                raise
-            except (UnicodeDecodeError, OSError) as e:
-                raise SourceError(st.path, f"reading stopped: {e}") from None
+            for chunk in _guarded(st, st.iter_chunks(self.chunk_rows)):
+                if cancel:
+                    cancel.check()
+                mc = map_chunk(chunk, tm, target, self.profile.ctx)
+                for n in mc.notes:
+                    n = f"{st.name}: {n}"
+                    if n not in notes:
+                        notes.append(n)
+                out = self._check(st, tm, target, mc, reg, probs)
+                n = len(mc)
+                ts.source_rows += n
+                ts.rejected += int(out.errors.sum())
+                ts.duplicates += int((out.present & ~out.errors).sum())
+                accept = ~out.errors & ~out.present
+                ts.valid += int(accept.sum())
+                ts.warnings += int((out.warned & accept).sum())
+                ids = mc.legacy_id
+                acc_ids = ids[accept].tolist()
+                if sink is not None:
+                    hids = sink(st, tm, target, mc, accept, out.present & ~out.errors, reg)
+                else:
+                    hids = [None] * len(acc_ids)
+                reg.valid[tm.target].update(zip(acc_ids, hids))
+                rej = ids[out.errors & (ids != "")]
+                vset = reg.valid[tm.target]
+                reg.rejected[tm.target].update(x for x in rej.tolist() if x not in vset)
+                done += n
+                if progress:
+                    progress(Progress("validate" if sink is None else "import", tm.target,
+                                      st.name, done, max(total, done)))
             if progress:
                 progress(Progress("validate" if sink is None else "import", tm.target, st.name,
                                   done, done))
@@ -519,6 +514,13 @@ class Migration:
             return RunResult(status, committed, run_id if committed else None, validation,
                              verification, self.backup, started,
                              datetime.now().isoformat(timespec="seconds"))
+        except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as e:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            if isinstance(e, SourceError):
+                raise
+            raise MigrationError(f"the import stopped: {_plain_db_error(e)}; everything was "
+                                 f"rolled back and {self.target.name} is unchanged") from None
         except BaseException:
             if con.in_transaction:
                 con.execute("ROLLBACK")
@@ -529,6 +531,30 @@ class Migration:
     def _source_list(self) -> list[dict]:
         return [{"file": str(st.path), "table": st.name, "sha256": file_sha256(st.path)}
                 for st, _ in self.plan]
+
+
+def _guarded(st: SourceTable, chunks):
+    """Chunks of a legacy table; a read that fails midway becomes a SourceError."""
+    it = iter(chunks)
+    while True:
+        try:
+            chunk = next(it)
+        except StopIteration:
+            return
+        except (UnicodeDecodeError, OSError) as e:
+            raise SourceError(st.path, f"reading stopped: {e}") from None
+        yield chunk
+
+
+def _plain_db_error(e: BaseException) -> str:
+    msg = str(e)
+    if isinstance(e, OSError) and e.errno == 28 or "full" in msg:
+        return "the disk is full"
+    if "locked" in msg or "busy" in msg:
+        return "the database is locked by another program (is HMSync still running?)"
+    if isinstance(e, OSError):
+        return e.strerror or type(e).__name__
+    return msg
 
 
 def _operator() -> str:

@@ -1,0 +1,236 @@
+"""Backup, transactional import, idempotent re-runs, delta sync, verification, restore."""
+import json
+import os
+import shutil
+import sqlite3
+import stat
+
+import pytest
+
+from conftest import MINI, MINI_CLEAN, write_mini
+from wizard.core.backup import BackupError, make_backup, restore, verify_backup
+from wizard.core.engine import CancelToken, Cancelled, Migration, MigrationError
+from wizard.core.readers import open_sources
+from wizard.core.schema import DATA_TABLES, known_tables
+from wizard.core.suggest import suggest_profile
+
+TABLES = DATA_TABLES
+
+
+def counts(db):
+    con = sqlite3.connect(db)
+    try:
+        return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in TABLES}
+    finally:
+        con.close()
+
+
+def dump(db):
+    con = sqlite3.connect(db)
+    try:
+        return {t: sorted(con.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
+                for t in TABLES}
+    finally:
+        con.close()
+
+
+def migration(folder, target, profile=None):
+    tables, _ = open_sources([folder])
+    profile = profile or suggest_profile(tables, known_tables(), source_system="hcp")
+    return Migration(tables, profile, target)
+
+
+def test_import_clean_records_with_uuids_and_legacy_ids(mini_export, empty_target):
+    m = migration(mini_export, empty_target)
+    b = m.make_backup()
+    res = m.run()
+    assert res.committed and res.passed, [c for c in res.verification["checks"]
+                                          if not c["passed"]]
+    assert counts(empty_target) == MINI_CLEAN
+    con = sqlite3.connect(empty_target)
+    pid, phone, gender, reg, age = con.execute(
+        'SELECT id, phone, gender, "registrationDate", age FROM patients p JOIN '
+        'migration_legacy_ids l ON l."hmsyncId"=p.id WHERE l."legacyId"=\'101\'').fetchone()
+    assert len(pid) == 36 and pid[14] == "4"  # a v4 UUID
+    assert (phone, gender, reg, age) == ("+919811111111", "M", "2022-01-15", 40)
+    # foreign keys rewritten through the legacy map
+    (n,) = con.execute('SELECT count(*) FROM visits WHERE "patientId"=?', (pid,)).fetchone()
+    assert n == 1
+    assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    # the department default applies where the legacy data has no department
+    assert {r[0] for r in con.execute("SELECT department FROM doctors")} == {"General"}
+    line = con.execute('SELECT "sourceFile", "sourceLine" FROM migration_legacy_ids WHERE '
+                       '"tableName"=\'visits\' AND "legacyId"=\'V2\'').fetchone()
+    assert line == ("visits.csv", 4)
+    run = con.execute('SELECT status, "backupPath", sources, counts FROM migration_runs'
+                      ).fetchone()
+    con.close()
+    assert run[0] == "committed" and run[1] == str(b.path)
+    assert {s["table"] for s in json.loads(run[2])} >= {"patients.csv", "visits.csv"}
+    assert json.loads(run[3])["visits"]["imported"] == MINI_CLEAN["visits"]
+
+
+def test_reconciliation_and_totals_in_the_result(mini_export, empty_target):
+    m = migration(mini_export, empty_target)
+    m.make_backup()
+    res = m.run()
+    t = res.verification["tables"]
+    for name, s in t.items():
+        assert s["source_rows"] == s["imported"] + s["duplicates"] + s["rejected"]
+    fee = next(c for c in res.verification["checks"] if c["name"].endswith("per doctor"))
+    assert fee["passed"] and fee["per_doctor"]["D1"]["hmsync"] == 1250.0
+    assert fee["per_doctor"]["D2"]["hmsync"] == 300.0
+
+
+def test_second_run_adds_nothing_and_delta_adds_only_new(mini_export, empty_target, tmp_path):
+    m = migration(mini_export, empty_target)
+    m.make_backup()
+    m.run()
+    before = dump(empty_target)
+    m2 = migration(mini_export, empty_target, m.profile)
+    m2.make_backup()
+    res = m2.run()
+    assert res.passed and dump(empty_target) == before
+    assert res.verification["tables"]["patients"]["duplicates"] == MINI_CLEAN["patients"]
+    assert res.verification["tables"]["patients"]["imported"] == 0
+    # a later export with one new patient and a visit of an already-imported patient
+    delta = write_mini(tmp_path / "delta")
+    with open(delta / "patients.csv", "ab") as f:
+        f.write(b"120,New,Person,+919800000120,33,F,x,2022-06-01\r\n")
+    with open(delta / "visits.csv", "ab") as f:
+        f.write(b"V20,120,D1,2022-06-02,400,x,new\r\nV21,101,D2,2022-06-03,300,x,old patient\r\n")
+    m3 = migration(delta, empty_target, m.profile)
+    m3.make_backup()
+    res = m3.run()
+    assert res.passed
+    after = counts(empty_target)
+    assert after["patients"] == MINI_CLEAN["patients"] + 1
+    assert after["visits"] == MINI_CLEAN["visits"] + 2
+
+
+def test_refuses_without_backup_and_accepts_no_backup(mini_export, empty_target):
+    m = migration(mini_export, empty_target)
+    with pytest.raises(MigrationError, match="backup"):
+        m.run()
+    assert counts(empty_target) == dict.fromkeys(TABLES, 0)
+    res = m.run(no_backup=True)
+    assert res.committed
+
+
+def test_backup_goes_stale_when_target_changes(mini_export, empty_target):
+    m = migration(mini_export, empty_target)
+    m.make_backup()
+    con = sqlite3.connect(empty_target)
+    con.execute("INSERT INTO doctors (id, \"fullName\") VALUES ('x', 'Dr. Native')")
+    con.commit()
+    con.close()
+    with pytest.raises(MigrationError, match="changed since the backup"):
+        m.run()
+
+
+def test_dry_run_changes_nothing(mini_export, empty_target):
+    before = dump(empty_target)
+    m = migration(mini_export, empty_target)
+    m.make_backup()
+    res = m.run(dry_run=True)
+    assert not res.committed and res.passed
+    assert res.verification["tables"]["visits"]["imported"] == MINI_CLEAN["visits"]
+    assert dump(empty_target) == before
+
+
+def test_cancel_mid_import_rolls_back(mini_export, empty_target):
+    before = dump(empty_target)
+    m = migration(mini_export, empty_target)
+    m.chunk_rows = 1
+    m.make_backup()
+    token = CancelToken()
+    seen = []
+
+    def progress(p):
+        seen.append(p)
+        if p.stage == "import" and p.table == "visits" and p.done >= 2:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        m.run(progress=progress, cancel=token)
+    assert dump(empty_target) == before
+    assert any(p.table == "patients" and p.done for p in seen)  # patients had been inserted
+
+
+def test_error_mid_import_rolls_back(mini_export, empty_target, monkeypatch):
+    from wizard.core import engine
+    m = migration(mini_export, empty_target)
+    m.make_backup()
+    before = dump(empty_target)
+    real = engine._Importer.__call__
+
+    def failing(self, st, tm, *a):
+        if tm.target == "bills":
+            raise OSError(28, "No space left on device")
+        return real(self, st, tm, *a)
+
+    monkeypatch.setattr(engine._Importer, "__call__", failing)
+    with pytest.raises(MigrationError, match="disk is full.*unchanged"):
+        m.run()
+    assert dump(empty_target) == before
+
+
+def test_backup_is_private_verified_and_restorable(mini_export, empty_target, tmp_path):
+    b = make_backup(empty_target, tmp_path / "backups")
+    assert b.verified and b.path.name.startswith("backup-") and b.path.suffix == ".db"
+    assert stat.S_IMODE(os.stat(b.path).st_mode) == 0o600
+    assert len(b.sha256) == 64 and b.counts["patients"] == 0
+    before = dump(empty_target)
+    m = migration(mini_export, empty_target)
+    m.make_backup(tmp_path / "backups")
+    m.run()
+    assert dump(empty_target) != before
+    r = restore(b.path, empty_target, tmp_path / "backups")
+    assert dump(empty_target) == before
+    assert r.safety_backup is not None and verify_backup(r.safety_backup.path)[0]
+
+
+def test_restore_refuses_corrupt_or_foreign_backups(empty_target, tmp_path):
+    bad = tmp_path / "backup-bad.db"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
+    with pytest.raises(BackupError, match="refusing"):
+        restore(bad, empty_target)
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE x (a)").connection.commit()
+    with pytest.raises(BackupError, match="not an HMSync database"):
+        restore(other, empty_target)
+
+
+def test_locked_target_gives_clear_message(mini_export, empty_target, monkeypatch):
+    from wizard.core import backup as backup_mod
+    monkeypatch.setattr(backup_mod, "LOCK_TIMEOUT_S", 0.2)
+    m = migration(mini_export, empty_target)
+    m.make_backup()
+    holder = sqlite3.connect(empty_target)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(MigrationError, match="locked by another program"):
+            m.run()
+    finally:
+        holder.rollback()
+        holder.close()
+    assert counts(empty_target) == dict.fromkeys(TABLES, 0)
+
+
+def test_target_with_extra_column_is_offered_and_filled(mini_export, empty_target):
+    con = sqlite3.connect(empty_target)
+    con.execute('ALTER TABLE patients ADD COLUMN "bloodGroup" TEXT')
+    con.commit()
+    con.close()
+    m = migration(mini_export, empty_target)
+    assert "bloodGroup" in m.targets["patients"].fields
+    assert not m.targets["patients"].fields["bloodGroup"].known
+    from wizard.core.mapping import FieldMap
+    m.profile.table_for("patients.csv").fields["bloodGroup"] = FieldMap("bloodGroup",
+                                                                        value="O+")
+    m2 = Migration(m.sources, m.profile, empty_target)
+    m2.make_backup()
+    assert m2.run().passed
+    con = sqlite3.connect(empty_target)
+    assert {r[0] for r in con.execute('SELECT "bloodGroup" FROM patients')} == {"O+"}
+    con.close()

@@ -36,6 +36,26 @@ from .readers import CORRUPT, LINE
 from .schema import TargetTable
 
 
+class _Flow(list):
+    """A list written on one line in YAML (steps read better that way)."""
+
+
+class _FlowDict(dict):
+    pass
+
+
+def _flow_repr(dumper, data):
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+
+
+def _flow_dict_repr(dumper, data):
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True)
+
+
+yaml.SafeDumper.add_representer(_Flow, _flow_repr)
+yaml.SafeDumper.add_representer(_FlowDict, _flow_dict_repr)
+
+
 class ProfileError(ValueError):
     """A profile that cannot be used; the message says where and why."""
 
@@ -62,7 +82,7 @@ class FieldMap:
         else:
             d["columns"] = list(self.columns)
         if self.steps:
-            d["steps"] = self.steps
+            d["steps"] = _Flow(self.steps)
         if self.confidence is not None:
             d["confidence"] = round(float(self.confidence), 2)
         if self.reason:
@@ -148,6 +168,8 @@ class Profile:
         if self.thousands:
             d["defaults"]["thousands"] = self.thousands
         d["tables"] = {tm.source: tm.to_dict() for tm in self.tables}
+        for td in d["tables"].values():
+            td["fields"] = {k: _FlowDict(v) for k, v in td["fields"].items()}
         d["rules"] = dict(self.rules)
         if self.exclude:
             d["exclude"] = list(self.exclude)

@@ -174,8 +174,8 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
                     continue
                 s, why = 0.8 * r, "similar name"
             fit = _content_ok(f.kind, sample[c]) if c in sample else 1.0
-            if fit < 0.5:
-                continue
+            if fit < 0.5 and why == "similar name":
+                continue  # a look-alike name whose content does not fit either
             s = s * (0.7 + 0.3 * fit)
             scored.append((s, f.name, c, why + ("" if fit > 0.9 else ", content partly fits")))
     scored.sort(key=lambda x: -x[0])

@@ -1,0 +1,183 @@
+"""hmsync-migrate as consultants script it: commands, flags, exit codes, report fields."""
+import csv
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from conftest import MINI_CLEAN, MINI_ERRORS
+from wizard.cli import main
+
+
+def cli(*args):
+    p = subprocess.run([sys.executable, "-m", "wizard.cli", *map(str, args)],
+                       capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in p.stdout + p.stderr, p.stderr
+    return p.returncode, p.stdout + p.stderr
+
+
+def test_version_and_help():
+    rc, out = cli("--version")
+    assert rc == 0 and "hmsync-migrate" in out
+
+
+def test_inspect_prints_format_and_columns(mini_export):
+    rc, out = cli("inspect", mini_export / "patients.csv", "--no-sample")
+    assert rc == 0
+    assert "format csv, encoding utf-8, delimiter ','" in out and "12 records" in out
+    assert "registrationDate" in out and "Ravi" not in out
+
+
+@pytest.mark.parametrize("name,content,needle", [
+    ("empty.csv", b"", "empty"),
+    ("binary.csv", b"\x00\x01\x02\x03binary\x00", "binary"),
+    ("notes.docx", b"PK\x03\x04", "unknown format"),
+    ("cut.json", b'[{"a": 1}, {"a":', "cut off"),
+])
+def test_bad_files_exit_2_with_one_clear_line(tmp_path, name, content, needle):
+    p = tmp_path / name
+    p.write_bytes(content)
+    rc, out = cli("inspect", p)
+    assert rc == 2
+    assert name in out and needle in out.lower()
+
+
+def test_suggest_then_validate_exit_codes_and_issues_file(mini_export, tmp_path):
+    prof = tmp_path / "profile.yaml"
+    rc, out = cli("suggest", mini_export, "-o", prof, "--source-system", "hcp")
+    assert rc == 0 and prof.exists()
+    issues = tmp_path / "issues.csv"
+    rejected = tmp_path / "quarantine"
+    rc, out = cli("validate", mini_export, "--profile", prof, "--issues", issues,
+                  "--rejected", rejected)
+    assert rc == 1
+    with open(issues, newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert set(rows[0]) >= {"file", "line", "table", "legacy_id", "field", "value", "rule",
+                            "severity", "message"}
+    errs = {(r["file"], int(r["line"])) for r in rows if r["severity"] == "error"}
+    assert errs == set(MINI_ERRORS)
+    # a negative fee is a number, not a formula; text starting with '=' would be neutralised
+    fee = next(r for r in rows if r["rule"] == "visits.consultationFee.range")
+    assert fee["value"] == "-500"
+    # quarantined records keep their original columns
+    with open(rejected / "visits.rejected.csv", newline="", encoding="utf-8-sig") as f:
+        q = list(csv.reader(f))
+    assert q[0] == ["visitId", "patientId", "doctorId", "visitDate", "consultationFee",
+                    "diagnosis", "notes"]
+    assert {r[0] for r in q[1:]} == {"V3", "V4", "V5", "V6", "V7", "V8"}
+
+
+def test_validate_exit_0_on_clean_data(tmp_path):
+    d = tmp_path / "clean"
+    d.mkdir()
+    (d / "doctors.csv").write_text("doctorId,fullName\nD1,Dr. A\n")
+    rc, out = cli("validate", d)
+    assert rc == 0 and "0 errors" in out
+
+
+def test_formulas_neutralised_in_issues(tmp_path):
+    d = tmp_path / "x"
+    d.mkdir()
+    (d / "patients.csv").write_text(
+        'patientId,name,phone,gender,age\n1,=HYPERLINK("http://x"),+919800000001,M,=1+1\n')
+    issues = tmp_path / "i.csv"
+    rc, _ = cli("validate", d, "--issues", issues)
+    text = issues.read_text(encoding="utf-8-sig")
+    assert "'=1+1" in text and "\n=" not in text and ",=" not in text
+
+
+def test_bad_profile_exit_2(mini_export, tmp_path):
+    prof = tmp_path / "p.yaml"
+    prof.write_text("tables:\n  patients.csv:\n    target: patients\n    fields:\n"
+                    "      age: {column: AGE_NOT_THERE}\n")
+    rc, out = cli("validate", mini_export, "--profile", prof)
+    assert rc == 2 and "AGE_NOT_THERE" in out
+    prof.write_text("tables: [unclosed\n")
+    rc, out = cli("validate", mini_export, "--profile", prof)
+    assert rc == 2 and "p.yaml" in out and "line" in out
+
+
+def test_run_report_contract_and_idempotence(mini_export, tmp_path):
+    db = tmp_path / "t.db"
+    assert cli("init-db", db)[0] == 0
+    assert cli("init-db", db)[0] == 2  # never overwrites
+    report = tmp_path / "r.json"
+    rc, out = cli("run", mini_export, "--target", db, "--report", report)
+    assert rc == 1  # records were left out by errors
+    rep = json.loads(report.read_text())
+    for t, n in MINI_CLEAN.items():
+        s = rep["tables"][t]
+        assert set(s) >= {"source_rows", "imported", "duplicates", "rejected"}
+        assert s["imported"] == n
+    assert all({"name", "passed"} <= set(c) for c in rep["checks"])
+    assert rep["passed"] is True and rep["backup_path"].endswith(".db")
+    assert (tmp_path / "r.html").read_text().count("PASS") > 3
+    rc, out = cli("run", mini_export, "--target", db, "--report", tmp_path / "r2.json")
+    rep2 = json.loads((tmp_path / "r2.json").read_text())
+    assert all(s["imported"] == 0 for s in rep2["tables"].values())
+    assert rep2["tables"]["visits"]["duplicates"] == MINI_CLEAN["visits"]
+    rc, out = cli("verify", db)
+    assert rc == 0 and "PASS" in out
+
+
+def test_run_exit_0_when_everything_imports(tmp_path):
+    d = tmp_path / "clean"
+    d.mkdir()
+    (d / "doctors.csv").write_text("doctorId,fullName\nD1,Dr. A\n")
+    db = tmp_path / "t.db"
+    cli("init-db", db)
+    rc, out = cli("run", d, "--target", db, "--no-backup")
+    assert rc == 0 and "--no-backup" in out and "committed" in out
+
+
+def test_run_dry_run_and_missing_target(mini_export, tmp_path):
+    db = tmp_path / "t.db"
+    cli("init-db", db)
+    rc, out = cli("run", mini_export, "--target", db, "--dry-run")
+    assert "dry-run" in out
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM patients").fetchone()[0] == 0
+    con.close()
+    rc, out = cli("run", mini_export, "--target", tmp_path / "nope.db")
+    assert rc == 2 and "does not exist" in out
+
+
+def test_backup_and_restore_commands(mini_export, tmp_path):
+    db = tmp_path / "t.db"
+    cli("init-db", db)
+    rc, out = cli("backup", db, "--dir", tmp_path / "b")
+    assert rc == 0 and "sha256" in out
+    backup = next((tmp_path / "b").glob("backup-*.db"))
+    cli("run", mini_export, "--target", db, "--no-backup")
+    rc, out = cli("restore", backup, "--target", db, "--dir", tmp_path / "b")
+    assert rc == 0
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM patients").fetchone()[0] == 0
+    con.close()
+    rc, out = cli("restore", tmp_path / "nope.db", "--target", db)
+    assert rc == 2 and "refusing" in out
+
+
+def test_unexpected_errors_are_logged_without_traceback(monkeypatch, capsys, tmp_path):
+    from wizard import cli as cli_mod
+    monkeypatch.setenv("HMSYNC_WIZARD_LOG_DIR", str(tmp_path))
+
+    def boom(args):
+        raise RuntimeError("patient Ravi Kumar +919811111111")
+    monkeypatch.setattr(cli_mod, "cmd_verify", boom)
+    parser = cli_mod.build_parser
+    monkeypatch.setattr(cli_mod, "build_parser", lambda: _with(parser(), "verify", boom))
+    rc = main(["verify", str(tmp_path / "x.db")])
+    out = capsys.readouterr()
+    assert rc == 2 and "RuntimeError" in out.err and "Traceback" not in out.err
+    log = (tmp_path / "wizard.log").read_text()
+    assert "RuntimeError" in log and "Ravi" not in log and "9811111111" not in log
+
+
+def _with(parser, command, fn):
+    sub = next(a for a in parser._actions if a.dest == "command")
+    sub.choices[command].set_defaults(fn=fn)
+    return parser

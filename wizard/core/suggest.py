@@ -47,7 +47,8 @@ _VISIT_REF = LEGACY_ID["visits"]
 _BILL_REF = LEGACY_ID["bills"]
 _PHONE = ["phone", "phonenumber", "phoneno", "mobile", "mobileno", "mobilenumber", "contact",
           "contactno", "contactnumber", "tel", "telephone", "cell", "cellphone"]
-_NAME = ["fullname", "name", "patientname", "patname", "doctorname", "drname", "pname"]
+_NAME = ["fullname", "name", "patientname", "patname", "doctorname", "drname", "pname",
+         "docname", "doctorfullname", "patfullname"]
 
 FIELD_SYNONYMS = {
     ("patients", "firstName"): ["firstname", "fname", "first", "givenname", "forename"],
@@ -109,6 +110,8 @@ def suggest_table(st: SourceTable, targets: dict[str, TargetTable]) -> tuple[str
         names = TABLE_SYNONYMS.get(t, [norm(t)])
         s = max(fuzz.ratio(stem, n) / 100 for n in names)
         reason = f"file name resembles '{t}'"
+        if any(len(n) >= 4 and n in stem for n in names) and s < 0.9:
+            s, reason = 0.9, f"file name contains '{t}'"
         if stem in names or stem.rstrip("s") in names:
             s, reason = 1.0, f"file name is '{t}'"
         # content: the table's own id column, and how many of its fields match by name
@@ -117,10 +120,10 @@ def suggest_table(st: SourceTable, targets: dict[str, TargetTable]) -> tuple[str
             children = {"patients": ("doctorid", "visitid"), "doctors": ("patientid",),
                         "visits": ("billid",), "bills": ("paymentid",)}
             if not any(c in cols for c in children.get(t, ())):
-                s, reason = max(s, 0.7), f"has the id column '{own[0]}'"
+                s, reason = max(s, 0.8), f"has the id column '{own[0]}'"
         if s > score:
             best, score, why = t, s, reason
-    if score < 0.6:
+    if score < 0.75:
         return None, score, "no HMSync table resembles this file"
     return best, round(score, 2), why
 
@@ -242,7 +245,10 @@ def _add_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, profile:
         col = sample[fm.columns[0]]
         if f.kind == "date":
             order, why = tf.infer_date_order(col)
-            if order is None:
+            if order == "YMD":  # no day/month dates in the sample: the region's convention
+                order = profile.date_order if profile.date_order not in ("auto", "YMD") else \
+                    region_date_order(profile.phone_region)
+            elif order is None:
                 order = profile.date_order if profile.date_order != "auto" else "DMY"
                 note = (f"{tm.source}.{fm.columns[0]}: date order {why}; set to {order} — "
                         "check it")
@@ -252,6 +258,14 @@ def _add_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, profile:
             fm.steps = [{"phone": {"region": profile.phone_region}}]
         elif f.kind == "enum" and name == "gender":
             fm.steps = [{"map": dict(tf.GENDER_MAP)}]
+
+
+MONTH_FIRST_REGIONS = {"US", "PH", "FM", "MH", "PW", "BZ"}
+
+
+def region_date_order(region: str | None) -> str:
+    """Day/month order customary in a region: month first in the US and a few others."""
+    return "MDY" if (region or "").upper() in MONTH_FIRST_REGIONS else "DMY"
 
 
 def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],

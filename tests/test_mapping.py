@@ -1,0 +1,137 @@
+"""Suggested mappings, profiles as readable files, and the shipped HealthCare Plus profiles."""
+import pytest
+
+from wizard.core.engine import Migration
+from wizard.core.mapping import FieldMap, Profile, ProfileError, map_chunk
+from wizard.core.readers import open_sources
+from wizard.core.schema import known_tables
+from wizard.core.suggest import suggest_profile, suggest_table
+from wizard.resources import resource_path
+
+ORACLE = {
+    "HCP_PATIENTS.csv": "PAT_ID,FNAME,LNAME,PHONE,AGE,GENDER,REGISTRATION_DATE\r\n"
+                        "1001,Asha,Rao,09811111111,40,F,15-JAN-22\r\n"
+                        "1002,Ravi,Kumar,+91 98222 22222,35,male,03/02/2022\r\n"
+                        "1003,Li,Wei,9833333333,35,m,25/12/2021\r\n",
+    "HCP_DOCTORS.csv": "DOC_ID,DOC_NAME,SPECIALITY,LICENSE_NO,PHONE,JOIN_DATE\r\n"
+                       "7,Dr. Li Wei,ENT,LIC9,+919800000002,01-MAR-19\r\n",
+    "HCP_VISITS.csv": "VISIT_ID,PAT_ID,DOC_ID,VISIT_DATE,CONSULT_FEE,DIAGNOSIS,REMARKS\r\n"
+                      "50001,1001,7,20-FEB-22,500,Asthma,ok\r\n",
+}
+CAMEL = {
+    "patients": {"firstName": ["firstName"], "lastName": ["lastName"],
+                 "fullName": ["firstName", "lastName"], "phone": ["phoneNumber"],
+                 "age": ["age"], "gender": ["gender"], "address": ["address"],
+                 "registrationDate": ["registrationDate"]},
+    "doctors": {"fullName": ["fullName"], "specialty": ["specialty"],
+                "licenseNumber": ["licenseNumber"], "phone": ["phoneNumber"],
+                "joinDate": ["joinDate"]},
+    "visits": {"patientId": ["patientId"], "doctorId": ["doctorId"], "visitDate": ["visitDate"],
+               "consultationFee": ["consultationFee"], "diagnosis": ["diagnosis"],
+               "notes": ["notes"]},
+    "bills": {"visitId": ["visitId"], "patientId": ["patientId"], "billDate": ["billDate"],
+              "amount": ["amount"], "status": ["status"]},
+    "payments": {"billId": ["billId"], "paidOn": ["paidOn"], "amount": ["amount"],
+                 "mode": ["mode"]},
+    "pathology_tests": {"visitId": ["visitId"], "patientId": ["patientId"],
+                        "testCode": ["testCode"], "testName": ["testName"],
+                        "orderedOn": ["orderedOn"], "resultValue": ["resultValue"],
+                        "resultUnit": ["resultUnit"], "price": ["price"]},
+}
+LEGACY_IDS = {"patients": "patientId", "doctors": "doctorId", "visits": "visitId",
+              "bills": "billId", "payments": "paymentId", "pathology_tests": "testId"}
+
+
+def test_suggest_maps_every_column_of_the_healthcare_plus_export(demo_copy):
+    tables, _ = open_sources([demo_copy])
+    p = suggest_profile(tables, known_tables())
+    assert len(p.tables) == 6
+    for tm in p.tables:
+        assert tm.target == tm.source.removesuffix(".csv")
+        assert tm.legacy_id == LEGACY_IDS[tm.target]
+        assert {f: fm.columns for f, fm in tm.fields.items()} == CAMEL[tm.target]
+        assert all(0 < fm.confidence <= 1 for fm in tm.fields.values())
+    assert p.phone_region == "IN"
+
+
+def test_transformed_values_are_normalised(mini_export):
+    tables, _ = open_sources([mini_export])
+    p = suggest_profile(tables, known_tables())
+    st = next(t for t in tables if t.name == "patients.csv")
+    mc = map_chunk(st.sample(20), p.table_for(st.name), known_tables()["patients"], p.ctx)
+    assert list(mc.values["fullName"][:2]) == ["Ravi Kumar", "Meera Iyer"]
+    assert list(mc.values["phone"][:2]) == ["+919811111111", "+919822222222"]
+    assert list(mc.values["gender"][:2]) == ["M", "F"]
+    assert list(mc.values["registrationDate"][:2]) == ["2022-01-15", "2022-02-01"]
+    assert list(mc.values["age"][:2]) == [40, 35]
+
+
+def test_oracle_columns_suggested_and_shipped_profile_fits(tmp_path):
+    for name, text in ORACLE.items():
+        (tmp_path / name).write_text(text)
+    tables, _ = open_sources([tmp_path])
+    p = suggest_profile(tables, known_tables())
+    pat = p.table_for("HCP_PATIENTS.csv")
+    assert pat.target == "patients" and pat.legacy_id == "PAT_ID"
+    assert pat.fields["fullName"].columns == ["FNAME", "LNAME"]
+    assert pat.fields["registrationDate"].columns == ["REGISTRATION_DATE"]
+    assert p.table_for("HCP_VISITS.csv").fields["doctorId"].columns == ["DOC_ID"]
+    shipped = Profile.load(resource_path("profiles", "healthcare-plus-oracle.yaml"))
+    res = Migration(tables, shipped).validate()
+    assert res.errors == 0 and res.stats["patients"].valid == 3
+    assert res.stats["visits"].valid == 1
+
+
+def test_table_suggestion_from_name_synonyms_and_id_column(tmp_path):
+    (tmp_path / "encounters.csv").write_text("encounterId,patId\n1,2\n")
+    (tmp_path / "export_2021.csv").write_text("invoiceId,total\n1,2\n")
+    (tmp_path / "notes.csv").write_text("x,y\n1,2\n")
+    tables, _ = open_sources([tmp_path])
+    by = {t.name: suggest_table(t, known_tables()) for t in tables}
+    assert by["encounters.csv"][0] == "visits"
+    assert by["export_2021.csv"][0] == "bills"
+    assert by["notes.csv"][0] is None
+
+
+def test_profile_round_trip_yaml_and_json(mini_export, tmp_path):
+    tables, _ = open_sources([mini_export])
+    p = suggest_profile(tables, known_tables(), name="Clinic A", source_system="hcp")
+    p.rules["patients.age.range"] = "warning"
+    p.exclude.append({"table": "patients", "legacy_id": "104"})
+    p.table_for("doctors.csv").fields["department"] = FieldMap("department", value="OPD")
+    for ext in ("yaml", "json"):
+        path = tmp_path / f"p.{ext}"
+        p.save(path)
+        q = Profile.load(path)
+        assert q.to_dict() == p.to_dict()
+    assert "fullName: {columns: [firstName, lastName]" in (tmp_path / "p.yaml").read_text()
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("tables:\n  a.csv: {fields: {}}\n", "needs a target"),
+    ("tables:\n  a.csv: {target: patients, fields: {age: {steps: [explode]}}}\n", "explode"),
+    ("rules: {patients.age.range: maybe}\n", "severity"),
+    ("- just\n- a list\n", "expected a mapping profile"),
+])
+def test_bad_profiles_explained(tmp_path, text, needle):
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    with pytest.raises(ProfileError, match=needle):
+        Profile.load(path)
+
+
+def test_unmapped_required_field_blocks_the_migration(mini_export):
+    tables, _ = open_sources([mini_export])
+    p = suggest_profile(tables, known_tables())
+    del p.table_for("patients.csv").fields["phone"]
+    with pytest.raises(ProfileError, match="patients.phone is not mapped"):
+        Migration(tables, p)
+
+
+def test_mapping_document_lists_every_field(mini_export):
+    from wizard.core.report import mapping_document
+    tables, _ = open_sources([mini_export])
+    p = suggest_profile(tables, known_tables())
+    html = mapping_document(p, tables)
+    assert "patients.csv.firstName+lastName" in html and "patients.fullName" in html
+    assert html.count("<tr>") >= sum(len(t.fields) for t in p.tables)

@@ -407,26 +407,38 @@ def _iter_json_array(t: SourceTable):
                               line=line + text.count("\n", pos, i))
 
 
+RARE_KEY_SHARE = 0.10  # a key in fewer sampled records than this is not a column
+
+
 def _json_columns(t: SourceTable) -> list[str]:
-    cols: dict[str, None] = {}
+    """Columns of a JSON table: the first record's keys, and keys most records share.
+
+    A key only a few records carry (a stray extra field) is not a column: those records
+    are flagged as damaged rather than widening the table.
+    """
+    counts: dict[str, int] = {}
+    first: list[str] = []
     it = _iter_ndjson(t) if t.format == "ndjson" else _iter_json_array(t)
     seen = 0
-    try:
-        for _, rec, _ in it:
-            if rec:
-                for k in rec:
-                    cols.setdefault(str(k).strip(), None)
-            seen += 1
-            if seen >= 1000:
-                break
-    except SourceError:
-        raise
-    if not cols:
+    for _, rec, _ in it:
+        if not rec:
+            continue
+        keys = [str(k).strip() for k in rec]
+        if not first:
+            first = keys
+        for k in keys:
+            counts[k] = counts.get(k, 0) + 1
+        seen += 1
+        if seen >= 2000:
+            break
+    if not counts:
         raise SourceError(t.path, "no records found (expected objects with named fields)")
+    cols = list(dict.fromkeys(first + [k for k, n in counts.items()
+                                       if n >= RARE_KEY_SHARE * seen]))
     if len(cols) > MAX_COLUMNS:
         raise SourceError(t.path, f"records have {len(cols)} fields; more than {MAX_COLUMNS} "
                           "is not a table export")
-    return list(cols)
+    return cols
 
 
 def _json_chunks(t: SourceTable, chunk_rows: int):
@@ -437,7 +449,8 @@ def _json_chunks(t: SourceTable, chunk_rows: int):
             rec = {str(k).strip(): v for k, v in rec.items()}
             extra = [k for k in rec if k not in t.columns]
             if extra and not note:
-                note = f"the record has fields the others do not have ({len(extra)})"
+                note = (f"the record has {len(extra)} field(s) the other records do not have "
+                        f"({', '.join(extra[:3])})")
         recs.append(rec or {})
         lines.append(line)
         corrupt.append(note)

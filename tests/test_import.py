@@ -51,7 +51,7 @@ def test_import_clean_records_with_uuids_and_legacy_ids(mini_export, empty_targe
     pid, phone, gender, reg, age = con.execute(
         'SELECT id, phone, gender, "registrationDate", age FROM patients p JOIN '
         'migration_legacy_ids l ON l."hmsyncId"=p.id WHERE l."legacyId"=\'101\'').fetchone()
-    assert len(pid) == 36 and pid[14] == "4"  # a v4 UUID
+    assert len(pid) == 36 and pid[14] == "7" and pid[19] in "89ab"  # a v7 UUID (RFC 9562)
     assert (phone, gender, reg, age) == ("+919811111111", "M", "2022-01-15", 40)
     # foreign keys rewritten through the legacy map
     (n,) = con.execute('SELECT count(*) FROM visits WHERE "patientId"=?', (pid,)).fetchone()

@@ -30,7 +30,8 @@ from .readers import LINE, SourceError, SourceTable, file_sha256
 from .schema import DATA_TABLES, TargetTable, ensure_wizard_tables, known_tables, quote_ident, \
     reflect_targets
 from .transforms import future_mask
-from .uuids import uuid4_bulk
+from . import uuids
+from .idindex import IdIndex, hash_ids
 
 
 class MigrationError(Exception):
@@ -116,18 +117,31 @@ class ValidationResult:
 
 
 class _Registry:
-    """Legacy ids per HMSync table: seen, accepted (-> HMSync id), rejected, already present."""
+    """Legacy ids per HMSync table, as compact hashed indexes: seen (-> first line),
+    accepted (-> new HMSync id), rejected, and already in HMSync (-> its HMSync id)."""
 
     def __init__(self):
-        self.first_line: dict[str, dict[str, int]] = {t: {} for t in DATA_TABLES}
-        self.valid: dict[str, dict[str, str | None]] = {t: {} for t in DATA_TABLES}
-        self.rejected: dict[str, set[str]] = {t: set() for t in DATA_TABLES}
-        self.existing: dict[str, dict[str, str]] = {t: {} for t in DATA_TABLES}
+        self.seen = {t: IdIndex("i8") for t in DATA_TABLES}
+        self.valid = {t: IdIndex("S16") for t in DATA_TABLES}
+        self.rejected = {t: IdIndex() for t in DATA_TABLES}
+        self.existing = {t: IdIndex(object) for t in DATA_TABLES}
         self.persons: dict[int, str] = {}
 
-    def resolve(self, table: str, legacy: str) -> str | None:
-        v = self.valid[table].get(legacy)
-        return v if v is not None else self.existing[table].get(legacy)
+    def resolve(self, table: str, keys: np.ndarray) -> list[str | None]:
+        """HMSync ids for parent keys: accepted in this run, else already in HMSync."""
+        out: list[str | None] = [None] * len(keys)
+        found, vals = self.valid[table].get(keys)
+        if found.any():
+            idx = np.flatnonzero(found)
+            for i, t in zip(idx.tolist(), uuids.to_text(vals[found])):
+                out[i] = t
+        rest = ~found
+        if rest.any() and len(self.existing[table]):
+            f2, v2 = self.existing[table].get(keys[rest])
+            for i, ok, v in zip(np.flatnonzero(rest).tolist(), f2.tolist(), v2.tolist()):
+                if ok:
+                    out[i] = v
+        return out
 
 
 class _Problems:
@@ -173,6 +187,8 @@ class _ChunkOutcome:
     errors: np.ndarray        # record has an error-severity problem
     warned: np.ndarray
     present: np.ndarray       # already imported by an earlier run
+    keys: np.ndarray          # hashed legacy ids
+    has_id: np.ndarray
 
 
 class Migration:
@@ -244,11 +260,13 @@ class Migration:
         has = con.execute("SELECT 1 FROM sqlite_master WHERE name='migration_legacy_ids'"
                           ).fetchone()
         if has:
-            for t, legacy, hid in con.execute(
-                    'SELECT "tableName", "legacyId", "hmsyncId" FROM migration_legacy_ids '
-                    'WHERE "sourceSystem" = ?', (self.profile.source_system,)):
-                if t in reg.existing:
-                    reg.existing[t][legacy] = hid
+            for t in DATA_TABLES:
+                rows = con.execute('SELECT "legacyId", "hmsyncId" FROM migration_legacy_ids '
+                                   'WHERE "sourceSystem" = ? AND "tableName" = ?',
+                                   (self.profile.source_system, t)).fetchall()
+                if rows:
+                    legacy, hids = zip(*rows)
+                    reg.existing[t].add(hash_ids(legacy), np.array(hids, dtype=object))
         if "patients" in self.targets and {"fullName", "phone"} <= set(
                 self.targets["patients"].fields):
             for name, phone in con.execute('SELECT "fullName", "phone" FROM patients'):
@@ -282,16 +300,16 @@ class Migration:
                 accept = ~out.errors & ~out.present
                 ts.valid += int(accept.sum())
                 ts.warnings += int((out.warned & accept).sum())
-                ids = mc.legacy_id
-                acc_ids = ids[accept].tolist()
+                keys = out.keys
                 if sink is not None:
                     hids = sink(st, tm, target, mc, accept, out.present & ~out.errors, reg)
                 else:
-                    hids = [None] * len(acc_ids)
-                reg.valid[tm.target].update(zip(acc_ids, hids))
-                rej = ids[out.errors & (ids != "")]
-                vset = reg.valid[tm.target]
-                reg.rejected[tm.target].update(x for x in rej.tolist() if x not in vset)
+                    hids = np.zeros((int(accept.sum()), 16), dtype=np.uint8)
+                reg.valid[tm.target].add(keys[accept], uuids.as_key(hids))
+                rej = out.errors & out.has_id
+                if rej.any():
+                    rk = keys[rej]
+                    reg.rejected[tm.target].add(rk[~reg.valid[tm.target].contains(rk)])
                 done += n
                 if progress:
                     progress(Progress("validate" if sink is None else "import", tm.target,
@@ -332,6 +350,7 @@ class Migration:
             else:
                 warned |= mask
 
+        id_list = ids.tolist()
         # records the reader found damaged
         corrupt = mc.corrupt != ""
         if corrupt.any():
@@ -370,24 +389,23 @@ class Migration:
                 report(future_mask(values, self.today), "future", fname, raw, {"label": label})
         # excluded by the operator
         if self._excluded:
-            ex = ids.map(lambda x: (t, x) in self._excluded).to_numpy(dtype=bool)
+            ex = np.array([(t, x) in self._excluded for x in id_list], dtype=bool)
             report(ex, "excluded", values=ids, source_field=id_col, locked=True)
         # duplicate legacy ids: the first occurrence is kept
-        first = reg.first_line[t]
-        dup_in_chunk = ids.duplicated(keep="first").to_numpy()
-        seen_before = ids.map(lambda x: x in first).to_numpy(dtype=bool)
+        keys = hash_ids(id_list)
+        seen = reg.seen[t]
+        seen_before, first_line = seen.get(keys)
+        dup_in_chunk = pd.Series(keys).duplicated(keep="first").to_numpy()
         dup = (dup_in_chunk | seen_before) & ~no_id
+        fresh = ~dup & ~no_id
+        seen.add(keys[fresh], mc.lines[fresh].astype(np.int64))
         if dup.any():
-            for i in np.flatnonzero(~dup & ~no_id):
-                first.setdefault(ids.iat[i], int(mc.lines[i]))
-            msgs = [R.RULES["duplicate"].message.format(first=first.get(ids.iat[i], "?"))
-                    if dup[i] else "" for i in range(n)]
+            _, first_line = seen.get(keys)
+            msgs = [R.RULES["duplicate"].message.format(first=int(fl)) if d else ""
+                    for fl, d in zip(first_line.tolist(), dup)]
             report(dup, "duplicate", values=ids, source_field=id_col, message=msgs, locked=True)
-        else:
-            first.update(zip(ids[~no_id].tolist(), mc.lines[~no_id].tolist()))
         # already imported by an earlier run: recognised by legacy id
-        existing = reg.existing[t]
-        present = ids.map(lambda x: x in existing).to_numpy(dtype=bool) if existing else \
+        present = reg.existing[t].contains(keys) if len(reg.existing[t]) else \
             np.zeros(n, dtype=bool)
         # relationships
         for fname, parent in target.references.items():
@@ -397,23 +415,25 @@ class Migration:
             has = vals.notna().to_numpy()
             if not has.any():
                 continue
-            pv, pe, pr = reg.valid[parent], reg.existing[parent], reg.rejected[parent]
-            state = vals.map(lambda x: 0 if x is None or x in pv or x in pe else
-                             (1 if x in pr else 2)).to_numpy()
+            pk = hash_ids(vals.where(vals.notna(), "").tolist())
+            ok = reg.valid[parent].contains(pk)
+            if len(reg.existing[parent]):
+                ok |= reg.existing[parent].contains(pk)
+            rejected = ~ok & reg.rejected[parent].contains(pk)
             label = target.fields[fname].label or parent
-            report(has & (state == 1), "parent_rejected", fname, mc.raw[fname],
-                   {"parent": label})
-            report(has & (state == 2), "parent_missing", fname, mc.raw[fname],
+            report(has & rejected, "parent_rejected", fname, mc.raw[fname], {"parent": label})
+            report(has & ~ok & ~rejected, "parent_missing", fname, mc.raw[fname],
                    {"parent": label})
         # the same person under two ids (a warning to review)
         if t == "patients" and "fullName" in mc.values and "phone" in mc.values:
             names = mc.values["fullName"].astype(object).where(mc.values["fullName"].notna(), "")
             phones = mc.values["phone"].astype(object).where(mc.values["phone"].notna(), "")
-            keys = [hash((a.strip().lower(), b)) for a, b in zip(names.tolist(), phones.tolist())]
+            person_keys = [hash((a.strip().lower(), b))
+                           for a, b in zip(names.tolist(), phones.tolist())]
             others = []
             mask = np.zeros(n, dtype=bool)
             ok = ~errors & ~present
-            for i, k in enumerate(keys):
+            for i, k in enumerate(person_keys):
                 if not ok[i] or not names.iat[i] or not phones.iat[i]:
                     others.append("")
                     continue
@@ -426,7 +446,7 @@ class Migration:
                     others.append("")
             report(mask, "possible_duplicate", "fullName", names, message=others,
                    source_field=mc.source.get("fullName"))
-        return _ChunkOutcome(errors, warned, present)
+        return _ChunkOutcome(errors, warned, present, keys, ~no_id)
 
     # --- backup and import ---------------------------------------------------------------
     def make_backup(self, folder: str | Path | None = None) -> BackupResult:
@@ -476,10 +496,10 @@ class Migration:
                  self.profile.to_text(), self.profile.sha256(),
                  str(self.backup.path) if self.backup else None,
                  self.backup.sha256 if self.backup else None)).lastrowid
-            con.execute("CREATE TEMP TABLE IF NOT EXISTS run_ids "
+            con.execute("CREATE TEMP TABLE IF NOT EXISTS run_present "
                         '("tableName" TEXT, "legacyId" TEXT, PRIMARY KEY ("tableName", '
                         '"legacyId")) WITHOUT ROWID')
-            con.execute("DELETE FROM temp.run_ids")
+            con.execute("DELETE FROM temp.run_present")
             reg = _Registry()
             self._load_existing(con, reg)
             probs = _Problems()
@@ -590,28 +610,30 @@ class _Importer:
         self._sql: dict[tuple, str] = {}
 
     def __call__(self, st: SourceTable, tm: TableMap, target: TargetTable, mc: MappedChunk,
-                 accept: np.ndarray, present: np.ndarray, reg: _Registry) -> list[str]:
+                 accept: np.ndarray, present: np.ndarray, reg: _Registry) -> np.ndarray:
+        """Insert the accepted records; returns their new HMSync ids as (k, 16) bytes."""
         t = tm.target
         ids = mc.legacy_id
         idx = np.flatnonzero(accept)
-        # ids of this export that are in HMSync, for the totals and reconciliation
         keep = accept | present
-        self.con.executemany('INSERT OR IGNORE INTO temp.run_ids VALUES (?, ?)',
-                             ((t, x) for x in ids[keep].tolist()))
+        if present.any():  # already in HMSync: counted in the totals, not inserted again
+            self.con.executemany('INSERT OR IGNORE INTO temp.run_present VALUES (?, ?)',
+                                 ((t, x) for x in ids[present].tolist()))
         k = len(idx)
         if not k:
             self.verifier.observe(t, mc, keep, [])
-            return []
-        hids = uuid4_bulk(k)
+            return np.zeros((0, 16), dtype=np.uint8)
+        raw_ids = uuids.uuid7_bytes(k)
+        hids = uuids.to_text(raw_ids)
         cols = ["id"]
         data = [hids]
         for fname, values in mc.values.items():
             f = target.fields[fname]
             v = values.iloc[idx]
             if f.references:
-                parent = f.references
-                lv = v.tolist()
-                v = [None if x is None else reg.resolve(parent, x) for x in lv]
+                notnull = v.notna().to_numpy()
+                resolved = reg.resolve(f.references, hash_ids(v.where(notnull, "").tolist()))
+                v = [r if ok else None for r, ok in zip(resolved, notnull.tolist())]
             else:
                 if f.default is not None:
                     v = v.where(v.notna(), f.default)
@@ -636,4 +658,4 @@ class _Importer:
             zip([self.system] * k, [t] * k, ids.iloc[idx].tolist(), hids, [self.run_id] * k,
                 [st.name] * k, lines))
         self.verifier.observe(t, mc, keep, list(zip(idx.tolist(), hids)))
-        return hids
+        return raw_ids

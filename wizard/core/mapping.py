@@ -272,7 +272,7 @@ def _has_step(steps, name) -> bool:
 
 def legacy_ids(chunk: pd.DataFrame, tm: TableMap) -> pd.Series:
     if tm.legacy_id and tm.legacy_id in chunk.columns:
-        return tf.as_text(chunk[tm.legacy_id]).str.strip()
+        return tf.text(chunk[tm.legacy_id])
     cols = [c for c in chunk.columns if c not in (LINE, CORRUPT)]
     joined = chunk[cols].astype(str).agg("\x1f".join, axis=1) if cols else \
         pd.Series([""] * len(chunk), index=chunk.index)
@@ -286,7 +286,7 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict) -> tf.Resu
     if fm.value is not None:
         s = pd.Series([fm.value] * n, index=chunk.index, dtype=object)
     elif len(fm.columns) == 1:
-        s = tf.as_text(chunk[fm.columns[0]]).str.strip()
+        s = tf.text(chunk[fm.columns[0]])
     else:
         s = tf.concat(chunk[fm.columns], _concat_sep(fm.steps)).values
     bad = None
@@ -299,26 +299,30 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict) -> tf.Resu
         if r.bad is not None and r.bad.any():
             s = s.where(~pd.Series(bad, index=s.index), None)
     kind = tf_field.kind if tf_field is not None else "text"
-    text = tf.as_text(s).str.strip()
     if kind == "int" and not _has_step(fm.steps, "age_from_date"):
-        r = tf.number(text, ctx.get("decimal", "."), ctx.get("thousands"), integer=True)
+        r = tf.number(s, ctx.get("decimal", "."), ctx.get("thousands"), integer=True)
         s, bad = r.values, tf._bad_or(bad, r.bad)
+    elif kind == "int":
+        pass  # derived by a step already
     elif kind == "float":
-        r = tf.number(text, ctx.get("decimal", "."), ctx.get("thousands"))
+        r = tf.number(s, ctx.get("decimal", "."), ctx.get("thousands"))
         s, bad = r.values, tf._bad_or(bad, r.bad)
-    elif kind == "date" and not _has_step(fm.steps, "date"):
-        r = tf.parse_dates(text, ctx.get("date_order", "auto"))
-        s, bad, note = r.values, tf._bad_or(bad, r.bad), note or r.note
-    elif kind == "phone" and not _has_step(fm.steps, "phone"):
-        r = tf.to_e164(text, ctx.get("phone_region", "IN"))
-        s, bad = r.values, tf._bad_or(bad, r.bad)
+    elif kind == "date":
+        if not _has_step(fm.steps, "date"):
+            r = tf.parse_dates(s, ctx.get("date_order", "auto"))
+            s, bad, note = r.values, tf._bad_or(bad, r.bad), note or r.note
+    elif kind == "phone":
+        if not _has_step(fm.steps, "phone"):
+            r = tf.to_e164(s, ctx.get("phone_region", "IN"))
+            s, bad = r.values, tf._bad_or(bad, r.bad)
     elif kind == "enum" and tf_field.enum:
+        text = tf.text(s)
         canon = {v.lower(): v for v in tf_field.enum}
-        low = text.str.lower().map(canon)
-        s = low.where(low.notna(), text).astype(object)
-        s = s.where(text != "", None)
-    elif kind in ("text", "ref", "uuid") or kind not in ("int", "date", "phone"):
-        s = text.astype(object).where(text != "", None)
+        s = pd.Series([None if v == "" else canon.get(v.lower(), v) for v in text.tolist()],
+                      index=text.index, dtype=object)
+    else:
+        text = tf.text(s)
+        s = text.where(text != "", None)
     return tf.Result(s, bad, note)
 
 

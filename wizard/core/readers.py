@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
 
 LINE = "__line__"        # provenance column: physical line / sheet row the record starts on
@@ -89,13 +90,11 @@ class SourceTable:
         return sum(len(c) for c in self.iter_chunks())
 
 
-def _frame(rows_cols: list[list[str]], columns: list[str], lines: list[int],
-           corrupt: list[str]) -> pd.DataFrame:
-    data = {c: pd.Series(v, dtype=object) for c, v in zip(columns, rows_cols)}
-    df = pd.DataFrame(data, columns=columns)
-    df[LINE] = pd.Series(lines, dtype="int64")
-    df[CORRUPT] = pd.Series(corrupt, dtype=object)
-    return df
+def _frame(rows_cols, columns: list[str], lines, corrupt) -> pd.DataFrame:
+    data = {c: np.asarray(v, dtype=object) for c, v in zip(columns, rows_cols)}
+    data[LINE] = np.asarray(lines, dtype=np.int64)
+    data[CORRUPT] = np.asarray(corrupt, dtype=object)
+    return pd.DataFrame(data, columns=list(columns) + [LINE, CORRUPT])
 
 
 # --- detection ---------------------------------------------------------------------------
@@ -221,21 +220,6 @@ def open_sources(paths) -> tuple[list[SourceTable], list[SourceError]]:
 
 
 # --- CSV ---------------------------------------------------------------------------------
-class _LineTap:
-    """Feeds lines to csv.reader and keeps the chunk's raw text to check for bad bytes."""
-
-    def __init__(self, f):
-        self.f, self.buf = f, []
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        line = next(self.f)
-        self.buf.append(line)
-        return line
-
-
 def _open_text(t: SourceTable):
     return open(t.path, "r", encoding=t.encoding, errors="surrogateescape", newline="")
 
@@ -276,55 +260,67 @@ def _csv_header(t: SourceTable) -> list[str]:
 
 
 def _csv_chunks(t: SourceTable, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    ncol = len(t.columns)
     with _open_text(t) as f:
-        tap = _LineTap(f)
-        r = csv.reader(tap, delimiter=t.delimiter, skipinitialspace=t.skip_initial_space)
+        r = csv.reader(f, delimiter=t.delimiter, skipinitialspace=t.skip_initial_space)
         try:
             next(r)
         except StopIteration:
             return
-        except UnicodeDecodeError as e:
-            raise SourceError(t.path, f"cannot be decoded as {t.encoding} ({e.reason})")
-        last = r.line_num
-        rows, lines, corrupt = [], [], []
-        tap.buf.clear()
+        header_end = r.line_num
         while True:
+            rows: list[list[str]] = []
+            ends: list[int] = []
+            add, mark = rows.append, ends.append
             try:
-                row = next(r)
-            except StopIteration:
-                break
+                for row in r:  # the tight loop: rows and the line each one ends on
+                    add(row)
+                    mark(r.line_num)
+                    if len(rows) >= chunk_rows:
+                        break
             except csv.Error as e:
-                raise SourceError(t.path, f"the file is damaged here ({e})", line=last + 1)
-            start = last + 1
-            last = r.line_num
-            if not row or (len(row) == 1 and not row[0].strip() and ncol > 1):
-                continue  # blank line
-            note = ""
-            if len(row) != ncol:
-                note = (f"the record has {len(row)} fields where the header has {ncol}")
-                row = (row + [""] * ncol)[:ncol]
-            rows.append(row)
-            lines.append(start)
-            corrupt.append(note)
-            if len(rows) >= chunk_rows:
-                yield _csv_frame(t, rows, lines, corrupt, tap)
-                rows, lines, corrupt = [], [], []
-        if rows:
-            yield _csv_frame(t, rows, lines, corrupt, tap)
+                raise SourceError(t.path, f"the file is damaged here ({e})",
+                                  line=(ends[-1] if ends else header_end) + 1) from None
+            if not rows:
+                return
+            starts = [header_end + 1] + [e + 1 for e in ends[:-1]]
+            header_end = ends[-1]
+            frame = _csv_frame(t, rows, starts)
+            if len(frame):
+                yield frame
+            if len(rows) < chunk_rows:
+                return
 
 
-def _csv_frame(t, rows, lines, corrupt, tap) -> pd.DataFrame:
-    raw = "".join(tap.buf)
-    tap.buf.clear()
-    if _SURROGATE.search(raw):
-        msg = f"the record has bytes that are not valid {t.encoding} text"
-        for i, row in enumerate(rows):
-            if any(_SURROGATE.search(v) for v in row):
-                corrupt[i] = corrupt[i] or msg
-                rows[i] = [_SURROGATE.sub("\ufffd", v) for v in row]
-    cols = [list(c) for c in zip(*rows)] if rows else [[] for _ in t.columns]
-    return _frame(cols, t.columns, lines, corrupt)
+def _csv_frame(t: SourceTable, rows: list[list[str]], starts: list[int]) -> pd.DataFrame:
+    ncol = len(t.columns)
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    blank = lengths == 0
+    if ncol > 1:
+        one = np.flatnonzero(lengths == 1)
+        if len(one):
+            blank[one[[not rows[i][0].strip() for i in one]]] = True
+    ragged = (lengths != ncol) & ~blank
+    corrupt = np.full(len(rows), "", dtype=object)
+    for i in np.flatnonzero(ragged):
+        corrupt[i] = f"the record has {lengths[i]} fields where the header has {ncol}"
+        rows[i] = (rows[i] + [""] * ncol)[:ncol]
+    if blank.any():
+        keep = ~blank
+        rows = [row for row, k in zip(rows, keep) if k]
+        starts = [x for x, k in zip(starts, keep) if k]
+        corrupt = corrupt[keep]
+    if not rows:
+        return _frame([[] for _ in t.columns], t.columns, [], [])
+    cols = [np.array(c, dtype=object) for c in zip(*rows)]
+    for c in cols:  # bytes that are not valid in the file's encoding
+        joined = "\x00".join(c.tolist())
+        if _SURROGATE.search(joined):
+            msg = f"the record has bytes that are not valid {t.encoding} text"
+            for i, v in enumerate(c):
+                if _SURROGATE.search(v):
+                    corrupt[i] = corrupt[i] or msg
+                    c[i] = _SURROGATE.sub("\ufffd", v)
+    return _frame(cols, t.columns, starts, corrupt)
 
 
 # --- JSON / NDJSON -----------------------------------------------------------------------

@@ -1,0 +1,50 @@
+"""Bulk HMSync ids and the compact legacy-id index."""
+import uuid
+
+import numpy as np
+
+from wizard.core import uuids
+from wizard.core.idindex import IdIndex, hash_ids
+
+
+def test_uuid7_valid_unique_and_increasing():
+    a = uuids.uuid7_bulk(5000)
+    b = uuids.uuid7_bulk(5000)
+    ids = a + b
+    assert len(set(ids)) == 10000
+    assert ids == sorted(ids)  # appends to the primary-key index
+    for s in ids[:50]:
+        u = uuid.UUID(s)
+        assert u.version == 7 and u.variant == uuid.RFC_4122 and str(u) == s
+
+
+def test_uuid4_valid():
+    for s in uuids.uuid4_bulk(100):
+        assert uuid.UUID(s).version == 4
+
+
+def test_text_round_trip_through_keys():
+    raw = uuids.uuid7_bytes(10)
+    keys = uuids.as_key(raw)
+    assert uuids.to_text(keys) == uuids.to_text(raw)
+
+
+def test_id_index_membership_payload_and_first_wins():
+    idx = IdIndex("i8")
+    idx.add(hash_ids(["a", "b", "c"]), np.array([1, 2, 3]))
+    idx.add(hash_ids(["d", "a"]), np.array([4, 99]))
+    found, vals = idx.get(hash_ids(["a", "d", "x", "c"]))
+    assert found.tolist() == [True, True, False, True]
+    assert vals[found].tolist() == [1, 4, 3]
+    assert len(idx) == 4
+    assert hash_ids(["a"])[0] != hash_ids(["A"])[0] != hash_ids(["a "])[0]
+
+
+def test_id_index_scales_without_collisions():
+    ids = [f"V{i}" for i in range(200_000)]
+    keys = hash_ids(ids)
+    assert len(np.unique(keys)) == len(ids)
+    idx = IdIndex()
+    for i in range(0, len(keys), 50_000):
+        idx.add(keys[i:i + 50_000])
+    assert idx.contains(hash_ids(["V0", "V199999", "V200000"])).tolist() == [True, True, False]

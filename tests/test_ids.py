@@ -4,7 +4,7 @@ import uuid
 import numpy as np
 
 from wizard.core import uuids
-from wizard.core.idindex import IdIndex, hash_ids
+from wizard.core.idindex import IdIndex, duplicated, hash_ids
 
 
 def test_uuid7_valid_unique_and_increasing():
@@ -37,14 +37,27 @@ def test_id_index_membership_payload_and_first_wins():
     assert found.tolist() == [True, True, False, True]
     assert vals[found].tolist() == [1, 4, 3]
     assert len(idx) == 4
-    assert hash_ids(["a"])[0] != hash_ids(["A"])[0] != hash_ids(["a "])[0]
+    a, b, c = hash_ids(["a", "A", "a "])
+    assert tuple(a) != tuple(b) != tuple(c)
 
 
 def test_id_index_scales_without_collisions():
     ids = [f"V{i}" for i in range(200_000)]
     keys = hash_ids(ids)
-    assert len(np.unique(keys)) == len(ids)
+    assert len(np.unique(keys, axis=0)) == len(ids)
+    assert not duplicated(keys).any()
+    assert duplicated(hash_ids(["x", "y", "x", "x"])).tolist() == [False, False, True, True]
     idx = IdIndex()
     for i in range(0, len(keys), 50_000):
         idx.add(keys[i:i + 50_000])
     assert idx.contains(hash_ids(["V0", "V199999", "V200000"])).tolist() == [True, True, False]
+
+
+def test_id_index_first_half_collision_is_resolved_exactly():
+    idx = IdIndex("i8")
+    keys = np.array([[5, 1], [5, 2], [3, 9]], dtype=np.uint64)
+    idx.add(keys[:1], [10])
+    idx.add(keys[1:], [20, 30])
+    found, vals = idx.get(np.array([[5, 2], [5, 1], [5, 3], [3, 9]], dtype=np.uint64))
+    assert found.tolist() == [True, True, False, True]
+    assert vals[found].tolist() == [20, 10, 30]

@@ -14,6 +14,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -31,7 +32,7 @@ from .schema import DATA_TABLES, TargetTable, ensure_wizard_tables, known_tables
     reflect_targets
 from .transforms import future_mask
 from . import uuids
-from .idindex import IdIndex, hash_ids
+from .idindex import IdIndex, duplicated, hash_ids
 
 
 class MigrationError(Exception):
@@ -125,7 +126,7 @@ class _Registry:
         self.valid = {t: IdIndex("S16") for t in DATA_TABLES}
         self.rejected = {t: IdIndex() for t in DATA_TABLES}
         self.existing = {t: IdIndex(object) for t in DATA_TABLES}
-        self.persons: dict[int, str] = {}
+        self.persons = IdIndex(object)   # name + phone -> legacy id of the first
 
     def resolve(self, table: str, keys: np.ndarray) -> list[str | None]:
         """HMSync ids for parent keys: accepted in this run, else already in HMSync."""
@@ -269,8 +270,10 @@ class Migration:
                     reg.existing[t].add(hash_ids(legacy), np.array(hids, dtype=object))
         if "patients" in self.targets and {"fullName", "phone"} <= set(
                 self.targets["patients"].fields):
-            for name, phone in con.execute('SELECT "fullName", "phone" FROM patients'):
-                reg.persons[hash(((name or "").strip().lower(), phone or ""))] = "(in HMSync)"
+            rows = con.execute('SELECT "fullName", "phone" FROM patients').fetchall()
+            if rows:
+                keys = hash_ids([f"{(a or '').strip().lower()}\x1f{b or ''}" for a, b in rows])
+                reg.persons.add(keys, np.full(len(keys), "(in HMSync)", dtype=object))
 
     def _stream(self, reg: _Registry, probs: _Problems, progress, cancel, sink):
         stats: dict[str, TableStats] = {}
@@ -369,7 +372,7 @@ class Migration:
             locked = not f.nullable
             report(bad, "format", fname, raw, {"label": label, "what": _WHAT.get(f.kind, "value")},
                    locked=locked)
-            isnull = values.isna().to_numpy() & ~bad
+            isnull = mc.null[fname] & ~bad
             if f.required:
                 report(isnull, "required", fname, raw, {"label": label}, locked=not f.nullable)
             if f.kind in ("int", "float") and (f.min is not None or f.max is not None):
@@ -395,7 +398,7 @@ class Migration:
         keys = hash_ids(id_list)
         seen = reg.seen[t]
         seen_before, first_line = seen.get(keys)
-        dup_in_chunk = pd.Series(keys).duplicated(keep="first").to_numpy()
+        dup_in_chunk = duplicated(keys)
         dup = (dup_in_chunk | seen_before) & ~no_id
         fresh = ~dup & ~no_id
         seen.add(keys[fresh], mc.lines[fresh].astype(np.int64))
@@ -412,10 +415,10 @@ class Migration:
             if fname not in mc.values or parent not in reg.valid:
                 continue
             vals = mc.values[fname]
-            has = vals.notna().to_numpy()
+            has = ~mc.null[fname]
             if not has.any():
                 continue
-            pk = hash_ids(vals.where(vals.notna(), "").tolist())
+            pk = hash_ids(vals.where(has, "").tolist() if not has.all() else vals.tolist())
             ok = reg.valid[parent].contains(pk)
             if len(reg.existing[parent]):
                 ok |= reg.existing[parent].contains(pk)
@@ -426,26 +429,30 @@ class Migration:
                    {"parent": label})
         # the same person under two ids (a warning to review)
         if t == "patients" and "fullName" in mc.values and "phone" in mc.values:
-            names = mc.values["fullName"].astype(object).where(mc.values["fullName"].notna(), "")
-            phones = mc.values["phone"].astype(object).where(mc.values["phone"].notna(), "")
-            person_keys = [hash((a.strip().lower(), b))
-                           for a, b in zip(names.tolist(), phones.tolist())]
-            others = []
-            mask = np.zeros(n, dtype=bool)
-            ok = ~errors & ~present
-            for i, k in enumerate(person_keys):
-                if not ok[i] or not names.iat[i] or not phones.iat[i]:
-                    others.append("")
-                    continue
-                o = reg.persons.get(k)
-                if o is not None and o != ids.iat[i]:
-                    mask[i] = True
-                    others.append(R.RULES["possible_duplicate"].message.format(other=o))
-                else:
-                    reg.persons[k] = ids.iat[i]
-                    others.append("")
-            report(mask, "possible_duplicate", "fullName", names, message=others,
-                   source_field=mc.source.get("fullName"))
+            names = mc.values["fullName"]
+            phones = mc.values["phone"]
+            ok = ~errors & ~present & names.notna().to_numpy() & phones.notna().to_numpy()
+            if ok.any():
+                idx = np.flatnonzero(ok)
+                joined = [f"{a.strip().lower()}\x1f{b}" for a, b in
+                          zip(names.iloc[idx].tolist(), phones.iloc[idx].tolist())]
+                pk = hash_ids(joined)
+                found, other = reg.persons.get(pk)
+                within = duplicated(pk)
+                reg.persons.add(pk[~found & ~within], np.asarray(ids.iloc[idx].to_numpy()
+                                                                 [~found & ~within], dtype=object))
+                if within.any():
+                    found, other = reg.persons.get(pk)
+                mine = ids.iloc[idx].tolist()
+                mask = np.zeros(n, dtype=bool)
+                msgs = [""] * n
+                for j, (f, o, me) in enumerate(zip((found | within).tolist(), other.tolist(),
+                                                   mine)):
+                    if f and o != me:
+                        mask[idx[j]] = True
+                        msgs[idx[j]] = R.RULES["possible_duplicate"].message.format(other=o)
+                report(mask, "possible_duplicate", "fullName", names, message=msgs,
+                       source_field=mc.source.get("fullName"))
         return _ChunkOutcome(errors, warned, present, keys, ~no_id)
 
     # --- backup and import ---------------------------------------------------------------
@@ -478,6 +485,14 @@ class Migration:
                 raise MigrationError("the target changed since the backup was made; make a new "
                                      "backup")
         started = datetime.now().isoformat(timespec="seconds")
+        timings: dict[str, float] = {}
+        clock = [time.perf_counter()]
+
+        def lap(name):
+            now = time.perf_counter()
+            timings[name] = round(timings.get(name, 0.0) + now - clock[0], 3)
+            clock[0] = now
+
         con = connect(self.target)
         con.execute("PRAGMA cache_size = -65536")
         try:
@@ -502,16 +517,25 @@ class Migration:
             con.execute("DELETE FROM temp.run_present")
             reg = _Registry()
             self._load_existing(con, reg)
+            dropped = self._drop_indexes_for_bulk_load(con)
             probs = _Problems()
             verifier = Verifier(con, self.profile.source_system, run_id, self.targets)
             sink = _Importer(con, self.profile.source_system, run_id, verifier, cancel)
+            lap("prepare")
             stats, notes = self._stream(reg, probs, progress, cancel, sink)
+            lap("read, validate and insert")
             if cancel:
                 cancel.check()
+            if progress and dropped:
+                progress(Progress("index", "", "", 0, len(dropped)))
+            for sql in dropped:  # secondary indexes are built once, sorted, after the load
+                con.execute(sql)
+            lap("build indexes")
             validation = ValidationResult(probs.frame(), stats, notes, list(self.unmapped))
             if progress:
                 progress(Progress("verify", "", "", 0, 1))
             verification = verifier.verify(stats)
+            lap("verify")
             if cancel:
                 cancel.check()
             passed = all(c["passed"] for c in verification["checks"])
@@ -526,14 +550,16 @@ class Migration:
                             'WHERE id=?', (datetime.now().isoformat(timespec="seconds"),
                                            "committed", json.dumps(counts), run_id))
                 con.execute("COMMIT")
+                lap("commit")
                 status, committed = "committed", True
                 post = verifier.post_commit()
+                lap("integrity check")
                 verification["checks"].extend(post)
                 if progress:
                     progress(Progress("verify", "", "", 1, 1))
             return RunResult(status, committed, run_id if committed else None, validation,
                              verification, self.backup, started,
-                             datetime.now().isoformat(timespec="seconds"))
+                             datetime.now().isoformat(timespec="seconds"), timings)
         except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as e:
             if con.in_transaction:
                 con.execute("ROLLBACK")
@@ -547,6 +573,25 @@ class Migration:
             raise
         finally:
             con.close()
+
+    def _drop_indexes_for_bulk_load(self, con: sqlite3.Connection) -> list[str]:
+        """Drop the secondary indexes of tables about to receive more rows than they hold
+        (inside the import's transaction); returns the SQL that recreates them."""
+        incoming: dict[str, int] = {}
+        for st, tm in self.plan:
+            incoming[tm.target] = incoming.get(tm.target, 0) + st.estimate_rows()
+        incoming["migration_legacy_ids"] = sum(incoming.values())
+        recreate = []
+        for table, n in incoming.items():
+            have = con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0]
+            if n <= have:
+                continue  # a delta: maintaining the indexes costs less than rebuilding them
+            for name, sql in con.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name=? "
+                    "AND sql IS NOT NULL", (table,)).fetchall():
+                con.execute(f"DROP INDEX {quote_ident(name)}")
+                recreate.append(sql)
+        return recreate
 
     def _source_list(self) -> list[dict]:
         return [{"file": str(st.path), "table": st.name, "sha256": file_sha256(st.path)}
@@ -594,6 +639,7 @@ class RunResult:
     backup: BackupResult | None
     started: str
     finished: str
+    timings: dict = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:

@@ -1,41 +1,58 @@
 """Compact, vectorised sets and maps of legacy ids, for relationships at hospital scale.
 
-A legacy id is kept as a 128-bit hash (two independent 64-bit SipHash values from
-pandas' C hasher): 16 bytes instead of a Python string in a dict (~150 bytes). Lookups
-are binary searches over sorted NumPy arrays, a whole chunk at a time. With 128 bits the
-chance that two of ten million ids collide is below 10^-24.
+A legacy id is kept as a 128-bit key made of two independent 64-bit hashes (Python's
+SipHash of the string, and pandas' SipHash with another key): 16 bytes instead of a Python
+string in a dict (~150 bytes). Lookups are binary searches over arrays sorted by the
+first half, a whole chunk at a time, and both halves must match. With 128 bits the chance
+that two of ten million ids collide is below 10^-24; a collision of the first half alone
+is handled exactly.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-KEY = "S16"
-_K1, _K2 = "hmsync-legacy-01", "hmsync-legacy-02"
+_K2 = "hmsync-legacy-02"
 
 
 def hash_ids(ids) -> np.ndarray:
-    """128-bit keys (dtype S16) for legacy ids (strings)."""
-    arr = np.asarray(ids, dtype=object)
-    if not len(arr):
-        return np.empty(0, dtype=KEY)
-    h = np.empty((len(arr), 2), dtype="<u8")
-    h[:, 0] = pd.util.hash_array(arr, hash_key=_K1, categorize=False)
-    h[:, 1] = pd.util.hash_array(arr, hash_key=_K2, categorize=False)
-    return h.view(KEY).ravel()
+    """(n, 2) uint64 keys for legacy ids (strings)."""
+    vals = ids if isinstance(ids, list) else list(ids)
+    n = len(vals)
+    h = np.empty((n, 2), dtype=np.uint64)
+    if not n:
+        return h
+    h[:, 0] = np.fromiter(map(hash, vals), dtype=np.int64, count=n).view(np.uint64)
+    h[:, 1] = pd.util.hash_array(np.asarray(vals, dtype=object), hash_key=_K2,
+                                 categorize=False)
+    return h
+
+
+def duplicated(keys: np.ndarray) -> np.ndarray:
+    """True for every key that appeared earlier in the array (the first is kept)."""
+    if not len(keys):
+        return np.zeros(0, dtype=bool)
+    order = np.lexsort((keys[:, 1], keys[:, 0]))
+    k = keys[order]
+    same = np.zeros(len(k), dtype=bool)
+    same[1:] = (k[1:, 0] == k[:-1, 0]) & (k[1:, 1] == k[:-1, 1])
+    # within a run of equal keys, lexsort is stable: the first in the run came first
+    out = np.zeros(len(keys), dtype=bool)
+    out[order] = same
+    return out
 
 
 class IdIndex:
-    """Keys (S16) with an optional payload per key (16-byte HMSync id or an int line).
+    """Keys with an optional payload per key (a 16-byte HMSync id, a line, an object).
 
-    Adds go to a pending list merged into the sorted arrays when a lookup needs them
-    (and the pending part has grown), so a table's chunks cost O(n log n) overall.
+    Adds go to a pending list merged into the sorted arrays when a lookup needs them, so a
+    table's chunks cost O(n log n) overall. The first payload added for a key wins.
     """
 
-    def __init__(self, payload: str | None = None):
-        self.payload = payload  # None, "S16" or "i8"
-        self.keys = np.empty(0, dtype=KEY)
-        self.vals = np.empty(0, dtype=payload) if payload else None
+    def __init__(self, payload=None):
+        self.payload = payload  # None, "S16", "i8" or object
+        self.keys = np.empty((0, 2), dtype=np.uint64)
+        self.vals = np.empty(0, dtype=payload) if payload is not None else None
         self._pk: list[np.ndarray] = []
         self._pv: list[np.ndarray] = []
         self._pending = 0
@@ -43,47 +60,69 @@ class IdIndex:
     def __len__(self) -> int:
         return len(self.keys) + self._pending
 
-    def add(self, keys: np.ndarray, vals: np.ndarray | None = None) -> None:
+    def add(self, keys: np.ndarray, vals=None) -> None:
         if not len(keys):
             return
-        self._pk.append(np.asarray(keys, dtype=KEY))
-        if self.payload:
+        self._pk.append(np.asarray(keys, dtype=np.uint64).reshape(-1, 2))
+        if self.payload is not None:
             self._pv.append(np.asarray(vals, dtype=self.payload))
         self._pending += len(keys)
 
     def _merge(self) -> None:
         if not self._pk:
             return
-        keys = np.concatenate([self.keys] + self._pk)
-        order = np.argsort(keys, kind="stable")
-        keys = keys[order]
-        if self.payload:
-            vals = np.concatenate([self.vals] + self._pv)[order]
-        # first occurrence wins for a key added twice
-        first = np.ones(len(keys), dtype=bool)
-        first[1:] = keys[1:] != keys[:-1]
-        self.keys = keys[first]
-        if self.payload:
-            self.vals = vals[first]
+        pk = np.concatenate(self._pk)
+        pv = np.concatenate(self._pv) if self.payload is not None else None
         self._pk, self._pv, self._pending = [], [], 0
+        # new keys: sorted, first occurrence kept, and only those not already indexed
+        order = np.lexsort((np.arange(len(pk)), pk[:, 1], pk[:, 0]))
+        pk = pk[order]
+        keep = np.ones(len(pk), dtype=bool)
+        keep[1:] = (pk[1:, 0] != pk[:-1, 0]) | (pk[1:, 1] != pk[:-1, 1])
+        if len(self.keys):
+            keep &= ~self._find_sorted(pk)[0]
+        pk = pk[keep]
+        if pv is not None:
+            pv = pv[order][keep]
+        if not len(self.keys):
+            self.keys, self.vals = np.ascontiguousarray(pk), pv
+            return
+        at = np.searchsorted(self.keys[:, 0], pk[:, 0])
+        self.keys = np.insert(self.keys, at, pk, axis=0)
+        if pv is not None:
+            self.vals = np.insert(self.vals, at, pv)
 
     def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(found mask, position in the sorted arrays) for each key."""
         self._merge()
-        keys = np.asarray(keys, dtype=KEY)
-        if not len(self.keys) or not len(keys):
-            return np.zeros(len(keys), dtype=bool), np.zeros(len(keys), dtype=np.int64)
-        pos = np.searchsorted(self.keys, keys)
-        pos_c = np.minimum(pos, len(self.keys) - 1)
-        found = self.keys[pos_c] == keys
+        return self._find_sorted(keys)
+
+    def _find_sorted(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        keys = np.asarray(keys, dtype=np.uint64).reshape(-1, 2)
+        m = len(keys)
+        if not len(self.keys) or not m:
+            return np.zeros(m, dtype=bool), np.zeros(m, dtype=np.int64)
+        h0 = self.keys[:, 0]
+        pos = np.searchsorted(h0, keys[:, 0], side="left")
+        pos_c = np.minimum(pos, len(h0) - 1)
+        first_match = h0[pos_c] == keys[:, 0]
+        found = first_match & (self.keys[pos_c, 1] == keys[:, 1])
+        # the first halves of two different keys are equal (about never): walk that run
+        for i in np.flatnonzero(first_match & ~found):
+            j = pos_c[i] + 1
+            while j < len(h0) and h0[j] == keys[i, 0]:
+                if self.keys[j, 1] == keys[i, 1]:
+                    found[i], pos_c[i] = True, j
+                    break
+                j += 1
         return found, pos_c
 
     def contains(self, keys: np.ndarray) -> np.ndarray:
         return self.find(keys)[0]
 
-    def get(self, keys: np.ndarray, default=None) -> tuple[np.ndarray, np.ndarray]:
+    def get(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(found mask, payload per key; meaningless where not found)."""
         found, pos = self.find(keys)
         if not len(self.keys):
-            return found, np.zeros(len(keys), dtype=self.payload)
+            return found, np.zeros(len(found), dtype=self.payload)
         return found, self.vals[pos]

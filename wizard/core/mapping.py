@@ -259,6 +259,7 @@ class MappedChunk:
     values: dict[str, pd.Series] = field(default_factory=dict)
     bad: dict[str, np.ndarray] = field(default_factory=dict)
     raw: dict[str, pd.Series] = field(default_factory=dict)
+    null: dict[str, np.ndarray] = field(default_factory=dict)  # field -> no value
     source: dict[str, str] = field(default_factory=dict)     # field -> legacy column(s)
     notes: list[str] = field(default_factory=list)
 
@@ -280,15 +281,21 @@ def legacy_ids(chunk: pd.DataFrame, tm: TableMap) -> pd.Series:
                       .hexdigest()[:16])
 
 
-def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict) -> tf.Result:
-    """One HMSync field's values for a chunk: source column(s) -> steps -> the field's type."""
+def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict,
+              column=None) -> tf.Result:
+    """One HMSync field's values for a chunk: source column(s) -> steps -> the field's type.
+
+    ``column(name)`` gives a source column already as stripped text (cached per chunk).
+    """
+    column = column or (lambda c: tf.text(chunk[c]))
     n = len(chunk)
     if fm.value is not None:
         s = pd.Series([fm.value] * n, index=chunk.index, dtype=object)
     elif len(fm.columns) == 1:
-        s = tf.text(chunk[fm.columns[0]])
+        s = column(fm.columns[0])
     else:
         s = tf.concat(chunk[fm.columns], _concat_sep(fm.steps)).values
+    clean = True
     bad = None
     note = None
     for step in fm.steps:
@@ -296,34 +303,40 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict) -> tf.Resu
             continue
         r = tf.apply_step(s, step, ctx)
         s, bad, note = r.values, tf._bad_or(bad, r.bad), note or r.note
+        clean = False
         if r.bad is not None and r.bad.any():
             s = s.where(~pd.Series(bad, index=s.index), None)
     kind = tf_field.kind if tf_field is not None else "text"
+    null = None
     if kind == "int" and not _has_step(fm.steps, "age_from_date"):
-        r = tf.number(s, ctx.get("decimal", "."), ctx.get("thousands"), integer=True)
-        s, bad = r.values, tf._bad_or(bad, r.bad)
+        r = tf.number(s, ctx.get("decimal", "."), ctx.get("thousands"), integer=True,
+                      clean=clean)
+        s, bad, null = r.values, tf._bad_or(bad, r.bad), r.null
     elif kind == "int":
         pass  # derived by a step already
     elif kind == "float":
-        r = tf.number(s, ctx.get("decimal", "."), ctx.get("thousands"))
-        s, bad = r.values, tf._bad_or(bad, r.bad)
+        r = tf.number(s, ctx.get("decimal", "."), ctx.get("thousands"), clean=clean)
+        s, bad, null = r.values, tf._bad_or(bad, r.bad), r.null
     elif kind == "date":
         if not _has_step(fm.steps, "date"):
-            r = tf.parse_dates(s, ctx.get("date_order", "auto"))
-            s, bad, note = r.values, tf._bad_or(bad, r.bad), note or r.note
+            r = tf.parse_dates(s, ctx.get("date_order", "auto"), clean=clean)
+            s, bad, note, null = r.values, tf._bad_or(bad, r.bad), note or r.note, r.null
     elif kind == "phone":
         if not _has_step(fm.steps, "phone"):
-            r = tf.to_e164(s, ctx.get("phone_region", "IN"))
-            s, bad = r.values, tf._bad_or(bad, r.bad)
+            r = tf.to_e164(s, ctx.get("phone_region", "IN"), clean=clean)
+            s, bad, null = r.values, tf._bad_or(bad, r.bad), r.null
     elif kind == "enum" and tf_field.enum:
-        text = tf.text(s)
+        text = s if clean else tf.text(s)
         canon = {v.lower(): v for v in tf_field.enum}
         s = pd.Series([None if v == "" else canon.get(v.lower(), v) for v in text.tolist()],
                       index=text.index, dtype=object)
+        null = (text == "").to_numpy()
     else:
-        text = tf.text(s)
-        s = text.where(text != "", None)
-    return tf.Result(s, bad, note)
+        text = s if clean else tf.text(s)
+        empty = (text == "").to_numpy()
+        s = text.where(~empty, None) if empty.any() else text
+        null = empty
+    return tf.Result(s, bad, note, null)
 
 
 def _concat_sep(steps) -> str:
@@ -335,8 +348,16 @@ def _concat_sep(steps) -> str:
 
 
 def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable, ctx: dict) -> MappedChunk:
-    mc = MappedChunk(chunk.index, chunk[LINE].to_numpy(), chunk[CORRUPT].to_numpy(),
-                     legacy_ids(chunk, tm))
+    cache: dict[str, pd.Series] = {}
+
+    def column(name: str) -> pd.Series:
+        if name not in cache:
+            cache[name] = tf.text(chunk[name])
+        return cache[name]
+
+    ids = column(tm.legacy_id) if tm.legacy_id and tm.legacy_id in chunk.columns else \
+        legacy_ids(chunk, tm)
+    mc = MappedChunk(chunk.index, chunk[LINE].to_numpy(), chunk[CORRUPT].to_numpy(), ids)
     for name, fm in tm.fields.items():
         tfield = target.fields.get(name)
         if tfield is None:
@@ -345,8 +366,9 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable, ctx: dict)
         if missing:
             raise ProfileError(f"table '{tm.source}', field '{name}': the legacy data has no "
                                f"column '{missing[0]}'")
-        r = map_field(chunk, fm, tfield, ctx)
+        r = map_field(chunk, fm, tfield, ctx, column)
         mc.values[name] = r.values
+        mc.null[name] = r.null if r.null is not None else r.values.isna().to_numpy()
         mc.bad[name] = r.bad if r.bad is not None else np.zeros(len(chunk), dtype=bool)
         if fm.columns:
             mc.raw[name] = chunk[fm.columns[0]] if len(fm.columns) == 1 else \

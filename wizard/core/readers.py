@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from itertools import islice
 from typing import Iterator
 
 import numpy as np
@@ -91,10 +93,15 @@ class SourceTable:
 
 
 def _frame(rows_cols, columns: list[str], lines, corrupt) -> pd.DataFrame:
-    data = {c: np.asarray(v, dtype=object) for c, v in zip(columns, rows_cols)}
-    data[LINE] = np.asarray(lines, dtype=np.int64)
-    data[CORRUPT] = np.asarray(corrupt, dtype=object)
-    return pd.DataFrame(data, columns=list(columns) + [LINE, CORRUPT])
+    # object dtype on purpose: pandas 3 would infer its slower "str" dtype from plain arrays
+    data = {c: pd.Series(np.asarray(v, dtype=object), dtype=object, copy=False)
+            for c, v in zip(columns, rows_cols)}
+    n = len(lines)
+    data[LINE] = pd.Series(np.asarray(lines, dtype=np.int64), dtype="int64")
+    data[CORRUPT] = pd.Series(np.asarray(corrupt, dtype=object), dtype=object)
+    df = pd.DataFrame(data, columns=list(columns) + [LINE, CORRUPT])
+    assert len(df) == n
+    return df
 
 
 # --- detection ---------------------------------------------------------------------------
@@ -266,61 +273,91 @@ def _csv_chunks(t: SourceTable, chunk_rows: int) -> Iterator[pd.DataFrame]:
             next(r)
         except StopIteration:
             return
-        header_end = r.line_num
+        next_line = r.line_num + 1  # the physical line the next record starts on
         while True:
-            rows: list[list[str]] = []
-            ends: list[int] = []
-            add, mark = rows.append, ends.append
+            gc_was = gc.isenabled()
+            gc.disable()  # 50,000 new lists at once: the collector would scan them for nothing
             try:
-                for row in r:  # the tight loop: rows and the line each one ends on
-                    add(row)
-                    mark(r.line_num)
-                    if len(rows) >= chunk_rows:
-                        break
+                rows = list(islice(r, chunk_rows))
             except csv.Error as e:
-                raise SourceError(t.path, f"the file is damaged here ({e})",
-                                  line=(ends[-1] if ends else header_end) + 1) from None
+                raise SourceError(t.path, f"the file is damaged near here ({e})",
+                                  line=r.line_num) from None
+            finally:
+                if gc_was:
+                    gc.enable()
             if not rows:
                 return
-            starts = [header_end + 1] + [e + 1 for e in ends[:-1]]
-            header_end = ends[-1]
-            frame = _csv_frame(t, rows, starts)
+            frame, next_line = _csv_frame(t, rows, next_line)
             if len(frame):
                 yield frame
             if len(rows) < chunk_rows:
                 return
 
 
-def _csv_frame(t: SourceTable, rows: list[list[str]], starts: list[int]) -> pd.DataFrame:
+def _has_surrogates(text: str) -> bool:
+    """Undecodable bytes (kept as lone surrogates) anywhere in the text: a C-speed check."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+        return False
+    except UnicodeEncodeError:
+        return True
+
+
+def _line_breaks(values: list[str]) -> np.ndarray | None:
+    """Line breaks inside each value (\\n, \\r\\n or a lone \\r, as the file reader
+    counts them), or None when the column has none at all (the common case)."""
+    joined = "\x00".join(values)
+    if "\n" not in joined and "\r" not in joined:
+        return None
+    return np.fromiter((v.count("\n") + v.count("\r") - v.count("\r\n") for v in values),
+                       dtype=np.int64, count=len(values))
+
+
+def _csv_frame(t: SourceTable, rows: list[list[str]], first_line: int
+               ) -> tuple[pd.DataFrame, int]:
     ncol = len(t.columns)
-    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    n = len(rows)
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
     blank = lengths == 0
     if ncol > 1:
         one = np.flatnonzero(lengths == 1)
         if len(one):
             blank[one[[not rows[i][0].strip() for i in one]]] = True
     ragged = (lengths != ncol) & ~blank
-    corrupt = np.full(len(rows), "", dtype=object)
+    corrupt = np.full(n, "", dtype=object)
+    breaks = np.zeros(n, dtype=np.int64)
     for i in np.flatnonzero(ragged):
         corrupt[i] = f"the record has {lengths[i]} fields where the header has {ncol}"
+        breaks[i] = sum(v.count("\n") + v.count("\r") - v.count("\r\n") for v in rows[i])
         rows[i] = (rows[i] + [""] * ncol)[:ncol]
-    if blank.any():
-        keep = ~blank
-        rows = [row for row, k in zip(rows, keep) if k]
-        starts = [x for x, k in zip(starts, keep) if k]
-        corrupt = corrupt[keep]
-    if not rows:
-        return _frame([[] for _ in t.columns], t.columns, [], [])
-    cols = [np.array(c, dtype=object) for c in zip(*rows)]
-    for c in cols:  # bytes that are not valid in the file's encoding
-        joined = "\x00".join(c.tolist())
-        if _SURROGATE.search(joined):
+    for i in np.flatnonzero(blank):
+        rows[i] = [""] * ncol
+    arr = np.empty((n, ncol), dtype=object)
+    arr[:] = rows if ncol else arr
+    for j in range(ncol):
+        col = arr[:, j].tolist()
+        b = _line_breaks(col)
+        if b is not None:
+            b[ragged] = 0  # counted above, from all their fields
+            breaks += b
+        if _has_surrogates("\x00".join(col)):  # bytes not valid in the file's encoding
             msg = f"the record has bytes that are not valid {t.encoding} text"
-            for i, v in enumerate(c):
+            for i, v in enumerate(col):
                 if _SURROGATE.search(v):
                     corrupt[i] = corrupt[i] or msg
-                    c[i] = _SURROGATE.sub("\ufffd", v)
-    return _frame(cols, t.columns, starts, corrupt)
+                    arr[i, j] = _SURROGATE.sub("\ufffd", v)
+    spans = 1 + breaks
+    starts = first_line + np.concatenate(([0], np.cumsum(spans)[:-1]))
+    next_line = int(first_line + spans.sum())
+    keep = ~blank
+    if not keep.all():
+        arr, starts, corrupt = arr[keep], starts[keep], corrupt[keep]
+    df = pd.DataFrame(arr, columns=t.columns, dtype=object)
+    df[LINE] = starts
+    df[CORRUPT] = pd.Series(corrupt, dtype=object, index=df.index)
+    return df, next_line
 
 
 # --- JSON / NDJSON -----------------------------------------------------------------------

@@ -101,6 +101,7 @@ def run_report(result, target, sources, dry_run: bool) -> dict:
         "problems": {"errors": v.errors, "warnings": v.warnings,
                      "by_rule": v.summary().to_dict(orient="records")},
         "notes": v.notes, "unmapped_sources": v.unmapped_sources,
+        "timings_s": getattr(result, "timings", {}),
     }
     return rep
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import (CheckConstraint, Column, ForeignKey, Index, Integer, MetaData, Float,
-                        Table, Text, UniqueConstraint, create_engine, text)
+                        Table, Text, create_engine, text)
 
 SCHEMA_VERSION = 2  # 1: before doctors.department; 2: with it
 
@@ -137,7 +137,7 @@ migration_legacy_ids = Table(
     Column("runId", Integer, ForeignKey("migration_runs.id"), nullable=False),
     Column("sourceFile", Text),
     Column("sourceLine", Integer),
-    UniqueConstraint("sourceSystem", "tableName", "legacyId", name="uq_legacy_ids"),
+    Index("uq_legacy_ids", "sourceSystem", "tableName", "legacyId", unique=True),
     Index("ix_legacy_ids_hmsync", "tableName", "hmsyncId"),
 )
 

@@ -35,6 +35,7 @@ class Result:
     values: pd.Series
     bad: np.ndarray | None = None       # cells that could not be converted
     note: str | None = None             # e.g. an ambiguity the operator should know about
+    null: np.ndarray | None = None      # cells without a value (when cheaply known)
 
 
 def _bad_or(a, b):
@@ -130,8 +131,8 @@ _CURRENCY = re.compile(r"^(?:rs\.?|inr|usd|eur|gbp|[₹$€£])\s*|\s*(?:rs\.?|i
 
 
 def number(s: pd.Series, decimal: str = ".", thousands: str | None = None,
-           integer: bool = False) -> Result:
-    raw = text(s)
+           integer: bool = False, clean: bool = False) -> Result:
+    raw = s if clean else text(s)
     empty = (raw == "").to_numpy()
     num = pd.Series(np.nan, index=raw.index, dtype="float64")
     plain = decimal == "." and not thousands
@@ -157,9 +158,10 @@ def number(s: pd.Series, decimal: str = ".", thousands: str | None = None,
         ok = vals.notna().to_numpy()
         if ok.any():
             out[ok] = vals[ok].astype("int64").astype(object)
-        return Result(out, bad)
-    out = num.astype(object).where(num.notna(), None)
-    return Result(out, bad)
+        return Result(out, bad, null=~ok)
+    ok = num.notna().to_numpy()
+    out = num.astype(object).where(ok, None)
+    return Result(out, bad, null=~ok)
 
 
 # --- dates -------------------------------------------------------------------------------
@@ -197,13 +199,13 @@ def infer_date_order(s: pd.Series) -> tuple[str | None, str]:
 
 
 def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
-                keep_time: bool = False) -> Result:
+                keep_time: bool = False, clean: bool = False) -> Result:
     """Dates in mixed formats to ISO-8601 text (YYYY-MM-DD, time kept if not midnight).
 
     Each known format is tried with pandas' C parser on what is still unparsed, so a column
     costs one pass per format actually present, not a Python call per cell.
     """
-    raw = text(s)
+    raw = s if clean else text(s)
     empty = (raw == "").to_numpy()
     note = None
     if order in (None, "", "auto"):
@@ -235,7 +237,7 @@ def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
     iso[~ok] = None
     out = pd.Series(iso, index=raw.index, dtype=object)
     bad = (~empty) & (~ok)
-    return Result(out, bad, note)
+    return Result(out, bad, note, null=~ok)
 
 
 def future_mask(iso: pd.Series, today: date | None = None) -> np.ndarray:
@@ -288,9 +290,9 @@ def infer_phone_region(s: pd.Series) -> str | None:
     return max(counts, key=counts.get) if counts else None
 
 
-def to_e164(s: pd.Series, region: str = "IN") -> Result:
+def to_e164(s: pd.Series, region: str = "IN", clean: bool = False) -> Result:
     """Phone numbers to E.164 (+<country><number>); national ones take the region's code."""
-    raw = text(s)
+    raw = s if clean else text(s)
     empty = (raw == "").to_numpy()
     cc, prefix, lengths = region_info(region)
     t = raw.str.replace(r"[\s\-().'/]", "", regex=True).str.replace(r"^00", "+", regex=True)
@@ -313,8 +315,9 @@ def to_e164(s: pd.Series, region: str = "IN") -> Result:
         nsn_len = out[own].astype(str).str.len() - 1 - len(str(cc))
         wrong = ~nsn_len.isin(lengths)
         out[wrong[wrong].index] = None
-    bad = (~empty) & out.isna().to_numpy()
-    return Result(out, bad)
+    null = out.isna().to_numpy()
+    bad = (~empty) & null
+    return Result(out, bad, null=null)
 
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")

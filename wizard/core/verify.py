@@ -15,6 +15,7 @@ import pandas as pd
 from .schema import DATA_TABLES, TargetTable, quote_ident
 
 SPOT_PER_TABLE = 25
+PER_CHUNK = 5
 TOLERANCE = 0.005
 
 
@@ -49,17 +50,12 @@ class Verifier:
             docs = mc.values["doctorId"][keep]
             for d, s in fees.groupby(docs.astype(str)).sum().items():
                 self.fee_by_doctor[d] = self.fee_by_doctor.get(d, 0.0) + float(s)
-        # reservoir sample of imported records
-        samples = self.samples.setdefault(table, [])
-        for i, hid in imported:
-            self._seen[table] = self._seen.get(table, 0) + 1
-            k = self._seen[table]
-            if len(samples) < SPOT_PER_TABLE:
-                samples.append((hid, self._row(mc, i)))
-            else:
-                j = self._rng.randrange(k)
-                if j < SPOT_PER_TABLE:
-                    samples[j] = (hid, self._row(mc, i))
+        # a sample of imported records: a few random ones from every chunk, thinned at
+        # the end to SPOT_PER_TABLE spread over the whole table
+        if imported:
+            picks = self._rng.sample(range(len(imported)), min(PER_CHUNK, len(imported)))
+            self.samples.setdefault(table, []).extend(
+                (imported[j][1], self._row(mc, imported[j][0])) for j in picks)
 
     @staticmethod
     def _row(mc, i) -> dict:
@@ -148,6 +144,8 @@ class Verifier:
     def spot_check(self) -> dict:
         checked, wrong = 0, []
         for t, rows in self.samples.items():
+            if len(rows) > SPOT_PER_TABLE:
+                rows = self._rng.sample(rows, SPOT_PER_TABLE)
             target = self.targets[t]
             for hid, expected in rows:
                 cols = [f for f in expected if not target.fields[f].references]

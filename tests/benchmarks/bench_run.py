@@ -1,0 +1,133 @@
+"""Benchmark: the full `hmsync-migrate run` against the sqlite3 CLI `.import` floor.
+
+Not part of the test suite (no timed assertions); it prints figures. One command:
+
+    .venv/bin/python tests/benchmarks/bench_run.py                    # guide scale + 2 scales
+    .venv/bin/python tests/benchmarks/bench_run.py --scales 200000:1000000,400000:2000000
+
+For each scale it generates a dirty HealthCare Plus export with the project's own generator,
+imports the same CSV files with the sqlite3 command-line shell into tables of the same
+columns and keys (the floor: no validation, no transforms), then runs the whole
+`hmsync-migrate run` (read, map, transform, validate, backup, import, verify) into a fresh
+HMSync database, and prints wall time, records/s, peak memory and the ratio to the floor.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from wizard.testing.legacy_export import generate  # noqa: E402
+
+TABLES = {"patients": "patientId", "doctors": "doctorId", "visits": "visitId",
+          "bills": "billId", "payments": "paymentId", "pathology_tests": "testId"}
+FK_INDEXES = {"visits": ["patientId", "doctorId"], "bills": ["visitId", "patientId"],
+              "payments": ["billId"], "pathology_tests": ["visitId", "patientId"]}
+
+CHILD = ("import resource, sys\n"
+         "from wizard.cli import main\n"
+         "rc = main(sys.argv[1:])\n"
+         "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+         "file=sys.stderr)\n"
+         "sys.exit(rc)\n")
+
+
+def floor(export: Path, work: Path) -> float | None:
+    """Seconds for the sqlite3 shell to .import the same files into the same keys."""
+    sqlite = shutil.which("sqlite3")
+    if not sqlite:
+        return None
+    db = work / "floor.db"
+    lines = []
+    for t, pk in TABLES.items():
+        with open(export / f"{t}.csv", newline="", encoding="utf-8") as f:
+            cols = next(csv.reader(f))
+        lines.append(f'CREATE TABLE {t} (' + ", ".join(
+            f'"{c}" TEXT' + (" PRIMARY KEY" if c == pk else "") for c in cols) + ");")
+        for c in FK_INDEXES.get(t, []):
+            lines.append(f'CREATE INDEX ix_{t}_{c} ON {t}("{c}");')
+    lines.append(".mode csv")
+    lines += [f".import --skip 1 '{export / (t + '.csv')}' {t}" for t in TABLES]
+    script = work / "floor.sql"
+    script.write_text("\n".join(lines) + "\n")
+    t0 = time.perf_counter()
+    with open(script) as f:
+        subprocess.run([sqlite, str(db)], stdin=f, capture_output=True, check=False)
+    return time.perf_counter() - t0
+
+
+def run_wizard(export: Path, work: Path) -> dict:
+    db = work / "target.db"
+    subprocess.run([sys.executable, "-m", "wizard.cli", "init-db", str(db)], check=True,
+                   capture_output=True, cwd=ROOT)
+    report = work / "report.json"
+    t0 = time.perf_counter()
+    p = subprocess.run([sys.executable, "-c", CHILD, "run", str(export), "--target", str(db),
+                        "--report", str(report), "--quiet", "--backup-dir", str(work)],
+                       capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    rss = next((int(line.split()[1]) for line in p.stderr.splitlines()
+                if line.startswith("MAXRSS_KB")), 0)
+    rep = json.loads(report.read_text()) if report.exists() else {}
+    return {"wall": wall, "rc": p.returncode, "peak_mb": rss / 1024, "report": rep,
+            "stderr": p.stderr[-400:]}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scales", default="5000:20000,20000:100000,40000:200000",
+                    help="comma-separated PATIENTS:VISITS pairs")
+    ap.add_argument("--doctors", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=445)
+    ap.add_argument("--work", help="folder for exports and databases (default: a temp dir)")
+    a = ap.parse_args()
+    work_root = Path(a.work or tempfile.mkdtemp(prefix="hmsync-bench-"))
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, SQLite shell "
+          f"{'found' if shutil.which('sqlite3') else 'missing (no floor)'}")
+    header = (f"{'patients':>9} {'visits':>9} {'records':>9} {'floor s':>8} {'run s':>8} "
+              f"{'ratio':>6} {'rec/s':>9} {'peak MB':>8}  result")
+    print(header)
+    rows = []
+    for pair in a.scales.split(","):
+        patients, visits = (int(x) for x in pair.split(":"))
+        work = work_root / f"{patients}-{visits}"
+        export = work / "export"
+        if work.exists():
+            shutil.rmtree(work)
+        work.mkdir(parents=True)
+        m = generate(export, patients=patients, visits=visits, doctors=min(a.doctors, 200),
+                     seed=a.seed, dirty=0.02)
+        (export / "manifest.json").unlink()
+        records = sum(m["rows"].values())
+        fl = floor(export, work)
+        r = run_wizard(export, work)
+        rep = r["report"]
+        ok = rep.get("passed") and all(
+            rep["tables"][t]["imported"] == m["clean_rows"][t] for t in m["clean_rows"])
+        ratio = r["wall"] / fl if fl else float("nan")
+        print(f"{patients:9,} {visits:9,} {records:9,} {fl or 0:8.1f} {r['wall']:8.1f} "
+              f"{ratio:6.2f} {records / r['wall']:9,.0f} {r['peak_mb']:8.0f}  "
+              f"{'verified, clean rows imported' if ok else 'FAILED: ' + r['stderr']}")
+        rows.append((patients, visits, rep.get("timings_s", {})))
+    print("\nwhere the time goes (seconds, from the run report):")
+    for patients, visits, t in rows:
+        print(f"  {patients:,}/{visits:,}: " + ", ".join(f"{k} {v:.1f}" for k, v in t.items()))
+    if not a.work:
+        shutil.rmtree(work_root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -196,9 +196,14 @@ def cmd_restore(args) -> int:
 def cmd_run(args) -> int:
     from .core.engine import CancelToken, Migration
     from .core.report import run_report, write_html, write_json, write_problems, write_rejected
+    from .core.schema_check import compare
     tables = _open_sources(args.source, strict=True)
     profile = _load_profile(args, tables)
     m = Migration(tables, profile, args.target)
+    drift = [d for d in compare(args.target) if d.action != "keep"]
+    for d in drift:
+        print(f"note: the target differs from HMSync's schema: {d.words} "
+              f"(hmsync-migrate schema {args.target} --upgrade)", file=sys.stderr)
     if args.no_backup:
         print("WARNING: --no-backup: no backup is made; use this only for a throwaway "
               "database", file=sys.stderr)
@@ -209,6 +214,7 @@ def cmd_run(args) -> int:
     res = m.run(progress=_Printer(args.quiet), cancel=cancel, dry_run=args.dry_run,
                 no_backup=args.no_backup, operator=args.operator)
     rep = run_report(res, m.target, [s for s, _ in m.plan], args.dry_run)
+    rep["schema_differences"] = [d.words for d in drift]
     _print_summary(res.validation)
     print()
     for c in res.verification["checks"]:
@@ -244,6 +250,35 @@ def cmd_verify(args) -> int:
     if args.report:
         write_json(rep, args.report)
     return EXIT_OK if rep["passed"] else EXIT_PROBLEMS
+
+
+def cmd_schema(args) -> int:
+    from .core.schema_check import at_risk, compare, upgrade
+    diffs = compare(args.target)
+    if not args.upgrade:
+        if not diffs:
+            print(f"{args.target}: the schema matches HMSync's")
+            return EXIT_OK
+        print(f"{args.target}: {len(diffs)} difference(s) from HMSync's schema")
+        for d in diffs:
+            print(f"  [{d.action}] {d.words}")
+        risky = [d for d in diffs if d.action == "destructive"]
+        if risky:
+            print("destructive (needs --upgrade --force):")
+            for line in at_risk(Path(args.target), risky):
+                print(f"  {line}")
+        return EXIT_PROBLEMS
+    r = upgrade(args.target, force=args.force, backup_folder=args.backup_dir,
+                vacuum=args.vacuum, no_backup=args.no_backup)
+    if r.backup:
+        print(f"backup {r.backup.path} verified")
+    print(f"schema version {r.from_version or 'none'} -> {r.to_version}")
+    for a in r.applied:
+        print(f"  {a}")
+    for k in r.kept:
+        print(f"  kept: {k}")
+    print(f"every row kept ({sum(v for t, v in r.counts_after.items()):,} rows)")
+    return EXIT_OK
 
 
 def cmd_mapping_doc(args) -> int:
@@ -325,6 +360,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report")
     p.set_defaults(fn=cmd_verify)
 
+    p = sub.add_parser("schema", help="compare a target with HMSync's schema; --upgrade it")
+    p.add_argument("target")
+    p.add_argument("--upgrade", action="store_true",
+                   help="apply additive changes (after a verified backup, in one transaction)")
+    p.add_argument("--force", action="store_true", help="also apply destructive changes")
+    p.add_argument("--vacuum", action="store_true", help="VACUUM after the upgrade")
+    p.add_argument("--backup-dir")
+    p.add_argument("--no-backup", action="store_true", help="throwaway databases only")
+    p.set_defaults(fn=cmd_schema)
+
     p = sub.add_parser("mapping-doc", help="write the mapping document a client approves")
     p.add_argument("source", nargs="+")
     p.add_argument("--profile", required=True)
@@ -338,6 +383,7 @@ def main(argv=None) -> int:
     from .core.engine import Cancelled, MigrationError
     from .core.mapping import ProfileError
     from .core.readers import SourceError
+    from .core.schema_check import SchemaError
     from .core.transforms import TransformError
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -345,7 +391,8 @@ def main(argv=None) -> int:
         return args.fn(args)
     except SystemExit as e:
         return int(e.code or 0)
-    except (SourceError, ProfileError, MigrationError, BackupError, TransformError) as e:
+    except (SourceError, ProfileError, MigrationError, BackupError, TransformError,
+            SchemaError) as e:
         _err(str(e))
         return EXIT_FAILED
     except (KeyboardInterrupt, Cancelled):

@@ -530,6 +530,8 @@ class Migration:
                 progress(Progress("index", "", "", 0, len(dropped)))
             for sql in dropped:  # secondary indexes are built once, sorted, after the load
                 con.execute(sql)
+            con.execute("PRAGMA analysis_limit = 1000")
+            con.execute("ANALYZE")  # fresh statistics: HMSync's queries stay fast
             lap("build indexes")
             validation = ValidationResult(probs.frame(), stats, notes, list(self.unmapped))
             if progress:

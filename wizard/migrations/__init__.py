@@ -1,0 +1,1 @@
+"""Alembic migrations of HMSync's schema, run by `hmsync-migrate schema TARGET --upgrade`."""

@@ -234,3 +234,38 @@ def test_target_with_extra_column_is_offered_and_filled(mini_export, empty_targe
     con = sqlite3.connect(empty_target)
     assert {r[0] for r in con.execute('SELECT "bloodGroup" FROM patients')} == {"O+"}
     con.close()
+
+
+@pytest.mark.parametrize("pilot,patients", [
+    ({"patients": ["101"]}, 1),
+    ({"registered": {"from": "2022-02-01", "to": "2022-12-31"}}, 1),
+    ({"department": "ENT"}, 1),  # specialty stands in for the unmapped department
+])
+def test_pilot_imports_a_closed_subset_then_the_full_run_adds_the_rest(
+        mini_export, empty_target, pilot, patients):
+    m = migration(mini_export, empty_target)
+    m.profile.pilot = pilot
+    m2 = Migration(m.sources, m.profile, empty_target)
+    m2.make_backup()
+    res = m2.run()
+    assert res.passed, [c for c in res.verification["checks"] if not c["passed"]]
+    got = counts(empty_target)
+    assert got["patients"] == patients and got["doctors"] == 2
+    con = sqlite3.connect(empty_target)
+    # every imported visit, bill, payment and test belongs to an imported patient
+    assert con.execute('SELECT count(*) FROM visits WHERE "patientId" NOT IN '
+                       '(SELECT id FROM patients)').fetchone()[0] == 0
+    assert con.execute('SELECT count(*) FROM bills WHERE "visitId" NOT IN '
+                       '(SELECT id FROM visits)').fetchone()[0] == 0
+    con.close()
+    t = res.verification["tables"]
+    for s in t.values():
+        assert s["source_rows"] == s["imported"] + s["duplicates"] + s["rejected"] + \
+            s["deferred"]
+    assert t["visits"]["deferred"] > 0
+    m.profile.pilot = None
+    full = Migration(m.sources, m.profile, empty_target)
+    full.make_backup()
+    res = full.run()
+    assert res.passed and counts(empty_target) == MINI_CLEAN
+    assert res.verification["tables"]["patients"]["duplicates"] == patients

@@ -151,7 +151,8 @@ def _print_summary(res) -> None:
           f"{'warned':>7}")
     for t, s in res.stats.items():
         print(f"{t:16} {s.source_rows:9,} {s.valid:9,} {s.duplicates:7,} {s.rejected:9,} "
-              f"{s.warnings:7,}")
+              f"{s.warnings:7,}" + (f"  ({s.deferred:,} outside the pilot)" if s.deferred
+                                    else ""))
     summ = res.summary()
     if len(summ):
         print("\nproblems by rule:")

@@ -26,6 +26,7 @@ import pandas as pd
 from .. import __version__
 from . import rules as R
 from .backup import BackupResult, connect, data_counts
+from .pilot import Pilot
 from .mapping import MappedChunk, Profile, ProfileError, TableMap, check_profile, map_chunk
 from .readers import LINE, SourceError, SourceTable, file_sha256
 from .schema import DATA_TABLES, TargetTable, ensure_wizard_tables, known_tables, quote_ident, \
@@ -83,11 +84,13 @@ class TableStats:
     duplicates: int = 0      # already in HMSync from an earlier run
     rejected: int = 0
     warnings: int = 0        # accepted records that carry a warning
+    deferred: int = 0        # outside a pilot: left for the full run
 
     def to_dict(self) -> dict:
         return {"source_rows": self.source_rows, "imported": self.valid,
                 "duplicates": self.duplicates, "rejected": self.rejected,
-                "warnings": self.warnings, "sources": self.sources}
+                "warnings": self.warnings, "deferred": self.deferred,
+                "sources": self.sources}
 
 
 @dataclass
@@ -238,6 +241,7 @@ class Migration:
         self._backup_counts: dict[str, int] | None = None
         self._excluded = {(str(e.get("table")), str(e.get("legacy_id")))
                           for e in profile.exclude if isinstance(e, dict)}
+        self.pilot = Pilot(profile.pilot)
 
     # --- validation ----------------------------------------------------------------------
     def validate(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None
@@ -276,6 +280,8 @@ class Migration:
                 reg.persons.add(keys, np.full(len(keys), "(in HMSync)", dtype=object))
 
     def _stream(self, reg: _Registry, probs: _Problems, progress, cancel, sink):
+        self.pilot = Pilot(self.profile.pilot)
+        self.pilot.prepare(self.plan, self.targets, self.profile.ctx)
         stats: dict[str, TableStats] = {}
         notes: list[str] = []
         for st, tm in self.plan:
@@ -298,9 +304,14 @@ class Migration:
                 out = self._check(st, tm, target, mc, reg, probs)
                 n = len(mc)
                 ts.source_rows += n
+                inside = self.pilot.mask(tm.target, mc)
+                ts.deferred += int((~inside).sum())
+                out.errors &= inside
+                out.present &= inside
+                out.warned &= inside
                 ts.rejected += int(out.errors.sum())
                 ts.duplicates += int((out.present & ~out.errors).sum())
-                accept = ~out.errors & ~out.present
+                accept = ~out.errors & ~out.present & inside
                 ts.valid += int(accept.sum())
                 ts.warnings += int((out.warned & accept).sum())
                 keys = out.keys

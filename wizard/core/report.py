@@ -95,7 +95,8 @@ def run_report(result, target, sources, dry_run: bool) -> dict:
         "backup": result.backup.to_dict() if result.backup else None,
         "sources": [str(s.path) for s in sources],
         "tables": {t: {k: tables[t][k] for k in ("source_rows", "imported", "duplicates",
-                                                 "rejected", "warnings")} for t in tables},
+                                                 "rejected", "warnings", "deferred")}
+                   for t in tables},
         "checks": result.verification["checks"],
         "passed": result.passed,
         "problems": {"errors": v.errors, "warnings": v.warnings,

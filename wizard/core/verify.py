@@ -67,13 +67,16 @@ class Verifier:
         tables = {}
         for t, s in stats.items():
             imported = self._imported_count(t)
-            ok = (s.source_rows == imported + s.duplicates + s.rejected) and imported == s.valid
+            ok = (s.source_rows == imported + s.duplicates + s.rejected + s.deferred) and \
+                imported == s.valid
             tables[t] = s.to_dict()
             tables[t]["imported"] = imported
             checks.append(_check(
                 f"reconciliation: {t}", ok,
                 f"source {s.source_rows} = imported {imported} + duplicates {s.duplicates} + "
-                f"rejected {s.rejected}" + ("" if ok else f" (expected to import {s.valid})"),
+                f"rejected {s.rejected}" + (f" + deferred {s.deferred} (outside the pilot)"
+                                            if s.deferred else "")
+                + ("" if ok else f" (expected to import {s.valid})"),
                 table=t))
         checks.extend(self.relationship_checks())
         totals = self.totals_checks(stats)

@@ -100,3 +100,31 @@ def test_ambiguous_dates_noted(tmp_path):
                                     "1,A B,+919800000001,M,01/02/2022\n")
     res, prof = validate(d)
     assert any("ambiguous" in n for n in prof.notes)
+
+
+def test_rerun_validation_recognises_already_imported_records(mini_export, empty_target):
+    tables, _ = open_sources([mini_export])
+    prof = suggest_profile(tables, known_tables(), source_system="hcp")
+    m = Migration(tables, prof, empty_target)
+    m.make_backup()
+    m.run()
+    res = Migration(tables, prof, empty_target).validate()
+    for t, n in MINI_CLEAN.items():
+        assert res.stats[t].duplicates == n and res.stats[t].valid == 0
+    # the defects are still reported, the imported records are not errors
+    errs = res.problems[res.problems.severity == "error"]
+    assert set(zip(errs.file, errs.line)) == set(MINI_ERRORS)
+
+
+def test_problems_export_to_xlsx_neutralised(mini_export, tmp_path):
+    import openpyxl
+    from wizard.core.report import write_problems
+    res, _ = validate(mini_export)
+    df = res.problems.copy()
+    df.loc[0, "value"] = "=HYPERLINK(\"x\")"
+    path = write_problems(df, tmp_path / "issues.xlsx")
+    ws = openpyxl.load_workbook(path).active
+    header = [c.value for c in ws[1]]
+    assert header[:4] == ["file", "line", "table", "legacy_id"]
+    assert ws.cell(2, header.index("value") + 1).value == "'=HYPERLINK(\"x\")"
+    assert ws.max_row == len(df) + 1

@@ -1,0 +1,332 @@
+"""Single pages: the project file and recent projects, the target's schema check, unreadable
+files and drag and drop, the mapping's blocking reasons, transforms and profiles."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pandas as pd
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QWizard
+
+from wizard.core.schema import init_db
+from wizard.gui import settings
+from wizard.gui.models import ValueRole
+from wizard.gui.models.mapping import SOURCE
+from wizard.gui.pages import PageId
+from wizard.gui.plan import MigrationPlan
+
+from .helpers import go_next, wait_page
+
+pytestmark = pytest.mark.gui
+
+
+def plan_for(export, db, system="hcplus"):
+    plan = MigrationPlan(source_system=system)
+    plan.source_paths = [export]
+    plan.target = db.resolve()
+    return plan
+
+
+# --- project files ------------------------------------------------------------------------
+def test_project_saves_and_reopens_the_work(qtbot, make_wizard, answers, demo, tmp_path):
+    export, db = demo
+    wiz = make_wizard(plan_for(export, db))
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES):
+        go_next(qtbot, wiz, pid)
+    mapping = wait_page(qtbot, wiz, PageId.MAPPING)
+    mapping.select_table("patients.csv")
+    mapping.set_field_source("address", None)
+    wiz.plan.set_rule("patients.age.range", "warning")
+    project = tmp_path / "clinic"
+    answers.push("save_file", str(project))
+    qtbot.mouseClick(wiz.button(QWizard.WizardButton.CustomButton1), Qt.MouseButton.LeftButton)
+    saved = tmp_path / "clinic.hmsync-migration"
+    assert saved.is_file() and not wiz.plan.dirty
+    d = json.loads(saved.read_text(encoding="utf-8"))
+    assert d["target"] == str(db.resolve()) and d["sources"] == [str(export.resolve())]
+    assert "address" not in d["profile"]["tables"]["patients.csv"]["fields"]
+    assert d["profile"]["rules"] == {"patients.age.range": "warning"}
+    assert settings.recent_projects() == [saved.resolve()]
+    assert "clinic" in wiz.windowTitle()
+
+    # a new window: the project is among the recent ones and opens where it was left
+    wiz2 = make_wizard()
+    start = wiz2.page(PageId.START)
+    assert start.recent.count() == 1
+    start.recent.setCurrentRow(0)
+    assert start.open.isChecked() and start.path.text() == str(saved.resolve())
+    go_next(qtbot, wiz2, PageId.START)
+    assert wiz2.plan.project_path == saved.resolve() or wiz2.plan.project_path == saved
+    target = wait_page(qtbot, wiz2, PageId.TARGET)
+    assert target.path.text() == str(db.resolve())
+    go_next(qtbot, wiz2, PageId.TARGET)
+    go_next(qtbot, wiz2, PageId.SOURCES)
+    m2 = wait_page(qtbot, wiz2, PageId.MAPPING)
+    m2.select_table("patients.csv")
+    assert m2.model.data(m2.model.index(m2.model.row_of("address"), SOURCE)) == "(not mapped)"
+    assert wiz2.plan.profile.rules == {"patients.age.range": "warning"}
+
+
+def test_bad_project_file_is_refused_in_plain_words(qtbot, make_wizard, answers, tmp_path):
+    bad = tmp_path / "x.hmsync-migration"
+    bad.write_text("{not json", encoding="utf-8")
+    wiz = make_wizard()
+    start = wiz.page(PageId.START)
+    start.open.setChecked(True)
+    start.path.setText(str(bad))
+    wiz.next()
+    assert wiz.currentId() == PageId.START
+    assert "not a migration project file" in answers.errors()[-1]
+
+
+def test_window_geometry_is_remembered_in_the_test_settings(qtbot, make_wizard, answers,
+                                                            isolated_settings):
+    wiz = make_wizard()
+    wiz.resize(760, 560)       # fits the offscreen screen (restoreGeometry keeps it on it)
+    wiz.close()
+    assert isolated_settings.is_file()
+    assert "geometry" in isolated_settings.read_text(encoding="utf-8")
+    wiz2 = make_wizard()
+    assert (wiz2.width(), wiz2.height()) == (760, 560)
+
+
+# --- target -------------------------------------------------------------------------------
+def test_target_schema_differences_are_shown_and_upgraded(qtbot, make_wizard, answers,
+                                                            tmp_path):
+    old = tmp_path / "old.db"
+    init_db(old, version=1)              # an older HMSync: no doctors.department
+    wiz = make_wizard(MigrationPlan())
+    go_next(qtbot, wiz, PageId.START)
+    page = wiz.page(PageId.TARGET)
+    page.path.setText(str(old))
+    page._path_edited()
+    wait_page(qtbot, wiz, PageId.TARGET)
+    assert page.banner.state() == "warning"
+    assert "doctors.department is missing" in page.banner.text()
+    rows = {page.model.row_values(r)["Table"]: page.model.row_values(r)["Schema"]
+            for r in range(page.model.rowCount())}
+    assert "department is missing" in rows["doctors"] and rows["patients"] == "matches"
+    assert page.upgrade.isVisible()
+    # bring it up to date: backed up first, then the column is added
+    wiz.plan.backup_dir = tmp_path / "backups"
+    page.upgrade.click()
+    assert "Back up and upgrade" not in answers.errors()
+    qtbot.waitUntil(lambda: not page.busy and wiz.plan.target_info is not None and
+                    wiz.plan.target_info.matches, timeout=30_000)
+    con = sqlite3.connect(old)
+    cols = {r[1] for r in con.execute("PRAGMA table_info(doctors)")}
+    con.close()
+    assert "department" in cols
+    assert list((tmp_path / "backups").glob("backup-*.db"))
+    assert page.banner.state() == "ok" and not page.upgrade.isVisible()
+    assert answers.errors() == []
+
+
+def test_target_that_is_not_hmsync_blocks_next(qtbot, make_wizard, answers, tmp_path):
+    other = tmp_path / "other.db"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE t (x)")
+    con.commit()
+    con.close()
+    notdb = tmp_path / "notes.db"
+    notdb.write_text("hello, this is not a database " * 50, encoding="utf-8")
+    wiz = make_wizard(MigrationPlan())
+    go_next(qtbot, wiz, PageId.START)
+    page = wiz.page(PageId.TARGET)
+    answers.push("open_file", str(other))
+    page.browse.click()
+    qtbot.waitUntil(lambda: not page.busy and wiz.plan.target_info is not None)
+    assert page.banner.state() == "error" and "not an HMSync database" in page.banner.text()
+    assert not page.isComplete()
+    answers.push("open_file", str(notdb))
+    page.browse.click()
+    qtbot.waitUntil(lambda: not page.busy and page.banner.state() == "error" and
+                    "cannot be opened" in page.banner.text())
+    assert not page.isComplete()
+
+
+def test_create_a_new_database(qtbot, make_wizard, answers, tmp_path):
+    wiz = make_wizard(MigrationPlan())
+    go_next(qtbot, wiz, PageId.START)
+    page = wiz.page(PageId.TARGET)
+    answers.push("save_file", str(tmp_path / "fresh"))
+    page.create.click()
+    wait_page(qtbot, wiz, PageId.TARGET)
+    assert (tmp_path / "fresh.db").is_file()
+    assert page.banner.state() == "ok"
+    # never over an existing database
+    answers.push("save_file", str(tmp_path / "fresh.db"))
+    page.create.click()
+    assert "never overwrites" in answers.errors()[-1]
+
+
+# --- sources -----------------------------------------------------------------------------
+def test_unreadable_files_are_listed_with_the_reason(qtbot, make_wizard, answers, demo,
+                                                     tmp_path):
+    export, db = demo
+    (export / "empty.csv").write_bytes(b"")
+    (export / "blob.csv").write_bytes(b"\x00\x01\x02binary" * 100)
+    wiz = make_wizard(plan_for(export, db))
+    go_next(qtbot, wiz, PageId.START)
+    go_next(qtbot, wiz, PageId.TARGET)
+    page = wait_page(qtbot, wiz, PageId.SOURCES)
+    m = page.model
+    errors = {m.item(r).path.name: m.data(m.index(r, 6)) for r in range(m.rowCount())
+              if m.kind(r) == "error"}
+    assert errors == {"empty.csv": "the file is empty",
+                      "blob.csv": "this is not a text export (it contains binary data)"}
+    assert page.banner.state() == "warning" and "cannot be read" in page.banner.text()
+    assert page.isComplete()                      # the readable tables can go ahead
+    # selecting an unreadable file says why instead of a preview
+    page.view.selectRow(m.rowCount() - 1)
+    assert "cannot be read" in page.preview_label.text()
+
+
+def test_files_dropped_on_the_page_are_added(qtbot, make_wizard, answers, demo, tmp_path):
+    export, db = demo
+    plan = MigrationPlan(source_system="x")
+    plan.target = db.resolve()
+    wiz = make_wizard(plan)
+    go_next(qtbot, wiz, PageId.START)
+    go_next(qtbot, wiz, PageId.TARGET)
+    page = wiz.page(PageId.SOURCES)
+    assert not page.isComplete()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(export / "patients.csv")),
+                  QUrl.fromLocalFile(str(export / "doctors.csv"))])
+    ev = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                    Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    page.dropEvent(ev)
+    wait_page(qtbot, wiz, PageId.SOURCES)
+    assert {t.name for t in wiz.plan.tables} == {"patients.csv", "doctors.csv"}
+    # a table can be left out, or fed into another HMSync table
+    m = page.model
+    r = m.row_of("doctors.csv")
+    m.setData(m.index(r, 5), None, ValueRole)
+    assert wiz.plan.table_map("doctors.csv") is None
+    assert m.data(m.index(m.row_of("doctors.csv"), 5)) == "(not imported)"
+    m.setData(m.index(m.row_of("doctors.csv"), 5), "doctors", ValueRole)
+    assert wiz.plan.table_map("doctors.csv").target == "doctors"
+    # remove a file
+    page.view.selectRow(m.row_of("doctors.csv"))
+    page.remove.click()
+    wait_page(qtbot, wiz, PageId.SOURCES)
+    assert {t.name for t in wiz.plan.tables} == {"patients.csv"}
+
+
+# --- mapping ---------------------------------------------------------------------------------
+def test_required_field_unmapped_blocks_next_with_a_reason(qtbot, make_wizard, answers, demo):
+    export, db = demo
+    wiz = make_wizard(plan_for(export, db))
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES):
+        go_next(qtbot, wiz, pid)
+    page = wait_page(qtbot, wiz, PageId.MAPPING)
+    page.select_table("patients.csv")
+    idx = page.model.index(page.model.row_of("phone"), SOURCE)
+    page.model.setData(idx, "", ValueRole)
+    assert not page.isComplete()
+    assert not wiz.button(QWizard.WizardButton.NextButton).isEnabled()
+    assert page.banner.state() == "error"
+    assert "required HMSync field patients.phone is not mapped" in page.banner.text()
+    assert page.model.data(page.model.index(page.model.row_of("phone"), 4)) == "required"
+    page.model.setData(idx, "c:phoneNumber", ValueRole)
+    assert page.isComplete() and page.banner.state() == "ok"
+    # the new choice gets the transform its type needs
+    fm = wiz.plan.table_map("patients.csv").fields["phone"]
+    assert fm.steps == [{"phone": {"region": "IN"}}] and fm.reason == "chosen by you"
+
+
+def test_transforms_change_the_live_preview(qtbot, make_wizard, answers, demo, tmp_path):
+    export, db = demo
+    wiz = make_wizard(plan_for(export, db))
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES):
+        go_next(qtbot, wiz, pid)
+    page = wait_page(qtbot, wiz, PageId.MAPPING)
+    page.select_table("patients.csv")
+    ed = page.editor
+    # date order: month first turns 16/02/2022 into a bad value
+    page.view.selectRow(page.model.row_of("registrationDate"))
+    assert ed.date_order.isVisible() and ed.date_order.currentData() == "DMY"
+    frame = page.preview_model.frame
+    line = list(frame["__line__"]).index(3)            # 16/02/2022 in the demo export
+    assert frame["registrationDate"].iloc[line] == "2022-02-16"
+    ed.date_order.setCurrentIndex(ed.date_order.findData("MDY"))
+    ed.date_order.activated.emit(ed.date_order.currentIndex())
+    page._update_preview()
+    frame = page.preview_model.frame
+    assert pd.isna(frame["registrationDate"].iloc[line])
+    assert "sample value(s) fail" in page.model.data(
+        page.model.index(page.model.row_of("registrationDate"), 3))
+    # value map: 'Female' becomes O instead of F
+    page.view.selectRow(page.model.row_of("gender"))
+    assert ed.values_view.isVisible()
+    vm = ed.values
+    row = next(i for i, (v, _) in enumerate(vm.rows) if v == "Female")
+    assert vm.data(vm.index(row, 2)) == "F"
+    vm.setData(vm.index(row, 2), "O", ValueRole)
+    page._update_preview()
+    fm = wiz.plan.table_map("patients.csv").fields["gender"]
+    assert [s for s in fm.steps if "map" in s][0]["map"]["female"] == "O"
+    # save and load the profile
+    answers.push("save_file", str(tmp_path / "profile"))
+    page.save.click()
+    assert (tmp_path / "profile.yaml").is_file()
+    page.set_field_source("address", None)
+    answers.push("open_file", str(tmp_path / "profile.yaml"))
+    page.load.click()
+    assert "address" in wiz.plan.table_map("patients.csv").fields
+    assert wiz.plan.table_map("patients.csv").fields["gender"].steps[0]["map"]["female"] == "O"
+    assert answers.errors() == []
+
+
+# --- keyboard ------------------------------------------------------------------------------
+def focus_chain(first, count):
+    out, w = [], first
+    for _ in range(count):
+        out.append(w)
+        w = w.nextInFocusChain()
+    return out
+
+
+def test_mapping_can_be_changed_with_the_keyboard(qtbot, make_wizard, answers, demo):
+    from PySide6.QtWidgets import QComboBox
+    export, db = demo
+    wiz = make_wizard(plan_for(export, db))
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES):
+        go_next(qtbot, wiz, pid)
+    page = wait_page(qtbot, wiz, PageId.MAPPING)
+    page.select_table("patients.csv")
+    idx = page.model.index(page.model.row_of("address"), SOURCE)
+    page.view.setCurrentIndex(idx)
+    qtbot.keyClick(page.view, Qt.Key.Key_F2)                  # open the drop-down
+    editors = [w for w in page.view.viewport().findChildren(QComboBox) if w.isVisible()]
+    assert len(editors) == 1
+    qtbot.keyClick(editors[0], Qt.Key.Key_Home)               # "(not mapped)"
+    qtbot.waitUntil(lambda: "address" not in wiz.plan.table_map("patients.csv").fields)
+    assert page.model.data(page.model.index(page.model.row_of("address"), SOURCE)) == \
+        "(not mapped)"
+    # Tab walks the page in reading order
+    chain = [w for w in focus_chain(page.table, 40)]
+    order = [page.table, page.legacy_id, page.view, page.preview, page.load, page.save]
+    positions = [chain.index(w) for w in order]
+    assert positions == sorted(positions)
+
+
+def test_validation_tab_order_follows_the_page(qtbot, make_wizard, answers, demo):
+    export, db = demo
+    wiz = make_wizard(plan_for(export, db))
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES, PageId.MAPPING):
+        go_next(qtbot, wiz, pid)
+    val = wiz.page(PageId.VALIDATION)
+    qtbot.waitUntil(lambda: wiz.plan.validation_current and not val.busy, timeout=60_000)
+    chain = focus_chain(val.ack, 60)
+    order = [val.ack, val.tables_view, val.rules_view, val.severity, val.search,
+             val.problems_view, val.record_view, val.export_problems, val.revalidate]
+    positions = [chain.index(w) for w in order]
+    assert positions == sorted(positions)
+    # the wizard's own buttons are reached from the page's last button
+    after = focus_chain(val.revalidate, 400)
+    assert wiz.button(QWizard.WizardButton.NextButton) in after

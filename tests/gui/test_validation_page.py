@@ -1,0 +1,145 @@
+"""The validation page on a dirty export with known defects: the counts shown, decisions
+per rule and per record, re-validation, export, and re-validation after going back."""
+from __future__ import annotations
+
+import csv
+
+import pytest
+from PySide6.QtCore import Qt
+
+from wizard.gui.pages import PageId
+from wizard.gui.plan import MigrationPlan
+
+from .helpers import go_next, wait_page
+
+pytestmark = pytest.mark.gui
+
+
+def table_row(page, name):
+    m = page.tables_model
+    for r in range(m.rowCount()):
+        v = m.row_values(r)
+        if v["HMSync table"] == name:
+            return v
+    raise KeyError(name)
+
+
+def rules_shown(page):
+    m = page.rules_model
+    return {m.row_values(r)["Rule"]: int(m.row_values(r)["Records"].replace(",", ""))
+            for r in range(m.rowCount())}
+
+
+def open_validation(qtbot, make_wizard, dirty):
+    export, db = dirty
+    plan = MigrationPlan(source_system="hcplus")
+    plan.source_paths = [export.folder]
+    plan.target = db.resolve()
+    wiz = make_wizard(plan)
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES, PageId.MAPPING):
+        go_next(qtbot, wiz, pid)
+    val = wiz.page(PageId.VALIDATION)
+    qtbot.waitUntil(lambda: wiz.plan.validation_current and not val.busy, timeout=60_000)
+    return wiz, val, export
+
+
+def select_rule(qtbot, val, code):
+    m = val.rules_model
+    for r in range(m.rowCount()):
+        if m.row_values(r)["Rule"] == code:
+            val.rules_view.setCurrentIndex(m.index(r, 0))
+            return
+    raise KeyError(code)
+
+
+def revalidate(qtbot, wiz, val):
+    assert not val.isComplete()          # Next waits for the new check
+    qtbot.mouseClick(val.revalidate, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wiz.plan.validation_current and not val.busy, timeout=60_000)
+
+
+def test_counts_match_the_known_defects(qtbot, make_wizard, dirty, answers):
+    wiz, val, export = open_validation(qtbot, make_wizard, dirty)
+    for t in ("patients", "doctors", "visits"):
+        row = table_row(val, t)
+        assert int(row["Records"]) == export.rows[t]
+        assert int(row["Rejected"]) == export.rejected[t]
+        assert int(row["Import"]) == export.rows[t] - export.rejected[t]
+    assert rules_shown(val) == export.defects
+    total = sum(export.defects.values())
+    assert val.count.text() == f"{total} problems"
+    assert val.banner.state() == "warning"
+    # filters: severity + rule, then text
+    val.set_filters(rule="patients.gender.enum")
+    assert val.problems.rowCount() == 2
+    assert {val.problems.problem(r)["value"] for r in range(2)} == {"X"}
+    val.set_filters(rule="", text="999999")
+    assert val.problems.rowCount() == export.defects["visits.patientId.missing_parent"]
+    # sorting by line, both ways
+    val.set_filters(text="", table="visits")
+    line_col = 2
+    val.problems_view.sortByColumn(line_col, Qt.SortOrder.DescendingOrder)
+    lines = [val.problems.problem(r)["line"] for r in range(val.problems.rowCount())]
+    assert lines == sorted(lines, reverse=True)
+    # Next waits for the acknowledgement
+    assert not val.isComplete()
+    val.ack.setChecked(True)
+    assert val.isComplete()
+
+
+def test_rule_and_record_decisions_revalidate(qtbot, make_wizard, dirty, answers):
+    wiz, val, export = open_validation(qtbot, make_wizard, dirty)
+    # a locked rule (HMSync cannot store a patient without a phone) cannot be relaxed
+    select_rule(qtbot, val, "patients.phone.required")
+    assert val.problems.filters()["rule"] == "patients.phone.required"
+    assert val.problems.rowCount() == 3
+    assert not val.rule_warning.isEnabled() and not val.rule_off.isEnabled()
+    assert "cannot be relaxed" in val.rule_note.text()
+    # age out of range: import them anyway, as warnings
+    select_rule(qtbot, val, "patients.age.range")
+    assert val.rule_warning.isEnabled()
+    visits_rejected_before = int(table_row(val, "visits")["Rejected"])
+    qtbot.mouseClick(val.rule_warning, Qt.MouseButton.LeftButton)
+    assert wiz.plan.profile.rules["patients.age.range"] == "warning"
+    assert val.banner.state() == "warning" and "Re-validate" in val.banner.text()
+    revalidate(qtbot, wiz, val)
+    row = table_row(val, "patients")
+    assert int(row["Rejected"]) == export.rejected["patients"] - 3
+    assert int(row["Warnings"]) == 3
+    assert int(table_row(val, "visits")["Rejected"]) < visits_rejected_before
+    # leave one record out
+    val.set_filters(rule="visits.consultationFee.range")
+    val.problems_view.selectRow(0)
+    problem = val.problems.problem(0)
+    qtbot.waitUntil(lambda: val.exclude.isEnabled())
+    qtbot.mouseClick(val.exclude, Qt.MouseButton.LeftButton)
+    assert {"table": "visits", "legacy_id": problem["legacy_id"]} in wiz.plan.profile.exclude
+    revalidate(qtbot, wiz, val)
+    assert rules_shown(val)["visits.record.excluded"] == 1
+    # back to the mapping and forward again: validated again
+    key = wiz.plan.validation_key
+    wiz.back()
+    mapping = wait_page(qtbot, wiz, PageId.MAPPING)
+    mapping.select_table("visits.csv")
+    mapping.set_field_source("notes", None)
+    go_next(qtbot, wiz, PageId.MAPPING)
+    qtbot.waitUntil(lambda: wiz.plan.validation_current and not val.busy, timeout=60_000)
+    assert wiz.plan.validation_key != key
+
+
+def test_export_problems_and_rejected_records(qtbot, make_wizard, dirty, answers, tmp_path):
+    wiz, val, export = open_validation(qtbot, make_wizard, dirty)
+    out = tmp_path / "out"
+    answers.push("save_file", str(out / "problems.csv"))
+    qtbot.mouseClick(val.export_problems, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not val.busy, timeout=30_000)
+    with open(out / "problems.csv", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == sum(export.defects.values())
+    answers.push("open_folder", str(out))
+    qtbot.mouseClick(val.export_rejected, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not val.busy, timeout=30_000)
+    with open(out / "visits.rejected.csv", encoding="utf-8-sig") as f:
+        assert len(list(csv.DictReader(f))) == export.rejected["visits"]
+    assert (out / "patients.rejected.csv").is_file()
+    assert answers.errors() == []

@@ -1,0 +1,254 @@
+"""Drive the real wizard through every page on a copy of the demo export: choose the files,
+accept the suggested mapping, change one mapping, see the problems, back up, import,
+verify, save the report, restore."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWizard
+
+from wizard.core.backup import sha256_file
+from wizard.gui.models import ValueRole
+from wizard.gui.models.mapping import SOURCE
+from wizard.gui.pages import PageId
+
+from .helpers import db_counts, go_next, wait_page
+
+pytestmark = pytest.mark.gui
+
+
+def click(qtbot, widget):
+    assert widget.isEnabled(), widget.text()
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def test_full_migration_on_the_demo_export(qtbot, make_wizard, answers, demo, tmp_path):
+    export, db = demo
+    wiz = make_wizard()
+
+    # 1. start a new migration
+    start = wiz.page(PageId.START)
+    assert wiz.currentId() == PageId.START
+    start.system.clear()
+    qtbot.keyClicks(start.system, "demo-hms")
+    go_next(qtbot, wiz, PageId.START)
+
+    # 2. the HMSync database, chosen with Browse…
+    target = wiz.page(PageId.TARGET)
+    assert not target.isComplete()
+    answers.push("open_file", str(db))
+    click(qtbot, target.browse)
+    wait_page(qtbot, wiz, PageId.TARGET)
+    assert target.banner.state() == "ok"
+    assert "schema this wizard expects" in target.banner.text()
+    rows = {target.model.row_values(r)["Table"]: target.model.row_values(r)
+            for r in range(target.model.rowCount())}
+    assert rows["patients"]["Records"] == "0" and rows["patients"]["Schema"] == "matches"
+    go_next(qtbot, wiz, PageId.TARGET)
+
+    # 3. the legacy export, added as a folder
+    sources = wiz.page(PageId.SOURCES)
+    answers.push("open_folder", str(export))
+    click(qtbot, sources.add_folder)
+    wait_page(qtbot, wiz, PageId.SOURCES)
+    m = sources.model
+    shown = {m.item(r).name: [m.data(m.index(r, c)) for c in range(m.columnCount())]
+             for r in range(m.rowCount())}
+    assert set(shown) == {"patients.csv", "doctors.csv", "visits.csv", "bills.csv",
+                          "payments.csv", "pathology_tests.csv"}
+    assert shown["visits.csv"][1:6] == ["CSV", "utf-8", "comma", "600", "visits"]
+    assert shown["patients.csv"][4] == "150"
+    assert sources.preview_model.rowCount() > 0
+    assert "1,415 records" in sources.summary.text()
+    go_next(qtbot, wiz, PageId.SOURCES)
+
+    # 4. mapping: accept the suggestion, but leave patients' address out (one change)
+    mapping = wiz.page(PageId.MAPPING)
+    wait_page(qtbot, wiz, PageId.MAPPING)
+    mapping.select_table("patients.csv")
+    row = mapping.model.row_of("address")
+    idx = mapping.model.index(row, SOURCE)
+    assert mapping.model.data(idx) == "address"
+    assert mapping.model.data(idx, ValueRole) == "c:address"
+    mapping.model.setData(idx, "", ValueRole)           # what the drop-down does
+    assert mapping.model.data(mapping.model.index(row, SOURCE)) == "(not mapped)"
+    assert "address" not in wiz.plan.table_map("patients.csv").fields
+    assert "address" not in mapping.preview_model.frame.columns
+    assert "gender" in mapping.preview_model.frame.columns
+    go_next(qtbot, wiz, PageId.MAPPING)
+
+    # 5. validation: the counts shown
+    val = wait_val = wiz.page(PageId.VALIDATION)
+    qtbot.waitUntil(lambda: wiz.plan.validation_current and not val.busy, timeout=60_000)
+    assert not val.isComplete()          # 32 errors: Next waits for the acknowledgement
+    totals = val.tables_model.row_values(val.tables_model.rowCount() - 1)
+    assert totals["HMSync table"] == "Total"
+    assert (totals["Records"], totals["Import"], totals["Rejected"]) == \
+        ("1,415", "1,383", "32")
+    per_table = {val.tables_model.row_values(r)["HMSync table"]:
+                 val.tables_model.row_values(r)["Rejected"]
+                 for r in range(val.tables_model.rowCount())}
+    assert per_table["patients"] == "5" and per_table["visits"] == "27"
+    assert val.count.text() == "32 problems"
+    rules = {val.rules_model.row_values(r)["Rule"]: val.rules_model.row_values(r)["Records"]
+             for r in range(val.rules_model.rowCount())}
+    assert rules["visits.consultationFee.range"] == "9"
+    assert rules["patients.age.range"] == "2"
+    # filter: table, then search
+    val.set_filters(table="visits")
+    assert val.problems.rowCount() == 27
+    assert val.count.text() == "27 of 32 problems"
+    val.set_filters(table="", text="V63")
+    assert val.problems.rowCount() == 1
+    # a problem shows its whole source record
+    val.problems_view.selectRow(0)
+    qtbot.waitUntil(lambda: val.record_model.rowCount() > 0, timeout=20_000)
+    record = {val.record_model.row_values(r)["Column"] for r in range(val.record_model.rowCount())}
+    assert record == {"visitId", "patientId", "doctorId", "visitDate", "consultationFee",
+                      "diagnosis", "notes"}
+    val.set_filters(text="")
+    assert wait_val.problems.rowCount() == 32
+    click(qtbot, val.ack)
+    go_next(qtbot, wiz, PageId.VALIDATION)
+
+    # 6. backup: Next waits for a verified backup
+    bp = wiz.page(PageId.BACKUP)
+    assert not wiz.button(QWizard.WizardButton.NextButton).isEnabled()
+    bp.folder.setText(str(tmp_path / "backups"))
+    click(qtbot, bp.go)
+    wait_page(qtbot, wiz, PageId.BACKUP)
+    b = wiz.plan.backup
+    assert b.verified and b.path.is_file() and b.path.parent == tmp_path / "backups"
+    assert bp.f_sha.text() == b.sha256 == sha256_file(b.path)
+    assert bp.banner.state() == "ok"
+    go_next(qtbot, wiz, PageId.BACKUP)
+
+    # 7. import
+    ip = wiz.page(PageId.IMPORT)
+    assert "1,383" in ip.summary.text()
+    click(qtbot, ip.go)
+    wait_page(qtbot, wiz, PageId.IMPORT)
+    assert ip.banner.state() == "ok"
+    assert all(r["state"] == "done" for r in ip.model.rows)
+    assert ip.model.done == ip.model.total == 1415
+    log = ip.log.toPlainText()
+    assert "committed: 1,383 records imported" in log
+    go_next(qtbot, wiz, PageId.IMPORT)
+
+    # 8. verification: figures shown, and the database itself
+    vp = wait_page(qtbot, wiz, PageId.VERIFICATION)
+    assert vp.passed and vp.banner.state() == "ok"
+    total = vp.recon_model.row_values(vp.recon_model.rowCount() - 1)
+    assert (total["Source records"], total["Imported"], total["Duplicates"],
+            total["Rejected"], total["Result"]) == ("1,415", "1,383", "0", "32", "balances")
+    checks = [vp.checks_model.row_values(r)["Result"] for r in range(vp.checks_model.rowCount())]
+    assert checks and set(checks) == {"passed"}
+    totals_shown = {vp.totals_model.row_values(r)["Total of"]:
+                    (vp.totals_model.row_values(r)["Legacy export"],
+                     vp.totals_model.row_values(r)["HMSync"])
+                    for r in range(vp.totals_model.rowCount())}
+    assert totals_shown["visits.consultationFee"] == ("331,600.00", "331,600.00")
+    counts = db_counts(db)
+    assert (counts["patients"], counts["doctors"], counts["visits"], counts["bills"],
+            counts["payments"], counts["pathology_tests"]) == (145, 40, 573, 287, 225, 113)
+    con = sqlite3.connect(db)
+    try:
+        assert con.execute("SELECT count(*) FROM patients WHERE address IS NOT NULL"
+                           ).fetchone()[0] == 0       # the changed mapping
+        assert con.execute("SELECT count(*) FROM patients WHERE gender NOT IN ('M','F','O')"
+                           ).fetchone()[0] == 0
+        assert con.execute("SELECT status FROM migration_runs").fetchall() == [("committed",)]
+        assert con.execute('SELECT count(*) FROM migration_legacy_ids WHERE "sourceSystem"='
+                           "'demo-hms'").fetchone()[0] == 1383
+    finally:
+        con.close()
+
+    # the report, as HTML and PDF
+    html = vp.save_report(tmp_path / "report.html")
+    assert "PASSED" in html.read_text(encoding="utf-8")
+    pdf = vp.save_report(tmp_path / "report.pdf")
+    assert pdf.read_bytes()[:4] == b"%PDF" and pdf.stat().st_size > 5_000
+    answers.push("save_file", str(tmp_path / "saved-report.json"))
+    click(qtbot, vp.save)
+    assert (tmp_path / "saved-report.json").is_file()
+
+    # restore the backup, one click away (after a confirmation)
+    click(qtbot, vp.restore)
+    qtbot.waitUntil(lambda: wiz.plan.restored and not vp.busy, timeout=30_000)
+    assert any(kind == "confirm" and "Restore the backup" in text
+               for kind, _, text in answers.shown)
+    counts = db_counts(db)
+    assert counts["patients"] == 0 and counts["visits"] == 0 and counts["migration_runs"] == 0
+    assert "restored" in vp.banner.text()
+    assert not vp.restore.isEnabled()
+    assert answers.errors() == []
+
+
+def test_patient_data_stays_out_of_the_log(qtbot, make_wizard, answers, dirty, tmp_path,
+                                           monkeypatch):
+    """The import log and the log file hold counts, never names."""
+    from wizard.core import logs
+    monkeypatch.setenv("HMSYNC_WIZARD_LOG_DIR", str(tmp_path / "logs"))
+    export, db = dirty
+    from wizard.gui.plan import MigrationPlan
+    plan = MigrationPlan(source_system="t")
+    plan.source_paths = [export.folder]
+    plan.target = db.resolve()
+    wiz = make_wizard(plan)
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES, PageId.MAPPING):
+        go_next(qtbot, wiz, pid)
+    val = wiz.page(PageId.VALIDATION)
+    qtbot.waitUntil(lambda: wiz.plan.validation_current and not val.busy, timeout=60_000)
+    val.ack.setChecked(True)
+    go_next(qtbot, wiz, PageId.VALIDATION)
+    wiz.page(PageId.BACKUP).back_up()
+    go_next(qtbot, wiz, PageId.BACKUP)
+    ip = wiz.page(PageId.IMPORT)
+    ip.start_import()
+    wait_page(qtbot, wiz, PageId.IMPORT)
+    text = ip.log.toPlainText() + ip.banner.text() + ip.progress.text.text()
+    logs.log_line("test marker")
+    text += logs.log_file().read_text(encoding="utf-8")
+    for name in export.names:
+        assert name not in text
+    assert "+9198" not in text
+
+
+def run_to_verification(qtbot, wiz):
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES, PageId.MAPPING):
+        go_next(qtbot, wiz, pid)
+    val = wiz.page(PageId.VALIDATION)
+    qtbot.waitUntil(lambda: wiz.plan.validation_current and not val.busy, timeout=60_000)
+    val.ack.setChecked(True)
+    go_next(qtbot, wiz, PageId.VALIDATION)
+    wiz.page(PageId.BACKUP).back_up()
+    go_next(qtbot, wiz, PageId.BACKUP)
+    wiz.page(PageId.IMPORT).start_import()
+    go_next(qtbot, wiz, PageId.IMPORT)
+    return wait_page(qtbot, wiz, PageId.VERIFICATION)
+
+
+def test_a_second_import_recognises_what_is_already_in_hmsync(qtbot, make_wizard, answers,
+                                                             demo):
+    from wizard.gui.plan import MigrationPlan
+    export, db = demo
+
+    def plan():
+        p = MigrationPlan(source_system="demo-hms")
+        p.source_paths = [export]
+        p.target = db.resolve()
+        return p
+
+    first = run_to_verification(qtbot, make_wizard(plan()))
+    assert first.passed
+    wiz = make_wizard(plan())
+    vp = run_to_verification(qtbot, wiz)
+    val = wiz.page(PageId.VALIDATION)
+    total = val.tables_model.row_values(val.tables_model.rowCount() - 1)
+    assert (total["Import"], total["In HMSync"]) == ("0", "1,383")
+    recon = vp.recon_model.row_values(vp.recon_model.rowCount() - 1)
+    assert (recon["Imported"], recon["Duplicates"], recon["Rejected"]) == ("0", "1,383", "32")
+    assert vp.passed
+    assert db_counts(db)["patients"] == 145

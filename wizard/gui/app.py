@@ -1,0 +1,136 @@
+"""hmsync-wizard: the migration wizard's entry point.
+
+    hmsync-wizard                      open the wizard
+    hmsync-wizard PROJECT              open a saved migration project
+    hmsync-wizard --demo               the bundled demo export and a scratch demo database
+    hmsync-wizard --demo --walkthrough DIR
+                                       drive every page unattended, save a PNG of each into
+                                       DIR; exit 0 only if the verification passed
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from .. import __version__
+from ..core import logs
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="hmsync-wizard",
+                                 description="Move a legacy hospital system's exported data "
+                                             "into HMSync, step by step.")
+    ap.add_argument("--version", action="version", version=f"hmsync-wizard {__version__}")
+    ap.add_argument("project", nargs="?", help="a saved migration project to open")
+    ap.add_argument("--demo", action="store_true",
+                    help="open on the bundled demo export and a scratch copy of the demo "
+                         "HMSync database")
+    ap.add_argument("--walkthrough", metavar="DIR",
+                    help="with --demo: go through every page unattended, save a screenshot "
+                         "of each into DIR, exit 0 only if the verification passed")
+    return ap
+
+
+def setup_application(app) -> None:
+    """Style sheet, icon and names: for the program and for tests alike."""
+    from ..resources import resource_path
+    from .widgets import icon
+    app.setApplicationName("HMSync Migration Wizard")
+    app.setOrganizationName("HMSync")
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(icon("app"))
+    qss = resource_path("style.qss")
+    if qss.is_file():
+        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+
+
+def demo_plan(scratch: Path):
+    """A plan over the bundled demo export and a scratch copy of the demo database."""
+    from ..resources import demo_database, demo_export
+    from .plan import MigrationPlan
+    db = scratch / "hmsync-demo.db"
+    shutil.copy2(demo_database(), db)
+    (scratch / "backups").mkdir(exist_ok=True)
+    plan = MigrationPlan(name="Demo export", source_system="demo-hms")
+    plan.source_paths = [demo_export()]
+    plan.target = db.resolve()
+    plan.backup_dir = scratch / "backups"
+    return plan
+
+
+def _excepthook(exc_type, exc, tb):
+    """Unexpected exceptions: logged without patient data, shown briefly, never a traceback."""
+    if issubclass(exc_type, KeyboardInterrupt):
+        sys.__excepthook__(exc_type, exc, tb)
+        return
+    exc.__traceback__ = tb
+    from . import dialogs
+    try:
+        text, more = dialogs.explain(exc, "")
+        dialogs.error(None, text, more)
+    except Exception:  # noqa: BLE001 - last resort: at least the log
+        logs.log_exception(exc, "wizard: excepthook")
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.walkthrough and not args.demo:
+        print("hmsync-wizard: --walkthrough needs --demo", file=sys.stderr)
+        return 2
+    from PySide6.QtWidgets import QApplication
+    from . import dialogs, settings
+    from .plan import MigrationPlan, ProjectError
+    from .wizard import MigrationWizard
+    from .pages import PageId
+
+    scratch = None
+    if args.walkthrough:
+        scratch = tempfile.TemporaryDirectory(prefix="hmsync-walkthrough-")
+        settings.use_file(Path(scratch.name) / "settings.ini")   # leave the user's alone
+    elif args.demo:
+        scratch = tempfile.TemporaryDirectory(prefix="hmsync-demo-")
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    setup_application(app)
+    sys.excepthook = _excepthook
+
+    plan = None
+    if args.demo:
+        plan = demo_plan(Path(scratch.name))
+    elif args.project:
+        try:
+            plan = MigrationPlan.load_project(Path(args.project))
+            settings.add_recent_project(args.project)
+        except ProjectError as e:
+            dialogs.error(None, f"The project cannot be opened: {e}")
+    wiz = MigrationWizard(plan)
+    if plan is not None and plan.project_path is not None:
+        # opened from the command line: go straight to the first step after Start
+        start = wiz.page(PageId.START)
+        start.open.setChecked(True)
+        start.path.setText(str(plan.project_path))
+    wiz.show()
+
+    if args.walkthrough:
+        from .walkthrough import Walkthrough
+        out = Path(args.walkthrough)
+        out.mkdir(parents=True, exist_ok=True)
+        walk = Walkthrough(wiz, out)
+        walk.finished.connect(app.exit)
+        walk.start()
+        code = app.exec()
+        wiz.runner.wait_all()
+        scratch.cleanup()
+        return code if code else walk.code
+    code = app.exec()
+    wiz.runner.wait_all()
+    if scratch is not None:
+        scratch.cleanup()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""What every page shares: the plan, the task runner and a way to run engine steps."""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtWidgets import QWizardPage
+
+from .. import dialogs
+from ..workers import Task
+
+
+class BasePage(QWizardPage):
+    def __init__(self, title: str, subtitle: str, parent=None):
+        super().__init__(parent)
+        self.setTitle(title)
+        self.setSubTitle(subtitle)
+        self.task: Task | None = None
+
+    @property
+    def plan(self):
+        return self.wizard().plan
+
+    @property
+    def runner(self):
+        return self.wizard().runner
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None
+
+    def run_task(self, fn: Callable, name: str, *, on_finished: Callable,
+                 on_progress: Callable | None = None, on_cancelled: Callable | None = None,
+                 on_failed: Callable | None = None, doing: str = "", writes: bool = False,
+                 cancel_discards_result: bool = False) -> Task:
+        """Run ``fn(progress, cancel)`` in a worker; this page is busy until it ends."""
+        task = Task(fn, name, writes=writes, cancel_discards_result=cancel_discards_result)
+        hook = getattr(self.wizard(), "progress_hook", None)
+        if hook is not None:
+            task.progress_hook = hook
+
+        def current(fn):
+            """Only the page's current task speaks: a superseded one (files added while
+            the first were still being read) is ignored."""
+            def call(*args):
+                if self.task is task:
+                    fn(*args)
+            return call
+
+        if on_progress:
+            task.progress.connect(current(on_progress))
+        task.finished.connect(current(on_finished))
+        task.cancelled.connect(current(on_cancelled or (lambda: None)))
+        task.failed.connect(current(on_failed or (lambda e: dialogs.show_exception(self, e,
+                                                                                   doing))))
+        task.done.connect(lambda t=task: self._task_done(t))
+        self.task = task
+        self.runner.start(task)
+        self.completeChanged.emit()
+        self.wizard().update_buttons()
+        return task
+
+    def _task_done(self, task: Task):
+        if self.task is task:
+            self.task = None
+        self.task_ended()
+        self.completeChanged.emit()
+        if self.wizard() is not None:
+            self.wizard().update_buttons()
+
+    def task_ended(self):
+        """Called when this page's worker has ended (its result already handled): pages
+        re-enable what waited for it."""
+
+    def cancel_task(self):
+        if self.task is not None:
+            self.task.cancel()

@@ -1,0 +1,507 @@
+"""Column mapping: per legacy table, HMSync fields beside the legacy columns feeding them,
+with the suggestion's confidence, the transforms, and a live preview of the result."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroupBox,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSplitter, QStackedWidget,
+                               QVBoxLayout, QWidget)
+
+from ...core.mapping import ProfileError, map_chunk
+from ...core.readers import LINE
+from ...core.transforms import TransformError
+from .. import dialogs, settings
+from ..models.dataframe import DataFrameModel
+from ..models.delegates import ComboDelegate
+from ..models.mapping import SOURCE, MappingModel, source_text
+from ..models.valuemap import ValueMapModel
+from ..plan import get_step, set_step
+from ..widgets import Banner, button, fit_columns, label, table_view
+from .base import BasePage
+
+PREVIEW_ROWS = 50
+DATE_ORDERS = [("Detect from the values", "auto"), ("Day first (31/01/2024)", "DMY"),
+               ("Month first (01/31/2024)", "MDY"), ("Year first (2024-01-31)", "YMD")]
+REGIONS = ["IN", "GB", "US", "AE", "SA", "PK", "BD", "LK", "NP", "KE", "NG", "ZA", "AU", "CA",
+           "SG", "MY", "PH", "DE", "FR", "IE"]
+CASES = [("Keep as written", None), ("UPPER CASE", "upper"), ("lower case", "lower"),
+         ("Title Case", "title")]
+PROFILE_FILTER = "Mapping profiles (*.yaml *.yml *.json);;All files (*)"
+
+
+class TransformEditor(QWidget):
+    """The transform of one HMSync field, edited in words (the profile's steps underneath)."""
+    changed = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.fm = None
+        self.field = None
+        self.title = label("", role="subheading")
+        self.hint = label("")
+        self.hint.setProperty("role", "hint")
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.date_order = QComboBox()
+        for text, v in DATE_ORDERS:
+            self.date_order.addItem(text, v)
+        self.region = QComboBox()
+        self.region.setEditable(True)
+        self.region.addItems(REGIONS)
+        self.region.setToolTip("Two-letter country code used for numbers written without "
+                               "a +country code")
+        self.case = QComboBox()
+        for text, v in CASES:
+            self.case.addItem(text, v)
+        self.default = QLineEdit()
+        self.default.setPlaceholderText("leave empty cells empty")
+        self.sep = QLineEdit()
+        self.sep.setMaximumWidth(self.fontMetrics().horizontalAdvance("x" * 8))
+        self.form.addRow("&Day and month order:", self.date_order)
+        self.form.addRow("Phone &region:", self.region)
+        self.form.addRow("Letter &case:", self.case)
+        self.form.addRow("When &empty, use:", self.default)
+        self.form.addRow("&Joined with:", self.sep)
+        self.values = ValueMapModel(self)
+        self.values_view = table_view(stretch_last=True)
+        self.values_view.setModel(self.values)
+        self.values_view.setItemDelegateForColumn(2, ComboDelegate(self.values_view))
+        self.values_view.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        self.values_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.values_label = QLabel("&Value map (double-click “Becomes” to change it):")
+        self.values_label.setWordWrap(True)
+        self.values_label.setBuddy(self.values_view)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.title)
+        lay.addWidget(self.hint)
+        lay.addLayout(self.form)
+        lay.addWidget(self.values_label)
+        lay.addWidget(self.values_view, 1)
+        lay.addStretch(0)
+        self.date_order.activated.connect(self._date)
+        self.region.activated.connect(self._region)
+        self.region.lineEdit().editingFinished.connect(self._region)
+        self.case.activated.connect(self._case)
+        self.default.editingFinished.connect(self._default)
+        self.sep.editingFinished.connect(self._sep)
+        self.values.mappingChanged.connect(self._map)
+        self.show_field(None, None, None)
+
+    def _row(self, w, visible: bool):
+        self.form.setRowVisible(w, visible)
+
+    def show_field(self, field, fm, sample_col: pd.Series | None):
+        self.field, self.fm = field, fm
+        for w in (self.date_order, self.region, self.case, self.default, self.sep):
+            self._row(w, False)
+        self.values_label.hide()
+        self.values_view.hide()
+        if field is None:
+            self.title.setText("Transform")
+            self.hint.setText("Select an HMSync field above to see and change how its values "
+                              "are converted.")
+            return
+        self.title.setText(f"Transform: {field.name}")
+        if fm is None:
+            self.hint.setText("Not mapped. Choose a legacy column for it in the table above "
+                              "(double-click the “Legacy column” cell).")
+            return
+        kind = field.kind
+        hints = {"date": "Dates become YYYY-MM-DD.", "phone": "Phone numbers become "
+                 "international (+91…).", "int": "Read as a whole number; currency signs "
+                 "and spaces are removed.", "float": "Read as a number; currency signs are "
+                 "removed.", "ref": f"Holds the legacy id of a {field.references} record; "
+                 f"records whose {field.references} does not exist are rejected.",
+                 "enum": "HMSync accepts " + "/".join(field.enum or []) + ": map every "
+                 "legacy spelling to one of these."}
+        hint = hints.get(kind, "Spaces at both ends are removed.")
+        split = get_step(fm, "split")
+        if split is not None:
+            hint = f"Takes the {split.get('part', 'first')} word(s) of {source_text(fm)}."
+        if get_step(fm, "age_from_date") is not None:
+            hint = f"Age in years today, computed from the birth date in {source_text(fm)}."
+        self.hint.setText(hint)
+        if kind == "date" and get_step(fm, "age_from_date") is None:
+            o = get_step(fm, "date") or {}
+            order = str(o.get("order", o.get("value", "auto"))).upper()
+            i = self.date_order.findData("auto" if order == "AUTO" else order)
+            self.date_order.setCurrentIndex(max(i, 0))
+            self._row(self.date_order, True)
+        if kind == "phone":
+            o = get_step(fm, "phone") or {}
+            self.region.setCurrentText(str(o.get("region", o.get("value", "IN"))))
+            self._row(self.region, True)
+        if kind == "text":
+            cur = next((c for c in ("upper", "lower", "title") if get_step(fm, c) is not None),
+                       None)
+            self.case.setCurrentIndex(max(self.case.findData(cur), 0))
+            self._row(self.case, True)
+        if kind in ("text", "enum", "phone", "date", "int", "float"):
+            d = get_step(fm, "default")
+            self.default.setText(str(d.get("value", "")) if d else "")
+            self._row(self.default, True)
+        if len(fm.columns) > 1:
+            c = get_step(fm, "concat")
+            self.sep.setText(str((c or {}).get("value", (c or {}).get("sep", " "))))
+            self._row(self.sep, True)
+        if kind == "enum" or (kind == "text" and sample_col is not None and
+                              sample_col.nunique() <= 12 and len(fm.columns) == 1):
+            m = get_step(fm, "map") or {}
+            m = m.get("values", m)
+            self.values.set_values(sample_col, m, field.enum if kind == "enum" else None)
+            self.values_label.show()
+            self.values_view.show()
+            h = self.values_view.horizontalHeader()
+            h.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            h.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+            h.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+
+    # --- edits -> steps ------------------------------------------------------------------
+    def _set(self, name, options):
+        if self.fm is None:
+            return
+        set_step(self.fm, name, options)
+        self.changed.emit()
+
+    def _date(self, *_):
+        self._set("date", {"order": self.date_order.currentData()})
+
+    def _region(self, *_):
+        r = self.region.currentText().strip().upper()
+        if r:
+            try:
+                from ...core.transforms import region_info
+                region_info(r)
+            except TransformError as e:
+                dialogs.error(self, str(e).capitalize() + ".", "Use a two-letter country code.")
+                return
+            o = get_step(self.fm, "phone") if self.fm else None
+            if o is None or o.get("region") != r:
+                self._set("phone", {"region": r})
+
+    def _case(self, *_):
+        for c in ("upper", "lower", "title"):
+            if self.fm is not None:
+                set_step(self.fm, c, None)
+        v = self.case.currentData()
+        self._set(v, {}) if v else self.changed.emit()
+
+    def _default(self):
+        v = self.default.text()
+        d = get_step(self.fm, "default") if self.fm else None
+        if (d or {}).get("value", "") != v:
+            self._set("default", {"value": v} if v else None)
+
+    def _sep(self):
+        self._set("concat", {"value": self.sep.text() or " "})
+
+    def _map(self, mapping: dict):
+        self._set("map", mapping or None)
+
+
+class MappingPage(BasePage):
+    def __init__(self, parent=None):
+        super().__init__("Column mapping",
+                         "Check which legacy column feeds each HMSync field. The wizard "
+                         "suggested a mapping; change any match with the drop-down.", parent)
+        self.table = QComboBox()
+        self.table.setMinimumContentsLength(20)
+        self.table.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.legacy_id = QComboBox()
+        self.legacy_id.setToolTip("The column that identifies a record in the legacy system; "
+                                  "other tables refer to it, and a second import recognises "
+                                  "records by it")
+        self.load = button("&Load mapping…", "open", "Use a mapping profile saved before")
+        self.save = button("&Save mapping…", "save", "Save this mapping as a profile (YAML) "
+                           "to reuse or review")
+        top = QHBoxLayout()
+        lab = QLabel("Legacy &table:")
+        lab.setBuddy(self.table)
+        top.addWidget(lab)
+        top.addWidget(self.table, 1)
+        lab2 = QLabel("Legacy &id column:")
+        lab2.setBuddy(self.legacy_id)
+        top.addWidget(lab2)
+        top.addWidget(self.legacy_id)
+        top.addStretch(0)
+
+        self.model = MappingModel(self)
+        self.view = table_view()
+        self.view.setModel(self.model)
+        self.view.setItemDelegateForColumn(SOURCE, ComboDelegate(self.view))
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked |
+                                  QAbstractItemView.EditTrigger.SelectedClicked |
+                                  QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.view.setAccessibleName("Field mapping")
+
+        self.editor = TransformEditor()
+        self.editor_box = QGroupBox()
+        self.editor_box.setMinimumWidth(self.fontMetrics().horizontalAdvance("x" * 46))
+        eb = QVBoxLayout(self.editor_box)
+        eb.addWidget(self.editor)
+
+        self.preview_model = DataFrameModel()
+        self.preview = table_view(stretch_last=False)
+        self.preview.setModel(self.preview_model)
+        self.preview.setAccessibleName("Preview of the transformed records")
+        self.preview.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectColumns)
+        self.preview_label = QLabel("&Preview: the first records as HMSync will store them "
+                                    "(red: cannot be converted)")
+        self.preview_label.setBuddy(self.preview)
+        self.preview_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.preview_label.setWordWrap(True)
+        pw = QWidget()
+        pl = QVBoxLayout(pw)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.addWidget(self.preview_label)
+        pl.addWidget(self.preview, 1)
+
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.editor_box)
+        bottom.addWidget(pw)
+        bottom.setStretchFactor(0, 2)
+        bottom.setStretchFactor(1, 5)
+        bottom.setChildrenCollapsible(False)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.view)
+        split.addWidget(bottom)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setChildrenCollapsible(False)
+        self.empty = label("")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(split)
+        self.stack.addWidget(self.empty)
+
+        self.banner = Banner()
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.stack, 1)
+        bottom_row = QHBoxLayout()
+        bottom_row.addWidget(self.banner, 1)
+        bottom_row.addWidget(self.load, 0, Qt.AlignmentFlag.AlignTop)
+        bottom_row.addWidget(self.save, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(bottom_row)
+
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(120)
+        self._preview_timer.timeout.connect(self._update_preview)
+
+        self.table.currentIndexChanged.connect(lambda _: self._show_table())
+        self.legacy_id.activated.connect(self._legacy_id_chosen)
+        self.model.sourceChosen.connect(self._source_chosen)
+        self.view.selectionModel().currentRowChanged.connect(lambda cur, _: self._field_selected())
+        self.editor.changed.connect(self._edited)
+        self.load.clicked.connect(self._load)
+        self.save.clicked.connect(self._save)
+        order = [self.table, self.legacy_id, self.view, self.editor.date_order,
+                 self.editor.region, self.editor.case, self.editor.default, self.editor.sep,
+                 self.editor.values_view, self.preview, self.load, self.save]
+        for a, b in zip(order, order[1:]):
+            self.setTabOrder(a, b)
+
+    # --- life cycle -------------------------------------------------------------------------
+    def initializePage(self):
+        self._fill_tables()
+
+    def isComplete(self):
+        return not self.plan.mapping_problems()
+
+    def _fill_tables(self, keep: str | None = None):
+        keep = keep or self.current_source()
+        self.table.blockSignals(True)
+        self.table.clear()
+        for st, tm in self.plan.mapped():
+            conf = f"  ({100 * tm.confidence:.0f}%)" if tm.confidence is not None else ""
+            self.table.addItem(f"{st.name} → {tm.target}{conf}", st.name)
+        i = self.table.findData(keep) if keep else 0
+        self.table.setCurrentIndex(max(i, 0))
+        self.table.blockSignals(False)
+        self._show_table()
+
+    def current_source(self) -> str | None:
+        return self.table.currentData()
+
+    def select_table(self, source: str):
+        i = self.table.findData(source)
+        if i >= 0:
+            self.table.setCurrentIndex(i)
+
+    def _show_table(self, keep_field: str | None = None):
+        name = self.current_source()
+        tm = self.plan.table_map(name) if name else None
+        st = self.plan.table(name) if name else None
+        if tm is None or st is None:
+            self.empty.setText("No legacy table is mapped. Go back to “Legacy exports” and "
+                               "choose the HMSync table each file feeds.")
+            self.stack.setCurrentWidget(self.empty)
+            self.model.set_mapping(None, None, [])
+            self._check()
+            return
+        self.stack.setCurrentIndex(0)
+        target = self.plan.targets[tm.target]
+        self.model.set_mapping(tm, target, st.columns)
+        self.legacy_id.blockSignals(True)
+        self.legacy_id.clear()
+        self.legacy_id.addItem("(none: recognise records by their content)", None)
+        for c in st.columns:
+            self.legacy_id.addItem(c, c)
+        self.legacy_id.setCurrentIndex(max(self.legacy_id.findData(tm.legacy_id), 0))
+        self.legacy_id.blockSignals(False)
+        fit_columns(self.view)
+        row = self.model.row_of(keep_field) if keep_field else 0
+        self.view.selectRow(max(row, 0))
+        self._field_selected()
+        self._update_preview()
+        self._check()
+
+    # --- edits ---------------------------------------------------------------------------
+    def _source_chosen(self, field: str, key: str):
+        name = self.current_source()
+        if key == "k:":
+            return
+        cols = [key[2:]] if key.startswith("c:") else None
+        self.plan.set_field_source(name, field, cols)
+        self._after_edit(field)
+
+    def set_field_source(self, field: str, column: str | None):
+        """Choose the legacy column of a field of the current table (as the drop-down does)."""
+        self._source_chosen(field, f"c:{column}" if column else "")
+
+    def _legacy_id_chosen(self, *_):
+        self.plan.set_legacy_id(self.current_source(), self.legacy_id.currentData())
+        self._after_edit(None)
+
+    def _edited(self):
+        self.plan.dirty = True
+        f = self.editor.field
+        self.model.refresh_row(f.name if f else "")
+        self._preview_timer.start()
+        self._check()
+
+    def _after_edit(self, field: str | None):
+        cur = self.view.currentIndex().row()
+        keep = field or (self.model.field_at(cur).name if cur >= 0 else None)
+        self.model.set_mapping(self.model.tm, self.model.target, self.model.columns)
+        row = self.model.row_of(keep) if keep else 0
+        self.view.selectRow(max(row, 0))
+        self._field_selected()
+        self._update_preview()
+        self._check()
+
+    def _field_selected(self):
+        row = self.view.currentIndex().row()
+        if row < 0 or self.model.tm is None:
+            self.editor.show_field(None, None, None)
+            return
+        f = self.model.field_at(row)
+        fm = self.model.tm.fields.get(f.name)
+        sample = self.plan.samples.get(self.current_source())
+        col = None
+        if fm is not None and sample is not None and len(fm.columns) == 1 and \
+                fm.columns[0] in sample:
+            col = sample[fm.columns[0]]
+        self.editor.show_field(f, fm, col)
+        try:
+            c = self.preview_model.column_of(f.name)
+            self.preview.scrollTo(self.preview_model.index(0, c))
+            self.preview.selectColumn(c)
+        except ValueError:
+            pass
+
+    # --- preview and checks -----------------------------------------------------------------
+    def _update_preview(self):
+        name = self.current_source()
+        tm = self.model.tm
+        sample = self.plan.samples.get(name) if name else None
+        if tm is None or sample is None:
+            self.preview_model.set_frame(pd.DataFrame())
+            return
+        target = self.plan.targets[tm.target]
+        try:
+            mc = map_chunk(sample, tm, target, self.plan.ensure_profile().ctx)
+        except (ProfileError, TransformError) as e:
+            self.preview_model.set_frame(pd.DataFrame())
+            self.preview_label.setText(f"No preview: {e}")
+            return
+        n = min(PREVIEW_ROWS, len(sample))
+        data = {LINE: sample[LINE].to_numpy()[:n]}
+        labels, tips, bad, cell_tips = ["line"], ["line of the legacy file"], {}, {}
+        counts = {}
+        for f in target.mappable:
+            if f.name not in mc.values:
+                continue
+            data[f.name] = mc.values[f.name].iloc[:n].to_numpy()
+            labels.append(f.name)
+            tips.append(f"from {mc.source.get(f.name, '')}")
+            bad[f.name] = mc.bad[f.name][:n]
+            raw = mc.raw[f.name].iloc[:n].astype(object)
+            cell_tips[f.name] = np.array([f"legacy value: {v}" for v in raw.tolist()],
+                                         dtype=object)
+            counts[f.name] = int(mc.bad[f.name].sum())
+        df = pd.DataFrame(data).astype(object)
+        self.preview_model.set_frame(df, labels=labels, tips=tips, bad=bad, cell_tips=cell_tips)
+        fit_columns(self.preview, self.preview.fontMetrics().horizontalAdvance("x" * 26))
+        self.model.set_bad_counts(counts)
+        failing = sum(1 for v in counts.values() if v)
+        self.preview_label.setText(
+            f"&Preview: the first {n} of {len(sample)} sample records as HMSync will store them"
+            + (f" — {failing} field(s) have values that cannot be converted (red)"
+               if failing else ""))
+        row = self.view.currentIndex().row()
+        if row >= 0:
+            try:
+                self.preview.selectColumn(self.preview_model.column_of(
+                    self.model.field_at(row).name))
+            except ValueError:
+                pass
+
+    def _check(self):
+        problems = self.plan.mapping_problems()
+        if problems:
+            shown = problems[:5]
+            more = f"\n… and {len(problems) - 5} more" if len(problems) > 5 else ""
+            self.banner.set("Next is blocked until these are fixed:\n• " + "\n• ".join(shown)
+                            + more, "error")
+        else:
+            notes = [n for n in (self.plan.profile.notes if self.plan.profile else [])
+                     if "check it" in n]
+            self.banner.set("Every required HMSync field is mapped." +
+                            (" Check: " + "; ".join(notes[:2]) if notes else ""), "ok")
+        self.completeChanged.emit()
+
+    # --- profiles ---------------------------------------------------------------------------
+    def _load(self):
+        p = dialogs.open_file(self, "Load a mapping profile", settings.last_folder("profile"),
+                              PROFILE_FILTER)
+        if not p:
+            return
+        settings.remember_folder("profile", p)
+        try:
+            self.plan.load_profile(p)
+        except ProfileError as e:
+            dialogs.error(self, "This mapping profile cannot be used.", str(e))
+            return
+        self._fill_tables()
+        if not self.plan.mapped():
+            dialogs.info(self, "The profile maps none of these legacy tables.",
+                         "Its table names must match the export's file names.")
+
+    def _save(self):
+        suggested = str(self.plan.profile_path or
+                        (settings.last_folder("profile") + "/mapping.yaml"))
+        p, _ = dialogs.save_file(self, "Save the mapping profile", suggested, PROFILE_FILTER)
+        if not p:
+            return
+        if p.suffix.lower() not in (".yaml", ".yml", ".json"):
+            p = p.with_suffix(".yaml")
+        try:
+            self.plan.save_profile(p)
+        except OSError as e:
+            dialogs.show_exception(self, e, "saving the mapping")
+            return
+        settings.remember_folder("profile", p)

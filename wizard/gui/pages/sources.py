@@ -1,0 +1,273 @@
+"""Legacy exports: add files or a folder (or drop them here); per table the detected
+format, encoding, delimiter, record count and the HMSync table it feeds; a preview."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QSplitter, QVBoxLayout,
+                               QWidget)
+
+from ...core.readers import CORRUPT, LINE, SUPPORTED
+from ...core.suggest import suggest_profile
+from .. import dialogs, settings
+from ..models.dataframe import DataFrameModel
+from ..models.delegates import ComboDelegate
+from ..models.sources import FEEDS, SourcesModel
+from ..plan import read_sources
+from ..widgets import Banner, ProgressPanel, button, fit_columns, fmt_int, label, table_view
+from .base import BasePage
+
+PREVIEW_ROWS = 50
+FILTER = ("Legacy exports (" + " ".join(f"*{e}" for e in sorted(SUPPORTED)) + ");;"
+          "All files (*)")
+
+
+class SourcesPage(BasePage):
+    def __init__(self, parent=None):
+        super().__init__("Legacy exports",
+                         "Add the files the legacy system exported (or their folder). Drop "
+                         "them here, or use the buttons.", parent)
+        self.setAcceptDrops(True)
+        self.add_files = button("Add &files…", "add-file")
+        self.add_folder = button("Add a f&older…", "add-folder")
+        self.remove = button("&Remove", "remove", "Remove the selected file from the list")
+        self.summary = QLabel()
+        top = QHBoxLayout()
+        top.addWidget(self.add_files)
+        top.addWidget(self.add_folder)
+        top.addWidget(self.remove)
+        top.addStretch(1)
+        top.addWidget(self.summary)
+
+        self.progress = ProgressPanel()
+        self.banner = Banner()
+
+        self.model = SourcesModel(None)
+        self.view = table_view()
+        self.view.setModel(self.model)
+        self.view.setItemDelegateForColumn(FEEDS, ComboDelegate(self.view))
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked |
+                                  QAbstractItemView.EditTrigger.SelectedClicked |
+                                  QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.view.setAccessibleName("Legacy tables")
+        self.preview_model = DataFrameModel()
+        self.preview = table_view(stretch_last=False)
+        self.preview.setModel(self.preview_model)
+        self.preview.setAccessibleName("Preview of the first records")
+        self.preview_label = QLabel()
+        self.preview_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.preview_label.setBuddy(self.preview)
+        self.drop_hint = label("Drop export files or a folder anywhere on this page.",
+                               role="hint")
+
+        lower = QWidget()
+        ll = QVBoxLayout(lower)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.preview_label)
+        ll.addWidget(self.preview, 1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.view)
+        split.addWidget(lower)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setChildrenCollapsible(False)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.banner)
+        lay.addWidget(split, 1)
+        lay.addWidget(self.drop_hint)
+
+        self.add_files.clicked.connect(self._add_files)
+        self.add_folder.clicked.connect(self._add_folder)
+        self.remove.clicked.connect(self._remove)
+        self.progress.cancelRequested.connect(self.cancel_task)
+        self.view.selectionModel().currentRowChanged.connect(lambda cur, _: self._preview())
+        self.model.targetChosen.connect(self._target_chosen)
+
+    # --- life cycle ------------------------------------------------------------------------
+    def initializePage(self):
+        self.model.plan = self.plan
+        if self.plan.source_paths and self.plan.sources_read_key != self.plan.sources_key():
+            self._read()
+        else:
+            self._refresh()
+
+    def cleanupPage(self):
+        self.cancel_task()
+
+    def task_ended(self):
+        self._refresh()
+
+    def isComplete(self):
+        return not self.busy and bool(self.plan.mapped())
+
+    # --- adding and removing ----------------------------------------------------------------
+    def add_paths(self, paths):
+        paths = [Path(p) for p in paths if p]
+        if paths and self.plan.add_sources(paths):
+            self._read()
+
+    def _add_files(self):
+        ps = dialogs.open_files(self, "Add legacy export files", settings.last_folder("sources"),
+                                FILTER)
+        if ps:
+            settings.remember_folder("sources", ps[0])
+            self.add_paths(ps)
+
+    def _add_folder(self):
+        p = dialogs.open_folder(self, "Add a folder of legacy export files",
+                                settings.last_folder("sources"))
+        if p:
+            settings.remember_folder("sources", p / "x")
+            self.add_paths([p])
+
+    def _remove(self):
+        row = self.view.currentIndex().row()
+        if row < 0:
+            return
+        obj = self.model.item(row)
+        path = obj.path.resolve()
+        if path in self.plan.source_paths:
+            self.plan.remove_source(path)
+        else:   # a file found in an added folder: remove the folder's entry, keep the rest
+            folder = next((p for p in self.plan.source_paths if p.is_dir() and
+                           path.parent == p), None)
+            if folder is None:
+                return
+            self.plan.remove_source(folder)
+            siblings = {t.path.resolve() for t in self.plan.tables} | \
+                {e.path.resolve() for e in self.plan.read_errors}
+            self.plan.add_sources(sorted(s for s in siblings if s.parent == folder and
+                                         s != path))
+        self._read()
+
+    def dragEnterEvent(self, e):
+        if e.mimeData().hasUrls():
+            e.acceptProposedAction()
+
+    def dropEvent(self, e):
+        paths = [Path(u.toLocalFile()) for u in e.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            e.acceptProposedAction()
+            self.add_paths(paths)
+
+    # --- reading ---------------------------------------------------------------------------
+    def _read(self):
+        self.cancel_task()
+        plan = self.plan
+        paths = list(plan.source_paths)
+        key = plan.sources_key()
+        reviewed = set(plan.reviewed)
+        targets = plan.targets
+        name, system = plan.name, plan.source_system
+        if not paths:
+            plan.tables, plan.read_errors = [], []
+            plan.sources_read_key = key
+            self._refresh()
+            return
+
+        def work(progress, cancel):
+            r = read_sources(paths, progress, cancel)
+            new = [t for t in r.tables if t.name not in reviewed]
+            sugg = suggest_profile(new, targets, name=name, source_system=system) if new \
+                else None
+            return r, sugg
+
+        def done(result):
+            r, sugg = result
+            plan.apply_sources_read(r, key)
+            if sugg is not None:
+                plan.merge_suggestion(sugg)
+            self.progress.finish()
+            self._refresh()
+
+        def progressed(p):
+            self.progress.update(f"Reading {p.source}…" if p.source else "Suggesting a mapping…",
+                                 p.done, p.total, eta=False)
+
+        self.progress.start("Reading the legacy export…")
+        self.run_task(work, "read sources", on_finished=done, on_progress=progressed,
+                      on_cancelled=lambda: (self.progress.finish(), self._refresh()),
+                      on_failed=lambda e: (self.progress.finish(),
+                                           dialogs.show_exception(self, e, "reading the files")),
+                      doing="reading the files", cancel_discards_result=True)
+        self._refresh()
+
+    def _target_chosen(self, name: str, target):
+        try:
+            self.plan.set_table_target(name, target)
+        except Exception as e:  # noqa: BLE001
+            dialogs.show_exception(self, e, "changing the HMSync table")
+        self._refresh(keep=name)
+
+    # --- showing ------------------------------------------------------------------------------
+    def _refresh(self, keep: str | None = None):
+        plan = self.plan
+        cur = self.view.currentIndex()
+        keep = keep or (self.model.item(cur.row()).name if cur.isValid() and
+                        self.model.kind(cur.row()) == "table" else None)
+        self.model.refresh()
+        fit_columns(self.view)
+        n_tables, n_err = len(plan.tables), len(plan.read_errors)
+        mapped = plan.mapped()
+        self.summary.setText(
+            f"{n_tables} table(s), {fmt_int(sum(plan.row_counts.get(t.name, 0) for t in plan.tables))}"
+            f" records" if n_tables else "")
+        if self.busy:
+            self.banner.set("")
+        elif not plan.source_paths:
+            self.banner.set("No files yet. Add the export files or the folder that holds them.",
+                            "info")
+        elif n_err:
+            self.banner.set(f"{n_err} file(s) cannot be read and will be left out (the reason "
+                            "is in the Status column). Fix or remove them, or continue "
+                            "without them.", "warning")
+        elif not mapped:
+            self.banner.set("None of these tables feeds an HMSync table. Choose one in the "
+                            "“Feeds HMSync table” column.", "error")
+        else:
+            left = [t.name for t in plan.tables if plan.table_map(t.name) is None]
+            self.banner.set(
+                f"Every file was read. {len(mapped)} table(s) will be imported" +
+                (f"; left out: {', '.join(left)}." if left else ".") +
+                " Double-click a “Feeds HMSync table” cell to change it.", "ok")
+        row = self.model.row_of(keep) if keep else (0 if self.model.rowCount() else -1)
+        if row >= 0:
+            self.view.selectRow(row)
+        self._preview()
+        self.remove.setEnabled(self.model.rowCount() > 0 and not self.busy)
+        self.completeChanged.emit()
+
+    def _preview(self):
+        idx = self.view.currentIndex()
+        if not idx.isValid() or self.model.kind(idx.row()) != "table":
+            self.preview_model.set_frame(pd.DataFrame())
+            if idx.isValid():
+                e = self.model.item(idx.row())
+                self.preview_label.setText(f"{e.path.name} cannot be read: {e.problem}")
+            else:
+                self.preview_label.setText("Preview")
+            return
+        st = self.model.item(idx.row())
+        sample = self.plan.samples.get(st.name)
+        if sample is None:
+            self.preview_model.set_frame(pd.DataFrame())
+            return
+        df = sample.head(PREVIEW_ROWS)
+        cols = [LINE] + list(st.columns)
+        show = df[cols].copy()
+        labels = ["line"] + list(st.columns)
+        bad = {}
+        if CORRUPT in df and (df[CORRUPT] != "").any():
+            show["(problem)"] = df[CORRUPT].to_numpy()
+            labels.append("reader's note")
+            bad["(problem)"] = (df[CORRUPT] != "").to_numpy()
+        self.preview_model.set_frame(show, labels=labels, bad=bad)
+        fit_columns(self.preview, self.preview.fontMetrics().horizontalAdvance("x" * 28))
+        total = self.plan.row_counts.get(st.name, 0)
+        self.preview_label.setText(f"&Preview of {st.name}: the first {min(len(df), total)} of "
+                                   f"{fmt_int(total)} records")

@@ -1,0 +1,265 @@
+"""Verification: reconciliation (source = imported + duplicates + rejected), totals side by
+side, relationship and integrity checks; the report (HTML, PDF, JSON); restore the backup."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QMarginsF, Qt
+from PySide6.QtGui import QPageLayout, QPageSize, QTextDocument
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy,
+                               QVBoxLayout, QWidget)
+
+from ...core import backup as core_backup
+from ...core.report import report_html, write_html, write_json
+from .. import dialogs, settings
+from ..models.dataframe import DataFrameModel
+from ..widgets import (Banner, ProgressPanel, button, fit_columns, fit_height, fit_width,
+                       fmt_int, icon, table_view)
+from .base import BasePage
+
+REPORT_FILTER = "Web page (*.html);;PDF document (*.pdf);;JSON data (*.json)"
+
+
+def write_pdf(rep: dict, path: Path) -> Path:
+    """The HTML report printed to PDF (QtPrintSupport), A4, owner-only like every report."""
+    import os
+    from PySide6.QtPrintSupport import QPrinter
+    doc = QTextDocument()
+    doc.setHtml(report_html(rep))
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(path))
+    printer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
+                                      QPageLayout.Orientation.Portrait,
+                                      QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter))
+    printer.setDocName("HMSync migration report")
+    doc.print_(printer)
+    if path.exists():
+        os.chmod(path, 0o600)
+    return path
+
+
+class VerificationPage(BasePage):
+    def __init__(self, parent=None):
+        super().__init__("Verification",
+                         "What the import did, checked against the legacy export: every source "
+                         "record is accounted for, totals agree, relationships hold.", parent)
+        self.banner = Banner()
+        self.recon_model = DataFrameModel()
+        self.recon = table_view(stretch_last=False)
+        self.recon.setModel(self.recon_model)
+        self.recon.setAccessibleName("Reconciliation")
+        self.totals_model = DataFrameModel()
+        self.totals = table_view(stretch_last=False)
+        self.totals.setModel(self.totals_model)
+        self.totals.setAccessibleName("Totals, source and HMSync")
+        self.checks_model = DataFrameModel()
+        self.checks = table_view()
+        self.checks.setModel(self.checks_model)
+        self.checks.setAccessibleName("Checks")
+        self.save = button("&Save report…", "report", "Save the report as HTML, PDF or JSON")
+        self.restore = button("&Restore the backup…", "restore",
+                              "Put the database back as it was before the import")
+        self.progress = ProgressPanel(cancellable=False)
+
+        def boxed(title, view):
+            w = QWidget()
+            lay = QVBoxLayout(w)
+            lay.setContentsMargins(0, 0, 0, 0)
+            lab = QLabel(title)
+            lab.setProperty("role", "subheading")
+            lab.setBuddy(view)
+            lay.addWidget(lab)
+            lay.addWidget(view)
+            return w
+
+        body = QWidget()
+        bl = QVBoxLayout(body)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.addWidget(boxed("R&econciliation: source = imported + duplicates + rejected",
+                           self.recon))
+        bl.addWidget(boxed("&Totals, side by side", self.totals))
+        bl.addWidget(boxed("&Checks: relationships, spot check, integrity", self.checks))
+        bl.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.where = QLabel("")
+        self.where.setProperty("role", "hint")
+        self.where.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save)
+        buttons.addWidget(self.restore)
+        buttons.addWidget(self.where, 1)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.progress)
+        lay.addWidget(scroll, 1)
+        lay.addLayout(buttons)
+        self.save.clicked.connect(self._save)
+        self.restore.clicked.connect(self.restore_backup)
+
+    def initializePage(self):
+        self._show()
+
+    def task_ended(self):
+        self._enable()
+
+    def isComplete(self):
+        return not self.busy
+
+    @property
+    def passed(self) -> bool:
+        r = self.plan.run_result
+        return bool(r is not None and r.committed and r.passed)
+
+    # --- showing ------------------------------------------------------------------------------
+    def _show(self):
+        plan = self.plan
+        res, rep = plan.run_result, plan.run_report
+        if res is None or rep is None:
+            self.banner.set("Nothing was imported yet.", "info")
+            for m in (self.recon_model, self.totals_model, self.checks_model):
+                m.set_frame(pd.DataFrame())
+            self._enable()
+            return
+        checks = rep["checks"]
+        failed = [c for c in checks if not c["passed"]]
+        imported = sum(t["imported"] for t in rep["tables"].values())
+        if plan.restored:
+            self.banner.set("The backup was restored: the database is back to how it was "
+                            "before the import.", "warning")
+        elif res.committed and not failed:
+            self.banner.set(f"Verification passed: {fmt_int(imported)} records imported and "
+                            f"committed (run {res.run_id}); all {len(checks)} checks passed.",
+                            "ok")
+        elif res.committed:
+            self.banner.set(f"{len(failed)} check(s) failed after the commit. Restore the "
+                            "backup, or keep the data and investigate.", "error")
+        else:
+            self.banner.set(f"Verification failed ({len(failed)} check(s)): the import was "
+                            "rolled back and the database is unchanged.", "error")
+        # reconciliation
+        recon = {c.get("table"): c for c in checks if c["name"].startswith("reconciliation")}
+        rows, icons = [], []
+        for t, s in rep["tables"].items():
+            ok = recon.get(t, {}).get("passed", False)
+            rows.append((t, s["source_rows"], s["imported"], s["duplicates"], s["rejected"],
+                         s["warnings"], "balances" if ok else "does not balance"))
+            icons.append(icon("pass" if ok else "fail"))
+        df = pd.DataFrame(rows, columns=["HMSync table", "Source records", "Imported",
+                                         "Duplicates", "Rejected", "With warnings", "Result"])
+        if len(df):
+            tot = df.iloc[:, 1:6].sum()
+            df.loc[len(df)] = ["Total", *tot.astype(int).tolist(),
+                               "balances" if all(r[-1] == "balances" for r in rows)
+                               else "does not balance"]
+            icons.append(icon("pass" if all(r[-1] == "balances" for r in rows) else "fail"))
+            for c in df.columns[1:6]:
+                df[c] = df[c].astype("int64")
+        self.recon_model.set_frame(df, icons={"Result": np.array(icons, dtype=object)},
+                                   bad={"Result": (df["Result"] != "balances").to_numpy()})
+        fit_columns(self.recon)
+        fit_height(self.recon)
+        fit_width(self.recon)
+        # totals side by side
+        trows, ticons = [], []
+        for c in checks:
+            if "source" in c and "hmsync" in c:
+                trows.append((c["name"].replace("totals: ", ""), float(c["source"]),
+                              float(c["hmsync"])))
+                ticons.append(icon("pass" if c["passed"] else "fail"))
+        tdf = pd.DataFrame(trows, columns=["Total of", "Legacy export", "HMSync"])
+        self.totals_model.set_frame(tdf, icons={"Total of": np.array(ticons, dtype=object)})
+        fit_columns(self.totals)
+        fit_height(self.totals)
+        fit_width(self.totals)
+        # the other checks
+        crows, cicons = [], []
+        for c in checks:
+            if c["name"].startswith("reconciliation") or ("source" in c and "hmsync" in c):
+                continue
+            crows.append(("passed" if c["passed"] else "FAILED", c["name"], c.get("detail", "")))
+            cicons.append(icon("pass" if c["passed"] else "fail"))
+        cdf = pd.DataFrame(crows, columns=["Result", "Check", "Detail"])
+        self.checks_model.set_frame(cdf, icons={"Result": np.array(cicons, dtype=object)},
+                                    bad={"Result": (cdf["Result"] != "passed").to_numpy()})
+        fit_columns(self.checks, self.checks.fontMetrics().horizontalAdvance("x" * 56))
+        fit_height(self.checks)
+        b = plan.backup
+        self.where.setText(f"Backup: {b.path}" if b else "")
+        self.where.setToolTip(str(b.path) if b else "")
+        self._enable()
+
+    def _enable(self):
+        r = self.plan.run_result
+        self.save.setEnabled(self.plan.run_report is not None and not self.busy)
+        self.restore.setEnabled(bool(r is not None and r.committed and self.plan.backup and
+                                     not self.plan.restored and not self.busy))
+        self.completeChanged.emit()
+
+    # --- report ------------------------------------------------------------------------------
+    def save_report(self, path: Path) -> Path:
+        rep = self.plan.run_report
+        suffix = path.suffix.lower()
+        if suffix == ".pdf":
+            return write_pdf(rep, path)
+        if suffix == ".json":
+            return write_json(rep, path)
+        return write_html(rep, path)
+
+    def _save(self):
+        p, flt = dialogs.save_file(self, "Save the migration report",
+                                   settings.last_folder("report") + "/migration-report.html",
+                                   REPORT_FILTER)
+        if not p:
+            return
+        if p.suffix.lower() not in (".html", ".htm", ".pdf", ".json"):
+            p = p.with_suffix(".pdf" if "PDF" in flt else ".json" if "JSON" in flt else ".html")
+        try:
+            self.save_report(p)
+        except Exception as e:  # noqa: BLE001
+            dialogs.show_exception(self, e, "saving the report")
+            return
+        settings.remember_folder("report", p)
+        dialogs.info(self, f"The report was saved to {p}.")
+
+    # --- restore ------------------------------------------------------------------------------
+    def restore_backup(self):
+        plan = self.plan
+        b = plan.backup
+        if b is None or self.busy:
+            return
+        imported = sum(t["imported"] for t in (plan.run_report or {}).get("tables", {}).values())
+        if not dialogs.confirm(
+                self, "Restore the backup?",
+                f"The database goes back to exactly how it was at {b.created}: the "
+                f"{fmt_int(imported)} records of this import are removed, together with "
+                "anything else written to it since. The current state is backed up first.",
+                yes="Restore the backup", no="Keep the import", danger=True):
+            return
+        target, folder = plan.target, plan.backup_dir or Path(b.path).parent
+
+        def done(r):
+            plan.restored = True
+            plan.validation_key = None
+            plan.dirty = True
+            self.progress.finish()
+            self._show()
+            safety = f" The state before the restore was saved to {r.safety_backup.path}." \
+                if r.safety_backup else ""
+            dialogs.info(self, "The backup was restored and verified." + safety)
+
+        def failed(e):
+            self.progress.finish()
+            self._enable()
+            dialogs.show_exception(self, e, "the restore")
+
+        self.progress.start("Restoring the backup and checking it…", busy=True)
+        self.run_task(lambda progress, cancel: core_backup.restore(b.path, target, folder),
+                      "restore", on_finished=done, on_failed=failed, writes=True)
+        self._enable()

@@ -1,0 +1,177 @@
+"""The wizard window: the pages in order, the step list, the project file, and a close that
+never loses work or leaves a job half-done."""
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtWidgets import QWizard
+
+from ..core import logs
+from . import dialogs, settings
+from .pages import TITLES, PageId
+from .pages.backup import BackupPage
+from .pages.importing import ImportPage
+from .pages.mapping import MappingPage
+from .pages.sources import SourcesPage
+from .pages.start import StartPage
+from .pages.target import TargetPage
+from .pages.validation import ValidationPage
+from .pages.verification import VerificationPage
+from .plan import PROJECT_SUFFIX, MigrationPlan
+from .widgets import StepList, icon
+from .workers import TaskRunner
+
+DEFAULT_SIZE = QSize(1100, 750)
+PAGES = {PageId.START: StartPage, PageId.TARGET: TargetPage, PageId.SOURCES: SourcesPage,
+         PageId.MAPPING: MappingPage, PageId.VALIDATION: ValidationPage,
+         PageId.BACKUP: BackupPage, PageId.IMPORT: ImportPage,
+         PageId.VERIFICATION: VerificationPage}
+
+
+class MigrationWizard(QWizard):
+    def __init__(self, plan: MigrationPlan | None = None, parent=None):
+        super().__init__(parent)
+        self.plan = plan or MigrationPlan()
+        self.runner = TaskRunner(self)
+        self.progress_hook = None        # called in workers on every engine progress (tests)
+        self.setObjectName("MigrationWizard")
+        self.setWindowIcon(icon("app"))
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
+        self.setOption(QWizard.WizardOption.NoDefaultButton, False)
+        self.setButtonText(QWizard.WizardButton.CustomButton1, "Save &project…")
+        self.button(QWizard.WizardButton.CustomButton1).setIcon(icon("save"))
+        self.button(QWizard.WizardButton.CustomButton1).setToolTip(
+            f"Save everything chosen so far in a project file (*{PROJECT_SUFFIX}) to continue "
+            "later")
+        self.setButtonText(QWizard.WizardButton.CancelButton, "Close")
+        self.setButtonText(QWizard.WizardButton.NextButton, "&Next >")
+        self.setButtonText(QWizard.WizardButton.BackButton, "< &Back")
+        self.setButtonLayout([QWizard.WizardButton.CustomButton1, QWizard.WizardButton.Stretch,
+                              QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
+                              QWizard.WizardButton.FinishButton,
+                              QWizard.WizardButton.CancelButton])
+        self.setPixmap(QWizard.WizardPixmap.LogoPixmap, icon("app").pixmap(QSize(48, 48)))
+        self.pages = {}
+        for pid, cls in PAGES.items():
+            page = cls()
+            self.setPage(pid, page)
+            self.pages[pid] = page
+            page.completeChanged.connect(self.update_buttons)
+        self.setStartId(PageId.START)
+        self.steps = StepList([TITLES[p] for p in PageId])
+        self.setSideWidget(self.steps)
+        self.currentIdChanged.connect(self._page_changed)
+        self.customButtonClicked.connect(self._custom_button)
+        self.runner.busyChanged.connect(lambda _: self.update_buttons())
+        self._update_title()
+        self._restore_geometry()
+
+    # --- plan and project ------------------------------------------------------------------
+    def set_plan(self, plan: MigrationPlan):
+        self.plan = plan
+        self._update_title()
+
+    def _update_title(self):
+        name = self.plan.project_path.stem if self.plan.project_path else self.plan.name
+        self.setWindowTitle(f"HMSync Migration Wizard — {name}" if name else
+                            "HMSync Migration Wizard")
+
+    def save_project(self, ask: bool = True) -> bool:
+        path = self.plan.project_path
+        if path is None or ask:
+            default = path or f"{settings.last_folder('project')}/" \
+                              f"{(self.plan.name or 'migration').replace('/', '-')}{PROJECT_SUFFIX}"
+            path, _ = dialogs.save_file(self, "Save the migration project", str(default),
+                                        f"Migration projects (*{PROJECT_SUFFIX})")
+            if path is None:
+                return False
+        try:
+            path = self.plan.save_project(path)
+        except OSError as e:
+            dialogs.show_exception(self, e, "saving the project")
+            return False
+        settings.add_recent_project(path)
+        settings.remember_folder("project", path)
+        self._update_title()
+        return True
+
+    def _autosave(self):
+        if self.plan.project_path is not None and self.plan.dirty:
+            try:
+                self.plan.save_project()
+            except OSError as e:
+                logs.log_line(f"autosave failed: {type(e).__name__}")
+
+    def _custom_button(self, which):
+        if getattr(which, "value", which) == QWizard.WizardButton.CustomButton1.value:
+            self.save_project(ask=self.plan.project_path is None)
+
+    # --- navigation ------------------------------------------------------------------------
+    def _page_changed(self, pid: int):
+        if pid < 0:
+            return
+        self.steps.set_current(int(pid))
+        self._update_title()
+        self._autosave()
+        self.update_buttons()
+
+    def update_buttons(self):
+        """Back and Close wait while a job writes to the database."""
+        writing = self.runner.writing
+        self.button(QWizard.WizardButton.BackButton).setEnabled(
+            not writing and self.currentId() > PageId.START)
+        self.button(QWizard.WizardButton.CustomButton1).setEnabled(not writing)
+
+    def keyPressEvent(self, e):
+        if e.key() == Qt.Key.Key_Escape:   # Escape never closes the whole program
+            e.ignore()
+            return
+        super().keyPressEvent(e)
+
+    # --- closing ----------------------------------------------------------------------------
+    def _may_close(self) -> bool:
+        if self.runner.writing:
+            if not dialogs.confirm(self, "A job is writing to the database.",
+                                   "Stop it and close? An import is rolled back and the "
+                                   "database stays as it was.", yes="Stop and close",
+                                   no="Keep working", danger=True):
+                return False
+        self.runner.wait_all()
+        plan = self.plan
+        if plan.dirty and (plan.source_paths or plan.target):
+            if plan.project_path is not None:
+                self._autosave()
+            else:
+                answer = dialogs.save_discard_cancel(
+                    self, "Save this migration as a project before closing?",
+                    "A project keeps the files, the database and the mapping you chose, "
+                    "so you can continue later.")
+                if answer == "cancel":
+                    return False
+                if answer == "save" and not self.save_project(ask=True):
+                    return False
+        return True
+
+    def done(self, result: int):
+        if not self._may_close():
+            return
+        self._save_geometry()
+        super().done(result)
+
+    def _save_geometry(self):
+        s = settings.settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.sync()
+
+    def _restore_geometry(self):
+        g = settings.settings().value("window/geometry")
+        if isinstance(g, QByteArray) and not g.isEmpty() and self.restoreGeometry(g):
+            return
+        size = QSize(DEFAULT_SIZE)
+        screen = self.screen()
+        if screen is not None and screen.availableGeometry().width() >= 640:
+            # on a small screen (or at 150-200% scaling) never larger than the screen
+            avail = screen.availableGeometry().size() * 0.95
+            size = size.boundedTo(avail)
+        self.resize(size)

@@ -269,3 +269,19 @@ def test_pilot_imports_a_closed_subset_then_the_full_run_adds_the_rest(
     res = full.run()
     assert res.passed and counts(empty_target) == MINI_CLEAN
     assert res.verification["tables"]["patients"]["duplicates"] == patients
+
+
+def test_use_backup_adopts_only_a_current_backup_of_this_target(mini_export, empty_target,
+                                                                tmp_path):
+    b = make_backup(empty_target, tmp_path / "b")
+    m = migration(mini_export, empty_target)
+    m.use_backup(b)
+    assert m.run().committed
+    m2 = migration(mini_export, empty_target)
+    with pytest.raises(MigrationError, match="changed since the backup"):
+        m2.use_backup(b)  # the import above changed the target
+    other = tmp_path / "other.db"
+    from wizard.core.schema import init_db
+    init_db(other)
+    with pytest.raises(MigrationError, match="not a verified backup of this database"):
+        m2.use_backup(make_backup(other, tmp_path / "b"))

@@ -475,6 +475,17 @@ class Migration:
         self._backup_counts = dict(self.backup.counts)
         return self.backup
 
+    def use_backup(self, backup: BackupResult) -> None:
+        """Adopt a backup made earlier (another page of the wizard, another Migration of the
+        same target). Refused unless it is verified, of this target, and the target has not
+        changed since it was made."""
+        if not backup.verified or Path(backup.target).resolve() != self.target:
+            raise MigrationError("that backup is not a verified backup of this database")
+        if data_counts(self.target) != backup.counts:
+            raise MigrationError("the target changed since the backup was made; make a new "
+                                 "backup")
+        self.backup, self._backup_counts = backup, dict(backup.counts)
+
     def run(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None,
             dry_run: bool = False, no_backup: bool = False, operator: str | None = None
             ) -> "RunResult":

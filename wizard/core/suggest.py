@@ -189,7 +189,7 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
         used.add(col)
     _composites(st, table, target, tm, by_norm)
     _content_fill(st, target, tm, sample, used)
-    _add_steps(target, tm, sample, profile)
+    add_type_steps(target, tm, sample, profile)
     matched = [f.confidence or 0 for f in tm.fields.values()]
     tm.confidence = round(sum(matched) / len(matched), 2) if matched else 0.0
     return tm
@@ -237,7 +237,9 @@ def _content_fill(st, target, tm, sample, used):
                 break
 
 
-def _add_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, profile: Profile):
+def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, profile: Profile):
+    """Give each single-column field without steps the steps its HMSync type needs (date
+    order from the values, phone region, the gender value map)."""
     for name, fm in tm.fields.items():
         f = target.fields[name]
         if fm.steps or len(fm.columns) != 1 or fm.columns[0] not in sample:
@@ -295,3 +297,6 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
         tm.confidence = round(min(conf, 1.0) * 0.5 + (tm.confidence or 0) * 0.5, 2)
         profile.tables.append(tm)
     return profile
+
+
+_add_steps = add_type_steps  # the name the wizard used first

@@ -392,7 +392,7 @@ class MigrationPlan:
     def set_field_source(self, source_name: str, field_name: str, columns: list[str] | None):
         """Feed an HMSync field from legacy column(s) (None: leave it unmapped). A new
         choice gets the transform its type needs (date order, phone region, value map)."""
-        from ..core.suggest import _add_steps   # engine: worth a public name
+        from ..core.suggest import add_type_steps
         tm = self.table_map(source_name)
         if tm is None:
             return
@@ -406,7 +406,7 @@ class MigrationPlan:
             target = self.targets[tm.target]
             sample = self.samples.get(source_name)
             if sample is not None and len(columns) == 1:
-                _add_steps(target, TableMap(tm.source, tm.target, fields={field_name: fm}),
+                add_type_steps(target, TableMap(tm.source, tm.target, fields={field_name: fm}),
                            sample, self.ensure_profile())
             tm.fields[field_name] = fm
         self.dirty = True
@@ -492,7 +492,7 @@ class MigrationPlan:
             raise MigrationError("there is no verified backup of the database as it is now; "
                                  "make one on the Backup page")
         m = self.make_migration()
-        m.backup, m._backup_counts = self.backup, dict(self.backup.counts)
+        m.use_backup(self.backup)
         return m
 
     def backup_current(self) -> bool:

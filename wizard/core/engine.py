@@ -120,13 +120,17 @@ class ValidationResult:
         return {f: set(g["line"].astype(int)) for f, g in p.groupby("file")}
 
 
+PARENT_TABLES = {"patients", "doctors", "visits", "bills"}
+
+
 class _Registry:
     """Legacy ids per HMSync table, as compact hashed indexes: seen (-> first line),
     accepted (-> new HMSync id), rejected, and already in HMSync (-> its HMSync id)."""
 
     def __init__(self):
-        self.seen = {t: IdIndex("i8") for t in DATA_TABLES}
-        self.valid = {t: IdIndex("S16") for t in DATA_TABLES}
+        self.seen = {t: IdIndex("i4") for t in DATA_TABLES}
+        # HMSync ids are only needed for tables other records point at
+        self.valid = {t: IdIndex("S16" if t in PARENT_TABLES else None) for t in DATA_TABLES}
         self.rejected = {t: IdIndex() for t in DATA_TABLES}
         self.existing = {t: IdIndex(object) for t in DATA_TABLES}
         self.persons = IdIndex(object)   # name + phone -> legacy id of the first
@@ -412,7 +416,7 @@ class Migration:
         dup_in_chunk = duplicated(keys)
         dup = (dup_in_chunk | seen_before) & ~no_id
         fresh = ~dup & ~no_id
-        seen.add(keys[fresh], mc.lines[fresh].astype(np.int64))
+        seen.add(keys[fresh], mc.lines[fresh].astype(np.int32))
         if dup.any():
             _, first_line = seen.get(keys)
             msgs = [R.RULES["duplicate"].message.format(first=int(fl)) if d else ""

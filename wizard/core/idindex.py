@@ -66,6 +66,7 @@ class IdIndex:
         self._pk.append(np.asarray(keys, dtype=np.uint64).reshape(-1, 2))
         if self.payload is not None:
             self._pv.append(np.asarray(vals, dtype=self.payload))
+
         self._pending += len(keys)
 
     def _merge(self) -> None:

@@ -40,6 +40,20 @@ csv.field_size_limit(MAX_FIELD)
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
+def _escape_undecodable(e: UnicodeError):
+    """Like errors="surrogateescape", for every decoding error: an undecodable byte becomes
+    a lone surrogate in U+DC80..U+DCFF (flagged, record by record, as not valid text).
+    surrogateescape itself refuses bytes below 0x80, which a multi-byte codec can leave
+    undecodable (a UTF-16 file with an odd number of bytes) and would raise."""
+    if not isinstance(e, UnicodeDecodeError):
+        raise e
+    return "".join(chr(0xDC80 | b) for b in e.object[e.start:e.end]), e.end
+
+
+codecs.register_error("hmsync-escape", _escape_undecodable)
+_ERRORS = "hmsync-escape"
+
+
 class SourceError(Exception):
     """A legacy file that cannot be read; the message is for the operator."""
 
@@ -151,7 +165,9 @@ def detect_delimiter(path: Path, sample_text: str) -> str:
     if path.suffix.lower() in (".tsv", ".tab"):
         return "\t"
     header = _first_line(sample_text)
-    counts = {d: header.count(d) for d in (",", "\t", ";", "|")}
+    # delimiters inside quoted names ("a;b") are part of a name, not separators
+    unquoted = re.sub(r'"(?:[^"]|"")*"', "", header)
+    counts = {d: unquoted.count(d) for d in (",", "\t", ";", "|")}
     best = max(counts, key=counts.get)
     if counts[best] == 0:
         try:
@@ -188,8 +204,8 @@ def open_source(path: str | Path) -> list[SourceTable]:
                               "or one record per line", line=1)
         if fmt == "ndjson" and ext in JSON_EXTS and len(head) < SNIFF_BYTES:
             try:
-                whole = json.loads(text.lstrip("\ufeff"))
-            except ValueError:
+                whole = _json_loads(text.lstrip("\ufeff"))
+            except (ValueError, RecursionError):
                 whole = None
             if isinstance(whole, dict) and "\n" in text.strip():
                 raise SourceError(path, "one JSON object, not a table of records (expected an "
@@ -228,7 +244,7 @@ def open_sources(paths) -> tuple[list[SourceTable], list[SourceError]]:
 
 # --- CSV ---------------------------------------------------------------------------------
 def _open_text(t: SourceTable):
-    return open(t.path, "r", encoding=t.encoding, errors="surrogateescape", newline="")
+    return open(t.path, "r", encoding=t.encoding, errors=_ERRORS, newline="")
 
 
 def _clean_header(names: list[str], t: SourceTable) -> list[str]:
@@ -361,6 +377,18 @@ def _csv_frame(t: SourceTable, rows: list[list[str]], first_line: int
 
 
 # --- JSON / NDJSON -----------------------------------------------------------------------
+def _parse_int(digits: str):
+    """JSON integers as int; one too long for Python's int() (4,300 digits) stays text."""
+    return int(digits) if len(digits) < 4000 else digits
+
+
+_json_loads = json.JSONDecoder(parse_int=_parse_int).decode
+
+
+class _TooDeep(Exception):
+    """A JSON value nested too deeply to be written back as text."""
+
+
 def _cell(v) -> str:
     if v is None:
         return ""
@@ -369,12 +397,27 @@ def _cell(v) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     if isinstance(v, (dict, list)):
-        return json.dumps(v, ensure_ascii=False)
+        try:
+            return json.dumps(v, ensure_ascii=False)
+        except RecursionError:
+            raise _TooDeep() from None
     return str(v)
 
 
 def _records_frame(t: SourceTable, recs: list[dict], lines: list[int], corrupt: list[str]):
-    cols = [[_cell(r.get(c)) if isinstance(r, dict) else "" for r in recs] for c in t.columns]
+    try:
+        cols = [[_cell(r.get(c)) if isinstance(r, dict) else "" for r in recs]
+                for c in t.columns]
+    except _TooDeep:  # rare: redo cell by cell, flagging the records that cannot be text
+        cols = [[] for _ in t.columns]
+        for i, r in enumerate(recs):
+            for j, c in enumerate(t.columns):
+                try:
+                    v = _cell(r.get(c)) if isinstance(r, dict) else ""
+                except _TooDeep:
+                    v = ""
+                    corrupt[i] = corrupt[i] or "a field is nested too deeply to be a table value"
+                cols[j].append(v)
     return _frame(cols, t.columns, lines, corrupt)
 
 
@@ -385,7 +428,7 @@ def _iter_ndjson(t: SourceTable):
             if not s:
                 continue
             try:
-                rec = json.loads(s)
+                rec = _json_loads(s)
             except (ValueError, RecursionError):
                 yield no, None, "the line is not a valid JSON record"
                 continue
@@ -397,9 +440,9 @@ def _iter_ndjson(t: SourceTable):
 
 
 def _iter_json_array(t: SourceTable):
-    with open(t.path, "r", encoding=t.encoding, errors="surrogateescape") as f:
+    with open(t.path, "r", encoding=t.encoding, errors=_ERRORS) as f:
         text = f.read()
-    dec = json.JSONDecoder()
+    dec = json.JSONDecoder(parse_int=_parse_int)
     i = text.find("[")
     i += 1
     line, pos = 1 + text.count("\n", 0, i), i
@@ -421,11 +464,12 @@ def _iter_json_array(t: SourceTable):
             raise SourceError(t.path, "a record is nested too deeply to be a table row",
                               line=line)
         except ValueError as e:
-            if not text[e.pos:].strip():
+            at = getattr(e, "pos", i)  # a JSONDecodeError knows where; other ValueErrors not
+            if not text[at:].strip():
                 raise SourceError(t.path, "the JSON is cut off before its end",
-                                  line=line + text.count("\n", pos, e.pos))
-            raise SourceError(t.path, f"the JSON is damaged ({e.msg})",
-                              line=line + text.count("\n", pos, e.pos))
+                                  line=line + text.count("\n", pos, at))
+            raise SourceError(t.path, f"the JSON is damaged ({getattr(e, 'msg', e)})",
+                              line=line + text.count("\n", pos, at))
         if isinstance(rec, dict):
             yield line, rec, ""
         else:
@@ -496,13 +540,56 @@ def _json_chunks(t: SourceTable, chunk_rows: int):
 
 # --- Excel -------------------------------------------------------------------------------
 MAX_SHEET_CELLS = 50_000_000
+# A workbook is a zip archive, and the Excel reader unpacks a whole sheet into memory.
+# Real sheets pack 5-20 times; a part packed far tighter than that, or huge once unpacked,
+# is a zip bomb (or not an export), refused before anything is unpacked.
+MAX_PART_BYTES = 2 << 30
+MAX_PACK_RATIO = 100
+RATIO_FROM_BYTES = 32 << 20
+
+
+def _calamine_failure(e: BaseException, broad: bool = True) -> bool:
+    """An error of the Excel reader on a damaged workbook: a Rust panic (which pyo3 raises
+    as a BaseException), its own error types and OSError, or (``broad``) any Exception."""
+    if type(e).__name__ == "PanicException":
+        return True
+    if broad:
+        return isinstance(e, Exception)
+    import python_calamine as pc
+    own = tuple(getattr(pc, n) for n in ("CalamineError", "PasswordError", "XmlError",
+                                         "ZipError") if isinstance(getattr(pc, n, None), type))
+    return isinstance(e, own + (OSError,))
+
+
+def _check_workbook_archive(path: Path) -> None:
+    import zipfile
+    try:
+        if not zipfile.is_zipfile(path):
+            return  # .xls (not a zip) or garbage: the Excel reader says what it is
+        with zipfile.ZipFile(path) as z:
+            parts = z.infolist()
+    except Exception:  # a damaged archive: the Excel reader says what is wrong with it
+        return
+    for zi in parts:
+        big = zi.file_size > MAX_PART_BYTES
+        bomb = zi.file_size > RATIO_FROM_BYTES and \
+            zi.file_size > MAX_PACK_RATIO * max(zi.compress_size, 1)
+        if big or bomb:
+            raise SourceError(path, f"part '{zi.filename}' unpacks to "
+                              f"{zi.file_size / 2**20:,.0f} MB from "
+                              f"{zi.compress_size / 2**10:,.0f} KB: "
+                              + ("packed like a zip bomb" if bomb else "too large")
+                              + ", not a spreadsheet export")
 
 
 def _open_excel(path: Path) -> list[SourceTable]:
     from python_calamine import CalamineWorkbook
+    _check_workbook_archive(path)
     try:
         wb = CalamineWorkbook.from_path(str(path))
-    except Exception as e:  # calamine raises its own error types for damaged files
+    except BaseException as e:  # calamine raises its own error types for damaged files
+        if not _calamine_failure(e):
+            raise
         raise SourceError(path, f"this is not a readable Excel workbook ({type(e).__name__})")
     tables = []
     for name in wb.sheet_names:
@@ -518,7 +605,9 @@ def _open_excel(path: Path) -> list[SourceTable]:
                     break
         except SourceError:
             raise
-        except Exception as e:
+        except BaseException as e:
+            if not _calamine_failure(e):
+                raise
             raise SourceError(path, f"sheet '{name}' cannot be read ({type(e).__name__})")
         if header is None:
             continue  # an empty sheet is not a table
@@ -541,7 +630,27 @@ def _excel_value(v) -> str:
 
 
 def _excel_chunks(t: SourceTable, chunk_rows: int):
+    """Chunks of a sheet; a workbook that stops being readable (replaced or damaged since
+    it was opened) is a SourceError, not the Excel reader's own exception."""
+    it = _excel_chunks_raw(t, chunk_rows)
+    while True:
+        try:
+            chunk = next(it)
+        except StopIteration:
+            return
+        except SourceError:
+            raise
+        except BaseException as e:
+            if not _calamine_failure(e, broad=False):
+                raise
+            raise SourceError(t.path, f"sheet '{t.sheet}' cannot be read "
+                              f"({type(e).__name__})") from None
+        yield chunk
+
+
+def _excel_chunks_raw(t: SourceTable, chunk_rows: int):
     from python_calamine import CalamineWorkbook
+    _check_workbook_archive(t.path)
     wb = CalamineWorkbook.from_path(str(t.path))
     sheet = wb.get_sheet_by_name(t.sheet)
     ncol = len(t.columns)

@@ -1,0 +1,356 @@
+"""Disk full (injected, and a real size-capped tmpfs) and a target locked by another
+process: one clear line, exit 2, and the target untouched — byte for byte where SQLite
+allows it, row for row always, and intact."""
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import sqlite3
+import subprocess
+import textwrap
+
+import pytest
+
+from wizard.core import backup as backup_mod
+from wizard.core import engine
+from wizard.core.schema import init_db
+from wizard.testing.legacy_export import generate
+
+from .helpers import Child, add_native_rows, assert_intact, cli, file_sha256, snapshot
+
+DISK_FULL = "database or disk is full"
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory):
+    d = tmp_path_factory.mktemp("faults") / "export"
+    generate(d, patients=1500, visits=6000, seed=9, dirty=0.03)
+    (d / "manifest.json").unlink()
+    return d
+
+
+@pytest.fixture
+def target(tmp_path):
+    db = tmp_path / "target.db"
+    init_db(db)
+    add_native_rows(db)
+    return db
+
+
+def _factory(fail_on):
+    """A connect() for the engine whose connections fail like a full disk on ``fail_on``
+    (a predicate over (method, sql, call number))."""
+    calls = {"n": 0}
+
+    class Full(sqlite3.Connection):
+        def execute(self, sql, *a):
+            calls["n"] += 1
+            if fail_on("execute", sql, calls["n"]):
+                raise sqlite3.OperationalError(DISK_FULL)
+            return super().execute(sql, *a)
+
+        def executemany(self, sql, *a):
+            calls["n"] += 1
+            if fail_on("executemany", sql, calls["n"]):
+                raise sqlite3.OperationalError(DISK_FULL)
+            return super().executemany(sql, *a)
+
+        def backup(self, target, **kw):
+            if fail_on("backup", "", 0):
+                raise sqlite3.OperationalError(DISK_FULL)
+            return super().backup(target, **kw)
+
+    def connect(path, readonly=False):
+        uri = f"file:{os.path.realpath(path)}" + ("?mode=ro" if readonly else "")
+        return sqlite3.connect(uri, uri=True, timeout=backup_mod.LOCK_TIMEOUT_S,
+                               isolation_level=None, factory=Full)
+    return connect
+
+
+def _assert_untouched(db, before_snap, before_sha):
+    assert_intact(db)
+    assert snapshot(db) == before_snap
+    assert file_sha256(db) == before_sha
+    assert not os.path.exists(str(db) + "-journal")
+
+
+# --- disk full, injected ----------------------------------------------------------------------
+@pytest.mark.parametrize("where", ["insert of visits", "legacy-id map", "index rebuild",
+                                   "commit"])
+def test_disk_full_during_import_rolls_back_with_a_clear_message(export, target, tmp_path,
+                                                                 monkeypatch, where):
+    fail = {
+        "insert of visits": lambda m, sql, n: m == "executemany" and 'INTO "visits"' in sql,
+        "legacy-id map": lambda m, sql, n: m == "executemany" and "migration_legacy_ids" in sql
+        and n > 20,
+        "index rebuild": lambda m, sql, n: m == "execute" and sql.startswith("CREATE INDEX"),
+        "commit": lambda m, sql, n: m == "execute" and sql.strip().upper() == "COMMIT",
+    }[where]
+    monkeypatch.setattr(engine, "connect", _factory(fail))
+    before, sha = snapshot(target), file_sha256(target)
+    rc, out, err = cli("run", export, "--target", target, "--backup-dir", tmp_path / "b",
+                       "--quiet")
+    assert rc == 2, err
+    assert "disk is full" in err and "rolled back" in err and "unchanged" in err, err
+    assert "Traceback" not in out + err
+    _assert_untouched(target, before, sha)
+
+
+@pytest.mark.parametrize("how", ["sqlite copy", "creating the file"])
+def test_disk_full_during_backup_is_clear_and_leaves_nothing(export, target, tmp_path,
+                                                             monkeypatch, how):
+    if how == "sqlite copy":
+        monkeypatch.setattr(backup_mod, "connect",
+                            _factory(lambda m, sql, n: m == "backup"))
+    else:
+        real_open = os.open
+
+        class FullOs:
+            def __getattr__(self, name):
+                return getattr(os, name)
+
+            @staticmethod
+            def open(path, flags, mode=0o777, **kw):
+                if "backup-" in os.fspath(path):
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.fspath(path))
+                return real_open(path, flags, mode, **kw)
+        monkeypatch.setattr(backup_mod, "os", FullOs())
+    before, sha = snapshot(target), file_sha256(target)
+    rc, out, err = cli("run", export, "--target", target, "--backup-dir", tmp_path / "b",
+                       "--quiet")
+    assert rc == 2, err
+    assert ("disk is full" in err or "No space left on device" in err), err
+    assert "backup" in err and "Traceback" not in out + err
+    assert list((tmp_path / "b").glob("*")) == []  # no partial backup left behind
+    _assert_untouched(target, before, sha)
+
+
+# --- disk full, for real: a size-capped tmpfs -------------------------------------------------
+@pytest.fixture
+def tmpfs(tmp_path):
+    """mount(size) -> a fresh folder on a tmpfs of that size (skipped where mounting is not
+    permitted: not root, or a container without CAP_SYS_ADMIN)."""
+    mounted = []
+
+    def mount(size: str):
+        d = tmp_path / f"tmpfs-{len(mounted)}"
+        d.mkdir()
+        if os.geteuid() != 0 or not shutil.which("mount"):
+            pytest.skip("mounting a size-capped tmpfs needs root")
+        p = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs",
+                            str(d)], capture_output=True, text=True)
+        if p.returncode != 0:
+            pytest.skip(f"cannot mount a size-capped tmpfs here: {p.stderr.strip()}")
+        mounted.append(d)
+        return d
+    yield mount
+    for d in reversed(mounted):
+        if subprocess.run(["umount", str(d)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", str(d)], capture_output=True)
+
+
+def test_real_disk_full_during_import(export, tmp_path, tmpfs):
+    fs = tmpfs("2m")
+    db = fs / "target.db"
+    init_db(db)
+    add_native_rows(db)
+    before, sha = snapshot(db), file_sha256(db)
+    rc, out, err = cli("run", export, "--target", db, "--backup-dir", tmp_path / "b",
+                       "--quiet")
+    assert rc == 2, out[-2000:] + err
+    assert "disk is full" in err and "unchanged" in err, err
+    _assert_untouched(db, before, sha)
+    # room again: the same run now completes
+    big = tmpfs("64m")
+    shutil.copy(db, big / "target.db")
+    rc, out, err = cli("run", export, "--target", big / "target.db", "--backup-dir",
+                       tmp_path / "b", "--quiet")
+    assert rc in (0, 1) and "committed" in out, err
+    assert_intact(big / "target.db")
+
+
+def _full_backup_folder(export, target, tmpfs):
+    rc, out, err = cli("run", export, "--target", target, "--no-backup", "--quiet")
+    assert rc in (0, 1), err  # the target now holds a few MB
+    before, sha = snapshot(target), file_sha256(target)
+    fs = tmpfs("256k")
+    rc, out, err = cli("run", export, "--target", target, "--backup-dir", fs, "--quiet")
+    assert rc == 2, err
+    assert "disk is full" in err and "backup" in err, err
+    _assert_untouched(target, before, sha)
+    rc, out, err = cli("backup", target, "--dir", fs)
+    assert rc == 2 and "disk is full" in err, err
+    _assert_untouched(target, before, sha)
+    return fs
+
+
+def test_real_disk_full_during_backup(export, target, tmpfs):
+    fs = _full_backup_folder(export, target, tmpfs)
+    assert list(fs.glob("*.db")) == []  # the partial backup itself was removed
+
+
+@pytest.mark.xfail(strict=True, reason="bug: backup.make_backup removes a failed backup's "
+                   ".db but leaves its -journal file in the backup folder")
+def test_real_disk_full_during_backup_leaves_no_file_at_all(export, target, tmpfs):
+    fs = _full_backup_folder(export, target, tmpfs)
+    assert list(fs.iterdir()) == []
+
+
+@pytest.mark.xfail(strict=True, reason="bug: cli.main's catch-all says 'nothing was changed' "
+                   "when writing the report fails after the import was committed")
+def test_report_disk_full_after_commit_does_not_claim_nothing_changed(export, target,
+                                                                      tmp_path, monkeypatch):
+    from wizard.core import report
+    real = report._private_open
+
+    def full(path, *a, **kw):
+        if str(path).endswith(".json"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real(path, *a, **kw)
+    monkeypatch.setattr(report, "_private_open", full)
+    rc, out, err = cli("run", export, "--target", target, "--no-backup", "--quiet",
+                       "--report", tmp_path / "r.json")
+    con = sqlite3.connect(target)
+    committed = con.execute("SELECT count(*) FROM migration_runs WHERE status='committed'"
+                            ).fetchone()[0]
+    con.close()
+    assert committed == 1
+    assert rc == 2 and "nothing was changed" not in err, err
+    assert "committed" in err or "imported" in err, err
+
+
+# --- the target locked by another process -----------------------------------------------------
+HOLDER = textwrap.dedent("""
+    import sqlite3, sys
+    db, mode, wal = sys.argv[1], sys.argv[2], sys.argv[3] == "wal"
+    con = sqlite3.connect(db, isolation_level=None, timeout=0)
+    if wal:
+        con.execute("PRAGMA journal_mode=WAL")
+    con.execute("BEGIN " + mode)
+    con.execute("INSERT INTO doctors (id, \\"fullName\\") VALUES ('held', 'Dr. Holder')")
+    if len(sys.argv) > 4:  # spill: uncommitted pages written into the file (a hot journal)
+        con.execute("PRAGMA cache_size=2")
+        con.executemany("INSERT INTO doctors (id, \\"fullName\\") VALUES (?, ?)",
+                        ((f"held-{i}", "x" * 500) for i in range(3000)))
+    print("locked", flush=True)
+    cmd = sys.stdin.readline().strip()
+    con.execute(cmd)
+    print("released", flush=True)
+""")
+
+
+def _short_lock_waits(monkeypatch):
+    """Lock waits of 0.3 s instead of 10 s (the engine's and the schema check's)."""
+    from wizard.core import schema_check
+    monkeypatch.setattr(backup_mod, "LOCK_TIMEOUT_S", 0.3)
+    sa = schema_check.sa
+
+    class ShortSa:
+        def __getattr__(self, name):
+            return getattr(sa, name)
+
+        @staticmethod
+        def create_engine(url, connect_args=None, **kw):
+            return sa.create_engine(url, connect_args={**(connect_args or {}), "timeout": 0.3},
+                                    **kw)
+    monkeypatch.setattr(schema_check, "sa", ShortSa())
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a lock is reported as 'is not a readable SQLite "
+                   "database (database is locked)' (schema_check.compare) or 'cannot be opened "
+                   "as an SQLite database (database is locked)' (Migration.__init__), not the "
+                   "engine's 'locked by another program (is HMSync still running?)'")
+@pytest.mark.parametrize("mode", ["IMMEDIATE", "EXCLUSIVE"])
+def test_locked_target_message_says_another_program_holds_it(export, target, tmp_path,
+                                                             monkeypatch, mode):
+    _short_lock_waits(monkeypatch)
+    holder = Child(HOLDER, target, mode, "delete")
+    try:
+        holder.wait_for(lambda line: line == "locked", timeout=60)
+        rc, out, err = cli("run", export, "--target", target, "--backup-dir", tmp_path / "b",
+                           "--quiet")
+    finally:
+        holder.kill()
+    assert rc == 2 and "locked by another program" in err, err
+    assert "not a readable" not in err and "cannot be opened" not in err, err
+
+
+@pytest.mark.parametrize("mode,journal", [("IMMEDIATE", "delete"), ("EXCLUSIVE", "delete"),
+                                          ("IMMEDIATE", "wal"), ("EXCLUSIVE", "wal")])
+def test_locked_target_clear_message_and_never_corrupted(export, target, tmp_path,
+                                                         monkeypatch, mode, journal):
+    _short_lock_waits(monkeypatch)
+    if journal == "wal":
+        con = sqlite3.connect(target)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.close()
+    before = snapshot(target)
+    holder = Child(HOLDER, target, mode, journal)
+    try:
+        holder.wait_for(lambda line: line == "locked", timeout=60)
+        rc, out, err = cli("run", export, "--target", target, "--backup-dir", tmp_path / "b",
+                           "--quiet")
+        assert rc == 2, out[-1500:] + err
+        assert "locked" in err and "Traceback" not in err, err
+        rc, out, err = cli("validate", export, "--target", target, "--quiet")
+        assert rc in (0, 1) or ("locked" in err and rc == 2), err
+        holder.proc.stdin.write(b"COMMIT\n")
+        holder.proc.stdin.flush()
+        holder.wait_for(lambda line: line == "released", timeout=60)
+    finally:
+        holder.kill()
+    # the other program's write is there, nothing of the refused import is
+    after = snapshot(target)
+    assert after["doctors"] == sorted(before["doctors"] + [("held", "Dr. Holder", None, None,
+                                                             None, None, "General")],
+                                      key=repr)
+    assert {t: v for t, v in after.items() if t != "doctors"} == \
+        {t: v for t, v in before.items() if t != "doctors"}
+    assert_intact(target)
+    rc, out, err = cli("run", export, "--target", target, "--backup-dir", tmp_path / "b",
+                       "--quiet")
+    assert rc in (0, 1) and "committed" in out, err
+
+
+def _crash_mid_write(target):
+    """HMSync killed in the middle of a write: uncommitted pages in the file, the originals
+    in a hot journal beside it."""
+    sha = file_sha256(target)
+    holder = Child(HOLDER, target, "EXCLUSIVE", "delete", "spill")
+    holder.wait_for(lambda line: line == "locked", timeout=60)
+    holder.kill()
+    assert file_sha256(target) != sha and os.path.getsize(str(target) + "-journal") > 0
+
+
+def test_hot_journal_left_by_a_crash_is_never_made_worse(export, target, tmp_path):
+    before = snapshot(target)
+    _crash_mid_write(target)
+    rc, out, err = cli("run", export, "--target", target, "--backup-dir", tmp_path / "b",
+                       "--quiet")
+    assert rc in (0, 1, 2) and "Traceback" not in err and "unexpected" not in err, err
+    if rc == 2:  # refused: opening it normally rolls the crashed write back
+        assert snapshot(target) == before
+    assert_intact(target)
+    con = sqlite3.connect(target)
+    assert con.execute("SELECT count(*) FROM doctors WHERE id LIKE 'held%'").fetchone()[0] == 0
+    con.close()
+
+
+@pytest.mark.xfail(strict=True, reason="bug: Migration() first opens the target read-only "
+                   "(mode=ro), which cannot roll back a hot journal: 'cannot be opened as an "
+                   "SQLite database (attempt to write a readonly database)'")
+def test_program_killed_while_holding_the_lock_then_import_works(export, target, tmp_path):
+    """HMSync crashed mid-write (a hot journal beside the target): the wizard's backup and
+    import see the state before that write, and complete."""
+    before = snapshot(target)
+    _crash_mid_write(target)
+    rc, out, err = cli("run", export, "--target", target, "--backup-dir", tmp_path / "b",
+                       "--quiet")
+    assert rc in (0, 1) and "committed" in out, err
+    assert_intact(target)
+    con = sqlite3.connect(target)
+    assert con.execute("SELECT count(*) FROM doctors WHERE id LIKE 'held%'").fetchone()[0] == 0
+    con.close()
+    backup = next((tmp_path / "b").glob("backup-*.db"))
+    assert snapshot(backup) == before

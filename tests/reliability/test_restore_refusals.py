@@ -1,0 +1,149 @@
+"""restore() refuses any backup that is corrupt, truncated or not an HMSync database
+(BackupError, exit 2 from the CLI), and the target stays exactly as it was."""
+from __future__ import annotations
+
+import gzip
+import random
+import sqlite3
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import write_mini
+from wizard.core.backup import BackupError, make_backup, restore
+from wizard.core.engine import Migration
+from wizard.core.readers import open_sources
+from wizard.core.schema import init_db, known_tables
+from wizard.core.suggest import suggest_profile
+
+from .helpers import cli, file_sha256
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    d = tmp_path_factory.mktemp("restore")
+    target = d / "target.db"
+    init_db(target)
+    tables, _ = open_sources([write_mini(d / "export")])
+    m = Migration(tables, suggest_profile(tables, known_tables()), target)
+    m.run(no_backup=True)
+    good = make_backup(target, d / "backups").path
+    s = {"dir": d, "target": target, "good": good, "bytes": good.read_bytes(),
+         "sha": file_sha256(target)}
+    s["bad"] = _bad_backups(s)
+    return s
+
+
+def _page_size(data: bytes) -> int:
+    n = int.from_bytes(data[16:18], "big")
+    return 65536 if n == 1 else n
+
+
+def _bad_backups(s) -> dict[str, bytes]:
+    good = s["bytes"]
+    ps = _page_size(good)
+    pages = len(good) // ps
+    rng = random.Random(7)
+
+    def garbage_pages(first, last):
+        b = bytearray(good)
+        for p in range(first, last):
+            b[p * ps:(p + 1) * ps] = rng.randbytes(ps)
+        return bytes(b)
+
+    def zero_page(p):
+        b = bytearray(good)
+        b[p * ps:(p + 1) * ps] = bytes(ps)
+        return bytes(b)
+
+    master = bytearray(good)
+    master[100:ps] = rng.randbytes(ps - 100)  # the schema's b-tree page
+    foreign = s["dir"] / "foreign-src.db"
+    con = sqlite3.connect(foreign)
+    con.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+    con.execute("INSERT INTO invoices (total) VALUES (1.5)")
+    con.commit()
+    con.close()
+    partial = s["dir"] / "partial-src.db"
+    partial.write_bytes(good)
+    con = sqlite3.connect(partial)
+    con.execute("DROP TABLE pathology_tests")
+    con.commit()
+    con.close()
+    return {
+        "truncated to half": good[:len(good) // 2],
+        "truncated to one page": good[:ps],
+        "truncated by one byte": good[:-1],
+        "truncated by one page": good[:-ps],
+        "header only": good[:100],
+        "data pages overwritten": garbage_pages(2, max(3, pages // 2)),
+        "a b-tree page zeroed": zero_page(1),
+        "schema page overwritten": bytes(master),
+        "another database": foreign.read_bytes(),
+        "HMSync without one table": partial.read_bytes(),
+        "not SQLite (text)": b"patientId,name\n1,Asha\n" * 100,
+        "gzipped backup": gzip.compress(good),
+        "empty file": b"",
+    }
+
+
+CASES = ["truncated to half", "truncated to one page", "truncated by one page",
+         "header only", "data pages overwritten", "a b-tree page zeroed",
+         "schema page overwritten", "another database", "HMSync without one table",
+         "not SQLite (text)", "gzipped backup", "empty file"]
+
+
+@pytest.fixture
+def target(setup, tmp_path):
+    t = tmp_path / "target.db"
+    t.write_bytes(setup["target"].read_bytes())
+    return t
+
+
+def _refused(bad, target, tmp_path):
+    sha = file_sha256(target)
+    with pytest.raises(BackupError, match="refusing"):
+        restore(bad, target, tmp_path / "safety")
+    assert file_sha256(target) == sha
+    rc, out, err = cli("restore", bad, "--target", target, "--dir", tmp_path / "s2")
+    assert rc == 2 and "refusing" in err and bad.name in err and "Traceback" not in err, err
+    assert file_sha256(target) == sha
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_restore_refuses_bad_backup_and_keeps_target(setup, target, tmp_path, case):
+    bad = tmp_path / "backup-20260101-000000.db"
+    bad.write_bytes(setup["bad"][case])
+    _refused(bad, target, tmp_path)
+
+
+@pytest.mark.xfail(strict=True, reason="bug: backup.verify_backup accepts a file shorter than "
+                   "its header's page count x page size when the cut falls in a free page "
+                   "(no size or SHA-256 check against the backup that was made)")
+def test_restore_refuses_a_backup_truncated_by_one_byte(setup, target, tmp_path):
+    bad = tmp_path / "backup-20260101-000000.db"
+    bad.write_bytes(setup["bytes"][:-1])
+    _refused(bad, target, tmp_path)
+
+
+def test_the_good_backup_is_accepted(setup, target, tmp_path):
+    """The control: the same backup, unharmed, restores."""
+    good = tmp_path / "backup-good.db"
+    good.write_bytes(setup["bytes"])
+    r = restore(good, target, tmp_path / "safety")
+    assert r.counts["patients"] > 0 and r.safety_backup is not None
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.floats(min_value=0.0, max_value=1.0))
+def test_restore_refuses_a_backup_missing_a_page_or_more(setup, target, tmp_path, cut):
+    data = setup["bytes"]
+    n = int((len(data) - _page_size(data)) * cut)  # at least one whole page is gone
+    bad = tmp_path / "backup-cut.db"
+    bad.write_bytes(data[:n])
+    sha = file_sha256(target)
+    with pytest.raises(BackupError, match="refusing"):
+        restore(bad, target, tmp_path / "safety")
+    assert file_sha256(target) == sha

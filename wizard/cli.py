@@ -221,17 +221,24 @@ def cmd_run(args) -> int:
     for c in res.verification["checks"]:
         print(f"  {'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {c['detail']}")
     print(f"\n{res.status}" + (f" (run {res.run_id})" if res.run_id else ""))
-    if args.report:
-        write_json(rep, args.report)
-        html_path = Path(args.html) if args.html else Path(args.report).with_suffix(".html")
-        write_html(rep, html_path)
-        print(f"report written to {args.report} and {html_path}")
-    elif args.html:
-        write_html(rep, args.html)
-    if args.issues:
-        write_problems(res.validation.problems, args.issues)
-    if args.rejected:
-        write_rejected([s for s, _ in m.plan], res.validation.problems, args.rejected)
+    try:
+        if args.report:
+            write_json(rep, args.report)
+            html_path = Path(args.html) if args.html else Path(args.report).with_suffix(".html")
+            write_html(rep, html_path)
+            print(f"report written to {args.report} and {html_path}")
+        elif args.html:
+            write_html(rep, args.html)
+        if args.issues:
+            write_problems(res.validation.problems, args.issues)
+        if args.rejected:
+            write_rejected([s for s, _ in m.plan], res.validation.problems, args.rejected)
+    except OSError as e:
+        what = (f"the import was committed (run {res.run_id})" if res.committed else
+                "nothing was imported")
+        _err(f"{what}, but a report file could not be written ({e.strerror}); "
+             f"`hmsync-migrate verify {args.target}` checks the target again")
+        return EXIT_FAILED
     if not res.passed:
         return EXIT_PROBLEMS
     if res.validation.errors:
@@ -404,8 +411,9 @@ def main(argv=None) -> int:
         return EXIT_FAILED
     except Exception as e:  # never a traceback on the operator's screen
         where = logs.log_exception(e, context=f"hmsync-migrate {args.command}")
-        _err(f"unexpected {type(e).__name__}; nothing was changed. Details (no patient data) "
-             f"are in {where}")
+        _err(f"unexpected {type(e).__name__}. An import is all or nothing: check the target's "
+             f"audit trail with `hmsync-migrate verify TARGET`. Details (no patient data) are "
+             f"in {where}")
         return EXIT_FAILED
 
 

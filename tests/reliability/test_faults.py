@@ -190,15 +190,11 @@ def test_real_disk_full_during_backup(export, target, tmpfs):
     assert list(fs.glob("*.db")) == []  # the partial backup itself was removed
 
 
-@pytest.mark.xfail(strict=True, reason="bug: backup.make_backup removes a failed backup's "
-                   ".db but leaves its -journal file in the backup folder")
 def test_real_disk_full_during_backup_leaves_no_file_at_all(export, target, tmpfs):
     fs = _full_backup_folder(export, target, tmpfs)
     assert list(fs.iterdir()) == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: cli.main's catch-all says 'nothing was changed' "
-                   "when writing the report fails after the import was committed")
 def test_report_disk_full_after_commit_does_not_claim_nothing_changed(export, target,
                                                                       tmp_path, monkeypatch):
     from wizard.core import report
@@ -257,10 +253,6 @@ def _short_lock_waits(monkeypatch):
     monkeypatch.setattr(schema_check, "sa", ShortSa())
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a lock is reported as 'is not a readable SQLite "
-                   "database (database is locked)' (schema_check.compare) or 'cannot be opened "
-                   "as an SQLite database (database is locked)' (Migration.__init__), not the "
-                   "engine's 'locked by another program (is HMSync still running?)'")
 @pytest.mark.parametrize("mode", ["IMMEDIATE", "EXCLUSIVE"])
 def test_locked_target_message_says_another_program_holds_it(export, target, tmp_path,
                                                              monkeypatch, mode):
@@ -337,9 +329,6 @@ def test_hot_journal_left_by_a_crash_is_never_made_worse(export, target, tmp_pat
     con.close()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: Migration() first opens the target read-only "
-                   "(mode=ro), which cannot roll back a hot journal: 'cannot be opened as an "
-                   "SQLite database (attempt to write a readonly database)'")
 def test_program_killed_while_holding_the_lock_then_import_works(export, target, tmp_path):
     """HMSync crashed mid-write (a hot journal beside the target): the wizard's backup and
     import see the state before that write, and complete."""

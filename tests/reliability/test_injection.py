@@ -244,9 +244,6 @@ def test_problem_lists_neutralise_formulas_but_keep_numbers(tmp_path, suffix):
         assert v in cells
 
 
-@pytest.mark.xfail(strict=True, reason="bug: report.write_problems (pandas to_csv, line "
-                   "terminator \\n) leaves a value with a lone carriage return unquoted, so "
-                   "the row breaks there and the rest starts a new row: a formula cell")
 @pytest.mark.parametrize("value", ["\r=1+1", "BP high\r=HYPERLINK(A1)",
                                    "x\r@SUM(1)"])
 def test_problem_list_csv_a_lone_carriage_return_cannot_start_a_formula(tmp_path, value):
@@ -263,7 +260,7 @@ def test_problem_list_csv_a_lone_carriage_return_cannot_start_a_formula(tmp_path
                                                       blacklist_characters="\x00\r"),
                                max_size=20), min_size=1, max_size=8))
 def test_any_text_in_a_problem_list_is_safe_and_recoverable(tmp_path, values):
-    """(Lone carriage returns: see the xfail test above.)"""
+    """(Lone carriage returns: see the test above.)"""
     path = write_problems(_problems(values), tmp_path / "issues.csv")
     with open(path, newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
@@ -306,8 +303,6 @@ def test_quarantined_records_neutralise_formulas_but_keep_numbers(tmp_path):
     assert "'=1+1" in cells and "'+cmd|' /C calc'!A0" in cells
 
 
-@pytest.mark.xfail(strict=True, reason="bug: report.write_rejected writes the legacy header "
-                   "row unneutralised (w.writerow(st.columns))")
 def test_quarantine_header_from_the_legacy_file_is_neutralised_too(tmp_path):
     cells = _quarantine(tmp_path, ["patientId", "=HYPERLINK(\"http://evil\")", "@phone",
                                    "gender", "+address"])

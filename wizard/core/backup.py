@@ -85,12 +85,18 @@ def verify_backup(path: Path, expected_counts: dict[str, int] | None = None,
         try:
             integrity = "; ".join(r[0] for r in con.execute("PRAGMA integrity_check"))
             counts = table_counts(con)
+            pages = con.execute("PRAGMA page_count").fetchone()[0]
+            page_size = con.execute("PRAGMA page_size").fetchone()[0]
         finally:
             con.close()
     except sqlite3.Error as e:
         return False, f"{path.name} is not a readable SQLite database ({e})", {}
     if integrity != "ok":
         return False, f"integrity check failed: {integrity[:200]}", counts
+    size = path.stat().st_size
+    if size != pages * page_size:
+        return False, (f"the file is {size:,} bytes where its {pages:,} pages need "
+                       f"{pages * page_size:,}: it was cut or padded"), counts
     if require_hmsync:
         missing = [t for t in DATA_TABLES if t not in counts]
         if missing:
@@ -119,28 +125,27 @@ def make_backup(target: str | Path, folder: str | Path | None = None) -> BackupR
         raise BackupError(f"cannot create the backup file in {folder}: {e.strerror}") from None
     src = dst = None
     try:
-        src = connect(target)
-        # a read transaction: counts and copy see the same snapshot
-        src.execute("BEGIN")
-        counts = table_counts(src)
-        dst = sqlite3.connect(dest)
-        src.backup(dst)
-        src.execute("COMMIT")
-        dst.close()
-        dst = None
+        try:
+            src = connect(target)
+            # a read transaction: counts and copy see the same snapshot
+            src.execute("BEGIN")
+            counts = table_counts(src)
+            dst = sqlite3.connect(dest)
+            src.backup(dst)
+            src.execute("COMMIT")
+        finally:
+            for c in (dst, src):
+                if c is not None:
+                    try:
+                        c.close()
+                    except sqlite3.Error:
+                        pass
     except sqlite3.Error as e:
         _discard(dest)
         raise BackupError(_sqlite_message(e, "the backup", target)) from None
     except OSError as e:
         _discard(dest)
         raise BackupError(f"the backup failed: {e.strerror}") from None
-    finally:
-        for c in (dst, src):
-            if c is not None:
-                try:
-                    c.close()
-                except sqlite3.Error:
-                    pass
     os.chmod(dest, 0o600)
     ok, why, got = verify_backup(dest, counts, require_hmsync=False)
     if not ok:
@@ -151,10 +156,12 @@ def make_backup(target: str | Path, folder: str | Path | None = None) -> BackupR
 
 
 def _discard(path: Path):
-    try:
-        path.unlink()
-    except OSError:
-        pass
+    """Remove a failed backup and whatever SQLite left beside it."""
+    for p in (path, Path(f"{path}-journal"), Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            p.unlink()
+        except OSError:
+            pass
 
 
 def data_counts(target: Path) -> dict[str, int]:

@@ -215,12 +215,18 @@ class Migration:
             if not self.target.is_file():
                 raise MigrationError(f"{self.target} does not exist (create it with init-db)")
             try:
-                con = connect(self.target, readonly=True)
+                # read-write, though nothing is written: a hot journal left by a crashed
+                # HMSync is rolled back first, so the wizard sees the last committed state
+                con = connect(self.target)
                 try:
                     self.targets = reflect_targets(con)
                 finally:
                     con.close()
             except sqlite3.Error as e:
+                if "locked" in str(e) or "busy" in str(e):
+                    raise MigrationError(f"{self.target.name} is locked by another program "
+                                         "(is HMSync still running?); close it and try "
+                                         "again") from None
                 raise MigrationError(f"{self.target.name} cannot be opened as an SQLite "
                                      f"database ({e})") from None
             if not self.targets:
@@ -254,7 +260,7 @@ class Migration:
         reg = _Registry()
         con = None
         if self.target is not None:
-            con = connect(self.target, readonly=True)
+            con = connect(self.target)
         try:
             if con is not None:
                 self._load_existing(con, reg)

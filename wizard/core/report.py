@@ -52,7 +52,8 @@ def write_problems(problems: pd.DataFrame, path: str | Path) -> Path:
                 safe.to_excel(xw, index=False, sheet_name="problems")
     else:
         with _private_open(path, "w", encoding="utf-8-sig", newline="") as f:
-            safe.to_csv(f, index=False)
+            # CRLF: a lone CR inside a value is then quoted, never a row break
+            safe.to_csv(f, index=False, lineterminator="\r\n")
     return path
 
 
@@ -72,7 +73,7 @@ def write_rejected(sources, problems: pd.DataFrame, folder: str | Path, chunk_ro
         out = folder / (Path(name).stem + ".rejected.csv")
         with _private_open(out, "w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
-            w.writerow(st.columns)
+            w.writerow([neutralise(c) for c in st.columns])
             for chunk in st.iter_chunks(chunk_rows):
                 sel = chunk[chunk[LINE].isin(lines)]
                 for row in sel[st.columns].itertuples(index=False):

@@ -38,14 +38,18 @@ class Difference:
     detail: dict = field(default_factory=dict)
 
 
-def _engine(path: Path) -> sa.Engine:
+def _engine(path: Path, write: bool = True) -> sa.Engine:
     eng = sa.create_engine(f"sqlite:///{path}", connect_args={"isolation_level": None,
                                                              "timeout": 10})
 
     @event.listens_for(eng, "begin")
     def _begin(conn):  # transactional DDL: SQLite's own BEGIN, not the driver's guess
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
     return eng
+
+
+def _locked(e) -> bool:
+    return "locked" in str(e) or "busy" in str(e)
 
 
 def _include(obj, name, type_, reflected, compare_to):
@@ -127,7 +131,7 @@ def compare(path: str | Path) -> list[Difference]:
     path = Path(path)
     if not path.is_file():
         raise SchemaError(f"{path} does not exist")
-    eng = _engine(path)
+    eng = _engine(path, write=False)
     try:
         with eng.connect() as conn:
             mc = MigrationContext.configure(conn, opts={
@@ -135,6 +139,9 @@ def compare(path: str | Path) -> list[Difference]:
                 "include_object": _include})
             diffs = compare_metadata(mc, metadata)
     except sa.exc.DatabaseError as e:
+        if _locked(e.orig):
+            raise SchemaError(f"{path.name} is locked by another program (is HMSync still "
+                              "running?); close it and try again") from None
         raise SchemaError(f"{path.name} is not a readable SQLite database ({e.orig})") from None
     finally:
         eng.dispose()

@@ -330,3 +330,13 @@ def test_validation_tab_order_follows_the_page(qtbot, make_wizard, answers, demo
     # the wizard's own buttons are reached from the page's last button
     after = focus_chain(val.revalidate, 400)
     assert wiz.button(QWizard.WizardButton.NextButton) in after
+
+
+def test_about_box_shows_the_package_version(qtbot):
+    from wizard import __version__
+    from wizard.gui.wizard import MigrationWizard
+    from PySide6.QtWidgets import QWizard
+    w = MigrationWizard()
+    qtbot.addWidget(w)
+    assert w.button(QWizard.WizardButton.HelpButton).text() == "&About"
+    assert __version__ in w.about_text()

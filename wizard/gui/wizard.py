@@ -38,7 +38,10 @@ class MigrationWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
+        self.setOption(QWizard.WizardOption.HaveHelpButton, True)
         self.setOption(QWizard.WizardOption.NoDefaultButton, False)
+        self.setButtonText(QWizard.WizardButton.HelpButton, "&About")
+        self.helpRequested.connect(self.show_about)
         self.setButtonText(QWizard.WizardButton.CustomButton1, "Save &project…")
         self.button(QWizard.WizardButton.CustomButton1).setIcon(icon("save"))
         self.button(QWizard.WizardButton.CustomButton1).setToolTip(
@@ -47,7 +50,8 @@ class MigrationWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.CancelButton, "Close")
         self.setButtonText(QWizard.WizardButton.NextButton, "&Next >")
         self.setButtonText(QWizard.WizardButton.BackButton, "< &Back")
-        self.setButtonLayout([QWizard.WizardButton.CustomButton1, QWizard.WizardButton.Stretch,
+        self.setButtonLayout([QWizard.WizardButton.CustomButton1,
+                              QWizard.WizardButton.HelpButton, QWizard.WizardButton.Stretch,
                               QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
                               QWizard.WizardButton.FinishButton,
                               QWizard.WizardButton.CancelButton])
@@ -102,6 +106,22 @@ class MigrationWizard(QWizard):
                 self.plan.save_project()
             except OSError as e:
                 logs.log_line(f"autosave failed: {type(e).__name__}")
+
+    def about_text(self) -> str:
+        import platform
+
+        from PySide6 import __version__ as pyside_version
+
+        from .. import __version__
+        return (f"<h3>HMSync Migration Wizard {__version__}</h3>"
+                "<p>Moves a clinic's legacy exports into HMSync's database: validated, backed "
+                "up, imported in one transaction and verified.</p>"
+                f"<p>Python {platform.python_version()}, Qt for Python {pyside_version}.<br>"
+                f"Log: {logs.log_dir()}</p>")
+
+    def show_about(self):
+        from PySide6.QtWidgets import QMessageBox
+        QMessageBox.about(self, "About the HMSync Migration Wizard", self.about_text())
 
     def _custom_button(self, which):
         if getattr(which, "value", which) == QWizard.WizardButton.CustomButton1.value:

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from . import logs
 from . import rules as R
 from .backup import BackupResult, connect, data_counts
 from .pilot import Pilot
@@ -576,6 +577,8 @@ class Migration:
             counts = {t: s.to_dict() for t, s in stats.items()}
             if dry_run or not passed:
                 con.execute("ROLLBACK")
+                logs.log_line(f"import into {self.target.name}: "
+                              f"{'dry run' if dry_run else 'verification failed'}; rolled back")
                 status = "dry-run (rolled back)" if dry_run else \
                     "verification failed (rolled back)"
                 committed = False
@@ -597,13 +600,18 @@ class Migration:
         except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as e:
             if con.in_transaction:
                 con.execute("ROLLBACK")
+            logs.log_line(f"import into {self.target.name} stopped ({type(e).__name__}); "
+                          "rolled back, target unchanged")
             if isinstance(e, SourceError):
                 raise
             raise MigrationError(f"the import stopped: {_plain_db_error(e)}; everything was "
                                  f"rolled back and {self.target.name} is unchanged") from None
-        except BaseException:
+        except BaseException as e:
             if con.in_transaction:
                 con.execute("ROLLBACK")
+            logs.log_line(f"import into {self.target.name} "
+                          f"{'cancelled' if isinstance(e, (Cancelled, KeyboardInterrupt)) else 'stopped'}"
+                          f" ({type(e).__name__}); rolled back, target unchanged")
             raise
         finally:
             con.close()

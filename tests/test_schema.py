@@ -108,3 +108,14 @@ def test_destructive_change_refused_without_force(tmp_path):
     assert rc == 0, out
     assert rows(db) == before
     assert not [d for d in compare(db) if d.action == "destructive"]
+
+
+def test_run_vacuum_on_request_after_the_import(mini_export, tmp_path):
+    db = tmp_path / "t.db"
+    init_db(db)
+    rc, out = cli("run", mini_export, "--target", db, "--no-backup", "--vacuum")
+    assert rc == 1 and "VACUUM done" in out
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM sqlite_stat1").fetchone()[0] > 0  # ANALYZE ran
+    assert con.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    con.close()

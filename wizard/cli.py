@@ -221,6 +221,10 @@ def cmd_run(args) -> int:
     for c in res.verification["checks"]:
         print(f"  {'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {c['detail']}")
     print(f"\n{res.status}" + (f" (run {res.run_id})" if res.run_id else ""))
+    if args.vacuum and res.committed:
+        from .core.schema_check import optimise
+        optimise(args.target, vacuum=True)
+        print("VACUUM done: the database file is compacted")
     try:
         if args.report:
             write_json(rep, args.report)
@@ -360,6 +364,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--issues")
     p.add_argument("--rejected")
     p.add_argument("--operator", help="who runs the migration (for the audit trail)")
+    p.add_argument("--vacuum", action="store_true",
+                   help="VACUUM the target after a committed import (indexes and ANALYZE "
+                        "are always done)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(fn=cmd_run)
 

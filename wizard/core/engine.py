@@ -116,10 +116,6 @@ class ValidationResult:
         g = self.problems.groupby(["table", "rule", "severity"], sort=True).size()
         return g.reset_index(name="count")
 
-    def rejected_lines(self) -> dict[str, set[int]]:
-        p = self.problems[self.problems["severity"] == R.ERROR]
-        return {f: set(g["line"].astype(int)) for f, g in p.groupby("file")}
-
 
 PARENT_TABLES = {"patients", "doctors", "visits", "bills"}
 

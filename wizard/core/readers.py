@@ -687,10 +687,5 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def describe(t: SourceTable) -> dict:
-    return {"table": t.name, "file": str(t.path), "format": t.format, "encoding": t.encoding,
-            "delimiter": t.delimiter, "sheet": t.sheet, "columns": list(t.columns)}
-
-
 __all__ = ["SourceTable", "SourceError", "open_source", "open_sources", "LINE", "CORRUPT",
-           "file_sha256", "describe"]
+           "file_sha256"]

@@ -76,11 +76,3 @@ def severity(code: str, check: str, overrides: dict[str, str], locked: bool = Fa
             return s
     return sev
 
-
-def catalogue() -> list[dict]:
-    """Every rule, for documentation and the wizard's rule list."""
-    fielded = ("required", "format", "range", "enum", "future", "parent_missing",
-               "parent_rejected")
-    return [{"check": r.check,
-             "code": "<table>." + ("<field>." if r.check in fielded else "") + CODE_PART[r.check],
-             "severity": r.severity, "description": r.description} for r in RULES.values()]

@@ -298,5 +298,3 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
         profile.tables.append(tm)
     return profile
 
-
-_add_steps = add_type_steps  # the name the wizard used first

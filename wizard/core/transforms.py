@@ -71,10 +71,6 @@ def text(s: pd.Series) -> pd.Series:
     return s
 
 
-def empty_mask(s: pd.Series) -> np.ndarray:
-    return (text(s) == "").to_numpy()
-
-
 # --- text ------------------------------------------------------------------------------
 def trim(s: pd.Series) -> Result:
     return Result(text(s))
@@ -199,7 +195,7 @@ def infer_date_order(s: pd.Series) -> tuple[str | None, str]:
 
 
 def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
-                keep_time: bool = False, clean: bool = False) -> Result:
+                clean: bool = False) -> Result:
     """Dates in mixed formats to ISO-8601 text (YYYY-MM-DD, time kept if not midnight).
 
     Each known format is tried with pandas' C parser on what is still unparsed, so a column

@@ -32,7 +32,6 @@ class Verifier:
         self.source_totals: dict[str, dict[str, float]] = {}
         self.fee_by_doctor: dict[str, float] = {}
         self.samples: dict[str, list[tuple[str, dict]]] = {}
-        self._seen: dict[str, int] = {}
         self._rng = random.Random(20261125)
 
     # --- during the import -------------------------------------------------------------

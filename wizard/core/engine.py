@@ -9,6 +9,7 @@ chunks.
 """
 from __future__ import annotations
 
+import gc
 import getpass
 import json
 import os
@@ -194,6 +195,118 @@ class _ChunkOutcome:
     present: np.ndarray       # already imported by an earlier run
     keys: np.ndarray          # hashed legacy ids
     has_id: np.ndarray
+    ref_keys: dict = field(default_factory=dict)   # field -> hashed parent ids
+
+
+class _Report:
+    """Adds a check's failures to the problem list and to the chunk's error/warning masks,
+    at the severity the rules (and the profile's overrides) give."""
+
+    def __init__(self, table: str, file: str, mc: MappedChunk, overrides: dict,
+                 probs: _Problems, errors: np.ndarray | None = None,
+                 warned: np.ndarray | None = None):
+        n = len(mc)
+        self.table, self.file, self.mc, self.overrides, self.probs = \
+            table, file, mc, overrides, probs
+        self.errors = errors if errors is not None else np.zeros(n, dtype=bool)
+        self.warned = warned if warned is not None else np.zeros(n, dtype=bool)
+
+    def __call__(self, mask, check, fname=None, values=None, fmt=None, locked=False,
+                 message=None, source_field=None):
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        mc = self.mc
+        code = R.rule_code(self.table, fname, check)
+        sev = R.severity(code, check, self.overrides, locked)
+        if sev == R.OFF:
+            return
+        if message is None:
+            message = R.RULES[check].message.format(**(fmt or {}))
+        self.probs.add(mask, file=self.file, lines=mc.lines, table=self.table,
+                       ids=mc.legacy_id,
+                       field=source_field or (mc.source.get(fname, "") if fname else ""),
+                       target_field=fname or "", values=values, rule=code, sev=sev,
+                       message=message)
+        if sev == R.ERROR:
+            self.errors |= mask
+        else:
+            self.warned |= mask
+
+
+@dataclass
+class _Checked:
+    """What the checks of single records found in a chunk, and its hashed ids."""
+    errors: np.ndarray
+    warned: np.ndarray
+    no_id: np.ndarray
+    keys: np.ndarray                       # hashed legacy ids
+    ref_keys: dict[str, np.ndarray]        # field -> hashed parent ids ("" where none)
+
+
+class _FieldChecks:
+    """The checks a record passes or fails on its own: damaged records, missing ids,
+    formats, required fields, ranges, codes, future dates, records the operator excluded.
+    Needs nothing from other chunks, so it can run in a helper process."""
+
+    def __init__(self, overrides: dict, excluded: set, today: date):
+        self.overrides, self.excluded, self.today = overrides, excluded, today
+
+    def __call__(self, file: str, tm: TableMap, target: TargetTable, mc: MappedChunk,
+                 probs: _Problems) -> _Checked:
+        n = len(mc)
+        t = tm.target
+        report = _Report(t, file, mc, self.overrides, probs)
+        ids = mc.legacy_id
+        # records the reader found damaged
+        corrupt = mc.corrupt != ""
+        if corrupt.any():
+            report(corrupt, "corrupt", message=[f"the record is damaged: {x}" for x in mc.corrupt],
+                   locked=True, source_field="(record)")
+        # legacy id
+        id_col = tm.legacy_id or "(row)"
+        no_id = (ids == "").to_numpy()
+        report(no_id, "id_missing", values=ids, source_field=id_col, locked=True)
+        # fields
+        for fname, values in mc.values.items():
+            f = target.fields[fname]
+            raw = mc.raw[fname]
+            label = f.label or fname
+            bad = mc.bad[fname]
+            locked = not f.nullable
+            report(bad, "format", fname, raw, {"label": label, "what": _WHAT.get(f.kind, "value")},
+                   locked=locked)
+            isnull = mc.null[fname] & ~bad
+            if f.required:
+                report(isnull, "required", fname, raw, {"label": label}, locked=not f.nullable)
+            if f.kind in ("int", "float") and (f.min is not None or f.max is not None):
+                num = pd.to_numeric(values, errors="coerce")
+                out = np.zeros(n, dtype=bool)
+                if f.min is not None:
+                    out |= (num < f.min).fillna(False).to_numpy()
+                if f.max is not None:
+                    out |= (num > f.max).fillna(False).to_numpy()
+                rng = f"{f.min if f.min is not None else ''}–{f.max if f.max is not None else ''}"
+                rng = f"(at least {f.min})" if f.max is None else f"({rng})"
+                report(out, "range", fname, raw, {"label": label, "range": rng})
+            if f.kind == "enum" and f.enum:
+                notin = (values.notna() & ~values.isin(f.enum)).to_numpy()
+                report(notin, "enum", fname, raw, {"label": label, "allowed": "/".join(f.enum)})
+            if f.kind == "date":
+                report(future_mask(values, self.today), "future", fname, raw, {"label": label})
+        id_list = ids.tolist()
+        # excluded by the operator
+        if self.excluded:
+            ex = np.array([(t, x) in self.excluded for x in id_list], dtype=bool)
+            report(ex, "excluded", values=ids, source_field=id_col, locked=True)
+        ref_keys = {}
+        for fname in target.references:
+            if fname in mc.values:
+                vals = mc.values[fname]
+                has = ~mc.null[fname]
+                ref_keys[fname] = hash_ids(vals.tolist() if has.all()
+                                           else vals.where(has, "").tolist())
+        return _Checked(report.errors, report.warned, no_id, hash_ids(id_list), ref_keys)
 
 
 class Migration:
@@ -249,6 +362,7 @@ class Migration:
         self._excluded = {(str(e.get("table")), str(e.get("legacy_id")))
                           for e in profile.exclude if isinstance(e, dict)}
         self.pilot = Pilot(profile.pilot)
+        self._field_checks = _FieldChecks(profile.rules, self._excluded, self.today)
 
     # --- validation ----------------------------------------------------------------------
     def validate(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None
@@ -287,6 +401,17 @@ class Migration:
                 reg.persons.add(keys, np.full(len(keys), "(in HMSync)", dtype=object))
 
     def _stream(self, reg: _Registry, probs: _Problems, progress, cancel, sink):
+        # Python's cycle collector would scan the millions of cells of every chunk, again
+        # and again; it runs once per chunk instead, on what that chunk created
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            return self._stream_chunks(reg, probs, progress, cancel, sink)
+        finally:
+            if was:
+                gc.enable()
+
+    def _stream_chunks(self, reg: _Registry, probs: _Problems, progress, cancel, sink):
         self.pilot = Pilot(self.profile.pilot)
         self.pilot.prepare(self.plan, self.targets, self.profile.ctx)
         stats: dict[str, TableStats] = {}
@@ -323,7 +448,8 @@ class Migration:
                 ts.warnings += int((out.warned & accept).sum())
                 keys = out.keys
                 if sink is not None:
-                    hids = sink(st, tm, target, mc, accept, out.present & ~out.errors, reg)
+                    hids = sink(st, tm, target, mc, accept, out.present & ~out.errors, reg,
+                                out.ref_keys)
                 else:
                     hids = np.zeros((int(accept.sum()), 16), dtype=np.uint8)
                 reg.valid[tm.target].add(keys[accept], uuids.as_key(hids))
@@ -332,6 +458,8 @@ class Migration:
                     rk = keys[rej]
                     reg.rejected[tm.target].add(rk[~reg.valid[tm.target].contains(rk)])
                 done += n
+                del mc, chunk, out
+                gc.collect(1)
                 if progress:
                     progress(Progress("validate" if sink is None else "import", tm.target,
                                       st.name, done, max(total, done)))
@@ -342,78 +470,24 @@ class Migration:
 
     def _check(self, st: SourceTable, tm: TableMap, target: TargetTable, mc: MappedChunk,
                reg: _Registry, probs: _Problems) -> _ChunkOutcome:
+        """Every check of a chunk, in this process (tests and small exports)."""
+        checked = self._field_checks(st.name, tm, target, mc, probs)
+        return self._link_checks(st.name, tm, target, mc, checked, reg, probs)
+
+    def _link_checks(self, file: str, tm: TableMap, target: TargetTable, mc: MappedChunk,
+                     checked: "_Checked", reg: _Registry, probs: _Problems) -> _ChunkOutcome:
+        """The checks that need other records: duplicates, records already in HMSync,
+        relationships, the same person twice. They run in the importing process, chunk
+        after chunk, against the registry of what came before."""
         n = len(mc)
         t = tm.target
-        errors = np.zeros(n, dtype=bool)
-        warned = np.zeros(n, dtype=bool)
+        report = _Report(t, file, mc, self.profile.rules, probs, checked.errors, checked.warned)
+        errors = report.errors
         ids = mc.legacy_id
-        file = st.name
-        overrides = self.profile.rules
-
-        def report(mask, check, fname=None, values=None, fmt=None, locked=False, message=None,
-                   source_field=None):
-            nonlocal errors, warned
-            mask = np.asarray(mask, dtype=bool)
-            if not mask.any():
-                return
-            code = R.rule_code(t, fname, check)
-            sev = R.severity(code, check, overrides, locked)
-            if sev == R.OFF:
-                return
-            if message is None:
-                message = R.RULES[check].message.format(**(fmt or {}))
-            probs.add(mask, file=file, lines=mc.lines, table=t, ids=ids,
-                      field=source_field or (mc.source.get(fname, "") if fname else ""),
-                      target_field=fname or "", values=values, rule=code, sev=sev,
-                      message=message)
-            if sev == R.ERROR:
-                errors |= mask
-            else:
-                warned |= mask
-
-        id_list = ids.tolist()
-        # records the reader found damaged
-        corrupt = mc.corrupt != ""
-        if corrupt.any():
-            report(corrupt, "corrupt", message=[f"the record is damaged: {x}" for x in mc.corrupt],
-                   locked=True, source_field="(record)")
-        # legacy id
         id_col = tm.legacy_id or "(row)"
-        no_id = (ids == "").to_numpy()
-        report(no_id, "id_missing", values=ids, source_field=id_col, locked=True)
-        # fields
-        for fname, values in mc.values.items():
-            f = target.fields[fname]
-            raw = mc.raw[fname]
-            label = f.label or fname
-            bad = mc.bad[fname]
-            locked = not f.nullable
-            report(bad, "format", fname, raw, {"label": label, "what": _WHAT.get(f.kind, "value")},
-                   locked=locked)
-            isnull = mc.null[fname] & ~bad
-            if f.required:
-                report(isnull, "required", fname, raw, {"label": label}, locked=not f.nullable)
-            if f.kind in ("int", "float") and (f.min is not None or f.max is not None):
-                num = pd.to_numeric(values, errors="coerce")
-                out = np.zeros(n, dtype=bool)
-                if f.min is not None:
-                    out |= (num < f.min).fillna(False).to_numpy()
-                if f.max is not None:
-                    out |= (num > f.max).fillna(False).to_numpy()
-                rng = f"{f.min if f.min is not None else ''}–{f.max if f.max is not None else ''}"
-                rng = f"(at least {f.min})" if f.max is None else f"({rng})"
-                report(out, "range", fname, raw, {"label": label, "range": rng})
-            if f.kind == "enum" and f.enum:
-                notin = (values.notna() & ~values.isin(f.enum)).to_numpy()
-                report(notin, "enum", fname, raw, {"label": label, "allowed": "/".join(f.enum)})
-            if f.kind == "date":
-                report(future_mask(values, self.today), "future", fname, raw, {"label": label})
-        # excluded by the operator
-        if self._excluded:
-            ex = np.array([(t, x) in self._excluded for x in id_list], dtype=bool)
-            report(ex, "excluded", values=ids, source_field=id_col, locked=True)
+        no_id = checked.no_id
         # duplicate legacy ids: the first occurrence is kept
-        keys = hash_ids(id_list)
+        keys = checked.keys
         seen = reg.seen[t]
         seen_before, first_line = seen.get(keys)
         dup_in_chunk = duplicated(keys)
@@ -432,11 +506,10 @@ class Migration:
         for fname, parent in target.references.items():
             if fname not in mc.values or parent not in reg.valid:
                 continue
-            vals = mc.values[fname]
             has = ~mc.null[fname]
             if not has.any():
                 continue
-            pk = hash_ids(vals.where(has, "").tolist() if not has.all() else vals.tolist())
+            pk = checked.ref_keys[fname]
             ok = reg.valid[parent].contains(pk)
             if len(reg.existing[parent]):
                 ok |= reg.existing[parent].contains(pk)
@@ -471,7 +544,8 @@ class Migration:
                         msgs[idx[j]] = R.RULES["possible_duplicate"].message.format(other=o)
                 report(mask, "possible_duplicate", "fullName", names, message=msgs,
                        source_field=mc.source.get("fullName"))
-        return _ChunkOutcome(errors, warned, present, keys, ~no_id)
+        return _ChunkOutcome(report.errors, report.warned, present, keys, ~no_id,
+                             checked.ref_keys)
 
     # --- backup and import ---------------------------------------------------------------
     def make_backup(self, folder: str | Path | None = None) -> BackupResult:
@@ -548,7 +622,9 @@ class Migration:
             self._load_existing(con, reg)
             dropped = self._drop_indexes_for_bulk_load(con)
             probs = _Problems()
-            verifier = Verifier(con, self.profile.source_system, run_id, self.targets)
+            fresh = {t for t in DATA_TABLES if t in self.targets and con.execute(
+                f"SELECT 1 FROM {quote_ident(t)} LIMIT 1").fetchone() is None}
+            verifier = Verifier(con, self.profile.source_system, run_id, self.targets, fresh)
             sink = _Importer(con, self.profile.source_system, run_id, verifier, cancel)
             lap("prepare")
             stats, notes = self._stream(reg, probs, progress, cancel, sink)
@@ -557,6 +633,7 @@ class Migration:
                 cancel.check()
             if progress and dropped:
                 progress(Progress("index", "", "", 0, len(dropped)))
+            con.execute("PRAGMA threads = 2")  # the index sorter may use the second core
             for sql in dropped:  # secondary indexes are built once, sorted, after the load
                 con.execute(sql)
             con.execute("PRAGMA analysis_limit = 1000")
@@ -694,7 +771,8 @@ class _Importer:
         self._sql: dict[tuple, str] = {}
 
     def __call__(self, st: SourceTable, tm: TableMap, target: TargetTable, mc: MappedChunk,
-                 accept: np.ndarray, present: np.ndarray, reg: _Registry) -> np.ndarray:
+                 accept: np.ndarray, present: np.ndarray, reg: _Registry,
+                 ref_keys: dict[str, np.ndarray]) -> np.ndarray:
         """Insert the accepted records; returns their new HMSync ids as (k, 16) bytes."""
         t = tm.target
         ids = mc.legacy_id
@@ -716,8 +794,9 @@ class _Importer:
             v = values.iloc[idx]
             if f.references:
                 notnull = v.notna().to_numpy()
-                resolved = reg.resolve(f.references, hash_ids(v.where(notnull, "").tolist()))
-                v = [r if ok else None for r, ok in zip(resolved, notnull.tolist())]
+                resolved = reg.resolve(f.references, ref_keys[fname][idx])
+                v = resolved if notnull.all() else \
+                    [r if ok else None for r, ok in zip(resolved, notnull.tolist())]
             else:
                 if f.default is not None:
                     v = v.where(v.notna(), f.default)

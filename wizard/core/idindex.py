@@ -1,7 +1,8 @@
 """Compact, vectorised sets and maps of legacy ids, for relationships at hospital scale.
 
-A legacy id is kept as a 128-bit key made of two independent 64-bit hashes (Python's
-SipHash of the string, and pandas' SipHash with another key): 16 bytes instead of a Python
+A legacy id is kept as a 128-bit key made of two independent 64-bit hashes (pandas'
+SipHash of the string under two fixed keys, so every process computes the same key for the
+same id, unlike Python's per-process ``hash``): 16 bytes instead of a Python
 string in a dict (~150 bytes). Lookups are binary searches over arrays sorted by the
 first half, a whole chunk at a time, and both halves must match. With 128 bits the chance
 that two of ten million ids collide is below 10^-24; a collision of the first half alone
@@ -12,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+_K1 = "hmsync-legacy-01"
 _K2 = "hmsync-legacy-02"
 
 
@@ -22,9 +24,9 @@ def hash_ids(ids) -> np.ndarray:
     h = np.empty((n, 2), dtype=np.uint64)
     if not n:
         return h
-    h[:, 0] = np.fromiter(map(hash, vals), dtype=np.int64, count=n).view(np.uint64)
-    h[:, 1] = pd.util.hash_array(np.asarray(vals, dtype=object), hash_key=_K2,
-                                 categorize=False)
+    arr = np.asarray(vals, dtype=object)
+    h[:, 0] = pd.util.hash_array(arr, hash_key=_K1, categorize=False)
+    h[:, 1] = pd.util.hash_array(arr, hash_key=_K2, categorize=False)
     return h
 
 

@@ -62,12 +62,17 @@ def as_text(s: pd.Series) -> pd.Series:
 
 def text(s: pd.Series) -> pd.Series:
     """as_text, stripped: a C-speed scan first, a per-cell strip only where needed."""
-    s = as_text(s)
     if not len(s):
-        return s
-    joined = "\x00" + "\x00".join(s.tolist()) + "\x00"
+        return as_text(s)
+    vals = s.tolist() if s.dtype == object else None
+    try:  # joining succeeds only when every cell is a str: the readers' columns
+        joined = "\x00" + "\x00".join(vals) + "\x00"
+    except TypeError:
+        s = as_text(s)
+        vals = s.tolist()
+        joined = "\x00" + "\x00".join(vals) + "\x00"
     if any(("\x00" + w) in joined or (w + "\x00") in joined for w in _EDGE_SPACE):
-        return pd.Series([v.strip() for v in s.tolist()], index=s.index, dtype=object)
+        return pd.Series([v.strip() for v in vals], index=s.index, dtype=object)
     return s
 
 

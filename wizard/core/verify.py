@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 import random
 import sqlite3
+import threading
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,8 +29,11 @@ def _check(name: str, passed: bool, detail: str = "", **extra) -> dict:
 
 class Verifier:
     def __init__(self, con: sqlite3.Connection, source_system: str, run_id: int | None,
-                 targets: dict[str, TargetTable]):
+                 targets: dict[str, TargetTable], fresh: set[str] | frozenset = frozenset()):
         self.con, self.system, self.run_id, self.targets = con, source_system, run_id, targets
+        # tables that held no rows before this run: every row in them is this export's
+        self.fresh = set(fresh)
+        self._counts: dict[str, int] | None = None
         self.source_totals: dict[str, dict[str, float]] = {}
         self.fee_by_doctor: dict[str, float] = {}
         self.samples: dict[str, list[tuple[str, dict]]] = {}
@@ -86,8 +91,11 @@ class Verifier:
     def _imported_count(self, t: str) -> int:
         if self.run_id is None:
             return 0
-        return self.con.execute('SELECT count(*) FROM migration_legacy_ids WHERE "runId"=? AND '
-                                '"tableName"=?', (self.run_id, t)).fetchone()[0]
+        if self._counts is None:  # one pass over the legacy-id map for every table
+            self._counts = dict(self.con.execute(
+                'SELECT "tableName", count(*) FROM migration_legacy_ids WHERE "runId"=? '
+                'GROUP BY "tableName"', (self.run_id,)).fetchall())
+        return self._counts.get(t, 0)
 
     def relationship_checks(self) -> list[dict]:
         out = []
@@ -103,34 +111,52 @@ class Verifier:
     def _ours(self, alias: str, table: str) -> str:
         """SQL condition: the row of ``alias`` is a record of this export (imported by this
         run, or already in HMSync from an earlier one)."""
+        if table in self.fresh:
+            return "1"  # the table was empty before this run
         return (f"{alias}.id IN (SELECT l.\"hmsyncId\" FROM migration_legacy_ids l WHERE "
                 f"l.\"tableName\"='{table}' AND l.\"sourceSystem\"=:system AND "
                 f"(l.\"runId\"=:run OR l.\"legacyId\" IN (SELECT p.\"legacyId\" FROM "
                 f"temp.run_present p WHERE p.\"tableName\"='{table}')))")
 
-    def _db_sum(self, t: str, fname: str) -> float:
-        v = self.con.execute(
-            f"SELECT total(c.{quote_ident(fname)}) FROM {quote_ident(t)} c WHERE "
-            f"{self._ours('c', t)}", {"system": self.system, "run": self.run_id}).fetchone()[0]
-        return float(v or 0.0)
+    def _db_sums(self, t: str, fields: list[str], group: str | None = None
+                 ) -> dict[str | None, list[float]]:
+        """Sums of ``fields`` over this export's rows of ``t`` in one pass, per ``group``
+        value (or under the key None)."""
+        cols = ", ".join(f"total(c.{quote_ident(f)})" for f in fields)
+        key = f"c.{quote_ident(group)}" if group else "NULL"
+        rows = self.con.execute(
+            f"SELECT {key}, {cols} FROM {quote_ident(t)} c WHERE {self._ours('c', t)} "
+            f"GROUP BY 1", {"system": self.system, "run": self.run_id}).fetchall()
+        return {r[0]: [float(x or 0.0) for x in r[1:]] for r in rows}
 
     def totals_checks(self, stats) -> list[dict]:
         out = []
+        per_doctor = None
         for t, fields in self.source_totals.items():
-            for fname, src in fields.items():
-                db = self._db_sum(t, fname)
+            names = list(fields)
+            if not names:
+                continue
+            group = "doctorId" if t == "visits" and "consultationFee" in names and \
+                "doctorId" in self.targets[t].fields else None
+            sums = self._db_sums(t, names, group)
+            for i, fname in enumerate(names):
+                src = fields[fname]
+                db = math.fsum(v[i] for v in sums.values())
                 ok = math.isclose(src, db, abs_tol=TOLERANCE)
                 out.append(_check(f"totals: {t}.{fname}", ok,
                                   f"source {src:,.2f}, HMSync {db:,.2f}", source=round(src, 2),
                                   hmsync=round(db, 2)))
-        if "visits" in self.source_totals and "consultationFee" in self.source_totals["visits"]:
-            rows = self.con.execute(
-                'SELECT dl."legacyId", total(v."consultationFee") FROM visits v '
-                'LEFT JOIN migration_legacy_ids dl ON dl."tableName"=\'doctors\' AND '
-                'dl."hmsyncId"=v."doctorId" AND dl."sourceSystem"=:system '
-                f'WHERE {self._ours("v", "visits")} GROUP BY 1',
-                {"system": self.system, "run": self.run_id}).fetchall()
-            db = {str(k): float(v) for k, v in rows}
+            if group:
+                per_doctor = (sums, names.index("consultationFee"))
+        if per_doctor is not None:
+            sums, i = per_doctor
+            legacy = dict(self.con.execute(
+                'SELECT "hmsyncId", "legacyId" FROM migration_legacy_ids WHERE '
+                '"tableName"=\'doctors\' AND "sourceSystem"=?', (self.system,)).fetchall())
+            db: dict[str, float] = {}
+            for hid, v in sums.items():
+                k = str(legacy.get(hid))
+                db[k] = db.get(k, 0.0) + v[i]
             src = {k: v for k, v in self.fee_by_doctor.items()}
             keys = set(db) | set(src)
             off = sorted(k for k in keys if not math.isclose(db.get(k, 0.0), src.get(k, 0.0),
@@ -171,8 +197,68 @@ class Verifier:
                       f"{checked} records compared" + (f"; {wrong[:5]}" if wrong else ""))
 
     def post_commit(self) -> list[dict]:
-        res = [r[0] for r in self.con.execute("PRAGMA integrity_check")]
+        res = integrity_check(self.con)
         return [_check("integrity_check", res == ["ok"], "; ".join(res)[:300])]
+
+
+def integrity_check(con: sqlite3.Connection) -> list[str]:
+    """``PRAGMA integrity_check`` of a file database, spread over two connections.
+
+    The file's structure (every b-tree, the free list) is checked once by ``quick_check``;
+    each table's indexes are checked against its rows by ``integrity_check(table)``. Together
+    that is what a whole ``integrity_check`` checks, and the two halves run side by side
+    (SQLite works without Python's lock). Returns ["ok"] or the problems found.
+    """
+    path = con.execute("PRAGMA database_list").fetchone()[2]
+    if not path or con.in_transaction:
+        return [r[0] for r in con.execute("PRAGMA integrity_check")]
+    tables = [r[0] for r in con.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+    big_first = sorted(tables, key=lambda t: -_pages(con, t))
+    work: list[str | None] = [None] + big_first  # None: the quick_check
+    lock = threading.Lock()
+    found: list[str] = []
+
+    def worker(c: sqlite3.Connection):
+        while True:
+            with lock:
+                if not work:
+                    return
+                item = work.pop(0)
+            sql = "PRAGMA quick_check" if item is None else \
+                f"PRAGMA integrity_check({quote_ident(item)})"
+            rows = [r[0] for r in c.execute(sql)]
+            if rows != ["ok"]:
+                with lock:
+                    found.extend(rows)
+
+    other = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True,
+                            check_same_thread=False)
+    errors: list[BaseException] = []
+
+    def run_other():
+        try:
+            worker(other)
+        except BaseException as e:  # reported by the calling thread
+            errors.append(e)
+    try:
+        th = threading.Thread(target=run_other, name="integrity-check", daemon=True)
+        th.start()
+        worker(con)
+        th.join()
+    finally:
+        other.close()
+    if errors:
+        raise errors[0]
+    return found or ["ok"]
+
+
+def _pages(con: sqlite3.Connection, table: str) -> int:
+    """A table's size, roughly: its highest rowid (0 for WITHOUT ROWID tables)."""
+    try:
+        return con.execute(f"SELECT max(rowid) FROM {quote_ident(table)}").fetchone()[0] or 0
+    except sqlite3.OperationalError:
+        return 0
 
 
 def _same(e, g) -> bool:
@@ -192,7 +278,7 @@ def verify_target(path, source_system: str | None = None) -> dict:
     con = connect(path, readonly=True)
     try:
         checks = []
-        res = [r[0] for r in con.execute("PRAGMA integrity_check")]
+        res = integrity_check(con)
         checks.append(_check("integrity_check", res == ["ok"], "; ".join(res)[:300]))
         fk = [r for r in con.execute("PRAGMA foreign_key_check") if r[0] in DATA_TABLES]
         checks.append(_check("relationships: foreign_key_check", not fk,

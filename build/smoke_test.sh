@@ -104,6 +104,25 @@ print(f"smoke: ok: run: {len(r['checks'])} checks passed, imported "
 EOF
 [ -s "$T/work/r.html" ] || fail "no HTML report beside r.json"
 
+# 2b. the same through the helper process that big exports are prepared in: in a frozen
+# program the helper is this executable started again (multiprocessing.freeze_support)
+run "$APP/hmsync-migrate" init-db scratch2.db >"$T/init2.log" 2>&1 || { cat "$T/init2.log"; fail "init-db"; }
+set +e
+RUN_ENV="HMSYNC_WIZARD_PARALLEL=1" run "$APP/hmsync-migrate" run "$demo" --target scratch2.db \
+  --report r2.json --no-backup >"$T/run2.log" 2>&1
+rc=$?
+set -e
+[ "$rc" -le 1 ] || { cat "$T/run2.log"; fail "hmsync-migrate run with the helper process exited $rc"; }
+"$PYCHECK" - "$T/work/r.json" "$T/work/r2.json" <<'EOF' || { cat "$T/run2.log"; fail "the run with the helper process"; }
+import json, sys
+a, b = (json.load(open(p, encoding="utf-8")) for p in sys.argv[1:3])
+assert b["passed"] and b["committed"], "the run with the helper process did not pass"
+assert "of which waiting for the reading process" in b["timings_s"], "no helper process ran"
+counts = lambda r: {t: (c["imported"], c["rejected"]) for t, c in r["tables"].items()}
+assert counts(a) == counts(b), f"{counts(a)} != {counts(b)}"
+print("smoke: ok: run through the helper process: the same counts", file=sys.stderr)
+EOF
+
 out=$(run "$APP/hmsync-migrate" schema scratch.db 2>&1) || { echo "$out"; fail "schema scratch.db"; }
 case $out in *matches*) ;; *) echo "$out"; fail "schema scratch.db: $out" ;; esac
 # the Alembic migration scripts, loaded from files in the bundle

@@ -29,12 +29,13 @@ from . import logs
 from . import rules as R
 from .backup import BackupResult, connect, data_counts
 from .pilot import Pilot
-from .mapping import MappedChunk, Profile, ProfileError, TableMap, check_profile, map_chunk
-from .readers import LINE, SourceError, SourceTable, file_sha256
+from .mapping import MappedChunk, Profile, ProfileError, TableMap, check_profile
+from .readers import SourceError, SourceTable, file_sha256
 from .schema import DATA_TABLES, TargetTable, ensure_wizard_tables, known_tables, quote_ident, \
     reflect_targets
-from .transforms import future_mask
 from . import uuids
+from .prepare import PROBLEM_COLUMNS  # noqa: F401 (re-exported)
+from .prepare import Checked, ChunkStream, FieldChecks, Problems, Report, want_parallel
 from .idindex import IdIndex, duplicated, hash_ids
 
 
@@ -72,10 +73,6 @@ class Progress:
 
 
 ProgressFn = Callable[[Progress], None]
-
-PROBLEM_COLUMNS = ["file", "line", "table", "legacy_id", "field", "target_field", "value",
-                   "rule", "severity", "message"]
-
 
 @dataclass
 class TableStats:
@@ -150,44 +147,6 @@ class _Registry:
         return out
 
 
-class _Problems:
-    def __init__(self):
-        self.cols = {c: [] for c in PROBLEM_COLUMNS}
-
-    def add(self, mask, *, file, lines, table, ids, field, target_field, values, rule, sev,
-            message):
-        idx = np.flatnonzero(mask)
-        if not len(idx):
-            return
-        self.cols["file"].extend([file] * len(idx))
-        self.cols["line"].extend(lines[idx].tolist())
-        self.cols["table"].extend([table] * len(idx))
-        self.cols["legacy_id"].extend(ids.iloc[idx].tolist())
-        self.cols["field"].extend([field] * len(idx))
-        self.cols["target_field"].extend([target_field] * len(idx))
-        if values is None:
-            vals = [""] * len(idx)
-        else:
-            v = values.iloc[idx]
-            vals = v.astype(object).where(v.notna(), "").astype(str).tolist()
-        self.cols["value"].extend(vals)
-        self.cols["rule"].extend([rule] * len(idx))
-        self.cols["severity"].extend([sev] * len(idx))
-        if isinstance(message, list):
-            self.cols["message"].extend([message[i] for i in idx])
-        else:
-            self.cols["message"].extend([message] * len(idx))
-
-    def frame(self) -> pd.DataFrame:
-        df = pd.DataFrame(self.cols, columns=PROBLEM_COLUMNS)
-        df["line"] = df["line"].astype("int64")
-        return df
-
-
-_WHAT = {"date": "date", "int": "whole number", "float": "number", "phone": "phone number",
-         "enum": "code", "ref": "reference", "text": "value"}
-
-
 @dataclass
 class _ChunkOutcome:
     errors: np.ndarray        # record has an error-severity problem
@@ -198,127 +157,18 @@ class _ChunkOutcome:
     ref_keys: dict = field(default_factory=dict)   # field -> hashed parent ids
 
 
-class _Report:
-    """Adds a check's failures to the problem list and to the chunk's error/warning masks,
-    at the severity the rules (and the profile's overrides) give."""
-
-    def __init__(self, table: str, file: str, mc: MappedChunk, overrides: dict,
-                 probs: _Problems, errors: np.ndarray | None = None,
-                 warned: np.ndarray | None = None):
-        n = len(mc)
-        self.table, self.file, self.mc, self.overrides, self.probs = \
-            table, file, mc, overrides, probs
-        self.errors = errors if errors is not None else np.zeros(n, dtype=bool)
-        self.warned = warned if warned is not None else np.zeros(n, dtype=bool)
-
-    def __call__(self, mask, check, fname=None, values=None, fmt=None, locked=False,
-                 message=None, source_field=None):
-        mask = np.asarray(mask, dtype=bool)
-        if not mask.any():
-            return
-        mc = self.mc
-        code = R.rule_code(self.table, fname, check)
-        sev = R.severity(code, check, self.overrides, locked)
-        if sev == R.OFF:
-            return
-        if message is None:
-            message = R.RULES[check].message.format(**(fmt or {}))
-        self.probs.add(mask, file=self.file, lines=mc.lines, table=self.table,
-                       ids=mc.legacy_id,
-                       field=source_field or (mc.source.get(fname, "") if fname else ""),
-                       target_field=fname or "", values=values, rule=code, sev=sev,
-                       message=message)
-        if sev == R.ERROR:
-            self.errors |= mask
-        else:
-            self.warned |= mask
-
-
-@dataclass
-class _Checked:
-    """What the checks of single records found in a chunk, and its hashed ids."""
-    errors: np.ndarray
-    warned: np.ndarray
-    no_id: np.ndarray
-    keys: np.ndarray                       # hashed legacy ids
-    ref_keys: dict[str, np.ndarray]        # field -> hashed parent ids ("" where none)
-
-
-class _FieldChecks:
-    """The checks a record passes or fails on its own: damaged records, missing ids,
-    formats, required fields, ranges, codes, future dates, records the operator excluded.
-    Needs nothing from other chunks, so it can run in a helper process."""
-
-    def __init__(self, overrides: dict, excluded: set, today: date):
-        self.overrides, self.excluded, self.today = overrides, excluded, today
-
-    def __call__(self, file: str, tm: TableMap, target: TargetTable, mc: MappedChunk,
-                 probs: _Problems) -> _Checked:
-        n = len(mc)
-        t = tm.target
-        report = _Report(t, file, mc, self.overrides, probs)
-        ids = mc.legacy_id
-        # records the reader found damaged
-        corrupt = mc.corrupt != ""
-        if corrupt.any():
-            report(corrupt, "corrupt", message=[f"the record is damaged: {x}" for x in mc.corrupt],
-                   locked=True, source_field="(record)")
-        # legacy id
-        id_col = tm.legacy_id or "(row)"
-        no_id = (ids == "").to_numpy()
-        report(no_id, "id_missing", values=ids, source_field=id_col, locked=True)
-        # fields
-        for fname, values in mc.values.items():
-            f = target.fields[fname]
-            raw = mc.raw[fname]
-            label = f.label or fname
-            bad = mc.bad[fname]
-            locked = not f.nullable
-            report(bad, "format", fname, raw, {"label": label, "what": _WHAT.get(f.kind, "value")},
-                   locked=locked)
-            isnull = mc.null[fname] & ~bad
-            if f.required:
-                report(isnull, "required", fname, raw, {"label": label}, locked=not f.nullable)
-            if f.kind in ("int", "float") and (f.min is not None or f.max is not None):
-                num = pd.to_numeric(values, errors="coerce")
-                out = np.zeros(n, dtype=bool)
-                if f.min is not None:
-                    out |= (num < f.min).fillna(False).to_numpy()
-                if f.max is not None:
-                    out |= (num > f.max).fillna(False).to_numpy()
-                rng = f"{f.min if f.min is not None else ''}–{f.max if f.max is not None else ''}"
-                rng = f"(at least {f.min})" if f.max is None else f"({rng})"
-                report(out, "range", fname, raw, {"label": label, "range": rng})
-            if f.kind == "enum" and f.enum:
-                notin = (values.notna() & ~values.isin(f.enum)).to_numpy()
-                report(notin, "enum", fname, raw, {"label": label, "allowed": "/".join(f.enum)})
-            if f.kind == "date":
-                report(future_mask(values, self.today), "future", fname, raw, {"label": label})
-        id_list = ids.tolist()
-        # excluded by the operator
-        if self.excluded:
-            ex = np.array([(t, x) in self.excluded for x in id_list], dtype=bool)
-            report(ex, "excluded", values=ids, source_field=id_col, locked=True)
-        ref_keys = {}
-        for fname in target.references:
-            if fname in mc.values:
-                vals = mc.values[fname]
-                has = ~mc.null[fname]
-                ref_keys[fname] = hash_ids(vals.tolist() if has.all()
-                                           else vals.where(has, "").tolist())
-        return _Checked(report.errors, report.warned, no_id, hash_ids(id_list), ref_keys)
-
-
 class Migration:
     """One migration: legacy tables + a profile -> an HMSync target (or none, to validate)."""
 
     def __init__(self, sources: list[SourceTable], profile: Profile,
                  target: str | Path | None = None, chunk_rows: int = 50_000,
-                 today: date | None = None):
+                 today: date | None = None, parallel: bool | None = None):
         self.sources = sources
         self.profile = profile
         self.target = Path(target).resolve() if target else None
         self.chunk_rows = chunk_rows
+        self.parallel = parallel  # prepare chunks in a helper process (None: when it pays)
+        self.waited_for_helper: float | None = None
         self.today = today or date.today()
         self.targets: dict[str, TargetTable] = known_tables()
         if self.target is not None:
@@ -362,7 +212,7 @@ class Migration:
         self._excluded = {(str(e.get("table")), str(e.get("legacy_id")))
                           for e in profile.exclude if isinstance(e, dict)}
         self.pilot = Pilot(profile.pilot)
-        self._field_checks = _FieldChecks(profile.rules, self._excluded, self.today)
+        self._field_checks = FieldChecks(profile.rules, self._excluded, self.today)
 
     # --- validation ----------------------------------------------------------------------
     def validate(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None
@@ -375,7 +225,7 @@ class Migration:
         try:
             if con is not None:
                 self._load_existing(con, reg)
-            probs = _Problems()
+            probs = Problems()
             stats, notes = self._stream(reg, probs, progress, cancel, sink=None)
         finally:
             if con is not None:
@@ -400,7 +250,7 @@ class Migration:
                 keys = hash_ids([f"{(a or '').strip().lower()}\x1f{b or ''}" for a, b in rows])
                 reg.persons.add(keys, np.full(len(keys), "(in HMSync)", dtype=object))
 
-    def _stream(self, reg: _Registry, probs: _Problems, progress, cancel, sink):
+    def _stream(self, reg: _Registry, probs: Problems, progress, cancel, sink):
         # Python's cycle collector would scan the millions of cells of every chunk, again
         # and again; it runs once per chunk instead, on what that chunk created
         was = gc.isenabled()
@@ -411,12 +261,23 @@ class Migration:
             if was:
                 gc.enable()
 
-    def _stream_chunks(self, reg: _Registry, probs: _Problems, progress, cancel, sink):
+    def _stream_chunks(self, reg: _Registry, probs: Problems, progress, cancel, sink):
         self.pilot = Pilot(self.profile.pilot)
         self.pilot.prepare(self.plan, self.targets, self.profile.ctx)
         stats: dict[str, TableStats] = {}
         notes: list[str] = []
-        for st, tm in self.plan:
+        stream = ChunkStream(self.plan, self.targets, self.profile.ctx, self._field_checks,
+                             self.chunk_rows, probs, want_parallel(self.plan, self.parallel))
+        helper = stream.parallel
+        try:
+            self._consume(stream, stats, notes, reg, probs, progress, cancel, sink)
+        finally:
+            stream.close()
+        self.waited_for_helper = round(stream.waited, 3) if helper else None
+        return stats, notes
+
+    def _consume(self, stream: ChunkStream, stats, notes, reg, probs, progress, cancel, sink):
+        for i, (st, tm) in enumerate(self.plan):
             target = self.targets[tm.target]
             ts = stats.setdefault(tm.target, TableStats(tm.target))
             ts.sources.append(st.name)
@@ -425,15 +286,14 @@ class Migration:
             if progress:
                 progress(Progress("validate" if sink is None else "import", tm.target, st.name,
                                   0, total))
-            for chunk in _guarded(st, st.iter_chunks(self.chunk_rows)):
+            for mc, checked in stream.table(i):
                 if cancel:
                     cancel.check()
-                mc = map_chunk(chunk, tm, target, self.profile.ctx)
                 for n in mc.notes:
                     n = f"{st.name}: {n}"
                     if n not in notes:
                         notes.append(n)
-                out = self._check(st, tm, target, mc, reg, probs)
+                out = self._link_checks(st.name, tm, target, mc, checked, reg, probs)
                 n = len(mc)
                 ts.source_rows += n
                 inside = self.pilot.mask(tm.target, mc)
@@ -458,7 +318,7 @@ class Migration:
                     rk = keys[rej]
                     reg.rejected[tm.target].add(rk[~reg.valid[tm.target].contains(rk)])
                 done += n
-                del mc, chunk, out
+                del mc, checked, out
                 gc.collect(1)
                 if progress:
                     progress(Progress("validate" if sink is None else "import", tm.target,
@@ -466,22 +326,15 @@ class Migration:
             if progress:
                 progress(Progress("validate" if sink is None else "import", tm.target, st.name,
                                   done, done))
-        return stats, notes
-
-    def _check(self, st: SourceTable, tm: TableMap, target: TargetTable, mc: MappedChunk,
-               reg: _Registry, probs: _Problems) -> _ChunkOutcome:
-        """Every check of a chunk, in this process (tests and small exports)."""
-        checked = self._field_checks(st.name, tm, target, mc, probs)
-        return self._link_checks(st.name, tm, target, mc, checked, reg, probs)
 
     def _link_checks(self, file: str, tm: TableMap, target: TargetTable, mc: MappedChunk,
-                     checked: "_Checked", reg: _Registry, probs: _Problems) -> _ChunkOutcome:
+                     checked: "Checked", reg: _Registry, probs: Problems) -> _ChunkOutcome:
         """The checks that need other records: duplicates, records already in HMSync,
         relationships, the same person twice. They run in the importing process, chunk
         after chunk, against the registry of what came before."""
         n = len(mc)
         t = tm.target
-        report = _Report(t, file, mc, self.profile.rules, probs, checked.errors, checked.warned)
+        report = Report(t, file, mc, self.profile.rules, probs, checked.errors, checked.warned)
         errors = report.errors
         ids = mc.legacy_id
         id_col = tm.legacy_id or "(row)"
@@ -621,7 +474,7 @@ class Migration:
             reg = _Registry()
             self._load_existing(con, reg)
             dropped = self._drop_indexes_for_bulk_load(con)
-            probs = _Problems()
+            probs = Problems()
             fresh = {t for t in DATA_TABLES if t in self.targets and con.execute(
                 f"SELECT 1 FROM {quote_ident(t)} LIMIT 1").fetchone() is None}
             verifier = Verifier(con, self.profile.source_system, run_id, self.targets, fresh)
@@ -629,6 +482,8 @@ class Migration:
             lap("prepare")
             stats, notes = self._stream(reg, probs, progress, cancel, sink)
             lap("read, validate and insert")
+            if self.waited_for_helper is not None:  # included in the line above
+                timings["of which waiting for the reading process"] = self.waited_for_helper
             if cancel:
                 cancel.check()
             if progress and dropped:
@@ -711,19 +566,6 @@ class Migration:
     def _source_list(self) -> list[dict]:
         return [{"file": str(st.path), "table": st.name, "sha256": file_sha256(st.path)}
                 for st, _ in self.plan]
-
-
-def _guarded(st: SourceTable, chunks):
-    """Chunks of a legacy table; a read that fails midway becomes a SourceError."""
-    it = iter(chunks)
-    while True:
-        try:
-            chunk = next(it)
-        except StopIteration:
-            return
-        except (UnicodeDecodeError, OSError) as e:
-            raise SourceError(st.path, f"reading stopped: {e}") from None
-        yield chunk
 
 
 def _plain_db_error(e: BaseException) -> str:

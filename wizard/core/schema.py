@@ -138,7 +138,9 @@ migration_legacy_ids = Table(
     Column("sourceFile", Text),
     Column("sourceLine", Integer),
     Index("uq_legacy_ids", "sourceSystem", "tableName", "legacyId", unique=True),
-    Index("ix_legacy_ids_hmsync", "tableName", "hmsyncId"),
+    # no index by HMSync id: nothing the wizard does looks records up that way, and at
+    # millions of records it cost as much to build and check as a data table's index
+    # (databases made by earlier versions keep theirs; it does no harm)
 )
 
 schema_info = Table(

@@ -1,0 +1,356 @@
+"""Legacy records made ready for the engine: read, mapped to HMSync fields, and checked
+one by one, chunk after chunk.
+
+The checks that need other records (duplicates, relationships) belong to the engine, which
+keeps the registry of what came before. Everything here needs only the chunk at hand, so
+for a big export it runs in a helper process: the second core reads, converts and checks
+while the engine's process validates relationships and writes SQLite.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+import time
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from . import rules as R
+from .idindex import hash_ids
+from .mapping import MappedChunk, TableMap, map_chunk
+from .readers import SourceError, SourceTable
+from .schema import TargetTable
+from .transforms import future_mask
+
+
+PROBLEM_COLUMNS = ["file", "line", "table", "legacy_id", "field", "target_field", "value",
+                   "rule", "severity", "message"]
+
+
+class Problems:
+    """Problems found in records, column by column (cheap to add to and to send)."""
+
+    def __init__(self):
+        self.cols = {c: [] for c in PROBLEM_COLUMNS}
+
+    def add(self, mask, *, file, lines, table, ids, field, target_field, values, rule, sev,
+            message):
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        self.cols["file"].extend([file] * len(idx))
+        self.cols["line"].extend(lines[idx].tolist())
+        self.cols["table"].extend([table] * len(idx))
+        self.cols["legacy_id"].extend(ids.iloc[idx].tolist())
+        self.cols["field"].extend([field] * len(idx))
+        self.cols["target_field"].extend([target_field] * len(idx))
+        if values is None:
+            vals = [""] * len(idx)
+        else:
+            v = values.iloc[idx]
+            vals = v.astype(object).where(v.notna(), "").astype(str).tolist()
+        self.cols["value"].extend(vals)
+        self.cols["rule"].extend([rule] * len(idx))
+        self.cols["severity"].extend([sev] * len(idx))
+        if isinstance(message, list):
+            self.cols["message"].extend([message[i] for i in idx])
+        else:
+            self.cols["message"].extend([message] * len(idx))
+
+    def frame(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.cols, columns=PROBLEM_COLUMNS)
+        df["line"] = df["line"].astype("int64")
+        return df
+
+
+_WHAT = {"date": "date", "int": "whole number", "float": "number", "phone": "phone number",
+         "enum": "code", "ref": "reference", "text": "value"}
+
+
+class Report:
+    """Adds a check's failures to the problem list and to the chunk's error/warning masks,
+    at the severity the rules (and the profile's overrides) give."""
+
+    def __init__(self, table: str, file: str, mc: MappedChunk, overrides: dict,
+                 probs: Problems, errors: np.ndarray | None = None,
+                 warned: np.ndarray | None = None):
+        n = len(mc)
+        self.table, self.file, self.mc, self.overrides, self.probs = \
+            table, file, mc, overrides, probs
+        self.errors = errors if errors is not None else np.zeros(n, dtype=bool)
+        self.warned = warned if warned is not None else np.zeros(n, dtype=bool)
+
+    def __call__(self, mask, check, fname=None, values=None, fmt=None, locked=False,
+                 message=None, source_field=None):
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        mc = self.mc
+        code = R.rule_code(self.table, fname, check)
+        sev = R.severity(code, check, self.overrides, locked)
+        if sev == R.OFF:
+            return
+        if message is None:
+            message = R.RULES[check].message.format(**(fmt or {}))
+        self.probs.add(mask, file=self.file, lines=mc.lines, table=self.table,
+                       ids=mc.legacy_id,
+                       field=source_field or (mc.source.get(fname, "") if fname else ""),
+                       target_field=fname or "", values=values, rule=code, sev=sev,
+                       message=message)
+        if sev == R.ERROR:
+            self.errors |= mask
+        else:
+            self.warned |= mask
+
+
+@dataclass
+class Checked:
+    """What the checks of single records found in a chunk, and its hashed ids."""
+    errors: np.ndarray
+    warned: np.ndarray
+    no_id: np.ndarray
+    keys: np.ndarray                       # hashed legacy ids
+    ref_keys: dict[str, np.ndarray]        # field -> hashed parent ids ("" where none)
+
+
+class FieldChecks:
+    """The checks a record passes or fails on its own: damaged records, missing ids,
+    formats, required fields, ranges, codes, future dates, records the operator excluded.
+    Needs nothing from other chunks, so it can run in a helper process."""
+
+    def __init__(self, overrides: dict, excluded: set, today: date):
+        self.overrides, self.excluded, self.today = overrides, excluded, today
+
+    def __call__(self, file: str, tm: TableMap, target: TargetTable, mc: MappedChunk,
+                 probs: Problems) -> Checked:
+        n = len(mc)
+        t = tm.target
+        report = Report(t, file, mc, self.overrides, probs)
+        ids = mc.legacy_id
+        # records the reader found damaged
+        corrupt = mc.corrupt != ""
+        if corrupt.any():
+            report(corrupt, "corrupt", message=[f"the record is damaged: {x}" for x in mc.corrupt],
+                   locked=True, source_field="(record)")
+        # legacy id
+        id_col = tm.legacy_id or "(row)"
+        no_id = (ids == "").to_numpy()
+        report(no_id, "id_missing", values=ids, source_field=id_col, locked=True)
+        # fields
+        for fname, values in mc.values.items():
+            f = target.fields[fname]
+            raw = mc.raw[fname]
+            label = f.label or fname
+            bad = mc.bad[fname]
+            locked = not f.nullable
+            report(bad, "format", fname, raw, {"label": label, "what": _WHAT.get(f.kind, "value")},
+                   locked=locked)
+            isnull = mc.null[fname] & ~bad
+            if f.required:
+                report(isnull, "required", fname, raw, {"label": label}, locked=not f.nullable)
+            if f.kind in ("int", "float") and (f.min is not None or f.max is not None):
+                num = pd.to_numeric(values, errors="coerce")
+                out = np.zeros(n, dtype=bool)
+                if f.min is not None:
+                    out |= (num < f.min).fillna(False).to_numpy()
+                if f.max is not None:
+                    out |= (num > f.max).fillna(False).to_numpy()
+                rng = f"{f.min if f.min is not None else ''}–{f.max if f.max is not None else ''}"
+                rng = f"(at least {f.min})" if f.max is None else f"({rng})"
+                report(out, "range", fname, raw, {"label": label, "range": rng})
+            if f.kind == "enum" and f.enum:
+                notin = (values.notna() & ~values.isin(f.enum)).to_numpy()
+                report(notin, "enum", fname, raw, {"label": label, "allowed": "/".join(f.enum)})
+            if f.kind == "date":
+                report(future_mask(values, self.today), "future", fname, raw, {"label": label})
+        id_list = ids.tolist()
+        # excluded by the operator
+        if self.excluded:
+            ex = np.array([(t, x) in self.excluded for x in id_list], dtype=bool)
+            report(ex, "excluded", values=ids, source_field=id_col, locked=True)
+        ref_keys = {}
+        for fname in target.references:
+            if fname in mc.values:
+                vals = mc.values[fname]
+                has = ~mc.null[fname]
+                ref_keys[fname] = hash_ids(vals.tolist() if has.all()
+                                           else vals.where(has, "").tolist())
+        return Checked(report.errors, report.warned, no_id, hash_ids(id_list), ref_keys)
+
+
+def guarded(st: SourceTable, chunks):
+    """Chunks of a legacy table; a read that fails midway becomes a SourceError."""
+    it = iter(chunks)
+    while True:
+        try:
+            chunk = next(it)
+        except StopIteration:
+            return
+        except (UnicodeDecodeError, OSError) as e:
+            raise SourceError(st.path, f"reading stopped: {e}") from None
+        yield chunk
+
+
+# --- the stream of prepared chunks -------------------------------------------------------
+#: exports at least this big (all mapped files together) are prepared in a helper process
+PARALLEL_MIN_BYTES = 8 << 20
+#: chunks the helper may prepare ahead of the engine (bounds the memory of both processes)
+QUEUE_CHUNKS = 3
+_POLL_S = 0.5
+
+
+def prepare(st: SourceTable, tm: TableMap, target: TargetTable, chunk: pd.DataFrame,
+            ctx: dict, checks: FieldChecks, probs: Problems) -> tuple[MappedChunk, Checked]:
+    mc = map_chunk(chunk, tm, target, ctx)
+    return mc, checks(st.name, tm, target, mc, probs)
+
+
+def want_parallel(plan, setting: bool | None = None) -> bool:
+    """A helper process pays off for big exports on a machine with a second core.
+    ``HMSYNC_WIZARD_PARALLEL=0|1`` overrides the choice (rehearsals, tests)."""
+    env = os.environ.get("HMSYNC_WIZARD_PARALLEL", "").strip()
+    if setting is None and env in ("0", "1"):
+        setting = env == "1"
+    if setting is not None:
+        return setting
+    if (os.cpu_count() or 1) < 2:
+        return False
+    size = 0
+    for st, _ in plan:
+        try:
+            size += st.path.stat().st_size
+        except OSError:
+            pass
+    return size >= PARALLEL_MIN_BYTES
+
+
+class ChunkStream:
+    """The plan's legacy tables, prepared chunk by chunk, in plan order.
+
+    ``table(i)`` yields ``(mapped chunk, checked)`` for the i-th table of the plan; the
+    problems found go into ``probs``. With ``parallel`` the work happens in a helper
+    process that runs ahead by a few chunks; ``close()`` stops it.
+    """
+
+    def __init__(self, plan, targets: dict[str, TargetTable], ctx: dict, checks: FieldChecks,
+                 chunk_rows: int, probs: Problems, parallel: bool = False):
+        self.plan, self.targets, self.ctx, self.checks = plan, targets, ctx, checks
+        self.chunk_rows, self.probs = chunk_rows, probs
+        self._proc = self._queue = None
+        self.waited = 0.0   # seconds the engine waited for the helper (a run's timings)
+        if parallel:
+            ctx_mp = mp.get_context("spawn")  # safe beside the wizard's threads, on every OS
+            self._queue = ctx_mp.Queue(maxsize=QUEUE_CHUNKS)
+            self._proc = ctx_mp.Process(
+                target=_helper_main, name="hmsync-prepare", daemon=True,
+                args=(plan, targets, ctx, checks, chunk_rows, self._queue, os.getpid()))
+            self._proc.start()
+
+    @property
+    def parallel(self) -> bool:
+        return self._proc is not None
+
+    def table(self, i: int):
+        st, tm = self.plan[i]
+        target = self.targets[tm.target]
+        if self._proc is None:
+            for chunk in guarded(st, st.iter_chunks(self.chunk_rows)):
+                yield prepare(st, tm, target, chunk, self.ctx, self.checks, self.probs)
+            return
+        while True:
+            kind, j, payload = self._get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise _rebuild(payload)
+            if j != i:  # cannot happen: the helper follows the same plan
+                raise RuntimeError(f"prepared chunk of table {j} while reading table {i}")
+            mc, checked, cols = payload
+            for c, vals in cols.items():
+                self.probs.cols[c].extend(vals)
+            yield mc, checked
+
+    def _get(self):
+        t0 = time.perf_counter()
+        try:
+            return self._get_waiting()
+        finally:
+            self.waited += time.perf_counter() - t0
+
+    def _get_waiting(self):
+        while True:
+            try:
+                return self._queue.get(timeout=_POLL_S)
+            except queue.Empty:
+                if not self._proc.is_alive():
+                    try:  # its last message may have arrived just now
+                        return self._queue.get(timeout=_POLL_S)
+                    except queue.Empty:
+                        pass
+                    from .engine import MigrationError
+                    raise MigrationError(
+                        "the helper process that reads the legacy files stopped unexpectedly "
+                        f"(exit code {self._proc.exitcode}); nothing was imported") from None
+
+    def close(self):
+        if self._proc is None:
+            return
+        if self._proc.is_alive():
+            self._proc.terminate()
+        self._proc.join(timeout=5)
+        self._queue.cancel_join_thread()
+        self._queue.close()
+        self._proc = None
+
+
+def _rebuild(payload) -> BaseException:
+    """The helper's exception, as the engine's process raises it."""
+    kind, args = payload
+    if kind == "SourceError":
+        return SourceError(*args)
+    from .engine import MigrationError
+    from .mapping import ProfileError
+    from .transforms import TransformError
+    known = {"ProfileError": ProfileError, "TransformError": TransformError,
+             "MigrationError": MigrationError}
+    if kind in known:
+        return known[kind](args[0])
+    return MigrationError(f"preparing the legacy records failed ({kind}: {args[0]}); "
+                          "nothing was imported")
+
+
+def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid):
+    """The helper process: read, map and check every table of the plan, in order."""
+
+    def put(item):
+        while True:
+            try:
+                q.put(item, timeout=_POLL_S)
+                return
+            except queue.Full:
+                if os.getppid() != parent_pid:  # the engine's process is gone
+                    os._exit(0)
+
+    try:
+        for i, (st, tm) in enumerate(plan):
+            target = targets[tm.target]
+            refs = set(target.references)
+            for chunk in guarded(st, st.iter_chunks(chunk_rows)):
+                probs = Problems()
+                mc, checked = prepare(st, tm, target, chunk, ctx, checks, probs)
+                del chunk
+                # what the engine still reads: values, ids, lines, emptiness, raw references
+                mc.raw = {k: v for k, v in mc.raw.items() if k in refs}
+                mc.bad = {}
+                put(("chunk", i, (mc, checked, probs.cols)))
+                del mc, checked, probs
+            put(("end", i, None))
+    except SourceError as e:
+        put(("error", None, ("SourceError", (e.path, e.problem, e.line))))
+    except BaseException as e:  # sent to the engine, which stops and rolls back
+        put(("error", None, (type(e).__name__, (str(e),))))
+    q.close()
+    q.join_thread()

@@ -122,3 +122,52 @@ def test_a_helper_that_dies_stops_the_import_with_a_message(export, tmp_path):
         migration(export, db, parallel=True, chunk_rows=20).run(progress, no_backup=True)
     assert not helpers()
     assert table_rows(db) == before
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads /proc (Linux)")
+def test_the_helper_exits_when_the_engine_is_killed(tmp_path):
+    import subprocess
+    import sys
+    import time
+    export = tmp_path / "export"
+    generate(export, patients=3000, visits=12000, doctors=20, seed=3, dirty=0.02)
+    (export / "manifest.json").unlink()
+    db = tmp_path / "t.db"
+    init_db(db)
+    before = table_rows(db)
+    env = dict(os.environ, HMSYNC_WIZARD_PARALLEL="1")
+    proc = subprocess.Popen([sys.executable, "-m", "wizard.cli", "run", str(export),
+                             "--target", str(db), "--no-backup", "--quiet"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children_file = f"/proc/{proc.pid}/task/{proc.pid}/children"
+    helper = None
+    deadline = time.monotonic() + 60
+    while helper is None and time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with open(children_file) as f:
+                kids = [int(x) for x in f.read().split()]
+        except OSError:
+            kids = []
+        helper = kids[0] if kids else None
+        time.sleep(0.05)
+    assert helper is not None, "no helper process started"
+    time.sleep(0.5)  # let the helper get going (it waits for the engine to take chunks)
+    with open(f"/proc/{helper}/stat") as f:
+        assert f.read().split(")")[-1].split()[0] != "Z", "the helper finished too soon"
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and os.path.exists(f"/proc/{helper}"):
+        with open(f"/proc/{helper}/stat") as f:
+            if f.read().split(")")[-1].split()[0] == "Z":  # exited, not yet reaped
+                break
+        time.sleep(0.1)
+    alive = os.path.exists(f"/proc/{helper}")
+    if alive:
+        with open(f"/proc/{helper}/stat") as f:
+            alive = f.read().split(")")[-1].split()[0] != "Z"
+    assert not alive, "the helper outlived the engine's process"
+    assert table_rows(db) == before
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()

@@ -285,3 +285,24 @@ def test_use_backup_adopts_only_a_current_backup_of_this_target(mini_export, emp
     init_db(other)
     with pytest.raises(MigrationError, match="not a verified backup of this database"):
         m2.use_backup(make_backup(other, tmp_path / "b"))
+
+
+def test_legacy_map_keeps_quotes_in_source_system_and_file_names(tmp_path, empty_target):
+    """The legacy-id map writes the source system and file into its SQL: quotes in them
+    must come back exactly."""
+    folder = tmp_path / "it's"
+    write_mini(folder)
+    (folder / "patients.csv").rename(folder / "patients o'brien.csv")
+    tables, _ = open_sources([folder])
+    profile = suggest_profile(tables, known_tables(), source_system="HC 'Plus'; --")
+    m = Migration(tables, profile, empty_target)
+    res = m.run(no_backup=True)
+    assert res.committed
+    con = sqlite3.connect(empty_target)
+    rows = con.execute('SELECT DISTINCT "sourceSystem", "sourceFile" FROM migration_legacy_ids '
+                       'WHERE "tableName"=\'patients\'').fetchall()
+    con.close()
+    assert rows == [("HC 'Plus'; --", "patients o'brien.csv")]
+    # and a second run recognises every record
+    again = Migration(open_sources([folder])[0], profile, empty_target).run(no_backup=True)
+    assert again.validation.stats["patients"].duplicates == res.validation.stats["patients"].valid

@@ -171,3 +171,26 @@ def test_the_helper_exits_when_the_engine_is_killed(tmp_path):
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     con.close()
+
+
+def test_an_unexpected_error_in_the_helper_crosses_over_without_its_text(export, monkeypatch):
+    """Its message could quote a record: only the kind of error and where it happened
+    reach the engine's process (and from there the screen and the log)."""
+    import queue as queue_mod
+    from wizard.core import prepare
+    secret = "Zebediah Xylophant +91 98765 43210"
+
+    def boom(*a, **kw):
+        raise ValueError(f"cannot parse {secret}")
+
+    monkeypatch.setattr(prepare, "map_chunk", boom)
+    m = migration(export)
+    q = queue_mod.Queue()
+    prepare._helper_main(m.plan, m.targets, m.profile.ctx, m._field_checks, 100, q,
+                         os.getppid())
+    kind, _, payload = q.get_nowait()
+    assert kind == "error" and secret not in repr(payload)
+    err = prepare._rebuild(payload)
+    assert isinstance(err, prepare.HelperError) and not isinstance(err, MigrationError)
+    assert err.kind == "ValueError" and "boom" in err.log_detail
+    assert secret not in str(err) and secret not in err.log_detail

@@ -10,7 +10,7 @@ import stat
 
 import pytest
 
-from wizard.core import engine, readers
+from wizard.core import prepare, readers
 from wizard.core.schema import init_db
 
 from .helpers import assert_intact, cli
@@ -158,7 +158,7 @@ SECRET_MESSAGE = f"cannot parse {FIRST[0]} {LAST[0]} {PHONES[0]} {NOTES[0]}"
 def test_unexpected_errors_keep_patient_data_out_of_screen_and_log(env, monkeypatch, where,
                                                                    exc, command):
     if where == "mapping":
-        monkeypatch.setattr(engine, "map_chunk", _boom(exc))
+        monkeypatch.setattr(prepare, "map_chunk", _boom(exc))
     else:
         monkeypatch.setattr(readers, "_csv_frame", _boom(exc))
     args = ["validate", env["export"]] if command == "validate" else \

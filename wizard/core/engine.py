@@ -161,7 +161,7 @@ class Migration:
     """One migration: legacy tables + a profile -> an HMSync target (or none, to validate)."""
 
     def __init__(self, sources: list[SourceTable], profile: Profile,
-                 target: str | Path | None = None, chunk_rows: int = 50_000,
+                 target: str | Path | None = None, chunk_rows: int = 20_000,
                  today: date | None = None, parallel: bool | None = None):
         self.sources = sources
         self.profile = profile
@@ -568,6 +568,12 @@ class Migration:
                 for st, _ in self.plan]
 
 
+def _literal(text: str) -> str:
+    """An SQL string literal: the text between single quotes, quotes doubled. SQLite
+    reads every character of such a literal as itself."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
 def _plain_db_error(e: BaseException) -> str:
     msg = str(e)
     if isinstance(e, OSError) and e.errno == 28 or "full" in msg:
@@ -611,6 +617,7 @@ class _Importer:
         self.con, self.system, self.run_id = con, source_system, run_id
         self.verifier, self.cancel = verifier, cancel
         self._sql: dict[tuple, str] = {}
+        self._legacy_sql: dict[tuple, str] = {}
 
     def __call__(self, st: SourceTable, tm: TableMap, target: TargetTable, mc: MappedChunk,
                  accept: np.ndarray, present: np.ndarray, reg: _Registry,
@@ -657,10 +664,22 @@ class _Importer:
             raise MigrationError(f"{st.name}: HMSync refused a record ({e}); nothing was "
                                  f"imported") from None
         lines = mc.lines[idx].tolist()
-        self.con.executemany(
-            'INSERT INTO migration_legacy_ids ("sourceSystem", "tableName", "legacyId", '
-            '"hmsyncId", "runId", "sourceFile", "sourceLine") VALUES (?,?,?,?,?,?,?)',
-            zip([self.system] * k, [t] * k, ids.iloc[idx].tolist(), hids, [self.run_id] * k,
-                [st.name] * k, lines))
+        key = (t, st.name)
+        sql = self._legacy_sql.get(key)
+        if sql is None:  # what is the same for every row is written into the statement
+            sql = ('INSERT INTO migration_legacy_ids ("sourceSystem", "tableName", '
+                   '"legacyId", "hmsyncId", "runId", "sourceFile", "sourceLine") VALUES '
+                   f"({_literal(self.system)}, {_literal(t)}, ?, ?, {int(self.run_id)}, "
+                   f"{_literal(st.name)}, ?)")
+            self._legacy_sql[key] = sql
+        ids_acc = ids.tolist() if k == len(ids) else ids.iloc[idx].tolist()
+        if "\x00" in sql:  # SQL text cannot carry a NUL: bind everything instead
+            self.con.executemany(
+                'INSERT INTO migration_legacy_ids ("sourceSystem", "tableName", "legacyId", '
+                '"hmsyncId", "runId", "sourceFile", "sourceLine") VALUES (?,?,?,?,?,?,?)',
+                ((self.system, t, a, b, self.run_id, st.name, c)
+                 for a, b, c in zip(ids_acc, hids, lines)))
+        else:
+            self.con.executemany(sql, zip(ids_acc, hids, lines))
         self.verifier.observe(t, mc, keep, list(zip(idx.tolist(), hids)))
         return raw_ids

@@ -39,5 +39,7 @@ def log_exception(exc: BaseException, context: str = "") -> Path:
     frames = traceback.extract_tb(exc.__traceback__)
     where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} in {f.name}"
                         for f in reversed(frames))
-    log_line(f"ERROR {context}: {type(exc).__name__} at {where}")
+    detail = getattr(exc, "log_detail", "")  # e.g. the helper process's side, no data
+    log_line(f"ERROR {context}: {type(exc).__name__} at {where}" +
+             (f"; {detail}" if detail else ""))
     return log_file()

@@ -12,6 +12,7 @@ import multiprocessing as mp
 import os
 import queue
 import time
+import traceback
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,10 +21,10 @@ import pandas as pd
 
 from . import rules as R
 from .idindex import hash_ids
-from .mapping import MappedChunk, TableMap, map_chunk
+from .mapping import MappedChunk, ProfileError, TableMap, map_chunk
 from .readers import SourceError, SourceTable
 from .schema import TargetTable
-from .transforms import future_mask
+from .transforms import TransformError, future_mask
 
 
 PROBLEM_COLUMNS = ["file", "line", "table", "legacy_id", "field", "target_field", "value",
@@ -198,7 +199,7 @@ def guarded(st: SourceTable, chunks):
 #: exports at least this big (all mapped files together) are prepared in a helper process
 PARALLEL_MIN_BYTES = 8 << 20
 #: chunks the helper may prepare ahead of the engine (bounds the memory of both processes)
-QUEUE_CHUNKS = 3
+QUEUE_CHUNKS = 2
 _POLL_S = 0.5
 
 
@@ -312,14 +313,21 @@ def _rebuild(payload) -> BaseException:
     if kind == "SourceError":
         return SourceError(*args)
     from .engine import MigrationError
-    from .mapping import ProfileError
-    from .transforms import TransformError
     known = {"ProfileError": ProfileError, "TransformError": TransformError,
              "MigrationError": MigrationError}
     if kind in known:
         return known[kind](args[0])
-    return MigrationError(f"preparing the legacy records failed ({kind}: {args[0]}); "
-                          "nothing was imported")
+    return HelperError(kind, args[0])
+
+
+class HelperError(RuntimeError):
+    """An unexpected error in the helper process. Its text may quote a record, so only its
+    kind and where it happened come across (for the log), never its message."""
+
+    def __init__(self, kind: str, where: str):
+        super().__init__(f"{kind} in the helper process")
+        self.kind, self.where = kind, where
+        self.log_detail = f"{kind} in the helper process at {where}"
 
 
 def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid):
@@ -350,7 +358,13 @@ def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid):
             put(("end", i, None))
     except SourceError as e:
         put(("error", None, ("SourceError", (e.path, e.problem, e.line))))
-    except BaseException as e:  # sent to the engine, which stops and rolls back
+    except (ProfileError, TransformError) as e:  # written for the operator
         put(("error", None, (type(e).__name__, (str(e),))))
-    q.close()
-    q.join_thread()
+    except BaseException as e:  # sent to the engine, which stops and rolls back
+        frames = traceback.extract_tb(e.__traceback__)
+        where = " <- ".join(f"{os.path.basename(f.filename)}:{f.lineno} in {f.name}"
+                            for f in reversed(frames))
+        put(("error", None, (type(e).__name__, (where,))))
+    if hasattr(q, "join_thread"):  # a multiprocessing queue: flush it before exiting
+        q.close()
+        q.join_thread()

@@ -293,8 +293,13 @@ def _csv_chunks(t: SourceTable, chunk_rows: int) -> Iterator[pd.DataFrame]:
         while True:
             gc_was = gc.isenabled()
             gc.disable()  # 50,000 new lists at once: the collector would scan them for nothing
+            rows: list[list[str]] = []
+            ends: list[int] = []  # the physical line each record ends on, as the reader counts
+            add_row, add_end = rows.append, ends.append
             try:
-                rows = list(islice(r, chunk_rows))
+                for row in islice(r, chunk_rows):
+                    add_row(row)
+                    add_end(r.line_num)
             except csv.Error as e:
                 raise SourceError(t.path, f"the file is damaged near here ({e})",
                                   line=r.line_num) from None
@@ -303,7 +308,11 @@ def _csv_chunks(t: SourceTable, chunk_rows: int) -> Iterator[pd.DataFrame]:
                     gc.enable()
             if not rows:
                 return
-            frame, next_line = _csv_frame(t, rows, next_line)
+            starts = np.empty(len(ends), dtype=np.int64)
+            starts[0] = next_line
+            starts[1:] = np.asarray(ends[:-1], dtype=np.int64) + 1
+            next_line = ends[-1] + 1
+            frame = _csv_frame(t, rows, starts)
             if len(frame):
                 yield frame
             if len(rows) < chunk_rows:
@@ -321,18 +330,8 @@ def _has_surrogates(text: str) -> bool:
         return True
 
 
-def _line_breaks(values: list[str]) -> np.ndarray | None:
-    """Line breaks inside each value (\\n, \\r\\n or a lone \\r, as the file reader
-    counts them), or None when the column has none at all (the common case)."""
-    joined = "\x00".join(values)
-    if "\n" not in joined and "\r" not in joined:
-        return None
-    return np.fromiter((v.count("\n") + v.count("\r") - v.count("\r\n") for v in values),
-                       dtype=np.int64, count=len(values))
-
-
-def _csv_frame(t: SourceTable, rows: list[list[str]], first_line: int
-               ) -> tuple[pd.DataFrame, int]:
+def _csv_frame(t: SourceTable, rows: list[list[str]], starts: np.ndarray) -> pd.DataFrame:
+    """A chunk of records as a frame of text columns, with each record's first line."""
     ncol = len(t.columns)
     n = len(rows)
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
@@ -343,10 +342,8 @@ def _csv_frame(t: SourceTable, rows: list[list[str]], first_line: int
             blank[one[[not rows[i][0].strip() for i in one]]] = True
     ragged = (lengths != ncol) & ~blank
     corrupt = np.full(n, "", dtype=object)
-    breaks = np.zeros(n, dtype=np.int64)
     for i in np.flatnonzero(ragged):
         corrupt[i] = f"the record has {lengths[i]} fields where the header has {ncol}"
-        breaks[i] = sum(v.count("\n") + v.count("\r") - v.count("\r\n") for v in rows[i])
         rows[i] = (rows[i] + [""] * ncol)[:ncol]
     for i in np.flatnonzero(blank):
         rows[i] = [""] * ncol
@@ -354,26 +351,19 @@ def _csv_frame(t: SourceTable, rows: list[list[str]], first_line: int
     arr[:] = rows if ncol else arr
     for j in range(ncol):
         col = arr[:, j].tolist()
-        b = _line_breaks(col)
-        if b is not None:
-            b[ragged] = 0  # counted above, from all their fields
-            breaks += b
         if _has_surrogates("\x00".join(col)):  # bytes not valid in the file's encoding
             msg = f"the record has bytes that are not valid {t.encoding} text"
             for i, v in enumerate(col):
                 if _SURROGATE.search(v):
                     corrupt[i] = corrupt[i] or msg
                     arr[i, j] = _SURROGATE.sub("\ufffd", v)
-    spans = 1 + breaks
-    starts = first_line + np.concatenate(([0], np.cumsum(spans)[:-1]))
-    next_line = int(first_line + spans.sum())
     keep = ~blank
     if not keep.all():
         arr, starts, corrupt = arr[keep], starts[keep], corrupt[keep]
     df = pd.DataFrame(arr, columns=t.columns, dtype=object)
     df[LINE] = starts
     df[CORRUPT] = pd.Series(corrupt, dtype=object, index=df.index)
-    return df, next_line
+    return df
 
 
 # --- JSON / NDJSON -----------------------------------------------------------------------

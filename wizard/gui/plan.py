@@ -278,6 +278,7 @@ class MigrationPlan:
     restored: bool = False
     project_path: Path | None = None
     dirty: bool = False
+    _current_key: tuple | None = field(default=None, repr=False, compare=False)
 
     # --- targets --------------------------------------------------------------------------
     @property
@@ -503,10 +504,25 @@ class MigrationPlan:
             return False
         if not Path(b.path).is_file():
             return False
+        r = self.run_result
+        if r is not None and r.committed and r.backup is b and \
+                any(s.valid for s in r.validation.stats.values()):
+            return False  # made before an import that added records: no need to count
+        # counting rows takes a while at millions of records, and pages ask often: count
+        # again only when the file has changed since the last count said "current"
         try:
-            return data_counts(self.target) == b.counts
+            st = self.target.stat()
+            wal = Path(str(self.target) + "-wal")  # in WAL mode, writes land there first
+            ws = wal.stat() if wal.exists() else None
+            key = (str(self.target), st.st_mtime_ns, st.st_size, id(b),
+                   ws and (ws.st_mtime_ns, ws.st_size))
+            if self._current_key == key:
+                return True
+            current = data_counts(self.target) == b.counts
         except Exception:
             return False
+        self._current_key = key if current else None
+        return current
 
     def mapped_row_total(self) -> int:
         return sum(self.row_counts.get(s.name, 0) for s, _ in self.mapped())

@@ -61,3 +61,29 @@ def test_id_index_first_half_collision_is_resolved_exactly():
     found, vals = idx.get(np.array([[5, 2], [5, 1], [5, 3], [3, 9]], dtype=np.uint64))
     assert found.tolist() == [True, True, False, True]
     assert vals[found].tolist() == [20, 10, 30]
+
+
+def test_id_index_in_many_small_chunks_agrees_with_a_dict():
+    """Chunks of every size, lookups between adds, repeated keys: the same answers as a
+    plain dict where the first value added for a key wins."""
+    rng = np.random.default_rng(11)
+    idx = IdIndex("i8")
+    ref: dict[str, int] = {}
+    n = 0
+    for step in range(300):
+        size = int(rng.integers(1, 400))
+        ids = [f"K{int(x)}" for x in rng.integers(0, 20_000, size)]
+        vals = np.arange(n, n + size)
+        n += size
+        idx.add(hash_ids(ids), vals)
+        for k, v in zip(ids, vals.tolist()):
+            ref.setdefault(k, v)
+        if step % 7 == 0:
+            probe = [f"K{int(x)}" for x in rng.integers(0, 25_000, 500)]
+            found, got = idx.get(hash_ids(probe))
+            assert found.tolist() == [k in ref for k in probe]
+            assert got[found].tolist() == [ref[k] for k in probe if k in ref]
+    assert len(idx.contains(hash_ids(list(ref)))) == len(ref)
+    assert idx.contains(hash_ids(list(ref))).all()
+    assert len(idx) == len(ref)
+    assert len(idx._runs) <= 2 * np.log2(len(ref)) + 2  # few runs to search

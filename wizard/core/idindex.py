@@ -47,20 +47,22 @@ def duplicated(keys: np.ndarray) -> np.ndarray:
 class IdIndex:
     """Keys with an optional payload per key (a 16-byte HMSync id, a line, an object).
 
-    Adds go to a pending list merged into the sorted arrays when a lookup needs them, so a
-    table's chunks cost O(n log n) overall. The first payload added for a key wins.
+    Kept as a few sorted runs of keys whose sizes grow geometrically (each run at least
+    twice the next newer one): adding a chunk sorts only that chunk and now and then merges
+    runs of like size, so a table costs O(n log n) overall however small its chunks, and a
+    lookup is one binary search per run (a handful). The first payload added for a key wins.
     """
 
     def __init__(self, payload=None):
         self.payload = payload  # None, "S16", "i8" or object
-        self.keys = np.empty((0, 2), dtype=np.uint64)
-        self.vals = np.empty(0, dtype=payload) if payload is not None else None
+        self._runs: list[tuple[np.ndarray, np.ndarray | None]] = []
         self._pk: list[np.ndarray] = []
         self._pv: list[np.ndarray] = []
         self._pending = 0
+        self._size = 0
 
     def __len__(self) -> int:
-        return len(self.keys) + self._pending
+        return self._size + self._pending
 
     def add(self, keys: np.ndarray, vals=None) -> None:
         if not len(keys):
@@ -68,7 +70,6 @@ class IdIndex:
         self._pk.append(np.asarray(keys, dtype=np.uint64).reshape(-1, 2))
         if self.payload is not None:
             self._pv.append(np.asarray(vals, dtype=self.payload))
-
         self._pending += len(keys)
 
     def _merge(self) -> None:
@@ -82,50 +83,72 @@ class IdIndex:
         pk = pk[order]
         keep = np.ones(len(pk), dtype=bool)
         keep[1:] = (pk[1:, 0] != pk[:-1, 0]) | (pk[1:, 1] != pk[:-1, 1])
-        if len(self.keys):
-            keep &= ~self._find_sorted(pk)[0]
-        pk = pk[keep]
+        if self._runs:
+            keep &= ~self._find_runs(pk)[0]
+        pk = np.ascontiguousarray(pk[keep])
         if pv is not None:
             pv = pv[order][keep]
-        if not len(self.keys):
-            self.keys, self.vals = np.ascontiguousarray(pk), pv
+        if not len(pk):
             return
-        at = np.searchsorted(self.keys[:, 0], pk[:, 0])
-        self.keys = np.insert(self.keys, at, pk, axis=0)
-        if pv is not None:
-            self.vals = np.insert(self.vals, at, pv)
+        self._runs.append((pk, pv))
+        self._size += len(pk)
+        # merge runs of like size, newest first: sizes stay geometric, runs stay few
+        while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
+            (ka, va), (kb, vb) = self._runs[-2], self._runs[-1]
+            keys = np.concatenate((ka, kb))
+            o = np.argsort(keys[:, 0], kind="stable")  # the runs hold no key in common
+            merged = (np.ascontiguousarray(keys[o]),
+                      np.concatenate((va, vb))[o] if va is not None else None)
+            self._runs[-2:] = [merged]
 
-    def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(found mask, position in the sorted arrays) for each key."""
-        self._merge()
-        return self._find_sorted(keys)
-
-    def _find_sorted(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _find_runs(self, keys: np.ndarray):
+        """(found, run number, position) for each key, over the sorted runs."""
         keys = np.asarray(keys, dtype=np.uint64).reshape(-1, 2)
         m = len(keys)
-        if not len(self.keys) or not m:
-            return np.zeros(m, dtype=bool), np.zeros(m, dtype=np.int64)
-        h0 = self.keys[:, 0]
-        pos = np.searchsorted(h0, keys[:, 0], side="left")
-        pos_c = np.minimum(pos, len(h0) - 1)
-        first_match = h0[pos_c] == keys[:, 0]
-        found = first_match & (self.keys[pos_c, 1] == keys[:, 1])
-        # the first halves of two different keys are equal (about never): walk that run
-        for i in np.flatnonzero(first_match & ~found):
-            j = pos_c[i] + 1
-            while j < len(h0) and h0[j] == keys[i, 0]:
-                if self.keys[j, 1] == keys[i, 1]:
-                    found[i], pos_c[i] = True, j
-                    break
-                j += 1
-        return found, pos_c
+        found = np.zeros(m, dtype=bool)
+        run = np.zeros(m, dtype=np.int64)
+        pos = np.zeros(m, dtype=np.int64)
+        for r, (rk, _) in enumerate(self._runs):
+            todo = np.flatnonzero(~found) if r else np.arange(m)
+            if not len(todo):
+                break
+            f, p = _find_sorted(rk, keys[todo])
+            hit = todo[f]
+            found[hit], run[hit], pos[hit] = True, r, p[f]
+        return found, run, pos
 
     def contains(self, keys: np.ndarray) -> np.ndarray:
-        return self.find(keys)[0]
+        self._merge()
+        return self._find_runs(keys)[0]
 
     def get(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(found mask, payload per key; meaningless where not found)."""
-        found, pos = self.find(keys)
-        if not len(self.keys):
-            return found, np.zeros(len(found), dtype=self.payload)
-        return found, self.vals[pos]
+        self._merge()
+        found, run, pos = self._find_runs(keys)
+        out = np.zeros(len(found), dtype=self.payload)
+        for r, (_, rv) in enumerate(self._runs):
+            sel = found & (run == r)
+            if sel.any():
+                out[sel] = rv[pos[sel]]
+        return found, out
+
+
+def _find_sorted(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(found, position) of each key in keys sorted by their first half."""
+    m = len(keys)
+    if not len(sorted_keys) or not m:
+        return np.zeros(m, dtype=bool), np.zeros(m, dtype=np.int64)
+    h0 = sorted_keys[:, 0]
+    pos = np.searchsorted(h0, keys[:, 0], side="left")
+    pos_c = np.minimum(pos, len(h0) - 1)
+    first_match = h0[pos_c] == keys[:, 0]
+    found = first_match & (sorted_keys[pos_c, 1] == keys[:, 1])
+    # the first halves of two different keys are equal (about never): walk that run
+    for i in np.flatnonzero(first_match & ~found):
+        j = pos_c[i] + 1
+        while j < len(h0) and h0[j] == keys[i, 0]:
+            if sorted_keys[j, 1] == keys[i, 1]:
+                found[i], pos_c[i] = True, j
+                break
+            j += 1
+    return found, pos_c

@@ -94,3 +94,23 @@ def test_step_language_rejects_unknown_steps():
     with pytest.raises(tf.TransformError, match="unknown transform"):
         tf.parse_step({"explode": {}})
     assert tf.parse_step({"date": "DMY"}) == ("date", {"value": "DMY"})
+
+
+def test_dates_read_the_same_whatever_order_the_formats_are_tried_in():
+    """parse_dates tries first the formats a sample of the column uses; every value must
+    still come out as when each value is read alone."""
+    import random
+    from wizard.core.transforms import parse_dates
+    rng = random.Random(5)
+    shapes = ["{d:02d}/{m:02d}/{y}", "{y}-{m:02d}-{d:02d}", "{d}-{mon}-{y}", "{d:02d}.{m:02d}.{yy:02d}",
+              "{y}{m:02d}{d:02d}", "{d:02d}/{m:02d}/{y} 10:30", "", "not a date", "31/02/2020"]
+    mons = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    vals = []
+    for i in range(3000):
+        d, m, y = rng.randint(1, 28), rng.randint(1, 12), rng.randint(1950, 2024)
+        shape = shapes[0] if i % 10 else rng.choice(shapes)  # mostly one format, some others
+        vals.append(shape.format(d=d, m=m, y=y, yy=y % 100, mon=mons[m - 1]))
+    whole = parse_dates(pd.Series(vals, dtype=object), "DMY")
+    alone = [parse_dates(pd.Series([v], dtype=object), "DMY") for v in vals]
+    assert whole.values.tolist() == [r.values.iloc[0] for r in alone]
+    assert whole.bad.tolist() == [bool(r.bad[0]) for r in alone]

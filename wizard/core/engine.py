@@ -161,7 +161,7 @@ class Migration:
     """One migration: legacy tables + a profile -> an HMSync target (or none, to validate)."""
 
     def __init__(self, sources: list[SourceTable], profile: Profile,
-                 target: str | Path | None = None, chunk_rows: int = 20_000,
+                 target: str | Path | None = None, chunk_rows: int = 50_000,
                  today: date | None = None, parallel: bool | None = None):
         self.sources = sources
         self.profile = profile
@@ -481,6 +481,8 @@ class Migration:
             sink = _Importer(con, self.profile.source_system, run_id, verifier, cancel)
             lap("prepare")
             stats, notes = self._stream(reg, probs, progress, cancel, sink)
+            del reg  # the id registry is done with: its memory goes before the index builds
+            gc.collect()
             lap("read, validate and insert")
             if self.waited_for_helper is not None:  # included in the line above
                 timings["of which waiting for the reading process"] = self.waited_for_helper

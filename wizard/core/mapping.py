@@ -260,6 +260,7 @@ class MappedChunk:
     bad: dict[str, np.ndarray] = field(default_factory=dict)
     raw: dict[str, pd.Series] = field(default_factory=dict)
     null: dict[str, np.ndarray] = field(default_factory=dict)  # field -> no value
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)  # numbers, dates as arrays
     source: dict[str, str] = field(default_factory=dict)     # field -> legacy column(s)
     notes: list[str] = field(default_factory=list)
 
@@ -298,11 +299,13 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict,
     clean = True
     bad = None
     note = None
+    array = None  # the values as numbers or dates, while the last step that ran gave them
     for step in fm.steps:
         if tf.parse_step(step)[0] == "concat":
             continue
         r = tf.apply_step(s, step, ctx)
         s, bad, note = r.values, tf._bad_or(bad, r.bad), note or r.note
+        array = r.array
         clean = False
         if r.bad is not None and r.bad.any():
             s = s.where(~pd.Series(bad, index=s.index), None)
@@ -311,32 +314,38 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict,
     if kind == "int" and not _has_step(fm.steps, "age_from_date"):
         r = tf.number(s, ctx.get("decimal", "."), ctx.get("thousands"), integer=True,
                       clean=clean)
-        s, bad, null = r.values, tf._bad_or(bad, r.bad), r.null
+        s, bad, null, array = r.values, tf._bad_or(bad, r.bad), r.null, r.array
     elif kind == "int":
         pass  # derived by a step already
     elif kind == "float":
         r = tf.number(s, ctx.get("decimal", "."), ctx.get("thousands"), clean=clean)
-        s, bad, null = r.values, tf._bad_or(bad, r.bad), r.null
+        s, bad, null, array = r.values, tf._bad_or(bad, r.bad), r.null, r.array
     elif kind == "date":
         if not _has_step(fm.steps, "date"):
             r = tf.parse_dates(s, ctx.get("date_order", "auto"), clean=clean)
             s, bad, note, null = r.values, tf._bad_or(bad, r.bad), note or r.note, r.null
+            array = r.array
     elif kind == "phone":
+        array = None
         if not _has_step(fm.steps, "phone"):
             r = tf.to_e164(s, ctx.get("phone_region", "IN"), clean=clean)
             s, bad, null = r.values, tf._bad_or(bad, r.bad), r.null
     elif kind == "enum" and tf_field.enum:
+        array = None
         text = s if clean else tf.text(s)
         canon = {v.lower(): v for v in tf_field.enum}
         s = pd.Series([None if v == "" else canon.get(v.lower(), v) for v in text.tolist()],
                       index=text.index, dtype=object)
         null = (text == "").to_numpy()
     else:
+        array = None
         text = s if clean else tf.text(s)
         empty = (text == "").to_numpy()
         s = text.where(~empty, None) if empty.any() else text
         null = empty
-    return tf.Result(s, bad, note, null)
+    if array is not None and len(array) != len(s):
+        array = None
+    return tf.Result(s, bad, note, null, array)
 
 
 def _concat_sep(steps) -> str:
@@ -370,6 +379,8 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable, ctx: dict)
         mc.values[name] = r.values
         mc.null[name] = r.null if r.null is not None else r.values.isna().to_numpy()
         mc.bad[name] = r.bad if r.bad is not None else np.zeros(len(chunk), dtype=bool)
+        if r.array is not None:
+            mc.arrays[name] = r.array
         if fm.columns:
             mc.raw[name] = chunk[fm.columns[0]] if len(fm.columns) == 1 else \
                 tf.concat(chunk[fm.columns], " | ").values

@@ -153,12 +153,16 @@ class FieldChecks:
             if f.required:
                 report(isnull, "required", fname, raw, {"label": label}, locked=not f.nullable)
             if f.kind in ("int", "float") and (f.min is not None or f.max is not None):
-                num = pd.to_numeric(values, errors="coerce")
+                num = mc.arrays.get(fname)
+                if num is None:
+                    num = pd.to_numeric(values, errors="coerce").to_numpy(
+                        dtype="float64", na_value=np.nan)
                 out = np.zeros(n, dtype=bool)
-                if f.min is not None:
-                    out |= (num < f.min).fillna(False).to_numpy()
-                if f.max is not None:
-                    out |= (num > f.max).fillna(False).to_numpy()
+                with np.errstate(invalid="ignore"):  # NaN (no value) is in no range
+                    if f.min is not None:
+                        out |= num < f.min
+                    if f.max is not None:
+                        out |= num > f.max
                 rng = f"{f.min if f.min is not None else ''}–{f.max if f.max is not None else ''}"
                 rng = f"(at least {f.min})" if f.max is None else f"({rng})"
                 report(out, "range", fname, raw, {"label": label, "range": rng})
@@ -166,7 +170,11 @@ class FieldChecks:
                 notin = (values.notna() & ~values.isin(f.enum)).to_numpy()
                 report(notin, "enum", fname, raw, {"label": label, "allowed": "/".join(f.enum)})
             if f.kind == "date":
-                report(future_mask(values, self.today), "future", fname, raw, {"label": label})
+                days = mc.arrays.get(fname)
+                future = (days.astype("datetime64[D]") > np.datetime64(self.today, "D")
+                          if days is not None and days.dtype.kind == "M"
+                          else future_mask(values, self.today))
+                report(future, "future", fname, raw, {"label": label})
         id_list = ids.tolist()
         # excluded by the operator
         if self.excluded:
@@ -353,6 +361,7 @@ def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid):
                 # what the engine still reads: values, ids, lines, emptiness, raw references
                 mc.raw = {k: v for k, v in mc.raw.items() if k in refs}
                 mc.bad = {}
+                mc.arrays = {k: v for k, v in mc.arrays.items() if v.dtype.kind == "f"}
                 put(("chunk", i, (mc, checked, probs.cols)))
                 del mc, checked, probs
             put(("end", i, None))

@@ -47,11 +47,11 @@ class Verifier:
         tot = self.source_totals.setdefault(table, {})
         for fname, values in mc.values.items():
             if target.fields[fname].kind == "float":
-                v = pd.to_numeric(values[keep], errors="coerce")
-                tot[fname] = tot.get(fname, 0.0) + float(v.sum())
+                arr = _numbers(mc, fname)[keep]
+                tot[fname] = tot.get(fname, 0.0) + float(np.nansum(arr))
         if table == "visits" and "consultationFee" in mc.values and "doctorId" in mc.values:
-            fees = pd.to_numeric(mc.values["consultationFee"][keep], errors="coerce").fillna(0)
-            docs = mc.values["doctorId"][keep]
+            fees = pd.Series(np.nan_to_num(_numbers(mc, "consultationFee")[keep], nan=0.0))
+            docs = mc.values["doctorId"][keep].reset_index(drop=True)
             for d, s in fees.groupby(docs.astype(str)).sum().items():
                 self.fee_by_doctor[d] = self.fee_by_doctor.get(d, 0.0) + float(s)
         # a sample of imported records: a few random ones from every chunk, thinned at
@@ -265,6 +265,16 @@ def _pages(con: sqlite3.Connection, table: str) -> int:
         return con.execute(f"SELECT max(rowid) FROM {quote_ident(table)}").fetchone()[0] or 0
     except sqlite3.OperationalError:
         return 0
+
+
+def _numbers(mc, fname: str) -> np.ndarray:
+    """A mapped field's values as float64 (NaN for none): the array the conversion made,
+    or the values read again."""
+    arr = getattr(mc, "arrays", {}).get(fname)
+    if arr is not None and arr.dtype.kind == "f":
+        return arr
+    return pd.to_numeric(mc.values[fname], errors="coerce").to_numpy(dtype="float64",
+                                                                      na_value=np.nan)
 
 
 def _same(e, g) -> bool:

@@ -84,12 +84,12 @@ CHILD = textwrap.dedent("""
     real_frame = readers._csv_frame
     frames = {}
 
-    def csv_frame(t, rows, starts):
+    def csv_frame(t, rows, starts, **kw):
         frames[t.name] = frames.get(t.name, 0) + 1
         say("read", t.name, frames[t.name])
         if kind == "read" and t.name == where and frames[t.name] == int(n):
             pause(point)
-        return real_frame(t, rows, starts)
+        return real_frame(t, rows, starts, **kw)
 
     readers._csv_frame = csv_frame
 

@@ -334,6 +334,7 @@ class Migration:
         after chunk, against the registry of what came before."""
         n = len(mc)
         t = tm.target
+        checked.hash_ids(mc, target)  # done already unless a helper process prepared mc
         report = Report(t, file, mc, self.profile.rules, probs, checked.errors, checked.warned)
         errors = report.errors
         ids = mc.legacy_id

@@ -8,6 +8,7 @@ while the engine's process validates relationships and writes SQLite.
 """
 from __future__ import annotations
 
+import copy
 import multiprocessing as mp
 import os
 import queue
@@ -113,8 +114,22 @@ class Checked:
     errors: np.ndarray
     warned: np.ndarray
     no_id: np.ndarray
-    keys: np.ndarray                       # hashed legacy ids
-    ref_keys: dict[str, np.ndarray]        # field -> hashed parent ids ("" where none)
+    keys: np.ndarray | None                # hashed legacy ids (None: not yet hashed)
+    ref_keys: dict[str, np.ndarray] | None  # field -> hashed parent ids ("" where none)
+
+    def hash_ids(self, mc: MappedChunk, target: TargetTable) -> "Checked":
+        """Hash the chunk's legacy ids and parent ids, where that was left to the caller."""
+        if self.keys is None:
+            self.keys = hash_ids(mc.legacy_id.tolist())
+        if self.ref_keys is None:
+            self.ref_keys = {}
+            for fname in target.references:
+                if fname in mc.values:
+                    vals = mc.values[fname]
+                    has = ~mc.null[fname]
+                    self.ref_keys[fname] = hash_ids(vals.tolist() if has.all()
+                                                    else vals.where(has, "").tolist())
+        return self
 
 
 class FieldChecks:
@@ -122,8 +137,9 @@ class FieldChecks:
     formats, required fields, ranges, codes, future dates, records the operator excluded.
     Needs nothing from other chunks, so it can run in a helper process."""
 
-    def __init__(self, overrides: dict, excluded: set, today: date):
+    def __init__(self, overrides: dict, excluded: set, today: date, hashes: bool = True):
         self.overrides, self.excluded, self.today = overrides, excluded, today
+        self.hashes = hashes  # hash the ids here (False: the engine's process does)
 
     def __call__(self, file: str, tm: TableMap, target: TargetTable, mc: MappedChunk,
                  probs: Problems) -> Checked:
@@ -180,14 +196,8 @@ class FieldChecks:
         if self.excluded:
             ex = np.array([(t, x) in self.excluded for x in id_list], dtype=bool)
             report(ex, "excluded", values=ids, source_field=id_col, locked=True)
-        ref_keys = {}
-        for fname in target.references:
-            if fname in mc.values:
-                vals = mc.values[fname]
-                has = ~mc.null[fname]
-                ref_keys[fname] = hash_ids(vals.tolist() if has.all()
-                                           else vals.where(has, "").tolist())
-        return Checked(report.errors, report.warned, no_id, hash_ids(id_list), ref_keys)
+        checked = Checked(report.errors, report.warned, no_id, None, None)
+        return checked.hash_ids(mc, target) if self.hashes else checked
 
 
 def guarded(st: SourceTable, chunks):
@@ -251,6 +261,9 @@ class ChunkStream:
         self._proc = self._queue = None
         self.waited = 0.0   # seconds the engine waited for the helper (a run's timings)
         if parallel:
+            # the helper has the heavier half of the work: hashing ids is left to the engine
+            checks = copy.copy(checks)
+            checks.hashes = False
             ctx_mp = mp.get_context("spawn")  # safe beside the wizard's threads, on every OS
             self._queue = ctx_mp.Queue(maxsize=QUEUE_CHUNKS)
             self._proc = ctx_mp.Process(

@@ -47,7 +47,13 @@ def _escape_undecodable(e: UnicodeError):
     undecodable (a UTF-16 file with an odd number of bytes) and would raise."""
     if not isinstance(e, UnicodeDecodeError):
         raise e
+    _ESCAPED[0] += 1
     return "".join(chr(0xDC80 | b) for b in e.object[e.start:e.end]), e.end
+
+
+#: how many undecodable stretches were escaped so far, in any file: while it stays the
+#: same, the text read holds no lone surrogates and need not be searched for them
+_ESCAPED = [0]
 
 
 codecs.register_error("hmsync-escape", _escape_undecodable)
@@ -283,6 +289,7 @@ def _csv_header(t: SourceTable) -> list[str]:
 
 
 def _csv_chunks(t: SourceTable, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    escaped_before = _ESCAPED[0]
     with _open_text(t) as f:
         r = csv.reader(f, delimiter=t.delimiter, skipinitialspace=t.skip_initial_space)
         try:
@@ -312,7 +319,7 @@ def _csv_chunks(t: SourceTable, chunk_rows: int) -> Iterator[pd.DataFrame]:
             starts[0] = next_line
             starts[1:] = np.asarray(ends[:-1], dtype=np.int64) + 1
             next_line = ends[-1] + 1
-            frame = _csv_frame(t, rows, starts)
+            frame = _csv_frame(t, rows, starts, clean_text=_ESCAPED[0] == escaped_before)
             if len(frame):
                 yield frame
             if len(rows) < chunk_rows:
@@ -330,8 +337,10 @@ def _has_surrogates(text: str) -> bool:
         return True
 
 
-def _csv_frame(t: SourceTable, rows: list[list[str]], starts: np.ndarray) -> pd.DataFrame:
-    """A chunk of records as a frame of text columns, with each record's first line."""
+def _csv_frame(t: SourceTable, rows: list[list[str]], starts: np.ndarray,
+               clean_text: bool = False) -> pd.DataFrame:
+    """A chunk of records as a frame of text columns, with each record's first line.
+    ``clean_text``: nothing undecodable was met in the file so far (no search needed)."""
     ncol = len(t.columns)
     n = len(rows)
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
@@ -349,7 +358,7 @@ def _csv_frame(t: SourceTable, rows: list[list[str]], starts: np.ndarray) -> pd.
         rows[i] = [""] * ncol
     arr = np.empty((n, ncol), dtype=object)
     arr[:] = rows if ncol else arr
-    for j in range(ncol):
+    for j in range(0 if clean_text else ncol):
         col = arr[:, j].tolist()
         if _has_surrogates("\x00".join(col)):  # bytes not valid in the file's encoding
             msg = f"the record has bytes that are not valid {t.encoding} text"

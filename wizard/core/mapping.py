@@ -33,7 +33,7 @@ import yaml
 
 from . import transforms as tf
 from .readers import CORRUPT, LINE
-from .schema import TargetTable
+from .targets import TargetTable
 
 
 class _Flow(list):

@@ -24,7 +24,7 @@ from . import rules as R
 from .idindex import hash_ids
 from .mapping import MappedChunk, ProfileError, TableMap, map_chunk
 from .readers import SourceError, SourceTable
-from .schema import TargetTable
+from .targets import TargetTable
 from .transforms import TransformError, future_mask
 
 

@@ -11,8 +11,9 @@ NULL), ``enum`` values, ``min``/``max`` ranges and ``label`` for messages.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from .targets import TargetField, TargetTable  # noqa: F401 (the schema's vocabulary)
 
 from sqlalchemy import (CheckConstraint, Column, ForeignKey, Index, Integer, MetaData, Float,
                         Table, Text, create_engine, text)
@@ -157,35 +158,6 @@ WIZARD_TABLES = ["migration_runs", "migration_legacy_ids", "hmsync_schema_info"]
 def quote_ident(name: str) -> str:
     """Quote an SQL identifier: names from legacy files never reach SQL unquoted."""
     return '"' + str(name).replace('"', '""') + '"'
-
-
-@dataclass
-class TargetField:
-    name: str
-    kind: str                      # uuid, text, int, float, date, phone, enum, ref
-    nullable: bool = True
-    required: bool = False          # must have a value (NOT NULL or info["required"])
-    default: str | None = None      # SQL default, as a plain value
-    enum: list[str] | None = None
-    min: float | None = None
-    max: float | None = None
-    references: str | None = None   # parent table for a ref
-    label: str = ""
-    known: bool = True              # defined in the wizard's HMSync schema
-
-
-@dataclass
-class TargetTable:
-    name: str
-    fields: dict[str, TargetField] = field(default_factory=dict)
-
-    @property
-    def mappable(self) -> list[TargetField]:
-        return [f for f in self.fields.values() if f.kind != "uuid"]
-
-    @property
-    def references(self) -> dict[str, str]:
-        return {f.name: f.references for f in self.fields.values() if f.references}
 
 
 def _kind_from_sqltype(type_name: str) -> str:

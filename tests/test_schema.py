@@ -119,3 +119,21 @@ def test_run_vacuum_on_request_after_the_import(mini_export, tmp_path):
     assert con.execute("SELECT count(*) FROM sqlite_stat1").fetchone()[0] > 0  # ANALYZE ran
     assert con.execute("PRAGMA freelist_count").fetchone()[0] == 0
     con.close()
+
+
+def test_the_quick_schema_answer_agrees_with_the_full_comparison(tmp_path, monkeypatch):
+    """compare() skips Alembic when the file declares HMSync's tables word for word; the
+    answer must be what the full comparison gives, for a new database and after imports."""
+    from wizard.core import schema_check
+    from wizard.core.schema import init_db
+    db = tmp_path / "new.db"
+    init_db(db)
+    assert schema_check._declared_as_hmsync(db)
+    assert schema_check.compare(db) == []
+    monkeypatch.setattr(schema_check, "_declared_as_hmsync", lambda p: False)
+    assert schema_check.compare(db) == []   # the full comparison agrees
+    monkeypatch.undo()
+    old = tmp_path / "v1.db"
+    init_db(old, version=1)
+    assert not schema_check._declared_as_hmsync(old)
+    assert [d.column for d in schema_check.compare(old)] == ["department"]

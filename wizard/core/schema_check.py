@@ -124,13 +124,50 @@ def _d(v):
     return getattr(getattr(v, "arg", v), "text", str(v))
 
 
+def _declarations(con) -> list[tuple]:
+    """How a database declares its tables and indexes (HMSync's, not the wizard's own)."""
+    skip = set(WIZARD_TABLES) | {"alembic_version"}
+    rows = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
+                       "WHERE tbl_name NOT LIKE 'sqlite%'").fetchall()
+    return sorted((tuple(r) for r in rows if r[2] not in skip), key=repr)
+
+
+_HMSYNC_DECLARATIONS: list[tuple] = []
+
+
+def _declared_as_hmsync(path: Path) -> bool:
+    """The file declares HMSync's tables word for word as a new HMSync database does:
+    then there is nothing to compare (the common case, and a quick one)."""
+    if not _HMSYNC_DECLARATIONS:
+        eng = sa.create_engine("sqlite://")
+        try:
+            metadata.create_all(eng)
+            raw = eng.raw_connection()
+            try:
+                _HMSYNC_DECLARATIONS.extend(_declarations(raw))
+            finally:
+                raw.close()
+        finally:
+            eng.dispose()
+    con = sqlite3.connect(f"file:{path.resolve().as_posix()}?mode=ro", uri=True, timeout=10)
+    try:
+        return _declarations(con) == _HMSYNC_DECLARATIONS
+    finally:
+        con.close()
+
+
 def compare(path: str | Path) -> list[Difference]:
     """Differences between the target file and HMSync's schema, in plain words."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
     path = Path(path)
     if not path.is_file():
         raise SchemaError(f"{path} does not exist")
+    try:
+        if _declared_as_hmsync(path):
+            return []
+    except sqlite3.Error:
+        pass  # the full comparison below says what is wrong, in plain words
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
     eng = _engine(path, write=False)
     try:
         with eng.connect() as conn:

@@ -87,14 +87,16 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def run_wizard(export: Path, work: Path) -> dict:
+def run_wizard(export: Path, work: Path, profile: str | None = None) -> dict:
     db = work / "target.db"
     subprocess.run([sys.executable, "-m", "wizard.cli", "init-db", str(db)], check=True,
                    capture_output=True, cwd=ROOT)
     report = work / "report.json"
     t0 = time.perf_counter()
+    extra = ["--profile", profile] if profile else []
     p = subprocess.Popen([sys.executable, "-c", CHILD, "run", str(export), "--target", str(db),
-                          "--report", str(report), "--quiet", "--backup-dir", str(work)],
+                          "--report", str(report), "--quiet", "--backup-dir", str(work)]
+                         + extra,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     # the engine's process and its helper together, sampled every 50 ms
     peak_tree = 0
@@ -117,11 +119,15 @@ def main() -> int:
     ap.add_argument("--doctors", type=int, default=200)
     ap.add_argument("--seed", type=int, default=445)
     ap.add_argument("--work", help="folder for exports and databases (default: a temp dir)")
+    ap.add_argument("--profile", help="a mapping profile for the runs (default: none, so each "
+                    "run suggests one, as `run` without --profile does); e.g. "
+                    "resources/profiles/healthcare-plus.yaml")
     a = ap.parse_args()
     work_root = Path(a.work or tempfile.mkdtemp(prefix="hmsync-bench-"))
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, SQLite shell "
-          f"{'found' if shutil.which('sqlite3') else 'missing (no floor)'}")
+          f"{'found' if shutil.which('sqlite3') else 'missing (no floor)'}; profile: "
+          f"{a.profile or 'suggested by each run'}")
     header = (f"{'patients':>9} {'visits':>9} {'records':>9} {'floor s':>8} {'run s':>8} "
               f"{'ratio':>6} {'rec/s':>9} {'peak MB':>8} {'main MB':>8}  result")
     print(header)
@@ -138,7 +144,7 @@ def main() -> int:
         (export / "manifest.json").unlink()
         records = sum(m["rows"].values())
         fl = floor(export, work)
-        r = run_wizard(export, work)
+        r = run_wizard(export, work, a.profile and str(Path(a.profile).resolve()))
         rep = r["report"]
         ok = rep.get("passed") and all(
             rep["tables"][t]["imported"] == m["clean_rows"][t] for t in m["clean_rows"])

@@ -482,8 +482,9 @@ class Migration:
             sink = _Importer(con, self.profile.source_system, run_id, verifier, cancel)
             lap("prepare")
             stats, notes = self._stream(reg, probs, progress, cancel, sink)
-            del reg  # the id registry is done with: its memory goes before the index builds
-            gc.collect()
+            # the id registry is done with: its arrays go before the index builds (no cycle
+            # collection here: a full one holds Python's lock long enough to stall a window)
+            del reg
             lap("read, validate and insert")
             if self.waited_for_helper is not None:  # included in the line above
                 timings["of which waiting for the reading process"] = self.waited_for_helper

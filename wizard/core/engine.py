@@ -267,7 +267,8 @@ class Migration:
         stats: dict[str, TableStats] = {}
         notes: list[str] = []
         stream = ChunkStream(self.plan, self.targets, self.profile.ctx, self._field_checks,
-                             self.chunk_rows, probs, want_parallel(self.plan, self.parallel))
+                             self.chunk_rows, probs, want_parallel(self.plan, self.parallel),
+                             cancel)
         helper = stream.parallel
         try:
             self._consume(stream, stats, notes, reg, probs, progress, cancel, sink)

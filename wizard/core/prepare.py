@@ -255,9 +255,10 @@ class ChunkStream:
     """
 
     def __init__(self, plan, targets: dict[str, TargetTable], ctx: dict, checks: FieldChecks,
-                 chunk_rows: int, probs: Problems, parallel: bool = False):
+                 chunk_rows: int, probs: Problems, parallel: bool = False, cancel=None):
         self.plan, self.targets, self.ctx, self.checks = plan, targets, ctx, checks
         self.chunk_rows, self.probs = chunk_rows, probs
+        self.cancel = cancel  # a CancelToken: checked while waiting for the helper too
         self._proc = self._queue = None
         self.waited = 0.0   # seconds the engine waited for the helper (a run's timings)
         if parallel:
@@ -307,6 +308,8 @@ class ChunkStream:
             try:
                 return self._queue.get(timeout=_POLL_S)
             except queue.Empty:
+                if self.cancel is not None:
+                    self.cancel.check()
                 if not self._proc.is_alive():
                     try:  # its last message may have arrived just now
                         return self._queue.get(timeout=_POLL_S)

@@ -38,3 +38,25 @@ def test_an_index_that_disagrees_with_its_table_is_found(tmp_path):
     # the same verdict as SQLite's own whole-file check
     whole = [r[0] for r in con.execute("PRAGMA integrity_check")]
     assert whole != ["ok"] and set(found) == set(whole)
+
+
+def test_reference_check_counts_what_the_pragma_counts(tmp_path):
+    """foreign_key_check() checks each distinct value once; it must count the same broken
+    references as PRAGMA foreign_key_check, NULLs allowed, repeats counted per record."""
+    from wizard.core.schema import init_db
+    from wizard.core.verify import foreign_key_check
+    db = tmp_path / "h.db"
+    init_db(db)
+    con = sqlite3.connect(db)
+    con.executemany('INSERT INTO patients (id, "fullName", phone, gender) VALUES (?,?,?,?)',
+                    [(f"p{i}", "A B", "+911234567890", "F") for i in range(50)])
+    con.execute('INSERT INTO doctors (id, "fullName") VALUES (\'d1\', \'Dr A\')')
+    rows = [(f"v{i}", f"p{i % 60}", "d1" if i % 7 else "d9", "2024-01-01") for i in range(300)]
+    rows.append(("v-null", None, None, "2024-01-01"))
+    con.executemany('INSERT INTO visits (id, "patientId", "doctorId", "visitDate") '
+                    "VALUES (?,?,?,?)", rows)
+    con.commit()
+    pragma = len(con.execute("PRAGMA foreign_key_check(visits)").fetchall())
+    assert pragma > 0
+    assert foreign_key_check(con, "visits") == pragma
+    assert foreign_key_check(con, "patients") == 0

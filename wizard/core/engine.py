@@ -497,7 +497,9 @@ class Migration:
             for sql in dropped:  # secondary indexes are built once, sorted, after the load
                 con.execute(sql)
             con.execute("PRAGMA analysis_limit = 1000")
-            con.execute("ANALYZE")  # fresh statistics: HMSync's queries stay fast
+            for t in DATA_TABLES:  # fresh statistics: HMSync's queries stay fast (the
+                if t in self.targets:  # wizard's own legacy-id map needs none)
+                    con.execute(f"ANALYZE {quote_ident(t)}")
             lap("build indexes")
             validation = ValidationResult(probs.frame(), stats, notes, list(self.unmapped))
             if progress:

@@ -98,15 +98,13 @@ class Verifier:
         return self._counts.get(t, 0)
 
     def relationship_checks(self) -> list[dict]:
-        out = []
-        fk = []
+        broken = 0
         for t in DATA_TABLES:
             if t in self.targets:
-                fk += self.con.execute(f"PRAGMA foreign_key_check({quote_ident(t)})").fetchall()
-        out.append(_check("relationships: foreign_key_check", not fk,
-                          "no broken references" if not fk else
-                          f"{len(fk)} references point at missing records"))
-        return out
+                broken += foreign_key_check(self.con, t)
+        return [_check("relationships: foreign_key_check", not broken,
+                       "no broken references" if not broken else
+                       f"{broken} references point at missing records")]
 
     def _ours(self, alias: str, table: str) -> str:
         """SQL condition: the row of ``alias`` is a record of this export (imported by this
@@ -203,6 +201,40 @@ class Verifier:
         return [_check("integrity_check", res == ["ok"], "; ".join(res)[:300])]
 
 
+def foreign_key_check(con: sqlite3.Connection, table: str) -> int:
+    """How many references of ``table`` point at no record: what ``PRAGMA
+    foreign_key_check(table)`` counts.
+
+    A single-column reference to a parent's ``id`` is checked value by value instead of row
+    by row: each distinct value once, read in order from the column's index (a million
+    visits of 200,000 patients: 200,000 look-ups, not a million). Anything else is left to
+    the PRAGMA itself."""
+    fks: dict[int, list] = {}
+    for row in con.execute(f"PRAGMA foreign_key_list({quote_ident(table)})"):
+        fks.setdefault(row[0], []).append(row)
+    simple = []
+    for rows in fks.values():
+        if len(rows) != 1 or rows[0][4] not in (None, "id"):
+            return len(con.execute(f"PRAGMA foreign_key_check({quote_ident(table)})").fetchall())
+        parent, column = rows[0][2], rows[0][3]
+        if not con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
+                           (parent,)).fetchone():
+            return len(con.execute(f"PRAGMA foreign_key_check({quote_ident(table)})").fetchall())
+        simple.append((parent, column))
+    broken = 0
+    for parent, column in simple:
+        c, p = quote_ident(column), quote_ident(parent)
+        missing = con.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT {c} AS k FROM {quote_ident(table)} "
+            f"WHERE {c} IS NOT NULL) v WHERE NOT EXISTS (SELECT 1 FROM {p} WHERE {p}.id = v.k)"
+        ).fetchone()[0]
+        if missing:  # count the records, as the PRAGMA does
+            broken += con.execute(
+                f"SELECT count(*) FROM {quote_ident(table)} t WHERE t.{c} IS NOT NULL AND "
+                f"NOT EXISTS (SELECT 1 FROM {p} WHERE {p}.id = t.{c})").fetchone()[0]
+    return broken
+
+
 def integrity_check(con: sqlite3.Connection) -> list[str]:
     """``PRAGMA integrity_check`` of a file database, spread over two connections.
 
@@ -297,10 +329,11 @@ def verify_target(path, source_system: str | None = None) -> dict:
         checks = []
         res = integrity_check(con)
         checks.append(_check("integrity_check", res == ["ok"], "; ".join(res)[:300]))
-        fk = [r for r in con.execute("PRAGMA foreign_key_check") if r[0] in DATA_TABLES]
+        fk = sum(foreign_key_check(con, t) for t in DATA_TABLES if con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (t,)).fetchone())
         checks.append(_check("relationships: foreign_key_check", not fk,
                              "no broken references" if not fk else
-                             f"{len(fk)} references point at missing records"))
+                             f"{fk} references point at missing records"))
         runs = []
         if con.execute("SELECT 1 FROM sqlite_master WHERE name='migration_runs'").fetchone():
             runs = [dict(zip(["id", "startedAt", "finishedAt", "status", "sourceSystem"], r))

@@ -336,11 +336,11 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict,
         canon = {v.lower(): v for v in tf_field.enum}
         s = pd.Series([None if v == "" else canon.get(v.lower(), v) for v in text.tolist()],
                       index=text.index, dtype=object)
-        null = (text == "").to_numpy()
+        null = tf.is_blank(text)
     else:
         array = None
         text = s if clean else tf.text(s)
-        empty = (text == "").to_numpy()
+        empty = tf.is_blank(text)
         s = text.where(~empty, None) if empty.any() else text
         null = empty
     if array is not None and len(array) != len(s):

@@ -25,7 +25,7 @@ from .idindex import hash_ids
 from .mapping import MappedChunk, ProfileError, TableMap, map_chunk
 from .readers import SourceError, SourceTable
 from .targets import TargetTable
-from .transforms import TransformError, future_mask
+from .transforms import TransformError, future_mask, is_blank
 
 
 PROBLEM_COLUMNS = ["file", "line", "table", "legacy_id", "field", "target_field", "value",
@@ -154,7 +154,7 @@ class FieldChecks:
                    locked=True, source_field="(record)")
         # legacy id
         id_col = tm.legacy_id or "(row)"
-        no_id = (ids == "").to_numpy()
+        no_id = is_blank(ids)
         report(no_id, "id_missing", values=ids, source_field=id_col, locked=True)
         # fields
         for fname, values in mc.values.items():

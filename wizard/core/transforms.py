@@ -61,6 +61,15 @@ def as_text(s: pd.Series) -> pd.Series:
                       for v in vals], index=s.index, dtype=object)
 
 
+def is_blank(s: pd.Series) -> np.ndarray:
+    """Which cells are "" (a text column as the readers give it). NumPy compares an object
+    array four times faster than a pandas Series does."""
+    arr = s.to_numpy()
+    if arr.dtype == object:
+        return np.asarray(arr == "", dtype=bool)
+    return (s == "").to_numpy(dtype=bool, na_value=False)
+
+
 def text(s: pd.Series) -> pd.Series:
     """as_text, stripped: a C-speed scan first, a per-cell strip only where needed."""
     if not len(s):
@@ -149,7 +158,7 @@ _CURRENCY = re.compile(r"^(?:rs\.?|inr|usd|eur|gbp|[₹$€£])\s*|\s*(?:rs\.?|i
 def number(s: pd.Series, decimal: str = ".", thousands: str | None = None,
            integer: bool = False, clean: bool = False) -> Result:
     raw = s if clean else text(s)
-    empty = (raw == "").to_numpy()
+    empty = is_blank(raw)
     num = pd.Series(np.nan, index=raw.index, dtype="float64")
     plain = decimal == "." and not thousands
     if plain:  # C-speed parse of the common case; only failures take the slow path
@@ -218,41 +227,46 @@ def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
                 clean: bool = False) -> Result:
     """Dates in mixed formats to ISO-8601 text (YYYY-MM-DD, time kept if not midnight).
 
-    Each known format is tried with pandas' C parser on what is still unparsed, so a column
-    costs one pass per format actually present, not a Python call per cell.
+    Each distinct text is read once (a column of 50,000 visit dates holds a few thousand),
+    and each known format is tried with pandas' C parser on what is still unread, so a
+    column costs one pass per format actually present, not a Python call per cell.
     """
     raw = s if clean else text(s)
-    empty = (raw == "").to_numpy()
+    empty = is_blank(raw)
+    codes, uniq = pd.factorize(raw.to_numpy(dtype=object), use_na_sentinel=False)
+    distinct = pd.Series(np.asarray(uniq, dtype=object), dtype=object)
     note = None
     if order in (None, "", "auto"):
-        inferred, why = infer_date_order(raw)
+        inferred, why = infer_date_order(distinct)
         if inferred is None:
             note = f"date order {why}; read as {fallback_order} — set the order to confirm"
             inferred = fallback_order
         order = inferred
     order = order.upper()
     formats = ISO_FORMATS + ORDER_FORMATS.get(order, []) + NAMED_FORMATS
-    values = np.full(len(raw), np.datetime64("NaT"), dtype="datetime64[ns]")
-    todo = ~empty
-    formats = _likely_first(raw[todo], formats)
+    u_values = np.full(len(distinct), np.datetime64("NaT"), dtype="datetime64[ns]")
+    todo = ~is_blank(distinct) & distinct.notna().to_numpy()
+    formats = _likely_first(distinct[todo], formats)
     for fmt in formats:
         if not todo.any():
             break
-        got = pd.to_datetime(raw[todo], format=fmt, errors="coerce").to_numpy(
+        got = pd.to_datetime(distinct[todo], format=fmt, errors="coerce").to_numpy(
             dtype="datetime64[ns]")
         hit = ~np.isnat(got)
         if hit.any():
             idx = np.flatnonzero(todo)[hit]
-            values[idx] = got[hit]
+            u_values[idx] = got[hit]
             todo[idx] = False
-    ok = ~np.isnat(values)
-    days = values.astype("datetime64[D]")
-    iso = days.astype(str).astype(object)
-    has_time = ok & (values != days.astype("datetime64[ns]"))
+    u_ok = ~np.isnat(u_values)
+    days = u_values.astype("datetime64[D]")
+    u_iso = days.astype(str).astype(object)
+    has_time = u_ok & (u_values != days.astype("datetime64[ns]"))
     if has_time.any():
-        iso[has_time] = np.datetime_as_string(values[has_time], unit="s")
-    iso[~ok] = None
-    out = pd.Series(iso, index=raw.index, dtype=object)
+        u_iso[has_time] = np.datetime_as_string(u_values[has_time], unit="s")
+    u_iso[~u_ok] = None
+    values = u_values[codes]
+    ok = u_ok[codes]
+    out = pd.Series(u_iso[codes], index=raw.index, dtype=object)
     bad = (~empty) & (~ok)
     return Result(out, bad, note, null=~ok, array=values)
 
@@ -323,7 +337,7 @@ def infer_phone_region(s: pd.Series) -> str | None:
 def to_e164(s: pd.Series, region: str = "IN", clean: bool = False) -> Result:
     """Phone numbers to E.164 (+<country><number>); national ones take the region's code."""
     raw = s if clean else text(s)
-    empty = (raw == "").to_numpy()
+    empty = is_blank(raw)
     cc, prefix, lengths = region_info(region)
     t = raw.str.replace(r"[\s\-().'/]", "", regex=True).str.replace(r"^00", "+", regex=True)
     intl = t.str.match(r"^\+[1-9]\d{6,14}$").fillna(False)

@@ -51,6 +51,9 @@ def test_id_index_scales_without_collisions():
     for i in range(0, len(keys), 50_000):
         idx.add(keys[i:i + 50_000])
     assert idx.contains(hash_ids(["V0", "V199999", "V200000"])).tolist() == [True, True, False]
+    # many keys at once, in no order, half of them absent (the sorted-lookup path)
+    probe = [f"V{i}" for i in range(150_000, 250_000, 3)]
+    assert idx.contains(hash_ids(probe)).tolist() == [int(p[1:]) < 200_000 for p in probe]
 
 
 def test_id_index_first_half_collision_is_resolved_exactly():

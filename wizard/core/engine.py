@@ -220,15 +220,16 @@ class Migration:
                  ) -> ValidationResult:
         """Check every record; writes nothing. Reads the target for already-imported ids."""
         reg = _Registry()
+        probs = Problems()
+        stream = self._open_stream(probs, cancel)
         con = None
-        if self.target is not None:
-            con = connect(self.target)
         try:
-            if con is not None:
+            if self.target is not None:
+                con = connect(self.target)
                 self._load_existing(con, reg)
-            probs = Problems()
-            stats, notes = self._stream(reg, probs, progress, cancel, sink=None)
+            stats, notes = self._stream(reg, probs, progress, cancel, None, stream)
         finally:
+            stream.close()
             if con is not None:
                 con.close()
         return ValidationResult(probs.frame(), stats, notes, list(self.unmapped))
@@ -251,25 +252,31 @@ class Migration:
                 keys = hash_ids([f"{(a or '').strip().lower()}\x1f{b or ''}" for a, b in rows])
                 reg.persons.add(keys, np.full(len(keys), "(in HMSync)", dtype=object))
 
-    def _stream(self, reg: _Registry, probs: Problems, progress, cancel, sink):
+    def _open_stream(self, probs: Problems, cancel) -> ChunkStream:
+        """The prepared chunks of the plan. Opened first thing, so that a helper process
+        starts reading while the target is being made ready (close() it in any case)."""
+        return ChunkStream(self.plan, self.targets, self.profile.ctx, self._field_checks,
+                           self.chunk_rows, probs, want_parallel(self.plan, self.parallel),
+                           cancel)
+
+    def _stream(self, reg: _Registry, probs: Problems, progress, cancel, sink,
+                stream: ChunkStream):
         # Python's cycle collector would scan the millions of cells of every chunk, again
         # and again; it runs once per chunk instead, on what that chunk created
         was = gc.isenabled()
         gc.disable()
         try:
-            return self._stream_chunks(reg, probs, progress, cancel, sink)
+            return self._stream_chunks(reg, probs, progress, cancel, sink, stream)
         finally:
             if was:
                 gc.enable()
 
-    def _stream_chunks(self, reg: _Registry, probs: Problems, progress, cancel, sink):
+    def _stream_chunks(self, reg: _Registry, probs: Problems, progress, cancel, sink,
+                       stream: ChunkStream):
         self.pilot = Pilot(self.profile.pilot)
         self.pilot.prepare(self.plan, self.targets, self.profile.ctx)
         stats: dict[str, TableStats] = {}
         notes: list[str] = []
-        stream = ChunkStream(self.plan, self.targets, self.profile.ctx, self._field_checks,
-                             self.chunk_rows, probs, want_parallel(self.plan, self.parallel),
-                             cancel)
         helper = stream.parallel
         try:
             self._consume(stream, stats, notes, reg, probs, progress, cancel, sink)
@@ -452,7 +459,13 @@ class Migration:
             timings[name] = round(timings.get(name, 0.0) + now - clock[0], 3)
             clock[0] = now
 
-        con = connect(self.target)
+        probs = Problems()
+        stream = self._open_stream(probs, cancel)
+        try:
+            con = connect(self.target)
+        except BaseException:
+            stream.close()
+            raise
         con.execute("PRAGMA cache_size = -65536")
         try:
             try:
@@ -477,13 +490,12 @@ class Migration:
             reg = _Registry()
             self._load_existing(con, reg)
             dropped = self._drop_indexes_for_bulk_load(con)
-            probs = Problems()
             fresh = {t for t in DATA_TABLES if t in self.targets and con.execute(
                 f"SELECT 1 FROM {quote_ident(t)} LIMIT 1").fetchone() is None}
             verifier = Verifier(con, self.profile.source_system, run_id, self.targets, fresh)
             sink = _Importer(con, self.profile.source_system, run_id, verifier, cancel)
             lap("prepare")
-            stats, notes = self._stream(reg, probs, progress, cancel, sink)
+            stats, notes = self._stream(reg, probs, progress, cancel, sink, stream)
             # the id registry is done with: its arrays go before the index builds (no cycle
             # collection here: a full one holds Python's lock long enough to stall a window)
             del reg
@@ -550,6 +562,7 @@ class Migration:
                           f" ({type(e).__name__}); rolled back, target unchanged")
             raise
         finally:
+            stream.close()
             con.close()
 
     def _drop_indexes_for_bulk_load(self, con: sqlite3.Connection) -> list[str]:

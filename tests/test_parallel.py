@@ -84,7 +84,9 @@ def test_a_damaged_file_read_by_the_helper_names_file_and_line(tmp_path):
     for parallel in (False, True):
         with pytest.raises(SourceError) as e:
             migration(folder, parallel=parallel, chunk_rows=700).validate()
-        assert e.value.path.name == "patients.csv" and e.value.line > 10000
+        # the line the broken record starts on, not the one where reading gave up
+        assert e.value.path.name == "patients.csv" and e.value.line == 10001
+        assert "quote" in e.value.problem
         found.append((str(e.value), e.value.line))
     assert found[0] == found[1]
     assert not helpers()

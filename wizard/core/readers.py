@@ -308,8 +308,16 @@ def _csv_chunks(t: SourceTable, chunk_rows: int) -> Iterator[pd.DataFrame]:
                     add_row(row)
                     add_end(r.line_num)
             except csv.Error as e:
-                raise SourceError(t.path, f"the file is damaged near here ({e})",
-                                  line=r.line_num) from None
+                # name the line the unreadable record starts on (an unclosed quote, say),
+                # not only the line where the reader gave up, which can be far below it
+                start = ends[-1] + 1 if ends else next_line
+                where = f"; reading stopped at line {r.line_num}" if r.line_num > start else ""
+                raise SourceError(t.path, f"the file is damaged: the record that starts on "
+                                  f"this line cannot be read ({e}){where}; is a quote left "
+                                  "open?"
+                                  if "field larger" in str(e) else
+                                  f"the file is damaged near here ({e}){where}",
+                                  line=start) from None
             finally:
                 if gc_was:
                     gc.enable()

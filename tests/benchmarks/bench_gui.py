@@ -83,6 +83,17 @@ KINDS = [("patients", "age", "patients.age.range", "error", "Age is out of range
 
 
 # --- helpers --------------------------------------------------------------------------------
+def open_wizard(plan, page_id):
+    """The real wizard, shown at ``page_id`` in the benchmark's window size."""
+    from wizard.gui.wizard import MigrationWizard
+    wiz = MigrationWizard(plan)
+    wiz.setStartId(page_id)
+    wiz.resize(*WINDOW)
+    wiz.show()
+    QTest.qWaitForWindowExposed(wiz)
+    return wiz, wiz.page(page_id)
+
+
 def elapsed(fn) -> float:
     t0 = time.perf_counter()
     fn()
@@ -152,7 +163,6 @@ def bench_problems(app: QApplication, n: int, steps: int, seed: int) -> dict:
     from wizard.gui.models.problems import COLUMNS, prepare_problems
     from wizard.gui.pages import PageId
     from wizard.gui.plan import MigrationPlan
-    from wizard.gui.wizard import MigrationWizard
 
     frame = problems_frame(n, seed)
     out = {"n": n}
@@ -160,12 +170,7 @@ def bench_problems(app: QApplication, n: int, steps: int, seed: int) -> dict:
     plan = MigrationPlan(name="Benchmark", source_system="bench")
     plan.validation = validation_result(problems_frame(0))
     plan.validation_key = plan.profile_key()
-    wiz = MigrationWizard(plan)
-    wiz.setStartId(PageId.VALIDATION)
-    wiz.resize(*WINDOW)
-    wiz.show()
-    QTest.qWaitForWindowExposed(wiz)
-    page = wiz.page(PageId.VALIDATION)
+    wiz, page = open_wizard(plan, PageId.VALIDATION)
     view, model = page.problems_view, page.problems
     paints = PaintCounter(view.viewport())
     app.processEvents()
@@ -390,17 +395,11 @@ def build_import_plan(work: Path, visits: int, seed: int) -> tuple:
 def bench_import(app: QApplication, work: Path, visits: int, seed: int,
                  timeout_s: float) -> dict:
     from wizard.gui.pages import PageId
-    from wizard.gui.wizard import MigrationWizard
 
     plan, manifest, setup = build_import_plan(work, visits, seed)
     out = {"setup": setup, "records": sum(manifest["rows"].values()),
            "mapped": len(plan.mapped())}
-    wiz = MigrationWizard(plan)
-    wiz.setStartId(PageId.IMPORT)
-    wiz.resize(*WINDOW)
-    wiz.show()
-    QTest.qWaitForWindowExposed(wiz)
-    page = wiz.page(PageId.IMPORT)
+    wiz, page = open_wizard(plan, PageId.IMPORT)
     app.processEvents()
 
     # in the worker, on every engine progress: the stage, and which thread runs the engine

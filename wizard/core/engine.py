@@ -589,6 +589,10 @@ class Migration:
                 for st, _ in self.plan]
 
 
+_LEGACY_INSERT = ('INSERT INTO migration_legacy_ids ("sourceSystem", "tableName", "legacyId", '
+                  '"hmsyncId", "runId", "sourceFile", "sourceLine") VALUES')
+
+
 def _literal(text: str) -> str:
     """An SQL string literal: the text between single quotes, quotes doubled. SQLite
     reads every character of such a literal as itself."""
@@ -688,16 +692,13 @@ class _Importer:
         key = (t, st.name)
         sql = self._legacy_sql.get(key)
         if sql is None:  # what is the same for every row is written into the statement
-            sql = ('INSERT INTO migration_legacy_ids ("sourceSystem", "tableName", '
-                   '"legacyId", "hmsyncId", "runId", "sourceFile", "sourceLine") VALUES '
-                   f"({_literal(self.system)}, {_literal(t)}, ?, ?, {int(self.run_id)}, "
-                   f"{_literal(st.name)}, ?)")
+            sql = (f"{_LEGACY_INSERT} ({_literal(self.system)}, {_literal(t)}, ?, ?, "
+                   f"{int(self.run_id)}, {_literal(st.name)}, ?)")
             self._legacy_sql[key] = sql
         ids_acc = ids.tolist() if k == len(ids) else ids.iloc[idx].tolist()
         if "\x00" in sql:  # SQL text cannot carry a NUL: bind everything instead
             self.con.executemany(
-                'INSERT INTO migration_legacy_ids ("sourceSystem", "tableName", "legacyId", '
-                '"hmsyncId", "runId", "sourceFile", "sourceLine") VALUES (?,?,?,?,?,?,?)',
+                f"{_LEGACY_INSERT} (?,?,?,?,?,?,?)",
                 ((self.system, t, a, b, self.run_id, st.name, c)
                  for a, b, c in zip(ids_acc, hids, lines)))
         else:

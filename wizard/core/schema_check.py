@@ -149,7 +149,8 @@ def _declared_as_hmsync(path: Path) -> bool:
                 raw.close()
         finally:
             eng.dispose()
-    con = sqlite3.connect(f"file:{path.resolve().as_posix()}?mode=ro", uri=True, timeout=10)
+    from .backup import connect
+    con = connect(path, readonly=True)
     try:
         return _declarations(con) == _HMSYNC_DECLARATIONS
     finally:

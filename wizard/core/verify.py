@@ -266,26 +266,29 @@ def integrity_check(con: sqlite3.Connection) -> list[str]:
                 with lock:
                     found.extend(rows)
 
-    other = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True,
-                            check_same_thread=False)
     # checking an index against its table reads pages again and again: with SQLite's
     # default 2 MB cache that costs twice the time of a cache as large as the engine's
-    cache = con.execute("PRAGMA cache_size").fetchone()[0]
-    other.execute(f"PRAGMA cache_size = {min(int(cache), -65536)}")
+    cache = min(int(con.execute("PRAGMA cache_size").fetchone()[0]), -65536)
     errors: list[BaseException] = []
 
     def run_other():
+        from .backup import connect
         try:
-            worker(other)
+            other = connect(Path(path), readonly=True)
+            try:
+                other.execute(f"PRAGMA cache_size = {cache}")
+                worker(other)
+            finally:
+                other.close()
         except BaseException as e:  # reported by the calling thread
             errors.append(e)
+
+    th = threading.Thread(target=run_other, name="integrity-check", daemon=True)
+    th.start()
     try:
-        th = threading.Thread(target=run_other, name="integrity-check", daemon=True)
-        th.start()
         worker(con)
-        th.join()
     finally:
-        other.close()
+        th.join()
     if errors:
         raise errors[0]
     return found or ["ok"]

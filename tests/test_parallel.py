@@ -217,3 +217,22 @@ def test_a_locked_target_stops_the_run_and_its_helper(export, tmp_path):
         other.execute("ROLLBACK")
         other.close()
     assert not helpers()
+
+
+@pytest.mark.parametrize("cells", [
+    ["a", None, "b\nc", "", None],          # texts and empty cells
+    [None, None],                           # nothing but empty cells
+    ["x", "y"],                             # no empty cell
+    ["a\x00b", "c"],                        # a cell holds the separator: sent as it is
+    ["a", float("nan")],                    # NaN is not None: sent as it is
+    ["a", 3],                               # a cell that is not a text: sent as it is
+])
+def test_text_columns_cross_between_processes_unchanged(cells):
+    import pickle
+    from wizard.core.prepare import _pack_texts, _unpack_texts
+    index = pd.RangeIndex(10, 10 + len(cells))
+    s = pd.Series(cells, index=index, dtype=object, name="phone")
+    back = _unpack_texts(pickle.loads(pickle.dumps(_pack_texts(s))), index)
+    pd.testing.assert_series_equal(back, s)
+    assert [type(v) for v in back.tolist()] == [type(v) for v in cells]
+    assert [v for v in back.tolist() if v is None] == [v for v in cells if v is None]

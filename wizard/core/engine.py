@@ -117,6 +117,12 @@ class ValidationResult:
 
 PARENT_TABLES = {"patients", "doctors", "visits", "bills"}
 
+# SQLite's page cache (negative: KiB). The load appends to every b-tree (secondary indexes
+# are dropped, HMSync ids increase), so a small cache serves it as well as a large one;
+# the index builds after it sort in memory up to about this size, then on disk.
+LOAD_CACHE = -16384
+INDEX_CACHE = -32768
+
 
 class _Registry:
     """Legacy ids per HMSync table, as compact hashed indexes: seen (-> first line),
@@ -466,7 +472,7 @@ class Migration:
         except BaseException:
             stream.close()
             raise
-        con.execute("PRAGMA cache_size = -65536")
+        con.execute(f"PRAGMA cache_size = {LOAD_CACHE}")
         try:
             try:
                 con.execute("BEGIN IMMEDIATE")
@@ -506,6 +512,8 @@ class Migration:
                 cancel.check()
             if progress and dropped:
                 progress(Progress("index", "", "", 0, len(dropped)))
+            _release_freed_memory()  # the registry's and the chunks' heap, to the OS
+            con.execute(f"PRAGMA cache_size = {INDEX_CACHE}")
             con.execute("PRAGMA threads = 2")  # the index sorter may use the second core
             for sql in dropped:  # secondary indexes are built once, sorted, after the load
                 con.execute(sql)
@@ -597,6 +605,16 @@ def _literal(text: str) -> str:
     """An SQL string literal: the text between single quotes, quotes doubled. SQLite
     reads every character of such a literal as itself."""
     return "'" + str(text).replace("'", "''") + "'"
+
+
+def _release_freed_memory() -> None:
+    """Hand the heap that Python and NumPy freed back to the operating system (glibc keeps
+    it otherwise, and the process stays as large as its busiest moment)."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc (Windows, macOS): nothing to do
 
 
 def _plain_db_error(e: BaseException) -> str:

@@ -90,3 +90,10 @@ def test_id_index_in_many_small_chunks_agrees_with_a_dict():
     assert idx.contains(hash_ids(list(ref))).all()
     assert len(idx) == len(ref)
     assert len(idx._runs) <= 2 * np.log2(len(ref)) + 2  # few runs to search
+
+
+def test_duplicated_points_each_repeat_at_its_first_appearance():
+    keys = hash_ids(["a", "b", "a", "c", "b", "a"])
+    dup, first = duplicated(keys, return_first=True)
+    assert dup.tolist() == [False, False, True, False, True, True]
+    assert first.tolist() == [0, 1, 0, 3, 1, 0]

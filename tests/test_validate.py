@@ -128,3 +128,18 @@ def test_problems_export_to_xlsx_neutralised(mini_export, tmp_path):
     assert header[:4] == ["file", "line", "table", "legacy_id"]
     assert ws.cell(2, header.index("value") + 1).value == "'=HYPERLINK(\"x\")"
     assert ws.max_row == len(df) + 1
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 3])
+def test_chunk_size_changes_no_problem_and_no_count(mini_export, chunk_rows):
+    """Duplicates, cascades and relationships cross chunk boundaries: the registry of ids
+    seen earlier must give what one chunk per file gives."""
+    whole, profile = validate(mini_export)
+    tables, _ = open_sources([mini_export])
+    small = Migration(tables, profile, chunk_rows=chunk_rows).validate()
+    key = ["file", "line", "rule"]
+    a = whole.problems.sort_values(key).reset_index(drop=True)
+    b = small.problems.sort_values(key).reset_index(drop=True)
+    assert len(a) and a.equals(b)
+    assert {t: s.to_dict() for t, s in whole.stats.items()} == \
+        {t: s.to_dict() for t, s in small.stats.items()}

@@ -124,21 +124,44 @@ LOAD_CACHE = -16384
 INDEX_CACHE = -32768
 
 
+# what the registry keeps per legacy id: the line it was first seen on, whether that record
+# was accepted, and (for tables other records point at) its new HMSync id
+_ENTRY = np.dtype([("line", "<i4"), ("ok", "u1")])
+_PARENT_ENTRY = np.dtype([("line", "<i4"), ("ok", "u1"), ("hid", "S16")])
+
+
 class _Registry:
-    """Legacy ids per HMSync table, as compact hashed indexes: seen (-> first line),
-    accepted (-> new HMSync id), rejected, and already in HMSync (-> its HMSync id)."""
+    """Legacy ids per HMSync table, as compact hashed indexes: every id seen (-> first line,
+    accepted or not, new HMSync id: 21 or 37 bytes with its key), the rejected ones, and
+    those already in HMSync (-> their HMSync id)."""
 
     def __init__(self):
-        self.seen = {t: IdIndex("i4") for t in DATA_TABLES}
-        # HMSync ids are only needed for tables other records point at
-        self.valid = {t: IdIndex("S16" if t in PARENT_TABLES else None) for t in DATA_TABLES}
+        self.ids = {t: IdIndex(_PARENT_ENTRY if t in PARENT_TABLES else _ENTRY)
+                    for t in DATA_TABLES}
         self.rejected = {t: IdIndex() for t in DATA_TABLES}
         self.existing = {t: IdIndex(object) for t in DATA_TABLES}
         self.persons = IdIndex(object)   # name + phone -> legacy id of the first
 
+    def accepted(self, table: str, keys: np.ndarray) -> np.ndarray:
+        """Which keys belong to records accepted in this run."""
+        found, entry = self.ids[table].get(keys)
+        return found & (entry["ok"] == 1)
+
+    def add(self, table: str, keys: np.ndarray, lines: np.ndarray, ok: np.ndarray,
+            hids: np.ndarray) -> None:
+        """Register a chunk's first appearances: ``hids`` (k, 16) for the ``ok`` ones."""
+        entry = np.zeros(len(keys), dtype=self.ids[table].payload)
+        entry["line"] = lines
+        entry["ok"] = ok
+        if "hid" in entry.dtype.names and len(hids):
+            entry["hid"][ok] = uuids.as_key(hids)
+        self.ids[table].add(keys, entry)
+
     def resolve(self, table: str, keys: np.ndarray) -> list[str | None]:
         """HMSync ids for parent keys: accepted in this run, else already in HMSync."""
-        found, vals = self.valid[table].get(keys)
+        found, entry = self.ids[table].get(keys)
+        found &= entry["ok"] == 1
+        vals = entry["hid"]
         if found.all():  # the usual case: every parent came with this export
             return uuids.to_text(vals)
         out = np.full(len(keys), None, dtype=object)
@@ -161,6 +184,7 @@ class _ChunkOutcome:
     present: np.ndarray       # already imported by an earlier run
     keys: np.ndarray          # hashed legacy ids
     has_id: np.ndarray
+    fresh: np.ndarray         # the first appearance of its legacy id
     ref_keys: dict = field(default_factory=dict)   # field -> hashed parent ids
 
 
@@ -327,11 +351,14 @@ class Migration:
                                 out.ref_keys)
                 else:
                     hids = np.zeros((int(accept.sum()), 16), dtype=np.uint8)
-                reg.valid[tm.target].add(keys[accept], uuids.as_key(hids))
+                if (accept & ~out.fresh).any():  # cannot happen: a repeat is an error
+                    raise RuntimeError("an accepted record repeats a legacy id")
+                fresh = out.fresh
+                reg.add(tm.target, keys[fresh], mc.lines[fresh], accept[fresh], hids)
                 rej = out.errors & out.has_id
                 if rej.any():
                     rk = keys[rej]
-                    reg.rejected[tm.target].add(rk[~reg.valid[tm.target].contains(rk)])
+                    reg.rejected[tm.target].add(rk[~reg.accepted(tm.target, rk)])
                 done += n
                 del mc, checked, out
                 gc.collect(1)
@@ -357,14 +384,12 @@ class Migration:
         no_id = checked.no_id
         # duplicate legacy ids: the first occurrence is kept
         keys = checked.keys
-        seen = reg.seen[t]
-        seen_before, first_line = seen.get(keys)
-        dup_in_chunk = duplicated(keys)
+        seen_before, entry = reg.ids[t].get(keys)
+        dup_in_chunk, first = duplicated(keys, return_first=True)
         dup = (dup_in_chunk | seen_before) & ~no_id
-        fresh = ~dup & ~no_id
-        seen.add(keys[fresh], mc.lines[fresh].astype(np.int32))
+        fresh = ~dup & ~no_id  # registered once the chunk is decided (see _consume)
         if dup.any():
-            _, first_line = seen.get(keys)
+            first_line = np.where(seen_before, entry["line"], mc.lines[first])
             msgs = [R.RULES["duplicate"].message.format(first=int(fl)) if d else ""
                     for fl, d in zip(first_line.tolist(), dup)]
             report(dup, "duplicate", values=ids, source_field=id_col, message=msgs, locked=True)
@@ -373,13 +398,13 @@ class Migration:
             np.zeros(n, dtype=bool)
         # relationships
         for fname, parent in target.references.items():
-            if fname not in mc.values or parent not in reg.valid:
+            if fname not in mc.values or parent not in reg.ids:
                 continue
             has = ~mc.null[fname]
             if not has.any():
                 continue
             pk = checked.ref_keys[fname]
-            ok = reg.valid[parent].contains(pk)
+            ok = reg.accepted(parent, pk)
             if len(reg.existing[parent]):
                 ok |= reg.existing[parent].contains(pk)
             rejected = ~ok & reg.rejected[parent].contains(pk)
@@ -413,7 +438,7 @@ class Migration:
                         msgs[idx[j]] = R.RULES["possible_duplicate"].message.format(other=o)
                 report(mask, "possible_duplicate", "fullName", names, message=msgs,
                        source_field=mc.source.get("fullName"))
-        return _ChunkOutcome(report.errors, report.warned, present, keys, ~no_id,
+        return _ChunkOutcome(report.errors, report.warned, present, keys, ~no_id, fresh,
                              checked.ref_keys)
 
     # --- backup and import ---------------------------------------------------------------

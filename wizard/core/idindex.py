@@ -30,10 +30,12 @@ def hash_ids(ids) -> np.ndarray:
     return h
 
 
-def duplicated(keys: np.ndarray) -> np.ndarray:
-    """True for every key that appeared earlier in the array (the first is kept)."""
+def duplicated(keys: np.ndarray, return_first: bool = False):
+    """True for every key that appeared earlier in the array (the first is kept). With
+    ``return_first``, also the position of each key's first appearance."""
     if not len(keys):
-        return np.zeros(0, dtype=bool)
+        empty = np.zeros(0, dtype=bool)
+        return (empty, np.zeros(0, dtype=np.int64)) if return_first else empty
     order = np.lexsort((keys[:, 1], keys[:, 0]))
     k = keys[order]
     same = np.zeros(len(k), dtype=bool)
@@ -41,7 +43,12 @@ def duplicated(keys: np.ndarray) -> np.ndarray:
     # within a run of equal keys, lexsort is stable: the first in the run came first
     out = np.zeros(len(keys), dtype=bool)
     out[order] = same
-    return out
+    if not return_first:
+        return out
+    start = np.maximum.accumulate(np.where(same, 0, np.arange(len(k))))
+    first = np.empty(len(keys), dtype=np.int64)
+    first[order] = order[start]
+    return out, first
 
 
 class IdIndex:
@@ -54,7 +61,7 @@ class IdIndex:
     """
 
     def __init__(self, payload=None):
-        self.payload = payload  # None, "S16", "i8" or object
+        self.payload = payload  # None, or a NumPy dtype ("S16", "i8", a record, object)
         self._runs: list[tuple[np.ndarray, np.ndarray | None]] = []
         self._pk: list[np.ndarray] = []
         self._pv: list[np.ndarray] = []

@@ -122,6 +122,9 @@ PARENT_TABLES = {"patients", "doctors", "visits", "bills"}
 # the index builds after it sort in memory up to about this size, then on disk.
 LOAD_CACHE = -16384
 INDEX_CACHE = -32768
+#: records per chunk: 25,000 costs no more time than 50,000 (measured at 2.3M records) and
+#: holds half as many cells in each process and in the queue between them
+CHUNK_ROWS = 25_000
 
 
 # what the registry keeps per legacy id: the line it was first seen on, whether that record
@@ -192,7 +195,7 @@ class Migration:
     """One migration: legacy tables + a profile -> an HMSync target (or none, to validate)."""
 
     def __init__(self, sources: list[SourceTable], profile: Profile,
-                 target: str | Path | None = None, chunk_rows: int = 50_000,
+                 target: str | Path | None = None, chunk_rows: int = CHUNK_ROWS,
                  today: date | None = None, parallel: bool | None = None):
         self.sources = sources
         self.profile = profile

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from . import logs
+from . import logs, memory
 from . import rules as R
 from .backup import BackupResult, connect, data_counts
 from .pilot import Pilot
@@ -288,6 +288,7 @@ class Migration:
     def _open_stream(self, probs: Problems, cancel) -> ChunkStream:
         """The prepared chunks of the plan. Opened first thing, so that a helper process
         starts reading while the target is being made ready (close() it in any case)."""
+        memory.return_large_blocks()
         return ChunkStream(self.plan, self.targets, self.profile.ctx, self._field_checks,
                            self.chunk_rows, probs, want_parallel(self.plan, self.parallel),
                            cancel)
@@ -540,7 +541,7 @@ class Migration:
                 cancel.check()
             if progress and dropped:
                 progress(Progress("index", "", "", 0, len(dropped)))
-            _release_freed_memory()  # the registry's and the chunks' heap, to the OS
+            memory.release_freed_memory()  # the registry's and the chunks' heap, to the OS
             con.execute(f"PRAGMA cache_size = {INDEX_CACHE}")
             con.execute("PRAGMA threads = 2")  # the index sorter may use the second core
             for sql in dropped:  # secondary indexes are built once, sorted, after the load
@@ -633,16 +634,6 @@ def _literal(text: str) -> str:
     """An SQL string literal: the text between single quotes, quotes doubled. SQLite
     reads every character of such a literal as itself."""
     return "'" + str(text).replace("'", "''") + "'"
-
-
-def _release_freed_memory() -> None:
-    """Hand the heap that Python and NumPy freed back to the operating system (glibc keeps
-    it otherwise, and the process stays as large as its busiest moment)."""
-    try:
-        import ctypes
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc (Windows, macOS): nothing to do
 
 
 def _plain_db_error(e: BaseException) -> str:

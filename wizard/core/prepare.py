@@ -20,6 +20,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from . import memory
 from . import rules as R
 from .idindex import hash_ids
 from .mapping import MappedChunk, ProfileError, TableMap, map_chunk
@@ -430,6 +431,7 @@ class HelperError(RuntimeError):
 
 def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid):
     """The helper process: read, map and check every table of the plan, in order."""
+    memory.return_large_blocks()
 
     def put(item):
         while True:

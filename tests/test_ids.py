@@ -97,3 +97,21 @@ def test_duplicated_points_each_repeat_at_its_first_appearance():
     dup, first = duplicated(keys, return_first=True)
     assert dup.tolist() == [False, False, True, False, True, True]
     assert first.tolist() == [0, 1, 0, 3, 1, 0]
+
+
+def test_run_ids_are_version_7_unique_increasing_and_written_again_from_their_number():
+    before = uuids.uuid7_bulk(3)
+    run = uuids.RunIds()
+    first, second = run.take(40_000), run.take(10)
+    texts = run.text(first) + run.text(second)
+    after = uuids.uuid7_bulk(3)
+    assert len(set(texts)) == 40_010
+    # in the order they were taken, and between the ids made before and after the run
+    assert before + texts + after == sorted(before + texts + after)
+    for s in texts[:50] + texts[-5:]:
+        u = uuid.UUID(s)
+        assert u.version == 7 and u.variant == uuid.RFC_4122 and str(u) == s
+    assert run.text(np.array([40_005, 3])) == [texts[40_005], texts[3]]
+    # the low 32 bits are mixed, not a counter; and another run makes other ids
+    assert len({s[-8:] for s in texts}) > 39_000
+    assert not set(uuids.RunIds().text(first[:100])) & set(texts)

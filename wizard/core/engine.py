@@ -128,17 +128,19 @@ CHUNK_ROWS = 25_000
 
 
 # what the registry keeps per legacy id: the line it was first seen on, whether that record
-# was accepted, and (for tables other records point at) its new HMSync id
+# was accepted, and (for tables other records point at) the number of its new HMSync id in
+# the run (uuids.RunIds)
 _ENTRY = np.dtype([("line", "<i4"), ("ok", "u1")])
-_PARENT_ENTRY = np.dtype([("line", "<i4"), ("ok", "u1"), ("hid", "S16")])
+_PARENT_ENTRY = np.dtype([("line", "<i4"), ("ok", "u1"), ("hid", "<u4")])
 
 
 class _Registry:
     """Legacy ids per HMSync table, as compact hashed indexes: every id seen (-> first line,
-    accepted or not, new HMSync id: 21 or 37 bytes with its key), the rejected ones, and
+    accepted or not, new HMSync id: 21 or 25 bytes with its key), the rejected ones, and
     those already in HMSync (-> their HMSync id)."""
 
-    def __init__(self):
+    def __init__(self, run_ids: uuids.RunIds | None = None):
+        self.run_ids = run_ids  # the import's new HMSync ids (None: validation only)
         self.ids = {t: IdIndex(_PARENT_ENTRY if t in PARENT_TABLES else _ENTRY)
                     for t in DATA_TABLES}
         self.rejected = {t: IdIndex() for t in DATA_TABLES}
@@ -152,12 +154,13 @@ class _Registry:
 
     def add(self, table: str, keys: np.ndarray, lines: np.ndarray, ok: np.ndarray,
             hids: np.ndarray) -> None:
-        """Register a chunk's first appearances: ``hids`` (k, 16) for the ``ok`` ones."""
+        """Register a chunk's first appearances: ``hids``, the numbers of their new HMSync
+        ids, for the ``ok`` ones."""
         entry = np.zeros(len(keys), dtype=self.ids[table].payload)
         entry["line"] = lines
         entry["ok"] = ok
         if "hid" in entry.dtype.names and len(hids):
-            entry["hid"][ok] = uuids.as_key(hids)
+            entry["hid"][ok] = hids
         self.ids[table].add(keys, entry)
 
     def resolve(self, table: str, keys: np.ndarray) -> list[str | None]:
@@ -166,10 +169,10 @@ class _Registry:
         found &= entry["ok"] == 1
         vals = entry["hid"]
         if found.all():  # the usual case: every parent came with this export
-            return uuids.to_text(vals)
+            return self.run_ids.text(vals)
         out = np.full(len(keys), None, dtype=object)
         if found.any():
-            out[found] = uuids.to_text(vals[found])
+            out[found] = self.run_ids.text(vals[found])
         out = out.tolist()
         rest = ~found
         if rest.any() and len(self.existing[table]):
@@ -354,7 +357,7 @@ class Migration:
                     hids = sink(st, tm, target, mc, accept, out.present & ~out.errors, reg,
                                 out.ref_keys)
                 else:
-                    hids = np.zeros((int(accept.sum()), 16), dtype=np.uint8)
+                    hids = np.zeros(int(accept.sum()), dtype=np.uint32)
                 if (accept & ~out.fresh).any():  # cannot happen: a repeat is an error
                     raise RuntimeError("an accepted record repeats a legacy id")
                 fresh = out.fresh
@@ -522,7 +525,7 @@ class Migration:
                         '("tableName" TEXT, "legacyId" TEXT, PRIMARY KEY ("tableName", '
                         '"legacyId")) WITHOUT ROWID')
             con.execute("DELETE FROM temp.run_present")
-            reg = _Registry()
+            reg = _Registry(uuids.RunIds())
             self._load_existing(con, reg)
             dropped = self._drop_indexes_for_bulk_load(con)
             fresh = {t for t in DATA_TABLES if t in self.targets and con.execute(
@@ -684,7 +687,7 @@ class _Importer:
     def __call__(self, st: SourceTable, tm: TableMap, target: TargetTable, mc: MappedChunk,
                  accept: np.ndarray, present: np.ndarray, reg: _Registry,
                  ref_keys: dict[str, np.ndarray]) -> np.ndarray:
-        """Insert the accepted records; returns their new HMSync ids as (k, 16) bytes."""
+        """Insert the accepted records; returns the numbers of their new HMSync ids."""
         t = tm.target
         ids = mc.legacy_id
         idx = np.flatnonzero(accept)
@@ -695,9 +698,9 @@ class _Importer:
         k = len(idx)
         if not k:
             self.verifier.observe(t, mc, keep, [])
-            return np.zeros((0, 16), dtype=np.uint8)
-        raw_ids = uuids.uuid7_bytes(k)
-        hids = uuids.to_text(raw_ids)
+            return np.zeros(0, dtype=np.uint32)
+        numbers = reg.run_ids.take(k)
+        hids = reg.run_ids.text(numbers)
         cols = ["id"]
         data = [hids]
         for fname, values in mc.values.items():
@@ -741,4 +744,4 @@ class _Importer:
         else:
             self.con.executemany(sql, zip(ids_acc, hids, lines))
         self.verifier.observe(t, mc, keep, list(zip(idx.tolist(), hids)))
-        return raw_ids
+        return numbers

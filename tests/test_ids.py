@@ -23,6 +23,11 @@ def test_uuid4_valid():
         assert uuid.UUID(s).version == 4
 
 
+def test_text_form_is_the_standard_one():
+    raw = uuids.uuid4_bytes(500)
+    assert uuids.to_text(raw) == [str(uuid.UUID(bytes=bytes(r))) for r in raw]
+
+
 def test_text_round_trip_through_keys():
     raw = uuids.uuid7_bytes(10)
     keys = uuids.as_key(raw)

@@ -163,11 +163,15 @@ class _Registry:
             entry["hid"][ok] = hids
         self.ids[table].add(keys, entry)
 
-    def resolve(self, table: str, keys: np.ndarray) -> list[str | None]:
-        """HMSync ids for parent keys: accepted in this run, else already in HMSync."""
+    def lookup(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(accepted in this run, the numbers of their new HMSync ids) for parent keys."""
         found, entry = self.ids[table].get(keys)
-        found &= entry["ok"] == 1
-        vals = entry["hid"]
+        return found & (entry["ok"] == 1), entry["hid"]
+
+    def resolve(self, table: str, keys: np.ndarray, looked_up=None) -> list[str | None]:
+        """HMSync ids for parent keys: accepted in this run, else already in HMSync.
+        ``looked_up``: what ``lookup`` gave for these keys, if it was asked already."""
+        found, vals = looked_up if looked_up is not None else self.lookup(table, keys)
         if found.all():  # the usual case: every parent came with this export
             return self.run_ids.text(vals)
         out = np.full(len(keys), None, dtype=object)
@@ -192,6 +196,7 @@ class _ChunkOutcome:
     has_id: np.ndarray
     fresh: np.ndarray         # the first appearance of its legacy id
     ref_keys: dict = field(default_factory=dict)   # field -> hashed parent ids
+    parents: dict = field(default_factory=dict)    # field -> Registry.lookup of them
 
 
 class Migration:
@@ -355,7 +360,7 @@ class Migration:
                 keys = out.keys
                 if sink is not None:
                     hids = sink(st, tm, target, mc, accept, out.present & ~out.errors, reg,
-                                out.ref_keys)
+                                out.ref_keys, out.parents)
                 else:
                     hids = np.zeros(int(accept.sum()), dtype=np.uint32)
                 if (accept & ~out.fresh).any():  # cannot happen: a repeat is an error
@@ -404,6 +409,7 @@ class Migration:
         present = reg.existing[t].contains(keys) if len(reg.existing[t]) else \
             np.zeros(n, dtype=bool)
         # relationships
+        parents = {}
         for fname, parent in target.references.items():
             if fname not in mc.values or parent not in reg.ids:
                 continue
@@ -411,7 +417,8 @@ class Migration:
             if not has.any():
                 continue
             pk = checked.ref_keys[fname]
-            ok = reg.accepted(parent, pk)
+            parents[fname] = reg.lookup(parent, pk)
+            ok = parents[fname][0].copy()
             if len(reg.existing[parent]):
                 ok |= reg.existing[parent].contains(pk)
             rejected = ~ok & reg.rejected[parent].contains(pk)
@@ -446,7 +453,7 @@ class Migration:
                 report(mask, "possible_duplicate", "fullName", names, message=msgs,
                        source_field=mc.source.get("fullName"))
         return _ChunkOutcome(report.errors, report.warned, present, keys, ~no_id, fresh,
-                             checked.ref_keys)
+                             checked.ref_keys, parents)
 
     # --- backup and import ---------------------------------------------------------------
     def make_backup(self, folder: str | Path | None = None) -> BackupResult:
@@ -686,7 +693,7 @@ class _Importer:
 
     def __call__(self, st: SourceTable, tm: TableMap, target: TargetTable, mc: MappedChunk,
                  accept: np.ndarray, present: np.ndarray, reg: _Registry,
-                 ref_keys: dict[str, np.ndarray]) -> np.ndarray:
+                 ref_keys: dict[str, np.ndarray], parents: dict) -> np.ndarray:
         """Insert the accepted records; returns the numbers of their new HMSync ids."""
         t = tm.target
         ids = mc.legacy_id
@@ -708,7 +715,9 @@ class _Importer:
             v = values.iloc[idx]
             if f.references:
                 notnull = v.notna().to_numpy()
-                resolved = reg.resolve(f.references, ref_keys[fname][idx])
+                known = parents.get(fname)
+                resolved = reg.resolve(f.references, ref_keys[fname][idx], known and (
+                    known[0][idx], known[1][idx]))
                 v = resolved if notnull.all() else \
                     [r if ok else None for r, ok in zip(resolved, notnull.tolist())]
             else:

@@ -101,12 +101,7 @@ class IdIndex:
         self._size += len(pk)
         # merge runs of like size, newest first: sizes stay geometric, runs stay few
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
-            (ka, va), (kb, vb) = self._runs[-2], self._runs[-1]
-            keys = np.concatenate((ka, kb))
-            o = np.argsort(keys[:, 0], kind="stable")  # the runs hold no key in common
-            merged = (np.ascontiguousarray(keys[o]),
-                      np.concatenate((va, vb))[o] if va is not None else None)
-            self._runs[-2:] = [merged]
+            self._runs[-2:] = [_merge_sorted(self._runs[-2], self._runs[-1])]
 
     def _find_runs(self, keys: np.ndarray):
         """(found, run number, position) for each key, over the sorted runs."""
@@ -115,13 +110,19 @@ class IdIndex:
         found = np.zeros(m, dtype=bool)
         run = np.zeros(m, dtype=np.int64)
         pos = np.zeros(m, dtype=np.int64)
+        if not m or not self._runs:
+            return found, run, pos
+        # the keys are sorted once: each run is then searched in ascending order, which
+        # touches its memory in order (twice as fast on a run larger than the CPU cache)
+        order = np.argsort(keys[:, 0], kind="stable") if m > 1 else np.zeros(1, np.int64)
+        todo = order
         for r, (rk, _) in enumerate(self._runs):
-            todo = np.flatnonzero(~found) if r else np.arange(m)
-            if not len(todo):
-                break
             f, p = _find_sorted(rk, keys[todo])
             hit = todo[f]
             found[hit], run[hit], pos[hit] = True, r, p[f]
+            todo = todo[~f]
+            if not len(todo):
+                break
         return found, run, pos
 
     def contains(self, keys: np.ndarray) -> np.ndarray:
@@ -140,20 +141,33 @@ class IdIndex:
         return found, out
 
 
+def _merge_sorted(a, b):
+    """Two runs (keys, payload) with no key in common, merged into one sorted run: each
+    key of b goes after the keys of a that are not greater (O(n), no sort)."""
+    (ka, va), (kb, vb) = a, b
+    n = len(ka) + len(kb)
+    at_b = np.searchsorted(ka[:, 0], kb[:, 0], side="right") + np.arange(len(kb))
+    from_b = np.zeros(n, dtype=bool)
+    from_b[at_b] = True
+    keys = np.empty((n, 2), dtype=ka.dtype)
+    keys[at_b] = kb
+    keys[~from_b] = ka
+    if va is None:
+        return keys, None
+    vals = np.empty(n, dtype=va.dtype)
+    vals[at_b] = vb
+    vals[~from_b] = va
+    return keys, vals
+
+
 def _find_sorted(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(found, position) of each key in keys sorted by their first half."""
+    """(found, position) of each key in keys sorted by their first half (best in ascending
+    order of their first halves)."""
     m = len(keys)
     if not len(sorted_keys) or not m:
         return np.zeros(m, dtype=bool), np.zeros(m, dtype=np.int64)
     h0 = sorted_keys[:, 0]
-    if m > 1000 and len(h0) > 100_000:
-        # looked up in ascending order, each search starts where the last one ended and
-        # touches memory next to it: twice as fast on an index larger than the CPU cache
-        order = np.argsort(keys[:, 0])
-        pos = np.empty(m, dtype=np.int64)
-        pos[order] = np.searchsorted(h0, keys[order, 0], side="left")
-    else:
-        pos = np.searchsorted(h0, keys[:, 0], side="left")
+    pos = np.searchsorted(h0, keys[:, 0], side="left")
     pos_c = np.minimum(pos, len(h0) - 1)
     first_match = h0[pos_c] == keys[:, 0]
     found = first_match & (sorted_keys[pos_c, 1] == keys[:, 1])

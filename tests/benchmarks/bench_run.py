@@ -12,8 +12,10 @@ columns and keys (the floor: no validation, no transforms), then runs the whole
 HMSync database, and prints wall time, records/s, peak memory and the ratio to the floor.
 
 "peak MB" is the largest resident memory of the run's processes together (the engine and,
-for big exports, the helper process that reads and converts), sampled every 50 ms, or
-the engine's own peak where that is larger; "main MB" is the engine's process alone.
+for big exports, the helper process that reads and converts, and Python's small resource
+tracker beside it), sampled every 50 ms, or the engine's own peak where that is larger;
+it counts the libraries both processes map twice. "pss MB" counts each shared page once
+(proportional set size, the kernel's own split). "main MB" is the engine's process alone.
 """
 from __future__ import annotations
 
@@ -71,20 +73,28 @@ def floor(export: Path, work: Path) -> float | None:
     return time.perf_counter() - t0
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants (Linux /proc), in kB."""
-    total, todo = 0, [pid]
+def _tree_memory_kb(pid: int) -> tuple[int, int]:
+    """(resident, proportional) memory of a process and all its descendants (Linux /proc),
+    in kB."""
+    rss = pss = 0
+    todo = [pid]
     while todo:
         p = todo.pop()
         try:
             with open(f"/proc/{p}/status") as f:
-                total += next((int(line.split()[1]) for line in f
-                               if line.startswith("VmRSS:")), 0)
+                rss += next((int(line.split()[1]) for line in f
+                             if line.startswith("VmRSS:")), 0)
+            try:
+                with open(f"/proc/{p}/smaps_rollup") as f:
+                    pss += next((int(line.split()[1]) for line in f
+                                 if line.startswith("Pss:")), 0)
+            except OSError:
+                pass
             with open(f"/proc/{p}/task/{p}/children") as f:
                 todo += [int(c) for c in f.read().split()]
         except (OSError, ValueError):
             pass
-    return total
+    return rss, pss
 
 
 def run_wizard(export: Path, work: Path, profile: str | None = None) -> dict:
@@ -99,9 +109,10 @@ def run_wizard(export: Path, work: Path, profile: str | None = None) -> dict:
                          + extra,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     # the engine's process and its helper together, sampled every 50 ms
-    peak_tree = 0
+    peak_tree = peak_pss = 0
     while p.poll() is None:
-        peak_tree = max(peak_tree, _tree_rss_kb(p.pid))
+        rss, pss = _tree_memory_kb(p.pid)
+        peak_tree, peak_pss = max(peak_tree, rss), max(peak_pss, pss)
         time.sleep(0.05)
     wall = time.perf_counter() - t0
     _, err = p.communicate()
@@ -109,7 +120,8 @@ def run_wizard(export: Path, work: Path, profile: str | None = None) -> dict:
                 if line.startswith("MAXRSS_KB")), 0)
     rep = json.loads(report.read_text()) if report.exists() else {}
     return {"wall": wall, "rc": p.returncode, "peak_mb": max(rss, peak_tree) / 1024,
-            "main_mb": rss / 1024, "report": rep, "stderr": err[-400:]}
+            "pss_mb": peak_pss / 1024, "main_mb": rss / 1024, "report": rep,
+            "stderr": err[-400:]}
 
 
 def main() -> int:
@@ -129,7 +141,7 @@ def main() -> int:
           f"{'found' if shutil.which('sqlite3') else 'missing (no floor)'}; profile: "
           f"{a.profile or 'suggested by each run'}")
     header = (f"{'patients':>9} {'visits':>9} {'records':>9} {'floor s':>8} {'run s':>8} "
-              f"{'ratio':>6} {'rec/s':>9} {'peak MB':>8} {'main MB':>8}  result")
+              f"{'ratio':>6} {'rec/s':>9} {'peak MB':>8} {'pss MB':>7} {'main MB':>8}  result")
     print(header)
     rows = []
     for pair in a.scales.split(","):
@@ -151,7 +163,7 @@ def main() -> int:
         ratio = r["wall"] / fl if fl else float("nan")
         print(f"{patients:9,} {visits:9,} {records:9,} {fl or 0:8.1f} {r['wall']:8.1f} "
               f"{ratio:6.2f} {records / r['wall']:9,.0f} {r['peak_mb']:8.0f} "
-              f"{r['main_mb']:8.0f}  "
+              f"{r['pss_mb']:7.0f} {r['main_mb']:8.0f}  "
               f"{'verified, clean rows imported' if ok else 'FAILED: ' + r['stderr']}")
         rows.append((patients, visits, rep.get("timings_s", {})))
     print("\nwhere the time goes (seconds, from the run report):")

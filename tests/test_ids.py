@@ -120,3 +120,13 @@ def test_run_ids_are_version_7_unique_increasing_and_written_again_from_their_nu
     # the low 32 bits are mixed, not a counter; and another run makes other ids
     assert len({s[-8:] for s in texts}) > 39_000
     assert not set(uuids.RunIds().text(first[:100])) & set(texts)
+
+
+def test_text_heap_gives_back_each_text_by_its_number():
+    from wizard.core.idindex import TextHeap
+    heap = TextHeap()
+    a = heap.add(["P-1", "", "Ünïcode id"])
+    b = heap.add([])
+    c = heap.add(["x\udcff", "last"])  # an undecodable byte, escaped by the reader
+    assert a.tolist() == [0, 1, 2] and not len(b) and c.tolist() == [3, 4]
+    assert heap.get([4, 0, 2, 1, 3]) == ["last", "P-1", "Ünïcode id", "", "x\udcff"]

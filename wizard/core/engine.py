@@ -36,7 +36,7 @@ from .schema import DATA_TABLES, TargetTable, ensure_wizard_tables, known_tables
 from . import uuids
 from .prepare import PROBLEM_COLUMNS  # noqa: F401 (re-exported)
 from .prepare import Checked, ChunkStream, FieldChecks, Problems, Report, want_parallel
-from .idindex import IdIndex, duplicated, hash_ids
+from .idindex import IdIndex, TextHeap, duplicated, hash_ids
 
 
 class MigrationError(Exception):
@@ -145,7 +145,8 @@ class _Registry:
                     for t in DATA_TABLES}
         self.rejected = {t: IdIndex() for t in DATA_TABLES}
         self.existing = {t: IdIndex(object) for t in DATA_TABLES}
-        self.persons = IdIndex(object)   # name + phone -> legacy id of the first
+        self.persons = IdIndex("u4")   # name + phone -> the first one's legacy id,
+        self.person_ids = TextHeap()   # kept here by number
 
     def accepted(self, table: str, keys: np.ndarray) -> np.ndarray:
         """Which keys belong to records accepted in this run."""
@@ -291,7 +292,8 @@ class Migration:
             rows = con.execute('SELECT "fullName", "phone" FROM patients').fetchall()
             if rows:
                 keys = hash_ids([f"{(a or '').strip().lower()}\x1f{b or ''}" for a, b in rows])
-                reg.persons.add(keys, np.full(len(keys), "(in HMSync)", dtype=object))
+                reg.persons.add(keys, np.full(len(keys), reg.person_ids.add(["(in HMSync)"])[0],
+                                              dtype=np.uint32))
 
     def _open_stream(self, probs: Problems, cancel) -> ChunkStream:
         """The prepared chunks of the plan. Opened first thing, so that a helper process
@@ -438,16 +440,19 @@ class Migration:
                 pk = hash_ids(joined)
                 found, other = reg.persons.get(pk)
                 within = duplicated(pk)
-                reg.persons.add(pk[~found & ~within], np.asarray(ids.iloc[idx].to_numpy()
-                                                                 [~found & ~within], dtype=object))
+                first = ~found & ~within
+                mine = ids.iloc[idx].tolist()
+                reg.persons.add(pk[first], reg.person_ids.add(
+                    [x for x, f in zip(mine, first.tolist()) if f]))
                 if within.any():
                     found, other = reg.persons.get(pk)
-                mine = ids.iloc[idx].tolist()
+                hit = np.flatnonzero(found | within)
+                others = dict(zip(hit.tolist(), reg.person_ids.get(other[hit])))
                 mask = np.zeros(n, dtype=bool)
                 msgs = [""] * n
-                for j, (f, o, me) in enumerate(zip((found | within).tolist(), other.tolist(),
-                                                   mine)):
-                    if f and o != me:
+                for j in hit.tolist():
+                    o, me = others[j], mine[j]
+                    if o != me:
                         mask[idx[j]] = True
                         msgs[idx[j]] = R.RULES["possible_duplicate"].message.format(other=o)
                 report(mask, "possible_duplicate", "fullName", names, message=msgs,

@@ -180,3 +180,35 @@ def _find_sorted(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray,
                 break
             j += 1
     return found, pos_c
+
+
+class TextHeap:
+    """Texts kept as UTF-8 in a few buffers: about their length in bytes each, instead of
+    the 50-80 bytes of a Python string and its pointer. Each text is known by its number."""
+
+    def __init__(self):
+        self._blobs: list[bytes] = []
+        self._ends: list[np.ndarray] = []   # end offset of each text in its blob
+        self._firsts: list[int] = []        # number of each blob's first text
+        self.count = 0
+
+    def add(self, texts) -> np.ndarray:
+        """Keep ``texts``; returns their numbers (uint32)."""
+        enc = [str(t).encode("utf-8", "surrogatepass") for t in texts]
+        numbers = np.arange(self.count, self.count + len(enc), dtype=np.uint32)
+        if enc:
+            self._blobs.append(b"".join(enc))
+            self._ends.append(np.cumsum([len(e) for e in enc], dtype=np.int64))
+            self._firsts.append(self.count)
+            self.count += len(enc)
+        return numbers
+
+    def get(self, numbers) -> list[str]:
+        out = []
+        for k in np.asarray(numbers, dtype=np.int64).tolist():
+            b = int(np.searchsorted(self._firsts, k, side="right")) - 1
+            i = k - self._firsts[b]
+            ends = self._ends[b]
+            start = int(ends[i - 1]) if i else 0
+            out.append(self._blobs[b][start:int(ends[i])].decode("utf-8", "surrogatepass"))
+        return out

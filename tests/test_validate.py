@@ -143,3 +143,20 @@ def test_chunk_size_changes_no_problem_and_no_count(mini_export, chunk_rows):
     assert len(a) and a.equals(b)
     assert {t: s.to_dict() for t, s in whole.stats.items()} == \
         {t: s.to_dict() for t, s in small.stats.items()}
+
+
+def test_same_person_already_in_hmsync_is_named_as_such(mini_export, empty_target):
+    res, profile = validate(mini_export)
+    tables, _ = open_sources([mini_export])
+    Migration(tables, profile, empty_target).run(no_backup=True)
+    # a later export: patient 102 again under a new id
+    later = mini_export.parent / "later"
+    later.mkdir()
+    rows = (mini_export / "patients.csv").read_text().splitlines()
+    again = next(r for r in rows if r.startswith("102,")).replace("102,", "902,", 1)
+    (later / "patients.csv").write_text("\n".join([rows[0], again]) + "\n")
+    tables, _ = open_sources([later])
+    res = Migration(tables, profile, empty_target).validate()
+    w = res.problems[res.problems.rule == "patients.person.possible_duplicate"]
+    assert list(w.legacy_id) == ["902"]
+    assert "(in HMSync)" in w.message.iloc[0]

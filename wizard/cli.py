@@ -48,11 +48,11 @@ def _open_sources(paths, strict: bool):
 
 
 def _load_profile(args, tables, targets=None):
-    from .core.mapping import Profile
-    from .core.schema import known_tables
-    from .core.suggest import suggest_profile
     if getattr(args, "profile", None):
+        from .core.mapping import Profile
         return Profile.load(args.profile)
+    from .core.schema import known_tables
+    from .core.suggest import suggest_profile  # (loads rapidfuzz: only when suggesting)
     print("note: no --profile given; using the suggested mapping (hmsync-migrate suggest "
           "writes it to a file you can review)", file=sys.stderr)
     return suggest_profile(tables, targets or known_tables())

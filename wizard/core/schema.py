@@ -15,144 +15,384 @@ from pathlib import Path
 
 from .targets import TargetField, TargetTable  # noqa: F401 (the schema's vocabulary)
 
-from sqlalchemy import (CheckConstraint, Column, ForeignKey, Index, Integer, MetaData, Float,
-                        Table, Text, create_engine, text)
-
 SCHEMA_VERSION = 2  # 1: before doctors.department; 2: with it
-
-metadata = MetaData()
-
-
-def _id():
-    return Column("id", Text, primary_key=True, info={"kind": "uuid"})
-
-
-patients = Table(
-    "patients", metadata,
-    _id(),
-    Column("firstName", Text, info={"kind": "text", "label": "first name"}),
-    Column("lastName", Text, info={"kind": "text", "label": "last name"}),
-    Column("fullName", Text, nullable=False, info={"kind": "text", "label": "name"}),
-    Column("phone", Text, nullable=False, info={"kind": "phone", "label": "phone number"}),
-    Column("age", Integer, info={"kind": "int", "min": 0, "max": 150, "label": "age"}),
-    Column("gender", Text, CheckConstraint("gender IN ('M','F','O')", name="ck_patients_gender"),
-           nullable=False, info={"kind": "enum", "enum": ["M", "F", "O"], "label": "gender"}),
-    Column("address", Text, info={"kind": "text", "label": "address"}),
-    Column("registrationDate", Text, info={"kind": "date", "label": "registration date"}),
-)
-
-doctors = Table(
-    "doctors", metadata,
-    _id(),
-    Column("fullName", Text, nullable=False, info={"kind": "text", "label": "name"}),
-    Column("specialty", Text, info={"kind": "text", "label": "specialty"}),
-    Column("licenseNumber", Text, info={"kind": "text", "label": "licence number"}),
-    Column("phone", Text, info={"kind": "phone", "label": "phone number"}),
-    Column("joinDate", Text, info={"kind": "date", "label": "join date"}),
-    Column("department", Text, server_default=text("'General'"),
-           info={"kind": "text", "label": "department"}),
-)
-
-visits = Table(
-    "visits", metadata,
-    _id(),
-    Column("patientId", Text, ForeignKey("patients.id"), info={"kind": "ref", "required": True,
-                                                              "label": "patient"}),
-    Column("doctorId", Text, ForeignKey("doctors.id"), info={"kind": "ref", "required": True,
-                                                            "label": "doctor"}),
-    Column("visitDate", Text, nullable=False, info={"kind": "date", "label": "visit date"}),
-    Column("consultationFee", Float, CheckConstraint('"consultationFee" >= 0',
-                                                     name="ck_visits_fee"),
-           info={"kind": "float", "min": 0, "label": "consultation fee"}),
-    Column("diagnosis", Text, info={"kind": "text", "label": "diagnosis"}),
-    Column("notes", Text, info={"kind": "text", "label": "notes"}),
-    Index("ix_visits_patientId", "patientId"),
-    Index("ix_visits_doctorId", "doctorId"),
-)
-
-bills = Table(
-    "bills", metadata,
-    _id(),
-    Column("visitId", Text, ForeignKey("visits.id"), info={"kind": "ref", "label": "visit"}),
-    Column("patientId", Text, ForeignKey("patients.id"), info={"kind": "ref", "required": True,
-                                                              "label": "patient"}),
-    Column("billDate", Text, info={"kind": "date", "label": "bill date"}),
-    Column("amount", Float, info={"kind": "float", "min": 0, "label": "amount"}),
-    Column("status", Text, info={"kind": "text", "label": "status"}),
-    Index("ix_bills_visitId", "visitId"),
-    Index("ix_bills_patientId", "patientId"),
-)
-
-payments = Table(
-    "payments", metadata,
-    _id(),
-    Column("billId", Text, ForeignKey("bills.id"), info={"kind": "ref", "required": True,
-                                                        "label": "bill"}),
-    Column("paidOn", Text, info={"kind": "date", "label": "payment date"}),
-    Column("amount", Float, info={"kind": "float", "min": 0, "label": "amount"}),
-    Column("mode", Text, info={"kind": "text", "label": "payment mode"}),
-    Index("ix_payments_billId", "billId"),
-)
-
-pathology_tests = Table(
-    "pathology_tests", metadata,
-    _id(),
-    Column("visitId", Text, ForeignKey("visits.id"), info={"kind": "ref", "label": "visit"}),
-    Column("patientId", Text, ForeignKey("patients.id"), info={"kind": "ref", "required": True,
-                                                              "label": "patient"}),
-    Column("testCode", Text, info={"kind": "text", "label": "test code"}),
-    Column("testName", Text, info={"kind": "text", "label": "test name"}),
-    Column("orderedOn", Text, info={"kind": "date", "label": "order date"}),
-    Column("resultValue", Text, info={"kind": "text", "label": "result"}),
-    Column("resultUnit", Text, info={"kind": "text", "label": "unit"}),
-    Column("price", Float, info={"kind": "float", "min": 0, "label": "price"}),
-    Index("ix_pathology_tests_visitId", "visitId"),
-    Index("ix_pathology_tests_patientId", "patientId"),
-)
-
-# --- tables the wizard owns -------------------------------------------------------------
-migration_runs = Table(
-    "migration_runs", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("startedAt", Text, nullable=False),
-    Column("finishedAt", Text),
-    Column("status", Text, nullable=False),
-    Column("operator", Text),
-    Column("toolVersion", Text),
-    Column("sourceSystem", Text),
-    Column("sources", Text),      # JSON: [{file, sha256, rows}]
-    Column("profile", Text),      # the mapping profile as used (YAML text)
-    Column("profileSha256", Text),
-    Column("backupPath", Text),
-    Column("backupSha256", Text),
-    Column("counts", Text),       # JSON: per table source_rows/imported/duplicates/rejected
-    Column("message", Text),
-)
-
-migration_legacy_ids = Table(
-    "migration_legacy_ids", metadata,
-    Column("sourceSystem", Text, nullable=False),
-    Column("tableName", Text, nullable=False),
-    Column("legacyId", Text, nullable=False),
-    Column("hmsyncId", Text, nullable=False),
-    Column("runId", Integer, ForeignKey("migration_runs.id"), nullable=False),
-    Column("sourceFile", Text),
-    Column("sourceLine", Integer),
-    Index("uq_legacy_ids", "sourceSystem", "tableName", "legacyId", unique=True),
-    # no index by HMSync id: nothing the wizard does looks records up that way, and at
-    # millions of records it cost as much to build and check as a data table's index
-    # (databases made by earlier versions keep theirs; it does no harm)
-)
-
-schema_info = Table(
-    "hmsync_schema_info", metadata,
-    Column("key", Text, primary_key=True),
-    Column("value", Text),
-)
 
 #: HMSync's data tables, parents before children (the import order).
 DATA_TABLES = ["patients", "doctors", "visits", "bills", "payments", "pathology_tests"]
 WIZARD_TABLES = ["migration_runs", "migration_legacy_ids", "hmsync_schema_info"]
+
+
+# --- the schema as plain data ------------------------------------------------------------
+# A migration run needs HMSync's fields and the wizard's own tables but not SQLAlchemy (a
+# quarter of a second to load): these constants say the same as the SQLAlchemy metadata
+# below, and tests/test_schema_plain.py proves it (same fields, same SQL, word for word).
+
+#: The SQL ``metadata.create_all`` issues for each table: CREATE TABLE, then its indexes.
+DDL: dict[str, tuple[str, ...]] = {
+    "patients": (
+        "\n"
+        "CREATE TABLE patients (\n"
+        "\tid TEXT NOT NULL, \n"
+        '\t"firstName" TEXT, \n'
+        '\t"lastName" TEXT, \n'
+        '\t"fullName" TEXT NOT NULL, \n'
+        "\tphone TEXT NOT NULL, \n"
+        "\tage INTEGER, \n"
+        "\tgender TEXT NOT NULL CONSTRAINT ck_patients_gender CHECK (gender IN ('M','F','O')), \n"
+        "\taddress TEXT, \n"
+        '\t"registrationDate" TEXT, \n'
+        "\tPRIMARY KEY (id)\n"
+        ")\n"
+        "\n",
+    ),
+    "doctors": (
+        "\n"
+        "CREATE TABLE doctors (\n"
+        "\tid TEXT NOT NULL, \n"
+        '\t"fullName" TEXT NOT NULL, \n'
+        "\tspecialty TEXT, \n"
+        '\t"licenseNumber" TEXT, \n'
+        "\tphone TEXT, \n"
+        '\t"joinDate" TEXT, \n'
+        "\tdepartment TEXT DEFAULT 'General', \n"
+        "\tPRIMARY KEY (id)\n"
+        ")\n"
+        "\n",
+    ),
+    "visits": (
+        "\n"
+        "CREATE TABLE visits (\n"
+        "\tid TEXT NOT NULL, \n"
+        '\t"patientId" TEXT, \n'
+        '\t"doctorId" TEXT, \n'
+        '\t"visitDate" TEXT NOT NULL, \n'
+        '\t"consultationFee" FLOAT CONSTRAINT ck_visits_fee CHECK ("consultationFee" >= 0), \n'
+        "\tdiagnosis TEXT, \n"
+        "\tnotes TEXT, \n"
+        "\tPRIMARY KEY (id), \n"
+        '\tFOREIGN KEY("patientId") REFERENCES patients (id), \n'
+        '\tFOREIGN KEY("doctorId") REFERENCES doctors (id)\n'
+        ")\n"
+        "\n",
+        'CREATE INDEX "ix_visits_patientId" ON visits ("patientId")',
+        'CREATE INDEX "ix_visits_doctorId" ON visits ("doctorId")',
+    ),
+    "bills": (
+        "\n"
+        "CREATE TABLE bills (\n"
+        "\tid TEXT NOT NULL, \n"
+        '\t"visitId" TEXT, \n'
+        '\t"patientId" TEXT, \n'
+        '\t"billDate" TEXT, \n'
+        "\tamount FLOAT, \n"
+        "\tstatus TEXT, \n"
+        "\tPRIMARY KEY (id), \n"
+        '\tFOREIGN KEY("visitId") REFERENCES visits (id), \n'
+        '\tFOREIGN KEY("patientId") REFERENCES patients (id)\n'
+        ")\n"
+        "\n",
+        'CREATE INDEX "ix_bills_visitId" ON bills ("visitId")',
+        'CREATE INDEX "ix_bills_patientId" ON bills ("patientId")',
+    ),
+    "payments": (
+        "\n"
+        "CREATE TABLE payments (\n"
+        "\tid TEXT NOT NULL, \n"
+        '\t"billId" TEXT, \n'
+        '\t"paidOn" TEXT, \n'
+        "\tamount FLOAT, \n"
+        "\tmode TEXT, \n"
+        "\tPRIMARY KEY (id), \n"
+        '\tFOREIGN KEY("billId") REFERENCES bills (id)\n'
+        ")\n"
+        "\n",
+        'CREATE INDEX "ix_payments_billId" ON payments ("billId")',
+    ),
+    "pathology_tests": (
+        "\n"
+        "CREATE TABLE pathology_tests (\n"
+        "\tid TEXT NOT NULL, \n"
+        '\t"visitId" TEXT, \n'
+        '\t"patientId" TEXT, \n'
+        '\t"testCode" TEXT, \n'
+        '\t"testName" TEXT, \n'
+        '\t"orderedOn" TEXT, \n'
+        '\t"resultValue" TEXT, \n'
+        '\t"resultUnit" TEXT, \n'
+        "\tprice FLOAT, \n"
+        "\tPRIMARY KEY (id), \n"
+        '\tFOREIGN KEY("visitId") REFERENCES visits (id), \n'
+        '\tFOREIGN KEY("patientId") REFERENCES patients (id)\n'
+        ")\n"
+        "\n",
+        'CREATE INDEX "ix_pathology_tests_visitId" ON pathology_tests ("visitId")',
+        'CREATE INDEX "ix_pathology_tests_patientId" ON pathology_tests ("patientId")',
+    ),
+    "migration_runs": (
+        "\n"
+        "CREATE TABLE migration_runs (\n"
+        "\tid INTEGER NOT NULL, \n"
+        '\t"startedAt" TEXT NOT NULL, \n'
+        '\t"finishedAt" TEXT, \n'
+        "\tstatus TEXT NOT NULL, \n"
+        "\toperator TEXT, \n"
+        '\t"toolVersion" TEXT, \n'
+        '\t"sourceSystem" TEXT, \n'
+        "\tsources TEXT, \n"
+        "\tprofile TEXT, \n"
+        '\t"profileSha256" TEXT, \n'
+        '\t"backupPath" TEXT, \n'
+        '\t"backupSha256" TEXT, \n'
+        "\tcounts TEXT, \n"
+        "\tmessage TEXT, \n"
+        "\tPRIMARY KEY (id)\n"
+        ")\n"
+        "\n",
+    ),
+    "migration_legacy_ids": (
+        "\n"
+        "CREATE TABLE migration_legacy_ids (\n"
+        '\t"sourceSystem" TEXT NOT NULL, \n'
+        '\t"tableName" TEXT NOT NULL, \n'
+        '\t"legacyId" TEXT NOT NULL, \n'
+        '\t"hmsyncId" TEXT NOT NULL, \n'
+        '\t"runId" INTEGER NOT NULL, \n'
+        '\t"sourceFile" TEXT, \n'
+        '\t"sourceLine" INTEGER, \n'
+        '\tFOREIGN KEY("runId") REFERENCES migration_runs (id)\n'
+        ")\n"
+        "\n",
+        'CREATE UNIQUE INDEX uq_legacy_ids ON migration_legacy_ids '
+        '("sourceSystem", "tableName", "legacyId")',
+    ),
+    "hmsync_schema_info": (
+        "\n"
+        "CREATE TABLE hmsync_schema_info (\n"
+        '\t"key" TEXT NOT NULL, \n'
+        "\tvalue TEXT, \n"
+        '\tPRIMARY KEY ("key")\n'
+        ")\n"
+        "\n",
+    ),
+}
+
+F = TargetField
+
+#: HMSync's data tables as mapping targets (what :func:`known_tables` gives).
+_KNOWN: dict[str, list[TargetField]] = {
+    "patients": [
+        F("id", "uuid", nullable=False, label="id"),
+        F("firstName", "text", label="first name"),
+        F("lastName", "text", label="last name"),
+        F("fullName", "text", nullable=False, required=True, label="name"),
+        F("phone", "phone", nullable=False, required=True, label="phone number"),
+        F("age", "int", min=0, max=150, label="age"),
+        F("gender", "enum", nullable=False, required=True, enum=["M", "F", "O"], label="gender"),
+        F("address", "text", label="address"),
+        F("registrationDate", "date", label="registration date"),
+    ],
+    "doctors": [
+        F("id", "uuid", nullable=False, label="id"),
+        F("fullName", "text", nullable=False, required=True, label="name"),
+        F("specialty", "text", label="specialty"),
+        F("licenseNumber", "text", label="licence number"),
+        F("phone", "phone", label="phone number"),
+        F("joinDate", "date", label="join date"),
+        F("department", "text", default="General", label="department"),
+    ],
+    "visits": [
+        F("id", "uuid", nullable=False, label="id"),
+        F("patientId", "ref", required=True, references="patients", label="patient"),
+        F("doctorId", "ref", required=True, references="doctors", label="doctor"),
+        F("visitDate", "date", nullable=False, required=True, label="visit date"),
+        F("consultationFee", "float", min=0, label="consultation fee"),
+        F("diagnosis", "text", label="diagnosis"),
+        F("notes", "text", label="notes"),
+    ],
+    "bills": [
+        F("id", "uuid", nullable=False, label="id"),
+        F("visitId", "ref", references="visits", label="visit"),
+        F("patientId", "ref", required=True, references="patients", label="patient"),
+        F("billDate", "date", label="bill date"),
+        F("amount", "float", min=0, label="amount"),
+        F("status", "text", label="status"),
+    ],
+    "payments": [
+        F("id", "uuid", nullable=False, label="id"),
+        F("billId", "ref", required=True, references="bills", label="bill"),
+        F("paidOn", "date", label="payment date"),
+        F("amount", "float", min=0, label="amount"),
+        F("mode", "text", label="payment mode"),
+    ],
+    "pathology_tests": [
+        F("id", "uuid", nullable=False, label="id"),
+        F("visitId", "ref", references="visits", label="visit"),
+        F("patientId", "ref", required=True, references="patients", label="patient"),
+        F("testCode", "text", label="test code"),
+        F("testName", "text", label="test name"),
+        F("orderedOn", "date", label="order date"),
+        F("resultValue", "text", label="result"),
+        F("resultUnit", "text", label="unit"),
+        F("price", "float", min=0, label="price"),
+    ],
+}
+
+del F
+
+
+# --- the schema as SQLAlchemy metadata (Alembic, init-db, schema upgrades) -----------------
+_SA_NAMES = ("metadata", "patients", "doctors", "visits", "bills", "payments",
+             "pathology_tests", "migration_runs", "migration_legacy_ids", "schema_info")
+_SA: dict = {}
+
+
+def _sqlalchemy_schema() -> dict:
+    """HMSync's schema as SQLAlchemy metadata (``schema.metadata``, ``schema.patients``, ...),
+    built once, on first use."""
+    if not _SA:
+        _SA.update(_build_sqlalchemy_schema())
+    return _SA
+
+
+def _build_sqlalchemy_schema() -> dict:
+    from sqlalchemy import (CheckConstraint, Column, ForeignKey, Index, Integer, MetaData,
+                            Float, Table, Text, text)
+
+    metadata = MetaData()
+
+    def _id():
+        return Column("id", Text, primary_key=True, info={"kind": "uuid"})
+
+    patients = Table(
+        "patients", metadata,
+        _id(),
+        Column("firstName", Text, info={"kind": "text", "label": "first name"}),
+        Column("lastName", Text, info={"kind": "text", "label": "last name"}),
+        Column("fullName", Text, nullable=False, info={"kind": "text", "label": "name"}),
+        Column("phone", Text, nullable=False, info={"kind": "phone", "label": "phone number"}),
+        Column("age", Integer, info={"kind": "int", "min": 0, "max": 150, "label": "age"}),
+        Column("gender", Text,
+               CheckConstraint("gender IN ('M','F','O')", name="ck_patients_gender"),
+               nullable=False, info={"kind": "enum", "enum": ["M", "F", "O"], "label": "gender"}),
+        Column("address", Text, info={"kind": "text", "label": "address"}),
+        Column("registrationDate", Text, info={"kind": "date", "label": "registration date"}),
+    )
+
+    doctors = Table(
+        "doctors", metadata,
+        _id(),
+        Column("fullName", Text, nullable=False, info={"kind": "text", "label": "name"}),
+        Column("specialty", Text, info={"kind": "text", "label": "specialty"}),
+        Column("licenseNumber", Text, info={"kind": "text", "label": "licence number"}),
+        Column("phone", Text, info={"kind": "phone", "label": "phone number"}),
+        Column("joinDate", Text, info={"kind": "date", "label": "join date"}),
+        Column("department", Text, server_default=text("'General'"),
+               info={"kind": "text", "label": "department"}),
+    )
+
+    visits = Table(
+        "visits", metadata,
+        _id(),
+        Column("patientId", Text, ForeignKey("patients.id"), info={"kind": "ref", "required": True,
+                                                                  "label": "patient"}),
+        Column("doctorId", Text, ForeignKey("doctors.id"), info={"kind": "ref", "required": True,
+                                                                "label": "doctor"}),
+        Column("visitDate", Text, nullable=False, info={"kind": "date", "label": "visit date"}),
+        Column("consultationFee", Float, CheckConstraint('"consultationFee" >= 0',
+                                                         name="ck_visits_fee"),
+               info={"kind": "float", "min": 0, "label": "consultation fee"}),
+        Column("diagnosis", Text, info={"kind": "text", "label": "diagnosis"}),
+        Column("notes", Text, info={"kind": "text", "label": "notes"}),
+        Index("ix_visits_patientId", "patientId"),
+        Index("ix_visits_doctorId", "doctorId"),
+    )
+
+    bills = Table(
+        "bills", metadata,
+        _id(),
+        Column("visitId", Text, ForeignKey("visits.id"), info={"kind": "ref", "label": "visit"}),
+        Column("patientId", Text, ForeignKey("patients.id"), info={"kind": "ref", "required": True,
+                                                                  "label": "patient"}),
+        Column("billDate", Text, info={"kind": "date", "label": "bill date"}),
+        Column("amount", Float, info={"kind": "float", "min": 0, "label": "amount"}),
+        Column("status", Text, info={"kind": "text", "label": "status"}),
+        Index("ix_bills_visitId", "visitId"),
+        Index("ix_bills_patientId", "patientId"),
+    )
+
+    payments = Table(
+        "payments", metadata,
+        _id(),
+        Column("billId", Text, ForeignKey("bills.id"), info={"kind": "ref", "required": True,
+                                                            "label": "bill"}),
+        Column("paidOn", Text, info={"kind": "date", "label": "payment date"}),
+        Column("amount", Float, info={"kind": "float", "min": 0, "label": "amount"}),
+        Column("mode", Text, info={"kind": "text", "label": "payment mode"}),
+        Index("ix_payments_billId", "billId"),
+    )
+
+    pathology_tests = Table(
+        "pathology_tests", metadata,
+        _id(),
+        Column("visitId", Text, ForeignKey("visits.id"), info={"kind": "ref", "label": "visit"}),
+        Column("patientId", Text, ForeignKey("patients.id"), info={"kind": "ref", "required": True,
+                                                                  "label": "patient"}),
+        Column("testCode", Text, info={"kind": "text", "label": "test code"}),
+        Column("testName", Text, info={"kind": "text", "label": "test name"}),
+        Column("orderedOn", Text, info={"kind": "date", "label": "order date"}),
+        Column("resultValue", Text, info={"kind": "text", "label": "result"}),
+        Column("resultUnit", Text, info={"kind": "text", "label": "unit"}),
+        Column("price", Float, info={"kind": "float", "min": 0, "label": "price"}),
+        Index("ix_pathology_tests_visitId", "visitId"),
+        Index("ix_pathology_tests_patientId", "patientId"),
+    )
+
+    # --- tables the wizard owns -------------------------------------------------------------
+    migration_runs = Table(
+        "migration_runs", metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("startedAt", Text, nullable=False),
+        Column("finishedAt", Text),
+        Column("status", Text, nullable=False),
+        Column("operator", Text),
+        Column("toolVersion", Text),
+        Column("sourceSystem", Text),
+        Column("sources", Text),      # JSON: [{file, sha256, rows}]
+        Column("profile", Text),      # the mapping profile as used (YAML text)
+        Column("profileSha256", Text),
+        Column("backupPath", Text),
+        Column("backupSha256", Text),
+        Column("counts", Text),       # JSON: per table source_rows/imported/duplicates/rejected
+        Column("message", Text),
+    )
+
+    migration_legacy_ids = Table(
+        "migration_legacy_ids", metadata,
+        Column("sourceSystem", Text, nullable=False),
+        Column("tableName", Text, nullable=False),
+        Column("legacyId", Text, nullable=False),
+        Column("hmsyncId", Text, nullable=False),
+        Column("runId", Integer, ForeignKey("migration_runs.id"), nullable=False),
+        Column("sourceFile", Text),
+        Column("sourceLine", Integer),
+        Index("uq_legacy_ids", "sourceSystem", "tableName", "legacyId", unique=True),
+        # no index by HMSync id: nothing the wizard does looks records up that way, and at
+        # millions of records it cost as much to build and check as a data table's index
+        # (databases made by earlier versions keep theirs; it does no harm)
+    )
+
+    schema_info = Table(
+        "hmsync_schema_info", metadata,
+        Column("key", Text, primary_key=True),
+        Column("value", Text),
+    )
+    return {n: v for n, v in locals().items() if n in _SA_NAMES}
+
+
+def __getattr__(name: str):  # the SQLAlchemy names load SQLAlchemy when first asked for
+    if name in _SA_NAMES:
+        return _sqlalchemy_schema()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def quote_ident(name: str) -> str:
@@ -183,7 +423,20 @@ def _plain_default(sql_default: str | None) -> str | None:
 
 
 def known_tables() -> dict[str, TargetTable]:
-    """The HMSync schema the wizard defines, as mapping targets."""
+    """The HMSync schema the wizard defines, as mapping targets (fresh copies: callers may
+    change them)."""
+    return {name: TargetTable(name, {f.name: _copy_field(f) for f in _KNOWN[name]})
+            for name in DATA_TABLES}
+
+
+def _copy_field(f: TargetField) -> TargetField:
+    return TargetField(**{**f.__dict__, "enum": list(f.enum) if f.enum is not None else None})
+
+
+def _known_tables_from_metadata() -> dict[str, TargetTable]:
+    """:func:`known_tables` as derived from the SQLAlchemy metadata (what the constants
+    must equal; tests compare them)."""
+    metadata = _sqlalchemy_schema()["metadata"]
     out = {}
     for name in DATA_TABLES:
         t = metadata.tables[name]
@@ -239,6 +492,7 @@ def reflect_targets(con: sqlite3.Connection) -> dict[str, TargetTable]:
 
 
 def engine_for(path: str | Path):
+    from sqlalchemy import create_engine
     return create_engine(f"sqlite:///{Path(path)}")
 
 
@@ -247,11 +501,13 @@ def init_db(path: str | Path, version: int = SCHEMA_VERSION) -> None:
     path = Path(path)
     if path.exists() and path.stat().st_size > 0:
         raise FileExistsError(f"{path} already exists; the wizard never overwrites a database")
+    sa_schema = _sqlalchemy_schema()
     eng = engine_for(path)
     try:
-        metadata.create_all(eng)
+        sa_schema["metadata"].create_all(eng)
         with eng.begin() as c:
-            c.execute(schema_info.insert().values(key="schema_version", value=str(version)))
+            c.execute(sa_schema["schema_info"].insert().values(key="schema_version",
+                                                               value=str(version)))
     finally:
         eng.dispose()
     if version == 1:  # an older HMSync, without doctors.department (tests and demos)
@@ -265,17 +521,12 @@ def init_db(path: str | Path, version: int = SCHEMA_VERSION) -> None:
 
 def ensure_wizard_tables(con: sqlite3.Connection) -> None:
     """Create the audit and legacy-id tables in a target that lacks them (HMSync's own)."""
-    from sqlalchemy.schema import CreateIndex, CreateTable
-    from sqlalchemy.dialects import sqlite as sqlite_dialect
     existing = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    dialect = sqlite_dialect.dialect()
     for name in WIZARD_TABLES:
         if name in existing:
             continue
-        t = metadata.tables[name]
-        con.execute(str(CreateTable(t).compile(dialect=dialect)))
-        for ix in t.indexes:
-            con.execute(str(CreateIndex(ix).compile(dialect=dialect)))
+        for sql in DDL[name]:
+            con.execute(sql)
 
 
 def table_counts(con: sqlite3.Connection) -> dict[str, int]:

@@ -14,10 +14,12 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlalchemy as sa
-from sqlalchemy import event
+from . import schema as _schema
+from .schema import DATA_TABLES, DDL, SCHEMA_VERSION, WIZARD_TABLES, quote_ident
 
-from .schema import DATA_TABLES, SCHEMA_VERSION, WIZARD_TABLES, metadata, quote_ident
+# SQLAlchemy and Alembic load only when a comparison or an upgrade really needs them: a
+# target declared as a new HMSync database is recognised from its SQL alone (a migration
+# run's common case, which then never loads them).
 
 HEAD = "0002"
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -38,7 +40,9 @@ class Difference:
     detail: dict = field(default_factory=dict)
 
 
-def _engine(path: Path, write: bool = True) -> sa.Engine:
+def _engine(path: Path, write: bool = True):
+    import sqlalchemy as sa
+    from sqlalchemy import event
     eng = sa.create_engine(f"sqlite:///{path}", connect_args={"isolation_level": None,
                                                              "timeout": 10})
 
@@ -97,7 +101,7 @@ def _describe(diff) -> Difference | None:
                           "destructive", {"from": str(old), "to": str(new)})
     if kind == "modify_nullable":
         _, _, t, c, info, old, new = diff
-        known = metadata.tables.get(t)
+        known = _schema.metadata.tables.get(t)
         if known is not None and c in known.c and known.c[c].primary_key:
             return None  # "id TEXT PRIMARY KEY" as HMSync writes it: the key is never empty
         if new is False:
@@ -139,20 +143,24 @@ def _declared_as_hmsync(path: Path) -> bool:
     """The file declares HMSync's tables word for word as a new HMSync database does:
     then there is nothing to compare (the common case, and a quick one)."""
     if not _HMSYNC_DECLARATIONS:
-        eng = sa.create_engine("sqlite://")
-        try:
-            metadata.create_all(eng)
-            raw = eng.raw_connection()
-            try:
-                _HMSYNC_DECLARATIONS.extend(_declarations(raw))
-            finally:
-                raw.close()
-        finally:
-            eng.dispose()
+        _HMSYNC_DECLARATIONS.extend(hmsync_declarations())
     from .backup import connect
     con = connect(path, readonly=True)
     try:
         return _declarations(con) == _HMSYNC_DECLARATIONS
+    finally:
+        con.close()
+
+
+def hmsync_declarations() -> list[tuple]:
+    """How a new HMSync database declares HMSync's tables and indexes (from the schema's
+    SQL, :data:`wizard.core.schema.DDL`, which equals what its metadata creates)."""
+    con = sqlite3.connect(":memory:")
+    try:
+        for name in DATA_TABLES:
+            for sql in DDL[name]:
+                con.execute(sql)
+        return _declarations(con)
     finally:
         con.close()
 
@@ -167,6 +175,7 @@ def compare(path: str | Path) -> list[Difference]:
             return []
     except sqlite3.Error:
         pass  # the full comparison below says what is wrong, in plain words
+    import sqlalchemy as sa
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
     eng = _engine(path, write=False)
@@ -175,7 +184,7 @@ def compare(path: str | Path) -> list[Difference]:
             mc = MigrationContext.configure(conn, opts={
                 "compare_type": True, "compare_server_default": True,
                 "include_object": _include})
-            diffs = compare_metadata(mc, metadata)
+            diffs = compare_metadata(mc, _schema.metadata)
     except sa.exc.DatabaseError as e:
         if _locked(e.orig):
             raise SchemaError(f"{path.name} is locked by another program (is HMSync still "
@@ -255,6 +264,7 @@ def _affinity(type_name: str) -> str:
 def upgrade(path: str | Path, force: bool = False, backup_folder=None, vacuum: bool = False,
             no_backup: bool = False) -> UpgradeResult:
     """Bring the file up to HMSync's schema: versioned migrations, then additive repairs."""
+    import sqlalchemy as sa
     from alembic import command
     from alembic.autogenerate import compare_metadata
     from alembic.config import Config
@@ -287,7 +297,7 @@ def upgrade(path: str | Path, force: bool = False, backup_folder=None, vacuum: b
                 "compare_type": True, "compare_server_default": True,
                 "include_object": _include})
             ops = Operations(mc)
-            for raw in compare_metadata(mc, metadata):
+            for raw in compare_metadata(mc, _schema.metadata):
                 d = _describe(raw)
                 if d is None or d.action == "keep":
                     continue

@@ -130,6 +130,8 @@ def suggest_table(st: SourceTable, targets: dict[str, TargetTable]) -> tuple[str
 
 def _content_ok(kind: str, sample: pd.Series) -> float:
     """How well a column's sample fits a field kind (share of non-empty values)."""
+    if kind not in _CHECKED_KINDS:  # any content fits: only an empty sample is unsure
+        return 1.0 if any(v.strip() for v in tf.as_text(sample).tolist()) else 0.5
     s = tf.as_text(sample).str.strip()
     s = s[s != ""]
     if s.empty:
@@ -147,6 +149,9 @@ def _content_ok(kind: str, sample: pd.Series) -> float:
         low = s.str.lower()
         return float(low.isin(list(tf.GENDER_MAP) + ["m", "f", "o"]).mean())
     return 1.0
+
+
+_CHECKED_KINDS = ("date", "int", "float", "phone", "enum")
 
 
 def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.DataFrame,

@@ -53,8 +53,8 @@ _EDGE_SPACE = [" ", "\t", "\r", "\n", "\xa0", "\u3000"]
 def as_text(s: pd.Series) -> pd.Series:
     """The column as an object Series of str ("" for missing), without copying when it
     already is one (the readers' output)."""
-    if s.dtype == object and not s.hasnans and pd.api.types.infer_dtype(
-            s, skipna=False) in ("string", "empty"):
+    # (with skipna=False a missing value makes it "mixed": no separate test for them)
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=False) in ("string", "empty"):
         return s
     vals = s.tolist()
     return pd.Series(["" if v is None or v != v else (v if isinstance(v, str) else str(v))
@@ -111,15 +111,17 @@ def case(s: pd.Series, how: str) -> Result:
 
 
 def concat(frame: pd.DataFrame, sep: str = " ") -> Result:
+    """The columns' texts joined by ``sep``, empty ones left out."""
     parts = [text(frame[c]) for c in frame.columns]
     if not parts:
         return Result(pd.Series([], dtype=object))
-    out = parts[0]
+    if len(parts) == 1:
+        return Result(parts[0])
+    first = parts[0]
+    out = first.tolist()
     for p in parts[1:]:
-        both = (out != "") & (p != "")
-        out = out.where(~both, out + sep + p)
-        out = out.where(out != "", p)
-    return Result(out)
+        out = [a + sep + b if a and b else (a or b) for a, b in zip(out, p.tolist())]
+    return Result(pd.Series(out, index=first.index, dtype=object, name=first.name))
 
 
 def split(s: pd.Series, sep: str = " ", part="first") -> Result:
@@ -206,14 +208,17 @@ _DM = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:\s.*)?$")
 
 def infer_date_order(s: pd.Series) -> tuple[str | None, str]:
     """Day/month order from a column's values: ('DMY'|'MDY'|None, explanation)."""
-    parts = text(s).str.extract(_DM)
-    parts = parts.dropna()
-    if parts.empty:
+    found = dmy = mdy = False
+    match = _DM.match
+    for v in pd.unique(text(s).to_numpy(dtype=object)):  # each distinct text once
+        m = match(v)
+        if m is not None:
+            found = True
+            a, b = int(m[1]), int(m[2])
+            dmy = dmy or (a > 12 and b <= 12)
+            mdy = mdy or (b > 12 and a <= 12)
+    if not found:
         return "YMD", "no day/month dates; ISO or named-month dates only"
-    a = parts[0].astype(int)
-    b = parts[1].astype(int)
-    dmy = bool(((a > 12) & (b <= 12)).any())
-    mdy = bool(((b > 12) & (a <= 12)).any())
     if dmy and not mdy:
         return "DMY", "day first: some values have a first number above 12"
     if mdy and not dmy:
@@ -248,8 +253,11 @@ def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
     todo = ~is_blank(distinct) & distinct.notna().to_numpy()
     formats = _likely_first(distinct[todo], formats)
     for fmt in formats:
-        if not todo.any():
+        n_todo = int(todo.sum())
+        if not n_todo:
             break
+        if n_todo <= _FEW and not _could_read(distinct.to_numpy()[todo], fmt):
+            continue  # none of the few values left has this format's shape: nothing to read
         got = pd.to_datetime(distinct[todo], format=fmt, errors="coerce").to_numpy(
             dtype="datetime64[ns]")
         hit = ~np.isnat(got)
@@ -279,9 +287,105 @@ def _likely_first(raw: pd.Series, formats: list[str], sample: int = 64) -> list[
     if len(raw) <= sample:
         return formats
     probe = raw.iloc[np.linspace(0, len(raw) - 1, sample).astype(int)]
-    used = [f for f in formats
-            if pd.to_datetime(probe, format=f, errors="coerce").notna().any()]
+    values = probe.to_numpy()
+    # pandas is asked only about formats whose shape some probed value has (each call
+    # costs a quarter of a millisecond, and most formats fit none of a column's values)
+    fits = [f for f in formats if _could_read(values, f)]
+    if not fits or fits == formats[:1]:
+        return formats  # whatever pandas answered, the order would stay as it is
+    used = [f for f in fits if pd.to_datetime(probe, format=f, errors="coerce").notna().any()]
     return used + [f for f in formats if f not in used]
+
+
+#: Up to this many values are checked against a format's shape before pandas reads them.
+_FEW = 64
+_LONGEST = 64  # longer values are not checked (handed to pandas as they are)
+_SHAPES: dict[str, re.Pattern] = {}
+
+
+_DIRECTIVE_SHAPES = {"Y": r"\d{4}", "y": r"\d{2}", "m": r"\d{1,2}", "d": r"\d{1,2}",
+                     "H": r"\d{1,2}", "M": r"\d{1,2}", "S": r"\d{1,2}",
+                     "b": r"[^\W\d_]+", "B": r"[^\W\d_]+"}
+# the C parser's numbers: a year with or without a minus sign and digits (or none), the
+# others digits; numbers side by side (%Y%m%d, "%d %H") make one run of digits and spaces
+_ISO_RUN = {r"-?\d*": r"-?[\d\s]*", r"\d*": r"[\d\s]*", r"-?[\d\s]*": r"-?[\d\s]*",
+            r"[\d\s]*": r"[\d\s]*"}
+#: Texts pandas reads with any format (as the current time).
+_ALWAYS_READ = ("now", "today")
+
+
+def _shape(fmt: str) -> re.Pattern:
+    """A pattern every text that pandas reads with ``fmt`` matches (a necessary condition,
+    deliberately loose). Texts that do not match it cannot be read with that format.
+
+    pandas reads the ISO formats (%Y first) with its own C parser, which also takes a
+    signed or even an empty year ("-1-12-12", "/1/15"): there only the separators count.
+    The others it reads with strptime's patterns: numbers of one or two digits, four for
+    %Y, two for %y; month names in letters; white space is let through around the parts.
+    """
+    pat = _SHAPES.get(fmt)
+    if pat is None:
+        iso = fmt.startswith("%Y")
+        parts, i = [], 0
+        while i < len(fmt):
+            c = fmt[i]
+            if c == "%" and i + 1 < len(fmt):
+                d = fmt[i + 1]
+                if iso and d in "YmdHMS":
+                    if parts and parts[-1] in _ISO_RUN:  # adjacent numbers: one run
+                        parts[-1] = _ISO_RUN[parts[-1]]
+                    else:
+                        parts.append(r"-?\d*" if d == "Y" else r"\d*")
+                else:
+                    parts.append(_DIRECTIVE_SHAPES.get(d, r"[^\x00]*"))
+                i += 2
+                continue
+            if c in "Tt":
+                parts.append("[Tt]")
+            elif not c.isspace():
+                parts.append(re.escape(c))
+            i += 1
+        # one value among several joined by NUL (which no part of the pattern matches)
+        pat = _SHAPES[fmt] = re.compile(r"(?:^|\x00)\s*" + r"\s*".join(parts) +
+                                        r"\s*(?=\x00|\Z)")
+    return pat
+
+
+def _could_read(values, fmt: str) -> bool:
+    """Could pandas read any of these values with ``fmt``? False only where it certainly
+    cannot read one of them (one C-speed search over the values joined)."""
+    texts = []
+    for v in values:
+        if not isinstance(v, str) or len(v) > _LONGEST or "\x00" in v or \
+                v.strip().lower() in _ALWAYS_READ:
+            return True  # not checked: pandas is asked
+        texts.append(v)
+    joined = "\x00".join(texts)
+    for alternatives in _literals(fmt):  # a separator no value has: no need for the pattern
+        if not any(c in joined for c in alternatives):
+            return False
+    return _shape(fmt).search(joined) is not None
+
+
+_LITERALS: dict[str, tuple[str, ...]] = {}
+
+
+def _literals(fmt: str) -> tuple[str, ...]:
+    """The characters besides the numbers and names that ``_shape(fmt)`` requires, each as
+    the characters that can stand for it."""
+    lits = _LITERALS.get(fmt)
+    if lits is None:
+        out, i = [], 0
+        while i < len(fmt):
+            if fmt[i] == "%":
+                i += 2
+                continue
+            c = fmt[i]
+            if not c.isspace():
+                out.append("Tt" if c in "Tt" else c)
+            i += 1
+        lits = _LITERALS[fmt] = tuple(dict.fromkeys(out))
+    return lits
 
 
 def future_mask(iso: pd.Series, today: date | None = None) -> np.ndarray:
@@ -304,8 +408,49 @@ def age_from_date(s: pd.Series, order: str = "auto", today: date | None = None) 
 
 
 # --- phones ------------------------------------------------------------------------------
+#: region_info of the regions clinics most often give, as phonenumbers' metadata has them
+#: (a test compares them): a profile with one of these spares loading phonenumbers.
+REGIONS: dict[str, tuple[int, str, tuple[int, ...]]] = {
+    "AE": (971, "0", (5, 6, 7, 8, 9, 10, 11, 12)),
+    "AU": (61, "0", (5, 6, 7, 8, 9, 10, 12)),
+    "BD": (880, "0", (6, 7, 8, 9, 10)),
+    "BH": (973, "", (8,)),
+    "CA": (1, "1", (7, 10)),
+    "GB": (44, "0", (7, 9, 10)),
+    "GH": (233, "0", (8, 9)),
+    "ID": (62, "0", (7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17)),
+    "IE": (353, "0", (7, 8, 9, 10)),
+    "IN": (91, "0", (8, 9, 10, 11, 12, 13)),
+    "KE": (254, "0", (7, 8, 9, 10)),
+    "KW": (965, "", (7, 8)),
+    "LK": (94, "0", (9,)),
+    "MY": (60, "0", (8, 9, 10)),
+    "NG": (234, "0", (10, 11, 12, 13, 14)),
+    "NP": (977, "0", (8, 10, 11)),
+    "NZ": (64, "0", (5, 6, 7, 8, 9, 10)),
+    "OM": (968, "", (7, 8, 9)),
+    "PH": (63, "0", (6, 8, 9, 10, 11, 12, 13)),
+    "PK": (92, "0", (8, 9, 10, 11, 12)),
+    "QA": (974, "", (7, 8, 9, 11)),
+    "SA": (966, "0", (9, 10)),
+    "SG": (65, "", (8, 10, 11)),
+    "TZ": (255, "0", (9,)),
+    "UG": (256, "0", (9,)),
+    "US": (1, "1", (10,)),
+    "ZA": (27, "0", (5, 6, 7, 8, 9, 10)),
+}
+
+
 def region_info(region: str) -> tuple[int, str, tuple[int, ...]]:
     """(country calling code, national prefix, possible national lengths) for a region."""
+    known = REGIONS.get(region.upper())
+    if known is not None:
+        return known
+    return _region_info(region)
+
+
+def _region_info(region: str) -> tuple[int, str, tuple[int, ...]]:
+    """region_info as phonenumbers' metadata says (loads phonenumbers)."""
     import phonenumbers
     from phonenumbers import PhoneMetadata
     md = PhoneMetadata.metadata_for_region(region.upper())
@@ -323,7 +468,8 @@ def infer_phone_region(s: pd.Series) -> str | None:
     if intl.empty:
         return None
     counts: dict[str, int] = {}
-    for v in intl.head(2000):
+    values = intl.head(2000).tolist()
+    for v in values:
         try:
             n = phonenumbers.parse(v, None)
         except phonenumbers.NumberParseException:
@@ -331,37 +477,55 @@ def infer_phone_region(s: pd.Series) -> str | None:
         r = phonenumbers.region_code_for_number(n)
         if r and r != "ZZ":
             counts[r] = counts.get(r, 0) + 1
+            if 2 * counts[r] > len(values):
+                break  # more than half of all the numbers: no other region can catch up
     return max(counts, key=counts.get) if counts else None
 
 
+_PHONE_PUNCT = re.compile(r"[\s\-().'/]")
+_INTL = re.compile(r"^\+[1-9]\d{6,14}$")
+_DIGITS = re.compile(r"\d+")
+
+
 def to_e164(s: pd.Series, region: str = "IN", clean: bool = False) -> Result:
-    """Phone numbers to E.164 (+<country><number>); national ones take the region's code."""
+    """Phone numbers to E.164 (+<country><number>); national ones take the region's code.
+
+    Separators go; a leading 00 becomes +; an international number (+ and 7 to 15 digits)
+    is kept; a national one loses the region's national prefix (0) or a country code
+    written without + (919876543210) and takes +<country code>, if its length is one the
+    region's numbers can have. A +<country code of the region> number must have such a
+    length too. Anything else cannot be converted.
+    """
     raw = s if clean else text(s)
     empty = is_blank(raw)
     cc, prefix, lengths = region_info(region)
-    t = raw.str.replace(r"[\s\-().'/]", "", regex=True).str.replace(r"^00", "+", regex=True)
-    intl = t.str.match(r"^\+[1-9]\d{6,14}$").fillna(False)
-    digits = t.str.fullmatch(r"\d+").fillna(False) & ~intl
-    national = t.where(digits, "")
-    if prefix:
-        national = national.where(~national.str.startswith(prefix), national.str[len(prefix):])
-    # a national number written with its country code but no '+' (919876543210)
-    with_cc = national.str.startswith(str(cc)) & national.str.len().isin(
-        [n + len(str(cc)) for n in lengths])
-    national = national.where(~with_cc, national.str[len(str(cc)):])
-    nat_ok = digits & national.str.len().isin(lengths) if lengths else digits
-    out = pd.Series([None] * len(raw), index=raw.index, dtype=object)
-    out[intl.to_numpy()] = t[intl]
-    out[nat_ok.to_numpy()] = ("+" + str(cc) + national[nat_ok]).to_numpy()
-    # +<cc of the default region> numbers must have a possible national length too
-    own = out.notna() & out.astype(str).str.startswith("+" + str(cc))
-    if lengths and own.any():
-        nsn_len = out[own].astype(str).str.len() - 1 - len(str(cc))
-        wrong = ~nsn_len.isin(lengths)
-        out[wrong[wrong].index] = None
-    null = out.isna().to_numpy()
-    bad = (~empty) & null
-    return Result(out, bad, null=null)
+    ccs = str(cc)
+    own = "+" + ccs
+    lens = set(lengths)
+    cc_lens = {n + len(ccs) for n in lengths}
+    strip, intl, digits = _PHONE_PUNCT.sub, _INTL.match, _DIGITS.fullmatch
+    out = []
+    for v in raw.tolist():  # one pass of C-speed string operations per number
+        t = strip("", v)
+        if t[:2] == "00":
+            t = "+" + t[2:]
+        if intl(t):
+            e = t
+        elif digits(t):
+            if prefix and t.startswith(prefix):
+                t = t[len(prefix):]
+            if t.startswith(ccs) and len(t) in cc_lens:
+                t = t[len(ccs):]
+            e = own + t if not lengths or len(t) in lens else None
+        else:
+            e = None
+        if e is not None and lengths and e.startswith(own) and \
+                len(e) - 1 - len(ccs) not in lens:
+            e = None
+        out.append(e)
+    values = pd.Series(out, index=raw.index, dtype=object)
+    null = values.isna().to_numpy()
+    return Result(values, (~empty) & null, null=null)
 
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")

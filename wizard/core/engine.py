@@ -501,6 +501,7 @@ class Migration:
                 raise MigrationError("the target changed since the backup was made; make a new "
                                      "backup")
         started = datetime.now().isoformat(timespec="seconds")
+        profile_text = self.profile.to_text()
         timings: dict[str, float] = {}
         clock = [time.perf_counter()]
 
@@ -530,7 +531,7 @@ class Migration:
                 '"backupSha256") VALUES (?,?,?,?,?,?,?,?,?,?)',
                 (started, "running", operator or _operator(), __version__,
                  self.profile.source_system, json.dumps(self._source_list()),
-                 self.profile.to_text(), self.profile.sha256(),
+                 profile_text, self.profile.sha256(profile_text),
                  str(self.backup.path) if self.backup else None,
                  self.backup.sha256 if self.backup else None)).lastrowid
             con.execute("CREATE TEMP TABLE IF NOT EXISTS run_present "

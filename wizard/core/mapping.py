@@ -192,8 +192,9 @@ class Profile:
         path.write_text(self.to_text("json" if path.suffix.lower() == ".json" else "yaml"),
                         encoding="utf-8")
 
-    def sha256(self) -> str:
-        return hashlib.sha256(self.to_text().encode()).hexdigest()
+    def sha256(self, text: str | None = None) -> str:
+        """The SHA-256 of the profile's text (``text``: that text, if made already)."""
+        return hashlib.sha256((text or self.to_text()).encode()).hexdigest()
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "profile") -> "Profile":

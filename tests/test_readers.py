@@ -162,3 +162,16 @@ def test_chunks_bound_memory_and_count_matches(tmp_path):
     sizes = [len(c) for c in t.iter_chunks(chunk_rows=1000)]
     assert max(sizes) == 1000 and sum(sizes) == 12345
     assert t.estimate_rows() == 12345
+
+
+def test_file_hash_and_line_estimate_come_from_one_read_and_follow_changes(tmp_path):
+    import os
+    from wizard.core.readers import file_sha256, open_source
+    p = tmp_path / "patients.csv"
+    p.write_text("id,name\n1,a\n2,b\n")
+    (st,) = open_source(p)
+    assert st.sha256() == file_sha256(p) and st.estimate_rows() == 2
+    with open(p, "a") as f:
+        f.write("3,c\n")
+    os.utime(p, ns=(1, 1))  # a changed file, even within the same clock tick
+    assert st.sha256() == file_sha256(p) and st.estimate_rows() == 3

@@ -30,7 +30,7 @@ from . import rules as R
 from .backup import BackupResult, connect, data_counts
 from .pilot import Pilot
 from .mapping import MappedChunk, Profile, ProfileError, TableMap, check_profile
-from .readers import SourceError, SourceTable, file_sha256
+from .readers import SourceError, SourceTable
 from .schema import DATA_TABLES, TargetTable, ensure_wizard_tables, known_tables, quote_ident, \
     reflect_targets
 from . import uuids
@@ -638,7 +638,7 @@ class Migration:
         return recreate
 
     def _source_list(self) -> list[dict]:
-        return [{"file": str(st.path), "table": st.name, "sha256": file_sha256(st.path)}
+        return [{"file": str(st.path), "table": st.name, "sha256": st.sha256()}
                 for st, _ in self.plan]
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import codecs
 import csv
 import gc
+import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +96,26 @@ class SourceTable:
         else:
             yield from _excel_chunks(self, chunk_rows)
 
+    def sha256(self) -> str:
+        """The SHA-256 of the file (for the audit trail)."""
+        return self._scan()[0]
+
+    def _scan(self) -> tuple[str, int]:
+        """(SHA-256, line ends) of the file, from one read of it, kept while the file's
+        size and modification time stay the same: a run asks for both several times."""
+        st = os.stat(self.path)
+        key = (st.st_size, st.st_mtime_ns)
+        known = getattr(self, "_scanned", None)
+        if known is None or known[0] != key:
+            h = hashlib.sha256()
+            n = 0
+            with open(self.path, "rb") as f:
+                while block := f.read(1 << 20):
+                    h.update(block)
+                    n += block.count(b"\n")
+            known = self._scanned = (key, h.hexdigest(), n)
+        return known[1], known[2]
+
     def sample(self, n: int = 20) -> pd.DataFrame:
         for chunk in self.iter_chunks(chunk_rows=n):
             return chunk.head(n)
@@ -102,10 +124,7 @@ class SourceTable:
     def estimate_rows(self) -> int:
         """A fast upper bound of the record count (physical lines), for progress bars."""
         if self.format in ("csv", "ndjson"):
-            n = 0
-            with open(self.path, "rb") as f:
-                while block := f.read(1 << 20):
-                    n += block.count(b"\n")
+            n = self._scan()[1]
             if self.encoding and self.encoding.startswith("utf-16"):
                 n = max(n, 1)
             return max(n - (1 if self.format == "csv" else 0), 0)
@@ -686,7 +705,6 @@ def _excel_chunks_raw(t: SourceTable, chunk_rows: int):
 
 
 def file_sha256(path: Path) -> str:
-    import hashlib
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while block := f.read(1 << 20):

@@ -353,18 +353,18 @@ def _pack_texts(s):
     """A Series of texts (None where empty) as _PackedTexts; anything else as it is."""
     if not isinstance(s, pd.Series) or s.dtype != object or not len(s):
         return s
-    arr = s.to_numpy()
-    null = pd.isna(arr)
-    if null.any():
-        if any(v is not None for v in arr[null].tolist()):
-            return s  # NaN or NaT cells: kept exactly as they are
-        vals = arr[~null].tolist()
-    else:
-        null, vals = None, arr.tolist()
+    vals = s.tolist()
+    null = None
     try:
         text = _SEP.join(vals)
-    except TypeError:  # a cell that is not a text
-        return s
+    except TypeError:  # empty cells (None), or a cell that is not a text
+        arr = s.to_numpy()
+        null = np.equal(arr, None)  # (a NaN is not None: it stays, and the join fails)
+        vals = arr[~null].tolist()
+        try:
+            text = _SEP.join(vals)
+        except TypeError:  # NaN, a number, ...: the column is sent as it is
+            return s
     if text.count(_SEP) != len(vals) - 1:  # a cell contains the separator
         return s
     return _PackedTexts(text, len(vals), null, s.name)

@@ -237,20 +237,9 @@ HOLDER = textwrap.dedent("""
 
 
 def _short_lock_waits(monkeypatch):
-    """Lock waits of 0.3 s instead of 10 s (the engine's and the schema check's)."""
-    from wizard.core import schema_check
+    """Lock waits of 0.3 s instead of 10 s (the engine's and the schema check's: both read
+    backup.LOCK_TIMEOUT_S when they connect)."""
     monkeypatch.setattr(backup_mod, "LOCK_TIMEOUT_S", 0.3)
-    sa = schema_check.sa
-
-    class ShortSa:
-        def __getattr__(self, name):
-            return getattr(sa, name)
-
-        @staticmethod
-        def create_engine(url, connect_args=None, **kw):
-            return sa.create_engine(url, connect_args={**(connect_args or {}), "timeout": 0.3},
-                                    **kw)
-    monkeypatch.setattr(schema_check, "sa", ShortSa())
 
 
 @pytest.mark.parametrize("mode", ["IMMEDIATE", "EXCLUSIVE"])

@@ -43,8 +43,9 @@ class Difference:
 def _engine(path: Path, write: bool = True):
     import sqlalchemy as sa
     from sqlalchemy import event
-    eng = sa.create_engine(f"sqlite:///{path}", connect_args={"isolation_level": None,
-                                                             "timeout": 10})
+    from . import backup  # its lock wait, read now (tests shorten it)
+    eng = sa.create_engine(f"sqlite:///{path}", connect_args={
+        "isolation_level": None, "timeout": backup.LOCK_TIMEOUT_S})
 
     @event.listens_for(eng, "begin")
     def _begin(conn):  # transactional DDL: SQLite's own BEGIN, not the driver's guess

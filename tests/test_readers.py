@@ -175,3 +175,14 @@ def test_file_hash_and_line_estimate_come_from_one_read_and_follow_changes(tmp_p
         f.write("3,c\n")
     os.utime(p, ns=(1, 1))  # a changed file, even within the same clock tick
     assert st.sha256() == file_sha256(p) and st.estimate_rows() == 3
+
+
+def test_a_stray_nul_marks_its_record_not_the_whole_file(tmp_path):
+    p = tmp_path / "patients.csv"
+    p.write_bytes(b"id,name\n1,Asha\n2,Ra\x00vi\n3,Meera\n")
+    (st,) = open_source(p)
+    (chunk,) = list(st.iter_chunks())
+    assert chunk["id"].tolist() == ["1", "2", "3"]
+    assert chunk[LINE].tolist() == [2, 3, 4]
+    assert chunk[CORRUPT].tolist() == ["", "the record has a NUL character (binary data)", ""]
+    assert "\x00" not in chunk["name"].iloc[1]

@@ -306,3 +306,31 @@ def test_legacy_map_keeps_quotes_in_source_system_and_file_names(tmp_path, empty
     # and a second run recognises every record
     again = Migration(open_sources([folder])[0], profile, empty_target).run(no_backup=True)
     assert again.validation.stats["patients"].duplicates == res.validation.stats["patients"].valid
+
+
+def test_a_reference_the_deployment_added_to_a_leaf_table_is_checked_and_rewritten(
+        mini_export, empty_target):
+    """Any HMSync table may be pointed at by a column the deployment added (here tests ->
+    payments), not only patients, doctors, visits and bills."""
+    import sqlite3
+    from wizard.core.mapping import FieldMap
+    con = sqlite3.connect(empty_target)
+    con.execute('ALTER TABLE pathology_tests ADD COLUMN "paymentId" TEXT REFERENCES payments(id)')
+    con.commit()
+    con.close()
+    tables, _ = open_sources([mini_export])
+    profile = suggest_profile(tables, known_tables(), source_system="hcp")
+    profile.table_for("pathology_tests.csv").fields["paymentId"] = FieldMap("paymentId",
+                                                                          value="P1")
+    m = Migration(tables, profile, empty_target)
+    assert m.targets["pathology_tests"].fields["paymentId"].references == "payments"
+    res = m.validate()
+    assert not len(res.problems[res.problems.rule.str.startswith("pathology_tests.paymentId")])
+    r = m.run(no_backup=True)
+    assert r.committed and r.passed
+    con = sqlite3.connect(empty_target)
+    rows = con.execute('SELECT t."paymentId", p.id FROM pathology_tests t JOIN '
+                       'migration_legacy_ids l ON l."tableName" = \'payments\' AND '
+                       'l."legacyId" = \'P1\' JOIN payments p ON p.id = l."hmsyncId"').fetchall()
+    con.close()
+    assert rows and all(a == b for a, b in rows)

@@ -186,3 +186,11 @@ def test_a_stray_nul_marks_its_record_not_the_whole_file(tmp_path):
     assert chunk[LINE].tolist() == [2, 3, 4]
     assert chunk[CORRUPT].tolist() == ["", "the record has a NUL character (binary data)", ""]
     assert "\x00" not in chunk["name"].iloc[1]
+
+
+def test_a_nul_in_the_header_line_refuses_the_file_at_line_1(tmp_path):
+    p = tmp_path / "patients.csv"
+    p.write_bytes(b"id,na\x00me\n1,Asha\n")
+    with pytest.raises(SourceError) as e:
+        open_source(p)
+    assert e.value.line == 1 and "NUL" in str(e.value)

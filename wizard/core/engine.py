@@ -115,8 +115,6 @@ class ValidationResult:
         return g.reset_index(name="count")
 
 
-PARENT_TABLES = {"patients", "doctors", "visits", "bills"}
-
 # SQLite's page cache (negative: KiB). The load appends to every b-tree (secondary indexes
 # are dropped, HMSync ids increase), so a small cache serves it as well as a large one;
 # the index builds after it sort in memory up to about this size, then on disk.
@@ -128,21 +126,19 @@ CHUNK_ROWS = 25_000
 
 
 # what the registry keeps per legacy id: the line it was first seen on, whether that record
-# was accepted, and (for tables other records point at) the number of its new HMSync id in
-# the run (uuids.RunIds)
-_ENTRY = np.dtype([("line", "<i4"), ("ok", "u1")])
-_PARENT_ENTRY = np.dtype([("line", "<i4"), ("ok", "u1"), ("hid", "<u4")])
+# was accepted, and the number of its new HMSync id in the run (uuids.RunIds), which
+# records that point at it need (any table may be pointed at: a deployment's own columns)
+_ENTRY = np.dtype([("line", "<i4"), ("ok", "u1"), ("hid", "<u4")])
 
 
 class _Registry:
     """Legacy ids per HMSync table, as compact hashed indexes: every id seen (-> first line,
-    accepted or not, new HMSync id: 21 or 25 bytes with its key), the rejected ones, and
+    accepted or not, new HMSync id: 25 bytes with its key), the rejected ones, and
     those already in HMSync (-> their HMSync id)."""
 
     def __init__(self, run_ids: uuids.RunIds | None = None):
         self.run_ids = run_ids  # the import's new HMSync ids (None: validation only)
-        self.ids = {t: IdIndex(_PARENT_ENTRY if t in PARENT_TABLES else _ENTRY)
-                    for t in DATA_TABLES}
+        self.ids = {t: IdIndex(_ENTRY) for t in DATA_TABLES}
         self.rejected = {t: IdIndex() for t in DATA_TABLES}
         self.existing = {t: IdIndex(object) for t in DATA_TABLES}
         self.persons = IdIndex("u4")   # name + phone -> the first one's legacy id,
@@ -160,7 +156,7 @@ class _Registry:
         entry = np.zeros(len(keys), dtype=self.ids[table].payload)
         entry["line"] = lines
         entry["ok"] = ok
-        if "hid" in entry.dtype.names and len(hids):
+        if len(hids):
             entry["hid"][ok] = hids
         self.ids[table].add(keys, entry)
 

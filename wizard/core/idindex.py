@@ -205,8 +205,10 @@ class TextHeap:
 
     def get(self, numbers) -> list[str]:
         out = []
-        for k in np.asarray(numbers, dtype=np.int64).tolist():
-            b = int(np.searchsorted(self._firsts, k, side="right")) - 1
+        numbers = np.asarray(numbers, dtype=np.int64)
+        blobs = np.searchsorted(np.asarray(self._firsts, dtype=np.int64), numbers,
+                                side="right") - 1
+        for k, b in zip(numbers.tolist(), blobs.tolist()):
             i = k - self._firsts[b]
             ends = self._ends[b]
             start = int(ends[i - 1]) if i else 0

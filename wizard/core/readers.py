@@ -104,7 +104,7 @@ class SourceTable:
         """(SHA-256, line ends) of the file, from one read of it, kept while the file's
         size and modification time stay the same: a run asks for both several times."""
         st = os.stat(self.path)
-        key = (st.st_size, st.st_mtime_ns)
+        key = (str(self.path), st.st_ino, st.st_size, st.st_mtime_ns)
         known = getattr(self, "_scanned", None)
         if known is None or known[0] != key:
             h = hashlib.sha256()
@@ -310,6 +310,9 @@ def _csv_header(t: SourceTable) -> list[str]:
             raise SourceError(t.path, f"the header cannot be read ({e})", line=1)
     if not any(h.strip() for h in header):
         raise SourceError(t.path, "the first line is empty; expected the column names", line=1)
+    if any("\x00" in h for h in header):
+        raise SourceError(t.path, "the header line has a NUL character (binary data); "
+                          "expected the column names", line=1)
     return _clean_header(header, t)
 
 

@@ -119,7 +119,7 @@ def to_text(b: np.ndarray) -> list[str]:
     n = len(b)
     if not n:
         return []
-    d = _HEX2[b].view(np.uint8)  # (n, 32): two hex digits per byte
+    d = _HEX2[np.ascontiguousarray(b)].view(np.uint8)  # (n, 32): two digits per byte
     out = np.empty((n, 37), dtype=np.uint8)
     for (a, z), at in zip(_GROUPS, (0, 9, 14, 19, 24)):
         out[:, at:at + z - a] = d[:, a:z]

@@ -334,3 +334,19 @@ def test_a_reference_the_deployment_added_to_a_leaf_table_is_checked_and_rewritt
                        'l."legacyId" = \'P1\' JOIN payments p ON p.id = l."hmsyncId"').fetchall()
     con.close()
     assert rows and all(a == b for a, b in rows)
+
+
+def test_a_reference_to_a_table_the_wizard_does_not_import_is_refused_before_anything_runs(
+        mini_export, empty_target):
+    import sqlite3
+    from wizard.core.mapping import FieldMap, ProfileError
+    con = sqlite3.connect(empty_target)
+    con.execute('CREATE TABLE users (id TEXT PRIMARY KEY)')
+    con.execute('ALTER TABLE visits ADD COLUMN "createdBy" TEXT REFERENCES users(id)')
+    con.commit()
+    con.close()
+    tables, _ = open_sources([mini_export])
+    profile = suggest_profile(tables, known_tables(), source_system="hcp")
+    profile.table_for("visits.csv").fields["createdBy"] = FieldMap("createdBy", value="u1")
+    with pytest.raises(ProfileError, match="createdBy.*'users'.*leave it unmapped"):
+        Migration(tables, profile, empty_target)

@@ -409,6 +409,10 @@ def check_profile(profile: Profile, sources, targets: dict[str, TargetTable]) ->
         for name, fm in tm.fields.items():
             if name not in tt.fields:
                 out.append(f"{st.name}: field '{name}' is not a column of {tm.target}")
+            elif tt.fields[name].references and tt.fields[name].references not in targets:
+                out.append(f"{st.name}: field '{name}' points at the table "
+                           f"'{tt.fields[name].references}', which the wizard does not "
+                           "import: its legacy ids cannot be translated; leave it unmapped")
             for c in fm.columns:
                 if c not in st.columns:
                     out.append(f"{st.name}: field '{name}' reads column '{c}', which the "

@@ -26,7 +26,8 @@ def _libc():
 
 
 def return_large_blocks() -> bool:
-    """Large allocations are mapped, and unmapped when freed. Call once per process."""
+    """Large allocations are mapped, and unmapped when freed (for the rest of the process;
+    calling it again changes nothing)."""
     libc = _libc()
     return bool(libc and libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
 

@@ -188,6 +188,20 @@ def test_a_stray_nul_marks_its_record_not_the_whole_file(tmp_path):
     assert "\x00" not in chunk["name"].iloc[1]
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252", "utf-16"])
+def test_a_nul_far_into_the_file_is_found_in_any_encoding(tmp_path, encoding):
+    """The reader searches chunks for a NUL only when the file may hold one: a byte search
+    of the whole file decides (not of its start), and UTF-16 is always searched."""
+    p = tmp_path / "patients.csv"
+    rows = [f"{i},Name {i} " + "x" * 40 for i in range(1, 40_001)]  # about 2 MB
+    rows[35_000] = "35001,Ra\x00vi"
+    p.write_text("id,name\n" + "\n".join(rows) + "\n", encoding=encoding)
+    (st,) = open_source(p)
+    bad = [(line, c) for ch in st.iter_chunks(7_000)
+           for line, c in zip(ch[LINE].tolist(), ch[CORRUPT].tolist()) if c]
+    assert bad == [(35_002, "the record has a NUL character (binary data)")]
+
+
 def test_a_nul_in_the_header_line_refuses_the_file_at_line_1(tmp_path):
     p = tmp_path / "patients.csv"
     p.write_bytes(b"id,na\x00me\n1,Asha\n")

@@ -350,3 +350,40 @@ def test_a_reference_to_a_table_the_wizard_does_not_import_is_refused_before_any
     profile.table_for("visits.csv").fields["createdBy"] = FieldMap("createdBy", value="u1")
     with pytest.raises(ProfileError, match="createdBy.*'users'.*leave it unmapped"):
         Migration(tables, profile, empty_target)
+
+
+@pytest.mark.parametrize("per_statement", [1, 2, 3])
+def test_rows_go_in_groups_per_statement_and_land_the_same(mini_export, tmp_path, monkeypatch,
+                                                          per_statement):
+    """Several rows per INSERT (and a shorter last statement) land exactly as one row per
+    statement does: the same records, legacy ids, lines and references."""
+    from wizard.core import engine
+    from wizard.core.schema import init_db
+
+    def content(db):
+        con = sqlite3.connect(db)
+        try:
+            legacy = dict(con.execute('SELECT "hmsyncId", "tableName" || \':\' || "legacyId" '
+                                      'FROM migration_legacy_ids'))
+            trace = sorted(con.execute('SELECT "tableName", "legacyId", "sourceFile", '
+                                       '"sourceLine" FROM migration_legacy_ids'))
+            rows = {}
+            for t in TABLES:
+                cur = con.execute(f'SELECT * FROM "{t}"')
+                rows[t] = sorted(tuple(legacy.get(v, v) if isinstance(v, str) else v
+                                       for v in r) for r in cur.fetchall())
+            return trace, rows
+        finally:
+            con.close()
+
+    got = []
+    for n in (50, per_statement):
+        monkeypatch.setattr(engine, "ROWS_PER_INSERT", n)
+        db = tmp_path / f"t{n}.db"
+        init_db(db)
+        res = migration(mini_export, db).run(no_backup=True)
+        assert res.committed and res.passed
+        assert counts(db) == MINI_CLEAN
+        got.append(content(db))
+    assert got[0] == got[1]
+    assert len(got[1][0]) == sum(MINI_CLEAN.values())

@@ -17,6 +17,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
+from itertools import chain
 from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
@@ -638,6 +639,11 @@ class Migration:
                 for st, _ in self.plan]
 
 
+#: rows per INSERT statement, and the parameters one may bind (SQLite's limit before 3.32;
+#: the limit is higher since)
+ROWS_PER_INSERT = 50
+_MAX_PARAMS = 999
+
 _LEGACY_INSERT = ('INSERT INTO migration_legacy_ids ("sourceSystem", "tableName", "legacyId", '
                   '"hmsyncId", "runId", "sourceFile", "sourceLine") VALUES')
 
@@ -691,7 +697,6 @@ class _Importer:
         self.con, self.system, self.run_id = con, source_system, run_id
         self.verifier, self.cancel = verifier, cancel
         self._sql: dict[tuple, str] = {}
-        self._legacy_sql: dict[tuple, str] = {}
 
     def __call__(self, st: SourceTable, tm: TableMap, target: TargetTable, mc: MappedChunk,
                  accept: np.ndarray, present: np.ndarray, reg: _Registry,
@@ -728,31 +733,45 @@ class _Importer:
                 v = v.tolist()
             cols.append(fname)
             data.append(v)
-        key = (t, tuple(cols))
-        sql = self._sql.get(key)
-        if sql is None:
-            sql = (f"INSERT INTO {quote_ident(t)} ({', '.join(quote_ident(c) for c in cols)}) "
-                   f"VALUES ({', '.join('?' * len(cols))})")
-            self._sql[key] = sql
+        head = f"INSERT INTO {quote_ident(t)} ({', '.join(quote_ident(c) for c in cols)}) VALUES"
         try:
-            self.con.executemany(sql, zip(*data))
+            self._insert(head, "(" + ", ".join("?" * len(cols)) + ")", data)
         except sqlite3.IntegrityError as e:
             raise MigrationError(f"{st.name}: HMSync refused a record ({e}); nothing was "
                                  f"imported") from None
         lines = mc.lines[idx].tolist()
-        key = (t, st.name)
-        sql = self._legacy_sql.get(key)
-        if sql is None:  # what is the same for every row is written into the statement
-            sql = (f"{_LEGACY_INSERT} ({_literal(self.system)}, {_literal(t)}, ?, ?, "
-                   f"{int(self.run_id)}, {_literal(st.name)}, ?)")
-            self._legacy_sql[key] = sql
         ids_acc = ids.tolist() if k == len(ids) else ids.iloc[idx].tolist()
-        if "\x00" in sql:  # SQL text cannot carry a NUL: bind everything instead
-            self.con.executemany(
-                f"{_LEGACY_INSERT} (?,?,?,?,?,?,?)",
-                ((self.system, t, a, b, self.run_id, st.name, c)
-                 for a, b, c in zip(ids_acc, hids, lines)))
+        # what is the same for every row is written into the statement (SQL text cannot
+        # carry a NUL: then everything is bound)
+        same = (self.system, t, st.name)
+        if any("\x00" in x for x in same):
+            self._insert(_LEGACY_INSERT, "(?,?,?,?,?,?,?)",
+                         [[self.system] * k, [t] * k, ids_acc, hids, [self.run_id] * k,
+                          [st.name] * k, lines])
         else:
-            self.con.executemany(sql, zip(ids_acc, hids, lines))
+            self._insert(_LEGACY_INSERT, f"({_literal(self.system)}, {_literal(t)}, ?, ?, "
+                         f"{int(self.run_id)}, {_literal(st.name)}, ?)",
+                         [ids_acc, hids, lines])
         self.verifier.observe(t, mc, keep, list(zip(idx.tolist(), hids)))
         return numbers
+
+    def _insert(self, head: str, row: str, columns: list[list]) -> None:
+        """Insert rows given as columns of values (equal lengths): ``head`` is the INSERT up
+        to VALUES, ``row`` one row's parenthesised values with a ``?`` per column. Many
+        rows go into each statement: SQLite then runs one statement per group instead of
+        one per row, and binding is the same (a quarter faster, measured)."""
+        n = len(columns[0]) if columns else 0
+        if not n:
+            return
+        width = len(columns)
+        per = max(1, min(ROWS_PER_INSERT, _MAX_PARAMS // width))
+        flat = list(chain.from_iterable(zip(*columns)))
+        groups, rest = divmod(n, per)
+        step = per * width
+        if groups:
+            sql = self._sql.get((head, row, per))
+            if sql is None:
+                sql = self._sql[(head, row, per)] = f"{head} {', '.join([row] * per)}"
+            self.con.executemany(sql, (flat[i:i + step] for i in range(0, groups * step, step)))
+        if rest:
+            self.con.execute(f"{head} {', '.join([row] * rest)}", flat[groups * step:])

@@ -9,6 +9,7 @@ while the engine's process validates relationships and writes SQLite.
 from __future__ import annotations
 
 import copy
+import gc
 import multiprocessing as mp
 import os
 import queue
@@ -442,6 +443,9 @@ def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid):
                 if os.getppid() != parent_pid:  # the engine's process is gone
                     os._exit(0)
 
+    # as in the engine: the cycle collector would scan each chunk's many new lists again
+    # and again; it runs once per chunk instead, on what that chunk left
+    gc.disable()
     try:
         for i, (st, tm) in enumerate(plan):
             target = targets[tm.target]
@@ -457,6 +461,7 @@ def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid):
                 _pack_chunk(mc)
                 put(("chunk", i, (mc, checked, probs.cols)))
                 del mc, checked, probs
+                gc.collect(1)
             put(("end", i, None))
     except SourceError as e:
         put(("error", None, ("SourceError", (e.path, e.problem, e.line))))

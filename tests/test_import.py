@@ -387,3 +387,30 @@ def test_rows_go_in_groups_per_statement_and_land_the_same(mini_export, tmp_path
         got.append(content(db))
     assert got[0] == got[1]
     assert len(got[1][0]) == sum(MINI_CLEAN.values())
+
+
+@pytest.mark.parametrize("earlier_run", [False, True])
+def test_a_legacy_map_row_gone_missing_fails_the_reconciliation(mini_export, empty_target,
+                                                                monkeypatch, earlier_run):
+    """The reconciliation counts what the database holds, on a first run of a source system
+    (read from the map's index) as on a later one (by run)."""
+    from wizard.core import verify
+    if earlier_run:
+        assert migration(mini_export, empty_target).run(no_backup=True).committed
+        with open(mini_export / "patients.csv", "a") as f:
+            f.write("112,New,Person,+919800000012,33,F,x,2022-01-01\n")
+    real = verify.Verifier.verify
+
+    def losing_a_row(self, stats):
+        self.con.execute('DELETE FROM migration_legacy_ids WHERE rowid = (SELECT max(rowid) '
+                         'FROM migration_legacy_ids WHERE "tableName"=\'patients\' AND '
+                         '"runId"=?)', (self.run_id,))
+        return real(self, stats)
+
+    monkeypatch.setattr(verify.Verifier, "verify", losing_a_row)
+    before = dump(empty_target)
+    res = migration(mini_export, empty_target).run(no_backup=True)
+    assert not res.committed and res.status == "verification failed (rolled back)"
+    (check,) = [c for c in res.verification["checks"] if c["name"] == "reconciliation: patients"]
+    assert not check["passed"] and "expected to import" in check["detail"]
+    assert dump(empty_target) == before

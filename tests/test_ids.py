@@ -97,6 +97,48 @@ def test_id_index_in_many_small_chunks_agrees_with_a_dict():
     assert len(idx._runs) <= 2 * np.log2(len(ref)) + 2  # few runs to search
 
 
+def test_id_index_of_keys_known_new_then_compacted_agrees_with_a_dict():
+    """Keys added as new (the engine's first appearances: no search on merging), mixed
+    with ordinary adds, first halves that collide, lookups between adds, and a compacted
+    index at the end: the same answers as a dict."""
+    rng = np.random.default_rng(5)
+    idx = IdIndex("i8")
+    ref: dict[tuple, int] = {}
+    n = 0
+    for step in range(200):
+        size = int(rng.integers(1, 300))
+        # first halves from a small range: many keys share one, told apart by the second
+        cand = np.stack([rng.integers(0, 3_000, size), rng.integers(0, 4, size)],
+                        axis=1).astype(np.uint64)
+        if step % 3:  # the engine's way: only keys neither indexed nor repeated, as new
+            seen = set()
+            fresh = []
+            for k in map(tuple, cand.tolist()):
+                if k not in ref and k not in seen:
+                    seen.add(k)
+                    fresh.append(k)
+            keys = np.array(fresh, dtype=np.uint64).reshape(-1, 2)
+            idx.add(keys, np.arange(n, n + len(keys)), new=True)
+        else:
+            keys = cand
+            idx.add(keys, np.arange(n, n + len(keys)))
+        for k, v in zip(map(tuple, keys.tolist()), range(n, n + len(keys))):
+            ref.setdefault(k, v)
+        n += len(keys)
+        if step % 4 != 1:  # merging sometimes only new keys, sometimes a mix
+            probe = np.stack([rng.integers(0, 3_500, 200), rng.integers(0, 5, 200)],
+                             axis=1).astype(np.uint64)
+            found, got = idx.get(probe)
+            want = [ref.get(k) for k in map(tuple, probe.tolist())]
+            assert found.tolist() == [w is not None for w in want]
+            assert got[found].tolist() == [w for w in want if w is not None]
+    idx.compact()
+    assert len(idx._runs) == 1 and len(idx) == len(ref)
+    everything = np.array(list(ref), dtype=np.uint64)
+    found, got = idx.get(everything)
+    assert found.all() and got.tolist() == list(ref.values())
+
+
 def test_duplicated_points_each_repeat_at_its_first_appearance():
     keys = hash_ids(["a", "b", "a", "c", "b", "a"])
     dup, first = duplicated(keys, return_first=True)

@@ -159,7 +159,7 @@ class _Registry:
         entry["ok"] = ok
         if len(hids):
             entry["hid"][ok] = hids
-        self.ids[table].add(keys, entry)
+        self.ids[table].add(keys, entry, new=True)  # first appearances, all different
 
     def lookup(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(accepted in this run, the numbers of their new HMSync ids) for parent keys."""
@@ -376,6 +376,8 @@ class Migration:
                 if progress:
                     progress(Progress("validate" if sink is None else "import", tm.target,
                                       st.name, done, max(total, done)))
+            if tm.target != (self.plan[i + 1][1].target if i + 1 < len(self.plan) else None):
+                reg.ids[tm.target].compact()  # complete: its children look up one run
             if progress:
                 progress(Progress("validate" if sink is None else "import", tm.target, st.name,
                                   done, done))
@@ -440,7 +442,7 @@ class Migration:
                 first = ~found & ~within
                 mine = ids.iloc[idx].tolist()
                 reg.persons.add(pk[first], reg.person_ids.add(
-                    [x for x, f in zip(mine, first.tolist()) if f]))
+                    [x for x, f in zip(mine, first.tolist()) if f]), new=True)
                 if within.any():
                     found, other = reg.persons.get(pk)
                 hit = np.flatnonzero(found | within)

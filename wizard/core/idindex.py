@@ -66,41 +66,58 @@ class IdIndex:
         self._pk: list[np.ndarray] = []
         self._pv: list[np.ndarray] = []
         self._pending = 0
+        self._pending_new = True  # every pending key is known to be new (see add)
         self._size = 0
 
     def __len__(self) -> int:
         return self._size + self._pending
 
-    def add(self, keys: np.ndarray, vals=None) -> None:
+    def add(self, keys: np.ndarray, vals=None, new: bool = False) -> None:
+        """Add keys (and their payloads). ``new``: the caller knows that none of them is in
+        the index or pending, and that they are all different (then no search for them)."""
         if not len(keys):
             return
         self._pk.append(np.asarray(keys, dtype=np.uint64).reshape(-1, 2))
         if self.payload is not None:
             self._pv.append(np.asarray(vals, dtype=self.payload))
         self._pending += len(keys)
+        self._pending_new &= new
 
     def _merge(self) -> None:
         if not self._pk:
             return
         pk = np.concatenate(self._pk)
         pv = np.concatenate(self._pv) if self.payload is not None else None
-        self._pk, self._pv, self._pending = [], [], 0
-        # new keys: sorted, first occurrence kept, and only those not already indexed
-        order = np.lexsort((np.arange(len(pk)), pk[:, 1], pk[:, 0]))
-        pk = pk[order]
-        keep = np.ones(len(pk), dtype=bool)
-        keep[1:] = (pk[1:, 0] != pk[:-1, 0]) | (pk[1:, 1] != pk[:-1, 1])
-        if self._runs:
-            keep &= ~self._find_runs(pk)[0]
-        pk = np.ascontiguousarray(pk[keep])
-        if pv is not None:
-            pv = pv[order][keep]
+        new = self._pending_new
+        self._pk, self._pv, self._pending, self._pending_new = [], [], 0, True
+        if new:  # sorted by the first half (runs need no more: see _find_sorted)
+            order = np.argsort(pk[:, 0], kind="stable")
+            pk = pk[order]
+            if pv is not None:
+                pv = pv[order]
+        else:  # sorted, first occurrence kept, and only those not already indexed
+            order = np.lexsort((np.arange(len(pk)), pk[:, 1], pk[:, 0]))
+            pk = pk[order]
+            keep = np.ones(len(pk), dtype=bool)
+            keep[1:] = (pk[1:, 0] != pk[:-1, 0]) | (pk[1:, 1] != pk[:-1, 1])
+            if self._runs:
+                keep &= ~self._find_runs(pk)[0]
+            pk = np.ascontiguousarray(pk[keep])
+            if pv is not None:
+                pv = pv[order][keep]
         if not len(pk):
             return
         self._runs.append((pk, pv))
         self._size += len(pk)
         # merge runs of like size, newest first: sizes stay geometric, runs stay few
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
+            self._runs[-2:] = [_merge_sorted(self._runs[-2], self._runs[-1])]
+
+    def compact(self) -> None:
+        """Merge every run into one (O(n)): for an index that no longer grows, so that each
+        lookup is one binary search."""
+        self._merge()
+        while len(self._runs) > 1:
             self._runs[-2:] = [_merge_sorted(self._runs[-2], self._runs[-1])]
 
     def _find_runs(self, keys: np.ndarray):

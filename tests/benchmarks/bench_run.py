@@ -4,6 +4,7 @@ Not part of the test suite (no timed assertions); it prints figures. One command
 
     .venv/bin/python tests/benchmarks/bench_run.py                    # guide scale + 2 scales
     .venv/bin/python tests/benchmarks/bench_run.py --scales 200000:1000000,400000:2000000
+    .venv/bin/python tests/benchmarks/bench_run.py --scales 200000:1000000 --repeat 3
 
 For each scale it generates a dirty HealthCare Plus export with the project's own generator,
 imports the same CSV files with the sqlite3 command-line shell into tables of the same
@@ -25,6 +26,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -130,6 +132,10 @@ def main() -> int:
                     help="comma-separated PATIENTS:VISITS pairs")
     ap.add_argument("--doctors", type=int, default=200)
     ap.add_argument("--seed", type=int, default=445)
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="time the floor and the run this many times each, side by side, and "
+                    "print the medians (a shared or virtual machine's speed varies from "
+                    "minute to minute); peak memory is the largest of all the runs")
     ap.add_argument("--work", help="folder for exports and databases (default: a temp dir)")
     ap.add_argument("--profile", help="a mapping profile for the runs (default: none, so each "
                     "run suggests one, as `run` without --profile does); e.g. "
@@ -155,12 +161,27 @@ def main() -> int:
                      seed=a.seed, dirty=0.02)
         (export / "manifest.json").unlink()
         records = sum(m["rows"].values())
-        fl = floor(export, work)
-        r = run_wizard(export, work, a.profile and str(Path(a.profile).resolve()))
+        floors, runs = [], []
+        for _ in range(a.repeat):  # floor and run side by side, each time on fresh files
+            for old in [work / "floor.db", work / "target.db", *work.glob("backup-*.db")]:
+                old.unlink(missing_ok=True)
+            floors.append(floor(export, work))
+            runs.append(run_wizard(export, work, a.profile and str(Path(a.profile).resolve())))
+        fl = statistics.median_low(floors) if all(floors) else None
+        r = dict(sorted(runs, key=lambda x: x["wall"])[(len(runs) - 1) // 2])  # median (low)
+        r["peak_mb"] = max(x["peak_mb"] for x in runs)
+        r["pss_mb"] = max(x["pss_mb"] for x in runs)
+        r["main_mb"] = max(x["main_mb"] for x in runs)
         rep = r["report"]
-        ok = rep.get("passed") and all(
-            rep["tables"][t]["imported"] == m["clean_rows"][t] for t in m["clean_rows"])
+        ok = all(x["report"].get("passed") and all(
+            x["report"]["tables"][t]["imported"] == m["clean_rows"][t] for t in m["clean_rows"])
+            for x in runs)
         ratio = r["wall"] / fl if fl else float("nan")
+        if a.repeat > 1:
+            walls = [x["wall"] for x in runs]
+            print(f"  each time: floor {', '.join(f'{x:.1f}' for x in floors)} s; run "
+                  f"{', '.join(f'{x:.1f}' for x in walls)} s; ratio "
+                  f"{', '.join(f'{x / y:.2f}' for x, y in zip(walls, floors) if y)}")
         print(f"{patients:9,} {visits:9,} {records:9,} {fl or 0:8.1f} {r['wall']:8.1f} "
               f"{ratio:6.2f} {records / r['wall']:9,.0f} {r['peak_mb']:8.0f} "
               f"{r['pss_mb']:7.0f} {r['main_mb']:8.0f}  "

@@ -4,6 +4,7 @@ import multiprocessing
 import os
 import signal
 import sqlite3
+import sys
 
 import pandas as pd
 import pytest
@@ -132,7 +133,8 @@ def test_the_helper_exits_when_the_engine_is_killed(tmp_path):
     import sys
     import time
     export = tmp_path / "export"
-    generate(export, patients=3000, visits=12000, doctors=20, seed=3, dirty=0.02)
+    # big enough that the run lasts a few seconds: a forked helper starts at once
+    generate(export, patients=10000, visits=40000, doctors=20, seed=3, dirty=0.02)
     (export / "manifest.json").unlink()
     db = tmp_path / "t.db"
     init_db(db)
@@ -153,7 +155,7 @@ def test_the_helper_exits_when_the_engine_is_killed(tmp_path):
         helper = kids[0] if kids else None
         time.sleep(0.05)
     assert helper is not None, "no helper process started"
-    time.sleep(0.5)  # let the helper get going (it waits for the engine to take chunks)
+    time.sleep(0.3)  # let the helper get going (it waits for the engine to take chunks)
     with open(f"/proc/{helper}/stat") as f:
         assert f.read().split(")")[-1].split()[0] != "Z", "the helper finished too soon"
     proc.kill()
@@ -236,3 +238,46 @@ def test_text_columns_cross_between_processes_unchanged(cells):
     pd.testing.assert_series_equal(back, s)
     assert [type(v) for v in back.tolist()] == [type(v) for v in cells]
     assert [v for v in back.tolist() if v is None] == [v for v in cells if v is None]
+
+
+def _start_method_in_a_fresh_python(setup: str) -> str:
+    import subprocess
+    import sys
+    code = f"{setup}\nfrom wizard.core.prepare import _start_method\nprint(_start_method())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+    return out.stdout.strip()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")
+def test_the_helper_is_forked_only_from_a_process_without_threads_or_qt():
+    assert _start_method_in_a_fresh_python("") == "fork"
+    assert _start_method_in_a_fresh_python("import PySide6.QtCore") == "spawn"
+    assert _start_method_in_a_fresh_python(
+        "import threading, time\n"
+        "threading.Thread(target=time.sleep, args=(5,), daemon=True).start()") == "spawn"
+
+
+def test_the_command_line_with_a_forked_helper_imports_what_one_process_does(export, tmp_path):
+    """The command line (no Qt, no threads: the helper is forked on Linux) writes the same
+    records and report as one process doing everything."""
+    import json
+    import subprocess
+    import sys
+    out = {}
+    for parallel in ("0", "1"):
+        db, report = tmp_path / f"{parallel}.db", tmp_path / f"{parallel}.json"
+        init_db(db)
+        env = dict(os.environ, HMSYNC_WIZARD_PARALLEL=parallel)
+        subprocess.run([sys.executable, "-m", "wizard.cli", "run", str(export), "--target",
+                        str(db), "--no-backup", "--quiet", "--report", str(report)], env=env,
+                       capture_output=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+        rep = json.loads(report.read_text())
+        assert rep["passed"]
+        assert ("of which waiting for the reading process" in rep["timings_s"]) == \
+            (parallel == "1")
+        rows = table_rows(db)
+        out[parallel] = (rep["tables"], {t: sorted(r[1:] for r in rows[t])
+                                         for t in ("patients", "doctors")},
+                         {t: len(r) for t, r in rows.items()})
+    assert out["0"] == out["1"]

@@ -13,6 +13,8 @@ import gc
 import multiprocessing as mp
 import os
 import queue
+import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -218,6 +220,7 @@ def guarded(st: SourceTable, chunks):
 # --- the stream of prepared chunks -------------------------------------------------------
 #: exports at least this big (all mapped files together) are prepared in a helper process
 PARALLEL_MIN_BYTES = 8 << 20
+PARALLEL_MIN_BYTES_FORK = 1 << 20
 #: chunks the helper may prepare ahead of the engine (bounds the memory of both processes)
 QUEUE_CHUNKS = 2
 _POLL_S = 0.5
@@ -245,7 +248,19 @@ def want_parallel(plan, setting: bool | None = None) -> bool:
             size += st.path.stat().st_size
         except OSError:
             pass
-    return size >= PARALLEL_MIN_BYTES
+    # a forked helper costs next to nothing to start: it pays off for smaller exports too
+    return size >= (PARALLEL_MIN_BYTES_FORK if _start_method() == "fork" else PARALLEL_MIN_BYTES)
+
+
+def _start_method() -> str:
+    """How to start the helper process. "fork" starts it at once, with every module already
+    loaded (spawning one loads Python, pandas and the wizard again: most of a second);
+    it is used only where it is safe: on Linux, in a process with no other thread and
+    without Qt (the command line). Everywhere else, "spawn"."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1 and not any(
+            m.startswith(("PySide6", "shiboken6")) for m in sys.modules):
+        return "fork"
+    return "spawn"
 
 
 class ChunkStream:
@@ -267,7 +282,7 @@ class ChunkStream:
             # the helper has the heavier half of the work: hashing ids is left to the engine
             checks = copy.copy(checks)
             checks.hashes = False
-            ctx_mp = mp.get_context("spawn")  # safe beside the wizard's threads, on every OS
+            ctx_mp = mp.get_context(_start_method())
             self._queue = ctx_mp.Queue(maxsize=QUEUE_CHUNKS)
             self._proc = ctx_mp.Process(
                 target=_helper_main, name="hmsync-prepare", daemon=True,

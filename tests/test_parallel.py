@@ -250,12 +250,14 @@ def _start_method_in_a_fresh_python(setup: str) -> str:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")
-def test_the_helper_is_forked_only_from_a_process_without_threads_or_qt():
-    assert _start_method_in_a_fresh_python("") == "fork"
-    assert _start_method_in_a_fresh_python("import PySide6.QtCore") == "spawn"
+def test_the_helper_is_forked_only_when_allowed_and_without_other_threads():
+    allowed = "from wizard.core.prepare import allow_fork\nallow_fork()\n"
+    assert _start_method_in_a_fresh_python("") == "spawn"  # a caller must allow it
+    assert _start_method_in_a_fresh_python(allowed) == "fork"
     assert _start_method_in_a_fresh_python(
         "import threading, time\n"
-        "threading.Thread(target=time.sleep, args=(5,), daemon=True).start()") == "spawn"
+        "threading.Thread(target=time.sleep, args=(5,), daemon=True).start()\n"
+        + allowed) == "spawn"
 
 
 def test_the_command_line_with_a_forked_helper_imports_what_one_process_does(export, tmp_path):

@@ -401,6 +401,9 @@ def main(argv=None) -> int:
     from .core.schema_check import SchemaError
     from .core.transforms import TransformError
     args = build_parser().parse_args(argv)
+    if argv is None:  # the program itself, not a caller in its own process (a test, the
+        from .core.prepare import allow_fork  # wizard): the reading helper may be forked
+        allow_fork()
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return args.fn(args)

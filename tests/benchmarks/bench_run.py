@@ -45,7 +45,8 @@ FK_INDEXES = {"visits": ["patientId", "doctorId"], "bills": ["visitId", "patient
 
 CHILD = ("import resource, sys\n"
          "from wizard.cli import main\n"
-         "rc = main(sys.argv[1:])\n"
+         "sys.argv[0] = 'hmsync-migrate'\n"
+         "rc = main()\n"
          "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
          "file=sys.stderr)\n"
          "sys.exit(rc)\n")

@@ -252,13 +252,21 @@ def want_parallel(plan, setting: bool | None = None) -> bool:
     return size >= (PARALLEL_MIN_BYTES_FORK if _start_method() == "fork" else PARALLEL_MIN_BYTES)
 
 
+_FORK = [False]
+
+
+def allow_fork() -> None:
+    """Let the helper process be forked (the command line calls this: a plain process that
+    runs one migration). A GUI never does: its toolkit's threads must not be forked."""
+    _FORK[0] = True
+
+
 def _start_method() -> str:
     """How to start the helper process. "fork" starts it at once, with every module already
-    loaded (spawning one loads Python, pandas and the wizard again: most of a second);
-    it is used only where it is safe: on Linux, in a process with no other thread and
-    without Qt (the command line). Everywhere else, "spawn"."""
-    if sys.platform.startswith("linux") and threading.active_count() == 1 and not any(
-            m.startswith(("PySide6", "shiboken6")) for m in sys.modules):
+    loaded (spawning one loads Python, pandas and the wizard again: most of a second); it
+    is used only where that is safe: on Linux, when allowed (``allow_fork``), from a process
+    with no other thread. Everywhere else, "spawn"."""
+    if _FORK[0] and sys.platform.startswith("linux") and threading.active_count() == 1:
         return "fork"
     return "spawn"
 

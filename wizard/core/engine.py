@@ -725,9 +725,10 @@ class _Importer:
         hids = reg.run_ids.text(numbers)
         cols = ["id"]
         data = [hids]
+        everything = k == len(accept)  # the usual chunk: every record goes in
         for fname, values in mc.values.items():
             f = target.fields[fname]
-            v = values.iloc[idx]
+            v = values if everything else values.iloc[idx]
             if f.references:
                 notnull = v.notna().to_numpy()
                 known = parents.get(fname)

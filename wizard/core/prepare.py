@@ -398,12 +398,13 @@ def _unpack_texts(p, index: pd.Index):
     if not isinstance(p, _PackedTexts):
         return p
     parts = p.text.split(_SEP) if p.count else []
+    # (fromiter: numpy's conversion of a list would first look into every text for nesting)
     if p.null is None:
-        arr = np.array(parts, dtype=object) if parts else np.empty(0, dtype=object)
+        arr = np.fromiter(parts, dtype=object, count=len(parts))
     else:
         arr = np.empty(len(p.null), dtype=object)  # None everywhere
         if parts:
-            arr[~p.null] = np.array(parts, dtype=object)
+            arr[~p.null] = np.fromiter(parts, dtype=object, count=len(parts))
     return pd.Series(arr, index=index, name=p.name, dtype=object, copy=False)
 
 

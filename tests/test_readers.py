@@ -197,9 +197,25 @@ def test_a_nul_far_into_the_file_is_found_in_any_encoding(tmp_path, encoding):
     rows[35_000] = "35001,Ra\x00vi"
     p.write_text("id,name\n" + "\n".join(rows) + "\n", encoding=encoding)
     (st,) = open_source(p)
-    bad = [(line, c) for ch in st.iter_chunks(7_000)
-           for line, c in zip(ch[LINE].tolist(), ch[CORRUPT].tolist()) if c]
-    assert bad == [(35_002, "the record has a NUL character (binary data)")]
+    for chunk_rows in (7_000, 1_000):  # the byte search of the file; each chunk searched
+        bad = [(line, c) for ch in st.iter_chunks(chunk_rows)
+               for line, c in zip(ch[LINE].tolist(), ch[CORRUPT].tolist()) if c]
+        assert bad == [(35_002, "the record has a NUL character (binary data)")]
+    (fresh,) = open_source(p)
+    fresh.sha256()  # the audit trail's read of the file notes the NUL byte on the way
+    assert fresh._nul_bytes[1] is True and fresh.has_nul_bytes()
+
+
+def test_a_sample_does_not_read_the_whole_file(tmp_path, monkeypatch):
+    p = tmp_path / "patients.csv"
+    p.write_text("id,name\n" + "".join(f"{i},Name {i}\n" for i in range(1, 20_001)))
+    (st,) = open_source(p)
+
+    def whole_file(self):
+        raise AssertionError("the whole file was read for a sample")
+
+    monkeypatch.setattr(type(st), "has_nul_bytes", whole_file)
+    assert st.sample(20)["id"].tolist() == [str(i) for i in range(1, 21)]
 
 
 def test_a_nul_in_the_header_line_refuses_the_file_at_line_1(tmp_path):

@@ -100,21 +100,42 @@ class SourceTable:
         """The SHA-256 of the file (for the audit trail)."""
         return self._scan()[0]
 
+    def _file_key(self) -> tuple:
+        st = os.stat(self.path)
+        return (str(self.path), st.st_ino, st.st_size, st.st_mtime_ns)
+
     def _scan(self) -> tuple[str, int]:
         """(SHA-256, line ends) of the file, from one read of it, kept while the file's
         size and modification time stay the same: a run asks for both several times."""
-        st = os.stat(self.path)
-        key = (str(self.path), st.st_ino, st.st_size, st.st_mtime_ns)
+        key = self._file_key()
         known = getattr(self, "_scanned", None)
         if known is None or known[0] != key:
             h = hashlib.sha256()
             n = 0
+            nul = False
             with open(self.path, "rb") as f:
                 while block := f.read(1 << 20):
                     h.update(block)
                     n += block.count(b"\n")
+                    nul = nul or b"\x00" in block
             known = self._scanned = (key, h.hexdigest(), n)
+            self._nul_bytes = (key, nul)  # for has_nul_bytes, from the same read
         return known[1], known[2]
+
+    def has_nul_bytes(self) -> bool:
+        """Whether the file has a byte 0 anywhere: a byte search (at the speed of memory),
+        kept like the scan above, or taken from it."""
+        key = self._file_key()
+        known = getattr(self, "_nul_bytes", None)
+        if known is None or known[0] != key:
+            nul = False
+            with open(self.path, "rb") as f:
+                while block := f.read(1 << 20):
+                    if b"\x00" in block:
+                        nul = True
+                        break
+            known = self._nul_bytes = (key, nul)
+        return known[1]
 
     def sample(self, n: int = 20) -> pd.DataFrame:
         for chunk in self.iter_chunks(chunk_rows=n):
@@ -316,27 +337,29 @@ def _csv_header(t: SourceTable) -> list[str]:
     return _clean_header(header, t)
 
 
-def _may_hold_nul(t: SourceTable) -> bool:
+#: chunks of fewer records (a sample of a file) are searched for a NUL as they are read,
+#: without reading the whole file first
+_NUL_SCAN_MIN_ROWS = 5_000
+
+
+def _may_hold_nul(t: SourceTable, chunk_rows: int) -> bool:
     """Whether the file's text may hold a NUL character. In every encoding but UTF-16 and
     UTF-32 a NUL character is the byte 0 and the byte 0 is nothing else, so a byte search
-    of the file (at the speed of memory) answers it; the reader then need not search each
-    chunk's text."""
+    of the file answers it, and the reader then need not search each chunk's text."""
+    if chunk_rows < _NUL_SCAN_MIN_ROWS:
+        return True
     try:
         name = codecs.lookup(t.encoding or "utf-8").name
     except LookupError:
         return True
     if name.startswith(("utf-16", "utf-32")):
         return True
-    with open(t.path, "rb") as f:
-        while block := f.read(1 << 20):
-            if b"\x00" in block:
-                return True
-    return False
+    return t.has_nul_bytes()
 
 
 def _csv_chunks(t: SourceTable, chunk_rows: int) -> Iterator[pd.DataFrame]:
     escaped_before = _ESCAPED[0]
-    nul = _may_hold_nul(t)
+    nul = _may_hold_nul(t, chunk_rows)
     with _open_text(t) as f:
         r = csv.reader(f, delimiter=t.delimiter, skipinitialspace=t.skip_initial_space)
         try:

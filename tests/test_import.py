@@ -414,3 +414,24 @@ def test_a_legacy_map_row_gone_missing_fails_the_reconciliation(mini_export, emp
     (check,) = [c for c in res.verification["checks"] if c["name"] == "reconciliation: patients"]
     assert not check["passed"] and "expected to import" in check["detail"]
     assert dump(empty_target) == before
+
+
+@pytest.mark.parametrize("width, rows", [(3, 101), (21, 101), (1, 50), (1000, 3), (7, 0)])
+def test_grouped_inserts_fill_whole_statements_and_respect_the_parameter_limit(width, rows):
+    """50 rows per statement where the columns allow (999 parameters at most), the rest
+    in one shorter statement: every row arrives once, in order, unchanged."""
+    from wizard.core import engine
+    con = sqlite3.connect(":memory:", isolation_level=None)
+    cols = [f"c{j}" for j in range(width)]
+    con.execute(f"CREATE TABLE t (n INTEGER PRIMARY KEY, {', '.join(cols)})")
+    data = [list(range(rows))] + [[f"r{i}c{j}" if (i + j) % 5 else None for i in range(rows)]
+                                  for j in range(width)]
+    statements = []
+    con.set_trace_callback(statements.append)
+    imp = engine._Importer(con, "system", 1, None, None)
+    imp._insert(f"INSERT INTO t (n, {', '.join(cols)}) VALUES",
+                "(" + ", ".join("?" * (width + 1)) + ")", data)
+    con.set_trace_callback(None)
+    assert con.execute("SELECT * FROM t ORDER BY n").fetchall() == list(zip(*data))
+    per = max(1, min(50, 999 // (width + 1)))
+    assert len(statements) == rows // per + (1 if rows % per else 0)

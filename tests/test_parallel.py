@@ -271,9 +271,19 @@ def test_the_command_line_with_a_forked_helper_imports_what_one_process_does(exp
         db, report = tmp_path / f"{parallel}.db", tmp_path / f"{parallel}.json"
         init_db(db)
         env = dict(os.environ, HMSYNC_WIZARD_PARALLEL=parallel)
-        subprocess.run([sys.executable, "-m", "wizard.cli", "run", str(export), "--target",
-                        str(db), "--no-backup", "--quiet", "--report", str(report)], env=env,
-                       capture_output=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+        # the command line as its program runs, where spawning a process fails: the
+        # helper must be forked
+        code = ("import sys, multiprocessing.context as c\n"
+                "def refuse(*a):\n    raise RuntimeError('a process was spawned')\n"
+                "c.SpawnProcess._Popen = staticmethod(refuse)\n"
+                "from wizard.cli import main\n"
+                "sys.argv[0] = 'hmsync-migrate'\n"
+                "sys.exit(main())\n")
+        done = subprocess.run([sys.executable, "-c", code, "run", str(export), "--target",
+                               str(db), "--no-backup", "--quiet", "--report", str(report)],
+                              env=env, capture_output=True, text=True,
+                              cwd=os.path.dirname(os.path.dirname(__file__)))
+        assert "spawned" not in done.stderr
         rep = json.loads(report.read_text())
         assert rep["passed"]
         assert ("of which waiting for the reading process" in rep["timings_s"]) == \

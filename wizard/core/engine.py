@@ -539,14 +539,15 @@ class Migration:
             con.execute("DELETE FROM temp.run_present")
             reg = _Registry(uuids.RunIds())
             self._load_existing(con, reg)
-            dropped = self._drop_indexes_for_bulk_load(con)
-            fresh = {t for t in DATA_TABLES if t in self.targets and con.execute(
-                f"SELECT 1 FROM {quote_ident(t)} LIMIT 1").fetchone() is None}
             # no earlier run of this source system: the map's rows of the system are this
-            # run's (the verification counts them from the map's index alone)
+            # run's (the verification counts them from the map's index alone; asked while
+            # that index is there)
             first_of_system = not any(len(reg.existing[t]) for t in DATA_TABLES) and \
                 con.execute('SELECT 1 FROM migration_legacy_ids WHERE "sourceSystem"=? '
                             'LIMIT 1', (self.profile.source_system,)).fetchone() is None
+            dropped = self._drop_indexes_for_bulk_load(con)
+            fresh = {t for t in DATA_TABLES if t in self.targets and con.execute(
+                f"SELECT 1 FROM {quote_ident(t)} LIMIT 1").fetchone() is None}
             verifier = Verifier(con, self.profile.source_system, run_id, self.targets, fresh,
                                 first_of_system)
             sink = _Importer(con, self.profile.source_system, run_id, verifier, cancel)

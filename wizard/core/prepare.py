@@ -265,7 +265,8 @@ def _start_method() -> str:
     """How to start the helper process. "fork" starts it at once, with every module already
     loaded (spawning one loads Python, pandas and the wizard again: most of a second); it
     is used only where that is safe: on Linux, when allowed (``allow_fork``), from a process
-    with no other thread. Everywhere else, "spawn"."""
+    with no other Python thread (a numerical library's own worker threads, such as
+    OpenBLAS's, prepare themselves for a fork). Everywhere else, "spawn"."""
     if _FORK[0] and sys.platform.startswith("linux") and threading.active_count() == 1:
         return "fork"
     return "spawn"

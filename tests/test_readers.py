@@ -164,6 +164,27 @@ def test_chunks_bound_memory_and_count_matches(tmp_path):
     assert t.estimate_rows() == 12345
 
 
+def test_a_chunk_handed_on_leaves_no_row_lists_for_the_collector(tmp_path):
+    """While the caller holds a chunk, the reader keeps none of the chunk's per-record
+    lists alive: a cycle collection there (the engine runs one per chunk) would walk
+    them all."""
+    import gc
+    p = tmp_path / "big.csv"
+    with open(p, "w", newline="") as f:
+        f.write("id,a,b,c,d\n")
+        for i in range(6000):
+            f.write(f"{i},x{i},y,z,w\n")
+    (t,) = open_source(p)
+    it = t.iter_chunks(chunk_rows=5000)
+    chunk = next(it)
+    gc.collect()
+    five_cell_lists = sum(1 for o in gc.get_objects()
+                          if type(o) is list and len(o) == 5 and
+                          all(type(v) is str for v in o))
+    assert len(chunk) == 5000 and five_cell_lists < 500
+    assert len(next(it)) == 1000
+
+
 def test_file_hash_and_line_estimate_come_from_one_read_and_follow_changes(tmp_path):
     import os
     from wizard.core.readers import file_sha256, open_source

@@ -399,9 +399,14 @@ def _csv_chunks(t: SourceTable, chunk_rows: int) -> Iterator[pd.DataFrame]:
             next_line = ends[-1] + 1
             frame = _csv_frame(t, rows, starts, clean_text=_ESCAPED[0] == escaped_before,
                                nul=nul)
+            last = len(rows) < chunk_rows
+            # the row lists go before the frame is handed on: kept alive across the yield,
+            # every cycle collection of the reader's caller would walk 50,000 of them
+            del rows, ends, add_row, add_end
             if len(frame):
                 yield frame
-            if len(rows) < chunk_rows:
+            del frame
+            if last:
                 return
 
 

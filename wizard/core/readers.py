@@ -623,9 +623,11 @@ def _json_chunks(t: SourceTable, chunk_rows: int):
         recs.append(rec or {})
         lines.append(line)
         corrupt.append(note)
-        if len(recs) >= chunk_rows:
-            yield _records_frame(t, recs, lines, corrupt)
+        if len(recs) >= chunk_rows:  # (the records go before the frame is handed on)
+            frame = _records_frame(t, recs, lines, corrupt)
             recs, lines, corrupt = [], [], []
+            yield frame
+            del frame
     if recs:
         yield _records_frame(t, recs, lines, corrupt)
 
@@ -763,9 +765,11 @@ def _excel_chunks_raw(t: SourceTable, chunk_rows: int):
         rows.append((vals + [""] * ncol)[:ncol])
         lines.append(start + i + 1)
         corrupt.append(note)
-        if len(rows) >= chunk_rows:
-            yield _frame([list(c) for c in zip(*rows)], t.columns, lines, corrupt)
+        if len(rows) >= chunk_rows:  # (the rows go before the frame is handed on)
+            frame = _frame([list(c) for c in zip(*rows)], t.columns, lines, corrupt)
             rows, lines, corrupt = [], [], []
+            yield frame
+            del frame
     if rows:
         yield _frame([list(c) for c in zip(*rows)], t.columns, lines, corrupt)
 

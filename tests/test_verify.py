@@ -40,6 +40,24 @@ def test_an_index_that_disagrees_with_its_table_is_found(tmp_path):
     assert whole != ["ok"] and set(found) == set(whole)
 
 
+def test_the_longest_checks_are_handed_out_first(tmp_path):
+    """A table with several indexes costs more to check than one with more rows and
+    none; the quick_check of the whole file ranks by the file's size."""
+    from wizard.core.verify import _longest_first
+    con = _db(tmp_path / "order.db", rows=2000)
+    con.execute("CREATE INDEX ix_a_y ON a(y)")
+    con.execute("CREATE INDEX ix_a_xy ON a(x, y)")
+    con.execute("CREATE TABLE c (v TEXT)")  # more rows, no index
+    con.executemany("INSERT INTO c VALUES (?)", [(str(i),) for i in range(5000)])
+    con.execute("CREATE TABLE d (v TEXT)")
+    con.commit()
+    order = _longest_first(con)
+    assert order[0] == "a" and order.index("c") < order.index("b")
+    assert sorted(order, key=str) == sorted(["a", "b", "c", "d", None], key=str)
+    assert order[-1] == "d"
+    assert integrity_check(con) == ["ok"]
+
+
 def test_reference_check_counts_what_the_pragma_counts(tmp_path):
     """foreign_key_check() checks each distinct value once; it must count the same broken
     references as PRAGMA foreign_key_check, NULLs allowed, repeats counted per record."""

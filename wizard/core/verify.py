@@ -257,10 +257,7 @@ def integrity_check(con: sqlite3.Connection) -> list[str]:
     path = con.execute("PRAGMA database_list").fetchone()[2]
     if not path or con.in_transaction:
         return [r[0] for r in con.execute("PRAGMA integrity_check")]
-    tables = [r[0] for r in con.execute(
-        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
-    big_first = sorted(tables, key=lambda t: -_pages(con, t))
-    work: list[str | None] = [None] + big_first  # None: the quick_check
+    work = _longest_first(con)
     lock = threading.Lock()
     found: list[str] = []
 
@@ -306,12 +303,33 @@ def integrity_check(con: sqlite3.Connection) -> list[str]:
     return found or ["ok"]
 
 
-def _pages(con: sqlite3.Connection, table: str) -> int:
-    """A table's size, roughly: its highest rowid (0 for WITHOUT ROWID tables)."""
+#: what the quick_check of one page costs, in index entries checked (measured: 2.4 s for a
+#: 880 MB file, 3.6 s for a table of 2.3M rows with one index)
+QUICK_CHECK_ENTRIES_PER_PAGE = 14
+
+
+def _longest_first(con: sqlite3.Connection) -> list[str | None]:
+    """The integrity check's items, the longest first (each goes to whichever connection is
+    free, so the two finish close together; a fixed order left one with the quick_check
+    and the largest table). A table stands for ``integrity_check(table)``, None for the
+    ``quick_check``."""
+    tables = [r[0] for r in con.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+    cost: dict[str | None, int] = {t: _entries(con, t) for t in tables}
+    cost[None] = QUICK_CHECK_ENTRIES_PER_PAGE * con.execute("PRAGMA page_count").fetchone()[0]
+    return sorted(cost, key=lambda t: -cost[t])
+
+
+def _entries(con: sqlite3.Connection, table: str) -> int:
+    """What checking a table costs, roughly: its rows (its highest rowid; 0 for WITHOUT
+    ROWID tables) times the entries each has in the table and its indexes."""
     try:
-        return con.execute(f"SELECT max(rowid) FROM {quote_ident(table)}").fetchone()[0] or 0
+        rows = con.execute(f"SELECT max(rowid) FROM {quote_ident(table)}").fetchone()[0] or 0
     except sqlite3.OperationalError:
         return 0
+    indexes = con.execute("SELECT count(*) FROM sqlite_master WHERE type='index' AND "
+                          "tbl_name=?", (table,)).fetchone()[0]
+    return rows * (1 + indexes)
 
 
 def _numbers(mc, fname: str) -> np.ndarray:

@@ -293,3 +293,50 @@ def test_the_command_line_with_a_forked_helper_imports_what_one_process_does(exp
                                          for t in ("patients", "doctors")},
                          {t: len(r) for t, r in rows.items()})
     assert out["0"] == out["1"]
+
+
+class _RecordingQueue:
+    """Stands in for the queue to the engine: keeps what the helper sends, and says
+    whether it is full (the engine behind) or not."""
+
+    def __init__(self, full: bool):
+        self.items, self._full = [], full
+
+    def put(self, item, timeout=None):
+        self.items.append(item)
+
+    def full(self):
+        return self._full
+
+
+@pytest.mark.parametrize("engine_behind", [False, True])
+def test_the_helper_hashes_ids_only_while_the_engine_is_behind(export, engine_behind):
+    """Hashing ids is the engine's job, which the helper takes over while the engine is
+    the slower of the two (its queue is full); the keys are the engine's own."""
+    import copy
+    import gc
+    from wizard.core.prepare import _helper_main, _unpack_chunk
+    m = migration(export, chunk_rows=500)
+    checks = copy.copy(m._field_checks)
+    checks.hashes = False  # as ChunkStream hands them to a helper
+    q = _RecordingQueue(full=engine_behind)
+    try:
+        _helper_main(m.plan, m.targets, m.profile.ctx, checks, 500, q, os.getppid())
+    finally:
+        gc.enable()
+    chunks = [(m.targets[m.plan[i][1].target], payload) for kind, i, payload in q.items
+              if kind == "chunk"]
+    assert len(chunks) > 6 and not [i for i in q.items if i[0] == "error"]
+    for target, (mc, checked, _) in chunks:
+        if not engine_behind:
+            assert checked.keys is None and checked.ref_keys is None
+            continue
+        assert checked.keys is not None
+        keys, ref_keys = checked.keys, checked.ref_keys
+        _unpack_chunk(mc)
+        checked.keys = checked.ref_keys = None
+        checked.hash_ids(mc, target)
+        assert (checked.keys == keys).all()
+        assert set(ref_keys) == set(checked.ref_keys)
+        for f in ref_keys:
+            assert (ref_keys[f] == checked.ref_keys[f]).all()

@@ -288,7 +288,8 @@ class ChunkStream:
         self._proc = self._queue = None
         self.waited = 0.0   # seconds the engine waited for the helper (a run's timings)
         if parallel:
-            # the helper has the heavier half of the work: hashing ids is left to the engine
+            # the helper has the heavier half of the work: hashing ids is left to the engine,
+            # unless the engine falls behind (see _helper_main)
             checks = copy.copy(checks)
             checks.hashes = False
             ctx_mp = mp.get_context(_start_method())
@@ -455,6 +456,14 @@ class HelperError(RuntimeError):
         self.log_detail = f"{kind} in the helper process at {where}"
 
 
+def _engine_behind(q) -> bool:
+    """The queue to the engine is full: the engine, not the helper, is the slower one."""
+    try:
+        return q.full()
+    except (NotImplementedError, AttributeError, OSError):
+        return False
+
+
 def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid):
     """The helper process: read, map and check every table of the plan, in order."""
     memory.return_large_blocks()
@@ -483,6 +492,8 @@ def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid):
                 mc.raw = {k: v for k, v in mc.raw.items() if k in refs}
                 mc.bad = {}
                 mc.arrays = {k: v for k, v in mc.arrays.items() if v.dtype.kind == "f"}
+                if _engine_behind(q):  # it would wait for the engine anyway: hash the ids
+                    checked.hash_ids(mc, target)  # here, one job less for the engine
                 _pack_chunk(mc)
                 put(("chunk", i, (mc, checked, probs.cols)))
                 del mc, checked, probs

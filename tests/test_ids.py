@@ -2,6 +2,7 @@
 import uuid
 
 import numpy as np
+import pytest
 
 from wizard.core import uuids
 from wizard.core.idindex import IdIndex, duplicated, hash_ids
@@ -172,3 +173,21 @@ def test_text_heap_gives_back_each_text_by_its_number():
     c = heap.add(["x\udcff", "last"])  # an undecodable byte, escaped by the reader
     assert a.tolist() == [0, 1, 2] and not len(b) and c.tolist() == [3, 4]
     assert heap.get([4, 0, 2, 1, 3]) == ["last", "P-1", "Ünïcode id", "", "x\udcff"]
+
+
+@pytest.mark.parametrize("n, spread", [(0, 64), (1, 64), (7, 64), (5000, 64), (5000, 12),
+                                       (70_000, 64), (70_000, 3)])
+def test_a_run_is_searched_as_numpy_searchsorted_would(n, spread):
+    """The directory search gives numpy's answer on either side: first halves spread
+    over 64 bits (as hashes are) or crowded into a few values, queries in any order,
+    below, between, on and above the run's keys."""
+    from wizard.core.idindex import _directory_of, _search
+    rng = np.random.default_rng(n + spread)
+    top = np.uint64((1 << spread) - 1) if spread < 64 else np.uint64(2**64 - 1)
+    h = np.sort(rng.integers(0, top, size=n, dtype=np.uint64, endpoint=True))
+    run = [np.stack([h, np.zeros(n, dtype=np.uint64)], axis=1), None, None]
+    q = np.concatenate([rng.integers(0, top, size=3000, dtype=np.uint64, endpoint=True),
+                        h[::max(1, n // 500)], np.array([0, top], dtype=np.uint64)])
+    for right in (False, True):
+        want = np.searchsorted(h, q, side="right" if right else "left")
+        assert (_search(run[0][:, 0], q, _directory_of(run), right=right) == want).all()

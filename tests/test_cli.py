@@ -23,6 +23,16 @@ def test_version_and_help():
     assert rc == 0 and "hmsync-migrate" in out
 
 
+def test_the_version_is_the_installed_packages():
+    """The package states its version itself (no metadata lookup at start); the installed
+    metadata is built from it, so the two agree."""
+    import importlib.metadata
+    import wizard
+    assert importlib.metadata.version("hmsync-migration-wizard") == wizard.__version__
+    rc, out = cli("--version")
+    assert out.strip().endswith(wizard.__version__)
+
+
 def test_inspect_prints_format_and_columns(mini_export):
     rc, out = cli("inspect", mini_export / "patients.csv", "--no-sample")
     assert rc == 0

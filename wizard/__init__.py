@@ -1,7 +1,5 @@
 """HMSync Migration Wizard: legacy hospital exports into HMSync's SQLite database."""
-from importlib.metadata import PackageNotFoundError, version as _version
 
-try:
-    __version__ = _version("hmsync-migration-wizard")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+source"
+# the one place the version is written (pyproject.toml reads it from here): asking the
+# installed package's metadata costs every start 60 ms, and a frozen bundle has none
+__version__ = "0.1.0"

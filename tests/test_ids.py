@@ -4,7 +4,7 @@ import uuid
 import numpy as np
 import pytest
 
-from wizard.core import uuids
+from wizard.core import idindex, uuids
 from wizard.core.idindex import IdIndex, duplicated, hash_ids
 
 
@@ -72,9 +72,12 @@ def test_id_index_first_half_collision_is_resolved_exactly():
     assert vals[found].tolist() == [20, 10, 30]
 
 
-def test_id_index_in_many_small_chunks_agrees_with_a_dict():
+# the bitmap of first halves: never, always, from a size on
+@pytest.mark.parametrize("bitmap_from", [50_000, 0, 700])
+def test_id_index_in_many_small_chunks_agrees_with_a_dict(bitmap_from, monkeypatch):
     """Chunks of every size, lookups between adds, repeated keys: the same answers as a
     plain dict where the first value added for a key wins."""
+    monkeypatch.setattr(idindex, "BITMAP_MIN_KEYS", bitmap_from)
     rng = np.random.default_rng(11)
     idx = IdIndex("i8")
     ref: dict[str, int] = {}
@@ -98,10 +101,13 @@ def test_id_index_in_many_small_chunks_agrees_with_a_dict():
     assert len(idx._runs) <= 2 * np.log2(len(ref)) + 2  # few runs to search
 
 
-def test_id_index_of_keys_known_new_then_compacted_agrees_with_a_dict():
+# the bitmap of first halves: never, always, from a size on
+@pytest.mark.parametrize("bitmap_from", [50_000, 0, 700])
+def test_id_index_of_keys_known_new_then_compacted_agrees_with_a_dict(bitmap_from, monkeypatch):
     """Keys added as new (the engine's first appearances: no search on merging), mixed
     with ordinary adds, first halves that collide, lookups between adds, and a compacted
     index at the end: the same answers as a dict."""
+    monkeypatch.setattr(idindex, "BITMAP_MIN_KEYS", bitmap_from)
     rng = np.random.default_rng(5)
     idx = IdIndex("i8")
     ref: dict[tuple, int] = {}

@@ -57,7 +57,9 @@ class IdIndex:
     Kept as a few sorted runs of keys whose sizes grow geometrically (each run at least
     twice the next newer one): adding a chunk sorts only that chunk and now and then merges
     runs of like size, so a table costs O(n log n) overall however small its chunks, and a
-    lookup is one binary search per run (a handful). The first payload added for a key wins.
+    lookup is one search per run (a handful), within its bucket of the run's directory. A
+    bitmap of the keys' leading bits answers "certainly not here" for most new keys without
+    searching at all. The first payload added for a key wins.
     """
 
     def __init__(self, payload=None):
@@ -70,6 +72,11 @@ class IdIndex:
         self._pending = 0
         self._pending_new = True  # every pending key is known to be new (see add)
         self._size = 0
+        # from BITMAP_MIN_KEYS keys on: one bit per value of the first halves' top bits,
+        # set where a key has it. A key whose bit is clear is in no run, and is not searched
+        # for (most keys asked about while a table loads are new ones)
+        self._bits: np.ndarray | None = None
+        self._bits_shift = np.uint64(0)
 
     def __len__(self) -> int:
         return self._size + self._pending
@@ -111,6 +118,7 @@ class IdIndex:
             return
         self._runs.append([pk, pv, None])
         self._size += len(pk)
+        self._mark(pk[:, 0])
         # merge runs of like size, newest first: sizes stay geometric, runs stay few
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
             self._runs[-2:] = [_merge_sorted(self._runs[-2], self._runs[-1])]
@@ -121,6 +129,29 @@ class IdIndex:
         self._merge()
         while len(self._runs) > 1:
             self._runs[-2:] = [_merge_sorted(self._runs[-2], self._runs[-1])]
+
+    def _mark(self, h0: np.ndarray) -> None:
+        """Set the bits of newly indexed first halves; a new, larger bitmap as the index
+        grows (about 8 bits per key, so that about one in eight bits is set)."""
+        if self._size < BITMAP_MIN_KEYS:
+            return
+        bits = min(BITMAP_MAX_BITS, max(16, self._size.bit_length() + 3))
+        if self._bits is None or len(self._bits) != 1 << (bits - 3):
+            self._bits = np.zeros(1 << (bits - 3), dtype=np.uint8)
+            self._bits_shift = np.uint64(64 - bits)
+            for run in self._runs:  # (h0 is among them)
+                self._set_bits(run[0][:, 0])
+        else:
+            self._set_bits(h0)
+
+    def _set_bits(self, h0: np.ndarray) -> None:
+        slot = (h0 >> self._bits_shift).astype(np.intp)
+        np.bitwise_or.at(self._bits, slot >> 3, np.left_shift(1, slot & 7).astype(np.uint8))
+
+    def _maybe(self, h0: np.ndarray) -> np.ndarray:
+        """False where a first half is certainly in no run."""
+        slot = (h0 >> self._bits_shift).astype(np.intp)
+        return (self._bits[slot >> 3] >> (slot & 7).astype(np.uint8)) & 1 == 1
 
     def _find_runs(self, keys: np.ndarray):
         """(found, run number, position) for each key, over the sorted runs."""
@@ -134,7 +165,7 @@ class IdIndex:
         # the keys are sorted once: each run is then searched in ascending order, which
         # touches its memory in order (twice as fast on a run larger than the CPU cache)
         order = np.argsort(keys[:, 0], kind="stable") if m > 1 else np.zeros(1, np.int64)
-        todo = order
+        todo = order if self._bits is None else order[self._maybe(keys[order, 0])]
         for r, this in enumerate(self._runs):
             f, p = _find_sorted(this[0], keys[todo], _directory_of(this))
             hit = todo[f]
@@ -158,6 +189,11 @@ class IdIndex:
             if sel.any():
                 out[sel] = rv[pos[sel]]
         return found, out
+
+
+#: the bitmap of first halves (see IdIndex) from this many keys on, up to 2^N bits (32 MB)
+BITMAP_MIN_KEYS = 50_000
+BITMAP_MAX_BITS = 28
 
 
 def _merge_sorted(a, b) -> list:

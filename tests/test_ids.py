@@ -78,6 +78,7 @@ def test_id_index_in_many_small_chunks_agrees_with_a_dict(bitmap_from, monkeypat
     """Chunks of every size, lookups between adds, repeated keys: the same answers as a
     plain dict where the first value added for a key wins."""
     monkeypatch.setattr(idindex, "BITMAP_MIN_KEYS", bitmap_from)
+    monkeypatch.setattr(idindex, "BLOCK", 1000)  # long runs are gone through in blocks
     rng = np.random.default_rng(11)
     idx = IdIndex("i8")
     ref: dict[str, int] = {}
@@ -183,11 +184,12 @@ def test_text_heap_gives_back_each_text_by_its_number():
 
 @pytest.mark.parametrize("n, spread", [(0, 64), (1, 64), (7, 64), (5000, 64), (5000, 12),
                                        (70_000, 64), (70_000, 3)])
-def test_a_run_is_searched_as_numpy_searchsorted_would(n, spread):
+def test_a_run_is_searched_as_numpy_searchsorted_would(n, spread, monkeypatch):
     """The directory search gives numpy's answer on either side: first halves spread
     over 64 bits (as hashes are) or crowded into a few values, queries in any order,
     below, between, on and above the run's keys."""
     from wizard.core.idindex import _directory_of, _search
+    monkeypatch.setattr(idindex, "BLOCK", 1000)  # a long run is gone through in blocks
     rng = np.random.default_rng(n + spread)
     top = np.uint64((1 << spread) - 1) if spread < 64 else np.uint64(2**64 - 1)
     h = np.sort(rng.integers(0, top, size=n, dtype=np.uint64, endpoint=True))

@@ -145,8 +145,10 @@ class IdIndex:
             self._set_bits(h0)
 
     def _set_bits(self, h0: np.ndarray) -> None:
-        slot = (h0 >> self._bits_shift).astype(np.intp)
-        np.bitwise_or.at(self._bits, slot >> 3, np.left_shift(1, slot & 7).astype(np.uint8))
+        for at in range(0, len(h0), BLOCK):  # (in blocks: a run's temporaries stay small)
+            slot = (h0[at:at + BLOCK] >> self._bits_shift).astype(np.intp)
+            np.bitwise_or.at(self._bits, slot >> 3,
+                             np.left_shift(1, slot & 7).astype(np.uint8))
 
     def _maybe(self, h0: np.ndarray) -> np.ndarray:
         """False where a first half is certainly in no run."""
@@ -194,6 +196,8 @@ class IdIndex:
 #: the bitmap of first halves (see IdIndex) from this many keys on, up to 2^N bits (32 MB)
 BITMAP_MIN_KEYS = 50_000
 BITMAP_MAX_BITS = 28
+#: keys handled at once where a whole run is gone through (bounds the temporary arrays)
+BLOCK = 1 << 18
 
 
 def _merge_sorted(a, b) -> list:
@@ -222,9 +226,12 @@ def _directory_of(run: list):
     if run[2] is None:
         h0 = run[0][:, 0]
         bits = max(1, min(24, len(h0).bit_length() - 4))
+        counts = np.zeros(1 << bits, dtype=np.int64)
+        for at in range(0, len(h0), BLOCK):  # (in blocks: a run's temporaries stay small)
+            counts += np.bincount((h0[at:at + BLOCK] >> np.uint64(64 - bits)).astype(np.intp),
+                                  minlength=1 << bits)
         starts = np.zeros((1 << bits) + 1, dtype=np.int64)
-        np.cumsum(np.bincount((h0 >> np.uint64(64 - bits)).astype(np.intp),
-                              minlength=1 << bits), out=starts[1:])
+        np.cumsum(counts, out=starts[1:])
         run[2] = (np.uint64(64 - bits), starts)
     return run[2]
 

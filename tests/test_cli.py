@@ -24,10 +24,14 @@ def test_version_and_help():
 
 
 def test_the_version_is_the_installed_packages():
-    """The package states its version itself (no metadata lookup at start); the installed
-    metadata is built from it, so the two agree."""
+    """The package states its version itself (no metadata lookup at start): the same as
+    pyproject.toml's and the installed metadata's."""
     import importlib.metadata
+    import tomllib
+    from pathlib import Path
     import wizard
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert pyproject["project"]["version"] == wizard.__version__
     assert importlib.metadata.version("hmsync-migration-wizard") == wizard.__version__
     rc, out = cli("--version")
     assert out.strip().endswith(wizard.__version__)

@@ -1,5 +1,5 @@
 """HMSync Migration Wizard: legacy hospital exports into HMSync's SQLite database."""
 
-# the one place the version is written (pyproject.toml reads it from here): asking the
-# installed package's metadata costs every start 60 ms, and a frozen bundle has none
+# the same as pyproject.toml's version (tests/test_cli.py holds the two together): asking
+# the installed package's metadata instead costs every start 60 ms
 __version__ = "0.1.0"

@@ -1,4 +1,5 @@
 """The integrity check used after a commit and by `verify`: structure and index contents."""
+import math
 import sqlite3
 
 from wizard.core.verify import integrity_check
@@ -78,3 +79,40 @@ def test_reference_check_counts_what_the_pragma_counts(tmp_path):
     assert pragma > 0
     assert foreign_key_check(con, "visits") == pragma
     assert foreign_key_check(con, "patients") == 0
+
+
+def test_sums_per_group_equal_sqlites_group_by(monkeypatch):
+    """The per-doctor totals are summed in Python as the rows are read, a few at a time;
+    they equal SQLite's own GROUP BY with total(), values stored as text and empty keys
+    included, and a table whose rows are not all this export's."""
+    import random
+    from wizard.core import verify
+    from wizard.core.schema import known_tables
+    monkeypatch.setattr(verify, "SUM_BATCH", 7)  # many batches, one cut inside a group
+    con = sqlite3.connect(":memory:")
+    con.execute('CREATE TABLE visits (id TEXT PRIMARY KEY, "doctorId" TEXT, '
+                '"consultationFee" FLOAT)')
+    con.execute('CREATE TABLE migration_legacy_ids ("sourceSystem" TEXT, "tableName" TEXT, '
+                '"legacyId" TEXT, "hmsyncId" TEXT, "runId" INTEGER)')
+    con.execute('CREATE TEMP TABLE run_present ("tableName" TEXT, "legacyId" TEXT)')
+    rng = random.Random(5)
+    fees = [None, 0, 12.5, "7.25", "abc", 1e6, 3, -0.0]
+    for i in range(200):
+        doc = rng.choice([None, "d1", "d2", "d3"])
+        con.execute("INSERT INTO visits VALUES (?, ?, ?)", (f"v{i}", doc, rng.choice(fees)))
+        if i % 3:  # this export's rows: two thirds, through the legacy-id map
+            con.execute("INSERT INTO migration_legacy_ids VALUES ('legacy', 'visits', ?, ?, "
+                        "1)", (f"L{i}", f"v{i}"))
+    targets = known_tables()
+    for fresh in (True, False):
+        v = verify.Verifier(con, "legacy", 1, targets, {"visits"} if fresh else set())
+        ours = v._ours("c", "visits")
+        want = {k: [t] for k, t in con.execute(
+            f'SELECT c."doctorId", total(c."consultationFee") FROM visits c WHERE {ours} '
+            'GROUP BY 1', {"system": "legacy", "run": 1})}
+        got = v._db_sums("visits", ["consultationFee"], "doctorId")
+        assert got.keys() == want.keys() and None in got
+        for k in want:
+            assert math.isclose(got[k][0], want[k][0], abs_tol=1e-9)
+        whole = v._db_sums("visits", ["consultationFee"])
+        assert math.isclose(whole[None][0], sum(x[0] for x in want.values()), abs_tol=1e-9)

@@ -37,6 +37,25 @@ def test_the_version_is_the_installed_packages():
     assert out.strip().endswith(wizard.__version__)
 
 
+def test_the_program_ends_with_its_exit_code_and_all_its_output(mini_export, tmp_path):
+    """The program skips Python's clean-up at exit: what it printed into a pipe (block
+    buffered, as when a script captures it) still arrives whole, and the exit code is
+    main's."""
+    import os
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    code = "import sys; sys.argv[1:] = sys.argv[2:]; from wizard.cli import run_program; " \
+           "run_program()"
+    for args, rc_want in ((["inspect", mini_export / "patients.csv", "--no-sample"], 0),
+                          (["inspect", tmp_path / "missing.csv"], 2)):
+        p = subprocess.run([sys.executable, "-c", code, "x", *map(str, args)],
+                           capture_output=True, text=True, timeout=300, env=env)
+        assert p.returncode == rc_want, p.stderr
+        if rc_want == 0:
+            assert "12 records" in p.stdout and p.stdout.endswith("registrationDate\n")
+        else:
+            assert "missing.csv" in p.stderr and not p.stdout
+
+
 def test_inspect_prints_format_and_columns(mini_export):
     rc, out = cli("inspect", mini_export / "patients.csv", "--no-sample")
     assert rc == 0

@@ -160,3 +160,34 @@ def test_same_person_already_in_hmsync_is_named_as_such(mini_export, empty_targe
     w = res.problems[res.problems.rule == "patients.person.possible_duplicate"]
     assert list(w.legacy_id) == ["902"]
     assert "(in HMSync)" in w.message.iloc[0]
+
+
+def test_same_person_across_two_patient_files_then_forgotten(mini_export, monkeypatch):
+    """The names-and-phones registry serves every patients file of the export, and is let
+    go once the last one is read (its memory serves the rest of the load)."""
+    import copy
+    from wizard.core import engine
+    rows = (mini_export / "patients.csv").read_text().splitlines()
+    (mini_export / "patients.csv").write_text("\n".join(rows[:5]) + "\n")  # has 101
+    (mini_export / "patients_more.csv").write_text("\n".join(rows[:1] + rows[5:]) + "\n")
+    tables, _ = open_sources([mini_export])
+    profile = suggest_profile([t for t in tables if t.name != "patients_more.csv"],
+                              known_tables(), source_system="hcp")
+    first = next(tm for tm in profile.tables if tm.target == "patients")
+    more = copy.deepcopy(first)
+    more.source = "patients_more.csv"
+    profile.tables.insert(profile.tables.index(first) + 1, more)
+    forgotten = []
+    real = engine._Registry.forget_persons
+
+    def spy(self):
+        forgotten.append(len(self.persons))  # what was let go
+        real(self)
+    monkeypatch.setattr(engine._Registry, "forget_persons", spy)
+    m = Migration(tables, profile, None)
+    assert [tm.source for _, tm in m.plan][:2] == ["patients.csv", "patients_more.csv"]
+    res = m.validate()
+    w = res.problems[res.problems.rule == "patients.person.possible_duplicate"]
+    assert list(zip(w.file, w.line)) == [("patients_more.csv", 7)]
+    assert "101" in w.message.iloc[0]
+    assert len(forgotten) == 1 and forgotten[0] >= 1

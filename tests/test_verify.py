@@ -114,5 +114,10 @@ def test_sums_per_group_equal_sqlites_group_by(monkeypatch):
         assert got.keys() == want.keys() and None in got
         for k in want:
             assert math.isclose(got[k][0], want[k][0], abs_tol=1e-9)
+        # two fields at once (the general path)
+        two = v._db_sums("visits", ["consultationFee", "consultationFee"], "doctorId")
+        assert two.keys() == want.keys()
+        for k in want:
+            assert math.isclose(two[k][0], want[k][0], abs_tol=1e-9) and two[k][0] == two[k][1]
         whole = v._db_sums("visits", ["consultationFee"])
         assert math.isclose(whole[None][0], sum(x[0] for x in want.values()), abs_tol=1e-9)

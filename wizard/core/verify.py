@@ -143,6 +143,13 @@ class Verifier:
         cols = ", ".join(f"CAST(c.{quote_ident(f)} AS REAL)" for f in fields)  # as total()
         cur = self.con.execute(f"SELECT c.{quote_ident(group)}, {cols} FROM {source} "
                                f"WHERE {where}", args)
+        if len(fields) == 1:  # (the usual case: fees per doctor) a float per group
+            one: dict[str | None, float] = {}
+            get = one.get
+            while rows := cur.fetchmany(SUM_BATCH):
+                for key, v in rows:
+                    one[key] = get(key, 0.0) + (v or 0.0)
+            return {k: [v] for k, v in one.items()}
         sums: dict[str | None, list[float]] = {}
         while rows := cur.fetchmany(SUM_BATCH):
             for key, *values in rows:

@@ -54,6 +54,11 @@ def test_the_program_ends_with_its_exit_code_and_all_its_output(mini_export, tmp
             assert "12 records" in p.stdout and p.stdout.endswith("registrationDate\n")
         else:
             assert "missing.csv" in p.stderr and not p.stdout
+        # started with its output closed (a scheduler's job): the same exit code, quietly
+        closed = subprocess.run([sys.executable, "-c", code, "x", *map(str, args)],
+                                stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                timeout=300, env=env, preexec_fn=lambda: os.close(1))
+        assert closed.returncode == rc_want and "Traceback" not in closed.stderr
 
 
 def test_inspect_prints_format_and_columns(mini_export):

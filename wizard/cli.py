@@ -438,6 +438,8 @@ def run_program() -> NoReturn:
     code = main()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started without it (a scheduler's job): print() skipped it
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (| head): nothing more can go there

@@ -70,6 +70,17 @@ def test_numbers_with_locale_and_currency():
     assert list(r.bad) == [False, False, True, True]
 
 
+def test_a_number_too_large_for_a_float_is_bad_not_infinity():
+    """"1e400" reads as infinity in Python and pandas: it is a bad value (no amount or age
+    can be infinite), and an integer field does not fail on it."""
+    r = tf.number(S("1e400", "-1e400", "5", "inf"))
+    assert r.values.tolist() == [None, None, 5.0, None]
+    assert list(r.bad) == [True, True, False, True]
+    assert np.isnan(r.array[0]) and r.array[2] == 5.0
+    r = tf.number(S("1e400", "42"), integer=True)
+    assert r.values.tolist() == [None, 42] and list(r.bad) == [True, False]
+
+
 def test_value_map_case_insensitive_and_passthrough():
     r = tf.value_map(S("male", "Female", "f", "M", "X", "unknown", " m "), tf.GENDER_MAP)
     assert list(r.values) == ["M", "F", "F", "M", "X", "unknown", "M"]

@@ -176,6 +176,9 @@ def number(s: pd.Series, decimal: str = ".", thousands: str | None = None,
         ok_shape = t.str.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?").fillna(False)
         num.loc[retry] = pd.to_numeric(t.where(ok_shape, None), errors="coerce").astype(
             "float64").to_numpy()
+    inf = np.isinf(num.to_numpy(dtype="float64", na_value=np.nan))
+    if inf.any():  # "1e400" reads as infinity: no amount or age a record can hold
+        num = num.where(~inf)
     bad = (~empty) & num.isna().to_numpy()
     if integer:
         frac = num.notna() & (num != np.floor(num.fillna(0)))

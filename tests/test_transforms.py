@@ -149,3 +149,33 @@ def test_plain_numbers_read_exactly_what_pandas_reads():
     empty = np.array([False, False, True, False])
     got = tf._plain_numbers(raw, empty).to_numpy()
     assert np.array_equal(got, [4.0, 5.0, np.nan, 2.5], equal_nan=True)
+
+
+@pytest.mark.parametrize("region", ["IN", "GB", "US", "DE", "HU", "RU"])
+def test_phone_numbers_at_once_follow_the_rules_one_by_one(region):
+    """The column-at-once conversion gives what the rules give number by number, on random
+    phone-like texts: separators and white space of every kind, 00 and + forms, national
+    prefixes, country codes written without +, wrong lengths, other scripts' digits,
+    letters, NUL."""
+    import random
+    cc, prefix, lengths = tf.region_info(region)
+    own, ccs = f"+{cc}", str(cc)
+    lens, cc_lens = set(lengths), {n + len(ccs) for n in lengths}
+    rng = random.Random(hash(region) & 0xFFFF)
+    ascii_pieces = ["0", "00", "+", ccs, prefix or "0", "1", "44", "91", "7", "9876543210",
+                    "98765", "12", "00" + ccs, "-", " ", "(", ")", ".", "/", "'", "\t", "x",
+                    "", "+0", "5" * 9, "2" * 11, "\x1c", "\x0b", "\n"]
+    other = ["٣٤٥", "²", "\x00", "\u00a0", "\u3000", "\u2009", "é"]
+    fast = 0
+    for trial in range(400):
+        pieces = ascii_pieces + (other if trial % 4 == 0 else [])
+        vals = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+                for _ in range(rng.randint(1, 40))]
+        want = tf._e164_each(vals, own, ccs, prefix, lengths, lens, cc_lens)
+        got = tf._e164_fast(vals, own, ccs, prefix, lens, cc_lens)
+        if got is not None:
+            fast += 1
+            assert got == want, (region, vals)
+        assert tf.to_e164(pd.Series(vals, dtype=object), region=region,
+                          clean=True).values.tolist() == want
+    assert fast > 200  # most trials went the fast way

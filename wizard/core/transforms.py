@@ -536,9 +536,20 @@ def to_e164(s: pd.Series, region: str = "IN", clean: bool = False) -> Result:
     own = "+" + ccs
     lens = set(lengths)
     cc_lens = {n + len(ccs) for n in lengths}
+    vals = raw.tolist()
+    out = _e164_fast(vals, own, ccs, prefix, lens, cc_lens) if lengths else None
+    if out is None:
+        out = _e164_each(vals, own, ccs, prefix, lengths, lens, cc_lens)
+    values = pd.Series(out, index=raw.index, dtype=object)
+    null = values.isna().to_numpy()
+    return Result(values, (~empty) & null, null=null)
+
+
+def _e164_each(vals, own, ccs, prefix, lengths, lens, cc_lens) -> list:
+    """to_e164's rules, one number after another (the reference for _e164_fast)."""
     strip, intl, digits = _PHONE_PUNCT.sub, _INTL.match, _DIGITS.fullmatch
     out = []
-    for v in raw.tolist():  # one pass of C-speed string operations per number
+    for v in vals:  # one pass of C-speed string operations per number
         t = strip("", v)
         if t[:2] == "00":
             t = "+" + t[2:]
@@ -556,9 +567,73 @@ def to_e164(s: pd.Series, region: str = "IN", clean: bool = False) -> Result:
                 len(e) - 1 - len(ccs) not in lens:
             e = None
         out.append(e)
-    values = pd.Series(out, index=raw.index, dtype=object)
-    null = values.isna().to_numpy()
-    return Result(values, (~empty) & null, null=null)
+    return out
+
+
+_PHONE_DROP: dict | None = None
+
+
+def _e164_fast(vals, own, ccs, prefix, lens, cc_lens) -> list | None:
+    """to_e164's rules for a whole column at once, as NumPy arrays of character codes: the
+    common case (ASCII numbers of up to 24 characters) without a Python step per rule.
+    None where it does not apply (the caller then goes number by number)."""
+    global _PHONE_DROP
+    if _PHONE_DROP is None:  # what _PHONE_PUNCT matches: str.isspace() is what \s is
+        _PHONE_DROP = str.maketrans("", "", "-().'/" + "".join(
+            chr(c) for c in range(0x3001) if chr(c).isspace()))
+    try:
+        joined = "\x00".join(vals)
+    except TypeError:
+        return None
+    parts = joined.translate(_PHONE_DROP).split("\x00")
+    if len(parts) != len(vals) or not joined.isascii():
+        return None
+    n = len(parts)
+    width = max(map(len, parts), default=0)
+    if not n or not width or width > 24:
+        return None
+    c = np.array(parts, dtype=f"<U{width}").view(np.uint32).reshape(n, width)
+    c = np.concatenate([c, np.zeros((n, 2), dtype=np.uint32)], axis=1)  # room to look
+    length = (c != 0).sum(axis=1)
+    # a leading 00 is a +: "00xyz" -> "+xyz"
+    s00 = (c[:, 0] == 48) & (c[:, 1] == 48)
+    c[s00, :-1] = c[s00, 1:]
+    c[s00, 0] = 43
+    length = length - s00
+    pos = np.arange(c.shape[1])
+    odd = (pos < length[:, None]) & ((c < 48) | (c > 57))  # a non-digit inside the number
+    plus = c[:, 0] == 43
+    intl = plus & (length >= 8) & (length <= 16) & (c[:, 1] >= 49) & (c[:, 1] <= 57) & \
+        ~odd[:, 2:].any(axis=1)
+    nat = ~plus & (length >= 1) & ~odd.any(axis=1)
+
+    def starts(at: np.ndarray, text: str) -> np.ndarray:
+        """Whether each number has ``text`` at character ``at`` (within its length)."""
+        ok = length >= at + len(text)
+        for j, ch in enumerate(text):
+            col = np.minimum(at + j, c.shape[1] - 1)
+            ok &= c[np.arange(n), col] == ord(ch)
+        return ok
+
+    cut = np.zeros(n, dtype=np.int64)  # the national number starts here
+    if prefix:
+        cut[nat & starts(cut, prefix)] = len(prefix)
+    rest = length - cut
+    cc = nat & starts(cut, ccs) & np.isin(rest, list(cc_lens))
+    cut[cc] += len(ccs)
+    rest = length - cut
+    nat &= np.isin(rest, list(lens))
+    intl &= ~(starts(np.zeros(n, dtype=np.int64), own) &
+              ~np.isin(length - 1 - len(ccs), list(lens)))
+    out: list = [None] * n
+    for i in np.flatnonzero(intl & ~s00).tolist():
+        out[i] = parts[i]
+    for i in np.flatnonzero(intl & s00).tolist():
+        out[i] = "+" + parts[i][2:]
+    for k in np.unique(cut[nat]).tolist():
+        for i in np.flatnonzero(nat & (cut == k)).tolist():
+            out[i] = own + parts[i][k:]
+    return out
 
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")

@@ -161,7 +161,7 @@ def test_phone_numbers_at_once_follow_the_rules_one_by_one(region):
     cc, prefix, lengths = tf.region_info(region)
     own, ccs = f"+{cc}", str(cc)
     lens, cc_lens = set(lengths), {n + len(ccs) for n in lengths}
-    rng = random.Random(hash(region) & 0xFFFF)
+    rng = random.Random(f"e164-{region}")  # the same texts every run
     ascii_pieces = ["0", "00", "+", ccs, prefix or "0", "1", "44", "91", "7", "9876543210",
                     "98765", "12", "00" + ccs, "-", " ", "(", ")", ".", "/", "'", "\t", "x",
                     "", "+0", "5" * 9, "2" * 11, "\x1c", "\x0b", "\n"]

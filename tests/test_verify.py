@@ -121,36 +121,3 @@ def test_sums_per_group_equal_sqlites_group_by(monkeypatch):
             assert math.isclose(two[k][0], want[k][0], abs_tol=1e-9) and two[k][0] == two[k][1]
         whole = v._db_sums("visits", ["consultationFee"])
         assert math.isclose(whole[None][0], sum(x[0] for x in want.values()), abs_tol=1e-9)
-
-
-def test_the_check_reads_the_file_memory_mapped_and_leaves_the_connection_as_it_was(
-        tmp_path, monkeypatch):
-    """Both connections read the file memory-mapped (a quarter faster at scale); the
-    caller's connection gets its own cache and mapping settings back."""
-    import time
-    from wizard.core import backup, verify
-    con = _db(tmp_path / "mm.db")
-    con.execute("PRAGMA cache_size = -1234")
-    con.execute("PRAGMA mmap_size = 0")
-    checked_with: list[int] = []  # the caller's mapping size at each check it ran
-    other_sql: list[str] = []
-    opened = backup.connect
-
-    def slow_connect(path, readonly=False):
-        time.sleep(0.3)  # the caller runs every check meanwhile (they take milliseconds)
-        c = opened(path, readonly)
-        c.set_trace_callback(other_sql.append)
-        return c
-
-    monkeypatch.setattr(backup, "connect", slow_connect)
-    con.set_trace_callback(lambda sql: sql.startswith(("PRAGMA integrity_check",
-                                                       "PRAGMA quick_check")) and
-                           checked_with.append(con.execute("PRAGMA mmap_size").fetchone()[0]))
-    assert integrity_check(con) == ["ok"]
-    con.set_trace_callback(None)
-    assert len(checked_with) == 3  # the quick_check and the two tables
-    assert all(m >= 1 << 30 for m in checked_with)
-    assert f"PRAGMA mmap_size = {verify.INTEGRITY_MMAP}" in other_sql
-    assert verify.INTEGRITY_MMAP >= 1 << 30
-    assert con.execute("PRAGMA mmap_size").fetchone()[0] == 0
-    assert con.execute("PRAGMA cache_size").fetchone()[0] == -1234

@@ -271,12 +271,6 @@ def foreign_key_check(con: sqlite3.Connection, table: str) -> int:
 SUM_BATCH = 20_000
 
 INTEGRITY_CACHE = -32768  # KiB, for each of the two connections
-#: bytes of the file the integrity check reads memory-mapped (SQLite's own upper limit,
-#: larger requests are cut to it): pages are read in place instead of copied in by a
-#: system call each; measured at 2.28M records, 7.2-7.7 s -> 5.4-5.7 s. Only for this
-#: read-only check: each of its statements holds a read lock, so no SQLite writer can change
-#: or shrink the file under it (a mapped file cut short by something else would crash)
-INTEGRITY_MMAP = 0x7FFF0000
 
 
 def integrity_check(con: sqlite3.Connection) -> list[str]:
@@ -310,9 +304,7 @@ def integrity_check(con: sqlite3.Connection) -> list[str]:
     # checking an index against its table reads pages again and again: with SQLite's
     # default 2 MB cache that costs twice the time; 32 MB per connection does as well as 64
     cache = INTEGRITY_CACHE
-    before = [con.execute(f"PRAGMA {p}").fetchone()[0] for p in ("cache_size", "mmap_size")]
     con.execute(f"PRAGMA cache_size = {cache}")
-    con.execute(f"PRAGMA mmap_size = {INTEGRITY_MMAP}")
     errors: list[BaseException] = []
 
     def run_other():
@@ -321,7 +313,6 @@ def integrity_check(con: sqlite3.Connection) -> list[str]:
             other = connect(Path(path), readonly=True)
             try:
                 other.execute(f"PRAGMA cache_size = {cache}")
-                other.execute(f"PRAGMA mmap_size = {INTEGRITY_MMAP}")
                 worker(other)
             finally:
                 other.close()
@@ -334,8 +325,6 @@ def integrity_check(con: sqlite3.Connection) -> list[str]:
         worker(con)
     finally:
         th.join()
-        con.execute(f"PRAGMA cache_size = {before[0]}")  # the caller's connection as it was
-        con.execute(f"PRAGMA mmap_size = {before[1]}")
     if errors:
         raise errors[0]
     return found or ["ok"]

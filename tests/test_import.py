@@ -4,6 +4,7 @@ import os
 import shutil
 import sqlite3
 import stat
+import time
 
 import pytest
 
@@ -11,7 +12,7 @@ from conftest import MINI, MINI_CLEAN, write_mini
 from wizard.core.backup import BackupError, make_backup, restore, verify_backup
 from wizard.core.engine import CancelToken, Cancelled, Migration, MigrationError
 from wizard.core.readers import open_sources
-from wizard.core.schema import DATA_TABLES, known_tables
+from wizard.core.schema import DATA_TABLES, init_db, known_tables
 from wizard.core.suggest import suggest_profile
 
 TABLES = DATA_TABLES
@@ -435,3 +436,45 @@ def test_grouped_inserts_fill_whole_statements_and_respect_the_parameter_limit(w
     assert con.execute("SELECT * FROM t ORDER BY n").fetchall() == list(zip(*data))
     per = max(1, min(50, 999 // (width + 1)))
     assert len(statements) == rows // per + (1 if rows % per else 0)
+
+
+@pytest.mark.skipif(not hasattr(os, "fdatasync"), reason="POSIX only")
+def test_the_target_is_flushed_before_the_commit_and_a_failed_flush_changes_nothing(
+        mini_export, empty_target, monkeypatch, tmp_path):
+    """What the load wrote is sent to disk while the verification runs, so the commit does
+    not wait for it; a flush that fails leaves the import to the commit's own."""
+    from wizard.core import engine
+    events: list[str] = []
+    real_flush, real_connect = os.fdatasync, engine.connect
+    target_inode = os.stat(empty_target).st_ino
+
+    def flush(fd):  # a slow disk: the commit waits for the flush
+        time.sleep(0.5)
+        events.append("flush target" if os.fstat(fd).st_ino == target_inode else "flush ?")
+        real_flush(fd)
+
+    def connect(path, readonly=False):
+        con = real_connect(path, readonly)
+        con.set_trace_callback(lambda sql: sql == "COMMIT" and events.append("commit"))
+        return con
+
+    monkeypatch.setattr(engine.os, "fdatasync", flush)
+    monkeypatch.setattr(engine, "connect", connect)
+    m = migration(mini_export, empty_target)
+    m.make_backup()
+    res = m.run()
+    assert res.committed and res.passed
+    assert events == ["flush target", "commit"]
+
+    def failing(fd):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(engine.os, "fdatasync", failing)
+    other = tmp_path / "other.db"
+    init_db(other)
+    events.clear()
+    m = migration(mini_export, other)
+    m.make_backup()
+    res = m.run()
+    assert res.committed and res.passed and events == ["commit"]
+    assert counts(other) == MINI_CLEAN

@@ -259,3 +259,24 @@ def test_concat_as_the_whole_column_operations_join():
             assert got.tolist() == want.tolist()
             assert got.index.equals(want.index) and got.name == want.name
             assert got.dtype == object
+
+
+def test_code_columns_map_each_distinct_value_as_each_cell_would():
+    """value_map and the enum canonical spelling work once per distinct value; the result
+    must be what mapping every cell gives, cell for cell (case, spaces, undecodable bytes,
+    empty cells)."""
+    rng = random.Random(11)
+    texts = ["", "m", "M", " male ", "FEMALE", "f", "x", "Ö", "ö", "\udcff", "1", "2",
+             "other", "Other ", "\u00a0f"]
+    for n in (0, 1, 7, 500):
+        s = pd.Series([rng.choice(texts) for _ in range(n)], dtype=object,
+                      index=range(10, 10 + n), name="g")
+        low = {k: v for k, v in tf.GENDER_MAP.items()}
+        got = tf.value_map(s, tf.GENDER_MAP).values
+        plain = tf.text(s).tolist()
+        assert got.tolist() == [low.get(v.lower(), v) for v in plain]
+        assert got.index.equals(s.index) and got.dtype == object
+        seen: list[str] = []
+        each = tf.each_distinct(tf.text(s), lambda v: seen.append(v) or v.upper())
+        assert each.tolist() == [v.upper() for v in plain]
+        assert sorted(seen) == sorted(set(plain))  # once per distinct value

@@ -335,7 +335,8 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict,
         array = None
         text = s if clean else tf.text(s)
         canon = {v.lower(): v for v in tf_field.enum}
-        s = pd.Series([None if v == "" else canon.get(v.lower(), v) for v in text.tolist()],
+        s = pd.Series(tf.each_distinct(text, lambda v: None if v == "" else
+                                       canon.get(v.lower(), v)),
                       index=text.index, dtype=object)
         null = tf.is_blank(text)
     else:

@@ -138,8 +138,17 @@ def split(s: pd.Series, sep: str = " ", part="first") -> Result:
 def value_map(s: pd.Series, mapping: dict) -> Result:
     s = text(s)
     low = {str(k).strip().lower(): str(v) for k, v in mapping.items()}
-    mapped = s.map(lambda v: low.get(v.lower(), v))
-    return Result(mapped.astype(object))
+    return Result(pd.Series(each_distinct(s, lambda v: low.get(v.lower(), v)),
+                            index=s.index, dtype=object, name=s.name))
+
+
+def each_distinct(s: pd.Series, fn) -> np.ndarray:
+    """``fn`` of every cell of a text column (an object array), computed once per distinct
+    value: a column of codes (gender, status, mode) holds a handful of them."""
+    codes, distinct = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=False)
+    done = np.empty(len(distinct), dtype=object)
+    done[:] = [fn(v) for v in distinct.tolist()]
+    return done[codes]
 
 
 def default(s: pd.Series, value) -> Result:

@@ -50,6 +50,20 @@ def test_phones_to_e164_with_default_region():
     assert list(r.bad) == [False] * 7 + [True, True, False, True]
 
 
+def test_phones_in_other_scripts_digits_become_ascii_e164():
+    """A number typed with Arabic-Indic, Devanagari or fullwidth digits is the same number;
+    E.164 is written in 0-9. Digits that are not decimal (superscripts) are no number."""
+    r = tf.to_e164(S("+91 \u0669\u0663\u0663\u0662\u0664 63854",
+                     "\u0966\u096f\u096e\u096d\u096c\u096b\u096a\u0969\u0968\u0967\u0966",
+                     "\uff10\uff10\uff19\uff11 98765 43210",
+                     "+91 98765 4321\u00b2", "+\u0669\u0661 98765 43210"), region="IN")
+    assert list(r.values) == ["+919332463854", "+919876543210", "+919876543210", None,
+                              "+919876543210"]
+    assert list(r.bad) == [False, False, False, True, False]
+    assert all(v is None or (v.isascii() and tf.E164.match(v)) for v in r.values)
+    assert not tf.E164.match("+91\u0669\u0663\u0663\u0662\u066463854")
+
+
 def test_phone_region_inferred_from_international_numbers():
     assert tf.infer_phone_region(S("+44 20 7946 0958", "+44 7700 900123", "020 7946 0000")) \
         == "GB"
@@ -100,6 +114,25 @@ def test_concat_split_case_default():
 def test_age_from_birth_date():
     r = tf.age_from_date(S("2000-06-15", "15/06/2000", ""), today=date(2026, 6, 14))
     assert r.values.tolist() == [25, 25, None]
+
+
+def test_age_from_birth_dates_with_and_without_a_time():
+    """A birth date without a time after one with a time is read as well (it was lost:
+    the texts were read again with the first one's format)."""
+    r = tf.age_from_date(S("2000-06-15 08:30", "1990-01-01", "15/06/2000 10:00", "x"),
+                         today=date(2026, 6, 14))
+    assert r.values.tolist() == [25, 36, 25, None]
+    assert r.bad.tolist() == [False, False, False, True]
+
+
+def test_the_words_today_and_now_are_no_date():
+    """pandas reads "today" and "now" as the present moment whatever format it is given;
+    in a legacy date column they are a value to fix, not the day of the migration."""
+    r = tf.parse_dates(S("today", "now", " today", "2024-01-02", "Today"), "DMY")
+    assert r.values.tolist() == [None, None, None, "2024-01-02", None]
+    assert r.bad.tolist() == [True, True, True, False, True]
+    r = tf.age_from_date(S("today", "2000-06-15"), today=date(2026, 6, 14))
+    assert r.values.tolist() == [None, 25] and r.bad.tolist() == [True, False]
 
 
 def test_step_language_rejects_unknown_steps():

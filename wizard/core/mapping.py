@@ -296,7 +296,7 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict,
     elif len(fm.columns) == 1:
         s = column(fm.columns[0])
     else:
-        s = tf.concat(chunk[fm.columns], _concat_sep(fm.steps)).values
+        s = tf.join_texts([column(c) for c in fm.columns], _concat_sep(fm.steps)).values
     clean = True
     bad = None
     note = None
@@ -385,7 +385,7 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable, ctx: dict)
             mc.arrays[name] = r.array
         if fm.columns:
             mc.raw[name] = chunk[fm.columns[0]] if len(fm.columns) == 1 else \
-                tf.concat(chunk[fm.columns], " | ").values
+                tf.join_texts([column(c) for c in fm.columns], " | ").values
         else:
             mc.raw[name] = pd.Series([fm.value] * len(chunk), index=chunk.index)
         mc.source[name] = fm.source_label or "(constant)"

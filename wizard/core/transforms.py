@@ -19,6 +19,7 @@ Steps as written in a mapping profile (YAML/JSON)::
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -112,7 +113,11 @@ def case(s: pd.Series, how: str) -> Result:
 
 def concat(frame: pd.DataFrame, sep: str = " ") -> Result:
     """The columns' texts joined by ``sep``, empty ones left out."""
-    parts = [text(frame[c]) for c in frame.columns]
+    return join_texts([text(frame[c]) for c in frame.columns], sep)
+
+
+def join_texts(parts: list[pd.Series], sep: str = " ") -> Result:
+    """concat of columns that are text already (``text()``'s result)."""
     if not parts:
         return Result(pd.Series([], dtype=object))
     if len(parts) == 1:
@@ -270,6 +275,11 @@ def infer_date_order(s: pd.Series) -> tuple[str | None, str]:
     return None, "ambiguous: every day and month is 12 or less"
 
 
+#: words pandas reads as the present moment whatever format it is given: in a legacy date
+#: column they are no date (a visit "today" is not the day of the migration)
+_PANDAS_NOW = ["now", "today"]
+
+
 def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
                 clean: bool = False) -> Result:
     """Dates in mixed formats to ISO-8601 text (YYYY-MM-DD, time kept if not midnight).
@@ -292,7 +302,8 @@ def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
     order = order.upper()
     formats = ISO_FORMATS + ORDER_FORMATS.get(order, []) + NAMED_FORMATS
     u_values = np.full(len(distinct), np.datetime64("NaT"), dtype="datetime64[ns]")
-    todo = ~is_blank(distinct) & distinct.notna().to_numpy()
+    todo = ~is_blank(distinct) & distinct.notna().to_numpy() & \
+        ~distinct.isin(_PANDAS_NOW).to_numpy()
     formats = _likely_first(distinct[todo], formats)
     for fmt in formats:
         n_todo = int(todo.sum())
@@ -439,7 +450,9 @@ def future_mask(iso: pd.Series, today: date | None = None) -> np.ndarray:
 def age_from_date(s: pd.Series, order: str = "auto", today: date | None = None) -> Result:
     r = parse_dates(s, order)
     today = today or date.today()
-    d = pd.to_datetime(r.values, errors="coerce")
+    # the dates as parse_dates read them (its texts, read again as one column, would take
+    # the format of the first: a date without a time after one with a time was lost)
+    d = pd.Series(r.array, index=s.index)
     years = today.year - d.dt.year - ((d.dt.month > today.month) |
                                       ((d.dt.month == today.month) & (d.dt.day > today.day)))
     out = pd.Series([None] * len(s), index=s.index, dtype=object)
@@ -525,8 +538,17 @@ def infer_phone_region(s: pd.Series) -> str | None:
 
 
 _PHONE_PUNCT = re.compile(r"[\s\-().'/]")
-_INTL = re.compile(r"^\+[1-9]\d{6,14}$")
-_DIGITS = re.compile(r"\d+")
+_INTL = re.compile(r"^\+[1-9][0-9]{6,14}$")
+_DIGITS = re.compile(r"[0-9]+")
+_ANY_DIGIT = re.compile(r"\d")  # a decimal digit of any script
+
+
+def _ascii_digits(v: str) -> str:
+    """Other scripts' decimal digits (Arabic-Indic, Devanagari, fullwidth, ...) as 0-9: a
+    number typed on such a keyboard is the same number, and E.164 is written in 0-9."""
+    if v.isascii():
+        return v
+    return _ANY_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group())), v)
 
 
 def to_e164(s: pd.Series, region: str = "IN", clean: bool = False) -> Result:
@@ -559,7 +581,7 @@ def _e164_each(vals, own, ccs, prefix, lengths, lens, cc_lens) -> list:
     strip, intl, digits = _PHONE_PUNCT.sub, _INTL.match, _DIGITS.fullmatch
     out = []
     for v in vals:  # one pass of C-speed string operations per number
-        t = strip("", v)
+        t = strip("", _ascii_digits(v))
         if t[:2] == "00":
             t = "+" + t[2:]
         if intl(t):
@@ -645,7 +667,7 @@ def _e164_fast(vals, own, ccs, prefix, lens, cc_lens) -> list | None:
     return out
 
 
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
 
 # --- the step language ------------------------------------------------------------------

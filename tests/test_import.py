@@ -438,43 +438,42 @@ def test_grouped_inserts_fill_whole_statements_and_respect_the_parameter_limit(w
     assert len(statements) == rows // per + (1 if rows % per else 0)
 
 
-@pytest.mark.skipif(not hasattr(os, "fdatasync"), reason="POSIX only")
-def test_the_target_is_flushed_before_the_commit_and_a_failed_flush_changes_nothing(
-        mini_export, empty_target, monkeypatch, tmp_path):
-    """What the load wrote is sent to disk while the verification runs, so the commit does
-    not wait for it; a flush that fails leaves the import to the commit's own."""
+@pytest.mark.skipif(not hasattr(os, "sync"), reason="POSIX only")
+def test_the_early_flush_keeps_the_import_locked_against_other_programs(
+        mini_export, empty_target, monkeypatch):
+    """What the load wrote is sent to disk while the verification runs. Meanwhile another
+    program must still find the target locked: a flush that opened and closed a descriptor
+    of the file in this process would drop SQLite's locks (POSIX locks belong to the
+    process), and the other program could then roll our journal back under us."""
+    import subprocess
+    import sys
+    import threading
     from wizard.core import engine
-    events: list[str] = []
-    real_flush, real_connect = os.fdatasync, engine.connect
-    target_inode = os.stat(empty_target).st_ino
+    calls: list[str] = []
+    real_sync = os.sync
+    monkeypatch.setattr(engine.os, "sync", lambda: (calls.append("sync"), real_sync()))
+    probe = ("import sqlite3, sys\n"
+             "con = sqlite3.connect(sys.argv[1], timeout=0, isolation_level=None)\n"
+             "try:\n"
+             "    con.execute('BEGIN IMMEDIATE')\n"
+             "    print('got the lock')\n"
+             "    con.execute('ROLLBACK')\n"
+             "except sqlite3.OperationalError as e:\n"
+             "    print(e)\n")
+    seen: list[str] = []
 
-    def flush(fd):  # a slow disk: the commit waits for the flush
-        time.sleep(0.5)
-        events.append("flush target" if os.fstat(fd).st_ino == target_inode else "flush ?")
-        real_flush(fd)
+    def progress(p):
+        if p.stage == "verify" and not seen:
+            for th in threading.enumerate():  # the flush has done its work
+                if th.name == "early-flush":
+                    th.join(30)
+            seen.append(subprocess.run([sys.executable, "-c", probe, str(empty_target)],
+                                       capture_output=True, text=True).stdout.strip())
 
-    def connect(path, readonly=False):
-        con = real_connect(path, readonly)
-        con.set_trace_callback(lambda sql: sql == "COMMIT" and events.append("commit"))
-        return con
-
-    monkeypatch.setattr(engine.os, "fdatasync", flush)
-    monkeypatch.setattr(engine, "connect", connect)
     m = migration(mini_export, empty_target)
     m.make_backup()
-    res = m.run()
+    res = m.run(progress=progress)
     assert res.committed and res.passed
-    assert events == ["flush target", "commit"]
-
-    def failing(fd):
-        raise OSError(5, "Input/output error")
-
-    monkeypatch.setattr(engine.os, "fdatasync", failing)
-    other = tmp_path / "other.db"
-    init_db(other)
-    events.clear()
-    m = migration(mini_export, other)
-    m.make_backup()
-    res = m.run()
-    assert res.committed and res.passed and events == ["commit"]
-    assert counts(other) == MINI_CLEAN
+    assert calls == ["sync"]
+    assert seen == ["database is locked"]
+    assert counts(empty_target) == MINI_CLEAN

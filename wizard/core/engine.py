@@ -589,7 +589,7 @@ class Migration:
                     con.execute(f"ANALYZE {quote_ident(t)}")
             con.execute(f"PRAGMA cache_size = {VERIFY_CACHE}")
             lap("build indexes")
-            flushing = _start_flush(self.target)  # beside the verification
+            _start_flush()  # beside the verification
             validation = ValidationResult(probs.frame(), stats, notes, list(self.unmapped))
             if progress:
                 progress(Progress("verify", "", "", 0, 1))
@@ -610,8 +610,6 @@ class Migration:
                 con.execute('UPDATE migration_runs SET "finishedAt"=?, status=?, counts=? '
                             'WHERE id=?', (datetime.now().isoformat(timespec="seconds"),
                                            "committed", json.dumps(counts), run_id))
-                if flushing is not None:
-                    flushing.join()
                 con.execute("COMMIT")
                 lap("commit")
                 status, committed = "committed", True
@@ -676,29 +674,21 @@ _LEGACY_INSERT = ('INSERT INTO migration_legacy_ids ("sourceSystem", "tableName"
                   '"hmsyncId", "runId", "sourceFile", "sourceLine") VALUES')
 
 
-def _start_flush(path: Path) -> threading.Thread | None:
-    """Start writing to disk what the import has written into the file so far, in a thread,
-    while the verification reads: the commit's own flush is then short. At 2.28M records
-    the index builds leave hundreds of MB the OS has not written yet (it waits up to 30 s),
-    and the commit waited 0.1-2.5 s for them; with this, 0.01 s (interleaved runs).
+def _start_flush() -> threading.Thread | None:
+    """Start writing to disk what the import has written so far, in a thread, while the
+    verification reads: the commit's own flush is then short. At 2.28M records the index
+    builds leave hundreds of MB the OS has not written yet (it waits up to 30 s), and the
+    commit waited 0.1-2.5 s for them; with this, 0.01 s (interleaved runs).
 
-    Safe at any moment: SQLite syncs the rollback journal before it writes a page into the
-    file, so this only does early what the OS may do at any time. If it fails or cannot
-    run, nothing is lost: the commit flushes everything itself."""
-    if not hasattr(os, "fdatasync"):  # POSIX; elsewhere the commit does all of it
+    ``sync()``, the whole system's flush: it needs no descriptor of the target. Opening and
+    closing one in this process would drop SQLite's locks on the file (POSIX locks belong to
+    the process, and any close releases them all), and another program could then roll our
+    journal back under us. Safe at any moment: SQLite syncs the rollback journal before it
+    writes a page into the file, so this only does early what the OS may do at any time.
+    Not waited for: the commit's own flush finishes what is still under way."""
+    if not hasattr(os, "sync"):  # POSIX; elsewhere the commit does all of it
         return None
-
-    def flush():
-        try:
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fdatasync(fd)  # the file's data, through any descriptor of it
-            finally:
-                os.close(fd)
-        except OSError:
-            pass
-
-    th = threading.Thread(target=flush, name="early-flush", daemon=True)
+    th = threading.Thread(target=os.sync, name="early-flush", daemon=True)
     th.start()
     return th
 

@@ -62,6 +62,9 @@ def test_phones_in_other_scripts_digits_become_ascii_e164():
     assert list(r.bad) == [False, False, False, True, False]
     assert all(v is None or (v.isascii() and tf.E164.match(v)) for v in r.values)
     assert not tf.E164.match("+91\u0669\u0663\u0663\u0662\u066463854")
+    # and they count when the region is guessed from the international numbers
+    assert tf.infer_phone_region(S("+\u0664\u0664 20 7946 0958", "+44 7700 900123",
+                                   "+\u0664\u0664 7700 900124")) == "GB"
 
 
 def test_phone_region_inferred_from_international_numbers():
@@ -123,6 +126,19 @@ def test_age_from_birth_dates_with_and_without_a_time():
                          today=date(2026, 6, 14))
     assert r.values.tolist() == [25, 36, 25, None]
     assert r.bad.tolist() == [False, False, False, True]
+
+
+def test_dates_no_hospital_record_can_have_are_not_read():
+    """Dates before 1678 or after 2261 are bad values: pandas reads them at a coarser unit,
+    and their conversion wrapped around into other, plausible-looking dates."""
+    r = tf.parse_dates(S("1600-01-01", "3000-01-01", "01/01/1500", "1678-01-01",
+                         "2261-12-31", "2020-05-06 10:30"), "DMY")
+    assert r.values.tolist() == [None, None, None, "1678-01-01", "2261-12-31",
+                                 "2020-05-06T10:30:00"]
+    assert r.bad.tolist() == [True, True, True, False, False, False]
+    assert str(r.array.dtype) == "datetime64[ns]"
+    r = tf.age_from_date(S("1600-01-01", "2000-06-15"), today=date(2026, 6, 14))
+    assert r.values.tolist() == [None, 25] and r.bad.tolist() == [True, False]
 
 
 def test_the_words_today_and_now_are_no_date():

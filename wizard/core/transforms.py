@@ -311,8 +311,7 @@ def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
             break
         if n_todo <= _FEW and not _could_read(distinct.to_numpy()[todo], fmt):
             continue  # none of the few values left has this format's shape: nothing to read
-        got = pd.to_datetime(distinct[todo], format=fmt, errors="coerce").to_numpy(
-            dtype="datetime64[ns]")
+        got = _in_ns_range(pd.to_datetime(distinct[todo], format=fmt, errors="coerce"))
         hit = ~np.isnat(got)
         if hit.any():
             idx = np.flatnonzero(todo)[hit]
@@ -330,6 +329,25 @@ def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
     out = pd.Series(u_iso[codes], index=raw.index, dtype=object)
     bad = (~empty) & (~ok)
     return Result(out, bad, note, null=~ok, array=values)
+
+
+#: the dates read, well inside what datetime64[ns] holds (1677-09-21 to 2262-04-11):
+#: pandas reads dates outside it at a coarser unit, and converting those to ns wraps around
+#: without an error ("1600-01-01" became 2184-07-20); near its ends NumPy's conversion to
+#: days wraps around too. No hospital record is dated outside these.
+_FIRST_DAY, _LAST_DAY = np.datetime64("1678-01-01"), np.datetime64("2261-12-31T23:59:59")
+
+
+def _in_ns_range(dt: pd.Series) -> np.ndarray:
+    """Parsed dates as datetime64[ns]; those outside _FIRST_DAY.._LAST_DAY are not read
+    (NaT)."""
+    a = dt.to_numpy()
+    ok = ~np.isnat(a) & (a >= _FIRST_DAY) & (a <= _LAST_DAY)
+    if a.dtype == np.dtype("datetime64[ns]") and ok.sum() == (~np.isnat(a)).sum():
+        return a
+    out = np.full(len(a), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[ok] = a[ok].astype("datetime64[ns]")
+    return out
 
 
 def _likely_first(raw: pd.Series, formats: list[str], sample: int = 64) -> list[str]:
@@ -363,8 +381,6 @@ _DIRECTIVE_SHAPES = {"Y": r"\d{4}", "y": r"\d{2}", "m": r"\d{1,2}", "d": r"\d{1,
 # others digits; numbers side by side (%Y%m%d, "%d %H") make one run of digits and spaces
 _ISO_RUN = {r"-?\d*": r"-?[\d\s]*", r"\d*": r"[\d\s]*", r"-?[\d\s]*": r"-?[\d\s]*",
             r"[\d\s]*": r"[\d\s]*"}
-#: Texts pandas reads with any format (as the current time).
-_ALWAYS_READ = ("now", "today")
 
 
 def _shape(fmt: str) -> re.Pattern:
@@ -410,7 +426,7 @@ def _could_read(values, fmt: str) -> bool:
     texts = []
     for v in values:
         if not isinstance(v, str) or len(v) > _LONGEST or "\x00" in v or \
-                v.strip().lower() in _ALWAYS_READ:
+                v.strip().lower() in _PANDAS_NOW:
             return True  # not checked: pandas is asked
         texts.append(v)
     joined = "\x00".join(texts)
@@ -518,7 +534,7 @@ def _region_info(region: str) -> tuple[int, str, tuple[int, ...]]:
 def infer_phone_region(s: pd.Series) -> str | None:
     """The region of the most common country code among a column's +international numbers."""
     import phonenumbers
-    t = text(s).str.replace(r"[\s\-().]", "", regex=True)
+    t = text(s).map(_ascii_digits).str.replace(r"[\s\-().]", "", regex=True)
     intl = t[t.str.match(r"^(?:\+|00)[1-9]")].str.replace(r"^00", "+", regex=True)
     if intl.empty:
         return None

@@ -340,3 +340,69 @@ def test_the_helper_hashes_ids_only_while_the_engine_is_behind(export, engine_be
         assert set(ref_keys) == set(checked.ref_keys)
         for f in ref_keys:
             assert (ref_keys[f] == checked.ref_keys[f]).all()
+
+
+class _WatchedCredits:
+    """The helper's chunk credits (a semaphore) that say when the helper is about to wait
+    for one: it has QUEUE_CHUNKS chunks out, and puts nothing until one is given back."""
+
+    def __init__(self, n):
+        import threading
+        self.sem = threading.Semaphore(n)
+        self.waiting = threading.Event()
+
+    def acquire(self, blocking=True, timeout=None):
+        if blocking:
+            self.waiting.set()
+        return self.sem.acquire(blocking, timeout)
+
+    def release(self):
+        self.sem.release()
+
+
+def test_the_helper_runs_ahead_by_chunks_and_a_tables_end_takes_no_chunks_place(
+        export, monkeypatch):
+    """At most QUEUE_CHUNKS chunks wait for the engine (memory), but the end of a table goes
+    over at once: the helper starts the next table while the engine works on the last chunk
+    of the previous one (a table's end counted as a chunk held it back)."""
+    import gc
+    import queue as queue_mod
+    import threading
+    from wizard.core import prepare
+    monkeypatch.setattr(prepare, "_POLL_S", 30.0)
+    m = migration(export, chunk_rows=250)
+    q = queue_mod.Queue()
+    credits = _WatchedCredits(prepare.QUEUE_CHUNKS)
+    helper = threading.Thread(target=prepare._helper_main, daemon=True, args=(
+        m.plan, m.targets, m.profile.ctx, m._field_checks, 250, q, os.getppid(), credits))
+    snapshots, received = [], []
+    try:
+        helper.start()
+        while True:
+            while not credits.waiting.wait(0.05):
+                if not helper.is_alive():
+                    break
+            if not helper.is_alive():
+                break
+            snapshots.append([kind for kind, _, _ in list(q.queue)])  # the helper waits
+            credits.waiting.clear()
+            while True:  # the engine's side: take items up to the next chunk, then give
+                kind, i, _ = q.get(timeout=30)  # its credit back
+                received.append((kind, i))
+                if kind == "chunk":
+                    credits.release()
+                    break
+        helper.join(30)
+        while not q.empty():
+            kind, i, _ = q.get_nowait()
+            received.append((kind, i))
+    finally:
+        gc.enable()
+    assert len(snapshots) > 5
+    assert all(s.count("chunk") == prepare.QUEUE_CHUNKS for s in snapshots)
+    assert any("end" in s for s in snapshots)  # an end waits beside QUEUE_CHUNKS chunks
+    assert not [k for k, _ in received if k == "error"]
+    ends = [i for k, i in received if k == "end"]
+    assert ends == list(range(len(m.plan)))
+    tables = [i for k, i in received if k == "chunk"]
+    assert tables == sorted(tables) and set(tables) == set(range(len(m.plan)))

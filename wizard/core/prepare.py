@@ -285,7 +285,7 @@ class ChunkStream:
         self.plan, self.targets, self.ctx, self.checks = plan, targets, ctx, checks
         self.chunk_rows, self.probs = chunk_rows, probs
         self.cancel = cancel  # a CancelToken: checked while waiting for the helper too
-        self._proc = self._queue = None
+        self._proc = self._queue = self._credits = None
         self.waited = 0.0   # seconds the engine waited for the helper (a run's timings)
         if parallel:
             # the helper has the heavier half of the work: hashing ids is left to the engine,
@@ -293,10 +293,15 @@ class ChunkStream:
             checks = copy.copy(checks)
             checks.hashes = False
             ctx_mp = mp.get_context(_start_method())
-            self._queue = ctx_mp.Queue(maxsize=QUEUE_CHUNKS)
+            # the queue itself is not bounded: the helper runs ahead by QUEUE_CHUNKS chunks,
+            # but a table's end goes over at once (counted as a chunk, it kept the helper
+            # from starting the next table while the engine was busy with the last one)
+            self._queue = ctx_mp.Queue()
+            self._credits = ctx_mp.Semaphore(QUEUE_CHUNKS)
             self._proc = ctx_mp.Process(
                 target=_helper_main, name="hmsync-prepare", daemon=True,
-                args=(plan, targets, ctx, checks, chunk_rows, self._queue, os.getpid()))
+                args=(plan, targets, ctx, checks, chunk_rows, self._queue, os.getpid(),
+                      self._credits))
             self._proc.start()
 
     @property
@@ -312,6 +317,8 @@ class ChunkStream:
             return
         while True:
             kind, j, payload = self._get()
+            if kind == "chunk":
+                self._credits.release()  # the helper may prepare one more
             if kind == "end":
                 return
             if kind == "error":
@@ -464,9 +471,15 @@ def _engine_behind(q) -> bool:
         return False
 
 
-def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid):
-    """The helper process: read, map and check every table of the plan, in order."""
+def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid, credits=None):
+    """The helper process: read, map and check every table of the plan, in order.
+    ``credits``: a semaphore the helper takes for each chunk it sends and the engine gives
+    back for each chunk it takes (None: the queue's own bound holds the helper back)."""
     memory.return_large_blocks()
+
+    def gone() -> None:
+        if os.getppid() != parent_pid:  # the engine's process is gone
+            os._exit(0)
 
     def put(item):
         while True:
@@ -474,8 +487,20 @@ def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid):
                 q.put(item, timeout=_POLL_S)
                 return
             except queue.Full:
-                if os.getppid() != parent_pid:  # the engine's process is gone
-                    os._exit(0)
+                gone()
+
+    def take_credit(wait: bool) -> bool:
+        """A chunk may go (waiting for the engine if ``wait``); False: the engine is
+        behind."""
+        if credits is None:
+            return wait or not _engine_behind(q)
+        if credits.acquire(False):
+            return True
+        while wait:
+            if credits.acquire(timeout=_POLL_S):
+                return True
+            gone()
+        return False
 
     # as in the engine: the cycle collector would scan each chunk's many new lists again
     # and again; it runs once per chunk instead, on what that chunk left
@@ -492,9 +517,12 @@ def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid):
                 mc.raw = {k: v for k, v in mc.raw.items() if k in refs}
                 mc.bad = {}
                 mc.arrays = {k: v for k, v in mc.arrays.items() if v.dtype.kind == "f"}
-                if _engine_behind(q):  # it would wait for the engine anyway: hash the ids
-                    checked.hash_ids(mc, target)  # here, one job less for the engine
+                ready = take_credit(wait=False)
+                if not ready:  # it would wait for the engine anyway: hash the ids here,
+                    checked.hash_ids(mc, target)  # one job less for the engine
                 _pack_chunk(mc)
+                if not ready:
+                    take_credit(wait=True)
                 put(("chunk", i, (mc, checked, probs.cols)))
                 del mc, checked, probs
                 gc.collect(1)

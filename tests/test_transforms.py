@@ -73,6 +73,21 @@ def test_phone_region_inferred_from_international_numbers():
     assert tf.infer_phone_region(S("0123", "")) is None
 
 
+def test_phone_region_counts_every_number_and_tells_regions_of_one_code_apart():
+    # 300 Indian numbers after 2,000 British ones: the first 2,000 alone would say GB
+    many = ["+44 7700 9%05d" % i for i in range(2000)] + ["+91 98765 %05d" % i
+                                                          for i in range(2300)]
+    assert tf.infer_phone_region(S(*many)) == "IN"
+    # +1 is shared by the US, Canada and others: the area code decides
+    assert tf.infer_phone_region(S("+1 416 555 0123", "+1 (604) 555-0199",
+                                   "001 514 555 0100", "+1 212 555 0100")) == "CA"
+    assert tf.infer_phone_region(S("+1 212 555 0100", "+1 (415) 555-0199")) == "US"
+    # a non-geographic code (+800, freephone) is no region
+    assert tf.infer_phone_region(S("+800 1234 5678", "+800 1234 5679", "+61 2 9876 5432")) \
+        == "AU"
+    assert tf.infer_phone_region(S("+800 1234 5678")) is None
+
+
 def test_unknown_region_is_a_clear_error():
     with pytest.raises(tf.TransformError, match="unknown phone region"):
         tf.to_e164(S("123"), region="XX")

@@ -531,26 +531,49 @@ def _region_info(region: str) -> tuple[int, str, tuple[int, ...]]:
     return phonenumbers.country_code_for_region(region.upper()), md.national_prefix or "", lengths
 
 
+#: numbers of the most common country code read in full to tell its regions apart (+1 is
+#: the US, Canada and 23 more)
+REGION_PARSE_SAMPLE = 200
+
+
 def infer_phone_region(s: pd.Series) -> str | None:
-    """The region of the most common country code among a column's +international numbers."""
+    """The region of the most common country code among a column's +international numbers.
+
+    Every number's country code is counted from its first digits (country codes are
+    prefix-free); where a code has several regions, a sample of its numbers is read in full
+    (the area code tells Canada from the US)."""
     import phonenumbers
     t = text(s).map(_ascii_digits).str.replace(r"[\s\-().]", "", regex=True)
     intl = t[t.str.match(r"^(?:\+|00)[1-9]")].str.replace(r"^00", "+", regex=True)
     if intl.empty:
         return None
-    counts: dict[str, int] = {}
-    values = intl.head(2000).tolist()
-    for v in values:
+    regions_of = phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+    codes, heads = pd.factorize(intl.str[1:4].to_numpy(dtype=object))
+    head_cc = np.zeros(len(heads), dtype=np.int64)  # 0: no country code
+    for i, h in enumerate(heads):
+        for k in (1, 2, 3):
+            if h[:k].isdigit() and int(h[:k]) in regions_of and \
+                    regions_of[int(h[:k])] != ("001",):  # not a non-geographic code (+800)
+                head_cc[i] = int(h[:k])
+                break
+    cc = head_cc[codes]
+    cc = cc[cc > 0]
+    if not len(cc):
+        return None
+    values, counts = np.unique(cc, return_counts=True)
+    top = int(values[np.argmax(counts)])
+    regions = regions_of[top]
+    if len(regions) == 1:
+        return regions[0]
+    found: dict[str, int] = {}
+    for v in intl[head_cc[codes] == top].head(REGION_PARSE_SAMPLE).tolist():
         try:
-            n = phonenumbers.parse(v, None)
+            r = phonenumbers.region_code_for_number(phonenumbers.parse(v, None))
         except phonenumbers.NumberParseException:
             continue
-        r = phonenumbers.region_code_for_number(n)
-        if r and r != "ZZ":
-            counts[r] = counts.get(r, 0) + 1
-            if 2 * counts[r] > len(values):
-                break  # more than half of all the numbers: no other region can catch up
-    return max(counts, key=counts.get) if counts else None
+        if r in regions:
+            found[r] = found.get(r, 0) + 1
+    return max(found, key=found.get) if found else regions[0]
 
 
 _PHONE_PUNCT = re.compile(r"[\s\-().'/]")

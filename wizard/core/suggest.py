@@ -128,12 +128,24 @@ def suggest_table(st: SourceTable, targets: dict[str, TargetTable]) -> tuple[str
     return best, round(score, 2), why
 
 
+#: non-empty values a column's content is judged on: the share that fits is known to a
+#: point or two from a thousand, and a sample of 5,000 cost a tenth of a second per export
+CONTENT_VALUES = 1_000
+
+
 def _content_ok(kind: str, sample: pd.Series) -> float:
-    """How well a column's sample fits a field kind (share of non-empty values)."""
+    """How well a column's sample fits a field kind (share of non-empty values, among the
+    first CONTENT_VALUES of them)."""
     if kind not in _CHECKED_KINDS:  # any content fits: only an empty sample is unsure
         return 1.0 if any(v.strip() for v in tf.as_text(sample).tolist()) else 0.5
-    s = tf.as_text(sample).str.strip()
-    s = s[s != ""]
+    first = []
+    for v in tf.as_text(sample).tolist():
+        v = v.strip()
+        if v:
+            first.append(v)
+            if len(first) == CONTENT_VALUES:
+                break
+    s = pd.Series(first, dtype=object)
     if s.empty:
         return 0.5
     if kind == "date":

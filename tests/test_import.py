@@ -477,3 +477,30 @@ def test_the_early_flush_keeps_the_import_locked_against_other_programs(
     assert calls == ["sync"]
     assert seen == ["database is locked"]
     assert counts(empty_target) == MINI_CLEAN
+
+
+def test_visit_times_with_a_zone_are_imported_in_the_clinics_time(tmp_path, empty_target):
+    folder = write_mini(tmp_path / "zoned")
+    visits = folder / "visits.csv"
+    visits.write_bytes(visits.read_bytes().replace(b"V2,102,D2,2022-03-01,",
+                                                   b"V2,102,D2,2022-03-01T20:00:00Z,"))
+    # without the clinic's time zone the visit is not guessed onto a day: the operator is
+    # told why, and it is rejected with its file and line
+    res = migration(folder, empty_target).validate()
+    p = res.problems
+    rows = p[p["rule"] == "visits.visitDate.format"]
+    assert list(zip(rows["file"], rows["line"])) == [("visits.csv", 4)]
+    assert any("time zone" in n and "timezone" in n for n in res.notes)
+    tables, _ = open_sources([folder])
+    profile = suggest_profile(tables, known_tables(), source_system="hcp")
+    profile.timezone = "Asia/Kolkata"
+    m = migration(folder, empty_target, profile)
+    m.make_backup()
+    run = m.run()
+    assert run.committed and run.passed
+    assert counts(empty_target) == MINI_CLEAN
+    con = sqlite3.connect(empty_target)
+    (day,) = con.execute('SELECT "visitDate" FROM visits v JOIN migration_legacy_ids l ON '
+                         'l."hmsyncId"=v.id WHERE l."legacyId"=\'V2\'').fetchone()
+    con.close()
+    assert day == "2022-03-02T01:30:00"  # 20:00 UTC is 01:30 the next morning in India

@@ -99,12 +99,15 @@ def test_profile_round_trip_yaml_and_json(mini_export, tmp_path):
     p.rules["patients.age.range"] = "warning"
     p.exclude.append({"table": "patients", "legacy_id": "104"})
     p.table_for("doctors.csv").fields["department"] = FieldMap("department", value="OPD")
+    p.timezone = "Asia/Kolkata"
     for ext in ("yaml", "json"):
         path = tmp_path / f"p.{ext}"
         p.save(path)
         q = Profile.load(path)
         assert q.to_dict() == p.to_dict()
     assert "fullName: {columns: [firstName, lastName]" in (tmp_path / "p.yaml").read_text()
+    assert "timezone: Asia/Kolkata" in (tmp_path / "p.yaml").read_text()
+    assert Profile.load(tmp_path / "p.yaml").ctx["timezone"] == "Asia/Kolkata"
 
 
 @pytest.mark.parametrize("text,needle", [
@@ -112,6 +115,9 @@ def test_profile_round_trip_yaml_and_json(mini_export, tmp_path):
     ("tables:\n  a.csv: {target: patients, fields: {age: {steps: [explode]}}}\n", "explode"),
     ("rules: {patients.age.range: maybe}\n", "severity"),
     ("- just\n- a list\n", "expected a mapping profile"),
+    ("defaults: {timezone: Mars/Olympus}\n", "defaults: unknown time zone 'Mars/Olympus'"),
+    ("tables:\n  a.csv: {target: visits, fields: {visitDate: {column: d, steps: "
+     "[{date: {timezone: Atlantis}}]}}}\n", "visitDate': unknown time zone 'Atlantis'"),
 ])
 def test_bad_profiles_explained(tmp_path, text, needle):
     path = tmp_path / "p.yaml"

@@ -243,3 +243,43 @@ def test_phone_numbers_at_once_follow_the_rules_one_by_one(region):
         assert tf.to_e164(pd.Series(vals, dtype=object), region=region,
                           clean=True).values.tolist() == want
     assert fast > 200  # most trials went the fast way
+
+
+def test_times_with_a_zone_become_the_clinics_local_time():
+    zoned = S("2020-01-01T20:00:00Z", "2020-01-01T10:00:00+05:30", "2020-01-01 10:00-0500",
+              "2020-01-05", "2020-01-01T23:59:59.250Z", "")
+    r = tf.parse_dates(zoned, tz="Asia/Kolkata")
+    # 20:00 in UTC is 01:30 on the next day in India; the rest as written, in India's time
+    assert list(r.values) == ["2020-01-02T01:30:00", "2020-01-01T10:00:00",
+                              "2020-01-01T20:30:00", "2020-01-05", "2020-01-02T05:29:59", None]
+    assert not r.bad.any() and r.note is None
+    r = tf.parse_dates(zoned, tz="-05:00")
+    assert list(r.values)[:3] == ["2020-01-01T15:00:00", "2019-12-31T23:30:00",
+                                  "2020-01-01T10:00:00"]
+    assert list(tf.parse_dates(S("2020-06-01T12:00:00Z"), tz="Europe/London").values) == \
+        ["2020-06-01T13:00:00"]  # summer time
+
+
+def test_times_with_a_zone_are_not_guessed_without_the_clinics_time_zone():
+    r = tf.parse_dates(S("2020-01-01T20:00:00Z", "2020-01-01T10:00:00+05:30", "2020-01-05"))
+    assert list(r.values) == [None, None, "2020-01-05"]
+    assert list(r.bad) == [True, True, False]
+    assert "2 distinct value(s) carry a time zone" in r.note and "timezone" in r.note
+    assert "2020" not in r.note  # the values themselves stay out of the note
+
+
+def test_fractions_of_a_second_are_read():
+    r = tf.parse_dates(S("2023-05-14T10:22:31.000", "2023-05-14 10:22:31.5", "2023-05-14"))
+    assert list(r.values) == ["2023-05-14T10:22:31", "2023-05-14T10:22:31", "2023-05-14"]
+    assert not r.bad.any()
+
+
+@pytest.mark.parametrize("name", ["Asia/Kolkata", "UTC", "+05:30", "-0330", "GMT+04", "Z"])
+def test_time_zones_a_profile_may_name(name):
+    tf.time_zone(name)
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus", "+25:00", "IST?", "", "../etc/passwd"])
+def test_an_unknown_time_zone_is_a_clear_error(name):
+    with pytest.raises(tf.TransformError, match="unknown time zone"):
+        tf.time_zone(name)

@@ -99,7 +99,9 @@ class FieldMap:
         steps = d.get("steps") or []
         for s in steps:
             try:
-                tf.parse_step(s)
+                name, opts = tf.parse_step(s)
+                if name in ("date", "age_from_date") and opts.get("timezone"):
+                    tf.time_zone(opts["timezone"])
             except tf.TransformError as e:
                 raise ProfileError(f"field '{target}': {e}") from None
         value = d.get("value")
@@ -135,6 +137,7 @@ class Profile:
     date_order: str = "auto"
     decimal: str = "."
     thousands: str | None = None
+    timezone: str | None = None   # the clinic's, for times written with a zone (Z, +05:30)
     tables: list[TableMap] = field(default_factory=list)
     rules: dict[str, str] = field(default_factory=dict)   # rule code -> error|warning|off
     exclude: list[dict] = field(default_factory=list)     # [{table, legacy_id}] left out
@@ -144,7 +147,8 @@ class Profile:
     @property
     def ctx(self) -> dict:
         return {"phone_region": self.phone_region, "date_order": self.date_order,
-                "decimal": self.decimal, "thousands": self.thousands}
+                "decimal": self.decimal, "thousands": self.thousands,
+                "timezone": self.timezone}
 
     def table_for(self, source_name: str, stem: str | None = None) -> TableMap | None:
         for tm in self.tables:
@@ -167,6 +171,8 @@ class Profile:
                           "decimal": self.decimal}}
         if self.thousands:
             d["defaults"]["thousands"] = self.thousands
+        if self.timezone:
+            d["defaults"]["timezone"] = self.timezone
         d["tables"] = {tm.source: tm.to_dict() for tm in self.tables}
         for td in d["tables"].values():
             td["fields"] = {k: _FlowDict(v) for k, v in td["fields"].items()}
@@ -207,9 +213,16 @@ class Profile:
                 date_order=str(defaults.get("date_order", "auto")),
                 decimal=str(defaults.get("decimal", ".")),
                 thousands=defaults.get("thousands"),
+                timezone=None if defaults.get("timezone") in (None, "") else
+                str(defaults["timezone"]),
                 rules={str(k): str(v).lower() for k, v in (d.get("rules") or {}).items()},
                 exclude=list(d.get("exclude") or []), pilot=d.get("pilot"),
                 notes=list(d.get("notes") or []))
+        if p.timezone:
+            try:
+                tf.time_zone(p.timezone)
+            except tf.TransformError as e:
+                raise ProfileError(f"{where}: defaults: {e}") from None
         for code, sev in p.rules.items():
             if sev not in ("error", "warning", "off"):
                 raise ProfileError(f"{where}: rule '{code}': severity must be error, warning "
@@ -323,7 +336,8 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict,
         s, bad, null, array = r.values, tf._bad_or(bad, r.bad), r.null, r.array
     elif kind == "date":
         if not _has_step(fm.steps, "date"):
-            r = tf.parse_dates(s, ctx.get("date_order", "auto"), clean=clean)
+            r = tf.parse_dates(s, ctx.get("date_order", "auto"), clean=clean,
+                               tz=ctx.get("timezone"))
             s, bad, note, null = r.values, tf._bad_or(bad, r.bad), note or r.note, r.null
             array = r.array
     elif kind == "phone":

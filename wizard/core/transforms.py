@@ -11,6 +11,7 @@ Steps as written in a mapping profile (YAML/JSON)::
     {split: {sep: " ", part: first}}    # first | last | rest | an index
     {map: {male: M, female: F}}         # value map, case-insensitive; others pass through
     {date: {order: DMY}}                # to ISO-8601; order DMY | MDY | YMD | auto
+    {date: {timezone: Asia/Kolkata}}    # times with a zone (Z, +05:30) to the clinic's time
     {phone: {region: IN}}               # to E.164
     {number: {decimal: ",", thousands: "."}}
     {default: General}                  # fill empty cells
@@ -21,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta, timezone as fixed_zone
 
 import numpy as np
 import pandas as pd
@@ -240,7 +241,7 @@ def _plain_numbers(raw: pd.Series, empty: np.ndarray) -> pd.Series:
 
 # --- dates -------------------------------------------------------------------------------
 ISO_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
-               "%Y/%m/%d", "%Y%m%d"]
+               "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f"]
 NAMED_FORMATS = ["%d-%b-%Y", "%d-%b-%y", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y",
                  "%d-%B-%Y"]
 ORDER_FORMATS = {
@@ -280,13 +281,44 @@ def infer_date_order(s: pd.Series) -> tuple[str | None, str]:
 _PANDAS_NOW = ["now", "today"]
 
 
+#: an ISO-8601 date and time with its zone: 2020-01-01T10:00:00Z, 2020-01-01 10:00+05:30
+_ZONED = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s?"
+                    r"(?:Z|[+-]\d{2}(?::?\d{2})?)\s*$", re.IGNORECASE)
+_OFFSET = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+
+
+def time_zone(name: str):
+    """The clinic's time zone from a profile: an IANA name (Asia/Kolkata), UTC, or a fixed
+    offset (+05:30). TransformError if there is no such zone."""
+    text = str(name).strip()
+    if text.upper() in ("UTC", "Z", "GMT"):
+        return fixed_zone.utc
+    m = _OFFSET.match(text)
+    if m:
+        minutes = int(m[2]) * 60 + int(m[3] or 0)
+        if minutes < 24 * 60:
+            return fixed_zone((-1 if m[1] == "-" else 1) * timedelta(minutes=minutes))
+    else:
+        import zoneinfo
+        try:
+            return zoneinfo.ZoneInfo(text)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    raise TransformError(f"unknown time zone '{text}' (use a name such as Asia/Kolkata or "
+                         "Europe/London, UTC, or an offset such as +05:30)")
+
+
 def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
-                clean: bool = False) -> Result:
+                clean: bool = False, tz: str | None = None) -> Result:
     """Dates in mixed formats to ISO-8601 text (YYYY-MM-DD, time kept if not midnight).
 
     Each distinct text is read once (a column of 50,000 visit dates holds a few thousand),
     and each known format is tried with pandas' C parser on what is still unread, so a
     column costs one pass per format actually present, not a Python call per cell.
+
+    A date and time with a zone (``Z``, ``+05:30``) becomes the local time of ``tz``, the
+    clinic's time zone; without ``tz`` it is not read (a visit late in the evening in UTC
+    is on the next day in India: only the operator knows which day the clinic means).
     """
     raw = s if clean else text(s)
     empty = is_blank(raw)
@@ -317,6 +349,23 @@ def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
             idx = np.flatnonzero(todo)[hit]
             u_values[idx] = got[hit]
             todo[idx] = False
+    if todo.any():
+        zoned = np.zeros(len(todo), dtype=bool)
+        idx = np.flatnonzero(todo)
+        zoned[idx] = [_ZONED.match(v) is not None for v in distinct.to_numpy()[idx]]
+        if zoned.any() and tz:
+            got = pd.to_datetime(distinct[zoned], format="ISO8601", utc=True, errors="coerce")
+            local = pd.Series(pd.DatetimeIndex(got).tz_convert(time_zone(tz))
+                              .tz_localize(None))
+            local = _in_ns_range(local)
+            hit = ~np.isnat(local)
+            u_values[np.flatnonzero(zoned)[hit]] = local[hit]
+        elif zoned.any():
+            zone_note = (f"{int(zoned.sum())} distinct value(s) carry a time zone (Z, +hh:mm) "
+                         "and were not read: give the clinic's time zone (defaults: "
+                         "timezone: Asia/Kolkata, say) to have them converted to its local "
+                         "time")
+            note = f"{note}; {zone_note}" if note else zone_note
     u_ok = ~np.isnat(u_values)
     days = u_values.astype("datetime64[D]")
     u_iso = days.astype(str).astype(object)
@@ -463,8 +512,9 @@ def future_mask(iso: pd.Series, today: date | None = None) -> np.ndarray:
     return (t.notna() & (t.astype(str).str[:10] > today)).to_numpy()
 
 
-def age_from_date(s: pd.Series, order: str = "auto", today: date | None = None) -> Result:
-    r = parse_dates(s, order)
+def age_from_date(s: pd.Series, order: str = "auto", today: date | None = None,
+                  tz: str | None = None) -> Result:
+    r = parse_dates(s, order, tz=tz)
     today = today or date.today()
     # the dates as parse_dates read them (its texts, read again as one column, would take
     # the format of the first: a date without a time after one with a time was lost)
@@ -743,7 +793,8 @@ def apply_step(s: pd.Series, step, ctx: dict | None = None) -> Result:
         return value_map(s, mapping)
     if name == "date":
         return parse_dates(s, o.get("order", o.get("value", ctx.get("date_order", "auto"))),
-                           ctx.get("fallback_date_order", "DMY"))
+                           ctx.get("fallback_date_order", "DMY"),
+                           tz=o.get("timezone", ctx.get("timezone")))
     if name == "phone":
         return to_e164(s, o.get("region", o.get("value", ctx.get("phone_region", "IN"))))
     if name in ("number", "integer"):
@@ -752,7 +803,8 @@ def apply_step(s: pd.Series, step, ctx: dict | None = None) -> Result:
     if name == "default":
         return default(s, o.get("value", ""))
     if name == "age_from_date":
-        return age_from_date(s, o.get("order", ctx.get("date_order", "auto")))
+        return age_from_date(s, o.get("order", ctx.get("date_order", "auto")),
+                             tz=o.get("timezone", ctx.get("timezone")))
     if name == "concat":
         return trim(s)  # concat acts on several columns: see apply_field
     raise TransformError(name)

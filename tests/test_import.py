@@ -504,3 +504,25 @@ def test_visit_times_with_a_zone_are_imported_in_the_clinics_time(tmp_path, empt
                          'l."hmsyncId"=v.id WHERE l."legacyId"=\'V2\'').fetchone()
     con.close()
     assert day == "2022-03-02T01:30:00"  # 20:00 UTC is 01:30 the next morning in India
+
+
+def test_a_column_in_auto_date_order_is_read_in_one_order_across_chunks(tmp_path,
+                                                                        empty_target):
+    """Month first, shown only by the first chunk's dates: the later chunks' ambiguous
+    dates must not fall back to day first."""
+    folder = write_mini(tmp_path / "mdy")
+    visits = folder / "visits.csv"
+    text = visits.read_bytes().replace(b"V1,101,D1,2022-02-01,", b"V1,101,D1,12/25/2022,")
+    visits.write_bytes(text.replace(b"V9,102,D1,2022-04-01,", b"V9,102,D1,03/04/2022,"))
+    tables, _ = open_sources([folder])
+    profile = suggest_profile(tables, known_tables(), source_system="hcp")
+    profile.date_order = "auto"
+    profile.table_for("visits.csv").fields["visitDate"].steps = []  # read as "auto"
+    m = Migration(tables, profile, empty_target, chunk_rows=3)
+    m.make_backup()
+    assert m.run().committed
+    con = sqlite3.connect(empty_target)
+    got = dict(con.execute('SELECT l."legacyId", v."visitDate" FROM visits v JOIN '
+                           'migration_legacy_ids l ON l."hmsyncId"=v.id'))
+    con.close()
+    assert got["V1"] == "2022-12-25" and got["V9"] == "2022-03-04"

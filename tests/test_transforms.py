@@ -283,3 +283,25 @@ def test_time_zones_a_profile_may_name(name):
 def test_an_unknown_time_zone_is_a_clear_error(name):
     with pytest.raises(tf.TransformError, match="unknown time zone"):
         tf.time_zone(name)
+
+
+def test_an_auto_date_order_is_settled_once_for_a_whole_column():
+    orders = tf.DateOrders()
+    # an export that is month first: the first chunk shows it, a later one is ambiguous
+    first = tf.parse_dates(S("12/25/2022", "01/02/2022"), orders=orders)
+    later = tf.parse_dates(S("03/04/2022"), orders=orders)
+    assert list(first.values) == ["2022-12-25", "2022-01-02"]
+    assert list(later.values) == ["2022-03-04"] and later.note is None
+    # ambiguous first: the fallback holds for the rest, and dates that contradict it are
+    # rejected with a note instead of being read the other way round
+    orders = tf.DateOrders()
+    first = tf.parse_dates(S("03/04/2022"), orders=orders)
+    later = tf.parse_dates(S("12/25/2022", "05/06/2022"), orders=orders)
+    assert list(first.values) == ["2022-04-03"] and "ambiguous" in first.note
+    assert list(later.values) == [None, "2022-06-05"] and list(later.bad) == [True, False]
+    assert "look MDY" in later.note and "read as DMY (assumed)" in later.note
+    # chunks without day/month dates settle nothing
+    orders = tf.DateOrders()
+    tf.parse_dates(S("2022-03-04"), orders=orders)
+    assert list(tf.parse_dates(S("13/04/2022", "03/04/2022"), orders=orders).values) == \
+        ["2022-04-13", "2022-04-03"]

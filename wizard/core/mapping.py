@@ -337,7 +337,7 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict,
     elif kind == "date":
         if not _has_step(fm.steps, "date"):
             r = tf.parse_dates(s, ctx.get("date_order", "auto"), clean=clean,
-                               tz=ctx.get("timezone"))
+                               tz=ctx.get("timezone"), orders=ctx.get("date_orders"))
             s, bad, note, null = r.values, tf._bad_or(bad, r.bad), note or r.note, r.null
             array = r.array
     elif kind == "phone":
@@ -391,7 +391,11 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable, ctx: dict)
         if missing:
             raise ProfileError(f"table '{tm.source}', field '{name}': the legacy data has no "
                                f"column '{missing[0]}'")
-        r = map_field(chunk, fm, tfield, ctx, column)
+        # a date column read in "auto" order keeps one order over all its chunks: the
+        # run's context (one per run, in whichever process maps) remembers it per field
+        orders = ctx.setdefault("_date_orders", {})
+        fctx = {**ctx, "date_orders": orders.setdefault((tm.source, name), tf.DateOrders())}
+        r = map_field(chunk, fm, tfield, fctx, column)
         mc.values[name] = r.values
         mc.null[name] = r.null if r.null is not None else r.values.isna().to_numpy()
         mc.bad[name] = r.bad if r.bad is not None else np.zeros(len(chunk), dtype=bool)

@@ -276,6 +276,40 @@ def infer_date_order(s: pd.Series) -> tuple[str | None, str]:
     return None, "ambiguous: every day and month is 12 or less"
 
 
+class DateOrders:
+    """The day/month order of a column whose profile says "auto", settled once for a whole
+    run: a column read chunk by chunk must not be read day first in one chunk and month
+    first in the next (a chunk of dates that are all ambiguous, 01/02 and 03/04, would
+    otherwise fall back to day first inside an export that is month first).
+
+    The first chunk that shows the order (a number above 12) settles it; a chunk before
+    that is read in the fallback order, with a note, and that order then holds. A later
+    chunk that looks the other way is read in the settled order too: its dates that do not
+    fit are rejected, each with its file and line, and a note says so."""
+
+    def __init__(self):
+        self.order: str | None = None
+        self.assumed = False  # settled by the fallback, not by the data
+
+    def settle(self, inferred: str | None, why: str, fallback: str) -> tuple[str, str | None]:
+        """(the order to read this chunk in, a note or None)."""
+        if inferred == "YMD":  # no day/month dates here: nothing to settle
+            return self.order or "YMD", None
+        if inferred is None and self.order is None:
+            self.order, self.assumed = fallback, True
+            return fallback, f"date order {why}; read as {fallback} — set the order to confirm"
+        if inferred is None or inferred == self.order:
+            return self.order, None
+        if self.order is None:
+            self.order = inferred
+            return inferred, None
+        return self.order, (f"date order: some records look {inferred} ({why}), but earlier "
+                            f"records were read as {self.order}"
+                            f"{' (assumed)' if self.assumed else ''}; they are read as "
+                            f"{self.order} too and the dates that do not fit are rejected — "
+                            "set the order")
+
+
 #: words pandas reads as the present moment whatever format it is given: in a legacy date
 #: column they are no date (a visit "today" is not the day of the migration)
 _PANDAS_NOW = ["now", "today"]
@@ -309,7 +343,8 @@ def time_zone(name: str):
 
 
 def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
-                clean: bool = False, tz: str | None = None) -> Result:
+                clean: bool = False, tz: str | None = None,
+                orders: DateOrders | None = None) -> Result:
     """Dates in mixed formats to ISO-8601 text (YYYY-MM-DD, time kept if not midnight).
 
     Each distinct text is read once (a column of 50,000 visit dates holds a few thousand),
@@ -319,6 +354,9 @@ def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
     A date and time with a zone (``Z``, ``+05:30``) becomes the local time of ``tz``, the
     clinic's time zone; without ``tz`` it is not read (a visit late in the evening in UTC
     is on the next day in India: only the operator knows which day the clinic means).
+
+    ``orders``: with order "auto", the order the column's earlier chunks were read in, so
+    that one column is read in one order (see DateOrders).
     """
     raw = s if clean else text(s)
     empty = is_blank(raw)
@@ -327,7 +365,9 @@ def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
     note = None
     if order in (None, "", "auto"):
         inferred, why = infer_date_order(distinct)
-        if inferred is None:
+        if orders is not None:
+            inferred, note = orders.settle(inferred, why, fallback_order)
+        elif inferred is None:
             note = f"date order {why}; read as {fallback_order} — set the order to confirm"
             inferred = fallback_order
         order = inferred
@@ -513,8 +553,8 @@ def future_mask(iso: pd.Series, today: date | None = None) -> np.ndarray:
 
 
 def age_from_date(s: pd.Series, order: str = "auto", today: date | None = None,
-                  tz: str | None = None) -> Result:
-    r = parse_dates(s, order, tz=tz)
+                  tz: str | None = None, orders: DateOrders | None = None) -> Result:
+    r = parse_dates(s, order, tz=tz, orders=orders)
     today = today or date.today()
     # the dates as parse_dates read them (its texts, read again as one column, would take
     # the format of the first: a date without a time after one with a time was lost)
@@ -794,7 +834,8 @@ def apply_step(s: pd.Series, step, ctx: dict | None = None) -> Result:
     if name == "date":
         return parse_dates(s, o.get("order", o.get("value", ctx.get("date_order", "auto"))),
                            ctx.get("fallback_date_order", "DMY"),
-                           tz=o.get("timezone", ctx.get("timezone")))
+                           tz=o.get("timezone", ctx.get("timezone")),
+                           orders=ctx.get("date_orders"))
     if name == "phone":
         return to_e164(s, o.get("region", o.get("value", ctx.get("phone_region", "IN"))))
     if name in ("number", "integer"):
@@ -804,7 +845,8 @@ def apply_step(s: pd.Series, step, ctx: dict | None = None) -> Result:
         return default(s, o.get("value", ""))
     if name == "age_from_date":
         return age_from_date(s, o.get("order", ctx.get("date_order", "auto")),
-                             tz=o.get("timezone", ctx.get("timezone")))
+                             tz=o.get("timezone", ctx.get("timezone")),
+                             orders=ctx.get("date_orders"))
     if name == "concat":
         return trim(s)  # concat acts on several columns: see apply_field
     raise TransformError(name)

@@ -67,6 +67,13 @@ def test_phones_in_other_scripts_digits_become_ascii_e164():
                                    "+\u0664\u0664 7700 900124")) == "GB"
 
 
+def test_a_fullwidth_plus_is_a_plus():
+    r = tf.to_e164(S("\uff0b44 20 7946 0958", "\uff0b\uff14\uff14 7700 900123",
+                     "\ufe6291 98765 43210"), region="IN")
+    assert list(r.values) == ["+442079460958", "+447700900123", "+919876543210"]
+    assert tf.infer_phone_region(S("\uff0b44 20 7946 0958", "\uff0b44 7700 900123")) == "GB"
+
+
 def test_phone_region_inferred_from_international_numbers():
     assert tf.infer_phone_region(S("+44 20 7946 0958", "+44 7700 900123", "020 7946 0000")) \
         == "GB"

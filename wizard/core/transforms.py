@@ -672,12 +672,17 @@ _DIGITS = re.compile(r"[0-9]+")
 _ANY_DIGIT = re.compile(r"\d")  # a decimal digit of any script
 
 
+#: plus signs of other widths (fullwidth, small), as typed with East Asian input methods
+_PLUSES = str.maketrans({"\uff0b": "+", "\ufe62": "+", "\u207a": "+"})
+
+
 def _ascii_digits(v: str) -> str:
-    """Other scripts' decimal digits (Arabic-Indic, Devanagari, fullwidth, ...) as 0-9: a
-    number typed on such a keyboard is the same number, and E.164 is written in 0-9."""
+    """Other scripts' decimal digits (Arabic-Indic, Devanagari, fullwidth, ...) as 0-9, and
+    a fullwidth plus as +: a number typed on such a keyboard is the same number, and E.164
+    is written in 0-9."""
     if v.isascii():
         return v
-    return _ANY_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group())), v)
+    return _ANY_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group())), v.translate(_PLUSES))
 
 
 def to_e164(s: pd.Series, region: str = "IN", clean: bool = False) -> Result:

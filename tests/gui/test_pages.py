@@ -253,8 +253,11 @@ def test_transforms_change_the_live_preview(qtbot, make_wizard, answers, demo, t
     frame = page.preview_model.frame
     line = list(frame["__line__"]).index(3)            # 16/02/2022 in the demo export
     assert frame["registrationDate"].iloc[line] == "2022-02-16"
+    fm = wiz.plan.table_map("patients.csv").fields["registrationDate"]
+    fm.steps = [{"date": {"order": "DMY", "timezone": "Asia/Kolkata"}}]
     ed.date_order.setCurrentIndex(ed.date_order.findData("MDY"))
     ed.date_order.activated.emit(ed.date_order.currentIndex())
+    assert fm.steps == [{"date": {"order": "MDY", "timezone": "Asia/Kolkata"}}]  # zone kept
     page._update_preview()
     frame = page.preview_model.frame
     assert pd.isna(frame["registrationDate"].iloc[line])

@@ -167,7 +167,10 @@ class TransformEditor(QWidget):
         self.changed.emit()
 
     def _date(self, *_):
-        self._set("date", {"order": self.date_order.currentData()})
+        o = (get_step(self.fm, "date") or {}) if self.fm else {}
+        o.pop("value", None)  # the short form {date: DMY}
+        o["order"] = self.date_order.currentData()
+        self._set("date", o)  # the step's other options (its timezone) stay
 
     def _region(self, *_):
         r = self.region.currentText().strip().upper()

@@ -248,3 +248,41 @@ def test_a_nul_in_the_header_line_refuses_the_file_at_line_1(tmp_path):
     with pytest.raises(SourceError) as e:
         open_source(p)
     assert e.value.line == 1 and "NUL" in str(e.value)
+
+
+VISITS = "visitId,patientId,doctorId,visitDate,fee,diagnosis,notes\n"
+
+
+def test_a_quote_left_open_cannot_swallow_records_silently(tmp_path):
+    """The open quote on line 3 takes line 4's visit into its notes, up to the next quote:
+    the reader still returns whole records, so V3 would vanish without a trace. The record
+    is damaged, and says which line it swallowed."""
+    p = tmp_path / "visits.csv"
+    p.write_text(VISITS +
+                 "V1,P1,D1,2022-01-01,300,Flu,fine\n"
+                 'V2,P1,D1,2022-01-02,300,Flu,"left open\n'
+                 'V3,P2,D1,2022-01-03,300,Cold,"quoted"\n'
+                 "V4,P2,D1,2022-01-04,300,Cold,fine\n", encoding="utf-8")
+    t, df = read_all(p, chunk_rows=10)
+    assert list(df["visitId"]) == ["V1", "V2", "V4"]  # V3 is inside V2's notes
+    assert list(df[LINE]) == [2, 3, 5]
+    note = df[CORRUPT][1]
+    assert "line 4" in note and "quote left open on line 3" in note
+    assert list(df[CORRUPT][[0, 2]]) == ["", ""]
+    # never closed: the rest of the file is swallowed, and said so too
+    p.write_text(VISITS + 'V1,P1,D1,2022-01-01,300,Flu,"never closed\n'
+                 "V2,P1,D1,2022-01-02,300,Flu,fine\n", encoding="utf-8")
+    t, df = read_all(p, chunk_rows=10)
+    assert list(df["visitId"]) == ["V1"] and "line 3" in df[CORRUPT][0]
+
+
+def test_notes_over_several_lines_are_not_taken_for_swallowed_records(tmp_path):
+    p = tmp_path / "visits.csv"
+    p.write_text(VISITS +
+                 'V1,P1,D1,2022-01-01,300,Flu,"BP 150/95, review in 2 weeks\n'
+                 'then: rest, fluids, paracetamol, vitamin C, zinc, a walk, sleep"\n'
+                 'V2,P1,D1,2022-01-02,300,Flu,"first line\n'
+                 'second, third, fourth, fifth, sixth, seventh"\n', encoding="utf-8")
+    t, df = read_all(p, chunk_rows=10)
+    assert list(df["visitId"]) == ["V1", "V2"]
+    assert list(df[CORRUPT]) == ["", ""]

@@ -397,7 +397,9 @@ def _csv_chunks(t: SourceTable, chunk_rows: int) -> Iterator[pd.DataFrame]:
             starts[0] = next_line
             starts[1:] = np.asarray(ends[:-1], dtype=np.int64) + 1
             next_line = ends[-1] + 1
+            multi = np.asarray(ends, dtype=np.int64) > starts  # records over several lines
             frame = _csv_frame(t, rows, starts, clean_text=_ESCAPED[0] == escaped_before,
+                               multi=multi,
                                nul=nul)
             last = len(rows) < chunk_rows
             # the row lists go before the frame is handed on: kept alive across the yield,
@@ -421,11 +423,40 @@ def _has_surrogates(text: str) -> bool:
         return True
 
 
+#: files of fewer columns are not searched for swallowed records: a line of a note with a
+#: comma or two would look like a record of two or three fields
+_SWALLOW_MIN_COLUMNS = 4
+_DIGIT_RUNS = re.compile(r"[0-9]+")
+
+
+def _swallowed_line(value: str, first: str, ncol: int, delimiter: str) -> int | None:
+    """In a field that runs over several lines, the first line after its first that reads
+    as a whole record (as many fields as the header, its first field shaped like this
+    record's own: V6 beside V5), counted from the record's first line; None if there is
+    none. A quote left open in a record makes the reader take the records after it, up to
+    the next quote, into one field: those records would vanish without a trace."""
+    shape = _DIGIT_RUNS.sub("0", first.strip())
+    lines = value.splitlines()
+    for k, line in enumerate(lines[1:], start=1):
+        if line.count(delimiter) < ncol - 1:
+            continue
+        try:
+            fields = next(csv.reader([line], delimiter=delimiter))
+        except (csv.Error, StopIteration):
+            continue
+        if len(fields) >= ncol - 1 and fields[0].strip() and \
+                _DIGIT_RUNS.sub("0", fields[0].strip()) == shape:
+            return k
+    return None
+
+
 def _csv_frame(t: SourceTable, rows: list[list[str]], starts: np.ndarray,
-               clean_text: bool = False, nul: bool = True) -> pd.DataFrame:
+               clean_text: bool = False, nul: bool = True,
+               multi: np.ndarray | None = None) -> pd.DataFrame:
     """A chunk of records as a frame of text columns, with each record's first line.
     ``clean_text``: nothing undecodable was met in the file so far (no search needed);
-    ``nul``: the file may hold a NUL character (else no search for one is needed)."""
+    ``nul``: the file may hold a NUL character (else no search for one is needed);
+    ``multi``: which records run over several lines (None: any may)."""
     ncol = len(t.columns)
     n = len(rows)
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
@@ -459,6 +490,23 @@ def _csv_frame(t: SourceTable, rows: list[list[str]], starts: np.ndarray,
                 if _SURROGATE.search(v):
                     corrupt[i] = corrupt[i] or msg
                     arr[i, j] = _SURROGATE.sub("\ufffd", v)
+    if ncol >= _SWALLOW_MIN_COLUMNS:
+        for i in (range(n) if multi is None else np.flatnonzero(multi).tolist()):
+            if corrupt[i]:
+                continue
+            row = rows[i]
+            before = 0  # the lines of the fields before this one
+            for v in row:
+                if "\n" not in v and "\r" not in v:
+                    continue
+                at = _swallowed_line(v, row[0], ncol, t.delimiter)
+                if at is not None:
+                    corrupt[i] = (f"a line inside it (line {starts[i] + before + at}) reads "
+                                  "as a record of its own: is a quote left open on line "
+                                  f"{starts[i]}? The records it holds are not imported "
+                                  "until the file is fixed")
+                    break
+                before += v.count("\n")
     keep = ~blank
     if not keep.all():
         arr, starts, corrupt = arr[keep], starts[keep], corrupt[keep]

@@ -16,7 +16,8 @@ HMSync database, and prints wall time, records/s, peak memory and the ratio to t
 for big exports, the helper process that reads and converts, and Python's small resource
 tracker beside it), sampled every 50 ms, or the engine's own peak where that is larger;
 it counts the libraries both processes map twice. "pss MB" counts each shared page once
-(proportional set size, the kernel's own split). "main MB" is the engine's process alone.
+(proportional set size, the kernel's own split), sampled every second: reading it costs
+the measured run CPU time. "main MB" is the engine's process alone.
 """
 from __future__ import annotations
 
@@ -76,9 +77,14 @@ def floor(export: Path, work: Path) -> float | None:
     return time.perf_counter() - t0
 
 
-def _tree_memory_kb(pid: int) -> tuple[int, int]:
+#: the proportional set size is read at one sample in this many (every second)
+PSS_EVERY = 20
+
+
+def _tree_memory_kb(pid: int, pss: bool = True) -> tuple[int, int]:
     """(resident, proportional) memory of a process and all its descendants (Linux /proc),
-    in kB."""
+    in kB; proportional 0 unless ``pss``."""
+    want_pss = pss
     rss = pss = 0
     todo = [pid]
     while todo:
@@ -87,12 +93,13 @@ def _tree_memory_kb(pid: int) -> tuple[int, int]:
             with open(f"/proc/{p}/status") as f:
                 rss += next((int(line.split()[1]) for line in f
                              if line.startswith("VmRSS:")), 0)
-            try:
-                with open(f"/proc/{p}/smaps_rollup") as f:
-                    pss += next((int(line.split()[1]) for line in f
-                                 if line.startswith("Pss:")), 0)
-            except OSError:
-                pass
+            if want_pss:
+                try:
+                    with open(f"/proc/{p}/smaps_rollup") as f:
+                        pss += next((int(line.split()[1]) for line in f
+                                     if line.startswith("Pss:")), 0)
+                except OSError:
+                    pass
             with open(f"/proc/{p}/task/{p}/children") as f:
                 todo += [int(c) for c in f.read().split()]
         except (OSError, ValueError):
@@ -112,10 +119,15 @@ def run_wizard(export: Path, work: Path, profile: str | None = None) -> dict:
                          + extra,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     # the engine's process and its helper together, sampled every 50 ms
+    # (PSS only every PSS_EVERY-th sample: reading smaps_rollup walks the process's page
+    # tables, about 10 ms for the engine, and at every sample it took a third of a core
+    # from the run it measures; the floor is not sampled at all)
     peak_tree = peak_pss = 0
+    tick = 0
     while p.poll() is None:
-        rss, pss = _tree_memory_kb(p.pid)
+        rss, pss = _tree_memory_kb(p.pid, pss=tick % PSS_EVERY == 0)
         peak_tree, peak_pss = max(peak_tree, rss), max(peak_pss, pss)
+        tick += 1
         time.sleep(0.05)
     wall = time.perf_counter() - t0
     _, err = p.communicate()

@@ -1,4 +1,5 @@
 """Suggested mappings, profiles as readable files, and the shipped HealthCare Plus profiles."""
+import pandas as pd
 import pytest
 
 from wizard.core.engine import Migration
@@ -116,6 +117,10 @@ def test_profile_round_trip_yaml_and_json(mini_export, tmp_path):
     ("rules: {patients.age.range: maybe}\n", "severity"),
     ("- just\n- a list\n", "expected a mapping profile"),
     ("defaults: {timezone: Mars/Olympus}\n", "defaults: unknown time zone 'Mars/Olympus'"),
+    ("defaults: {timezone: America}\n", "defaults: unknown time zone 'America'"),
+    ("defaults: {timezone: -0500}\n", "write it in quotes"),
+    ("tables:\n  a.csv: {target: visits, fields: {visitDate: {column: d, steps: "
+     "[{date: {timezone: -5:00}}]}}}\n", "write it in quotes"),
     ("tables:\n  a.csv: {target: visits, fields: {visitDate: {column: d, steps: "
      "[{date: {timezone: Atlantis}}]}}}\n", "visitDate': unknown time zone 'Atlantis'"),
 ])
@@ -141,3 +146,9 @@ def test_mapping_document_lists_every_field(mini_export):
     html = mapping_document(p, tables)
     assert "patients.csv.firstName+lastName" in html and "patients.fullName" in html
     assert html.count("<tr>") >= sum(len(t.fields) for t in p.tables)
+
+
+def test_phone_content_with_a_fullwidth_plus_fits():
+    from wizard.core.suggest import _content_ok
+    col = pd.Series(["\uff0b44 20 7946 0958", "\uff0b91 98765 43210"], dtype=object)
+    assert _content_ok("phone", col) == 1.0

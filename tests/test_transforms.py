@@ -286,7 +286,8 @@ def test_time_zones_a_profile_may_name(name):
     tf.time_zone(name)
 
 
-@pytest.mark.parametrize("name", ["Mars/Olympus", "+25:00", "IST?", "", "../etc/passwd"])
+@pytest.mark.parametrize("name", ["Mars/Olympus", "+25:00", "IST?", "", "../etc/passwd",
+                                  "America", "US", "A" * 300, "-192", "+5:30"])
 def test_an_unknown_time_zone_is_a_clear_error(name):
     with pytest.raises(tf.TransformError, match="unknown time zone"):
         tf.time_zone(name)
@@ -312,3 +313,29 @@ def test_an_auto_date_order_is_settled_once_for_a_whole_column():
     tf.parse_dates(S("2022-03-04"), orders=orders)
     assert list(tf.parse_dates(S("13/04/2022", "03/04/2022"), orders=orders).values) == \
         ["2022-04-13", "2022-04-03"]
+
+
+@pytest.mark.parametrize("value", [-300, -320, 344, 5.5])
+def test_a_time_zone_yaml_read_as_a_number_is_refused(value):
+    """Unquoted, YAML reads -05:00 as -300 and -0500 as -320: never taken for some other
+    offset."""
+    with pytest.raises(tf.TransformError, match="write it in quotes"):
+        tf.time_zone(value)
+
+
+def test_a_lowercase_z_and_a_comma_fraction_are_read_with_a_zone():
+    r = tf.parse_dates(S("2020-01-01t20:00:00z", "2020-01-01T20:00:00,5Z"), tz="UTC")
+    assert list(r.values) == ["2020-01-01T20:00:00", "2020-01-01T20:00:00"]
+
+
+def test_a_phone_cell_with_odd_digits_does_not_stop_the_region_guess():
+    assert tf.infer_phone_region(S("+2\u00b25 1234 5678", "\u207a2\u2075\u2074 98765",
+                                   "+44 20 7946 0958")) == "GB"
+
+
+def test_a_conflicting_first_chunk_settles_no_order():
+    orders = tf.DateOrders()
+    first = tf.parse_dates(S("12/25/2022", "25/12/2022"), orders=orders)
+    assert "conflicting" in first.note
+    later = tf.parse_dates(S("12/26/2022", "03/04/2022"), orders=orders)
+    assert list(later.values) == ["2022-12-26", "2022-03-04"] and later.note is None

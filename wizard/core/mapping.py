@@ -100,7 +100,7 @@ class FieldMap:
         for s in steps:
             try:
                 name, opts = tf.parse_step(s)
-                if name in ("date", "age_from_date") and opts.get("timezone"):
+                if name in ("date", "age_from_date") and opts.get("timezone") is not None:
                     tf.time_zone(opts["timezone"])
             except tf.TransformError as e:
                 raise ProfileError(f"field '{target}': {e}") from None
@@ -214,11 +214,11 @@ class Profile:
                 decimal=str(defaults.get("decimal", ".")),
                 thousands=defaults.get("thousands"),
                 timezone=None if defaults.get("timezone") in (None, "") else
-                str(defaults["timezone"]),
+                defaults["timezone"],  # (checked below: a number is an unquoted offset)
                 rules={str(k): str(v).lower() for k, v in (d.get("rules") or {}).items()},
                 exclude=list(d.get("exclude") or []), pilot=d.get("pilot"),
                 notes=list(d.get("notes") or []))
-        if p.timezone:
+        if p.timezone is not None:
             try:
                 tf.time_zone(p.timezone)
             except tf.TransformError as e:

@@ -536,6 +536,12 @@ def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid, credits=
         where = " <- ".join(f"{os.path.basename(f.filename)}:{f.lineno} in {f.name}"
                             for f in reversed(frames))
         put(("error", None, (type(e).__name__, (where,))))
+    if credits is not None:
+        # every credit back: the engine has taken every chunk, so what is left to flush is
+        # small. Waiting on the flush alone could last for ever if the engine died with
+        # chunks unread (the pipe never drains); this wait notices that it is gone
+        for _ in range(QUEUE_CHUNKS):
+            take_credit(wait=True)
     if hasattr(q, "join_thread"):  # a multiprocessing queue: flush it before exiting
         q.close()
         q.join_thread()

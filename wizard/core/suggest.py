@@ -155,8 +155,8 @@ def _content_ok(kind: str, sample: pd.Series) -> float:
         r = tf.number(s)
         return 1 - float(r.bad.mean())
     if kind == "phone":
-        return float(s.str.replace(r"[\s\-().+]", "", regex=True).str.fullmatch(r"\d{7,15}")
-                     .mean())
+        return float(s.map(tf._ascii_digits).str.replace(r"[\s\-().+]", "", regex=True)
+                     .str.fullmatch(r"[0-9]{7,15}").mean())
     if kind == "enum":
         low = s.str.lower()
         return float(low.isin(list(tf.GENDER_MAP) + ["m", "f", "o"]).mean())

@@ -296,8 +296,11 @@ class DateOrders:
         if inferred == "YMD":  # no day/month dates here: nothing to settle
             return self.order or "YMD", None
         if inferred is None and self.order is None:
+            note = f"date order {why}; read as {fallback} — set the order to confirm"
+            if why.startswith("conflicting"):  # the data contradicts itself: no evidence
+                return fallback, note         # for the fallback; a later chunk may settle
             self.order, self.assumed = fallback, True
-            return fallback, f"date order {why}; read as {fallback} — set the order to confirm"
+            return fallback, note
         if inferred is None or inferred == self.order:
             return self.order, None
         if self.order is None:
@@ -318,13 +321,16 @@ _PANDAS_NOW = ["now", "today"]
 #: an ISO-8601 date and time with its zone: 2020-01-01T10:00:00Z, 2020-01-01 10:00+05:30
 _ZONED = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s?"
                     r"(?:Z|[+-]\d{2}(?::?\d{2})?)\s*$", re.IGNORECASE)
-_OFFSET = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+_OFFSET = re.compile(r"^(?:UTC|GMT)?([+-])(\d{2})(?::?(\d{2}))?$", re.IGNORECASE)
 
 
 def time_zone(name: str):
     """The clinic's time zone from a profile: an IANA name (Asia/Kolkata), UTC, or a fixed
-    offset (+05:30). TransformError if there is no such zone."""
-    text = str(name).strip()
+    offset (+05:30, -0500). TransformError if there is no such zone."""
+    if not isinstance(name, str):  # YAML reads an unquoted -05:00 as a number (-300)
+        raise TransformError(f"the time zone {name!r} is not text: write it in quotes, "
+                             "for example timezone: '-05:00'")
+    text = name.strip()
     if text.upper() in ("UTC", "Z", "GMT"):
         return fixed_zone.utc
     m = _OFFSET.match(text)
@@ -336,8 +342,8 @@ def time_zone(name: str):
         import zoneinfo
         try:
             return zoneinfo.ZoneInfo(text)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            pass
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            pass  # (OSError: a folder of the zone database, "America", or a name too long)
     raise TransformError(f"unknown time zone '{text}' (use a name such as Asia/Kolkata or "
                          "Europe/London, UTC, or an offset such as +05:30)")
 
@@ -394,7 +400,9 @@ def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
         idx = np.flatnonzero(todo)
         zoned[idx] = [_ZONED.match(v) is not None for v in distinct.to_numpy()[idx]]
         if zoned.any() and tz:
-            got = pd.to_datetime(distinct[zoned], format="ISO8601", utc=True, errors="coerce")
+            # pandas' ISO-8601 reader takes "Z" and "." only
+            written = distinct[zoned].str.upper().str.replace(",", ".", regex=False)
+            got = pd.to_datetime(written, format="ISO8601", utc=True, errors="coerce")
             local = pd.Series(pd.DatetimeIndex(got).tz_convert(time_zone(tz))
                               .tz_localize(None))
             local = _in_ns_range(local)
@@ -642,7 +650,7 @@ def infer_phone_region(s: pd.Series) -> str | None:
     head_cc = np.zeros(len(heads), dtype=np.int64)  # 0: no country code
     for i, h in enumerate(heads):
         for k in (1, 2, 3):
-            if h[:k].isdigit() and int(h[:k]) in regions_of and \
+            if h[:k].isascii() and h[:k].isdecimal() and int(h[:k]) in regions_of and \
                     regions_of[int(h[:k])] != ("001",):  # not a non-geographic code (+800)
                 head_cc[i] = int(h[:k])
                 break
@@ -839,7 +847,7 @@ def apply_step(s: pd.Series, step, ctx: dict | None = None) -> Result:
     if name == "date":
         return parse_dates(s, o.get("order", o.get("value", ctx.get("date_order", "auto"))),
                            ctx.get("fallback_date_order", "DMY"),
-                           tz=o.get("timezone", ctx.get("timezone")),
+                           tz=o.get("timezone") or ctx.get("timezone"),
                            orders=ctx.get("date_orders"))
     if name == "phone":
         return to_e164(s, o.get("region", o.get("value", ctx.get("phone_region", "IN"))))
@@ -850,7 +858,7 @@ def apply_step(s: pd.Series, step, ctx: dict | None = None) -> Result:
         return default(s, o.get("value", ""))
     if name == "age_from_date":
         return age_from_date(s, o.get("order", ctx.get("date_order", "auto")),
-                             tz=o.get("timezone", ctx.get("timezone")),
+                             tz=o.get("timezone") or ctx.get("timezone"),
                              orders=ctx.get("date_orders"))
     if name == "concat":
         return trim(s)  # concat acts on several columns: see apply_field

@@ -427,6 +427,7 @@ def _has_surrogates(text: str) -> bool:
 #: comma or two would look like a record of two or three fields
 _SWALLOW_MIN_COLUMNS = 4
 _DIGIT_RUNS = re.compile(r"[0-9]+")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def _swallowed_line(value: str, first: str, ncol: int, delimiter: str) -> int | None:
@@ -436,7 +437,7 @@ def _swallowed_line(value: str, first: str, ncol: int, delimiter: str) -> int | 
     none. A quote left open in a record makes the reader take the records after it, up to
     the next quote, into one field: those records would vanish without a trace."""
     shape = _DIGIT_RUNS.sub("0", first.strip())
-    lines = value.splitlines()
+    lines = _LINE_BREAK.split(value)  # the csv reader's line ends (splitlines has more)
     for k, line in enumerate(lines[1:], start=1):
         if line.count(delimiter) < ncol - 1:
             continue

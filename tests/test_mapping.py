@@ -146,6 +146,9 @@ def test_mapping_document_lists_every_field(mini_export):
     html = mapping_document(p, tables)
     assert "patients.csv.firstName+lastName" in html and "patients.fullName" in html
     assert html.count("<tr>") >= sum(len(t.fields) for t in p.tables)
+    assert "time zone" not in html and "local time" not in html
+    p.timezone = "Asia/Kolkata"  # the clinic's zone, which the client approves too
+    assert "read as local time in Asia/Kolkata" in mapping_document(p, tables)
 
 
 def test_phone_content_with_a_fullwidth_plus_fits():

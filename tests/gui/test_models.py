@@ -102,3 +102,14 @@ def test_dataframe_model_marks_bad_cells():
     assert m.data(m.index(0, 1)) == "1,200" and m.data(m.index(1, 1)) == ""
     assert m.data(m.index(1, 0), Qt.ItemDataRole.BackgroundRole).color() == BAD_BG
     assert m.data(m.index(0, 0), Qt.ItemDataRole.BackgroundRole) is None
+
+
+def test_mapping_table_describes_a_date_steps_order_and_zone():
+    from wizard.core.mapping import FieldMap
+    from wizard.gui.plan import describe_steps
+    assert describe_steps(FieldMap("visitDate", ["d"], ["trim", {"date": "DMY"}])) == \
+        "trim, date, day first"
+    zoned = FieldMap("visitDate", ["d"], [{"date": {"order": "MDY", "timezone": "Asia/Kolkata"}}])
+    assert describe_steps(zoned) == "date, month first, local time Asia/Kolkata"
+    assert describe_steps(FieldMap("visitDate", ["d"], [{"date": {"timezone": "UTC"}}])) == \
+        "date, order detected, local time UTC"

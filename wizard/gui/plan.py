@@ -194,9 +194,11 @@ def describe_steps(fm: FieldMap) -> str:
         n, o = parse_step(s)
         if n == "date":
             order = o.get("order", o.get("value", "auto"))
-            words.append({"DMY": "date, day first", "MDY": "date, month first",
-                          "YMD": "date, year first"}.get(str(order).upper(),
-                                                         "date, order detected"))
+            word = {"DMY": "date, day first", "MDY": "date, month first",
+                    "YMD": "date, year first"}.get(str(order).upper(), "date, order detected")
+            if o.get("timezone"):  # times with a zone become the clinic's time there
+                word += f", local time {o['timezone']}"
+            words.append(word)
         elif n == "phone":
             words.append(f"phone, region {o.get('region', o.get('value', '?'))}")
         elif n == "map":

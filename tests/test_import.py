@@ -1,14 +1,12 @@
 """Backup, transactional import, idempotent re-runs, delta sync, verification, restore."""
 import json
 import os
-import shutil
 import sqlite3
 import stat
-import time
 
 import pytest
 
-from conftest import MINI, MINI_CLEAN, write_mini
+from conftest import MINI_CLEAN, write_mini
 from wizard.core.backup import BackupError, make_backup, restore, verify_backup
 from wizard.core.engine import CancelToken, Cancelled, Migration, MigrationError
 from wizard.core.readers import open_sources
@@ -282,7 +280,6 @@ def test_use_backup_adopts_only_a_current_backup_of_this_target(mini_export, emp
     with pytest.raises(MigrationError, match="changed since the backup"):
         m2.use_backup(b)  # the import above changed the target
     other = tmp_path / "other.db"
-    from wizard.core.schema import init_db
     init_db(other)
     with pytest.raises(MigrationError, match="not a verified backup of this database"):
         m2.use_backup(make_backup(other, tmp_path / "b"))
@@ -359,7 +356,6 @@ def test_rows_go_in_groups_per_statement_and_land_the_same(mini_export, tmp_path
     """Several rows per INSERT (and a shorter last statement) land exactly as one row per
     statement does: the same records, legacy ids, lines and references."""
     from wizard.core import engine
-    from wizard.core.schema import init_db
 
     def content(db):
         con = sqlite3.connect(db)

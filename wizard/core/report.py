@@ -60,7 +60,7 @@ def write_problems(problems: pd.DataFrame, path: str | Path) -> Path:
 def write_rejected(sources, problems: pd.DataFrame, folder: str | Path, chunk_rows=50_000
                    ) -> list[Path]:
     """Rejected records, unchanged and in their original columns, one file per legacy table."""
-    from .readers import CORRUPT, LINE
+    from .readers import LINE
     folder = Path(folder)
     errs = problems[problems["severity"] == "error"]
     by_file = {f: set(g["line"].astype(int)) for f, g in errs.groupby("file")}

@@ -191,3 +191,28 @@ def test_same_person_across_two_patient_files_then_forgotten(mini_export, monkey
     assert list(zip(w.file, w.line)) == [("patients_more.csv", 7)]
     assert "101" in w.message.iloc[0]
     assert len(forgotten) == 1 and forgotten[0] >= 1
+
+
+def test_ids_of_a_table_go_once_nothing_to_come_refers_to_it(mini_export, monkeypatch):
+    """The registry lets a table's ids go once its records are read and no table still to
+    come refers to it (bills after the payments, which refer to them), and keeps those
+    a later table needs (visits and patients for the pathology tests)."""
+    tables, _ = open_sources([mini_export])
+    m = Migration(tables, suggest_profile(tables, known_tables()), None)
+    held: dict[str, set] = {}
+    real = Migration._link_checks
+
+    def spy(self, file, tm, target, mc, checked, reg, probs):
+        held[tm.target] = {t for t in reg.ids if len(reg.ids[t])}
+        return real(self, file, tm, target, mc, checked, reg, probs)
+    monkeypatch.setattr(Migration, "_link_checks", spy)
+    res = m.validate()
+    assert held["visits"] >= {"patients", "doctors"}
+    assert held["payments"] >= {"patients", "visits", "bills"}
+    assert "doctors" not in held["payments"]  # only visits refer to doctors
+    assert held["pathology_tests"] >= {"patients", "visits"}
+    assert not held["pathology_tests"] & {"doctors", "bills", "payments"}
+    # what the pathology tests refer to is still found: their problems are the planted ones
+    got = res.problems[res.problems.table == "pathology_tests"]
+    assert set(zip(got.file, got.line, got.rule)) == {
+        (f, line, r) for (f, line), r in MINI_ERRORS.items() if f == "pathology_tests.csv"}

@@ -197,6 +197,7 @@ def test_ids_of_a_table_go_once_nothing_to_come_refers_to_it(mini_export, monkey
     """The registry lets a table's ids go once its records are read and no table still to
     come refers to it (bills after the payments, which refer to them), and keeps those
     a later table needs (visits and patients for the pathology tests)."""
+    from wizard.core import engine
     tables, _ = open_sources([mini_export])
     m = Migration(tables, suggest_profile(tables, known_tables()), None)
     held: dict[str, set] = {}
@@ -206,7 +207,17 @@ def test_ids_of_a_table_go_once_nothing_to_come_refers_to_it(mini_export, monkey
         held[tm.target] = {t for t in reg.ids if len(reg.ids[t])}
         return real(self, file, tm, target, mc, checked, reg, probs)
     monkeypatch.setattr(Migration, "_link_checks", spy)
+    compacted = []
+    real_compact = engine.IdIndex.compact
+
+    def spy_compact(self):
+        compacted.append(len(self))
+        real_compact(self)
+    monkeypatch.setattr(engine.IdIndex, "compact", spy_compact)
     res = m.validate()
+    # the referred-to tables are compacted once read (their children look up one run);
+    # payments and pathology tests, referred to by none, are let go instead
+    assert len(compacted) == 4
     assert held["visits"] >= {"patients", "doctors"}
     assert held["payments"] >= {"patients", "visits", "bills"}
     assert "doctors" not in held["payments"]  # only visits refer to doctors

@@ -396,16 +396,16 @@ class Migration:
                 if progress:
                     progress(Progress("validate" if sink is None else "import", tm.target,
                                       st.name, done, max(total, done)))
-            if tm.target != (self.plan[i + 1][1].target if i + 1 < len(self.plan) else None):
-                reg.ids[tm.target].compact()  # complete: its children look up one run
             if tm.target == "patients" and \
                     not any(later.target == "patients" for _, later in self.plan[i + 1:]):
                 reg.forget_persons()
-            asked = {later.target for _, later in self.plan[i + 1:]}  # still read, or
-            asked |= {p for t in asked for p in self.targets[t].references.values()}  # parents
-            for t in DATA_TABLES:
-                if t not in asked and len(reg.ids[t]) + len(reg.existing[t]):
+            later = {lt.target for _, lt in self.plan[i + 1:]}
+            parents = {p for t in later for p in self.targets[t].references.values()}
+            for t in DATA_TABLES:  # read, and no table to come refers to it
+                if t not in later | parents and len(reg.ids[t]) + len(reg.existing[t]):
                     reg.forget(t)
+            if tm.target not in later and tm.target in parents:
+                reg.ids[tm.target].compact()  # complete: its children look up one run
             if progress:
                 progress(Progress("validate" if sink is None else "import", tm.target, st.name,
                                   done, done))

@@ -44,13 +44,14 @@ TABLES = {"patients": "patientId", "doctors": "doctorId", "visits": "visitId",
 FK_INDEXES = {"visits": ["patientId", "doctorId"], "bills": ["visitId", "patientId"],
               "payments": ["billId"], "pathology_tests": ["visitId", "patientId"]}
 
-CHILD = ("import resource, sys\n"
-         "from wizard.cli import main\n"
+# the `hmsync-migrate` program itself (wizard.cli:run_program, the console script's entry
+# point, and how it exits), with its own peak memory printed by an exit handler
+CHILD = ("import atexit, resource, sys\n"
+         "from wizard.cli import run_program\n"
          "sys.argv[0] = 'hmsync-migrate'\n"
-         "rc = main()\n"
-         "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
-         "file=sys.stderr)\n"
-         "sys.exit(rc)\n")
+         "atexit.register(lambda: print('MAXRSS_KB', "
+         "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr))\n"
+         "run_program()\n")
 
 
 def floor(export: Path, work: Path) -> float | None:

@@ -199,3 +199,21 @@ def test_a_run_is_searched_as_numpy_searchsorted_would(n, spread, monkeypatch):
     for right in (False, True):
         want = np.searchsorted(h, q, side="right" if right else "left")
         assert (_search(run[0][:, 0], q, _directory_of(run), right=right) == want).all()
+
+
+def test_merging_two_runs_uses_them_up():
+    """A merge lets go of its two runs' arrays (the index replaces them by the merged run):
+    the keys go before the merged payloads are made, so the largest merge does not hold
+    every array twice."""
+    import weakref
+    from wizard.core.idindex import _merge_sorted
+    ka = np.array([[1, 9], [5, 9], [9, 9]], dtype=np.uint64)
+    kb = np.array([[3, 9], [7, 9]], dtype=np.uint64)
+    a = [ka, np.array([10, 50, 90], dtype="u4"), None]
+    b = [kb, np.array([30, 70], dtype="u4"), None]
+    gone = weakref.ref(ka)
+    del ka, kb
+    keys, vals, _ = _merge_sorted(a, b)
+    assert keys[:, 0].tolist() == [1, 3, 5, 7, 9] and vals.tolist() == [10, 30, 50, 70, 90]
+    assert a == [None] * 3 and b == [None] * 3
+    assert gone() is None

@@ -202,20 +202,24 @@ BLOCK = 1 << 18
 
 def _merge_sorted(a, b) -> list:
     """Two runs with no key in common, merged into one sorted run: each key of b goes after
-    the keys of a that are not greater (O(n), no sort)."""
+    the keys of a that are not greater (O(n), no sort). The two runs are used up: their
+    keys go before the merged payloads are made, so that at most one of the three pairs
+    of arrays exists twice (merging the 2M visits' runs: 82 MB at once instead of 100)."""
     (ka, va, _), (kb, vb, _) = a, b
     n = len(ka) + len(kb)
     at_b = _search(ka[:, 0], kb[:, 0], _directory_of(a), right=True) + np.arange(len(kb))
-    from_b = np.zeros(n, dtype=bool)
-    from_b[at_b] = True
+    from_a = np.ones(n, dtype=bool)
+    from_a[at_b] = False
     keys = np.empty((n, 2), dtype=ka.dtype)
     keys[at_b] = kb
-    keys[~from_b] = ka
+    keys[from_a] = ka
+    a[:], b[:] = [None] * len(a), [None] * len(b)  # the caller's runs no longer hold them
+    del ka, kb
     if va is None:
         return [keys, None, None]
     vals = np.empty(n, dtype=va.dtype)
     vals[at_b] = vb
-    vals[~from_b] = va
+    vals[from_a] = va
     return [keys, vals, None]
 
 

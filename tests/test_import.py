@@ -522,3 +522,38 @@ def test_a_column_in_auto_date_order_is_read_in_one_order_across_chunks(tmp_path
                            'migration_legacy_ids l ON l."hmsyncId"=v.id'))
     con.close()
     assert got["V1"] == "2022-12-25" and got["V9"] == "2022-03-04"
+
+
+def test_a_delta_of_child_files_alone_finds_its_parents_in_hmsync(mini_export, empty_target,
+                                                                  tmp_path):
+    """A later export of payments and pathology tests only: their bills, visits and
+    patients are in HMSync from the first run. The registry lets the payments' parents go
+    once the payments are read, and must keep those the pathology tests still refer to."""
+    m = migration(mini_export, empty_target)
+    m.make_backup()
+    m.run()
+    before = counts(empty_target)
+    delta = tmp_path / "children"
+    delta.mkdir()
+    (delta / "payments.csv").write_bytes(
+        b"paymentId,billId,paidOn,amount,mode\r\n"
+        b"P10,B3,2022-03-02,300.00,CASH\r\n"          # 2: a bill already in HMSync
+        b"P11,B99,2022-03-02,100.00,CASH\r\n")        # 3: no such bill
+    (delta / "pathology_tests.csv").write_bytes(
+        b"testId,visitId,patientId,testCode,testName,orderedOn,resultValue,resultUnit,price\r\n"
+        b"T10,V2,102,CBC,Complete Blood Count,2022-03-02,12,g/dL,350\r\n"  # 2: both there
+        b"T11,V99,102,CBC,Complete Blood Count,2022-03-02,12,g/dL,350\r\n"  # 3: no visit
+        b"T12,V2,999,CBC,Complete Blood Count,2022-03-02,12,g/dL,350\r\n")  # 4: no patient
+    m2 = migration(delta, empty_target, m.profile)
+    assert [tm.target for _, tm in m2.plan] == ["payments", "pathology_tests"]
+    m2.make_backup()
+    res = m2.run()
+    assert res.committed
+    got = res.validation.problems
+    assert sorted(zip(got.file, got.line, got.rule)) == [
+        ("pathology_tests.csv", 3, "pathology_tests.visitId.missing_parent"),
+        ("pathology_tests.csv", 4, "pathology_tests.patientId.missing_parent"),
+        ("payments.csv", 3, "payments.billId.missing_parent")]
+    after = counts(empty_target)
+    assert after["payments"] == before["payments"] + 1
+    assert after["pathology_tests"] == before["pathology_tests"] + 1

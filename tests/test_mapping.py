@@ -148,7 +148,7 @@ def test_mapping_document_lists_every_field(mini_export):
     assert html.count("<tr>") >= sum(len(t.fields) for t in p.tables)
     assert "time zone" not in html and "local time" not in html
     p.timezone = "Asia/Kolkata"  # the clinic's zone, which the client approves too
-    assert "read as local time in Asia/Kolkata" in mapping_document(p, tables)
+    assert "converted to the clinic's local time in Asia/Kolkata" in mapping_document(p, tables)
 
 
 def test_phone_content_with_a_fullwidth_plus_fits():

@@ -113,3 +113,5 @@ def test_mapping_table_describes_a_date_steps_order_and_zone():
     assert describe_steps(zoned) == "date, month first, local time Asia/Kolkata"
     assert describe_steps(FieldMap("visitDate", ["d"], [{"date": {"timezone": "UTC"}}])) == \
         "date, order detected, local time UTC"
+    assert describe_steps(FieldMap("age", ["dob"], [{"age_from_date": {"timezone": "UTC"}}])) \
+        == "age from birth date, local time UTC"

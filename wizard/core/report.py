@@ -204,7 +204,8 @@ def mapping_document(profile, sources) -> str:
             f"{_e(profile.name)}</title><style>{_CSS}</style></head><body><h1>Mapping document"
             f" — {_e(profile.name)}</h1><p>Source system: {_e(profile.source_system)}; phone "
             f"region {_e(profile.phone_region)}; date order {_e(profile.date_order)}"
-            + (f"; times with a zone (Z, +05:30) read as local time in "
-               f"{_e(profile.timezone)}" if profile.timezone else "") + ".</p>"
+            + (f"; times written with a zone (Z, +05:30) converted to the clinic's local time "
+               f"in {_e(profile.timezone)} (a date step may name its own zone)"
+               if profile.timezone else "") + ".</p>"
             + "".join(body) + "<p>Approved by: ____________________ Date: __________</p>"
             "</body></html>")

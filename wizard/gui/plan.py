@@ -211,7 +211,8 @@ def describe_steps(fm: FieldMap) -> str:
         elif n == "default":
             words.append(f"default '{o.get('value', '')}'")
         elif n == "age_from_date":
-            words.append("age from birth date")
+            words.append("age from birth date" + (f", local time {o['timezone']}"
+                                                  if o.get("timezone") else ""))
         elif n in ("upper", "lower", "title"):
             words.append({"upper": "UPPER CASE", "lower": "lower case",
                           "title": "Title Case"}[n])

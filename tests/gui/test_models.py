@@ -115,3 +115,11 @@ def test_mapping_table_describes_a_date_steps_order_and_zone():
         "date, order detected, local time UTC"
     assert describe_steps(FieldMap("age", ["dob"], [{"age_from_date": {"timezone": "UTC"}}])) \
         == "age from birth date, local time UTC"
+    # a step without its own order or zone takes the profile's
+    profile = {"date_order": "MDY", "timezone": "Asia/Kolkata"}
+    assert describe_steps(FieldMap("visitDate", ["d"], ["date"]), profile) == \
+        "date, month first, local time Asia/Kolkata"
+    assert describe_steps(FieldMap("age", ["dob"], ["age_from_date"]), profile) == \
+        "age from birth date, local time Asia/Kolkata"
+    assert describe_steps(FieldMap("visitDate", ["d"], [{"date": "DMY"}]), profile) == \
+        "date, day first, local time Asia/Kolkata"

@@ -343,3 +343,29 @@ def test_about_box_shows_the_package_version(qtbot):
     qtbot.addWidget(w)
     assert w.button(QWizard.WizardButton.HelpButton).text() == "&About"
     assert __version__ in w.about_text()
+
+
+def test_mapping_table_names_the_profiles_time_zone(qtbot, make_wizard, answers, demo):
+    """A date step without a zone of its own takes the profile's: the transform column
+    says so (and names a step's own zone before the profile's)."""
+    export, db = demo
+    wiz = make_wizard(plan_for(export, db))
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES):
+        go_next(qtbot, wiz, pid)
+    page = wait_page(qtbot, wiz, PageId.MAPPING)
+    wiz.plan.profile.timezone = "Asia/Kolkata"
+    fm = wiz.plan.table_map("patients.csv").fields["registrationDate"]
+    fm.steps = [{"date": {"order": "DMY"}}]
+    page.select_table("patients.csv")
+    page._show_table()
+
+    def transform_text():
+        return page.model.data(page.model.index(page.model.row_of("registrationDate"), 3))
+    assert transform_text() == "date, day first, local time Asia/Kolkata"
+    fm.steps = [{"date": {"order": "DMY", "timezone": "UTC"}}]
+    page._show_table()
+    assert transform_text() == "date, day first, local time UTC"
+    wiz.plan.profile.timezone = None
+    fm.steps = [{"date": {"order": "DMY"}}]
+    page._show_table()
+    assert transform_text() == "date, day first"

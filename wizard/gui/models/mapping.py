@@ -42,10 +42,13 @@ class MappingModel(QAbstractTableModel):
         self.columns: list[str] = []
         self.fields = []
         self.bad_counts: dict[str, int] = {}
+        self.defaults: dict = {}  # the profile's date order and time zone (for the wording)
 
-    def set_mapping(self, tm, target, columns: list[str]):
+    def set_mapping(self, tm, target, columns: list[str], defaults: dict | None = None):
         self.beginResetModel()
         self.tm, self.target, self.columns = tm, target, list(columns)
+        if defaults is not None:
+            self.defaults = dict(defaults)
         self.fields = list(target.mappable) if target is not None else []
         self.endResetModel()
 
@@ -101,7 +104,7 @@ class MappingModel(QAbstractTableModel):
             if c == 3:
                 if fm is None:
                     return ""
-                text = describe_steps(fm)
+                text = describe_steps(fm, self.defaults)
                 bad = self.bad_counts.get(f.name, 0)
                 if bad:
                     text = (text + "; " if text else "") + f"{bad} sample value(s) fail"

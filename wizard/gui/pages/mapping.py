@@ -347,7 +347,9 @@ class MappingPage(BasePage):
             return
         self.stack.setCurrentIndex(0)
         target = self.plan.targets[tm.target]
-        self.model.set_mapping(tm, target, st.columns)
+        profile = self.plan.profile
+        self.model.set_mapping(tm, target, st.columns, {} if profile is None else {
+            "date_order": profile.date_order, "timezone": profile.timezone})
         self.legacy_id.blockSignals(True)
         self.legacy_id.clear()
         self.legacy_id.addItem("(none: recognise records by their content)", None)

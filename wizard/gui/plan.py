@@ -191,17 +191,17 @@ def describe_steps(fm: FieldMap, defaults: dict | None = None) -> str:
     """The steps of a field in plain words. ``defaults``: the profile's ``date_order`` and
     ``timezone``, which a date step without its own takes."""
     defaults = defaults or {}
-    zone = defaults.get("timezone")
     words = []
     for s in fm.steps:
         n, o = parse_step(s)
+        # times with a zone become the clinic's time there (the step's zone, else the profile's)
+        zone = o.get("timezone") or defaults.get("timezone")
+        local = f", local time {zone}" if zone else ""
         if n == "date":
             order = o.get("order", o.get("value", defaults.get("date_order") or "auto"))
             word = {"DMY": "date, day first", "MDY": "date, month first",
                     "YMD": "date, year first"}.get(str(order).upper(), "date, order detected")
-            if o.get("timezone") or zone:  # times with a zone become the clinic's time there
-                word += f", local time {o.get('timezone') or zone}"
-            words.append(word)
+            words.append(word + local)
         elif n == "phone":
             words.append(f"phone, region {o.get('region', o.get('value', '?'))}")
         elif n == "map":
@@ -214,8 +214,7 @@ def describe_steps(fm: FieldMap, defaults: dict | None = None) -> str:
         elif n == "default":
             words.append(f"default '{o.get('value', '')}'")
         elif n == "age_from_date":
-            words.append("age from birth date" + (f", local time {o.get('timezone') or zone}"
-                                                  if o.get("timezone") or zone else ""))
+            words.append("age from birth date" + local)
         elif n in ("upper", "lower", "title"):
             words.append({"upper": "UPPER CASE", "lower": "lower case",
                           "title": "Title Case"}[n])

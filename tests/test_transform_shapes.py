@@ -107,15 +107,23 @@ def _to_e164_columns(raw: pd.Series, region: str) -> tf.Result:
     empty = tf.is_blank(raw)
     cc, prefix, lengths = tf.region_info(region)
     raw = raw.map(lambda v: "".join(str(int(ch)) if ch.isdecimal() else ch for ch in v))
+    # "+44 (0) 20 ..." and "9876543210.0": the bracketed trunk prefix and the float's tail go
+    raw = raw.str.replace(r"^(\s*(?:\+|00)\s*[1-9]\d{0,2})[\s\-.]*\(0\)", r"\1", regex=True)
+    raw = raw.str.replace(r"^(\s*\+?\d+)\.0+\s*$", r"\1", regex=True)
     t = raw.str.replace(r"[\s\-().'/]", "", regex=True).str.replace(r"^00", "+", regex=True)
     intl = t.str.match(r"^\+[1-9]\d{6,14}$").fillna(False)
     digits = t.str.fullmatch(r"\d+").fillna(False) & ~intl
     national = t.where(digits, "")
     if prefix:
         national = national.where(~national.str.startswith(prefix), national.str[len(prefix):])
-    # a national number written with its country code but no '+' (919876543210)
+    # a national number written with its country code but no '+' (919876543210), unless
+    # the digits are a national number as they are (9123456789 in India)
     with_cc = national.str.startswith(str(cc)) & national.str.len().isin(
         [n + len(str(cc)) for n in lengths])
+    pattern = tf.national_pattern(region)
+    is_national = national.map(lambda x: bool(pattern and pattern.fullmatch(x)))
+    after_cc = national.str[len(str(cc)):].map(lambda x: bool(pattern and pattern.fullmatch(x)))
+    with_cc &= ~national.str.len().isin(lengths) | (~is_national & after_cc)
     national = national.where(~with_cc, national.str[len(str(cc)):])
     nat_ok = digits & national.str.len().isin(lengths) if lengths else digits
     out = pd.Series([None] * len(raw), index=raw.index, dtype=object)

@@ -50,6 +50,29 @@ def test_phones_to_e164_with_default_region():
     assert list(r.bad) == [False] * 7 + [True, True, False, True]
 
 
+def test_national_numbers_that_start_with_the_country_codes_digits_keep_them():
+    """An Indian mobile number may start with 91: 9123456789 is +91 9123456789, not +91
+    23456789; the code is taken off only digits that are no national number without it
+    (919876543210). A trunk prefix in brackets after the code, and a spreadsheet's ".0",
+    are no part of the number."""
+    r = tf.to_e164(S("9123456789", "09123456789", "0091 9123456789", "919123456789",
+                     "919876543210", "+91 (0) 9167868433", "9167868433.0", "+919123456789",
+                     "91234567"), region="IN")
+    assert list(r.values) == ["+919123456789"] * 4 + ["+919876543210", "+919167868433",
+                                                      "+919167868433", "+919123456789",
+                                                      "+9191234567"]
+    assert not r.bad.any()
+    r = tf.to_e164(S("+44 (0)20 7946 0958", "0044 (0) 20 7946 0958", "442079460958",
+                     "12.5", "9876.0.0"), region="GB")
+    assert list(r.values) == ["+442079460958"] * 3 + [None, None]
+    # the same column-at-once as number by number (all ASCII: the fast way)
+    vals = ["9123456789", "919876543210", "09123456789", "09876543210"]
+    cc, prefix, lengths = tf.region_info("IN")
+    args = ("+91", "91", prefix, set(lengths), {n + 2 for n in lengths})
+    assert tf._e164_fast(vals, *args, tf.national_pattern("IN")) == \
+        ["+919123456789", "+919876543210", "+919123456789", "+919876543210"]
+
+
 def test_phones_in_other_scripts_digits_become_ascii_e164():
     """A number typed with Arabic-Indic, Devanagari or fullwidth digits is the same number;
     E.164 is written in 0-9. Digits that are not decimal (superscripts) are no number."""
@@ -232,6 +255,7 @@ def test_phone_numbers_at_once_follow_the_rules_one_by_one(region):
     cc, prefix, lengths = tf.region_info(region)
     own, ccs = f"+{cc}", str(cc)
     lens, cc_lens = set(lengths), {n + len(ccs) for n in lengths}
+    national = tf.national_pattern(region)
     rng = random.Random(f"e164-{region}")  # the same texts every run
     ascii_pieces = ["0", "00", "+", ccs, prefix or "0", "1", "44", "91", "7", "9876543210",
                     "98765", "12", "00" + ccs, "-", " ", "(", ")", ".", "/", "'", "\t", "x",
@@ -242,13 +266,15 @@ def test_phone_numbers_at_once_follow_the_rules_one_by_one(region):
         pieces = ascii_pieces + (other if trial % 4 == 0 else [])
         vals = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
                 for _ in range(rng.randint(1, 40))]
-        want = tf._e164_each(vals, own, ccs, prefix, lengths, lens, cc_lens)
-        got = tf._e164_fast(vals, own, ccs, prefix, lens, cc_lens)
+        want = tf._e164_each(vals, own, ccs, prefix, lengths, lens, cc_lens, national)
+        got = tf._e164_fast(vals, own, ccs, prefix, lens, cc_lens, national)
         if got is not None:
             fast += 1
             assert got == want, (region, vals)
         assert tf.to_e164(pd.Series(vals, dtype=object), region=region,
-                          clean=True).values.tolist() == want
+                          clean=True).values.tolist() == \
+            tf._e164_each(tf._tidy_phones(vals), own, ccs, prefix, lengths, lens, cc_lens,
+                          national)
     assert fast > 200  # most trials went the fast way
 
 

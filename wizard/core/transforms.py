@@ -19,6 +19,7 @@ Steps as written in a mapping profile (YAML/JSON)::
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -699,8 +700,14 @@ def to_e164(s: pd.Series, region: str = "IN", clean: bool = False) -> Result:
     Separators go; a leading 00 becomes +; an international number (+ and 7 to 15 digits)
     is kept; a national one loses the region's national prefix (0) or a country code
     written without + (919876543210) and takes +<country code>, if its length is one the
-    region's numbers can have. A +<country code of the region> number must have such a
-    length too. Anything else cannot be converted.
+    region's numbers can have. Digits that read as a national number of the region are
+    one (9123456789 in India is a mobile number, not +91 23456789): the country code is
+    taken off only where the digits are no national number and what follows the code is
+    one (the region's number pattern, as phonenumbers has it). A +<country code of the
+    region> number must have a possible length too. A trunk prefix written in brackets
+    after the country code (+91 (0) 98765 43210) is dropped, and so is the ".0" a number
+    gets from having been a spreadsheet's floating-point number (9876543210.0). Anything
+    else cannot be converted.
     """
     raw = s if clean else text(s)
     empty = is_blank(raw)
@@ -709,16 +716,58 @@ def to_e164(s: pd.Series, region: str = "IN", clean: bool = False) -> Result:
     own = "+" + ccs
     lens = set(lengths)
     cc_lens = {n + len(ccs) for n in lengths}
-    vals = raw.tolist()
-    out = _e164_fast(vals, own, ccs, prefix, lens, cc_lens) if lengths else None
+    vals = _tidy_phones(raw.tolist())
+    national = national_pattern(region)
+    out = _e164_fast(vals, own, ccs, prefix, lens, cc_lens, national) if lengths else None
     if out is None:
-        out = _e164_each(vals, own, ccs, prefix, lengths, lens, cc_lens)
+        out = _e164_each(vals, own, ccs, prefix, lengths, lens, cc_lens, national)
     values = pd.Series(out, index=raw.index, dtype=object)
     null = values.isna().to_numpy()
     return Result(values, (~empty) & null, null=null)
 
 
-def _e164_each(vals, own, ccs, prefix, lengths, lens, cc_lens) -> list:
+def _tidy_phones(vals: list) -> list:
+    """Phone texts without a bracketed trunk prefix after the country code (+44 (0) 20 ...)
+    or a floating-point tail (9876543210.0); the rest as they are."""
+    try:
+        joined = "\x00".join(vals)
+    except TypeError:
+        return [_tidy_phone(v) if isinstance(v, str) else v for v in vals]
+    if "(0)" not in joined and ".0" not in joined:
+        return vals
+    return [_tidy_phone(v) for v in vals]
+
+
+_TRUNK_AFTER_CC = re.compile(r"^(\s*(?:\+|00)\s*[1-9]\d{0,2})[\s\-.]*\(0\)")
+_FLOAT_TAIL = re.compile(r"^(\s*\+?\d+)\.0+\s*$")
+
+
+def _tidy_phone(v: str) -> str:
+    return _FLOAT_TAIL.sub(r"\1", _TRUNK_AFTER_CC.sub(r"\1", v))
+
+
+@functools.lru_cache(maxsize=None)
+def national_pattern(region: str) -> "re.Pattern | None":
+    """The pattern every national number of the region matches (phonenumbers' metadata);
+    None for a region phonenumbers does not know."""
+    from phonenumbers import PhoneMetadata
+    md = PhoneMetadata.metadata_for_region(region.upper())
+    pattern = md.general_desc.national_number_pattern if md is not None else None
+    return re.compile(pattern) if pattern else None
+
+
+def _takes_cc_off(t: str, ccs: str, lens, national) -> bool:
+    """Whether digits that start with the country code and would have a possible length
+    without it are that code and a national number (919876543210), not a national number
+    that starts with the code's digits (9123456789 in India). Without the region's pattern,
+    only where the digits are too long or too short to be a national number."""
+    if len(t) not in lens:
+        return True
+    return national is not None and national.fullmatch(t) is None and \
+        national.fullmatch(t[len(ccs):]) is not None
+
+
+def _e164_each(vals, own, ccs, prefix, lengths, lens, cc_lens, national=None) -> list:
     """to_e164's rules, one number after another (the reference for _e164_fast)."""
     strip, intl, digits = _PHONE_PUNCT.sub, _INTL.match, _DIGITS.fullmatch
     out = []
@@ -731,7 +780,8 @@ def _e164_each(vals, own, ccs, prefix, lengths, lens, cc_lens) -> list:
         elif digits(t):
             if prefix and t.startswith(prefix):
                 t = t[len(prefix):]
-            if t.startswith(ccs) and len(t) in cc_lens:
+            if t.startswith(ccs) and len(t) in cc_lens and \
+                    _takes_cc_off(t, ccs, lens, national):
                 t = t[len(ccs):]
             e = own + t if not lengths or len(t) in lens else None
         else:
@@ -746,7 +796,7 @@ def _e164_each(vals, own, ccs, prefix, lengths, lens, cc_lens) -> list:
 _PHONE_DROP: dict | None = None
 
 
-def _e164_fast(vals, own, ccs, prefix, lens, cc_lens) -> list | None:
+def _e164_fast(vals, own, ccs, prefix, lens, cc_lens, national=None) -> list | None:
     """to_e164's rules for a whole column at once, as NumPy arrays of character codes: the
     common case (ASCII numbers of up to 24 characters) without a Python step per rule.
     None where it does not apply (the caller then goes number by number)."""
@@ -793,6 +843,8 @@ def _e164_fast(vals, own, ccs, prefix, lens, cc_lens) -> list | None:
         cut[nat & starts(cut, prefix)] = len(prefix)
     rest = length - cut
     cc = nat & starts(cut, ccs) & np.isin(rest, list(cc_lens))
+    for i in np.flatnonzero(cc & np.isin(rest, list(lens))).tolist():  # the code, or not?
+        cc[i] = _takes_cc_off(parts[i][cut[i]:], ccs, lens, national)
     cut[cc] += len(ccs)
     rest = length - cut
     nat &= np.isin(rest, list(lens))

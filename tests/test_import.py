@@ -200,6 +200,80 @@ def test_restore_refuses_corrupt_or_foreign_backups(empty_target, tmp_path):
         restore(other, empty_target)
 
 
+def test_restore_holds_the_target_from_its_safety_backup_to_the_end(
+        mini_export, empty_target, tmp_path, monkeypatch):
+    """Another program cannot commit between the safety backup and the restore (its write
+    would be in neither); it can once the restore is done."""
+    from wizard.core import backup as backup_mod
+    b = make_backup(empty_target, tmp_path / "backups")
+    migration(mini_export, empty_target).run(no_backup=True)
+    tried = []
+    real = backup_mod.make_backup
+
+    def safety_then_try_a_write(*a, **k):
+        r = real(*a, **k)
+        other = sqlite3.connect(empty_target, timeout=0)
+        try:
+            other.execute("DELETE FROM visits")
+            other.commit()
+            tried.append("written")
+        except sqlite3.OperationalError as e:
+            tried.append(str(e))
+        finally:
+            other.close()
+        return r
+    monkeypatch.setattr(backup_mod, "make_backup", safety_then_try_a_write)
+    r = backup_mod.restore(b.path, empty_target, tmp_path / "backups")
+    assert tried == ["database is locked"]
+    assert counts(r.safety_backup.path)["visits"] > 0 and counts(empty_target)["visits"] == 0
+    other = sqlite3.connect(empty_target, timeout=0)  # let go at the end
+    other.execute("DELETE FROM doctors")
+    other.commit()
+    other.close()
+
+
+def test_restore_refuses_a_locked_target_and_a_backup_over_itself(
+        mini_export, empty_target, tmp_path, monkeypatch):
+    from wizard.core import backup as backup_mod
+    monkeypatch.setattr(backup_mod, "LOCK_TIMEOUT_S", 0.2)
+    b = make_backup(empty_target, tmp_path / "backups")
+    with pytest.raises(BackupError, match="over itself"):
+        restore(b.path, b.path)
+    holder = sqlite3.connect(empty_target)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("DELETE FROM doctors")
+    try:
+        with pytest.raises(BackupError, match="locked by another program"):
+            restore(b.path, empty_target, tmp_path / "backups")
+    finally:
+        holder.commit()
+        holder.close()
+
+
+def test_a_copy_into_a_database_locked_elsewhere_gives_up_instead_of_waiting_for_ever(
+        empty_target, tmp_path, monkeypatch):
+    """Python's online backup retries a locked database for ever (Ctrl-C cannot stop it);
+    the wizard's gives up after LOCK_TIMEOUT_S."""
+    import time
+    from wizard.core import backup as backup_mod
+    monkeypatch.setattr(backup_mod, "LOCK_TIMEOUT_S", 0.3)
+    dest = tmp_path / "dest.db"
+    sqlite3.connect(dest).execute("CREATE TABLE x (a)").connection.commit()
+    holder = sqlite3.connect(dest)
+    holder.execute("BEGIN EXCLUSIVE")
+    src = sqlite3.connect(empty_target)
+    dst = sqlite3.connect(dest, timeout=0)
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(backup_mod._StillLocked):
+            backup_mod._copy(src, dst)
+    finally:
+        holder.rollback()
+        for c in (holder, src, dst):
+            c.close()
+    assert time.monotonic() - t0 < 5
+
+
 def test_locked_target_gives_clear_message(mini_export, empty_target, monkeypatch):
     from wizard.core import backup as backup_mod
     monkeypatch.setattr(backup_mod, "LOCK_TIMEOUT_S", 0.2)

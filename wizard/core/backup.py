@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -109,8 +110,39 @@ def verify_backup(path: Path, expected_counts: dict[str, int] | None = None,
     return True, "ok", counts
 
 
-def make_backup(target: str | Path, folder: str | Path | None = None) -> BackupResult:
-    """Back up ``target`` online and verify the copy; raises BackupError when it cannot."""
+class _StillLocked(Exception):
+    """Another program kept the database locked for LOCK_TIMEOUT_S while it was copied."""
+
+
+def _copy(src: sqlite3.Connection, dst: sqlite3.Connection) -> None:
+    """SQLite's online backup of ``src`` into ``dst``. Python's own loop retries a locked
+    database for ever, and Ctrl-C cannot stop it; here a lock held for LOCK_TIMEOUT_S
+    raises _StillLocked, and Ctrl-C is honoured between attempts."""
+    since = [None]
+
+    def progress(status, remaining, total):
+        if status in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED: someone else holds the file
+            now = time.monotonic()
+            if since[0] is None:
+                since[0] = now
+            elif now - since[0] > LOCK_TIMEOUT_S:
+                raise _StillLocked()
+        else:
+            since[0] = None
+
+    src.backup(dst, progress=progress, sleep=0.1)
+
+
+def _locked_message(path: Path, what: str) -> str:
+    return (f"{path.name} is locked by another program (is HMSync still running?); {what} "
+            "was not done: close it and try again")
+
+
+def make_backup(target: str | Path, folder: str | Path | None = None,
+                source: sqlite3.Connection | None = None) -> BackupResult:
+    """Back up ``target`` online and verify the copy; raises BackupError when it cannot.
+    ``source``: a connection to the target to copy through, one that already holds its
+    lock (a restore), used and left open; otherwise a connection of its own."""
     target = Path(target).resolve()
     if not target.is_file():
         raise BackupError(f"{target} does not exist")
@@ -126,20 +158,25 @@ def make_backup(target: str | Path, folder: str | Path | None = None) -> BackupR
     src = dst = None
     try:
         try:
-            src = connect(target)
+            src = source or connect(target)
             # a read transaction: counts and copy see the same snapshot
             src.execute("BEGIN")
             counts = table_counts(src)
             dst = sqlite3.connect(dest)
-            src.backup(dst)
+            _copy(src, dst)
             src.execute("COMMIT")
         finally:
-            for c in (dst, src):
+            if src is not None and src.in_transaction:
+                src.execute("ROLLBACK")
+            for c in (dst, src if source is None else None):
                 if c is not None:
                     try:
                         c.close()
                     except sqlite3.Error:
                         pass
+    except _StillLocked:
+        _discard(dest)
+        raise BackupError(_locked_message(target, "the backup")) from None
     except sqlite3.Error as e:
         _discard(dest)
         raise BackupError(_sqlite_message(e, "the backup", target)) from None
@@ -182,17 +219,38 @@ class RestoreResult:
 
 def restore(backup: str | Path, target: str | Path, safety_folder: str | Path | None = None
             ) -> RestoreResult:
-    """Put a verified backup back over ``target``, after backing up the current state."""
+    """Put a verified backup back over ``target``, after backing up the current state.
+
+    The target is locked first, and stays locked from the safety backup to the end of the
+    restore: a write another program commits in between cannot be left out of both."""
     backup, target = Path(backup).resolve(), Path(target).resolve()
+    if target.exists() and backup.exists() and os.path.samefile(backup, target):
+        raise BackupError(f"refusing to restore {backup.name} over itself: choose a backup "
+                          "file, not the target")
     ok, why, counts = verify_backup(backup)
     if not ok:
         raise BackupError(f"refusing to restore {backup.name}: {why}")
-    safety = make_backup(target, safety_folder) if target.exists() else None
+    safety = None
+    existed = target.is_file() and target.stat().st_size > 0
     src = dst = None
     try:
-        src = connect(backup, readonly=True)
         dst = connect(target)
-        src.backup(dst)
+        if existed:
+            # first wait for a write under way elsewhere to end (taking the file at once
+            # would make that program's commit fail)
+            dst.execute("BEGIN IMMEDIATE")
+            dst.execute("ROLLBACK")
+            # then hold the file from here to the end: SQLite's exclusive locking mode keeps
+            # the lock of a transaction after it ends (the online backup needs a connection
+            # outside any transaction, and the lock must not be let go in between)
+            dst.execute("PRAGMA locking_mode = EXCLUSIVE")
+            dst.execute("BEGIN EXCLUSIVE")
+            dst.execute("COMMIT")
+            safety = make_backup(target, safety_folder, source=dst)
+        src = connect(backup, readonly=True)
+        _copy(src, dst)
+    except _StillLocked:
+        raise BackupError(_locked_message(target, "the restore")) from None
     except sqlite3.Error as e:
         raise BackupError(_sqlite_message(e, "the restore", target)) from None
     finally:

@@ -183,6 +183,34 @@ def test_run_dry_run_and_missing_target(mini_export, tmp_path):
     assert rc == 2 and "does not exist" in out
 
 
+def test_output_paths_that_cannot_be_written_are_refused_before_anything_runs(
+        mini_export, tmp_path):
+    """A report, problem list or rejected folder that could not be written would fail only
+    after the commit: refused first, with the path named, and the target untouched."""
+    db = tmp_path / "t.db"
+    cli("init-db", db)
+    a_file = tmp_path / "a-file.txt"
+    a_file.write_text("x")
+    for extra, words in [(["--issues", tmp_path], "is a folder"),
+                         (["--report", tmp_path], "is a folder"),
+                         (["--rejected", a_file], "is a file"),
+                         (["--report", a_file / "r.json"], "cannot be written")]:
+        rc, out = cli("run", mini_export, "--target", db, *extra)
+        assert rc == 2 and words in out and str(extra[1]) in out, (extra, out)
+        if extra[0] != "--report":  # validate writes these too
+            rc, out = cli("validate", mini_export, *extra)
+            assert rc == 2 and words in out, (extra, out)
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM migration_runs").fetchone()[0] == 0
+    con.close()
+    assert not list(tmp_path.glob("backup-*.db"))
+    # folders on the way are made
+    rc, out = cli("run", mini_export, "--target", db, "--report", tmp_path / "new" / "r.json",
+                  "--rejected", tmp_path / "new" / "rejected")
+    assert rc in (0, 1) and (tmp_path / "new" / "r.json").is_file()
+    assert (tmp_path / "new" / "rejected").is_dir()
+
+
 def test_backup_and_restore_commands(mini_export, tmp_path):
     db = tmp_path / "t.db"
     cli("init-db", db)

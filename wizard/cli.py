@@ -23,6 +23,42 @@ def _err(msg: str) -> None:
     print(f"error: {msg}", file=sys.stderr)
 
 
+class OutputError(Exception):
+    """A file or folder the command was asked to write cannot be written."""
+
+
+def _check_outputs(files=(), folders=()) -> None:
+    """Refuse, before anything is read or written, output paths that could not be written
+    afterwards (a report that fails after the commit is a run the operator cannot show).
+    Missing folders on the way are made."""
+    for path in files:
+        if not path:
+            continue
+        p = Path(path)
+        if p.is_dir():
+            raise OutputError(f"{p} is a folder: give a file name to write to")
+        _writable_folder(p.parent, p)
+        if p.exists() and not os.access(p, os.W_OK):
+            raise OutputError(f"{p} cannot be written (no permission)")
+    for path in folders:
+        if not path:
+            continue
+        p = Path(path)
+        if p.exists() and not p.is_dir():
+            raise OutputError(f"{p} is a file: give a folder to write to")
+        _writable_folder(p, p)
+
+
+def _writable_folder(folder: Path, wanted: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"{wanted} cannot be written: its folder cannot be made "
+                          f"({e.strerror})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"{wanted} cannot be written: no permission to write in {folder}")
+
+
 def _open_sources(paths, strict: bool):
     """Tables from files and folders. Files named explicitly must be readable; files found
     in a folder that are not tables are reported and skipped."""
@@ -135,6 +171,7 @@ def cmd_suggest(args) -> int:
 def cmd_validate(args) -> int:
     from .core.engine import Migration
     from .core.report import write_problems, write_rejected
+    _check_outputs([args.issues], [args.rejected])
     tables = _open_sources(args.source, strict=True)
     profile = _load_profile(args, tables)
     m = Migration(tables, profile, args.target)
@@ -201,6 +238,8 @@ def cmd_run(args) -> int:
     from .core.engine import CancelToken, Migration
     from .core.report import run_report, write_html, write_json, write_problems, write_rejected
     from .core.schema_check import compare
+    html = args.html or (Path(args.report).with_suffix(".html") if args.report else None)
+    _check_outputs([args.report, html, args.issues], [args.rejected])
     tables = _open_sources(args.source, strict=True)
     profile = _load_profile(args, tables)
     m = Migration(tables, profile, args.target)
@@ -243,8 +282,8 @@ def cmd_run(args) -> int:
     except OSError as e:
         what = (f"the import was committed (run {res.run_id})" if res.committed else
                 "nothing was imported")
-        _err(f"{what}, but a report file could not be written ({e.strerror}); "
-             f"`hmsync-migrate verify {args.target}` checks the target again")
+        _err(f"{what}, but {e.filename or 'a report file'} could not be written "
+             f"({e.strerror}); `hmsync-migrate verify {args.target}` checks the target again")
         return EXIT_FAILED
     if not res.passed:
         return EXIT_PROBLEMS
@@ -413,7 +452,7 @@ def main(argv=None) -> int:
     except SystemExit as e:
         return int(e.code or 0)
     except (SourceError, ProfileError, MigrationError, BackupError, TransformError,
-            SchemaError) as e:
+            SchemaError, OutputError) as e:
         _err(str(e))
         return EXIT_FAILED
     except (KeyboardInterrupt, Cancelled):

@@ -276,6 +276,28 @@ def test_a_quote_left_open_cannot_swallow_records_silently(tmp_path):
     assert list(df["visitId"]) == ["V1"] and "line 3" in df[CORRUPT][0]
 
 
+def test_a_quote_left_open_that_a_later_records_quote_closes_is_found(tmp_path):
+    """The open quote of line 2 ends at the first quote of line 3's record: the forgiving
+    reader then reads one record of the right width holding both, and patient 103 would
+    vanish. Its quotes do not pair up, and the record says so; notes over several lines
+    with doubled quotes are whole. Files of few columns too."""
+    p = tmp_path / "patients.csv"
+    p.write_text("patientId,firstName,lastName,phone,age,gender,address,registered\n"
+                 '102,Ravi,Shah,+919620168493,50,M,"2 MG Road, Ward 9,2022-02-16\n'
+                 '103,Mina,Das,+919620168494,30,F,"3 Hill St",2021-01-05\n'
+                 '104,Asha,Rao,+919620168495,41,F,"4 Hill St\nsaid ""near the temple""",'
+                 "2021-01-05\n", encoding="utf-8")
+    t, df = read_all(p, chunk_rows=2)
+    assert list(df["patientId"]) == ["102", "104"] and list(df[LINE]) == [2, 4]
+    assert "quotes do not pair up" in df[CORRUPT][0] and "line 2" in df[CORRUPT][0]
+    assert df[CORRUPT][1] == "" and df["address"][1] == '4 Hill St\nsaid "near the temple"'
+    p = tmp_path / "doctors.csv"
+    p.write_text('doctorId,name,notes\nD1,Rao,"open\nD2,Iyer,"x"\nD3,Sen,fine\n',
+                 encoding="utf-8")
+    t, df = read_all(p, chunk_rows=10)
+    assert list(df["doctorId"]) == ["D1", "D3"] and "quotes do not pair up" in df[CORRUPT][0]
+
+
 def test_notes_over_several_lines_are_not_taken_for_swallowed_records(tmp_path):
     p = tmp_path / "visits.csv"
     p.write_text(VISITS +

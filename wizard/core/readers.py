@@ -19,6 +19,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections import deque
 from itertools import chain, islice
 from typing import Iterator
 
@@ -357,7 +358,71 @@ def _may_hold_nul(t: SourceTable, chunk_rows: int) -> bool:
     return t.has_nul_bytes()
 
 
+class _RawLines:
+    """The file's physical lines once more, in order: the text of a record over several
+    lines, for a second look at its quotes (opened at the first such record)."""
+
+    def __init__(self, t: SourceTable):
+        self.t, self.f, self.read = t, None, 0
+
+    def lines(self, first: int, last: int) -> list[str]:
+        if self.f is None:
+            self.f = _open_text(self.t)
+        if first - 1 > self.read:  # skip to the record (C speed)
+            deque(islice(self.f, first - 1 - self.read), maxlen=0)
+        out = list(islice(self.f, last - first + 1))
+        self.read = last
+        return out
+
+    def close(self):
+        if self.f is not None:
+            self.f.close()
+
+
+def _quotes_pair_up(lines: list[str], t: SourceTable) -> bool:
+    """Whether a record's lines read as one record with every quote where CSV allows it. A
+    quote left open earlier ends at the first quote of a later record, and text follows
+    it (V3,P2,"Cold" read as the end of the open field): a strict reader refuses that,
+    where the forgiving one takes the later record's fields into the open one."""
+    try:
+        for _ in csv.reader(lines, delimiter=t.delimiter, skipinitialspace=t.skip_initial_space,
+                            strict=True):
+            pass
+    except csv.Error:
+        return False
+    return True
+
+
+def _misquoted(raw: _RawLines, starts: np.ndarray, ends: list[int], multi: np.ndarray,
+               t: SourceTable) -> list[int]:
+    """The positions of a chunk's records over several lines whose quotes do not pair up:
+    all of them read at once, one by one only if that fails."""
+    idx = np.flatnonzero(multi).tolist()
+    if not idx:
+        return []
+    first = int(starts[idx[0]])
+    block = raw.lines(first, ends[idx[-1]])
+    pieces = [block[int(starts[i]) - first:ends[i] - first + 1] for i in idx]
+    try:
+        n = sum(1 for _ in csv.reader(chain.from_iterable(pieces), delimiter=t.delimiter,
+                                      skipinitialspace=t.skip_initial_space, strict=True))
+        if n == len(idx):
+            return []
+    except csv.Error:
+        pass
+    return [i for i, lines in zip(idx, pieces) if not _quotes_pair_up(lines, t)]
+
+
 def _csv_chunks(t: SourceTable, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    raw = _RawLines(t)
+    try:
+        yield from _csv_chunks_of(t, chunk_rows, raw)
+    finally:
+        raw.close()
+
+
+def _csv_chunks_of(t: SourceTable, chunk_rows: int, raw: _RawLines
+                   ) -> Iterator[pd.DataFrame]:
     escaped_before = _ESCAPED[0]
     nul = _may_hold_nul(t, chunk_rows)
     with _open_text(t) as f:
@@ -398,8 +463,9 @@ def _csv_chunks(t: SourceTable, chunk_rows: int) -> Iterator[pd.DataFrame]:
             starts[1:] = np.asarray(ends[:-1], dtype=np.int64) + 1
             next_line = ends[-1] + 1
             multi = np.asarray(ends, dtype=np.int64) > starts  # records over several lines
+            misquoted = _misquoted(raw, starts, ends, multi, t)
             frame = _csv_frame(t, rows, starts, clean_text=_ESCAPED[0] == escaped_before,
-                               multi=multi,
+                               multi=multi, misquoted=misquoted,
                                nul=nul)
             last = len(rows) < chunk_rows
             # the row lists go before the frame is handed on: kept alive across the yield,
@@ -453,11 +519,12 @@ def _swallowed_line(value: str, first: str, ncol: int, delimiter: str) -> int | 
 
 def _csv_frame(t: SourceTable, rows: list[list[str]], starts: np.ndarray,
                clean_text: bool = False, nul: bool = True,
-               multi: np.ndarray | None = None) -> pd.DataFrame:
+               multi: np.ndarray | None = None, misquoted=()) -> pd.DataFrame:
     """A chunk of records as a frame of text columns, with each record's first line.
     ``clean_text``: nothing undecodable was met in the file so far (no search needed);
     ``nul``: the file may hold a NUL character (else no search for one is needed);
-    ``multi``: which records run over several lines (None: any may)."""
+    ``multi``: which records run over several lines (None: any may); ``misquoted``: the
+    positions of records over several lines whose quotes do not pair up."""
     ncol = len(t.columns)
     n = len(rows)
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
@@ -508,6 +575,12 @@ def _csv_frame(t: SourceTable, rows: list[list[str]], starts: np.ndarray,
                                   "until the file is fixed")
                     break
                 before += v.count("\n")
+    for i in misquoted:  # (a swallowed line, when one was found, says more)
+        if not corrupt[i]:
+            corrupt[i] = (f"its quotes do not pair up: a quoted field that starts on line "
+                          f"{starts[i]} or later ends with text after its closing quote; is "
+                          f"a quote left open on line {starts[i]}? Records it may hold are not "
+                          "imported until the file is fixed")
     keep = ~blank
     if not keep.all():
         arr, starts, corrupt = arr[keep], starts[keep], corrupt[keep]

@@ -211,6 +211,24 @@ def test_output_paths_that_cannot_be_written_are_refused_before_anything_runs(
     assert (tmp_path / "new" / "rejected").is_dir()
 
 
+def test_verify_refuses_what_is_not_an_hmsync_database(tmp_path):
+    """A missing file, a folder, a file that is not SQLite, another program's database:
+    exit 2 and the reason, not two PASS lines (nor 'unexpected OperationalError')."""
+    junk = tmp_path / "junk.db"
+    junk.write_text("hello")
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE a (b)").connection.commit()
+    for path, words in [(tmp_path / "nope.db", "does not exist"), (tmp_path, "is a folder"),
+                        (junk, "not a readable SQLite database"),
+                        (other, "not an HMSync database")]:
+        rc, out = cli("verify", path)
+        assert rc == 2 and words in out and "PASS" not in out, (path, out)
+    db = tmp_path / "t.db"
+    cli("init-db", db)
+    rc, out = cli("verify", db)
+    assert rc == 0 and "PASS  integrity_check" in out
+
+
 def test_backup_and_restore_commands(mini_export, tmp_path):
     db = tmp_path / "t.db"
     cli("init-db", db)

@@ -227,3 +227,16 @@ def test_ids_of_a_table_go_once_nothing_to_come_refers_to_it(mini_export, monkey
     got = res.problems[res.problems.table == "pathology_tests"]
     assert set(zip(got.file, got.line, got.rule)) == {
         (f, line, r) for (f, line), r in MINI_ERRORS.items() if f == "pathology_tests.csv"}
+
+
+def test_a_mapped_file_the_export_lacks_is_named_in_the_notes(mini_export):
+    """A delta may leave files out, so it is no error; but a cutover whose patients file is
+    missing must not pass in silence."""
+    tables, _ = open_sources([mini_export])
+    profile = suggest_profile(tables, known_tables())
+    res = Migration([t for t in tables if t.name != "patients.csv"], profile).validate()
+    absent = [n for n in res.notes if "export has no such file" in n]
+    assert absent == ["the profile maps patients.csv to patients, but the export has no such "
+                      "file: nothing was read for patients from it"]
+    full = Migration(tables, profile).validate()
+    assert not [n for n in full.notes if "export has no such file" in n]

@@ -123,6 +123,25 @@ def test_profile_round_trip_yaml_and_json(mini_export, tmp_path):
      "[{date: {timezone: -5:00}}]}}}\n", "write it in quotes"),
     ("tables:\n  a.csv: {target: visits, fields: {visitDate: {column: d, steps: "
      "[{date: {timezone: Atlantis}}]}}}\n", "visitDate': unknown time zone 'Atlantis'"),
+    # the wrong kind of value where a mapping or list belongs
+    ("tables: 5\n", "tables: must be a mapping"),
+    ("tables: [a.csv]\n", "each table must be a mapping"),
+    ("defaults: [IN]\n", "defaults: must be a mapping .*not a list"),
+    ("rules: 17\n", "rules: must be a mapping .*not a number"),
+    ("exclude: {a: b}\n", "exclude: must be a list"),
+    ("tables:\n  a.csv: {target: patients, fields: [a, b]}\n", "fields: must be a mapping"),
+    ("tables:\n  a.csv: {target: visits, fields: {visitDate: {column: d, steps: "
+     "{date: {order: DMY}}}}}\n", "visitDate': steps: must be a list"),
+    # misspelt keys, which were ignored
+    ("defualts: {phone_region: IN}\n", "unknown key 'defualts' .did you mean 'defaults'"),
+    ("tables:\n  a.csv: {target: patients, feilds: {}}\n", "did you mean 'fields'"),
+    ("defaults: {phone_regoin: IN}\n", "did you mean 'phone_region'"),
+    ("tables:\n  a.csv: {target: patients, fields: {age: {colum: a}}}\n",
+     "field 'age': unknown key 'colum'"),
+    # a day/month order that is none
+    ("defaults: {date_order: 5}\n", "date_order '5' is not one of auto, DMY, MDY, YMD"),
+    ("tables:\n  a.csv: {target: visits, fields: {visitDate: {column: d, steps: "
+     "[{date: {order: XYZ}}]}}}\n", "order 'XYZ' is not one of"),
 ])
 def test_bad_profiles_explained(tmp_path, text, needle):
     path = tmp_path / "p.yaml"
@@ -155,3 +174,11 @@ def test_phone_content_with_a_fullwidth_plus_fits():
     from wizard.core.suggest import _content_ok
     col = pd.Series(["\uff0b44 20 7946 0958", "\uff0b91 98765 43210"], dtype=object)
     assert _content_ok("phone", col) == 1.0
+
+
+def test_a_step_option_of_the_wrong_kind_is_a_profile_error_naming_the_field(mini_export):
+    tables, _ = open_sources([mini_export])
+    p = suggest_profile(tables, known_tables())
+    p.table_for("visits.csv").fields["consultationFee"].steps = [{"number": {"decimal": 5}}]
+    with pytest.raises(ProfileError, match="table .visits.csv., field .consultationFee.: its steps cannot"):
+        Migration(tables, p).validate()

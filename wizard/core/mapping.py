@@ -21,6 +21,7 @@ HMSync field values, with the cells each field could not convert.
 """
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import hashlib
 import json
@@ -102,6 +103,8 @@ class FieldMap:
                 name, opts = tf.parse_step(s)
                 if name in ("date", "age_from_date") and opts.get("timezone") is not None:
                     tf.time_zone(opts["timezone"])
+                if name == "date":
+                    _date_order(opts.get("order", opts.get("value")), "date step: order")
             except tf.TransformError as e:
                 raise ProfileError(f"field '{target}': {e}") from None
         value = d.get("value")
@@ -109,6 +112,47 @@ class FieldMap:
             raise ProfileError(f"field '{target}': give a column, columns or a value")
         return cls(target, [str(c) for c in cols], list(steps),
                    None if value is None else str(value), d.get("confidence"), d.get("reason"))
+
+
+_PROFILE_KEYS = ("name", "source_system", "defaults", "rules", "exclude", "pilot", "notes",
+                 "tables")
+_DEFAULTS_KEYS = ("phone_region", "date_order", "decimal", "thousands", "timezone")
+_TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "fields")
+_FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason")
+_KINDS = {dict: "a mapping (key: value lines)", list: "a list (lines starting with -)"}
+
+
+DATE_ORDERS = ("auto", "DMY", "MDY", "YMD")
+
+
+def _date_order(value, where: str) -> None:
+    """A day/month order as a profile may give it (any case), or a TransformError."""
+    if value is not None and str(value).upper() not in {o.upper() for o in DATE_ORDERS}:
+        raise tf.TransformError(f"{where} '{value}' is not one of {', '.join(DATE_ORDERS)}")
+
+
+def _shaped(value, kind: type, where: str):
+    """``value`` if it is of ``kind`` (an empty one if absent); a ProfileError otherwise."""
+    if value is None or value == "":
+        return kind()
+    if not isinstance(value, kind):
+        raise ProfileError(f"{where}: must be {_KINDS[kind]}, not {_what(value)}")
+    return value
+
+
+def _what(value) -> str:
+    return {dict: "a mapping", list: "a list", str: "a text", bool: "yes/no"}.get(
+        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__)
+
+
+def _known_keys(d: dict, known: tuple, where: str) -> None:
+    """A misspelt key (defualts, feilds) would be ignored without a word: refused."""
+    for k in d:
+        if k not in known:
+            close = difflib.get_close_matches(str(k), known, n=1)
+            raise ProfileError(f"{where}: unknown key '{k}'" +
+                               (f" (did you mean '{close[0]}'?)" if close else
+                                f" (known: {', '.join(known)})"))
 
 
 @dataclass
@@ -206,7 +250,12 @@ class Profile:
     def from_dict(cls, d: dict, where: str = "profile") -> "Profile":
         if not isinstance(d, dict):
             raise ProfileError(f"{where}: expected a mapping profile (name, tables, ...)")
-        defaults = d.get("defaults") or {}
+        _known_keys(d, _PROFILE_KEYS, where)
+        defaults = _shaped(d.get("defaults"), dict, f"{where}: defaults")
+        _known_keys(defaults, _DEFAULTS_KEYS, f"{where}: defaults")
+        _shaped(d.get("rules"), dict, f"{where}: rules")
+        _shaped(d.get("exclude"), list, f"{where}: exclude")
+        _shaped(d.get("notes"), list, f"{where}: notes")
         p = cls(name=str(d.get("name", "Legacy export")),
                 source_system=str(d.get("source_system", "legacy")),
                 phone_region=str(defaults.get("phone_region", "IN")),
@@ -218,21 +267,33 @@ class Profile:
                 rules={str(k): str(v).lower() for k, v in (d.get("rules") or {}).items()},
                 exclude=list(d.get("exclude") or []), pilot=d.get("pilot"),
                 notes=list(d.get("notes") or []))
-        if p.timezone is not None:
-            try:
+        try:
+            if p.timezone is not None:
                 tf.time_zone(p.timezone)
-            except tf.TransformError as e:
-                raise ProfileError(f"{where}: defaults: {e}") from None
+            _date_order(defaults.get("date_order"), "date_order")
+        except tf.TransformError as e:
+            raise ProfileError(f"{where}: defaults: {e}") from None
         for code, sev in p.rules.items():
             if sev not in ("error", "warning", "off"):
                 raise ProfileError(f"{where}: rule '{code}': severity must be error, warning "
                                    f"or off, not '{sev}'")
         tables = d.get("tables") or {}
         if isinstance(tables, list):
+            if not all(isinstance(t, dict) for t in tables):
+                raise ProfileError(f"{where}: tables: each table must be a mapping (source, "
+                                   "target, fields, ...)")
             tables = {t.get("source"): t for t in tables}
+        _shaped(tables, dict, f"{where}: tables")
         for src, td in tables.items():
             if not isinstance(td, dict) or "target" not in td:
                 raise ProfileError(f"{where}: table '{src}' needs a target HMSync table")
+            _known_keys(td, _TABLE_KEYS, f"{where}: table '{src}'")
+            for tgt, fd in _shaped(td.get("fields"), dict, f"{where}: table '{src}': fields"
+                                   ).items():
+                if isinstance(fd, dict):
+                    _known_keys(fd, _FIELD_KEYS, f"{where}: table '{src}', field '{tgt}'")
+                    _shaped(fd.get("steps"), list,
+                            f"{where}: table '{src}', field '{tgt}': steps")
             fields = {}
             for tgt, fd in (td.get("fields") or {}).items():
                 try:
@@ -395,7 +456,15 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable, ctx: dict)
         # run's context (one per run, in whichever process maps) remembers it per field
         orders = ctx.setdefault("_date_orders", {})
         fctx = {**ctx, "date_orders": orders.setdefault((tm.source, name), tf.DateOrders())}
-        r = map_field(chunk, fm, tfield, fctx, column)
+        try:
+            r = map_field(chunk, fm, tfield, fctx, column)
+        except (tf.TransformError, ProfileError):
+            raise
+        except (TypeError, AttributeError, ValueError, KeyError) as e:  # an option's type
+            raise ProfileError(f"table '{tm.source}', field '{name}': its steps cannot be "
+                               f"applied ({type(e).__name__}: an option of a step has the "
+                               "wrong kind of value; see the mapping document for each "
+                               "step's options)") from None
         mc.values[name] = r.values
         mc.null[name] = r.null if r.null is not None else r.values.isna().to_numpy()
         mc.bad[name] = r.bad if r.bad is not None else np.zeros(len(chunk), dtype=bool)

@@ -308,3 +308,19 @@ def test_notes_over_several_lines_are_not_taken_for_swallowed_records(tmp_path):
     t, df = read_all(p, chunk_rows=10)
     assert list(df["visitId"]) == ["V1", "V2"]
     assert list(df[CORRUPT]) == ["", ""]
+
+
+def test_utf8_records_in_a_file_read_as_cp1252_are_damaged_not_garbled(tmp_path):
+    """A file whose start is cp1252 is read as cp1252; records further down saved as UTF-8
+    would come in as 'JosÃ©'. They are damaged records instead; cp1252 text stays whole."""
+    p = tmp_path / "patients.csv"
+    head = b"patientId,firstName,city\n"
+    rows = [f"{i},Jos\u00e9,S\u00e3o Paulo\n".encode("cp1252" if i < 300 else "utf-8")
+            for i in range(400)]
+    p.write_bytes(head + b"".join(rows))
+    t, df = read_all(p, chunk_rows=150)
+    assert t.encoding == "cp1252"
+    bad = df[df[CORRUPT] != ""]
+    assert list(bad["patientId"]) == [str(i) for i in range(300, 400)]
+    assert "mixes encodings" in bad[CORRUPT].iloc[0]
+    assert set(df["firstName"][:300]) == {"Jos\u00e9"}

@@ -478,6 +478,38 @@ def _csv_chunks_of(t: SourceTable, chunk_rows: int, raw: _RawLines
                 return
 
 
+def _single_byte(encoding: str | None) -> bool:
+    """An 8-bit encoding (cp1252, latin-1, ...): every byte reads as some character, so
+    UTF-8 bytes in such a file read as two or three characters each, without an error."""
+    if not encoding:
+        return False
+    name = codecs.lookup(encoding).name
+    return name.startswith(("cp12", "iso8859", "latin", "mac-", "cp437", "cp85", "koi8"))
+
+
+def _mark_utf8_read_as_single_byte(arr: np.ndarray, corrupt: np.ndarray, encoding: str
+                                   ) -> None:
+    """Records whose text is UTF-8 read as an 8-bit encoding ('JosÃ©' for 'José'): a file
+    that mixes encodings (one part saved by one program, the rest by another). Only
+    non-ASCII text is looked at; genuine 8-bit text almost never forms UTF-8's multi-byte
+    sequences."""
+    msg = (f"the record's text is UTF-8 but the file was read as {encoding}: the file mixes "
+           "encodings; save it in one (UTF-8) and read it again")
+    for j in range(arr.shape[1]):
+        col = arr[:, j].tolist()
+        if "\x00".join(col).isascii():
+            continue
+        for i, v in enumerate(col):
+            if corrupt[i] or v.isascii():
+                continue
+            try:
+                again = v.encode(encoding).decode("utf-8")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                continue
+            if again != v:
+                corrupt[i] = msg
+
+
 def _has_surrogates(text: str) -> bool:
     """Undecodable bytes (kept as lone surrogates) anywhere in the text: a C-speed check."""
     if text.isascii():
@@ -558,6 +590,8 @@ def _csv_frame(t: SourceTable, rows: list[list[str]], starts: np.ndarray,
                 if _SURROGATE.search(v):
                     corrupt[i] = corrupt[i] or msg
                     arr[i, j] = _SURROGATE.sub("\ufffd", v)
+    if _single_byte(t.encoding):
+        _mark_utf8_read_as_single_byte(arr, corrupt, t.encoding)
     if ncol >= _SWALLOW_MIN_COLUMNS:
         for i in (range(n) if multi is None else np.flatnonzero(multi).tolist()):
             if corrupt[i]:

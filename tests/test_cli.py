@@ -181,6 +181,8 @@ def test_run_dry_run_and_missing_target(mini_export, tmp_path):
     con.close()
     rc, out = cli("run", mini_export, "--target", tmp_path / "nope.db")
     assert rc == 2 and "does not exist" in out
+    rc, out = cli("run", mini_export, "--target", tmp_path)
+    assert rc == 2 and "is a folder" in out
 
 
 def test_output_paths_that_cannot_be_written_are_refused_before_anything_runs(

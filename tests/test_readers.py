@@ -296,6 +296,13 @@ def test_a_quote_left_open_that_a_later_records_quote_closes_is_found(tmp_path):
                  encoding="utf-8")
     t, df = read_all(p, chunk_rows=10)
     assert list(df["doctorId"]) == ["D1", "D3"] and "quotes do not pair up" in df[CORRUPT][0]
+    # a record the open quote makes too wide says why, beside its width
+    p.write_text('doctorId,name,notes\nD1,Rao,"open\nD2,"Iyer",x\nD3,Sen,fine\n',
+                 encoding="utf-8")
+    t, df = read_all(p, chunk_rows=10)
+    assert list(df["doctorId"]) == ["D1", "D3"]
+    assert df[CORRUPT][0].startswith("the record has 4 fields where the header has 3, and its "
+                                     "quotes do not pair up: is a quote left open on line 2?")
 
 
 def test_notes_over_several_lines_are_not_taken_for_swallowed_records(tmp_path):
@@ -324,3 +331,15 @@ def test_utf8_records_in_a_file_read_as_cp1252_are_damaged_not_garbled(tmp_path)
     assert list(bad["patientId"]) == [str(i) for i in range(300, 400)]
     assert "mixes encodings" in bad[CORRUPT].iloc[0]
     assert set(df["firstName"][:300]) == {"Jos\u00e9"}
+
+
+def test_rows_of_delimiters_alone_are_skipped_as_blank_lines(tmp_path):
+    """Spreadsheets leave ',,,,' rows at the end of an export: no data, no record (they
+    counted as records without an id). A row with anything in it, even past the header's
+    width, stays a record."""
+    p = tmp_path / "patients.csv"
+    p.write_text("patientId,name,city\n1,Asha,Pune\n,,\n,\n,,,x\n2,Ravi,Goa\n,,\n",
+                 encoding="utf-8")
+    t, df = read_all(p, chunk_rows=3)
+    assert list(df[LINE]) == [2, 5, 6] and list(df["patientId"]) == ["1", "", "2"]
+    assert "4 fields" in df[CORRUPT][1]

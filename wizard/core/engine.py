@@ -233,7 +233,10 @@ class Migration:
         self.targets: dict[str, TargetTable] = known_tables()
         if self.target is not None:
             if not self.target.is_file():
-                raise MigrationError(f"{self.target} does not exist (create it with init-db)")
+                raise MigrationError(
+                    f"{self.target} is a folder: give the HMSync database file" if
+                    self.target.is_dir() else
+                    f"{self.target} does not exist (create it with init-db)")
             try:
                 # read-write, though nothing is written: a hot journal left by a crashed
                 # HMSync is rolled back first, so the wizard sees the last committed state

@@ -576,6 +576,11 @@ def _csv_frame(t: SourceTable, rows: list[list[str]], starts: np.ndarray,
     # of a list of lists inspects every cell for nesting first)
     arr = np.fromiter(chain.from_iterable(rows), dtype=object, count=n * ncol
                       ).reshape(n, ncol)
+    if ncol > 1 and n:  # rows of delimiters alone (",,,,", as spreadsheets leave them at
+        # the end) hold no data: skipped as blank lines are (a record has an id first)
+        for i in np.flatnonzero((arr[:, 0] == "") & ~blank & (lengths <= ncol)).tolist():
+            if not "".join(arr[i]).strip():
+                blank[i], corrupt[i] = True, ""
     if nul and "\x00" in "\x01".join(chain.from_iterable(rows)):  # one C-speed search
         for i, row in enumerate(rows):
             for j, v in enumerate(row):
@@ -615,6 +620,10 @@ def _csv_frame(t: SourceTable, rows: list[list[str]], starts: np.ndarray,
                           f"{starts[i]} or later ends with text after its closing quote; is "
                           f"a quote left open on line {starts[i]}? Records it may hold are not "
                           "imported until the file is fixed")
+        elif ragged[i]:  # too few or too many fields: the quotes are why
+            corrupt[i] += (f", and its quotes do not pair up: is a quote left open on line "
+                           f"{starts[i]}? Records it may hold are not imported until the file "
+                           "is fixed")
     keep = ~blank
     if not keep.all():
         arr, starts, corrupt = arr[keep], starts[keep], corrupt[keep]

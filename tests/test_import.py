@@ -200,11 +200,13 @@ def test_restore_refuses_corrupt_or_foreign_backups(empty_target, tmp_path):
         restore(other, empty_target)
 
 
+@pytest.mark.parametrize("journal", ["delete", "wal"])
 def test_restore_holds_the_target_from_its_safety_backup_to_the_end(
-        mini_export, empty_target, tmp_path, monkeypatch):
+        mini_export, empty_target, tmp_path, monkeypatch, journal):
     """Another program cannot commit between the safety backup and the restore (its write
     would be in neither); it can once the restore is done."""
     from wizard.core import backup as backup_mod
+    sqlite3.connect(empty_target).execute(f"PRAGMA journal_mode = {journal}").connection.close()
     b = make_backup(empty_target, tmp_path / "backups")
     migration(mini_export, empty_target).run(no_backup=True)
     tried = []

@@ -17,10 +17,10 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
 from collections import deque
+from dataclasses import dataclass, field
 from itertools import chain, islice
+from pathlib import Path
 from typing import Iterator
 
 import numpy as np

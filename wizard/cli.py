@@ -442,7 +442,7 @@ def main(argv=None) -> int:
     from .core.readers import SourceError
     from .core.schema_check import SchemaError
     from .core.transforms import TransformError
-    from .core.verify import NotAnHMSyncDatabase
+    from .core.verify import CannotVerify
     args = build_parser().parse_args(argv)
     if argv is None:  # the program itself, not a caller in its own process (a test, the
         from .core.prepare import allow_fork  # wizard): the reading helper may be forked
@@ -453,7 +453,7 @@ def main(argv=None) -> int:
     except SystemExit as e:
         return int(e.code or 0)
     except (SourceError, ProfileError, MigrationError, BackupError, TransformError,
-            SchemaError, OutputError, NotAnHMSyncDatabase) as e:
+            SchemaError, OutputError, CannotVerify) as e:
         _err(str(e))
         return EXIT_FAILED
     except (KeyboardInterrupt, Cancelled):

@@ -380,32 +380,38 @@ def _same(e, g) -> bool:
     return str(e) == str(g)
 
 
-class NotAnHMSyncDatabase(Exception):
-    """verify was given something that is not an HMSync database (message for the
-    operator)."""
+class CannotVerify(Exception):
+    """verify was given something it cannot check: no HMSync database, or one locked by
+    another program (message for the operator)."""
 
 
 def verify_target(path, source_system: str | None = None) -> dict:
     """Checks that need no source: integrity, relationships, and what the audit trail says.
-    Raises NotAnHMSyncDatabase for a missing file, a folder, a file that is not SQLite or a
-    database without HMSync's tables."""
+    Raises CannotVerify for a missing file, a folder, a file that is not SQLite, a database
+    without HMSync's tables or one locked by another program."""
     from .backup import connect
     p = Path(path)
     if p.is_dir():
-        raise NotAnHMSyncDatabase(f"{p} is a folder, not an HMSync database file")
+        raise CannotVerify(f"{p} is a folder, not an HMSync database file")
     if not p.is_file():
-        raise NotAnHMSyncDatabase(f"{p} does not exist")
+        raise CannotVerify(f"{p} does not exist")
+    con = None
     try:
         con = connect(p, readonly=True)
         con.execute("PRAGMA cache_size = -65536")
         have = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.DatabaseError as e:
-        raise NotAnHMSyncDatabase(f"{p.name} is not a readable SQLite database ({e})") from None
+        if con is not None:
+            con.close()
+        if "locked" in str(e) or "busy" in str(e):
+            raise CannotVerify(f"{p.name} is locked by another program (is HMSync still "
+                               "running?); close it and try again") from None
+        raise CannotVerify(f"{p.name} is not a readable SQLite database ({e})") from None
     missing = [t for t in DATA_TABLES if t not in have]
     if missing:
         con.close()
-        raise NotAnHMSyncDatabase(f"{p.name} is not an HMSync database (no table "
-                                  f"{', '.join(missing)})")
+        raise CannotVerify(f"{p.name} is not an HMSync database (no table "
+                           f"{', '.join(missing)})")
     try:
         checks = []
         res = integrity_check(con)

@@ -240,3 +240,18 @@ def test_a_mapped_file_the_export_lacks_is_named_in_the_notes(mini_export):
                       "file: nothing was read for patients from it"]
     full = Migration(tables, profile).validate()
     assert not [n for n in full.notes if "export has no such file" in n]
+
+
+def test_columns_no_field_reads_are_named_in_the_notes(mini_export):
+    """A column the mapping leaves out is not imported: the run says which, per file."""
+    tables, _ = open_sources([mini_export])
+    profile = suggest_profile(tables, known_tables())
+    patients = next(tm for tm in profile.tables if tm.target == "patients")
+    address = next(n for n, fm in patients.fields.items() if fm.columns == ["address"])
+    res = Migration(tables, profile).validate()
+    assert not [n for n in res.notes if "not mapped to any HMSync field" in n]
+    del patients.fields[address]
+    res = Migration(tables, profile).validate()
+    assert [n for n in res.notes if "not mapped to any HMSync field" in n] == [(
+        "patients.csv: 1 column(s) not mapped to any HMSync field, so their values are not "
+        "imported: address")]

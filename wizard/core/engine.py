@@ -271,6 +271,15 @@ class Migration:
         self.absent = [f"the profile maps {tm.source} to {tm.target}, but the export has no "
                        f"such file: nothing was read for {tm.target} from it"
                        for tm in profile.tables if id(tm) not in used]
+        # columns of a mapped file that no field reads: their values are not carried over
+        # (often on purpose, but never unsaid: "zero data loss" is the operator's call)
+        for st, tm in self.plan:
+            read = {c for fm in tm.fields.values() for c in fm.columns} | {tm.legacy_id}
+            left = [c for c in st.columns if c not in read]
+            if left:
+                self.absent.append(
+                    f"{st.name}: {len(left)} column(s) not mapped to any HMSync field, so "
+                    f"their values are not imported: {', '.join(left)}")
         problems = check_profile(profile, [s for s, _ in self.plan], self.targets)
         if problems:
             raise ProfileError("the mapping does not fit the data:\n  " + "\n  ".join(problems))

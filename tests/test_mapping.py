@@ -182,3 +182,44 @@ def test_a_step_option_of_the_wrong_kind_is_a_profile_error_naming_the_field(min
     p.table_for("visits.csv").fields["consultationFee"].steps = [{"number": {"decimal": 5}}]
     with pytest.raises(ProfileError, match="table .visits.csv., field .consultationFee.: its steps cannot"):
         Migration(tables, p).validate()
+
+
+def _serial_export(folder):
+    folder.mkdir()
+    (folder / "patients.csv").write_text(
+        "patientId,fullName,phone,gender,registrationDate,dob\n"
+        "1,Asha Rao,9876543210,F,45213,25569\n"
+        "2,Ravi Iyer,9876543211,M,45214.25,11000\n", encoding="utf-8")
+    return folder
+
+
+def test_a_date_column_of_excel_day_numbers_is_suggested_as_such_and_imported(tmp_path):
+    tables, _ = open_sources([_serial_export(tmp_path / "export")])
+    profile = suggest_profile(tables, known_tables())
+    patients = profile.tables[0]
+    assert patients.fields["registrationDate"].steps == [
+        {"date": {"order": "DMY", "excel_serial": True}}]
+    assert patients.fields["age"].steps == [{"age_from_date": {"excel_serial": True}}]
+    assert any("Excel date numbers" in n for n in profile.notes)
+    res = Migration(tables, profile).validate()
+    assert res.errors == 0
+    mc = map_chunk(next(tables[0].iter_chunks()), patients,
+                   known_tables()["patients"], profile.ctx)
+    assert mc.values["registrationDate"].tolist() == ["2023-10-14", "2023-10-15T06:00:00"]
+
+
+def test_an_excel_day_number_the_profile_does_not_read_gets_a_hint(tmp_path):
+    tables, _ = open_sources([_serial_export(tmp_path / "export")])
+    profile = suggest_profile(tables, known_tables())
+    profile.tables[0].fields["registrationDate"].steps = [{"date": {"order": "DMY"}}]
+    res = Migration(tables, profile).validate()
+    bad = res.problems[res.problems.rule == "patients.registrationDate.format"]
+    assert bad.line.tolist() == [2, 3]
+    assert bad.message.iloc[0].endswith("45213 looks like an Excel date number, 2023-10-14 "
+                                        "(give the field's date step excel_serial: true)")
+
+
+def test_excel_serial_must_be_true_or_false():
+    with pytest.raises(ProfileError, match="excel_serial is true or false"):
+        FieldMap.from_dict("registrationDate", {"column": "d", "steps": [
+            {"date": {"excel_serial": "yes"}}]})

@@ -365,3 +365,23 @@ def test_a_conflicting_first_chunk_settles_no_order():
     assert "conflicting" in first.note
     later = tf.parse_dates(S("12/26/2022", "03/04/2022"), orders=orders)
     assert list(later.values) == ["2022-12-26", "2022-03-04"] and later.note is None
+
+
+def test_excel_day_numbers_are_read_only_when_the_step_says_so():
+    """A date column saved without a date format holds Excel's day numbers (45213 is
+    2023-10-14); read as such only with excel_serial, texts in the column still read."""
+    s = S("45213", "45213.5", "14/10/2023", "61", "60", "abc", "")
+    r = tf.parse_dates(s, "DMY", excel_serial=True)
+    assert r.values.tolist() == ["2023-10-14", "2023-10-14T12:00:00", "2023-10-14",
+                                 "1900-03-01", None, None, None]
+    assert r.bad.tolist() == [False, False, False, False, True, True, False]
+    plain = tf.parse_dates(s, "DMY")
+    assert plain.bad.tolist() == [True, True, False, True, True, True, False]
+    age = tf.apply_step(S("36526"), {"age_from_date": {"excel_serial": True}})
+    assert age.values.notna().all() and not age.bad.any()  # 2000-01-01
+
+
+def test_excel_serial_share_counts_day_numbers_of_plausible_dates():
+    assert tf.excel_serial_share(["45213", " 44927 ", "", "2023-01-01"]) == pytest.approx(2 / 3)
+    assert tf.excel_serial_share(["150", "12"]) == 0  # ages or amounts, not dates
+    assert tf.excel_serial_share(["11000"], low=3000) == 1  # a birth date in 1930

@@ -105,6 +105,10 @@ class FieldMap:
                     tf.time_zone(opts["timezone"])
                 if name == "date":
                     _date_order(opts.get("order", opts.get("value")), "date step: order")
+                if name in ("date", "age_from_date") and \
+                        opts.get("excel_serial") not in (None, True, False):
+                    raise tf.TransformError(f"{name} step: excel_serial is true or false, "
+                                            f"not {opts['excel_serial']!r}")
             except tf.TransformError as e:
                 raise ProfileError(f"field '{target}': {e}") from None
         value = d.get("value")

@@ -29,6 +29,7 @@ from .idindex import hash_ids
 from .mapping import MappedChunk, ProfileError, TableMap, map_chunk
 from .readers import SourceError, SourceTable
 from .targets import TargetTable
+from . import transforms as tf
 from .transforms import TransformError, future_mask, is_blank
 
 
@@ -136,6 +137,25 @@ class Checked:
         return self
 
 
+def _serial_hints(bad: np.ndarray, raw: pd.Series, label: str) -> list[str] | None:
+    """The messages of a chunk's unreadable dates, where one of them is an Excel day
+    number (a date column saved without a date format): what it stands for, and the
+    step option that reads it. None: the rule's own message for all."""
+    if not bad.any():
+        return None
+    texts = raw.to_numpy(dtype=object)
+    dates = {i: tf.excel_serial_date(texts[i]) for i in np.flatnonzero(bad).tolist()}
+    if not any(dates.values()):
+        return None
+    plain = R.RULES["format"].message.format(label=label, what="date")
+    out = [plain] * len(texts)
+    for i, iso in dates.items():
+        if iso:
+            out[i] = (f"{plain}: {texts[i].strip()} looks like an Excel date number, "
+                      f"{iso} (give the field's date step excel_serial: true)")
+    return out
+
+
 class FieldChecks:
     """The checks a record passes or fails on its own: damaged records, missing ids,
     formats, required fields, ranges, codes, future dates, records the operator excluded.
@@ -168,7 +188,8 @@ class FieldChecks:
             bad = mc.bad[fname]
             locked = not f.nullable
             report(bad, "format", fname, raw, {"label": label, "what": _WHAT.get(f.kind, "value")},
-                   locked=locked)
+                   locked=locked, message=_serial_hints(bad, raw, label) if f.kind == "date"
+                   else None)
             isnull = mc.null[fname] & ~bad
             if f.required:
                 report(isnull, "required", fname, raw, {"label": label}, locked=not f.nullable)

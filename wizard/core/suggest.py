@@ -149,7 +149,7 @@ def _content_ok(kind: str, sample: pd.Series) -> float:
     if s.empty:
         return 0.5
     if kind == "date":
-        r = tf.parse_dates(s)
+        r = tf.parse_dates(s, excel_serial=tf.excel_serial_share(first) >= SERIAL_SHARE)
         return 1 - float(r.bad.mean())
     if kind in ("int", "float"):
         r = tf.number(s)
@@ -164,6 +164,9 @@ def _content_ok(kind: str, sample: pd.Series) -> float:
 
 
 _CHECKED_KINDS = ("date", "int", "float", "phone", "enum")
+#: a date column whose sample is this much Excel day numbers is read as such
+SERIAL_SHARE = 0.9
+BIRTH_SERIAL_FROM = 3_000  # 1908: the oldest patients' birth dates
 
 
 def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.DataFrame,
@@ -204,7 +207,7 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
             continue
         tm.fields[fname] = FieldMap(fname, [col], confidence=round(s, 2), reason=why)
         used.add(col)
-    _composites(st, table, target, tm, by_norm)
+    _composites(st, table, target, tm, by_norm, sample)
     _content_fill(st, target, tm, sample, used)
     add_type_steps(target, tm, sample, profile)
     matched = [f.confidence or 0 for f in tm.fields.values()]
@@ -212,7 +215,7 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
     return tm
 
 
-def _composites(st, table, target, tm: TableMap, by_norm):
+def _composites(st, table, target, tm: TableMap, by_norm, sample: pd.DataFrame):
     fields = target.fields
     first = next((by_norm[n] for n in FIELD_SYNONYMS.get(("patients", "firstName"), [])
                   if n in by_norm), None)
@@ -234,8 +237,13 @@ def _composites(st, table, target, tm: TableMap, by_norm):
     if "age" in fields and "age" not in tm.fields:
         dob = next((by_norm[n] for n in BIRTH_DATE if n in by_norm), None)
         if dob:
-            tm.fields["age"] = FieldMap("age", [dob], [{"age_from_date": {}}], None, 0.85,
-                                        "age computed from the birth date")
+            serial = dob in sample and \
+                tf.excel_serial_share(tf.as_text(sample[dob]).tolist(), BIRTH_SERIAL_FROM) \
+                >= SERIAL_SHARE
+            tm.fields["age"] = FieldMap("age", [dob], [{"age_from_date": {
+                "excel_serial": True} if serial else {}}], None, 0.85,
+                "age computed from the birth date" + (" (Excel date numbers)" if serial
+                                                      else ""))
 
 
 def _content_fill(st, target, tm, sample, used):
@@ -263,6 +271,13 @@ def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, prof
             continue
         col = sample[fm.columns[0]]
         if f.kind == "date":
+            if tf.excel_serial_share(tf.as_text(col).tolist()) >= SERIAL_SHARE:
+                fm.steps = [{"date": {"order": region_date_order(profile.phone_region),
+                                      "excel_serial": True}}]
+                profile.notes.append(f"{tm.source}.{fm.columns[0]}: the values are Excel "
+                                     "date numbers (45213 is 2023-10-14), read as such — "
+                                     "check it")
+                continue
             order, why = tf.infer_date_order(col)
             if order == "YMD":  # no day/month dates in the sample: the region's convention
                 order = profile.date_order if profile.date_order not in ("auto", "YMD") else \

@@ -349,9 +349,46 @@ def time_zone(name: str):
                          "Europe/London, UTC, or an offset such as +05:30)")
 
 
+#: Excel's day numbers: a date cell in a column formatted "General" is saved as the days
+#: since 1899-12-30 (45213 is 2023-10-14). 61 is 1900-03-01 (Excel counts a 29 February
+#: 1900 that never was: the numbers before it are a day off), 2958465 is 9999-12-31.
+EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+EXCEL_SERIALS = (61, 2_958_465)
+_SERIAL = re.compile(r"^\s*(\d{1,7})(?:\.(\d+))?\s*$")
+
+
+def excel_serial_date(text) -> str | None:
+    """The ISO date (and time, if not midnight) an Excel day number stands for, or None
+    if the text is not one."""
+    m = _SERIAL.match(text) if isinstance(text, str) else None
+    if not m:
+        return None
+    days = int(m.group(1))
+    if not EXCEL_SERIALS[0] <= days <= EXCEL_SERIALS[1]:
+        return None
+    seconds = round(float("0." + (m.group(2) or "0")) * 86400)
+    when = EXCEL_EPOCH + np.timedelta64(days, "D") + np.timedelta64(seconds, "s")
+    return str(when.astype("datetime64[D]")) if seconds == 0 else \
+        str(when).replace("T", " ")
+
+
+def excel_serial_share(values, low: int = 20_000) -> float:
+    """The share of the non-empty texts that read as Excel day numbers of dates from
+    ``low`` (20000: 1954; birth dates go further back) to 2119 (80000): a date column
+    saved without a date format."""
+    seen = hits = 0
+    for v in values:
+        if not isinstance(v, str) or not v.strip():
+            continue
+        seen += 1
+        m = _SERIAL.match(v)
+        hits += bool(m and low <= int(m.group(1)) <= 80_000)
+    return hits / seen if seen else 0.0
+
+
 def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
                 clean: bool = False, tz: str | None = None,
-                orders: DateOrders | None = None) -> Result:
+                orders: DateOrders | None = None, excel_serial: bool = False) -> Result:
     """Dates in mixed formats to ISO-8601 text (YYYY-MM-DD, time kept if not midnight).
 
     Each distinct text is read once (a column of 50,000 visit dates holds a few thousand),
@@ -364,6 +401,9 @@ def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
 
     ``orders``: with order "auto", the order the column's earlier chunks were read in, so
     that one column is read in one order (see DateOrders).
+
+    ``excel_serial``: whole numbers (and fractions of a day) that no format reads are
+    Excel's day numbers (see EXCEL_EPOCH).
     """
     raw = s if clean else text(s)
     empty = is_blank(raw)
@@ -415,6 +455,12 @@ def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
                          "timezone: Asia/Kolkata, say) to have them converted to its local "
                          "time")
             note = f"{note}; {zone_note}" if note else zone_note
+    if excel_serial and todo.any():
+        idx = np.flatnonzero(todo)
+        for i, v in zip(idx, distinct.to_numpy()[idx]):
+            iso = excel_serial_date(v)
+            if iso is not None:
+                u_values[i] = np.datetime64(iso.replace(" ", "T"), "ns")
     u_ok = ~np.isnat(u_values)
     days = u_values.astype("datetime64[D]")
     u_iso = days.astype(str).astype(object)
@@ -562,8 +608,9 @@ def future_mask(iso: pd.Series, today: date | None = None) -> np.ndarray:
 
 
 def age_from_date(s: pd.Series, order: str = "auto", today: date | None = None,
-                  tz: str | None = None, orders: DateOrders | None = None) -> Result:
-    r = parse_dates(s, order, tz=tz, orders=orders)
+                  tz: str | None = None, orders: DateOrders | None = None,
+                  excel_serial: bool = False) -> Result:
+    r = parse_dates(s, order, tz=tz, orders=orders, excel_serial=excel_serial)
     today = today or date.today()
     # the dates as parse_dates read them (its texts, read again as one column, would take
     # the format of the first: a date without a time after one with a time was lost)
@@ -900,7 +947,8 @@ def apply_step(s: pd.Series, step, ctx: dict | None = None) -> Result:
         return parse_dates(s, o.get("order", o.get("value", ctx.get("date_order", "auto"))),
                            ctx.get("fallback_date_order", "DMY"),
                            tz=o.get("timezone") or ctx.get("timezone"),
-                           orders=ctx.get("date_orders"))
+                           orders=ctx.get("date_orders"),
+                           excel_serial=o.get("excel_serial") is True)
     if name == "phone":
         return to_e164(s, o.get("region", o.get("value", ctx.get("phone_region", "IN"))))
     if name in ("number", "integer"):
@@ -911,7 +959,8 @@ def apply_step(s: pd.Series, step, ctx: dict | None = None) -> Result:
     if name == "age_from_date":
         return age_from_date(s, o.get("order", ctx.get("date_order", "auto")),
                              tz=o.get("timezone") or ctx.get("timezone"),
-                             orders=ctx.get("date_orders"))
+                             orders=ctx.get("date_orders"),
+                             excel_serial=o.get("excel_serial") is True)
     if name == "concat":
         return trim(s)  # concat acts on several columns: see apply_field
     raise TransformError(name)

@@ -343,3 +343,25 @@ def test_rows_of_delimiters_alone_are_skipped_as_blank_lines(tmp_path):
     t, df = read_all(p, chunk_rows=3)
     assert list(df[LINE]) == [2, 5, 6] and list(df["patientId"]) == ["1", "", "2"]
     assert "4 fields" in df[CORRUPT][1]
+
+
+@pytest.mark.parametrize("first", ["sep=;", '"sep=;";;', "SEP=;"])
+def test_excels_sep_line_names_the_delimiter_and_lines_keep_their_numbers(tmp_path, first):
+    """Excel writes (and reads) a first line "sep=;" naming the delimiter: the column names
+    are on line 2, and every record keeps the line number a text editor shows."""
+    p = tmp_path / "patients.csv"
+    p.write_bytes(f"{first}\r\npatientId;name;city\r\n1;Asha;Pune\r\n2;\"Ravi\r\nK\";Goa\r\n"
+                  "3;Mira;Agra;extra\r\n4;Anu;Delhi\r\n".encode("utf-8"))
+    t, df = read_all(p, chunk_rows=2)
+    assert t.delimiter == ";" and t.columns == ["patientId", "name", "city"]
+    assert list(df[LINE]) == [3, 4, 6, 7] and list(df["patientId"]) == ["1", "2", "3", "4"]
+    assert df["name"][1] == "Ravi\r\nK" and "4 fields" in df[CORRUPT][2]
+    assert t.estimate_rows() == 5  # physical lines after the header: an upper bound
+
+
+def test_a_sep_line_with_nothing_after_it_names_line_2(tmp_path):
+    p = tmp_path / "patients.csv"
+    p.write_text("sep=,\n\n1,Asha\n", encoding="utf-8")
+    with pytest.raises(SourceError) as e:
+        open_source(p)
+    assert e.value.line == 2 and "after 'sep='" in e.value.problem

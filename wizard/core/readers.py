@@ -83,6 +83,7 @@ class SourceTable:
     delimiter: str | None = None
     sheet: str | None = None
     skip_initial_space: bool = False
+    header_line: int = 1           # the CSV line of the column names (2 after "sep=;")
 
     @property
     def stem(self) -> str:
@@ -149,7 +150,7 @@ class SourceTable:
             n = self._scan()[1]
             if self.encoding and self.encoding.startswith("utf-16"):
                 n = max(n, 1)
-            return max(n - (1 if self.format == "csv" else 0), 0)
+            return max(n - (self.header_line if self.format == "csv" else 0), 0)
         return sum(len(c) for c in self.iter_chunks())
 
 
@@ -203,6 +204,11 @@ def detect_encoding(path: Path, head: bytes) -> str:
     except UnicodeDecodeError:
         pass
     return "cp1252" if enc in ("latin-1", "iso8859-1") else enc
+
+
+#: the first line Excel writes and reads to name a CSV file's delimiter ("sep=;"), as
+#: written, or quoted and padded by a later save ("sep=;";;;)
+_SEP_LINE = re.compile(r'^"?sep=([^\w\s"]|\t)"?(?:\1)*\s*$', re.IGNORECASE)
 
 
 def _first_line(text: str) -> str:
@@ -266,11 +272,15 @@ def open_source(path: str | Path) -> list[SourceTable]:
         t = SourceTable(path, path.name, fmt, encoding=encoding)
         t.columns = _json_columns(t)
         return [t]
-    delim = detect_delimiter(path, text)
-    header_line = _first_line(text.lstrip("\ufeff"))
+    text = text.lstrip("\ufeff")
+    said = _SEP_LINE.match(_first_line(text))  # Excel's "sep=;" line names the delimiter
+    if said:
+        text = text[len(_first_line(text)):].lstrip("\r").removeprefix("\n")
+    delim = said.group(1) if said else detect_delimiter(path, text)
+    header_line = _first_line(text)
     skip = (delim + " ") in header_line
     t = SourceTable(path, path.name, "csv", encoding=encoding, delimiter=delim,
-                    skip_initial_space=skip)
+                    skip_initial_space=skip, header_line=2 if said else 1)
     t.columns = _csv_header(t)
     return [t]
 
@@ -323,18 +333,22 @@ def _clean_header(names: list[str], t: SourceTable) -> list[str]:
 
 def _csv_header(t: SourceTable) -> list[str]:
     with _open_text(t) as f:
+        if t.header_line > 1:
+            deque(islice(f, t.header_line - 1), maxlen=0)  # the "sep=" line
         r = csv.reader(f, delimiter=t.delimiter, skipinitialspace=t.skip_initial_space)
         try:
             header = next(r)
         except StopIteration:
             raise SourceError(t.path, "the file has no header line")
         except csv.Error as e:
-            raise SourceError(t.path, f"the header cannot be read ({e})", line=1)
+            raise SourceError(t.path, f"the header cannot be read ({e})", line=t.header_line)
     if not any(h.strip() for h in header):
-        raise SourceError(t.path, "the first line is empty; expected the column names", line=1)
+        raise SourceError(t.path, "the first line is empty; expected the column names" if
+                          t.header_line == 1 else "the line after 'sep=' is empty; expected "
+                          "the column names", line=t.header_line)
     if any("\x00" in h for h in header):
         raise SourceError(t.path, "the header line has a NUL character (binary data); "
-                          "expected the column names", line=1)
+                          "expected the column names", line=t.header_line)
     return _clean_header(header, t)
 
 
@@ -426,12 +440,16 @@ def _csv_chunks_of(t: SourceTable, chunk_rows: int, raw: _RawLines
     escaped_before = _ESCAPED[0]
     nul = _may_hold_nul(t, chunk_rows)
     with _open_text(t) as f:
+        if t.header_line > 1:
+            deque(islice(f, t.header_line - 1), maxlen=0)  # the "sep=" line
         r = csv.reader(f, delimiter=t.delimiter, skipinitialspace=t.skip_initial_space)
         try:
             next(r)
         except StopIteration:
             return
-        next_line = r.line_num + 1  # the physical line the next record starts on
+        # the physical line the next record starts on (the reader counts from the header)
+        r_base = t.header_line - 1
+        next_line = r_base + r.line_num + 1
         while True:
             gc_was = gc.isenabled()
             gc.disable()  # 50,000 new lists at once: the collector would scan them for nothing
@@ -445,8 +463,9 @@ def _csv_chunks_of(t: SourceTable, chunk_rows: int, raw: _RawLines
             except csv.Error as e:
                 # name the line the unreadable record starts on (an unclosed quote, say),
                 # not only the line where the reader gave up, which can be far below it
-                start = ends[-1] + 1 if ends else next_line
-                where = f"; reading stopped at line {r.line_num}" if r.line_num > start else ""
+                start = ends[-1] + r_base + 1 if ends else next_line
+                stop = r.line_num + r_base
+                where = f"; reading stopped at line {stop}" if stop > start else ""
                 raise SourceError(t.path, f"the file is damaged: the record that starts on "
                                   f"this line cannot be read ({e}){where}; is a quote left "
                                   "open?"
@@ -458,6 +477,8 @@ def _csv_chunks_of(t: SourceTable, chunk_rows: int, raw: _RawLines
                     gc.enable()
             if not rows:
                 return
+            if r_base:
+                ends = [e + r_base for e in ends]
             starts = np.empty(len(ends), dtype=np.int64)
             starts[0] = next_line
             starts[1:] = np.asarray(ends[:-1], dtype=np.int64) + 1

@@ -123,3 +123,7 @@ def test_mapping_table_describes_a_date_steps_order_and_zone():
         "age from birth date, local time Asia/Kolkata"
     assert describe_steps(FieldMap("visitDate", ["d"], [{"date": "DMY"}]), profile) == \
         "date, day first, local time Asia/Kolkata"
+    serial = FieldMap("visitDate", ["d"], [{"date": {"order": "DMY", "excel_serial": True}}])
+    assert describe_steps(serial) == "date, day first, Excel day numbers read"
+    assert describe_steps(FieldMap("age", ["dob"], [{"age_from_date": {"excel_serial": True}}])
+                          ) == "age from birth date, Excel day numbers read"

@@ -197,11 +197,12 @@ def describe_steps(fm: FieldMap, defaults: dict | None = None) -> str:
         # times with a zone become the clinic's time there (the step's zone, else the profile's)
         zone = o.get("timezone") or defaults.get("timezone")
         local = f", local time {zone}" if zone else ""
+        serial = ", Excel day numbers read" if o.get("excel_serial") is True else ""
         if n == "date":
             order = o.get("order", o.get("value", defaults.get("date_order") or "auto"))
             word = {"DMY": "date, day first", "MDY": "date, month first",
                     "YMD": "date, year first"}.get(str(order).upper(), "date, order detected")
-            words.append(word + local)
+            words.append(word + serial + local)
         elif n == "phone":
             words.append(f"phone, region {o.get('region', o.get('value', '?'))}")
         elif n == "map":
@@ -214,7 +215,7 @@ def describe_steps(fm: FieldMap, defaults: dict | None = None) -> str:
         elif n == "default":
             words.append(f"default '{o.get('value', '')}'")
         elif n == "age_from_date":
-            words.append("age from birth date" + local)
+            words.append("age from birth date" + serial + local)
         elif n in ("upper", "lower", "title"):
             words.append({"upper": "UPPER CASE", "lower": "lower case",
                           "title": "Title Case"}[n])

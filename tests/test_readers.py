@@ -365,3 +365,59 @@ def test_a_sep_line_with_nothing_after_it_names_line_2(tmp_path):
     with pytest.raises(SourceError) as e:
         open_source(p)
     assert e.value.line == 2 and "after 'sep='" in e.value.problem
+
+
+JSON_TEXT = ('[\n {"id": 1, "fee": 12345678, "note": "a\\nb"},\n'
+             ' {"id": 2,\n  "fee": 2.5},\n\n 789,\n {"id": "x", "name": "Ré"}\n]\n')
+
+
+@pytest.mark.parametrize("block", [1, 3, 7, 50, 1 << 20])
+def test_a_json_array_reads_the_same_a_block_at_a_time(tmp_path, monkeypatch, block):
+    """Records, their lines and their notes do not depend on where the blocks end (a
+    number or a name cut in two by a block's end reads whole)."""
+    from wizard.core import readers
+    p = tmp_path / "visits.json"
+    p.write_text(JSON_TEXT, encoding="utf-8")
+    (t,) = open_source(p)
+    monkeypatch.setattr(readers, "JSON_BLOCK", block)
+    got = list(readers._iter_json_array(t))
+    assert got == [(2, {"id": 1, "fee": 12345678, "note": "a\nb"}, ""),
+                   (3, {"id": 2, "fee": 2.5}, ""),
+                   (6, None, "the array element is not a record (an object with fields)"),
+                   (7, {"id": "x", "name": "Ré"}, "")]
+
+
+@pytest.mark.parametrize("block", [2, 1 << 20])
+@pytest.mark.parametrize("text,line,needle", [
+    ('[\n{"a": 1},\n{"a": 2', 3, "cut off"),
+    ('[\n{"a": 1},\n{"a": 2}', 3, "no closing"),
+    ('[\n{"a": 1},\n{"a": }\n,{"a": 3}]', 3, "damaged"),
+    ('[\n{"a": 1}\n{"a": 2}]', 3, "expected ',' or ']'"),
+])
+def test_a_damaged_json_array_names_its_line_whatever_the_blocks(tmp_path, monkeypatch, block,
+                                                                  text, line, needle):
+    from wizard.core import readers
+    p = tmp_path / "visits.json"
+    p.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(readers, "JSON_BLOCK", block)
+    with pytest.raises(SourceError) as e:
+        open_source(p)  # (its columns come from the first records)
+    assert e.value.line == line and needle in e.value.problem
+
+
+def test_a_big_json_array_is_not_read_whole(tmp_path, monkeypatch):
+    import tracemalloc
+
+    from wizard.core import readers
+    p = tmp_path / "visits.json"
+    p.write_text("[" + ",\n".join(json.dumps({"id": i, "note": "x" * 200})
+                                  for i in range(20_000)) + "]", encoding="utf-8")
+    (t,) = open_source(p)
+    monkeypatch.setattr(readers, "JSON_BLOCK", 16_384)
+    tracemalloc.start()
+    try:
+        n = sum(1 for _ in readers._iter_json_array(t))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert n == 20_000 and p.stat().st_size > 4_000_000 and peak < 500_000

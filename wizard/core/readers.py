@@ -717,49 +717,79 @@ def _iter_ndjson(t: SourceTable):
             yield no, rec, note
 
 
+#: a JSON array is read this many characters at a time (the file is never read whole);
+#: one record may be up to MAX_JSON_RECORD characters
+JSON_BLOCK = 1 << 20
+MAX_JSON_RECORD = 64 << 20
+
+
 def _iter_json_array(t: SourceTable):
-    with open(t.path, "r", encoding=t.encoding, errors=_ERRORS) as f:
-        text = f.read()
+    """The records of a JSON array, one by one, with the line each starts on; the file is
+    read a block at a time, and only the block and the record being read are held."""
     dec = json.JSONDecoder(parse_int=_parse_int)
-    i = text.find("[")
-    i += 1
-    line, pos = 1 + text.count("\n", 0, i), i
-    n = len(text)
     ws = " \t\r\n"
-    while True:
-        while i < n and text[i] in ws:
-            i += 1
-        if i < n and text[i] == "]":
-            return
-        if i >= n:
-            raise SourceError(t.path, "the JSON array is cut off (no closing ']')",
-                              line=line + text.count("\n", pos, i))
-        line += text.count("\n", pos, i)
-        pos = i
-        try:
-            rec, end = dec.raw_decode(text, i)
-        except RecursionError:
-            raise SourceError(t.path, "a record is nested too deeply to be a table row",
-                              line=line)
-        except ValueError as e:
-            at = getattr(e, "pos", i)  # a JSONDecodeError knows where; other ValueErrors not
-            if not text[at:].strip():
-                raise SourceError(t.path, "the JSON is cut off before its end",
-                                  line=line + text.count("\n", pos, at))
-            raise SourceError(t.path, f"the JSON is damaged ({getattr(e, 'msg', e)})",
-                              line=line + text.count("\n", pos, at))
-        if isinstance(rec, dict):
-            yield line, rec, ""
-        else:
-            yield line, None, "the array element is not a record (an object with fields)"
-        i = end
-        while i < n and text[i] in ws:
-            i += 1
-        if i < n and text[i] == ",":
-            i += 1
-        elif i < n and text[i] != "]":
-            raise SourceError(t.path, "the JSON is damaged (expected ',' or ']')",
-                              line=line + text.count("\n", pos, i))
+    with open(t.path, "r", encoding=t.encoding, errors=_ERRORS) as f:
+        buf, eof = f.read(JSON_BLOCK), False
+        i = buf.find("[") + 1  # (open_source saw the array open first)
+        line, pos = 1 + buf.count("\n", 0, i), i  # the line number at buf[pos]
+
+        def fill() -> bool:
+            """Drop what is read (before pos), add the next block; False at the end."""
+            nonlocal buf, i, pos, eof
+            more = f.read(JSON_BLOCK)
+            if not more:
+                eof = True
+                return False
+            buf, i, pos = buf[pos:] + more, i - pos, 0
+            return True
+
+        def skip_space():
+            nonlocal i
+            while True:
+                while i < len(buf) and buf[i] in ws:
+                    i += 1
+                if i < len(buf) or not fill():
+                    return
+
+        while True:
+            skip_space()
+            if i < len(buf) and buf[i] == "]":
+                return
+            if i >= len(buf):
+                raise SourceError(t.path, "the JSON array is cut off (no closing ']')",
+                                  line=line + buf.count("\n", pos, i))
+            line += buf.count("\n", pos, i)
+            pos = i
+            while True:
+                try:
+                    rec, end = dec.raw_decode(buf, i)
+                    if end < len(buf) or eof:  # (one ending at the block's end may go on)
+                        break
+                except RecursionError:
+                    raise SourceError(t.path, "a record is nested too deeply to be a table "
+                                      "row", line=line) from None
+                except ValueError as e:
+                    if eof or len(buf) - i > MAX_JSON_RECORD:
+                        at = getattr(e, "pos", i)  # a JSONDecodeError knows where
+                        if eof and not buf[at:].strip():
+                            raise SourceError(t.path, "the JSON is cut off before its end",
+                                              line=line + buf.count("\n", pos, at)) from None
+                        raise SourceError(t.path, f"the JSON is damaged ({getattr(e, 'msg', e)})"
+                                          + ("" if eof else f", or a record is longer than "
+                                             f"{MAX_JSON_RECORD >> 20} MB"),
+                                          line=line + buf.count("\n", pos, at)) from None
+                fill()
+            if isinstance(rec, dict):
+                yield line, rec, ""
+            else:
+                yield line, None, "the array element is not a record (an object with fields)"
+            i = end
+            skip_space()
+            if i < len(buf) and buf[i] == ",":
+                i += 1
+            elif i < len(buf) and buf[i] != "]":
+                raise SourceError(t.path, "the JSON is damaged (expected ',' or ']')",
+                                  line=line + buf.count("\n", pos, i))
 
 
 RARE_KEY_SHARE = 0.10  # a key in fewer sampled records than this is not a column

@@ -421,3 +421,42 @@ def test_a_big_json_array_is_not_read_whole(tmp_path, monkeypatch):
     finally:
         tracemalloc.stop()
     assert n == 20_000 and p.stat().st_size > 4_000_000 and peak < 500_000
+
+
+def test_a_json_object_of_arrays_gives_a_table_per_array(tmp_path):
+    """{"patients": [...], "visits": [...]} (or an API's {"data": [...]}): each array of
+    records is a table, named like a workbook's sheets; other members are passed over."""
+    p = tmp_path / "export.json"
+    p.write_text('{"exported": "2026-11-01", "meta": {"rows": [1, 2]},\n'
+                 ' "patients": [\n  {"patientId": "1", "name": "Asha"},\n'
+                 '  {"patientId": "2", "name": "Ravi"}\n ],\n'
+                 ' "tags": ["a", "b"],\n'
+                 ' "visits": [{"visitId": "V1", "patientId": "1"}]}\n', encoding="utf-8")
+    tables = open_source(p)
+    assert [(t.name, t.stem, t.columns) for t in tables] == [
+        ("export.json#patients", "patients", ["patientId", "name"]),
+        ("export.json#visits", "visits", ["visitId", "patientId"])]
+    patients = list(tables[0].iter_chunks())[0]
+    assert list(patients[LINE]) == [3, 4] and list(patients["name"]) == ["Asha", "Ravi"]
+    visits = list(tables[1].iter_chunks())[0]
+    assert list(visits[LINE]) == [7] and list(visits["visitId"]) == ["V1"]
+
+
+def test_a_one_line_json_object_of_records_is_no_record_per_line(tmp_path):
+    p = tmp_path / "api.json"
+    p.write_text('{"data":[{"a":1},{"a":2},{"a":3}],"next":null}', encoding="utf-8")
+    (t,) = open_source(p)
+    assert t.name == "api.json#data" and list(next(t.iter_chunks())["a"]) == ["1", "2", "3"]
+    q = tmp_path / "lines.json"  # a record per line stays a record per line
+    q.write_text('{"a": 1, "b": [{"c": 2}]}\n{"a": 3, "b": []}\n', encoding="utf-8")
+    (t,) = open_source(q)
+    assert t.format == "ndjson" and len(next(t.iter_chunks())) == 2
+
+
+def test_a_damaged_json_object_of_arrays_names_the_line(tmp_path):
+    p = tmp_path / "export.json"
+    p.write_text('{"patients": [\n{"a": 1},\n{"a": 2}\n],\n"visits": [\n{"v": }\n]}',
+                 encoding="utf-8")
+    with pytest.raises(SourceError) as e:
+        open_source(p)
+    assert e.value.line == 6 and "damaged" in e.value.problem

@@ -255,3 +255,23 @@ def test_columns_no_field_reads_are_named_in_the_notes(mini_export):
     assert [n for n in res.notes if "not mapped to any HMSync field" in n] == [(
         "patients.csv: 1 column(s) not mapped to any HMSync field, so their values are not "
         "imported: address")]
+
+
+def test_an_export_as_one_json_object_of_tables_validates_like_its_csv_files(mini_export,
+                                                                             tmp_path):
+    """{"patients": [...], "visits": [...], ...}: each array is mapped by its name, and the
+    records pass and fail as the same records in CSV files do."""
+    import csv
+    import json
+    whole = {"exported": "2026-11-01"}
+    for f in sorted(mini_export.glob("*.csv")):
+        with open(f, encoding="utf-8", newline="") as fh:
+            whole[f.stem] = list(csv.DictReader(fh))
+    p = tmp_path / "hcp.json"
+    p.write_text(json.dumps(whole), encoding="utf-8")
+    res, profile = validate(p)
+    assert {tm.source: tm.target for tm in profile.tables} == {
+        f"hcp.json#{t}": t for t in whole if t != "exported"}
+    assert {t: s.valid for t, s in res.stats.items()} == MINI_CLEAN
+    csv_res, _ = validate(mini_export)
+    assert sorted(res.problems.rule) == sorted(csv_res.problems.rule)

@@ -261,6 +261,16 @@ def open_source(path: str | Path) -> list[SourceTable]:
         if ext in JSON_EXTS and not stripped.startswith(("[", "{")):
             raise SourceError(path, "not JSON: a JSON export must be an array of records "
                               "or one record per line", line=1)
+        names = _json_tables(path, encoding) if fmt == "ndjson" and ext in JSON_EXTS and \
+            stripped.startswith("{") else None
+        if names:  # {"patients": [...], "visits": [...]}: a table per array, as sheets are
+            tables = []
+            for name in names:
+                t = SourceTable(path, f"{path.name}#{name}", "json", encoding=encoding,
+                                sheet=name)
+                t.columns = _json_columns(t)
+                tables.append(t)
+            return tables
         if fmt == "ndjson" and ext in JSON_EXTS and len(head) < SNIFF_BYTES:
             try:
                 whole = _json_loads(text.lstrip("\ufeff"))
@@ -721,75 +731,189 @@ def _iter_ndjson(t: SourceTable):
 #: one record may be up to MAX_JSON_RECORD characters
 JSON_BLOCK = 1 << 20
 MAX_JSON_RECORD = 64 << 20
+_JSON_SPACE = " \t\r\n"
+
+
+class _JsonText:
+    """A JSON file read a block at a time: values decoded one by one where the reading
+    stands, with the line each starts on. Only the block and the value being read are
+    held; what is read goes when the next block comes."""
+
+    def __init__(self, t: SourceTable, f):
+        self.t, self.f = t, f
+        self.dec = json.JSONDecoder(parse_int=_parse_int)
+        self.buf, self.eof = f.read(JSON_BLOCK), False
+        self.i = self.pos = 0   # where the reading stands; where self.line is counted to
+        self.line = 1
+
+    def fill(self) -> bool:
+        """Drop what is read (before pos), add the next block; False at the end."""
+        more = self.f.read(JSON_BLOCK)
+        if not more:
+            self.eof = True
+            return False
+        self.buf, self.i, self.pos = self.buf[self.pos:] + more, self.i - self.pos, 0
+        return True
+
+    def peek(self) -> str:
+        """The next character that is not white space ("" at the end of the file); the
+        reading moves to it and its line is counted."""
+        while True:
+            buf, i = self.buf, self.i
+            while i < len(buf) and buf[i] in _JSON_SPACE:
+                i += 1
+            self.i = i
+            if i < len(buf) or not self.fill():
+                break
+        self.line += self.buf.count("\n", self.pos, self.i)
+        self.pos = self.i
+        return self.buf[self.i] if self.i < len(self.buf) else ""
+
+    def take(self, char: str) -> None:
+        self.i += len(char)
+
+    def value(self):
+        """The JSON value where the reading stands (after peek())."""
+        while True:
+            try:
+                v, end = self.dec.raw_decode(self.buf, self.i)
+                if end < len(self.buf) or self.eof:  # (one ending at the block's end may go on)
+                    self.i = end
+                    return v
+            except RecursionError:
+                raise SourceError(self.t.path, "a record is nested too deeply to be a table "
+                                  "row", line=self.line) from None
+            except ValueError as e:
+                if self.eof or len(self.buf) - self.i > MAX_JSON_RECORD:
+                    at = getattr(e, "pos", self.i)  # a JSONDecodeError knows where
+                    line = self.line + self.buf.count("\n", self.pos, at)
+                    if self.eof and not self.buf[at:].strip():
+                        raise SourceError(self.t.path, "the JSON is cut off before its end",
+                                          line=line) from None
+                    raise SourceError(self.t.path, f"the JSON is damaged "
+                                      f"({getattr(e, 'msg', e)})" + (
+                                          "" if self.eof else ", or a record is longer than "
+                                          f"{MAX_JSON_RECORD >> 20} MB"), line=line) from None
+            self.fill()
+
+    def damaged(self, what: str):
+        return SourceError(self.t.path, f"the JSON is damaged ({what})", line=self.line)
+
+    def elements(self):
+        """The elements of the array whose '[' the reading stands on, as (line, value)."""
+        self.take("[")
+        if self.peek() == "]":
+            self.take("]")
+            return
+        while True:
+            c = self.peek()
+            if not c:
+                raise SourceError(self.t.path, "the JSON array is cut off (no closing ']')",
+                                  line=self.line)
+            if c == "]":  # (a comma before the end is let pass)
+                self.take("]")
+                return
+            line = self.line
+            yield line, self.value()
+            c = self.peek()
+            if c == ",":
+                self.take(",")
+            elif c == "]":
+                self.take("]")
+                return
+            elif not c:
+                raise SourceError(self.t.path, "the JSON array is cut off (no closing ']')",
+                                  line=self.line)
+            else:
+                raise self.damaged("expected ',' or ']'")
+
+    def members(self):
+        """The names of the object whose '{' the reading stands on, one by one; after each,
+        the reading stands on its value, which the caller reads (value(), elements())."""
+        self.take("{")
+        while True:
+            c = self.peek()
+            if c == "}":
+                self.take("}")
+                return
+            if c != '"':
+                raise self.damaged("expected a name in quotes" if c else "cut off")
+            name = self.value()
+            if self.peek() != ":":
+                raise self.damaged("expected ':' after a name")
+            self.take(":")
+            self.peek()
+            yield name
+            c = self.peek()
+            if c == ",":
+                self.take(",")
+            elif c != "}":
+                raise self.damaged("expected ',' or '}'" if c else "cut off")
+
+    def skip(self) -> None:
+        """Read past the value where the reading stands (an array element by element)."""
+        if self.peek() == "[":
+            for _ in self.elements():
+                pass
+        else:
+            self.value()
+
+
+def _record(line: int, rec):
+    if isinstance(rec, dict):
+        return line, rec, ""
+    return line, None, "the array element is not a record (an object with fields)"
 
 
 def _iter_json_array(t: SourceTable):
-    """The records of a JSON array, one by one, with the line each starts on; the file is
-    read a block at a time, and only the block and the record being read are held."""
-    dec = json.JSONDecoder(parse_int=_parse_int)
-    ws = " \t\r\n"
+    """The records of a JSON array (or of one array in an object, ``t.sheet`` its name),
+    one by one, with the line each starts on. The file is read a block at a time."""
     with open(t.path, "r", encoding=t.encoding, errors=_ERRORS) as f:
-        buf, eof = f.read(JSON_BLOCK), False
-        i = buf.find("[") + 1  # (open_source saw the array open first)
-        line, pos = 1 + buf.count("\n", 0, i), i  # the line number at buf[pos]
-
-        def fill() -> bool:
-            """Drop what is read (before pos), add the next block; False at the end."""
-            nonlocal buf, i, pos, eof
-            more = f.read(JSON_BLOCK)
-            if not more:
-                eof = True
-                return False
-            buf, i, pos = buf[pos:] + more, i - pos, 0
-            return True
-
-        def skip_space():
-            nonlocal i
-            while True:
-                while i < len(buf) and buf[i] in ws:
-                    i += 1
-                if i < len(buf) or not fill():
-                    return
-
-        while True:
-            skip_space()
-            if i < len(buf) and buf[i] == "]":
-                return
-            if i >= len(buf):
-                raise SourceError(t.path, "the JSON array is cut off (no closing ']')",
-                                  line=line + buf.count("\n", pos, i))
-            line += buf.count("\n", pos, i)
-            pos = i
-            while True:
-                try:
-                    rec, end = dec.raw_decode(buf, i)
-                    if end < len(buf) or eof:  # (one ending at the block's end may go on)
-                        break
-                except RecursionError:
-                    raise SourceError(t.path, "a record is nested too deeply to be a table "
-                                      "row", line=line) from None
-                except ValueError as e:
-                    if eof or len(buf) - i > MAX_JSON_RECORD:
-                        at = getattr(e, "pos", i)  # a JSONDecodeError knows where
-                        if eof and not buf[at:].strip():
-                            raise SourceError(t.path, "the JSON is cut off before its end",
-                                              line=line + buf.count("\n", pos, at)) from None
-                        raise SourceError(t.path, f"the JSON is damaged ({getattr(e, 'msg', e)})"
-                                          + ("" if eof else f", or a record is longer than "
-                                             f"{MAX_JSON_RECORD >> 20} MB"),
-                                          line=line + buf.count("\n", pos, at)) from None
-                fill()
-            if isinstance(rec, dict):
-                yield line, rec, ""
+        js = _JsonText(t, f)
+        if js.peek() == "\ufeff":
+            js.take("\ufeff")
+        if t.sheet is not None:
+            if js.peek() != "{":
+                raise js.damaged("expected an object")
+            for name in js.members():
+                if name == t.sheet and js.peek() == "[":
+                    break
+                js.skip()
             else:
-                yield line, None, "the array element is not a record (an object with fields)"
-            i = end
-            skip_space()
-            if i < len(buf) and buf[i] == ",":
-                i += 1
-            elif i < len(buf) and buf[i] != "]":
-                raise SourceError(t.path, "the JSON is damaged (expected ',' or ']')",
-                                  line=line + buf.count("\n", pos, i))
+                raise SourceError(t.path, f"the JSON has no array named '{t.sheet}'")
+        for line, rec in js.elements():
+            yield _record(line, rec)
+
+
+def _json_tables(path: Path, encoding: str) -> list[str] | None:
+    """The names of a JSON object's arrays of records ({"patients": [...], "visits": [...]},
+    an API's {"data": [...]}), in order; None if the file is not one such object (a record
+    per line, say). Reads the whole file once, an element at a time."""
+    probe = SourceTable(path, path.name, "json", encoding=encoding)
+    names = []
+    with open(path, "r", encoding=encoding, errors=_ERRORS) as f:
+        js = _JsonText(probe, f)
+        if js.peek() == "\ufeff":
+            js.take("\ufeff")
+        if js.peek() != "{":
+            return None
+        try:
+            for name in js.members():
+                if js.peek() == "[":
+                    first = None
+                    for _, v in js.elements():
+                        first = v if first is None else first
+                    if isinstance(first, dict) and str(name) not in names:
+                        names.append(str(name))
+                else:
+                    js.skip()
+        except SourceError:
+            if names:
+                raise  # an object of tables, damaged: say where
+            return None  # not one object: a record per line, as NDJSON reads it
+        if js.peek():  # more after the object: a record per line
+            return None
+    return names or None
 
 
 RARE_KEY_SHARE = 0.10  # a key in fewer sampled records than this is not a column

@@ -460,3 +460,45 @@ def test_a_damaged_json_object_of_arrays_names_the_line(tmp_path):
     with pytest.raises(SourceError) as e:
         open_source(p)
     assert e.value.line == 6 and "damaged" in e.value.problem
+
+
+def _workbook_with_formulas(path, saved_values: bool):
+    """A sheet whose 'total' column is formulas, written the way a script writes them (no
+    saved value), or as Excel saves them (each with its value)."""
+    import zipfile
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "bills"
+    ws.append(["billId", "fee", "total"])
+    ws.append(["B1", 100, "=B2*2"])
+    ws.append(["B2", 150, 300])
+    ws.append([None, None, "=B3*2"])  # a row of formulas alone is no blank row
+    wb.save(path)
+    if saved_values:
+        with zipfile.ZipFile(path) as z:
+            parts = {n: z.read(n) for n in z.namelist()}
+        sheet = "xl/worksheets/sheet1.xml"
+        parts[sheet] = parts[sheet].replace(b"<f>B2*2</f><v />", b"<f>B2*2</f><v>200</v>") \
+            .replace(b"<f>B3*2</f><v />", b"<f>B3*2</f><v>300</v>")
+        with zipfile.ZipFile(path, "w") as z:
+            for n, data in parts.items():
+                z.writestr(n, data)
+    return path
+
+
+def test_formulas_with_no_saved_value_mark_their_rows_damaged(tmp_path):
+    """A workbook written by a script holds formulas without their values: read as empty
+    cells, the totals would be lost without a word. Their rows are damaged, cells named."""
+    (t,) = open_source(_workbook_with_formulas(tmp_path / "bills.xlsx", saved_values=False))
+    df = t.sample()
+    assert list(df[LINE]) == [2, 3, 4] and list(df["total"]) == ["", "300", ""]
+    assert df[CORRUPT][0].startswith("cell C2 holds a formula with no saved value")
+    assert df[CORRUPT][1] == "" and df[CORRUPT][2].startswith("cell C4 holds a formula")
+
+
+def test_formulas_with_saved_values_read_as_their_values(tmp_path):
+    (t,) = open_source(_workbook_with_formulas(tmp_path / "bills.xlsx", saved_values=True))
+    df = t.sample()
+    assert list(df["total"]) == ["200", "300", "300"] and set(df[CORRUPT]) == {""}
+    assert t.formula_gaps() == {}

@@ -124,6 +124,17 @@ class SourceTable:
             self._nul_bytes = (key, nul)  # for has_nul_bytes, from the same read
         return known[1], known[2]
 
+    def formula_gaps(self) -> dict[int, list[str]]:
+        """An Excel sheet's cells with a formula and no saved value, by row (see
+        formula_gaps), kept while the file stays the same."""
+        if self.format != "xlsx" or self.sheet is None:
+            return {}
+        key = self._file_key()
+        known = getattr(self, "_formula_gaps", None)
+        if known is None or known[0] != key:
+            known = self._formula_gaps = (key, formula_gaps(self.path, self.sheet))
+        return known[1]
+
     def has_nul_bytes(self) -> bool:
         """Whether the file has a byte 0 anywhere: a byte search (at the speed of memory),
         kept like the scan above, or taken from it."""
@@ -1063,6 +1074,67 @@ def _excel_value(v) -> str:
     return _cell(v)
 
 
+#: the opening tag of a formula in a sheet's XML, with or without a namespace prefix
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)$")
+
+
+def _sheet_part(z, sheet: str) -> str | None:
+    """The archive's part that holds a sheet's cells (workbook.xml names it, its
+    relationships say where it is)."""
+    import xml.etree.ElementTree as ET
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    book = ET.fromstring(z.read("xl/workbook.xml"))
+    rid = next((s.get(f"{rel_ns}id") for s in book.iter(f"{main}sheet")
+                if s.get("name") == sheet), None)
+    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    for r in rels:
+        if r.get("Id") == rid:
+            target = r.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None
+
+
+def formula_gaps(path: Path, sheet: str) -> dict[int, list[str]]:
+    """The cells of a sheet that hold a formula with no saved value, by row number: a
+    workbook written by a program that does not calculate (a script's, say) has none, and
+    its reader sees those cells empty. Excel and LibreOffice save every value. A sheet
+    without formulas costs one byte search of its part."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as z:
+            part = _sheet_part(z, sheet)
+            if part is None or part not in z.namelist():
+                return {}
+            with z.open(part) as f:  # a byte search first: most exports have no formula
+                tail, found = b"", False
+                while block := f.read(1 << 20):
+                    if _FORMULA_TAG.search(tail + block):
+                        found = True
+                        break
+                    tail = block[-64:]
+            if not found:
+                return {}
+            import xml.etree.ElementTree as ET
+            gaps: dict[int, list[str]] = {}
+            with z.open(part) as f:
+                for _, el in ET.iterparse(f):
+                    if el.tag.rsplit("}", 1)[-1] != "c":
+                        continue
+                    kids = {k.tag.rsplit("}", 1)[-1]: k for k in el}
+                    if "f" in kids and not (kids.get("v") is not None and
+                                            (kids["v"].text or "").strip()) and \
+                            "is" not in kids:
+                        m = _CELL_REF.match(el.get("r", ""))
+                        if m:
+                            gaps.setdefault(int(m.group(2)), []).append(m.group(0))
+                    el.clear()
+            return gaps
+    except (zipfile.BadZipFile, KeyError, OSError, SyntaxError, ValueError):
+        return {}  # (ElementTree's ParseError is a SyntaxError) the cells' reader says
+
+
 def _excel_chunks(t: SourceTable, chunk_rows: int):
     """Chunks of a sheet; a workbook that stops being readable (replaced or damaged since
     it was opened) is a SourceError, not the Excel reader's own exception."""
@@ -1091,17 +1163,21 @@ def _excel_chunks_raw(t: SourceTable, chunk_rows: int):
     rows, lines, corrupt = [], [], []
     header_seen = False
     start = sheet.start[0] if sheet.start else 0
+    gaps = t.formula_gaps()
     for i, row in enumerate(sheet.iter_rows()):
         vals = [_excel_value(v) for v in row]
         if not header_seen:
             if any(v.strip() for v in vals):
                 header_seen = True
             continue
-        if not any(v.strip() for v in vals):
+        gap = gaps.get(start + i + 1) if gaps else None
+        if not gap and not any(v.strip() for v in vals):
             continue
         note = ""
         if len(vals) > ncol and any(v.strip() for v in vals[ncol:]):
             note = "the row has values beyond the last named column"
+        if gap:
+            note = (f"{note}; " if note else "") + _formula_note(gap)
         rows.append((vals + [""] * ncol)[:ncol])
         lines.append(start + i + 1)
         corrupt.append(note)
@@ -1110,8 +1186,22 @@ def _excel_chunks_raw(t: SourceTable, chunk_rows: int):
             rows, lines, corrupt = [], [], []
             yield frame
             del frame
+    # rows below the last one with a value whose formulas have no saved value: the sheet's
+    # reader ends before them
+    last = lines[-1] if lines else start + sheet.height
+    for r in sorted(k for k in gaps if k > last) if gaps and header_seen else []:
+        rows.append([""] * ncol)
+        lines.append(r)
+        corrupt.append(_formula_note(gaps[r]))
     if rows:
         yield _frame([list(c) for c in zip(*rows)], t.columns, lines, corrupt)
+
+
+def _formula_note(cells: list[str]) -> str:
+    return (f"{'cell' if len(cells) == 1 else 'cells'} {', '.join(cells[:5])} "
+            f"{'holds a formula' if len(cells) == 1 else 'hold formulas'} with no saved value "
+            "(the workbook was written by a program that does not calculate): open it in "
+            "Excel or LibreOffice, save it, and import it again")
 
 
 def file_sha256(path: Path) -> str:

@@ -149,8 +149,11 @@ def _content_ok(kind: str, sample: pd.Series) -> float:
     if s.empty:
         return 0.5
     if kind == "date":
-        r = tf.parse_dates(s, excel_serial=tf.excel_serial_share(first) >= SERIAL_SHARE)
-        return 1 - float(r.bad.mean())
+        r = tf.parse_dates(s)
+        fit = 1 - float(r.bad.mean())
+        if fit < SERIAL_SHARE and tf.excel_serial_share(first) >= SERIAL_SHARE:
+            fit = 1 - float(tf.parse_dates(s, excel_serial=True).bad.mean())
+        return fit
     if kind in ("int", "float"):
         r = tf.number(s)
         return 1 - float(r.bad.mean())

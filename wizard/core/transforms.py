@@ -372,10 +372,10 @@ def excel_serial_date(text) -> str | None:
         str(when).replace("T", " ")
 
 
-def excel_serial_share(values, low: int = 20_000) -> float:
-    """The share of the non-empty texts that read as Excel day numbers of dates from
-    ``low`` (20000: 1954; birth dates go further back) to 2119 (80000): a date column
-    saved without a date format."""
+def excel_serial_share(values, low: int = 20_000, look: int = 200) -> float:
+    """The share of the first ``look`` non-empty texts that read as Excel day numbers of
+    dates from ``low`` (20000: 1954; birth dates go further back) to 2119 (80000): a date
+    column saved without a date format."""
     seen = hits = 0
     for v in values:
         if not isinstance(v, str) or not v.strip():
@@ -383,6 +383,8 @@ def excel_serial_share(values, low: int = 20_000) -> float:
         seen += 1
         m = _SERIAL.match(v)
         hits += bool(m and low <= int(m.group(1)) <= 80_000)
+        if seen == look:
+            break
     return hits / seen if seen else 0.0
 
 

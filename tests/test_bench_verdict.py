@@ -18,7 +18,9 @@ def test_all_targets_met():
         "peak memory <= 400 MB: 188, 308, 370 MB -> met",
         "flat as the export grows: 2.0x the records, 1.20x the peak",
         "the guide's scale in under 1.5 s: 1.4 s -> met",
-        "every run imported exactly the clean rows and passed verification -> met"]
+        "every run imported exactly the clean rows and passed verification -> met",
+        "this machine's sqlite3 floor at 2.28M records: 24.0 s, 3.1x the 7.8 s of the "
+        "machine issue 8 was measured on (the guide-scale target is in seconds)"]
 
 
 def test_each_target_missed_is_said():

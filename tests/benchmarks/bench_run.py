@@ -148,6 +148,9 @@ RATIO_MAX = 2.0
 PEAK_MAX_MB = 400
 HOSPITAL_RECORDS = 1_000_000
 GUIDE_MAX_S = 1.5
+#: issue 8's own export (200,000 patients, 1,000,000 visits) and its sqlite3 floor there
+ISSUE_RECORDS = 2_276_785
+ISSUE_FLOOR_S = 7.8
 GUIDE_RECORDS = 50_000
 
 
@@ -189,6 +192,13 @@ def verdict(scales: list[Scale]) -> list[str]:
                                                               for s in guide)))
     lines.append("every run imported exactly the clean rows and passed verification -> "
                  + said(all(s.ok for s in scales)))
+    issue = [s for s in scales if abs(s.records - ISSUE_RECORDS) <= 0.05 * ISSUE_RECORDS
+             and s.ratio == s.ratio and s.ratio > 0]
+    if issue:  # how fast this machine is, against the one issue 8 was measured on
+        floor = issue[0].wall / issue[0].ratio
+        lines.append(f"this machine's sqlite3 floor at {issue[0].records / 1e6:.2f}M records: "
+                     f"{floor:.1f} s, {floor / ISSUE_FLOOR_S:.1f}x the {ISSUE_FLOOR_S} s of the "
+                     "machine issue 8 was measured on (the guide-scale target is in seconds)")
     return lines
 
 

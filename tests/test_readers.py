@@ -453,13 +453,16 @@ def test_a_one_line_json_object_of_records_is_no_record_per_line(tmp_path):
     assert t.format == "ndjson" and len(next(t.iter_chunks())) == 2
 
 
-def test_a_damaged_json_object_of_arrays_names_the_line(tmp_path):
+@pytest.mark.parametrize("text,line", [
+    ('{"patients": [\n{"a": 1},\n{"a": 2}\n],\n"visits": [\n{"v": }\n]}', 6),
+    ('{"patients": [\n{"a": 1},\n{"a": }\n]}', 3),  # in the first table
+])
+def test_a_damaged_json_object_of_arrays_names_the_line(tmp_path, text, line):
     p = tmp_path / "export.json"
-    p.write_text('{"patients": [\n{"a": 1},\n{"a": 2}\n],\n"visits": [\n{"v": }\n]}',
-                 encoding="utf-8")
+    p.write_text(text, encoding="utf-8")
     with pytest.raises(SourceError) as e:
         open_source(p)
-    assert e.value.line == 6 and "damaged" in e.value.problem
+    assert e.value.line == line and "damaged" in e.value.problem
 
 
 def _workbook_with_formulas(path, saved_values: bool):

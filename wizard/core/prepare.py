@@ -25,11 +25,11 @@ import pandas as pd
 
 from . import memory
 from . import rules as R
+from . import transforms as tf
 from .idindex import hash_ids
 from .mapping import MappedChunk, ProfileError, TableMap, map_chunk
 from .readers import SourceError, SourceTable
 from .targets import TargetTable
-from . import transforms as tf
 from .transforms import TransformError, future_mask, is_blank
 
 
@@ -144,15 +144,14 @@ def _serial_hints(bad: np.ndarray, raw: pd.Series, label: str) -> list[str] | No
     if not bad.any():
         return None
     texts = raw.to_numpy(dtype=object)
-    dates = {i: tf.excel_serial_date(texts[i]) for i in np.flatnonzero(bad).tolist()}
-    if not any(dates.values()):
+    serial = [i for i in np.flatnonzero(bad).tolist() if tf.excel_serial_date(texts[i])]
+    if not serial:
         return None
     plain = R.RULES["format"].message.format(label=label, what="date")
     out = [plain] * len(texts)
-    for i, iso in dates.items():
-        if iso:
-            out[i] = (f"{plain}: {texts[i].strip()} looks like an Excel date number, "
-                      f"{iso} (give the field's date step excel_serial: true)")
+    for i in serial:  # (the value itself is in the problem's value column, not here)
+        out[i] = (f"{plain}: the value looks like an Excel date number (days since "
+                  "1899-12-30); give the field's date step excel_serial: true")
     return out
 
 

@@ -908,18 +908,21 @@ def _json_tables(path: Path, encoding: str) -> list[str] | None:
             js.take("\ufeff")
         if js.peek() != "{":
             return None
+        tables = False  # an array of records was seen: the file is an object of tables
         try:
             for name in js.members():
                 if js.peek() == "[":
                     first = None
                     for _, v in js.elements():
-                        first = v if first is None else first
+                        if first is None:
+                            first = v
+                            tables = tables or isinstance(v, dict)
                     if isinstance(first, dict) and str(name) not in names:
                         names.append(str(name))
                 else:
                     js.skip()
         except SourceError:
-            if names:
+            if tables:
                 raise  # an object of tables, damaged: say where
             return None  # not one object: a record per line, as NDJSON reads it
         if js.peek():  # more after the object: a record per line

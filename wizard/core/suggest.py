@@ -241,7 +241,8 @@ def _composites(st, table, target, tm: TableMap, by_norm, sample: pd.DataFrame):
         dob = next((by_norm[n] for n in BIRTH_DATE if n in by_norm), None)
         if dob:
             serial = dob in sample and \
-                tf.excel_serial_share(tf.as_text(sample[dob]).tolist(), BIRTH_SERIAL_FROM) \
+                tf.excel_serial_share(tf.as_text(sample[dob].head(1000)).tolist(),
+                                      BIRTH_SERIAL_FROM) \
                 >= SERIAL_SHARE
             tm.fields["age"] = FieldMap("age", [dob], [{"age_from_date": {
                 "excel_serial": True} if serial else {}}], None, 0.85,
@@ -274,7 +275,7 @@ def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, prof
             continue
         col = sample[fm.columns[0]]
         if f.kind == "date":
-            if tf.excel_serial_share(tf.as_text(col).tolist()) >= SERIAL_SHARE:
+            if tf.excel_serial_share(tf.as_text(col.head(1000)).tolist()) >= SERIAL_SHARE:
                 fm.steps = [{"date": {"order": region_date_order(profile.phone_region),
                                       "excel_serial": True}}]
                 profile.notes.append(f"{tm.source}.{fm.columns[0]}: the values are Excel "

@@ -465,6 +465,69 @@ def test_a_damaged_json_object_of_arrays_names_the_line(tmp_path, text, line):
     assert e.value.line == line and "damaged" in e.value.problem
 
 
+def _patched_workbook(path, rows, replace=(), at="A1"):
+    """A one-sheet workbook ("bills") of these rows from cell ``at``, its sheet's XML then
+    edited (openpyxl writes no formula values: Excel's own forms are written in here)."""
+    import zipfile
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "bills"
+    col, row = openpyxl.utils.cell.coordinate_from_string(at)
+    first = openpyxl.utils.cell.column_index_from_string(col)
+    for r, values in enumerate(rows, start=row):
+        for c, v in enumerate(values, start=first):
+            if v is not None:
+                ws.cell(r, c, v)
+    wb.save(path)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    for old, new in replace:
+        assert old in parts[sheet], old
+        parts[sheet] = parts[sheet].replace(old, new)
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    return path
+
+
+def test_excel_lines_are_row_numbers_when_the_table_starts_lower_down(tmp_path):
+    """A sheet whose column names are on row 3 (a title above, empty rows): each record's
+    line is its row in Excel, and a formula's row is the record that holds it."""
+    p = _patched_workbook(tmp_path / "bills.xlsx", [
+        ["billId", "fee", "total"], ["B1", 100, 200], ["B2", 150, "=B5*2"], ["B3", 10, 20]],
+        at="B3")
+    (t,) = open_source(p)
+    df = t.sample()
+    assert list(df[LINE]) == [4, 5, 6] and list(df["billId"]) == ["B1", "B2", "B3"]
+    assert list(df[CORRUPT].str.startswith("cell D5 holds a formula")) == [False, True, False]
+
+
+def test_excel_error_results_and_empty_text_results(tmp_path):
+    """#DIV/0! read as an empty cell would lose the fact; a formula whose result is empty
+    text, as Excel saves it (<v></v> with t="str"), is an empty value, not a missing one."""
+    p = _patched_workbook(tmp_path / "bills.xlsx", [
+        ["billId", "fee", "total"], ["B1", 100, "=1/0"], ["B2", 150, '=IF(1,"","x")']],
+        replace=[(b"<f>1/0</f><v />", b"<f>1/0</f><v>#DIV/0!</v>"),
+                 (b'<c r="C2">', b'<c r="C2" t="e">'),
+                 (b'<c r="C3">', b'<c r="C3" t="str">'),
+                 (b'IF(1,"","x")</f><v />', b'IF(1,"","x")</f><v></v>')])
+    (t,) = open_source(p)
+    df = t.sample()
+    assert df[CORRUPT][0] == ("cell C2 (#DIV/0!) holds an error instead of a value: correct "
+                              "the formula in the workbook")
+    assert df[CORRUPT][1] == "" and df["total"][1] == ""
+
+
+def test_column_names_from_formulas_with_no_value_refuse_the_sheet(tmp_path):
+    p = _patched_workbook(tmp_path / "bills.xlsx", [
+        ["=\"bill\"&\"Id\"", '="fee"'], ["B1", 100]])
+    with pytest.raises(SourceError) as e:
+        open_source(p)
+    assert e.value.line == 1 and "row 1 holds formulas with no value" in e.value.problem
+
+
 def _workbook_with_formulas(path, saved_values: bool):
     """A sheet whose 'total' column is formulas, written the way a script writes them (no
     saved value), or as Excel saves them (each with its value)."""

@@ -124,7 +124,7 @@ class SourceTable:
             self._nul_bytes = (key, nul)  # for has_nul_bytes, from the same read
         return known[1], known[2]
 
-    def formula_gaps(self) -> dict[int, list[str]]:
+    def formula_gaps(self) -> dict[int, list[tuple[str, str]]]:
         """An Excel sheet's cells with a formula and no saved value, by row (see
         formula_gaps), kept while the file stays the same."""
         if self.format != "xlsx" or self.sheet is None:
@@ -1047,7 +1047,7 @@ def _open_excel(path: Path) -> list[SourceTable]:
                 raise SourceError(path, f"sheet '{name}' is too large "
                                   f"({sheet.total_height} rows x {sheet.total_width} columns)")
             header = None
-            for row in sheet.iter_rows():
+            for header_row, row in enumerate(sheet.iter_rows(), start=1):
                 if any(_cell(v).strip() for v in row):
                     header = row
                     break
@@ -1057,9 +1057,15 @@ def _open_excel(path: Path) -> list[SourceTable]:
             if not _calamine_failure(e):
                 raise
             raise SourceError(path, f"sheet '{name}' cannot be read ({type(e).__name__})")
+        t = SourceTable(path, f"{path.name}#{name}", "xlsx", sheet=name)
+        gaps = t.formula_gaps()
+        above = [r for r in gaps if header is None or r <= header_row]
+        if above:  # the column names come from formulas that left no value to read
+            r = min(above)
+            raise SourceError(path, f"sheet '{name}': row {r} holds formulas with no value "
+                              f"to read ({_formula_note(gaps[r])})", line=r)
         if header is None:
             continue  # an empty sheet is not a table
-        t = SourceTable(path, f"{path.name}#{name}", "xlsx", sheet=name)
         t.columns = _clean_header([_cell(v) for v in header], t)
         while t.columns and t.columns[-1].startswith("column") and \
                 not _cell(header[len(t.columns) - 1]).strip():
@@ -1078,7 +1084,7 @@ def _excel_value(v) -> str:
 
 
 #: the opening tag of a formula in a sheet's XML, with or without a namespace prefix
-_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]|\st=[\"']e[\"']")
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)$")
 
 
@@ -1099,11 +1105,12 @@ def _sheet_part(z, sheet: str) -> str | None:
     return None
 
 
-def formula_gaps(path: Path, sheet: str) -> dict[int, list[str]]:
-    """The cells of a sheet that hold a formula with no saved value, by row number: a
-    workbook written by a program that does not calculate (a script's, say) has none, and
-    its reader sees those cells empty. Excel and LibreOffice save every value. A sheet
-    without formulas costs one byte search of its part."""
+def formula_gaps(path: Path, sheet: str) -> dict[int, list[tuple[str, str]]]:
+    """The cells of a sheet whose formula left no value its reader sees, by row number, as
+    (cell, error value or "" for none): a workbook written by a program that does not
+    calculate (a script's, say) saves no values, and an error result (#DIV/0!) reads as an
+    empty cell. Excel and LibreOffice save every value. A sheet without formulas costs one
+    byte search of its part."""
     import zipfile
     try:
         with zipfile.ZipFile(path) as z:
@@ -1126,12 +1133,19 @@ def formula_gaps(path: Path, sheet: str) -> dict[int, list[str]]:
                     if el.tag.rsplit("}", 1)[-1] != "c":
                         continue
                     kids = {k.tag.rsplit("}", 1)[-1]: k for k in el}
-                    if "f" in kids and not (kids.get("v") is not None and
-                                            (kids["v"].text or "").strip()) and \
-                            "is" not in kids:
+                    v = kids.get("v")
+                    text = (v.text or "").strip() if v is not None else None
+                    kind = el.get("t", "n")
+                    problem = None
+                    if kind == "e":  # an error result (#DIV/0!, #REF!): read as empty
+                        problem = text or "#N/A"
+                    elif "f" in kids and not text and "is" not in kids and \
+                            not (kind == "str" and v is not None):
+                        problem = ""  # no saved value (an empty text result has <v/>)
+                    if problem is not None:
                         m = _CELL_REF.match(el.get("r", ""))
                         if m:
-                            gaps.setdefault(int(m.group(2)), []).append(m.group(0))
+                            gaps.setdefault(int(m.group(2)), []).append((m.group(0), problem))
                     el.clear()
             return gaps
     except (zipfile.BadZipFile, KeyError, OSError, SyntaxError, ValueError):
@@ -1165,15 +1179,17 @@ def _excel_chunks_raw(t: SourceTable, chunk_rows: int):
     ncol = len(t.columns)
     rows, lines, corrupt = [], [], []
     header_seen = False
-    start = sheet.start[0] if sheet.start else 0
     gaps = t.formula_gaps()
-    for i, row in enumerate(sheet.iter_rows()):
+    # the reader's rows start at the sheet's row 1, whatever row its first value is in: a
+    # record's line is its row number in Excel
+    n = 0
+    for n, row in enumerate(sheet.iter_rows(), start=1):
         vals = [_excel_value(v) for v in row]
         if not header_seen:
             if any(v.strip() for v in vals):
                 header_seen = True
             continue
-        gap = gaps.get(start + i + 1) if gaps else None
+        gap = gaps.get(n) if gaps else None
         if not gap and not any(v.strip() for v in vals):
             continue
         note = ""
@@ -1182,7 +1198,7 @@ def _excel_chunks_raw(t: SourceTable, chunk_rows: int):
         if gap:
             note = (f"{note}; " if note else "") + _formula_note(gap)
         rows.append((vals + [""] * ncol)[:ncol])
-        lines.append(start + i + 1)
+        lines.append(n)
         corrupt.append(note)
         if len(rows) >= chunk_rows:  # (the rows go before the frame is handed on)
             frame = _frame([list(c) for c in zip(*rows)], t.columns, lines, corrupt)
@@ -1191,8 +1207,7 @@ def _excel_chunks_raw(t: SourceTable, chunk_rows: int):
             del frame
     # rows below the last one with a value whose formulas have no saved value: the sheet's
     # reader ends before them
-    last = lines[-1] if lines else start + sheet.height
-    for r in sorted(k for k in gaps if k > last) if gaps and header_seen else []:
+    for r in sorted(k for k in gaps if k > n) if gaps and header_seen else []:
         rows.append([""] * ncol)
         lines.append(r)
         corrupt.append(_formula_note(gaps[r]))
@@ -1200,11 +1215,24 @@ def _excel_chunks_raw(t: SourceTable, chunk_rows: int):
         yield _frame([list(c) for c in zip(*rows)], t.columns, lines, corrupt)
 
 
-def _formula_note(cells: list[str]) -> str:
-    return (f"{'cell' if len(cells) == 1 else 'cells'} {', '.join(cells[:5])} "
-            f"{'holds a formula' if len(cells) == 1 else 'hold formulas'} with no saved value "
-            "(the workbook was written by a program that does not calculate): open it in "
-            "Excel or LibreOffice, save it, and import it again")
+def _formula_note(cells: list[tuple[str, str]]) -> str:
+    """What is wrong with a row's formula cells: (cell, its error value or "" for none)."""
+    parts = []
+    empty = [c for c, err in cells if not err]
+    if empty:
+        more = f" and {len(empty) - 5} more" if len(empty) > 5 else ""
+        parts.append(f"{'cell' if len(empty) == 1 else 'cells'} {', '.join(empty[:5])}{more} "
+                     f"{'holds a formula' if len(empty) == 1 else 'hold formulas'} with no "
+                     "saved value (the workbook was written by a program that does not "
+                     "calculate): open it in Excel or LibreOffice, save it, and import it again")
+    errors = [(c, err) for c, err in cells if err]
+    if errors:
+        more = f" and {len(errors) - 5} more" if len(errors) > 5 else ""
+        parts.append(f"{'cell' if len(errors) == 1 else 'cells'} "
+                     + ", ".join(f"{c} ({err})" for c, err in errors[:5]) + more
+                     + f" {'holds an error' if len(errors) == 1 else 'hold errors'} instead of "
+                     "a value: correct the formula in the workbook")
+    return "; ".join(parts)
 
 
 def file_sha256(path: Path) -> str:

@@ -221,7 +221,8 @@ def test_an_excel_day_number_the_profile_does_not_read_gets_a_hint(tmp_path):
     assert "45213" not in bad.message.iloc[0]  # (the value has its own column)
 
 
-def test_excel_serial_must_be_true_or_false():
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_excel_serial_must_be_true_or_false(value):
     with pytest.raises(ProfileError, match="excel_serial is true or false"):
         FieldMap.from_dict("registrationDate", {"column": "d", "steps": [
-            {"date": {"excel_serial": "yes"}}]})
+            {"date": {"excel_serial": value}}]})

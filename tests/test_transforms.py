@@ -370,13 +370,15 @@ def test_a_conflicting_first_chunk_settles_no_order():
 def test_excel_day_numbers_are_read_only_when_the_step_says_so():
     """A date column saved without a date format holds Excel's day numbers (45213 is
     2023-10-14); read as such only with excel_serial, texts in the column still read."""
-    s = S("45213", "45213.5", "14/10/2023", "61", "60", "abc", "")
+    s = S("45213", "45213.5", "14/10/2023", "10000", "2023", "452130", "2958465", "abc", "")
     r = tf.parse_dates(s, "DMY", excel_serial=True)
+    # a year, or a number past the last day a date read may hold, is no day number: a wrong
+    # date would go in without a word (2023 read as 1905-07-15, 452130 wrapped to 1968)
     assert r.values.tolist() == ["2023-10-14", "2023-10-14T12:00:00", "2023-10-14",
-                                 "1900-03-01", None, None, None]
-    assert r.bad.tolist() == [False, False, False, False, True, True, False]
+                                 "1927-05-18", None, None, None, None, None]
+    assert r.bad.tolist() == [False, False, False, False, True, True, True, True, False]
     plain = tf.parse_dates(s, "DMY")
-    assert plain.bad.tolist() == [True, True, False, True, True, True, False]
+    assert plain.bad.tolist() == [True, True, False, True, True, True, True, True, False]
     age = tf.apply_step(S("36526"), {"age_from_date": {"excel_serial": True}})
     assert age.values.notna().all() and not age.bad.any()  # 2000-01-01
 

@@ -106,7 +106,7 @@ class FieldMap:
                 if name == "date":
                     _date_order(opts.get("order", opts.get("value")), "date step: order")
                 if name in ("date", "age_from_date") and \
-                        opts.get("excel_serial") not in (None, True, False):
+                        not isinstance(opts.get("excel_serial", False), bool):
                     raise tf.TransformError(f"{name} step: excel_serial is true or false, "
                                             f"not {opts['excel_serial']!r}")
             except tf.TransformError as e:

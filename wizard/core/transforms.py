@@ -350,10 +350,11 @@ def time_zone(name: str):
 
 
 #: Excel's day numbers: a date cell in a column formatted "General" is saved as the days
-#: since 1899-12-30 (45213 is 2023-10-14). 61 is 1900-03-01 (Excel counts a 29 February
-#: 1900 that never was: the numbers before it are a day off), 2958465 is 9999-12-31.
+#: since 1899-12-30 (45213 is 2023-10-14). Read from 10000 (1927-05-18: a smaller number
+#: is likelier a year, 2023, or a count than a date) to 132,300 (2262-03-22, the last day
+#: the dates read hold; see _LAST_DAY, which still applies).
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-EXCEL_SERIALS = (61, 2_958_465)
+EXCEL_SERIALS = (10_000, 132_300)
 _SERIAL = re.compile(r"^\s*(\d{1,7})(?:\.(\d+))?\s*$")
 
 
@@ -368,6 +369,8 @@ def excel_serial_date(text) -> str | None:
         return None
     seconds = round(float("0." + (m.group(2) or "0")) * 86400)
     when = EXCEL_EPOCH + np.timedelta64(days, "D") + np.timedelta64(seconds, "s")
+    if when > _LAST_DAY:
+        return None
     return str(when.astype("datetime64[D]")) if seconds == 0 else \
         str(when).replace("T", " ")
 
@@ -462,7 +465,7 @@ def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
         for i, v in zip(idx, distinct.to_numpy()[idx]):
             iso = excel_serial_date(v)
             if iso is not None:
-                u_values[i] = np.datetime64(iso.replace(" ", "T"), "ns")
+                u_values[i] = np.datetime64(iso.replace(" ", "T"), "s").astype("datetime64[ns]")
     u_ok = ~np.isnat(u_values)
     days = u_values.astype("datetime64[D]")
     u_iso = days.astype(str).astype(object)

@@ -368,7 +368,7 @@ def test_a_sep_line_with_nothing_after_it_names_line_2(tmp_path):
 
 
 JSON_TEXT = ('[\n {"id": 1, "fee": 12345678, "note": "a\\nb"},\n'
-             ' {"id": 2,\n  "fee": 2.5},\n\n 789,\n {"id": "x", "name": "Ré"}\n]\n')
+             ' {"id": 2,\n  "fee": 2.5},\n\n 789.25e+1,\n {"id": "x", "name": "Ré"}\n]\n')
 
 
 @pytest.mark.parametrize("block", [1, 3, 7, 50, 1 << 20])
@@ -568,3 +568,50 @@ def test_formulas_with_saved_values_read_as_their_values(tmp_path):
     df = t.sample()
     assert list(df["total"]) == ["200", "300", "300"] and set(df[CORRUPT]) == {""}
     assert t.formula_gaps() == {}
+
+
+@pytest.mark.parametrize("block", [1, 2, 5, 1 << 20])
+def test_a_json_object_of_tables_reads_the_same_a_block_at_a_time(tmp_path, monkeypatch,
+                                                                   block):
+    """A number cut by a block's end (123. | 45) is read whole, not as 123 and a stray '.'."""
+    from wizard.core import readers
+    monkeypatch.setattr(readers, "JSON_BLOCK", block)
+    p = tmp_path / "export.json"
+    p.write_text('{"total": 123.45, "n": -7e-2,\n "patients": [{"id": "1"}, {"id": "2"}]}',
+                 encoding="utf-8")
+    (t,) = open_source(p)
+    assert t.name == "export.json#patients" and list(t.sample()["id"]) == ["1", "2"]
+
+
+@pytest.mark.parametrize("text,line,needle", [
+    ('{"patients": [{"id": "1"}],\n "patients": [{"id": "2"}]}', 2, "two arrays of records "
+     "are named 'patients'"),
+    ('{"patients": [\n {"id": "1"\n  "name": "x"},\n {"id": "2"}\n]}', 3, "damaged"),
+    ('{"patients": [\n {"id": "1"}\n]}\n{"more": 1}\n', 4, "goes on after"),
+    ('{"data": []}', None, "arrays (data) are empty"),
+])
+def test_a_json_object_of_tables_that_cannot_be_read_whole_is_refused(tmp_path, text, line,
+                                                                      needle):
+    """Two arrays of one name (one would be lost), damage in the first record, text after
+    the object, nothing but empty arrays: each refused, with its line."""
+    p = tmp_path / "export.json"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(SourceError) as e:
+        open_source(p)
+    assert e.value.line == line and needle in e.value.problem
+
+
+@pytest.mark.parametrize("name,text", [
+    ("a.json", '[{"id": "1", "name": "R\\ud800y"}, {"id": "2", "name": "ok \\ud83d\\ude00"}]'),
+    ("b.ndjson", '{"id": "1", "name": "R\\ud800y"}\n{"id": "2", "name": "ok \\ud83d\\ude00"}\n'),
+])
+def test_half_a_character_pair_escaped_in_json_damages_its_record_only(tmp_path, name, text):
+    """\\ud800 alone is valid JSON but no text SQLite or a file can hold (it stopped the whole
+    run with an unexpected UnicodeEncodeError): that record is damaged; a whole pair (an
+    emoji) is text like any other."""
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    (t,) = open_source(p)
+    df = t.sample()
+    assert df[CORRUPT][0].startswith("the record has an escaped character that is not valid")
+    assert df["name"][0] == "R\ufffdy" and df[CORRUPT][1] == "" and df["name"][1] == "ok 😀"

@@ -41,6 +41,8 @@ SUPPORTED = TEXT_EXTS | JSON_EXTS | NDJSON_EXTS | EXCEL_EXTS
 
 csv.field_size_limit(MAX_FIELD)
 _SURROGATE = re.compile("[\udc80-\udcff]")
+_SURROGATE_ESCAPE = re.compile(r"\\[uU][dD][89a-fA-F][0-9a-fA-F]{2}")  # in JSON's text
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # in a decoded value: half a pair
 
 
 def _escape_undecodable(e: UnicodeError):
@@ -720,6 +722,29 @@ def _records_frame(t: SourceTable, recs: list[dict], lines: list[int], corrupt: 
     return _frame(cols, t.columns, lines, corrupt)
 
 
+def _lone_surrogates_out(value):
+    """(value, note): a decoded JSON value with each escaped half of a character pair
+    that has no other half (\ud800) made U+FFFD, and a note if there was one (such text
+    cannot be stored, written or shown: the record is damaged, its text kept safe)."""
+    found = [False]
+
+    def clean(v):
+        if isinstance(v, str):
+            if _LONE_SURROGATE.search(v):
+                found[0] = True
+                return _LONE_SURROGATE.sub("\ufffd", v)
+            return v
+        if isinstance(v, dict):
+            return {clean(k): clean(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [clean(x) for x in v]
+        return v
+
+    value = clean(value)
+    return value, ("the record has an escaped character that is not valid text (half of a "
+                   "\\u pair)" if found[0] else "")
+
+
 def _iter_ndjson(t: SourceTable):
     with _open_text(t) as f:
         for no, line in enumerate(f, start=1):
@@ -735,6 +760,8 @@ def _iter_ndjson(t: SourceTable):
                 yield no, None, "the line is JSON but not a record (an object with fields)"
                 continue
             note = "the record has bytes that are not valid text" if _SURROGATE.search(s) else ""
+            if not note and _SURROGATE_ESCAPE.search(s):
+                rec, note = _lone_surrogates_out(rec)
             yield no, rec, note
 
 
@@ -743,6 +770,7 @@ def _iter_ndjson(t: SourceTable):
 JSON_BLOCK = 1 << 20
 MAX_JSON_RECORD = 64 << 20
 _JSON_SPACE = " \t\r\n"
+_JSON_TAIL = 16  # a value read this near a block's end is read again with the next block
 
 
 class _JsonText:
@@ -756,6 +784,7 @@ class _JsonText:
         self.buf, self.eof = f.read(JSON_BLOCK), False
         self.i = self.pos = 0   # where the reading stands; where self.line is counted to
         self.line = 1
+        self.opened = ""
 
     def fill(self) -> bool:
         """Drop what is read (before pos), add the next block; False at the end."""
@@ -788,7 +817,9 @@ class _JsonText:
         while True:
             try:
                 v, end = self.dec.raw_decode(self.buf, self.i)
-                if end < len(self.buf) or self.eof:  # (one ending at the block's end may go on)
+                # a value that ends near the block's end may go on in the next one: 123
+                # of 123.45 (the decoder stops before a "." or "e" it cannot finish)
+                if self.eof or len(self.buf) - end >= _JSON_TAIL:
                     self.i = end
                     return v
             except RecursionError:
@@ -811,9 +842,11 @@ class _JsonText:
         return SourceError(self.t.path, f"the JSON is damaged ({what})", line=self.line)
 
     def elements(self):
-        """The elements of the array whose '[' the reading stands on, as (line, value)."""
+        """The elements of the array whose '[' the reading stands on, as (line, value,
+        what is wrong with it or "")."""
         self.take("[")
-        if self.peek() == "]":
+        self.opened = self.peek()  # how the first element begins ("{": a record; "]": none)
+        if self.opened == "]":
             self.take("]")
             return
         while True:
@@ -825,7 +858,13 @@ class _JsonText:
                 self.take("]")
                 return
             line = self.line
-            yield line, self.value()
+            v = self.value()
+            # (the value's text is buf[pos:i]) an escaped half of a character pair that
+            # has no other half (\ud800) is no text SQLite can store
+            note = ""
+            if _SURROGATE_ESCAPE.search(self.buf, self.pos, self.i):
+                v, note = _lone_surrogates_out(v)
+            yield line, v, note
             c = self.peek()
             if c == ",":
                 self.take(",")
@@ -870,9 +909,9 @@ class _JsonText:
             self.value()
 
 
-def _record(line: int, rec):
+def _record(line: int, rec, note: str):
     if isinstance(rec, dict):
-        return line, rec, ""
+        return line, rec, note
     return line, None, "the array element is not a record (an object with fields)"
 
 
@@ -892,8 +931,8 @@ def _iter_json_array(t: SourceTable):
                 js.skip()
             else:
                 raise SourceError(t.path, f"the JSON has no array named '{t.sheet}'")
-        for line, rec in js.elements():
-            yield _record(line, rec)
+        for line, rec, note in js.elements():
+            yield _record(line, rec, note)
 
 
 def _json_tables(path: Path, encoding: str) -> list[str] | None:
@@ -908,25 +947,40 @@ def _json_tables(path: Path, encoding: str) -> list[str] | None:
             js.take("\ufeff")
         if js.peek() != "{":
             return None
-        tables = False  # an array of records was seen: the file is an object of tables
+        tables = False  # an array of records began: the file is an object of tables
+        members, empty = 0, []  # how many members; the names of its empty arrays
         try:
             for name in js.members():
+                members += 1
                 if js.peek() == "[":
-                    first = None
-                    for _, v in js.elements():
+                    line, first, js.opened = js.line, None, ""
+                    for _, v, _ in js.elements():
                         if first is None:
                             first = v
                             tables = tables or isinstance(v, dict)
-                    if isinstance(first, dict) and str(name) not in names:
+                    tables = tables or js.opened == "{"
+                    if js.opened == "]":
+                        empty.append(str(name))
+                    if isinstance(first, dict):
+                        if str(name) in names:  # one of them would be lost
+                            raise SourceError(path, f"two arrays of records are named "
+                                              f"'{name}': give each its own name", line=line)
                         names.append(str(name))
                 else:
                     js.skip()
         except SourceError:
-            if tables:
+            if tables or js.opened == "{":
                 raise  # an object of tables, damaged: say where
             return None  # not one object: a record per line, as NDJSON reads it
-        if js.peek():  # more after the object: a record per line
-            return None
+        closed_on = js.line  # the line of the object's closing brace
+        if js.peek():
+            if names and closed_on > 1:  # an object over several lines is no NDJSON record
+                raise SourceError(path, "the JSON goes on after its object of tables ends",
+                                  line=js.line)
+            return None  # more after the object: a record per line
+    if not names and members and len(empty) == members:  # {"data": []}
+        raise SourceError(path, f"no records: the JSON object's arrays ({', '.join(empty[:5])})"
+                          " are empty")
     return names or None
 
 

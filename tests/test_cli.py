@@ -267,3 +267,23 @@ def _with(parser, command, fn):
     sub = next(a for a in parser._actions if a.dest == "command")
     sub.choices[command].set_defaults(fn=fn)
     return parser
+
+
+def test_a_file_the_profile_maps_that_cannot_be_read_stops_validate_and_run(mini_export,
+                                                                            tmp_path):
+    """A folder's unreadable files are skipped (a manifest is no table), but one the profile
+    maps would leave its records out of a run that passes: both commands stop, file and
+    line named, and the target is not touched."""
+    prof = tmp_path / "profile.yaml"
+    assert cli("suggest", mini_export, "-o", prof)[0] == 0
+    (mini_export / "patients.csv").write_bytes(b"")  # emptied: no longer a table
+    rc, out = cli("validate", mini_export, "--profile", prof)
+    assert rc == 2 and "error: patients.csv: the file is empty (the profile maps this file" \
+        in out
+    target = tmp_path / "t.db"
+    assert cli("init-db", target)[0] == 0
+    before = target.read_bytes()
+    rc, out = cli("run", mini_export, "--target", target, "--profile", prof,
+                  "--backup-dir", tmp_path)
+    assert rc == 2 and "the profile maps this file" in out and "committed" not in out
+    assert target.read_bytes() == before

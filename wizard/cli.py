@@ -64,6 +64,7 @@ def _open_sources(paths, strict: bool):
     in a folder that are not tables are reported and skipped."""
     from .core.readers import SourceError, open_source, open_sources
     tables, bad = [], []
+    _SKIPPED.clear()
     for p in paths:
         p = Path(p)
         if p.is_dir():
@@ -71,6 +72,7 @@ def _open_sources(paths, strict: bool):
             tables += t
             for e in errs:
                 print(f"skipped: {e}", file=sys.stderr)
+                _SKIPPED.append(e)
         else:
             try:
                 tables += open_source(p)
@@ -86,10 +88,24 @@ def _open_sources(paths, strict: bool):
     return tables
 
 
+#: the files of a folder that could not be read as tables (skipped by _open_sources)
+_SKIPPED: list = []
+
+
 def _load_profile(args, tables, targets=None):
     if getattr(args, "profile", None):
         from .core.mapping import Profile
-        return Profile.load(args.profile)
+        profile = Profile.load(args.profile)
+        # a file the profile maps that cannot be read is no file to skip: its records would
+        # be missing from the import, the run passing without them
+        mapped = [e for e in _SKIPPED if profile.table_for(e.path.name, e.path.stem) or any(
+            tm.source.startswith(f"{e.path.name}#") for tm in profile.tables)]
+        if mapped:
+            for e in mapped:
+                _err(f"{e} (the profile maps this file: repair it, or take it out of the "
+                     "profile, and run again)")
+            raise SystemExit(EXIT_FAILED)
+        return profile
     from .core.schema import known_tables
     from .core.suggest import suggest_profile  # (loads rapidfuzz: only when suggesting)
     print("note: no --profile given; using the suggested mapping (hmsync-migrate suggest "

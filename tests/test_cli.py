@@ -287,3 +287,15 @@ def test_a_file_the_profile_maps_that_cannot_be_read_stops_validate_and_run(mini
                   "--backup-dir", tmp_path)
     assert rc == 2 and "the profile maps this file" in out and "committed" not in out
     assert target.read_bytes() == before
+
+
+def test_the_html_report_carries_the_runs_notes():
+    """The page handed to the clinic says what the run noted: columns not imported, files
+    left out, mapped files missing (they were in the JSON report only)."""
+    from wizard.core.report import report_html
+    page = report_html({"passed": True, "notes": [
+        "patients.csv: 1 column(s) not mapped to any HMSync field, so their values are not "
+        "imported: insurance<No>"], "unmapped_sources": ["extra.csv"]})
+    assert "<h2>Notes</h2>" in page and "imported: insurance&lt;No&gt;</li>" in page
+    assert "<li>extra.csv is not mapped by the profile and was left out</li>" in page
+    assert "<h2>Notes</h2>" not in report_html({"passed": True, "notes": []})

@@ -148,6 +148,11 @@ def report_html(rep: dict) -> str:
         fee_rows = "".join(f"<tr><td>{_e(d)}</td><td class=num>{v['source']:,.2f}</td>"
                            f"<td class=num>{v['hmsync']:,.2f}</td></tr>"
                            for d, v in fee["per_doctor"].items())
+    notes = list(rep.get("notes") or []) + [
+        f"{s} is not mapped by the profile and was left out"
+        for s in rep.get("unmapped_sources") or []]
+    notes_html = ("<h2>Notes</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes)
+                  + "</ul>") if notes else ""
     meta = [("Status", rep.get("status")), ("Verification", "passed" if ok else "FAILED"),
             ("Target", rep.get("target")), ("Backup", rep.get("backup_path")),
             ("Run", rep.get("run_id")), ("Started", rep.get("started")),
@@ -166,6 +171,7 @@ def report_html(rep: dict) -> str:
  '<th>HMSync</th></tr>' + fee_rows + '</table>' if fee_rows else ''}
 <h2>Problems by rule</h2><table><tr><th>table</th><th>rule</th><th>severity</th><th>records</th>
 </tr>{rules}</table>
+{notes_html}
 <p>Generated {_e(rep.get('generated'))} by hmsync-migrate {_e(rep.get('tool_version'))}.</p>
 </body></html>"""
 

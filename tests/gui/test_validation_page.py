@@ -143,3 +143,19 @@ def test_export_problems_and_rejected_records(qtbot, make_wizard, dirty, answers
         assert len(list(csv.DictReader(f))) == export.rejected["visits"]
     assert (out / "patients.rejected.csv").is_file()
     assert answers.errors() == []
+
+
+def test_the_runs_notes_are_shown_beside_the_problems(qtbot, make_wizard, dirty, answers):
+    """A column no field reads is not imported: the page says so (it was in the command
+    line's output and the report only)."""
+    export, db = dirty
+    p = export.folder / "patients.csv"
+    with open(p, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    with open(p, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([r + (["insuranceNo"] if i == 0 else [f"INS-{i}"])
+                                 for i, r in enumerate(rows)])
+    wiz, val, _ = open_validation(qtbot, make_wizard, dirty)
+    assert val.notes.isVisible()
+    assert ("Note: patients.csv: 1 column(s) not mapped to any HMSync field, so their values "
+            "are not imported: insuranceNo") in val.notes.text()

@@ -22,6 +22,7 @@ from ..widgets import (Banner, ProgressPanel, button, fit_columns, fmt_int, icon
 from .base import BasePage
 
 ALL = "All"
+NOTES_SHOWN = 4  # notes written out on the page; the report has them all
 
 
 class ValidationPage(BasePage):
@@ -32,6 +33,10 @@ class ValidationPage(BasePage):
                          "to do about each rule or record.", parent)
         self.progress = ProgressPanel()
         self.banner = Banner()
+        # what the check noted beside the problems: columns not imported, mapped files the
+        # export lacks, date orders guessed, times with a zone not read
+        self.notes = Banner()
+        self.notes.hide()
 
         # summary: by table, by rule
         self.tables_model = DataFrameModel()
@@ -171,6 +176,7 @@ class ValidationPage(BasePage):
         lay = QVBoxLayout(self)
         lay.addWidget(self.progress)
         lay.addWidget(self.banner)
+        lay.addWidget(self.notes)
         lay.addWidget(self.ack)
         lay.addWidget(split, 1)
         lay.addLayout(bl)
@@ -293,8 +299,15 @@ class ValidationPage(BasePage):
             self.rules_model.set_frame(pd.DataFrame())
             self.problems.set_problems(None)
             self.banner.set("")
+            self.notes.hide()
             self._enable()
             return
+        notes = list(v.notes) + [f"{s} is not mapped and is left out"
+                                 for s in v.unmapped_sources]
+        self.notes.set("\n".join(f"Note: {n}" for n in notes[:NOTES_SHOWN]) + (
+            f"\n… and {len(notes) - NOTES_SHOWN} more (all of them in the report)"
+            if len(notes) > NOTES_SHOWN else ""), "info")
+        self.notes.setVisible(bool(notes))
         rows = [(t, s.source_rows, s.valid, s.duplicates, s.rejected, s.warnings)
                 for t, s in v.stats.items()]
         df = pd.DataFrame(rows, columns=["HMSync table", "Records", "Import", "In HMSync",

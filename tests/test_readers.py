@@ -359,6 +359,15 @@ def test_excels_sep_line_names_the_delimiter_and_lines_keep_their_numbers(tmp_pa
     assert t.estimate_rows() == 5  # physical lines after the header: an upper bound
 
 
+def test_a_sep_line_the_column_names_contradict_gives_way(tmp_path):
+    """'sep=,' over names separated by ';' (and none by ','): the names' delimiter is read,
+    not one column named 'patientId;name'."""
+    p = tmp_path / "patients.csv"
+    p.write_text("sep=,\npatientId;name\n1;Asha, R.\n", encoding="utf-8")
+    t, df = read_all(p)
+    assert t.delimiter == ";" and list(df["name"]) == ["Asha, R."] and list(df[LINE]) == [3]
+
+
 def test_a_sep_line_with_nothing_after_it_names_line_2(tmp_path):
     p = tmp_path / "patients.csv"
     p.write_text("sep=,\n\n1,Asha\n", encoding="utf-8")

@@ -299,7 +299,9 @@ def open_source(path: str | Path) -> list[SourceTable]:
     said = _SEP_LINE.match(_first_line(text))  # Excel's "sep=;" line names the delimiter
     if said:
         text = text[len(_first_line(text)):].lstrip("\r").removeprefix("\n")
-    delim = said.group(1) if said else detect_delimiter(path, text)
+    delim = detect_delimiter(path, text)
+    if said and (said.group(1) in _first_line(text) or delim not in _first_line(text)):
+        delim = said.group(1)  # (unless the column names hold another delimiter and not it)
     header_line = _first_line(text)
     skip = (delim + " ") in header_line
     t = SourceTable(path, path.name, "csv", encoding=encoding, delimiter=delim,

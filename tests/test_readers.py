@@ -534,7 +534,8 @@ def test_column_names_from_formulas_with_no_value_refuse_the_sheet(tmp_path):
         ["=\"bill\"&\"Id\"", '="fee"'], ["B1", 100]])
     with pytest.raises(SourceError) as e:
         open_source(p)
-    assert e.value.line == 1 and "row 1 holds formulas with no value" in e.value.problem
+    assert e.value.line == 1 and "row 1, above the records, has formula cells with nothing " \
+        "to read" in e.value.problem
 
 
 def _workbook_with_formulas(path, saved_values: bool):
@@ -624,3 +625,32 @@ def test_half_a_character_pair_escaped_in_json_damages_its_record_only(tmp_path,
     df = t.sample()
     assert df[CORRUPT][0].startswith("the record has an escaped character that is not valid")
     assert df["name"][0] == "R\ufffdy" and df[CORRUPT][1] == "" and df["name"][1] == "ok 😀"
+
+
+def test_a_formula_with_no_value_is_found_where_cells_do_not_say_their_place(tmp_path):
+    """r="C3" may be left out of a sheet's XML (streaming writers do): the cell's place is
+    counted, and its record is still marked, not read as an empty cell."""
+    import re
+    import zipfile
+    p = _patched_workbook(tmp_path / "bills.xlsx", [
+        ["billId", "fee", "total"], ["B1", 100, 200], ["B2", 150, "=B3*2"]])
+    with zipfile.ZipFile(p) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = re.sub(rb' r="[A-Z]*[0-9]+"', b"", parts[sheet])
+    assert b' r="' not in parts[sheet]
+    with zipfile.ZipFile(p, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    (t,) = open_source(p)
+    df = t.sample()
+    assert list(df["billId"]) == ["B1", "B2"] and df[CORRUPT][0] == ""
+    assert df[CORRUPT][1].startswith("cell C3 holds a formula with no saved value")
+
+
+def test_half_a_character_pair_in_an_array_name_is_replaced_not_a_crash(tmp_path):
+    p = tmp_path / "export.json"
+    p.write_text('{"pat\\ud800": [{"id": "1"}]}', encoding="utf-8")
+    (t,) = open_source(p)
+    assert t.name == "export.json#pat\ufffd" and list(t.sample()["id"]) == ["1"]
+    t.name.encode("utf-8")  # shown, logged and stored as any name is

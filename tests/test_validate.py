@@ -275,3 +275,16 @@ def test_an_export_as_one_json_object_of_tables_validates_like_its_csv_files(min
     assert {t: s.valid for t, s in res.stats.items()} == MINI_CLEAN
     csv_res, _ = validate(mini_export)
     assert sorted(res.problems.rule) == sorted(csv_res.problems.rule)
+
+
+def test_a_long_list_of_columns_not_imported_is_cut_short(tmp_path):
+    d = tmp_path / "export"
+    d.mkdir()
+    extra = [f"x{i}" for i in range(25)]
+    (d / "patients.csv").write_text("patientId,fullName,phone,gender," + ",".join(extra) +
+                                    "\n1,A B,+919800000001,M," + ",".join("v" * 25) + "\n")
+    res, _ = validate(d)
+    (note,) = [n for n in res.notes if "not mapped to any HMSync field" in n]
+    assert note.startswith("patients.csv: 25 column(s) not mapped") and \
+        note.endswith(": x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14, x15, "
+                      "x16, x17, x18, x19 and 5 more")

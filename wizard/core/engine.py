@@ -277,9 +277,10 @@ class Migration:
             read = {c for fm in tm.fields.values() for c in fm.columns} | {tm.legacy_id}
             left = [c for c in st.columns if c not in read]
             if left:
+                more = f" and {len(left) - NAMES_NOTED} more" if len(left) > NAMES_NOTED else ""
                 self.absent.append(
                     f"{st.name}: {len(left)} column(s) not mapped to any HMSync field, so "
-                    f"their values are not imported: {', '.join(left)}")
+                    f"their values are not imported: {', '.join(left[:NAMES_NOTED])}{more}")
         problems = check_profile(profile, [s for s, _ in self.plan], self.targets)
         if problems:
             raise ProfileError("the mapping does not fit the data:\n  " + "\n  ".join(problems))
@@ -695,6 +696,9 @@ class Migration:
         return [{"file": str(st.path), "table": st.name, "sha256": st.sha256()}
                 for st, _ in self.plan]
 
+
+#: column names a note lists before "and N more"
+NAMES_NOTED = 20
 
 #: rows per INSERT statement, and the parameters one may bind (SQLite's limit before 3.32;
 #: the limit is higher since)

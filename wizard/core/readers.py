@@ -928,7 +928,7 @@ def _iter_json_array(t: SourceTable):
             if js.peek() != "{":
                 raise js.damaged("expected an object")
             for name in js.members():
-                if name == t.sheet and js.peek() == "[":
+                if _lone_surrogates_out(name)[0] == t.sheet and js.peek() == "[":
                     break
                 js.skip()
             else:
@@ -954,6 +954,7 @@ def _json_tables(path: Path, encoding: str) -> list[str] | None:
         try:
             for name in js.members():
                 members += 1
+                name = _lone_surrogates_out(name)[0]  # (a name is shown and stored)
                 if js.peek() == "[":
                     line, first, js.opened = js.line, None, ""
                     for _, v, _ in js.elements():
@@ -1118,8 +1119,9 @@ def _open_excel(path: Path) -> list[SourceTable]:
         above = [r for r in gaps if header is None or r <= header_row]
         if above:  # the column names come from formulas that left no value to read
             r = min(above)
-            raise SourceError(path, f"sheet '{name}': row {r} holds formulas with no value "
-                              f"to read ({_formula_note(gaps[r])})", line=r)
+            raise SourceError(path, f"sheet '{name}': row {r}, above the records, has "
+                              f"formula cells with nothing to read in them "
+                              f"({_formula_note(gaps[r])})", line=r)
         if header is None:
             continue  # an empty sheet is not a table
         t.columns = _clean_header([_cell(v) for v in header], t)
@@ -1142,6 +1144,21 @@ def _excel_value(v) -> str:
 #: the opening tag of a formula in a sheet's XML, with or without a namespace prefix
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]|\st=[\"']e[\"']")
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)$")
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _column_name(n: int) -> str:
+    out = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
 
 
 def _sheet_part(z, sheet: str) -> str | None:
@@ -1183,10 +1200,25 @@ def formula_gaps(path: Path, sheet: str) -> dict[int, list[tuple[str, str]]]:
             if not found:
                 return {}
             import xml.etree.ElementTree as ET
-            gaps: dict[int, list[str]] = {}
+            gaps: dict[int, list[tuple[str, str]]] = {}
+            row = col = 0  # where the cells are (r="C5" may be left out: the next one)
+            rows_of = None  # sheetData: the rows read are let go as they end
             with z.open(part) as f:
-                for _, el in ET.iterparse(f):
-                    if el.tag.rsplit("}", 1)[-1] != "c":
+                for event, el in ET.iterparse(f, events=("start", "end")):
+                    tag = el.tag.rsplit("}", 1)[-1]
+                    if event == "start":
+                        if tag == "sheetData":
+                            rows_of = el
+                        elif tag == "row":
+                            row = int(el.get("r") or row + 1)
+                            col = 0
+                        elif tag == "c":
+                            m = _CELL_REF.match(el.get("r", ""))
+                            col = _column_number(m.group(1)) if m else col + 1
+                        continue
+                    if tag != "c":
+                        if tag == "row" and rows_of is not None:
+                            rows_of.clear()
                         continue
                     kids = {k.tag.rsplit("}", 1)[-1]: k for k in el}
                     v = kids.get("v")
@@ -1199,10 +1231,7 @@ def formula_gaps(path: Path, sheet: str) -> dict[int, list[tuple[str, str]]]:
                             not (kind == "str" and v is not None):
                         problem = ""  # no saved value (an empty text result has <v/>)
                     if problem is not None:
-                        m = _CELL_REF.match(el.get("r", ""))
-                        if m:
-                            gaps.setdefault(int(m.group(2)), []).append((m.group(0), problem))
-                    el.clear()
+                        gaps.setdefault(row, []).append((f"{_column_name(col)}{row}", problem))
             return gaps
     except (zipfile.BadZipFile, KeyError, OSError, SyntaxError, ValueError):
         return {}  # (ElementTree's ParseError is a SyntaxError) the cells' reader says

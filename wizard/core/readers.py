@@ -127,8 +127,9 @@ class SourceTable:
         return known[1], known[2]
 
     def formula_gaps(self) -> dict[int, list[tuple[str, str]]]:
-        """An Excel sheet's cells with a formula and no saved value, by row (see
-        formula_gaps), kept while the file stays the same."""
+        """An Excel sheet's cells whose formula left nothing its reader sees (no saved
+        value, or an error result), by row (see formula_gaps), kept while the file stays
+        the same."""
         if self.format != "xlsx" or self.sheet is None:
             return {}
         key = self._file_key()

@@ -226,3 +226,25 @@ def test_excel_serial_must_be_true_or_false(value):
     with pytest.raises(ProfileError, match="excel_serial is true or false"):
         FieldMap.from_dict("registrationDate", {"column": "d", "steps": [
             {"date": {"excel_serial": value}}]})
+
+
+@pytest.mark.parametrize("step,said", [
+    ({"date": {"excel_seral": True}}, "date step: unknown option 'excel_seral' (did you mean "
+                                      "'excel_serial'?)"),
+    ({"phone": {"regoin": "IN"}}, "phone step: unknown option 'regoin' (did you mean "
+                                  "'region'?)"),
+    ({"trim": {"both": True}}, "trim step: unknown option 'both' (it takes none)"),
+])
+def test_a_step_option_the_step_does_not_read_is_refused(step, said):
+    """A misspelt option was ignored: the step did something else than the profile said."""
+    with pytest.raises(ProfileError) as e:
+        FieldMap.from_dict("visitDate", {"column": "d", "steps": [step]})
+    assert str(e.value) == f"field 'visitDate': {said}"
+
+
+def test_every_option_the_suggestion_and_shipped_profiles_write_is_known(demo_copy):
+    for name in ("healthcare-plus.yaml", "healthcare-plus-oracle.yaml"):
+        Profile.load(resource_path("profiles", name))
+    import yaml
+    tables, _ = open_sources([demo_copy])
+    Profile.from_dict(yaml.safe_load(suggest_profile(tables, known_tables()).to_text()))

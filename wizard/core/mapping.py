@@ -101,6 +101,7 @@ class FieldMap:
         for s in steps:
             try:
                 name, opts = tf.parse_step(s)
+                tf.check_step_options(name, opts)
                 if name in ("date", "age_from_date") and opts.get("timezone") is not None:
                     tf.time_zone(opts["timezone"])
                 if name == "date":

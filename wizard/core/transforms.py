@@ -921,6 +921,34 @@ STEP_NAMES = ["trim", "upper", "lower", "title", "concat", "split", "map", "date
               "number", "integer", "default", "age_from_date"]
 
 
+#: the options each step reads (a map step's options are its values: any key)
+STEP_OPTIONS = {
+    "trim": (), "upper": (), "lower": (), "title": (),
+    "concat": ("sep", "value"), "split": ("sep", "part", "value"),
+    "date": ("order", "timezone", "excel_serial", "value"),
+    "age_from_date": ("order", "timezone", "excel_serial"),
+    "phone": ("region", "value"), "number": ("decimal", "thousands"),
+    "integer": ("decimal", "thousands"), "default": ("value",),
+}
+
+
+def check_step_options(name: str, opts: dict) -> None:
+    """A step option the step does not read (a misspelt one would be ignored, the step
+    doing something else than the profile says) is a TransformError, with a guess."""
+    known = STEP_OPTIONS.get(name)
+    if known is None:
+        return
+    for k in opts:
+        if k not in known:
+            import difflib
+            close = difflib.get_close_matches(str(k), known, n=1)
+            raise TransformError(
+                f"{name} step: unknown option '{k}'" + (
+                    f" (did you mean '{close[0]}'?)" if close else
+                    f" (it takes {', '.join(o for o in known if o != 'value')})" if
+                    [o for o in known if o != "value"] else " (it takes none)"))
+
+
 def parse_step(step) -> tuple[str, dict]:
     if isinstance(step, str):
         name, opts = step, {}

@@ -137,7 +137,8 @@ class Checked:
         return self
 
 
-def _serial_hints(bad: np.ndarray, raw: pd.Series, label: str) -> list[str] | None:
+def _serial_hints(bad: np.ndarray, raw: pd.Series, label: str, what: str = "date",
+                  step: str = "date") -> list[str] | None:
     """The messages of a chunk's unreadable dates, where one of them is an Excel day
     number (a date column saved without a date format): what it stands for, and the
     step option that reads it. None: the rule's own message for all."""
@@ -147,11 +148,11 @@ def _serial_hints(bad: np.ndarray, raw: pd.Series, label: str) -> list[str] | No
     serial = [i for i in np.flatnonzero(bad).tolist() if tf.excel_serial_date(texts[i])]
     if not serial:
         return None
-    plain = R.RULES["format"].message.format(label=label, what="date")
+    plain = R.RULES["format"].message.format(label=label, what=what)
     out = [plain] * len(texts)
     for i in serial:  # (the value itself is in the problem's value column, not here)
         out[i] = (f"{plain}: the value looks like an Excel date number (days since "
-                  "1899-12-30); give the field's date step excel_serial: true")
+                  f"1899-12-30); give the field's {step} step excel_serial: true")
     return out
 
 
@@ -179,7 +180,10 @@ class FieldChecks:
         id_col = tm.legacy_id or "(row)"
         no_id = is_blank(ids)
         report(no_id, "id_missing", values=ids, source_field=id_col, locked=True)
-        # fields
+        # fields (those computed from a birth date get the dates' hint too)
+        aged = {n for n, fm in tm.fields.items()
+                if any(isinstance(st, dict) and "age_from_date" in st or st == "age_from_date"
+                       for st in fm.steps)}
         for fname, values in mc.values.items():
             f = target.fields[fname]
             raw = mc.raw[fname]
@@ -188,7 +192,8 @@ class FieldChecks:
             locked = not f.nullable
             report(bad, "format", fname, raw, {"label": label, "what": _WHAT.get(f.kind, "value")},
                    locked=locked, message=_serial_hints(bad, raw, label) if f.kind == "date"
-                   else None)
+                   else _serial_hints(bad, raw, label, _WHAT.get(f.kind, "value"),
+                                      "age_from_date") if fname in aged else None)
             isnull = mc.null[fname] & ~bad
             if f.required:
                 report(isnull, "required", fname, raw, {"label": label}, locked=not f.nullable)

@@ -249,6 +249,13 @@ def test_a_step_option_the_step_does_not_read_is_refused(step, said):
     assert str(e.value) == f"field 'visitDate': {said}"
 
 
+def test_a_step_written_with_nothing_after_it_takes_no_options():
+    """'- trim:' in YAML is {trim: null}: a step without options, as before the check."""
+    fm = FieldMap.from_dict("visitDate", {"column": "d", "steps": [{"trim": None},
+                                                                    {"upper": None}]})
+    assert [s for s in fm.steps] == [{"trim": None}, {"upper": None}]
+
+
 def test_every_option_the_suggestion_and_shipped_profiles_write_is_known(demo_copy):
     for name in ("healthcare-plus.yaml", "healthcare-plus-oracle.yaml"):
         Profile.load(resource_path("profiles", name))

@@ -938,15 +938,15 @@ def check_step_options(name: str, opts: dict) -> None:
     known = STEP_OPTIONS.get(name)
     if known is None:
         return
-    for k in opts:
-        if k not in known:
-            import difflib
-            close = difflib.get_close_matches(str(k), known, n=1)
-            raise TransformError(
-                f"{name} step: unknown option '{k}'" + (
-                    f" (did you mean '{close[0]}'?)" if close else
-                    f" (it takes {', '.join(o for o in known if o != 'value')})" if
-                    [o for o in known if o != "value"] else " (it takes none)"))
+    for k, v in opts.items():
+        if k in known or (k == "value" and v is None):  # ("- trim:" in YAML: no options)
+            continue
+        import difflib
+        close = difflib.get_close_matches(str(k), known, n=1)
+        named = [o for o in known if o != "value"]
+        hint = f"did you mean '{close[0]}'?" if close else \
+            f"it takes {', '.join(named)}" if named else "it takes none"
+        raise TransformError(f"{name} step: unknown option '{k}' ({hint})")
 
 
 def parse_step(step) -> tuple[str, dict]:

@@ -27,7 +27,7 @@ from . import memory
 from . import rules as R
 from . import transforms as tf
 from .idindex import hash_ids
-from .mapping import MappedChunk, ProfileError, TableMap, map_chunk
+from .mapping import MappedChunk, ProfileError, TableMap, _has_step, map_chunk
 from .readers import SourceError, SourceTable
 from .targets import TargetTable
 from .transforms import TransformError, future_mask, is_blank
@@ -181,9 +181,7 @@ class FieldChecks:
         no_id = is_blank(ids)
         report(no_id, "id_missing", values=ids, source_field=id_col, locked=True)
         # fields (those computed from a birth date get the dates' hint too)
-        aged = {n for n, fm in tm.fields.items()
-                if any(isinstance(st, dict) and "age_from_date" in st or st == "age_from_date"
-                       for st in fm.steps)}
+        aged = {n for n, fm in tm.fields.items() if _has_step(fm.steps, "age_from_date")}
         for fname, values in mc.values.items():
             f = target.fields[fname]
             raw = mc.raw[fname]

@@ -23,94 +23,36 @@ def _err(msg: str) -> None:
     print(f"error: {msg}", file=sys.stderr)
 
 
-class OutputError(Exception):
-    """A file or folder the command was asked to write cannot be written."""
-
-
-def _check_outputs(files=(), folders=()) -> None:
-    """Refuse, before anything is read or written, output paths that could not be written
-    afterwards (a report that fails after the commit is a run the operator cannot show).
-    Missing folders on the way are made."""
-    for path in files:
-        if not path:
-            continue
-        p = Path(path)
-        if p.is_dir():
-            raise OutputError(f"{p} is a folder: give a file name to write to")
-        _writable_folder(p.parent, p)
-        if p.exists() and not os.access(p, os.W_OK):
-            raise OutputError(f"{p} cannot be written (no permission)")
-    for path in folders:
-        if not path:
-            continue
-        p = Path(path)
-        if p.exists() and not p.is_dir():
-            raise OutputError(f"{p} is a file: give a folder to write to")
-        _writable_folder(p, p)
-
-
-def _writable_folder(folder: Path, wanted: Path) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputError(f"{wanted} cannot be written: its folder cannot be made "
-                          f"({e.strerror})") from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"{wanted} cannot be written: no permission to write in {folder}")
-
-
-def _open_sources(paths, strict: bool):
-    """Tables from files and folders. Files named explicitly must be readable; files found
-    in a folder that are not tables are reported and skipped."""
-    from .core.readers import SourceError, open_source, open_sources
-    tables, bad = [], []
-    _SKIPPED.clear()
-    for p in paths:
-        p = Path(p)
-        if p.is_dir():
-            t, errs = open_sources([p])
-            tables += t
-            for e in errs:
-                print(f"skipped: {e}", file=sys.stderr)
-                _SKIPPED.append(e)
-        else:
-            try:
-                tables += open_source(p)
-            except SourceError as e:
-                bad.append(e)
-    if bad:
-        for e in bad:
-            _err(str(e))
-        raise SystemExit(EXIT_FAILED)
-    if not tables:
-        _err("no readable legacy tables in " + ", ".join(map(str, paths)))
-        raise SystemExit(EXIT_FAILED)
-    return tables
-
-
-#: the files of a folder that could not be read as tables (skipped by _open_sources)
-_SKIPPED: list = []
-
-
-def _load_profile(args, tables, targets=None):
+def _session(args, target: str | None = None):
+    """The migration session of a command: its sources and target named, nothing read."""
+    from .core.session import MigrationSession
+    session = MigrationSession(name=getattr(args, "name", None) or "Legacy export",
+                               source_system=getattr(args, "source_system", None) or "legacy")
+    session.add_sources(args.source)
+    if target:
+        session.target = Path(target).resolve()
     if getattr(args, "profile", None):
-        from .core.mapping import Profile
-        profile = Profile.load(args.profile)
-        # a file the profile maps that cannot be read is no file to skip: its records would
-        # be missing from the import, the run passing without them
-        mapped = [e for e in _SKIPPED if profile.table_for(e.path.name, e.path.stem) or any(
-            tm.source.startswith(f"{e.path.name}#") for tm in profile.tables)]
-        if mapped:
-            for e in mapped:
-                _err(f"{e} (the profile maps this file: repair it, or take it out of the "
-                     "profile, and run again)")
-            raise SystemExit(EXIT_FAILED)
-        return profile
-    from .core.schema import known_tables
-    from .core.suggest import suggest_profile  # (loads rapidfuzz: only when suggesting)
-    print("note: no --profile given; using the suggested mapping (hmsync-migrate suggest "
-          "writes it to a file you can review)", file=sys.stderr)
-    return suggest_profile(tables, targets or known_tables())
+        session.profile_path = Path(args.profile)
+    return session
+
+
+def _open(session, progress=None) -> None:
+    """Read the sources (files that cannot be read and stop nothing are named)."""
+    session.open_sources([], progress)
+    for e in session.left_out():
+        print(f"skipped: {e}", file=sys.stderr)
+
+
+def _use_profile(session, args) -> None:
+    """The profile named by --profile, else the suggestion; then the one rule for files
+    that could not be read."""
+    if getattr(args, "profile", None):
+        session.load_profile(args.profile)
+    else:
+        print("note: no --profile given; using the suggested mapping (hmsync-migrate suggest "
+              "writes it to a file you can review)", file=sys.stderr)
+        session.suggest_profile()
+    session.check_sources()
 
 
 class _Printer:
@@ -160,19 +102,23 @@ def cmd_inspect(args) -> int:
 
 
 def cmd_suggest(args) -> int:
-    from .core.schema import known_tables, reflect_targets
-    from .core.suggest import suggest_profile
-    tables = _open_sources(args.source, strict=False)
-    targets = known_tables()
+    from .core.outputs import Outputs
+    session = _session(args)
+    session.check_outputs(Outputs(document=Path(args.output)))
+    _open(session)
+    session.check_sources()
     if args.target:
         from .core.backup import connect
+        from .core.schema import reflect_targets
         con = connect(Path(args.target), readonly=True)
         try:
-            targets = reflect_targets(con) or targets
+            targets = reflect_targets(con)
         finally:
             con.close()
-    p = suggest_profile(tables, targets, name=args.name, source_system=args.source_system,
-                        phone_region=args.phone_region)
+        if targets:
+            from .core.session import TargetInfo
+            session.target_info = TargetInfo(Path(args.target), {}, targets, [], None)
+    p = session.suggest_profile(phone_region=args.phone_region)
     out = Path(args.output)
     p.save(out)
     for tm in p.tables:
@@ -185,21 +131,28 @@ def cmd_suggest(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .core.engine import Migration
+    from .core.outputs import Outputs
     from .core.report import write_problems, write_rejected
-    _check_outputs([args.issues], [args.rejected])
-    tables = _open_sources(args.source, strict=True)
-    profile = _load_profile(args, tables)
-    m = Migration(tables, profile, args.target)
-    res = m.validate(progress=_Printer(args.quiet))
-    _print_summary(res)
+    session = _session(args, args.target)
+    session.check_outputs(Outputs(issues=_path(args.issues), rejected=_path(args.rejected)))
+    _open(session)
+    _use_profile(session, args)
+    res = session.validate(progress=_Printer(args.quiet))
+    # files first: a console closed meanwhile (| head) must not lose them
     if args.issues:
         write_problems(res.problems, args.issues)
+    files = write_rejected([s for s, _ in session.mapped()], res.problems, args.rejected) \
+        if args.rejected else []
+    _print_summary(res)
+    if args.issues:
         print(f"problems written to {args.issues}")
     if args.rejected:
-        files = write_rejected([s for s, _ in m.plan], res.problems, args.rejected)
         print(f"rejected records written to {args.rejected} ({len(files)} files)")
     return EXIT_PROBLEMS if res.errors else EXIT_OK
+
+
+def _path(p) -> Path | None:
+    return Path(p) if p else None
 
 
 def _print_summary(res) -> None:
@@ -251,56 +204,50 @@ def cmd_restore(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from .core.engine import CancelToken, Migration
-    from .core.report import run_report, write_html, write_json, write_problems, write_rejected
-    from .core.schema_check import compare
+    from .core.engine import CancelToken
+    from .core.outputs import Outputs
     html = args.html or (Path(args.report).with_suffix(".html") if args.report else None)
-    _check_outputs([args.report, html, args.issues], [args.rejected])
-    tables = _open_sources(args.source, strict=True)
-    profile = _load_profile(args, tables)
-    m = Migration(tables, profile, args.target)
-    drift = [d for d in compare(args.target) if d.action != "keep"]
-    for d in drift:
-        print(f"note: the target differs from HMSync's schema: {d.words} "
+    outputs = Outputs(report=_path(args.report), html=_path(html), issues=_path(args.issues),
+                      rejected=_path(args.rejected), backup_dir=_path(args.backup_dir))
+    session = _session(args, args.target)
+    session.check_outputs(outputs)
+    _open(session)
+    _use_profile(session, args)
+    job = session.prepare_import(dry_run=args.dry_run, no_backup=args.no_backup,
+                                 operator=args.operator, back_up_first=not args.no_backup)
+    for words in job.schema_differences:
+        print(f"note: the target differs from HMSync's schema: {words} "
               f"(hmsync-migrate schema {args.target} --upgrade)", file=sys.stderr)
     if args.no_backup:
         print("WARNING: --no-backup: no backup is made; use this only for a throwaway "
               "database", file=sys.stderr)
     else:
-        b = m.make_backup(args.backup_dir)
+        b = job.back_up(args.backup_dir)
+        session.apply_backup(b)
         print(f"backup {b.path} verified (sha256 {b.sha256[:16]}…)")
-    cancel = CancelToken()
-    res = m.run(progress=_Printer(args.quiet), cancel=cancel, dry_run=args.dry_run,
-                no_backup=args.no_backup, operator=args.operator)
-    rep = run_report(res, m.target, [s for s, _ in m.plan], args.dry_run)
-    rep["schema_differences"] = [d.words for d in drift]
-    _print_summary(res.validation)
-    print()
-    for c in res.verification["checks"]:
-        print(f"  {'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {c['detail']}")
-    print(f"\n{res.status}" + (f" (run {res.run_id})" if res.run_id else ""))
+    outcome = job.run(progress=_Printer(args.quiet), cancel=CancelToken())
+    session.apply_import(outcome)
+    res = outcome.result
     if args.vacuum and res.committed:
         from .core.schema_check import optimise
         optimise(args.target, vacuum=True)
-        print("VACUUM done: the database file is compacted")
-    try:
-        if args.report:
-            write_json(rep, args.report)
-            html_path = Path(args.html) if args.html else Path(args.report).with_suffix(".html")
-            write_html(rep, html_path)
-            print(f"report written to {args.report} and {html_path}")
-        elif args.html:
-            write_html(rep, args.html)
-        if args.issues:
-            write_problems(res.validation.problems, args.issues)
-        if args.rejected:
-            write_rejected([s for s, _ in m.plan], res.validation.problems, args.rejected)
+    try:  # files first: a console closed meanwhile (| head) must not lose them
+        session.write_outputs(outcome, outputs)
     except OSError as e:
         what = (f"the import was committed (run {res.run_id})" if res.committed else
                 "nothing was imported")
         _err(f"{what}, but {e.filename or 'a report file'} could not be written "
              f"({e.strerror}); `hmsync-migrate verify {args.target}` checks the target again")
         return EXIT_FAILED
+    _print_summary(res.validation)
+    print()
+    for c in res.verification["checks"]:
+        print(f"  {'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {c['detail']}")
+    print(f"\n{res.status}" + (f" (run {res.run_id})" if res.run_id else ""))
+    if args.vacuum and res.committed:
+        print("VACUUM done: the database file is compacted")
+    if args.report:
+        print(f"report written to {args.report} and {html}")
     if not res.passed:
         return EXIT_PROBLEMS
     if res.validation.errors:
@@ -352,12 +299,15 @@ def cmd_schema(args) -> int:
 
 
 def cmd_mapping_doc(args) -> int:
-    from .core.mapping import Profile
+    from .core.outputs import Outputs
     from .core.report import _private_open, mapping_document
-    tables = _open_sources(args.source, strict=False)
-    p = Profile.load(args.profile)
+    session = _session(args)
+    session.check_outputs(Outputs(document=Path(args.output)))
+    _open(session)
+    session.load_profile(args.profile)
+    session.check_sources()
     with _private_open(Path(args.output), "w", encoding="utf-8") as f:
-        f.write(mapping_document(p, tables))
+        f.write(mapping_document(session.profile, session.tables))
     print(f"mapping document written to {args.output}")
     return EXIT_OK
 
@@ -452,13 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    from .core.backup import BackupError
-    from .core.engine import Cancelled, MigrationError
-    from .core.mapping import ProfileError
-    from .core.readers import SourceError
-    from .core.schema_check import SchemaError
-    from .core.transforms import TransformError
-    from .core.verify import CannotVerify
+    from .core.errors import Cancelled, OperatorError
     args = build_parser().parse_args(argv)
     if argv is None:  # the program itself, not a caller in its own process (a test, the
         from .core.prepare import allow_fork  # wizard): the reading helper may be forked
@@ -468,8 +412,7 @@ def main(argv=None) -> int:
         return args.fn(args)
     except SystemExit as e:
         return int(e.code or 0)
-    except (SourceError, ProfileError, MigrationError, BackupError, TransformError,
-            SchemaError, OutputError, CannotVerify) as e:
+    except OperatorError as e:
         _err(str(e))
         return EXIT_FAILED
     except (KeyboardInterrupt, Cancelled):
@@ -486,11 +429,44 @@ def main(argv=None) -> int:
         return EXIT_FAILED
 
 
+class _ClosedConsoleTolerant:
+    """A console stream that ignores being closed by its reader (``run ... | head -1``):
+    the command goes on, writes its files and returns its own exit code, where a
+    BrokenPipeError after the commit would have ended it before the report was written."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.closed_by_reader = False
+
+    def write(self, text):
+        if self.closed_by_reader:
+            return len(text)
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self.closed_by_reader = True
+            return len(text)
+
+    def flush(self):
+        if self.closed_by_reader:
+            return
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self.closed_by_reader = True
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def run_program() -> NoReturn:
     """The ``hmsync-migrate`` program: ``main()``, then an exit that leaves freeing every
     object to the operating system (with pandas and a big run's heap in memory, Python's
     own clean-up takes a fifth of a second, measured; mypy exits the same way). The exit
     handlers still run first, and the output is flushed."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is not None:
+            setattr(sys, name, _ClosedConsoleTolerant(getattr(sys, name)))
     code = main()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):

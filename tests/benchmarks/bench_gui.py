@@ -12,14 +12,14 @@ smoothly; the UI thread never stalls more than 100 ms during a 1M-visit import.
 
 1. The problem list. N synthetic problems (the engine's columns, made-up values) are handed
    to the real Validation page of the real wizard, the way the page's own ``finished``
-   callback does after a validation (``plan.validation``, the arrays ``prepare_problems``
+   callback does after a validation (``session.validation``, the arrays ``prepare_problems``
    made in the worker, then ``_show()``), and timed on the UI thread until the event loop
    has painted the list. Then the vertical scroll bar is stepped from top to bottom, the
    view sorted by three columns and the page's filters applied (severity, text search),
    each step timed until painted. Last, the same frame once more without worker-prepared
    arrays (all on the UI thread).
 2. The import. A dirty HealthCare Plus export from the project's own generator and an empty
-   HMSync database; the plan is built with the same calls the pages make (read the sources,
+   HMSync database; the session is built with the same calls the pages make (read the sources,
    suggest a mapping, back up), then the real Import page's ``start_import()`` runs the
    engine in the wizard's worker thread. A 10 ms QTimer on the UI thread records the time
    between its ticks until the worker has finished: a long gap is a stall. A watchdog
@@ -83,10 +83,10 @@ KINDS = [("patients", "age", "patients.age.range", "error", "Age is out of range
 
 
 # --- helpers --------------------------------------------------------------------------------
-def open_wizard(plan, page_id):
+def open_wizard(session, page_id):
     """The real wizard, shown at ``page_id`` in the benchmark's window size."""
     from wizard.gui.wizard import MigrationWizard
-    wiz = MigrationWizard(plan)
+    wiz = MigrationWizard(session)
     wiz.setStartId(page_id)
     wiz.resize(*WINDOW)
     wiz.show()
@@ -162,15 +162,15 @@ def validation_result(problems: pd.DataFrame) -> ValidationResult:
 def bench_problems(app: QApplication, n: int, steps: int, seed: int) -> dict:
     from wizard.gui.models.problems import COLUMNS, prepare_problems
     from wizard.gui.pages import PageId
-    from wizard.gui.plan import MigrationPlan
+    from wizard.core.session import MigrationSession
 
     frame = problems_frame(n, seed)
     out = {"n": n}
     # the wizard opens on the Validation page with an (empty) current validation
-    plan = MigrationPlan(name="Benchmark", source_system="bench")
-    plan.validation = validation_result(problems_frame(0))
-    plan.validation_key = plan.profile_key()
-    wiz, page = open_wizard(plan, PageId.VALIDATION)
+    session = MigrationSession(name="Benchmark", source_system="bench")
+    session.validation = validation_result(problems_frame(0))
+    session.validation_key = session.profile_key()
+    wiz, page = open_wizard(session, PageId.VALIDATION)
     view, model = page.problems_view, page.problems
     paints = PaintCounter(view.viewport())
     app.processEvents()
@@ -187,7 +187,7 @@ def bench_problems(app: QApplication, n: int, steps: int, seed: int) -> dict:
 
     # what the page's `finished` callback does, then paint: the time the operator waits
     def open_page():
-        plan.validation, plan.validation_key = result, plan.profile_key()
+        session.validation, session.validation_key = result, session.profile_key()
         page._prepared = prepared
         page._show()
         painted(app, paints)
@@ -232,7 +232,7 @@ def bench_problems(app: QApplication, n: int, steps: int, seed: int) -> dict:
     # the same list without the worker's arrays: preparing them on the UI thread too (not
     # the page's usual path: it keeps what the worker prepared)
     def open_raw():
-        plan.validation, plan.validation_key = result, plan.profile_key()
+        session.validation, session.validation_key = result, session.profile_key()
         page._prepared = None
         page._show()
         painted(app, paints)
@@ -241,7 +241,7 @@ def bench_problems(app: QApplication, n: int, steps: int, seed: int) -> dict:
     out["first_search_raw"] = elapsed(lambda: (page.set_filters(text="value 99"),
                                                painted(app, paints)))
     page.set_filters(text="")
-    plan.dirty = False
+    session.dirty = False
     wiz.runner.wait_all()
     wiz.hide()
     wiz.deleteLater()
@@ -357,13 +357,13 @@ class Watchdog(threading.Thread):
 
 
 def build_import_plan(work: Path, visits: int, seed: int) -> tuple:
-    """The export, the database and a plan ready to import, as the pages leave it."""
+    """The export, the database and a session ready to import, as the pages leave it."""
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
     from wizard.core.backup import make_backup
     from wizard.core.suggest import suggest_profile
-    from wizard.gui.plan import MigrationPlan, inspect_target, read_sources
+    from wizard.core.session import MigrationSession, inspect_target, read_sources
     from wizard.testing.legacy_export import generate
 
     setup = {}
@@ -376,30 +376,30 @@ def build_import_plan(work: Path, visits: int, seed: int) -> tuple:
     subprocess.run([sys.executable, "-m", "wizard.cli", "init-db", str(db)], check=True,
                    capture_output=True, cwd=ROOT)
     t0 = time.perf_counter()
-    plan = MigrationPlan(name="Benchmark", source_system="hcplus")
-    plan.add_sources([export])
-    plan.set_target(db, inspect_target(db))                       # the Target page
-    read = read_sources(plan.source_paths)                        # the Sources page ...
-    sugg = suggest_profile(read.tables, plan.targets, name=plan.name,
-                           source_system=plan.source_system)
-    plan.apply_sources_read(read, plan.sources_key())
-    plan.merge_suggestion(sugg)                                   # ... and its suggestion
-    plan.backup_dir = work
-    plan.backup = make_backup(plan.target, work)                  # the Backup page
-    setup["plan"] = time.perf_counter() - t0
-    if not plan.backup_current():
+    session = MigrationSession(name="Benchmark", source_system="hcplus")
+    session.add_sources([export])
+    session.set_target(db, inspect_target(db))                       # the Target page
+    read = read_sources(session.source_paths)                        # the Sources page ...
+    sugg = suggest_profile(read.tables, session.targets, name=session.name,
+                           source_system=session.source_system)
+    session.apply_sources_read(read, session.sources_key())
+    session.merge_suggestion(sugg)                                   # ... and its suggestion
+    session.backup_dir = work
+    session.backup = make_backup(session.target, work)                  # the Backup page
+    setup["session"] = time.perf_counter() - t0
+    if not session.backup_current():
         raise RuntimeError("the backup is not current: the Import page would refuse")
-    return plan, manifest, setup
+    return session, manifest, setup
 
 
 def bench_import(app: QApplication, work: Path, visits: int, seed: int,
                  timeout_s: float) -> dict:
     from wizard.gui.pages import PageId
 
-    plan, manifest, setup = build_import_plan(work, visits, seed)
+    session, manifest, setup = build_import_plan(work, visits, seed)
     out = {"setup": setup, "records": sum(manifest["rows"].values()),
-           "mapped": len(plan.mapped())}
-    wiz, page = open_wizard(plan, PageId.IMPORT)
+           "mapped": len(session.mapped())}
+    wiz, page = open_wizard(session, PageId.IMPORT)
     app.processEvents()
 
     # in the worker, on every engine progress: the stage, and which thread runs the engine
@@ -452,7 +452,7 @@ def bench_import(app: QApplication, work: Path, visits: int, seed: int,
     out["engine_in_worker"] = bool(engine_threads) and \
         threading.main_thread().ident not in engine_threads
     out["progress_signals"] = received[0]
-    res, rep = plan.run_result, plan.run_report
+    res, rep = session.run_result, session.run_report
     out["committed"] = bool(res is not None and res.committed)
     out["imported"] = sum(t.get("imported", 0) for t in rep["tables"].values()) if rep else 0
     out["expected"] = sum(manifest["clean_rows"].values())
@@ -476,7 +476,7 @@ def bench_import(app: QApplication, work: Path, visits: int, seed: int,
     out["start_import"] = ended.get("started", 0.0)
     out["late_wakes"] = watchdog.late_wakes
 
-    plan.dirty = False
+    session.dirty = False
     wiz.runner.wait_all()
     wiz.hide()
     wiz.deleteLater()
@@ -524,7 +524,7 @@ def report_import(r: dict, visits: int):
     worst = float(gaps_ms.max()) if len(gaps_ms) else 0.0
     print(f"\nimport: {visits:,} visits, {r['records']:,} records in {r['mapped']} legacy "
           f"tables (setup: generate {r['setup']['generate']:.1f} s, read + map + backup "
-          f"{r['setup']['plan']:.1f} s)")
+          f"{r['setup']['session']:.1f} s)")
     if r["timed_out"]:
         print("  the import did not finish before the time limit: the figures are partial")
     print(f"  engine ran in the worker thread: {'yes' if r['engine_in_worker'] else 'NO'}; "

@@ -53,15 +53,15 @@ def dirty(tmp_path):
 # --- the wizard ------------------------------------------------------------------------------
 @pytest.fixture
 def make_wizard(qtbot, answers):
-    """Create the real wizard on a plan; closed (jobs waited for) after the test."""
+    """Create the real wizard on a session; closed (jobs waited for) after the test."""
     from wizard.gui.app import setup_application
     from wizard.gui.wizard import MigrationWizard
     from PySide6.QtWidgets import QApplication
     setup_application(QApplication.instance())
     made = []
 
-    def make(plan=None):
-        w = MigrationWizard(plan)
+    def make(session=None):
+        w = MigrationWizard(session)
         qtbot.addWidget(w)
         w.show()
         qtbot.waitExposed(w)
@@ -72,7 +72,7 @@ def make_wizard(qtbot, answers):
     for w in made:
         w.runner.wait_all()
         qtbot.waitUntil(lambda w=w: not w.runner.tasks, timeout=30_000)
-        w.plan.dirty = False
+        w.session.dirty = False
         w.close()
 
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
 from wizard.gui.pages import PageId
-from wizard.gui.plan import GUI_CHUNK_ROWS, MigrationPlan
+from wizard.core.session import INTERACTIVE_CHUNK_ROWS as GUI_CHUNK_ROWS, MigrationSession
 
 from .helpers import db_counts, go_next, wait_page, write_dirty_export
 
@@ -23,14 +23,14 @@ def test_cancel_mid_import_leaves_the_database_unchanged(qtbot, make_wizard, ans
     db = tmp_path / "hmsync.db"
     shutil.copy2(demo_database(), db)
     before = db_counts(db)
-    plan = MigrationPlan(source_system="big")
-    plan.source_paths = [export.folder]
-    plan.target = db.resolve()
-    wiz = make_wizard(plan)
+    session = MigrationSession(source_system="big")
+    session.source_paths = [export.folder]
+    session.target = db.resolve()
+    wiz = make_wizard(session)
     for pid in (PageId.START, PageId.TARGET, PageId.SOURCES, PageId.MAPPING):
         go_next(qtbot, wiz, pid)
     val = wiz.page(PageId.VALIDATION)
-    qtbot.waitUntil(lambda: wiz.plan.validation_current and not val.busy, timeout=120_000)
+    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=120_000)
     val.ack.setChecked(True)
     go_next(qtbot, wiz, PageId.VALIDATION)
     wiz.page(PageId.BACKUP).back_up()
@@ -58,7 +58,7 @@ def test_cancel_mid_import_leaves_the_database_unchanged(qtbot, make_wizard, ans
     qtbot.waitUntil(lambda: not ip.busy, timeout=60_000)
 
     assert db_counts(db) == before
-    assert wiz.plan.run_result is None
+    assert wiz.session.run_result is None
     assert ip.banner.state() == "warning"
     assert "Import cancelled" in ip.banner.text() and "unchanged" in ip.banner.text()
     assert "cancelled by the operator: rolled back" in ip.log.toPlainText()
@@ -69,8 +69,8 @@ def test_cancel_mid_import_leaves_the_database_unchanged(qtbot, make_wizard, ans
     wiz.progress_hook = None
     qtbot.mouseClick(ip.go, Qt.MouseButton.LeftButton)
     wait_page(qtbot, wiz, PageId.IMPORT, timeout=120_000)
-    assert wiz.plan.run_result.committed
-    assert db_counts(db)["visits"] == 3 * GUI_CHUNK_ROWS - wiz.plan.run_report["tables"][
+    assert wiz.session.run_result.committed
+    assert db_counts(db)["visits"] == 3 * GUI_CHUNK_ROWS - wiz.session.run_report["tables"][
         "visits"]["rejected"]
 
 
@@ -83,14 +83,14 @@ def test_closing_the_window_during_the_import_rolls_back(qtbot, make_wizard, ans
     db = tmp_path / "hmsync.db"
     shutil.copy2(demo_database(), db)
     before = db_counts(db)
-    plan = MigrationPlan(source_system="mid")
-    plan.source_paths = [export.folder]
-    plan.target = db.resolve()
-    wiz = make_wizard(plan)
+    session = MigrationSession(source_system="mid")
+    session.source_paths = [export.folder]
+    session.target = db.resolve()
+    wiz = make_wizard(session)
     for pid in (PageId.START, PageId.TARGET, PageId.SOURCES, PageId.MAPPING):
         go_next(qtbot, wiz, pid)
     val = wiz.page(PageId.VALIDATION)
-    qtbot.waitUntil(lambda: wiz.plan.validation_current and not val.busy, timeout=120_000)
+    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=120_000)
     val.ack.setChecked(True)
     go_next(qtbot, wiz, PageId.VALIDATION)
     wiz.page(PageId.BACKUP).back_up()

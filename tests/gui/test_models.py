@@ -106,7 +106,7 @@ def test_dataframe_model_marks_bad_cells():
 
 def test_mapping_table_describes_a_date_steps_order_and_zone():
     from wizard.core.mapping import FieldMap
-    from wizard.gui.plan import describe_steps
+    from wizard.core.steps import describe_steps
     assert describe_steps(FieldMap("visitDate", ["d"], ["trim", {"date": "DMY"}])) == \
         "trim, date, day first"
     zoned = FieldMap("visitDate", ["d"], [{"date": {"order": "MDY", "timezone": "Asia/Kolkata"}}])

@@ -16,7 +16,7 @@ from wizard.gui import settings
 from wizard.gui.models import ValueRole
 from wizard.gui.models.mapping import SOURCE
 from wizard.gui.pages import PageId
-from wizard.gui.plan import MigrationPlan
+from wizard.core.session import MigrationSession
 
 from .helpers import go_next, wait_page
 
@@ -24,10 +24,10 @@ pytestmark = pytest.mark.gui
 
 
 def plan_for(export, db, system="hcplus"):
-    plan = MigrationPlan(source_system=system)
-    plan.source_paths = [export]
-    plan.target = db.resolve()
-    return plan
+    session = MigrationSession(source_system=system)
+    session.source_paths = [export]
+    session.target = db.resolve()
+    return session
 
 
 # --- project files ------------------------------------------------------------------------
@@ -39,12 +39,12 @@ def test_project_saves_and_reopens_the_work(qtbot, make_wizard, answers, demo, t
     mapping = wait_page(qtbot, wiz, PageId.MAPPING)
     mapping.select_table("patients.csv")
     mapping.set_field_source("address", None)
-    wiz.plan.set_rule("patients.age.range", "warning")
+    wiz.session.set_rule("patients.age.range", "warning")
     project = tmp_path / "clinic"
     answers.push("save_file", str(project))
     qtbot.mouseClick(wiz.button(QWizard.WizardButton.CustomButton1), Qt.MouseButton.LeftButton)
     saved = tmp_path / "clinic.hmsync-migration"
-    assert saved.is_file() and not wiz.plan.dirty
+    assert saved.is_file() and not wiz.session.dirty
     d = json.loads(saved.read_text(encoding="utf-8"))
     assert d["target"] == str(db.resolve()) and d["sources"] == [str(export.resolve())]
     assert "address" not in d["profile"]["tables"]["patients.csv"]["fields"]
@@ -59,7 +59,7 @@ def test_project_saves_and_reopens_the_work(qtbot, make_wizard, answers, demo, t
     start.recent.setCurrentRow(0)
     assert start.open.isChecked() and start.path.text() == str(saved.resolve())
     go_next(qtbot, wiz2, PageId.START)
-    assert wiz2.plan.project_path == saved.resolve() or wiz2.plan.project_path == saved
+    assert wiz2.session.project_path == saved.resolve() or wiz2.session.project_path == saved
     target = wait_page(qtbot, wiz2, PageId.TARGET)
     assert target.path.text() == str(db.resolve())
     go_next(qtbot, wiz2, PageId.TARGET)
@@ -67,7 +67,7 @@ def test_project_saves_and_reopens_the_work(qtbot, make_wizard, answers, demo, t
     m2 = wait_page(qtbot, wiz2, PageId.MAPPING)
     m2.select_table("patients.csv")
     assert m2.model.data(m2.model.index(m2.model.row_of("address"), SOURCE)) == "(not mapped)"
-    assert wiz2.plan.profile.rules == {"patients.age.range": "warning"}
+    assert wiz2.session.profile.rules == {"patients.age.range": "warning"}
 
 
 def test_bad_project_file_is_refused_in_plain_words(qtbot, make_wizard, answers, tmp_path):
@@ -98,7 +98,7 @@ def test_target_schema_differences_are_shown_and_upgraded(qtbot, make_wizard, an
                                                             tmp_path):
     old = tmp_path / "old.db"
     init_db(old, version=1)              # an older HMSync: no doctors.department
-    wiz = make_wizard(MigrationPlan())
+    wiz = make_wizard(MigrationSession())
     go_next(qtbot, wiz, PageId.START)
     page = wiz.page(PageId.TARGET)
     page.path.setText(str(old))
@@ -111,11 +111,11 @@ def test_target_schema_differences_are_shown_and_upgraded(qtbot, make_wizard, an
     assert "department is missing" in rows["doctors"] and rows["patients"] == "matches"
     assert page.upgrade.isVisible()
     # bring it up to date: backed up first, then the column is added
-    wiz.plan.backup_dir = tmp_path / "backups"
+    wiz.session.backup_dir = tmp_path / "backups"
     page.upgrade.click()
     assert "Back up and upgrade" not in answers.errors()
-    qtbot.waitUntil(lambda: not page.busy and wiz.plan.target_info is not None and
-                    wiz.plan.target_info.matches, timeout=30_000)
+    qtbot.waitUntil(lambda: not page.busy and wiz.session.target_info is not None and
+                    wiz.session.target_info.matches, timeout=30_000)
     con = sqlite3.connect(old)
     cols = {r[1] for r in con.execute("PRAGMA table_info(doctors)")}
     con.close()
@@ -133,12 +133,12 @@ def test_target_that_is_not_hmsync_blocks_next(qtbot, make_wizard, answers, tmp_
     con.close()
     notdb = tmp_path / "notes.db"
     notdb.write_text("hello, this is not a database " * 50, encoding="utf-8")
-    wiz = make_wizard(MigrationPlan())
+    wiz = make_wizard(MigrationSession())
     go_next(qtbot, wiz, PageId.START)
     page = wiz.page(PageId.TARGET)
     answers.push("open_file", str(other))
     page.browse.click()
-    qtbot.waitUntil(lambda: not page.busy and wiz.plan.target_info is not None)
+    qtbot.waitUntil(lambda: not page.busy and wiz.session.target_info is not None)
     assert page.banner.state() == "error" and "not an HMSync database" in page.banner.text()
     assert not page.isComplete()
     answers.push("open_file", str(notdb))
@@ -149,7 +149,7 @@ def test_target_that_is_not_hmsync_blocks_next(qtbot, make_wizard, answers, tmp_
 
 
 def test_create_a_new_database(qtbot, make_wizard, answers, tmp_path):
-    wiz = make_wizard(MigrationPlan())
+    wiz = make_wizard(MigrationSession())
     go_next(qtbot, wiz, PageId.START)
     page = wiz.page(PageId.TARGET)
     answers.push("save_file", str(tmp_path / "fresh"))
@@ -187,9 +187,9 @@ def test_unreadable_files_are_listed_with_the_reason(qtbot, make_wizard, answers
 
 def test_files_dropped_on_the_page_are_added(qtbot, make_wizard, answers, demo, tmp_path):
     export, db = demo
-    plan = MigrationPlan(source_system="x")
-    plan.target = db.resolve()
-    wiz = make_wizard(plan)
+    session = MigrationSession(source_system="x")
+    session.target = db.resolve()
+    wiz = make_wizard(session)
     go_next(qtbot, wiz, PageId.START)
     go_next(qtbot, wiz, PageId.TARGET)
     page = wiz.page(PageId.SOURCES)
@@ -201,20 +201,20 @@ def test_files_dropped_on_the_page_are_added(qtbot, make_wizard, answers, demo, 
                     Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     page.dropEvent(ev)
     wait_page(qtbot, wiz, PageId.SOURCES)
-    assert {t.name for t in wiz.plan.tables} == {"patients.csv", "doctors.csv"}
+    assert {t.name for t in wiz.session.tables} == {"patients.csv", "doctors.csv"}
     # a table can be left out, or fed into another HMSync table
     m = page.model
     r = m.row_of("doctors.csv")
     m.setData(m.index(r, 5), None, ValueRole)
-    assert wiz.plan.table_map("doctors.csv") is None
+    assert wiz.session.table_map("doctors.csv") is None
     assert m.data(m.index(m.row_of("doctors.csv"), 5)) == "(not imported)"
     m.setData(m.index(m.row_of("doctors.csv"), 5), "doctors", ValueRole)
-    assert wiz.plan.table_map("doctors.csv").target == "doctors"
+    assert wiz.session.table_map("doctors.csv").target == "doctors"
     # remove a file
     page.view.selectRow(m.row_of("doctors.csv"))
     page.remove.click()
     wait_page(qtbot, wiz, PageId.SOURCES)
-    assert {t.name for t in wiz.plan.tables} == {"patients.csv"}
+    assert {t.name for t in wiz.session.tables} == {"patients.csv"}
 
 
 # --- mapping ---------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ def test_required_field_unmapped_blocks_next_with_a_reason(qtbot, make_wizard, a
     page.model.setData(idx, "c:phoneNumber", ValueRole)
     assert page.isComplete() and page.banner.state() == "ok"
     # the new choice gets the transform its type needs
-    fm = wiz.plan.table_map("patients.csv").fields["phone"]
+    fm = wiz.session.table_map("patients.csv").fields["phone"]
     assert fm.steps == [{"phone": {"region": "IN"}}] and fm.reason == "chosen by you"
 
 
@@ -253,7 +253,7 @@ def test_transforms_change_the_live_preview(qtbot, make_wizard, answers, demo, t
     frame = page.preview_model.frame
     line = list(frame["__line__"]).index(3)            # 16/02/2022 in the demo export
     assert frame["registrationDate"].iloc[line] == "2022-02-16"
-    fm = wiz.plan.table_map("patients.csv").fields["registrationDate"]
+    fm = wiz.session.table_map("patients.csv").fields["registrationDate"]
     fm.steps = [{"date": {"order": "DMY", "timezone": "Asia/Kolkata"}}]
     ed.date_order.setCurrentIndex(ed.date_order.findData("MDY"))
     ed.date_order.activated.emit(ed.date_order.currentIndex())
@@ -271,7 +271,7 @@ def test_transforms_change_the_live_preview(qtbot, make_wizard, answers, demo, t
     assert vm.data(vm.index(row, 2)) == "F"
     vm.setData(vm.index(row, 2), "O", ValueRole)
     page._update_preview()
-    fm = wiz.plan.table_map("patients.csv").fields["gender"]
+    fm = wiz.session.table_map("patients.csv").fields["gender"]
     assert [s for s in fm.steps if "map" in s][0]["map"]["female"] == "O"
     # save and load the profile
     answers.push("save_file", str(tmp_path / "profile"))
@@ -280,8 +280,8 @@ def test_transforms_change_the_live_preview(qtbot, make_wizard, answers, demo, t
     page.set_field_source("address", None)
     answers.push("open_file", str(tmp_path / "profile.yaml"))
     page.load.click()
-    assert "address" in wiz.plan.table_map("patients.csv").fields
-    assert wiz.plan.table_map("patients.csv").fields["gender"].steps[0]["map"]["female"] == "O"
+    assert "address" in wiz.session.table_map("patients.csv").fields
+    assert wiz.session.table_map("patients.csv").fields["gender"].steps[0]["map"]["female"] == "O"
     assert answers.errors() == []
 
 
@@ -308,7 +308,7 @@ def test_mapping_can_be_changed_with_the_keyboard(qtbot, make_wizard, answers, d
     editors = [w for w in page.view.viewport().findChildren(QComboBox) if w.isVisible()]
     assert len(editors) == 1
     qtbot.keyClick(editors[0], Qt.Key.Key_Home)               # "(not mapped)"
-    qtbot.waitUntil(lambda: "address" not in wiz.plan.table_map("patients.csv").fields)
+    qtbot.waitUntil(lambda: "address" not in wiz.session.table_map("patients.csv").fields)
     assert page.model.data(page.model.index(page.model.row_of("address"), SOURCE)) == \
         "(not mapped)"
     # Tab walks the page in reading order
@@ -324,7 +324,7 @@ def test_validation_tab_order_follows_the_page(qtbot, make_wizard, answers, demo
     for pid in (PageId.START, PageId.TARGET, PageId.SOURCES, PageId.MAPPING):
         go_next(qtbot, wiz, pid)
     val = wiz.page(PageId.VALIDATION)
-    qtbot.waitUntil(lambda: wiz.plan.validation_current and not val.busy, timeout=60_000)
+    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=60_000)
     chain = focus_chain(val.ack, 60)
     order = [val.ack, val.tables_view, val.rules_view, val.severity, val.search,
              val.problems_view, val.record_view, val.export_problems, val.revalidate]
@@ -353,8 +353,8 @@ def test_mapping_table_names_the_profiles_time_zone(qtbot, make_wizard, answers,
     for pid in (PageId.START, PageId.TARGET, PageId.SOURCES):
         go_next(qtbot, wiz, pid)
     page = wait_page(qtbot, wiz, PageId.MAPPING)
-    wiz.plan.profile.timezone = "Asia/Kolkata"
-    fm = wiz.plan.table_map("patients.csv").fields["registrationDate"]
+    wiz.session.profile.timezone = "Asia/Kolkata"
+    fm = wiz.session.table_map("patients.csv").fields["registrationDate"]
     fm.steps = [{"date": {"order": "DMY"}}]
     page.select_table("patients.csv")
     page._show_table()
@@ -365,7 +365,7 @@ def test_mapping_table_names_the_profiles_time_zone(qtbot, make_wizard, answers,
     fm.steps = [{"date": {"order": "DMY", "timezone": "UTC"}}]
     page._show_table()
     assert transform_text() == "date, day first, local time UTC"
-    wiz.plan.profile.timezone = None
+    wiz.session.profile.timezone = None
     fm.steps = [{"date": {"order": "DMY"}}]
     page._show_table()
     assert transform_text() == "date, day first"

@@ -1,39 +1,39 @@
-"""The plan's "is the backup still current" answer, which pages ask often: counted again
+"""The session's "is the backup still current" answer, which pages ask often: counted again
 only when the target file changed, and never stale."""
 import sqlite3
 
 from wizard.core.backup import make_backup
 from wizard.core.schema import init_db
-from wizard.gui.plan import MigrationPlan
+from wizard.core.session import MigrationSession
 
 
 def test_backup_current_follows_every_change_of_the_target(tmp_path, monkeypatch):
     target = tmp_path / "hmsync.db"
     init_db(target)
-    plan = MigrationPlan()
-    plan.set_target(target)
-    plan.backup = make_backup(plan.target, tmp_path / "b")
+    session = MigrationSession()
+    session.set_target(target)
+    session.backup = make_backup(session.target, tmp_path / "b")
     calls = []
     from wizard.core import backup as backup_mod
     real = backup_mod.data_counts
     monkeypatch.setattr(backup_mod, "data_counts", lambda p: calls.append(p) or real(p))
-    assert plan.backup_current() and plan.backup_current() and plan.backup_current()
+    assert session.backup_current() and session.backup_current() and session.backup_current()
     assert len(calls) == 1  # the file did not change: counted once
     con = sqlite3.connect(target)
     con.execute("INSERT INTO doctors (id, \"fullName\") VALUES ('d1', 'Dr A')")
     con.commit()
     con.close()
-    assert not plan.backup_current()
+    assert not session.backup_current()
     # a write that HMSync leaves in a WAL file is seen too
     target2 = tmp_path / "wal.db"
     init_db(target2)
     con = sqlite3.connect(target2)
     con.execute("PRAGMA journal_mode=WAL")
     con.commit()
-    plan.set_target(target2)
-    plan.backup = make_backup(plan.target, tmp_path / "b2")
-    assert plan.backup_current()
+    session.set_target(target2)
+    session.backup = make_backup(session.target, tmp_path / "b2")
+    assert session.backup_current()
     con.execute("INSERT INTO doctors (id, \"fullName\") VALUES ('d2', 'Dr B')")
     con.commit()
-    assert not plan.backup_current()
+    assert not session.backup_current()
     con.close()

@@ -9,7 +9,7 @@ import sys
 import pytest
 from PySide6.QtGui import QImage
 
-from wizard.gui.app import demo_plan
+from wizard.gui.app import demo_session
 from wizard.gui.pages import PageId
 from wizard.gui.walkthrough import Walkthrough
 
@@ -27,7 +27,7 @@ def distinct_colours(img: QImage, step: int = 7) -> int:
 def test_screenshot_of_every_page(qtbot, make_wizard, answers, tmp_path):
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    wiz = make_wizard(demo_plan(scratch))
+    wiz = make_wizard(demo_session(scratch))
     out = tmp_path / "shots"
     out.mkdir()
     walk = Walkthrough(wiz, out)

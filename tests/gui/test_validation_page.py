@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from wizard.gui.pages import PageId
-from wizard.gui.plan import MigrationPlan
+from wizard.core.session import MigrationSession
 
 from .helpers import go_next, wait_page
 
@@ -32,14 +32,14 @@ def rules_shown(page):
 
 def open_validation(qtbot, make_wizard, dirty):
     export, db = dirty
-    plan = MigrationPlan(source_system="hcplus")
-    plan.source_paths = [export.folder]
-    plan.target = db.resolve()
-    wiz = make_wizard(plan)
+    session = MigrationSession(source_system="hcplus")
+    session.source_paths = [export.folder]
+    session.target = db.resolve()
+    wiz = make_wizard(session)
     for pid in (PageId.START, PageId.TARGET, PageId.SOURCES, PageId.MAPPING):
         go_next(qtbot, wiz, pid)
     val = wiz.page(PageId.VALIDATION)
-    qtbot.waitUntil(lambda: wiz.plan.validation_current and not val.busy, timeout=60_000)
+    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=60_000)
     return wiz, val, export
 
 
@@ -55,7 +55,7 @@ def select_rule(qtbot, val, code):
 def revalidate(qtbot, wiz, val):
     assert not val.isComplete()          # Next waits for the new check
     qtbot.mouseClick(val.revalidate, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: wiz.plan.validation_current and not val.busy, timeout=60_000)
+    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=60_000)
 
 
 def test_counts_match_the_known_defects(qtbot, make_wizard, dirty, answers):
@@ -100,7 +100,7 @@ def test_rule_and_record_decisions_revalidate(qtbot, make_wizard, dirty, answers
     assert val.rule_warning.isEnabled()
     visits_rejected_before = int(table_row(val, "visits")["Rejected"])
     qtbot.mouseClick(val.rule_warning, Qt.MouseButton.LeftButton)
-    assert wiz.plan.profile.rules["patients.age.range"] == "warning"
+    assert wiz.session.profile.rules["patients.age.range"] == "warning"
     assert val.banner.state() == "warning" and "Re-validate" in val.banner.text()
     revalidate(qtbot, wiz, val)
     row = table_row(val, "patients")
@@ -113,18 +113,18 @@ def test_rule_and_record_decisions_revalidate(qtbot, make_wizard, dirty, answers
     problem = val.problems.problem(0)
     qtbot.waitUntil(lambda: val.exclude.isEnabled())
     qtbot.mouseClick(val.exclude, Qt.MouseButton.LeftButton)
-    assert {"table": "visits", "legacy_id": problem["legacy_id"]} in wiz.plan.profile.exclude
+    assert {"table": "visits", "legacy_id": problem["legacy_id"]} in wiz.session.profile.exclude
     revalidate(qtbot, wiz, val)
     assert rules_shown(val)["visits.record.excluded"] == 1
     # back to the mapping and forward again: validated again
-    key = wiz.plan.validation_key
+    key = wiz.session.validation_key
     wiz.back()
     mapping = wait_page(qtbot, wiz, PageId.MAPPING)
     mapping.select_table("visits.csv")
     mapping.set_field_source("notes", None)
     go_next(qtbot, wiz, PageId.MAPPING)
-    qtbot.waitUntil(lambda: wiz.plan.validation_current and not val.busy, timeout=60_000)
-    assert wiz.plan.validation_key != key
+    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=60_000)
+    assert wiz.session.validation_key != key
 
 
 def test_export_problems_and_rejected_records(qtbot, make_wizard, dirty, answers, tmp_path):

@@ -74,14 +74,14 @@ def test_full_migration_on_the_demo_export(qtbot, make_wizard, answers, demo, tm
     assert mapping.model.data(idx, ValueRole) == "c:address"
     mapping.model.setData(idx, "", ValueRole)           # what the drop-down does
     assert mapping.model.data(mapping.model.index(row, SOURCE)) == "(not mapped)"
-    assert "address" not in wiz.plan.table_map("patients.csv").fields
+    assert "address" not in wiz.session.table_map("patients.csv").fields
     assert "address" not in mapping.preview_model.frame.columns
     assert "gender" in mapping.preview_model.frame.columns
     go_next(qtbot, wiz, PageId.MAPPING)
 
     # 5. validation: the counts shown
     val = wait_val = wiz.page(PageId.VALIDATION)
-    qtbot.waitUntil(lambda: wiz.plan.validation_current and not val.busy, timeout=60_000)
+    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=60_000)
     assert not val.isComplete()          # 32 errors: Next waits for the acknowledgement
     totals = val.tables_model.row_values(val.tables_model.rowCount() - 1)
     assert totals["HMSync table"] == "Total"
@@ -119,7 +119,7 @@ def test_full_migration_on_the_demo_export(qtbot, make_wizard, answers, demo, tm
     bp.folder.setText(str(tmp_path / "backups"))
     click(qtbot, bp.go)
     wait_page(qtbot, wiz, PageId.BACKUP)
-    b = wiz.plan.backup
+    b = wiz.session.backup
     assert b.verified and b.path.is_file() and b.path.parent == tmp_path / "backups"
     assert bp.f_sha.text() == b.sha256 == sha256_file(b.path)
     assert bp.banner.state() == "ok"
@@ -176,7 +176,7 @@ def test_full_migration_on_the_demo_export(qtbot, make_wizard, answers, demo, tm
 
     # restore the backup, one click away (after a confirmation)
     click(qtbot, vp.restore)
-    qtbot.waitUntil(lambda: wiz.plan.restored and not vp.busy, timeout=30_000)
+    qtbot.waitUntil(lambda: wiz.session.restored and not vp.busy, timeout=30_000)
     assert any(kind == "confirm" and "Restore the backup" in text
                for kind, _, text in answers.shown)
     counts = db_counts(db)
@@ -192,15 +192,15 @@ def test_patient_data_stays_out_of_the_log(qtbot, make_wizard, answers, dirty, t
     from wizard.core import logs
     monkeypatch.setenv("HMSYNC_WIZARD_LOG_DIR", str(tmp_path / "logs"))
     export, db = dirty
-    from wizard.gui.plan import MigrationPlan
-    plan = MigrationPlan(source_system="t")
-    plan.source_paths = [export.folder]
-    plan.target = db.resolve()
-    wiz = make_wizard(plan)
+    from wizard.core.session import MigrationSession
+    session = MigrationSession(source_system="t")
+    session.source_paths = [export.folder]
+    session.target = db.resolve()
+    wiz = make_wizard(session)
     for pid in (PageId.START, PageId.TARGET, PageId.SOURCES, PageId.MAPPING):
         go_next(qtbot, wiz, pid)
     val = wiz.page(PageId.VALIDATION)
-    qtbot.waitUntil(lambda: wiz.plan.validation_current and not val.busy, timeout=60_000)
+    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=60_000)
     val.ack.setChecked(True)
     go_next(qtbot, wiz, PageId.VALIDATION)
     wiz.page(PageId.BACKUP).back_up()
@@ -220,7 +220,7 @@ def run_to_verification(qtbot, wiz):
     for pid in (PageId.START, PageId.TARGET, PageId.SOURCES, PageId.MAPPING):
         go_next(qtbot, wiz, pid)
     val = wiz.page(PageId.VALIDATION)
-    qtbot.waitUntil(lambda: wiz.plan.validation_current and not val.busy, timeout=60_000)
+    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=60_000)
     val.ack.setChecked(True)
     go_next(qtbot, wiz, PageId.VALIDATION)
     wiz.page(PageId.BACKUP).back_up()
@@ -232,18 +232,18 @@ def run_to_verification(qtbot, wiz):
 
 def test_a_second_import_recognises_what_is_already_in_hmsync(qtbot, make_wizard, answers,
                                                              demo):
-    from wizard.gui.plan import MigrationPlan
+    from wizard.core.session import MigrationSession
     export, db = demo
 
-    def plan():
-        p = MigrationPlan(source_system="demo-hms")
+    def session():
+        p = MigrationSession(source_system="demo-hms")
         p.source_paths = [export]
         p.target = db.resolve()
         return p
 
-    first = run_to_verification(qtbot, make_wizard(plan()))
+    first = run_to_verification(qtbot, make_wizard(session()))
     assert first.passed
-    wiz = make_wizard(plan())
+    wiz = make_wizard(session())
     vp = run_to_verification(qtbot, wiz)
     val = wiz.page(PageId.VALIDATION)
     total = val.tables_model.row_values(val.tables_model.rowCount() - 1)

@@ -15,13 +15,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .errors import BackupError  # noqa: F401 (raised here, imported from here)
 from .schema import DATA_TABLES, table_counts
 
 LOCK_TIMEOUT_S = 10.0
-
-
-class BackupError(Exception):
-    """A backup or restore that could not be done; the message is for the operator."""
 
 
 @dataclass

@@ -35,17 +35,10 @@ from .readers import SourceError, SourceTable
 from .schema import DATA_TABLES, TargetTable, ensure_wizard_tables, known_tables, quote_ident, \
     reflect_targets
 from . import uuids
+from .errors import Cancelled, MigrationError  # noqa: F401 (imported from here too)
 from .prepare import PROBLEM_COLUMNS  # noqa: F401 (re-exported)
 from .prepare import Checked, ChunkStream, FieldChecks, Problems, Report, want_parallel
 from .idindex import IdIndex, TextHeap, duplicated, hash_ids
-
-
-class MigrationError(Exception):
-    """The migration could not run; the message is for the operator."""
-
-
-class Cancelled(Exception):
-    """The operator cancelled; everything was rolled back."""
 
 
 class CancelToken:
@@ -217,6 +210,22 @@ class _ChunkOutcome:
     parents: dict = field(default_factory=dict)    # field -> Registry.lookup of them
 
 
+def plan_tables(sources: list[SourceTable], profile: Profile
+                ) -> tuple[list[tuple[SourceTable, TableMap]], list[str]]:
+    """The legacy tables the profile maps, in the order they are read (parents before
+    children, as HMSync's tables are listed), and the names of those it does not map."""
+    plan, unmapped = [], []
+    for st in sources:
+        tm = profile.table_for(st.name, st.stem)
+        if tm is None:
+            unmapped.append(st.name)
+        else:
+            plan.append((st, tm))
+    order = {t: i for i, t in enumerate(DATA_TABLES)}
+    plan.sort(key=lambda p: order.get(p[1].target, len(order)))
+    return plan, unmapped
+
+
 class Migration:
     """One migration: legacy tables + a profile -> an HMSync target (or none, to validate)."""
 
@@ -255,16 +264,7 @@ class Migration:
             if not self.targets:
                 raise MigrationError(f"{self.target.name} has no HMSync tables "
                                      "(create an empty HMSync database with init-db)")
-        self.plan: list[tuple[SourceTable, TableMap]] = []
-        self.unmapped: list[str] = []
-        for st in sources:
-            tm = profile.table_for(st.name, st.stem)
-            if tm is None:
-                self.unmapped.append(st.name)
-            else:
-                self.plan.append((st, tm))
-        order = {t: i for i, t in enumerate(DATA_TABLES)}
-        self.plan.sort(key=lambda p: order.get(p[1].target, 99))
+        self.plan, self.unmapped = plan_tables(sources, profile)
         used = {id(tm) for _, tm in self.plan}
         #: what the profile maps that the export does not hold (a delta may leave files out;
         #: a cutover missing its patients should hear of it)
@@ -452,7 +452,7 @@ class Migration:
             first_line = np.where(seen_before, entry["line"], mc.lines[first])
             msgs = [R.RULES["duplicate"].message.format(first=int(fl)) if d else ""
                     for fl, d in zip(first_line.tolist(), dup)]
-            report(dup, "duplicate", values=ids, source_field=id_col, message=msgs, locked=True)
+            report(dup, "duplicate", values=ids, source_field=id_col, message=msgs)
         # already imported by an earlier run: recognised by legacy id
         present = reg.existing[t].contains(keys) if len(reg.existing[t]) else \
             np.zeros(n, dtype=bool)
@@ -547,6 +547,7 @@ class Migration:
                 raise MigrationError("the target changed since the backup was made; make a new "
                                      "backup")
         started = datetime.now().isoformat(timespec="seconds")
+        operator = operator or _operator()
         profile_text = self.profile.to_text()
         timings: dict[str, float] = {}
         clock = [time.perf_counter()]
@@ -575,7 +576,7 @@ class Migration:
                 'INSERT INTO migration_runs ("startedAt", status, operator, "toolVersion", '
                 '"sourceSystem", sources, profile, "profileSha256", "backupPath", '
                 '"backupSha256") VALUES (?,?,?,?,?,?,?,?,?,?)',
-                (started, "running", operator or _operator(), __version__,
+                (started, "running", operator, __version__,
                  self.profile.source_system, json.dumps(self._source_list()),
                  profile_text, self.profile.sha256(profile_text),
                  str(self.backup.path) if self.backup else None,
@@ -652,7 +653,7 @@ class Migration:
                     progress(Progress("verify", "", "", 1, 1))
             return RunResult(status, committed, run_id if committed else None, validation,
                              verification, self.backup, started,
-                             datetime.now().isoformat(timespec="seconds"), timings)
+                             datetime.now().isoformat(timespec="seconds"), timings, operator)
         except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as e:
             if con.in_transaction:
                 con.execute("ROLLBACK")
@@ -763,6 +764,7 @@ class RunResult:
     started: str
     finished: str
     timings: dict = field(default_factory=dict)
+    operator: str = ""           # who ran it, as the audit trail has it
 
     @property
     def passed(self) -> bool:

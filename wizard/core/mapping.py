@@ -33,6 +33,7 @@ import pandas as pd
 import yaml
 
 from . import transforms as tf
+from .errors import MappingProblem
 from .readers import CORRUPT, LINE
 from .targets import TargetTable
 
@@ -57,7 +58,7 @@ yaml.SafeDumper.add_representer(_Flow, _flow_repr)
 yaml.SafeDumper.add_representer(_FlowDict, _flow_dict_repr)
 
 
-class ProfileError(ValueError):
+class ProfileError(MappingProblem):
     """A profile that cannot be used; the message says where and why."""
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import memory
+from .errors import MigrationError
 from . import rules as R
 from . import transforms as tf
 from .idindex import hash_ids
@@ -90,14 +91,14 @@ class Report:
         self.errors = errors if errors is not None else np.zeros(n, dtype=bool)
         self.warned = warned if warned is not None else np.zeros(n, dtype=bool)
 
-    def __call__(self, mask, check, fname=None, values=None, fmt=None, locked=False,
+    def __call__(self, mask, check, fname=None, values=None, fmt=None, nullable=True,
                  message=None, source_field=None):
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
         mc = self.mc
         code = R.rule_code(self.table, fname, check)
-        sev = R.severity(code, check, self.overrides, locked)
+        sev = R.severity(code, check, self.overrides, R.is_locked(check, nullable))
         if sev == R.OFF:
             return
         if message is None:
@@ -175,11 +176,11 @@ class FieldChecks:
         corrupt = mc.corrupt != ""
         if corrupt.any():
             report(corrupt, "corrupt", message=[f"the record is damaged: {x}" for x in mc.corrupt],
-                   locked=True, source_field="(record)")
+                   source_field="(record)")
         # legacy id
         id_col = tm.legacy_id or "(row)"
         no_id = is_blank(ids)
-        report(no_id, "id_missing", values=ids, source_field=id_col, locked=True)
+        report(no_id, "id_missing", values=ids, source_field=id_col)
         # fields (those computed from a birth date get the dates' hint too)
         aged = {n for n, fm in tm.fields.items() if _has_step(fm.steps, "age_from_date")}
         for fname, values in mc.values.items():
@@ -187,14 +188,13 @@ class FieldChecks:
             raw = mc.raw[fname]
             label = f.label or fname
             bad = mc.bad[fname]
-            locked = not f.nullable
             report(bad, "format", fname, raw, {"label": label, "what": _WHAT.get(f.kind, "value")},
-                   locked=locked, message=_serial_hints(bad, raw, label) if f.kind == "date"
+                   nullable=f.nullable, message=_serial_hints(bad, raw, label) if f.kind == "date"
                    else _serial_hints(bad, raw, label, _WHAT.get(f.kind, "value"),
                                       "age_from_date") if fname in aged else None)
             isnull = mc.null[fname] & ~bad
             if f.required:
-                report(isnull, "required", fname, raw, {"label": label}, locked=not f.nullable)
+                report(isnull, "required", fname, raw, {"label": label}, nullable=f.nullable)
             if f.kind in ("int", "float") and (f.min is not None or f.max is not None):
                 num = mc.arrays.get(fname)
                 if num is None:
@@ -222,7 +222,7 @@ class FieldChecks:
         # excluded by the operator
         if self.excluded:
             ex = np.array([(t, x) in self.excluded for x in id_list], dtype=bool)
-            report(ex, "excluded", values=ids, source_field=id_col, locked=True)
+            report(ex, "excluded", values=ids, source_field=id_col)
         checked = Checked(report.errors, report.warned, no_id, None, None)
         return checked.hash_ids(mc, target) if self.hashes else checked
 
@@ -373,7 +373,6 @@ class ChunkStream:
                         return self._queue.get(timeout=_POLL_S)
                     except queue.Empty:
                         pass
-                    from .engine import MigrationError
                     raise MigrationError(
                         "the helper process that reads the legacy files stopped unexpectedly "
                         f"(exit code {self._proc.exitcode}); nothing was imported") from None
@@ -468,7 +467,6 @@ def _rebuild(payload) -> BaseException:
     kind, args = payload
     if kind == "SourceError":
         return SourceError(*args)
-    from .engine import MigrationError
     known = {"ProfileError": ProfileError, "TransformError": TransformError,
              "MigrationError": MigrationError}
     if kind in known:

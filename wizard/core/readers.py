@@ -10,6 +10,8 @@ file, the line where there is one, and the problem in plain words.
 """
 from __future__ import annotations
 
+from .errors import SourceProblem
+
 import codecs
 import csv
 import gc
@@ -65,7 +67,7 @@ codecs.register_error("hmsync-escape", _escape_undecodable)
 _ERRORS = "hmsync-escape"
 
 
-class SourceError(Exception):
+class SourceError(SourceProblem):
     """A legacy file that cannot be read; the message is for the operator."""
 
     def __init__(self, path, problem: str, line: int | None = None):

@@ -83,14 +83,17 @@ def write_rejected(sources, problems: pd.DataFrame, folder: str | Path, chunk_ro
 
 
 # --- run report --------------------------------------------------------------------------
-def run_report(result, target, sources, dry_run: bool) -> dict:
+def run_report(result, target, sources, dry_run: bool, schema_differences=()) -> dict:
+    """The report of an import, the same from the command line and the wizard
+    (``schema_differences``: how the target differs from HMSync's schema, in words)."""
     v = result.validation
     tables = result.verification.get("tables", {})
     rep = {
         "tool": "hmsync-migrate", "tool_version": __version__,
         "generated": datetime.now().isoformat(timespec="seconds"),
         "status": result.status, "committed": result.committed, "dry_run": dry_run,
-        "run_id": result.run_id, "started": result.started, "finished": result.finished,
+        "run_id": result.run_id, "operator": result.operator,
+        "started": result.started, "finished": result.finished,
         "target": str(target),
         "backup_path": str(result.backup.path) if result.backup else None,
         "backup": result.backup.to_dict() if result.backup else None,
@@ -103,6 +106,7 @@ def run_report(result, target, sources, dry_run: bool) -> dict:
         "problems": {"errors": v.errors, "warnings": v.warnings,
                      "by_rule": v.summary().to_dict(orient="records")},
         "notes": v.notes, "unmapped_sources": v.unmapped_sources,
+        "schema_differences": list(schema_differences),
         "timings_s": getattr(result, "timings", {}),
     }
     return rep

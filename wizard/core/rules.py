@@ -76,3 +76,61 @@ def severity(code: str, check: str, overrides: dict[str, str], locked: bool = Fa
             return s
     return sev
 
+
+
+# --- which rules a profile may relax ------------------------------------------------------
+#: checks whose failures HMSync could never store, whatever the profile says
+ALWAYS_LOCKED = frozenset({"corrupt", "id_missing", "excluded", "duplicate"})
+#: checks that are locked where the field is NOT NULL in HMSync (an empty or unreadable
+#: value would be stored as NULL)
+LOCKED_WHERE_NOT_NULL = frozenset({"format", "required"})
+
+
+def is_locked(check: str, nullable: bool = True) -> bool:
+    """True for a check a profile cannot relax: HMSync could not store the record. The one
+    answer for the checks (which ignore a profile's override) and the wizard (which offers
+    no override)."""
+    return check in ALWAYS_LOCKED or (check in LOCKED_WHERE_NOT_NULL and not nullable)
+
+
+@dataclass(frozen=True)
+class RuleCode:
+    """A rule code taken apart: ``patients.age.range`` -> patients, age, range."""
+    table: str
+    field: str | None    # None for record-level rules (visits.id.duplicate)
+    check: str
+
+
+_CHECK_BY_PART = sorted(((part, check) for check, part in CODE_PART.items()),
+                        key=lambda pc: -len(pc[0]))
+
+
+def parse_code(code: str) -> RuleCode | None:
+    """The inverse of :func:`rule_code` (None for a code no rule makes, e.g. a wildcard)."""
+    for part, check in _CHECK_BY_PART:
+        if code.endswith("." + part):
+            head = code[: -len(part) - 1]
+            table, _, fname = head.partition(".")
+            if not table or "*" in code:
+                return None
+            return RuleCode(table, fname or None, check)
+    return None
+
+
+def code_is_locked(code: str, targets: dict) -> bool:
+    """:func:`is_locked` for a rule code, the field's nullability read from ``targets``
+    (HMSync's tables as the target has them)."""
+    rc = parse_code(code)
+    if rc is None:
+        return False
+    nullable = True
+    if rc.field is not None and rc.table in targets:
+        f = targets[rc.table].fields.get(rc.field)
+        nullable = f is None or f.nullable
+    return is_locked(rc.check, nullable)
+
+
+def describe_code(code: str) -> str:
+    """What a rule code checks, in plain words ('' for a code no rule makes)."""
+    rc = parse_code(code)
+    return RULES[rc.check].description if rc is not None else ""

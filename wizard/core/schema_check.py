@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import schema as _schema
+from .errors import SchemaError  # noqa: F401 (imported from here too)
 from .schema import DATA_TABLES, DDL, SCHEMA_VERSION, WIZARD_TABLES, quote_ident
 
 # SQLAlchemy and Alembic load only when a comparison or an upgrade really needs them: a
@@ -23,10 +24,6 @@ from .schema import DATA_TABLES, DDL, SCHEMA_VERSION, WIZARD_TABLES, quote_ident
 
 HEAD = "0002"
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-
-
-class SchemaError(Exception):
-    """The schema cannot be checked or upgraded; the message is for the operator."""
 
 
 @dataclass

@@ -28,9 +28,13 @@ from datetime import date, timedelta, timezone as fixed_zone
 import numpy as np
 import pandas as pd
 
+from .errors import MappingProblem
 
-class TransformError(ValueError):
+
+class TransformError(MappingProblem):
     """A step in a profile that cannot be applied (unknown name, bad options)."""
+
+    advice = "Change the transform on the Column mapping page."
 
 
 @dataclass

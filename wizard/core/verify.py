@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import CannotVerify  # noqa: F401 (imported from here too)
 from .schema import DATA_TABLES, TargetTable, quote_ident
 
 SPOT_PER_TABLE = 25
@@ -378,11 +379,6 @@ def _same(e, g) -> bool:
         except (TypeError, ValueError):
             return False
     return str(e) == str(g)
-
-
-class CannotVerify(Exception):
-    """verify was given something it cannot check: no HMSync database, or one locked by
-    another program (message for the operator)."""
 
 
 def verify_target(path, source_system: str | None = None) -> dict:

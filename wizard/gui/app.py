@@ -47,18 +47,18 @@ def setup_application(app) -> None:
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
 
 
-def demo_plan(scratch: Path):
-    """A plan over the bundled demo export and a scratch copy of the demo database."""
+def demo_session(scratch: Path):
+    """A session over the bundled demo export and a scratch copy of the demo database."""
     from ..resources import demo_database, demo_export
-    from .plan import MigrationPlan
+    from ..core.session import MigrationSession
     db = scratch / "hmsync-demo.db"
     shutil.copy2(demo_database(), db)
     (scratch / "backups").mkdir(exist_ok=True)
-    plan = MigrationPlan(name="Demo export", source_system="demo-hms")
-    plan.source_paths = [demo_export()]
-    plan.target = db.resolve()
-    plan.backup_dir = scratch / "backups"
-    return plan
+    session = MigrationSession(name="Demo export", source_system="demo-hms")
+    session.source_paths = [demo_export()]
+    session.target = db.resolve()
+    session.backup_dir = scratch / "backups"
+    return session
 
 
 def _excepthook(exc_type, exc, tb):
@@ -82,7 +82,7 @@ def main(argv=None) -> int:
         return 2
     from PySide6.QtWidgets import QApplication
     from . import dialogs, settings
-    from .plan import MigrationPlan, ProjectError
+    from ..core.session import MigrationSession, ProjectError
     from .wizard import MigrationWizard
     from .pages import PageId
 
@@ -97,21 +97,21 @@ def main(argv=None) -> int:
     setup_application(app)
     sys.excepthook = _excepthook
 
-    plan = None
+    session = None
     if args.demo:
-        plan = demo_plan(Path(scratch.name))
+        session = demo_session(Path(scratch.name))
     elif args.project:
         try:
-            plan = MigrationPlan.load_project(Path(args.project))
+            session = MigrationSession.load_project(Path(args.project))
             settings.add_recent_project(args.project)
         except ProjectError as e:
             dialogs.error(None, f"The project cannot be opened: {e}")
-    wiz = MigrationWizard(plan)
-    if plan is not None and plan.project_path is not None:
+    wiz = MigrationWizard(session)
+    if session is not None and session.project_path is not None:
         # opened from the command line: go straight to the first step after Start
         start = wiz.page(PageId.START)
         start.open.setChecked(True)
-        start.path.setText(str(plan.project_path))
+        start.path.setText(str(session.project_path))
     wiz.show()
 
     if args.walkthrough:

@@ -13,11 +13,8 @@ from typing import Callable
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from ..core import logs
-from ..core.backup import BackupError
-from ..core.engine import Cancelled, MigrationError
+from ..core.errors import Cancelled, OperatorError
 from ..core.mapping import ProfileError
-from ..core.readers import SourceError
-from ..core.transforms import TransformError
 
 #: answers instead of the operator when set: (kind, title, text, default) -> answer
 responder: Callable[[str, str, str, object], object] | None = None
@@ -129,22 +126,11 @@ def save_file(parent, title: str, suggested: str = "", filters: str = "All files
 def explain(exc: BaseException, doing: str = "") -> tuple[str, str]:
     """(what happened, what to do next) for an exception from the engine or the system.
     Unexpected exceptions are logged (type and code location only, no patient data)."""
-    from .plan import ProjectError
     what = f"{doing[0].upper()}{doing[1:]} failed" if doing else "That did not work"
-    if isinstance(exc, SourceError):
-        return f"{what}: {exc}", ("Check that the file is a complete export (CSV, JSON or "
-                                  "Excel) and that no other program is still writing it.")
     if isinstance(exc, ProfileError):
-        return f"{what}: the mapping cannot be used.", f"{exc}\n\nFix the mapping and try again."
-    if isinstance(exc, TransformError):
-        return f"{what}: {exc}", "Change the transform on the Column mapping page."
-    if isinstance(exc, MigrationError):
-        return f"{what}: {exc}", "Nothing was changed in the HMSync database."
-    if isinstance(exc, BackupError):
-        return f"{what}: {exc}", ("Choose another backup folder with enough free space, or "
-                                  "close HMSync if it is running, then try again.")
-    if isinstance(exc, ProjectError):
-        return f"{what}: {exc}", ""
+        return f"{what}: the mapping cannot be used.", f"{exc}\n\n{exc.advice}"
+    if isinstance(exc, OperatorError):
+        return f"{what}: {exc}", exc.advice
     if isinstance(exc, Cancelled):
         return "Cancelled.", "Everything was rolled back; the database is unchanged."
     if isinstance(exc, PermissionError):

@@ -93,7 +93,7 @@ class Walkthrough(QObject):
         self._cond = None
         dialogs.responder = self._previous_responder
         self.wiz.runner.wait_all()
-        self.wiz.plan.dirty = False      # nothing to save from a walkthrough
+        self.wiz.session.dirty = False      # nothing to save from a walkthrough
         self.finished.emit(self.code)
 
     @staticmethod
@@ -138,7 +138,7 @@ class Walkthrough(QObject):
         w.next()
         vp = p[PageId.VALIDATION]
         yield self.wait("the validation", lambda: w.currentId() == PageId.VALIDATION and
-                        not vp.busy and w.plan.validation_current)
+                        not vp.busy and w.session.validation_current)
         if vp.problems.rowCount():
             vp.problems_view.selectRow(0)
             yield self.wait("the source record of a problem",

@@ -16,7 +16,7 @@ from .pages.start import StartPage
 from .pages.target import TargetPage
 from .pages.validation import ValidationPage
 from .pages.verification import VerificationPage
-from .plan import PROJECT_SUFFIX, MigrationPlan
+from ..core.session import INTERACTIVE_CHUNK_ROWS, PROJECT_SUFFIX, MigrationSession
 from .widgets import StepList, icon
 from .workers import TaskRunner
 
@@ -28,9 +28,10 @@ PAGES = {PageId.START: StartPage, PageId.TARGET: TargetPage, PageId.SOURCES: Sou
 
 
 class MigrationWizard(QWizard):
-    def __init__(self, plan: MigrationPlan | None = None, parent=None):
+    def __init__(self, session: MigrationSession | None = None, parent=None):
         super().__init__(parent)
-        self.plan = plan or MigrationPlan()
+        self.session = session or MigrationSession()
+        self.session.chunk_rows = INTERACTIVE_CHUNK_ROWS
         self.runner = TaskRunner(self)
         self.progress_hook = None        # called in workers on every engine progress (tests)
         self.setObjectName("MigrationWizard")
@@ -71,27 +72,28 @@ class MigrationWizard(QWizard):
         self._update_title()
         self._restore_geometry()
 
-    # --- plan and project ------------------------------------------------------------------
-    def set_plan(self, plan: MigrationPlan):
-        self.plan = plan
+    # --- session and project ------------------------------------------------------------------
+    def set_session(self, session: MigrationSession):
+        self.session = session
+        self.session.chunk_rows = INTERACTIVE_CHUNK_ROWS
         self._update_title()
 
     def _update_title(self):
-        name = self.plan.project_path.stem if self.plan.project_path else self.plan.name
+        name = self.session.project_path.stem if self.session.project_path else self.session.name
         self.setWindowTitle(f"HMSync Migration Wizard — {name}" if name else
                             "HMSync Migration Wizard")
 
     def save_project(self, ask: bool = True) -> bool:
-        path = self.plan.project_path
+        path = self.session.project_path
         if path is None or ask:
             default = path or f"{settings.last_folder('project')}/" \
-                              f"{(self.plan.name or 'migration').replace('/', '-')}{PROJECT_SUFFIX}"
+                              f"{(self.session.name or 'migration').replace('/', '-')}{PROJECT_SUFFIX}"
             path, _ = dialogs.save_file(self, "Save the migration project", str(default),
                                         f"Migration projects (*{PROJECT_SUFFIX})")
             if path is None:
                 return False
         try:
-            path = self.plan.save_project(path)
+            path = self.session.save_project(path)
         except OSError as e:
             dialogs.show_exception(self, e, "saving the project")
             return False
@@ -101,9 +103,9 @@ class MigrationWizard(QWizard):
         return True
 
     def _autosave(self):
-        if self.plan.project_path is not None and self.plan.dirty:
+        if self.session.project_path is not None and self.session.dirty:
             try:
-                self.plan.save_project()
+                self.session.save_project()
             except OSError as e:
                 logs.log_line(f"autosave failed: {type(e).__name__}")
 
@@ -125,7 +127,7 @@ class MigrationWizard(QWizard):
 
     def _custom_button(self, which):
         if getattr(which, "value", which) == QWizard.WizardButton.CustomButton1.value:
-            self.save_project(ask=self.plan.project_path is None)
+            self.save_project(ask=self.session.project_path is None)
 
     # --- navigation ------------------------------------------------------------------------
     def _page_changed(self, pid: int):
@@ -158,9 +160,9 @@ class MigrationWizard(QWizard):
                                    no="Keep working", danger=True):
                 return False
         self.runner.wait_all()
-        plan = self.plan
-        if plan.dirty and (plan.source_paths or plan.target):
-            if plan.project_path is not None:
+        session = self.session
+        if session.dirty and (session.source_paths or session.target):
+            if session.project_path is not None:
                 self._autosave()
             else:
                 answer = dialogs.save_discard_cancel(

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from ..plan import describe_steps
+from ...core.steps import describe_steps
 from . import OptionsRole, ValueRole
 
 COLUMNS = ["HMSync field", "Type", "Legacy column", "Transform", "Confidence", "Why"]

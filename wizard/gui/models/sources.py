@@ -17,15 +17,15 @@ NOT_IMPORTED = "(not imported)"
 class SourcesModel(QAbstractTableModel):
     targetChosen = Signal(str, object)     # source name, HMSync table or None
 
-    def __init__(self, plan, parent=None):
+    def __init__(self, session, parent=None):
         super().__init__(parent)
-        self.plan = plan
+        self.session = session
         self._rows: list[tuple[str, object]] = []
 
     def refresh(self):
         self.beginResetModel()
-        self._rows = [("table", t) for t in self.plan.tables] + \
-                     [("error", e) for e in self.plan.read_errors]
+        self._rows = [("table", t) for t in self.session.tables] + \
+                     [("error", e) for e in self.session.read_errors]
         self.endResetModel()
 
     def kind(self, row: int) -> str:
@@ -53,7 +53,7 @@ class SourcesModel(QAbstractTableModel):
         return f
 
     def _targets(self) -> list[str]:
-        return [t for t in DATA_TABLES if t in self.plan.targets]
+        return [t for t in DATA_TABLES if t in self.session.targets]
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -73,7 +73,7 @@ class SourcesModel(QAbstractTableModel):
                 return str(obj)
             return None
         st = obj
-        tm = self.plan.table_map(st.name)
+        tm = self.session.table_map(st.name)
         if role == Qt.ItemDataRole.DisplayRole:
             if c == 0:
                 return st.name
@@ -84,7 +84,7 @@ class SourcesModel(QAbstractTableModel):
             if c == 3:
                 return DELIMS.get(st.delimiter, st.delimiter or "—")
             if c == 4:
-                return fmt_int(self.plan.row_counts.get(st.name))
+                return fmt_int(self.session.row_counts.get(st.name))
             if c == FEEDS:
                 return tm.target if tm else NOT_IMPORTED
             if c == 6:

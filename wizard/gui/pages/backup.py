@@ -7,7 +7,6 @@ from pathlib import Path
 import pandas as pd
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout
 
-from ...core.backup import make_backup
 from ...core.schema import DATA_TABLES
 from .. import dialogs
 from ..models.dataframe import DataFrameModel
@@ -65,21 +64,21 @@ class BackupPage(BasePage):
         self.folder.editingFinished.connect(self._folder_edited)
 
     def initializePage(self):
-        plan = self.plan
-        folder = plan.backup_dir or (plan.target.parent if plan.target else Path.home())
+        session = self.session
+        folder = session.backup_dir or (session.target.parent if session.target else Path.home())
         self.folder.setText(str(folder))
-        self.target.setText(f"The database: <b>{html.escape(str(plan.target))}</b>")
+        self.target.setText(f"The database: <b>{html.escape(str(session.target))}</b>")
         self._show()
 
     def task_ended(self):
         self._show()
 
     def isComplete(self):
-        return not self.busy and self.plan.backup_current()
+        return not self.busy and self.session.backup_current()
 
     def _folder_edited(self):
         t = self.folder.text().strip()
-        self.plan.backup_dir = Path(t).expanduser() if t else None
+        self.session.backup_dir = Path(t).expanduser() if t else None
 
     def _browse(self):
         p = dialogs.open_folder(self, "Folder for the backup", self.folder.text())
@@ -91,13 +90,11 @@ class BackupPage(BasePage):
         if self.busy:
             return
         self._folder_edited()
-        plan = self.plan
-        folder = plan.backup_dir or plan.target.parent
-        target = plan.target
+        session = self.session
+        target = session.target
 
         def done(b):
-            plan.backup = b
-            plan.dirty = True
+            session.apply_backup(b)
             self.progress.finish()
             self._show()
 
@@ -108,14 +105,14 @@ class BackupPage(BasePage):
 
         self.progress.start(f"Backing up {target.name} and checking the copy…", busy=True)
         self.banner.set("")
-        self.run_task(lambda progress, cancel: make_backup(target, folder), "backup",
+        self.run_task(lambda progress, cancel: session.make_backup(), "backup",
                       on_finished=done, on_failed=failed, writes=True)
         self.go.setEnabled(False)
 
     def _show(self):
-        plan = self.plan
-        b = plan.backup
-        ok = plan.backup_current()
+        session = self.session
+        b = session.backup
+        ok = session.backup_current()
         self.go.setEnabled(not self.busy)
         if b is not None and ok:
             self.banner.set("The backup is verified: its integrity check passed and it holds "

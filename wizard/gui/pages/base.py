@@ -1,4 +1,4 @@
-"""What every page shares: the plan, the task runner and a way to run engine steps."""
+"""What every page shares: the session, the task runner and a way to run engine steps."""
 from __future__ import annotations
 
 from typing import Callable
@@ -17,8 +17,8 @@ class BasePage(QWizardPage):
         self.task: Task | None = None
 
     @property
-    def plan(self):
-        return self.wizard().plan
+    def session(self):
+        return self.wizard().session
 
     @property
     def runner(self):

@@ -9,7 +9,6 @@ from datetime import datetime
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout
 
 from ...core.backup import data_counts
-from ...core.report import run_report
 from .. import dialogs
 from ..models.delegates import ProgressDelegate
 from ..models.progress import BAR, ImportProgressModel
@@ -62,17 +61,17 @@ class ImportPage(BasePage):
         self._t0 = 0.0
 
     def initializePage(self):
-        plan = self.plan
-        mapped = plan.mapped()
-        v = plan.validation
+        session = self.session
+        mapped = session.mapped()
+        v = session.validation
         will = sum(s.valid for s in v.stats.values()) if v is not None else 0
         self.summary.setText(
             f"<b>{fmt_int(will)}</b> new records from {len(mapped)} legacy table(s) will go "
-            f"into <b>{html.escape(plan.target.name) if plan.target else '?'}</b>"
+            f"into <b>{html.escape(session.target.name) if session.target else '?'}</b>"
             + (f"; {fmt_int(v.errors)} problem record(s) are left out" if v and v.errors else "")
-            + f". Backup: {html.escape(plan.backup.path.name) if plan.backup else 'none'}.")
-        if plan.run_result is None and not self.busy:
-            self.model.set_tables([(tm.target, st.name, plan.row_counts.get(st.name, 0))
+            + f". Backup: {html.escape(session.backup.path.name) if session.backup else 'none'}.")
+        if session.run_result is None and not self.busy:
+            self.model.set_tables([(tm.target, st.name, session.row_counts.get(st.name, 0))
                                    for st, tm in mapped])
             self._fit()
             self.banner.set("Press “Start the import” when you are ready. HMSync should not "
@@ -92,12 +91,12 @@ class ImportPage(BasePage):
         fit_height(self.view, max_rows=12)
 
     def isComplete(self):
-        return not self.busy and self.plan.run_result is not None
+        return not self.busy and self.session.run_result is not None
 
     def _enable(self):
         # a new import needs a backup of the database as it is now (after a committed
         # import it is not: the Backup page makes a new one)
-        self.go.setEnabled(not self.busy and self.plan.backup_current())
+        self.go.setEnabled(not self.busy and self.session.backup_current())
         self.completeChanged.emit()
 
     def _log(self, text: str):
@@ -105,32 +104,30 @@ class ImportPage(BasePage):
 
     # --- running -------------------------------------------------------------------------
     def start_import(self):
-        plan = self.plan
+        session = self.session
         if self.busy:
             return
-        if not plan.backup_current():
+        if not session.backup_current():
             dialogs.error(self, "There is no verified backup of the database as it is now.",
                           "Go back to the Backup step and make one.")
             return
         try:
-            m = plan.make_import()
+            job = session.prepare_import()
         except Exception as e:  # noqa: BLE001
             dialogs.show_exception(self, e, "starting the import")
             return
-        target = plan.target
-        sources = [s for s, _ in m.plan]
-        self.model.set_tables([(tm.target, st.name, plan.row_counts.get(st.name, 0))
-                               for st, tm in m.plan])
+        target = session.target
+        sources = job.sources
+        self.model.set_tables([(tm.target, st.name, session.row_counts.get(st.name, 0))
+                               for st, tm in job.migration.plan])
         self._fit()
         self._last_source = None
         self._last_stage = None
         self._t0 = time.monotonic()
 
-        plan.run_result, plan.run_report, plan.restored = None, None, False
+        session.run_result, session.run_report, session.restored = None, None, False
 
-        def work(progress, cancel):
-            res = m.run(progress, cancel)
-            return res, run_report(res, target, sources, False)
+        work = job.run
 
         self.log.clear()
         self._log(f"import started: {len(sources)} legacy table(s), "
@@ -173,12 +170,9 @@ class ImportPage(BasePage):
             r = self.model.rows[i]
             self._log(f"{r['table']}: {fmt_int(r['done'])} records read from {source}")
 
-    def _finished(self, result):
-        res, rep = result
-        plan = self.plan
-        plan.run_result, plan.run_report = res, rep
-        plan.validation_key = None     # the database changed: a new check would differ
-        plan.dirty = True
+    def _finished(self, outcome):
+        self.session.apply_import(outcome)
+        res, rep = outcome.result, outcome.report
         self.progress.finish()
         spent = fmt_duration(time.monotonic() - self._t0)
         imported = sum(t.get("imported", 0) for t in rep["tables"].values())
@@ -207,13 +201,13 @@ class ImportPage(BasePage):
             self.cancel_task()
 
     def _unchanged_text(self) -> str:
-        plan = self.plan
+        session = self.session
         try:
-            same = data_counts(plan.target) == plan.backup.counts
+            same = data_counts(session.target) == session.backup.counts
         except Exception:  # noqa: BLE001
             same = False
         if same:
-            n = sum(plan.backup.counts.values())
+            n = sum(session.backup.counts.values())
             return f"The database is unchanged ({fmt_int(n)} rows, as in the backup)."
         return ("The database was rolled back. It now differs from the backup; check it, or "
                 "restore the backup.")

@@ -17,7 +17,7 @@ from ..models.dataframe import DataFrameModel
 from ..models.delegates import ComboDelegate
 from ..models.mapping import SOURCE, MappingModel, source_text
 from ..models.valuemap import ValueMapModel
-from ..plan import get_step, set_step
+from ...core.steps import get_step, set_step
 from ..widgets import Banner, button, fit_columns, label, table_view
 from .base import BasePage
 
@@ -312,13 +312,13 @@ class MappingPage(BasePage):
         self._fill_tables()
 
     def isComplete(self):
-        return not self.plan.mapping_problems()
+        return not self.session.mapping_problems()
 
     def _fill_tables(self, keep: str | None = None):
         keep = keep or self.current_source()
         self.table.blockSignals(True)
         self.table.clear()
-        for st, tm in self.plan.mapped():
+        for st, tm in self.session.mapped():
             conf = f"  ({100 * tm.confidence:.0f}%)" if tm.confidence is not None else ""
             self.table.addItem(f"{st.name} → {tm.target}{conf}", st.name)
         i = self.table.findData(keep) if keep else 0
@@ -336,8 +336,8 @@ class MappingPage(BasePage):
 
     def _show_table(self, keep_field: str | None = None):
         name = self.current_source()
-        tm = self.plan.table_map(name) if name else None
-        st = self.plan.table(name) if name else None
+        tm = self.session.table_map(name) if name else None
+        st = self.session.table(name) if name else None
         if tm is None or st is None:
             self.empty.setText("No legacy table is mapped. Go back to “Legacy exports” and "
                                "choose the HMSync table each file feeds.")
@@ -346,8 +346,8 @@ class MappingPage(BasePage):
             self._check()
             return
         self.stack.setCurrentIndex(0)
-        target = self.plan.targets[tm.target]
-        profile = self.plan.profile
+        target = self.session.targets[tm.target]
+        profile = self.session.profile
         self.model.set_mapping(tm, target, st.columns, {} if profile is None else {
             "date_order": profile.date_order, "timezone": profile.timezone})
         self.legacy_id.blockSignals(True)
@@ -370,7 +370,7 @@ class MappingPage(BasePage):
         if key == "k:":
             return
         cols = [key[2:]] if key.startswith("c:") else None
-        self.plan.set_field_source(name, field, cols)
+        self.session.set_field_source(name, field, cols)
         self._after_edit(field)
 
     def set_field_source(self, field: str, column: str | None):
@@ -378,11 +378,11 @@ class MappingPage(BasePage):
         self._source_chosen(field, f"c:{column}" if column else "")
 
     def _legacy_id_chosen(self, *_):
-        self.plan.set_legacy_id(self.current_source(), self.legacy_id.currentData())
+        self.session.set_legacy_id(self.current_source(), self.legacy_id.currentData())
         self._after_edit(None)
 
     def _edited(self):
-        self.plan.dirty = True
+        self.session.dirty = True
         f = self.editor.field
         self.model.refresh_row(f.name if f else "")
         self._preview_timer.start()
@@ -405,7 +405,7 @@ class MappingPage(BasePage):
             return
         f = self.model.field_at(row)
         fm = self.model.tm.fields.get(f.name)
-        sample = self.plan.samples.get(self.current_source())
+        sample = self.session.samples.get(self.current_source())
         col = None
         if fm is not None and sample is not None and len(fm.columns) == 1 and \
                 fm.columns[0] in sample:
@@ -422,13 +422,13 @@ class MappingPage(BasePage):
     def _update_preview(self):
         name = self.current_source()
         tm = self.model.tm
-        sample = self.plan.samples.get(name) if name else None
+        sample = self.session.samples.get(name) if name else None
         if tm is None or sample is None:
             self.preview_model.set_frame(pd.DataFrame())
             return
-        target = self.plan.targets[tm.target]
+        target = self.session.targets[tm.target]
         try:
-            mc = map_chunk(sample, tm, target, self.plan.ensure_profile().ctx)
+            mc = map_chunk(sample, tm, target, self.session.ensure_profile().ctx)
         except (ProfileError, TransformError) as e:
             self.preview_model.set_frame(pd.DataFrame())
             self.preview_label.setText(f"No preview: {e}")
@@ -466,14 +466,14 @@ class MappingPage(BasePage):
                 pass
 
     def _check(self):
-        problems = self.plan.mapping_problems()
+        problems = self.session.mapping_problems()
         if problems:
             shown = problems[:5]
             more = f"\n… and {len(problems) - 5} more" if len(problems) > 5 else ""
             self.banner.set("Next is blocked until these are fixed:\n• " + "\n• ".join(shown)
                             + more, "error")
         else:
-            notes = [n for n in (self.plan.profile.notes if self.plan.profile else [])
+            notes = [n for n in (self.session.profile.notes if self.session.profile else [])
                      if "check it" in n]
             self.banner.set("Every required HMSync field is mapped." +
                             (" Check: " + "; ".join(notes[:2]) if notes else ""), "ok")
@@ -487,17 +487,17 @@ class MappingPage(BasePage):
             return
         settings.remember_folder("profile", p)
         try:
-            self.plan.load_profile(p)
+            self.session.load_profile(p)
         except ProfileError as e:
             dialogs.error(self, "This mapping profile cannot be used.", str(e))
             return
         self._fill_tables()
-        if not self.plan.mapped():
+        if not self.session.mapped():
             dialogs.info(self, "The profile maps none of these legacy tables.",
                          "Its table names must match the export's file names.")
 
     def _save(self):
-        suggested = str(self.plan.profile_path or
+        suggested = str(self.session.profile_path or
                         (settings.last_folder("profile") + "/mapping.yaml"))
         p, _ = dialogs.save_file(self, "Save the mapping profile", suggested, PROFILE_FILTER)
         if not p:
@@ -505,7 +505,7 @@ class MappingPage(BasePage):
         if p.suffix.lower() not in (".yaml", ".yml", ".json"):
             p = p.with_suffix(".yaml")
         try:
-            self.plan.save_profile(p)
+            self.session.save_profile(p)
         except OSError as e:
             dialogs.show_exception(self, e, "saving the mapping")
             return

@@ -15,7 +15,7 @@ from .. import dialogs, settings
 from ..models.dataframe import DataFrameModel
 from ..models.delegates import ComboDelegate
 from ..models.sources import FEEDS, SourcesModel
-from ..plan import read_sources
+from ...core.session import read_sources
 from ..widgets import Banner, ProgressPanel, button, fit_columns, fmt_int, label, table_view
 from .base import BasePage
 
@@ -90,8 +90,8 @@ class SourcesPage(BasePage):
 
     # --- life cycle ------------------------------------------------------------------------
     def initializePage(self):
-        self.model.plan = self.plan
-        if self.plan.source_paths and self.plan.sources_read_key != self.plan.sources_key():
+        self.model.session = self.session
+        if self.session.source_paths and self.session.sources_read_key != self.session.sources_key():
             self._read()
         else:
             self._refresh()
@@ -103,12 +103,12 @@ class SourcesPage(BasePage):
         self._refresh()
 
     def isComplete(self):
-        return not self.busy and bool(self.plan.mapped())
+        return not self.busy and bool(self.session.mapped())
 
     # --- adding and removing ----------------------------------------------------------------
     def add_paths(self, paths):
         paths = [Path(p) for p in paths if p]
-        if paths and self.plan.add_sources(paths):
+        if paths and self.session.add_sources(paths):
             self._read()
 
     def _add_files(self):
@@ -131,17 +131,17 @@ class SourcesPage(BasePage):
             return
         obj = self.model.item(row)
         path = obj.path.resolve()
-        if path in self.plan.source_paths:
-            self.plan.remove_source(path)
+        if path in self.session.source_paths:
+            self.session.remove_source(path)
         else:   # a file found in an added folder: remove the folder's entry, keep the rest
-            folder = next((p for p in self.plan.source_paths if p.is_dir() and
+            folder = next((p for p in self.session.source_paths if p.is_dir() and
                            path.parent == p), None)
             if folder is None:
                 return
-            self.plan.remove_source(folder)
-            siblings = {t.path.resolve() for t in self.plan.tables} | \
-                {e.path.resolve() for e in self.plan.read_errors}
-            self.plan.add_sources(sorted(s for s in siblings if s.parent == folder and
+            self.session.remove_source(folder)
+            siblings = {t.path.resolve() for t in self.session.tables} | \
+                {e.path.resolve() for e in self.session.read_errors}
+            self.session.add_sources(sorted(s for s in siblings if s.parent == folder and
                                          s != path))
         self._read()
 
@@ -158,15 +158,15 @@ class SourcesPage(BasePage):
     # --- reading ---------------------------------------------------------------------------
     def _read(self):
         self.cancel_task()
-        plan = self.plan
-        paths = list(plan.source_paths)
-        key = plan.sources_key()
-        reviewed = set(plan.reviewed)
-        targets = plan.targets
-        name, system = plan.name, plan.source_system
+        session = self.session
+        paths = list(session.source_paths)
+        key = session.sources_key()
+        reviewed = set(session.reviewed)
+        targets = session.targets
+        name, system = session.name, session.source_system
         if not paths:
-            plan.tables, plan.read_errors = [], []
-            plan.sources_read_key = key
+            session.tables, session.read_errors = [], []
+            session.sources_read_key = key
             self._refresh()
             return
 
@@ -179,9 +179,9 @@ class SourcesPage(BasePage):
 
         def done(result):
             r, sugg = result
-            plan.apply_sources_read(r, key)
+            session.apply_sources_read(r, key)
             if sugg is not None:
-                plan.merge_suggestion(sugg)
+                session.merge_suggestion(sugg)
             self.progress.finish()
             self._refresh()
 
@@ -199,27 +199,27 @@ class SourcesPage(BasePage):
 
     def _target_chosen(self, name: str, target):
         try:
-            self.plan.set_table_target(name, target)
+            self.session.set_table_target(name, target)
         except Exception as e:  # noqa: BLE001
             dialogs.show_exception(self, e, "changing the HMSync table")
         self._refresh(keep=name)
 
     # --- showing ------------------------------------------------------------------------------
     def _refresh(self, keep: str | None = None):
-        plan = self.plan
+        session = self.session
         cur = self.view.currentIndex()
         keep = keep or (self.model.item(cur.row()).name if cur.isValid() and
                         self.model.kind(cur.row()) == "table" else None)
         self.model.refresh()
         fit_columns(self.view)
-        n_tables, n_err = len(plan.tables), len(plan.read_errors)
-        mapped = plan.mapped()
+        n_tables, n_err = len(session.tables), len(session.read_errors)
+        mapped = session.mapped()
         self.summary.setText(
-            f"{n_tables} table(s), {fmt_int(sum(plan.row_counts.get(t.name, 0) for t in plan.tables))}"
+            f"{n_tables} table(s), {fmt_int(sum(session.row_counts.get(t.name, 0) for t in session.tables))}"
             f" records" if n_tables else "")
         if self.busy:
             self.banner.set("")
-        elif not plan.source_paths:
+        elif not session.source_paths:
             self.banner.set("No files yet. Add the export files or the folder that holds them.",
                             "info")
         elif n_err:
@@ -230,7 +230,7 @@ class SourcesPage(BasePage):
             self.banner.set("None of these tables feeds an HMSync table. Choose one in the "
                             "“Feeds HMSync table” column.", "error")
         else:
-            left = [t.name for t in plan.tables if plan.table_map(t.name) is None]
+            left = [t.name for t in session.tables if session.table_map(t.name) is None]
             self.banner.set(
                 f"Every file was read. {len(mapped)} table(s) will be imported" +
                 (f"; left out: {', '.join(left)}." if left else ".") +
@@ -253,7 +253,7 @@ class SourcesPage(BasePage):
                 self.preview_label.setText("Preview")
             return
         st = self.model.item(idx.row())
-        sample = self.plan.samples.get(st.name)
+        sample = self.session.samples.get(st.name)
         if sample is None:
             self.preview_model.set_frame(pd.DataFrame())
             return
@@ -268,6 +268,6 @@ class SourcesPage(BasePage):
             bad["(problem)"] = (df[CORRUPT] != "").to_numpy()
         self.preview_model.set_frame(show, labels=labels, bad=bad)
         fit_columns(self.preview, self.preview.fontMetrics().horizontalAdvance("x" * 28))
-        total = self.plan.row_counts.get(st.name, 0)
+        total = self.session.row_counts.get(st.name, 0)
         self.preview_label.setText(f"&Preview of {st.name}: the first {min(len(df), total)} of "
                                    f"{fmt_int(total)} records")

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QButtonGroup, QFormLayout, QGridLayout, QLabel, Q
                                QWidget)
 
 from .. import dialogs, settings
-from ..plan import PROJECT_SUFFIX, MigrationPlan, ProjectError
+from ...core.session import PROJECT_SUFFIX, MigrationSession, ProjectError
 from ..widgets import button, icon, label
 from .base import BasePage
 
@@ -98,8 +98,8 @@ class StartPage(BasePage):
         self.setTabOrder(self.browse, self.recent)
 
     def initializePage(self):
-        self.name.setText(self.plan.name)
-        self.system.setText(self.plan.source_system)
+        self.name.setText(self.session.name)
+        self.system.setText(self.session.source_system)
         self._fill_recent()
         self._changed()
 
@@ -152,7 +152,7 @@ class StartPage(BasePage):
         if self.open.isChecked():
             path = Path(self.path.text().strip()).expanduser()
             try:
-                plan = MigrationPlan.load_project(path)
+                session = MigrationSession.load_project(path)
             except ProjectError as e:
                 if not path.exists():
                     settings.forget_recent_project(path)
@@ -160,14 +160,14 @@ class StartPage(BasePage):
                 dialogs.error(self, f"The project cannot be opened: {e}",
                               "Choose another project file, or start a new migration.")
                 return False
-            wiz.set_plan(plan)
+            wiz.set_session(session)
             settings.add_recent_project(path)
             return True
-        if self.wizard().plan.project_path is not None:
-            wiz.set_plan(MigrationPlan())
-        plan = self.wizard().plan
-        plan.name = self.name.text().strip() or "Legacy export"
-        plan.source_system = self.system.text().strip()
-        if plan.profile is not None:
-            plan.profile.name, plan.profile.source_system = plan.name, plan.source_system
+        if self.wizard().session.project_path is not None:
+            wiz.set_session(MigrationSession())
+        session = self.wizard().session
+        session.name = self.name.text().strip() or "Legacy export"
+        session.source_system = self.system.text().strip()
+        if session.profile is not None:
+            session.profile.name, session.profile.source_system = session.name, session.source_system
         return True

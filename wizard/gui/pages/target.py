@@ -12,7 +12,7 @@ from ...core import schema_check
 from ...core.schema import DATA_TABLES, WIZARD_TABLES, init_db
 from .. import dialogs, settings
 from ..models.dataframe import DataFrameModel
-from ..plan import inspect_target
+from ...core.session import inspect_target
 from ..widgets import Banner, button, fit_columns, fit_height, fmt_int, icon, label, table_view
 from .base import BasePage
 
@@ -68,9 +68,9 @@ class TargetPage(BasePage):
 
     # --- choosing -------------------------------------------------------------------------
     def initializePage(self):
-        t = self.plan.target
+        t = self.session.target
         self.path.setText(str(t) if t else "")
-        if t and (self.plan.target_info is None or self._shown_for != t):
+        if t and (self.session.target_info is None or self._shown_for != t):
             self._inspect(t)
         else:
             self._show()
@@ -117,17 +117,17 @@ class TargetPage(BasePage):
         path = Path(path).expanduser().resolve()
         self._last_inspected = path
         self.banner.set(f"Reading {path.name}…", "info")
-        self.plan.set_target(path, None)
+        self.session.set_target(path, None)
         self._shown_for = None
         self._show()
 
         def done(info):
-            self.plan.set_target(path, info)
+            self.session.set_target(path, info)
             self._shown_for = path
             self._show()
 
         def failed(e):
-            self.plan.set_target(path, None)
+            self.session.set_target(path, None)
             text, more = dialogs.explain(e, f"opening {path.name}")
             self.banner.set(f"{text} {more}".strip(), "error")
             self._fill(None)
@@ -137,11 +137,11 @@ class TargetPage(BasePage):
 
     # --- showing -------------------------------------------------------------------------
     def _show(self):
-        info = self.plan.target_info
+        info = self.session.target_info
         self.upgrade.setVisible(bool(info is not None and info.usable and info.upgradable))
         self.upgrade.setEnabled(not self.busy)
         if info is None:
-            if not self.busy and self.plan.target is None:
+            if not self.busy and self.session.target is None:
                 self.banner.set("")
                 self.details.setText("Choose the database HMSync uses, or create a new one. "
                                      "Nothing is written to it before the backup step.")
@@ -212,16 +212,16 @@ class TargetPage(BasePage):
         self.upgrade.setEnabled(not self.busy)
 
     def isComplete(self):
-        info = self.plan.target_info
+        info = self.session.target_info
         return not self.busy and info is not None and info.usable
 
     # --- upgrade ---------------------------------------------------------------------------
     def upgrade_schema(self):
-        info = self.plan.target_info
+        info = self.session.target_info
         if info is None or not info.upgradable or self.busy:
             return
         path = info.path
-        folder = self.plan.backup_dir or path.parent
+        folder = self.session.backup_dir or path.parent
         if not dialogs.confirm(
                 self, f"Bring {path.name} up to date with HMSync's schema?",
                 "The wizard first makes a verified backup in " f"{folder}, then adds:\n• " +
@@ -231,7 +231,7 @@ class TargetPage(BasePage):
             return
 
         def done(r):
-            self.plan.dirty = True
+            self.session.dirty = True
             where = f" The backup is {r.backup.path}." if r.backup else ""
             dialogs.info(self, f"The schema is now version {r.to_version}; every record was "
                                f"kept.{where}")

@@ -16,7 +16,8 @@ from ...core import report
 from .. import dialogs, settings
 from ..models.dataframe import DataFrameModel
 from ..models.problems import ProblemsModel, prepare_problems
-from ..plan import find_record, rule_description, rule_is_locked
+from ...core import rules as R
+from ...core.session import find_record
 from ..widgets import (Banner, ProgressPanel, button, fit_columns, fmt_int, icon, label,
                        needed_width, table_view)
 from .base import BasePage
@@ -218,8 +219,8 @@ class ValidationPage(BasePage):
 
     # --- life cycle -----------------------------------------------------------------------
     def initializePage(self):
-        self.ack.setChecked(self.plan.errors_acknowledged)
-        if not self.plan.validation_current:
+        self.ack.setChecked(self.session.errors_acknowledged)
+        if not self.session.validation_current:
             self.validate()
         else:
             self._show()
@@ -231,27 +232,27 @@ class ValidationPage(BasePage):
         self._enable()
 
     def isComplete(self):
-        v = self.plan.validation
-        if self.busy or not self.plan.validation_current or v is None:
+        v = self.session.validation
+        if self.busy or not self.session.validation_current or v is None:
             return False
         return v.errors == 0 or self.ack.isChecked()
 
     def _ack(self, on):
-        self.plan.errors_acknowledged = bool(on)
+        self.session.errors_acknowledged = bool(on)
         self.completeChanged.emit()
 
     # --- validating ----------------------------------------------------------------------
     def validate(self):
         if self.busy:
             return
-        plan = self.plan
+        session = self.session
         try:
-            m = plan.make_migration()
+            m = session.make_migration()
         except Exception as e:  # noqa: BLE001 - ProfileError/MigrationError in plain words
             dialogs.show_exception(self, e, "starting the validation")
             return
-        key = plan.profile_key()
-        total = plan.mapped_row_total()
+        key = session.profile_key()
+        total = session.mapped_row_total()
         self._done_per_source = {}
         self._t0 = time.monotonic()
 
@@ -263,8 +264,7 @@ class ValidationPage(BasePage):
 
         def finished(result):
             res, self._prepared = result
-            plan.validation, plan.validation_key = res, key
-            plan.dirty = True
+            session.apply_validation(res, key)
             self.progress.finish()
             self._show()
 
@@ -292,8 +292,8 @@ class ValidationPage(BasePage):
 
     # --- showing -------------------------------------------------------------------------
     def _show(self):
-        v = self.plan.validation
-        current = self.plan.validation_current
+        v = self.session.validation
+        current = self.session.validation_current
         if v is None:
             self.tables_model.set_frame(pd.DataFrame())
             self.rules_model.set_frame(pd.DataFrame())
@@ -326,8 +326,8 @@ class ValidationPage(BasePage):
         summ = v.summary()
         if len(summ):
             summ = summ.sort_values(["severity", "count"], ascending=[True, False])
-            locked = [rule_is_locked(c, self.plan.targets) for c in summ["rule"]]
-            desc = [rule_description(c) for c in summ["rule"]]
+            locked = [R.code_is_locked(c, self.session.targets) for c in summ["rule"]]
+            desc = [R.describe_code(c) for c in summ["rule"]]
             sev = summ["severity"].to_numpy()
             rdf = pd.DataFrame({"Rule": summ["rule"].to_numpy(),
                                 "Records": summ["count"].astype("int64").to_numpy()})
@@ -396,13 +396,13 @@ class ValidationPage(BasePage):
         cb.blockSignals(False)
 
     def _enable(self):
-        v = self.plan.validation
+        v = self.session.validation
         has = v is not None and len(v.problems) > 0 and not self.busy
         for w in (self.export_problems, self.export_rejected):
             w.setEnabled(has)
         self.export_rejected.setEnabled(has and v.errors > 0)
         self.revalidate.setEnabled(not self.busy)
-        self.revalidate.setProperty("attention", not self.plan.validation_current and
+        self.revalidate.setProperty("attention", not self.session.validation_current and
                                     not self.busy)
         self.revalidate.style().unpolish(self.revalidate)
         self.revalidate.style().polish(self.revalidate)
@@ -438,8 +438,8 @@ class ValidationPage(BasePage):
 
     def _rule_selected(self):
         code = self._selected_rule()
-        locked = code is not None and rule_is_locked(code, self.plan.targets)
-        cur = self.plan.profile.rules.get(code) if (code and self.plan.profile) else None
+        locked = code is not None and R.code_is_locked(code, self.session.targets)
+        cur = self.session.profile.rules.get(code) if (code and self.session.profile) else None
         can = code is not None and not locked and not self.busy
         self.rule_warning.setEnabled(can and cur != "warning")
         self.rule_off.setEnabled(can and cur != "off")
@@ -447,7 +447,7 @@ class ValidationPage(BasePage):
         if code is None:
             self.rule_note.setText("Select a rule to see what it means.")
         else:
-            what = rule_description(code)
+            what = R.describe_code(code)
             what = what[:1].upper() + what[1:] + "." if what else ""
             if locked:
                 what += " HMSync cannot store these records: this rule cannot be relaxed."
@@ -465,11 +465,11 @@ class ValidationPage(BasePage):
         code = self._selected_rule()
         if code is None:
             return
-        self.plan.set_rule(code, severity)
+        self.session.set_rule(code, severity)
         self._show()
 
     def decide_rule(self, code: str, severity: str | None):
-        self.plan.set_rule(code, severity)
+        self.session.set_rule(code, severity)
         self._show()
 
     # --- records -------------------------------------------------------------------------
@@ -482,7 +482,7 @@ class ValidationPage(BasePage):
     def _problem_buttons(self):
         p = self._current_problem()
         ok = p is not None and bool(p["legacy_id"]) and not self.busy
-        excluded = ok and self.plan.is_excluded(p["table"], p["legacy_id"])
+        excluded = ok and self.session.is_excluded(p["table"], p["legacy_id"])
         self.exclude.setEnabled(ok and not excluded)
         self.include.setEnabled(ok and excluded)
 
@@ -490,7 +490,7 @@ class ValidationPage(BasePage):
         p = self._current_problem()
         if p is None:
             return
-        self.plan.set_excluded(p["table"], p["legacy_id"], excluded)
+        self.session.set_excluded(p["table"], p["legacy_id"], excluded)
         self._problem_buttons()
         self._show()
 
@@ -505,7 +505,7 @@ class ValidationPage(BasePage):
         if key == self._record_key:
             return
         self._record_key = key
-        st = self.plan.table(p["file"])
+        st = self.session.table(p["file"])
         if st is None:
             return
         if self._record_task is not None:
@@ -537,7 +537,7 @@ class ValidationPage(BasePage):
 
     # --- export ----------------------------------------------------------------------------
     def _export_problems(self):
-        v = self.plan.validation
+        v = self.session.validation
         p, flt = dialogs.save_file(self, "Export the problems",
                                    settings.last_folder("export") + "/problems.xlsx",
                                    "Excel workbook (*.xlsx);;CSV file (*.csv)")
@@ -556,8 +556,8 @@ class ValidationPage(BasePage):
         if not folder:
             return
         settings.remember_folder("export", folder / "x")
-        sources = [s for s, _ in self.plan.mapped()]
-        problems = self.plan.validation.problems
+        sources = [s for s, _ in self.session.mapped()]
+        problems = self.session.validation.problems
 
         def work(progress, cancel):
             return report.write_rejected(sources, problems, folder)

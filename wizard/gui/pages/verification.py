@@ -11,7 +11,6 @@ from PySide6.QtGui import QPageLayout, QPageSize, QTextDocument
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy,
                                QVBoxLayout, QWidget)
 
-from ...core import backup as core_backup
 from ...core.report import report_html, write_html, write_json
 from .. import dialogs, settings
 from ..models.dataframe import DataFrameModel
@@ -114,13 +113,13 @@ class VerificationPage(BasePage):
 
     @property
     def passed(self) -> bool:
-        r = self.plan.run_result
+        r = self.session.run_result
         return bool(r is not None and r.committed and r.passed)
 
     # --- showing ------------------------------------------------------------------------------
     def _show(self):
-        plan = self.plan
-        res, rep = plan.run_result, plan.run_report
+        session = self.session
+        res, rep = session.run_result, session.run_report
         if res is None or rep is None:
             self.banner.set("Nothing was imported yet.", "info")
             for m in (self.recon_model, self.totals_model, self.checks_model):
@@ -130,7 +129,7 @@ class VerificationPage(BasePage):
         checks = rep["checks"]
         failed = [c for c in checks if not c["passed"]]
         imported = sum(t["imported"] for t in rep["tables"].values())
-        if plan.restored:
+        if session.restored:
             self.banner.set("The backup was restored: the database is back to how it was "
                             "before the import.", "warning")
         elif res.committed and not failed:
@@ -190,21 +189,21 @@ class VerificationPage(BasePage):
                                     bad={"Result": (cdf["Result"] != "passed").to_numpy()})
         fit_columns(self.checks, self.checks.fontMetrics().horizontalAdvance("x" * 56))
         fit_height(self.checks)
-        b = plan.backup
+        b = session.backup
         self.where.setText(f"Backup: {b.path}" if b else "")
         self.where.setToolTip(str(b.path) if b else "")
         self._enable()
 
     def _enable(self):
-        r = self.plan.run_result
-        self.save.setEnabled(self.plan.run_report is not None and not self.busy)
-        self.restore.setEnabled(bool(r is not None and r.committed and self.plan.backup and
-                                     not self.plan.restored and not self.busy))
+        r = self.session.run_result
+        self.save.setEnabled(self.session.run_report is not None and not self.busy)
+        self.restore.setEnabled(bool(r is not None and r.committed and self.session.backup and
+                                     not self.session.restored and not self.busy))
         self.completeChanged.emit()
 
     # --- report ------------------------------------------------------------------------------
     def save_report(self, path: Path) -> Path:
-        rep = self.plan.run_report
+        rep = self.session.run_report
         suffix = path.suffix.lower()
         if suffix == ".pdf":
             return write_pdf(rep, path)
@@ -230,11 +229,11 @@ class VerificationPage(BasePage):
 
     # --- restore ------------------------------------------------------------------------------
     def restore_backup(self):
-        plan = self.plan
-        b = plan.backup
+        session = self.session
+        b = session.backup
         if b is None or self.busy:
             return
-        imported = sum(t["imported"] for t in (plan.run_report or {}).get("tables", {}).values())
+        imported = sum(t["imported"] for t in (session.run_report or {}).get("tables", {}).values())
         if not dialogs.confirm(
                 self, "Restore the backup?",
                 f"The database goes back to exactly how it was at {b.created}: the "
@@ -242,12 +241,8 @@ class VerificationPage(BasePage):
                 "anything else written to it since. The current state is backed up first.",
                 yes="Restore the backup", no="Keep the import", danger=True):
             return
-        target, folder = plan.target, plan.backup_dir or Path(b.path).parent
-
         def done(r):
-            plan.restored = True
-            plan.validation_key = None
-            plan.dirty = True
+            session.apply_restore(r)
             self.progress.finish()
             self._show()
             safety = f" The state before the restore was saved to {r.safety_backup.path}." \
@@ -260,6 +255,6 @@ class VerificationPage(BasePage):
             dialogs.show_exception(self, e, "the restore")
 
         self.progress.start("Restoring the backup and checking it…", busy=True)
-        self.run_task(lambda progress, cancel: core_backup.restore(b.path, target, folder),
+        self.run_task(lambda progress, cancel: session.restore_backup(),
                       "restore", on_finished=done, on_failed=failed, writes=True)
         self._enable()

@@ -1,12 +1,21 @@
-"""The migration plan: what the operator chose so far and what the engine found.
+"""One migration session: the sequence of a migration, written once for both front ends.
 
-A plain object (no Qt) that every page reads and writes; the pages hold no business logic
-of their own. It also reads and writes the migration project file (``*.hmsync-migration``,
-JSON) so that work survives closing the program.
+    open the legacy sources -> load, suggest or edit a mapping -> validate -> back up
+    -> import (one transaction) -> verify -> report
 
-Nothing here runs for long on its own: the long steps (reading, validating, backing up,
-importing, restoring) are engine calls the pages hand to workers, with a snapshot of the
-plan (:meth:`MigrationPlan.make_migration` deep-copies the profile).
+:class:`MigrationSession` holds what the operator chose so far and what the engine found,
+and owns the migration project file (``*.hmsync-migration``, JSON) that lets work survive
+closing the program. ``hmsync-migrate`` walks the sequence in one go; the wizard walks it a
+page at a time, and keeps only presentation and the operator's clicks. Every rule of the
+sequence (which unreadable file stops a run, the order tables are read in, which outputs may
+be written, what a report holds) is decided here, once.
+
+Long steps come in two halves so that a window can run them off its UI thread: a plain
+function or a job built from a snapshot of the session (reading sources, validating,
+importing), run anywhere, and an ``apply_*`` that takes its result back on the caller's
+thread. The command line calls both halves in a row.
+
+No Qt here: a test imports every core module with Qt made unimportable.
 """
 from __future__ import annotations
 
@@ -19,23 +28,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..core import rules as R
-from ..core.backup import BackupResult, connect
-from ..core.engine import CancelToken, Migration, MigrationError, RunResult, ValidationResult
-from ..core.mapping import FieldMap, Profile, ProfileError, TableMap, check_profile
-from ..core.readers import LINE, SourceError, SourceTable
-from ..core.schema import DATA_TABLES, TargetTable, known_tables, reflect_targets, table_counts
-from ..core.transforms import parse_step
+from .backup import BackupResult, connect
+from .engine import (CancelToken, Migration, MigrationError, Progress, ProgressFn, RunResult,
+                     ValidationResult, plan_tables)
+from .errors import ProjectError, SourceProblem
+from .mapping import FieldMap, Profile, ProfileError, TableMap, check_profile
+from .outputs import Outputs, check_outputs
+from .readers import LINE, SourceError, SourceTable
+from .schema import DATA_TABLES, TargetTable, known_tables, reflect_targets, table_counts
 
 PROJECT_SUFFIX = ".hmsync-migration"
 PROJECT_FORMAT = "hmsync-migration"
 PROJECT_VERSION = 1
 SAMPLE_ROWS = 500      # records read per table for suggestions, previews and value maps
-GUI_CHUNK_ROWS = 5_000  # smaller chunks than the CLI: smoother progress, quicker cancel
-
-
-class ProjectError(Exception):
-    """A project file that cannot be used; the message is for the operator."""
+#: a window's chunks: smaller than the command line's, for smoother progress and a quicker
+#: cancel
+INTERACTIVE_CHUNK_ROWS = 5_000
 
 
 # --- the target database ----------------------------------------------------------------
@@ -77,7 +85,7 @@ def inspect_target(path: str | Path) -> TargetInfo:
     """Tables, row counts and schema of an HMSync database (read-only), the schema compared
     with HMSync's by the engine (:func:`wizard.core.schema_check.compare`)."""
     import sqlite3
-    from ..core.schema_check import SchemaError, compare
+    from .schema_check import SchemaError, compare
     path = Path(path)
     if not path.is_file():
         raise ProjectError(f"{path} does not exist")
@@ -103,27 +111,32 @@ def inspect_target(path: str | Path) -> TargetInfo:
 # --- legacy tables -------------------------------------------------------------------------
 @dataclass
 class SourcesRead:
+    """What reading the legacy sources found."""
     tables: list[SourceTable]
-    errors: list[SourceError]
-    counts: dict[str, int]
-    samples: dict[str, pd.DataFrame]
+    errors: list[SourceError]          # files that could not be read as tables
+    counts: dict[str, int]             # records per table (when counted)
+    samples: dict[str, pd.DataFrame]   # the first records of each table (when sampled)
 
 
 def count_rows(st: SourceTable, cancel: CancelToken | None = None) -> int:
     n = 0
-    for chunk in st.iter_chunks(GUI_CHUNK_ROWS * 4):
+    for chunk in st.iter_chunks(INTERACTIVE_CHUNK_ROWS * 4):
         if cancel:
             cancel.check()
         n += len(chunk)
     return n
 
 
-def read_sources(paths: list[Path], progress=None, cancel: CancelToken | None = None
-                 ) -> SourcesRead:
-    """Open files and folders, count every table's records and keep a sample of each."""
-    from ..core.engine import Progress
-    from ..core.readers import open_sources
+def read_sources(paths: list[Path], progress: ProgressFn | None = None,
+                 cancel: CancelToken | None = None, count: bool = True) -> SourcesRead:
+    """Open files and folders; with ``count``, count every table's records and keep a
+    sample of each (what a window shows). A file that cannot be read is listed in
+    ``errors``: whether that stops the migration is :meth:`MigrationSession.unreadable`'s
+    to say."""
+    from .readers import open_sources
     tables, errors = open_sources(paths)
+    if not count:
+        return SourcesRead(tables, errors, {}, {})
     counts, samples, ok = {}, {}, []
     for i, st in enumerate(tables):
         if cancel:
@@ -148,7 +161,7 @@ def read_sources(paths: list[Path], progress=None, cancel: CancelToken | None = 
 def find_record(st: SourceTable, line: int, cancel: CancelToken | None = None
                 ) -> dict[str, str] | None:
     """The whole legacy record that starts on ``line`` of ``st``, column -> value."""
-    for chunk in st.iter_chunks(GUI_CHUNK_ROWS * 4):
+    for chunk in st.iter_chunks(INTERACTIVE_CHUNK_ROWS * 4):
         if cancel:
             cancel.check()
         hit = chunk[chunk[LINE] == line]
@@ -160,107 +173,47 @@ def find_record(st: SourceTable, line: int, cancel: CancelToken | None = None
     return None
 
 
-# --- mapping steps -------------------------------------------------------------------------
-def get_step(fm: FieldMap, name: str) -> dict | None:
-    """The options of a field's step ``name`` ({} for an option-less step), or None."""
-    for s in fm.steps:
-        n, o = parse_step(s)
-        if n == name:
-            return dict(o)
-    return None
-
-
-def set_step(fm: FieldMap, name: str, options: dict | None) -> None:
-    """Replace (or add, or with None remove) a field's step ``name``."""
-    new = None if options is None else ({name: options} if options else name)
-    steps = []
-    placed = False
-    for s in fm.steps:
-        if parse_step(s)[0] == name:
-            if new is not None and not placed:
-                steps.append(new)
-                placed = True
-            continue
-        steps.append(s)
-    if new is not None and not placed:
-        steps.append(new)
-    fm.steps = steps
-
-
-def describe_steps(fm: FieldMap, defaults: dict | None = None) -> str:
-    """The steps of a field in plain words. ``defaults``: the profile's ``date_order`` and
-    ``timezone``, which a date step without its own takes."""
-    defaults = defaults or {}
-    words = []
-    for s in fm.steps:
-        n, o = parse_step(s)
-        # times with a zone become the clinic's time there (the step's zone, else the profile's)
-        zone = o.get("timezone") or defaults.get("timezone")
-        local = f", local time {zone}" if zone else ""
-        serial = ", Excel day numbers read" if o.get("excel_serial") is True else ""
-        if n == "date":
-            order = o.get("order", o.get("value", defaults.get("date_order") or "auto"))
-            word = {"DMY": "date, day first", "MDY": "date, month first",
-                    "YMD": "date, year first"}.get(str(order).upper(), "date, order detected")
-            words.append(word + serial + local)
-        elif n == "phone":
-            words.append(f"phone, region {o.get('region', o.get('value', '?'))}")
-        elif n == "map":
-            m = o.get("values", o)
-            words.append(f"value map ({len(m)} values)")
-        elif n == "concat":
-            words.append("joined")
-        elif n == "split":
-            words.append(f"{o.get('part', 'first')} word(s)")
-        elif n == "default":
-            words.append(f"default '{o.get('value', '')}'")
-        elif n == "age_from_date":
-            words.append("age from birth date" + serial + local)
-        elif n in ("upper", "lower", "title"):
-            words.append({"upper": "UPPER CASE", "lower": "lower case",
-                          "title": "Title Case"}[n])
-        else:
-            words.append(n)
-    return ", ".join(words)
-
-
-# --- rules ------------------------------------------------------------------------------
-_CHECK_BY_PART = {v: k for k, v in R.CODE_PART.items()}
-ALWAYS_LOCKED = {"corrupt", "id_missing", "excluded", "duplicate"}
-
-
-def rule_check(code: str) -> str | None:
-    """The check of a rule code: 'patients.age.range' -> 'range'."""
-    for part, check in sorted(_CHECK_BY_PART.items(), key=lambda x: -len(x[0])):
-        if code.endswith("." + part):
-            return check
-    return None
-
-
-def rule_is_locked(code: str, targets: dict[str, TargetTable]) -> bool:
-    """True for rules a profile cannot relax: HMSync could not store the record.
-    (Mirrors the engine's ``locked`` cases.)"""
-    check = rule_check(code)
-    if check is None:
-        return False
-    if check in ALWAYS_LOCKED:
-        return True
-    if check in ("format", "required"):
-        parts = code.split(".")
-        if len(parts) >= 3:
-            f = targets.get(parts[0], TargetTable(parts[0])).fields.get(parts[1])
-            return bool(f is not None and not f.nullable)
-    return False
-
-
-def rule_description(code: str) -> str:
-    check = rule_check(code)
-    return R.RULES[check].description if check in R.RULES else ""
-
-
-# --- the plan ------------------------------------------------------------------------------
+# --- an import ready to run ------------------------------------------------------------------
 @dataclass
-class MigrationPlan:
+class ImportOutcome:
+    """What an import did, and the report both front ends write from it."""
+    result: RunResult
+    report: dict
+
+
+@dataclass
+class ImportJob:
+    """An import over a snapshot of the session's choices, safe to run on another thread:
+    :meth:`run` does the work, :meth:`MigrationSession.apply_import` takes the outcome."""
+    migration: Migration
+    schema_differences: list[str]
+    dry_run: bool = False
+    no_backup: bool = False
+    operator: str | None = None
+
+    @property
+    def sources(self) -> list[SourceTable]:
+        return [st for st, _ in self.migration.plan]
+
+    def back_up(self, folder: str | Path | None = None) -> BackupResult:
+        """Back up the target and verify the copy, for this import (see
+        :meth:`MigrationSession.prepare_import`)."""
+        return self.migration.make_backup(folder)
+
+    def run(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None
+            ) -> ImportOutcome:
+        from .report import run_report
+        m = self.migration
+        res = m.run(progress, cancel, dry_run=self.dry_run, no_backup=self.no_backup,
+                    operator=self.operator)
+        return ImportOutcome(res, run_report(res, m.target, self.sources, self.dry_run,
+                                             schema_differences=self.schema_differences))
+
+
+# --- the session -------------------------------------------------------------------------
+@dataclass
+class MigrationSession:
+    """One migration's choices and findings (see the module's docstring)."""
     name: str = "Legacy export"
     source_system: str = "legacy"
     source_paths: list[Path] = field(default_factory=list)
@@ -283,6 +236,7 @@ class MigrationPlan:
     run_report: dict | None = None
     restored: bool = False
     project_path: Path | None = None
+    chunk_rows: int | None = None      # records per chunk (None: the engine's default)
     dirty: bool = False
     _current_key: tuple | None = field(default=None, repr=False, compare=False)
 
@@ -341,6 +295,49 @@ class MigrationPlan:
         self.row_counts, self.samples = r.counts, r.samples
         self.sources_read_key = key
 
+    def open_sources(self, paths, progress: ProgressFn | None = None,
+                     cancel: CancelToken | None = None, count: bool = False) -> SourcesRead:
+        """Add ``paths`` and read them in one go (the command line's way; a window reads
+        on a worker with :func:`read_sources` and hands the result to
+        :meth:`apply_sources_read`). Raises SourceProblem when nothing can be read."""
+        self.add_sources(paths)
+        r = read_sources(self.source_paths, progress, cancel, count=count)
+        self.apply_sources_read(r, self.sources_key())
+        if not self.tables:
+            raise SourceProblem("no readable legacy tables in " +
+                                ", ".join(str(p) for p in self.source_paths) +
+                                "".join(f"\n  {e}" for e in self.read_errors))
+        return r
+
+    def unreadable(self) -> list[tuple[SourceError, str]]:
+        """The files that could not be read and stop the migration, each with why it
+        matters: a file named on its own (not found in a folder), or one the profile maps
+        (its records would be missing from the import, the run passing without them).
+        Files found in a folder that the profile does not map are only left out."""
+        named = {Path(p).resolve() for p in self.source_paths if not Path(p).is_dir()}
+        out = []
+        for e in self.read_errors:
+            if self.profile is not None and (
+                    self.profile.table_for(e.path.name, e.path.stem) is not None or any(
+                        tm.source.startswith(f"{e.path.name}#") for tm in self.profile.tables)):
+                out.append((e, "the profile maps this file: repair it, or take it out of the "
+                               "profile, and run again"))
+            elif e.path.resolve() in named:
+                out.append((e, "this file was named as a source: repair it, or leave it out, "
+                               "and run again"))
+        return out
+
+    def left_out(self) -> list[SourceError]:
+        """Files found in a folder that could not be read and that nothing maps."""
+        stopping = {id(e) for e, _ in self.unreadable()}
+        return [e for e in self.read_errors if id(e) not in stopping]
+
+    def check_sources(self) -> None:
+        """Raise SourceProblem, naming each file, when an unreadable file stops the run."""
+        bad = self.unreadable()
+        if bad:
+            raise SourceProblem("\n".join(f"{e} ({why})" for e, why in bad))
+
     def table(self, name: str) -> SourceTable | None:
         return next((t for t in self.tables if t.name == name), None)
 
@@ -379,7 +376,7 @@ class MigrationPlan:
 
     def set_table_target(self, source_name: str, target: str | None):
         """Feed a legacy table into another HMSync table (None: leave it out)."""
-        from ..core.suggest import suggest_fields
+        from .suggest import suggest_fields
         p = self.ensure_profile()
         tm = self.table_map(source_name)
         if tm is not None and target is not None and tm.target == target:
@@ -399,7 +396,7 @@ class MigrationPlan:
     def set_field_source(self, source_name: str, field_name: str, columns: list[str] | None):
         """Feed an HMSync field from legacy column(s) (None: leave it unmapped). A new
         choice gets the transform its type needs (date order, phone region, value map)."""
-        from ..core.suggest import add_type_steps
+        from .suggest import add_type_steps
         tm = self.table_map(source_name)
         if tm is None:
             return
@@ -425,19 +422,27 @@ class MigrationPlan:
             self.dirty = True
 
     def mapped(self) -> list[tuple[SourceTable, TableMap]]:
-        out = []
-        for st in self.tables:
-            tm = self.table_map(st.name)
-            if tm is not None:
-                out.append((st, tm))
-        order = {t: i for i, t in enumerate(DATA_TABLES)}
-        out.sort(key=lambda x: order.get(x[1].target, 99))
-        return out
+        """The mapped legacy tables in the order the engine reads them."""
+        if self.profile is None:
+            return []
+        return plan_tables(self.tables, self.profile)[0]
 
     def mapping_problems(self) -> list[str]:
+        """What stops the mapping from being used, in plain words ([]: nothing)."""
+        bad = [f"{e} ({why})" for e, why in self.unreadable()]
         if self.profile is None or not self.mapped():
-            return ["No legacy table is mapped to an HMSync table yet."]
-        return check_profile(self.profile, [s for s, _ in self.mapped()], self.targets)
+            return bad + ["No legacy table is mapped to an HMSync table yet."]
+        return bad + check_profile(self.profile, [s for s, _ in self.mapped()], self.targets)
+
+    def suggest_profile(self, phone_region: str | None = None) -> Profile:
+        """Suggest a mapping of every table read so far, and use it."""
+        from .suggest import suggest_profile
+        self.profile = suggest_profile(self.tables, self.targets, name=self.name,
+                                       source_system=self.source_system,
+                                       phone_region=phone_region)
+        self.reviewed = {t.name for t in self.tables}
+        self.dirty = True
+        return self.profile
 
     def profile_key(self) -> str:
         text = self.profile.to_text() if self.profile is not None else ""
@@ -483,9 +488,121 @@ class MigrationPlan:
 
     # --- engine -------------------------------------------------------------------------
     def make_migration(self, with_target: bool = True) -> Migration:
-        """A Migration over a snapshot of the profile (safe to hand to a worker)."""
-        return Migration([s for s, _ in self.mapped()], copy.deepcopy(self.ensure_profile()),
-                         self.target if with_target else None, chunk_rows=GUI_CHUNK_ROWS)
+        """A Migration over a snapshot of the profile (safe to hand to a worker). Raises
+        SourceProblem when a file the run needs could not be read."""
+        self.check_sources()
+        kw = {} if self.chunk_rows is None else {"chunk_rows": self.chunk_rows}
+        return Migration(list(self.tables), copy.deepcopy(self.ensure_profile()),
+                         self.target if with_target else None, **kw)
+
+    def validate(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None
+                 ) -> ValidationResult:
+        """Check every record against HMSync's rules (writes nothing), in one go."""
+        key = self.profile_key()
+        res = self.make_migration().validate(progress, cancel)
+        self.apply_validation(res, key)
+        return res
+
+    def apply_validation(self, res: ValidationResult, key: str) -> None:
+        """Take a validation's result; ``key`` is :meth:`profile_key` when it started."""
+        self.validation, self.validation_key = res, key
+        self.dirty = True
+
+    def schema_differences(self) -> list[str]:
+        """How the target differs from HMSync's schema, in plain words."""
+        from .schema_check import compare
+        if self.target is None:
+            return []
+        return [d.words for d in compare(self.target) if d.action != "keep"]
+
+    def make_backup(self, folder: str | Path | None = None) -> BackupResult:
+        """Back up the target online and verify the copy (long: a worker may run it)."""
+        from .backup import make_backup
+        if self.target is None:
+            raise MigrationError("no target database to back up")
+        folder = Path(folder) if folder else (self.backup_dir or self.target.parent)
+        return make_backup(self.target, folder)
+
+    def apply_backup(self, backup: BackupResult) -> None:
+        self.backup = backup
+        self.dirty = True
+
+    def restore_backup(self):
+        """Put the backup back over the target (its current state backed up first; long:
+        a worker may run it). Returns the backup module's RestoreResult."""
+        from .backup import restore
+        b = self.backup
+        if b is None or self.target is None:
+            raise MigrationError("there is no backup of this database to restore")
+        return restore(b.path, self.target, self.backup_dir or Path(b.path).parent)
+
+    def apply_restore(self, result) -> None:
+        self.restored = True
+        self.validation_key = None     # the database changed: a new check would differ
+        self.dirty = True
+
+    def prepare_import(self, dry_run: bool = False, no_backup: bool = False,
+                       operator: str | None = None, back_up_first: bool = False
+                       ) -> ImportJob:
+        """An import ready to run, over a snapshot of the mapping. It carries the verified
+        backup of the target as it is now, and is refused without one, unless
+        ``no_backup`` (throwaway databases) or ``back_up_first``: then the caller makes
+        the backup with :meth:`ImportJob.back_up` once the mapping and the target have
+        been checked, and before :meth:`ImportJob.run`."""
+        if no_backup or back_up_first:
+            m = self.make_migration()
+        else:
+            m = self.make_import()
+        return ImportJob(m, self.schema_differences(), dry_run, no_backup, operator)
+
+    def apply_import(self, outcome: ImportOutcome) -> None:
+        self.run_result, self.run_report = outcome.result, outcome.report
+        self.restored = False
+        self.validation_key = None     # the database changed: a new check would differ
+        self.dirty = True
+
+    def write_outputs(self, outcome: ImportOutcome, outputs: Outputs) -> list[Path]:
+        """Write what the operator asked for after an import: the report (JSON, and HTML
+        beside it), the problem list, the rejected records. Returns the paths written."""
+        from .report import write_html, write_json, write_problems, write_rejected
+        written = []
+        rep, problems = outcome.report, outcome.result.validation.problems
+        if outputs.report:
+            written.append(write_json(rep, outputs.report))
+        html = outputs.html or (Path(outputs.report).with_suffix(".html") if outputs.report
+                                else None)
+        if html:
+            written.append(write_html(rep, html))
+        if outputs.issues:
+            written.append(write_problems(problems, outputs.issues))
+        if outputs.rejected:
+            written += write_rejected([s for s, _ in self.mapped()], problems, outputs.rejected)
+        return written
+
+    def check_outputs(self, outputs: Outputs) -> None:
+        """Refuse, before anything runs, outputs that could not be written or that would
+        overwrite an input: the target, a backup, a legacy file or folder."""
+        check_outputs(outputs, self.inputs())
+
+    def inputs(self) -> list[tuple[Path, str]]:
+        """Every file and folder the migration reads or must keep, with what it is: the
+        legacy sources, the target (and its journal files), the backup, the profile and
+        the project file."""
+        out = [(Path(p), "the export folder" if Path(p).is_dir() else "a legacy file")
+               for p in self.source_paths]
+        out += [(t.path, "a legacy file") for t in self.tables]
+        out += [(e.path, "a legacy file") for e in self.read_errors]
+        if self.target is not None:
+            out += [(self.target, "the HMSync database")]
+            out += [(Path(f"{self.target}{x}"), "the HMSync database's journal")
+                    for x in ("-journal", "-wal", "-shm")]
+        if self.backup is not None:
+            out.append((Path(self.backup.path), "the backup"))
+        if self.profile_path is not None:
+            out.append((self.profile_path, "the mapping profile"))
+        if self.project_path is not None:
+            out.append((self.project_path, "the migration project file"))
+        return out
 
     def make_import(self) -> Migration:
         """A Migration ready to run: it carries the verified backup made on the Backup page.
@@ -504,7 +621,7 @@ class MigrationPlan:
 
     def backup_current(self) -> bool:
         """A verified backup of this target exists and the target has not changed since."""
-        from ..core.backup import data_counts
+        from .backup import data_counts
         b = self.backup
         if b is None or not b.verified or self.target is None or b.target != self.target:
             return False
@@ -563,7 +680,7 @@ class MigrationPlan:
         return path
 
     @classmethod
-    def load_project(cls, path: Path) -> "MigrationPlan":
+    def load_project(cls, path: Path) -> "MigrationSession":
         path = Path(path)
         try:
             d = json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,71 @@
+"""The errors an operator can act on, in one family.
+
+Every exception the engine raises on purpose derives from :class:`OperatorError`: its
+message is written for the person running the migration (file, line and problem; never a
+patient's value), and ``advice`` says what to do next. The command line prints the message
+and exits 2; the wizard shows the message with the advice. Anything else that escapes is a
+defect, logged without patient data.
+
+Each front end catches this one base class, so a new kind of error needs no edit there.
+"""
+from __future__ import annotations
+
+
+class OperatorError(Exception):
+    """Something the operator can fix; the message is for them."""
+
+    #: what to do next, in a sentence (the wizard shows it under the message)
+    advice = ""
+
+
+class SourceProblem(OperatorError):
+    """A legacy file or table that cannot be read as it is."""
+
+    advice = ("Check that the file is a complete export (CSV, JSON or Excel) and that no "
+              "other program is still writing it.")
+
+
+class MappingProblem(OperatorError, ValueError):
+    """A mapping profile (or one of its steps) that cannot be used."""
+
+    advice = "Fix the mapping and try again."
+
+
+class MigrationError(OperatorError):
+    """The migration could not run; nothing was changed in the HMSync database."""
+
+    advice = "Nothing was changed in the HMSync database."
+
+
+class BackupError(OperatorError):
+    """A backup or restore that could not be done."""
+
+    advice = ("Choose another backup folder with enough free space, or close HMSync if it is "
+              "running, then try again.")
+
+
+class SchemaError(OperatorError):
+    """The target's schema cannot be checked or upgraded."""
+
+    advice = "Check that the file is an HMSync database."
+
+
+class CannotVerify(OperatorError):
+    """verify was given something it cannot check: no HMSync database, or one locked by
+    another program."""
+
+    advice = "Check that the file is an HMSync database and that HMSync is closed."
+
+
+class OutputError(OperatorError):
+    """A file or folder the migration was asked to write cannot (or must not) be written."""
+
+    advice = "Choose another file or folder to write to."
+
+
+class ProjectError(OperatorError):
+    """A migration project file that cannot be used."""
+
+
+class Cancelled(Exception):
+    """The operator cancelled; everything was rolled back. (Not an error: no advice.)"""

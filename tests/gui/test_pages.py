@@ -369,3 +369,22 @@ def test_mapping_table_names_the_profiles_time_zone(qtbot, make_wizard, answers,
     fm.steps = [{"date": {"order": "DMY"}}]
     page._show_table()
     assert transform_text() == "date, day first"
+
+
+def test_a_page_error_is_shown_not_a_crash(qtbot, make_wizard, answers, demo, monkeypatch):
+    """An exception in a method Qt calls (here the Legacy exports page's initializePage)
+    is shown to the operator; PySide6 6.12 would end the program with a segmentation fault
+    if it reached C++ (found when a test handed the page a wrong kind of path)."""
+    from wizard.gui.pages.sources import SourcesPage
+    export, db = demo
+    session = MigrationSession(source_system="demo-hms")
+    session.source_paths = [export]
+    session.target = db.resolve()
+    wiz = make_wizard(session)
+    for pid in (PageId.START, PageId.TARGET):
+        go_next(qtbot, wiz, pid)
+    monkeypatch.setattr(session, "sources_key", lambda: 1 / 0)
+    wiz.back()
+    wiz.next()  # initializePage again, which now raises
+    assert any("ZeroDivisionError" in e for e in answers.errors()), answers.shown
+    assert wiz.currentId() == PageId.SOURCES and isinstance(wiz.currentPage(), SourcesPage)

@@ -6,6 +6,7 @@ import json
 import shutil
 
 from wizard import cli
+from wizard.core.schema import init_db
 from wizard.core.session import MigrationSession
 
 from .test_wizard_flow import run_to_verification
@@ -21,7 +22,11 @@ def comparable(report: dict) -> dict:
 
 
 def test_cli_and_wizard_write_the_same_report(qtbot, make_wizard, answers, dirty, tmp_path):
-    export, db = dirty
+    export = dirty[0].folder
+    # an older HMSync schema: the report names the difference (the CLI's did, the wizard's
+    # did not)
+    db = tmp_path / "hmsync-v1.db"
+    init_db(db, version=1)
     cli_db = tmp_path / "cli" / "hmsync.db"
     cli_db.parent.mkdir()
     shutil.copy2(db, cli_db)
@@ -42,5 +47,6 @@ def test_cli_and_wizard_write_the_same_report(qtbot, make_wizard, answers, dirty
     cli_report = json.loads(report.read_text(encoding="utf-8"))
     assert code == 1  # the dirty export's rejected records
     assert gui_report["tables"]["patients"]["rejected"] > 0  # a report with something in it
+    assert gui_report["schema_differences"]
     assert comparable(gui_report) == comparable(cli_report)
     assert set(cli_report) == set(gui_report)

@@ -1,6 +1,7 @@
 """What every page shares: the session, the task runner and a way to run engine steps."""
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 from PySide6.QtWidgets import QWizardPage
@@ -9,7 +10,33 @@ from .. import dialogs
 from ..workers import Task
 
 
+#: the page methods Qt calls (C++ calling Python) and what each gives back when it fails
+_QT_CALLS = {"initializePage": None, "cleanupPage": None, "validatePage": False,
+             "isComplete": False}
+
+
+def _guarded(name: str, fn: Callable, fallback):
+    """``fn``, which Qt calls, with its exception shown to the operator and logged, and
+    ``fallback`` returned: PySide6 6.12 crashes the whole program (a segmentation fault
+    in shiboken, printing the exception) when one escapes into C++, and the operator
+    would lose the window without a word."""
+    @functools.wraps(fn)
+    def call(self, *args):
+        try:
+            return fn(self, *args)
+        except Exception as e:  # noqa: BLE001 - shown and logged by dialogs.explain
+            dialogs.show_exception(self, e, f"showing the {self.title() or 'page'} page")
+            return fallback
+    return call
+
+
 class BasePage(QWizardPage):
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        for name, fallback in _QT_CALLS.items():
+            if name in cls.__dict__:
+                setattr(cls, name, _guarded(name, cls.__dict__[name], fallback))
+
     def __init__(self, title: str, subtitle: str, parent=None):
         super().__init__(parent)
         self.setTitle(title)

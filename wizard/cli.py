@@ -103,7 +103,7 @@ def cmd_inspect(args) -> int:
 
 def cmd_suggest(args) -> int:
     from .core.outputs import Outputs
-    session = _session(args)
+    session = _session(args, args.target)
     session.check_outputs(Outputs(document=Path(args.output)))
     _open(session)
     session.check_sources()

@@ -45,6 +45,14 @@ def _same(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
 def check_outputs(outputs: Outputs, inputs: list[tuple[Path, str]]) -> None:
     """Raise OutputError, naming the path, for an output that would overwrite an input
     (``inputs``: path and what it is), another output, or that cannot be written. Folders
@@ -58,8 +66,12 @@ def check_outputs(outputs: Outputs, inputs: list[tuple[Path, str]]) -> None:
                     if folder else f"{_WHAT[name]} would overwrite it; choose another file"))
         if folder:
             continue
+        if _is_sqlite(path):  # a database this command was not told about (another target)
+            raise OutputError(f"{path} is an SQLite database: {_WHAT[name]} would overwrite "
+                              "it; choose another file")
         for other, what in inputs:  # a file written into an input folder is fine, but not
-            if other.is_dir() and _same(path.parent, other) and path.suffix.lower() in (
+            if other.is_dir() and _same(path.resolve().parent, other) and \
+                    path.suffix.lower() in (
                     ".csv", ".tsv", ".txt", ".json", ".ndjson", ".jsonl", ".xlsx"):
                 # ... a table the next read of that folder would take for legacy data
                 if path.exists():

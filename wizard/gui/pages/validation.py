@@ -17,6 +17,8 @@ from .. import dialogs, settings
 from ..models.dataframe import DataFrameModel
 from ..models.problems import ProblemsModel, prepare_problems
 from ...core import rules as R
+from ...core.errors import OutputError
+from ...core.outputs import Outputs
 from ...core.session import find_record
 from ..widgets import (Banner, ProgressPanel, button, fit_columns, fmt_int, icon, label,
                        needed_width, table_view)
@@ -545,6 +547,8 @@ class ValidationPage(BasePage):
             return
         if p.suffix.lower() not in (".csv", ".xlsx"):
             p = p.with_suffix(".csv" if "CSV" in flt else ".xlsx")
+        if not self._output_allowed(Outputs(issues=p)):
+            return
         settings.remember_folder("export", p)
         problems = v.problems
         self._export(lambda progress, cancel: report.write_problems(problems, p),
@@ -555,6 +559,8 @@ class ValidationPage(BasePage):
                                      settings.last_folder("export"))
         if not folder:
             return
+        if not self._output_allowed(Outputs(rejected=folder)):
+            return
         settings.remember_folder("export", folder / "x")
         sources = [s for s, _ in self.session.mapped()]
         problems = self.session.validation.problems
@@ -563,6 +569,15 @@ class ValidationPage(BasePage):
             return report.write_rejected(sources, problems, folder)
 
         self._export(work, None, folder)
+
+    def _output_allowed(self, outputs: Outputs) -> bool:
+        """Never over the target, the backup or a legacy file (said, not done)."""
+        try:
+            self.session.check_outputs(outputs)
+        except OutputError as e:
+            dialogs.error(self, str(e), e.advice)
+            return False
+        return True
 
     def _export(self, fn, message, folder=None):
         self.progress.start("Writing…", busy=True)

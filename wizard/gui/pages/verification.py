@@ -11,6 +11,7 @@ from PySide6.QtGui import QPageLayout, QPageSize, QTextDocument
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy,
                                QVBoxLayout, QWidget)
 
+from ...core.outputs import Outputs
 from ...core.report import report_html, write_html, write_json
 from .. import dialogs, settings
 from ..models.dataframe import DataFrameModel
@@ -220,6 +221,7 @@ class VerificationPage(BasePage):
         if p.suffix.lower() not in (".html", ".htm", ".pdf", ".json"):
             p = p.with_suffix(".pdf" if "PDF" in flt else ".json" if "JSON" in flt else ".html")
         try:
+            self.session.check_outputs(Outputs(document=p))
             self.save_report(p)
         except Exception as e:  # noqa: BLE001
             dialogs.show_exception(self, e, "saving the report")

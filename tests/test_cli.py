@@ -299,3 +299,40 @@ def test_the_html_report_carries_the_runs_notes():
     assert "<h2>Notes</h2>" in page and "imported: insurance&lt;No&gt;</li>" in page
     assert "<li>extra.csv is not mapped by the profile and was left out</li>" in page
     assert "<h2>Notes</h2>" not in report_html({"passed": True, "notes": []})
+
+
+def test_every_command_has_a_description_examples_and_exit_codes():
+    from wizard.cli import COMMAND_PARSERS, build_parser
+    build_parser()
+    assert len(COMMAND_PARSERS) == 10
+    for name, p in COMMAND_PARSERS.items():
+        text = p.format_help()
+        assert p.description and "examples:" in text and "exit codes:" in text, name
+        assert f"hmsync-migrate {name} " in text, name
+        for action in p._actions:  # every option and positional says what it is for
+            assert action.help, (name, action.dest)
+
+
+def test_an_unknown_option_is_named_with_the_commands_usage(tmp_path):
+    rc, out = cli("inspect", "--rowz", tmp_path)
+    assert rc == 2
+    assert "usage: hmsync-migrate inspect" in out and "--rowz" in out
+
+
+def test_inspect_names_the_whole_path_and_the_damaged_records(tmp_path):
+    rc, out = cli("inspect", tmp_path / "nowhere" / "file.csv")
+    assert rc == 2 and str(tmp_path / "nowhere" / "file.csv") in out
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("id,name,age\n1,a,3\n2,b\n3,c,4,5\n", encoding="utf-8")
+    rc, out = cli("inspect", ragged, "--no-sample")
+    assert rc == 0
+    assert "2 damaged record(s)" in out and "line(s) 3, 4" in out
+
+
+def test_suggest_warns_about_what_a_run_would_refuse(tmp_path):
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "doctors.csv").write_text("doctorId,specialty\nD1,ENT\n", encoding="utf-8")
+    rc, out = cli("suggest", export, "-o", tmp_path / "p.yaml")
+    assert rc == 0
+    assert "warning: doctors.csv: required HMSync field doctors.fullName is not mapped" in out

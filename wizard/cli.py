@@ -10,6 +10,7 @@ import atexit
 import os
 import signal
 import sys
+import textwrap
 from pathlib import Path
 from typing import NoReturn
 
@@ -74,7 +75,7 @@ class _Printer:
 
 # --- commands ------------------------------------------------------------------------------
 def cmd_inspect(args) -> int:
-    from .core.readers import SourceError, open_source
+    from .core.readers import CORRUPT, LINE, SourceError, open_source
     code = EXIT_OK
     paths = []
     for p in args.paths:
@@ -84,19 +85,28 @@ def cmd_inspect(args) -> int:
         try:
             tables = open_source(p)
             for t in tables:
-                n = sum(len(c) for c in t.iter_chunks())
+                n, damaged = 0, []
+                for chunk in t.iter_chunks():
+                    n += len(chunk)
+                    bad = chunk[CORRUPT].to_numpy() != ""
+                    if bad.any():
+                        damaged += chunk[LINE].to_numpy()[bad].tolist()
                 sample = t.sample(args.rows)
                 print(f"{t.name}")
                 print(f"  format {t.format}" + (f", encoding {t.encoding}" if t.encoding else "")
                       + (f", delimiter {t.delimiter!r}" if t.delimiter else "")
                       + f", {n:,} records, {len(t.columns)} columns")
                 print(f"  columns: {', '.join(t.columns)}")
+                if damaged:  # the sample below shows them padded or cut: say so first
+                    more = f" and {len(damaged) - 10:,} more" if len(damaged) > 10 else ""
+                    print(f"  {len(damaged):,} damaged record(s) (rejected by validate and "
+                          f"run), on line(s) {', '.join(map(str, damaged[:10]))}{more}")
                 if args.rows and not args.no_sample:
                     cols = list(t.columns)
                     for row in sample[cols].head(args.rows).itertuples(index=False):
                         print("   | " + " | ".join(str(v)[:24] for v in row))
-        except SourceError as e:
-            _err(str(e))
+        except SourceError as e:  # the whole path: inspect may be given files from anywhere
+            _err(f"{e.path}" + (f", line {e.line}" if e.line else "") + f": {e.problem}")
             code = EXIT_FAILED
     return code
 
@@ -126,6 +136,8 @@ def cmd_suggest(args) -> int:
               f"{tm.confidence:.2f}")
     for n in p.notes:
         print(f"note: {n}")
+    for problem in session.mapping_problems():  # what a run would refuse: said now
+        print(f"warning: {problem}")
     print(f"profile written to {out}")
     return EXIT_OK
 
@@ -313,97 +325,188 @@ def cmd_mapping_doc(args) -> int:
 
 
 # --- entry point ---------------------------------------------------------------------------
+EXIT_CODES = """exit codes:
+  0  success
+  1  problems found (validate), or verification failed / errors left records out (run,
+     verify)
+  2  could not run: one line names the file, the line and the problem"""
+
+
+def _command(sub, name: str, summary: str, description: str, examples: list[str], fn):
+    """A subcommand with its summary (in the command list), what it does, examples and
+    the exit codes (in its --help)."""
+    epilog = "examples:\n" + "\n".join(f"  hmsync-migrate {e}" for e in examples) + \
+        "\n\n" + EXIT_CODES
+    p = sub.add_parser(name, help=summary, description=textwrap.fill(description, 79),
+                       epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.set_defaults(fn=fn)
+    COMMAND_PARSERS[name] = p
+    return p
+
+
+#: each command's own parser, which reports what it does not know with its own usage
+COMMAND_PARSERS: dict[str, argparse.ArgumentParser] = {}
+
+
+SOURCE_HELP = "legacy export folder(s) or file(s): CSV/TSV, JSON/NDJSON, Excel"
+PROFILE_HELP = ("mapping profile (YAML or JSON) from `suggest`, reviewed; without it the "
+                "suggested mapping is used")
+QUIET_HELP = "print no progress lines (the summary is still printed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="hmsync-migrate", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(
+        prog="hmsync-migrate", description=__doc__.splitlines()[0],
+        epilog="A rehearsal: suggest -> (review the profile) -> validate -> run.\n"
+               "`hmsync-migrate COMMAND --help` describes each command.\n\n" + EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--version", action="version", version=f"hmsync-migrate {__version__}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("inspect", help="describe legacy export files")
-    p.add_argument("paths", nargs="+")
+    p = _command(sub, "inspect", "describe legacy export files",
+                 "Per legacy table: format, encoding, delimiter, columns, record count and "
+                 "a few sample records. Reads only; writes nothing.",
+                 ["inspect export/", "inspect export/patients.csv --no-sample"], cmd_inspect)
+    p.add_argument("paths", nargs="+", metavar="PATH", help=SOURCE_HELP)
     p.add_argument("--rows", type=int, default=3, help="sample rows to print (default 3)")
-    p.add_argument("--no-sample", action="store_true", help="print no record contents")
-    p.set_defaults(fn=cmd_inspect)
+    p.add_argument("--no-sample", action="store_true",
+                   help="print no record contents (for output that may be shared)")
 
-    p = sub.add_parser("suggest", help="suggest a mapping profile for a legacy export")
-    p.add_argument("source", nargs="+", help="export folder or files")
-    p.add_argument("-o", "--output", required=True, help="profile file to write (.yaml/.json)")
-    p.add_argument("--target", help="HMSync database whose (possibly newer) schema to map to")
-    p.add_argument("--name", default="Legacy export")
-    p.add_argument("--source-system", default="legacy",
-                   help="name of the legacy system; legacy ids are unique within it")
-    p.add_argument("--phone-region", help="default phone region (e.g. IN); inferred if absent")
-    p.set_defaults(fn=cmd_suggest)
+    p = _command(sub, "suggest", "suggest a mapping profile for a legacy export",
+                 "Reads the export and writes a mapping profile: which legacy file feeds which "
+                 "HMSync table and which column which field, each choice with its "
+                 "confidence. Review it (or open it in the wizard) before a run.",
+                 ["suggest export/ -o profile.yaml",
+                  "suggest export/ -o profile.yaml --phone-region GB --source-system hcplus"],
+                 cmd_suggest)
+    p.add_argument("source", nargs="+", metavar="SOURCE", help=SOURCE_HELP)
+    p.add_argument("-o", "--output", required=True, metavar="PROFILE",
+                   help="profile file to write (.yaml or .json)")
+    p.add_argument("--target", metavar="DB",
+                   help="HMSync database whose (possibly newer) schema to map to")
+    p.add_argument("--name", default="Legacy export",
+                   help="a name for the migration, kept in the profile")
+    p.add_argument("--source-system", default="legacy", metavar="NAME",
+                   help="name of the legacy system; legacy ids are unique within it, and "
+                        "re-runs recognise records by it (default: legacy)")
+    p.add_argument("--phone-region", metavar="CC",
+                   help="default phone region, a two-letter country code (e.g. IN); "
+                        "inferred if absent")
 
-    p = sub.add_parser("validate", help="check a legacy export; writes nothing to HMSync")
-    p.add_argument("source", nargs="+")
-    p.add_argument("--profile")
-    p.add_argument("--issues", help="write every problem to this CSV or XLSX file")
-    p.add_argument("--rejected", help="write rejected records to this folder")
-    p.add_argument("--target", help="HMSync database to check already-imported records against")
-    p.add_argument("--quiet", action="store_true")
-    p.set_defaults(fn=cmd_validate)
+    p = _command(sub, "validate", "check a legacy export; writes nothing to HMSync",
+                 "Reads every record, maps it and checks it against HMSync's rules and "
+                 "relationships; prints the problems by rule. With --target, records "
+                 "already in that database are recognised.",
+                 ["validate export/ --profile profile.yaml --issues problems.xlsx",
+                  "validate export/ --profile profile.yaml --target hmsync.db "
+                  "--rejected rejected/"], cmd_validate)
+    p.add_argument("source", nargs="+", metavar="SOURCE", help=SOURCE_HELP)
+    p.add_argument("--profile", metavar="PROFILE", help=PROFILE_HELP)
+    p.add_argument("--issues", metavar="FILE",
+                   help="write every problem (file, line, field, value, rule) to this CSV or "
+                        "XLSX file")
+    p.add_argument("--rejected", metavar="FOLDER",
+                   help="write the rejected records, unchanged, to this folder")
+    p.add_argument("--target", metavar="DB",
+                   help="HMSync database to check already-imported records against")
+    p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
 
-    p = sub.add_parser("init-db", help="create an empty HMSync database")
-    p.add_argument("file")
-    p.add_argument("--schema-version", type=int, default=2, choices=[1, 2])
-    p.set_defaults(fn=cmd_init_db)
+    p = _command(sub, "init-db", "create an empty HMSync database",
+                 "Creates an HMSync database with no records (never over an existing file).",
+                 ["init-db staging.db"], cmd_init_db)
+    p.add_argument("file", metavar="DB", help="the database file to create")
+    p.add_argument("--schema-version", type=int, default=2, choices=[1, 2],
+                   help="HMSync's schema version to create (default 2, the current one)")
 
-    p = sub.add_parser("backup", help="back up an HMSync database (online, verified)")
-    p.add_argument("target")
-    p.add_argument("--dir", help="folder for the backup (default: beside the target)")
-    p.set_defaults(fn=cmd_backup)
+    p = _command(sub, "backup", "back up an HMSync database (online, verified)",
+                 "Copies the database while it may be in use (SQLite's online backup), then "
+                 "checks the copy: integrity, row counts, SHA-256. The copy is owner-only.",
+                 ["backup hmsync.db", "backup hmsync.db --dir /safe/place"], cmd_backup)
+    p.add_argument("target", metavar="DB", help="the HMSync database to back up")
+    p.add_argument("--dir", metavar="FOLDER",
+                   help="folder for the backup (default: beside the database)")
 
-    p = sub.add_parser("restore", help="restore an HMSync database from a backup")
-    p.add_argument("backup")
-    p.add_argument("--target", required=True)
-    p.add_argument("--dir", help="folder for the safety backup of the current state")
-    p.set_defaults(fn=cmd_restore)
+    p = _command(sub, "restore", "restore an HMSync database from a backup",
+                 "Checks the backup, backs up the database as it is now, then puts the backup "
+                 "back in its place and checks the result.",
+                 ["restore backup-20261207-101500.db --target hmsync.db"], cmd_restore)
+    p.add_argument("backup", metavar="BACKUP", help="the backup file to restore")
+    p.add_argument("--target", required=True, metavar="DB",
+                   help="the HMSync database to restore into")
+    p.add_argument("--dir", metavar="FOLDER",
+                   help="folder for the safety backup of the current state (default: beside "
+                        "the database)")
 
-    p = sub.add_parser("run", help="validate, back up, import and verify in one go")
-    p.add_argument("source", nargs="+")
-    p.add_argument("--target", required=True)
-    p.add_argument("--profile")
-    p.add_argument("--report", help="write the report as JSON here (and HTML beside it)")
-    p.add_argument("--html", help="write the HTML report here")
-    p.add_argument("--dry-run", action="store_true", help="everything but the commit")
+    p = _command(sub, "run", "validate, back up, import and verify in one go",
+                 "Validates the export, makes a verified backup of the target, imports the "
+                 "valid records in one transaction, verifies the result and commits (or "
+                 "rolls everything back). Re-runs recognise records already imported.",
+                 ["run export/ --target hmsync.db --profile profile.yaml --report run.json",
+                  "run export/ --target staging.db --profile profile.yaml --dry-run",
+                  "run export/ --target hmsync.db --profile profile.yaml --operator 'A. Rao' "
+                  "--issues problems.xlsx --rejected rejected/"], cmd_run)
+    p.add_argument("source", nargs="+", metavar="SOURCE", help=SOURCE_HELP)
+    p.add_argument("--target", required=True, metavar="DB",
+                   help="the HMSync database to import into")
+    p.add_argument("--profile", metavar="PROFILE", help=PROFILE_HELP)
+    p.add_argument("--report", metavar="FILE",
+                   help="write the report as JSON here (and HTML beside it)")
+    p.add_argument("--html", metavar="FILE", help="write the HTML report here")
+    p.add_argument("--dry-run", action="store_true",
+                   help="everything but the commit: the target is left as it was")
     p.add_argument("--no-backup", action="store_true",
                    help="skip the backup (throwaway databases only)")
-    p.add_argument("--backup-dir")
-    p.add_argument("--issues")
-    p.add_argument("--rejected")
-    p.add_argument("--operator", help="who runs the migration (for the audit trail)")
+    p.add_argument("--backup-dir", metavar="FOLDER",
+                   help="folder for the backup (default: beside the target)")
+    p.add_argument("--issues", metavar="FILE",
+                   help="write every problem to this CSV or XLSX file")
+    p.add_argument("--rejected", metavar="FOLDER",
+                   help="write the rejected records, unchanged, to this folder")
+    p.add_argument("--operator", metavar="NAME",
+                   help="who runs the migration (the audit trail and the report)")
     p.add_argument("--vacuum", action="store_true",
                    help="VACUUM the target after a committed import (indexes and ANALYZE "
                         "are always done)")
-    p.add_argument("--quiet", action="store_true")
-    p.set_defaults(fn=cmd_run)
+    p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
 
-    p = sub.add_parser("verify", help="check an HMSync database after an import")
-    p.add_argument("target")
-    p.add_argument("--report")
-    p.set_defaults(fn=cmd_verify)
+    p = _command(sub, "verify", "check an HMSync database after an import",
+                 "Integrity, relationships and what the audit trail says, without the "
+                 "legacy export.", ["verify hmsync.db --report verify.json"], cmd_verify)
+    p.add_argument("target", metavar="DB", help="the HMSync database to check")
+    p.add_argument("--report", metavar="FILE", help="write the checks as JSON here")
 
-    p = sub.add_parser("schema", help="compare a target with HMSync's schema; --upgrade it")
-    p.add_argument("target")
+    p = _command(sub, "schema", "compare a target with HMSync's schema; --upgrade it",
+                 "Lists, in plain words, how the database's schema differs from HMSync's. "
+                 "--upgrade applies additive changes after a verified backup, in one "
+                 "transaction; destructive ones only with --force, after listing what they "
+                 "affect.", ["schema hmsync.db", "schema hmsync.db --upgrade"], cmd_schema)
+    p.add_argument("target", metavar="DB", help="the HMSync database to compare")
     p.add_argument("--upgrade", action="store_true",
                    help="apply additive changes (after a verified backup, in one transaction)")
     p.add_argument("--force", action="store_true", help="also apply destructive changes")
     p.add_argument("--vacuum", action="store_true", help="VACUUM after the upgrade")
-    p.add_argument("--backup-dir")
+    p.add_argument("--backup-dir", metavar="FOLDER",
+                   help="folder for the backup (default: beside the database)")
     p.add_argument("--no-backup", action="store_true", help="throwaway databases only")
-    p.set_defaults(fn=cmd_schema)
 
-    p = sub.add_parser("mapping-doc", help="write the mapping document a client approves")
-    p.add_argument("source", nargs="+")
-    p.add_argument("--profile", required=True)
-    p.add_argument("-o", "--output", required=True, help="HTML file")
-    p.set_defaults(fn=cmd_mapping_doc)
+    p = _command(sub, "mapping-doc", "write the mapping document a client approves",
+                 "An HTML page: every legacy file and column, the HMSync field it feeds and "
+                 "how it is transformed.",
+                 ["mapping-doc export/ --profile profile.yaml -o mapping.html"],
+                 cmd_mapping_doc)
+    p.add_argument("source", nargs="+", metavar="SOURCE", help=SOURCE_HELP)
+    p.add_argument("--profile", required=True, metavar="PROFILE",
+                   help="the mapping profile to describe")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="the HTML file to write")
     return ap
 
 
 def main(argv=None) -> int:
     from .core.errors import Cancelled, OperatorError
-    args = build_parser().parse_args(argv)
+    args, unknown = build_parser().parse_known_args(argv)
+    if unknown:  # said with the command's usage, not the program's
+        COMMAND_PARSERS[args.command].error("unrecognized arguments: " + " ".join(unknown))
     if argv is None:  # the program itself, not a caller in its own process (a test, the
         from .core.prepare import allow_fork  # wizard): the reading helper may be forked
         allow_fork()

@@ -51,7 +51,7 @@ def test_the_program_ends_with_its_exit_code_and_all_its_output(mini_export, tmp
                            capture_output=True, text=True, timeout=300, env=env)
         assert p.returncode == rc_want, p.stderr
         if rc_want == 0:
-            assert "12 records" in p.stdout and p.stdout.endswith("registrationDate\n")
+            assert "12 records" in p.stdout and p.stdout.endswith("on line(s) 13\n")
         else:
             assert "missing.csv" in p.stderr and not p.stdout
         # started with its output closed (a scheduler's job): the same exit code, quietly
@@ -122,7 +122,8 @@ def test_formulas_neutralised_in_issues(tmp_path):
     (d / "patients.csv").write_text(
         'patientId,name,phone,gender,age\n1,=HYPERLINK("http://x"),+919800000001,M,=1+1\n')
     issues = tmp_path / "i.csv"
-    rc, _ = cli("validate", d, "--issues", issues)
+    rc, out = cli("validate", d, "--issues", issues, "--accept-suggestions")
+    assert rc == 1, out
     text = issues.read_text(encoding="utf-8-sig")
     assert "'=1+1" in text and "\n=" not in text and ",=" not in text
 
@@ -336,3 +337,39 @@ def test_suggest_warns_about_what_a_run_would_refuse(tmp_path):
     rc, out = cli("suggest", export, "-o", tmp_path / "p.yaml")
     assert rc == 0
     assert "warning: doctors.csv: required HMSync field doctors.fullName is not mapped" in out
+
+
+def test_unsure_suggestions_stop_validate_and_run_until_accepted(tmp_path):
+    """The review gate: a suggestion under 90% is never applied unasked. `suggest` marks
+    and lists it; validate and run (with the profile, or with none) refuse it, each choice
+    named, unless --accept-suggestions takes it, which the run's notes then say."""
+    export = tmp_path / "clinic"
+    export.mkdir()
+    (export / "patients.csv").write_text(
+        "PAT_NO,PAT_FNAME,PAT_SURNAME,MOB,SEX,DOB\n1,Ravi,Kumar,9811111111,M,1980-02-03\n",
+        encoding="utf-8")
+    profile = tmp_path / "p.yaml"
+    rc, out = cli("suggest", export, "-o", profile)
+    assert rc == 0 and "review: patients.csv: patients.phone from MOB" in out
+    assert "review: true" in profile.read_text(encoding="utf-8")
+    db = tmp_path / "t.db"
+    assert cli("init-db", db)[0] == 0
+    for args in (["validate", export, "--profile", profile],
+                 ["run", export, "--target", db, "--profile", profile, "--no-backup"],
+                 ["run", export, "--target", db, "--no-backup"]):
+        rc, out = cli(*args)
+        assert rc == 2, out
+        assert "suggested choice(s) nobody has confirmed" in out
+        assert "patients.phone from MOB" in out and "--accept-suggestions" in out
+    report = tmp_path / "r.json"
+    rc, out = cli("run", export, "--target", db, "--profile", profile, "--no-backup",
+                  "--accept-suggestions", "--report", report)
+    assert rc == 0, out
+    notes = json.loads(report.read_text(encoding="utf-8"))["notes"]
+    assert any(n.startswith("accepted without review (--accept-suggestions): patients.csv: "
+                            "patients.phone from MOB") for n in notes), notes
+    # confirmed by a person (review: true taken out): applied without the flag
+    profile.write_text(profile.read_text(encoding="utf-8").replace(", review: true", "")
+                       .replace("review: true", ""), encoding="utf-8")
+    rc, out = cli("validate", export, "--profile", profile)
+    assert rc in (0, 1), out

@@ -54,6 +54,8 @@ def _use_profile(session, args) -> None:
               "writes it to a file you can review)", file=sys.stderr)
         session.suggest_profile()
     session.check_sources()
+    for u in session.require_confirmed(getattr(args, "accept_suggestions", False)):
+        print(f"note: accepted without review: {u}", file=sys.stderr)
 
 
 class _Printer:
@@ -136,7 +138,9 @@ def cmd_suggest(args) -> int:
               f"{tm.confidence:.2f}")
     for n in p.notes:
         print(f"note: {n}")
-    for problem in session.mapping_problems():  # what a run would refuse: said now
+    for u in p.unconfirmed():  # never applied unasked: listed for a person to confirm
+        print(f"review: {u}")
+    for problem in session.mapping_problems(unconfirmed=False):  # what a run would refuse
         print(f"warning: {problem}")
     print(f"profile written to {out}")
     return EXIT_OK
@@ -352,6 +356,8 @@ SOURCE_HELP = "legacy export folder(s) or file(s): CSV/TSV, JSON/NDJSON, Excel"
 PROFILE_HELP = ("mapping profile (YAML or JSON) from `suggest`, reviewed; without it the "
                 "suggested mapping is used")
 QUIET_HELP = "print no progress lines (the summary is still printed)"
+ACCEPT_HELP = ("take suggested choices nobody confirmed (`review: true`) as they are; each is "
+               "named in the notes. Without it they stop the command")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -409,6 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the rejected records, unchanged, to this folder")
     p.add_argument("--target", metavar="DB",
                    help="HMSync database to check already-imported records against")
+    p.add_argument("--accept-suggestions", action="store_true", help=ACCEPT_HELP)
     p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
 
     p = _command(sub, "init-db", "create an empty HMSync database",
@@ -462,6 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write every problem to this CSV or XLSX file")
     p.add_argument("--rejected", metavar="FOLDER",
                    help="write the rejected records, unchanged, to this folder")
+    p.add_argument("--accept-suggestions", action="store_true", help=ACCEPT_HELP)
     p.add_argument("--operator", metavar="NAME",
                    help="who runs the migration (the audit trail and the report)")
     p.add_argument("--vacuum", action="store_true",

@@ -388,3 +388,42 @@ def test_a_page_error_is_shown_not_a_crash(qtbot, make_wizard, answers, demo, mo
     wiz.next()  # initializePage again, which now raises
     assert any("ZeroDivisionError" in e for e in answers.errors()), answers.shown
     assert wiz.currentId() == PageId.SOURCES and isinstance(wiz.currentPage(), SourcesPage)
+
+
+def test_unsure_suggestions_wait_for_the_operator(qtbot, make_wizard, answers, demo,
+                                                   tmp_path):
+    """The review gate in the wizard: suggestions under 90% are amber, Next waits until
+    each is confirmed or changed, and the confirmed mapping is what the import uses."""
+    from wizard.gui.models.mapping import REVIEW_COLOUR
+    _, db = demo
+    export = tmp_path / "clinic"
+    export.mkdir()
+    (export / "patients.csv").write_text(
+        "PAT_NO,PAT_FNAME,PAT_SURNAME,MOB,SEX,DOB\n"
+        "1,Ravi,Kumar,9811111111,M,1980-02-03\n"
+        "2,Meera,Iyer,9822222222,F,1975-05-06\n", encoding="utf-8")
+    wiz = make_wizard(plan_for(export, db))
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES):
+        go_next(qtbot, wiz, pid)
+    page = wiz.page(PageId.MAPPING)
+    qtbot.waitUntil(lambda: wiz.currentId() == PageId.MAPPING and not page.busy)
+    next_button = wiz.button(QWizard.WizardButton.NextButton)
+    waiting = wiz.session.unconfirmed()
+    assert waiting and not page.isComplete() and not next_button.isEnabled()
+    assert page.banner.state() == "warning" and "not sure enough" in page.banner.text()
+    row = page.model.row_of("phone")
+    assert page.model.data(page.model.index(row, 4)).endswith("to confirm")
+    assert page.model.data(page.model.index(row, 0),
+                           Qt.ItemDataRole.BackgroundRole).color().name() == REVIEW_COLOUR
+    assert page.confirm_table.isVisibleTo(page)  # no legacy id column was found
+    # changing a field settles it; confirming settles the rest, one after the other
+    page.set_field_source("fullName", "PAT_SURNAME")
+    assert not wiz.session.table_map("patients.csv").fields["fullName"].review
+    page.legacy_id.setCurrentIndex(page.legacy_id.findData("PAT_NO"))
+    page._legacy_id_chosen()
+    page.confirm_table.click()
+    while wiz.session.unconfirmed():
+        assert page.confirm_field.isEnabled()
+        page.confirm_field.click()
+    assert page.isComplete() and next_button.isEnabled() and page.banner.state() == "ok"
+    assert not page.confirm_table.isVisibleTo(page)

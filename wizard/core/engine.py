@@ -231,7 +231,8 @@ class Migration:
 
     def __init__(self, sources: list[SourceTable], profile: Profile,
                  target: str | Path | None = None, chunk_rows: int = CHUNK_ROWS,
-                 today: date | None = None, parallel: bool | None = None):
+                 today: date | None = None, parallel: bool | None = None,
+                 notes: list[str] | None = None):
         self.sources = sources
         self.profile = profile
         self.target = Path(target).resolve() if target else None
@@ -268,9 +269,10 @@ class Migration:
         used = {id(tm) for _, tm in self.plan}
         #: what the profile maps that the export does not hold (a delta may leave files out;
         #: a cutover missing its patients should hear of it)
-        self.absent = [f"the profile maps {tm.source} to {tm.target}, but the export has no "
-                       f"such file: nothing was read for {tm.target} from it"
-                       for tm in profile.tables if id(tm) not in used]
+        self.absent = list(notes or []) + [
+            f"the profile maps {tm.source} to {tm.target}, but the export has no such file: "
+            f"nothing was read for {tm.target} from it"
+            for tm in profile.tables if id(tm) not in used]
         # columns of a mapped file that no field reads: their values are not carried over
         # (often on purpose, but never unsaid: "zero data loss" is the operator's call)
         for st, tm in self.plan:

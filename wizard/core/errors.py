@@ -31,6 +31,14 @@ class MappingProblem(OperatorError, ValueError):
     advice = "Fix the mapping and try again."
 
 
+class NeedsReview(MappingProblem):
+    """Suggested mapping choices nobody has confirmed: never applied unasked."""
+
+    advice = ("Confirm or change each on the Column mapping page (or delete `review: true` "
+              "in the profile once checked), or accept them as they are with "
+              "--accept-suggestions.")
+
+
 class MigrationError(OperatorError):
     """The migration could not run; nothing was changed in the HMSync database."""
 

@@ -70,6 +70,7 @@ class FieldMap:
     value: str | None = None          # a constant instead of source columns
     confidence: float | None = None   # of a suggestion (0..1)
     reason: str | None = None         # why it was suggested
+    review: bool = False              # a suggestion not sure enough to apply unasked
 
     @property
     def source_label(self) -> str:
@@ -89,6 +90,8 @@ class FieldMap:
             d["confidence"] = round(float(self.confidence), 2)
         if self.reason:
             d["reason"] = self.reason
+        if self.review:
+            d["review"] = True
         return d
 
     @classmethod
@@ -117,14 +120,36 @@ class FieldMap:
         if not cols and value is None:
             raise ProfileError(f"field '{target}': give a column, columns or a value")
         return cls(target, [str(c) for c in cols], list(steps),
-                   None if value is None else str(value), d.get("confidence"), d.get("reason"))
+                   None if value is None else str(value), d.get("confidence"), d.get("reason"),
+                   _review(d, f"field '{target}'"))
 
 
 _PROFILE_KEYS = ("name", "source_system", "defaults", "rules", "exclude", "pilot", "notes",
                  "tables")
 _DEFAULTS_KEYS = ("phone_region", "date_order", "decimal", "thousands", "timezone")
-_TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "fields")
-_FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason")
+_TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "fields")
+_FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason", "review")
+
+#: a suggested choice less sure than this is applied only once a person confirms it
+REVIEW_BELOW = 0.9
+
+
+def _review(d: dict, where: str) -> bool:
+    v = d.get("review", False)
+    if not isinstance(v, bool):
+        raise ProfileError(f"{where}: review is true or false, not {v!r}")
+    return v
+
+
+@dataclass(frozen=True)
+class Unconfirmed:
+    """A suggested choice a person has not confirmed yet."""
+    source: str               # the legacy table
+    field: str | None         # the HMSync field (None: which table the file feeds)
+    text: str                 # the choice in words
+
+    def __str__(self) -> str:
+        return self.text
 _KINDS = {dict: "a mapping (key: value lines)", list: "a list (lines starting with -)"}
 
 
@@ -168,6 +193,7 @@ class TableMap:
     legacy_id: str | None = None
     fields: dict[str, FieldMap] = field(default_factory=dict)
     confidence: float | None = None
+    review: bool = False       # which table it feeds is a suggestion to confirm
 
     def to_dict(self) -> dict:
         d: dict = {"target": self.target}
@@ -175,6 +201,8 @@ class TableMap:
             d["legacy_id"] = self.legacy_id
         if self.confidence is not None:
             d["confidence"] = round(float(self.confidence), 2)
+        if self.review:
+            d["review"] = True
         d["fields"] = {k: v.to_dict() for k, v in self.fields.items()}
         return d
 
@@ -199,6 +227,34 @@ class Profile:
         return {"phone_region": self.phone_region, "date_order": self.date_order,
                 "decimal": self.decimal, "thousands": self.thousands,
                 "timezone": self.timezone}
+
+    def unconfirmed(self) -> list[Unconfirmed]:
+        """The suggested choices still marked ``review: true``, in words."""
+        out = []
+        for tm in self.tables:
+            if tm.review:
+                sure = f", {tm.confidence:.0%} sure" if tm.confidence is not None else ""
+                why = "" if tm.legacy_id else "; no legacy id column was found"
+                out.append(Unconfirmed(tm.source, None,
+                                       f"{tm.source} feeds {tm.target}{sure}{why}"))
+            for name, fm in tm.fields.items():
+                if fm.review:
+                    sure = f"{fm.confidence:.0%} sure" if fm.confidence is not None else ""
+                    why = "; ".join(x for x in (sure, fm.reason) if x)
+                    src = " + ".join(fm.columns) if fm.columns else f"the value {fm.value!r}"
+                    out.append(Unconfirmed(tm.source, name, f"{tm.source}: {tm.target}.{name} "
+                                           f"from {src}" + (f" ({why})" if why else "")))
+        return out
+
+    def confirm_all(self) -> list[Unconfirmed]:
+        """Take every unconfirmed suggestion as it is (``--accept-suggestions``); returns
+        what was taken, for the run's notes."""
+        taken = self.unconfirmed()
+        for tm in self.tables:
+            tm.review = False
+            for fm in tm.fields.values():
+                fm.review = False
+        return taken
 
     def table_for(self, source_name: str, stem: str | None = None) -> TableMap | None:
         for tm in self.tables:
@@ -307,7 +363,8 @@ class Profile:
                 except ProfileError as e:
                     raise ProfileError(f"{where}: table '{src}': {e}") from None
             p.tables.append(TableMap(str(src), str(td["target"]), td.get("legacy_id"), fields,
-                                     td.get("confidence")))
+                                     td.get("confidence"),
+                                     _review(td, f"{where}: table '{src}'")))
         return p
 
     @classmethod

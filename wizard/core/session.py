@@ -31,8 +31,8 @@ import pandas as pd
 from .backup import BackupResult, connect
 from .engine import (CancelToken, Migration, MigrationError, Progress, ProgressFn, RunResult,
                      ValidationResult, plan_tables)
-from .errors import ProjectError, SourceProblem
-from .mapping import FieldMap, Profile, ProfileError, TableMap, check_profile
+from .errors import NeedsReview, ProjectError, SourceProblem
+from .mapping import FieldMap, Profile, ProfileError, TableMap, Unconfirmed, check_profile
 from .outputs import Outputs, check_outputs
 from .readers import LINE, SourceError, SourceTable
 from .schema import DATA_TABLES, TargetTable, known_tables, reflect_targets, table_counts
@@ -237,6 +237,8 @@ class MigrationSession:
     restored: bool = False
     project_path: Path | None = None
     chunk_rows: int | None = None      # records per chunk (None: the engine's default)
+    #: suggestions taken without a person's review (--accept-suggestions), said in notes
+    accepted_unreviewed: list = field(default_factory=list)
     dirty: bool = False
     _current_key: tuple | None = field(default=None, repr=False, compare=False)
 
@@ -427,12 +429,52 @@ class MigrationSession:
             return []
         return plan_tables(self.tables, self.profile)[0]
 
-    def mapping_problems(self) -> list[str]:
-        """What stops the mapping from being used, in plain words ([]: nothing)."""
+    def mapping_problems(self, unconfirmed: bool = True) -> list[str]:
+        """What stops the mapping from being used, in plain words ([]: nothing);
+        ``unconfirmed``: suggested choices waiting for a person count too."""
         bad = [f"{e} ({why})" for e, why in self.unreadable()]
+        if self.profile is not None and unconfirmed:
+            bad += [f"needs review: {u} — confirm or change it" for u in self.unconfirmed()]
         if self.profile is None or not self.mapped():
             return bad + ["No legacy table is mapped to an HMSync table yet."]
         return bad + check_profile(self.profile, [s for s, _ in self.mapped()], self.targets)
+
+    def unconfirmed(self) -> list[Unconfirmed]:
+        """Suggested choices of the mapping nobody has confirmed yet (only those of the
+        legacy tables read: a profile may map files this export does not have)."""
+        if self.profile is None:
+            return []
+        present = {t.name for t in self.tables}
+        return [u for u in self.profile.unconfirmed() if u.source in present or not present]
+
+    def require_confirmed(self, accept: bool = False) -> list[Unconfirmed]:
+        """The review gate: raise NeedsReview, listing each, while suggested choices are
+        unconfirmed, unless ``accept`` (``--accept-suggestions``) takes them as they are;
+        what was taken is returned and said in the run's notes."""
+        waiting = self.unconfirmed()
+        if not waiting:
+            return []
+        if not accept:
+            raise NeedsReview(f"the mapping has {len(waiting)} suggested choice(s) nobody has "
+                              "confirmed:\n  " + "\n  ".join(map(str, waiting)) +
+                              "\nconfirm them, or pass --accept-suggestions to take them as "
+                              "they are")
+        self.profile.confirm_all()
+        self.accepted_unreviewed = waiting
+        self.dirty = True
+        return waiting
+
+    def confirm(self, source_name: str, field_name: str | None = None) -> None:
+        """The operator confirms a suggested choice: which table a file feeds
+        (``field_name`` None) or which column feeds a field."""
+        tm = self.table_map(source_name)
+        if tm is None:
+            return
+        if field_name is None:
+            tm.review = False
+        elif field_name in tm.fields:
+            tm.fields[field_name].review = False
+        self.dirty = True
 
     def suggest_profile(self, phone_region: str | None = None) -> Profile:
         """Suggest a mapping of every table read so far, and use it."""
@@ -492,8 +534,10 @@ class MigrationSession:
         SourceProblem when a file the run needs could not be read."""
         self.check_sources()
         kw = {} if self.chunk_rows is None else {"chunk_rows": self.chunk_rows}
+        notes = [f"accepted without review (--accept-suggestions): {u}"
+                 for u in self.accepted_unreviewed]
         return Migration(list(self.tables), copy.deepcopy(self.ensure_profile()),
-                         self.target if with_target else None, **kw)
+                         self.target if with_target else None, notes=notes, **kw)
 
     def validate(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None
                  ) -> ValidationResult:

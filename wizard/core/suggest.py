@@ -10,7 +10,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from . import transforms as tf
-from .mapping import FieldMap, Profile, TableMap
+from .mapping import REVIEW_BELOW, FieldMap, Profile, TableMap
 from .readers import SourceTable
 from .schema import TargetTable
 
@@ -215,6 +215,9 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
     add_type_steps(target, tm, sample, profile)
     matched = [f.confidence or 0 for f in tm.fields.values()]
     tm.confidence = round(sum(matched) / len(matched), 2) if matched else 0.0
+    for fm in tm.fields.values():  # never applied unasked (the review gate)
+        if fm.confidence is not None and fm.confidence < REVIEW_BELOW:
+            fm.review = True
     return tm
 
 
@@ -281,6 +284,7 @@ def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, prof
                 profile.notes.append(f"{tm.source}.{fm.columns[0]}: the values are Excel "
                                      "date numbers (45213 is 2023-10-14), read as such — "
                                      "check it")
+                fm.review = True
                 continue
             order, why = tf.infer_date_order(col)
             if order == "YMD":  # no day/month dates in the sample: the region's convention
@@ -291,6 +295,7 @@ def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, prof
                 note = (f"{tm.source}.{fm.columns[0]}: date order {why}; set to {order} — "
                         "check it")
                 profile.notes.append(note)
+                fm.review = True  # a guessed day/month order: a person decides
             fm.steps = [{"date": {"order": order}}]
         elif f.kind == "phone":
             fm.steps = [{"phone": {"region": profile.phone_region}}]
@@ -331,6 +336,9 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
             continue
         tm = suggest_fields(st, table, targets[table], samples[st.name], profile)
         tm.confidence = round(min(conf, 1.0) * 0.5 + (tm.confidence or 0) * 0.5, 2)
+        # which table a file feeds, and the id its records are known by, are confirmed by
+        # a person unless the suggestion is sure of them
+        tm.review = tm.confidence < REVIEW_BELOW or not tm.legacy_id
         profile.tables.append(tm)
     return profile
 

@@ -10,6 +10,8 @@ from . import OptionsRole, ValueRole
 COLUMNS = ["HMSync field", "Type", "Legacy column", "Transform", "Confidence", "Why"]
 SOURCE = 2
 NOT_MAPPED = "(not mapped)"
+#: the background of a suggestion waiting for a person (amber)
+REVIEW_COLOUR = "#fff1d6"
 KIND_WORDS = {"text": "text", "int": "whole number", "float": "number", "date": "date",
               "phone": "phone", "enum": "code", "ref": "reference", "uuid": "id"}
 
@@ -113,8 +115,9 @@ class MappingModel(QAbstractTableModel):
                 if fm is None:
                     return "required" if missing else ""
                 if fm.confidence is None:
-                    return "your choice"
-                return f"{100 * float(fm.confidence):.0f}%"
+                    return "to confirm" if fm.review else "your choice"
+                return f"{100 * float(fm.confidence):.0f}%" + (", to confirm" if fm.review
+                                                               else "")
             if c == 5:
                 if fm is None:
                     return "HMSync needs this field: choose a column" if missing else ""
@@ -136,11 +139,16 @@ class MappingModel(QAbstractTableModel):
                 return QBrush(QColor("#78909c"))
         if role == Qt.ItemDataRole.BackgroundRole and missing:
             return QBrush(QColor("#fdecea"))
+        if role == Qt.ItemDataRole.BackgroundRole and fm is not None and fm.review:
+            return QBrush(QColor(REVIEW_COLOUR))
         if role == Qt.ItemDataRole.ToolTipRole:
             if c == 0:
                 return f"{f.label or f.name}" + (" — required" if self._needs(f) else "")
             if c == SOURCE:
                 return "Double-click (or press F2) to choose the legacy column"
+            if fm is not None and fm.review:
+                return ("A suggestion not sure enough to apply unasked: check it, then "
+                        "press “Confirm this match”, or choose another column")
             if c == 5 and fm is not None:
                 return fm.reason or None
         if role == OptionsRole and c == SOURCE:

@@ -217,6 +217,13 @@ class MappingPage(BasePage):
         self.legacy_id.setToolTip("The column that identifies a record in the legacy system; "
                                   "other tables refer to it, and a second import recognises "
                                   "records by it")
+        self.confirm_table = button("Confirm the &table", "pass",
+                                    "The wizard is not sure this file feeds this HMSync "
+                                    "table (or found no legacy id column): confirm it once "
+                                    "checked, or choose another table on the previous page")
+        self.confirm_field = button("&Confirm this match", "pass",
+                                    "Take the suggested column of the selected field (amber "
+                                    "rows are suggestions waiting for you)")
         self.load = button("&Load mapping…", "open", "Use a mapping profile saved before")
         self.save = button("&Save mapping…", "save", "Save this mapping as a profile (YAML) "
                            "to reuse or review")
@@ -229,7 +236,9 @@ class MappingPage(BasePage):
         lab2.setBuddy(self.legacy_id)
         top.addWidget(lab2)
         top.addWidget(self.legacy_id)
+        top.addWidget(self.confirm_table)
         top.addStretch(0)
+        top.addWidget(self.confirm_field)
 
         self.model = MappingModel(self)
         self.view = table_view()
@@ -299,6 +308,8 @@ class MappingPage(BasePage):
         self.model.sourceChosen.connect(self._source_chosen)
         self.view.selectionModel().currentRowChanged.connect(lambda cur, _: self._field_selected())
         self.editor.changed.connect(self._edited)
+        self.confirm_table.clicked.connect(self._confirm_table)
+        self.confirm_field.clicked.connect(self._confirm_field)
         self.load.clicked.connect(self._load)
         self.save.clicked.connect(self._save)
         order = [self.table, self.legacy_id, self.view, self.editor.date_order,
@@ -319,8 +330,11 @@ class MappingPage(BasePage):
         self.table.blockSignals(True)
         self.table.clear()
         for st, tm in self.session.mapped():
-            conf = f"  ({100 * tm.confidence:.0f}%)" if tm.confidence is not None else ""
-            self.table.addItem(f"{st.name} → {tm.target}{conf}", st.name)
+            waiting = sum(fm.review for fm in tm.fields.values()) + tm.review
+            words = ([f"{100 * tm.confidence:.0f}%"] if tm.confidence is not None else []) + \
+                ([f"{waiting} to confirm"] if waiting else [])
+            self.table.addItem(f"{st.name} → {tm.target}" +
+                               (f"  ({', '.join(words)})" if words else ""), st.name)
         i = self.table.findData(keep) if keep else 0
         self.table.setCurrentIndex(max(i, 0))
         self.table.blockSignals(False)
@@ -373,6 +387,30 @@ class MappingPage(BasePage):
         self.session.set_field_source(name, field, cols)
         self._after_edit(field)
 
+    def _confirm_field(self):
+        row = self.view.currentIndex().row()
+        if row < 0 or self.model.tm is None:
+            return
+        self.session.confirm(self.current_source(), self.model.field_at(row).name)
+        self._after_edit(None)
+        self._fill_tables(self.current_source())
+        self._next_to_confirm()
+
+    def _confirm_table(self):
+        self.session.confirm(self.current_source(), None)
+        self._fill_tables(self.current_source())
+
+    def _next_to_confirm(self):
+        """Select the next amber row, so that confirming several is key after key."""
+        tm = self.model.tm
+        if tm is None:
+            return
+        for i, f in enumerate(self.model.fields):
+            fm = tm.fields.get(f.name)
+            if fm is not None and fm.review:
+                self.view.selectRow(i)
+                return
+
     def set_field_source(self, field: str, column: str | None):
         """Choose the legacy column of a field of the current table (as the drop-down does)."""
         self._source_chosen(field, f"c:{column}" if column else "")
@@ -411,6 +449,7 @@ class MappingPage(BasePage):
                 fm.columns[0] in sample:
             col = sample[fm.columns[0]]
         self.editor.show_field(f, fm, col)
+        self._check()  # the confirm button follows the selected row
         try:
             c = self.preview_model.column_of(f.name)
             self.preview.scrollTo(self.preview_model.index(0, c))
@@ -466,12 +505,27 @@ class MappingPage(BasePage):
                 pass
 
     def _check(self):
-        problems = self.session.mapping_problems()
+        problems = self.session.mapping_problems(unconfirmed=False)
+        waiting = self.session.unconfirmed()
+        tm = self.model.tm
+        self.confirm_table.setVisible(bool(tm is not None and tm.review))
+        row = self.view.currentIndex().row()
+        fm = tm.fields.get(self.model.field_at(row).name) if tm is not None and row >= 0 \
+            else None
+        self.confirm_field.setEnabled(bool(fm is not None and fm.review))
         if problems:
             shown = problems[:5]
             more = f"\n… and {len(problems) - 5} more" if len(problems) > 5 else ""
             self.banner.set("Next is blocked until these are fixed:\n• " + "\n• ".join(shown)
-                            + more, "error")
+                            + more + (f"\n({len(waiting)} suggestion(s) also wait for you "
+                                      "to confirm them.)" if waiting else ""), "error")
+        elif waiting:
+            shown = [str(u) for u in waiting[:4]]
+            more = f"\n… and {len(waiting) - 4} more" if len(waiting) > 4 else ""
+            self.banner.set(f"{len(waiting)} suggested choice(s) are not sure enough to apply "
+                            "unasked (amber). Check each, then confirm it, or choose another "
+                            "column; Next waits for them:\n• " + "\n• ".join(shown) + more,
+                            "warning")
         else:
             notes = [n for n in (self.session.profile.notes if self.session.profile else [])
                      if "check it" in n]

@@ -350,7 +350,7 @@ def test_unsure_suggestions_stop_validate_and_run_until_accepted(tmp_path):
         encoding="utf-8")
     profile = tmp_path / "p.yaml"
     rc, out = cli("suggest", export, "-o", profile)
-    assert rc == 0 and "review: patients.csv: patients.phone from MOB" in out
+    assert rc == 0 and "review: patients.csv: patients.age from DOB" in out
     assert "review: true" in profile.read_text(encoding="utf-8")
     db = tmp_path / "t.db"
     assert cli("init-db", db)[0] == 0
@@ -360,14 +360,14 @@ def test_unsure_suggestions_stop_validate_and_run_until_accepted(tmp_path):
         rc, out = cli(*args)
         assert rc == 2, out
         assert "suggested choice(s) nobody has confirmed" in out
-        assert "patients.phone from MOB" in out and "--accept-suggestions" in out
+        assert "patients.age from DOB" in out and "--accept-suggestions" in out
     report = tmp_path / "r.json"
     rc, out = cli("run", export, "--target", db, "--profile", profile, "--no-backup",
                   "--accept-suggestions", "--report", report)
     assert rc == 0, out
     notes = json.loads(report.read_text(encoding="utf-8"))["notes"]
     assert any(n.startswith("accepted without review (--accept-suggestions): patients.csv: "
-                            "patients.phone from MOB") for n in notes), notes
+                            "patients.age from DOB") for n in notes), notes
     # confirmed by a person (review: true taken out): applied without the flag
     profile.write_text(profile.read_text(encoding="utf-8").replace(", review: true", "")
                        .replace("review: true", ""), encoding="utf-8")

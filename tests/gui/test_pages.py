@@ -398,10 +398,10 @@ def test_unsure_suggestions_wait_for_the_operator(qtbot, make_wizard, answers, d
     _, db = demo
     export = tmp_path / "clinic"
     export.mkdir()
-    (export / "patients.csv").write_text(
-        "PAT_NO,PAT_FNAME,PAT_SURNAME,MOB,SEX,DOB\n"
-        "1,Ravi,Kumar,9811111111,M,1980-02-03\n"
-        "2,Meera,Iyer,9822222222,F,1975-05-06\n", encoding="utf-8")
+    (export / "patients.csv").write_text(   # no id column, and an age to compute
+        "PAT_FNAME,PAT_SURNAME,MOB,SEX,DOB\n"
+        "Ravi,Kumar,9811111111,M,1980-02-03\n"
+        "Meera,Iyer,9822222222,F,1975-05-06\n", encoding="utf-8")
     wiz = make_wizard(plan_for(export, db))
     for pid in (PageId.START, PageId.TARGET, PageId.SOURCES):
         go_next(qtbot, wiz, pid)
@@ -411,17 +411,18 @@ def test_unsure_suggestions_wait_for_the_operator(qtbot, make_wizard, answers, d
     waiting = wiz.session.unconfirmed()
     assert waiting and not page.isComplete() and not next_button.isEnabled()
     assert page.banner.state() == "warning" and "not sure enough" in page.banner.text()
-    row = page.model.row_of("phone")
+    row = page.model.row_of("age")
     assert page.model.data(page.model.index(row, 4)).endswith("to confirm")
     assert page.model.data(page.model.index(row, 0),
                            Qt.ItemDataRole.BackgroundRole).color().name() == REVIEW_COLOUR
     assert page.confirm_table.isVisibleTo(page)  # no legacy id column was found
-    # changing a field settles it; confirming settles the rest, one after the other
-    page.set_field_source("fullName", "PAT_SURNAME")
-    assert not wiz.session.table_map("patients.csv").fields["fullName"].review
-    page.legacy_id.setCurrentIndex(page.legacy_id.findData("PAT_NO"))
-    page._legacy_id_chosen()
     page.confirm_table.click()
+    # changing a field settles it; confirming settles the rest, one after the other
+    page.set_field_source("age", None)        # leave the age out: nothing left to confirm
+    assert "age" not in wiz.session.table_map("patients.csv").fields
+    fm = wiz.session.table_map("patients.csv").fields
+    fm["phone"].review = True  # one more to confirm with the button
+    page._fill_tables("patients.csv")
     while wiz.session.unconfirmed():
         assert page.confirm_field.isEnabled()
         page.confirm_field.click()

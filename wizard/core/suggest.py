@@ -1,10 +1,33 @@
-"""Suggest a mapping profile from legacy tables: names, synonyms, fuzzy match and content.
+"""Suggest a mapping profile from legacy tables: which file feeds which HMSync table, which
+column feeds which field, each choice with a confidence and a reason an operator can read.
 
-Every suggestion carries a confidence (0..1) and a reason an operator can read.
+How a choice is made:
+
+- **Names as words.** A column or file name is split into words (``PAT_FNAME`` -> pat,
+  fname; ``visitStartDate`` -> visit, start, date), and each word is brought to one
+  vocabulary: abbreviations (fname -> first name, dob -> birth date), the words of the
+  standards and systems hospitals export from (HL7/FHIR subject, encounter, period; OMOP
+  person, visit_occurrence; MIMIC hadm, admittime, itemid; Synthea START, PROVIDER) and a
+  few common languages (paciente, Patient, médico, Aufnahme, fecha, Alter ...). A field
+  is then matched by phrases of that vocabulary.
+- **Content gates names.** A column's values must fit the field's kind before its name
+  counts: a date is never a phone, a code column is a gender only where its values are a
+  gender code set, money must read as numbers. A column that is mostly empty scores less.
+- **Files as one decision.** Every file is scored against every HMSync table by its name
+  *and* by how many of the table's characteristic fields its columns fill; each table then
+  takes the file that fits it best (files with the same columns are parts of one table),
+  and a file that fits no table, or only one another file fits better, is left out with a
+  note. A reference field with no name match is filled from a column whose values are the
+  referenced file's ids.
+
+Nothing under 90% is applied unasked: the profile marks it ``review: true`` (the review
+gate, :mod:`wizard.core.session`).
 """
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass
 
 import pandas as pd
 from rapidfuzz import fuzz
@@ -15,129 +38,304 @@ from .readers import SourceTable
 from .schema import TargetTable
 
 
+# --- names as words ---------------------------------------------------------------------------
+_WORD_SPLIT = re.compile(r"[^0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
+_CAMEL = re.compile(r"(?<=[a-zß-ÿ])(?=[A-ZÀ-Ö])|(?<=[A-ZÀ-Ö])(?=[A-ZÀ-Ö][a-zß-ÿ])"
+                    r"|(?<=[A-Za-zÀ-ÿ])(?=[0-9])|(?<=[0-9])(?=[A-Za-zÀ-ÿ])")
+
+#: word -> the vocabulary's words (several for a contraction: fname -> first name)
+ALIASES: dict[str, tuple[str, ...]] = {}
+
+
+def _alias(target: str, *words: str) -> None:
+    for w in words:
+        ALIASES[w] = tuple(target.split())
+
+
+# the tables' nouns
+_alias("patient", "pat", "pt", "pts", "patient", "patients", "subject", "subjects", "person",
+       "persons", "client", "clients", "paciente", "pacientes", "patienten", "patientin",
+       "patiente", "beneficiary", "member")
+_alias("patient number", "mrn", "mrno", "uhid", "hospitalno", "ipno", "opno")
+_alias("doctor", "doc", "dr", "drs", "doctor", "doctors", "physician", "physicians",
+       "provider", "providers", "practitioner", "practitioners", "consultant",
+       "consultants", "medico", "medicos", "médico", "médicos", "arzt", "aerzte", "ärzte",
+       "medecin", "médecin", "clinician", "clinicians", "prescriber", "attending",
+       "doctores", "doctora")
+_alias("visit", "visit", "visits", "encounter", "encounters", "enc", "admission",
+       "admissions", "adm", "hadm", "consultation", "consultations",
+       "consulta", "consultas", "aufnahme", "aufnahmen", "opd", "ipd", "visite", "visita",
+       "visitas", "episode", "episodes", "stay", "besuch")
+# a booking: a visit planned, perhaps never held (cancelled, no-show)
+_alias("appointment", "appointment", "appointments", "appt", "appts", "cita", "citas",
+       "termin", "termine", "agenda", "agendamento", "booking", "bookings", "schedule",
+       "rendezvous")
+_alias("bill", "bill", "bills", "billing", "invoice", "invoices", "inv", "claim", "claims",
+       "factura", "facturas", "rechnung", "rechnungen", "facture", "fatura")
+_alias("payment", "payment", "payments", "pay", "receipt", "receipts", "pago", "pagos",
+       "zahlung", "zahlungen", "paiement", "remittance", "collection", "collections")
+_alias("test", "lab", "labs", "test", "tests", "labtest", "labtests", "observation",
+       "observations", "obs", "investigation", "investigations", "pathology",
+       "microbiology", "labevent", "labevents", "labor", "laboratorio", "laboratory",
+       "examen", "examenes", "befund", "befunde", "specimen", "culture")
+# the fields' words
+_alias("first name", "fname", "firstname", "forename", "givenname", "vorname", "prenom",
+       "prénom", "primernombre")
+_alias("first", "given")
+_alias("last name", "lname", "lastname", "surname", "familyname", "nachname", "apellido",
+       "apellidos", "sname")
+_alias("last", "family")
+_alias("name", "name", "names", "nombre", "nombres", "nom", "naam", "fullname")
+_alias("birth date", "dob", "birthdate", "bdate", "birthdt", "geburtsdatum", "nacimiento",
+       "birthday", "birthdatetime")
+_alias("birth", "born", "geburt")
+_alias("date", "dt", "date", "dates", "fecha", "datum", "time", "datetime", "zeit",
+       "timestamp", "ts", "day")
+_alias("number", "no", "nr", "num", "nbr", "number", "numero", "número", "nummer", "nro")
+_alias("id", "id", "ids", "identifier", "ident", "key", "kennung", "uid", "guid")
+_alias("phone", "tel", "telephone", "mob", "mobile", "cell", "cellphone", "phone", "phones",
+       "telefono", "teléfono", "telefon", "handy", "contact", "contactno", "mobileno",
+       "phoneno", "celular", "movil")
+_alias("address", "addr", "address", "adresse", "direccion", "dirección", "street",
+       "anschrift", "strasse", "straße", "residence", "domicilio", "address1")
+_alias("city", "city", "town", "ciudad", "stadt", "ort", "ville")
+_alias("state", "state", "province", "region", "provincia", "bundesland")
+_alias("zip", "zip", "zipcode", "postcode", "postal", "plz", "pin", "pincode", "cp")
+_alias("country", "country", "pais", "país", "land", "pays")
+_alias("gender", "sex", "gender", "geschlecht", "sexo", "genero", "género", "sexe", "gen")
+_alias("age", "age", "alter", "edad", "âge", "idade")
+_alias("specialty", "spec", "specialty", "speciality", "specialization", "specialisation",
+       "especialidad", "fachgebiet", "fachrichtung", "specialite", "spécialité")
+_alias("department", "dept", "department", "departamento", "abteilung", "ward", "station",
+       "service", "servicio")
+_alias("diagnosis", "diag", "dx", "diagnosis", "diagnoses", "diagnostico", "diagnóstico",
+       "diagnose", "diagnosen", "icd")
+_alias("reason", "reason", "complaint", "motivo", "grund", "indication")
+_alias("amount", "amount", "amt", "total", "betrag", "monto", "importe", "summe", "montant")
+_alias("cost", "cost", "costs", "kosten", "costo", "coste", "charges", "charge", "charged")
+_alias("price", "price", "preis", "precio", "prix", "rate", "tarif", "tarifa")
+_alias("fee", "fee", "fees", "gebuehr", "gebühr", "honorario", "honorarios")
+_alias("status", "status", "estado", "zustand")
+_alias("note", "note", "notes", "remark", "remarks", "comment", "comments", "bemerkung",
+       "bemerkungen", "nota", "notas", "observaciones", "anmerkung")
+_alias("method", "mode", "method", "medio", "modo", "zahlungsart", "via", "channel",
+       "instrument")
+_alias("unit", "unit", "units", "uom", "einheit", "unidad", "unidades", "valueuom")
+_alias("value", "value", "values", "result", "results", "valuenum", "wert", "ergebnis",
+       "resultado", "valeur", "reading", "measurement", "valor")
+_alias("code", "code", "codes", "itemid", "kode", "codigo", "código", "loinc", "cpt")
+_alias("description", "desc", "description", "descr", "label", "beschreibung",
+       "descripcion", "descripción", "display", "text", "libelle", "libellé")
+_alias("license", "licence", "license", "lic", "licenseno", "npi", "mci", "registrationno")
+_alias("join", "join", "joining", "joined", "hire", "hired", "eintritt", "ingreso")
+_alias("registration", "reg", "registration", "registered", "enrolled", "enrollment",
+       "enrolment", "registro", "anmeldung")
+_alias("created", "created", "creation", "erstellt", "creado")
+_alias("order", "order", "ordered", "orden", "auftrag", "requested", "request")
+_alias("paid", "paid", "bezahlt", "pagado")
+_alias("start", "start", "begin", "beginn", "inicio", "admit", "admitted", "arrival",
+       "ankunft", "llegada", "from", "period")
+_alias("end", "end", "stop", "ende", "fin", "discharge", "discharged", "to", "until",
+       "entlassung", "alta")
+_alias("chart", "chart", "charted")
+_alias("service", "service", "services")
+_alias("treatment", "treatment", "treatments", "behandlung", "behandlungs", "tratamiento")
+_alias("type", "type", "kind", "typ", "tipo", "category", "class")
+_alias("year", "year", "yr", "jahr", "año", "ano")
+
+_alias("end", "disch", "dischtime", "fim", "termino", "término")
+# Portuguese and French words the tables above do not already hold
+_alias("name", "nome", "nomes", "nomecompleto")
+_alias("phone", "telefone", "fone", "telemovel", "telemóvel")
+_alias("address", "endereco", "endereço", "logradouro", "rue")
+_alias("city", "cidade", "municipio", "município")
+_alias("zip", "cep", "codepostal")
+_alias("birth", "nascimento", "nasc", "naissance")
+_alias("date", "data", "hora", "heure")
+_alias("note", "evolucao", "evolução", "observacao", "observação", "observacoes",
+       "observações", "anotacao", "anotação")
+_alias("patient number", "prontuario", "prontuário")
+_alias("amount", "montant")
+_alias("visit", "atendimento", "atendimentos")
+_alias("payment", "pagamento", "pagamentos")
+_alias("bill", "fatura", "faturas", "cobranca", "cobrança")
+_alias("death", "death", "deceased", "dod")
+#: words that carry nothing on their own
+_STOP = {"of", "the", "de", "la", "el", "der", "die", "das", "des", "du", "von", "del", "le",
+         "and", "y", "und", "in", "at", "on", "a"}
+
+
+@functools.lru_cache(maxsize=4096)
+def words(name: str) -> tuple[str, ...]:
+    """A name as the vocabulary's words: ``PAT_FNAME`` -> (patient, first, name);
+    ``PATIENTID`` -> (patient, id): a word written without separators is cut into known
+    words where it is made of them."""
+    out: list[str] = []
+    for part in _WORD_SPLIT.split(_CAMEL.sub(" ", str(name))):
+        w = part.lower()
+        if not w or w in _STOP:
+            continue
+        if w in ALIASES:
+            out.extend(ALIASES[w])
+            continue
+        pieces = _segment(w)
+        for piece in pieces or (w,):
+            out.extend(ALIASES.get(piece, (piece,)))
+    return tuple(out)
+
+
+#: pieces a word run together may be cut into: every word the vocabulary knows, of three
+#: letters or more ("id" too), so that PATIENTID and ADMITTIME are read as two words
+def _pieces() -> frozenset:
+    known = {w for w in ALIASES if len(w) >= 3} | {"id"}
+    known |= {v for vs in ALIASES.values() for v in vs if len(v) >= 3}
+    return frozenset(known)
+
+
+@functools.lru_cache(maxsize=4096)
+def _segment(w: str) -> tuple[str, ...] | None:
+    """``w`` as the fewest known words that make it up exactly (None: it is not)."""
+    if len(w) < 5:
+        return None
+    known = _PIECES
+    best: list[tuple[str, ...] | None] = [None] * (len(w) + 1)
+    best[0] = ()
+    for end in range(1, len(w) + 1):
+        for start in range(max(0, end - 20), end):
+            head = best[start]
+            if head is not None and w[start:end] in known:
+                cand = head + (w[start:end],)
+                if best[end] is None or len(cand) < len(best[end]):
+                    best[end] = cand
+    found = best[len(w)]
+    return found if found is not None and len(found) > 1 else None
+
+
+_PIECES = _pieces()
+
+
 def norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
 
-TABLE_SYNONYMS = {
-    "patients": ["patient", "patients", "pat", "pts", "persons", "patientmaster", "registrations",
-                 "patmaster", "clients"],
-    "doctors": ["doctor", "doctors", "physicians", "physician", "consultants", "staff",
-                "doctormaster", "providers", "dr"],
-    "visits": ["visit", "visits", "encounters", "encounter", "appointments", "consultations",
-               "opd", "opvisits"],
-    "bills": ["bill", "bills", "invoices", "invoice", "billing"],
-    "payments": ["payment", "payments", "receipts", "receipt", "transactions", "collections"],
-    "pathology_tests": ["pathologytests", "pathology", "labtests", "lab", "tests", "test",
-                        "investigations", "labresults", "labs"],
+def _key(ws) -> str:
+    return "".join(ws)
+
+
+# --- the vocabulary of each field ------------------------------------------------------------
+#: the noun of each HMSync table (as :func:`words` gives it)
+TABLE_NOUN = {"patients": "patient", "doctors": "doctor", "visits": "visit", "bills": "bill",
+              "payments": "payment", "pathology_tests": "test"}
+
+_DATE_BAD = {"end", "birth", "death", "updated", "modified", "expiry", "expiration",
+             "deceased", "dod", "changed", "last"}
+
+#: (table, field) -> phrases (each in the vocabulary's words); the first phrases are the
+#: field's own names
+FIELD_PHRASES: dict[tuple[str, str], list[str]] = {
+    ("patients", "firstName"): ["first name", "patient first name", "first"],
+    ("patients", "lastName"): ["last name", "patient last name", "last"],
+    ("patients", "fullName"): ["full name", "name", "patient name", "patient full name"],
+    ("patients", "phone"): ["phone", "phone number", "patient phone", "patient phone number"],
+    ("patients", "age"): ["age", "patient age", "age year", "age years"],
+    ("patients", "gender"): ["gender", "patient gender"],
+    ("patients", "address"): ["address", "patient address", "home address", "address line"],
+    ("patients", "registrationDate"): ["registration date", "registration", "created date",
+                                       "created", "date registration", "first visit date",
+                                       "patient since"],
+    ("doctors", "fullName"): ["full name", "name", "doctor name", "doctor full name"],
+    ("doctors", "specialty"): ["specialty", "doctor specialty", "specialty description"],
+    ("doctors", "licenseNumber"): ["license number", "license", "registration number",
+                                   "license id", "doctor license"],
+    ("doctors", "phone"): ["phone", "phone number", "doctor phone"],
+    ("doctors", "joinDate"): ["join date", "date join", "start date", "doctor since"],
+    ("doctors", "department"): ["department", "doctor department", "department name"],
+    ("visits", "patientId"): ["patient id", "patient", "patient number", "patient code",
+                              "medical record number", "patient reference"],
+    ("visits", "doctorId"): ["doctor id", "doctor", "doctor number", "doctor code",
+                             "doctor reference"],
+    ("visits", "visitDate"): ["visit date", "date", "appointment date", "visit start date",
+                              "visit start", "appointment time",
+                              "start", "start date", "date start", "visit date start",
+                              "visit time", "start time"],
+    ("visits", "consultationFee"): ["consultation fee", "fee", "visit fee", "visit cost",
+                                    "base cost", "visit base cost", "consultation cost",
+                                    "consultation charge", "cost", "price", "visit price"],
+    ("visits", "diagnosis"): ["diagnosis", "visit diagnosis", "reason", "reason description",
+                              "visit reason", "diagnosis description", "primary diagnosis",
+                              "reason visit"],
+    ("visits", "notes"): ["note", "visit note", "description", "visit description",
+                          "treatment plan", "treatment", "clinical note"],
+    ("bills", "visitId"): ["visit id", "visit", "visit number", "visit reference",
+                           "appointment id", "appointment"],
+    ("bills", "patientId"): ["patient id", "patient", "patient number", "patient reference"],
+    ("bills", "billDate"): ["bill date", "date", "service date", "date service",
+                            "bill created date", "date bill", "created date"],
+    ("bills", "amount"): ["amount", "bill amount", "total", "total amount", "amount cost",
+                          "cost", "total cost", "bill total", "net amount", "amount due",
+                          "amount billed", "bill cost"],
+    ("bills", "status"): ["status", "bill status", "payment status", "claim status"],
+    ("payments", "billId"): ["bill id", "bill", "bill number", "bill reference"],
+    ("payments", "paidOn"): ["paid date", "payment date", "date paid", "paid", "date",
+                             "date payment", "payment time"],
+    ("payments", "amount"): ["amount", "paid amount", "payment amount", "amount paid",
+                             "total paid"],
+    ("payments", "mode"): ["method", "payment method", "payment type", "type", "paid by"],
+    ("pathology_tests", "visitId"): ["visit id", "visit", "visit number", "visit reference",
+                                     "appointment id"],
+    ("pathology_tests", "patientId"): ["patient id", "patient", "patient number",
+                                       "patient reference"],
+    ("pathology_tests", "testCode"): ["test code", "code", "test id code", "item id",
+                                      "code id"],
+    ("pathology_tests", "testName"): ["test name", "name", "test", "description",
+                                      "test description", "code description",
+                                      "test type description", "item description",
+                                      "specimen type description"],
+    ("pathology_tests", "orderedOn"): ["order date", "date order", "test date", "date",
+                                       "chart date", "specimen date", "collection date",
+                                       "result date", "date test", "order time"],
+    ("pathology_tests", "resultValue"): ["value", "test value", "value result",
+                                         "value number", "result value"],
+    ("pathology_tests", "resultUnit"): ["unit", "value unit", "unit result", "test unit"],
+    ("pathology_tests", "price"): ["price", "test price", "cost", "fee", "charge"],
+}
+FIELD_PHRASES[("patients", "(birth)")] = ["birth date", "date birth", "birth"]
+
+#: what makes a file one table's: its fields that characterise it, by weight
+SIGNATURE = {
+    "patients": {"fullName": 2, "firstName": 1, "lastName": 1, "gender": 2, "age": 1,
+                 "phone": 1, "address": 1},
+    "doctors": {"fullName": 2, "specialty": 3, "licenseNumber": 2, "department": 1},
+    "visits": {"patientId": 3, "visitDate": 3, "doctorId": 2, "diagnosis": 1,
+               "consultationFee": 1},
+    "bills": {"amount": 3, "billDate": 1, "visitId": 2, "patientId": 1, "status": 1},
+    "payments": {"billId": 3, "amount": 2, "paidOn": 1, "mode": 2},
+    "pathology_tests": {"testName": 2, "testCode": 2, "resultValue": 3, "resultUnit": 2,
+                        "patientId": 1, "orderedOn": 1},
 }
 
-LEGACY_ID = {
-    "patients": ["patientid", "patid", "patientno", "mrn", "uhid", "patientcode", "pid"],
-    "doctors": ["doctorid", "docid", "drid", "doctorcode", "doctorno", "consultantid"],
-    "visits": ["visitid", "encounterid", "visitno", "appointmentid", "opdno", "vid"],
-    "bills": ["billid", "invoiceid", "billno", "invoiceno"],
-    "payments": ["paymentid", "receiptid", "receiptno", "paymentno", "transactionid"],
-    "pathology_tests": ["testid", "labid", "orderid", "labtestid", "investigationid"],
-}
 
-_PATIENT_REF = LEGACY_ID["patients"]
-_DOCTOR_REF = LEGACY_ID["doctors"] + ["doctor", "consultant"]
-_VISIT_REF = LEGACY_ID["visits"]
-_BILL_REF = LEGACY_ID["bills"]
-_PHONE = ["phone", "phonenumber", "phoneno", "mobile", "mobileno", "mobilenumber", "contact",
-          "contactno", "contactnumber", "tel", "telephone", "cell", "cellphone"]
-_NAME = ["fullname", "name", "patientname", "patname", "doctorname", "drname", "pname",
-         "docname", "doctorfullname", "patfullname"]
-
-FIELD_SYNONYMS = {
-    ("patients", "firstName"): ["firstname", "fname", "first", "givenname", "forename"],
-    ("patients", "lastName"): ["lastname", "lname", "last", "surname", "familyname"],
-    ("patients", "fullName"): _NAME,
-    ("patients", "phone"): _PHONE,
-    ("patients", "age"): ["age", "ageyears", "ageinyears", "patage"],
-    ("patients", "gender"): ["gender", "sex", "gen"],
-    ("patients", "address"): ["address", "addr", "address1", "residence", "homeaddress"],
-    ("patients", "registrationDate"): ["registrationdate", "regdate", "registeredon",
-                                       "dateofregistration", "createdon", "createdat",
-                                       "regdt", "registrationdt"],
-    ("doctors", "fullName"): _NAME,
-    ("doctors", "specialty"): ["specialty", "speciality", "specialization", "specialisation"],
-    ("doctors", "licenseNumber"): ["licensenumber", "licenseno", "license", "licence",
-                                   "licencenumber", "licenceno", "registrationnumber", "mcino",
-                                   "regno"],
-    ("doctors", "phone"): _PHONE,
-    ("doctors", "joinDate"): ["joindate", "joiningdate", "dateofjoining", "doj", "startdate",
-                              "joinedon"],
-    ("doctors", "department"): ["department", "dept", "unit", "ward"],
-    ("visits", "patientId"): _PATIENT_REF,
-    ("visits", "doctorId"): _DOCTOR_REF,
-    ("visits", "visitDate"): ["visitdate", "date", "visitedon", "consultationdate",
-                              "encounterdate", "visitdt", "appointmentdate"],
-    ("visits", "consultationFee"): ["consultationfee", "fee", "fees", "consultfee", "charges",
-                                    "consultationcharges", "opdfee"],
-    ("visits", "diagnosis"): ["diagnosis", "dx", "complaint", "diag"],
-    ("visits", "notes"): ["notes", "remarks", "comments", "note", "remark"],
-    ("bills", "visitId"): _VISIT_REF,
-    ("bills", "patientId"): _PATIENT_REF,
-    ("bills", "billDate"): ["billdate", "invoicedate", "date", "billdt", "billedon"],
-    ("bills", "amount"): ["amount", "total", "billamount", "netamount", "totalamount"],
-    ("bills", "status"): ["status", "billstatus", "paymentstatus"],
-    ("payments", "billId"): _BILL_REF,
-    ("payments", "paidOn"): ["paidon", "paymentdate", "paiddate", "date", "receiptdate"],
-    ("payments", "amount"): ["amount", "paidamount", "amountpaid", "paymentamount"],
-    ("payments", "mode"): ["mode", "paymentmode", "method", "paymentmethod", "paymenttype"],
-    ("pathology_tests", "visitId"): _VISIT_REF,
-    ("pathology_tests", "patientId"): _PATIENT_REF,
-    ("pathology_tests", "testCode"): ["testcode", "code", "investigationcode"],
-    ("pathology_tests", "testName"): ["testname", "test", "description", "investigation"],
-    ("pathology_tests", "orderedOn"): ["orderedon", "orderdate", "testdate", "date",
-                                       "ordereddate"],
-    ("pathology_tests", "resultValue"): ["resultvalue", "result", "value", "reading"],
-    ("pathology_tests", "resultUnit"): ["resultunit", "unit", "units", "uom"],
-    ("pathology_tests", "price"): ["price", "cost", "charge", "amount", "testprice", "fee"],
-}
-BIRTH_DATE = ["dob", "dateofbirth", "birthdate", "birthdt", "bdate"]
-
-
-def suggest_table(st: SourceTable, targets: dict[str, TargetTable]) -> tuple[str | None, float,
-                                                                             str]:
-    """The HMSync table a legacy table most likely feeds: (table, confidence, reason)."""
-    stem = norm(st.stem)
-    cols = {norm(c) for c in st.columns}
-    best, score, why = None, 0.0, ""
-    for t in targets:
-        names = TABLE_SYNONYMS.get(t, [norm(t)])
-        s = max(fuzz.ratio(stem, n) / 100 for n in names)
-        reason = f"file name resembles '{t}'"
-        if any(len(n) >= 4 and n in stem for n in names) and s < 0.9:
-            s, reason = 0.9, f"file name contains '{t}'"
-        if stem in names or stem.rstrip("s") in names:
-            s, reason = 1.0, f"file name is '{t}'"
-        # content: the table's own id column, and how many of its fields match by name
-        if cols & set(LEGACY_ID.get(t, [])) and s < 0.9:
-            own = [c for c in cols if c in LEGACY_ID.get(t, [])]
-            children = {"patients": ("doctorid", "visitid"), "doctors": ("patientid",),
-                        "visits": ("billid",), "bills": ("paymentid",)}
-            if not any(c in cols for c in children.get(t, ())):
-                s, reason = max(s, 0.8), f"has the id column '{own[0]}'"
-        if s > score:
-            best, score, why = t, s, reason
-    if score < 0.75:
-        return None, score, "no HMSync table resembles this file"
-    return best, round(score, 2), why
-
-
+# --- content ----------------------------------------------------------------------------------
 #: non-empty values a column's content is judged on: the share that fits is known to a
 #: point or two from a thousand, and a sample of 5,000 cost a tenth of a second per export
 CONTENT_VALUES = 1_000
+#: records a column's fill and uniqueness are judged on (and dates, a third of them)
+JUDGED_ROWS = 1_000
+#: a date column whose sample is this much Excel day numbers is read as such
+SERIAL_SHARE = 0.9
+BIRTH_SERIAL_FROM = 3_000  # 1908: the oldest patients' birth dates
+#: a time's zone (Z, +05:30) after its minutes or seconds, and a fraction of a second
+_ZONE = re.compile(r"(?<=:\d\d)(?:[.,]\d+)?\s?(?:[Zz]|UTC|GMT|[+-]\d\d:?\d\d)$")
+_GENDER_WORDS = {"m", "f", "o", "u", "male", "female", "man", "woman", "boy", "girl", "other",
+                 "unknown", "masculino", "femenino", "männlich", "weiblich", "w", "h", "d",
+                 "homme", "femme", "mann", "frau", "x"}
+#: minimum share of a sample that must fit a field's kind before its name counts
+_FIT_NEEDED = {"date": 0.8, "int": 0.8, "float": 0.8, "phone": 0.8, "enum": 0.9}
+_KIND_WORD = {"date": "date", "int": "whole number", "float": "number", "phone": "phone number",
+              "enum": "gender code"}
 
 
-def _content_ok(kind: str, sample: pd.Series) -> float:
-    """How well a column's sample fits a field kind (share of non-empty values, among the
-    first CONTENT_VALUES of them)."""
-    if kind not in _CHECKED_KINDS:  # any content fits: only an empty sample is unsure
-        return 1.0 if any(v.strip() for v in tf.as_text(sample).tolist()) else 0.5
+def _first_values(sample: pd.Series) -> list[str]:
     first = []
     for v in tf.as_text(sample).tolist():
         v = v.strip()
@@ -145,73 +343,252 @@ def _content_ok(kind: str, sample: pd.Series) -> float:
             first.append(v)
             if len(first) == CONTENT_VALUES:
                 break
-    s = pd.Series(first, dtype=object)
-    if s.empty:
+    return first
+
+
+def _date_fit(values: list[str]) -> float:
+    values = values[:JUDGED_ROWS // 3]
+    s = pd.Series([_ZONE.sub("", v) for v in values], dtype=object)
+    fit = 1 - float(tf.parse_dates(s).bad.mean())
+    if fit < SERIAL_SHARE and tf.excel_serial_share(values) >= SERIAL_SHARE:
+        fit = 1 - float(tf.parse_dates(s, excel_serial=True).bad.mean())
+    return fit
+
+
+def _content_ok(kind: str, sample: pd.Series, coded_gender: bool = False) -> float:
+    """How well a column's sample fits a field kind (share of non-empty values, among the
+    first CONTENT_VALUES of them). ``coded_gender``: numbers (1/2) may be a gender code
+    (only where the column's name says gender)."""
+    first = _first_values(sample)
+    if not first:
         return 0.5
+    if kind not in _CHECKED_KINDS:  # any content fits
+        return 1.0
+    s = pd.Series(first, dtype=object)
     if kind == "date":
-        r = tf.parse_dates(s)
-        fit = 1 - float(r.bad.mean())
-        if fit < SERIAL_SHARE and tf.excel_serial_share(first) >= SERIAL_SHARE:
-            fit = 1 - float(tf.parse_dates(s, excel_serial=True).bad.mean())
-        return fit
+        return _date_fit(first)
     if kind in ("int", "float"):
         r = tf.number(s)
         return 1 - float(r.bad.mean())
     if kind == "phone":
-        return float(s.map(tf._ascii_digits).str.replace(r"[\s\-().+]", "", regex=True)
-                     .str.fullmatch(r"[0-9]{7,15}").mean())
+        digits = s.map(tf._ascii_digits).str.replace(r"[\s\-().+]", "", regex=True)
+        fit = float(digits.str.fullmatch(r"[0-9]{7,15}").mean())
+        if fit and _date_fit(first[:200]) > 0.5:  # 1955-09-01 is a date, not a phone
+            return 0.0
+        return fit
     if kind == "enum":
-        low = s.str.lower()
-        return float(low.isin(list(tf.GENDER_MAP) + ["m", "f", "o"]).mean())
+        low = s.str.lower().str.strip()
+        known = _GENDER_WORDS | ({"1", "2", "3", "0", "9"} if coded_gender else set())
+        return float(low.isin(known).mean())
     return 1.0
 
 
 _CHECKED_KINDS = ("date", "int", "float", "phone", "enum")
-#: a date column whose sample is this much Excel day numbers is read as such
-SERIAL_SHARE = 0.9
-BIRTH_SERIAL_FROM = 3_000  # 1908: the oldest patients' birth dates
+#: words that make a column an identifier (of its record, or of the one it refers to)
+_IDENT = {"id", "number", "code", "reference"}
+
+
+# --- a column for a field ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Match:
+    score: float
+    field: str
+    column: str
+    why: str
+
+
+@functools.lru_cache(maxsize=None)
+def _phrases(table: str, field: str) -> tuple[str, tuple[tuple[str, frozenset, int], ...]]:
+    """A field's own name (as a key) and its phrases, each as (key, word set, length)."""
+    own = words(field)
+    phrases = [tuple(p.split()) for p in FIELD_PHRASES.get((table, field), [])] or [own]
+    return _key(own), tuple((_key(ph), frozenset(ph), len(ph)) for ph in phrases)
+
+
+@functools.lru_cache(maxsize=None)
+def _name_score(col_words: tuple[str, ...], table: str, field: str) -> tuple[float, str]:
+    """How well a column's words name a field (0..1) and why."""
+    if not col_words:
+        return 0.0, ""
+    own, phrases = _phrases(table, field)
+    key = _key(col_words)
+    if key == own:
+        return 1.0, "same name"
+    have = set(col_words)
+    best, why = 0.0, ""
+    for ph_key, ph_set, n in phrases:
+        if key == ph_key:
+            return 0.95, "known name"
+        if ph_set <= have:
+            s = 0.7 + 0.22 * n / len(col_words)
+            if s > best:
+                best, why = s, "name contains " + " ".join(sorted(ph_set))
+    if best or len(key) < 5:
+        return best, why
+    for ph_key, _, _ in phrases:
+        r = fuzz.ratio(key, ph_key) / 100
+        if r >= 0.88 and 0.75 * r > best:
+            best, why = 0.75 * r, "similar name"
+    return best, why
+
+
+class _Columns:
+    """A legacy table's columns with their words and, once asked, their content fits."""
+
+    def __init__(self, st: SourceTable, sample: pd.DataFrame):
+        self.st, self.sample = st, sample
+        self.words = {c: words(c) for c in st.columns}
+        self._fit: dict[tuple, float] = {}
+        self._filled: dict[str, float] = {}
+        self.matches: dict[str, list[_Match]] = {}   # table -> every match, best first
+
+        self._values: dict[str, pd.Series] = {}
+
+    def values(self, col: str, whole: bool = False) -> pd.Series:
+        """The column's non-empty values, stripped: of the first JUDGED_ROWS records of the
+        sample (what a column's fill and uniqueness are judged on), or of the ``whole``
+        sample (the ids that references are looked up in)."""
+        k = (col, whole)
+        if k not in self._values:
+            if col not in self.sample:
+                v = pd.Series([], dtype=object)
+            else:
+                v = tf.as_text(self.sample[col] if whole else
+                               self.sample[col].head(JUDGED_ROWS)).str.strip()
+            self._values[k] = v[v.ne("")]
+        return self._values[k]
+
+    def filled(self, col: str) -> float:
+        if col not in self._filled:
+            n = min(len(self.sample), JUDGED_ROWS)
+            self._filled[col] = len(self.values(col)) / n if col in self.sample and n \
+                else 0.0
+        return self._filled[col]
+
+    def other_kind(self, col: str, kind: str) -> bool:
+        """The values are recognisably of another kind than ``kind`` (dates where a phone
+        or a number belongs, phone numbers where a date belongs, free text where a code
+        belongs): no name makes such a column the field."""
+        if kind in ("phone", "int", "float"):
+            return self.fit(col, "date") > 0.5
+        if kind == "date":
+            return self.fit(col, "phone") > 0.5
+        if kind == "enum":  # free text or ids, not a code with some odd values
+            return self.fit(col, "enum") < 0.5 and self.values(col).nunique() > 12
+        return False
+
+    def unique_ids(self, col: str) -> bool:
+        """Filled in (nearly) every record of the sample, and (nearly) never twice: an
+        export's own ids may repeat by mistake (the duplicates validation finds), a
+        reference to a parent repeats as a rule."""
+        k = ("unique", col)
+        if k not in self._fit:
+            v = self.values(col)
+            self._fit[k] = bool(len(v)) and v.nunique() >= 0.9 * len(v) and \
+                len(v) >= 0.9 * min(len(self.sample), JUDGED_ROWS)
+        return self._fit[k]
+
+    def fit(self, col: str, kind: str, coded_gender: bool = False) -> float:
+        k = (col, kind, coded_gender)
+        if k not in self._fit:
+            self._fit[k] = _content_ok(kind, self.sample[col], coded_gender) \
+                if col in self.sample else 1.0
+        return self._fit[k]
+
+
+def _score_fields(cols: _Columns, table: str, target: TargetTable,
+                  skip: set[str]) -> list[_Match]:
+    """Every (field, column) whose name and content fit, best first (but ``skip``'s)."""
+    if table not in cols.matches:
+        cols.matches[table] = _all_matches(cols, table, target)
+    return [m for m in cols.matches[table] if m.column not in skip]
+
+
+def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match]:
+    out = []
+    for f in target.mappable:
+        if f.references and f.references == table:  # a table's own id is its legacy id
+            continue
+        own = words(f.name)
+        for c, cw in cols.words.items():
+            s, why = _name_score(cw, table, f.name)
+            if s < 0.6:
+                continue
+            if why == "same name" and norm(c) != norm(f.name):
+                why = "known name"  # SEX for gender: the same meaning, not the same name
+            if f.kind == "date" and _DATE_BAD & set(cw) and not _DATE_BAD & set(own):
+                continue  # an end, birth or update date is not the field's date
+            if f.kind == "ref" and not (set(cw) & _IDENT or
+                                        cw == (TABLE_NOUN.get(f.references, ""),)):
+                continue  # a patient's name or gender is no reference to the patient
+            if f.kind == "text" and f.name in ("fullName",) and set(cw) & {"id", "number"}:
+                continue
+            fit = cols.fit(c, f.kind, coded_gender=s >= 0.9) if f.kind in _CHECKED_KINDS \
+                else 1.0
+            need = _FIT_NEEDED.get(f.kind)
+            if need is not None and fit < need:
+                # a column named as the field with dirty values is still the field (its bad
+                # values are what validation reports), but asked; a look-alike name, or
+                # values of another kind altogether (dates in a phone column), is no match
+                if s < 0.9 or cols.other_kind(c, f.kind):
+                    continue
+                s = min(s, 0.85)
+                why += f", only {fit:.0%} of the sample reads as a {_KIND_WORD[f.kind]}"
+            filled = cols.filled(c)
+            if filled == 0.0 and len(cols.sample):
+                s *= 0.5
+                why += ", empty in the sample"
+            elif filled < 0.5:
+                s *= 0.8 + 0.2 * filled
+                why += ", mostly empty"
+            out.append(_Match(round(s, 3), f.name, c, why))
+    out.sort(key=lambda m: (-m.score, m.field, m.column))
+    return out
+
+
+def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str | None, float]:
+    """The column holding a record's own id: named as the table's id (1.0), as the file's
+    (0.9) or just id (0.95), with values that are unique in the sample."""
+    noun = TABLE_NOUN.get(table)
+    stem = set(words(cols.st.stem))
+    best, score = None, 0.0
+    for c, cw in cols.words.items():
+        if not cw:
+            continue
+        ident = cw[-1] in ("id", "number", "code") or cw[0] == "id"
+        if not ident or "row" in cw:
+            continue
+        rest = set(cw) - {"id", "number", "code"}
+        if not rest:
+            s = 0.95
+        elif noun in rest and not rest & (others - {noun}):
+            s = 1.0 if len(rest) == 1 else 0.9
+        elif rest and rest <= stem:
+            s = 0.9
+        else:
+            continue
+        if c in cols.sample and len(cols.sample) and not cols.unique_ids(c):
+            continue  # repeats (or gaps): a reference, not the record's own id
+        if s > score:
+            best, score = c, s
+    return best, score
 
 
 def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.DataFrame,
-                   profile: Profile) -> TableMap:
+                   profile: Profile, cols: _Columns | None = None) -> TableMap:
+    """A legacy table's columns matched to one HMSync table's fields."""
     tm = TableMap(st.name, table)
-    by_norm = {norm(c): c for c in st.columns}
-    used: set[str] = set()
-    # the legacy id column
-    for cand in LEGACY_ID.get(table, []) + ["id"]:
-        if cand in by_norm:
-            tm.legacy_id = by_norm[cand]
-            used.add(tm.legacy_id)
-            break
-    scored = []
-    for f in target.mappable:
-        names = [norm(f.name)] + FIELD_SYNONYMS.get((table, f.name), [])
-        for c in st.columns:
-            if c in used:
-                continue
-            n = norm(c)
-            if n == norm(f.name):
-                s, why = 1.0, "same name"
-            elif n in names:
-                s, why = 0.95, "known synonym"
-            else:
-                r = max(fuzz.ratio(n, x) for x in names) / 100
-                if r < 0.8:
-                    continue
-                s, why = 0.8 * r, "similar name"
-            fit = _content_ok(f.kind, sample[c]) if c in sample else 1.0
-            if fit < 0.5 and why == "similar name":
-                continue  # a look-alike name whose content does not fit either
-            s = s * (0.7 + 0.3 * fit)
-            scored.append((s, f.name, c, why + ("" if fit > 0.9 else ", content partly fits")))
-    scored.sort(key=lambda x: -x[0])
-    for s, fname, col, why in scored:
-        if fname in tm.fields or col in used:
+    cols = cols or _Columns(st, sample)
+    nouns = set(TABLE_NOUN.values())
+    tm.legacy_id, _ = _choose_legacy_id(cols, table, nouns)
+    used: set[str] = {tm.legacy_id} if tm.legacy_id else set()
+    for m in _score_fields(cols, table, target, used):
+        if m.field in tm.fields or m.column in used:
             continue
-        tm.fields[fname] = FieldMap(fname, [col], confidence=round(s, 2), reason=why)
-        used.add(col)
-    _composites(st, table, target, tm, by_norm, sample)
-    _content_fill(st, target, tm, sample, used)
+        tm.fields[m.field] = FieldMap(m.field, [m.column], confidence=round(m.score, 2),
+                                      reason=m.why)
+        used.add(m.column)
+    _composites(cols, table, target, tm, used)
     add_type_steps(target, tm, sample, profile)
     matched = [f.confidence or 0 for f in tm.fields.values()]
     tm.confidence = round(sum(matched) / len(matched), 2) if matched else 0.0
@@ -221,54 +598,121 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
     return tm
 
 
-def _composites(st, table, target, tm: TableMap, by_norm, sample: pd.DataFrame):
+def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
+                used: set[str]) -> None:
+    """Fields made of several columns: a full name of first and last names, an address of
+    its parts, an age from a birth date."""
     fields = target.fields
-    first = next((by_norm[n] for n in FIELD_SYNONYMS.get(("patients", "firstName"), [])
-                  if n in by_norm), None)
-    last = next((by_norm[n] for n in FIELD_SYNONYMS.get(("patients", "lastName"), [])
-                 if n in by_norm), None)
-    if "fullName" in fields and "fullName" not in tm.fields and first and last:
-        tm.fields["fullName"] = FieldMap("fullName", [first, last], [{"concat": " "}], None,
-                                         0.9, "first and last name joined")
-    if "fullName" in tm.fields and len(tm.fields["fullName"].columns) == 1:
-        full = tm.fields["fullName"].columns[0]
-        if "firstName" in fields and "firstName" not in tm.fields:
-            tm.fields["firstName"] = FieldMap("firstName", [full], [{"split": {"sep": " ",
-                                              "part": "first"}}], None, 0.6,
-                                              "first word of the full name")
-        if "lastName" in fields and "lastName" not in tm.fields:
-            tm.fields["lastName"] = FieldMap("lastName", [full], [{"split": {"sep": " ",
-                                             "part": "rest"}}], None, 0.6,
-                                             "words after the first of the full name")
+    first = tm.fields.get("firstName")
+    last = tm.fields.get("lastName")
+    full = tm.fields.get("fullName")
+    if "fullName" in fields and first and last and (
+            full is None or (full.confidence or 0) < 0.95):
+        if full is not None:
+            used.discard(full.columns[0])
+        tm.fields["fullName"] = FieldMap("fullName", first.columns + last.columns,
+                                         [{"concat": " "}], None,
+                                         round(min(first.confidence or 0, last.confidence or 0,
+                                                   0.95), 2),
+                                         "first and last name joined")
+    if "address" in fields and "address" in tm.fields:
+        parts = [c for part in ("city", "state", "zip") for c, cw in cols.words.items()
+                 if c not in used and cw and cw[-1] == part and
+                 len(set(cw) - {part, TABLE_NOUN.get(table, "")}) == 0]
+        if parts:
+            fm = tm.fields["address"]
+            fm.columns = fm.columns + parts
+            fm.steps = [{"concat": ", "}]
+            fm.reason = (fm.reason or "") + "; with " + ", ".join(parts)
+            used.update(parts)
     if "age" in fields and "age" not in tm.fields:
-        dob = next((by_norm[n] for n in BIRTH_DATE if n in by_norm), None)
-        if dob:
-            serial = dob in sample and \
-                tf.excel_serial_share(tf.as_text(sample[dob].head(1000)).tolist(),
-                                      BIRTH_SERIAL_FROM) \
+        best = None
+        for c, cw in cols.words.items():
+            if c in used:
+                continue
+            s, _ = _name_score(cw, "patients", "(birth)")
+            if s < 0.85 or (best is not None and s <= best[0]):
+                continue
+            if cols.fit(c, "date") >= 0.5 or tf.excel_serial_share(
+                    cols.values(c).head(1000).tolist(), BIRTH_SERIAL_FROM) >= SERIAL_SHARE:
+                best = (s, c)
+        if best:
+            dob = best[1]
+            serial = dob in cols.sample and tf.excel_serial_share(
+                tf.as_text(cols.sample[dob].head(1000)).tolist(), BIRTH_SERIAL_FROM) \
                 >= SERIAL_SHARE
             tm.fields["age"] = FieldMap("age", [dob], [{"age_from_date": {
                 "excel_serial": True} if serial else {}}], None, 0.85,
                 "age computed from the birth date" + (" (Excel date numbers)" if serial
                                                       else ""))
+            used.add(dob)
 
 
-def _content_fill(st, target, tm, sample, used):
-    """Fields no name matched, filled from a column whose content clearly fits."""
-    for f in target.mappable:
-        if f.name in tm.fields or f.kind not in ("phone", "enum") or not f.required:
-            continue
-        for c in st.columns:
-            if c in used or c not in sample:
-                continue
-            if _content_ok(f.kind, sample[c]) > 0.95 and \
-                    tf.as_text(sample[c]).str.strip().ne("").mean() > 0.5:
-                tm.fields[f.name] = FieldMap(f.name, [c], confidence=0.5,
-                                             reason="content looks like a " + f.kind)
-                used.add(c)
-                break
+# --- a file for a table -----------------------------------------------------------------------
+def _table_name_score(st: SourceTable, table: str) -> float:
+    noun = TABLE_NOUN.get(table)
+    ws = words(st.stem)
+    if not ws or noun is None:
+        return 0.0
+    if table == "visits" and "appointment" in ws:
+        return 0.8  # bookings: visits, perhaps, but some may never have taken place
+    if noun in ws:
+        return 1.0 if ws[-1] == noun or len(ws) <= 2 else 0.85
+    key = _key(ws)
+    return 0.8 if fuzz.partial_ratio(noun, key) >= 90 and len(key) >= len(noun) else 0.0
 
 
+def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns
+               ) -> tuple[float, str]:
+    """How well a file fits an HMSync table, by its name and by the fields its columns
+    fill (0..1), and why."""
+    name = _table_name_score(st, table)
+    sig = SIGNATURE.get(table, {})
+    got = {}
+    for m in _score_fields(cols, table, target, set()):
+        if m.field in sig and m.field not in got and m.column not in got.values():
+            got[m.field] = m.column
+    weight = sum(sig.values()) or 1
+    content = sum(sig[f] for f in got) / weight
+    own, sure = _choose_legacy_id(cols, table, set(TABLE_NOUN.values()))
+    if own is not None:  # its own id named as this table's is strong evidence; "id" weak
+        content = min(1.0, content + (0.1 if sure == 0.95 else 0.25))
+    score = max(0.5 * name + 0.5 * content, 0.9 * content) if name else 0.85 * content
+    if name == 1.0 and own is not None and sure != 0.95:
+        score = max(score, 0.95)  # named as the table, with the table's own id column
+    why = (f"file name says {TABLE_NOUN.get(table)}; " if name else "") + \
+        (f"columns fill {', '.join(sorted(got))}" if got else "no characteristic column")
+    return round(min(score, 1.0), 3), why
+
+
+#: a file fits a table from this score on; under REVIEW_BELOW it is asked
+TABLE_FROM = 0.5
+#: a file whose best table another file took fits a second table only this well
+PASSED_OVER_FROM = 0.75
+
+
+def suggest_table(st: SourceTable, targets: dict[str, TargetTable],
+                  sample: pd.DataFrame | None = None) -> tuple[str | None, float, str]:
+    """The HMSync table a legacy table most likely feeds, on its own: (table, confidence,
+    reason). :func:`suggest_profile` decides over the whole export instead."""
+    sample = st.sample(200) if sample is None else sample
+    cols = _Columns(st, sample)
+    fits = sorted(((*_table_fit(st, t, targets[t], cols), t) for t in targets),
+                  key=lambda x: -x[0])
+    if not fits or fits[0][0] < TABLE_FROM:
+        return None, fits[0][0] if fits else 0.0, "no HMSync table resembles this file"
+    score, why, table = fits[0]
+    return table, score, why
+
+
+def _same_columns(a: SourceTable, b: SourceTable) -> bool:
+    """Parts of one table: (mostly) the same columns, whatever their order or spelling (a
+    register kept as a workbook and as a CSV, a year's file beside the next)."""
+    x, y = {_key(words(c)) for c in a.columns}, {_key(words(c)) for c in b.columns}
+    return len(x & y) >= 0.6 * len(x | y)
+
+
+# --- the whole export -------------------------------------------------------------------------
 def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, profile: Profile):
     """Give each single-column field without steps the steps its HMSync type needs (date
     order from the values, phone region, the gender value map)."""
@@ -297,6 +741,14 @@ def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, prof
                 profile.notes.append(note)
                 fm.review = True  # a guessed day/month order: a person decides
             fm.steps = [{"date": {"order": order}}]
+            zoned = tf.as_text(col.head(200)).str.strip()
+            zoned = zoned[zoned.ne("")]
+            if len(zoned) and zoned.str.contains(_ZONE).mean() > 0.5 and not profile.timezone:
+                profile.notes.append(
+                    f"{tm.source}.{fm.columns[0]}: the times carry a time zone (such as Z, "
+                    "UTC); set the clinic's time zone (defaults: timezone) so that each is "
+                    "read as the clinic's local date — check it")
+                fm.review = True
         elif f.kind == "phone":
             fm.steps = [{"phone": {"region": profile.phone_region}}]
         elif f.kind == "enum" and name == "gender":
@@ -311,34 +763,115 @@ def region_date_order(region: str | None) -> str:
     return "MDY" if (region or "").upper() in MONTH_FIRST_REGIONS else "DMY"
 
 
+def _phone_region(sources: list[SourceTable], samples: dict[str, pd.DataFrame]) -> str | None:
+    found = []
+    for st in sources:
+        for c in st.columns:
+            if "phone" in words(c):
+                r = tf.infer_phone_region(samples[st.name][c])
+                if r:
+                    found.append(r)
+    return max(set(found), key=found.count) if found else None
+
+
+def _fill_references(profile: Profile, chosen: dict[str, tuple[SourceTable, TableMap]],
+                     columns: dict[str, _Columns], targets: dict[str, TargetTable]) -> None:
+    """A reference field no name matched, filled from a column whose values are the ids of
+    the file that feeds the referenced table (asked: 85%)."""
+    ids_of: dict[str, set[str]] = {}
+    for table, (st, tm) in chosen.items():
+        if tm.legacy_id:
+            ids_of[table] = set(columns[st.name].values(tm.legacy_id, whole=True).tolist())
+    for table, (st, tm) in chosen.items():
+        cols = columns[st.name]
+        used = {c for fm in tm.fields.values() for c in fm.columns} | {tm.legacy_id}
+        for f in targets[table].mappable:
+            if not f.references or f.name in tm.fields or f.references == table:
+                continue
+            parent = ids_of.get(f.references)
+            if not parent or len(parent) < 2:
+                continue
+            best = None
+            for c in st.columns:
+                if c in used or c not in cols.sample:
+                    continue
+                v = cols.values(c)
+                if len(v) < 2 or v.nunique() < 2:
+                    continue
+                share = float(v.isin(parent).mean())
+                if share >= 0.8 and (best is None or share > best[0]):
+                    best = (share, c)
+            if best:
+                parent_file = chosen[f.references][0].name
+                tm.fields[f.name] = FieldMap(f.name, [best[1]], confidence=0.85,
+                                             reason=f"its values are {parent_file}'s ids",
+                                             review=True)
+                used.add(best[1])
+
+
 def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                     name: str = "Legacy export", source_system: str = "legacy",
                     phone_region: str | None = None, sample_rows: int = 5000) -> Profile:
     """A complete profile for these legacy tables, with a confidence on every choice."""
     profile = Profile(name=name, source_system=source_system)
-    samples = {}
+    samples = {st.name: st.sample(sample_rows) for st in sources}
+    profile.phone_region = phone_region or _phone_region(sources, samples) or "IN"
+    columns = {st.name: _Columns(st, samples[st.name]) for st in sources}
+    # every file against every table, then each table takes the file that fits it best
+    fits = []
     for st in sources:
-        samples[st.name] = st.sample(sample_rows)
-    if phone_region is None:
-        found = []
-        for st in sources:
-            for c in st.columns:
-                if norm(c) in _PHONE:
-                    r = tf.infer_phone_region(samples[st.name][c])
-                    if r:
-                        found.append(r)
-        phone_region = max(set(found), key=found.count) if found else "IN"
-    profile.phone_region = phone_region
-    for st in sources:
-        table, conf, why = suggest_table(st, targets)
-        if table is None:
-            profile.notes.append(f"{st.name}: {why}; not mapped")
+        for t in targets:
+            score, why = _table_fit(st, t, targets[t], columns[st.name])
+            if score >= TABLE_FROM:
+                fits.append((score, st.name, t, why))
+    fits.sort(key=lambda x: (-x[0], x[1], x[2]))
+    by_name = {st.name: st for st in sources}
+    assigned: dict[str, tuple[str, float, str]] = {}   # file -> (table, score, why)
+    holder: dict[str, str] = {}                        # table -> file
+    passed_over: dict[str, tuple[str, str]] = {}       # file -> (table, the file taken)
+    for score, fname, t, why in fits:
+        if fname in assigned:
             continue
-        tm = suggest_fields(st, table, targets[table], samples[st.name], profile)
+        if t in holder and not _same_columns(by_name[holder[t]], by_name[fname]):
+            passed_over.setdefault(fname, (t, holder[t]))
+            continue
+        if fname in passed_over and score < PASSED_OVER_FROM:
+            continue  # its best table went to another file: a weak second fit is no fit
+        holder.setdefault(t, fname)
+        assigned[fname] = (t, score, why)
+    chosen: dict[str, tuple[SourceTable, TableMap]] = {}
+    for st in sources:
+        if st.name not in assigned:
+            if st.name in passed_over:
+                t, other = passed_over[st.name]
+                profile.notes.append(f"{st.name}: looks like {t} too, but {other} fits {t} "
+                                     "better; not mapped (choose it on the Legacy exports "
+                                     "page, or in the profile, if it is the one)")
+            else:
+                profile.notes.append(f"{st.name}: no HMSync table resembles this file; "
+                                     "not mapped")
+            continue
+        table, conf, why = assigned[st.name]
+        tm = suggest_fields(st, table, targets[table], samples[st.name], profile,
+                            columns[st.name])
         tm.confidence = round(min(conf, 1.0) * 0.5 + (tm.confidence or 0) * 0.5, 2)
+        rivals = [f for f, (t, _) in passed_over.items() if t == table and
+                  any(sc >= PASSED_OVER_FROM for sc, fn, tt, _ in fits
+                      if fn == f and tt == table)]
+        if table == "visits" and "appointment" in words(st.stem):
+            tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
+            profile.notes.append(f"{st.name}: appointments are taken as visits; bookings "
+                                 "that never took place (cancelled, no-show) would become "
+                                 "visits too — check it (a filter may leave them out)")
+        if rivals:  # two files look like one table: a person says which (or both)
+            tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
+            profile.notes.append(f"{', '.join(rivals)} and {st.name} all look like {table}; "
+                                 f"{st.name} was taken — check it")
+        profile.tables.append(tm)
+        chosen.setdefault(table, (st, tm))
+    _fill_references(profile, chosen, columns, targets)
+    for tm in profile.tables:
         # which table a file feeds, and the id its records are known by, are confirmed by
         # a person unless the suggestion is sure of them
         tm.review = tm.confidence < REVIEW_BELOW or not tm.legacy_id
-        profile.tables.append(tm)
     return profile
-

@@ -372,7 +372,7 @@ class MappingPage(BasePage):
         self.legacy_id.setCurrentIndex(max(self.legacy_id.findData(tm.legacy_id), 0))
         self.legacy_id.blockSignals(False)
         fit_columns(self.view)
-        row = self.model.row_of(keep_field) if keep_field else 0
+        row = self.model.row_of(keep_field) if keep_field else self._first_to_confirm()
         self.view.selectRow(max(row, 0))
         self._field_selected()
         self._update_preview()
@@ -400,16 +400,18 @@ class MappingPage(BasePage):
         self.session.confirm(self.current_source(), None)
         self._fill_tables(self.current_source())
 
-    def _next_to_confirm(self):
-        """Select the next amber row, so that confirming several is key after key."""
+    def _first_to_confirm(self) -> int:
+        """The first amber row (0 when there is none): where the operator is needed."""
         tm = self.model.tm
-        if tm is None:
-            return
-        for i, f in enumerate(self.model.fields):
+        for i, f in enumerate(self.model.fields if tm is not None else []):
             fm = tm.fields.get(f.name)
             if fm is not None and fm.review:
-                self.view.selectRow(i)
-                return
+                return i
+        return 0
+
+    def _next_to_confirm(self):
+        """Select the next amber row, so that confirming several is key after key."""
+        self.view.selectRow(self._first_to_confirm())
 
     def set_field_source(self, field: str, column: str | None):
         """Choose the legacy column of a field of the current table (as the drop-down does)."""

@@ -1,0 +1,151 @@
+"""The suggestion on exports shaped unlike the generator's: names read as words, content
+gating names, files decided over the whole export, and every unsure choice marked for a
+person to confirm (the review gate). Each case is a small hand-made export of a kind the
+mapping corpus (tests/corpus/) showed going wrong."""
+from __future__ import annotations
+
+import pytest
+
+from wizard.core.readers import open_sources
+from wizard.core.schema import known_tables
+from wizard.core.suggest import suggest_profile, words
+
+
+def suggest(tmp_path, files: dict[str, str]):
+    export = tmp_path / "export"
+    export.mkdir()
+    for name, text in files.items():
+        (export / name).write_text(text, encoding="utf-8")
+    tables, errors = open_sources([export])
+    assert not errors
+    return suggest_profile(tables, known_tables())
+
+
+def fields(profile, source):
+    tm = profile.table_for(source)
+    return None if tm is None else {f: fm.columns for f, fm in tm.fields.items()}
+
+
+@pytest.mark.parametrize("name, said", [
+    ("PAT_FNAME", ("patient", "first", "name")),
+    ("PATIENTID", ("patient", "id")),          # run together: cut into known words
+    ("visitStartDate", ("visit", "start", "date")),
+    ("DOB", ("birth", "date")),
+    ("ADMITTIME", ("start", "date")),
+    ("id_paciente", ("id", "patient")),
+    ("DataNasc", ("date", "birth")),
+    ("metadata", ("metadata",)),               # a word that is no compound stays whole
+])
+def test_names_are_read_as_the_vocabularys_words(name, said):
+    assert words(name) == said
+
+
+def test_abbreviated_headers_map_whole_names_and_the_id(tmp_path):
+    """The headers of the issue: no id column was picked, fullName took the first name
+    alone, firstName was 'the first word of' it."""
+    p = suggest(tmp_path, {"patients.csv": "PAT_NO,PAT_FNAME,PAT_SURNAME,MOB,SEX\n"
+                                           "1,Ravi,Kumar,9811111111,M\n"
+                                           "2,Meera,Iyer,9822222222,F\n"})
+    tm = p.table_for("patients.csv")
+    assert tm.legacy_id == "PAT_NO"
+    assert fields(p, "patients.csv") == {
+        "firstName": ["PAT_FNAME"], "lastName": ["PAT_SURNAME"],
+        "fullName": ["PAT_FNAME", "PAT_SURNAME"], "phone": ["MOB"], "gender": ["SEX"]}
+    assert not p.unconfirmed()
+
+
+def test_a_birth_date_is_never_a_phone_and_a_city_code_never_a_gender(tmp_path):
+    p = suggest(tmp_path, {"patients.csv": "Id,NAME,BIRTHDATE,CITY_ID,CONTACT\n"
+                                           "a1,Asha Rao,1955-09-01,1,1955-09-01\n"
+                                           "a2,Li Wei,1960-02-03,2,1960-02-03\n"
+                                           "a3,Omar Ali,1971-12-30,3,1971-12-30\n"})
+    got = fields(p, "patients.csv")
+    assert "phone" not in got and "gender" not in got
+    assert got["age"] == ["BIRTHDATE"] and got["fullName"] == ["NAME"]
+
+
+def test_a_column_named_as_the_field_with_dirty_values_is_kept_but_asked(tmp_path):
+    p = suggest(tmp_path, {"patients.csv": "patientId,fullName,phone,gender,age\n"
+                                           "1,Asha Rao,9811111111,F,forty\n"
+                                           "2,Li Wei,9822222222,M,unknown\n"})
+    age = p.table_for("patients.csv").fields["age"]
+    assert age.columns == ["age"] and age.review and "reads as a whole number" in age.reason
+
+
+def test_files_are_decided_by_their_columns_not_only_their_names(tmp_path):
+    p = suggest(tmp_path, {
+        "persons.csv": "person_id,first_name,last_name,gender,phone\n"
+                       "1,Asha,Rao,F,9811111111\n2,Li,Wei,M,9822222222\n",
+        "claims.csv": "Id,PATIENTID,APPOINTMENTID,SERVICEDATE,TOTAL,STATUS\n"
+                      "c1,1,e1,2022-01-02,500,PAID\nc2,2,e2,2022-01-03,300,OPEN\n",
+        "results.csv": "patient_id,code,description,value,units,date\n"
+                       "1,718-7,Hemoglobin,13.5,g/dL,2022-01-02\n"
+                       "2,2345-7,Glucose,99,mg/dL,2022-01-03\n",
+        "cities.csv": "id,city\n1,Pune\n2,Delhi\n",
+    })
+    assert p.table_for("persons.csv").target == "patients"
+    assert p.table_for("persons.csv").legacy_id == "person_id"
+    assert p.table_for("claims.csv").target == "bills"
+    assert fields(p, "claims.csv")["billDate"] == ["SERVICEDATE"]
+    assert fields(p, "claims.csv")["amount"] == ["TOTAL"]
+    assert p.table_for("results.csv").target == "pathology_tests"
+    assert fields(p, "results.csv")["resultUnit"] == ["units"]
+    assert p.table_for("cities.csv") is None
+    assert any(n.startswith("cities.csv: no HMSync table resembles") for n in p.notes)
+
+
+def test_two_files_that_look_like_one_table_are_asked_about(tmp_path):
+    header = "visit_id,patient_id,doctor_id,visit_date,diagnosis\n"
+    p = suggest(tmp_path, {
+        "patients.csv": "patient_id,name,gender,phone\n1,Asha Rao,F,9811111111\n",
+        "opd_visits.csv": header + "v1,1,d1,2022-01-02,Asthma\n",
+        "ipd_admissions.csv": "admission_id,patient_id,doctor_id,admit_date,reason\n"
+                              "a1,1,d1,2022-02-02,Fracture\n",
+    })
+    mapped = [tm for tm in p.tables if tm.target == "visits"]
+    assert len(mapped) == 1 and mapped[0].review
+    assert any("all look like visits" in n for n in p.notes)
+
+
+def test_appointments_become_visits_only_when_a_person_says_so(tmp_path):
+    p = suggest(tmp_path, {"appointments.csv": "appointment_id,patient_id,doctor_id,"
+                                               "appointment_date,status\n"
+                                               "1,1,1,2022-01-02,Cancelled\n"})
+    tm = p.table_for("appointments.csv")
+    assert tm.target == "visits" and tm.review
+    assert any("never took place" in n for n in p.notes)
+
+
+def test_a_reference_no_name_gives_is_found_by_its_values(tmp_path):
+    p = suggest(tmp_path, {
+        "patients.csv": "patientId,fullName,gender,phone\nP1,Asha Rao,F,9811111111\n"
+                        "P2,Li Wei,M,9822222222\nP3,Omar Ali,M,9833333333\n",
+        "visits.csv": "visitId,who,visitDate\nv1,P1,2022-01-02\nv2,P2,2022-01-03\n"
+                      "v3,P1,2022-01-04\n",
+    })
+    fm = p.table_for("visits.csv").fields["patientId"]
+    assert fm.columns == ["who"] and fm.review and "patients.csv's ids" in fm.reason
+
+
+def test_the_start_of_a_visit_is_its_date_not_its_end(tmp_path):
+    p = suggest(tmp_path, {"visit_occurrence.csv": "visit_occurrence_id,person_id,"
+                                                   "visit_end_date,visit_start_date\n"
+                                                   "1,1,2022-01-05,2022-01-02\n"})
+    assert fields(p, "visit_occurrence.csv")["visitDate"] == ["visit_start_date"]
+    assert fields(p, "visit_occurrence.csv")["patientId"] == ["person_id"]
+
+
+def test_address_parts_are_joined_into_the_address(tmp_path):
+    p = suggest(tmp_path, {"patients.csv": "Id,FIRST,LAST,GENDER,ADDRESS,CITY,STATE,ZIP\n"
+                                           "1,Asha,Rao,F,12 MG Road,Pune,MH,411001\n"})
+    fm = p.table_for("patients.csv").fields["address"]
+    assert fm.columns == ["ADDRESS", "CITY", "STATE", "ZIP"] and fm.steps == [{"concat": ", "}]
+
+
+def test_times_with_a_zone_are_asked_about(tmp_path):
+    p = suggest(tmp_path, {"encounters.csv": "Id,PATIENT,PROVIDER,START\n"
+                                             "e1,p1,d1,2019-02-17T10:15:00Z\n"
+                                             "e2,p2,d1,2019-03-01T20:00:00Z\n"})
+    fm = p.table_for("encounters.csv").fields["visitDate"]
+    assert fm.columns == ["START"] and fm.review
+    assert any("carry a time zone" in n for n in p.notes)

@@ -384,12 +384,12 @@ JSON_TEXT = ('[\n {"id": 1, "fee": 12345678, "note": "a\\nb"},\n'
 def test_a_json_array_reads_the_same_a_block_at_a_time(tmp_path, monkeypatch, block):
     """Records, their lines and their notes do not depend on where the blocks end (a
     number or a name cut in two by a block's end reads whole)."""
-    from wizard.core import readers
+    from wizard.core.readers import json_records
     p = tmp_path / "visits.json"
     p.write_text(JSON_TEXT, encoding="utf-8")
     (t,) = open_source(p)
-    monkeypatch.setattr(readers, "JSON_BLOCK", block)
-    got = list(readers._iter_json_array(t))
+    monkeypatch.setattr(json_records, "JSON_BLOCK", block)
+    got = list(json_records._iter_json_array(t))
     assert got == [(2, {"id": 1, "fee": 12345678, "note": "a\nb"}, ""),
                    (3, {"id": 2, "fee": 2.5}, ""),
                    (6, None, "the array element is not a record (an object with fields)"),
@@ -405,10 +405,10 @@ def test_a_json_array_reads_the_same_a_block_at_a_time(tmp_path, monkeypatch, bl
 ])
 def test_a_damaged_json_array_names_its_line_whatever_the_blocks(tmp_path, monkeypatch, block,
                                                                   text, line, needle):
-    from wizard.core import readers
+    from wizard.core.readers import json_records
     p = tmp_path / "visits.json"
     p.write_text(text, encoding="utf-8")
-    monkeypatch.setattr(readers, "JSON_BLOCK", block)
+    monkeypatch.setattr(json_records, "JSON_BLOCK", block)
     with pytest.raises(SourceError) as e:
         open_source(p)  # (its columns come from the first records)
     assert e.value.line == line and needle in e.value.problem
@@ -417,15 +417,15 @@ def test_a_damaged_json_array_names_its_line_whatever_the_blocks(tmp_path, monke
 def test_a_big_json_array_is_not_read_whole(tmp_path, monkeypatch):
     import tracemalloc
 
-    from wizard.core import readers
+    from wizard.core.readers import json_records
     p = tmp_path / "visits.json"
     p.write_text("[" + ",\n".join(json.dumps({"id": i, "note": "x" * 200})
                                   for i in range(20_000)) + "]", encoding="utf-8")
     (t,) = open_source(p)
-    monkeypatch.setattr(readers, "JSON_BLOCK", 16_384)
+    monkeypatch.setattr(json_records, "JSON_BLOCK", 16_384)
     tracemalloc.start()
     try:
-        n = sum(1 for _ in readers._iter_json_array(t))
+        n = sum(1 for _ in json_records._iter_json_array(t))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -584,8 +584,8 @@ def test_formulas_with_saved_values_read_as_their_values(tmp_path):
 def test_a_json_object_of_tables_reads_the_same_a_block_at_a_time(tmp_path, monkeypatch,
                                                                    block):
     """A number cut by a block's end (123. | 45) is read whole, not as 123 and a stray '.'."""
-    from wizard.core import readers
-    monkeypatch.setattr(readers, "JSON_BLOCK", block)
+    from wizard.core.readers import json_records
+    monkeypatch.setattr(json_records, "JSON_BLOCK", block)
     p = tmp_path / "export.json"
     p.write_text('{"total": 123.45, "n": -7e-2,\n "patients": [{"id": "1"}, {"id": "2"}]}',
                  encoding="utf-8")

@@ -1,0 +1,51 @@
+"""Opening legacy files and folders: each file's format detected, its tables returned."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .base import (EXCEL_EXTS, JSON_EXTS, NDJSON_EXTS, SNIFF_BYTES, SUPPORTED, SourceError,
+                   SourceTable)
+from .csv_text import _open_csv
+from .detect import _decode_sample, detect_encoding
+from .excel import _open_excel
+from .json_records import _open_json
+
+
+def open_source(path: str | Path) -> list[SourceTable]:
+    """Detect a file's format and return its tables (one, or one per Excel sheet)."""
+    path = Path(path)
+    if not path.exists():
+        raise SourceError(path, "the file does not exist")
+    if path.is_dir():
+        raise SourceError(path, "this is a folder, not a file")
+    ext = path.suffix.lower()
+    if ext not in SUPPORTED:
+        raise SourceError(path, f"unknown format '{ext or 'no extension'}': the wizard reads "
+                          "CSV/TSV, JSON, NDJSON and Excel (.xlsx) exports")
+    if path.stat().st_size == 0:
+        raise SourceError(path, "the file is empty")
+    if ext in EXCEL_EXTS:
+        return _open_excel(path)
+    with open(path, "rb") as f:
+        head = f.read(SNIFF_BYTES)
+    encoding = detect_encoding(path, head)
+    text = _decode_sample(head, encoding)
+    if ext in JSON_EXTS or ext in NDJSON_EXTS:
+        return _open_json(path, head, text, encoding)
+    return _open_csv(path, text, encoding)
+
+
+def open_sources(paths) -> tuple[list[SourceTable], list[SourceError]]:
+    """Open files and folders (a folder contributes its supported files, sorted)."""
+    tables, errors = [], []
+    for p in paths:
+        p = Path(p)
+        files = sorted(x for x in p.iterdir() if x.is_file() and x.suffix.lower() in SUPPORTED
+                       ) if p.is_dir() else [p]
+        for f in files:
+            try:
+                tables.extend(open_source(f))
+            except SourceError as e:
+                errors.append(e)
+    return tables, errors
+

@@ -1,6 +1,7 @@
 """Readers: formats, encodings, delimiters, provenance, and clear errors for bad files."""
 import json
 
+import pandas as pd
 import pytest
 
 from wizard.core.readers import CORRUPT, LINE, SourceError, open_source, open_sources
@@ -210,6 +211,70 @@ def test_a_stray_nul_marks_its_record_not_the_whole_file(tmp_path):
     assert chunk[LINE].tolist() == [2, 3, 4]
     assert chunk[CORRUPT].tolist() == ["", "the record has a NUL character (binary data)", ""]
     assert "\x00" not in chunk["name"].iloc[1]
+
+
+BOM_NOTE = ("field '{}' holds a byte-order mark (U+FEFF), an invisible character that "
+            "belongs only at the start of a file: remove it and read the file again")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+@pytest.mark.parametrize("chunk_rows", [2, 7_000])  # a sample; the byte search of the file
+def test_a_byte_order_mark_where_a_joined_export_begins_is_taken_off(tmp_path, encoding,
+                                                                      chunk_rows):
+    """Two exports joined together (cat a.csv b.csv): the second one's mark begins a line.
+    Kept, it began the first field, patient "\ufeff2", whose visits were then orphans."""
+    first = "id,name\r\n1,Asha\r\n".encode(encoding)
+    second = '2,Ravi\r\n"3","Meera"\r\n'.encode(encoding)
+    if encoding == "utf-8":
+        first, second = b"\xef\xbb\xbf" + first, b"\xef\xbb\xbf" + second
+    p = tmp_path / "patients.csv"
+    p.write_bytes(first + second + "4,Noor\r\n".encode("utf-16-le" if encoding == "utf-16"
+                                                     else encoding))
+    (t,) = open_source(p)
+    df = pd.concat(t.iter_chunks(chunk_rows=chunk_rows), ignore_index=True)
+    assert df["id"].tolist() == ["1", "2", "3", "4"]
+    assert df["name"].tolist() == ["Asha", "Ravi", "Meera", "Noor"]
+    assert df[LINE].tolist() == [2, 3, 4, 5] and set(df[CORRUPT]) == {""}
+
+
+@pytest.mark.parametrize("chunk_rows", [2, 7_000])
+def test_a_byte_order_mark_inside_a_value_marks_its_record_damaged(tmp_path, chunk_rows):
+    """Anywhere but where a line begins, the mark is in a value, where it would stay unseen:
+    the record is damaged, the field named (a mark on a line inside a value over several
+    lines, too)."""
+    p = tmp_path / "patients.csv"
+    p.write_text("id,name,notes,ward\n1,Asha,ok,A\n2,\ufeffRavi,ok,B\n"
+                 '3,Meera,"first\n\ufeffsecond",C\n"\ufeff4",Noor,ok,D\n5,Lee,ok,E\n',
+                 encoding="utf-8")
+    (t,) = open_source(p)
+    df = pd.concat(t.iter_chunks(chunk_rows=chunk_rows), ignore_index=True)
+    assert df[LINE].tolist() == [2, 3, 4, 6, 7]
+    notes = df[CORRUPT].tolist()
+    assert notes[0] == notes[4] == ""
+    assert notes[1] == BOM_NOTE.format("name")
+    assert notes[2].startswith("line 5, inside a value over several lines, begins with a "
+                               "byte-order mark (U+FEFF)")
+    assert notes[3] == BOM_NOTE.format("id")
+
+
+def test_a_byte_order_mark_in_a_json_record_marks_it_damaged(tmp_path):
+    """NDJSON takes a mark off where a line begins (joined exports); one in a value, as
+    text or escaped, marks its record damaged, naming the field; in a JSON array too."""
+    p = tmp_path / "patients.ndjson"
+    p.write_bytes(b'\xef\xbb\xbf{"id": "1"}\n\xef\xbb\xbf{"id": "2"}\n'
+                  b'{"id": "3", "name": "\\ufeffMeera"}\n'
+                  b'{"id": "4", "tags": ["a", "\xef\xbb\xbfb"]}\n{"id": "\\\\ufeff5"}\n')
+    (t,) = open_source(p)
+    df = pd.concat(t.iter_chunks(), ignore_index=True)
+    assert df["id"].tolist() == ["1", "2", "3", "4", "\\ufeff5"]
+    assert df[CORRUPT].tolist() == ["", "", BOM_NOTE.format("name"), BOM_NOTE.format("tags"),
+                                    ""]
+    p = tmp_path / "visits.json"
+    p.write_text('[{"id": "V1"}, {"id": "V2", "note": "\ufeffx"}, {"id": "V3"}]',
+                 encoding="utf-8")
+    (t,) = open_source(p)
+    (df,) = list(t.iter_chunks())
+    assert df[CORRUPT].tolist() == ["", BOM_NOTE.format("note"), ""]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "cp1252", "utf-16"])

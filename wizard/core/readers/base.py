@@ -34,6 +34,7 @@ csv.field_size_limit(MAX_FIELD)
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _SURROGATE_ESCAPE = re.compile(r"\\[uU][dD][89a-fA-F][0-9a-fA-F]{2}")  # in JSON's text
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # in a decoded value: half a pair
+_UTF8_BOM = codecs.BOM_UTF8
 
 
 def _escape_undecodable(e: UnicodeError):
@@ -110,14 +111,20 @@ class SourceTable:
         if known is None or known[0] != key:
             h = hashlib.sha256()
             n = 0
-            nul = False
+            nul = bom = False
+            tail = None  # the end of the block before (None: at the file's start)
             with open(self.path, "rb") as f:
                 while block := f.read(1 << 20):
                     h.update(block)
                     n += block.count(b"\n")
                     nul = nul or b"\x00" in block
+                    if not bom:
+                        bom = block.find(_UTF8_BOM, 1 if tail is None else 0) != -1 or \
+                            (tail is not None and _UTF8_BOM in tail + block[:2])
+                        tail = block[-2:]
             known = self._scanned = (key, h.hexdigest(), n)
             self._nul_bytes = (key, nul)  # for has_nul_bytes, from the same read
+            self._utf8_bom = (key, bom)  # for has_inner_bom, likewise
         return known[1], known[2]
 
     def formula_gaps(self) -> dict[int, list[tuple[str, str]]]:
@@ -146,6 +153,43 @@ class SourceTable:
                         nul = True
                         break
             known = self._nul_bytes = (key, nul)
+        return known[1]
+
+    def has_inner_bom(self) -> bool:
+        """Whether the file may hold a byte-order mark (U+FEFF) after its start, where two
+        exports joined together hold the second one's: a byte search for the mark as the
+        file's encoding writes it, kept like the scan above, or taken from it (UTF-8).
+        UTF-16 and UTF-32 text may always hold one (its bytes may straddle characters)."""
+        try:
+            name = codecs.lookup(self.encoding or "utf-8").name
+        except LookupError:
+            return True
+        if name.startswith(("utf-16", "utf-32")):
+            return True
+        try:
+            mark = "\ufeff".encode("utf-8" if name == "utf-8-sig" else name)
+        except UnicodeError:
+            return False  # the encoding has no such character (cp1252, latin-1, ...)
+        key = self._file_key()
+        if mark == _UTF8_BOM:
+            known = getattr(self, "_utf8_bom", None)
+            if known is None or known[0] != key:
+                self._scan()
+                known = self._utf8_bom
+            return known[1]
+        known = getattr(self, "_inner_bom", None)
+        if known is None or known[0] != key:
+            found = False
+            with open(self.path, "rb") as f:
+                tail = f.read(len(mark))
+                if tail == mark:
+                    tail = b""  # the file's own mark, at its start
+                while block := f.read(1 << 20):
+                    if mark in tail + block:
+                        found = True
+                        break
+                    tail = block[len(block) - len(mark) + 1:]
+            known = self._inner_bom = (key, found)
         return known[1]
 
     def sample(self, n: int = 20) -> pd.DataFrame:
@@ -200,6 +244,13 @@ def _clean_header(names: list[str], t: SourceTable) -> list[str]:
         raise SourceError(t.path, f"the header has {len(out)} columns; more than "
                           f"{MAX_COLUMNS} is not a table export", line=1)
     return out
+
+
+def _bom_in_value(field: str) -> str:
+    """The note for a record with a byte-order mark (U+FEFF) inside a field: kept, it
+    would stay unseen in the value (an id that matches no other, a name no search finds)."""
+    return (f"field '{field}' holds a byte-order mark (U+FEFF), an invisible character "
+            "that belongs only at the start of a file: remove it and read the file again")
 
 
 class _TooDeep(Exception):

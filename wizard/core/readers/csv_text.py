@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .base import (_CHUNK_READERS, _ESCAPED, _SURROGATE, CORRUPT, LINE, SourceError,
-                   SourceTable, _clean_header, _open_text)
+                   SourceTable, _bom_in_value, _clean_header, _open_text)
 from .detect import _SEP_LINE, _first_line, detect_delimiter
 
 
@@ -79,16 +79,39 @@ def _may_hold_nul(t: SourceTable, chunk_rows: int) -> bool:
     return t.has_nul_bytes()
 
 
+def _may_hold_bom(t: SourceTable, chunk_rows: int) -> bool:
+    """Whether the file's text may hold a byte-order mark (U+FEFF) after its start: a byte
+    search of the file answers it (see SourceTable.has_inner_bom), except for a sample,
+    which is searched as it is read (as for a NUL)."""
+    return chunk_rows < _NUL_SCAN_MIN_ROWS or t.has_inner_bom()
+
+
+def _line_boms_off(f, marked: list[int]):
+    """The file's physical lines, each without the byte-order marks it begins with, the
+    numbers of those lines added to ``marked``. A mark where a line begins is the start of
+    a second export joined on to the first (cat a.csv b.csv): the first field of the
+    record there would keep it, an id no other record refers to."""
+    for no, line in enumerate(f, start=1):
+        if line.startswith("\ufeff"):
+            marked.append(no)
+            line = line.lstrip("\ufeff")
+        yield line
+
+
 class _RawLines:
     """The file's physical lines once more, in order: the text of a record over several
     lines, for a second look at its quotes (opened at the first such record)."""
 
-    def __init__(self, t: SourceTable):
+    def __init__(self, t: SourceTable, boms: bool = False):
         self.t, self.f, self.read = t, None, 0
+        self.boms = boms  # the lines are read as the records were: their marks taken off
+        self.file = None
 
     def lines(self, first: int, last: int) -> list[str]:
         if self.f is None:
-            self.f = _open_text(self.t)
+            self.f = self.file = _open_text(self.t)
+            if self.boms:
+                self.f = _line_boms_off(self.file, [])
         if first - 1 > self.read:  # skip to the record (C speed)
             deque(islice(self.f, first - 1 - self.read), maxlen=0)
         out = list(islice(self.f, last - first + 1))
@@ -96,8 +119,8 @@ class _RawLines:
         return out
 
     def close(self):
-        if self.f is not None:
-            self.f.close()
+        if self.file is not None:
+            self.file.close()
 
 
 def _quotes_pair_up(lines: list[str], t: SourceTable) -> bool:
@@ -135,18 +158,22 @@ def _misquoted(raw: _RawLines, starts: np.ndarray, ends: list[int], multi: np.nd
 
 
 def _csv_chunks(t: SourceTable, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    raw = _RawLines(t)
+    bom = _may_hold_bom(t, chunk_rows)
+    raw = _RawLines(t, boms=bom)
     try:
-        yield from _csv_chunks_of(t, chunk_rows, raw)
+        yield from _csv_chunks_of(t, chunk_rows, raw, bom)
     finally:
         raw.close()
 
 
-def _csv_chunks_of(t: SourceTable, chunk_rows: int, raw: _RawLines
+def _csv_chunks_of(t: SourceTable, chunk_rows: int, raw: _RawLines, bom: bool = True
                    ) -> Iterator[pd.DataFrame]:
     escaped_before = _ESCAPED[0]
     nul = _may_hold_nul(t, chunk_rows)
+    marked: list[int] = []  # the lines read so far that began with a byte-order mark
     with _open_text(t) as f:
+        if bom:  # (else the csv reader reads the file itself, at C speed)
+            f = _line_boms_off(f, marked)
         if t.header_line > 1:
             deque(islice(f, t.header_line - 1), maxlen=0)  # the "sep=" line
         r = csv.reader(f, delimiter=t.delimiter, skipinitialspace=t.skip_initial_space)
@@ -192,9 +219,11 @@ def _csv_chunks_of(t: SourceTable, chunk_rows: int, raw: _RawLines
             next_line = ends[-1] + 1
             multi = np.asarray(ends, dtype=np.int64) > starts  # records over several lines
             misquoted = _misquoted(raw, starts, ends, multi, t)
+            boms = [no for no in marked if no >= starts[0]] if bom else None
+            marked.clear()
             frame = _csv_frame(t, rows, starts, clean_text=_ESCAPED[0] == escaped_before,
                                multi=multi, misquoted=misquoted,
-                               nul=nul)
+                               nul=nul, boms=boms)
             last = len(rows) < chunk_rows
             # the row lists go before the frame is handed on: kept alive across the yield,
             # every cycle collection of the reader's caller would walk 50,000 of them
@@ -204,6 +233,28 @@ def _csv_chunks_of(t: SourceTable, chunk_rows: int, raw: _RawLines
             del frame
             if last:
                 return
+
+
+def _mark_boms(t: SourceTable, arr: np.ndarray, corrupt: np.ndarray, starts: np.ndarray,
+               boms: list[int]) -> None:
+    """Records with a byte-order mark (U+FEFF) that is not where a line, and its record,
+    begins (those were taken off): an invisible character inside a value, where it would
+    stay unseen (an id that matches no other, a name no search finds)."""
+    for no in boms:  # a line inside a record over several lines began with one
+        i = int(np.searchsorted(starts, no, side="right")) - 1
+        if 0 <= i < len(starts) and starts[i] != no and not corrupt[i]:
+            corrupt[i] = (f"line {no}, inside a value over several lines, begins with a "
+                          "byte-order mark (U+FEFF), an invisible character that belongs "
+                          "only at the start of a file: was another export joined on there, "
+                          f"under a quote left open on line {starts[i]}? Remove the mark "
+                          "and read the file again")
+    for j in range(arr.shape[1]):
+        col = arr[:, j].tolist()
+        if "\ufeff" not in "\x00".join(col):
+            continue
+        for i, v in enumerate(col):
+            if "\ufeff" in v and not corrupt[i]:
+                corrupt[i] = _bom_in_value(t.columns[j])
 
 
 def _single_byte(encoding: str | None) -> bool:
@@ -279,12 +330,15 @@ def _swallowed_line(value: str, first: str, ncol: int, delimiter: str) -> int | 
 
 def _csv_frame(t: SourceTable, rows: list[list[str]], starts: np.ndarray,
                clean_text: bool = False, nul: bool = True,
-               multi: np.ndarray | None = None, misquoted=()) -> pd.DataFrame:
+               multi: np.ndarray | None = None, misquoted=(),
+               boms: list[int] | None = ()) -> pd.DataFrame:
     """A chunk of records as a frame of text columns, with each record's first line.
     ``clean_text``: nothing undecodable was met in the file so far (no search needed);
     ``nul``: the file may hold a NUL character (else no search for one is needed);
     ``multi``: which records run over several lines (None: any may); ``misquoted``: the
-    positions of records over several lines whose quotes do not pair up."""
+    positions of records over several lines whose quotes do not pair up; ``boms``: the
+    lines whose byte-order marks were taken off where they began (None: the file holds
+    none after its start, and the values need no search for one)."""
     ncol = len(t.columns)
     n = len(rows)
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
@@ -323,6 +377,8 @@ def _csv_frame(t: SourceTable, rows: list[list[str]], starts: np.ndarray,
                 if _SURROGATE.search(v):
                     corrupt[i] = corrupt[i] or msg
                     arr[i, j] = _SURROGATE.sub("\ufffd", v)
+    if boms is not None:
+        _mark_boms(t, arr, corrupt, starts, boms)
     if _single_byte(t.encoding):
         _mark_utf8_read_as_single_byte(arr, corrupt, t.encoding)
     if ncol >= _SWALLOW_MIN_COLUMNS:

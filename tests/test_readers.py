@@ -645,6 +645,69 @@ def test_formulas_with_saved_values_read_as_their_values(tmp_path):
     assert t.formula_gaps() == {}
 
 
+def _edit_part(path, part, edit):
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts[part] = edit(parts[part])
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    return path
+
+
+def _doctype(declaration: bytes, before: bytes, entity_at: bytes):
+    """An edit that declares a document type and uses an entity it names in a part of the
+    XML the cells' reader skips (a sheet's header, workbook.xml's extensions)."""
+    def edit(xml: bytes) -> bytes:
+        at = xml.index(b"?>") + 2 if xml.startswith(b"<?xml") else 0
+        xml = xml[:at] + declaration + xml[at:]
+        return xml.replace(before, entity_at + before, 1)
+    return edit
+
+
+SHEET_PART, BOOK_PART = "xl/worksheets/sheet1.xml", "xl/workbook.xml"
+FOOTER = b"<headerFooter><oddHeader>&clinic;</oddHeader></headerFooter>"
+EXTENSION = b'<extLst><ext uri="x"><x>&clinic;</x></ext></extLst>'
+
+
+@pytest.mark.parametrize("part,edit", [
+    (SHEET_PART, _doctype(b'<!DOCTYPE worksheet SYSTEM "names.dtd">', b"</worksheet>", FOOTER)),
+    (SHEET_PART, _doctype(b'<!DOCTYPE worksheet [<!ENTITY clinic "North">]>', b"</worksheet>",
+                          FOOTER)),
+    (SHEET_PART, _doctype(b"<!DOCTYPE worksheet>", b"</worksheet>", b"")),
+    (BOOK_PART, _doctype(b'<!DOCTYPE workbook SYSTEM "names.dtd">', b"<workbookPr",
+                         EXTENSION)),
+    ("xl/_rels/workbook.xml.rels", _doctype(b"<!DOCTYPE Relationships>", b"</Rel", b"")),
+], ids=["sheet-external", "sheet-entity", "sheet-bare", "workbook-external", "relationships"])
+def test_a_document_type_in_a_workbook_refuses_it_not_its_formula_check(tmp_path, part, edit):
+    """A DOCTYPE whose entity the formula check's XML parser could not read turned the check
+    off without a word, while the cells' reader, which skips that part, read the formula
+    as an empty cell. Workbooks never declare one: refused, naming the part; what it
+    declares is never read (no entity expanded, no file fetched)."""
+    from wizard.core.readers import formula_gaps
+    p = _edit_part(_workbook_with_formulas(tmp_path / "bills.xlsx", saved_values=False),
+                   part, edit)
+    with pytest.raises(SourceError) as e:
+        open_source(p)
+    assert str(e.value).startswith(f"bills.xlsx: part '{part}' of the workbook declares a "
+                                   "document type (<!DOCTYPE>)")
+    with pytest.raises(SourceError):
+        formula_gaps(p, "bills")
+
+
+def test_xml_the_formula_check_cannot_read_refuses_the_workbook(tmp_path):
+    """No DOCTYPE, but an entity the XML parser does not know, in the sheet's header that
+    the cells' reader skips: the check cannot be done, and says so (it gave up quietly)."""
+    p = _edit_part(_workbook_with_formulas(tmp_path / "bills.xlsx", saved_values=False),
+                   SHEET_PART, _doctype(b"", b"</worksheet>", FOOTER))
+    with pytest.raises(SourceError) as e:
+        open_source(p)
+    assert str(e.value).startswith(f"bills.xlsx: sheet 'bills': part '{SHEET_PART}' cannot be "
+                                   "searched for formulas with no saved value (XML error: "
+                                   "undefined entity")
+
+
 @pytest.mark.parametrize("block", [1, 2, 5, 1 << 20])
 def test_a_json_object_of_tables_reads_the_same_a_block_at_a_time(tmp_path, monkeypatch,
                                                                    block):

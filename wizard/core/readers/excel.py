@@ -32,6 +32,8 @@ def _calamine_failure(e: BaseException, broad: bool = True) -> bool:
 
 
 def _check_workbook_archive(path: Path) -> None:
+    """Refuses a workbook whose parts unpack like a zip bomb, or whose XML declares a
+    document type."""
     import zipfile
     try:
         if not zipfile.is_zipfile(path):
@@ -50,6 +52,64 @@ def _check_workbook_archive(path: Path) -> None:
                               f"{zi.compress_size / 2**10:,.0f} KB: "
                               + ("packed like a zip bomb" if bomb else "too large")
                               + ", not a spreadsheet export")
+    try:
+        with zipfile.ZipFile(path) as z:
+            for zi in parts:
+                if zi.filename.lower().endswith(_XML_PARTS):
+                    _refuse_doctype(path, z, zi.filename)
+    except SourceError:
+        raise
+    except Exception:  # a damaged part: the Excel reader says what is wrong with it
+        return
+
+
+#: the parts of a workbook that hold XML
+_XML_PARTS = (".xml", ".rels")
+
+
+class _PrologRead(Exception):
+    """The XML's first element begins: a document type can only be declared before it."""
+
+
+def _has_doctype(f) -> bool:
+    """Whether an XML part declares a document type (<!DOCTYPE ...>). Read up to its first
+    element only; the parser stops where a declaration begins, so nothing it declares (an
+    entity, a reference to another file) is ever read or expanded."""
+    from xml.parsers import expat
+    parser = expat.ParserCreate()
+    found = []
+
+    def doctype(*_):
+        found.append(True)
+        raise _PrologRead
+
+    def element(*_):
+        raise _PrologRead
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.StartElementHandler = element
+    try:
+        while block := f.read(1 << 14):
+            parser.Parse(block, False)
+        parser.Parse(b"", True)
+    except _PrologRead:
+        pass
+    except expat.ExpatError:
+        pass  # not XML before its first element: the Excel reader says what is wrong
+    return bool(found)
+
+
+def _refuse_doctype(path: Path, z, part: str) -> None:
+    """A workbook's XML never declares a document type (Excel and LibreOffice write none).
+    One can name entities and other files that the cells' reader and the formula check
+    each take their own way (the check could not read the sheet and found nothing):
+    refused before either reads the part."""
+    with z.open(part) as f:
+        if _has_doctype(f):
+            raise SourceError(path, f"part '{part}' of the workbook declares a document type "
+                              "(<!DOCTYPE>), which workbooks never do and the wizard does "
+                              "not read: open the workbook in Excel or LibreOffice, save it, "
+                              "and import it again")
 
 
 def _open_excel(path: Path) -> list[SourceTable]:
@@ -126,16 +186,35 @@ def _column_name(n: int) -> str:
     return out
 
 
-def _sheet_part(z, sheet: str) -> str | None:
+_BOOK_RELS = "xl/_rels/workbook.xml.rels"
+
+
+def _unsearchable(path: Path, sheet: str, part: str, e: Exception) -> SourceError:
+    what = f"XML error: {e}" if isinstance(e, SyntaxError) else \
+        "a row or cell number that is not one"
+    return SourceError(path, f"sheet '{sheet}': part '{part}' cannot be searched for formulas "
+                       f"with no saved value ({what}): open the workbook in Excel or "
+                       "LibreOffice, save it, and import it again")
+
+
+def _sheet_part(path: Path, z, sheet: str) -> str | None:
     """The archive's part that holds a sheet's cells (workbook.xml names it, its
     relationships say where it is)."""
     import xml.etree.ElementTree as ET
+
+    def parsed(part: str):
+        _refuse_doctype(path, z, part)  # (before ElementTree reads it)
+        try:
+            return ET.fromstring(z.read(part))
+        except ET.ParseError as e:
+            raise _unsearchable(path, sheet, part, e) from None
+
     main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-    book = ET.fromstring(z.read("xl/workbook.xml"))
+    book = parsed("xl/workbook.xml")
     rid = next((s.get(f"{rel_ns}id") for s in book.iter(f"{main}sheet")
                 if s.get("name") == sheet), None)
-    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    rels = parsed(_BOOK_RELS)
     for r in rels:
         if r.get("Id") == rid:
             target = r.get("Target", "")
@@ -148,13 +227,17 @@ def formula_gaps(path: Path, sheet: str) -> dict[int, list[tuple[str, str]]]:
     (cell, error value or "" for none): a workbook written by a program that does not
     calculate (a script's, say) saves no values, and an error result (#DIV/0!) reads as an
     empty cell. Excel and LibreOffice save every value. A sheet without formulas costs one
-    byte search of its part."""
+    byte search of its part. XML this search cannot read is a SourceError, not "no gaps":
+    the cells' reader skips parts of a sheet (its header and footer, say) and may read
+    the cells all the same, and the check would be lost without a word."""
     import zipfile
+    part = "xl/workbook.xml"
     try:
         with zipfile.ZipFile(path) as z:
-            part = _sheet_part(z, sheet)
+            part = _sheet_part(path, z, sheet)
             if part is None or part not in z.namelist():
                 return {}
+            _refuse_doctype(path, z, part)
             with z.open(part) as f:  # a byte search first: most exports have no formula
                 tail, found = b"", False
                 while block := f.read(1 << 20):
@@ -198,8 +281,10 @@ def formula_gaps(path: Path, sheet: str) -> dict[int, list[tuple[str, str]]]:
                     if problem is not None:
                         gaps.setdefault(row, []).append((f"{_column_name(col)}{row}", problem))
             return gaps
-    except (zipfile.BadZipFile, KeyError, OSError, SyntaxError, ValueError):
-        return {}  # (ElementTree's ParseError is a SyntaxError) the cells' reader says
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return {}  # not a workbook of XML parts (.xls, .ods), or damaged: its reader says
+    except (SyntaxError, ValueError) as e:  # (ElementTree's ParseError is a SyntaxError)
+        raise _unsearchable(path, sheet, part, e) from None
 
 
 def _excel_chunks(t: SourceTable, chunk_rows: int):

@@ -1,5 +1,6 @@
 """Readers: formats, encodings, delimiters, provenance, and clear errors for bad files."""
 import json
+import os
 
 import pandas as pd
 import pytest
@@ -293,6 +294,21 @@ def test_a_nul_far_into_the_file_is_found_in_any_encoding(tmp_path, encoding):
     (fresh,) = open_source(p)
     fresh.sha256()  # the audit trail's read of the file notes the NUL byte on the way
     assert fresh._nul_bytes[1] is True and fresh.has_nul_bytes()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_is_refused_as_not_a_regular_file(tmp_path):
+    """A named pipe given as a source read as "the file is empty" (its size is 0); in a
+    folder it was left out without a word. Never opened: that would wait for a writer."""
+    os.mkfifo(tmp_path / "patients.csv")
+    (tmp_path / "visits.csv").write_text("id,patientId\nV1,1\n")
+    with pytest.raises(SourceError) as e:
+        open_source(tmp_path / "patients.csv")
+    assert str(e.value) == ("patients.csv: this is not a regular file (a named pipe, a device "
+                            "or a socket): the wizard reads exports saved as files")
+    tables, errors = open_sources([tmp_path])
+    assert [t.name for t in tables] == ["visits.csv"]
+    assert [str(e) for e in errors] == [str(e.value)]
 
 
 def test_a_sample_does_not_read_the_whole_file(tmp_path, monkeypatch):

@@ -18,6 +18,9 @@ def open_source(path: str | Path) -> list[SourceTable]:
         raise SourceError(path, "the file does not exist")
     if path.is_dir():
         raise SourceError(path, "this is a folder, not a file")
+    if not path.is_file():  # (never opened: reading a named pipe waits for a writer)
+        raise SourceError(path, "this is not a regular file (a named pipe, a device or a "
+                          "socket): the wizard reads exports saved as files")
     ext = path.suffix.lower()
     if ext not in SUPPORTED:
         raise SourceError(path, f"unknown format '{ext or 'no extension'}': the wizard reads "
@@ -36,12 +39,13 @@ def open_source(path: str | Path) -> list[SourceTable]:
 
 
 def open_sources(paths) -> tuple[list[SourceTable], list[SourceError]]:
-    """Open files and folders (a folder contributes its supported files, sorted)."""
+    """Open files and folders (a folder contributes its supported files, sorted; anything
+    else there with such a name, a named pipe say, is an error, not left out unsaid)."""
     tables, errors = [], []
     for p in paths:
         p = Path(p)
-        files = sorted(x for x in p.iterdir() if x.is_file() and x.suffix.lower() in SUPPORTED
-                       ) if p.is_dir() else [p]
+        files = sorted(x for x in p.iterdir() if not x.is_dir() and
+                       x.suffix.lower() in SUPPORTED) if p.is_dir() else [p]
         for f in files:
             try:
                 tables.extend(open_source(f))

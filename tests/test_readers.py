@@ -311,6 +311,37 @@ def test_a_named_pipe_is_refused_as_not_a_regular_file(tmp_path):
     assert [str(e) for e in errors] == [str(e.value)]
 
 
+def test_a_link_in_an_export_folder_to_a_file_outside_it_is_refused(tmp_path):
+    """A link in the export folder to a file elsewhere (another export's, an older one's)
+    was read as one of the export's files without a note, and a link to nothing was left
+    out unsaid. Both are errors naming the target; a link within the folder is followed,
+    and a link named on its own is the operator's choice."""
+    export, old = tmp_path / "export", tmp_path / "old"
+    export.mkdir(), old.mkdir()
+    (old / "patients.csv").write_text("id,name\n1,Asha\n")
+    (export / "visits.csv").write_text("id,patientId\nV1,1\n")
+    try:
+        (export / "patients.csv").symlink_to(old / "patients.csv")
+    except OSError:
+        pytest.skip("no symbolic links here")
+    (export / "current_visits.csv").symlink_to("visits.csv")
+    (export / "doctors.csv").symlink_to(tmp_path / "nowhere.csv")
+    (export / "bills.csv").symlink_to("bills.json")  # a loop of links
+    (export / "bills.json").symlink_to("bills.csv")
+    tables, errors = open_sources([export])
+    assert [t.name for t in tables] == ["current_visits.csv", "visits.csv"]
+    nowhere = tmp_path / "nowhere.csv"
+    assert [str(e) for e in errors] == [
+        "bills.csv: this is a link to a file that does not exist (bills.json)",
+        "bills.json: this is a link to a file that does not exist (bills.csv)",
+        f"doctors.csv: this is a link to a file that does not exist ({nowhere})",
+        f"patients.csv: this is a link to a file outside the folder "
+        f"({(old / 'patients.csv').resolve()}): name that file on its own to read it, or copy "
+        "it into the folder"]
+    (t,) = open_source(export / "patients.csv")
+    assert t.columns == ["id", "name"]
+
+
 def test_a_sample_does_not_read_the_whole_file(tmp_path, monkeypatch):
     p = tmp_path / "patients.csv"
     p.write_text("id,name\n" + "".join(f"{i},Name {i}\n" for i in range(1, 20_001)))

@@ -1,6 +1,7 @@
 """Opening legacy files and folders: each file's format detected, its tables returned."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .base import (EXCEL_EXTS, JSON_EXTS, NDJSON_EXTS, SNIFF_BYTES, SUPPORTED, SourceError,
@@ -15,7 +16,9 @@ def open_source(path: str | Path) -> list[SourceTable]:
     """Detect a file's format and return its tables (one, or one per Excel sheet)."""
     path = Path(path)
     if not path.exists():
-        raise SourceError(path, "the file does not exist")
+        raise SourceError(path, "this is a link to a file that does not exist "
+                          f"({os.readlink(path)})" if path.is_symlink() else
+                          "the file does not exist")
     if path.is_dir():
         raise SourceError(path, "this is a folder, not a file")
     if not path.is_file():  # (never opened: reading a named pipe waits for a writer)
@@ -38,9 +41,22 @@ def open_source(path: str | Path) -> list[SourceTable]:
     return _open_csv(path, text, encoding)
 
 
+def _outside_link(f: Path, folder: Path) -> None:
+    """Refuses a file of an export folder that is a link to a file outside the folder:
+    read as one of the export's files, it may be another export's, an older one's, and
+    the audit trail would name the link. Named on its own, the operator chose it."""
+    if not f.is_symlink() or not f.exists():
+        return  # (a link to nothing, or a loop of links: open_source says so)
+    target = f.resolve()
+    if not target.is_relative_to(folder.resolve()):
+        raise SourceError(f, f"this is a link to a file outside the folder ({target}): name "
+                          "that file on its own to read it, or copy it into the folder")
+
+
 def open_sources(paths) -> tuple[list[SourceTable], list[SourceError]]:
     """Open files and folders (a folder contributes its supported files, sorted; anything
-    else there with such a name, a named pipe say, is an error, not left out unsaid)."""
+    else there with such a name, a named pipe say, is an error, not left out unsaid).
+    A link in a folder to a file outside it is an error too: see _outside_link."""
     tables, errors = [], []
     for p in paths:
         p = Path(p)
@@ -48,6 +64,8 @@ def open_sources(paths) -> tuple[list[SourceTable], list[SourceError]]:
                        x.suffix.lower() in SUPPORTED) if p.is_dir() else [p]
         for f in files:
             try:
+                if f is not p:
+                    _outside_link(f, p)
                 tables.extend(open_source(f))
             except SourceError as e:
                 errors.append(e)

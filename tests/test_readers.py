@@ -278,6 +278,32 @@ def test_a_byte_order_mark_in_a_json_record_marks_it_damaged(tmp_path):
     assert df[CORRUPT].tolist() == ["", BOM_NOTE.format("note"), ""]
 
 
+@pytest.mark.parametrize("block", [3, 1 << 20])
+@pytest.mark.parametrize("name", ["patients.ndjson", "patients.json", "export.json"])
+def test_a_name_twice_in_a_json_record_marks_it_damaged(tmp_path, monkeypatch, block, name):
+    """{"id": "2", "id": "3"}: the json module kept the last value without a word. The
+    record is damaged, naming the field (or the field whose object has a name twice: a
+    name inside a value may be data, not shown); in NDJSON, an array, an object of
+    arrays, and wherever the blocks of an array end."""
+    from wizard.core.readers import json_records
+    monkeypatch.setattr(json_records, "JSON_BLOCK", block)
+    recs = ['{"id": "1", "name": "Asha"}', '{"id": "2", "name": "Ravi", "id": "3"}',
+            '{"id": "4", "name": "Noor", "ward": {"bed": 1, "bed": 2}}',
+            '{"id": "5", "name": "Meera"}']
+    text = {"patients.ndjson": "\n".join(recs) + "\n", "patients.json": "[" + ",\n".join(recs)
+            + "]", "export.json": '{"patients": [' + ",\n".join(recs) + "]}"}[name]
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    (t,) = open_source(p)
+    df = pd.concat(t.iter_chunks(), ignore_index=True)
+    assert df["id"].tolist() == ["1", "3", "4", "5"] and df[LINE].tolist() == [1, 2, 3, 4]
+    assert df[CORRUPT].tolist() == [
+        "", "the record has field 'id' twice: which of its values is right cannot be told "
+        "(only the last would be kept); correct the file",
+        "field 'ward' holds an object with a name twice: which of its values is right cannot "
+        "be told (only the last would be kept); correct the file", ""]
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "cp1252", "utf-16"])
 def test_a_nul_far_into_the_file_is_found_in_any_encoding(tmp_path, encoding):
     """The reader searches chunks for a NUL only when the file may hold one: a byte search

@@ -20,6 +20,43 @@ def _parse_int(digits: str):
 _json_loads = json.JSONDecoder(parse_int=_parse_int).decode
 
 
+def _decoder(twice: list) -> json.JSONDecoder:
+    """A JSON decoder that adds to ``twice`` (name, object) for each name an object has
+    more than once: the json module keeps the last value and says nothing. (A Python call
+    per object; one such list a file, so files read at once do not mix theirs.)"""
+    def pairs(items):
+        obj = dict(items)
+        if len(obj) < len(items):
+            seen = set()
+            twice.extend((k, obj) for k, _ in items if k in seen or seen.add(k))
+        return obj
+    return json.JSONDecoder(parse_int=_parse_int, object_pairs_hook=pairs)
+
+
+def _twice_note(rec: dict, twice: list) -> str:
+    """The note for a record with a name twice in it (see _decoder), naming the field, or
+    the field whose value holds the object with the name twice (a name inside a value
+    may be data: it is not shown)."""
+    top = [k for k, obj in twice if obj is rec]
+    if top:
+        return (f"the record has field '{str(top[0]).strip()}' twice: which of its values "
+                "is right cannot be told (only the last would be kept); correct the file")
+    inner = {id(obj) for _, obj in twice}
+    for k, v in rec.items():
+        stack = [v]
+        while stack:
+            x = stack.pop()
+            if isinstance(x, dict):
+                if id(x) in inner:
+                    return (f"field '{str(k).strip()}' holds an object with a name twice: "
+                            "which of its values is right cannot be told (only the last "
+                            "would be kept); correct the file")
+                stack.extend(x.values())
+            elif isinstance(x, list):
+                stack.extend(x)
+    return ""
+
+
 def _open_json(path: Path, head: bytes, text: str, encoding: str) -> list[SourceTable]:
     """The tables of a .json/.ndjson/.jsonl file, from the first bytes read of it
     (``head``) and their text."""
@@ -125,13 +162,16 @@ def _bom_note(rec: dict) -> str:
 
 
 def _iter_ndjson(t: SourceTable):
+    twice: list = []
+    loads = _decoder(twice).decode
     with _open_text(t) as f:
         for no, line in enumerate(f, start=1):
             s = line.strip().lstrip("\ufeff")
             if not s:
                 continue
+            twice.clear()
             try:
-                rec = _json_loads(s)
+                rec = loads(s)
             except (ValueError, RecursionError):
                 yield no, None, "the line is not a valid JSON record"
                 continue
@@ -139,8 +179,10 @@ def _iter_ndjson(t: SourceTable):
                 yield no, None, "the line is JSON but not a record (an object with fields)"
                 continue
             note = "the record has bytes that are not valid text" if _SURROGATE.search(s) else ""
+            twice_note = _twice_note(rec, twice) if twice else ""  # (before rec is copied)
             if not note and _SURROGATE_ESCAPE.search(s):
                 rec, note = _lone_surrogates_out(rec)
+            note = note or twice_note
             if not note and _may_hold_bom(s):
                 note = _bom_note(rec)
             yield no, rec, note
@@ -161,7 +203,8 @@ class _JsonText:
 
     def __init__(self, t: SourceTable, f):
         self.t, self.f = t, f
-        self.dec = json.JSONDecoder(parse_int=_parse_int)
+        self.twice: list = []  # the names the value read last has twice (see _decoder)
+        self.dec = _decoder(self.twice)
         self.buf, self.eof = f.read(JSON_BLOCK), False
         self.i = self.pos = 0   # where the reading stands; where self.line is counted to
         self.line = 1
@@ -196,6 +239,7 @@ class _JsonText:
     def value(self):
         """The JSON value where the reading stands (after peek())."""
         while True:
+            self.twice.clear()  # (of this reading only: a value cut by a block is read again)
             try:
                 v, end = self.dec.raw_decode(self.buf, self.i)
                 # a value that ends near the block's end may go on in the next one: 123
@@ -243,8 +287,11 @@ class _JsonText:
             # (the value's text is buf[pos:i]) an escaped half of a character pair that
             # has no other half (\ud800) is no text SQLite can store
             note = ""
+            twice_note = _twice_note(v, self.twice) if self.twice and isinstance(v, dict) \
+                else ""  # (before v is copied)
             if _SURROGATE_ESCAPE.search(self.buf, self.pos, self.i):
                 v, note = _lone_surrogates_out(v)
+            note = note or twice_note
             if not note and isinstance(v, dict) and _may_hold_bom(self.buf, self.pos, self.i):
                 note = _bom_note(v)
             yield line, v, note

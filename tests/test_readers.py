@@ -304,6 +304,28 @@ def test_a_name_twice_in_a_json_record_marks_it_damaged(tmp_path, monkeypatch, b
         "be told (only the last would be kept); correct the file", ""]
 
 
+@pytest.mark.parametrize("name", ["visits.ndjson", "visits.json", "export.json"])
+def test_undecodable_bytes_in_a_json_record_mark_it_damaged_and_are_replaced(tmp_path, name):
+    """A byte that is not UTF-8 in a UTF-8 JSON file: an array's record was read without a
+    note, its value holding a lone surrogate that no database or file can take (validate
+    stopped with an unexpected UnicodeEncodeError); NDJSON noted it but kept the value.
+    Now each such byte is U+FFFD, as in CSV, and the record is damaged."""
+    recs = [f'{{"id": "V{i}", "note": "Zoë Ünal"}}'.encode() for i in range(1, 6)]
+    recs[2] = b'{"id": "V3", "note": "R\xe9vi", "R\xe9": 1}'
+    text = {"visits.ndjson": b"\n".join(recs) + b"\n", "visits.json": b"[" + b",\n".join(recs)
+            + b"]", "export.json": b'{"visits": [' + b",\n".join(recs) + b"]}"}[name]
+    p = tmp_path / name
+    p.write_bytes(text)
+    (t,) = open_source(p)
+    assert t.encoding == "utf-8"
+    df = pd.concat(t.iter_chunks(), ignore_index=True)
+    assert df["note"].tolist()[2] == "R\ufffdvi"
+    assert df[CORRUPT].tolist() == ["", "", "the record has bytes that are not valid utf-8 "
+                                    "text", "", ""]
+    for col in df.columns:  # every name and value can be written as UTF-8
+        (col + "".join(map(str, df[col]))).encode("utf-8")
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "cp1252", "utf-16"])
 def test_a_nul_far_into_the_file_is_found_in_any_encoding(tmp_path, encoding):
     """The reader searches chunks for a NUL only when the file may hold one: a byte search

@@ -7,9 +7,9 @@ import json
 import re
 from pathlib import Path
 
-from .base import (_CHUNK_READERS, _ERRORS, _LONE_SURROGATE, _SURROGATE, _SURROGATE_ESCAPE,
-                   JSON_EXTS, MAX_COLUMNS, SNIFF_BYTES, SourceError, SourceTable, _bom_in_value,
-                   _cell, _frame, _open_text, _TooDeep)
+from .base import (_CHUNK_READERS, _ERRORS, _ESCAPED, _LONE_SURROGATE, _SURROGATE,
+                   _SURROGATE_ESCAPE, JSON_EXTS, MAX_COLUMNS, SNIFF_BYTES, SourceError,
+                   SourceTable, _bom_in_value, _cell, _frame, _open_text, _TooDeep)
 
 
 def _parse_int(digits: str):
@@ -161,6 +161,10 @@ def _bom_note(rec: dict) -> str:
     return ""
 
 
+def _undecodable(t: SourceTable) -> str:
+    return f"the record has bytes that are not valid {t.encoding} text"
+
+
 def _iter_ndjson(t: SourceTable):
     twice: list = []
     loads = _decoder(twice).decode
@@ -178,9 +182,11 @@ def _iter_ndjson(t: SourceTable):
             if not isinstance(rec, dict):
                 yield no, None, "the line is JSON but not a record (an object with fields)"
                 continue
-            note = "the record has bytes that are not valid text" if _SURROGATE.search(s) else ""
             twice_note = _twice_note(rec, twice) if twice else ""  # (before rec is copied)
-            if not note and _SURROGATE_ESCAPE.search(s):
+            note = ""
+            if _SURROGATE.search(s):  # undecodable bytes, each made U+FFFD as CSV's are
+                rec, note = _lone_surrogates_out(rec)[0], _undecodable(t)
+            elif _SURROGATE_ESCAPE.search(s):
                 rec, note = _lone_surrogates_out(rec)
             note = note or twice_note
             if not note and _may_hold_bom(s):
@@ -205,6 +211,9 @@ class _JsonText:
         self.t, self.f = t, f
         self.twice: list = []  # the names the value read last has twice (see _decoder)
         self.dec = _decoder(self.twice)
+        # while the count stays the same, no undecodable byte was met: no value need be
+        # searched for one
+        self.escaped = _ESCAPED[0]
         self.buf, self.eof = f.read(JSON_BLOCK), False
         self.i = self.pos = 0   # where the reading stands; where self.line is counted to
         self.line = 1
@@ -289,7 +298,11 @@ class _JsonText:
             note = ""
             twice_note = _twice_note(v, self.twice) if self.twice and isinstance(v, dict) \
                 else ""  # (before v is copied)
-            if _SURROGATE_ESCAPE.search(self.buf, self.pos, self.i):
+            if self.escaped != _ESCAPED[0] and _SURROGATE.search(self.buf, self.pos, self.i):
+                # undecodable bytes, each made U+FFFD as CSV's are: as lone surrogates the
+                # text could be neither stored nor written
+                v, note = _lone_surrogates_out(v)[0], _undecodable(self.t)
+            elif _SURROGATE_ESCAPE.search(self.buf, self.pos, self.i):
                 v, note = _lone_surrogates_out(v)
             note = note or twice_note
             if not note and isinstance(v, dict) and _may_hold_bom(self.buf, self.pos, self.i):

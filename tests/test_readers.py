@@ -1,6 +1,8 @@
 """Readers: formats, encodings, delimiters, provenance, and clear errors for bad files."""
 import json
+import os
 
+import pandas as pd
 import pytest
 
 from wizard.core.readers import CORRUPT, LINE, SourceError, open_source, open_sources
@@ -212,6 +214,118 @@ def test_a_stray_nul_marks_its_record_not_the_whole_file(tmp_path):
     assert "\x00" not in chunk["name"].iloc[1]
 
 
+BOM_NOTE = ("field '{}' holds a byte-order mark (U+FEFF), an invisible character that "
+            "belongs only at the start of a file: remove it and read the file again")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+@pytest.mark.parametrize("chunk_rows", [2, 7_000])  # a sample; the byte search of the file
+def test_a_byte_order_mark_where_a_joined_export_begins_is_taken_off(tmp_path, encoding,
+                                                                      chunk_rows):
+    """Two exports joined together (cat a.csv b.csv): the second one's mark begins a line.
+    Kept, it began the first field, patient "\ufeff2", whose visits were then orphans."""
+    first = "id,name\r\n1,Asha\r\n".encode(encoding)
+    second = '2,Ravi\r\n"3","Meera"\r\n'.encode(encoding)
+    if encoding == "utf-8":
+        first, second = b"\xef\xbb\xbf" + first, b"\xef\xbb\xbf" + second
+    p = tmp_path / "patients.csv"
+    p.write_bytes(first + second + "4,Noor\r\n".encode("utf-16-le" if encoding == "utf-16"
+                                                     else encoding))
+    (t,) = open_source(p)
+    df = pd.concat(t.iter_chunks(chunk_rows=chunk_rows), ignore_index=True)
+    assert df["id"].tolist() == ["1", "2", "3", "4"]
+    assert df["name"].tolist() == ["Asha", "Ravi", "Meera", "Noor"]
+    assert df[LINE].tolist() == [2, 3, 4, 5] and set(df[CORRUPT]) == {""}
+
+
+@pytest.mark.parametrize("chunk_rows", [2, 7_000])
+def test_a_byte_order_mark_inside_a_value_marks_its_record_damaged(tmp_path, chunk_rows):
+    """Anywhere but where a line begins, the mark is in a value, where it would stay unseen:
+    the record is damaged, the field named (a mark on a line inside a value over several
+    lines, too)."""
+    p = tmp_path / "patients.csv"
+    p.write_text("id,name,notes,ward\n1,Asha,ok,A\n2,\ufeffRavi,ok,B\n"
+                 '3,Meera,"first\n\ufeffsecond",C\n"\ufeff4",Noor,ok,D\n5,Lee,ok,E\n',
+                 encoding="utf-8")
+    (t,) = open_source(p)
+    df = pd.concat(t.iter_chunks(chunk_rows=chunk_rows), ignore_index=True)
+    assert df[LINE].tolist() == [2, 3, 4, 6, 7]
+    notes = df[CORRUPT].tolist()
+    assert notes[0] == notes[4] == ""
+    assert notes[1] == BOM_NOTE.format("name")
+    assert notes[2].startswith("line 5, inside a value over several lines, begins with a "
+                               "byte-order mark (U+FEFF)")
+    assert notes[3] == BOM_NOTE.format("id")
+
+
+def test_a_byte_order_mark_in_a_json_record_marks_it_damaged(tmp_path):
+    """NDJSON takes a mark off where a line begins (joined exports); one in a value, as
+    text or escaped, marks its record damaged, naming the field; in a JSON array too."""
+    p = tmp_path / "patients.ndjson"
+    p.write_bytes(b'\xef\xbb\xbf{"id": "1"}\n\xef\xbb\xbf{"id": "2"}\n'
+                  b'{"id": "3", "name": "\\ufeffMeera"}\n'
+                  b'{"id": "4", "tags": ["a", "\xef\xbb\xbfb"]}\n{"id": "\\\\ufeff5"}\n')
+    (t,) = open_source(p)
+    df = pd.concat(t.iter_chunks(), ignore_index=True)
+    assert df["id"].tolist() == ["1", "2", "3", "4", "\\ufeff5"]
+    assert df[CORRUPT].tolist() == ["", "", BOM_NOTE.format("name"), BOM_NOTE.format("tags"),
+                                    ""]
+    p = tmp_path / "visits.json"
+    p.write_text('[{"id": "V1"}, {"id": "V2", "note": "\ufeffx"}, {"id": "V3"}]',
+                 encoding="utf-8")
+    (t,) = open_source(p)
+    (df,) = list(t.iter_chunks())
+    assert df[CORRUPT].tolist() == ["", BOM_NOTE.format("note"), ""]
+
+
+@pytest.mark.parametrize("block", [3, 1 << 20])
+@pytest.mark.parametrize("name", ["patients.ndjson", "patients.json", "export.json"])
+def test_a_name_twice_in_a_json_record_marks_it_damaged(tmp_path, monkeypatch, block, name):
+    """{"id": "2", "id": "3"}: the json module kept the last value without a word. The
+    record is damaged, naming the field (or the field whose object has a name twice: a
+    name inside a value may be data, not shown); in NDJSON, an array, an object of
+    arrays, and wherever the blocks of an array end."""
+    from wizard.core.readers import json_records
+    monkeypatch.setattr(json_records, "JSON_BLOCK", block)
+    recs = ['{"id": "1", "name": "Asha"}', '{"id": "2", "name": "Ravi", "id": "3"}',
+            '{"id": "4", "name": "Noor", "ward": {"bed": 1, "bed": 2}}',
+            '{"id": "5", "name": "Meera"}']
+    text = {"patients.ndjson": "\n".join(recs) + "\n", "patients.json": "[" + ",\n".join(recs)
+            + "]", "export.json": '{"patients": [' + ",\n".join(recs) + "]}"}[name]
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    (t,) = open_source(p)
+    df = pd.concat(t.iter_chunks(), ignore_index=True)
+    assert df["id"].tolist() == ["1", "3", "4", "5"] and df[LINE].tolist() == [1, 2, 3, 4]
+    assert df[CORRUPT].tolist() == [
+        "", "the record has field 'id' twice: which of its values is right cannot be told "
+        "(only the last would be kept); correct the file",
+        "field 'ward' holds an object with a name twice: which of its values is right cannot "
+        "be told (only the last would be kept); correct the file", ""]
+
+
+@pytest.mark.parametrize("name", ["visits.ndjson", "visits.json", "export.json"])
+def test_undecodable_bytes_in_a_json_record_mark_it_damaged_and_are_replaced(tmp_path, name):
+    """A byte that is not UTF-8 in a UTF-8 JSON file: an array's record was read without a
+    note, its value holding a lone surrogate that no database or file can take (validate
+    stopped with an unexpected UnicodeEncodeError); NDJSON noted it but kept the value.
+    Now each such byte is U+FFFD, as in CSV, and the record is damaged."""
+    recs = [f'{{"id": "V{i}", "note": "Zoë Ünal"}}'.encode() for i in range(1, 6)]
+    recs[2] = b'{"id": "V3", "note": "R\xe9vi", "R\xe9": 1}'
+    text = {"visits.ndjson": b"\n".join(recs) + b"\n", "visits.json": b"[" + b",\n".join(recs)
+            + b"]", "export.json": b'{"visits": [' + b",\n".join(recs) + b"]}"}[name]
+    p = tmp_path / name
+    p.write_bytes(text)
+    (t,) = open_source(p)
+    assert t.encoding == "utf-8"
+    df = pd.concat(t.iter_chunks(), ignore_index=True)
+    assert df["note"].tolist()[2] == "R\ufffdvi"
+    assert df[CORRUPT].tolist() == ["", "", "the record has bytes that are not valid utf-8 "
+                                    "text", "", ""]
+    for col in df.columns:  # every name and value can be written as UTF-8
+        (col + "".join(map(str, df[col]))).encode("utf-8")
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "cp1252", "utf-16"])
 def test_a_nul_far_into_the_file_is_found_in_any_encoding(tmp_path, encoding):
     """The reader searches chunks for a NUL only when the file may hold one: a byte search
@@ -228,6 +342,52 @@ def test_a_nul_far_into_the_file_is_found_in_any_encoding(tmp_path, encoding):
     (fresh,) = open_source(p)
     fresh.sha256()  # the audit trail's read of the file notes the NUL byte on the way
     assert fresh._nul_bytes[1] is True and fresh.has_nul_bytes()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_is_refused_as_not_a_regular_file(tmp_path):
+    """A named pipe given as a source read as "the file is empty" (its size is 0); in a
+    folder it was left out without a word. Never opened: that would wait for a writer."""
+    os.mkfifo(tmp_path / "patients.csv")
+    (tmp_path / "visits.csv").write_text("id,patientId\nV1,1\n")
+    with pytest.raises(SourceError) as e:
+        open_source(tmp_path / "patients.csv")
+    assert str(e.value) == ("patients.csv: this is not a regular file (a named pipe, a device "
+                            "or a socket): the wizard reads exports saved as files")
+    tables, errors = open_sources([tmp_path])
+    assert [t.name for t in tables] == ["visits.csv"]
+    assert [str(e) for e in errors] == [str(e.value)]
+
+
+def test_a_link_in_an_export_folder_to_a_file_outside_it_is_refused(tmp_path):
+    """A link in the export folder to a file elsewhere (another export's, an older one's)
+    was read as one of the export's files without a note, and a link to nothing was left
+    out unsaid. Both are errors naming the target; a link within the folder is followed,
+    and a link named on its own is the operator's choice."""
+    export, old = tmp_path / "export", tmp_path / "old"
+    export.mkdir(), old.mkdir()
+    (old / "patients.csv").write_text("id,name\n1,Asha\n")
+    (export / "visits.csv").write_text("id,patientId\nV1,1\n")
+    try:
+        (export / "patients.csv").symlink_to(old / "patients.csv")
+    except OSError:
+        pytest.skip("no symbolic links here")
+    (export / "current_visits.csv").symlink_to("visits.csv")
+    (export / "doctors.csv").symlink_to(tmp_path / "nowhere.csv")
+    (export / "bills.csv").symlink_to("bills.json")  # a loop of links
+    (export / "bills.json").symlink_to("bills.csv")
+    tables, errors = open_sources([export])
+    assert [t.name for t in tables] == ["current_visits.csv", "visits.csv"]
+    nowhere = tmp_path / "nowhere.csv"
+    assert [str(e) for e in errors] == [
+        "bills.csv: this is a link to a file that does not exist (bills.json)",
+        "bills.json: this is a link to a file that does not exist (bills.csv)",
+        f"doctors.csv: this is a link to a file that does not exist ({nowhere})",
+        f"patients.csv: this is a link to a file outside the folder "
+        f"({(old / 'patients.csv').resolve()}): name that file on its own to read it, or copy "
+        "it into the folder"]
+    (t,) = open_source(export / "patients.csv")
+    assert t.columns == ["id", "name"]
 
 
 def test_a_sample_does_not_read_the_whole_file(tmp_path, monkeypatch):
@@ -384,12 +544,12 @@ JSON_TEXT = ('[\n {"id": 1, "fee": 12345678, "note": "a\\nb"},\n'
 def test_a_json_array_reads_the_same_a_block_at_a_time(tmp_path, monkeypatch, block):
     """Records, their lines and their notes do not depend on where the blocks end (a
     number or a name cut in two by a block's end reads whole)."""
-    from wizard.core import readers
+    from wizard.core.readers import json_records
     p = tmp_path / "visits.json"
     p.write_text(JSON_TEXT, encoding="utf-8")
     (t,) = open_source(p)
-    monkeypatch.setattr(readers, "JSON_BLOCK", block)
-    got = list(readers._iter_json_array(t))
+    monkeypatch.setattr(json_records, "JSON_BLOCK", block)
+    got = list(json_records._iter_json_array(t))
     assert got == [(2, {"id": 1, "fee": 12345678, "note": "a\nb"}, ""),
                    (3, {"id": 2, "fee": 2.5}, ""),
                    (6, None, "the array element is not a record (an object with fields)"),
@@ -405,10 +565,10 @@ def test_a_json_array_reads_the_same_a_block_at_a_time(tmp_path, monkeypatch, bl
 ])
 def test_a_damaged_json_array_names_its_line_whatever_the_blocks(tmp_path, monkeypatch, block,
                                                                   text, line, needle):
-    from wizard.core import readers
+    from wizard.core.readers import json_records
     p = tmp_path / "visits.json"
     p.write_text(text, encoding="utf-8")
-    monkeypatch.setattr(readers, "JSON_BLOCK", block)
+    monkeypatch.setattr(json_records, "JSON_BLOCK", block)
     with pytest.raises(SourceError) as e:
         open_source(p)  # (its columns come from the first records)
     assert e.value.line == line and needle in e.value.problem
@@ -417,15 +577,15 @@ def test_a_damaged_json_array_names_its_line_whatever_the_blocks(tmp_path, monke
 def test_a_big_json_array_is_not_read_whole(tmp_path, monkeypatch):
     import tracemalloc
 
-    from wizard.core import readers
+    from wizard.core.readers import json_records
     p = tmp_path / "visits.json"
     p.write_text("[" + ",\n".join(json.dumps({"id": i, "note": "x" * 200})
                                   for i in range(20_000)) + "]", encoding="utf-8")
     (t,) = open_source(p)
-    monkeypatch.setattr(readers, "JSON_BLOCK", 16_384)
+    monkeypatch.setattr(json_records, "JSON_BLOCK", 16_384)
     tracemalloc.start()
     try:
-        n = sum(1 for _ in readers._iter_json_array(t))
+        n = sum(1 for _ in json_records._iter_json_array(t))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -580,12 +740,75 @@ def test_formulas_with_saved_values_read_as_their_values(tmp_path):
     assert t.formula_gaps() == {}
 
 
+def _edit_part(path, part, edit):
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts[part] = edit(parts[part])
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    return path
+
+
+def _doctype(declaration: bytes, before: bytes, entity_at: bytes):
+    """An edit that declares a document type and uses an entity it names in a part of the
+    XML the cells' reader skips (a sheet's header, workbook.xml's extensions)."""
+    def edit(xml: bytes) -> bytes:
+        at = xml.index(b"?>") + 2 if xml.startswith(b"<?xml") else 0
+        xml = xml[:at] + declaration + xml[at:]
+        return xml.replace(before, entity_at + before, 1)
+    return edit
+
+
+SHEET_PART, BOOK_PART = "xl/worksheets/sheet1.xml", "xl/workbook.xml"
+FOOTER = b"<headerFooter><oddHeader>&clinic;</oddHeader></headerFooter>"
+EXTENSION = b'<extLst><ext uri="x"><x>&clinic;</x></ext></extLst>'
+
+
+@pytest.mark.parametrize("part,edit", [
+    (SHEET_PART, _doctype(b'<!DOCTYPE worksheet SYSTEM "names.dtd">', b"</worksheet>", FOOTER)),
+    (SHEET_PART, _doctype(b'<!DOCTYPE worksheet [<!ENTITY clinic "North">]>', b"</worksheet>",
+                          FOOTER)),
+    (SHEET_PART, _doctype(b"<!DOCTYPE worksheet>", b"</worksheet>", b"")),
+    (BOOK_PART, _doctype(b'<!DOCTYPE workbook SYSTEM "names.dtd">', b"<workbookPr",
+                         EXTENSION)),
+    ("xl/_rels/workbook.xml.rels", _doctype(b"<!DOCTYPE Relationships>", b"</Rel", b"")),
+], ids=["sheet-external", "sheet-entity", "sheet-bare", "workbook-external", "relationships"])
+def test_a_document_type_in_a_workbook_refuses_it_not_its_formula_check(tmp_path, part, edit):
+    """A DOCTYPE whose entity the formula check's XML parser could not read turned the check
+    off without a word, while the cells' reader, which skips that part, read the formula
+    as an empty cell. Workbooks never declare one: refused, naming the part; what it
+    declares is never read (no entity expanded, no file fetched)."""
+    from wizard.core.readers import formula_gaps
+    p = _edit_part(_workbook_with_formulas(tmp_path / "bills.xlsx", saved_values=False),
+                   part, edit)
+    with pytest.raises(SourceError) as e:
+        open_source(p)
+    assert str(e.value).startswith(f"bills.xlsx: part '{part}' of the workbook declares a "
+                                   "document type (<!DOCTYPE>)")
+    with pytest.raises(SourceError):
+        formula_gaps(p, "bills")
+
+
+def test_xml_the_formula_check_cannot_read_refuses_the_workbook(tmp_path):
+    """No DOCTYPE, but an entity the XML parser does not know, in the sheet's header that
+    the cells' reader skips: the check cannot be done, and says so (it gave up quietly)."""
+    p = _edit_part(_workbook_with_formulas(tmp_path / "bills.xlsx", saved_values=False),
+                   SHEET_PART, _doctype(b"", b"</worksheet>", FOOTER))
+    with pytest.raises(SourceError) as e:
+        open_source(p)
+    assert str(e.value).startswith(f"bills.xlsx: sheet 'bills': part '{SHEET_PART}' cannot be "
+                                   "searched for formulas with no saved value (XML error: "
+                                   "undefined entity")
+
+
 @pytest.mark.parametrize("block", [1, 2, 5, 1 << 20])
 def test_a_json_object_of_tables_reads_the_same_a_block_at_a_time(tmp_path, monkeypatch,
                                                                    block):
     """A number cut by a block's end (123. | 45) is read whole, not as 123 and a stray '.'."""
-    from wizard.core import readers
-    monkeypatch.setattr(readers, "JSON_BLOCK", block)
+    from wizard.core.readers import json_records
+    monkeypatch.setattr(json_records, "JSON_BLOCK", block)
     p = tmp_path / "export.json"
     p.write_text('{"total": 123.45, "n": -7e-2,\n "patients": [{"id": "1"}, {"id": "2"}]}',
                  encoding="utf-8")

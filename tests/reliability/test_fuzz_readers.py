@@ -87,8 +87,9 @@ def check_frames(t, frames):
 # --- a valid CSV reads back exactly --------------------------------------------------------------
 NAME = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_",
                min_size=1, max_size=12)
-VALUE = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-                max_size=40)
+# (a NUL or a byte-order mark in a value marks its record damaged: test_readers.py)
+VALUE = st.text(alphabet=st.characters(blacklist_categories=("Cs",),
+                                       blacklist_characters="\x00\ufeff"), max_size=40)
 CP1252_SAFE = "abcXYZ 019,;\"'\n\r\tÀÉÈÜÖÄßñçàéèüöäÿ-=+@"
 
 

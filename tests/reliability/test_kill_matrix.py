@@ -31,6 +31,7 @@ CHILD = textwrap.dedent("""
     import os, sqlite3, sys, time
     from pathlib import Path
     from wizard.core import backup as backup_mod, engine, readers
+    from wizard.core.readers import csv_text
     from wizard.core.mapping import Profile
     from wizard.core.verify import Verifier
 
@@ -81,7 +82,7 @@ CHILD = textwrap.dedent("""
     engine.connect = connect
     backup_mod.connect = connect
 
-    real_frame = readers._csv_frame
+    real_frame = csv_text._csv_frame
     frames = {}
 
     def csv_frame(t, rows, starts, **kw):
@@ -91,7 +92,7 @@ CHILD = textwrap.dedent("""
             pause(point)
         return real_frame(t, rows, starts, **kw)
 
-    readers._csv_frame = csv_frame
+    csv_text._csv_frame = csv_frame
 
     real_totals, real_post = Verifier.totals_checks, Verifier.post_commit
 

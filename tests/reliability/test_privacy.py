@@ -10,7 +10,8 @@ import stat
 
 import pytest
 
-from wizard.core import prepare, readers
+from wizard.core import prepare
+from wizard.core.readers import csv_text
 from wizard.core.schema import init_db
 
 from .helpers import assert_intact, cli
@@ -160,7 +161,7 @@ def test_unexpected_errors_keep_patient_data_out_of_screen_and_log(env, monkeypa
     if where == "mapping":
         monkeypatch.setattr(prepare, "map_chunk", _boom(exc))
     else:
-        monkeypatch.setattr(readers, "_csv_frame", _boom(exc))
+        monkeypatch.setattr(csv_text, "_csv_frame", _boom(exc))
     args = ["validate", env["export"]] if command == "validate" else \
         ["run", env["export"], "--target", env["db"], "--backup-dir", env["tmp"] / "b"]
     con = sqlite3.connect(env["db"])

@@ -7,6 +7,7 @@ import stat
 import pytest
 
 from conftest import MINI_CLEAN, write_mini
+from dbdump import dump as dump_tables
 from wizard.core.backup import BackupError, make_backup, restore, verify_backup
 from wizard.core.engine import CancelToken, Cancelled, Migration, MigrationError
 from wizard.core.readers import open_sources
@@ -25,12 +26,7 @@ def counts(db):
 
 
 def dump(db):
-    con = sqlite3.connect(db)
-    try:
-        return {t: sorted(con.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
-                for t in TABLES}
-    finally:
-        con.close()
+    return dump_tables(db, TABLES)
 
 
 def migration(folder, target, profile=None):

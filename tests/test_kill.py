@@ -8,6 +8,7 @@ import textwrap
 
 import pytest
 
+from dbdump import dump
 from wizard.core.schema import DATA_TABLES
 
 CHILD = textwrap.dedent("""
@@ -44,12 +45,7 @@ def write_export(folder, patients=6000, visits=12000):
 
 
 def snapshot(db):
-    con = sqlite3.connect(db)
-    try:
-        return {t: sorted(con.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
-                for t in DATA_TABLES + ["migration_runs"]}
-    finally:
-        con.close()
+    return dump(db, DATA_TABLES + ["migration_runs"])
 
 
 @pytest.mark.parametrize("kill_at", [("import", "patients"), ("import", "visits"),

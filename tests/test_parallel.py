@@ -9,6 +9,7 @@ import sys
 import pandas as pd
 import pytest
 
+from dbdump import dump
 from wizard.core.engine import CancelToken, Cancelled, Migration, MigrationError
 from wizard.core.readers import SourceError, open_sources
 from wizard.core.schema import DATA_TABLES, init_db
@@ -36,12 +37,7 @@ def helpers():
 
 
 def table_rows(db):
-    con = sqlite3.connect(db)
-    try:
-        return {t: sorted(con.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
-                for t in DATA_TABLES}
-    finally:
-        con.close()
+    return dump(db, DATA_TABLES)
 
 
 def test_validation_finds_the_same_problems_in_a_helper_process(export):

@@ -3,6 +3,7 @@ import sqlite3
 
 import pytest
 
+from dbdump import dump
 from wizard.core.schema import init_db
 from wizard.core.schema_check import SchemaError, compare, upgrade
 from test_cli import cli
@@ -20,12 +21,7 @@ def fill(db):
 
 
 def rows(db):
-    con = sqlite3.connect(db)
-    try:
-        return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY id').fetchall()
-                for t in ("patients", "doctors", "visits")}
-    finally:
-        con.close()
+    return dump(db, ("patients", "doctors", "visits"))
 
 
 def test_current_schema_matches(empty_target):

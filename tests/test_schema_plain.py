@@ -17,7 +17,8 @@ def _master(con):
 
 
 def _ordered(tables):
-    return [(n, [(k, f.__dict__) for k, f in t.fields.items()]) for n, t in tables.items()]
+    return [(n, t.person_key, [(k, f.__dict__) for k, f in t.fields.items()])
+            for n, t in tables.items()]
 
 
 def test_known_tables_equal_what_the_metadata_defines():

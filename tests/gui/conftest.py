@@ -3,6 +3,8 @@ dialogs, a copy of the demo export and database, a small dirty export."""
 from __future__ import annotations
 
 import shutil
+import sys
+import weakref
 
 import pytest
 
@@ -29,6 +31,89 @@ def answers():
     dialogs.responder = a
     yield a
     dialogs.responder = None
+
+
+# --- no thread or timer outlives its test ----------------------------------------------------
+#: threads left running by a test: referenced here, since a QThread deleted while it runs
+#: aborts the interpreter (and every test after it)
+_LEAKED: list = []
+_HERE = __file__.replace("\\", "/")
+#: how long a thread may take to end after its test (one whose work returned a moment ago)
+THREAD_GRACE_MS = 2_000
+
+
+def _started_at() -> str:
+    """Where a thread or timer was started: the innermost frames of the tests and the
+    wizard (a timer restarted at each key press costs a walk up the stack, no more)."""
+    out = []
+    f = sys._getframe(2)
+    while f is not None and len(out) < 4:
+        path = f.f_code.co_filename.replace("\\", "/")
+        if ("/tests/" in path or "/wizard/" in path) and path != _HERE:
+            out.append(f"{path.rsplit('/', 1)[-1]}:{f.f_lineno} in {f.f_code.co_name}")
+        f = f.f_back
+    return " <- ".join(out) or "(unknown)"
+
+
+def _alive(obj) -> bool:
+    from shiboken6 import isValid
+    return obj is not None and isValid(obj)
+
+
+class LeakGuard:
+    """Notes every QThread and QTimer started while it is on; :meth:`left` names those
+    still running (a thread given ``grace_ms`` to end) and stops them."""
+
+    def __init__(self, monkeypatch, grace_ms: int = THREAD_GRACE_MS):
+        from PySide6.QtCore import QThread, QTimer
+        self.grace_ms = grace_ms
+        self.threads: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.timers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        thread_start, timer_start = QThread.start, QTimer.start
+
+        def start_thread(th, *args):
+            self.threads[th] = _started_at()
+            return thread_start(th, *args)
+
+        def start_timer(tm, *args):
+            self.timers[tm] = _started_at()
+            return timer_start(tm, *args)
+
+        monkeypatch.setattr(QThread, "start", start_thread)
+        monkeypatch.setattr(QTimer, "start", start_timer)
+
+    def left(self) -> list[str]:
+        from PySide6.QtCore import QCoreApplication, QEvent
+        out = []
+        for th, where in list(self.threads.items()):
+            if not _alive(th) or th.wait(self.grace_ms):
+                continue
+            out.append(f"a QThread ({type(th).__name__}) started at {where}")
+            task = getattr(th, "task", None)
+            if task is not None:  # the wizard's worker: stopped as closing the wizard does
+                task.cancel()
+            _LEAKED.append(th)
+        # what was closed with deleteLater() goes now, its timers with it
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        for tm, where in list(self.timers.items()):
+            if _alive(tm) and tm.isActive():
+                out.append(f"an active QTimer (every {tm.interval()} ms) started at {where}")
+                tm.stop()
+        return out
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads_or_timers(request, qapp):
+    """Fail a test that leaves a QThread running or a QTimer active behind it (as napari's
+    test suite does): the next test would run beside it, or crash when the thread's objects
+    are deleted under it. Checked after the test's fixtures are torn down (the wizard
+    closed, its jobs waited for)."""
+    with pytest.MonkeyPatch.context() as mp:
+        guard = LeakGuard(mp)
+        yield guard
+    left = guard.left()
+    if left:
+        pytest.fail(f"{request.node.nodeid} left behind: " + "; ".join(left), pytrace=False)
 
 
 # --- data --------------------------------------------------------------------------------------

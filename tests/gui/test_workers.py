@@ -112,3 +112,36 @@ def test_signals_emitted_from_python_keep_true_alive(qtbot):
         o.s.emit(i)
     assert len(got) == 5000
     assert sys.getrefcount(True) >= before - 50
+
+
+def test_a_thread_or_timer_left_running_is_named(qtbot, monkeypatch):
+    """The guard of every GUI test (conftest.LeakGuard) names a worker thread and a timer
+    a test leaves running, where they were started, and stops them."""
+    from PySide6.QtCore import QTimer
+    from .conftest import LeakGuard
+    guard = LeakGuard(monkeypatch, grace_ms=200)
+    runner = TaskRunner()
+    ended = threading.Event()
+
+    def forever(progress, cancel):
+        try:
+            while True:
+                cancel.check()
+                threading.Event().wait(0.01)
+        finally:
+            ended.set()
+    runner.start(Task(forever, "forever"))
+    timer = QTimer()
+    timer.start(1000)
+    quick = Task(lambda p, c: None, "quick")
+    with qtbot.waitSignal(quick.done, timeout=10_000):
+        runner.start(quick)
+    left = guard.left()
+    assert len(left) == 2, left
+    assert left[0].startswith("a QThread (_Thread) started at workers.py")
+    assert "test_workers.py" in left[0] and "test_a_thread_or_timer_left_running" in left[0]
+    assert left[1].startswith("an active QTimer (every 1000 ms) started at test_workers.py")
+    assert not timer.isActive()
+    assert ended.wait(10)  # the worker was cancelled
+    qtbot.waitUntil(lambda: not runner.tasks, timeout=10_000)
+    assert guard.left() == []

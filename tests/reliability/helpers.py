@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from dbdump import dump, table_names
 from wizard.core.schema import DATA_TABLES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,19 +26,12 @@ def file_sha256(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def tables_of(con) -> list[str]:
-    return sorted(r[0] for r in con.execute(
-        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"))
+tables_of = table_names
 
 
 def snapshot(db) -> dict:
     """Every row of every table (data and audit), sorted: equality means 'exactly as before'."""
-    con = sqlite3.connect(db)
-    try:
-        return {t: sorted(con.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
-                for t in tables_of(con)}
-    finally:
-        con.close()
+    return dump(db)
 
 
 def signature(db) -> dict:

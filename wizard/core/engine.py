@@ -141,14 +141,21 @@ class _Registry:
         self.ids = {t: IdIndex(_ENTRY) for t in DATA_TABLES}
         self.rejected = {t: IdIndex() for t in DATA_TABLES}
         self.existing = {t: IdIndex(object) for t in DATA_TABLES}
-        self.persons = IdIndex("u4")   # name + phone -> the first one's legacy id,
-        self.person_ids = TextHeap()   # kept here by number
+        # per table declaring a person_key: the key's values (say name + phone) -> the
+        # first such record's legacy id, kept in person_ids by number
+        self.persons: dict[str, IdIndex] = {}
+        self.person_ids: dict[str, TextHeap] = {}
 
-    def forget_persons(self) -> None:
-        """The patients are all read: names and phones are asked about no more (at 400,000
-        patients, about 14 MB the rest of the load can use)."""
-        self.persons = IdIndex("u4")
-        self.person_ids = TextHeap()
+    def person_index(self, table: str) -> tuple[IdIndex, TextHeap]:
+        if table not in self.persons:
+            self.persons[table], self.person_ids[table] = IdIndex("u4"), TextHeap()
+        return self.persons[table], self.person_ids[table]
+
+    def forget_persons(self, table: str) -> None:
+        """The table's records are all read: their person keys are asked about no more (at
+        400,000 patients, about 14 MB the rest of the load can use)."""
+        self.persons.pop(table, None)
+        self.person_ids.pop(table, None)
 
     def forget(self, table: str) -> None:
         """The table's records are all read and no record still to come refers to it: its
@@ -325,13 +332,17 @@ class Migration:
                 if rows:
                     legacy, hids = zip(*rows)
                     reg.existing[t].add(hash_ids(legacy), np.array(hids, dtype=object))
-        if "patients" in self.targets and {"fullName", "phone"} <= set(
-                self.targets["patients"].fields):
-            rows = con.execute('SELECT "fullName", "phone" FROM patients').fetchall()
+        for t, target in self.targets.items():
+            key = _person_key(target)
+            if not key:
+                continue
+            rows = con.execute(f"SELECT {', '.join(quote_ident(f) for f in key)} "
+                               f"FROM {quote_ident(t)}").fetchall()
             if rows:
-                keys = hash_ids([f"{(a or '').strip().lower()}\x1f{b or ''}" for a, b in rows])
-                reg.persons.add(keys, np.full(len(keys), reg.person_ids.add(["(in HMSync)"])[0],
-                                              dtype=np.uint32))
+                persons, person_ids = reg.person_index(t)
+                keys = hash_ids(_person_keys(target, key, zip(*rows), absent=""))
+                persons.add(keys, np.full(len(keys), person_ids.add(["(in HMSync)"])[0],
+                                          dtype=np.uint32))
 
     def _open_stream(self, probs: Problems, cancel) -> ChunkStream:
         """The prepared chunks of the plan. Opened first thing, so that a helper process
@@ -417,9 +428,9 @@ class Migration:
                 if progress:
                     progress(Progress("validate" if sink is None else "import", tm.target,
                                       st.name, done, max(total, done)))
-            if tm.target == "patients" and \
-                    not any(later.target == "patients" for _, later in self.plan[i + 1:]):
-                reg.forget_persons()
+            if tm.target in reg.persons and \
+                    not any(later.target == tm.target for _, later in self.plan[i + 1:]):
+                reg.forget_persons(tm.target)
             later = {lt.target for _, lt in self.plan[i + 1:]}
             parents = {p for t in later for p in self.targets[t].references.values()}
             for t in DATA_TABLES:  # read, and no table to come refers to it
@@ -477,25 +488,26 @@ class Migration:
             report(has & ~ok & ~rejected, "parent_missing", fname, mc.raw[fname],
                    {"parent": label})
         # the same person under two ids (a warning to review)
-        if t == "patients" and "fullName" in mc.values and "phone" in mc.values:
-            names = mc.values["fullName"]
-            phones = mc.values["phone"]
-            ok = ~errors & ~present & names.notna().to_numpy() & phones.notna().to_numpy()
+        key = _person_key(target)
+        if key and all(f in mc.values for f in key):
+            ok = ~errors & ~present
+            for f in key:
+                ok &= mc.values[f].notna().to_numpy()
             if ok.any():
                 idx = np.flatnonzero(ok)
-                joined = [f"{a.strip().lower()}\x1f{b}" for a, b in
-                          zip(names.iloc[idx].tolist(), phones.iloc[idx].tolist())]
-                pk = hash_ids(joined)
-                found, other = reg.persons.get(pk)
+                persons, person_ids = reg.person_index(t)
+                pk = hash_ids(_person_keys(target, key,
+                                           [mc.values[f].iloc[idx].tolist() for f in key]))
+                found, other = persons.get(pk)
                 within = duplicated(pk)
                 first = ~found & ~within
                 mine = ids.iloc[idx].tolist()
-                reg.persons.add(pk[first], reg.person_ids.add(
+                persons.add(pk[first], person_ids.add(
                     [x for x, f in zip(mine, first.tolist()) if f]), new=True)
                 if within.any():
-                    found, other = reg.persons.get(pk)
+                    found, other = persons.get(pk)
                 hit = np.flatnonzero(found | within)
-                others = dict(zip(hit.tolist(), reg.person_ids.get(other[hit])))
+                others = dict(zip(hit.tolist(), person_ids.get(other[hit])))
                 mask = np.zeros(n, dtype=bool)
                 msgs = [""] * n
                 for j in hit.tolist():
@@ -503,8 +515,8 @@ class Migration:
                     if o != me:
                         mask[idx[j]] = True
                         msgs[idx[j]] = R.RULES["possible_duplicate"].message.format(other=o)
-                report(mask, "possible_duplicate", "fullName", names, message=msgs,
-                       source_field=mc.source.get("fullName"))
+                report(mask, "possible_duplicate", key[0], mc.values[key[0]], message=msgs,
+                       source_field=mc.source.get(key[0]))
         return _ChunkOutcome(report.errors, report.warned, present, keys, ~no_id, fresh,
                              checked.ref_keys, parents)
 
@@ -710,6 +722,27 @@ _MAX_PARAMS = 999
 
 _LEGACY_INSERT = ('INSERT INTO migration_legacy_ids ("sourceSystem", "tableName", "legacyId", '
                   '"hmsyncId", "runId", "sourceFile", "sourceLine") VALUES')
+
+
+def _person_key(target: TargetTable) -> tuple[str, ...]:
+    """The table's person_key, when the table has every field of it (else none)."""
+    key = target.person_key
+    return tuple(key) if key and all(f in target.fields for f in key) else ()
+
+
+def _person_keys(target: TargetTable, key: tuple[str, ...], columns, absent=None) -> list[str]:
+    """The person key of each record, as one text: ``columns`` holds the values of each of
+    the key's fields (``absent`` stands for an empty value); a text field is compared
+    without case or outer spaces, a phone or a date as converted."""
+    parts = []
+    for f, col in zip(key, columns):
+        if absent is not None:
+            col = [v or absent for v in col]
+        if target.fields[f].kind == "text":
+            parts.append([str(v).strip().lower() for v in col])
+        else:
+            parts.append([str(v) for v in col])
+    return ["\x1f".join(p) for p in zip(*parts)]
 
 
 def _start_flush() -> threading.Thread | None:

@@ -7,10 +7,13 @@ In a profile::
       registered: {from: 2022-01-01, to: 2022-03-31}        # or patients registered then
       department: Cardiology                                # or patients seen in a department
 
-The chosen patients come with their visits, the bills of those visits (or patients), the
-payments of those bills and their pathology tests. Doctors are reference data: all of them
-come along. Everything else is *deferred*: neither imported nor rejected, left for the full
-run, which then recognises the pilot's records as already imported.
+The chosen patients come with every record that refers to them, and every record that
+refers to one of those, and so on, as the schema's references say: for HMSync, their
+visits, the bills of those visits (or patients), the payments of those bills and their
+pathology tests. Tables no chain of references leads from the patients to (the doctors) are
+reference data: all their records come along. Everything else is *deferred*: neither
+imported nor rejected, left for the full run, which then recognises the pilot's records as
+already imported.
 """
 from __future__ import annotations
 
@@ -19,6 +22,12 @@ import pandas as pd
 
 from . import transforms as tf
 from .mapping import ProfileError, map_chunk
+from .schema import DATA_TABLES, known_tables
+
+#: the table the pilot's filters choose records of; the rest of the pilot follows from it
+ROOT = "patients"
+#: the table whose department (or specialty) a pilot by department asks about
+STAFF = "doctors"
 
 
 class Pilot:
@@ -31,41 +40,62 @@ class Pilot:
         if len(self.spec) > 1:
             raise ProfileError("pilot: choose one filter (patients, registered or department)")
         self.active = bool(self.spec)
-        self.ids: dict[str, set[str]] = {t: set() for t in ("patients", "visits", "bills")}
+        #: table -> its references to tables of the pilot (field -> parent table)
+        self.links: dict[str, dict[str, str]] = {}
+        #: legacy ids of the pilot's records, of the tables a pilot's table refers to
+        self.ids: dict[str, set[str]] = {}
+        self._chain(known_tables())  # HMSync's, until prepare() has the run's targets
+
+    def _chain(self, targets) -> None:
+        """The pilot's tables, from the schema's references: the root, then (parents before
+        children) every table with a reference to one of them."""
+        links: dict[str, dict[str, str]] = {ROOT: {}}
+        for t in DATA_TABLES:
+            refs = targets[t].references if t in targets else {}
+            mine = {f: p for f, p in refs.items() if p in links}
+            if mine and t != ROOT:
+                links[t] = mine
+        self.links = links
+        self.ids = {p: set() for refs in links.values() for p in refs.values()}
 
     def prepare(self, plan, targets, ctx) -> None:
-        """For a department pilot: find the patients seen by that department's doctors."""
+        """Learn the pilot's tables from the targets; for a department pilot, find the
+        patients seen by that department's doctors."""
+        self._chain(targets)
         if "department" not in self.spec:
             return
         want = str(self.spec["department"]).strip().lower()
         doctors: set[str] = set()
         for st, tm in plan:
-            if tm.target != "doctors":
+            if tm.target != STAFF:
                 continue
             field = "department" if "department" in tm.fields else "specialty"
             if field not in tm.fields:
                 raise ProfileError("pilot by department: the doctors' department (or "
                                    "specialty) is not mapped")
             for chunk in st.iter_chunks():
-                mc = map_chunk(chunk, tm, targets["doctors"], ctx)
+                mc = map_chunk(chunk, tm, targets[STAFF], ctx)
                 dep = tf.as_text(mc.values[field].where(mc.values[field].notna(), ""))
                 hit = (dep.str.strip().str.lower() == want).to_numpy()
                 doctors.update(mc.legacy_id[hit].tolist())
         self._chosen: set[str] = set()
-        for st, tm in plan:
-            if tm.target != "visits" or "doctorId" not in tm.fields:
+        for st, tm in plan:  # the records that refer to such a doctor and to a patient
+            refs = targets[tm.target].references
+            by = next((f for f, p in refs.items() if p == STAFF and f in tm.fields), None)
+            to = [f for f, p in refs.items() if p == ROOT]
+            if by is None or not to:
                 continue
             for chunk in st.iter_chunks():
-                mc = map_chunk(chunk, tm, targets["visits"], ctx)
-                d = mc.values["doctorId"]
-                hit = d.isin(doctors).to_numpy()
-                if "patientId" in mc.values:
-                    self._chosen.update(x for x in mc.values["patientId"][hit].tolist() if x)
+                mc = map_chunk(chunk, tm, targets[tm.target], ctx)
+                hit = mc.values[by].isin(doctors).to_numpy()
+                for f in to:
+                    if f in mc.values:
+                        self._chosen.update(x for x in mc.values[f][hit].tolist() if x)
 
     def mask(self, table: str, mc) -> np.ndarray:
         """Which records of a chunk belong to the pilot."""
         n = len(mc)
-        if not self.active or table == "doctors":
+        if not self.active or table not in self.links:
             return np.ones(n, dtype=bool)
         v = mc.values
 
@@ -74,7 +104,7 @@ class Pilot:
                 return np.zeros(n, dtype=bool)
             return v[field].isin(ids).to_numpy() if ids else np.zeros(n, dtype=bool)
 
-        if table == "patients":
+        if table == ROOT:
             ids = mc.legacy_id
             if "patients" in self.spec:
                 m = ids.isin({str(x) for x in self.spec["patients"]}).to_numpy()
@@ -86,19 +116,10 @@ class Pilot:
                 m = ((text >= lo) & (text <= hi) & (text != "")).to_numpy()
             else:
                 m = ids.isin(self._chosen).to_numpy()
-            self.ids["patients"].update(ids[m].tolist())
-            return m
-        if table == "visits":
-            m = member("patientId", self.ids["patients"])
-            self.ids["visits"].update(mc.legacy_id[m].tolist())
-            return m
-        if table == "bills":
-            m = member("visitId", self.ids["visits"]) | member("patientId", self.ids["patients"])
-            self.ids["bills"].update(mc.legacy_id[m].tolist())
-            return m
-        if table == "payments":
-            return member("billId", self.ids["bills"])
-        if table == "pathology_tests":
-            return member("visitId", self.ids["visits"]) | member("patientId",
-                                                                   self.ids["patients"])
-        return np.ones(n, dtype=bool)
+        else:  # a record of the pilot's tables belongs when a record it refers to does
+            m = np.zeros(n, dtype=bool)
+            for f, parent in self.links[table].items():
+                m |= member(f, self.ids[parent])
+        if table in self.ids:
+            self.ids[table].update(mc.legacy_id[m].tolist())
+        return m

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__
+from .verify import GROUP_KEY_PREFIX
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -146,12 +147,18 @@ def report_html(rep: dict) -> str:
     rules = "".join(f"<tr><td>{_e(r['table'])}</td><td>{_e(r['rule'])}</td><td>"
                     f"{_e(r['severity'])}</td><td class=num>{_e(r['count'])}</td></tr>"
                     for r in rep.get("problems", {}).get("by_rule", []))
-    fee = next((c for c in rep.get("checks", []) if c.get("per_doctor")), None)
-    fee_rows = ""
-    if fee:
-        fee_rows = "".join(f"<tr><td>{_e(d)}</td><td class=num>{v['source']:,.2f}</td>"
-                           f"<td class=num>{v['hmsync']:,.2f}</td></tr>"
-                           for d, v in fee["per_doctor"].items())
+    grouped = ""
+    for c in rep.get("checks", []):  # totals per value (per doctor), a table each
+        for key, per in c.items():
+            if not key.startswith(GROUP_KEY_PREFIX) or not per or not isinstance(per, dict):
+                continue
+            title = c["name"].replace("totals: ", "", 1)
+            what = key[len(GROUP_KEY_PREFIX):].replace("_", " ")
+            grouped += (f"<h2>{_e(title[:1].upper() + title[1:])}</h2><table><tr><th>legacy "
+                        f"{_e(what)}</th><th>source</th><th>HMSync</th></tr>" + "".join(
+                            f"<tr><td>{_e(d)}</td><td class=num>{v['source']:,.2f}</td>"
+                            f"<td class=num>{v['hmsync']:,.2f}</td></tr>"
+                            for d, v in per.items()) + "</table>")
     notes = list(rep.get("notes") or []) + [
         f"{s} is not mapped by the profile and was left out"
         for s in rep.get("unmapped_sources") or []]
@@ -171,8 +178,7 @@ def report_html(rep: dict) -> str:
 <table><tr><th>HMSync table</th><th>source rows</th><th>imported</th><th>duplicates</th>
 <th>rejected</th><th>warnings</th></tr>{''.join(rows)}</table>
 <h2>Checks</h2><table><tr><th></th><th>check</th><th>detail</th></tr>{checks}</table>
-{'<h2>Consultation fees per doctor</h2><table><tr><th>legacy doctor</th><th>source</th>'
- '<th>HMSync</th></tr>' + fee_rows + '</table>' if fee_rows else ''}
+{grouped}
 <h2>Problems by rule</h2><table><tr><th>table</th><th>rule</th><th>severity</th><th>records</th>
 </tr>{rules}</table>
 {notes_html}

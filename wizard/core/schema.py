@@ -6,7 +6,10 @@ ISO-8601 text dates. The wizard owns two extra tables in the same file:
 
 Column ``info`` carries what validation needs beyond SQL types: ``kind`` (text, int,
 float, date, phone, enum), ``required`` (a name a clinic needs even where SQL allows
-NULL), ``enum`` values, ``min``/``max`` ranges and ``label`` for messages.
+NULL), ``enum`` values, ``min``/``max`` ranges and ``label`` for messages; ``total`` marks
+a money amount whose total the verification compares with the source's, ``total_by`` a
+reference its totals are compared per value of as well. Table ``info`` carries
+``person_key``: the fields that, equal in two records, suggest one person registered twice.
 """
 from __future__ import annotations
 
@@ -205,7 +208,8 @@ _KNOWN: dict[str, list[TargetField]] = {
         F("patientId", "ref", required=True, references="patients", label="patient"),
         F("doctorId", "ref", required=True, references="doctors", label="doctor"),
         F("visitDate", "date", nullable=False, required=True, label="visit date"),
-        F("consultationFee", "float", min=0, label="consultation fee"),
+        F("consultationFee", "float", min=0, label="consultation fee", total=True,
+          total_by="doctorId"),
         F("diagnosis", "text", label="diagnosis"),
         F("notes", "text", label="notes"),
     ],
@@ -214,14 +218,14 @@ _KNOWN: dict[str, list[TargetField]] = {
         F("visitId", "ref", references="visits", label="visit"),
         F("patientId", "ref", required=True, references="patients", label="patient"),
         F("billDate", "date", label="bill date"),
-        F("amount", "float", min=0, label="amount"),
+        F("amount", "float", min=0, label="amount", total=True),
         F("status", "text", label="status"),
     ],
     "payments": [
         F("id", "uuid", nullable=False, label="id"),
         F("billId", "ref", required=True, references="bills", label="bill"),
         F("paidOn", "date", label="payment date"),
-        F("amount", "float", min=0, label="amount"),
+        F("amount", "float", min=0, label="amount", total=True),
         F("mode", "text", label="payment mode"),
     ],
     "pathology_tests": [
@@ -233,8 +237,13 @@ _KNOWN: dict[str, list[TargetField]] = {
         F("orderedOn", "date", label="order date"),
         F("resultValue", "text", label="result"),
         F("resultUnit", "text", label="unit"),
-        F("price", "float", min=0, label="price"),
+        F("price", "float", min=0, label="price", total=True),
     ],
+}
+
+#: declarations of a whole table (TargetTable's other attributes), as in :data:`_KNOWN`
+_KNOWN_TABLE: dict[str, dict] = {
+    "patients": {"person_key": ("fullName", "phone")},
 }
 
 del F
@@ -276,6 +285,7 @@ def _build_sqlalchemy_schema() -> dict:
                nullable=False, info={"kind": "enum", "enum": ["M", "F", "O"], "label": "gender"}),
         Column("address", Text, info={"kind": "text", "label": "address"}),
         Column("registrationDate", Text, info={"kind": "date", "label": "registration date"}),
+        info={"person_key": ("fullName", "phone")},
     )
 
     doctors = Table(
@@ -300,7 +310,8 @@ def _build_sqlalchemy_schema() -> dict:
         Column("visitDate", Text, nullable=False, info={"kind": "date", "label": "visit date"}),
         Column("consultationFee", Float, CheckConstraint('"consultationFee" >= 0',
                                                          name="ck_visits_fee"),
-               info={"kind": "float", "min": 0, "label": "consultation fee"}),
+               info={"kind": "float", "min": 0, "label": "consultation fee", "total": True,
+                     "total_by": "doctorId"}),
         Column("diagnosis", Text, info={"kind": "text", "label": "diagnosis"}),
         Column("notes", Text, info={"kind": "text", "label": "notes"}),
         Index("ix_visits_patientId", "patientId"),
@@ -314,7 +325,8 @@ def _build_sqlalchemy_schema() -> dict:
         Column("patientId", Text, ForeignKey("patients.id"), info={"kind": "ref", "required": True,
                                                                   "label": "patient"}),
         Column("billDate", Text, info={"kind": "date", "label": "bill date"}),
-        Column("amount", Float, info={"kind": "float", "min": 0, "label": "amount"}),
+        Column("amount", Float, info={"kind": "float", "min": 0, "label": "amount",
+                                      "total": True}),
         Column("status", Text, info={"kind": "text", "label": "status"}),
         Index("ix_bills_visitId", "visitId"),
         Index("ix_bills_patientId", "patientId"),
@@ -326,7 +338,8 @@ def _build_sqlalchemy_schema() -> dict:
         Column("billId", Text, ForeignKey("bills.id"), info={"kind": "ref", "required": True,
                                                             "label": "bill"}),
         Column("paidOn", Text, info={"kind": "date", "label": "payment date"}),
-        Column("amount", Float, info={"kind": "float", "min": 0, "label": "amount"}),
+        Column("amount", Float, info={"kind": "float", "min": 0, "label": "amount",
+                                      "total": True}),
         Column("mode", Text, info={"kind": "text", "label": "payment mode"}),
         Index("ix_payments_billId", "billId"),
     )
@@ -342,7 +355,8 @@ def _build_sqlalchemy_schema() -> dict:
         Column("orderedOn", Text, info={"kind": "date", "label": "order date"}),
         Column("resultValue", Text, info={"kind": "text", "label": "result"}),
         Column("resultUnit", Text, info={"kind": "text", "label": "unit"}),
-        Column("price", Float, info={"kind": "float", "min": 0, "label": "price"}),
+        Column("price", Float, info={"kind": "float", "min": 0, "label": "price",
+                                     "total": True}),
         Index("ix_pathology_tests_visitId", "visitId"),
         Index("ix_pathology_tests_patientId", "patientId"),
     )
@@ -425,7 +439,8 @@ def _plain_default(sql_default: str | None) -> str | None:
 def known_tables() -> dict[str, TargetTable]:
     """The HMSync schema the wizard defines, as mapping targets (fresh copies: callers may
     change them)."""
-    return {name: TargetTable(name, {f.name: _copy_field(f) for f in _KNOWN[name]})
+    return {name: TargetTable(name, {f.name: _copy_field(f) for f in _KNOWN[name]},
+                              **_KNOWN_TABLE.get(name, {}))
             for name in DATA_TABLES}
 
 
@@ -440,7 +455,7 @@ def _known_tables_from_metadata() -> dict[str, TargetTable]:
     out = {}
     for name in DATA_TABLES:
         t = metadata.tables[name]
-        tt = TargetTable(name)
+        tt = TargetTable(name, person_key=tuple(t.info.get("person_key", ())))
         for c in t.columns:
             info = dict(c.info)
             ref = next(iter(c.foreign_keys)).column.table.name if c.foreign_keys else None
@@ -451,7 +466,8 @@ def _known_tables_from_metadata() -> dict[str, TargetTable]:
                 name=str(c.name), kind=info.get("kind", "text"), nullable=c.nullable,
                 required=(not c.nullable and not c.primary_key) or info.get("required", False),
                 default=default, enum=info.get("enum"), min=info.get("min"),
-                max=info.get("max"), references=ref, label=info.get("label", c.name))
+                max=info.get("max"), references=ref, label=info.get("label", c.name),
+                total=info.get("total", False), total_by=info.get("total_by"))
         out[name] = tt
     return out
 
@@ -459,8 +475,9 @@ def _known_tables_from_metadata() -> dict[str, TargetTable]:
 def reflect_targets(con: sqlite3.Connection) -> dict[str, TargetTable]:
     """Mapping targets read from the *actual* target database.
 
-    Known columns keep the wizard's rules; columns the deployment added are offered too
-    (typed from their SQL type); tables or columns the target lacks are left out.
+    Known columns and tables keep the wizard's rules and declarations; columns the
+    deployment added are offered too (typed from their SQL type); tables or columns the
+    target lacks are left out (a declaration naming one is then not applied).
     """
     known = known_tables()
     out = {}
@@ -468,7 +485,7 @@ def reflect_targets(con: sqlite3.Connection) -> dict[str, TargetTable]:
     for name in DATA_TABLES:
         if name not in existing:
             continue
-        tt = TargetTable(name)
+        tt = TargetTable(name, person_key=known[name].person_key)
         fks = {r[3]: r[2] for r in con.execute(f"PRAGMA foreign_key_list({quote_ident(name)})")}
         for cid, col, ctype, notnull, dflt, pk in con.execute(
                 f"PRAGMA table_info({quote_ident(name)})"):
@@ -484,6 +501,10 @@ def reflect_targets(con: sqlite3.Connection) -> dict[str, TargetTable]:
                                                                     dflt is None),
                                 default=_plain_default(dflt), references=fks.get(col),
                                 label=col, known=False)
+                # a number the deployment added is totalled like HMSync's amounts: the
+                # wizard cannot tell whether it is money, and equal totals show the
+                # column came across whole
+                f.total = f.kind == "float"
                 if f.references:
                     f.kind = "ref"
             tt.fields[col] = f

@@ -21,12 +21,17 @@ class TargetField:
     references: str | None = None   # parent table for a ref
     label: str = ""
     known: bool = True              # defined in the wizard's HMSync schema
+    total: bool = False             # a money amount: its total is compared after an import
+    total_by: str | None = None     # and its totals per value of this (ref) field too
 
 
 @dataclass
 class TargetTable:
     name: str
     fields: dict[str, TargetField] = field(default_factory=dict)
+    #: fields that, equal in two records, suggest one person registered under two legacy
+    #: ids (a warning to review); a text field is compared without case or outer spaces
+    person_key: tuple[str, ...] = ()
 
     @property
     def mappable(self) -> list[TargetField]:

@@ -22,6 +22,20 @@ PER_CHUNK = 5
 TOLERANCE = 0.005
 
 
+#: a grouped totals check holds its per-value totals under this prefix and the group's
+#: label: ``per_doctor`` = {legacy id: {source, hmsync}}
+GROUP_KEY_PREFIX = "per_"
+
+
+def _plural(noun: str) -> str:
+    """English plural of a field's label (consultation fee -> consultation fees)."""
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return noun + "es"
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
 def _check(name: str, passed: bool, detail: str = "", **extra) -> dict:
     d = {"name": name, "passed": bool(passed), "detail": detail}
     d.update(extra)
@@ -39,7 +53,8 @@ class Verifier:
         self.first_of_system = first_of_system
         self._counts: dict[str, int] | None = None
         self.source_totals: dict[str, dict[str, float]] = {}
-        self.fee_by_doctor: dict[str, float] = {}
+        #: (table, field) -> the source's totals of a field declared total_by, per value
+        self.group_totals: dict[tuple[str, str], dict[str, float]] = {}
         self.samples: dict[str, list[tuple[str, dict]]] = {}
         self._rng = random.Random(20261125)
 
@@ -50,14 +65,17 @@ class Verifier:
         target = self.targets[table]
         tot = self.source_totals.setdefault(table, {})
         for fname, values in mc.values.items():
-            if target.fields[fname].kind == "float":
-                arr = _numbers(mc, fname)[keep]
-                tot[fname] = tot.get(fname, 0.0) + float(np.nansum(arr))
-        if table == "visits" and "consultationFee" in mc.values and "doctorId" in mc.values:
-            fees = pd.Series(np.nan_to_num(_numbers(mc, "consultationFee")[keep], nan=0.0))
-            docs = mc.values["doctorId"][keep].reset_index(drop=True)
-            for d, s in fees.groupby(docs.astype(str)).sum().items():
-                self.fee_by_doctor[d] = self.fee_by_doctor.get(d, 0.0) + float(s)
+            f = target.fields[fname]
+            if not f.total:
+                continue
+            arr = _numbers(mc, fname)[keep]
+            tot[fname] = tot.get(fname, 0.0) + float(np.nansum(arr))
+            if f.total_by is not None and f.total_by in mc.values:
+                amounts = pd.Series(np.nan_to_num(arr, nan=0.0))
+                by = mc.values[f.total_by][keep].reset_index(drop=True)
+                acc = self.group_totals.setdefault((table, fname), {})
+                for k, s in amounts.groupby(by.astype(str)).sum().items():
+                    acc[k] = acc.get(k, 0.0) + float(s)
         # a sample of imported records: a few random ones from every chunk, thinned at
         # the end to SPOT_PER_TABLE spread over the whole table
         if imported:
@@ -144,7 +162,7 @@ class Verifier:
         cols = ", ".join(f"CAST(c.{quote_ident(f)} AS REAL)" for f in fields)  # as total()
         cur = self.con.execute(f"SELECT c.{quote_ident(group)}, {cols} FROM {source} "
                                f"WHERE {where}", args)
-        if len(fields) == 1:  # (the usual case: fees per doctor) a float per group
+        if len(fields) == 1:  # (the usual case: HMSync's fees per doctor) a float per group
             one: dict[str | None, float] = {}
             get = one.get
             while rows := cur.fetchmany(SUM_BATCH):
@@ -163,14 +181,19 @@ class Verifier:
         return sums
 
     def totals_checks(self, stats) -> list[dict]:
+        """The total of every field declared ``total`` (as summed from the source) against
+        this export's rows in HMSync; then, for a field declared ``total_by``, its totals
+        per value of that field (per legacy id, for a reference)."""
         out = []
-        per_doctor = None
+        grouped = []
         for t, fields in self.source_totals.items():
             names = list(fields)
             if not names:
                 continue
-            group = "doctorId" if t == "visits" and "consultationFee" in names and \
-                "doctorId" in self.targets[t].fields else None
+            target = self.targets[t]
+            by = {f: target.fields[f].total_by for f in names
+                  if target.fields[f].total_by in target.fields}
+            group = next(iter(by.values()), None)  # the table's one pass sums per this
             sums = self._db_sums(t, names, group)
             for i, fname in enumerate(names):
                 src = fields[fname]
@@ -179,28 +202,41 @@ class Verifier:
                 out.append(_check(f"totals: {t}.{fname}", ok,
                                   f"source {src:,.2f}, HMSync {db:,.2f}", source=round(src, 2),
                                   hmsync=round(db, 2)))
-            if group:
-                per_doctor = (sums, names.index("consultationFee"))
-        if per_doctor is not None:
-            sums, i = per_doctor
+            for fname, g in by.items():
+                if g == group:
+                    grouped.append((t, fname, g, sums, names.index(fname)))
+                else:  # grouped otherwise than the table's pass: a pass of its own
+                    grouped.append((t, fname, g, self._db_sums(t, [fname], g), 0))
+        for t, fname, g, sums, i in grouped:
+            out.append(self._group_check(t, fname, g, sums, i))
+        return out
+
+    def _group_check(self, t: str, fname: str, by: str, sums: dict, i: int) -> dict:
+        """Totals of ``t.fname`` per value of ``by``: HMSync's (``sums``, column ``i``)
+        against the source's; a reference's values are compared as legacy ids."""
+        target = self.targets[t]
+        parent = target.fields[by].references
+        legacy = None
+        if parent:
             legacy = dict(self.con.execute(
                 'SELECT "hmsyncId", "legacyId" FROM migration_legacy_ids WHERE '
-                '"tableName"=\'doctors\' AND "sourceSystem"=?', (self.system,)).fetchall())
-            db: dict[str, float] = {}
-            for hid, v in sums.items():
-                k = str(legacy.get(hid))
-                db[k] = db.get(k, 0.0) + v[i]
-            src = {k: v for k, v in self.fee_by_doctor.items()}
-            keys = set(db) | set(src)
-            off = sorted(k for k in keys if not math.isclose(db.get(k, 0.0), src.get(k, 0.0),
-                                                             abs_tol=TOLERANCE))
-            out.append(_check("totals: consultation fees per doctor", not off,
-                              f"{len(keys)} doctors compared" + (f"; differ: {off[:10]}" if off
-                                                                 else ""),
-                              per_doctor={k: {"source": round(src.get(k, 0.0), 2),
-                                              "hmsync": round(db.get(k, 0.0), 2)}
-                                          for k in sorted(keys)}))
-        return out
+                '"tableName"=? AND "sourceSystem"=?', (parent, self.system)).fetchall())
+        db: dict[str, float] = {}
+        for hid, v in sums.items():
+            k = str(legacy.get(hid)) if legacy is not None else str(hid)
+            db[k] = db.get(k, 0.0) + v[i]
+        src = self.group_totals.get((t, fname), {})
+        keys = set(db) | set(src)
+        off = sorted(k for k in keys if not math.isclose(db.get(k, 0.0), src.get(k, 0.0),
+                                                         abs_tol=TOLERANCE))
+        what = target.fields[by].label or by
+        per = {k: {"source": round(src.get(k, 0.0), 2), "hmsync": round(db.get(k, 0.0), 2)}
+               for k in sorted(keys)}
+        # e.g. "totals: consultation fees per doctor", "12 doctors compared", per_doctor
+        return _check(f"totals: {_plural(target.fields[fname].label or fname)} per {what}",
+                      not off, f"{len(keys)} {_plural(what)} compared"
+                      + (f"; differ: {off[:10]}" if off else ""),
+                      **{GROUP_KEY_PREFIX + what.replace(" ", "_"): per})
 
     def spot_check(self) -> dict:
         checked, wrong = 0, []

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from wizard.core.engine import Migration
-from wizard.core.mapping import FieldMap, Profile, ProfileError, map_chunk
+from wizard.core.mapping import Exclusion, FieldMap, Profile, ProfileError, map_chunk
 from wizard.core.readers import open_sources
 from wizard.core.schema import known_tables
 from wizard.core.suggest import suggest_profile, suggest_table
@@ -98,7 +98,7 @@ def test_profile_round_trip_yaml_and_json(mini_export, tmp_path):
     tables, _ = open_sources([mini_export])
     p = suggest_profile(tables, known_tables(), name="Clinic A", source_system="hcp")
     p.rules["patients.age.range"] = "warning"
-    p.exclude.append({"table": "patients", "legacy_id": "104"})
+    p.exclude.append(Exclusion("patients", "104"))
     p.table_for("doctors.csv").fields["department"] = FieldMap("department", value="OPD")
     p.timezone = "Asia/Kolkata"
     for ext in ("yaml", "json"):
@@ -262,3 +262,18 @@ def test_every_option_the_suggestion_and_shipped_profiles_write_is_known(demo_co
     import yaml
     tables, _ = open_sources([demo_copy])
     Profile.from_dict(yaml.safe_load(suggest_profile(tables, known_tables()).to_text()))
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("exclude: [{table: patients}]\n", "each entry needs a table and a legacy_id"),
+    ("exclude: [patients]\n", "each entry needs a table and a legacy_id"),
+    ("exclude: [{table: patients, legacy_id: 1, tabel: x}]\n", "did you mean"),
+])
+def test_exclusions_are_typed_and_checked_when_the_profile_loads(tmp_path, text, needle):
+    p = tmp_path / "p.yaml"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(ProfileError, match=needle):
+        Profile.load(p)
+    good = tmp_path / "good.yaml"
+    good.write_text("exclude: [{table: patients, legacy_id: 104}]\n", encoding="utf-8")
+    assert Profile.load(good).exclude == [Exclusion("patients", "104")]

@@ -3,6 +3,7 @@ import pytest
 
 from conftest import MINI_CLEAN, MINI_ERRORS
 from wizard.core.engine import Migration
+from wizard.core.mapping import Exclusion
 from wizard.core.readers import open_sources
 from wizard.core.schema import known_tables
 from wizard.core.suggest import suggest_profile
@@ -75,7 +76,7 @@ def test_required_not_null_cannot_be_switched_off(mini_export):
 def test_operator_exclusion_rejects_record_and_children(mini_export):
     tables, _ = open_sources([mini_export])
     prof = suggest_profile(tables, known_tables())
-    prof.exclude = [{"table": "patients", "legacy_id": "102"}]
+    prof.exclude = [Exclusion("patients", "102")]
     res, _ = validate(mini_export, prof)
     ex = res.problems[res.problems.rule == "patients.record.excluded"]
     assert list(ex.line) == [3]

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from wizard.gui.pages import PageId
+from wizard.core.mapping import Exclusion
 from wizard.core.session import MigrationSession
 
 from .helpers import go_next, wait_page
@@ -113,7 +114,7 @@ def test_rule_and_record_decisions_revalidate(qtbot, make_wizard, dirty, answers
     problem = val.problems.problem(0)
     qtbot.waitUntil(lambda: val.exclude.isEnabled())
     qtbot.mouseClick(val.exclude, Qt.MouseButton.LeftButton)
-    assert {"table": "visits", "legacy_id": problem["legacy_id"]} in wiz.session.profile.exclude
+    assert Exclusion("visits", problem["legacy_id"]) in wiz.session.profile.exclude
     revalidate(qtbot, wiz, val)
     assert rules_shown(val)["visits.record.excluded"] == 1
     # back to the mapping and forward again: validated again

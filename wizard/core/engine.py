@@ -297,8 +297,7 @@ class Migration:
             raise MigrationError("no legacy table is mapped to an HMSync table by this profile")
         self.backup: BackupResult | None = None
         self._backup_counts: dict[str, int] | None = None
-        self._excluded = {(str(e.get("table")), str(e.get("legacy_id")))
-                          for e in profile.exclude if isinstance(e, dict)}
+        self._excluded = {(e.table, e.legacy_id) for e in profile.exclude}
         self.pilot = Pilot(profile.pilot)
         self._field_checks = FieldChecks(profile.rules, self._excluded, self.today)
 

@@ -142,6 +142,24 @@ def _review(d: dict, where: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Exclusion:
+    """A record the operator left out of the migration: its HMSync table and legacy id."""
+    table: str
+    legacy_id: str
+
+    def to_dict(self) -> dict:
+        return {"table": self.table, "legacy_id": self.legacy_id}
+
+    @classmethod
+    def from_dict(cls, d, where: str) -> "Exclusion":
+        if not isinstance(d, dict) or not d.get("table") or d.get("legacy_id") is None:
+            raise ProfileError(f"{where}: each entry needs a table and a legacy_id "
+                               f"(got {_what(d)})")
+        _known_keys(d, ("table", "legacy_id"), where)
+        return cls(str(d["table"]), str(d["legacy_id"]))
+
+
+@dataclass(frozen=True)
 class Unconfirmed:
     """A suggested choice a person has not confirmed yet."""
     source: str               # the legacy table
@@ -218,7 +236,7 @@ class Profile:
     timezone: str | None = None   # the clinic's, for times written with a zone (Z, +05:30)
     tables: list[TableMap] = field(default_factory=list)
     rules: dict[str, str] = field(default_factory=dict)   # rule code -> error|warning|off
-    exclude: list[dict] = field(default_factory=list)     # [{table, legacy_id}] left out
+    exclude: list[Exclusion] = field(default_factory=list)  # records the operator left out
     pilot: dict | None = None                             # subset for a pilot import
     notes: list[str] = field(default_factory=list)
 
@@ -284,7 +302,7 @@ class Profile:
             td["fields"] = {k: _FlowDict(v) for k, v in td["fields"].items()}
         d["rules"] = dict(self.rules)
         if self.exclude:
-            d["exclude"] = list(self.exclude)
+            d["exclude"] = [e.to_dict() for e in self.exclude]
         if self.pilot:
             d["pilot"] = dict(self.pilot)
         if self.notes:
@@ -327,7 +345,8 @@ class Profile:
                 timezone=None if defaults.get("timezone") in (None, "") else
                 defaults["timezone"],  # (checked below: a number is an unquoted offset)
                 rules={str(k): str(v).lower() for k, v in (d.get("rules") or {}).items()},
-                exclude=list(d.get("exclude") or []), pilot=d.get("pilot"),
+                exclude=[Exclusion.from_dict(e, f"{where}: exclude")
+                         for e in d.get("exclude") or []], pilot=d.get("pilot"),
                 notes=list(d.get("notes") or []))
         try:
             if p.timezone is not None:

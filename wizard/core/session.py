@@ -32,7 +32,8 @@ from .backup import BackupResult, connect
 from .engine import (CancelToken, Migration, MigrationError, Progress, ProgressFn, RunResult,
                      ValidationResult, plan_tables)
 from .errors import NeedsReview, ProjectError, SourceProblem
-from .mapping import FieldMap, Profile, ProfileError, TableMap, Unconfirmed, check_profile
+from .mapping import (Exclusion, FieldMap, Profile, ProfileError, TableMap, Unconfirmed,
+                      check_profile)
 from .outputs import Outputs, check_outputs
 from .readers import LINE, SourceError, SourceTable
 from .schema import DATA_TABLES, TargetTable, known_tables, reflect_targets, table_counts
@@ -511,17 +512,12 @@ class MigrationSession:
         self.dirty = True
 
     def is_excluded(self, table: str, legacy_id: str) -> bool:
-        return any(isinstance(e, dict) and str(e.get("table")) == table and
-                   str(e.get("legacy_id")) == str(legacy_id)
-                   for e in self.ensure_profile().exclude)
+        return Exclusion(table, str(legacy_id)) in self.ensure_profile().exclude
 
     def set_excluded(self, table: str, legacy_id: str, excluded: bool):
         p = self.ensure_profile()
-        p.exclude = [e for e in p.exclude if not (
-            isinstance(e, dict) and str(e.get("table")) == table and
-            str(e.get("legacy_id")) == str(legacy_id))]
-        if excluded:
-            p.exclude.append({"table": table, "legacy_id": str(legacy_id)})
+        this = Exclusion(table, str(legacy_id))
+        p.exclude = [e for e in p.exclude if e != this] + ([this] if excluded else [])
         self.dirty = True
 
     @property

@@ -72,7 +72,7 @@ def test_run_imports_clean_rows_reproduces_fees_and_is_idempotent(tmp_path, seed
     again.make_backup()
     res2 = again.run()
     assert res2.passed
-    assert all(s["imported"] == 0 for s in res2.verification["tables"].values())
+    assert all(s["imported"] == 0 for s in res2.verification.tables.values())
     con = sqlite3.connect(db)
     assert {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in TABLES} == got
     con.close()

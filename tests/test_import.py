@@ -39,7 +39,7 @@ def test_import_clean_records_with_uuids_and_legacy_ids(mini_export, empty_targe
     m = migration(mini_export, empty_target)
     b = m.make_backup()
     res = m.run()
-    assert res.committed and res.passed, [c for c in res.verification["checks"]
+    assert res.committed and res.passed, [c for c in (x.to_dict() for x in res.verification.checks)
                                           if not c["passed"]]
     assert counts(empty_target) == MINI_CLEAN
     con = sqlite3.connect(empty_target)
@@ -69,10 +69,10 @@ def test_reconciliation_and_totals_in_the_result(mini_export, empty_target):
     m = migration(mini_export, empty_target)
     m.make_backup()
     res = m.run()
-    t = res.verification["tables"]
+    t = res.verification.tables
     for name, s in t.items():
         assert s["source_rows"] == s["imported"] + s["duplicates"] + s["rejected"]
-    fee = next(c for c in res.verification["checks"] if c["name"].endswith("per doctor"))
+    fee = next(c for c in (x.to_dict() for x in res.verification.checks) if c["name"].endswith("per doctor"))
     assert fee["passed"] and fee["per_doctor"]["D1"]["hmsync"] == 1250.0
     assert fee["per_doctor"]["D2"]["hmsync"] == 300.0
 
@@ -86,8 +86,8 @@ def test_second_run_adds_nothing_and_delta_adds_only_new(mini_export, empty_targ
     m2.make_backup()
     res = m2.run()
     assert res.passed and dump(empty_target) == before
-    assert res.verification["tables"]["patients"]["duplicates"] == MINI_CLEAN["patients"]
-    assert res.verification["tables"]["patients"]["imported"] == 0
+    assert res.verification.tables["patients"]["duplicates"] == MINI_CLEAN["patients"]
+    assert res.verification.tables["patients"]["imported"] == 0
     # a later export with one new patient and a visit of an already-imported patient
     delta = write_mini(tmp_path / "delta")
     with open(delta / "patients.csv", "ab") as f:
@@ -129,7 +129,7 @@ def test_dry_run_changes_nothing(mini_export, empty_target):
     m.make_backup()
     res = m.run(dry_run=True)
     assert not res.committed and res.passed
-    assert res.verification["tables"]["visits"]["imported"] == MINI_CLEAN["visits"]
+    assert res.verification.tables["visits"]["imported"] == MINI_CLEAN["visits"]
     assert dump(empty_target) == before
 
 
@@ -319,7 +319,7 @@ def test_pilot_imports_a_closed_subset_then_the_full_run_adds_the_rest(
     m2 = Migration(m.sources, m.profile, empty_target)
     m2.make_backup()
     res = m2.run()
-    assert res.passed, [c for c in res.verification["checks"] if not c["passed"]]
+    assert res.passed, [c for c in (x.to_dict() for x in res.verification.checks) if not c["passed"]]
     got = counts(empty_target)
     assert got["patients"] == patients and got["doctors"] == 2
     con = sqlite3.connect(empty_target)
@@ -329,7 +329,7 @@ def test_pilot_imports_a_closed_subset_then_the_full_run_adds_the_rest(
     assert con.execute('SELECT count(*) FROM bills WHERE "visitId" NOT IN '
                        '(SELECT id FROM visits)').fetchone()[0] == 0
     con.close()
-    t = res.verification["tables"]
+    t = res.verification.tables
     for s in t.values():
         assert s["source_rows"] == s["imported"] + s["duplicates"] + s["rejected"] + \
             s["deferred"]
@@ -339,7 +339,7 @@ def test_pilot_imports_a_closed_subset_then_the_full_run_adds_the_rest(
     full.make_backup()
     res = full.run()
     assert res.passed and counts(empty_target) == MINI_CLEAN
-    assert res.verification["tables"]["patients"]["duplicates"] == patients
+    assert res.verification.tables["patients"]["duplicates"] == patients
 
 
 def test_use_backup_adopts_only_a_current_backup_of_this_target(mini_export, empty_target,
@@ -480,7 +480,7 @@ def test_a_legacy_map_row_gone_missing_fails_the_reconciliation(mini_export, emp
     before = dump(empty_target)
     res = migration(mini_export, empty_target).run(no_backup=True)
     assert not res.committed and res.status == "verification failed (rolled back)"
-    (check,) = [c for c in res.verification["checks"] if c["name"] == "reconciliation: patients"]
+    (check,) = [c for c in (x.to_dict() for x in res.verification.checks) if c["name"] == "reconciliation: patients"]
     assert not check["passed"] and "expected to import" in check["detail"]
     assert dump(empty_target) == before
 

@@ -58,7 +58,7 @@ def test_import_through_a_helper_process_writes_the_same_records(export, tmp_pat
         res = migration(export, db, parallel=parallel, chunk_rows=250).run(no_backup=True)
         assert res.committed and res.passed
         assert ("of which waiting for the reading process" in res.timings) == parallel
-        results[parallel] = (res.verification["tables"], table_rows(db))
+        results[parallel] = (res.verification.tables, table_rows(db))
     (tables_a, rows_a), (tables_b, rows_b) = results[False], results[True]
     assert tables_a == tables_b
     # the same records apart from their new HMSync ids

@@ -72,8 +72,8 @@ def test_totals_are_those_the_schema_declares_grouped_as_declared(mini_export,
     m.targets["pathology_tests"].fields["price"].total = False
     m.make_backup()
     res = m.run()
-    assert res.passed, [c for c in res.verification["checks"] if not c["passed"]]
-    totals = {c["name"]: c for c in res.verification["checks"]
+    assert res.passed, [c for c in (x.to_dict() for x in res.verification.checks) if not c["passed"]]
+    totals = {c["name"]: c for c in (x.to_dict() for x in res.verification.checks)
               if c["name"].startswith("totals: ")}
     assert set(totals) == {"totals: visits.consultationFee", "totals: bills.amount",
                            "totals: payments.amount", "totals: amounts per patient"}

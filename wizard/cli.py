@@ -257,8 +257,8 @@ def cmd_run(args) -> int:
         return EXIT_FAILED
     _print_summary(res.validation)
     print()
-    for c in res.verification["checks"]:
-        print(f"  {'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {c['detail']}")
+    for c in res.verification.checks:
+        print(f"  {'PASS' if c.passed else 'FAIL'}  {c.name}: {c.detail}")
     print(f"\n{res.status}" + (f" (run {res.run_id})" if res.run_id else ""))
     if args.vacuum and res.committed:
         print("VACUUM done: the database file is compacted")
@@ -274,15 +274,14 @@ def cmd_run(args) -> int:
 def cmd_verify(args) -> int:
     from .core.report import write_json
     from .core.verify import verify_target
-    rep = verify_target(args.target)
-    for c in rep["checks"]:
-        print(f"  {'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {c['detail']}")
-    for t, n in rep["counts"].items():
+    found = verify_target(args.target)
+    for c in found.checks:
+        print(f"  {'PASS' if c.passed else 'FAIL'}  {c.name}: {c.detail}")
+    for t, n in found.counts.items():
         print(f"  {t:16} {n:10,} rows")
-    rep["passed"] = all(c["passed"] for c in rep["checks"])
     if args.report:
-        write_json(rep, args.report)
-    return EXIT_OK if rep["passed"] else EXIT_PROBLEMS
+        write_json(found.to_dict(), args.report)
+    return EXIT_OK if found.passed else EXIT_PROBLEMS
 
 
 def cmd_schema(args) -> int:

@@ -124,7 +124,7 @@ def test_hostile_names_never_reach_sql_unquoted_and_values_arrive_verbatim(hosti
     assert not errors and len(tables) == 3
     m = Migration(tables, _profile(), db)
     res = m.run(no_backup=True)
-    assert res.committed and res.passed, [c for c in res.verification["checks"]
+    assert res.committed and res.passed, [c for c in (x.to_dict() for x in res.verification.checks)
                                           if not c["passed"]]
     assert statements
     # nothing was dropped, deleted, updated or attached
@@ -161,8 +161,8 @@ def test_hostile_names_never_reach_sql_unquoted_and_values_arrive_verbatim(hosti
     # a second run recognises every record by its (hostile) legacy id: bound, not spliced
     res = Migration(open_sources([export])[0], _profile(), db).run(no_backup=True)
     assert res.passed
-    assert all(s["imported"] == 0 for s in res.verification["tables"].values())
-    assert res.verification["tables"]["patients"]["duplicates"] == len(PATIENTS)
+    assert all(s["imported"] == 0 for s in res.verification.tables.values())
+    assert res.verification.tables["patients"]["duplicates"] == len(PATIENTS)
 
 
 def test_hostile_export_through_the_cli(hostile, tmp_path):

@@ -56,13 +56,13 @@ def test_kill_at_scale_then_reimport_reconciles_exactly(tmp_path):
     m = Migration(tables, profile, db)
     m.make_backup(tmp_path / "backups")
     res = m.run()
-    assert res.committed and res.passed, [c for c in res.verification["checks"]
+    assert res.committed and res.passed, [c for c in (x.to_dict() for x in res.verification.checks)
                                           if not c["passed"]]
     got = _counts(db)
     want = dict(clean, doctors=clean["doctors"] + 1)  # + the native doctor
     assert {t: got[t] for t in DATA_TABLES} == want
     assert got["migration_legacy_ids"] == sum(clean.values()) and got["migration_runs"] == 1
-    for t, s in res.verification["tables"].items():
+    for t, s in res.verification.tables.items():
         assert s["imported"] == clean[t], t
         assert s["source_rows"] == manifest["rows"][t]
         assert s["source_rows"] == s["imported"] + s["duplicates"] + s["rejected"], t
@@ -73,7 +73,7 @@ def test_kill_at_scale_then_reimport_reconciles_exactly(tmp_path):
     again.make_backup(tmp_path / "backups")
     res2 = again.run()
     assert res2.committed and res2.passed
-    for t, s in res2.verification["tables"].items():
+    for t, s in res2.verification.tables.items():
         assert s["imported"] == 0 and s["duplicates"] == clean[t], (t, s)
     after = _counts(db)
     assert {t: after[t] for t in DATA_TABLES} == want

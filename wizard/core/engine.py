@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,9 @@ from .errors import Cancelled, MigrationError  # noqa: F401 (imported from here 
 from .prepare import PROBLEM_COLUMNS  # noqa: F401 (re-exported)
 from .prepare import Checked, ChunkStream, FieldChecks, Problems, Report, want_parallel
 from .idindex import IdIndex, TextHeap, duplicated, hash_ids
+
+if TYPE_CHECKING:  # (verify is loaded when an import runs)
+    from .verify import Verification
 
 
 class CancelToken:
@@ -643,7 +646,7 @@ class Migration:
             lap("verify")
             if cancel:
                 cancel.check()
-            passed = all(c["passed"] for c in verification["checks"])
+            passed = verification.passed
             counts = {t: s.to_dict() for t, s in stats.items()}
             if dry_run or not passed:
                 con.execute("ROLLBACK")
@@ -661,7 +664,7 @@ class Migration:
                 status, committed = "committed", True
                 post = verifier.post_commit()
                 lap("integrity check")
-                verification["checks"].extend(post)
+                verification.checks.extend(post)
                 if progress:
                     progress(Progress("verify", "", "", 1, 1))
             return RunResult(status, committed, run_id if committed else None, validation,
@@ -793,7 +796,7 @@ class RunResult:
     committed: bool
     run_id: int | None
     validation: ValidationResult
-    verification: dict
+    verification: "Verification"
     backup: BackupResult | None
     started: str
     finished: str
@@ -802,7 +805,7 @@ class RunResult:
 
     @property
     def passed(self) -> bool:
-        return all(c["passed"] for c in self.verification["checks"])
+        return self.verification.passed
 
 
 class _Importer:

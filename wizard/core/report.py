@@ -88,7 +88,7 @@ def run_report(result, target, sources, dry_run: bool, schema_differences=()) ->
     """The report of an import, the same from the command line and the wizard
     (``schema_differences``: how the target differs from HMSync's schema, in words)."""
     v = result.validation
-    tables = result.verification.get("tables", {})
+    tables = result.verification.tables
     rep = {
         "tool": "hmsync-migrate", "tool_version": __version__,
         "generated": datetime.now().isoformat(timespec="seconds"),
@@ -102,7 +102,7 @@ def run_report(result, target, sources, dry_run: bool, schema_differences=()) ->
         "tables": {t: {k: tables[t][k] for k in ("source_rows", "imported", "duplicates",
                                                  "rejected", "warnings", "deferred")}
                    for t in tables},
-        "checks": result.verification["checks"],
+        "checks": [c.to_dict() for c in result.verification.checks],
         "passed": result.passed,
         "problems": {"errors": v.errors, "warnings": v.warnings,
                      "by_rule": v.summary().to_dict(orient="records")},

@@ -9,6 +9,8 @@ import math
 import random
 import sqlite3
 import threading
+from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 import numpy as np
@@ -36,10 +38,73 @@ def _plural(noun: str) -> str:
     return noun + "s"
 
 
-def _check(name: str, passed: bool, detail: str = "", **extra) -> dict:
-    d = {"name": name, "passed": bool(passed), "detail": detail}
-    d.update(extra)
-    return d
+class CheckKind(str, Enum):
+    """What a check compares: the wizard lays each kind out its own way, the report names
+    it (``kind`` in the JSON)."""
+    RECONCILIATION = "reconciliation"   # a table's records: source = imported + ...
+    RELATIONSHIPS = "relationships"     # references that point at existing records
+    TOTALS = "totals"                   # a money field's total, source against HMSync
+    SPOT = "spot_check"                 # sampled records read back
+    INTEGRITY = "integrity"             # SQLite's own check of the file
+
+
+@dataclass
+class Check:
+    """One check of a verification; ``to_dict`` is its form in the run report."""
+    name: str
+    passed: bool
+    kind: CheckKind
+    detail: str = ""
+    table: str | None = None        # the HMSync table a reconciliation is about
+    source: float | None = None     # a total as the legacy export holds it
+    hmsync: float | None = None     # the same total in HMSync
+    extra: dict = field(default_factory=dict)   # e.g. per_doctor: totals per doctor
+
+    def to_dict(self) -> dict:
+        d = {"name": self.name, "passed": bool(self.passed), "detail": self.detail,
+             "kind": self.kind.value}
+        for k in ("table", "source", "hmsync"):
+            if getattr(self, k) is not None:
+                d[k] = getattr(self, k)
+        d.update(self.extra)
+        return d
+
+
+@dataclass
+class Verification:
+    """What the verification of an import found: per-table counts (the report's
+    ``tables``) and every check."""
+    tables: dict[str, dict]
+    checks: list[Check]
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    def failed(self) -> list[Check]:
+        return [c for c in self.checks if not c.passed]
+
+
+@dataclass
+class TargetVerification:
+    """What ``verify`` finds in a database without its export: checks, the audit trail's
+    runs and the row counts."""
+    checks: list[Check]
+    runs: list[dict]
+    counts: dict[str, int]
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    def to_dict(self) -> dict:
+        return {"checks": [c.to_dict() for c in self.checks], "runs": self.runs,
+                "counts": self.counts, "passed": self.passed}
+
+
+def _check(name: str, passed: bool, kind: CheckKind, detail: str = "", **extra) -> Check:
+    known = {k: extra.pop(k) for k in ("table", "source", "hmsync") if k in extra}
+    return Check(name, bool(passed), kind, detail, extra=extra, **known)
 
 
 class Verifier:
@@ -88,7 +153,7 @@ class Verifier:
         return {f: v.iat[i] for f, v in mc.values.items()}
 
     # --- checks ----------------------------------------------------------------------------
-    def verify(self, stats) -> dict:
+    def verify(self, stats) -> Verification:
         checks = []
         tables = {}
         for t, s in stats.items():
@@ -98,7 +163,7 @@ class Verifier:
             tables[t] = s.to_dict()
             tables[t]["imported"] = imported
             checks.append(_check(
-                f"reconciliation: {t}", ok,
+                f"reconciliation: {t}", ok, CheckKind.RECONCILIATION,
                 f"source {s.source_rows} = imported {imported} + duplicates {s.duplicates} + "
                 f"rejected {s.rejected}" + (f" + deferred {s.deferred} (outside the pilot)"
                                             if s.deferred else "")
@@ -108,7 +173,7 @@ class Verifier:
         totals = self.totals_checks(stats)
         checks.extend(totals)
         checks.append(self.spot_check())
-        return {"tables": tables, "checks": checks}
+        return Verification(tables, checks)
 
     def _imported_count(self, t: str) -> int:
         if self.run_id is None:
@@ -124,12 +189,12 @@ class Verifier:
             self._counts = dict(self.con.execute(sql, args).fetchall())
         return self._counts.get(t, 0)
 
-    def relationship_checks(self) -> list[dict]:
+    def relationship_checks(self) -> list[Check]:
         broken = 0
         for t in DATA_TABLES:
             if t in self.targets:
                 broken += foreign_key_check(self.con, t)
-        return [_check("relationships: foreign_key_check", not broken,
+        return [_check("relationships: foreign_key_check", not broken, CheckKind.RELATIONSHIPS,
                        "no broken references" if not broken else
                        f"{broken} references point at missing records")]
 
@@ -180,7 +245,7 @@ class Verifier:
                         acc[i] += v
         return sums
 
-    def totals_checks(self, stats) -> list[dict]:
+    def totals_checks(self, stats) -> list[Check]:
         """The total of every field declared ``total`` (as summed from the source) against
         this export's rows in HMSync; then, for a field declared ``total_by``, its totals
         per value of that field (per legacy id, for a reference)."""
@@ -199,7 +264,7 @@ class Verifier:
                 src = fields[fname]
                 db = math.fsum(v[i] for v in sums.values())
                 ok = math.isclose(src, db, abs_tol=TOLERANCE)
-                out.append(_check(f"totals: {t}.{fname}", ok,
+                out.append(_check(f"totals: {t}.{fname}", ok, CheckKind.TOTALS,
                                   f"source {src:,.2f}, HMSync {db:,.2f}", source=round(src, 2),
                                   hmsync=round(db, 2)))
             for fname, g in by.items():
@@ -211,7 +276,7 @@ class Verifier:
             out.append(self._group_check(t, fname, g, sums, i))
         return out
 
-    def _group_check(self, t: str, fname: str, by: str, sums: dict, i: int) -> dict:
+    def _group_check(self, t: str, fname: str, by: str, sums: dict, i: int) -> Check:
         """Totals of ``t.fname`` per value of ``by``: HMSync's (``sums``, column ``i``)
         against the source's; a reference's values are compared as legacy ids."""
         target = self.targets[t]
@@ -234,11 +299,11 @@ class Verifier:
                for k in sorted(keys)}
         # e.g. "totals: consultation fees per doctor", "12 doctors compared", per_doctor
         return _check(f"totals: {_plural(target.fields[fname].label or fname)} per {what}",
-                      not off, f"{len(keys)} {_plural(what)} compared"
+                      not off, CheckKind.TOTALS, f"{len(keys)} {_plural(what)} compared"
                       + (f"; differ: {off[:10]}" if off else ""),
                       **{GROUP_KEY_PREFIX + what.replace(" ", "_"): per})
 
-    def spot_check(self) -> dict:
+    def spot_check(self) -> Check:
         checked, wrong = 0, []
         for t, rows in self.samples.items():
             if len(rows) > SPOT_PER_TABLE:
@@ -263,11 +328,12 @@ class Verifier:
                         wrong.append(f"{t}.{c} differs")
                         break
         return _check("spot check: sampled records read back equal the source", not wrong,
-                      f"{checked} records compared" + (f"; {wrong[:5]}" if wrong else ""))
+                      CheckKind.SPOT, f"{checked} records compared" + (f"; {wrong[:5]}" if wrong else ""))
 
-    def post_commit(self) -> list[dict]:
+    def post_commit(self) -> list[Check]:
         res = integrity_check(self.con)
-        return [_check("integrity_check", res == ["ok"], "; ".join(res)[:300])]
+        return [_check("integrity_check", res == ["ok"], CheckKind.INTEGRITY,
+                       "; ".join(res)[:300])]
 
 
 def foreign_key_check(con: sqlite3.Connection, table: str) -> int:
@@ -417,7 +483,7 @@ def _same(e, g) -> bool:
     return str(e) == str(g)
 
 
-def verify_target(path, source_system: str | None = None) -> dict:
+def verify_target(path, source_system: str | None = None) -> TargetVerification:
     """Checks that need no source: integrity, relationships, and what the audit trail says.
     Raises CannotVerify for a missing file, a folder, a file that is not SQLite, a database
     without HMSync's tables or one locked by another program."""
@@ -447,11 +513,12 @@ def verify_target(path, source_system: str | None = None) -> dict:
     try:
         checks = []
         res = integrity_check(con)
-        checks.append(_check("integrity_check", res == ["ok"], "; ".join(res)[:300]))
+        checks.append(_check("integrity_check", res == ["ok"], CheckKind.INTEGRITY,
+                             "; ".join(res)[:300]))
         fk = sum(foreign_key_check(con, t) for t in DATA_TABLES if con.execute(
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (t,)).fetchone())
         checks.append(_check("relationships: foreign_key_check", not fk,
-                             "no broken references" if not fk else
+                             CheckKind.RELATIONSHIPS, "no broken references" if not fk else
                              f"{fk} references point at missing records"))
         runs = []
         if con.execute("SELECT 1 FROM sqlite_master WHERE name='migration_runs'").fetchone():
@@ -462,6 +529,6 @@ def verify_target(path, source_system: str | None = None) -> dict:
                   for t in DATA_TABLES if con.execute(
                       "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (t,)
                   ).fetchone()}
-        return {"checks": checks, "runs": runs, "counts": counts}
+        return TargetVerification(checks, runs, counts)
     finally:
         con.close()

@@ -183,7 +183,7 @@ class ImportPage(BasePage):
                             f"{spent}; every check passed. Next shows the verification.", "ok")
         else:
             self.model.finish_all("rolled back")
-            failed = [c["name"] for c in res.verification["checks"] if not c["passed"]]
+            failed = [c.name for c in res.verification.failed()]
             self._log(f"rolled back: {len(failed)} verification check(s) failed")
             self.banner.set("The verification failed, so the import was rolled back: the "
                             "database is unchanged. Next shows which checks failed.", "error")

@@ -12,6 +12,10 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePo
                                QVBoxLayout, QWidget)
 
 from ...core.outputs import Outputs
+from ...core.verify import CheckKind
+
+#: kinds of check as the report names them (the page reads the report, plain JSON)
+RECONCILIATION, TOTALS = CheckKind.RECONCILIATION.value, CheckKind.TOTALS.value
 from ...core.report import report_html, write_html, write_json
 from .. import dialogs, settings
 from ..models.dataframe import DataFrameModel
@@ -144,7 +148,7 @@ class VerificationPage(BasePage):
             self.banner.set(f"Verification failed ({len(failed)} check(s)): the import was "
                             "rolled back and the database is unchanged.", "error")
         # reconciliation
-        recon = {c.get("table"): c for c in checks if c["name"].startswith("reconciliation")}
+        recon = {c.get("table"): c for c in checks if c.get("kind") == RECONCILIATION}
         rows, icons = [], []
         for t, s in rep["tables"].items():
             ok = recon.get(t, {}).get("passed", False)
@@ -169,7 +173,7 @@ class VerificationPage(BasePage):
         # totals side by side
         trows, ticons = [], []
         for c in checks:
-            if "source" in c and "hmsync" in c:
+            if c.get("kind") == TOTALS and "source" in c and "hmsync" in c:
                 trows.append((c["name"].replace("totals: ", ""), float(c["source"]),
                               float(c["hmsync"])))
                 ticons.append(icon("pass" if c["passed"] else "fail"))
@@ -181,7 +185,7 @@ class VerificationPage(BasePage):
         # the other checks
         crows, cicons = [], []
         for c in checks:
-            if c["name"].startswith("reconciliation") or ("source" in c and "hmsync" in c):
+            if c.get("kind") == RECONCILIATION or (c.get("kind") == TOTALS and "source" in c):
                 continue
             crows.append(("passed" if c["passed"] else "FAILED", c["name"], c.get("detail", "")))
             cicons.append(icon("pass" if c["passed"] else "fail"))

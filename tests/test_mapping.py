@@ -262,3 +262,14 @@ def test_every_option_the_suggestion_and_shipped_profiles_write_is_known(demo_co
     import yaml
     tables, _ = open_sources([demo_copy])
     Profile.from_dict(yaml.safe_load(suggest_profile(tables, known_tables()).to_text()))
+
+
+def test_a_note_to_check_keeps_its_kind_and_its_words_through_a_file(tmp_path):
+    from wizard.core.mapping import NoteKind, ProfileNote
+    p = Profile(notes=[ProfileNote("visits.csv.visitDate: date order ambiguous; set to DMY",
+                                   NoteKind.CHECK), ProfileNote("lab.csv: no match; not mapped")])
+    p.save(tmp_path / "p.yaml")
+    assert "set to DMY — check it" in (tmp_path / "p.yaml").read_text(encoding="utf-8")
+    q = Profile.load(tmp_path / "p.yaml")
+    assert q.notes == p.notes and [n.kind for n in q.notes] == [NoteKind.CHECK, NoteKind.INFO]
+    assert "ambiguous" in q.notes[0] and str(q.notes[1]) == "lab.csv: no match; not mapped"

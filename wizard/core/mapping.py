@@ -22,6 +22,7 @@ HMSync field values, with the cells each field could not convert.
 from __future__ import annotations
 
 import difflib
+import enum
 import fnmatch
 import hashlib
 import json
@@ -60,6 +61,38 @@ yaml.SafeDumper.add_representer(_FlowDict, _flow_dict_repr)
 
 class ProfileError(MappingProblem):
     """A profile that cannot be used; the message says where and why."""
+
+
+class NoteKind(enum.Enum):
+    INFO = "info"
+    CHECK = "check"   # a choice made on thin evidence: the operator should confirm it
+
+
+#: how a note to check ends in a profile's file (its notes are plain text there, which
+#: older versions read as they are)
+CHECK_TAIL = " — check it"
+
+
+@dataclass(frozen=True)
+class ProfileNote:
+    """A note a profile carries for its reader (the suggestion's doubts, say); it reads as
+    its text."""
+    text: str
+    kind: NoteKind = NoteKind.INFO
+
+    def __str__(self) -> str:
+        return self.text + (CHECK_TAIL if self.kind is NoteKind.CHECK else "")
+
+    def __contains__(self, part: str) -> bool:
+        return part in str(self)
+
+    @classmethod
+    def from_text(cls, text) -> "ProfileNote":
+        """A note as a profile's file writes it."""
+        text = str(text)
+        if text.endswith(CHECK_TAIL):
+            return cls(text[:-len(CHECK_TAIL)], NoteKind.CHECK)
+        return cls(text)
 
 
 @dataclass
@@ -192,7 +225,7 @@ class Profile:
     rules: dict[str, str] = field(default_factory=dict)   # rule code -> error|warning|off
     exclude: list[dict] = field(default_factory=list)     # [{table, legacy_id}] left out
     pilot: dict | None = None                             # subset for a pilot import
-    notes: list[str] = field(default_factory=list)
+    notes: list[ProfileNote] = field(default_factory=list)
 
     @property
     def ctx(self) -> dict:
@@ -232,7 +265,7 @@ class Profile:
         if self.pilot:
             d["pilot"] = dict(self.pilot)
         if self.notes:
-            d["notes"] = list(self.notes)
+            d["notes"] = [str(n) for n in self.notes]
         return d
 
     def to_text(self, fmt: str = "yaml") -> str:
@@ -272,7 +305,7 @@ class Profile:
                 defaults["timezone"],  # (checked below: a number is an unquoted offset)
                 rules={str(k): str(v).lower() for k, v in (d.get("rules") or {}).items()},
                 exclude=list(d.get("exclude") or []), pilot=d.get("pilot"),
-                notes=list(d.get("notes") or []))
+                notes=[ProfileNote.from_text(n) for n in d.get("notes") or []])
         try:
             if p.timezone is not None:
                 tf.time_zone(p.timezone)

@@ -10,7 +10,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from . import transforms as tf
-from .mapping import FieldMap, Profile, TableMap
+from .mapping import FieldMap, NoteKind, Profile, ProfileNote, TableMap
 from .readers import SourceTable
 from .schema import TargetTable
 
@@ -278,9 +278,9 @@ def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, prof
             if tf.excel_serial_share(tf.as_text(col.head(1000)).tolist()) >= SERIAL_SHARE:
                 fm.steps = [{"date": {"order": region_date_order(profile.phone_region),
                                       "excel_serial": True}}]
-                profile.notes.append(f"{tm.source}.{fm.columns[0]}: the values are Excel "
-                                     "date numbers (45213 is 2023-10-14), read as such — "
-                                     "check it")
+                profile.notes.append(ProfileNote(
+                    f"{tm.source}.{fm.columns[0]}: the values are Excel date numbers (45213 "
+                    "is 2023-10-14), read as such", NoteKind.CHECK))
                 continue
             order, why = tf.infer_date_order(col)
             if order == "YMD":  # no day/month dates in the sample: the region's convention
@@ -288,9 +288,9 @@ def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, prof
                     region_date_order(profile.phone_region)
             elif order is None:
                 order = profile.date_order if profile.date_order != "auto" else "DMY"
-                note = (f"{tm.source}.{fm.columns[0]}: date order {why}; set to {order} — "
-                        "check it")
-                profile.notes.append(note)
+                profile.notes.append(ProfileNote(
+                    f"{tm.source}.{fm.columns[0]}: date order {why}; set to {order}",
+                    NoteKind.CHECK))
             fm.steps = [{"date": {"order": order}}]
         elif f.kind == "phone":
             fm.steps = [{"phone": {"region": profile.phone_region}}]
@@ -327,7 +327,7 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     for st in sources:
         table, conf, why = suggest_table(st, targets)
         if table is None:
-            profile.notes.append(f"{st.name}: {why}; not mapped")
+            profile.notes.append(ProfileNote(f"{st.name}: {why}; not mapped"))
             continue
         tm = suggest_fields(st, table, targets[table], samples[st.name], profile)
         tm.confidence = round(min(conf, 1.0) * 0.5 + (tm.confidence or 0) * 0.5, 2)

@@ -19,6 +19,7 @@ Steps as written in a mapping profile (YAML/JSON)::
 """
 from __future__ import annotations
 
+import enum
 import functools
 import re
 import unicodedata
@@ -259,8 +260,35 @@ ORDER_FORMATS = {
 _DM = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:\s.*)?$")
 
 
-def infer_date_order(s: pd.Series) -> tuple[str | None, str]:
-    """Day/month order from a column's values: ('DMY'|'MDY'|None, explanation)."""
+class OrderEvidence(enum.Enum):
+    """What a column's day/month dates say about their order."""
+    NO_DAY_MONTH = "no day/month dates"
+    DAY_FIRST = "day first"
+    MONTH_FIRST = "month first"
+    CONFLICTING = "conflicting"    # numbers above 12 in both places: the data contradicts itself
+    AMBIGUOUS = "ambiguous"        # every day and month is 12 or less
+
+
+@dataclass(frozen=True)
+class DateOrderGuess:
+    """A column's day/month order as its values show it, and why, in words."""
+    order: str | None              # DMY | MDY | YMD (no day/month dates), None: not shown
+    evidence: OrderEvidence
+    why: str
+
+
+_GUESSES = {
+    OrderEvidence.NO_DAY_MONTH: ("YMD", "no day/month dates; ISO or named-month dates only"),
+    OrderEvidence.DAY_FIRST: ("DMY", "day first: some values have a first number above 12"),
+    OrderEvidence.MONTH_FIRST: ("MDY", "month first: some values have a second number "
+                                       "above 12"),
+    OrderEvidence.CONFLICTING: (None, "conflicting: values above 12 in both positions"),
+    OrderEvidence.AMBIGUOUS: (None, "ambiguous: every day and month is 12 or less"),
+}
+
+
+def guess_date_order(s: pd.Series) -> DateOrderGuess:
+    """Day/month order from a column's values."""
     found = dmy = mdy = False
     match = _DM.match
     for v in pd.unique(text(s).to_numpy(dtype=object)):  # each distinct text once
@@ -270,15 +298,18 @@ def infer_date_order(s: pd.Series) -> tuple[str | None, str]:
             a, b = int(m[1]), int(m[2])
             dmy = dmy or (a > 12 and b <= 12)
             mdy = mdy or (b > 12 and a <= 12)
-    if not found:
-        return "YMD", "no day/month dates; ISO or named-month dates only"
-    if dmy and not mdy:
-        return "DMY", "day first: some values have a first number above 12"
-    if mdy and not dmy:
-        return "MDY", "month first: some values have a second number above 12"
-    if dmy and mdy:
-        return None, "conflicting: values above 12 in both positions"
-    return None, "ambiguous: every day and month is 12 or less"
+    evidence = OrderEvidence.NO_DAY_MONTH if not found else \
+        OrderEvidence.DAY_FIRST if dmy and not mdy else \
+        OrderEvidence.MONTH_FIRST if mdy and not dmy else \
+        OrderEvidence.CONFLICTING if dmy and mdy else OrderEvidence.AMBIGUOUS
+    order, why = _GUESSES[evidence]
+    return DateOrderGuess(order, evidence, why)
+
+
+def infer_date_order(s: pd.Series) -> tuple[str | None, str]:
+    """Day/month order from a column's values: ('DMY'|'MDY'|'YMD'|None, explanation)."""
+    g = guess_date_order(s)
+    return g.order, g.why
 
 
 class DateOrders:
@@ -296,14 +327,15 @@ class DateOrders:
         self.order: str | None = None
         self.assumed = False  # settled by the fallback, not by the data
 
-    def settle(self, inferred: str | None, why: str, fallback: str) -> tuple[str, str | None]:
+    def settle(self, guess: DateOrderGuess, fallback: str) -> tuple[str, str | None]:
         """(the order to read this chunk in, a note or None)."""
+        inferred, why = guess.order, guess.why
         if inferred == "YMD":  # no day/month dates here: nothing to settle
             return self.order or "YMD", None
         if inferred is None and self.order is None:
             note = f"date order {why}; read as {fallback} — set the order to confirm"
-            if why.startswith("conflicting"):  # the data contradicts itself: no evidence
-                return fallback, note         # for the fallback; a later chunk may settle
+            if guess.evidence is OrderEvidence.CONFLICTING:  # the data contradicts itself:
+                return fallback, note  # no evidence for the fallback; a later chunk may settle
             self.order, self.assumed = fallback, True
             return fallback, note
         if inferred is None or inferred == self.order:
@@ -420,9 +452,10 @@ def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
     distinct = pd.Series(np.asarray(uniq, dtype=object), dtype=object)
     note = None
     if order in (None, "", "auto"):
-        inferred, why = infer_date_order(distinct)
+        guess = guess_date_order(distinct)
+        inferred, why = guess.order, guess.why
         if orders is not None:
-            inferred, note = orders.settle(inferred, why, fallback_order)
+            inferred, note = orders.settle(guess, fallback_order)
         elif inferred is None:
             note = f"date order {why}; read as {fallback_order} — set the order to confirm"
             inferred = fallback_order

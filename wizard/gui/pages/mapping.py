@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroup
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSplitter, QStackedWidget,
                                QVBoxLayout, QWidget)
 
-from ...core.mapping import ProfileError, map_chunk
+from ...core.mapping import NoteKind, ProfileError, map_chunk
 from ...core.readers import LINE
 from ...core.transforms import TransformError
 from .. import dialogs, settings
@@ -473,8 +473,8 @@ class MappingPage(BasePage):
             self.banner.set("Next is blocked until these are fixed:\n• " + "\n• ".join(shown)
                             + more, "error")
         else:
-            notes = [n for n in (self.session.profile.notes if self.session.profile else [])
-                     if "check it" in n]
+            notes = [str(n) for n in (self.session.profile.notes if self.session.profile
+                                      else []) if n.kind is NoteKind.CHECK]
             self.banner.set("Every required HMSync field is mapped." +
                             (" Check: " + "; ".join(notes[:2]) if notes else ""), "ok")
         self.completeChanged.emit()

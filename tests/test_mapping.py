@@ -108,7 +108,7 @@ def test_profile_round_trip_yaml_and_json(mini_export, tmp_path):
         assert q.to_dict() == p.to_dict()
     assert "fullName: {columns: [firstName, lastName]" in (tmp_path / "p.yaml").read_text()
     assert "timezone: Asia/Kolkata" in (tmp_path / "p.yaml").read_text()
-    assert Profile.load(tmp_path / "p.yaml").ctx["timezone"] == "Asia/Kolkata"
+    assert Profile.load(tmp_path / "p.yaml").defaults.timezone == "Asia/Kolkata"
 
 
 @pytest.mark.parametrize("text,needle", [
@@ -273,3 +273,19 @@ def test_a_note_to_check_keeps_its_kind_and_its_words_through_a_file(tmp_path):
     q = Profile.load(tmp_path / "p.yaml")
     assert q.notes == p.notes and [n.kind for n in q.notes] == [NoteKind.CHECK, NoteKind.INFO]
     assert "ambiguous" in q.notes[0] and str(q.notes[1]) == "lab.csv: no match; not mapped"
+
+
+def test_a_runs_defaults_are_fixed_and_its_state_its_own():
+    """Reading a run's configuration never changes its state, and each run starts afresh;
+    the whole context travels to the helper process."""
+    import dataclasses
+    import pickle
+    p = Profile(date_order="MDY", timezone="UTC")
+    ctx = p.ctx
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ctx.defaults.date_order = "DMY"
+    ctx.state.date_orders_of("visits.csv", "visitDate").order = "MDY"
+    assert p.ctx.state.date_orders == {} and p.defaults == ctx.defaults
+    again = pickle.loads(pickle.dumps(ctx))
+    assert again.defaults.timezone == "UTC"
+    assert again.state.date_orders_of("visits.csv", "visitDate").order == "MDY"

@@ -228,10 +228,15 @@ class Profile:
     notes: list[ProfileNote] = field(default_factory=list)
 
     @property
-    def ctx(self) -> dict:
-        return {"phone_region": self.phone_region, "date_order": self.date_order,
-                "decimal": self.decimal, "thousands": self.thousands,
-                "timezone": self.timezone}
+    def defaults(self) -> tf.StepDefaults:
+        """The defaults steps take, as the profile says them now."""
+        return tf.StepDefaults(self.phone_region, self.date_order, self.decimal,
+                               self.thousands, self.timezone)
+
+    @property
+    def ctx(self) -> "RunContext":
+        """The context of a new run: the profile's defaults and a run state of its own."""
+        return RunContext(self.defaults)
 
     def table_for(self, source_name: str, stem: str | None = None) -> TableMap | None:
         for tm in self.tables:
@@ -363,6 +368,30 @@ class Profile:
 
 
 # --- applying a table mapping ------------------------------------------------------------
+class RunState:
+    """What a run learns as it goes, in whichever process maps: the day/month order each
+    date column read in "auto" order settled on, so that the column is read in one order
+    over all its chunks (see DateOrders)."""
+
+    def __init__(self):
+        self.date_orders: dict[tuple[str, str], tf.DateOrders] = {}
+
+    def date_orders_of(self, source: str, field_name: str) -> tf.DateOrders:
+        key = (source, field_name)
+        orders = self.date_orders.get(key)
+        if orders is None:
+            orders = self.date_orders[key] = tf.DateOrders()
+        return orders
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """A run's configuration (the profile's defaults, fixed) beside its state (which
+    changes as chunks are mapped): reading one never changes the other."""
+    defaults: tf.StepDefaults = tf.NO_DEFAULTS
+    state: RunState = field(default_factory=RunState, compare=False)
+
+
 @dataclass
 class MappedChunk:
     """HMSync field values for a chunk of legacy records, with what failed to convert."""
@@ -396,10 +425,12 @@ def legacy_ids(chunk: pd.DataFrame, tm: TableMap) -> pd.Series:
                       .hexdigest()[:16])
 
 
-def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict,
-              column=None) -> tf.Result:
+def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field,
+              defaults: tf.StepDefaults = tf.NO_DEFAULTS,
+              orders: tf.DateOrders | None = None, column=None) -> tf.Result:
     """One HMSync field's values for a chunk: source column(s) -> steps -> the field's type.
 
+    ``orders``: the day/month order the field's earlier chunks were read in ("auto").
     ``column(name)`` gives a source column already as stripped text (cached per chunk).
     """
     column = column or (lambda c: tf.text(chunk[c]))
@@ -417,7 +448,7 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict,
     for step in fm.steps:
         if tf.parse_step(step)[0] == "concat":
             continue
-        r = tf.apply_step(s, step, ctx)
+        r = tf.apply_step(s, step, defaults, orders)
         s, bad, note = r.values, tf._bad_or(bad, r.bad), note or r.note
         array = r.array
         clean = False
@@ -426,24 +457,23 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict,
     kind = tf_field.kind if tf_field is not None else "text"
     null = None
     if kind == "int" and not _has_step(fm.steps, "age_from_date"):
-        r = tf.number(s, ctx.get("decimal", "."), ctx.get("thousands"), integer=True,
-                      clean=clean)
+        r = tf.number(s, defaults.decimal, defaults.thousands, integer=True, clean=clean)
         s, bad, null, array = r.values, tf._bad_or(bad, r.bad), r.null, r.array
     elif kind == "int":
         pass  # derived by a step already
     elif kind == "float":
-        r = tf.number(s, ctx.get("decimal", "."), ctx.get("thousands"), clean=clean)
+        r = tf.number(s, defaults.decimal, defaults.thousands, clean=clean)
         s, bad, null, array = r.values, tf._bad_or(bad, r.bad), r.null, r.array
     elif kind == "date":
         if not _has_step(fm.steps, "date"):
-            r = tf.parse_dates(s, ctx.get("date_order", "auto"), clean=clean,
-                               tz=ctx.get("timezone"), orders=ctx.get("date_orders"))
+            r = tf.parse_dates(s, defaults.date_order, clean=clean, tz=defaults.timezone,
+                               orders=orders)
             s, bad, note, null = r.values, tf._bad_or(bad, r.bad), note or r.note, r.null
             array = r.array
     elif kind == "phone":
         array = None
         if not _has_step(fm.steps, "phone"):
-            r = tf.to_e164(s, ctx.get("phone_region", "IN"), clean=clean)
+            r = tf.to_e164(s, defaults.phone_region, clean=clean)
             s, bad, null = r.values, tf._bad_or(bad, r.bad), r.null
     elif kind == "enum" and tf_field.enum:
         array = None
@@ -472,7 +502,8 @@ def _concat_sep(steps) -> str:
     return " "
 
 
-def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable, ctx: dict) -> MappedChunk:
+def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
+              ctx: RunContext) -> MappedChunk:
     cache: dict[str, pd.Series] = {}
 
     def column(name: str) -> pd.Series:
@@ -491,12 +522,9 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable, ctx: dict)
         if missing:
             raise ProfileError(f"table '{tm.source}', field '{name}': the legacy data has no "
                                f"column '{missing[0]}'")
-        # a date column read in "auto" order keeps one order over all its chunks: the
-        # run's context (one per run, in whichever process maps) remembers it per field
-        orders = ctx.setdefault("_date_orders", {})
-        fctx = {**ctx, "date_orders": orders.setdefault((tm.source, name), tf.DateOrders())}
+        orders = ctx.state.date_orders_of(tm.source, name)
         try:
-            r = map_field(chunk, fm, tfield, fctx, column)
+            r = map_field(chunk, fm, tfield, ctx.defaults, orders, column)
         except (tf.TransformError, ProfileError):
             raise
         except (TypeError, AttributeError, ValueError, KeyError) as e:  # an option's type

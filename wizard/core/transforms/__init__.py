@@ -17,6 +17,7 @@ from .phones import (E164, REGION_PARSE_SAMPLE, REGIONS, _ascii_digits, _e164_ea
                      _e164_fast, _region_info, _tidy_phones, infer_phone_region,
                      national_pattern, region_info, to_e164)
 from .result import Result, TransformError, _bad_or
-from .steps import (STEP_NAMES, STEP_OPTIONS, apply_step, check_step_options, parse_step)
+from .steps import (NO_DEFAULTS, STEP_NAMES, STEP_OPTIONS, StepDefaults, apply_step,
+                    check_step_options, parse_step)
 from .texts import (GENDER_MAP, as_text, case, concat, default, each_distinct, is_blank,
                     join_texts, split, text, trim, value_map)

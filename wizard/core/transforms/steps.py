@@ -16,13 +16,29 @@ Steps as written in a mapping profile (YAML/JSON)::
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
-from .dates import age_from_date, parse_dates
+from .dates import DateOrders, age_from_date, parse_dates
 from .numbers import number
 from .phones import to_e164
 from .result import Result, TransformError
 from .texts import case, default, split, trim, value_map
+
+
+@dataclass(frozen=True)
+class StepDefaults:
+    """A profile's defaults, which a step without its own option takes: configuration, the
+    same for a whole run (what a run learns as it goes is kept apart, see DateOrders)."""
+    phone_region: str = "IN"
+    date_order: str = "auto"
+    decimal: str = "."
+    thousands: str | None = None
+    timezone: str | None = None   # the clinic's, for times written with a zone
+
+
+NO_DEFAULTS = StepDefaults()
 
 
 STEP_NAMES = ["trim", "upper", "lower", "title", "concat", "split", "map", "date", "phone",
@@ -71,9 +87,11 @@ def parse_step(step) -> tuple[str, dict]:
     return name, opts
 
 
-def apply_step(s: pd.Series, step, ctx: dict | None = None) -> Result:
-    """Apply one profile step to a column. ``ctx`` carries profile defaults."""
-    ctx = ctx or {}
+def apply_step(s: pd.Series, step, defaults: StepDefaults = NO_DEFAULTS,
+               orders: DateOrders | None = None) -> Result:
+    """Apply one profile step to a column. ``defaults``: the profile's; ``orders``: the
+    order an "auto" date column settled on in the run so far (see DateOrders)."""
+    d = defaults
     name, o = parse_step(step)
     if name == "trim":
         return trim(s)
@@ -85,22 +103,19 @@ def apply_step(s: pd.Series, step, ctx: dict | None = None) -> Result:
         mapping = o.get("values", o) if "values" in o else o
         return value_map(s, mapping)
     if name == "date":
-        return parse_dates(s, o.get("order", o.get("value", ctx.get("date_order", "auto"))),
-                           ctx.get("fallback_date_order", "DMY"),
-                           tz=o.get("timezone") or ctx.get("timezone"),
-                           orders=ctx.get("date_orders"),
+        return parse_dates(s, o.get("order", o.get("value", d.date_order)),
+                           tz=o.get("timezone") or d.timezone, orders=orders,
                            excel_serial=o.get("excel_serial") is True)
     if name == "phone":
-        return to_e164(s, o.get("region", o.get("value", ctx.get("phone_region", "IN"))))
+        return to_e164(s, o.get("region", o.get("value", d.phone_region)))
     if name in ("number", "integer"):
-        return number(s, o.get("decimal", ctx.get("decimal", ".")),
-                      o.get("thousands", ctx.get("thousands")), integer=name == "integer")
+        return number(s, o.get("decimal", d.decimal), o.get("thousands", d.thousands),
+                      integer=name == "integer")
     if name == "default":
         return default(s, o.get("value", ""))
     if name == "age_from_date":
-        return age_from_date(s, o.get("order", ctx.get("date_order", "auto")),
-                             tz=o.get("timezone") or ctx.get("timezone"),
-                             orders=ctx.get("date_orders"),
+        return age_from_date(s, o.get("order", d.date_order),
+                             tz=o.get("timezone") or d.timezone, orders=orders,
                              excel_serial=o.get("excel_serial") is True)
     if name == "concat":
         return trim(s)  # concat acts on several columns: see apply_field

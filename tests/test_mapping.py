@@ -289,3 +289,73 @@ def test_a_runs_defaults_are_fixed_and_its_state_its_own():
     again = pickle.loads(pickle.dumps(ctx))
     assert again.defaults.timezone == "UTC"
     assert again.state.date_orders_of("visits.csv", "visitDate").order == "MDY"
+
+
+def test_each_step_written_by_the_shipped_profiles_and_the_suggestion_reads_back_the_same(
+        demo_copy):
+    """A typed step gives back the form it was read from: a profile's steps, and those the
+    suggestion writes, survive being parsed and written again."""
+    from wizard.core import transforms as tf
+    profiles = [Profile.load(resource_path("profiles", n))
+                for n in ("healthcare-plus.yaml", "healthcare-plus-oracle.yaml")]
+    tables, _ = open_sources([demo_copy])
+    profiles.append(suggest_profile(tables, known_tables()))
+    seen = set()
+    for p in profiles:
+        for tm in p.tables:
+            for fm in tm.fields.values():
+                assert [s.to_raw() for s in fm.typed_steps] == fm.steps
+                seen |= {type(s) for s in fm.typed_steps}
+    assert {tf.DateStep, tf.PhoneStep, tf.MapStep, tf.ConcatStep} <= seen
+    # the suggestion's other forms
+    assert tf.SplitStep(" ", "rest").to_raw() == {"split": {"sep": " ", "part": "rest"}}
+    assert tf.AgeFromDateStep().to_raw() == {"age_from_date": {}}
+    assert tf.AgeFromDateStep(excel_serial=True).to_raw() == {
+        "age_from_date": {"excel_serial": True}}
+
+
+@pytest.mark.parametrize("raw,typed", [
+    ("trim", "TrimStep()"),
+    ({"upper": None}, "CaseStep(how='upper')"),
+    ({"date": "DMY"}, "DateStep(order='DMY', timezone=None, excel_serial=False)"),
+    ({"date": {"timezone": "UTC"}}, "DateStep(order=INHERIT, timezone='UTC', excel_serial=False)"),
+    ({"concat": {"sep": "-"}}, "ConcatStep(sep='-')"),
+    ({"map": {"values": {"m": "M"}}}, "MapStep(values={'m': 'M'})"),
+    ({"integer": {"thousands": None}}, "NumberStep(integer=True, decimal=INHERIT, thousands=None)"),
+    ({"default": "General"}, "DefaultStep(value='General')"),
+])
+def test_a_step_is_parsed_into_its_kind_with_its_options(raw, typed):
+    from wizard.core import transforms as tf
+    assert repr(tf.parse(raw)) == typed
+
+
+def test_a_step_without_its_own_option_takes_the_profiles():
+    from wizard.core import transforms as tf
+    s = pd.Series(["1.234,5", "09876543210"], dtype=object)
+    europe = tf.StepDefaults(phone_region="GB", decimal=",", thousands=".")
+    assert tf.parse("number").apply(s[:1], europe).values.tolist() == [1234.5]
+    # written as null, thousands means none (the profile's is not taken)
+    assert tf.parse({"number": {"decimal": ",", "thousands": None}}).apply(
+        s[:1], europe).bad.tolist() == [True]
+    assert tf.parse("phone").apply(s[1:], europe).values.tolist() == ["+449876543210"]
+    assert tf.parse({"phone": "IN"}).apply(s[1:], europe).values.tolist() == ["+919876543210"]
+
+
+def test_the_typed_steps_follow_the_steps_and_travel_to_the_helper():
+    import pickle
+    from wizard.core import transforms as tf
+    from wizard.core.steps import get_step, set_step
+    fm = FieldMap.from_dict("visitDate", {"column": "d", "steps": ["trim", {"date": "DMY"}]})
+    assert get_step(fm, tf.DateStep).order == "DMY" and get_step(fm, tf.PhoneStep) is None
+    fm.steps = [{"date": {"order": "MDY", "timezone": "UTC"}}]
+    assert get_step(fm, tf.DateStep) == tf.DateStep("MDY", "UTC")
+    fm.steps[0]["date"]["order"] = "YMD"  # changed in place, too
+    assert get_step(fm, tf.DateStep).order == "YMD"
+    set_step(fm, tf.CaseStep, tf.CaseStep("title"))
+    set_step(fm, tf.DateStep, tf.DateStep("DMY", "UTC"))
+    assert fm.steps == [{"date": {"order": "DMY", "timezone": "UTC"}}, "title"]
+    set_step(fm, tf.DateStep, None)
+    assert fm.steps == ["title"] and pickle.loads(pickle.dumps(fm)).typed_steps == (
+        tf.CaseStep("title"),)
+    with pytest.raises(tf.TransformError, match="unknown transform 'explode'"):
+        FieldMap("x", ["d"], ["explode"]).typed_steps

@@ -21,6 +21,7 @@ HMSync field values, with the cells each field could not convert.
 """
 from __future__ import annotations
 
+import copy
 import difflib
 import enum
 import fnmatch
@@ -99,7 +100,7 @@ class ProfileNote:
 class FieldMap:
     target: str
     columns: list[str] = field(default_factory=list)
-    steps: list = field(default_factory=list)
+    steps: list = field(default_factory=list)   # as the profile writes them (see typed_steps)
     value: str | None = None          # a constant instead of source columns
     confidence: float | None = None   # of a suggestion (0..1)
     reason: str | None = None         # why it was suggested
@@ -107,6 +108,16 @@ class FieldMap:
     @property
     def source_label(self) -> str:
         return "+".join(self.columns) if self.columns else ""
+
+    @property
+    def typed_steps(self) -> tuple[tf.Step, ...]:
+        """The steps, typed and checked: parsed when the profile loads, and again only
+        after ``steps`` changed (the file's form stays as it was written, so that a
+        profile saves as it was loaded). A TransformError if a step cannot be used."""
+        parsed = getattr(self, "_typed", None)  # (not a field: not compared, not saved)
+        if parsed is None or parsed[0] != self.steps:
+            parsed = self._typed = (copy.deepcopy(self.steps), tf.parse_steps(self.steps))
+        return parsed[1]
 
     def to_dict(self) -> dict:
         d: dict = {}
@@ -132,25 +143,16 @@ class FieldMap:
             raise ProfileError(f"field '{target}': expected a column name or a mapping")
         cols = d.get("columns") or ([d["column"]] if d.get("column") else [])
         steps = d.get("steps") or []
-        for s in steps:
-            try:
-                name, opts = tf.parse_step(s)
-                tf.check_step_options(name, opts)
-                if name in ("date", "age_from_date") and opts.get("timezone") is not None:
-                    tf.time_zone(opts["timezone"])
-                if name == "date":
-                    _date_order(opts.get("order", opts.get("value")), "date step: order")
-                if name in ("date", "age_from_date") and \
-                        not isinstance(opts.get("excel_serial", False), bool):
-                    raise tf.TransformError(f"{name} step: excel_serial is true or false, "
-                                            f"not {opts['excel_serial']!r}")
-            except tf.TransformError as e:
-                raise ProfileError(f"field '{target}': {e}") from None
         value = d.get("value")
+        fm = cls(target, [str(c) for c in cols], list(steps),
+                 None if value is None else str(value), d.get("confidence"), d.get("reason"))
+        try:
+            fm.typed_steps  # parsed, and so checked, here: once for the whole run
+        except tf.TransformError as e:
+            raise ProfileError(f"field '{target}': {e}") from None
         if not cols and value is None:
             raise ProfileError(f"field '{target}': give a column, columns or a value")
-        return cls(target, [str(c) for c in cols], list(steps),
-                   None if value is None else str(value), d.get("confidence"), d.get("reason"))
+        return fm
 
 
 _PROFILE_KEYS = ("name", "source_system", "defaults", "rules", "exclude", "pilot", "notes",
@@ -159,15 +161,6 @@ _DEFAULTS_KEYS = ("phone_region", "date_order", "decimal", "thousands", "timezon
 _TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "fields")
 _FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason")
 _KINDS = {dict: "a mapping (key: value lines)", list: "a list (lines starting with -)"}
-
-
-DATE_ORDERS = ("auto", "DMY", "MDY", "YMD")
-
-
-def _date_order(value, where: str) -> None:
-    """A day/month order as a profile may give it (any case), or a TransformError."""
-    if value is not None and str(value).upper() not in {o.upper() for o in DATE_ORDERS}:
-        raise tf.TransformError(f"{where} '{value}' is not one of {', '.join(DATE_ORDERS)}")
 
 
 def _shaped(value, kind: type, where: str):
@@ -314,7 +307,7 @@ class Profile:
         try:
             if p.timezone is not None:
                 tf.time_zone(p.timezone)
-            _date_order(defaults.get("date_order"), "date_order")
+            tf.check_date_order(defaults.get("date_order"), "date_order")
         except tf.TransformError as e:
             raise ProfileError(f"{where}: defaults: {e}") from None
         for code, sev in p.rules.items():
@@ -411,8 +404,8 @@ class MappedChunk:
         return len(self.index)
 
 
-def _has_step(steps, name) -> bool:
-    return any(tf.parse_step(s)[0] == name for s in steps)
+def _has_step(fm: FieldMap, kind: type[tf.Step]) -> bool:
+    return any(isinstance(s, kind) for s in fm.typed_steps)
 
 
 def legacy_ids(chunk: pd.DataFrame, tm: TableMap) -> pd.Series:
@@ -434,21 +427,22 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field,
     ``column(name)`` gives a source column already as stripped text (cached per chunk).
     """
     column = column or (lambda c: tf.text(chunk[c]))
+    steps = fm.typed_steps
     n = len(chunk)
     if fm.value is not None:
         s = pd.Series([fm.value] * n, index=chunk.index, dtype=object)
     elif len(fm.columns) == 1:
         s = column(fm.columns[0])
     else:
-        s = tf.join_texts([column(c) for c in fm.columns], _concat_sep(fm.steps)).values
+        s = tf.join_texts([column(c) for c in fm.columns], _concat_sep(steps)).values
     clean = True
     bad = None
     note = None
     array = None  # the values as numbers or dates, while the last step that ran gave them
-    for step in fm.steps:
-        if tf.parse_step(step)[0] == "concat":
-            continue
-        r = tf.apply_step(s, step, defaults, orders)
+    for step in steps:
+        if isinstance(step, tf.ConcatStep):
+            continue  # (the columns are joined above)
+        r = step.apply(s, defaults, orders)
         s, bad, note = r.values, tf._bad_or(bad, r.bad), note or r.note
         array = r.array
         clean = False
@@ -456,7 +450,7 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field,
             s = s.where(~pd.Series(bad, index=s.index), None)
     kind = tf_field.kind if tf_field is not None else "text"
     null = None
-    if kind == "int" and not _has_step(fm.steps, "age_from_date"):
+    if kind == "int" and not _has_step(fm, tf.AgeFromDateStep):
         r = tf.number(s, defaults.decimal, defaults.thousands, integer=True, clean=clean)
         s, bad, null, array = r.values, tf._bad_or(bad, r.bad), r.null, r.array
     elif kind == "int":
@@ -465,14 +459,14 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field,
         r = tf.number(s, defaults.decimal, defaults.thousands, clean=clean)
         s, bad, null, array = r.values, tf._bad_or(bad, r.bad), r.null, r.array
     elif kind == "date":
-        if not _has_step(fm.steps, "date"):
+        if not _has_step(fm, tf.DateStep):
             r = tf.parse_dates(s, defaults.date_order, clean=clean, tz=defaults.timezone,
                                orders=orders)
             s, bad, note, null = r.values, tf._bad_or(bad, r.bad), note or r.note, r.null
             array = r.array
     elif kind == "phone":
         array = None
-        if not _has_step(fm.steps, "phone"):
+        if not _has_step(fm, tf.PhoneStep):
             r = tf.to_e164(s, defaults.phone_region, clean=clean)
             s, bad, null = r.values, tf._bad_or(bad, r.bad), r.null
     elif kind == "enum" and tf_field.enum:
@@ -494,11 +488,10 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field,
     return tf.Result(s, bad, note, null, array)
 
 
-def _concat_sep(steps) -> str:
+def _concat_sep(steps: tuple[tf.Step, ...]) -> str:
     for st in steps:
-        name, o = tf.parse_step(st)
-        if name == "concat":
-            return str(o.get("sep", o.get("value", " ")))
+        if isinstance(st, tf.ConcatStep):
+            return str(st.sep)
     return " "
 
 

@@ -182,7 +182,7 @@ class FieldChecks:
         no_id = is_blank(ids)
         report(no_id, "id_missing", values=ids, source_field=id_col)
         # fields (those computed from a birth date get the dates' hint too)
-        aged = {n for n, fm in tm.fields.items() if _has_step(fm.steps, "age_from_date")}
+        aged = {n for n, fm in tm.fields.items() if _has_step(fm, tf.AgeFromDateStep)}
         for fname, values in mc.values.items():
             f = target.fields[fname]
             raw = mc.raw[fname]

@@ -225,17 +225,17 @@ def _composites(st, table, target, tm: TableMap, by_norm, sample: pd.DataFrame):
     last = next((by_norm[n] for n in FIELD_SYNONYMS.get(("patients", "lastName"), [])
                  if n in by_norm), None)
     if "fullName" in fields and "fullName" not in tm.fields and first and last:
-        tm.fields["fullName"] = FieldMap("fullName", [first, last], [{"concat": " "}], None,
-                                         0.9, "first and last name joined")
+        tm.fields["fullName"] = FieldMap("fullName", [first, last], [tf.ConcatStep(" ").to_raw()],
+                                         None, 0.9, "first and last name joined")
     if "fullName" in tm.fields and len(tm.fields["fullName"].columns) == 1:
         full = tm.fields["fullName"].columns[0]
         if "firstName" in fields and "firstName" not in tm.fields:
-            tm.fields["firstName"] = FieldMap("firstName", [full], [{"split": {"sep": " ",
-                                              "part": "first"}}], None, 0.6,
+            tm.fields["firstName"] = FieldMap("firstName", [full],
+                                              [tf.SplitStep(" ", "first").to_raw()], None, 0.6,
                                               "first word of the full name")
         if "lastName" in fields and "lastName" not in tm.fields:
-            tm.fields["lastName"] = FieldMap("lastName", [full], [{"split": {"sep": " ",
-                                             "part": "rest"}}], None, 0.6,
+            tm.fields["lastName"] = FieldMap("lastName", [full],
+                                             [tf.SplitStep(" ", "rest").to_raw()], None, 0.6,
                                              "words after the first of the full name")
     if "age" in fields and "age" not in tm.fields:
         dob = next((by_norm[n] for n in BIRTH_DATE if n in by_norm), None)
@@ -244,8 +244,8 @@ def _composites(st, table, target, tm: TableMap, by_norm, sample: pd.DataFrame):
                 tf.excel_serial_share(tf.as_text(sample[dob].head(1000)).tolist(),
                                       BIRTH_SERIAL_FROM) \
                 >= SERIAL_SHARE
-            tm.fields["age"] = FieldMap("age", [dob], [{"age_from_date": {
-                "excel_serial": True} if serial else {}}], None, 0.85,
+            tm.fields["age"] = FieldMap("age", [dob], [
+                tf.AgeFromDateStep(excel_serial=serial).to_raw()], None, 0.85,
                 "age computed from the birth date" + (" (Excel date numbers)" if serial
                                                       else ""))
 
@@ -276,8 +276,8 @@ def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, prof
         col = sample[fm.columns[0]]
         if f.kind == "date":
             if tf.excel_serial_share(tf.as_text(col.head(1000)).tolist()) >= SERIAL_SHARE:
-                fm.steps = [{"date": {"order": region_date_order(profile.phone_region),
-                                      "excel_serial": True}}]
+                fm.steps = [tf.DateStep(region_date_order(profile.phone_region),
+                                        excel_serial=True).to_raw()]
                 profile.notes.append(ProfileNote(
                     f"{tm.source}.{fm.columns[0]}: the values are Excel date numbers (45213 "
                     "is 2023-10-14), read as such", NoteKind.CHECK))
@@ -291,11 +291,11 @@ def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, prof
                 profile.notes.append(ProfileNote(
                     f"{tm.source}.{fm.columns[0]}: date order {why}; set to {order}",
                     NoteKind.CHECK))
-            fm.steps = [{"date": {"order": order}}]
+            fm.steps = [tf.DateStep(order).to_raw()]
         elif f.kind == "phone":
-            fm.steps = [{"phone": {"region": profile.phone_region}}]
+            fm.steps = [tf.PhoneStep(profile.phone_region).to_raw()]
         elif f.kind == "enum" and name == "gender":
-            fm.steps = [{"map": dict(tf.GENDER_MAP)}]
+            fm.steps = [tf.MapStep(dict(tf.GENDER_MAP)).to_raw()]
 
 
 MONTH_FIRST_REGIONS = {"US", "PH", "FM", "MH", "PW", "BZ"}

@@ -28,6 +28,15 @@ ORDER_FORMATS = {
 _DM = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:\s.*)?$")
 
 
+DATE_ORDERS = ("auto", "DMY", "MDY", "YMD")
+
+
+def check_date_order(value, where: str) -> None:
+    """A day/month order as a profile may give it (any case), or a TransformError."""
+    if value is not None and str(value).upper() not in {o.upper() for o in DATE_ORDERS}:
+        raise TransformError(f"{where} '{value}' is not one of {', '.join(DATE_ORDERS)}")
+
+
 class OrderEvidence(enum.Enum):
     """What a column's day/month dates say about their order."""
     NO_DAY_MONTH = "no day/month dates"

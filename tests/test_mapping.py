@@ -108,7 +108,7 @@ def test_profile_round_trip_yaml_and_json(mini_export, tmp_path):
         assert q.to_dict() == p.to_dict()
     assert "fullName: {columns: [firstName, lastName]" in (tmp_path / "p.yaml").read_text()
     assert "timezone: Asia/Kolkata" in (tmp_path / "p.yaml").read_text()
-    assert Profile.load(tmp_path / "p.yaml").ctx["timezone"] == "Asia/Kolkata"
+    assert Profile.load(tmp_path / "p.yaml").defaults.timezone == "Asia/Kolkata"
 
 
 @pytest.mark.parametrize("text,needle", [
@@ -277,3 +277,100 @@ def test_exclusions_are_typed_and_checked_when_the_profile_loads(tmp_path, text,
     good = tmp_path / "good.yaml"
     good.write_text("exclude: [{table: patients, legacy_id: 104}]\n", encoding="utf-8")
     assert Profile.load(good).exclude == [Exclusion("patients", "104")]
+
+
+def test_a_note_to_check_keeps_its_kind_and_its_words_through_a_file(tmp_path):
+    from wizard.core.mapping import NoteKind, ProfileNote
+    p = Profile(notes=[ProfileNote("visits.csv.visitDate: date order ambiguous; set to DMY",
+                                   NoteKind.CHECK), ProfileNote("lab.csv: no match; not mapped")])
+    p.save(tmp_path / "p.yaml")
+    assert "set to DMY — check it" in (tmp_path / "p.yaml").read_text(encoding="utf-8")
+    q = Profile.load(tmp_path / "p.yaml")
+    assert q.notes == p.notes and [n.kind for n in q.notes] == [NoteKind.CHECK, NoteKind.INFO]
+    assert "ambiguous" in q.notes[0] and str(q.notes[1]) == "lab.csv: no match; not mapped"
+
+
+def test_a_runs_defaults_are_fixed_and_its_state_its_own():
+    """Reading a run's configuration never changes its state, and each run starts afresh;
+    the whole context travels to the helper process."""
+    import dataclasses
+    import pickle
+    p = Profile(date_order="MDY", timezone="UTC")
+    ctx = p.ctx
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ctx.defaults.date_order = "DMY"
+    ctx.state.date_orders_of("visits.csv", "visitDate").order = "MDY"
+    assert p.ctx.state.date_orders == {} and p.defaults == ctx.defaults
+    again = pickle.loads(pickle.dumps(ctx))
+    assert again.defaults.timezone == "UTC"
+    assert again.state.date_orders_of("visits.csv", "visitDate").order == "MDY"
+
+
+def test_each_step_written_by_the_shipped_profiles_and_the_suggestion_reads_back_the_same(
+        demo_copy):
+    """A typed step gives back the form it was read from: a profile's steps, and those the
+    suggestion writes, survive being parsed and written again."""
+    from wizard.core import transforms as tf
+    profiles = [Profile.load(resource_path("profiles", n))
+                for n in ("healthcare-plus.yaml", "healthcare-plus-oracle.yaml")]
+    tables, _ = open_sources([demo_copy])
+    profiles.append(suggest_profile(tables, known_tables()))
+    seen = set()
+    for p in profiles:
+        for tm in p.tables:
+            for fm in tm.fields.values():
+                assert [s.to_raw() for s in fm.typed_steps] == fm.steps
+                seen |= {type(s) for s in fm.typed_steps}
+    assert {tf.DateStep, tf.PhoneStep, tf.MapStep, tf.ConcatStep} <= seen
+    # the suggestion's other forms
+    assert tf.SplitStep(" ", "rest").to_raw() == {"split": {"sep": " ", "part": "rest"}}
+    assert tf.AgeFromDateStep().to_raw() == {"age_from_date": {}}
+    assert tf.AgeFromDateStep(excel_serial=True).to_raw() == {
+        "age_from_date": {"excel_serial": True}}
+
+
+@pytest.mark.parametrize("raw,typed", [
+    ("trim", "TrimStep()"),
+    ({"upper": None}, "CaseStep(how='upper')"),
+    ({"date": "DMY"}, "DateStep(order='DMY', timezone=None, excel_serial=False)"),
+    ({"date": {"timezone": "UTC"}}, "DateStep(order=INHERIT, timezone='UTC', excel_serial=False)"),
+    ({"concat": {"sep": "-"}}, "ConcatStep(sep='-')"),
+    ({"map": {"values": {"m": "M"}}}, "MapStep(values={'m': 'M'})"),
+    ({"integer": {"thousands": None}}, "NumberStep(integer=True, decimal=INHERIT, thousands=None)"),
+    ({"default": "General"}, "DefaultStep(value='General')"),
+])
+def test_a_step_is_parsed_into_its_kind_with_its_options(raw, typed):
+    from wizard.core import transforms as tf
+    assert repr(tf.parse(raw)) == typed
+
+
+def test_a_step_without_its_own_option_takes_the_profiles():
+    from wizard.core import transforms as tf
+    s = pd.Series(["1.234,5", "09876543210"], dtype=object)
+    europe = tf.StepDefaults(phone_region="GB", decimal=",", thousands=".")
+    assert tf.parse("number").apply(s[:1], europe).values.tolist() == [1234.5]
+    # written as null, thousands means none (the profile's is not taken)
+    assert tf.parse({"number": {"decimal": ",", "thousands": None}}).apply(
+        s[:1], europe).bad.tolist() == [True]
+    assert tf.parse("phone").apply(s[1:], europe).values.tolist() == ["+449876543210"]
+    assert tf.parse({"phone": "IN"}).apply(s[1:], europe).values.tolist() == ["+919876543210"]
+
+
+def test_the_typed_steps_follow_the_steps_and_travel_to_the_helper():
+    import pickle
+    from wizard.core import transforms as tf
+    from wizard.core.steps import get_step, set_step
+    fm = FieldMap.from_dict("visitDate", {"column": "d", "steps": ["trim", {"date": "DMY"}]})
+    assert get_step(fm, tf.DateStep).order == "DMY" and get_step(fm, tf.PhoneStep) is None
+    fm.steps = [{"date": {"order": "MDY", "timezone": "UTC"}}]
+    assert get_step(fm, tf.DateStep) == tf.DateStep("MDY", "UTC")
+    fm.steps[0]["date"]["order"] = "YMD"  # changed in place, too
+    assert get_step(fm, tf.DateStep).order == "YMD"
+    set_step(fm, tf.CaseStep, tf.CaseStep("title"))
+    set_step(fm, tf.DateStep, tf.DateStep("DMY", "UTC"))
+    assert fm.steps == [{"date": {"order": "DMY", "timezone": "UTC"}}, "title"]
+    set_step(fm, tf.DateStep, None)
+    assert fm.steps == ["title"] and pickle.loads(pickle.dumps(fm)).typed_steps == (
+        tf.CaseStep("title"),)
+    with pytest.raises(tf.TransformError, match="unknown transform 'explode'"):
+        FieldMap("x", ["d"], ["explode"]).typed_steps

@@ -91,7 +91,7 @@ def test_files_are_decided_by_their_columns_not_only_their_names(tmp_path):
     assert p.table_for("results.csv").target == "pathology_tests"
     assert fields(p, "results.csv")["resultUnit"] == ["units"]
     assert p.table_for("cities.csv") is None
-    assert any(n.startswith("cities.csv: no HMSync table resembles") for n in p.notes)
+    assert any(str(n).startswith("cities.csv: no HMSync table resembles") for n in p.notes)
 
 
 def test_two_files_that_look_like_one_table_are_asked_about(tmp_path):

@@ -387,3 +387,12 @@ def test_excel_serial_share_counts_day_numbers_of_plausible_dates():
     assert tf.excel_serial_share(["45213", " 44927 ", "", "2023-01-01"]) == pytest.approx(2 / 3)
     assert tf.excel_serial_share(["150", "12"]) == 0  # ages or amounts, not dates
     assert tf.excel_serial_share(["11000"], low=3000) == 1  # a birth date in 1930
+
+
+def test_the_date_order_guess_says_what_the_values_show():
+    g = tf.guess_date_order(S("12/25/2022", "25/12/2022"))
+    assert g.order is None and g.evidence is tf.OrderEvidence.CONFLICTING
+    assert g.why == "conflicting: values above 12 in both positions"
+    g = tf.guess_date_order(S("01/02/2022"))
+    assert (g.order, g.evidence) == (None, tf.OrderEvidence.AMBIGUOUS)
+    assert tf.guess_date_order(S("2022-01-02")).evidence is tf.OrderEvidence.NO_DAY_MONTH

@@ -21,7 +21,9 @@ HMSync field values, with the cells each field could not convert.
 """
 from __future__ import annotations
 
+import copy
 import difflib
+import enum
 import fnmatch
 import hashlib
 import json
@@ -62,11 +64,43 @@ class ProfileError(MappingProblem):
     """A profile that cannot be used; the message says where and why."""
 
 
+class NoteKind(enum.Enum):
+    INFO = "info"
+    CHECK = "check"   # a choice made on thin evidence: the operator should confirm it
+
+
+#: how a note to check ends in a profile's file (its notes are plain text there, which
+#: older versions read as they are)
+CHECK_TAIL = " — check it"
+
+
+@dataclass(frozen=True)
+class ProfileNote:
+    """A note a profile carries for its reader (the suggestion's doubts, say); it reads as
+    its text."""
+    text: str
+    kind: NoteKind = NoteKind.INFO
+
+    def __str__(self) -> str:
+        return self.text + (CHECK_TAIL if self.kind is NoteKind.CHECK else "")
+
+    def __contains__(self, part: str) -> bool:
+        return part in str(self)
+
+    @classmethod
+    def from_text(cls, text) -> "ProfileNote":
+        """A note as a profile's file writes it."""
+        text = str(text)
+        if text.endswith(CHECK_TAIL):
+            return cls(text[:-len(CHECK_TAIL)], NoteKind.CHECK)
+        return cls(text)
+
+
 @dataclass
 class FieldMap:
     target: str
     columns: list[str] = field(default_factory=list)
-    steps: list = field(default_factory=list)
+    steps: list = field(default_factory=list)   # as the profile writes them (see typed_steps)
     value: str | None = None          # a constant instead of source columns
     confidence: float | None = None   # of a suggestion (0..1)
     reason: str | None = None         # why it was suggested
@@ -75,6 +109,16 @@ class FieldMap:
     @property
     def source_label(self) -> str:
         return "+".join(self.columns) if self.columns else ""
+
+    @property
+    def typed_steps(self) -> tuple[tf.Step, ...]:
+        """The steps, typed and checked: parsed when the profile loads, and again only
+        after ``steps`` changed (the file's form stays as it was written, so that a
+        profile saves as it was loaded). A TransformError if a step cannot be used."""
+        parsed = getattr(self, "_typed", None)  # (not a field: not compared, not saved)
+        if parsed is None or parsed[0] != self.steps:
+            parsed = self._typed = (copy.deepcopy(self.steps), tf.parse_steps(self.steps))
+        return parsed[1]
 
     def to_dict(self) -> dict:
         d: dict = {}
@@ -102,26 +146,17 @@ class FieldMap:
             raise ProfileError(f"field '{target}': expected a column name or a mapping")
         cols = d.get("columns") or ([d["column"]] if d.get("column") else [])
         steps = d.get("steps") or []
-        for s in steps:
-            try:
-                name, opts = tf.parse_step(s)
-                tf.check_step_options(name, opts)
-                if name in ("date", "age_from_date") and opts.get("timezone") is not None:
-                    tf.time_zone(opts["timezone"])
-                if name == "date":
-                    _date_order(opts.get("order", opts.get("value")), "date step: order")
-                if name in ("date", "age_from_date") and \
-                        not isinstance(opts.get("excel_serial", False), bool):
-                    raise tf.TransformError(f"{name} step: excel_serial is true or false, "
-                                            f"not {opts['excel_serial']!r}")
-            except tf.TransformError as e:
-                raise ProfileError(f"field '{target}': {e}") from None
         value = d.get("value")
+        fm = cls(target, [str(c) for c in cols], list(steps),
+                 None if value is None else str(value), d.get("confidence"), d.get("reason"),
+                 _review(d, f"field '{target}'"))
+        try:
+            fm.typed_steps  # parsed, and so checked, here: once for the whole run
+        except tf.TransformError as e:
+            raise ProfileError(f"field '{target}': {e}") from None
         if not cols and value is None:
             raise ProfileError(f"field '{target}': give a column, columns or a value")
-        return cls(target, [str(c) for c in cols], list(steps),
-                   None if value is None else str(value), d.get("confidence"), d.get("reason"),
-                   _review(d, f"field '{target}'"))
+        return fm
 
 
 _PROFILE_KEYS = ("name", "source_system", "defaults", "rules", "exclude", "pilot", "notes",
@@ -169,15 +204,6 @@ class Unconfirmed:
     def __str__(self) -> str:
         return self.text
 _KINDS = {dict: "a mapping (key: value lines)", list: "a list (lines starting with -)"}
-
-
-DATE_ORDERS = ("auto", "DMY", "MDY", "YMD")
-
-
-def _date_order(value, where: str) -> None:
-    """A day/month order as a profile may give it (any case), or a TransformError."""
-    if value is not None and str(value).upper() not in {o.upper() for o in DATE_ORDERS}:
-        raise tf.TransformError(f"{where} '{value}' is not one of {', '.join(DATE_ORDERS)}")
 
 
 def _shaped(value, kind: type, where: str):
@@ -238,13 +264,18 @@ class Profile:
     rules: dict[str, str] = field(default_factory=dict)   # rule code -> error|warning|off
     exclude: list[Exclusion] = field(default_factory=list)  # records the operator left out
     pilot: dict | None = None                             # subset for a pilot import
-    notes: list[str] = field(default_factory=list)
+    notes: list[ProfileNote] = field(default_factory=list)
 
     @property
-    def ctx(self) -> dict:
-        return {"phone_region": self.phone_region, "date_order": self.date_order,
-                "decimal": self.decimal, "thousands": self.thousands,
-                "timezone": self.timezone}
+    def defaults(self) -> tf.StepDefaults:
+        """The defaults steps take, as the profile says them now."""
+        return tf.StepDefaults(self.phone_region, self.date_order, self.decimal,
+                               self.thousands, self.timezone)
+
+    @property
+    def ctx(self) -> "RunContext":
+        """The context of a new run: the profile's defaults and a run state of its own."""
+        return RunContext(self.defaults)
 
     def unconfirmed(self) -> list[Unconfirmed]:
         """The suggested choices still marked ``review: true``, in words."""
@@ -306,7 +337,7 @@ class Profile:
         if self.pilot:
             d["pilot"] = dict(self.pilot)
         if self.notes:
-            d["notes"] = list(self.notes)
+            d["notes"] = [str(n) for n in self.notes]
         return d
 
     def to_text(self, fmt: str = "yaml") -> str:
@@ -347,11 +378,11 @@ class Profile:
                 rules={str(k): str(v).lower() for k, v in (d.get("rules") or {}).items()},
                 exclude=[Exclusion.from_dict(e, f"{where}: exclude")
                          for e in d.get("exclude") or []], pilot=d.get("pilot"),
-                notes=list(d.get("notes") or []))
+                notes=[ProfileNote.from_text(n) for n in d.get("notes") or []])
         try:
             if p.timezone is not None:
                 tf.time_zone(p.timezone)
-            _date_order(defaults.get("date_order"), "date_order")
+            tf.check_date_order(defaults.get("date_order"), "date_order")
         except tf.TransformError as e:
             raise ProfileError(f"{where}: defaults: {e}") from None
         for code, sev in p.rules.items():
@@ -406,6 +437,30 @@ class Profile:
 
 
 # --- applying a table mapping ------------------------------------------------------------
+class RunState:
+    """What a run learns as it goes, in whichever process maps: the day/month order each
+    date column read in "auto" order settled on, so that the column is read in one order
+    over all its chunks (see DateOrders)."""
+
+    def __init__(self):
+        self.date_orders: dict[tuple[str, str], tf.DateOrders] = {}
+
+    def date_orders_of(self, source: str, field_name: str) -> tf.DateOrders:
+        key = (source, field_name)
+        orders = self.date_orders.get(key)
+        if orders is None:
+            orders = self.date_orders[key] = tf.DateOrders()
+        return orders
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """A run's configuration (the profile's defaults, fixed) beside its state (which
+    changes as chunks are mapped): reading one never changes the other."""
+    defaults: tf.StepDefaults = tf.NO_DEFAULTS
+    state: RunState = field(default_factory=RunState, compare=False)
+
+
 @dataclass
 class MappedChunk:
     """HMSync field values for a chunk of legacy records, with what failed to convert."""
@@ -425,8 +480,8 @@ class MappedChunk:
         return len(self.index)
 
 
-def _has_step(steps, name) -> bool:
-    return any(tf.parse_step(s)[0] == name for s in steps)
+def _has_step(fm: FieldMap, kind: type[tf.Step]) -> bool:
+    return any(isinstance(s, kind) for s in fm.typed_steps)
 
 
 def legacy_ids(chunk: pd.DataFrame, tm: TableMap) -> pd.Series:
@@ -439,28 +494,31 @@ def legacy_ids(chunk: pd.DataFrame, tm: TableMap) -> pd.Series:
                       .hexdigest()[:16])
 
 
-def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict,
-              column=None) -> tf.Result:
+def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field,
+              defaults: tf.StepDefaults = tf.NO_DEFAULTS,
+              orders: tf.DateOrders | None = None, column=None) -> tf.Result:
     """One HMSync field's values for a chunk: source column(s) -> steps -> the field's type.
 
+    ``orders``: the day/month order the field's earlier chunks were read in ("auto").
     ``column(name)`` gives a source column already as stripped text (cached per chunk).
     """
     column = column or (lambda c: tf.text(chunk[c]))
+    steps = fm.typed_steps
     n = len(chunk)
     if fm.value is not None:
         s = pd.Series([fm.value] * n, index=chunk.index, dtype=object)
     elif len(fm.columns) == 1:
         s = column(fm.columns[0])
     else:
-        s = tf.join_texts([column(c) for c in fm.columns], _concat_sep(fm.steps)).values
+        s = tf.join_texts([column(c) for c in fm.columns], _concat_sep(steps)).values
     clean = True
     bad = None
     note = None
     array = None  # the values as numbers or dates, while the last step that ran gave them
-    for step in fm.steps:
-        if tf.parse_step(step)[0] == "concat":
-            continue
-        r = tf.apply_step(s, step, ctx)
+    for step in steps:
+        if isinstance(step, tf.ConcatStep):
+            continue  # (the columns are joined above)
+        r = step.apply(s, defaults, orders)
         s, bad, note = r.values, tf._bad_or(bad, r.bad), note or r.note
         array = r.array
         clean = False
@@ -468,25 +526,24 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict,
             s = s.where(~pd.Series(bad, index=s.index), None)
     kind = tf_field.kind if tf_field is not None else "text"
     null = None
-    if kind == "int" and not _has_step(fm.steps, "age_from_date"):
-        r = tf.number(s, ctx.get("decimal", "."), ctx.get("thousands"), integer=True,
-                      clean=clean)
+    if kind == "int" and not _has_step(fm, tf.AgeFromDateStep):
+        r = tf.number(s, defaults.decimal, defaults.thousands, integer=True, clean=clean)
         s, bad, null, array = r.values, tf._bad_or(bad, r.bad), r.null, r.array
     elif kind == "int":
         pass  # derived by a step already
     elif kind == "float":
-        r = tf.number(s, ctx.get("decimal", "."), ctx.get("thousands"), clean=clean)
+        r = tf.number(s, defaults.decimal, defaults.thousands, clean=clean)
         s, bad, null, array = r.values, tf._bad_or(bad, r.bad), r.null, r.array
     elif kind == "date":
-        if not _has_step(fm.steps, "date"):
-            r = tf.parse_dates(s, ctx.get("date_order", "auto"), clean=clean,
-                               tz=ctx.get("timezone"), orders=ctx.get("date_orders"))
+        if not _has_step(fm, tf.DateStep):
+            r = tf.parse_dates(s, defaults.date_order, clean=clean, tz=defaults.timezone,
+                               orders=orders)
             s, bad, note, null = r.values, tf._bad_or(bad, r.bad), note or r.note, r.null
             array = r.array
     elif kind == "phone":
         array = None
-        if not _has_step(fm.steps, "phone"):
-            r = tf.to_e164(s, ctx.get("phone_region", "IN"), clean=clean)
+        if not _has_step(fm, tf.PhoneStep):
+            r = tf.to_e164(s, defaults.phone_region, clean=clean)
             s, bad, null = r.values, tf._bad_or(bad, r.bad), r.null
     elif kind == "enum" and tf_field.enum:
         array = None
@@ -507,15 +564,15 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field, ctx: dict,
     return tf.Result(s, bad, note, null, array)
 
 
-def _concat_sep(steps) -> str:
+def _concat_sep(steps: tuple[tf.Step, ...]) -> str:
     for st in steps:
-        name, o = tf.parse_step(st)
-        if name == "concat":
-            return str(o.get("sep", o.get("value", " ")))
+        if isinstance(st, tf.ConcatStep):
+            return str(st.sep)
     return " "
 
 
-def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable, ctx: dict) -> MappedChunk:
+def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
+              ctx: RunContext) -> MappedChunk:
     cache: dict[str, pd.Series] = {}
 
     def column(name: str) -> pd.Series:
@@ -534,12 +591,9 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable, ctx: dict)
         if missing:
             raise ProfileError(f"table '{tm.source}', field '{name}': the legacy data has no "
                                f"column '{missing[0]}'")
-        # a date column read in "auto" order keeps one order over all its chunks: the
-        # run's context (one per run, in whichever process maps) remembers it per field
-        orders = ctx.setdefault("_date_orders", {})
-        fctx = {**ctx, "date_orders": orders.setdefault((tm.source, name), tf.DateOrders())}
+        orders = ctx.state.date_orders_of(tm.source, name)
         try:
-            r = map_field(chunk, fm, tfield, fctx, column)
+            r = map_field(chunk, fm, tfield, ctx.defaults, orders, column)
         except (tf.TransformError, ProfileError):
             raise
         except (TypeError, AttributeError, ValueError, KeyError) as e:  # an option's type

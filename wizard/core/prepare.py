@@ -28,7 +28,7 @@ from .errors import MigrationError
 from . import rules as R
 from . import transforms as tf
 from .idindex import hash_ids
-from .mapping import MappedChunk, ProfileError, TableMap, _has_step, map_chunk
+from .mapping import MappedChunk, ProfileError, RunContext, TableMap, _has_step, map_chunk
 from .readers import SourceError, SourceTable
 from .targets import TargetTable
 from .transforms import TransformError, future_mask, is_blank
@@ -182,7 +182,7 @@ class FieldChecks:
         no_id = is_blank(ids)
         report(no_id, "id_missing", values=ids, source_field=id_col)
         # fields (those computed from a birth date get the dates' hint too)
-        aged = {n for n, fm in tm.fields.items() if _has_step(fm.steps, "age_from_date")}
+        aged = {n for n, fm in tm.fields.items() if _has_step(fm, tf.AgeFromDateStep)}
         for fname, values in mc.values.items():
             f = target.fields[fname]
             raw = mc.raw[fname]
@@ -250,7 +250,7 @@ _POLL_S = 0.5
 
 
 def prepare(st: SourceTable, tm: TableMap, target: TargetTable, chunk: pd.DataFrame,
-            ctx: dict, checks: FieldChecks, probs: Problems) -> tuple[MappedChunk, Checked]:
+            ctx: RunContext, checks: FieldChecks, probs: Problems) -> tuple[MappedChunk, Checked]:
     mc = map_chunk(chunk, tm, target, ctx)
     return mc, checks(st.name, tm, target, mc, probs)
 
@@ -303,8 +303,9 @@ class ChunkStream:
     process that runs ahead by a few chunks; ``close()`` stops it.
     """
 
-    def __init__(self, plan, targets: dict[str, TargetTable], ctx: dict, checks: FieldChecks,
-                 chunk_rows: int, probs: Problems, parallel: bool = False, cancel=None):
+    def __init__(self, plan, targets: dict[str, TargetTable], ctx: RunContext,
+                 checks: FieldChecks, chunk_rows: int, probs: Problems, parallel: bool = False,
+                 cancel=None):
         self.plan, self.targets, self.ctx, self.checks = plan, targets, ctx, checks
         self.chunk_rows, self.probs = chunk_rows, probs
         self.cancel = cancel  # a CancelToken: checked while waiting for the helper too

@@ -2,68 +2,41 @@
 replaced or described in plain words."""
 from __future__ import annotations
 
+from typing import TypeVar
+
 from .mapping import FieldMap
-from .transforms import parse_step
+from .transforms import Step, StepDefaults
+
+S = TypeVar("S", bound=Step)
 
 
-def get_step(fm: FieldMap, name: str) -> dict | None:
-    """The options of a field's step ``name`` ({} for an option-less step), or None."""
-    for s in fm.steps:
-        n, o = parse_step(s)
-        if n == name:
-            return dict(o)
-    return None
+def get_step(fm: FieldMap, kind: type[S]) -> S | None:
+    """A field's first step of ``kind`` (DateStep, CaseStep, ...), or None."""
+    return next((s for s in fm.typed_steps if isinstance(s, kind)), None)
 
 
-def set_step(fm: FieldMap, name: str, options: dict | None) -> None:
-    """Replace (or add, or with None remove) a field's step ``name``."""
-    new = None if options is None else ({name: options} if options else name)
+def set_step(fm: FieldMap, kind: type[Step], step: Step | None) -> None:
+    """Replace a field's step of ``kind`` with ``step`` (or add it, or with None remove
+    it). The field's other steps keep the form the profile wrote them in."""
+    new = None if step is None else step.to_raw()
     steps = []
     placed = False
-    for s in fm.steps:
-        if parse_step(s)[0] == name:
+    for raw, typed in zip(fm.steps, fm.typed_steps):
+        if isinstance(typed, kind):
             if new is not None and not placed:
                 steps.append(new)
                 placed = True
             continue
-        steps.append(s)
+        steps.append(raw)
     if new is not None and not placed:
         steps.append(new)
     fm.steps = steps
 
 
-def describe_steps(fm: FieldMap, defaults: dict | None = None) -> str:
-    """The steps of a field in plain words. ``defaults``: the profile's ``date_order`` and
-    ``timezone``, which a date step without its own takes."""
-    defaults = defaults or {}
-    words = []
-    for s in fm.steps:
-        n, o = parse_step(s)
-        # times with a zone become the clinic's time there (the step's zone, else the profile's)
-        zone = o.get("timezone") or defaults.get("timezone")
-        local = f", local time {zone}" if zone else ""
-        serial = ", Excel day numbers read" if o.get("excel_serial") is True else ""
-        if n == "date":
-            order = o.get("order", o.get("value", defaults.get("date_order") or "auto"))
-            word = {"DMY": "date, day first", "MDY": "date, month first",
-                    "YMD": "date, year first"}.get(str(order).upper(), "date, order detected")
-            words.append(word + serial + local)
-        elif n == "phone":
-            words.append(f"phone, region {o.get('region', o.get('value', '?'))}")
-        elif n == "map":
-            m = o.get("values", o)
-            words.append(f"value map ({len(m)} values)")
-        elif n == "concat":
-            words.append("joined")
-        elif n == "split":
-            words.append(f"{o.get('part', 'first')} word(s)")
-        elif n == "default":
-            words.append(f"default '{o.get('value', '')}'")
-        elif n == "age_from_date":
-            words.append("age from birth date" + serial + local)
-        elif n in ("upper", "lower", "title"):
-            words.append({"upper": "UPPER CASE", "lower": "lower case",
-                          "title": "Title Case"}[n])
-        else:
-            words.append(n)
-    return ", ".join(words)
+def describe_steps(fm: FieldMap, defaults: StepDefaults | dict | None = None) -> str:
+    """The steps of a field in plain words. ``defaults``: the profile's (its ``date_order``
+    and ``timezone``, which a date step without its own takes)."""
+    if isinstance(defaults, dict):
+        defaults = StepDefaults(**defaults)
+    defaults = defaults or StepDefaults()
+    return ", ".join(s.describe(defaults) for s in fm.typed_steps)

@@ -33,7 +33,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from . import transforms as tf
-from .mapping import REVIEW_BELOW, FieldMap, Profile, TableMap
+from .mapping import REVIEW_BELOW, FieldMap, NoteKind, Profile, ProfileNote, TableMap
 from .readers import SourceTable
 from .schema import TargetTable
 
@@ -611,7 +611,7 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
         if full is not None:
             used.discard(full.columns[0])
         tm.fields["fullName"] = FieldMap("fullName", first.columns + last.columns,
-                                         [{"concat": " "}], None,
+                                         [tf.ConcatStep(" ").to_raw()], None,
                                          round(min(first.confidence or 0, last.confidence or 0,
                                                    0.95), 2),
                                          "first and last name joined")
@@ -622,7 +622,7 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
         if parts:
             fm = tm.fields["address"]
             fm.columns = fm.columns + parts
-            fm.steps = [{"concat": ", "}]
+            fm.steps = [tf.ConcatStep(", ").to_raw()]
             fm.reason = (fm.reason or "") + "; with " + ", ".join(parts)
             used.update(parts)
     if "age" in fields and "age" not in tm.fields:
@@ -641,8 +641,8 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
             serial = dob in cols.sample and tf.excel_serial_share(
                 tf.as_text(cols.sample[dob].head(1000)).tolist(), BIRTH_SERIAL_FROM) \
                 >= SERIAL_SHARE
-            tm.fields["age"] = FieldMap("age", [dob], [{"age_from_date": {
-                "excel_serial": True} if serial else {}}], None, 0.85,
+            tm.fields["age"] = FieldMap("age", [dob], [
+                tf.AgeFromDateStep(excel_serial=serial).to_raw()], None, 0.85,
                 "age computed from the birth date" + (" (Excel date numbers)" if serial
                                                       else ""))
             used.add(dob)
@@ -723,11 +723,11 @@ def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, prof
         col = sample[fm.columns[0]]
         if f.kind == "date":
             if tf.excel_serial_share(tf.as_text(col.head(1000)).tolist()) >= SERIAL_SHARE:
-                fm.steps = [{"date": {"order": region_date_order(profile.phone_region),
-                                      "excel_serial": True}}]
-                profile.notes.append(f"{tm.source}.{fm.columns[0]}: the values are Excel "
-                                     "date numbers (45213 is 2023-10-14), read as such — "
-                                     "check it")
+                fm.steps = [tf.DateStep(region_date_order(profile.phone_region),
+                                        excel_serial=True).to_raw()]
+                profile.notes.append(ProfileNote(
+                    f"{tm.source}.{fm.columns[0]}: the values are Excel date numbers (45213 "
+                    "is 2023-10-14), read as such", NoteKind.CHECK))
                 fm.review = True
                 continue
             order, why = tf.infer_date_order(col)
@@ -736,23 +736,23 @@ def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, prof
                     region_date_order(profile.phone_region)
             elif order is None:
                 order = profile.date_order if profile.date_order != "auto" else "DMY"
-                note = (f"{tm.source}.{fm.columns[0]}: date order {why}; set to {order} — "
-                        "check it")
-                profile.notes.append(note)
+                profile.notes.append(ProfileNote(
+                    f"{tm.source}.{fm.columns[0]}: date order {why}; set to {order}",
+                    NoteKind.CHECK))
                 fm.review = True  # a guessed day/month order: a person decides
-            fm.steps = [{"date": {"order": order}}]
+            fm.steps = [tf.DateStep(order).to_raw()]
             zoned = tf.as_text(col.head(200)).str.strip()
             zoned = zoned[zoned.ne("")]
             if len(zoned) and zoned.str.contains(_ZONE).mean() > 0.5 and not profile.timezone:
-                profile.notes.append(
+                profile.notes.append(ProfileNote(
                     f"{tm.source}.{fm.columns[0]}: the times carry a time zone (such as Z, "
                     "UTC); set the clinic's time zone (defaults: timezone) so that each is "
-                    "read as the clinic's local date — check it")
+                    "read as the clinic's local date", NoteKind.CHECK))
                 fm.review = True
         elif f.kind == "phone":
-            fm.steps = [{"phone": {"region": profile.phone_region}}]
+            fm.steps = [tf.PhoneStep(profile.phone_region).to_raw()]
         elif f.kind == "enum" and name == "gender":
-            fm.steps = [{"map": dict(tf.GENDER_MAP)}]
+            fm.steps = [tf.MapStep(dict(tf.GENDER_MAP)).to_raw()]
 
 
 MONTH_FIRST_REGIONS = {"US", "PH", "FM", "MH", "PW", "BZ"}
@@ -844,12 +844,13 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
         if st.name not in assigned:
             if st.name in passed_over:
                 t, other = passed_over[st.name]
-                profile.notes.append(f"{st.name}: looks like {t} too, but {other} fits {t} "
-                                     "better; not mapped (choose it on the Legacy exports "
-                                     "page, or in the profile, if it is the one)")
+                profile.notes.append(ProfileNote(
+                    f"{st.name}: looks like {t} too, but {other} fits {t} better; not mapped "
+                    "(choose it on the Legacy exports page, or in the profile, if it is the "
+                    "one)"))
             else:
-                profile.notes.append(f"{st.name}: no HMSync table resembles this file; "
-                                     "not mapped")
+                profile.notes.append(ProfileNote(f"{st.name}: no HMSync table resembles this "
+                                                 "file; not mapped"))
             continue
         table, conf, why = assigned[st.name]
         tm = suggest_fields(st, table, targets[table], samples[st.name], profile,
@@ -860,13 +861,15 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                       if fn == f and tt == table)]
         if table == "visits" and "appointment" in words(st.stem):
             tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
-            profile.notes.append(f"{st.name}: appointments are taken as visits; bookings "
-                                 "that never took place (cancelled, no-show) would become "
-                                 "visits too — check it (a filter may leave them out)")
+            profile.notes.append(ProfileNote(
+                f"{st.name}: appointments are taken as visits; bookings that never took place "
+                "(cancelled, no-show) would become visits too (a filter may leave them out)",
+                NoteKind.CHECK))
         if rivals:  # two files look like one table: a person says which (or both)
             tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
-            profile.notes.append(f"{', '.join(rivals)} and {st.name} all look like {table}; "
-                                 f"{st.name} was taken — check it")
+            profile.notes.append(ProfileNote(
+                f"{', '.join(rivals)} and {st.name} all look like {table}; {st.name} was "
+                "taken", NoteKind.CHECK))
         profile.tables.append(tm)
         chosen.setdefault(table, (st, tm))
     _fill_references(profile, chosen, columns, targets)

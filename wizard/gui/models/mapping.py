@@ -5,6 +5,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from ...core.steps import describe_steps
+from ...core.transforms import StepDefaults
 from . import OptionsRole, ValueRole
 
 COLUMNS = ["HMSync field", "Type", "Legacy column", "Transform", "Confidence", "Why"]
@@ -44,13 +45,15 @@ class MappingModel(QAbstractTableModel):
         self.columns: list[str] = []
         self.fields = []
         self.bad_counts: dict[str, int] = {}
-        self.defaults: dict = {}  # the profile's date order and time zone (for the wording)
+        # the profile's defaults: a step without its own date order or zone is described
+        # with the profile's
+        self.defaults = StepDefaults()
 
-    def set_mapping(self, tm, target, columns: list[str], defaults: dict | None = None):
+    def set_mapping(self, tm, target, columns: list[str], defaults: StepDefaults | None = None):
         self.beginResetModel()
         self.tm, self.target, self.columns = tm, target, list(columns)
         if defaults is not None:
-            self.defaults = dict(defaults)
+            self.defaults = defaults
         self.fields = list(target.mappable) if target is not None else []
         self.endResetModel()
 

@@ -2,6 +2,8 @@
 with the suggestion's confidence, the transforms, and a live preview of the result."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -9,9 +11,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroup
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSplitter, QStackedWidget,
                                QVBoxLayout, QWidget)
 
-from ...core.mapping import ProfileError, map_chunk
+from ...core.mapping import NoteKind, ProfileError, map_chunk
 from ...core.readers import LINE
-from ...core.transforms import TransformError
+from ...core.transforms import (INHERIT, AgeFromDateStep, CaseStep, ConcatStep, DateStep,
+                                DefaultStep, MapStep, PhoneStep, SplitStep, StepDefaults,
+                                TransformError)
 from .. import dialogs, settings
 from ..models.dataframe import DataFrameModel
 from ..models.delegates import ComboDelegate
@@ -118,40 +122,41 @@ class TransformEditor(QWidget):
                  "enum": "HMSync accepts " + "/".join(field.enum or []) + ": map every "
                  "legacy spelling to one of these."}
         hint = hints.get(kind, "Spaces at both ends are removed.")
-        split = get_step(fm, "split")
+        split = get_step(fm, SplitStep)
         if split is not None:
-            hint = f"Takes the {split.get('part', 'first')} word(s) of {source_text(fm)}."
-        if get_step(fm, "age_from_date") is not None:
+            hint = f"Takes the {split.part} word(s) of {source_text(fm)}."
+        if get_step(fm, AgeFromDateStep) is not None:
             hint = f"Age in years today, computed from the birth date in {source_text(fm)}."
         self.hint.setText(hint)
-        if kind == "date" and get_step(fm, "age_from_date") is None:
-            o = get_step(fm, "date") or {}
-            order = str(o.get("order", o.get("value", "auto"))).upper()
+        if kind == "date" and get_step(fm, AgeFromDateStep) is None:
+            date = get_step(fm, DateStep)
+            order = "auto" if date is None or date.order is INHERIT else date.order
+            order = str(order).upper()
             i = self.date_order.findData("auto" if order == "AUTO" else order)
             self.date_order.setCurrentIndex(max(i, 0))
             self._row(self.date_order, True)
         if kind == "phone":
-            o = get_step(fm, "phone") or {}
-            self.region.setCurrentText(str(o.get("region", o.get("value", "IN"))))
+            phone = get_step(fm, PhoneStep)
+            region = "IN" if phone is None or phone.region is INHERIT else phone.region
+            self.region.setCurrentText(str(region))
             self._row(self.region, True)
         if kind == "text":
-            cur = next((c for c in ("upper", "lower", "title") if get_step(fm, c) is not None),
-                       None)
-            self.case.setCurrentIndex(max(self.case.findData(cur), 0))
+            cur = get_step(fm, CaseStep)
+            self.case.setCurrentIndex(max(self.case.findData(cur and cur.how), 0))
             self._row(self.case, True)
         if kind in ("text", "enum", "phone", "date", "int", "float"):
-            d = get_step(fm, "default")
-            self.default.setText(str(d.get("value", "")) if d else "")
+            d = get_step(fm, DefaultStep)
+            self.default.setText(str(d.value) if d else "")
             self._row(self.default, True)
         if len(fm.columns) > 1:
-            c = get_step(fm, "concat")
-            self.sep.setText(str((c or {}).get("value", (c or {}).get("sep", " "))))
+            c = get_step(fm, ConcatStep)
+            self.sep.setText(str(c.sep if c else " "))
             self._row(self.sep, True)
         if kind == "enum" or (kind == "text" and sample_col is not None and
                               sample_col.nunique() <= 12 and len(fm.columns) == 1):
-            m = get_step(fm, "map") or {}
-            m = m.get("values", m)
-            self.values.set_values(sample_col, m, field.enum if kind == "enum" else None)
+            m = get_step(fm, MapStep)
+            self.values.set_values(sample_col, dict(m.values) if m else {},
+                                   field.enum if kind == "enum" else None)
             self.values_label.show()
             self.values_view.show()
             h = self.values_view.horizontalHeader()
@@ -160,17 +165,16 @@ class TransformEditor(QWidget):
             h.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
 
     # --- edits -> steps ------------------------------------------------------------------
-    def _set(self, name, options):
+    def _set(self, kind, step):
         if self.fm is None:
             return
-        set_step(self.fm, name, options)
+        set_step(self.fm, kind, step)
         self.changed.emit()
 
     def _date(self, *_):
-        o = (get_step(self.fm, "date") or {}) if self.fm else {}
-        o.pop("value", None)  # the short form {date: DMY}
-        o["order"] = self.date_order.currentData()
-        self._set("date", o)  # the step's other options (its timezone) stay
+        date = (get_step(self.fm, DateStep) if self.fm else None) or DateStep()
+        # the step's other options (its timezone) stay
+        self._set(DateStep, replace(date, order=self.date_order.currentData()))
 
     def _region(self, *_):
         r = self.region.currentText().strip().upper()
@@ -181,28 +185,27 @@ class TransformEditor(QWidget):
             except TransformError as e:
                 dialogs.error(self, str(e).capitalize() + ".", "Use a two-letter country code.")
                 return
-            o = get_step(self.fm, "phone") if self.fm else None
-            if o is None or o.get("region") != r:
-                self._set("phone", {"region": r})
+            phone = get_step(self.fm, PhoneStep) if self.fm else None
+            if phone is None or phone.region != r:
+                self._set(PhoneStep, PhoneStep(r))
 
     def _case(self, *_):
-        for c in ("upper", "lower", "title"):
-            if self.fm is not None:
-                set_step(self.fm, c, None)
+        if self.fm is not None:  # the new case goes last: it cases what the other steps make
+            set_step(self.fm, CaseStep, None)
         v = self.case.currentData()
-        self._set(v, {}) if v else self.changed.emit()
+        self._set(CaseStep, CaseStep(v)) if v else self.changed.emit()
 
     def _default(self):
         v = self.default.text()
-        d = get_step(self.fm, "default") if self.fm else None
-        if (d or {}).get("value", "") != v:
-            self._set("default", {"value": v} if v else None)
+        d = get_step(self.fm, DefaultStep) if self.fm else None
+        if (d.value if d else "") != v:
+            self._set(DefaultStep, DefaultStep(v) if v else None)
 
     def _sep(self):
-        self._set("concat", {"value": self.sep.text() or " "})
+        self._set(ConcatStep, ConcatStep(self.sep.text() or " "))
 
     def _map(self, mapping: dict):
-        self._set("map", mapping or None)
+        self._set(MapStep, MapStep(dict(mapping)) if mapping else None)
 
 
 class MappingPage(BasePage):
@@ -362,8 +365,8 @@ class MappingPage(BasePage):
         self.stack.setCurrentIndex(0)
         target = self.session.targets[tm.target]
         profile = self.session.profile
-        self.model.set_mapping(tm, target, st.columns, {} if profile is None else {
-            "date_order": profile.date_order, "timezone": profile.timezone})
+        self.model.set_mapping(tm, target, st.columns,
+                               StepDefaults() if profile is None else profile.defaults)
         self.legacy_id.blockSignals(True)
         self.legacy_id.clear()
         self.legacy_id.addItem("(none: recognise records by their content)", None)
@@ -529,8 +532,8 @@ class MappingPage(BasePage):
                             "column; Next waits for them:\n• " + "\n• ".join(shown) + more,
                             "warning")
         else:
-            notes = [n for n in (self.session.profile.notes if self.session.profile else [])
-                     if "check it" in n]
+            notes = [str(n) for n in (self.session.profile.notes if self.session.profile
+                                      else []) if n.kind is NoteKind.CHECK]
             self.banner.set("Every required HMSync field is mapped." +
                             (" Check: " + "; ".join(notes[:2]) if notes else ""), "ok")
         self.completeChanged.emit()

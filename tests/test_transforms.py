@@ -396,3 +396,13 @@ def test_the_date_order_guess_says_what_the_values_show():
     g = tf.guess_date_order(S("01/02/2022"))
     assert (g.order, g.evidence) == (None, tf.OrderEvidence.AMBIGUOUS)
     assert tf.guess_date_order(S("2022-01-02")).evidence is tf.OrderEvidence.NO_DAY_MONTH
+
+
+@pytest.mark.parametrize("value, order, iso", [
+    ("09.10.2026 10:15", "DMY", "2026-10-09T10:15:00"),      # a German export's arrival
+    ("09-10-2026 10:15:30", "DMY", "2026-10-09T10:15:30"),
+    ("10-09-2026 10:15", "MDY", "2026-10-09T10:15:00"),
+])
+def test_day_and_month_dates_with_a_time_read_whatever_the_separator(value, order, iso):
+    r = tf.parse_dates(pd.Series([value], dtype=object), order=order)
+    assert not r.bad.any() and r.values.tolist() == [iso]

@@ -20,9 +20,10 @@ NAMED_FORMATS = ["%d-%b-%Y", "%d-%b-%y", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%
                  "%d-%B-%Y"]
 ORDER_FORMATS = {
     "DMY": ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y", "%d-%m-%y", "%d.%m.%y",
-            "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"],
+            "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M",
+            "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M"],
     "MDY": ["%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y", "%m/%d/%y", "%m-%d-%y",
-            "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M"],
+            "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m-%d-%Y %H:%M:%S", "%m-%d-%Y %H:%M"],
     "YMD": [],
 }
 _DM = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:\s.*)?$")

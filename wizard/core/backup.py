@@ -46,9 +46,16 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def file_uri(path: str | Path, readonly: bool = False) -> str:
+    """The SQLite URI of a file: every character that means something in a URI (``#``,
+    ``?``, ``%``, a space, any non-ASCII letter) percent-encoded, so that any legal file
+    name names that file and no other (``file:clinic#2/x.db`` would open ``clinic``)."""
+    return Path(path).resolve().as_uri() + ("?mode=ro" if readonly else "")
+
+
 def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
-    uri = f"file:{Path(path).resolve()}" + ("?mode=ro" if readonly else "")
-    return sqlite3.connect(uri, uri=True, timeout=LOCK_TIMEOUT_S, isolation_level=None)
+    return sqlite3.connect(file_uri(path, readonly), uri=True, timeout=LOCK_TIMEOUT_S,
+                           isolation_level=None)
 
 
 def _unique_name(folder: Path, stamp: str) -> Path:

@@ -491,9 +491,17 @@ def reflect_targets(con: sqlite3.Connection) -> dict[str, TargetTable]:
     return out
 
 
+def sqlite_url(path: str | Path):
+    """SQLAlchemy's URL of a file, built from its parts: a URL string would cut a name at
+    ``?`` and read ``%25`` as ``%``. The path is absolute: SQLite may read a name that
+    begins ``file:`` as a URI even when not asked to."""
+    from sqlalchemy.engine import URL
+    return URL.create("sqlite", database=str(Path(path).resolve()))
+
+
 def engine_for(path: str | Path):
     from sqlalchemy import create_engine
-    return create_engine(f"sqlite:///{Path(path)}")
+    return create_engine(sqlite_url(path))
 
 
 def init_db(path: str | Path, version: int = SCHEMA_VERSION) -> None:
@@ -511,10 +519,10 @@ def init_db(path: str | Path, version: int = SCHEMA_VERSION) -> None:
     finally:
         eng.dispose()
     if version == 1:  # an older HMSync, without doctors.department (tests and demos)
-        con = sqlite3.connect(path)
+        from .backup import connect
+        con = connect(path)
         try:
             con.execute("ALTER TABLE doctors DROP COLUMN department")
-            con.commit()
         finally:
             con.close()
 

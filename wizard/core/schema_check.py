@@ -16,7 +16,8 @@ from pathlib import Path
 
 from . import schema as _schema
 from .errors import SchemaError  # noqa: F401 (imported from here too)
-from .schema import DATA_TABLES, DDL, SCHEMA_VERSION, WIZARD_TABLES, quote_ident
+from .schema import (DATA_TABLES, DDL, SCHEMA_VERSION, WIZARD_TABLES, quote_ident,
+                     sqlite_url)
 
 # SQLAlchemy and Alembic load only when a comparison or an upgrade really needs them: a
 # target declared as a new HMSync database is recognised from its SQL alone (a migration
@@ -41,7 +42,7 @@ def _engine(path: Path, write: bool = True):
     import sqlalchemy as sa
     from sqlalchemy import event
     from . import backup  # its lock wait, read now (tests shorten it)
-    eng = sa.create_engine(f"sqlite:///{path}", connect_args={
+    eng = sa.create_engine(sqlite_url(path), connect_args={
         "isolation_level": None, "timeout": backup.LOCK_TIMEOUT_S})
 
     @event.listens_for(eng, "begin")
@@ -223,7 +224,8 @@ class UpgradeResult:
 
 def at_risk(path: Path, diffs: list[Difference]) -> list[str]:
     """What destructive differences would affect, row by row counts."""
-    con = sqlite3.connect(path)
+    from .backup import connect
+    con = connect(path, readonly=True)
     try:
         out = []
         for d in diffs:
@@ -269,7 +271,7 @@ def upgrade(path: str | Path, force: bool = False, backup_folder=None, vacuum: b
     from alembic.migration import MigrationContext
     from alembic.operations import Operations
 
-    from .backup import data_counts, make_backup
+    from .backup import connect, data_counts, make_backup
     path = Path(path).resolve()
     diffs = compare(path)
     destructive = [d for d in diffs if d.action == "destructive"]
@@ -279,7 +281,8 @@ def upgrade(path: str | Path, force: bool = False, backup_folder=None, vacuum: b
     before = data_counts(path)
     backup = None if no_backup else make_backup(path, backup_folder)
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    # a configparser value: a % in the install folder must be doubled
+    cfg.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
     eng = _engine(path)
     applied: list[str] = []
     try:
@@ -333,7 +336,7 @@ def upgrade(path: str | Path, force: bool = False, backup_folder=None, vacuum: b
     finally:
         eng.dispose()
     if vacuum:
-        con = sqlite3.connect(path)
+        con = connect(path)
         con.execute("VACUUM")
         con.close()
     after = data_counts(path)
@@ -348,7 +351,8 @@ def upgrade(path: str | Path, force: bool = False, backup_folder=None, vacuum: b
 
 def optimise(path: str | Path, vacuum: bool = False) -> None:
     """ANALYZE (and VACUUM on request): the remedy for a slow database after a migration."""
-    con = sqlite3.connect(path, isolation_level=None)
+    from .backup import connect
+    con = connect(path)
     try:
         con.execute("PRAGMA analysis_limit = 1000")
         con.execute("ANALYZE")

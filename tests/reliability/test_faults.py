@@ -8,7 +8,9 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import textwrap
+import time
 
 import pytest
 
@@ -17,7 +19,7 @@ from wizard.core import engine
 from wizard.core.schema import init_db
 from wizard.testing.legacy_export import generate
 
-from .helpers import Child, add_native_rows, assert_intact, cli, file_sha256, snapshot
+from .helpers import ROOT, Child, add_native_rows, assert_intact, cli, file_sha256, snapshot
 
 DISK_FULL = "database or disk is full"
 
@@ -332,3 +334,107 @@ def test_program_killed_while_holding_the_lock_then_import_works(export, target,
     con.close()
     backup = next((tmp_path / "b").glob("backup-*.db"))
     assert snapshot(backup) == before
+
+
+# --- the target read by another process -------------------------------------------------------
+READER = textwrap.dedent("""
+    import sqlite3, sys
+    con = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)
+    con.execute("BEGIN")
+    con.execute("SELECT count(*) FROM doctors").fetchone()
+    print("reading", flush=True)
+    sys.stdin.readline()
+    con.execute("COMMIT")
+    print("released", flush=True)
+""")
+
+# the command line with a lock wait of 0.3 s and a page cache of 10 pages: the import must
+# write pages into the file (a spill) long before its commit
+SMALL_CACHE_CLI = textwrap.dedent("""
+    import sys
+    from wizard.core import backup, engine
+    backup.LOCK_TIMEOUT_S = 0.3
+    engine.LOAD_CACHE = 10
+    from wizard.cli import main
+    sys.exit(main(sys.argv[1:]))
+""")
+
+
+def _cli_small_cache(*args, timeout=60) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-c", SMALL_CACHE_CLI, *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout, env=env,
+                          cwd=str(ROOT))
+
+
+@pytest.mark.parametrize("journal", ["delete", "wal"])
+def test_a_reader_on_the_target_stops_run_at_the_lock_deadline(export, target, tmp_path,
+                                                               journal):
+    """Another program holding a read transaction (BEGIN; SELECT ...): with a rollback
+    journal the import cannot write into the file, and stops after the lock wait with a
+    message that says so; it sat silent at "import doctors" for minutes, waiting the whole
+    lock wait again at every statement that needed room in its cache. In WAL mode a reader
+    does not stand in the way, and the import goes through."""
+    if journal == "wal":
+        con = sqlite3.connect(target)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.close()
+    before, sha = snapshot(target), file_sha256(target)
+    reader = Child(READER, target)
+    try:
+        reader.wait_for(lambda line: line == "reading", timeout=60)
+        t0 = time.monotonic()
+        p = _cli_small_cache("run", export, "--target", target, "--backup-dir",
+                             tmp_path / "b", "--quiet")
+        took = time.monotonic() - t0
+        reader.proc.stdin.write(b"\n")
+        reader.proc.stdin.flush()
+        reader.wait_for(lambda line: line == "released", timeout=60)
+    finally:
+        reader.kill()
+    assert "Traceback" not in p.stderr and "unexpected" not in p.stderr, p.stderr
+    if journal == "wal":
+        assert p.returncode in (0, 1) and "committed" in p.stdout, p.stderr
+        return
+    assert p.returncode == 2, p.stdout[-1500:] + p.stderr
+    assert "another program is reading it" in p.stderr, p.stderr
+    assert took < 30, took
+    assert snapshot(target) == before and file_sha256(target) == sha
+    assert_intact(target)
+
+
+def test_a_reader_on_the_target_stops_a_schema_upgrade_with_the_same_words(tmp_path,
+                                                                          monkeypatch):
+    _short_lock_waits(monkeypatch)
+    old = tmp_path / "v1.db"
+    init_db(old, version=1)
+    before = snapshot(old)
+    reader = Child(READER, old)
+    try:
+        reader.wait_for(lambda line: line == "reading", timeout=60)
+        rc, out, err = cli("schema", old, "--upgrade", "--no-backup")
+    finally:
+        reader.kill()
+    assert rc == 2 and "another program is reading it" in err, err
+    assert snapshot(old) == before
+
+
+def test_vacuum_refused_by_a_reader_after_a_committed_import_says_the_import_stands(
+        export, target, tmp_path, monkeypatch):
+    _short_lock_waits(monkeypatch)
+    from wizard.core import schema_check
+    real = schema_check.optimise
+
+    def optimise_while_read(path, vacuum=False):
+        reader = Child(READER, path)
+        try:
+            reader.wait_for(lambda line: line == "reading", timeout=60)
+            return real(path, vacuum)
+        finally:
+            reader.kill()
+    monkeypatch.setattr(schema_check, "optimise", optimise_while_read)
+    rc, out, err = cli("run", export, "--target", target, "--no-backup", "--quiet",
+                       "--vacuum")
+    assert rc in (0, 1) and "committed" in out, err
+    assert "the import was committed" in err and "VACUUM was not done" in err, err
+    assert "VACUUM done" not in out and "unexpected" not in err

@@ -58,6 +58,42 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
                            isolation_level=None)
 
 
+def begin_writing(con: sqlite3.Connection, path: Path, what: str, error: type) -> None:
+    """Open the write transaction of ``what`` on ``path`` holding the whole file (SQLite's
+    EXCLUSIVE lock), or raise ``error`` saying who holds it.
+
+    With a rollback journal, a writer must also wait for every reader to finish before it
+    writes a page into the file: when its page cache fills, and at its commit. Taken
+    lazily, that wait comes back at every statement that needs room in the cache, each
+    time for the whole busy timeout, and a program that keeps a read transaction open
+    made an import sit silent for hours. Taken here, once, it is one wait of
+    LOCK_TIMEOUT_S, as for another writer. (In WAL mode EXCLUSIVE is IMMEDIATE: readers
+    never block the writer there.)"""
+    try:
+        con.execute("BEGIN EXCLUSIVE")
+        return
+    except sqlite3.OperationalError as e:
+        if "locked" not in str(e) and "busy" not in str(e):
+            raise
+    if con.in_transaction:
+        con.execute("ROLLBACK")
+    # who holds it: a writer refuses even the reserved lock, readers only the exclusive one
+    con.execute("PRAGMA busy_timeout = 0")
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("ROLLBACK")
+        reading = True
+    except sqlite3.OperationalError:
+        reading = False
+    finally:
+        con.execute(f"PRAGMA busy_timeout = {int(LOCK_TIMEOUT_S * 1000)}")
+    if reading:
+        raise error(f"{path.name} is busy: another program is reading it (HMSync, a report "
+                    f"or a database viewer that keeps it open); {what} was not done: close "
+                    "that program and try again")
+    raise error(_locked_message(path, what))
+
+
 def _unique_name(folder: Path, stamp: str) -> Path:
     p = folder / f"backup-{stamp}.db"
     n = 1

@@ -47,7 +47,11 @@ def _engine(path: Path, write: bool = True):
 
     @event.listens_for(eng, "begin")
     def _begin(conn):  # transactional DDL: SQLite's own BEGIN, not the driver's guess
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if write:
+            backup.begin_writing(conn.connection.dbapi_connection, Path(path),
+                                 "the upgrade", SchemaError)
+        else:
+            conn.exec_driver_sql("BEGIN")
     return eng
 
 
@@ -352,11 +356,17 @@ def upgrade(path: str | Path, force: bool = False, backup_folder=None, vacuum: b
 def optimise(path: str | Path, vacuum: bool = False) -> None:
     """ANALYZE (and VACUUM on request): the remedy for a slow database after a migration."""
     from .backup import connect
-    con = connect(path)
+    path = Path(path)
     try:
-        con.execute("PRAGMA analysis_limit = 1000")
-        con.execute("ANALYZE")
-        if vacuum:
-            con.execute("VACUUM")
-    finally:
-        con.close()
+        con = connect(path)
+        try:
+            con.execute("PRAGMA analysis_limit = 1000")
+            con.execute("ANALYZE")
+            if vacuum:
+                con.execute("VACUUM")
+        finally:
+            con.close()
+    except sqlite3.OperationalError as e:
+        why = ("another program has it open" if _locked(e) else str(e))
+        raise SchemaError(f"{path.name}: {'VACUUM' if vacuum else 'ANALYZE'} was not done "
+                          f"({why}); the data is unchanged, try again later") from None

@@ -314,19 +314,84 @@ class Profile:
     def load(cls, path: str | Path) -> "Profile":
         path = Path(path)
         try:
+            if path.stat().st_size > MAX_PROFILE_BYTES:
+                raise ProfileError(f"{path}: {path.stat().st_size:,} bytes is no mapping "
+                                   f"profile (a profile is a few kilobytes)")
             text = path.read_text(encoding="utf-8")
         except OSError as e:
             raise ProfileError(f"{path}: cannot be read ({e.strerror})") from None
         except UnicodeDecodeError:
             raise ProfileError(f"{path}: is not a text file") from None
         try:
-            d = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+            d = json.loads(text) if path.suffix.lower() == ".json" else \
+                _load_yaml(text, str(path))
+        except ProfileError:
+            raise
+        except RecursionError:  # json's decoder nests by recursion
+            raise ProfileError(f"{path}: nested more than {MAX_PROFILE_DEPTH} levels deep: "
+                               "not a mapping profile") from None
         except (ValueError, yaml.YAMLError) as e:
             line = getattr(getattr(e, "problem_mark", None), "line", None)
             where = f"{path}" + (f", line {line + 1}" if line is not None else "")
             raise ProfileError(f"{where}: not valid YAML/JSON ({getattr(e, 'problem', e)})") \
                 from None
+        check_nesting(d, str(path))
         return cls.from_dict(d, str(path))
+
+
+#: a profile nests eight levels (profile, tables, table, fields, field, steps, step,
+#: option); far deeper is no profile, and would exhaust Python's recursion in the YAML
+#: composer, the JSON decoder or the writer of the audit trail's copy
+MAX_PROFILE_DEPTH = 32
+#: a profile is a few kilobytes; a file this large is something else
+MAX_PROFILE_BYTES = 16 << 20
+
+
+class _ProfileYamlLoader(yaml.SafeLoader):
+    """YAML as a profile uses it. No anchors or aliases (&name, *name): a few hundred
+    bytes of nested aliases expand to gigabytes (the "billion laughs"), and a profile needs
+    none. Nesting stops at MAX_PROFILE_DEPTH, before the composer's recursion does."""
+
+    def __init__(self, text: str, where: str):
+        super().__init__(text)
+        self._where = where
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        at = f"{self._where}, line {event.start_mark.line + 1}"
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise ProfileError(f"{at}: YAML anchors and aliases (&name, *name) are not "
+                               "allowed in a profile: write the value out in full")
+        if self._depth >= MAX_PROFILE_DEPTH:
+            raise ProfileError(f"{at}: nested more than {MAX_PROFILE_DEPTH} levels deep: "
+                               "not a mapping profile")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _load_yaml(text: str, where: str):
+    loader = _ProfileYamlLoader(text, where)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def check_nesting(d, where: str) -> None:
+    """A ProfileError if ``d`` (a profile as read from JSON or YAML) nests deeper than
+    MAX_PROFILE_DEPTH; walked without recursion."""
+    todo = [(d, 1)]
+    while todo:
+        v, depth = todo.pop()
+        if isinstance(v, (dict, list)):
+            if depth > MAX_PROFILE_DEPTH:
+                raise ProfileError(f"{where}: nested more than {MAX_PROFILE_DEPTH} levels "
+                                   "deep: not a mapping profile")
+            todo.extend((x, depth + 1) for x in (v.values() if isinstance(v, dict) else v))
 
 
 # --- applying a table mapping ------------------------------------------------------------

@@ -32,7 +32,7 @@ from .backup import BackupResult, connect
 from .engine import (CancelToken, Migration, MigrationError, Progress, ProgressFn, RunResult,
                      ValidationResult, plan_tables)
 from .errors import ProjectError, SourceProblem
-from .mapping import FieldMap, Profile, ProfileError, TableMap, check_profile
+from .mapping import FieldMap, Profile, ProfileError, TableMap, check_nesting, check_profile
 from .outputs import Outputs, check_outputs
 from .readers import LINE, SourceError, SourceTable
 from .schema import DATA_TABLES, TargetTable, known_tables, reflect_targets, table_counts
@@ -686,7 +686,7 @@ class MigrationSession:
             d = json.loads(path.read_text(encoding="utf-8"))
         except OSError as e:
             raise ProjectError(f"{path.name} cannot be read ({e.strerror}).") from None
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise ProjectError(f"{path.name} is not a migration project file (it is not "
                                "valid JSON).") from None
         if not isinstance(d, dict) or d.get("format") != PROJECT_FORMAT:
@@ -702,6 +702,7 @@ class MigrationSession:
         plan.profile_path = Path(d["profile_path"]) if d.get("profile_path") else None
         try:
             if d.get("profile"):
+                check_nesting(d["profile"], f"{path.name} (mapping)")
                 plan.profile = Profile.from_dict(d["profile"], f"{path.name} (mapping)")
             elif plan.profile_path is not None:
                 plan.profile = Profile.load(plan.profile_path)

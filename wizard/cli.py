@@ -195,7 +195,7 @@ def cmd_backup(args) -> int:
 
 def cmd_restore(args) -> int:
     from .core.backup import restore
-    r = restore(args.backup, args.target, args.dir)
+    r = restore(args.backup, args.target, args.dir, force=args.force)
     if r.safety_backup:
         print(f"the state before the restore was backed up to {r.safety_backup.path}")
     print(f"restored {r.target} from {r.restored_from} ({sum(r.counts.values()):,} rows); "
@@ -364,6 +364,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("backup")
     p.add_argument("--target", required=True)
     p.add_argument("--dir", help="folder for the safety backup of the current state")
+    p.add_argument("--force", action="store_true",
+                   help="restore a backup that has no record of its SHA-256 (.sha256 beside "
+                        "it), unchecked")
     p.set_defaults(fn=cmd_restore)
 
     p = sub.add_parser("run", help="validate, back up, import and verify in one go")

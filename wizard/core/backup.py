@@ -3,7 +3,10 @@ restore from them.
 
 A backup is ``backup-YYYYmmdd-HHMMSS.db`` beside the target (or in a chosen folder), owner
 read/write only, checked with ``PRAGMA integrity_check`` and table row counts equal to the
-original's, with its SHA-256 recorded.
+original's. Its SHA-256 is recorded beside it, in ``backup-….db.sha256`` (the format of
+``sha256sum``): restore refuses a backup that no longer matches its record. The copy is
+made under ``backup-….db.partial`` and takes its name only once verified and recorded, so
+a backup cut short (the program killed, the machine off) never looks like a backup.
 """
 from __future__ import annotations
 
@@ -97,10 +100,44 @@ def begin_writing(con: sqlite3.Connection, path: Path, what: str, error: type) -
 def _unique_name(folder: Path, stamp: str) -> Path:
     p = folder / f"backup-{stamp}.db"
     n = 1
-    while p.exists():
+    while any(x.exists() for x in (p, record_path(p), _partial_path(p))):
         p = folder / f"backup-{stamp}-{n}.db"
         n += 1
     return p
+
+
+def record_path(backup: Path) -> Path:
+    """Where the SHA-256 of ``backup`` is recorded when it is made."""
+    return backup.with_name(backup.name + ".sha256")
+
+
+def _partial_path(backup: Path) -> Path:
+    return backup.with_name(backup.name + ".partial")
+
+
+def _write_record(backup: Path, sha256: str) -> None:
+    fd = os.open(record_path(backup), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(f"{sha256}  {backup.name}\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def read_record(backup: Path) -> str | None:
+    """The SHA-256 recorded for ``backup`` when it was made; None when there is no record."""
+    rec = record_path(backup)
+    try:
+        text = rec.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise BackupError(f"the record of {backup.name}'s SHA-256, {rec}, cannot be read "
+                          f"({e.strerror})") from None
+    word = text.split()[0].lower() if text.split() else ""
+    if len(word) != 64 or any(c not in "0123456789abcdef" for c in word):
+        raise BackupError(f"refusing to restore {backup.name}: its record {rec.name} holds "
+                          "no SHA-256, so the backup cannot be checked against it")
+    return word
 
 
 def _sqlite_message(e: sqlite3.Error, what: str, path: Path) -> str:
@@ -189,7 +226,8 @@ def make_backup(target: str | Path, folder: str | Path | None = None,
     folder = Path(folder).resolve() if folder else target.parent
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.now()
-    dest = _unique_name(folder, now.strftime("%Y%m%d-%H%M%S"))
+    final = _unique_name(folder, now.strftime("%Y%m%d-%H%M%S"))
+    dest = _partial_path(final)  # the copy's name until it is verified and recorded
     try:
         fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
@@ -228,8 +266,18 @@ def make_backup(target: str | Path, folder: str | Path | None = None,
     if not ok:
         _discard(dest)
         raise BackupError(f"the backup did not verify: {why}")
-    return BackupResult(dest, target, now.isoformat(timespec="seconds"), dest.stat().st_size,
-                        sha256_file(dest), got, "ok", True)
+    sha = sha256_file(dest)
+    try:
+        # the record first: a file named backup-….db always has one
+        _write_record(final, sha)
+        os.replace(dest, final)
+    except OSError as e:
+        _discard(dest)
+        _discard(record_path(final))
+        raise BackupError(f"the backup could not be completed in {folder}: "
+                          f"{e.strerror}") from None
+    return BackupResult(final, target, now.isoformat(timespec="seconds"), final.stat().st_size,
+                        sha, got, "ok", True)
 
 
 def _discard(path: Path):
@@ -257,9 +305,35 @@ class RestoreResult:
     counts: dict[str, int]
 
 
-def restore(backup: str | Path, target: str | Path, safety_folder: str | Path | None = None
-            ) -> RestoreResult:
+def _check_record(backup: Path, force: bool, expected: str | None) -> None:
+    recorded = read_record(backup)
+    if recorded is None and expected is None:
+        if force:
+            return
+        raise BackupError(f"refusing to restore {backup.name}: there is no record of its "
+                          f"SHA-256 ({record_path(backup).name}, written beside every backup "
+                          "when it is made), so it cannot be checked against its record; if "
+                          "you are sure of this file, restore it with --force")
+    try:
+        actual = sha256_file(backup)
+    except OSError as e:
+        raise BackupError(f"refusing to restore {backup.name}: it cannot be read "
+                          f"({e.strerror})") from None
+    for want, where in ((recorded, record_path(backup).name),
+                        (expected, "this migration's record")):
+        if want is not None and actual != want.lower():
+            raise BackupError(f"refusing to restore {backup.name}: it was changed after it "
+                              f"was made (its SHA-256 no longer matches the one in {where})")
+
+
+def restore(backup: str | Path, target: str | Path, safety_folder: str | Path | None = None,
+            force: bool = False, expected_sha256: str | None = None) -> RestoreResult:
     """Put a verified backup back over ``target``, after backing up the current state.
+
+    The backup must match the SHA-256 recorded when it was made (its ``.sha256`` record,
+    and ``expected_sha256`` when the caller knows it): a backup edited since, even to the
+    same length and still a valid database, is refused. One without a record is refused
+    unless ``force``.
 
     The target is locked first, and stays locked from the safety backup to the end of the
     restore: a write another program commits in between cannot be left out of both."""
@@ -270,6 +344,7 @@ def restore(backup: str | Path, target: str | Path, safety_folder: str | Path | 
     ok, why, counts = verify_backup(backup)
     if not ok:
         raise BackupError(f"refusing to restore {backup.name}: {why}")
+    _check_record(backup, force, expected_sha256)
     safety = None
     existed = target.is_file() and target.stat().st_size > 0
     src = dst = None

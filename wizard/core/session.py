@@ -534,7 +534,8 @@ class MigrationSession:
         b = self.backup
         if b is None or self.target is None:
             raise MigrationError("there is no backup of this database to restore")
-        return restore(b.path, self.target, self.backup_dir or Path(b.path).parent)
+        return restore(b.path, self.target, self.backup_dir or Path(b.path).parent,
+                       expected_sha256=b.sha256 or None)
 
     def apply_restore(self, result) -> None:
         self.restored = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -104,3 +105,98 @@ def test_a_project_file_with_a_deep_mapping_is_refused(tmp_path):
             json.dumps(PROJECT_FORMAT), "[" * n, "]" * n))
         with pytest.raises(ProjectError, match=what):
             MigrationSession.load_project(path)
+
+
+# --- shapes a profile must not have ----------------------------------------------------------
+def _profile_with(tmp_path, export, **changes):
+    """The suggested profile of ``export``, with keys of the first table or of the profile
+    replaced by ``changes`` (table.legacy_id=..., pilot=...), written as YAML."""
+    import yaml
+    from wizard.core.readers import open_sources
+    from wizard.core.schema import known_tables
+    from wizard.core.suggest import suggest_profile
+    tables, _ = open_sources([export])
+    d = suggest_profile(tables, known_tables()).to_dict()
+    for key, value in changes.items():
+        if key.startswith("table."):
+            src = next(s for s, t in d["tables"].items() if t["target"] == "patients")
+            d["tables"][src][key[6:]] = value
+        elif key == "tables_as_list":
+            d["tables"] = [{"source": value if i == 0 else s, **t}
+                           for i, (s, t) in enumerate(d["tables"].items())]
+        else:
+            d[key] = value
+    path = tmp_path / "profile.yaml"
+    path.write_text(yaml.safe_dump(d, sort_keys=False, allow_unicode=True))
+    return path
+
+
+@pytest.mark.parametrize("changes,needle", [
+    ({"table.legacy_id": ["patientId"]},
+     r"table 'patients.csv': legacy_id: must be a column name \(a text\), not a list"),
+    ({"table.legacy_id": {"column": "patientId"}}, "legacy_id: must be a column name"),
+    ({"table.confidence": "high"}, "table 'patients.csv': confidence: must be a number"),
+    ({"tables_as_list": ["patients.csv", "visits.csv"]},
+     r"tables: table 1: source: must be a file name \(a text\), not a list"),
+    ({"tables_as_list": None}, "tables: table 1: source: missing"),
+    ({"pilot": {"patients": {"id": 101}}}, "pilot: patients: must be a legacy id"),
+    ({"pilot": {"patients": ["101", ["102"]]}}, "pilot: patients: item 2: must be a legacy id"),
+    ({"pilot": {"registered": "2022"}},
+     "pilot: registered: must be a mapping with from and/or to"),
+    ({"pilot": {"registered": {"from": ["2022"]}}}, "pilot: registered: from: must be a date"),
+    ({"pilot": {"registered": {"since": "2022-01-01"}}}, "registered: unknown key"),
+    ({"pilot": {"department": ["Cardiology"]}}, "pilot: department: must be a department"),
+    ({"pilot": [101]}, "pilot: must be a mapping with one filter"),
+])
+def test_a_profile_of_the_wrong_shape_is_refused_naming_the_key(tmp_path, changes, needle):
+    """Each ended in "unexpected TypeError/AttributeError" (or, for a pilot of one id
+    written as a text, silently piloted the ids "1" and "0")."""
+    from conftest import write_mini
+    export = write_mini(tmp_path / "export")
+    path = _profile_with(tmp_path, export, **changes)
+    with pytest.raises(ProfileError, match=needle) as e:
+        Profile.load(path)
+    assert str(path) in str(e.value)
+    for command in ("validate", "run"):
+        args = ["--target", tmp_path / "none.db"] if command == "run" else []
+        rc, out, err = cli(command, export, "--profile", path, *args)
+        assert_clean_exit(rc, out, err, (2,))
+        assert re.search(needle, err), err
+
+
+@pytest.mark.parametrize("patients", [101, "101", ["101"], [101]])
+def test_a_pilot_of_one_patient_takes_that_patient(tmp_path, patients):
+    """One id, as a number or a text, is a pilot of that one patient (a one-element list):
+    "101" piloted the ids "1" and "0", a number ended in "unexpected TypeError"."""
+    from conftest import write_mini
+    from wizard.core.engine import Migration
+    from wizard.core.readers import open_sources
+    from wizard.core.schema import init_db
+    export = write_mini(tmp_path / "export")
+    profile = Profile.load(_profile_with(tmp_path, export, pilot={"patients": patients}))
+    assert profile.pilot == {"patients": ["101"]}
+    target = tmp_path / "t.db"
+    init_db(target)
+    tables, _ = open_sources([export])
+    res = Migration(tables, profile, target).run(no_backup=True)
+    assert res.committed
+    import sqlite3
+    con = sqlite3.connect(target)
+    ids = {r[0] for r in con.execute('SELECT "legacyId" FROM migration_legacy_ids WHERE '
+                                     '"tableName" = \'patients\'')}
+    con.close()
+    assert ids == {"101"}
+
+
+def test_a_pilot_by_registration_dates_round_trips(tmp_path):
+    from conftest import write_mini
+    export = write_mini(tmp_path / "export")
+    path = _profile_with(tmp_path, export, pilot={"registered": {"from": "2022-01-01",
+                                                                  "to": "2022-01-31"}})
+    text = path.read_text().replace("'2022-01-01'", "2022-01-01")  # a YAML date, unquoted
+    path.write_text(text)
+    p = Profile.load(path)
+    assert p.pilot == {"registered": {"from": "2022-01-01", "to": "2022-01-31"}}
+    again = tmp_path / "again.yaml"
+    p.save(again)
+    assert Profile.load(again).pilot == p.pilot

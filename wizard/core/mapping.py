@@ -151,6 +151,24 @@ def _what(value) -> str:
         type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__)
 
 
+def _name(value, where: str, what: str, required: bool = True) -> str | None:
+    """A file or column name as a profile gives it: a text (a number, as YAML reads an
+    unquoted 2022, is its digits). A list or a mapping there ended in "unexpected
+    TypeError" far from the profile; refused here, naming the key."""
+    if value is None or value == "":
+        if required:
+            raise ProfileError(f"{where}: missing: give {what}")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ProfileError(f"{where}: must be {what} (a text), not {_what(value)}")
+    return str(value)
+
+
+def _pilot(spec, where: str) -> dict | None:
+    from .pilot import pilot_spec  # (pilot imports this module)
+    return pilot_spec(spec, f"{where}: pilot")
+
+
 def _known_keys(d: dict, known: tuple, where: str) -> None:
     """A misspelt key (defualts, feilds) would be ignored without a word: refused."""
     for k in d:
@@ -271,7 +289,7 @@ class Profile:
                 timezone=None if defaults.get("timezone") in (None, "") else
                 defaults["timezone"],  # (checked below: a number is an unquoted offset)
                 rules={str(k): str(v).lower() for k, v in (d.get("rules") or {}).items()},
-                exclude=list(d.get("exclude") or []), pilot=d.get("pilot"),
+                exclude=list(d.get("exclude") or []), pilot=_pilot(d.get("pilot"), where),
                 notes=list(d.get("notes") or []))
         try:
             if p.timezone is not None:
@@ -288,7 +306,8 @@ class Profile:
             if not all(isinstance(t, dict) for t in tables):
                 raise ProfileError(f"{where}: tables: each table must be a mapping (source, "
                                    "target, fields, ...)")
-            tables = {t.get("source"): t for t in tables}
+            tables = {_name(t.get("source"), f"{where}: tables: table {i + 1}: source",
+                            "a file name"): t for i, t in enumerate(tables)}
         _shaped(tables, dict, f"{where}: tables")
         for src, td in tables.items():
             if not isinstance(td, dict) or "target" not in td:
@@ -306,8 +325,15 @@ class Profile:
                     fields[str(tgt)] = FieldMap.from_dict(str(tgt), fd)
                 except ProfileError as e:
                     raise ProfileError(f"{where}: table '{src}': {e}") from None
-            p.tables.append(TableMap(str(src), str(td["target"]), td.get("legacy_id"), fields,
-                                     td.get("confidence")))
+            legacy_id = _name(td.get("legacy_id"), f"{where}: table '{src}': legacy_id",
+                              "a column name", required=False)
+            confidence = td.get("confidence")
+            if confidence is not None and (isinstance(confidence, bool) or
+                                           not isinstance(confidence, (int, float))):
+                raise ProfileError(f"{where}: table '{src}': confidence: must be a number, "
+                                   f"not {_what(confidence)}")
+            p.tables.append(TableMap(str(src), str(td["target"]), legacy_id, fields,
+                                     confidence))
         return p
 
     @classmethod

@@ -108,9 +108,9 @@ def cmd_suggest(args) -> int:
     _open(session)
     session.check_sources()
     if args.target:
-        from .core.backup import connect
+        from .core.backup import connect_to_read
         from .core.schema import reflect_targets
-        con = connect(Path(args.target), readonly=True)
+        con = connect_to_read(Path(args.target))
         try:
             targets = reflect_targets(con)
         finally:

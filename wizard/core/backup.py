@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .errors import BackupError  # noqa: F401 (raised here, imported from here)
+from .errors import CannotWrite
 from .schema import DATA_TABLES, table_counts
 
 LOCK_TIMEOUT_S = 10.0
@@ -61,6 +62,70 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
                            isolation_level=None)
 
 
+def write_problem(path: Path) -> str | None:
+    """Why this user cannot write the database ``path``, in words naming the file or folder;
+    None when nothing stands in the way that can be seen beforehand. SQLite writes a journal
+    beside the database (``NAME-journal``), so the folder must be writable too: a
+    read-only folder showed only as "unable to open database file"."""
+    path = Path(path).resolve()
+    folder = path.parent
+    if not folder.is_dir():
+        return f"the folder {folder} does not exist"
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return f"{folder} is on a read-only file system"
+    except (OSError, AttributeError):  # no statvfs (Windows): the checks below
+        pass
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"{path} is read-only for this user"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return (f"the folder {folder} is read-only for this user (SQLite writes its journal, "
+                f"{path.name}-journal, beside the database)")
+    return None
+
+
+def _cannot_write_message(e: sqlite3.Error, path: Path, what: str) -> str | None:
+    """The words for SQLite's "readonly database" / "unable to open" on ``path``."""
+    msg = str(e)
+    if "readonly" not in msg and "unable to open" not in msg:
+        return None
+    why = write_problem(path) or msg
+    return f"{path.name} cannot be written: {why}; {what} was not done"
+
+
+def connect_to_read(path: Path) -> sqlite3.Connection:
+    """A read-only connection to a database that may hold an unfinished write: a hot
+    journal left by a program stopped mid-write (a killed restore, a crashed HMSync).
+    SQLite rolls that back on the first read, which a read-only connection cannot do
+    ("attempt to write a readonly database"); it is rolled back here first through a
+    read-write connection, as HMSync itself would on opening the file. Where this user
+    cannot write, CannotWrite says what is needed."""
+    path = Path(path)
+    con = connect(path, readonly=True)
+    try:
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return con
+    except sqlite3.OperationalError as e:
+        con.close()
+        if "readonly" not in str(e):
+            raise
+    try:
+        rw = connect(path)
+        try:
+            rw.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            rw.close()
+    except sqlite3.OperationalError as e:
+        if "locked" in str(e) or "busy" in str(e):
+            raise
+        raise CannotWrite(
+            f"{path.name} holds an unfinished write (its journal {path.name}-journal, left "
+            f"by a program stopped while writing) that must be rolled back before it can be "
+            f"read, and {write_problem(path) or 'this user cannot write it'}: open it once "
+            "where it can be written (HMSync does this on start), then try again") from None
+    return connect(path, readonly=True)
+
+
 def begin_writing(con: sqlite3.Connection, path: Path, what: str, error: type) -> None:
     """Open the write transaction of ``what`` on ``path`` holding the whole file (SQLite's
     EXCLUSIVE lock), or raise ``error`` saying who holds it.
@@ -72,6 +137,9 @@ def begin_writing(con: sqlite3.Connection, path: Path, what: str, error: type) -
     made an import sit silent for hours. Taken here, once, it is one wait of
     LOCK_TIMEOUT_S, as for another writer. (In WAL mode EXCLUSIVE is IMMEDIATE: readers
     never block the writer there.)"""
+    problem = write_problem(path)
+    if problem:
+        raise error(f"{path.name} cannot be written: {problem}; {what} was not done")
     try:
         con.execute("BEGIN EXCLUSIVE")
         return
@@ -142,6 +210,9 @@ def read_record(backup: Path) -> str | None:
 
 def _sqlite_message(e: sqlite3.Error, what: str, path: Path) -> str:
     msg = str(e)
+    cannot = _cannot_write_message(e, path, what)
+    if cannot:
+        return cannot
     if "locked" in msg or "busy" in msg:
         return (f"{path.name} is locked by another program (is HMSync still running?); "
                 f"close it and try again")
@@ -224,7 +295,12 @@ def make_backup(target: str | Path, folder: str | Path | None = None,
     if not target.is_file():
         raise BackupError(f"{target} does not exist")
     folder = Path(folder).resolve() if folder else target.parent
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.exists() and not folder.is_dir():
+        raise BackupError(f"{folder} is a file: give a folder for the backup")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BackupError(f"cannot create the backup folder {folder}: {e.strerror}") from None
     now = datetime.now()
     final = _unique_name(folder, now.strftime("%Y%m%d-%H%M%S"))
     dest = _partial_path(final)  # the copy's name until it is verified and recorded
@@ -290,7 +366,7 @@ def _discard(path: Path):
 
 
 def data_counts(target: Path) -> dict[str, int]:
-    con = connect(target, readonly=True)
+    con = connect_to_read(target)
     try:
         return table_counts(con)
     finally:
@@ -345,6 +421,10 @@ def restore(backup: str | Path, target: str | Path, safety_folder: str | Path | 
     if not ok:
         raise BackupError(f"refusing to restore {backup.name}: {why}")
     _check_record(backup, force, expected_sha256)
+    problem = write_problem(target)
+    if problem:
+        raise BackupError(f"{target.name} cannot be written: {problem}; the restore was "
+                          "not done")
     safety = None
     existed = target.is_file() and target.stat().st_size > 0
     src = dst = None

@@ -63,6 +63,13 @@ class OutputError(OperatorError):
     advice = "Choose another file or folder to write to."
 
 
+class CannotWrite(OperatorError):
+    """A database (or its journal beside it) that this user cannot write where it is."""
+
+    advice = ("Copy the database to a folder you can write to, or ask for write access to "
+              "its folder, then try again.")
+
+
 class ProjectError(OperatorError):
     """A migration project file that cannot be used."""
 

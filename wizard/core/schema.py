@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from .errors import SchemaError
 from .targets import TargetField, TargetTable  # noqa: F401 (the schema's vocabulary)
 
 SCHEMA_VERSION = 2  # 1: before doctors.department; 2: with it
@@ -506,9 +507,16 @@ def engine_for(path: str | Path):
 
 def init_db(path: str | Path, version: int = SCHEMA_VERSION) -> None:
     """Create an empty HMSync database (refuses to overwrite an existing file)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from .backup import connect, write_problem
     path = Path(path)
     if path.exists() and path.stat().st_size > 0:
         raise FileExistsError(f"{path} already exists; the wizard never overwrites a database")
+    problem = write_problem(path)
+    if problem:
+        raise SchemaError(f"cannot create {path}: {problem}")
+    existed = path.exists()
     sa_schema = _sqlalchemy_schema()
     eng = engine_for(path)
     try:
@@ -516,15 +524,21 @@ def init_db(path: str | Path, version: int = SCHEMA_VERSION) -> None:
         with eng.begin() as c:
             c.execute(sa_schema["schema_info"].insert().values(key="schema_version",
                                                                value=str(version)))
+        if version == 1:  # an older HMSync, without doctors.department (tests and demos)
+            con = connect(path)
+            try:
+                con.execute("ALTER TABLE doctors DROP COLUMN department")
+            finally:
+                con.close()
+    except (DBAPIError, sqlite3.Error, OSError) as e:
+        if not existed:  # a half-made database is none: not left to be mistaken for one
+            for p in (path, Path(f"{path}-journal")):
+                p.unlink(missing_ok=True)
+        cause = getattr(e, "orig", None) or e
+        raise SchemaError(f"cannot create {path}: "
+                          f"{getattr(cause, 'strerror', None) or cause}") from None
     finally:
         eng.dispose()
-    if version == 1:  # an older HMSync, without doctors.department (tests and demos)
-        from .backup import connect
-        con = connect(path)
-        try:
-            con.execute("ALTER TABLE doctors DROP COLUMN department")
-        finally:
-            con.close()
 
 
 def ensure_wizard_tables(con: sqlite3.Connection) -> None:

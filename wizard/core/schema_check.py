@@ -147,8 +147,8 @@ def _declared_as_hmsync(path: Path) -> bool:
     then there is nothing to compare (the common case, and a quick one)."""
     if not _HMSYNC_DECLARATIONS:
         _HMSYNC_DECLARATIONS.extend(hmsync_declarations())
-    from .backup import connect
-    con = connect(path, readonly=True)
+    from .backup import connect_to_read
+    con = connect_to_read(path)
     try:
         return _declarations(con) == _HMSYNC_DECLARATIONS
     finally:
@@ -228,8 +228,8 @@ class UpgradeResult:
 
 def at_risk(path: Path, diffs: list[Difference]) -> list[str]:
     """What destructive differences would affect, row by row counts."""
-    from .backup import connect
-    con = connect(path, readonly=True)
+    from .backup import connect_to_read
+    con = connect_to_read(path)
     try:
         out = []
         for d in diffs:

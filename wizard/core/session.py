@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .backup import BackupResult, connect
+from .backup import BackupResult, connect_to_read
 from .engine import (CancelToken, Migration, MigrationError, Progress, ProgressFn, RunResult,
                      ValidationResult, plan_tables)
 from .errors import ProjectError, SourceProblem
@@ -90,7 +90,7 @@ def inspect_target(path: str | Path) -> TargetInfo:
     if not path.is_file():
         raise ProjectError(f"{path} does not exist")
     try:
-        con = connect(path, readonly=True)
+        con = connect_to_read(path)
         try:
             counts = table_counts(con)
             targets = reflect_targets(con)

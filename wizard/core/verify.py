@@ -385,7 +385,7 @@ def verify_target(path, source_system: str | None = None) -> dict:
     """Checks that need no source: integrity, relationships, and what the audit trail says.
     Raises CannotVerify for a missing file, a folder, a file that is not SQLite, a database
     without HMSync's tables or one locked by another program."""
-    from .backup import connect
+    from .backup import connect_to_read
     p = Path(path)
     if p.is_dir():
         raise CannotVerify(f"{p} is a folder, not an HMSync database file")
@@ -393,7 +393,7 @@ def verify_target(path, source_system: str | None = None) -> dict:
         raise CannotVerify(f"{p} does not exist")
     con = None
     try:
-        con = connect(p, readonly=True)
+        con = connect_to_read(p)  # a hot journal (a killed restore) is rolled back first
         con.execute("PRAGMA cache_size = -65536")
         have = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.DatabaseError as e:

@@ -16,6 +16,7 @@ import pytest
 
 from wizard.core import backup as backup_mod
 from wizard.core import engine
+from wizard.core.errors import OperatorError
 from wizard.core.schema import init_db
 from wizard.testing.legacy_export import generate
 
@@ -560,3 +561,27 @@ def test_backup_dir_naming_a_file_is_refused_naming_it(target, tmp_path):
     rc, out, err = cli("backup", target, "--dir", a_file / "sub")
     assert_clean_exit(rc, out, err, (2,))
     assert f"cannot create the backup folder {a_file / 'sub'}" in err, err
+
+
+def test_a_target_locked_outright_after_the_backup_stops_run_with_words(export, target,
+                                                                       tmp_path, monkeypatch):
+    """Between the backup and the import another program takes the whole file: the
+    import's check that the target is as backed up waited, then let SQLite's "database is
+    locked" out as "unexpected"."""
+    _short_lock_waits(monkeypatch)
+    before = snapshot(target)
+    from wizard.core.engine import Migration
+    from wizard.core.readers import open_sources
+    from wizard.core.schema import known_tables
+    from wizard.core.suggest import suggest_profile
+    tables, _ = open_sources([export])
+    m = Migration(tables, suggest_profile(tables, known_tables()), target)
+    m.make_backup(tmp_path / "b")
+    holder = Child(HOLDER, target, "EXCLUSIVE", "delete")
+    try:
+        holder.wait_for(lambda line: line == "locked", timeout=60)
+        with pytest.raises(OperatorError, match="locked by another program"):
+            m.run()
+    finally:
+        holder.kill()
+    assert snapshot(target) == before

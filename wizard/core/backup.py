@@ -366,11 +366,14 @@ def _discard(path: Path):
 
 
 def data_counts(target: Path) -> dict[str, int]:
-    con = connect_to_read(target)
     try:
-        return table_counts(con)
-    finally:
-        con.close()
+        con = connect_to_read(target)
+        try:
+            return table_counts(con)
+        finally:
+            con.close()
+    except sqlite3.Error as e:  # a lock held past LOCK_TIMEOUT_S, above all
+        raise BackupError(_sqlite_message(e, "counting its rows", Path(target))) from None
 
 
 @dataclass

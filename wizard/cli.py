@@ -263,8 +263,12 @@ def cmd_run(args) -> int:
 
 
 def cmd_verify(args) -> int:
+    from .core.outputs import Outputs, check_outputs
     from .core.report import write_json
     from .core.verify import verify_target
+    if args.report:  # before the checks: a report that cannot be written is said first
+        check_outputs(Outputs(report=Path(args.report)),
+                      [(Path(args.target), "the HMSync database")])
     rep = verify_target(args.target)
     for c in rep["checks"]:
         print(f"  {'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {c['detail']}")
@@ -272,7 +276,12 @@ def cmd_verify(args) -> int:
         print(f"  {t:16} {n:10,} rows")
     rep["passed"] = all(c["passed"] for c in rep["checks"])
     if args.report:
-        write_json(rep, args.report)
+        try:
+            write_json(rep, args.report)
+        except OSError as e:
+            _err(f"{args.report} could not be written ({e.strerror}); the checks above "
+                 "are the verification's result")
+            return EXIT_FAILED
     return EXIT_OK if rep["passed"] else EXIT_PROBLEMS
 
 

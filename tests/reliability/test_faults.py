@@ -585,3 +585,25 @@ def test_a_target_locked_outright_after_the_backup_stops_run_with_words(export, 
     finally:
         holder.kill()
     assert snapshot(target) == before
+
+
+def test_verify_report_into_a_read_only_folder_is_refused_before_the_checks(
+        target, tmp_path, read_only):
+    """It was "unexpected OSError" after the checks had run."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    read_only(ro)
+    rc, out, err = cli("verify", target, "--report", ro / "verify.json")
+    assert_clean_exit(rc, out, err, (2,))
+    assert f"{ro / 'verify.json'} cannot be written" in err, err
+
+
+def test_a_folder_where_a_database_file_belongs_is_named_as_a_folder(target, tmp_path):
+    folder = tmp_path / "folder.db"
+    folder.mkdir()
+    for args, words in ((("init-db", folder), f"{folder} is a folder: give the file name"),
+                        (("restore", folder, "--target", target),
+                         f"{folder} is a folder, not a backup file")):
+        rc, out, err = cli(*args)
+        assert_clean_exit(rc, out, err, (2,))
+        assert words in err, err

@@ -227,6 +227,8 @@ def verify_backup(path: Path, expected_counts: dict[str, int] | None = None,
                   require_hmsync: bool = True) -> tuple[bool, str, dict[str, int]]:
     """(ok, explanation, row counts) for a backup file."""
     path = Path(path)
+    if path.is_dir():
+        return False, f"{path} is a folder, not a backup file", {}
     if not path.is_file():
         return False, f"{path} does not exist", {}
     try:

@@ -511,6 +511,8 @@ def init_db(path: str | Path, version: int = SCHEMA_VERSION) -> None:
 
     from .backup import connect, write_problem
     path = Path(path)
+    if path.is_dir():
+        raise SchemaError(f"{path} is a folder: give the file name of the new database")
     if path.exists() and path.stat().st_size > 0:
         raise FileExistsError(f"{path} already exists; the wizard never overwrites a database")
     problem = write_problem(path)

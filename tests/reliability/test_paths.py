@@ -189,3 +189,18 @@ def test_a_relative_name_that_reads_as_a_uri_is_still_that_file(tmp_path, monkey
         assert_clean_exit(rc, out, err, (0, 1))
     assert counts(tmp_path / name) == MINI_CLEAN
     assert new_files(before, tree(tmp_path), [tmp_path / name, tmp_path / "backups"]) == []
+
+
+def test_a_file_name_that_is_not_utf8_is_still_that_file(tmp_path):
+    """Linux file names are bytes: one that is not UTF-8 reaches the program as Python's
+    surrogate escapes, and its URI carries the byte itself."""
+    import os
+    name = os.fsdecode(b"clinic\xff#.db")
+    db = tmp_path / name
+    before = tree(tmp_path)
+    for args in (("init-db", db), ("backup", db, "--dir", tmp_path / "backups"),
+                 ("verify", db), ("schema", db)):
+        rc, out, err = cli(*args)
+        assert_clean_exit(rc, out, err, (0,))
+    assert counts(db) == {t: 0 for t in DATA_TABLES}
+    assert new_files(before, tree(tmp_path), [db, tmp_path / "backups"]) == []

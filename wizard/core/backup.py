@@ -17,6 +17,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from .errors import BackupError  # noqa: F401 (raised here, imported from here)
 from .errors import CannotWrite
@@ -53,8 +54,15 @@ def sha256_file(path: Path) -> str:
 def file_uri(path: str | Path, readonly: bool = False) -> str:
     """The SQLite URI of a file: every character that means something in a URI (``#``,
     ``?``, ``%``, a space, any non-ASCII letter) percent-encoded, so that any legal file
-    name names that file and no other (``file:clinic#2/x.db`` would open ``clinic``)."""
-    return Path(path).resolve().as_uri() + ("?mode=ro" if readonly else "")
+    name names that file and no other (``file:clinic#2/x.db`` would open ``clinic``).
+
+    Not Path.as_uri(): it writes a Windows share (``\\\\server\\share``) as the URI's
+    authority, which SQLite refuses; here the authority stays empty and the path keeps its
+    two slashes (``file:////server/share/x.db``)."""
+    path = Path(path).resolve().as_posix()
+    if not path.startswith("/"):  # C:/clinic/x.db
+        path = "/" + path
+    return "file://" + quote(os.fsencode(path), safe="/:") + ("?mode=ro" if readonly else "")
 
 
 def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:

@@ -6,6 +6,7 @@ integrity checks, again after the commit. Every check is ``{name, passed, detail
 from __future__ import annotations
 
 import math
+import os
 import random
 import sqlite3
 import threading
@@ -282,7 +283,10 @@ def integrity_check(con: sqlite3.Connection) -> list[str]:
     that is what a whole ``integrity_check`` checks, and the two halves run side by side
     (SQLite works without Python's lock). Returns ["ok"] or the problems found.
     """
-    path = con.execute("PRAGMA database_list").fetchone()[2]
+    # as bytes: a file name need not be UTF-8 (Linux), and SQLite hands it back as it is
+    raw = con.execute("SELECT CAST(file AS BLOB) FROM pragma_database_list WHERE "
+                      "name = 'main'").fetchone()[0]
+    path = os.fsdecode(raw) if raw else ""
     if not path or con.in_transaction:
         return [r[0] for r in con.execute("PRAGMA integrity_check")]
     work = _longest_first(con)

@@ -120,9 +120,9 @@ def cmd_suggest(args) -> int:
     _open(session)
     session.check_sources()
     if args.target:
-        from .core.backup import connect
+        from .core.backup import connect_to_read
         from .core.schema import reflect_targets
-        con = connect(Path(args.target), readonly=True)
+        con = connect_to_read(Path(args.target))
         try:
             targets = reflect_targets(con)
         finally:
@@ -211,7 +211,7 @@ def cmd_backup(args) -> int:
 
 def cmd_restore(args) -> int:
     from .core.backup import restore
-    r = restore(args.backup, args.target, args.dir)
+    r = restore(args.backup, args.target, args.dir, force=args.force)
     if r.safety_backup:
         print(f"the state before the restore was backed up to {r.safety_backup.path}")
     print(f"restored {r.target} from {r.restored_from} ({sum(r.counts.values()):,} rows); "
@@ -244,9 +244,16 @@ def cmd_run(args) -> int:
     outcome = job.run(progress=_Printer(args.quiet), cancel=CancelToken())
     session.apply_import(outcome)
     res = outcome.result
+    vacuumed = False
     if args.vacuum and res.committed:
+        from .core.errors import OperatorError
         from .core.schema_check import optimise
-        optimise(args.target, vacuum=True)
+        try:
+            optimise(args.target, vacuum=True)
+            vacuumed = True
+        except OperatorError as e:  # the import stands: say so, and go on to the reports
+            print(f"warning: the import was committed (run {res.run_id}), but {e}",
+                  file=sys.stderr)
     try:  # files first: a console closed meanwhile (| head) must not lose them
         session.write_outputs(outcome, outputs)
     except OSError as e:
@@ -260,7 +267,7 @@ def cmd_run(args) -> int:
     for c in res.verification.checks:
         print(f"  {'PASS' if c.passed else 'FAIL'}  {c.name}: {c.detail}")
     print(f"\n{res.status}" + (f" (run {res.run_id})" if res.run_id else ""))
-    if args.vacuum and res.committed:
+    if vacuumed:
         print("VACUUM done: the database file is compacted")
     if args.report:
         print(f"report written to {args.report} and {html}")
@@ -272,15 +279,24 @@ def cmd_run(args) -> int:
 
 
 def cmd_verify(args) -> int:
+    from .core.outputs import Outputs, check_outputs
     from .core.report import write_json
     from .core.verify import verify_target
+    if args.report:  # before the checks: a report that cannot be written is said first
+        check_outputs(Outputs(report=Path(args.report)),
+                      [(Path(args.target), "the HMSync database")])
     found = verify_target(args.target)
     for c in found.checks:
         print(f"  {'PASS' if c.passed else 'FAIL'}  {c.name}: {c.detail}")
     for t, n in found.counts.items():
         print(f"  {t:16} {n:10,} rows")
     if args.report:
-        write_json(found.to_dict(), args.report)
+        try:
+            write_json(found.to_dict(), args.report)
+        except OSError as e:
+            _err(f"{args.report} could not be written ({e.strerror}); the checks above "
+                 "are the verification's result")
+            return EXIT_FAILED
     return EXIT_OK if found.passed else EXIT_PROBLEMS
 
 
@@ -433,8 +449,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder for the backup (default: beside the database)")
 
     p = _command(sub, "restore", "restore an HMSync database from a backup",
-                 "Checks the backup, backs up the database as it is now, then puts the backup "
-                 "back in its place and checks the result.",
+                 "Checks the backup against the SHA-256 recorded when it was made, backs up "
+                 "the database as it is now, then puts the backup back in its place and checks "
+                 "the result.",
                  ["restore backup-20261207-101500.db --target hmsync.db"], cmd_restore)
     p.add_argument("backup", metavar="BACKUP", help="the backup file to restore")
     p.add_argument("--target", required=True, metavar="DB",
@@ -442,6 +459,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", metavar="FOLDER",
                    help="folder for the safety backup of the current state (default: beside "
                         "the database)")
+    p.add_argument("--force", action="store_true",
+                   help="restore a backup that has no record of its SHA-256 (.sha256 beside "
+                        "it), unchecked")
 
     p = _command(sub, "run", "validate, back up, import and verify in one go",
                  "Validates the export, makes a verified backup of the target, imports the "

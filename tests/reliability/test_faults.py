@@ -8,16 +8,20 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import textwrap
+import time
 
 import pytest
 
 from wizard.core import backup as backup_mod
 from wizard.core import engine
+from wizard.core.errors import OperatorError
 from wizard.core.schema import init_db
 from wizard.testing.legacy_export import generate
 
-from .helpers import Child, add_native_rows, assert_intact, cli, file_sha256, snapshot
+from .helpers import (ROOT, Child, add_native_rows, assert_clean_exit, assert_intact, cli,
+                      file_sha256, snapshot)
 
 DISK_FULL = "database or disk is full"
 
@@ -332,3 +336,274 @@ def test_program_killed_while_holding_the_lock_then_import_works(export, target,
     con.close()
     backup = next((tmp_path / "b").glob("backup-*.db"))
     assert snapshot(backup) == before
+
+
+# --- the target read by another process -------------------------------------------------------
+READER = textwrap.dedent("""
+    import sqlite3, sys
+    con = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)
+    con.execute("BEGIN")
+    con.execute("SELECT count(*) FROM doctors").fetchone()
+    print("reading", flush=True)
+    sys.stdin.readline()
+    con.execute("COMMIT")
+    print("released", flush=True)
+""")
+
+# the command line with a lock wait of 0.3 s and a page cache of 10 pages: the import must
+# write pages into the file (a spill) long before its commit
+SMALL_CACHE_CLI = textwrap.dedent("""
+    import sys
+    from wizard.core import backup, engine
+    backup.LOCK_TIMEOUT_S = 0.3
+    engine.LOAD_CACHE = 10
+    from wizard.cli import main
+    sys.exit(main(sys.argv[1:]))
+""")
+
+
+def _cli_small_cache(*args, timeout=60) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-c", SMALL_CACHE_CLI, *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout, env=env,
+                          cwd=str(ROOT))
+
+
+@pytest.mark.parametrize("journal", ["delete", "wal"])
+def test_a_reader_on_the_target_stops_run_at_the_lock_deadline(export, target, tmp_path,
+                                                               journal):
+    """Another program holding a read transaction (BEGIN; SELECT ...): with a rollback
+    journal the import cannot write into the file, and stops after the lock wait with a
+    message that says so; it sat silent at "import doctors" for minutes, waiting the whole
+    lock wait again at every statement that needed room in its cache. In WAL mode a reader
+    does not stand in the way, and the import goes through."""
+    if journal == "wal":
+        con = sqlite3.connect(target)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.close()
+    before, sha = snapshot(target), file_sha256(target)
+    reader = Child(READER, target)
+    try:
+        reader.wait_for(lambda line: line == "reading", timeout=60)
+        t0 = time.monotonic()
+        p = _cli_small_cache("run", export, "--target", target, "--backup-dir",
+                             tmp_path / "b", "--quiet")
+        took = time.monotonic() - t0
+        reader.proc.stdin.write(b"\n")
+        reader.proc.stdin.flush()
+        reader.wait_for(lambda line: line == "released", timeout=60)
+    finally:
+        reader.kill()
+    assert "Traceback" not in p.stderr and "unexpected" not in p.stderr, p.stderr
+    if journal == "wal":
+        assert p.returncode in (0, 1) and "committed" in p.stdout, p.stderr
+        return
+    assert p.returncode == 2, p.stdout[-1500:] + p.stderr
+    assert "another program is reading it" in p.stderr, p.stderr
+    assert took < 30, took
+    assert snapshot(target) == before and file_sha256(target) == sha
+    assert_intact(target)
+
+
+def test_a_reader_on_the_target_stops_a_schema_upgrade_with_the_same_words(tmp_path,
+                                                                          monkeypatch):
+    _short_lock_waits(monkeypatch)
+    old = tmp_path / "v1.db"
+    init_db(old, version=1)
+    before = snapshot(old)
+    reader = Child(READER, old)
+    try:
+        reader.wait_for(lambda line: line == "reading", timeout=60)
+        rc, out, err = cli("schema", old, "--upgrade", "--no-backup")
+    finally:
+        reader.kill()
+    assert rc == 2 and "another program is reading it" in err, err
+    assert snapshot(old) == before
+
+
+def test_vacuum_refused_by_a_reader_after_a_committed_import_says_the_import_stands(
+        export, target, tmp_path, monkeypatch):
+    _short_lock_waits(monkeypatch)
+    from wizard.core import schema_check
+    real = schema_check.optimise
+
+    def optimise_while_read(path, vacuum=False):
+        reader = Child(READER, path)
+        try:
+            reader.wait_for(lambda line: line == "reading", timeout=60)
+            return real(path, vacuum)
+        finally:
+            reader.kill()
+    monkeypatch.setattr(schema_check, "optimise", optimise_while_read)
+    rc, out, err = cli("run", export, "--target", target, "--no-backup", "--quiet",
+                       "--vacuum")
+    assert rc in (0, 1) and "committed" in out, err
+    assert "the import was committed" in err and "VACUUM was not done" in err, err
+    assert "VACUUM done" not in out and "unexpected" not in err
+
+
+# --- a target left mid-write, and places that cannot be written --------------------------------
+def test_verify_of_a_target_left_mid_write_rolls_the_write_back(export, target, tmp_path):
+    """A restore (or HMSync) killed mid-write leaves a hot journal: verify said "not a
+    readable SQLite database (attempt to write a readonly database)"; the file is fine and
+    rolls back on opening, as it now does."""
+    before = snapshot(target)
+    _crash_mid_write(target)
+    rc, out, err = cli("verify", target)
+    assert_clean_exit(rc, out, err, (0,))
+    assert "not a readable" not in err and "PASS  integrity_check" in out, out + err
+    assert snapshot(target) == before
+    assert not os.path.exists(str(target) + "-journal")
+
+
+def test_the_wizard_and_suggest_read_a_target_left_mid_write(export, target, tmp_path):
+    """The wizard's target page and `suggest --target` read the target read-only too."""
+    from wizard.core.session import inspect_target
+    before = snapshot(target)
+    _crash_mid_write(target)
+    info = inspect_target(target)
+    assert info.counts["doctors"] == len(before["doctors"]) and info.usable
+    _crash_mid_write(target)
+    rc, out, err = cli("suggest", export, "-o", tmp_path / "p.yaml", "--target", target)
+    assert_clean_exit(rc, out, err, (0,))
+    assert snapshot(target) == before
+
+
+@pytest.fixture
+def read_only(tmp_path):
+    """make(folder) -> the folder, remounted read-only in place (skipped where mounting is
+    not permitted). A read-only mount refuses root too, unlike a folder's mode bits."""
+    mounted = []
+
+    def make(folder):
+        if os.geteuid() != 0 or not shutil.which("mount"):
+            pytest.skip("a read-only bind mount needs root")
+        for args in (["--bind", str(folder), str(folder)],
+                     ["-o", "remount,ro,bind", str(folder)]):
+            p = subprocess.run(["mount", *args], capture_output=True, text=True)
+            if p.returncode != 0:
+                if mounted or args[0] == "-o":
+                    subprocess.run(["umount", str(folder)], capture_output=True)
+                pytest.skip(f"cannot mount read-only here: {p.stderr.strip()}")
+            if args[0] == "--bind":
+                mounted.append(folder)
+        return folder
+    yield make
+    for d in reversed(mounted):
+        if subprocess.run(["umount", str(d)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", str(d)], capture_output=True)
+
+
+def test_verify_of_a_target_left_mid_write_where_it_cannot_be_written_says_so(
+        export, target, tmp_path, read_only):
+    _crash_mid_write(target)
+    read_only(target.parent)
+    rc, out, err = cli("verify", target)
+    assert_clean_exit(rc, out, err, (2,))
+    assert "unfinished write" in err and "target.db-journal" in err, err
+    assert "read-only file system" in err and "not a readable" not in err, err
+
+
+def test_a_read_only_folder_is_named_with_its_cause_by_every_writer(export, tmp_path,
+                                                                   read_only):
+    """init-db said "unexpected OperationalError", run and restore "unable to open
+    database file" or "attempt to write a readonly database"."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    db = ro / "target.db"
+    init_db(db)
+    old = ro / "v1.db"
+    init_db(old, version=1)
+    good = backup_mod.make_backup(db, tmp_path / "backups").path
+    read_only(ro)
+    before = {p: file_sha256(p) for p in (db, old)}
+    for args in (("init-db", ro / "new.db"),
+                 ("run", export, "--target", db, "--no-backup", "--quiet"),
+                 ("run", export, "--target", db, "--backup-dir", tmp_path / "b", "--quiet"),
+                 ("restore", good, "--target", db, "--dir", tmp_path / "safety"),
+                 ("schema", old, "--upgrade", "--backup-dir", tmp_path / "b")):
+        rc, out, err = cli(*args)
+        assert_clean_exit(rc, out, err, (2,))
+        assert f"{ro} is on a read-only file system" in err, (args[0], err)
+        assert "unable to open" not in err and "readonly database" not in err, err
+    assert {p: file_sha256(p) for p in (db, old)} == before
+    assert not (ro / "new.db").exists()
+
+
+def test_a_folder_this_user_cannot_write_is_named(tmp_path, monkeypatch):
+    """(Root writes any folder whatever its mode, so the check is shown as another user
+    would meet it.) SQLite's own words were "unable to open database file"."""
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    db = folder / "hmsync.db"
+    init_db(db)
+    real = os.access
+    monkeypatch.setattr(backup_mod.os, "access",
+                        lambda p, mode: False if str(p) == str(folder) else real(p, mode))
+    why = backup_mod.write_problem(db)
+    assert why == (f"the folder {folder} is read-only for this user (SQLite writes its "
+                   "journal, hmsync.db-journal, beside the database)")
+    msg = backup_mod._sqlite_message(sqlite3.OperationalError("unable to open database file"),
+                                     "the restore", db)
+    assert msg == f"hmsync.db cannot be written: {why}; the restore was not done"
+    rc, out, err = cli("init-db", folder / "new.db")
+    assert rc == 2 and f"cannot create {folder / 'new.db'}: the folder {folder} is " \
+        "read-only" in err, err
+
+
+def test_backup_dir_naming_a_file_is_refused_naming_it(target, tmp_path):
+    """It was "unexpected FileExistsError"."""
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    rc, out, err = cli("backup", target, "--dir", a_file)
+    assert_clean_exit(rc, out, err, (2,))
+    assert f"{a_file} is a file: give a folder for the backup" in err, err
+    rc, out, err = cli("backup", target, "--dir", a_file / "sub")
+    assert_clean_exit(rc, out, err, (2,))
+    assert f"cannot create the backup folder {a_file / 'sub'}" in err, err
+
+
+def test_a_target_locked_outright_after_the_backup_stops_run_with_words(export, target,
+                                                                       tmp_path, monkeypatch):
+    """Between the backup and the import another program takes the whole file: the
+    import's check that the target is as backed up waited, then let SQLite's "database is
+    locked" out as "unexpected"."""
+    _short_lock_waits(monkeypatch)
+    before = snapshot(target)
+    from wizard.core.engine import Migration
+    from wizard.core.readers import open_sources
+    from wizard.core.schema import known_tables
+    from wizard.core.suggest import suggest_profile
+    tables, _ = open_sources([export])
+    m = Migration(tables, suggest_profile(tables, known_tables()), target)
+    m.make_backup(tmp_path / "b")
+    holder = Child(HOLDER, target, "EXCLUSIVE", "delete")
+    try:
+        holder.wait_for(lambda line: line == "locked", timeout=60)
+        with pytest.raises(OperatorError, match="locked by another program"):
+            m.run()
+    finally:
+        holder.kill()
+    assert snapshot(target) == before
+
+
+def test_verify_report_into_a_read_only_folder_is_refused_before_the_checks(
+        target, tmp_path, read_only):
+    """It was "unexpected OSError" after the checks had run."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    read_only(ro)
+    rc, out, err = cli("verify", target, "--report", ro / "verify.json")
+    assert_clean_exit(rc, out, err, (2,))
+    assert f"{ro / 'verify.json'} cannot be written" in err, err
+
+
+def test_a_folder_where_a_database_file_belongs_is_named_as_a_folder(target, tmp_path):
+    folder = tmp_path / "folder.db"
+    folder.mkdir()
+    for args, words in ((("init-db", folder), f"{folder} is a folder: give the file name"),
+                        (("restore", folder, "--target", target),
+                         f"{folder} is a folder, not a backup file")):
+        rc, out, err = cli(*args)
+        assert_clean_exit(rc, out, err, (2,))
+        assert words in err, err

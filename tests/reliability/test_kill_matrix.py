@@ -263,7 +263,9 @@ def test_sigkill_leaves_target_before_or_fully_imported(kill_matrix, point):
             assert again["counts"] == {**kill_matrix["after"]["counts"], "migration_runs": 2}
     if point == "backup":
         # the interrupted backup is never accepted by restore, and the target is untouched
-        partial = list((r["dir"] / "backups").glob("backup-*.db"))
+        # the copy under way has a name of its own: no backup-*.db looks like a backup
+        assert not list((r["dir"] / "backups").glob("backup-*.db"))
+        partial = list((r["dir"] / "backups").glob("backup-*.db.partial"))
         assert partial, "the child was killed before it created the backup file"
         for p in partial:
             with pytest.raises(BackupError, match="refusing"):

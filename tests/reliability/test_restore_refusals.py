@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import gzip
+import os
 import random
 import sqlite3
+import stat
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import write_mini
-from wizard.core.backup import BackupError, make_backup, restore
+from wizard.core.backup import (BackupError, make_backup, read_record, record_path, restore,
+                                verify_backup)
 from wizard.core.engine import Migration
 from wizard.core.readers import open_sources
 from wizard.core.schema import init_db, known_tables
@@ -125,11 +128,84 @@ def test_restore_refuses_a_backup_truncated_by_one_byte(setup, target, tmp_path)
 
 
 def test_the_good_backup_is_accepted(setup, target, tmp_path):
-    """The control: the same backup, unharmed, restores."""
+    """The control: the same backup, unharmed, with its record, restores."""
     good = tmp_path / "backup-good.db"
     good.write_bytes(setup["bytes"])
+    record_path(good).write_text(f"{file_sha256(good)}  {good.name}\n")
     r = restore(good, target, tmp_path / "safety")
     assert r.counts["patients"] > 0 and r.safety_backup is not None
+
+
+def _rows_changed_same_length(data: bytes) -> bytes:
+    """The backup with a patient's name changed inside its page: the same length, still a
+    valid database with the same row counts (what an edit after the backup leaves)."""
+    b = bytearray(data)
+    i = b.find(b"Ravi")
+    assert i > 0
+    b[i:i + 4] = b"Ravo"
+    return bytes(b)
+
+
+def test_a_backup_edited_after_it_was_made_is_refused(setup, target, tmp_path):
+    """A backup changed since it was made, to the same length and still a good database,
+    was restored and reported "verified": the SHA-256 recorded beside it is checked."""
+    folder = tmp_path / "backups"
+    b = make_backup(setup["target"], folder)
+    assert read_record(b.path) == b.sha256 == file_sha256(b.path)
+    assert stat.S_IMODE(os.stat(record_path(b.path)).st_mode) == 0o600
+    edited = _rows_changed_same_length(b.path.read_bytes())
+    b.path.write_bytes(edited)
+    assert verify_backup(b.path)[0]  # a valid HMSync database all the same
+    sha = file_sha256(target)
+    with pytest.raises(BackupError, match="changed after it was made"):
+        restore(b.path, target, tmp_path / "safety")
+    rc, out, err = cli("restore", b.path, "--target", target, "--dir", tmp_path / "s2",
+                       "--force")
+    assert rc == 2 and "changed after it was made" in err and b.path.name in err, err
+    assert file_sha256(target) == sha
+
+
+def test_a_backup_without_its_record_is_refused_unless_forced(setup, target, tmp_path):
+    b = make_backup(setup["target"], tmp_path / "backups")
+    record_path(b.path).unlink()
+    sha = file_sha256(target)
+    rc, out, err = cli("restore", b.path, "--target", target, "--dir", tmp_path / "s")
+    assert rc == 2 and "cannot be checked against its record" in err and "--force" in err, err
+    assert file_sha256(target) == sha
+    rc, out, err = cli("restore", b.path, "--target", target, "--dir", tmp_path / "s",
+                       "--force")
+    assert rc == 0, err
+    record_path(b.path).write_text("not a hash\n")
+    with pytest.raises(BackupError, match="holds no SHA-256"):
+        restore(b.path, target, tmp_path / "s", force=True)
+
+
+def test_the_wizard_restores_only_the_backup_it_made(setup, target, tmp_path):
+    """The session knows its backup's SHA-256: a file changed in its place, record and
+    all, is refused."""
+    b = make_backup(setup["target"], tmp_path / "backups")
+    b.path.write_bytes(_rows_changed_same_length(b.path.read_bytes()))
+    record_path(b.path).write_text(f"{file_sha256(b.path)}  {b.path.name}\n")
+    with pytest.raises(BackupError, match="this migration's record"):
+        restore(b.path, target, tmp_path / "s", expected_sha256=b.sha256)
+
+
+def test_a_backup_cut_short_never_takes_a_backup_name(setup, tmp_path, monkeypatch):
+    """The copy is made under a .partial name: a backup killed half way leaves no
+    backup-*.db that looks real."""
+    from wizard.core import backup as backup_mod
+    seen = []
+    real = backup_mod._copy
+
+    def copy_then_look(src, dst):
+        real(src, dst)
+        seen.append(sorted(p.name for p in (tmp_path / "backups").iterdir()))
+        raise KeyboardInterrupt  # as if killed here
+    monkeypatch.setattr(backup_mod, "_copy", copy_then_look)
+    with pytest.raises(KeyboardInterrupt):
+        make_backup(setup["target"], tmp_path / "backups")
+    assert len(seen[0]) == 1 and seen[0][0].endswith(".db.partial"), seen
+    assert not list((tmp_path / "backups").glob("backup-*.db"))
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, database=None,

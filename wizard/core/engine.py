@@ -28,7 +28,7 @@ import pandas as pd
 from .. import __version__
 from . import logs, memory
 from . import rules as R
-from .backup import BackupResult, connect, data_counts
+from .backup import BackupResult, begin_writing, connect, data_counts
 from .pilot import Pilot
 from .mapping import MappedChunk, Profile, ProfileError, TableMap, check_profile
 from .readers import SourceError, SourceTable
@@ -582,11 +582,7 @@ class Migration:
             raise
         con.execute(f"PRAGMA cache_size = {LOAD_CACHE}")
         try:
-            try:
-                con.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as e:
-                raise MigrationError(f"{self.target.name} is locked by another program (is "
-                                     f"HMSync still running?): {e}") from None
+            begin_writing(con, self.target, "the import", MigrationError)
             ensure_wizard_tables(con)
             run_id = con.execute(
                 'INSERT INTO migration_runs ("startedAt", status, operator, "toolVersion", '

@@ -31,6 +31,10 @@ class MappingProblem(OperatorError, ValueError):
     advice = "Fix the mapping and try again."
 
 
+class ProfileError(MappingProblem):
+    """A profile that cannot be used; the message says where and why."""
+
+
 class NeedsReview(MappingProblem):
     """Suggested mapping choices nobody has confirmed: never applied unasked."""
 
@@ -69,6 +73,13 @@ class OutputError(OperatorError):
     """A file or folder the migration was asked to write cannot (or must not) be written."""
 
     advice = "Choose another file or folder to write to."
+
+
+class CannotWrite(OperatorError):
+    """A database (or its journal beside it) that this user cannot write where it is."""
+
+    advice = ("Copy the database to a folder you can write to, or ask for write access to "
+              "its folder, then try again.")
 
 
 class ProjectError(OperatorError):

@@ -104,10 +104,16 @@ def log_line(message: str) -> None:
     _logger.info(message)
 
 
+#: innermost and outermost frames an error's line in the log keeps of a deep stack
+FRAMES_KEPT = 12
+
+
 def log_exception(exc: BaseException, context: str = "") -> Path:
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} in {f.name}"
-                        for f in reversed(frames))
+    frames = [f"{Path(f.filename).name}:{f.lineno} in {f.name}"
+              for f in reversed(traceback.extract_tb(exc.__traceback__))]
+    if len(frames) > 2 * FRAMES_KEPT:  # a runaway recursion: a thousand frames, one line
+        frames[FRAMES_KEPT:-FRAMES_KEPT] = [f"({len(frames) - 2 * FRAMES_KEPT} frames)"]
+    where = " <- ".join(frames)
     detail = getattr(exc, "log_detail", "")  # e.g. the helper process's side, no data
     log_line(f"ERROR {context}: {type(exc).__name__} at {where}" +
              (f"; {detail}" if detail else ""))

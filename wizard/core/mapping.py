@@ -35,7 +35,7 @@ import pandas as pd
 import yaml
 
 from . import transforms as tf
-from .errors import MappingProblem
+from .errors import ProfileError  # noqa: F401 (imported from here too)
 from .readers import CORRUPT, LINE
 from .targets import TargetTable
 
@@ -58,10 +58,6 @@ def _flow_dict_repr(dumper, data):
 
 yaml.SafeDumper.add_representer(_Flow, _flow_repr)
 yaml.SafeDumper.add_representer(_FlowDict, _flow_dict_repr)
-
-
-class ProfileError(MappingProblem):
-    """A profile that cannot be used; the message says where and why."""
 
 
 class NoteKind(enum.Enum):
@@ -218,6 +214,24 @@ def _shaped(value, kind: type, where: str):
 def _what(value) -> str:
     return {dict: "a mapping", list: "a list", str: "a text", bool: "yes/no"}.get(
         type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__)
+
+
+def _name(value, where: str, what: str, required: bool = True) -> str | None:
+    """A file or column name as a profile gives it: a text (a number, as YAML reads an
+    unquoted 2022, is its digits). A list or a mapping there ended in "unexpected
+    TypeError" far from the profile; refused here, naming the key."""
+    if value is None or value == "":
+        if required:
+            raise ProfileError(f"{where}: missing: give {what}")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ProfileError(f"{where}: must be {what} (a text), not {_what(value)}")
+    return str(value)
+
+
+def _pilot(spec, where: str) -> dict | None:
+    from .pilot_spec import pilot_spec
+    return pilot_spec(spec, f"{where}: pilot")
 
 
 def _known_keys(d: dict, known: tuple, where: str) -> None:
@@ -377,7 +391,7 @@ class Profile:
                 defaults["timezone"],  # (checked below: a number is an unquoted offset)
                 rules={str(k): str(v).lower() for k, v in (d.get("rules") or {}).items()},
                 exclude=[Exclusion.from_dict(e, f"{where}: exclude")
-                         for e in d.get("exclude") or []], pilot=d.get("pilot"),
+                         for e in d.get("exclude") or []], pilot=_pilot(d.get("pilot"), where),
                 notes=[ProfileNote.from_text(n) for n in d.get("notes") or []])
         try:
             if p.timezone is not None:
@@ -394,7 +408,8 @@ class Profile:
             if not all(isinstance(t, dict) for t in tables):
                 raise ProfileError(f"{where}: tables: each table must be a mapping (source, "
                                    "target, fields, ...)")
-            tables = {t.get("source"): t for t in tables}
+            tables = {_name(t.get("source"), f"{where}: tables: table {i + 1}: source",
+                            "a file name"): t for i, t in enumerate(tables)}
         _shaped(tables, dict, f"{where}: tables")
         for src, td in tables.items():
             if not isinstance(td, dict) or "target" not in td:
@@ -412,28 +427,99 @@ class Profile:
                     fields[str(tgt)] = FieldMap.from_dict(str(tgt), fd)
                 except ProfileError as e:
                     raise ProfileError(f"{where}: table '{src}': {e}") from None
-            p.tables.append(TableMap(str(src), str(td["target"]), td.get("legacy_id"), fields,
-                                     td.get("confidence"),
-                                     _review(td, f"{where}: table '{src}'")))
+            legacy_id = _name(td.get("legacy_id"), f"{where}: table '{src}': legacy_id",
+                              "a column name", required=False)
+            confidence = td.get("confidence")
+            if confidence is not None and (isinstance(confidence, bool) or
+                                           not isinstance(confidence, (int, float))):
+                raise ProfileError(f"{where}: table '{src}': confidence: must be a number, "
+                                   f"not {_what(confidence)}")
+            p.tables.append(TableMap(str(src), str(td["target"]), legacy_id, fields,
+                                     confidence, _review(td, f"{where}: table '{src}'")))
         return p
 
     @classmethod
     def load(cls, path: str | Path) -> "Profile":
         path = Path(path)
         try:
+            if path.stat().st_size > MAX_PROFILE_BYTES:
+                raise ProfileError(f"{path}: {path.stat().st_size:,} bytes is no mapping "
+                                   f"profile (a profile is a few kilobytes)")
             text = path.read_text(encoding="utf-8")
         except OSError as e:
             raise ProfileError(f"{path}: cannot be read ({e.strerror})") from None
         except UnicodeDecodeError:
             raise ProfileError(f"{path}: is not a text file") from None
         try:
-            d = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+            d = json.loads(text) if path.suffix.lower() == ".json" else \
+                _load_yaml(text, str(path))
+        except ProfileError:
+            raise
+        except RecursionError:  # json's decoder nests by recursion
+            raise ProfileError(f"{path}: nested more than {MAX_PROFILE_DEPTH} levels deep: "
+                               "not a mapping profile") from None
         except (ValueError, yaml.YAMLError) as e:
             line = getattr(getattr(e, "problem_mark", None), "line", None)
             where = f"{path}" + (f", line {line + 1}" if line is not None else "")
             raise ProfileError(f"{where}: not valid YAML/JSON ({getattr(e, 'problem', e)})") \
                 from None
+        check_nesting(d, str(path))
         return cls.from_dict(d, str(path))
+
+
+#: a profile nests eight levels (profile, tables, table, fields, field, steps, step,
+#: option); far deeper is no profile, and would exhaust Python's recursion in the YAML
+#: composer, the JSON decoder or the writer of the audit trail's copy
+MAX_PROFILE_DEPTH = 32
+#: a profile is a few kilobytes; a file this large is something else
+MAX_PROFILE_BYTES = 16 << 20
+
+
+class _ProfileYamlLoader(yaml.SafeLoader):
+    """YAML as a profile uses it. No anchors or aliases (&name, *name): a few hundred
+    bytes of nested aliases expand to gigabytes (the "billion laughs"), and a profile needs
+    none. Nesting stops at MAX_PROFILE_DEPTH, before the composer's recursion does."""
+
+    def __init__(self, text: str, where: str):
+        super().__init__(text)
+        self._where = where
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        at = f"{self._where}, line {event.start_mark.line + 1}"
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise ProfileError(f"{at}: YAML anchors and aliases (&name, *name) are not "
+                               "allowed in a profile: write the value out in full")
+        if self._depth >= MAX_PROFILE_DEPTH:
+            raise ProfileError(f"{at}: nested more than {MAX_PROFILE_DEPTH} levels deep: "
+                               "not a mapping profile")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _load_yaml(text: str, where: str):
+    loader = _ProfileYamlLoader(text, where)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def check_nesting(d, where: str) -> None:
+    """A ProfileError if ``d`` (a profile as read from JSON or YAML) nests deeper than
+    MAX_PROFILE_DEPTH; walked without recursion."""
+    todo = [(d, 1)]
+    while todo:
+        v, depth = todo.pop()
+        if isinstance(v, (dict, list)):
+            if depth > MAX_PROFILE_DEPTH:
+                raise ProfileError(f"{where}: nested more than {MAX_PROFILE_DEPTH} levels "
+                                   "deep: not a mapping profile")
+            todo.extend((x, depth + 1) for x in (v.values() if isinstance(v, dict) else v))
 
 
 # --- applying a table mapping ------------------------------------------------------------

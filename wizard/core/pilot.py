@@ -17,11 +17,14 @@ already imported.
 """
 from __future__ import annotations
 
+
 import numpy as np
 import pandas as pd
 
 from . import transforms as tf
-from .mapping import ProfileError, map_chunk
+from .errors import ProfileError
+from .mapping import map_chunk
+from .pilot_spec import pilot_spec
 from .schema import DATA_TABLES, known_tables
 
 #: the table the pilot's filters choose records of; the rest of the pilot follows from it
@@ -32,13 +35,7 @@ STAFF = "doctors"
 
 class Pilot:
     def __init__(self, spec: dict | None):
-        self.spec = spec or {}
-        unknown = set(self.spec) - {"patients", "registered", "department"}
-        if unknown:
-            raise ProfileError(f"pilot: unknown filter {sorted(unknown)} (use patients, "
-                               "registered or department)")
-        if len(self.spec) > 1:
-            raise ProfileError("pilot: choose one filter (patients, registered or department)")
+        self.spec = pilot_spec(spec) or {}
         self.active = bool(self.spec)
         #: table -> its references to tables of the pilot (field -> parent table)
         self.links: dict[str, dict[str, str]] = {}

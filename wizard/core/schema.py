@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from .errors import SchemaError
 from .targets import TargetField, TargetTable  # noqa: F401 (the schema's vocabulary)
 
 SCHEMA_VERSION = 2  # 1: before doctors.department; 2: with it
@@ -512,16 +513,33 @@ def reflect_targets(con: sqlite3.Connection) -> dict[str, TargetTable]:
     return out
 
 
+def sqlite_url(path: str | Path):
+    """SQLAlchemy's URL of a file, built from its parts: a URL string would cut a name at
+    ``?`` and read ``%25`` as ``%``. The path is absolute: SQLite may read a name that
+    begins ``file:`` as a URI even when not asked to."""
+    from sqlalchemy.engine import URL
+    return URL.create("sqlite", database=str(Path(path).resolve()))
+
+
 def engine_for(path: str | Path):
     from sqlalchemy import create_engine
-    return create_engine(f"sqlite:///{Path(path)}")
+    return create_engine(sqlite_url(path))
 
 
 def init_db(path: str | Path, version: int = SCHEMA_VERSION) -> None:
     """Create an empty HMSync database (refuses to overwrite an existing file)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from .dbfiles import file_uri, write_problem
     path = Path(path)
+    if path.is_dir():
+        raise SchemaError(f"{path} is a folder: give the file name of the new database")
     if path.exists() and path.stat().st_size > 0:
         raise FileExistsError(f"{path} already exists; the wizard never overwrites a database")
+    problem = write_problem(path)
+    if problem:
+        raise SchemaError(f"cannot create {path}: {problem}")
+    existed = path.exists()
     sa_schema = _sqlalchemy_schema()
     eng = engine_for(path)
     try:
@@ -529,15 +547,21 @@ def init_db(path: str | Path, version: int = SCHEMA_VERSION) -> None:
         with eng.begin() as c:
             c.execute(sa_schema["schema_info"].insert().values(key="schema_version",
                                                                value=str(version)))
+        if version == 1:  # an older HMSync, without doctors.department (tests and demos)
+            con = sqlite3.connect(file_uri(path), uri=True, isolation_level=None)
+            try:
+                con.execute("ALTER TABLE doctors DROP COLUMN department")
+            finally:
+                con.close()
+    except (DBAPIError, sqlite3.Error, OSError) as e:
+        if not existed:  # a half-made database is none: not left to be mistaken for one
+            for p in (path, Path(f"{path}-journal")):
+                p.unlink(missing_ok=True)
+        cause = getattr(e, "orig", None) or e
+        raise SchemaError(f"cannot create {path}: "
+                          f"{getattr(cause, 'strerror', None) or cause}") from None
     finally:
         eng.dispose()
-    if version == 1:  # an older HMSync, without doctors.department (tests and demos)
-        con = sqlite3.connect(path)
-        try:
-            con.execute("ALTER TABLE doctors DROP COLUMN department")
-            con.commit()
-        finally:
-            con.close()
 
 
 def ensure_wizard_tables(con: sqlite3.Connection) -> None:

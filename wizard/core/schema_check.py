@@ -16,7 +16,8 @@ from pathlib import Path
 
 from . import schema as _schema
 from .errors import SchemaError  # noqa: F401 (imported from here too)
-from .schema import DATA_TABLES, DDL, SCHEMA_VERSION, WIZARD_TABLES, quote_ident
+from .schema import (DATA_TABLES, DDL, SCHEMA_VERSION, WIZARD_TABLES, quote_ident,
+                     sqlite_url)
 
 # SQLAlchemy and Alembic load only when a comparison or an upgrade really needs them: a
 # target declared as a new HMSync database is recognised from its SQL alone (a migration
@@ -41,12 +42,16 @@ def _engine(path: Path, write: bool = True):
     import sqlalchemy as sa
     from sqlalchemy import event
     from . import backup  # its lock wait, read now (tests shorten it)
-    eng = sa.create_engine(f"sqlite:///{path}", connect_args={
+    eng = sa.create_engine(sqlite_url(path), connect_args={
         "isolation_level": None, "timeout": backup.LOCK_TIMEOUT_S})
 
     @event.listens_for(eng, "begin")
     def _begin(conn):  # transactional DDL: SQLite's own BEGIN, not the driver's guess
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if write:
+            backup.begin_writing(conn.connection.dbapi_connection, Path(path),
+                                 "the upgrade", SchemaError)
+        else:
+            conn.exec_driver_sql("BEGIN")
     return eng
 
 
@@ -142,8 +147,8 @@ def _declared_as_hmsync(path: Path) -> bool:
     then there is nothing to compare (the common case, and a quick one)."""
     if not _HMSYNC_DECLARATIONS:
         _HMSYNC_DECLARATIONS.extend(hmsync_declarations())
-    from .backup import connect
-    con = connect(path, readonly=True)
+    from .backup import connect_to_read
+    con = connect_to_read(path)
     try:
         return _declarations(con) == _HMSYNC_DECLARATIONS
     finally:
@@ -223,7 +228,8 @@ class UpgradeResult:
 
 def at_risk(path: Path, diffs: list[Difference]) -> list[str]:
     """What destructive differences would affect, row by row counts."""
-    con = sqlite3.connect(path)
+    from .backup import connect_to_read
+    con = connect_to_read(path)
     try:
         out = []
         for d in diffs:
@@ -269,7 +275,7 @@ def upgrade(path: str | Path, force: bool = False, backup_folder=None, vacuum: b
     from alembic.migration import MigrationContext
     from alembic.operations import Operations
 
-    from .backup import data_counts, make_backup
+    from .backup import connect, data_counts, make_backup
     path = Path(path).resolve()
     diffs = compare(path)
     destructive = [d for d in diffs if d.action == "destructive"]
@@ -279,7 +285,8 @@ def upgrade(path: str | Path, force: bool = False, backup_folder=None, vacuum: b
     before = data_counts(path)
     backup = None if no_backup else make_backup(path, backup_folder)
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    # a configparser value: a % in the install folder must be doubled
+    cfg.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
     eng = _engine(path)
     applied: list[str] = []
     try:
@@ -333,7 +340,7 @@ def upgrade(path: str | Path, force: bool = False, backup_folder=None, vacuum: b
     finally:
         eng.dispose()
     if vacuum:
-        con = sqlite3.connect(path)
+        con = connect(path)
         con.execute("VACUUM")
         con.close()
     after = data_counts(path)
@@ -348,11 +355,18 @@ def upgrade(path: str | Path, force: bool = False, backup_folder=None, vacuum: b
 
 def optimise(path: str | Path, vacuum: bool = False) -> None:
     """ANALYZE (and VACUUM on request): the remedy for a slow database after a migration."""
-    con = sqlite3.connect(path, isolation_level=None)
+    from .backup import connect
+    path = Path(path)
     try:
-        con.execute("PRAGMA analysis_limit = 1000")
-        con.execute("ANALYZE")
-        if vacuum:
-            con.execute("VACUUM")
-    finally:
-        con.close()
+        con = connect(path)
+        try:
+            con.execute("PRAGMA analysis_limit = 1000")
+            con.execute("ANALYZE")
+            if vacuum:
+                con.execute("VACUUM")
+        finally:
+            con.close()
+    except sqlite3.OperationalError as e:
+        why = ("another program has it open" if _locked(e) else str(e))
+        raise SchemaError(f"{path.name}: {'VACUUM' if vacuum else 'ANALYZE'} was not done "
+                          f"({why}); the data is unchanged, try again later") from None

@@ -28,12 +28,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .backup import BackupResult, connect
+from .backup import BackupResult, connect_to_read
 from .engine import (CancelToken, Migration, MigrationError, Progress, ProgressFn, RunResult,
                      ValidationResult, plan_tables)
 from .errors import NeedsReview, ProjectError, SourceProblem
 from .mapping import (Exclusion, FieldMap, Profile, ProfileError, TableMap, Unconfirmed,
-                      check_profile)
+                      check_nesting, check_profile)
 from .outputs import Outputs, check_outputs
 from .readers import LINE, SourceError, SourceTable
 from .schema import DATA_TABLES, TargetTable, known_tables, reflect_targets, table_counts
@@ -91,7 +91,7 @@ def inspect_target(path: str | Path) -> TargetInfo:
     if not path.is_file():
         raise ProjectError(f"{path} does not exist")
     try:
-        con = connect(path, readonly=True)
+        con = connect_to_read(path)
         try:
             counts = table_counts(con)
             targets = reflect_targets(con)
@@ -574,7 +574,8 @@ class MigrationSession:
         b = self.backup
         if b is None or self.target is None:
             raise MigrationError("there is no backup of this database to restore")
-        return restore(b.path, self.target, self.backup_dir or Path(b.path).parent)
+        return restore(b.path, self.target, self.backup_dir or Path(b.path).parent,
+                       expected_sha256=b.sha256 or None)
 
     def apply_restore(self, result) -> None:
         self.restored = True
@@ -726,7 +727,7 @@ class MigrationSession:
             d = json.loads(path.read_text(encoding="utf-8"))
         except OSError as e:
             raise ProjectError(f"{path.name} cannot be read ({e.strerror}).") from None
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise ProjectError(f"{path.name} is not a migration project file (it is not "
                                "valid JSON).") from None
         if not isinstance(d, dict) or d.get("format") != PROJECT_FORMAT:
@@ -742,6 +743,7 @@ class MigrationSession:
         plan.profile_path = Path(d["profile_path"]) if d.get("profile_path") else None
         try:
             if d.get("profile"):
+                check_nesting(d["profile"], f"{path.name} (mapping)")
                 plan.profile = Profile.from_dict(d["profile"], f"{path.name} (mapping)")
             elif plan.profile_path is not None:
                 plan.profile = Profile.load(plan.profile_path)

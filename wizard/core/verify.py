@@ -6,6 +6,7 @@ integrity checks, again after the commit. Every check is ``{name, passed, detail
 from __future__ import annotations
 
 import math
+import os
 import random
 import sqlite3
 import threading
@@ -384,7 +385,10 @@ def integrity_check(con: sqlite3.Connection) -> list[str]:
     that is what a whole ``integrity_check`` checks, and the two halves run side by side
     (SQLite works without Python's lock). Returns ["ok"] or the problems found.
     """
-    path = con.execute("PRAGMA database_list").fetchone()[2]
+    # as bytes: a file name need not be UTF-8 (Linux), and SQLite hands it back as it is
+    raw = con.execute("SELECT CAST(file AS BLOB) FROM pragma_database_list WHERE "
+                      "name = 'main'").fetchone()[0]
+    path = os.fsdecode(raw) if raw else ""
     if not path or con.in_transaction:
         return [r[0] for r in con.execute("PRAGMA integrity_check")]
     work = _longest_first(con)
@@ -487,7 +491,7 @@ def verify_target(path, source_system: str | None = None) -> TargetVerification:
     """Checks that need no source: integrity, relationships, and what the audit trail says.
     Raises CannotVerify for a missing file, a folder, a file that is not SQLite, a database
     without HMSync's tables or one locked by another program."""
-    from .backup import connect
+    from .backup import connect_to_read
     p = Path(path)
     if p.is_dir():
         raise CannotVerify(f"{p} is a folder, not an HMSync database file")
@@ -495,7 +499,7 @@ def verify_target(path, source_system: str | None = None) -> TargetVerification:
         raise CannotVerify(f"{p} does not exist")
     con = None
     try:
-        con = connect(p, readonly=True)
+        con = connect_to_read(p)  # a hot journal (a killed restore) is rolled back first
         con.execute("PRAGMA cache_size = -65536")
         have = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.DatabaseError as e:

@@ -113,7 +113,10 @@ def test_validate_and_run_never_print_log_or_audit_patient_data(env):
     private = [t / "issues.csv", t / "issues.xlsx", t / "r.json", t / "r.html",
                t / "run-issues.csv", t / "verify.json", *(t / "q1").iterdir(),
                *(t / "q2").iterdir(), *(t / "backups").iterdir()]
-    assert len(list((t / "backups").iterdir())) == 2 and list((t / "q1").iterdir())
+    # two backups, each with the record of its SHA-256 that a restore checks
+    assert len(list((t / "backups").glob("backup-*.db"))) == 2
+    assert len(list((t / "backups").glob("backup-*.db.sha256"))) == 2
+    assert list((t / "q1").iterdir())
     quarantined = next((t / "q1").glob("patients*"))
     assert _leaks(quarantined.read_text(encoding="utf-8-sig"))  # they do hold it
     assert {str(p.relative_to(t)): oct(_mode(p)) for p in private} == \

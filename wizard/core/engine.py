@@ -550,29 +550,13 @@ class Migration:
         Refuses to start without a verified backup made by this migration, unless
         ``no_backup`` (throwaway databases) is given.
         """
-        from .verify import Verifier
         if self.target is None:
             raise MigrationError("no target database")
         if not no_backup:
-            if self.backup is None or not self.backup.verified or \
-                    self.backup.target != self.target:
-                raise MigrationError("no verified backup of this target was made in this run; "
-                                     "back up first (or pass --no-backup for a throwaway "
-                                     "database)")
-            if data_counts(self.target) != self._backup_counts:
-                raise MigrationError("the target changed since the backup was made; make a new "
-                                     "backup")
+            self._require_current_backup()
         started = datetime.now().isoformat(timespec="seconds")
         operator = operator or _operator()
-        profile_text = self.profile.to_text()
-        timings: dict[str, float] = {}
-        clock = [time.perf_counter()]
-
-        def lap(name):
-            now = time.perf_counter()
-            timings[name] = round(timings.get(name, 0.0) + now - clock[0], 3)
-            clock[0] = now
-
+        laps = _Laps()
         probs = Problems()
         stream = self._open_stream(probs, cancel)
         try:
@@ -582,90 +566,40 @@ class Migration:
             raise
         con.execute(f"PRAGMA cache_size = {LOAD_CACHE}")
         try:
-            begin_writing(con, self.target, "the import", MigrationError)
-            ensure_wizard_tables(con)
-            run_id = con.execute(
-                'INSERT INTO migration_runs ("startedAt", status, operator, "toolVersion", '
-                '"sourceSystem", sources, profile, "profileSha256", "backupPath", '
-                '"backupSha256") VALUES (?,?,?,?,?,?,?,?,?,?)',
-                (started, "running", operator, __version__,
-                 self.profile.source_system, json.dumps(self._source_list()),
-                 profile_text, self.profile.sha256(profile_text),
-                 str(self.backup.path) if self.backup else None,
-                 self.backup.sha256 if self.backup else None)).lastrowid
-            con.execute("CREATE TEMP TABLE IF NOT EXISTS run_present "
-                        '("tableName" TEXT, "legacyId" TEXT, PRIMARY KEY ("tableName", '
-                        '"legacyId")) WITHOUT ROWID')
-            con.execute("DELETE FROM temp.run_present")
-            reg = _Registry(uuids.RunIds())
-            self._load_existing(con, reg)
-            # no earlier run of this source system: the map's rows of the system are this
-            # run's (the verification counts them from the map's index alone; asked while
-            # that index is there)
-            first_of_system = not any(len(reg.existing[t]) for t in DATA_TABLES) and \
-                con.execute('SELECT 1 FROM migration_legacy_ids WHERE "sourceSystem"=? '
-                            'LIMIT 1', (self.profile.source_system,)).fetchone() is None
-            dropped = self._drop_indexes_for_bulk_load(con)
-            fresh = {t for t in DATA_TABLES if t in self.targets and con.execute(
-                f"SELECT 1 FROM {quote_ident(t)} LIMIT 1").fetchone() is None}
-            verifier = Verifier(con, self.profile.source_system, run_id, self.targets, fresh,
-                                first_of_system)
-            sink = _Importer(con, self.profile.source_system, run_id, verifier, cancel)
-            lap("prepare")
+            run_id = self._begin_run(con, started, operator)
+            reg, dropped, verifier, sink = self._ready_for_load(con, run_id, cancel)
+            laps("prepare")
             stats, notes = self._stream(reg, probs, progress, cancel, sink, stream)
             # the id registry is done with: its arrays go before the index builds (no cycle
             # collection here: a full one holds Python's lock long enough to stall a window)
             del reg
-            lap("read, validate and insert")
+            laps("read, validate and insert")
             if self.waited_for_helper is not None:  # included in the line above
-                timings["of which waiting for the reading process"] = self.waited_for_helper
+                laps.timings["of which waiting for the reading process"] = \
+                    self.waited_for_helper
             if cancel:
                 cancel.check()
-            if progress and dropped:
-                progress(Progress("index", "", "", 0, len(dropped)))
-            memory.release_freed_memory()  # the registry's and the chunks' heap, to the OS
-            con.execute(f"PRAGMA cache_size = {INDEX_CACHE}")
-            con.execute("PRAGMA threads = 2")  # the index sorter may use the second core
-            for sql in dropped:  # secondary indexes are built once, sorted, after the load
-                con.execute(sql)
-            con.execute("PRAGMA analysis_limit = 1000")
-            for t in DATA_TABLES:  # fresh statistics: HMSync's queries stay fast (the
-                if t in self.targets:  # wizard's own legacy-id map needs none)
-                    con.execute(f"ANALYZE {quote_ident(t)}")
-            con.execute(f"PRAGMA cache_size = {VERIFY_CACHE}")
-            lap("build indexes")
+            self._build_indexes(con, dropped, progress)
+            laps("build indexes")
             _start_flush()  # beside the verification
             validation = ValidationResult(probs.frame(), stats, notes, list(self.unmapped))
             if progress:
                 progress(Progress("verify", "", "", 0, 1))
             verification = verifier.verify(stats)
-            lap("verify")
+            laps("verify")
             if cancel:
                 cancel.check()
-            passed = verification.passed
-            counts = {t: s.to_dict() for t, s in stats.items()}
-            if dry_run or not passed:
-                con.execute("ROLLBACK")
-                logs.log_line(f"import into {self.target.name}: "
-                              f"{'dry run' if dry_run else 'verification failed'}; rolled back")
-                status = "dry-run (rolled back)" if dry_run else \
-                    "verification failed (rolled back)"
-                committed = False
-            else:
-                con.execute('UPDATE migration_runs SET "finishedAt"=?, status=?, counts=? '
-                            'WHERE id=?', (datetime.now().isoformat(timespec="seconds"),
-                                           "committed", json.dumps(counts), run_id))
-                con.execute("COMMIT")
-                lap("commit")
-                status, committed = "committed", True
-                post = verifier.post_commit()
-                lap("integrity check")
-                verification.checks.extend(post)
+            status, committed = self._finish(con, run_id, stats, dry_run,
+                                             verification.passed, laps)
+            if committed:
+                verification.checks.extend(verifier.post_commit())
+                laps("integrity check")
                 if progress:
                     progress(Progress("verify", "", "", 1, 1))
             return RunResult(status, committed, run_id if committed else None, validation,
                              verification, self.backup, started,
-                             datetime.now().isoformat(timespec="seconds"), timings, operator)
+                             datetime.now().isoformat(timespec="seconds"), laps.timings,
+                             operator)
         except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as e:
             if con.in_transaction:
                 con.execute("ROLLBACK")
@@ -685,6 +619,93 @@ class Migration:
         finally:
             stream.close()
             con.close()
+
+    def _require_current_backup(self) -> None:
+        """Refuse an import without a verified backup of the target as it is now."""
+        if self.backup is None or not self.backup.verified or \
+                self.backup.target != self.target:
+            raise MigrationError("no verified backup of this target was made in this run; "
+                                 "back up first (or pass --no-backup for a throwaway "
+                                 "database)")
+        if data_counts(self.target) != self._backup_counts:
+            raise MigrationError("the target changed since the backup was made; make a new "
+                                 "backup")
+
+    def _begin_run(self, con: sqlite3.Connection, started: str, operator: str) -> int:
+        """Take the target for writing and open the run in the audit trail (inside the
+        transaction: a run rolled back leaves no trace there); returns the run's id."""
+        begin_writing(con, self.target, "the import", MigrationError)
+        ensure_wizard_tables(con)
+        profile_text = self.profile.to_text()
+        run_id = con.execute(
+            'INSERT INTO migration_runs ("startedAt", status, operator, "toolVersion", '
+            '"sourceSystem", sources, profile, "profileSha256", "backupPath", '
+            '"backupSha256") VALUES (?,?,?,?,?,?,?,?,?,?)',
+            (started, "running", operator, __version__,
+             self.profile.source_system, json.dumps(self._source_list()),
+             profile_text, self.profile.sha256(profile_text),
+             str(self.backup.path) if self.backup else None,
+             self.backup.sha256 if self.backup else None)).lastrowid
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS run_present "
+                    '("tableName" TEXT, "legacyId" TEXT, PRIMARY KEY ("tableName", '
+                    '"legacyId")) WITHOUT ROWID')
+        con.execute("DELETE FROM temp.run_present")
+        return run_id
+
+    def _ready_for_load(self, con: sqlite3.Connection, run_id: int, cancel):
+        """What the load needs: the registry of ids already in HMSync, the secondary
+        indexes dropped for a bulk load (their SQL, to rebuild), the verifier and the
+        importer."""
+        from .verify import Verifier
+        reg = _Registry(uuids.RunIds())
+        self._load_existing(con, reg)
+        # no earlier run of this source system: the map's rows of the system are this
+        # run's (the verification counts them from the map's index alone; asked while
+        # that index is there)
+        first_of_system = not any(len(reg.existing[t]) for t in DATA_TABLES) and \
+            con.execute('SELECT 1 FROM migration_legacy_ids WHERE "sourceSystem"=? '
+                        'LIMIT 1', (self.profile.source_system,)).fetchone() is None
+        dropped = self._drop_indexes_for_bulk_load(con)
+        fresh = {t for t in DATA_TABLES if t in self.targets and con.execute(
+            f"SELECT 1 FROM {quote_ident(t)} LIMIT 1").fetchone() is None}
+        verifier = Verifier(con, self.profile.source_system, run_id, self.targets, fresh,
+                            first_of_system)
+        sink = _Importer(con, self.profile.source_system, run_id, verifier, cancel)
+        return reg, dropped, verifier, sink
+
+    def _build_indexes(self, con: sqlite3.Connection, dropped: list[str], progress) -> None:
+        """Rebuild the secondary indexes dropped for the load, sorted once, and refresh the
+        statistics HMSync's queries plan with."""
+        if progress and dropped:
+            progress(Progress("index", "", "", 0, len(dropped)))
+        memory.release_freed_memory()  # the registry's and the chunks' heap, to the OS
+        con.execute(f"PRAGMA cache_size = {INDEX_CACHE}")
+        con.execute("PRAGMA threads = 2")  # the index sorter may use the second core
+        for sql in dropped:
+            con.execute(sql)
+        con.execute("PRAGMA analysis_limit = 1000")
+        for t in DATA_TABLES:  # (the wizard's own legacy-id map needs no statistics)
+            if t in self.targets:
+                con.execute(f"ANALYZE {quote_ident(t)}")
+        con.execute(f"PRAGMA cache_size = {VERIFY_CACHE}")
+
+    def _finish(self, con: sqlite3.Connection, run_id: int, stats: dict, dry_run: bool,
+                passed: bool, laps: "_Laps") -> tuple[str, bool]:
+        """Commit a verified import (closing its run in the audit trail) or roll it back;
+        returns (status, committed)."""
+        if dry_run or not passed:
+            con.execute("ROLLBACK")
+            logs.log_line(f"import into {self.target.name}: "
+                          f"{'dry run' if dry_run else 'verification failed'}; rolled back")
+            return ("dry-run (rolled back)" if dry_run else
+                    "verification failed (rolled back)"), False
+        counts = {t: s.to_dict() for t, s in stats.items()}
+        con.execute('UPDATE migration_runs SET "finishedAt"=?, status=?, counts=? '
+                    'WHERE id=?', (datetime.now().isoformat(timespec="seconds"),
+                                   "committed", json.dumps(counts), run_id))
+        con.execute("COMMIT")
+        laps("commit")
+        return "committed", True
 
     def _drop_indexes_for_bulk_load(self, con: sqlite3.Connection) -> list[str]:
         """Drop the secondary indexes of tables about to receive more rows than they hold
@@ -708,6 +729,20 @@ class Migration:
     def _source_list(self) -> list[dict]:
         return [{"file": str(st.path), "table": st.name, "sha256": st.sha256()}
                 for st, _ in self.plan]
+
+
+class _Laps:
+    """Seconds spent in each phase of an import (the report's ``timings_s``): each call
+    closes the phase named, timed from the previous call."""
+
+    def __init__(self):
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(self.timings.get(name, 0.0) + now - self._last, 3)
+        self._last = now
 
 
 #: column names a note lists before "and N more"

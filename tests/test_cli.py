@@ -373,3 +373,39 @@ def test_unsure_suggestions_stop_validate_and_run_until_accepted(tmp_path):
                        .replace("review: true", ""), encoding="utf-8")
     rc, out = cli("validate", export, "--profile", profile)
     assert rc in (0, 1), out
+
+
+def test_quarantine_files_are_one_per_legacy_table():
+    """Every sheet of legacy.xlsx became legacy.rejected.csv, and patients.csv and
+    patients.json would have shared one: only the last table's rejected records survived."""
+    from wizard.core.report import quarantine_names
+    names = quarantine_names(["legacy.xlsx#Patients", "legacy.xlsx#Visits", "patients.csv",
+                              "patients.json", "Patients.CSV", "export.json#patients"])
+    assert names == {"legacy.xlsx#Patients": "legacy-Patients.rejected.csv",
+                     "legacy.xlsx#Visits": "legacy-Visits.rejected.csv",
+                     "patients.csv": "patients.rejected.csv",
+                     "patients.json": "patients.json.rejected.csv",
+                     "Patients.CSV": "Patients.CSV.rejected.csv",
+                     "export.json#patients": "export-patients.rejected.csv"}
+    assert len({n.lower() for n in names.values()}) == len(names)
+
+
+def test_rejected_records_of_every_sheet_are_kept(tmp_path):
+    import openpyxl
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "patients"
+    sheet.append(["patientId", "fullName", "phone", "gender", "age"])
+    sheet.append(["1", "Asha Rao", "+919811111111", "F", "30"])
+    sheet.append(["2", "", "+919822222222", "M", "40"])           # no name: rejected
+    doctors = book.create_sheet("doctors")
+    doctors.append(["doctorId", "fullName", "specialty"])
+    doctors.append(["D1", "", "ENT"])                             # no name: rejected
+    export = tmp_path / "export"
+    export.mkdir()
+    book.save(export / "legacy.xlsx")
+    rc, out = cli("validate", export, "--rejected", tmp_path / "q", "--accept-suggestions")
+    assert rc == 1, out
+    files = sorted(p.name for p in (tmp_path / "q").iterdir())
+    assert files == ["legacy-doctors.rejected.csv", "legacy-patients.rejected.csv"], out
+    assert "(2 files)" in out

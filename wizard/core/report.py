@@ -58,6 +58,27 @@ def write_problems(problems: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
+def quarantine_names(tables: list[str]) -> dict[str, str]:
+    """The quarantine file of each legacy table, one of its own: ``patients.csv`` ->
+    ``patients.rejected.csv``; a workbook's sheet ``legacy.xlsx#Visits`` ->
+    ``legacy-Visits.rejected.csv``; where two tables would share a name (patients.csv
+    and patients.json), the later ones keep their extension (patients.json.rejected.csv),
+    then a number."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for name in tables:
+        file, _, part = name.partition("#")
+        file = file.replace(os.sep, "_").replace("/", "_")
+        part = part.replace(os.sep, "_").replace("/", "_")
+        stem = Path(file).stem + (f"-{part}" if part else "")
+        candidates = [stem, file + (f"-{part}" if part else "")]
+        candidates += [f"{stem}-{i}" for i in range(2, len(tables) + 2)]
+        chosen = next(c for c in candidates if c.lower() not in used)
+        used.add(chosen.lower())  # one file per name on case-blind file systems too
+        out[name] = chosen + ".rejected.csv"
+    return out
+
+
 def write_rejected(sources, problems: pd.DataFrame, folder: str | Path, chunk_rows=50_000
                    ) -> list[Path]:
     """Rejected records, unchanged and in their original columns, one file per legacy table."""
@@ -66,12 +87,12 @@ def write_rejected(sources, problems: pd.DataFrame, folder: str | Path, chunk_ro
     errs = problems[problems["severity"] == "error"]
     by_file = {f: set(g["line"].astype(int)) for f, g in errs.groupby("file")}
     written = []
+    names = quarantine_names([st.name for st in sources])
     for st in sources:
         lines = by_file.get(st.name)
         if not lines:
             continue
-        name = st.name.replace("#", "-").replace(os.sep, "_")
-        out = folder / (Path(name).stem + ".rejected.csv")
+        out = folder / names[st.name]
         with _private_open(out, "w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
             w.writerow([neutralise(c) for c in st.columns])

@@ -325,6 +325,8 @@ def cmd_schema(args) -> int:
         print(f"  {a}")
     for k in r.kept:
         print(f"  kept: {k}")
+    for n in r.notes:
+        print(f"warning: {n}", file=sys.stderr)
     print(f"every row kept ({sum(v for t, v in r.counts_after.items()):,} rows)")
     return EXIT_OK
 

@@ -607,3 +607,35 @@ def test_a_folder_where_a_database_file_belongs_is_named_as_a_folder(target, tmp
         rc, out, err = cli(*args)
         assert_clean_exit(rc, out, err, (2,))
         assert words in err, err
+
+
+def test_vacuum_refused_by_a_reader_after_an_upgrade_says_the_upgrade_stands(
+        tmp_path, monkeypatch):
+    """`schema --upgrade --vacuum`: the VACUUM after the committed upgrade let "database
+    is locked" out as "unexpected" when another program was reading."""
+    _short_lock_waits(monkeypatch)
+    old = tmp_path / "v1.db"
+    init_db(old, version=1)
+    real = backup_mod.connect
+    readers = []
+
+    def connect(path, readonly=False):
+        # the upgrade's only read-write connection of its own is the VACUUM's, after the
+        # commit: another program starts reading just then
+        if not readonly and not readers:
+            readers.append(Child(READER, path))
+            readers[0].wait_for(lambda line: line == "reading", timeout=60)
+        return real(path, readonly)
+    monkeypatch.setattr(backup_mod, "connect", connect)
+    try:
+        rc, out, err = cli("schema", old, "--upgrade", "--no-backup", "--vacuum")
+    finally:
+        for r in readers:
+            r.kill()
+    assert readers
+    assert_clean_exit(rc, out, err, (0,))
+    assert "schema version 0001 -> 0002" in out, out
+    assert "warning: the upgrade was committed, but v1.db: VACUUM was not done" in err, err
+    con = sqlite3.connect(old)
+    assert "department" in {r[1] for r in con.execute("PRAGMA table_info(doctors)")}
+    con.close()

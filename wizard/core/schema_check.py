@@ -224,6 +224,7 @@ class UpgradeResult:
     backup: object | None
     counts_before: dict
     counts_after: dict
+    notes: list[str] = field(default_factory=list)  # what was not done after the upgrade
 
 
 def at_risk(path: Path, diffs: list[Difference]) -> list[str]:
@@ -275,7 +276,7 @@ def upgrade(path: str | Path, force: bool = False, backup_folder=None, vacuum: b
     from alembic.migration import MigrationContext
     from alembic.operations import Operations
 
-    from .backup import connect, data_counts, make_backup
+    from .backup import data_counts, make_backup
     path = Path(path).resolve()
     diffs = compare(path)
     destructive = [d for d in diffs if d.action == "destructive"]
@@ -339,10 +340,12 @@ def upgrade(path: str | Path, force: bool = False, backup_folder=None, vacuum: b
                           f"{path.name} is unchanged") from None
     finally:
         eng.dispose()
-    if vacuum:
-        con = connect(path)
-        con.execute("VACUUM")
-        con.close()
+    notes = []
+    if vacuum:  # after the commit: a VACUUM refused (another program reading) undoes nothing
+        try:
+            optimise(path, vacuum=True)
+        except SchemaError as e:
+            notes.append(f"the upgrade was committed, but {e}")
     after = data_counts(path)
     lost = {t: (before[t], after.get(t)) for t in before
             if t in DATA_TABLES and after.get(t) != before[t]}
@@ -350,7 +353,7 @@ def upgrade(path: str | Path, force: bool = False, backup_folder=None, vacuum: b
         raise SchemaError(f"row counts changed during the upgrade: {lost}; restore "
                           f"{backup.path if backup else 'your backup'}")
     kept = [d.words for d in compare(path) if d.action == "keep"]
-    return UpgradeResult(start, HEAD, applied, kept, backup, before, after)
+    return UpgradeResult(start, HEAD, applied, kept, backup, before, after, notes)
 
 
 def optimise(path: str | Path, vacuum: bool = False) -> None:
@@ -369,4 +372,4 @@ def optimise(path: str | Path, vacuum: bool = False) -> None:
     except sqlite3.OperationalError as e:
         why = ("another program has it open" if _locked(e) else str(e))
         raise SchemaError(f"{path.name}: {'VACUUM' if vacuum else 'ANALYZE'} was not done "
-                          f"({why}); the data is unchanged, try again later") from None
+                          f"({why}); it changes no data and can be run again later") from None

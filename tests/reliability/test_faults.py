@@ -639,3 +639,28 @@ def test_vacuum_refused_by_a_reader_after_an_upgrade_says_the_upgrade_stands(
     con = sqlite3.connect(old)
     assert "department" in {r[1] for r in con.execute("PRAGMA table_info(doctors)")}
     con.close()
+
+
+def test_a_problem_list_cut_short_leaves_the_earlier_one_whole(tmp_path, monkeypatch):
+    """A problem list (or report) whose write failed half way was left truncated under
+    its name, looking complete, and the earlier run's file was lost with it."""
+    import pandas as pd
+    from wizard.core import report
+    path = tmp_path / "issues.csv"
+    probs = pd.DataFrame({"file": ["patients.csv"], "line": [2], "table": ["patients"],
+                          "rule": ["patients.age.range"], "severity": ["error"],
+                          "message": ["age out of range"]})
+    report.write_problems(probs, path)
+    report.write_json({"run": 1}, tmp_path / "r.json")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def cut_short(self, f, **kw):
+        f.write("file,line,ta")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(pd.DataFrame, "to_csv", cut_short)
+    monkeypatch.setattr(report.json, "dump", lambda obj, f, **kw: cut_short(None, f))
+    with pytest.raises(OSError):
+        report.write_problems(probs, path)
+    with pytest.raises(OSError):
+        report.write_json({"run": 2}, tmp_path / "r.json")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

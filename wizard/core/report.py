@@ -3,6 +3,7 @@ quarantined records, the run report (JSON and a self-contained HTML page) and th
 mapping document a client approves."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import json
@@ -31,13 +32,26 @@ def neutralise(value) -> str:
     return s
 
 
+@contextlib.contextmanager
 def _private_open(path: Path, mode="w", **kw):
-    """Create a file readable by its owner only (patient data)."""
+    """Write a file readable by its owner only (patient data), as a context manager.
+
+    It is written under a temporary name beside it (``.NAME.partial``) that takes the
+    file's name only once the file is whole: a write cut short (a full disk, the program
+    killed) never leaves a problem list or report that looks complete, and never destroys
+    the one an earlier run wrote there."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.chmod(path, 0o600)
-    return os.fdopen(fd, mode, **kw)
+    tmp = path.with_name(f".{path.name}.partial")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.chmod(tmp, 0o600)
+    try:
+        with os.fdopen(fd, mode, **kw) as f:
+            yield f
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_problems(problems: pd.DataFrame, path: str | Path) -> Path:

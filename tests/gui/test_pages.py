@@ -428,3 +428,29 @@ def test_unsure_suggestions_wait_for_the_operator(qtbot, make_wizard, answers, d
         page.confirm_field.click()
     assert page.isComplete() and next_button.isEnabled() and page.banner.state() == "ok"
     assert not page.confirm_table.isVisibleTo(page)
+
+
+def test_the_legacy_exports_page_says_how_sure_and_what_to_check(qtbot, make_wizard, answers,
+                                                                 demo, tmp_path):
+    """Which file feeds which table is decided before the columns: the page shows how sure
+    each choice is, amber where it waits for the operator, and says plainly what to check
+    (a file with no id column, tables no file feeds)."""
+    from wizard.gui.models.sources import SURE
+    _, db = demo
+    export = tmp_path / "clinic"
+    export.mkdir()
+    (export / "patients.csv").write_text("name,gender,phone\nAsha Rao,F,9811111111\n",
+                                         encoding="utf-8")
+    wiz = make_wizard(plan_for(export, db))
+    go_next(qtbot, wiz, PageId.START)
+    go_next(qtbot, wiz, PageId.TARGET)
+    page = wiz.page(PageId.SOURCES)
+    qtbot.waitUntil(lambda: wiz.currentId() == PageId.SOURCES and not page.busy and
+                    page.model.rowCount() == 1)
+    m = page.model
+    assert m.data(m.index(0, SURE)).endswith("to confirm")
+    assert page.banner.state() == "warning"
+    text = page.banner.text()
+    assert "patients.csv has no legacy id column" in text
+    assert "no file feeds doctors, visits" in text
+    assert "may feed another table than suggested" in text

@@ -430,6 +430,30 @@ class MigrationSession:
             return []
         return plan_tables(self.tables, self.profile)[0]
 
+    def table_warnings(self) -> list[str]:
+        """What an operator should see about which file feeds which table before mapping
+        columns, in plain words: HMSync tables no file feeds, tables two files feed, mapped
+        files without a legacy id column (a re-run cannot recognise their records)."""
+        mapped = self.mapped()
+        out = []
+        fed: dict[str, list[str]] = {}
+        for st, tm in mapped:
+            fed.setdefault(tm.target, []).append(st.name)
+        for table, names in fed.items():
+            if len(names) > 1:
+                out.append(f"{len(names)} files feed {table}: {', '.join(names)} — right if "
+                           "they are parts of one table, else leave all but one out")
+        for st, tm in mapped:
+            if not tm.legacy_id:
+                out.append(f"{st.name} has no legacy id column: choose one on the next page "
+                           "(without it a second run cannot recognise these records)")
+        if mapped:
+            missing = [t for t in DATA_TABLES if t in self.targets and t not in fed]
+            if missing:
+                out.append("no file feeds " + ", ".join(missing) + " (fine if the export "
+                           "has none)")
+        return out
+
     def mapping_problems(self, unconfirmed: bool = True) -> list[str]:
         """What stops the mapping from being used, in plain words ([]: nothing);
         ``unconfirmed``: suggested choices waiting for a person count too."""

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 
 from ...core.schema import DATA_TABLES
 from ..widgets import fmt_int, icon
 from . import OptionsRole, ValueRole
+from .mapping import REVIEW_COLOUR
 
 COLUMNS = ["Legacy table", "Format", "Encoding", "Delimiter", "Records", "Feeds HMSync table",
-           "Status"]
+           "Status", "Sure"]
+SURE = 7
 FEEDS = 5
 DELIMS = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 NOT_IMPORTED = "(not imported)"
@@ -91,8 +94,14 @@ class SourcesModel(QAbstractTableModel):
                 if tm is None:
                     return "readable; left out"
                 return "readable"
+            if c == SURE:
+                if tm is None or tm.confidence is None:
+                    return "your choice" if tm is not None else ""
+                return f"{100 * tm.confidence:.0f}%" + (", to confirm" if tm.review else "")
         if role == Qt.ItemDataRole.DecorationRole and c == 6:
             return icon("pass") if tm else icon("info")
+        if role == Qt.ItemDataRole.BackgroundRole and tm is not None and tm.review:
+            return QBrush(QColor(REVIEW_COLOUR))
         if role == Qt.ItemDataRole.ToolTipRole:
             if c == 0:
                 return str(st.path)

@@ -217,6 +217,11 @@ class MappingPage(BasePage):
         self.table.setMinimumContentsLength(20)
         self.table.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.legacy_id = QComboBox()
+        # as wide as a column name, not as its longest choice: the table's name beside it
+        # says how sure the suggestion is and what waits to be confirmed
+        self.legacy_id.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.legacy_id.setMinimumContentsLength(16)
         self.legacy_id.setToolTip("The column that identifies a record in the legacy system; "
                                   "other tables refer to it, and a second import recognises "
                                   "records by it")

@@ -231,10 +231,18 @@ class SourcesPage(BasePage):
                             "“Feeds HMSync table” column.", "error")
         else:
             left = [t.name for t in session.tables if session.table_map(t.name) is None]
-            self.banner.set(
-                f"Every file was read. {len(mapped)} table(s) will be imported" +
-                (f"; left out: {', '.join(left)}." if left else ".") +
-                " Double-click a “Feeds HMSync table” cell to change it.", "ok")
+            said = (f"Every file was read. {len(mapped)} table(s) will be imported" +
+                    (f"; left out: {', '.join(left)}." if left else ".") +
+                    " Double-click a “Feeds HMSync table” cell to change it.")
+            warnings = session.table_warnings()
+            waiting = sum(1 for _, tm in mapped if tm.review)
+            if waiting:  # amber rows: the next page asks to confirm them
+                warnings.insert(0, f"{waiting} file(s) may feed another table than suggested "
+                                "(amber): check the “Feeds HMSync table” column")
+            if warnings:
+                self.banner.set(said + "\n• " + "\n• ".join(warnings[:4]), "warning")
+            else:
+                self.banner.set(said, "ok")
         row = self.model.row_of(keep) if keep else (0 if self.model.rowCount() else -1)
         if row >= 0:
             self.view.selectRow(row)

@@ -289,3 +289,28 @@ def test_a_long_list_of_columns_not_imported_is_cut_short(tmp_path):
     assert note.startswith("patients.csv: 25 column(s) not mapped") and \
         note.endswith(": x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14, x15, "
                       "x16, x17, x18, x19 and 5 more")
+
+
+def test_columns_left_behind_on_purpose_are_said_apart_from_undecided_ones(tmp_path):
+    """A column no field reads is either left behind on purpose (the profile's
+    leave_behind, the wizard's "Leave behind") or not decided: the run's notes say which,
+    so that a report shows what the operator chose to leave out."""
+    from wizard.core.mapping import Profile
+    from wizard.core.readers import open_sources
+    from wizard.core.schema import known_tables
+    from wizard.core.suggest import suggest_profile
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "patients.csv").write_text(
+        "patientId,fullName,phone,gender,insuranceNo,ward\n"
+        "1,Asha Rao,+919811111111,F,INS-1,W2\n", encoding="utf-8")
+    tables, _ = open_sources([export])
+    profile = suggest_profile(tables, known_tables())
+    profile.tables[0].leave_behind = ["insuranceNo"]
+    again = Profile.from_dict(__import__("yaml").safe_load(profile.to_text()))
+    assert again.tables[0].leave_behind == ["insuranceNo"]
+    notes = Migration(tables, again).validate().notes
+    assert "patients.csv: 1 column(s) left behind on purpose (the profile's leave_behind): " \
+           "insuranceNo" in notes
+    assert any(n.startswith("patients.csv: 1 column(s) not mapped to any HMSync field") and
+               n.endswith(": ward") for n in notes), notes

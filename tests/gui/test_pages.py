@@ -454,3 +454,30 @@ def test_the_legacy_exports_page_says_how_sure_and_what_to_check(qtbot, make_wiz
     assert "patients.csv has no legacy id column" in text
     assert "no file feeds doctors, visits" in text
     assert "may feed another table than suggested" in text
+
+
+def test_columns_no_field_reads_are_shown_with_their_values_and_a_choice(
+        qtbot, make_wizard, answers, demo, tmp_path):
+    _, db = demo
+    export = tmp_path / "clinic"
+    export.mkdir()
+    (export / "patients.csv").write_text(
+        "patientId,fullName,phone,gender,insuranceNo,ward\n"
+        "1,Asha Rao,+919811111111,F,INS-1,\n2,Li Wei,+919822222222,M,INS-2,\n",
+        encoding="utf-8")
+    wiz = make_wizard(plan_for(export, db))
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES):
+        go_next(qtbot, wiz, pid)
+    page = wiz.page(PageId.MAPPING)
+    qtbot.waitUntil(lambda: wiz.currentId() == PageId.MAPPING and not page.busy)
+    rows = [page.left_model.row_values(r) for r in range(page.left_model.rowCount())]
+    assert [(r["Column"], r["Values"], r["Decision"]) for r in rows] == [
+        ("insuranceNo", "2", "not decided"), ("ward", "0", "not decided")]
+    assert page.side.tabText(1) == "Columns left out (2)"
+    page.left_view.selectRow(0)
+    assert page.leave.isEnabled() and not page.undecide.isEnabled()
+    page.leave.click()
+    assert wiz.session.table_map("patients.csv").leave_behind == ["insuranceNo"]
+    assert page.left_model.row_values(0)["Decision"] == "on purpose"
+    page.undecide.click()
+    assert wiz.session.table_map("patients.csv").leave_behind == []

@@ -286,13 +286,18 @@ class Migration:
         # columns of a mapped file that no field reads: their values are not carried over
         # (often on purpose, but never unsaid: "zero data loss" is the operator's call)
         for st, tm in self.plan:
-            read = {c for fm in tm.fields.values() for c in fm.columns} | {tm.legacy_id}
+            read = tm.read_columns()
             left = [c for c in st.columns if c not in read]
-            if left:
-                more = f" and {len(left) - NAMES_NOTED} more" if len(left) > NAMES_NOTED else ""
+            chosen = [c for c in left if c in tm.leave_behind]
+            undecided = [c for c in left if c not in tm.leave_behind]
+            if undecided:
                 self.absent.append(
-                    f"{st.name}: {len(left)} column(s) not mapped to any HMSync field, so "
-                    f"their values are not imported: {', '.join(left[:NAMES_NOTED])}{more}")
+                    f"{st.name}: {len(undecided)} column(s) not mapped to any HMSync field, "
+                    f"so their values are not imported: {_names(undecided)}")
+            if chosen:
+                self.absent.append(
+                    f"{st.name}: {len(chosen)} column(s) left behind on purpose (the "
+                    f"profile's leave_behind): {_names(chosen)}")
         problems = check_profile(profile, [s for s, _ in self.plan], self.targets)
         if problems:
             raise ProfileError("the mapping does not fit the data:\n  " + "\n  ".join(problems))
@@ -747,6 +752,11 @@ class _Laps:
 
 #: column names a note lists before "and N more"
 NAMES_NOTED = 20
+
+
+def _names(columns: list[str]) -> str:
+    more = f" and {len(columns) - NAMES_NOTED} more" if len(columns) > NAMES_NOTED else ""
+    return ", ".join(columns[:NAMES_NOTED]) + more
 
 #: rows per INSERT statement, and the parameters one may bind (SQLite's limit before 3.32;
 #: the limit is higher since)

@@ -158,7 +158,8 @@ class FieldMap:
 _PROFILE_KEYS = ("name", "source_system", "defaults", "rules", "exclude", "pilot", "notes",
                  "tables")
 _DEFAULTS_KEYS = ("phone_region", "date_order", "decimal", "thousands", "timezone")
-_TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "fields")
+_TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "leave_behind",
+               "fields")
 _FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason", "review")
 
 #: a suggested choice less sure than this is applied only once a person confirms it
@@ -252,6 +253,9 @@ class TableMap:
     fields: dict[str, FieldMap] = field(default_factory=dict)
     confidence: float | None = None
     review: bool = False       # which table it feeds is a suggestion to confirm
+    #: columns no field reads that the operator leaves behind on purpose (said so in the
+    #: run's notes and report, apart from columns nobody has decided about)
+    leave_behind: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         d: dict = {"target": self.target}
@@ -261,8 +265,15 @@ class TableMap:
             d["confidence"] = round(float(self.confidence), 2)
         if self.review:
             d["review"] = True
+        if self.leave_behind:
+            d["leave_behind"] = _Flow(self.leave_behind)
         d["fields"] = {k: v.to_dict() for k, v in self.fields.items()}
         return d
+
+    def read_columns(self) -> set[str]:
+        """The columns the mapping reads: fields' columns and the legacy id."""
+        return {c for fm in self.fields.values() for c in fm.columns} | (
+            {self.legacy_id} if self.legacy_id else set())
 
 
 @dataclass
@@ -434,8 +445,12 @@ class Profile:
                                            not isinstance(confidence, (int, float))):
                 raise ProfileError(f"{where}: table '{src}': confidence: must be a number, "
                                    f"not {_what(confidence)}")
+            leave = _shaped(td.get("leave_behind"), list,
+                            f"{where}: table '{src}': leave_behind") or []
             p.tables.append(TableMap(str(src), str(td["target"]), legacy_id, fields,
-                                     confidence, _review(td, f"{where}: table '{src}'")))
+                                     confidence, _review(td, f"{where}: table '{src}'"),
+                                     [_name(c, f"{where}: table '{src}': leave_behind",
+                                            "a column name") for c in leave]))
         return p
 
     @classmethod

@@ -117,14 +117,23 @@ class SourcesRead:
     errors: list[SourceError]          # files that could not be read as tables
     counts: dict[str, int]             # records per table (when counted)
     samples: dict[str, pd.DataFrame]   # the first records of each table (when sampled)
+    #: per table, per column: the cells that hold something (when counted)
+    filled: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def count_rows(st: SourceTable, cancel: CancelToken | None = None) -> int:
+def count_rows(st: SourceTable, cancel: CancelToken | None = None,
+               filled: dict[str, int] | None = None) -> int:
+    """The table's records; with ``filled``, also each column's cells that hold something
+    (what leaving a column out would leave behind)."""
     n = 0
     for chunk in st.iter_chunks(INTERACTIVE_CHUNK_ROWS * 4):
         if cancel:
             cancel.check()
         n += len(chunk)
+        if filled is not None:
+            for c in st.columns:
+                v = chunk[c]
+                filled[c] = filled.get(c, 0) + int((v.notna() & v.astype(bool)).sum())
     return n
 
 
@@ -138,7 +147,7 @@ def read_sources(paths: list[Path], progress: ProgressFn | None = None,
     tables, errors = open_sources(paths)
     if not count:
         return SourcesRead(tables, errors, {}, {})
-    counts, samples, ok = {}, {}, []
+    counts, samples, ok, filled = {}, {}, [], {}
     for i, st in enumerate(tables):
         if cancel:
             cancel.check()
@@ -146,7 +155,8 @@ def read_sources(paths: list[Path], progress: ProgressFn | None = None,
             progress(Progress("read", "", st.name, i, len(tables)))
         try:
             samples[st.name] = st.sample(SAMPLE_ROWS)
-            counts[st.name] = count_rows(st, cancel)
+            filled[st.name] = {}
+            counts[st.name] = count_rows(st, cancel, filled[st.name])
         except SourceError as e:
             errors.append(e)
             continue
@@ -156,7 +166,7 @@ def read_sources(paths: list[Path], progress: ProgressFn | None = None,
         ok.append(st)
     if progress:
         progress(Progress("read", "", "", len(tables), len(tables)))
-    return SourcesRead(ok, errors, counts, samples)
+    return SourcesRead(ok, errors, counts, samples, filled)
 
 
 def find_record(st: SourceTable, line: int, cancel: CancelToken | None = None
@@ -172,6 +182,14 @@ def find_record(st: SourceTable, line: int, cancel: CancelToken | None = None
         if len(chunk) and int(chunk[LINE].iloc[-1]) > line:
             return None
     return None
+
+
+@dataclass(frozen=True)
+class LeftColumn:
+    """A legacy column no HMSync field reads."""
+    name: str
+    filled: int | None        # its cells that hold something (None: not counted)
+    on_purpose: bool          # the operator chose to leave it behind
 
 
 # --- an import ready to run ------------------------------------------------------------------
@@ -221,6 +239,7 @@ class MigrationSession:
     tables: list[SourceTable] = field(default_factory=list)
     read_errors: list[SourceError] = field(default_factory=list)
     row_counts: dict[str, int] = field(default_factory=dict)
+    column_fill: dict[str, dict[str, int]] = field(default_factory=dict)  # filled cells
     samples: dict[str, pd.DataFrame] = field(default_factory=dict)
     sources_read_key: str | None = None
     reviewed: set[str] = field(default_factory=set)   # source names the mapping considered
@@ -296,6 +315,7 @@ class MigrationSession:
     def apply_sources_read(self, r: SourcesRead, key: str):
         self.tables, self.read_errors = r.tables, r.errors
         self.row_counts, self.samples = r.counts, r.samples
+        self.column_fill = r.filled
         self.sources_read_key = key
 
     def open_sources(self, paths, progress: ProgressFn | None = None,
@@ -416,6 +436,27 @@ class MigrationSession:
                 add_type_steps(target, TableMap(tm.source, tm.target, fields={field_name: fm}),
                            sample, self.ensure_profile())
             tm.fields[field_name] = fm
+        self.dirty = True
+
+    def unmapped_columns(self, source_name: str) -> list[LeftColumn]:
+        """The columns of a mapped legacy table that no field reads, with the cells that
+        hold something (what is left behind) and whether that is the operator's choice."""
+        tm = self.table_map(source_name)
+        st = self.table(source_name)
+        if tm is None or st is None:
+            return []
+        read = tm.read_columns()
+        fill = self.column_fill.get(source_name, {})
+        return [LeftColumn(c, fill.get(c), c in tm.leave_behind)
+                for c in st.columns if c not in read]
+
+    def set_left_behind(self, source_name: str, column: str, left: bool) -> None:
+        """Record that a column no field reads is left behind on purpose (or undo it)."""
+        tm = self.table_map(source_name)
+        if tm is None:
+            return
+        tm.leave_behind = [c for c in tm.leave_behind if c != column] + (
+            [column] if left else [])
         self.dirty = True
 
     def set_legacy_id(self, source_name: str, column: str | None):

@@ -9,6 +9,7 @@ import pandas as pd
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSplitter, QStackedWidget,
+                               QTabWidget,
                                QVBoxLayout, QWidget)
 
 from ...core.mapping import NoteKind, ProfileError, map_chunk
@@ -22,7 +23,7 @@ from ..models.delegates import ComboDelegate
 from ..models.mapping import SOURCE, MappingModel, source_text
 from ..models.valuemap import ValueMapModel
 from ...core.steps import get_step, set_step
-from ..widgets import Banner, button, fit_columns, label, table_view
+from ..widgets import Banner, button, fit_columns, fmt_int, label, table_view
 from .base import BasePage
 
 PREVIEW_ROWS = 50
@@ -280,7 +281,30 @@ class MappingPage(BasePage):
         pl.addWidget(self.preview, 1)
 
         bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(self.editor_box)
+        # the columns no field reads: what the mapping would leave behind, and whether the
+        # operator means it
+        self.left_model = DataFrameModel()
+        self.left_view = table_view()
+        self.left_view.setModel(self.left_model)
+        self.left_view.setAccessibleName("Columns no HMSync field reads")
+        self.leave = button("&Leave behind", "exclude",
+                            "Leave the selected column out on purpose: said so in the "
+                            "report, apart from columns nobody decided about")
+        self.undecide = button("&Undo", None, "The selected column goes back to undecided")
+        self.left_note = label("", role="hint")
+        lw = QWidget()
+        ll = QVBoxLayout(lw)
+        ll.addWidget(self.left_note)
+        ll.addWidget(self.left_view, 1)
+        lb = QHBoxLayout()
+        lb.addWidget(self.leave)
+        lb.addWidget(self.undecide)
+        lb.addStretch(1)
+        ll.addLayout(lb)
+        self.side = QTabWidget()
+        self.side.addTab(self.editor_box, "Transform")
+        self.side.addTab(lw, "Columns left out")
+        bottom.addWidget(self.side)
         bottom.addWidget(pw)
         bottom.setStretchFactor(0, 2)
         bottom.setStretchFactor(1, 5)
@@ -315,9 +339,13 @@ class MappingPage(BasePage):
         self.legacy_id.activated.connect(self._legacy_id_chosen)
         self.model.sourceChosen.connect(self._source_chosen)
         self.view.selectionModel().currentRowChanged.connect(lambda cur, _: self._field_selected())
+        self.left_view.selectionModel().currentRowChanged.connect(
+            lambda cur, _: self._enable_left())
         self.editor.changed.connect(self._edited)
         self.confirm_table.clicked.connect(self._confirm_table)
         self.confirm_field.clicked.connect(self._confirm_field)
+        self.leave.clicked.connect(lambda: self._decide_column(True))
+        self.undecide.clicked.connect(lambda: self._decide_column(False))
         self.load.clicked.connect(self._load)
         self.save.clicked.connect(self._save)
         order = [self.table, self.legacy_id, self.view, self.editor.date_order,
@@ -384,6 +412,7 @@ class MappingPage(BasePage):
         self.view.selectRow(max(row, 0))
         self._field_selected()
         self._update_preview()
+        self._show_left_out()
         self._check()
 
     # --- edits ---------------------------------------------------------------------------
@@ -407,6 +436,45 @@ class MappingPage(BasePage):
     def _confirm_table(self):
         self.session.confirm(self.current_source(), None)
         self._fill_tables(self.current_source())
+
+    def _show_left_out(self):
+        """The columns of the current table that no field reads, with what they hold."""
+        name = self.current_source()
+        cols = self.session.unmapped_columns(name) if name else []
+        total = self.session.row_counts.get(name, 0) if name else 0
+        rows = [(c.name, "" if c.filled is None else fmt_int(c.filled),
+                 "on purpose" if c.on_purpose else "not decided")
+                for c in cols]
+        df = pd.DataFrame(rows, columns=["Column", "Values", "Decision"])
+        undecided = sum(not c.on_purpose for c in cols)
+        self.left_model.set_frame(df, bad={"Decision": np.array(
+            [not c.on_purpose and bool(c.filled) for c in cols], dtype=bool)})
+        fit_columns(self.left_view)
+        self.side.setTabText(1, f"Columns left out ({len(cols)})" if cols else
+                             "Columns left out")
+        self.left_note.setText(
+            "Every column is read by a field." if not cols else
+            f"No HMSync field reads these columns: their values (of {fmt_int(total)} "
+            "records) are not imported. Map one in the table above, or leave it behind "
+            "on purpose." + (f" {undecided} not decided yet." if undecided else ""))
+        self._enable_left()
+
+    def _enable_left(self):
+        row = self.left_view.currentIndex().row()
+        cols = self.session.unmapped_columns(self.current_source() or "")
+        chosen = cols[row] if 0 <= row < len(cols) else None
+        self.leave.setEnabled(chosen is not None and not chosen.on_purpose)
+        self.undecide.setEnabled(chosen is not None and chosen.on_purpose)
+
+    def _decide_column(self, left: bool):
+        row = self.left_view.currentIndex().row()
+        cols = self.session.unmapped_columns(self.current_source() or "")
+        if not 0 <= row < len(cols):
+            return
+        self.session.set_left_behind(self.current_source(), cols[row].name, left)
+        self._show_left_out()
+        self.left_view.selectRow(row)
+        self._enable_left()
 
     def _first_to_confirm(self) -> int:
         """The first amber row (0 when there is none): where the operator is needed."""
@@ -437,6 +505,7 @@ class MappingPage(BasePage):
         self._check()
 
     def _after_edit(self, field: str | None):
+        self._show_left_out()
         cur = self.view.currentIndex().row()
         keep = field or (self.model.field_at(cur).name if cur >= 0 else None)
         self.model.set_mapping(self.model.tm, self.model.target, self.model.columns)

@@ -481,3 +481,43 @@ def test_columns_no_field_reads_are_shown_with_their_values_and_a_choice(
     assert page.left_model.row_values(0)["Decision"] == "on purpose"
     page.undecide.click()
     assert wiz.session.table_map("patients.csv").leave_behind == []
+
+
+def test_a_date_fields_time_zone_and_excel_day_numbers_are_set_in_the_wizard(
+        qtbot, make_wizard, answers, demo, tmp_path):
+    """What the profile can say of a date, the wizard can: times written in UTC become
+    the clinic's local dates once a zone is chosen; Excel day numbers are read once the
+    box is ticked (both were YAML-only)."""
+    _, db = demo
+    export = tmp_path / "clinic"
+    export.mkdir()
+    (export / "visits.csv").write_text(
+        "visitId,patientId,doctorId,visitDate,regDay\n"
+        "v1,p1,d1,2019-02-17T20:15:00Z,45213\nv2,p2,d1,2019-03-01T10:00:00Z,45214\n",
+        encoding="utf-8")
+    wiz = make_wizard(plan_for(export, db))
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES):
+        go_next(qtbot, wiz, pid)
+    page = wiz.page(PageId.MAPPING)
+    qtbot.waitUntil(lambda: wiz.currentId() == PageId.MAPPING and not page.busy)
+    page.view.selectRow(page.model.row_of("visitDate"))
+    editor = page.editor
+    assert editor.form.isRowVisible(editor.zone) and editor.form.isRowVisible(editor.serial)
+    editor.zone.setCurrentText("Asia/Kolkata")
+    editor._zone()
+    fm = wiz.session.table_map("visits.csv").fields["visitDate"]
+    assert fm.steps[-1]["date"]["timezone"] == "Asia/Kolkata"
+    qtbot.waitUntil(lambda: "visitDate" in page.preview_model.frame.columns)
+    page._update_preview()
+    dates = page.preview_model.frame["visitDate"].tolist()
+    assert dates[0].startswith("2019-02-18T01:45")     # 20:15 UTC is the next day there
+    editor.zone.setCurrentText("Nowhere/Atlantis")
+    editor._zone()
+    assert "Nowhere/Atlantis" in answers.errors()[-1]
+    assert fm.steps[-1]["date"]["timezone"] == "Asia/Kolkata"
+    # the day numbers: tick the box, and the step reads them
+    wiz.session.set_field_source("visits.csv", "visitDate", ["regDay"])
+    page._after_edit("visitDate")
+    editor.serial.setChecked(True)
+    fm = wiz.session.table_map("visits.csv").fields["visitDate"]
+    assert fm.steps[-1]["date"]["excel_serial"] is True

@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroupBox,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSplitter, QStackedWidget,
                                QTabWidget,
                                QVBoxLayout, QWidget)
@@ -31,8 +31,21 @@ DATE_ORDERS = [("Detect from the values", "auto"), ("Day first (31/01/2024)", "D
                ("Month first (01/31/2024)", "MDY"), ("Year first (2024-01-31)", "YMD")]
 REGIONS = ["IN", "GB", "US", "AE", "SA", "PK", "BD", "LK", "NP", "KE", "NG", "ZA", "AU", "CA",
            "SG", "MY", "PH", "DE", "FR", "IE"]
+#: the time zone choice that means "none set for this field" (the profile's, if any)
+NO_ZONE = "(the profile's, or none)"
+ZONES = ["UTC", "Asia/Kolkata", "Asia/Dubai", "Asia/Karachi", "Asia/Dhaka", "Asia/Kathmandu",
+         "Africa/Nairobi", "Africa/Lagos", "Africa/Johannesburg", "Europe/London",
+         "Europe/Berlin", "America/New_York", "America/Chicago", "America/Los_Angeles",
+         "America/Sao_Paulo", "America/Bogota", "Australia/Sydney"]
 CASES = [("Keep as written", None), ("UPPER CASE", "upper"), ("lower case", "lower"),
          ("Title Case", "title")]
+def _sentence(e: Exception) -> str:
+    """An error as a sentence: its first letter up, the rest as written (str.capitalize
+    lowered the rest, a time zone's name with it)."""
+    text = str(e)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 PROFILE_FILTER = "Mapping profiles (*.yaml *.yml *.json);;All files (*)"
 
 
@@ -52,6 +65,18 @@ class TransformEditor(QWidget):
         self.date_order = QComboBox()
         for text, v in DATE_ORDERS:
             self.date_order.addItem(text, v)
+        self.zone = QComboBox()
+        self.zone.setEditable(True)
+        self.zone.addItem(NO_ZONE)
+        self.zone.addItems(ZONES)
+        self.zone.setToolTip("For times written with a zone (2020-01-01T20:00:00Z, +05:30): "
+                             "the clinic's zone they are converted to (20:00 UTC is the next "
+                             "day in India). An IANA name such as Asia/Kolkata, UTC, or an "
+                             "offset such as +05:30")
+        self.serial = QCheckBox("Excel day numbers")
+        self.serial.setToolTip("Read whole numbers as Excel's day numbers (45213 is "
+                               "2023-10-14): what a date column saved from a spreadsheet "
+                               "without a date format holds")
         self.region = QComboBox()
         self.region.setEditable(True)
         self.region.addItems(REGIONS)
@@ -64,7 +89,9 @@ class TransformEditor(QWidget):
         self.default.setPlaceholderText("leave empty cells empty")
         self.sep = QLineEdit()
         self.sep.setMaximumWidth(self.fontMetrics().horizontalAdvance("x" * 8))
-        self.form.addRow("&Day and month order:", self.date_order)
+        self.form.addRow("&Day/month:", self.date_order)
+        self.form.addRow("Time &zone:", self.zone)
+        self.form.addRow("", self.serial)
         self.form.addRow("Phone &region:", self.region)
         self.form.addRow("Letter &case:", self.case)
         self.form.addRow("When &empty, use:", self.default)
@@ -87,6 +114,9 @@ class TransformEditor(QWidget):
         lay.addWidget(self.values_view, 1)
         lay.addStretch(0)
         self.date_order.activated.connect(self._date)
+        self.zone.activated.connect(self._zone)
+        self.zone.lineEdit().editingFinished.connect(self._zone)
+        self.serial.toggled.connect(self._serial)
         self.region.activated.connect(self._region)
         self.region.lineEdit().editingFinished.connect(self._region)
         self.case.activated.connect(self._case)
@@ -100,7 +130,8 @@ class TransformEditor(QWidget):
 
     def show_field(self, field, fm, sample_col: pd.Series | None):
         self.field, self.fm = field, fm
-        for w in (self.date_order, self.region, self.case, self.default, self.sep):
+        for w in (self.date_order, self.zone, self.serial, self.region, self.case,
+                  self.default, self.sep):
             self._row(w, False)
         self.values_label.hide()
         self.values_view.hide()
@@ -136,6 +167,17 @@ class TransformEditor(QWidget):
             i = self.date_order.findData("auto" if order == "AUTO" else order)
             self.date_order.setCurrentIndex(max(i, 0))
             self._row(self.date_order, True)
+        dated = get_step(fm, DateStep) or get_step(fm, AgeFromDateStep)
+        if kind == "date" or dated is not None:
+            self.zone.blockSignals(True)
+            self.zone.setCurrentText(str(dated.timezone) if dated is not None and
+                                     dated.timezone else NO_ZONE)
+            self.zone.blockSignals(False)
+            self.serial.blockSignals(True)
+            self.serial.setChecked(bool(dated is not None and dated.excel_serial is True))
+            self.serial.blockSignals(False)
+            self._row(self.zone, True)
+            self._row(self.serial, True)
         if kind == "phone":
             phone = get_step(fm, PhoneStep)
             region = "IN" if phone is None or phone.region is INHERIT else phone.region
@@ -177,6 +219,34 @@ class TransformEditor(QWidget):
         # the step's other options (its timezone) stay
         self._set(DateStep, replace(date, order=self.date_order.currentData()))
 
+    def _dated(self):
+        """The field's date (or age from a birth date) step, and its kind."""
+        kind = AgeFromDateStep if self.fm is not None and get_step(self.fm, AgeFromDateStep) \
+            else DateStep
+        return kind, (get_step(self.fm, kind) if self.fm else None) or kind()
+
+    def _zone(self, *_):
+        text = self.zone.currentText().strip()
+        zone = None if text in ("", NO_ZONE) else text
+        kind, step = self._dated()
+        if step.timezone == zone:
+            return
+        if zone is not None:
+            try:
+                from ...core.transforms import time_zone
+                time_zone(zone)
+            except TransformError as e:
+                dialogs.error(self, _sentence(e),
+                              "Use an IANA name (Asia/Kolkata, Europe/London), UTC, or an "
+                              "offset such as +05:30.")
+                return
+        self._set(kind, replace(step, timezone=zone))
+
+    def _serial(self, on: bool):
+        kind, step = self._dated()
+        if (step.excel_serial is True) != bool(on):
+            self._set(kind, replace(step, excel_serial=bool(on)))
+
     def _region(self, *_):
         r = self.region.currentText().strip().upper()
         if r:
@@ -184,7 +254,7 @@ class TransformEditor(QWidget):
                 from ...core.transforms import region_info
                 region_info(r)
             except TransformError as e:
-                dialogs.error(self, str(e).capitalize() + ".", "Use a two-letter country code.")
+                dialogs.error(self, _sentence(e), "Use a two-letter country code.")
                 return
             phone = get_step(self.fm, PhoneStep) if self.fm else None
             if phone is None or phone.region != r:

@@ -314,3 +314,27 @@ def test_columns_left_behind_on_purpose_are_said_apart_from_undecided_ones(tmp_p
            "insuranceNo" in notes
     assert any(n.startswith("patients.csv: 1 column(s) not mapped to any HMSync field") and
                n.endswith(": ward") for n in notes), notes
+
+
+def test_a_placeholder_for_a_required_field_is_counted_as_a_warning(tmp_path):
+    """A required phone the export lacks can be filled with a fixed value; every record
+    that got one is a warning of its own rule, so the report counts them."""
+    from wizard.core.readers import open_sources
+    from wizard.core.schema import known_tables
+    from wizard.core.suggest import suggest_profile
+    from wizard.core.mapping import FieldMap
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "patients.csv").write_text("patientId,fullName,gender\n1,Asha Rao,F\n"
+                                         "2,Li Wei,M\n3,Omar Ali,M\n", encoding="utf-8")
+    tables, _ = open_sources([export])
+    profile = suggest_profile(tables, known_tables())
+    profile.tables[0].fields["phone"] = FieldMap("phone", [], value="+910000000000")
+    res = Migration(tables, profile).validate()
+    assert res.errors == 0 and res.stats["patients"].valid == 3
+    summ = {r.rule: r.count for r in res.summary().itertuples()}
+    assert summ == {"patients.phone.placeholder": 3}
+    assert res.stats["patients"].warnings == 3
+    msg = res.problems["message"].iloc[0]
+    assert msg == "phone number is not in the export: the profile's fixed value " \
+                  "'+910000000000' is stored"

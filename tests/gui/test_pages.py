@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QWizard
 
 from wizard.core.schema import init_db
 from wizard.gui import settings
-from wizard.gui.models import ValueRole
+from wizard.gui.models import OptionsRole, ValueRole
 from wizard.gui.models.mapping import SOURCE
 from wizard.gui.pages import PageId
 from wizard.core.session import MigrationSession
@@ -521,3 +521,36 @@ def test_a_date_fields_time_zone_and_excel_day_numbers_are_set_in_the_wizard(
     editor.serial.setChecked(True)
     fm = wiz.session.table_map("visits.csv").fields["visitDate"]
     assert fm.steps[-1]["date"]["excel_serial"] is True
+
+
+def test_a_field_the_export_lacks_takes_a_fixed_value_counted_as_placeholders(
+        qtbot, make_wizard, answers, demo, tmp_path):
+    """A required phone the export does not have (Synthea has none) blocked the mapping
+    page for good: now a fixed value fills it, and validation counts each record that got
+    one."""
+    _, db = demo
+    export = tmp_path / "clinic"
+    export.mkdir()
+    (export / "patients.csv").write_text("patientId,fullName,gender\n1,Asha Rao,F\n"
+                                         "2,Li Wei,M\n", encoding="utf-8")
+    wiz = make_wizard(plan_for(export, db))
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES):
+        go_next(qtbot, wiz, pid)
+    page = wiz.page(PageId.MAPPING)
+    qtbot.waitUntil(lambda: wiz.currentId() == PageId.MAPPING and not page.busy)
+    assert not page.isComplete()            # patients.phone is required
+    row = page.model.row_of("phone")
+    opts = page.model.data(page.model.index(row, SOURCE), OptionsRole)
+    assert opts[-1] == ("a fixed value…", "v:")
+    answers.push("ask_text", "+910000000000")
+    page.model.setData(page.model.index(row, SOURCE), "v:", ValueRole)
+    fm = wiz.session.table_map("patients.csv").fields["phone"]
+    assert fm.value == "+910000000000" and not fm.columns
+    assert page.model.data(page.model.index(row, SOURCE)) == "constant '+910000000000'"
+    assert page.isComplete()
+    go_next(qtbot, wiz, PageId.MAPPING)
+    val = wiz.page(PageId.VALIDATION)
+    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=60_000)
+    rules = {val.rules_model.row_values(r)["Rule"]: val.rules_model.row_values(r)["Records"]
+             for r in range(val.rules_model.rowCount())}
+    assert rules == {"patients.phone.placeholder": "2"}

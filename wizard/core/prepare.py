@@ -218,6 +218,14 @@ class FieldChecks:
                           if days is not None and days.dtype.kind == "M"
                           else future_mask(values, self.today))
                 report(future, "future", fname, raw, {"label": label})
+        # required fields the export lacks, filled with the profile's fixed value: every
+        # record that got one is counted (a warning), never stored unsaid
+        for fname, fm in tm.fields.items():
+            f = target.fields.get(fname)
+            if fm.value is not None and not fm.columns and f is not None and f.required:
+                report(np.ones(n, dtype=bool), "placeholder", fname, mc.raw.get(fname),
+                       {"label": f.label or fname, "value": fm.value},
+                       source_field="(fixed value)")
         id_list = ids.tolist()
         # excluded by the operator
         if self.excluded:

@@ -42,6 +42,8 @@ RULES = {r.check: r for r in [
     Rule("corrupt", ERROR, "the record is damaged: {note}",
          "ragged rows, undecodable bytes, unreadable records"),
     Rule("excluded", ERROR, "left out by the operator", "a record the operator excluded"),
+    Rule("placeholder", WARNING, "{label} is not in the export: the profile's fixed value "
+         "'{value}' is stored", "a required field filled with a fixed value (a placeholder)"),
 ]}
 
 #: check -> code suffix as it appears in a rule code
@@ -49,13 +51,14 @@ CODE_PART = {"required": "required", "format": "format", "range": "range", "enum
              "future": "future", "id_missing": "id.missing", "duplicate": "id.duplicate",
              "possible_duplicate": "person.possible_duplicate",
              "parent_missing": "missing_parent", "parent_rejected": "rejected_parent",
-             "corrupt": "record.corrupt", "excluded": "record.excluded"}
+             "corrupt": "record.corrupt", "excluded": "record.excluded",
+             "placeholder": "placeholder"}
 
 
 def rule_code(table: str, field: str | None, check: str) -> str:
     part = CODE_PART[check]
     if field and check in ("required", "format", "range", "enum", "future", "parent_missing",
-                           "parent_rejected"):
+                           "parent_rejected", "placeholder"):
         return f"{table}.{field}.{part}"
     return f"{table}.{part}"
 

@@ -459,6 +459,16 @@ class MigrationSession:
             [column] if left else [])
         self.dirty = True
 
+    def set_field_value(self, source_name: str, field_name: str, value: str) -> None:
+        """Fill an HMSync field with one value for every record (a placeholder for what
+        the export lacks; counted per record by the checks)."""
+        tm = self.table_map(source_name)
+        if tm is None:
+            return
+        tm.fields[field_name] = FieldMap(field_name, [], value=str(value),
+                                         reason="a fixed value, chosen by you")
+        self.dirty = True
+
     def set_legacy_id(self, source_name: str, column: str | None):
         tm = self.table_map(source_name)
         if tm is not None and tm.legacy_id != column:

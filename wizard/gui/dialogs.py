@@ -84,6 +84,15 @@ def save_discard_cancel(parent: QWidget | None, text: str, informative: str = ""
 
 
 # --- files --------------------------------------------------------------------------------
+def ask_text(parent, title: str, text: str, default: str = "") -> str | None:
+    """A line of text from the operator (None: cancelled)."""
+    if responder is not None:
+        return _auto("ask_text", title, text, default)
+    from PySide6.QtWidgets import QInputDialog
+    value, ok = QInputDialog.getText(parent, title, text, text=default)
+    return value if ok else None
+
+
 def open_file(parent, title: str, folder: str = "", filters: str = "All files (*)"
               ) -> Path | None:
     if responder is not None:

@@ -11,6 +11,8 @@ from . import OptionsRole, ValueRole
 COLUMNS = ["HMSync field", "Type", "Legacy column", "Transform", "Confidence", "Why"]
 SOURCE = 2
 NOT_MAPPED = "(not mapped)"
+#: the choice that fills a field with one value for every record (a placeholder)
+FIXED_VALUE = "a fixed value…"
 #: the background of a suggestion waiting for a person (amber)
 REVIEW_COLOUR = "#fff1d6"
 KIND_WORDS = {"text": "text", "int": "whole number", "float": "number", "date": "date",
@@ -159,6 +161,7 @@ class MappingModel(QAbstractTableModel):
             if fm is not None and source_key(fm) == "k:":
                 opts.append((source_text(fm), "k:"))
             opts += [(col, "c:" + col) for col in self.columns]
+            opts.append((FIXED_VALUE, "v:"))
             return opts
         if role == ValueRole and c == SOURCE:
             return source_key(fm)

@@ -490,6 +490,9 @@ class MappingPage(BasePage):
         name = self.current_source()
         if key == "k:":
             return
+        if key == "v:":
+            self._fixed_value(name, field)
+            return
         cols = [key[2:]] if key.startswith("c:") else None
         self.session.set_field_source(name, field, cols)
         self._after_edit(field)
@@ -558,6 +561,20 @@ class MappingPage(BasePage):
     def _next_to_confirm(self):
         """Select the next amber row, so that confirming several is key after key."""
         self.view.selectRow(self._first_to_confirm())
+
+    def _fixed_value(self, name: str, field: str):
+        """Fill a field the export lacks with one value for every record (a placeholder:
+        each record that gets it is counted as a warning)."""
+        tm = self.session.table_map(name)
+        old = tm.fields.get(field) if tm else None
+        value = dialogs.ask_text(
+            self, "A fixed value", f"The value every record gets for {field} (each is "
+            "counted as a placeholder in the validation and the report):",
+            old.value if old is not None and old.value is not None else "")
+        if value is None or not value.strip():
+            return
+        self.session.set_field_value(name, field, value.strip())
+        self._after_edit(field)
 
     def set_field_source(self, field: str, column: str | None):
         """Choose the legacy column of a field of the current table (as the drop-down does)."""

@@ -307,6 +307,7 @@ class Migration:
         self._backup_counts: dict[str, int] | None = None
         self._excluded = {(e.table, e.legacy_id) for e in profile.exclude}
         self.pilot = Pilot(profile.pilot)
+        self._deferred: dict[str, list[np.ndarray]] = {}
         self._field_checks = FieldChecks(profile.rules, self._excluded, self.today)
 
     # --- validation ----------------------------------------------------------------------
@@ -326,7 +327,21 @@ class Migration:
             stream.close()
             if con is not None:
                 con.close()
-        return ValidationResult(probs.frame(), stats, notes, list(self.unmapped))
+        return ValidationResult(self._problems(probs), stats, notes, list(self.unmapped))
+
+    def _problems(self, probs: Problems) -> pd.DataFrame:
+        """The problems found, but those of records a pilot leaves for the full run: they
+        are neither imported nor rejected now (their parents are outside the pilot, so
+        "missing parent" would be false), and the full run checks them."""
+        frame = probs.frame()
+        if not self._deferred or not len(frame):
+            return frame
+        keep = np.ones(len(frame), dtype=bool)
+        for file, parts in self._deferred.items():
+            lines = np.concatenate(parts)
+            mine = (frame["file"] == file).to_numpy()
+            keep[mine] = ~np.isin(frame["line"].to_numpy()[mine], lines)
+        return frame[keep].reset_index(drop=True)
 
     def _load_existing(self, con: sqlite3.Connection, reg: _Registry):
         has = con.execute("SELECT 1 FROM sqlite_master WHERE name='migration_legacy_ids'"
@@ -375,6 +390,7 @@ class Migration:
                        stream: ChunkStream):
         self.pilot = Pilot(self.profile.pilot)
         self.pilot.prepare(self.plan, self.targets, self.profile.ctx)
+        self._deferred: dict[str, list[np.ndarray]] = {}  # file -> lines left for later
         stats: dict[str, TableStats] = {}
         notes: list[str] = list(self.absent)
         helper = stream.parallel
@@ -407,6 +423,8 @@ class Migration:
                 ts.source_rows += n
                 inside = self.pilot.mask(tm.target, mc)
                 ts.deferred += int((~inside).sum())
+                if not inside.all():  # left for the full run: no problems of theirs now
+                    self._deferred.setdefault(st.name, []).append(mc.lines[~inside])
                 out.errors &= inside
                 out.present &= inside
                 out.warned &= inside
@@ -587,7 +605,8 @@ class Migration:
             self._build_indexes(con, dropped, progress)
             laps("build indexes")
             _start_flush()  # beside the verification
-            validation = ValidationResult(probs.frame(), stats, notes, list(self.unmapped))
+            validation = ValidationResult(self._problems(probs), stats, notes,
+                                          list(self.unmapped))
             if progress:
                 progress(Progress("verify", "", "", 0, 1))
             verification = verifier.verify(stats)

@@ -307,3 +307,16 @@ def test_quarantine_header_from_the_legacy_file_is_neutralised_too(tmp_path):
     cells = _quarantine(tmp_path, ["patientId", "=HYPERLINK(\"http://evil\")", "@phone",
                                    "gender", "+address"])
     assert all(_safe_cell(c) for c in cells), [c for c in cells if not _safe_cell(c)]
+
+
+@pytest.mark.parametrize("cell", ["\n=1+1", " =1+1", "  @SUM(A1)", "\uff1d1+1", "\uff0bcmd",
+                                  "\u3000=HYPERLINK(\"x\")", "\u22121+1"])
+def test_formulas_behind_spaces_line_breaks_or_full_width_signs_are_neutralised(cell):
+    from wizard.core.report import neutralise
+    assert neutralise(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["-500", " 42", "Asha", "a=b", "1+1"])
+def test_plain_values_are_left_as_they_are(cell):
+    from wizard.core.report import neutralise
+    assert neutralise(cell) == cell

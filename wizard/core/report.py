@@ -17,13 +17,20 @@ from .. import __version__
 from .verify import GROUP_KEY_PREFIX
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: what a spreadsheet may skip before a formula's first character (spaces, a line break,
+#: the ideographic space), and the full-width signs it may read as = + - @
+_SKIPPED_BEFORE = " \t\r\n\u3000"
+_WIDE_SIGNS = str.maketrans({"\uff1d": "=", "\uff0b": "+", "\uff0d": "-", "\uff20": "@",
+                             "\u2212": "-"})
 
 
 def neutralise(value) -> str:
-    """A cell that cannot run as a spreadsheet formula (OWASP CSV injection advice).
+    """A cell that cannot run as a spreadsheet formula (OWASP CSV injection advice), also
+    where spaces or a line break come first or the sign is a full-width one (＝1+1).
     Plain numbers stay as they are ("-500" is a number, not a formula)."""
     s = "" if value is None else str(value)
-    if s.startswith(_FORMULA_START):
+    head = s.lstrip(_SKIPPED_BEFORE)[:1].translate(_WIDE_SIGNS)
+    if s.startswith(_FORMULA_START) or head in ("=", "+", "-", "@"):
         try:
             float(s)
             return s

@@ -409,3 +409,36 @@ def test_rejected_records_of_every_sheet_are_kept(tmp_path):
     files = sorted(p.name for p in (tmp_path / "q").iterdir())
     assert files == ["legacy-doctors.rejected.csv", "legacy-patients.rejected.csv"], out
     assert "(2 files)" in out
+
+
+def test_the_review_gate_holds_when_the_profile_names_its_files_by_a_pattern(tmp_path):
+    """A profile whose table source is a pattern (visits_*.csv) or another file's stem
+    still has its unconfirmed choices stop the run (the gate compared names and let
+    them through)."""
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "visits_2023.csv").write_text(
+        "visitId,patientId,doctorId,visitDate\nv1,p1,d1,2023-01-02\n", encoding="utf-8")
+    profile = tmp_path / "p.yaml"
+    profile.write_text(
+        "tables:\n  visits_*.csv:\n    target: visits\n    legacy_id: visitId\n    fields:\n"
+        "      patientId: {column: patientId}\n      doctorId: {column: doctorId}\n"
+        "      visitDate: {column: visitDate, confidence: 0.6, review: true}\n",
+        encoding="utf-8")
+    rc, out = cli("validate", export, "--profile", profile)
+    assert rc == 2 and "visits_*.csv: visits.visitDate from visitDate" in out, out
+
+
+@pytest.mark.parametrize("change, needle", [
+    ({"version": "x"}, "version must be a whole number"),
+    ({"sources": "C:/export"}, "sources must be a list of paths"),
+    ({"target": 5}, "target must be a path"),
+])
+def test_a_project_file_of_the_wrong_shape_is_refused_in_words(tmp_path, change, needle):
+    from wizard.core.errors import ProjectError
+    from wizard.core.session import PROJECT_FORMAT, MigrationSession
+    p = tmp_path / "m.hmsync-migration"
+    p.write_text(json.dumps({"format": PROJECT_FORMAT, "version": 1, **change}),
+                 encoding="utf-8")
+    with pytest.raises(ProjectError, match=needle):
+        MigrationSession.load_project(p)

@@ -877,3 +877,15 @@ def test_half_a_character_pair_in_an_array_name_is_replaced_not_a_crash(tmp_path
     (t,) = open_source(p)
     assert t.name == "export.json#pat\ufffd" and list(t.sample()["id"]) == ["1"]
     t.name.encode("utf-8")  # shown, logged and stored as any name is
+
+
+def test_repeated_column_names_get_names_of_their_own(tmp_path):
+    """id,id,id.1: the second id was named id.1, like the third, and reading the file
+    stopped with an unexpected TypeError (a column name stood for two columns); now the
+    third, whose own name is taken, becomes id.1.1."""
+    p = tmp_path / "t.csv"
+    p.write_text("id,id,id.1,name\n1,2,3,a\n", encoding="utf-8")
+    (t,) = open_source(p)
+    assert t.columns == ["id", "id.1", "id.1.1", "name"]
+    chunk = next(t.iter_chunks())
+    assert chunk["id.1"].tolist() == ["2"] and chunk["id.1.1"].tolist() == ["3"]

@@ -149,3 +149,12 @@ def test_times_with_a_zone_are_asked_about(tmp_path):
     fm = p.table_for("encounters.csv").fields["visitDate"]
     assert fm.columns == ["START"] and fm.review
     assert any("carry a time zone" in n for n in p.notes)
+
+
+def test_iso_dates_alone_leave_the_day_month_order_to_the_data(tmp_path):
+    """A sample of ISO dates says nothing of day or month first: the region's custom was
+    applied unseen to the rest of the file; now the run settles it from the data."""
+    p = suggest(tmp_path, {"visits.csv": "visitId,patientId,doctorId,visitDate\n"
+                                         "v1,p1,d1,2023-01-02\nv2,p2,d1,2023-02-03\n"})
+    fm = p.table_for("visits.csv").fields["visitDate"]
+    assert fm.steps == [{"date": {"order": "auto"}}]

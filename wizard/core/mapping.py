@@ -302,10 +302,11 @@ class Profile:
         """The context of a new run: the profile's defaults and a run state of its own."""
         return RunContext(self.defaults)
 
-    def unconfirmed(self) -> list[Unconfirmed]:
-        """The suggested choices still marked ``review: true``, in words."""
+    def unconfirmed(self, only: TableMap | None = None) -> list[Unconfirmed]:
+        """The suggested choices still marked ``review: true``, in words (``only``: of
+        that table map)."""
         out = []
-        for tm in self.tables:
+        for tm in self.tables if only is None else [only]:
             if tm.review:
                 sure = f", {tm.confidence:.0%} sure" if tm.confidence is not None else ""
                 why = "" if tm.legacy_id else "; no legacy id column was found"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .errors import OutputError
+from .readers.base import SUPPORTED
 
 
 @dataclass
@@ -71,8 +72,7 @@ def check_outputs(outputs: Outputs, inputs: list[tuple[Path, str]]) -> None:
                               "it; choose another file")
         for other, what in inputs:  # a file written into an input folder is fine, but not
             if other.is_dir() and _same(path.resolve().parent, other) and \
-                    path.suffix.lower() in (
-                    ".csv", ".tsv", ".txt", ".json", ".ndjson", ".jsonl", ".xlsx"):
+                    path.suffix.lower() in SUPPORTED:
                 # ... a table the next read of that folder would take for legacy data
                 if path.exists():
                     raise OutputError(f"{path} is a legacy file ({what} holds it): "

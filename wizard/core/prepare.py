@@ -219,7 +219,8 @@ class FieldChecks:
                           else future_mask(values, self.today))
                 report(future, "future", fname, raw, {"label": label})
         # required fields the export lacks, filled with the profile's fixed value: every
-        # record that got one is counted (a warning), never stored unsaid
+        # record that got one is counted (a warning), never stored unsaid (an optional
+        # field's fixed value, a deployment's reference, say, is a choice, not a stand-in)
         for fname, fm in tm.fields.items():
             f = target.fields.get(fname)
             if fm.value is not None and not fm.columns and f is not None and f.required:

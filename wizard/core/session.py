@@ -520,8 +520,12 @@ class MigrationSession:
         legacy tables read: a profile may map files this export does not have)."""
         if self.profile is None:
             return []
-        present = {t.name for t in self.tables}
-        return [u for u in self.profile.unconfirmed() if u.source in present or not present]
+        if not self.tables:  # nothing read yet: every choice the profile marks
+            return self.profile.unconfirmed()
+        # the maps the run uses, however they name their files (a pattern, a stem)
+        used = {id(tm) for _, tm in self.mapped()}
+        return [u for tm in self.profile.tables if id(tm) in used
+                for u in self.profile.unconfirmed(tm)]
 
     def require_confirmed(self, accept: bool = False) -> list[Unconfirmed]:
         """The review gate: raise NeedsReview, listing each, while suggested choices are
@@ -807,12 +811,23 @@ class MigrationSession:
                                "valid JSON).") from None
         if not isinstance(d, dict) or d.get("format") != PROJECT_FORMAT:
             raise ProjectError(f"{path.name} is not a migration project file.")
-        if int(d.get("version", 0)) > PROJECT_VERSION:
+        version = d.get("version", 0)
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise ProjectError(f"{path.name}: version must be a whole number, not "
+                               f"{version!r}.")
+        if version > PROJECT_VERSION:
             raise ProjectError(f"{path.name} was saved by a newer version of the wizard; "
                                "update the wizard to open it.")
+        sources = d.get("sources") or []
+        paths = {k: d.get(k) for k in ("target", "backup_dir", "profile_path")}
+        if not isinstance(sources, list) or not all(isinstance(x, str) for x in sources):
+            raise ProjectError(f"{path.name}: sources must be a list of paths.")
+        for k, v in paths.items():
+            if v is not None and not isinstance(v, str):
+                raise ProjectError(f"{path.name}: {k} must be a path.")
         plan = cls(name=str(d.get("name") or "Legacy export"),
                    source_system=str(d.get("source_system") or "legacy"))
-        plan.source_paths = [Path(p) for p in d.get("sources") or []]
+        plan.source_paths = [Path(p) for p in sources]
         plan.target = Path(d["target"]) if d.get("target") else None
         plan.backup_dir = Path(d["backup_dir"]) if d.get("backup_dir") else None
         plan.profile_path = Path(d["profile_path"]) if d.get("profile_path") else None

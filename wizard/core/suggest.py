@@ -725,18 +725,20 @@ def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, prof
             if tf.excel_serial_share(tf.as_text(col.head(1000)).tolist()) >= SERIAL_SHARE:
                 fm.steps = [tf.DateStep(region_date_order(profile.phone_region),
                                         excel_serial=True).to_raw()]
-                profile.notes.append(ProfileNote(
+                _note(profile, ProfileNote(
                     f"{tm.source}.{fm.columns[0]}: the values are Excel date numbers (45213 "
                     "is 2023-10-14), read as such", NoteKind.CHECK))
                 fm.review = True
                 continue
             order, why = tf.infer_date_order(col)
-            if order == "YMD":  # no day/month dates in the sample: the region's convention
-                order = profile.date_order if profile.date_order not in ("auto", "YMD") else \
-                    region_date_order(profile.phone_region)
+            if order == "YMD":  # only ISO dates in the sample: nothing says day or month
+                # first, so the run settles it from the data (with a note if it must
+                # assume), rather than a region's custom deciding unseen
+                order = profile.date_order if profile.date_order != "YMD" else "auto"
             elif order is None:
-                order = profile.date_order if profile.date_order != "auto" else "DMY"
-                profile.notes.append(ProfileNote(
+                order = profile.date_order if profile.date_order != "auto" else \
+                    region_date_order(profile.phone_region)
+                _note(profile, ProfileNote(
                     f"{tm.source}.{fm.columns[0]}: date order {why}; set to {order}",
                     NoteKind.CHECK))
                 fm.review = True  # a guessed day/month order: a person decides
@@ -744,7 +746,7 @@ def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, prof
             zoned = tf.as_text(col.head(200)).str.strip()
             zoned = zoned[zoned.ne("")]
             if len(zoned) and zoned.str.contains(_ZONE).mean() > 0.5 and not profile.timezone:
-                profile.notes.append(ProfileNote(
+                _note(profile, ProfileNote(
                     f"{tm.source}.{fm.columns[0]}: the times carry a time zone (such as Z, "
                     "UTC); set the clinic's time zone (defaults: timezone) so that each is "
                     "read as the clinic's local date", NoteKind.CHECK))
@@ -753,6 +755,12 @@ def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, prof
             fm.steps = [tf.PhoneStep(profile.phone_region).to_raw()]
         elif f.kind == "enum" and name == "gender":
             fm.steps = [tf.MapStep(dict(tf.GENDER_MAP)).to_raw()]
+
+
+def _note(profile: Profile, note: ProfileNote) -> None:
+    """Add a note once (choosing the same column again must not say it twice)."""
+    if note not in profile.notes:
+        profile.notes.append(note)
 
 
 MONTH_FIRST_REGIONS = {"US", "PH", "FM", "MH", "PW", "BZ"}
@@ -844,12 +852,12 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
         if st.name not in assigned:
             if st.name in passed_over:
                 t, other = passed_over[st.name]
-                profile.notes.append(ProfileNote(
+                _note(profile, ProfileNote(
                     f"{st.name}: looks like {t} too, but {other} fits {t} better; not mapped "
                     "(choose it on the Legacy exports page, or in the profile, if it is the "
                     "one)"))
             else:
-                profile.notes.append(ProfileNote(f"{st.name}: no HMSync table resembles this "
+                _note(profile, ProfileNote(f"{st.name}: no HMSync table resembles this "
                                                  "file; not mapped"))
             continue
         table, conf, why = assigned[st.name]
@@ -861,13 +869,13 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                       if fn == f and tt == table)]
         if table == "visits" and "appointment" in words(st.stem):
             tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
-            profile.notes.append(ProfileNote(
+            _note(profile, ProfileNote(
                 f"{st.name}: appointments are taken as visits; bookings that never took place "
                 "(cancelled, no-show) would become visits too (a filter may leave them out)",
                 NoteKind.CHECK))
         if rivals:  # two files look like one table: a person says which (or both)
             tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
-            profile.notes.append(ProfileNote(
+            _note(profile, ProfileNote(
                 f"{', '.join(rivals)} and {st.name} all look like {table}; {st.name} was "
                 "taken", NoteKind.CHECK))
         profile.tables.append(tm)

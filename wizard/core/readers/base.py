@@ -236,11 +236,12 @@ def _clean_header(names: list[str], t: SourceTable) -> list[str]:
                               f"{t.encoding}: wrong encoding?", line=1)
         if not n:
             n = f"column{i + 1}"
-        if n in seen:
-            seen[n] += 1
-            n = f"{n}.{seen[n]}"
-        else:
-            seen[n] = 0
+        if n in seen:  # a second "id" is id.1; a name already taken gets a number too
+            base = n
+            while n in seen:
+                seen[base] += 1
+                n = f"{base}.{seen[base]}"
+        seen[n] = 0
         out.append(n)
     if len(out) > MAX_COLUMNS:
         raise SourceError(t.path, f"the header has {len(out)} columns; more than "

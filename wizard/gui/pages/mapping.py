@@ -212,6 +212,7 @@ class TransformEditor(QWidget):
         if self.fm is None:
             return
         set_step(self.fm, kind, step)
+        self.fm.review = False  # the operator has looked at it and decided
         self.changed.emit()
 
     def _date(self, *_):
@@ -567,9 +568,11 @@ class MappingPage(BasePage):
         each record that gets it is counted as a warning)."""
         tm = self.session.table_map(name)
         old = tm.fields.get(field) if tm else None
+        f = self.session.targets[tm.target].fields.get(field) if tm else None
+        counted = " (each is counted as a placeholder in the validation and the report)" \
+            if f is not None and f.required else ""
         value = dialogs.ask_text(
-            self, "A fixed value", f"The value every record gets for {field} (each is "
-            "counted as a placeholder in the validation and the report):",
+            self, "A fixed value", f"The value every record gets for {field}{counted}:",
             old.value if old is not None and old.value is not None else "")
         if value is None or not value.strip():
             return

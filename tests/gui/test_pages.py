@@ -554,3 +554,28 @@ def test_a_field_the_export_lacks_takes_a_fixed_value_counted_as_placeholders(
     rules = {val.rules_model.row_values(r)["Rule"]: val.rules_model.row_values(r)["Records"]
              for r in range(val.rules_model.rowCount())}
     assert rules == {"patients.phone.placeholder": "2"}
+
+
+def test_files_added_later_are_suggested_with_the_whole_export_in_view(
+        qtbot, make_wizard, answers, demo, tmp_path):
+    """Adding files in two batches suggested the second batch alone: a reference only the
+    first batch's ids reveal (visits.who holds patients.csv's ids) was missed."""
+    _, db = demo
+    first = tmp_path / "patients.csv"
+    first.write_text("patientId,fullName,gender,phone\nP1,Asha Rao,F,9811111111\n"
+                     "P2,Li Wei,M,9822222222\nP3,Omar Ali,M,9833333333\n", encoding="utf-8")
+    second = tmp_path / "visits.csv"
+    second.write_text("visitId,who,visitDate\nv1,P1,2022-01-02\nv2,P2,2022-01-03\n"
+                      "v3,P1,2022-01-04\n", encoding="utf-8")
+    session = MigrationSession(source_system="x")
+    session.source_paths = [first]
+    session.target = db.resolve()
+    wiz = make_wizard(session)
+    go_next(qtbot, wiz, PageId.START)
+    go_next(qtbot, wiz, PageId.TARGET)
+    page = wait_page(qtbot, wiz, PageId.SOURCES)
+    assert wiz.session.table_map("patients.csv") is not None
+    page.add_paths([second])
+    qtbot.waitUntil(lambda: not page.busy and wiz.session.table_map("visits.csv") is not None,
+                    timeout=20_000)
+    assert wiz.session.table_map("visits.csv").fields["patientId"].columns == ["who"]

@@ -173,8 +173,10 @@ class SourcesPage(BasePage):
         def work(progress, cancel):
             r = read_sources(paths, progress, cancel)
             new = [t for t in r.tables if t.name not in reviewed]
-            sugg = suggest_profile(new, targets, name=name, source_system=system) if new \
-                else None
+            # decided over the whole export (which file fits a table best, references by
+            # the ids of files added before), and taken for the new files only
+            sugg = suggest_profile(r.tables, targets, name=name, source_system=system) \
+                if new else None
             return r, sugg
 
         def done(result):

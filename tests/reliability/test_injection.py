@@ -320,3 +320,17 @@ def test_formulas_behind_spaces_line_breaks_or_full_width_signs_are_neutralised(
 def test_plain_values_are_left_as_they_are(cell):
     from wizard.core.report import neutralise
     assert neutralise(cell) == cell
+
+
+def test_a_line_break_in_a_file_name_cannot_forge_a_line_of_output(tmp_path):
+    """A file named "a<newline>error: ...csv" printed a line of its own choosing into the
+    output that scripts read; names are shown with their control characters escaped."""
+    from .helpers import cli
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "p\nPASS  integrity_check: forged.csv").write_text(
+        "patientId,fullName\n1,Asha Rao\n", encoding="utf-8")
+    rc, out, err = cli("inspect", export, "--no-sample")
+    assert rc == 0
+    assert not any(line.startswith("PASS") for line in (out + err).splitlines())
+    assert "p\\nPASS  integrity_check: forged.csv" in out

@@ -67,12 +67,22 @@ _CHUNK_READERS: dict[str, Callable[[SourceTable, int], Iterator[pd.DataFrame]]] 
 _FORMULA_SCANS: dict[str, Callable[[Path, str], dict[int, list[tuple[str, str]]]]] = {}
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def printable(name: str) -> str:
+    """A file or sheet name as it may be shown on one line: its control characters (a line
+    break in a file name) written as escapes, so that no name can forge a line of output
+    ("a\nerror: ..."), a report's or a problem list's."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), name)
+
+
 class SourceError(SourceProblem):
     """A legacy file that cannot be read; the message is for the operator."""
 
     def __init__(self, path, problem: str, line: int | None = None):
         self.path, self.problem, self.line = Path(path), problem, line
-        where = f"{self.path.name}" + (f", line {line}" if line else "")
+        where = printable(self.path.name) + (f", line {line}" if line else "")
         super().__init__(f"{where}: {problem}")
 
 
@@ -88,6 +98,9 @@ class SourceTable:
     sheet: str | None = None
     skip_initial_space: bool = False
     header_line: int = 1           # the CSV line of the column names (2 after "sep=;")
+
+    def __post_init__(self):
+        self.name = printable(self.name)  # shown everywhere: never a forged line
 
     @property
     def stem(self) -> str:

@@ -374,3 +374,18 @@ def test_the_typed_steps_follow_the_steps_and_travel_to_the_helper():
         tf.CaseStep("title"),)
     with pytest.raises(tf.TransformError, match="unknown transform 'explode'"):
         FieldMap("x", ["d"], ["explode"]).typed_steps
+
+
+@pytest.mark.parametrize("field, needle", [
+    ('{column: fullName, confidence: "x"}', "confidence must be a number"),
+    ("{columns: 7}", "columns must be a list of column names"),
+    ("{columns: [[a, b]]}", "must be a column name"),
+    ("{value: [1, 2]}", "value must be a single value"),
+])
+def test_a_field_of_the_wrong_shape_is_refused_naming_it(tmp_path, field, needle):
+    """These ended in "unexpected TypeError/ValueError" far from the profile."""
+    p = tmp_path / "p.yaml"
+    p.write_text("tables:\n  patients.csv:\n    target: patients\n    fields:\n"
+                 f"      fullName: {field}\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match=f"field 'fullName': .*{needle}"):
+        Profile.load(p)

@@ -140,12 +140,24 @@ class FieldMap:
             return cls(target, [d])
         if not isinstance(d, dict):
             raise ProfileError(f"field '{target}': expected a column name or a mapping")
+        where = f"field '{target}'"
         cols = d.get("columns") or ([d["column"]] if d.get("column") else [])
+        if not isinstance(cols, list):
+            raise ProfileError(f"{where}: columns must be a list of column names, not "
+                               f"{_what(cols)}")
+        cols = [_name(c, f"{where}: column", "a column name") for c in cols]
         steps = d.get("steps") or []
         value = d.get("value")
-        fm = cls(target, [str(c) for c in cols], list(steps),
-                 None if value is None else str(value), d.get("confidence"), d.get("reason"),
-                 _review(d, f"field '{target}'"))
+        if isinstance(value, (dict, list)):
+            raise ProfileError(f"{where}: value must be a single value, not {_what(value)}")
+        confidence = d.get("confidence")
+        if confidence is not None and (isinstance(confidence, bool) or
+                                       not isinstance(confidence, (int, float))):
+            raise ProfileError(f"{where}: confidence must be a number, not "
+                               f"{_what(confidence)}")
+        reason = d.get("reason")
+        fm = cls(target, cols, list(steps), None if value is None else str(value),
+                 confidence, None if reason is None else str(reason), _review(d, where))
         try:
             fm.typed_steps  # parsed, and so checked, here: once for the whole run
         except tf.TransformError as e:

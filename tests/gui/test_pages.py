@@ -395,18 +395,10 @@ def test_unsure_suggestions_wait_for_the_operator(qtbot, make_wizard, answers, d
     """The review gate in the wizard: suggestions under 90% are amber, Next waits until
     each is confirmed or changed, and the confirmed mapping is what the import uses."""
     from wizard.gui.models.mapping import REVIEW_COLOUR
-    _, db = demo
-    export = tmp_path / "clinic"
-    export.mkdir()
-    (export / "patients.csv").write_text(   # no id column, and an age to compute
-        "PAT_FNAME,PAT_SURNAME,MOB,SEX,DOB\n"
-        "Ravi,Kumar,9811111111,M,1980-02-03\n"
-        "Meera,Iyer,9822222222,F,1975-05-06\n", encoding="utf-8")
-    wiz = make_wizard(plan_for(export, db))
-    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES):
-        go_next(qtbot, wiz, pid)
-    page = wiz.page(PageId.MAPPING)
-    qtbot.waitUntil(lambda: wiz.currentId() == PageId.MAPPING and not page.busy)
+    wiz, page = open_mapping(qtbot, make_wizard, demo, tmp_path, "patients.csv",
+                             "PAT_FNAME,PAT_SURNAME,MOB,SEX,DOB\n"  # no id; an age to compute
+                             "Ravi,Kumar,9811111111,M,1980-02-03\n"
+                             "Meera,Iyer,9822222222,F,1975-05-06\n")
     next_button = wiz.button(QWizard.WizardButton.NextButton)
     waiting = wiz.session.unconfirmed()
     assert waiting and not page.isComplete() and not next_button.isEnabled()
@@ -458,18 +450,10 @@ def test_the_legacy_exports_page_says_how_sure_and_what_to_check(qtbot, make_wiz
 
 def test_columns_no_field_reads_are_shown_with_their_values_and_a_choice(
         qtbot, make_wizard, answers, demo, tmp_path):
-    _, db = demo
-    export = tmp_path / "clinic"
-    export.mkdir()
-    (export / "patients.csv").write_text(
-        "patientId,fullName,phone,gender,insuranceNo,ward\n"
-        "1,Asha Rao,+919811111111,F,INS-1,\n2,Li Wei,+919822222222,M,INS-2,\n",
-        encoding="utf-8")
-    wiz = make_wizard(plan_for(export, db))
-    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES):
-        go_next(qtbot, wiz, pid)
-    page = wiz.page(PageId.MAPPING)
-    qtbot.waitUntil(lambda: wiz.currentId() == PageId.MAPPING and not page.busy)
+    wiz, page = open_mapping(qtbot, make_wizard, demo, tmp_path, "patients.csv",
+                             "patientId,fullName,phone,gender,insuranceNo,ward\n"
+                             "1,Asha Rao,+919811111111,F,INS-1,\n"
+                             "2,Li Wei,+919822222222,M,INS-2,\n")
     rows = [page.left_model.row_values(r) for r in range(page.left_model.rowCount())]
     assert [(r["Column"], r["Values"], r["Decision"]) for r in rows] == [
         ("insuranceNo", "2", "not decided"), ("ward", "0", "not decided")]
@@ -488,18 +472,10 @@ def test_a_date_fields_time_zone_and_excel_day_numbers_are_set_in_the_wizard(
     """What the profile can say of a date, the wizard can: times written in UTC become
     the clinic's local dates once a zone is chosen; Excel day numbers are read once the
     box is ticked (both were YAML-only)."""
-    _, db = demo
-    export = tmp_path / "clinic"
-    export.mkdir()
-    (export / "visits.csv").write_text(
-        "visitId,patientId,doctorId,visitDate,regDay\n"
-        "v1,p1,d1,2019-02-17T20:15:00Z,45213\nv2,p2,d1,2019-03-01T10:00:00Z,45214\n",
-        encoding="utf-8")
-    wiz = make_wizard(plan_for(export, db))
-    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES):
-        go_next(qtbot, wiz, pid)
-    page = wiz.page(PageId.MAPPING)
-    qtbot.waitUntil(lambda: wiz.currentId() == PageId.MAPPING and not page.busy)
+    wiz, page = open_mapping(qtbot, make_wizard, demo, tmp_path, "visits.csv",
+                             "visitId,patientId,doctorId,visitDate,regDay\n"
+                             "v1,p1,d1,2019-02-17T20:15:00Z,45213\n"
+                             "v2,p2,d1,2019-03-01T10:00:00Z,45214\n")
     page.view.selectRow(page.model.row_of("visitDate"))
     editor = page.editor
     assert editor.form.isRowVisible(editor.zone) and editor.form.isRowVisible(editor.serial)
@@ -528,16 +504,8 @@ def test_a_field_the_export_lacks_takes_a_fixed_value_counted_as_placeholders(
     """A required phone the export does not have (Synthea has none) blocked the mapping
     page for good: now a fixed value fills it, and validation counts each record that got
     one."""
-    _, db = demo
-    export = tmp_path / "clinic"
-    export.mkdir()
-    (export / "patients.csv").write_text("patientId,fullName,gender\n1,Asha Rao,F\n"
-                                         "2,Li Wei,M\n", encoding="utf-8")
-    wiz = make_wizard(plan_for(export, db))
-    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES):
-        go_next(qtbot, wiz, pid)
-    page = wiz.page(PageId.MAPPING)
-    qtbot.waitUntil(lambda: wiz.currentId() == PageId.MAPPING and not page.busy)
+    wiz, page = open_mapping(qtbot, make_wizard, demo, tmp_path, "patients.csv",
+                             "patientId,fullName,gender\n1,Asha Rao,F\n2,Li Wei,M\n")
     assert not page.isComplete()            # patients.phone is required
     row = page.model.row_of("phone")
     opts = page.model.data(page.model.index(row, SOURCE), OptionsRole)
@@ -579,3 +547,18 @@ def test_files_added_later_are_suggested_with_the_whole_export_in_view(
     qtbot.waitUntil(lambda: not page.busy and wiz.session.table_map("visits.csv") is not None,
                     timeout=20_000)
     assert wiz.session.table_map("visits.csv").fields["patientId"].columns == ["who"]
+
+
+def open_mapping(qtbot, make_wizard, demo, tmp_path, name: str, text: str):
+    """A one-file export of ``text``, walked to the Column mapping page (which need not be
+    complete): (wizard, mapping page)."""
+    _, db = demo
+    export = tmp_path / "clinic"
+    export.mkdir()
+    (export / name).write_text(text, encoding="utf-8")
+    wiz = make_wizard(plan_for(export, db))
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES):
+        go_next(qtbot, wiz, pid)
+    page = wiz.page(PageId.MAPPING)
+    qtbot.waitUntil(lambda: wiz.currentId() == PageId.MAPPING and not page.busy)
+    return wiz, page

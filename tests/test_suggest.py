@@ -158,3 +158,71 @@ def test_iso_dates_alone_leave_the_day_month_order_to_the_data(tmp_path):
                                          "v1,p1,d1,2023-01-02\nv2,p2,d1,2023-02-03\n"})
     fm = p.table_for("visits.csv").fields["visitDate"]
     assert fm.steps == [{"date": {"order": "auto"}}]
+
+
+VISITS_HEADER = "visit_id,patient_id,doctor_id,visit_date,diagnosis\n"
+PATIENTS = "patient_id,name,gender,phone\n1,Asha Rao,F,9811111111\n2,Li Wei,M,9822222222\n"
+
+
+def test_a_years_file_beside_the_next_is_one_table_in_two_parts(tmp_path):
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "visits_2022.csv": VISITS_HEADER + "v1,1,d1,2022-01-02,Asthma\n"
+                                           "v2,2,d1,2022-03-02,Flu\n",
+        "visits_2023.csv": VISITS_HEADER + "v3,1,d1,2023-01-02,Asthma\n"
+                                           "v4,2,d1,2023-03-02,Cough\n",
+    })
+    assert {tm.source for tm in p.tables if tm.target == "visits"} == \
+        {"visits_2022.csv", "visits_2023.csv"}
+
+
+def test_a_copy_of_a_file_under_another_name_is_not_mapped_twice(tmp_path):
+    """A German ED export shipped its admissions twice (aufnahmen.csv and a byte-for-byte
+    Klinik_Notaufnahmen.csv): both mapped would double every visit."""
+    rows = "v1,1,d1,2022-01-02,Asthma\nv2,2,d1,2022-03-02,Flu\nv3,1,d1,2022-04-02,Flu\n"
+    p = suggest(tmp_path, {"patients.csv": PATIENTS,
+                           "visits.csv": VISITS_HEADER + rows,
+                           "clinic_register.csv": VISITS_HEADER + rows})
+    assert [tm.source for tm in p.tables if tm.target == "visits"] == ["visits.csv"]
+    assert any(n.text.startswith("clinic_register.csv: shaped like visits.csv") and
+               "3 of its first 3 records are in visits.csv too" in n for n in p.notes)
+
+
+def test_records_that_are_parts_of_anothers_are_not_more_of_them(tmp_path):
+    """FHIR ICU stays are Encounters too, each partOf a hospital Encounter: mapped as
+    visits beside their encounters, every ICU stay would be a second visit."""
+    head = "id,subject,period_start,status"
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "Encounter.csv": head + "\nE-1,1,2022-01-02,finished\nE-2,2,2022-03-02,finished\n"
+                                "E-3,1,2022-05-02,finished\n",
+        "EncounterICU.csv": head + ",partOf\nI-1,1,2022-01-03,finished,Encounter/E-1\n"
+                                   "I-2,2,2022-03-03,finished,Encounter/E-2\n",
+    })
+    assert [tm.source for tm in p.tables if tm.target == "visits"] == ["Encounter.csv"]
+    assert any("its partOf points to Encounter.csv's records" in n for n in p.notes)
+
+
+def test_the_visits_with_their_diagnoses_fit_visits_better_than_bookings(tmp_path):
+    """An HMS export's appointments (patient, doctor, date, status) and its medical records
+    (the same and a diagnosis, a treatment plan): the records are the visits."""
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "appointments.csv": "appointment_id,patient_id,doctor_id,appointment_date,status\n"
+                            "1,1,1,2022-01-02,Completed\n2,2,1,2022-01-03,Cancelled\n",
+        "medical records.csv": "record_id,patient_id,doctor_id,diagnosis,treatment_plan,"
+                               "record_date\n7,1,1,Asthma,inhaler,02-01-2022\n"
+                               "8,2,1,Flu,rest,03-01-2022\n",
+    })
+    tm = p.table_for("medical records.csv")
+    assert tm.target == "visits" and tm.legacy_id == "record_id"
+    assert tm.review  # the bookings looked like visits too: a person confirms
+    assert p.table_for("appointments.csv") is None
+
+
+@pytest.mark.parametrize("plural, one", [("records", "record"), ("studies", "study"),
+                                         ("status", "status"), ("class", "class"),
+                                         ("ids", "ids")])
+def test_plural_names_are_read_as_their_singular(plural, one):
+    from wizard.core.suggest import singular
+    assert singular(plural) == one

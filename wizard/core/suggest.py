@@ -165,6 +165,16 @@ _STOP = {"of", "the", "de", "la", "el", "der", "die", "das", "des", "du", "von",
          "and", "y", "und", "in", "at", "on", "a"}
 
 
+def singular(w: str) -> str:
+    """An English plural's singular, as far as names of tables and columns need it
+    (records -> record, studies -> study); other words unchanged."""
+    if len(w) < 4 or not w.endswith("s") or w.endswith(("ss", "us", "is")):
+        return w
+    if w.endswith("ies"):
+        return w[:-3] + "y"
+    return w[:-1]
+
+
 @functools.lru_cache(maxsize=4096)
 def words(name: str) -> tuple[str, ...]:
     """A name as the vocabulary's words: ``PAT_FNAME`` -> (patient, first, name);
@@ -177,6 +187,9 @@ def words(name: str) -> tuple[str, ...]:
             continue
         if w in ALIASES:
             out.extend(ALIASES[w])
+            continue
+        if singular(w) in ALIASES:
+            out.extend(ALIASES[singular(w)])
             continue
         pieces = _segment(w)
         for piece in pieces or (w,):
@@ -550,7 +563,7 @@ def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str
     """The column holding a record's own id: named as the table's id (1.0), as the file's
     (0.9) or just id (0.95), with values that are unique in the sample."""
     noun = TABLE_NOUN.get(table)
-    stem = set(words(cols.st.stem))
+    stem = {singular(w) for w in words(cols.st.stem)}
     best, score = None, 0.0
     for c, cw in cols.words.items():
         if not cw:
@@ -558,7 +571,7 @@ def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str
         ident = cw[-1] in ("id", "number", "code") or cw[0] == "id"
         if not ident or "row" in cw:
             continue
-        rest = set(cw) - {"id", "number", "code"}
+        rest = {singular(w) for w in cw} - {"id", "number", "code"}
         if not rest:
             s = 0.95
         elif noun in rest and not rest & (others - {noun}):
@@ -655,7 +668,9 @@ def _table_name_score(st: SourceTable, table: str) -> float:
     if not ws or noun is None:
         return 0.0
     if table == "visits" and "appointment" in ws:
-        return 0.8  # bookings: visits, perhaps, but some may never have taken place
+        # bookings: visits, perhaps, but some never took place; a file of the visits
+        # themselves (with their diagnoses) fits better
+        return 0.6
     if noun in ws:
         return 1.0 if ws[-1] == noun or len(ws) <= 2 else 0.85
     key = _key(ws)
@@ -675,8 +690,12 @@ def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns
     weight = sum(sig.values()) or 1
     content = sum(sig[f] for f in got) / weight
     own, sure = _choose_legacy_id(cols, table, set(TABLE_NOUN.values()))
-    if own is not None:  # its own id named as this table's is strong evidence; "id" weak
-        content = min(1.0, content + (0.1 if sure == 0.95 else 0.25))
+    if own is not None:
+        # an id named as this table's (visit_id in a visits file) is strong evidence; one
+        # named as the file, or just "id", says only that the file holds records of its
+        # own, whichever table they are. Not capped here: of two files with their own ids,
+        # the one filling more of the table's fields fits it better.
+        content += 0.25 if sure == 1.0 else 0.1
     score = max(0.5 * name + 0.5 * content, 0.9 * content) if name else 0.85 * content
     if name == 1.0 and own is not None and sure != 0.95:
         score = max(score, 0.95)  # named as the table, with the table's own id column
@@ -710,6 +729,44 @@ def _same_columns(a: SourceTable, b: SourceTable) -> bool:
     register kept as a workbook and as a CSV, a year's file beside the next)."""
     x, y = {_key(words(c)) for c in a.columns}, {_key(words(c)) for c in b.columns}
     return len(x & y) >= 0.6 * len(x | y)
+
+
+_TOKEN = re.compile(r"[\w.\-]+")
+
+
+def _not_more_of(holder: _Columns, other: _Columns) -> str | None:
+    """Why ``other``, shaped like ``holder`` (same columns), is not more records of the
+    same table, or None when it may be: it holds the same records (a copy, or an export
+    overlapping the other: importing both would double them), or its records point to the
+    holder's (an ICU stay that is ``partOf`` a hospital encounter: parts of those records,
+    not more of them)."""
+    n = JUDGED_ROWS
+    shared = [c for c in other.st.columns if c in holder.sample and c in other.sample]
+    if shared and len(other.sample) and len(holder.sample):
+        def rows(cols: _Columns) -> list[tuple]:
+            part = cols.sample[shared].head(n)
+            return list(zip(*(tf.as_text(part[c]).str.strip() for c in shared)))
+        mine, theirs = set(rows(holder)), rows(other)
+        alike = sum(r in mine for r in theirs)
+        if alike >= 0.5 * len(theirs):
+            return f"{alike} of its first {len(theirs)} records are in {holder.st.name} too"
+    ids = None
+    for c in holder.st.columns:
+        if c in holder.sample and holder.unique_ids(c) and holder.values(c).nunique() >= 2:
+            ids = set(holder.values(c, whole=True).tolist())
+            break
+    if not ids:
+        return None
+    for c in other.st.columns:
+        if c in holder.st.columns or c not in other.sample:
+            continue
+        v = other.values(c)
+        if len(v) < 2:
+            continue
+        pointing = v.map(lambda x: any(t in ids for t in _TOKEN.findall(x)))
+        if pointing.mean() >= 0.5:
+            return f"its {c} points to {holder.st.name}'s records: parts of them, not more"
+    return None
 
 
 # --- the whole export -------------------------------------------------------------------------
@@ -837,11 +894,19 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     assigned: dict[str, tuple[str, float, str]] = {}   # file -> (table, score, why)
     holder: dict[str, str] = {}                        # table -> file
     passed_over: dict[str, tuple[str, str]] = {}       # file -> (table, the file taken)
+    not_more: dict[str, tuple[str, str, str]] = {}     # file -> (table, file taken, why)
     for score, fname, t, why in fits:
         if fname in assigned:
             continue
         if t in holder and not _same_columns(by_name[holder[t]], by_name[fname]):
             passed_over.setdefault(fname, (t, holder[t]))
+            continue
+        if t in holder and fname not in not_more:
+            why_not = _not_more_of(columns[holder[t]], columns[fname])
+            if why_not:
+                not_more[fname] = (t, holder[t], why_not)
+                continue
+        if fname in not_more:
             continue
         if fname in passed_over and score < PASSED_OVER_FROM:
             continue  # its best table went to another file: a weak second fit is no fit
@@ -850,7 +915,13 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     chosen: dict[str, tuple[SourceTable, TableMap]] = {}
     for st in sources:
         if st.name not in assigned:
-            if st.name in passed_over:
+            if st.name in not_more:
+                t, other, why_not = not_more[st.name]
+                _note(profile, ProfileNote(
+                    f"{st.name}: shaped like {other} ({t}), but {why_not}; not mapped (map "
+                    "it on the Legacy exports page, or in the profile, if it holds other "
+                    "records)", NoteKind.CHECK))
+            elif st.name in passed_over:
                 t, other = passed_over[st.name]
                 _note(profile, ProfileNote(
                     f"{st.name}: looks like {t} too, but {other} fits {t} better; not mapped "

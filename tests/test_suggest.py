@@ -226,3 +226,21 @@ def test_the_visits_with_their_diagnoses_fit_visits_better_than_bookings(tmp_pat
 def test_plural_names_are_read_as_their_singular(plural, one):
     from wizard.core.suggest import singular
     assert singular(plural) == one
+
+
+def test_an_age_comes_from_a_birth_date_a_spreadsheet_shortened(tmp_path):
+    p = suggest(tmp_path, {"PATIENTS.csv": "ROW_ID,SUBJECT_ID,GENDER,DOB\n"
+                                           "1,10006,F,3/5/94 0:00\n2,10011,F,6/5/90 0:00\n"
+                                           "3,10013,M,9/23/38 0:00\n"})
+    fm = p.table_for("PATIENTS.csv").fields["age"]
+    assert fm.columns == ["DOB"] and fm.review
+
+
+def test_an_age_comes_from_a_birth_year_when_there_is_no_birth_date(tmp_path):
+    """OMOP's person table: year_of_birth, its month and day empty."""
+    p = suggest(tmp_path, {"person.csv": "person_id,year_of_birth,month_of_birth,"
+                                         "gender_source_value\n1,1955,,M\n2,2116,,F\n"
+                                         "3,1990,,F\n"})
+    fm = p.table_for("person.csv").fields["age"]
+    assert fm.columns == ["year_of_birth"] and fm.steps == ["age_from_year"] and fm.review
+    assert "33% of the sample are years to come" in fm.reason

@@ -25,6 +25,7 @@ gate, :mod:`wizard.core.session`).
 """
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 from dataclasses import dataclass
@@ -88,7 +89,7 @@ _alias("last", "family")
 _alias("name", "name", "names", "nombre", "nombres", "nom", "naam", "fullname")
 _alias("birth date", "dob", "birthdate", "bdate", "birthdt", "geburtsdatum", "nacimiento",
        "birthday", "birthdatetime")
-_alias("birth", "born", "geburt")
+_alias("birth", "born", "geburt", "geburts")
 _alias("date", "dt", "date", "dates", "fecha", "datum", "time", "datetime", "zeit",
        "timestamp", "ts", "day")
 _alias("number", "no", "nr", "num", "nbr", "number", "numero", "número", "nummer", "nro")
@@ -141,7 +142,7 @@ _alias("chart", "chart", "charted")
 _alias("service", "service", "services")
 _alias("treatment", "treatment", "treatments", "behandlung", "behandlungs", "tratamiento")
 _alias("type", "type", "kind", "typ", "tipo", "category", "class")
-_alias("year", "year", "yr", "jahr", "año", "ano")
+_alias("year", "year", "yr", "jahr", "año", "ano", "annee", "année", "anno")
 
 _alias("end", "disch", "dischtime", "fim", "termino", "término")
 # Portuguese and French words the tables above do not already hold
@@ -649,6 +650,23 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
             if cols.fit(c, "date") >= 0.5 or tf.excel_serial_share(
                     cols.values(c).head(1000).tolist(), BIRTH_SERIAL_FROM) >= SERIAL_SHARE:
                 best = (s, c)
+        if best is None:  # a birth year alone (OMOP's year_of_birth)
+            year_now = datetime.date.today().year
+            for c, cw in cols.words.items():
+                if c in used or "birth" not in cw or "year" not in cw:
+                    continue
+                v = pd.to_numeric(cols.values(c).head(CONTENT_VALUES), errors="coerce")
+                # four-digit years: the field, even where some are wrong (shifted into the
+                # future, say: validation rejects what they give, and the reason says so)
+                if len(v) and float(v.between(1000, 2999).mean()) >= _FIT_NEEDED["int"]:
+                    ahead = float((v > year_now).mean())
+                    tm.fields["age"] = FieldMap(
+                        "age", [c], [tf.AgeFromYearStep().to_raw()], None, 0.85,
+                        "age from the birth year alone (at this year's birthday)" +
+                        (f", {ahead:.0%} of the sample are years to come" if ahead else ""),
+                        review=True)
+                    used.add(c)
+                    break
         if best:
             dob = best[1]
             serial = dob in cols.sample and tf.excel_serial_share(

@@ -244,3 +244,60 @@ def test_an_age_comes_from_a_birth_year_when_there_is_no_birth_date(tmp_path):
     fm = p.table_for("person.csv").fields["age"]
     assert fm.columns == ["year_of_birth"] and fm.steps == ["age_from_year"] and fm.review
     assert "33% of the sample are years to come" in fm.reason
+
+
+def test_the_reason_for_a_visit_is_a_note_not_a_diagnosis(tmp_path):
+    p = suggest(tmp_path, {"patients.csv": PATIENTS,
+                           "visits.csv": "visit_id,patient_id,doctor_id,visit_date,"
+                                         "reason_for_visit\nv1,1,d1,2022-01-02,Chest pain\n"})
+    assert fields(p, "visits.csv")["notes"] == ["reason_for_visit"]
+    assert "diagnosis" not in fields(p, "visits.csv")
+
+
+def test_a_likely_name_is_asked_never_sure(tmp_path):
+    """A patient register's admission date is probably when the patient was registered;
+    a doctor record's creation date probably when the doctor joined: asked."""
+    p = suggest(tmp_path, {
+        "patients.csv": "patient_id,name,gender,phone,admission_date\n"
+                        "1,Asha Rao,F,9811111111,2021-03-04\n2,Li Wei,M,9822222222,2021-05-06\n",
+        "doctors.csv": "doctor_id,name,specialty,created_at\n7,Dr Rao,Cardiology,2020-01-01\n"
+                       "8,Dr Li,Oncology,2020-02-01\n"})
+    reg = p.table_for("patients.csv").fields["registrationDate"]
+    join = p.table_for("doctors.csv").fields["joinDate"]
+    assert reg.columns == ["admission_date"] and join.columns == ["created_at"]
+    assert reg.review and join.review and reg.confidence <= 0.8
+
+
+def test_details_pointing_to_a_tables_records_are_not_that_table(tmp_path):
+    """A capstone export's treatments (patient, doctor, date, cost, each with its
+    appointment's id) fit visits as well as its appointments do: the appointments are the
+    visits, the treatments their details."""
+    p = suggest(tmp_path, {
+        "patients.xlsx.csv": PATIENTS,
+        "appointments.csv": "patient_id,doctor_id,appointment_id,appointment_date,status\n"
+                            "1,1,A1,2022-01-02,Completed\n2,1,A2,2022-01-03,Completed\n"
+                            "1,1,A3,2022-01-04,No-show\n",
+        "treatments.csv": "treatment_id,appointment_id,treatment_type,description,cost,"
+                          "treatment_date,doctor_id,patient_id\n"
+                          "T1,A1,X-Ray,Chest,100,2022-01-02,1,1\n"
+                          "T2,A2,MRI,Head,300,2022-01-03,1,2\n",
+    })
+    assert p.table_for("appointments.csv").target == "visits"
+    tm = p.table_for("treatments.csv")
+    assert tm is None or tm.target != "visits"
+
+
+def test_a_doctors_first_and_last_names_make_the_full_name(tmp_path):
+    p = suggest(tmp_path, {"doctors.csv": "doctor_id,first_name,last_name,specialization\n"
+                                          "1,Asha,Rao,Cardiology\n2,Li,Wei,Oncology\n"})
+    assert fields(p, "doctors.csv")["fullName"] == ["first_name", "last_name"]
+
+
+def test_a_tests_id_in_a_lab_result_is_its_code(tmp_path):
+    p = suggest(tmp_path, {"lab_results.csv": "lab_result_id,lab_test_id,patient_id,"
+                                              "result_value,result_date\n"
+                                              "1,15,220,142.3,2024-02-26\n"
+                                              "3,3,26,145.7,2024-08-16\n"
+                                              "4,15,27,139.0,2024-08-17\n"})
+    assert p.table_for("lab_results.csv").legacy_id == "lab_result_id"
+    assert fields(p, "lab_results.csv")["testCode"] == ["lab_test_id"]

@@ -245,7 +245,8 @@ _DATE_BAD = {"end", "birth", "death", "updated", "modified", "expiry", "expirati
              "deceased", "dod", "changed", "last"}
 
 #: (table, field) -> phrases (each in the vocabulary's words); the first phrases are the
-#: field's own names
+#: field's own names. A phrase marked "~" is a likely name, never a sure one (a patient's
+#: admission date as the date of registration): a column it names is asked about.
 FIELD_PHRASES: dict[tuple[str, str], list[str]] = {
     ("patients", "firstName"): ["first name", "patient first name", "first"],
     ("patients", "lastName"): ["last name", "patient last name", "last"],
@@ -256,13 +257,14 @@ FIELD_PHRASES: dict[tuple[str, str], list[str]] = {
     ("patients", "address"): ["address", "patient address", "home address", "address line"],
     ("patients", "registrationDate"): ["registration date", "registration", "created date",
                                        "created", "date registration", "first visit date",
-                                       "patient since"],
+                                       "patient since", "~visit date"],
     ("doctors", "fullName"): ["full name", "name", "doctor name", "doctor full name"],
     ("doctors", "specialty"): ["specialty", "doctor specialty", "specialty description"],
     ("doctors", "licenseNumber"): ["license number", "license", "registration number",
                                    "license id", "doctor license"],
     ("doctors", "phone"): ["phone", "phone number", "doctor phone"],
-    ("doctors", "joinDate"): ["join date", "date join", "start date", "doctor since"],
+    ("doctors", "joinDate"): ["join date", "date join", "start date", "doctor since",
+                              "~created", "~created date"],
     ("doctors", "department"): ["department", "doctor department", "department name"],
     ("visits", "patientId"): ["patient id", "patient", "patient number", "patient code",
                               "medical record number", "patient reference"],
@@ -275,11 +277,12 @@ FIELD_PHRASES: dict[tuple[str, str], list[str]] = {
     ("visits", "consultationFee"): ["consultation fee", "fee", "visit fee", "visit cost",
                                     "base cost", "visit base cost", "consultation cost",
                                     "consultation charge", "cost", "price", "visit price"],
-    ("visits", "diagnosis"): ["diagnosis", "visit diagnosis", "reason", "reason description",
-                              "visit reason", "diagnosis description", "primary diagnosis",
-                              "reason visit"],
+    ("visits", "diagnosis"): ["diagnosis", "visit diagnosis", "reason description",
+                              "diagnosis description", "primary diagnosis"],
+    # the reason for a visit is what the patient came with, not what the doctor found
     ("visits", "notes"): ["note", "visit note", "description", "visit description",
-                          "treatment plan", "treatment", "clinical note"],
+                          "treatment plan", "treatment", "clinical note", "reason",
+                          "visit reason", "reason visit"],
     ("bills", "visitId"): ["visit id", "visit", "visit number", "visit reference",
                            "appointment id", "appointment"],
     ("bills", "patientId"): ["patient id", "patient", "patient number", "patient reference"],
@@ -300,7 +303,7 @@ FIELD_PHRASES: dict[tuple[str, str], list[str]] = {
     ("pathology_tests", "patientId"): ["patient id", "patient", "patient number",
                                        "patient reference"],
     ("pathology_tests", "testCode"): ["test code", "code", "test id code", "item id",
-                                      "code id"],
+                                      "code id", "test id"],
     ("pathology_tests", "testName"): ["test name", "name", "test", "description",
                                       "test description", "code description",
                                       "test type description", "item description",
@@ -412,11 +415,16 @@ class _Match:
 
 
 @functools.lru_cache(maxsize=None)
-def _phrases(table: str, field: str) -> tuple[str, tuple[tuple[str, frozenset, int], ...]]:
+def _phrases(table: str, field: str) -> tuple[str, tuple[tuple[str, frozenset, int, bool], ...]]:
     """A field's own name (as a key) and its phrases, each as (key, word set, length)."""
     own = words(field)
-    phrases = [tuple(p.split()) for p in FIELD_PHRASES.get((table, field), [])] or [own]
-    return _key(own), tuple((_key(ph), frozenset(ph), len(ph)) for ph in phrases)
+    phrases = [(tuple(p.lstrip("~").split()), p.startswith("~"))
+               for p in FIELD_PHRASES.get((table, field), [])] or [(own, False)]
+    return _key(own), tuple((_key(ph), frozenset(ph), len(ph), weak) for ph, weak in phrases)
+
+
+#: the most a "~" phrase (a likely name) makes a column's match
+WEAK_NAME = 0.8
 
 
 @functools.lru_cache(maxsize=None)
@@ -430,16 +438,22 @@ def _name_score(col_words: tuple[str, ...], table: str, field: str) -> tuple[flo
         return 1.0, "same name"
     have = set(col_words)
     best, why = 0.0, ""
-    for ph_key, ph_set, n in phrases:
+    for ph_key, ph_set, n, weak in phrases:
         if key == ph_key:
-            return 0.95, "known name"
-        if ph_set <= have:
+            s, said = (WEAK_NAME, "a likely name") if weak else (0.95, "known name")
+        elif ph_set <= have:
             s = 0.7 + 0.22 * n / len(col_words)
-            if s > best:
-                best, why = s, "name contains " + " ".join(sorted(ph_set))
+            s, said = min(s, WEAK_NAME) if weak else s, "name contains " + " ".join(
+                sorted(ph_set))
+        else:
+            continue
+        if s > best:
+            best, why = s, said
+            if s == 0.95:
+                break
     if best or len(key) < 5:
         return best, why
-    for ph_key, _, _ in phrases:
+    for ph_key, _, _, _ in phrases:
         r = fuzz.ratio(key, ph_key) / 100
         if r >= 0.88 and 0.75 * r > best:
             best, why = 0.75 * r, "similar name"
@@ -620,6 +634,18 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
     first = tm.fields.get("firstName")
     last = tm.fields.get("lastName")
     full = tm.fields.get("fullName")
+    if "fullName" in fields and "firstName" not in fields and first is None:
+        # a table with a full name only (doctors): its first and last name columns, found
+        # with the patients' words for them, are joined into it
+        named = {}
+        for part in ("firstName", "lastName"):
+            found = [(_name_score(cw, "patients", part)[0], c) for c, cw in cols.words.items()
+                     if c not in used or (full is not None and c in full.columns)]
+            found = [x for x in found if x[0] >= 0.9]
+            if found:
+                named[part] = FieldMap(part, [max(found)[1]], confidence=round(max(found)[0], 2))
+        if len(named) == 2:
+            first, last = named["firstName"], named["lastName"]
     if "fullName" in fields and first and last and (
             full is None or (full.confidence or 0) < 0.95):
         if full is not None:
@@ -629,6 +655,7 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
                                          round(min(first.confidence or 0, last.confidence or 0,
                                                    0.95), 2),
                                          "first and last name joined")
+        used.update(first.columns + last.columns)
     if "address" in fields and "address" in tm.fields:
         parts = [c for part in ("city", "state", "zip") for c, cw in cols.words.items()
                  if c not in used and cw and cw[-1] == part and
@@ -752,6 +779,37 @@ def _same_columns(a: SourceTable, b: SourceTable) -> bool:
 _TOKEN = re.compile(r"[\w.\-]+")
 
 
+def _record_ids(cols: _Columns) -> set[str]:
+    """The values of a table's own id column (the first column unique in the sample),
+    for telling which files point to its records; empty when it has none."""
+    for c in cols.st.columns:
+        if c in cols.sample and cols.unique_ids(c) and cols.values(c).nunique() >= 2:
+            return set(cols.values(c, whole=True).tolist())
+    return set()
+
+
+def _points_to(child: _Columns, parent: _Columns, skip=()) -> str | None:
+    """A column of ``child`` (not one of ``skip``) whose values hold ``parent``'s record ids
+    (``Encounter/E-1`` holds E-1): its records belong to the parent's."""
+    ids = _record_ids(parent)
+    if not ids:
+        return None
+    # named for the parent (appointment_id beside appointments) or as a part of something:
+    # small numbers overlap by chance (a patient number 1-300 "is" an appointment number)
+    toward = {singular(w) for w in words(parent.st.stem)} | {"part", "parent"}
+    for c in child.st.columns:
+        if c in skip or c not in child.sample or not toward & {singular(w) for w in
+                                                                child.words[c]}:
+            continue
+        v = child.values(c)
+        if len(v) < 2 or v.nunique() < 2 or child.unique_ids(c) and c == child.st.columns[0]:
+            continue
+        pointing = v.map(lambda x: x in ids or any(t in ids for t in _TOKEN.findall(x)))
+        if pointing.mean() >= 0.5:
+            return c
+    return None
+
+
 def _not_more_of(holder: _Columns, other: _Columns) -> str | None:
     """Why ``other``, shaped like ``holder`` (same columns), is not more records of the
     same table, or None when it may be: it holds the same records (a copy, or an export
@@ -768,22 +826,9 @@ def _not_more_of(holder: _Columns, other: _Columns) -> str | None:
         alike = sum(r in mine for r in theirs)
         if alike >= 0.5 * len(theirs):
             return f"{alike} of its first {len(theirs)} records are in {holder.st.name} too"
-    ids = None
-    for c in holder.st.columns:
-        if c in holder.sample and holder.unique_ids(c) and holder.values(c).nunique() >= 2:
-            ids = set(holder.values(c, whole=True).tolist())
-            break
-    if not ids:
-        return None
-    for c in other.st.columns:
-        if c in holder.st.columns or c not in other.sample:
-            continue
-        v = other.values(c)
-        if len(v) < 2:
-            continue
-        pointing = v.map(lambda x: any(t in ids for t in _TOKEN.findall(x)))
-        if pointing.mean() >= 0.5:
-            return f"its {c} points to {holder.st.name}'s records: parts of them, not more"
+    c = _points_to(other, holder, skip=set(holder.st.columns))
+    if c:
+        return f"its {c} points to {holder.st.name}'s records: parts of them, not more"
     return None
 
 
@@ -907,6 +952,25 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
             score, why = _table_fit(st, t, targets[t], columns[st.name])
             if score >= TABLE_FROM:
                 fits.append((score, st.name, t, why))
+    by_name = {st.name: st for st in sources}
+    # of two files that both look like one table, one whose records point to the other's
+    # (treatments with their appointment's id) holds details of those records: the other
+    # is the table
+    by_table: dict[str, list[int]] = {}
+    for i, (score, fname, t, why) in enumerate(fits):
+        by_table.setdefault(t, []).append(i)
+    for t, idx in by_table.items():
+        for i in idx:
+            for j in idx:
+                si, ci, _, wi = fits[i]
+                sj, cj, _, _ = fits[j]
+                if i == j or si < sj or si - sj > 0.1 or \
+                        _table_name_score(by_name[ci], t):
+                    continue  # one named as the table, or fitting it far better, keeps it
+                col = _points_to(columns[ci], columns[cj])
+                if col and not _points_to(columns[cj], columns[ci]):
+                    fits[i] = (round(sj - 0.01, 3), ci, t,
+                               f"{wi}; its {col} points to {cj}'s records")
     fits.sort(key=lambda x: (-x[0], x[1], x[2]))
     by_name = {st.name: st for st in sources}
     assigned: dict[str, tuple[str, float, str]] = {}   # file -> (table, score, why)

@@ -301,3 +301,12 @@ def test_a_tests_id_in_a_lab_result_is_its_code(tmp_path):
                                               "4,15,27,139.0,2024-08-17\n"})
     assert p.table_for("lab_results.csv").legacy_id == "lab_result_id"
     assert fields(p, "lab_results.csv")["testCode"] == ["lab_test_id"]
+
+
+def test_two_columns_naming_one_field_are_a_persons_choice(tmp_path):
+    """A bill with Amount (the service's price) and Total: either may be the bill's amount."""
+    p = suggest(tmp_path, {"billing.csv": "Bill_ID,Patient_ID,Date,Amount,Total\n"
+                                          "4006,1087,6/7/2025,29884,41140\n"
+                                          "4012,1203,6/7/2025,15903,82990\n"})
+    fm = p.table_for("billing.csv").fields["amount"]
+    assert fm.columns == ["Amount"] and fm.review and "Total fits it too" in fm.reason

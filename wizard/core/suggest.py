@@ -602,6 +602,10 @@ def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str
     return best, score
 
 
+#: a second column naming a field this well makes the choice between them a person's
+RIVAL_FROM = 0.9
+
+
 def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.DataFrame,
                    profile: Profile, cols: _Columns | None = None) -> TableMap:
     """A legacy table's columns matched to one HMSync table's fields."""
@@ -617,6 +621,16 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
                                       reason=m.why)
         used.add(m.column)
     _composites(cols, table, target, tm, used)
+    # two columns that both name a field well (Amount and Total on a bill): the one taken
+    # may be the wrong one, so a person says which
+    for m in _score_fields(cols, table, target, used):
+        fm = tm.fields.get(m.field)
+        if fm is None or m.score < RIVAL_FROM or len(fm.columns) != 1 or fm.steps and any(
+                isinstance(st, dict) and "concat" in st for st in fm.steps):
+            continue
+        if not fm.review and (fm.confidence or 0) >= REVIEW_BELOW:
+            fm.confidence = round(REVIEW_BELOW - 0.01, 2)
+            fm.reason = f"{fm.reason}; {m.column} fits it too ({m.why})"
     add_type_steps(target, tm, sample, profile)
     matched = [f.confidence or 0 for f in tm.fields.values()]
     tm.confidence = round(sum(matched) / len(matched), 2) if matched else 0.0

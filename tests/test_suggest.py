@@ -310,3 +310,40 @@ def test_two_columns_naming_one_field_are_a_persons_choice(tmp_path):
                                           "4012,1203,6/7/2025,15903,82990\n"})
     fm = p.table_for("billing.csv").fields["amount"]
     assert fm.columns == ["Amount"] and fm.review and "Total fits it too" in fm.reason
+
+
+PACIENTES = ("Código|Nome|DataNasc|Sexo|Estado|Endereco|Cidade|CEP\n"
+             "0|Pedro Porto|1996|M| RJ|Quadra Dias, 482|Ramos|31924-681\n"
+             "1|João Paz|1959|M| AP|Setor Nunes|Nogueira|28517-970\n"
+             "2|Ana Lima||F| SP|Rua Sete, 12|Campinas|13010-000\n"
+             "3|Rita Melo|1983|F| BA|Av. Sul, 9|Salvador|40010-000\n")
+
+
+def test_a_column_repeating_the_patients_ids_makes_a_file_an_event(tmp_path):
+    """A Brazilian practice's medical record (evolucao): its patient column is named as
+    the patients' own (Código), not "patient"; its values are theirs."""
+    p = suggest(tmp_path, {
+        "pacientes.csv": PACIENTES,
+        "evolucao.csv": "Código|Data|Procedimento|Medico|Evolução\n"
+                        "0|20200102|Consulta|José|HDA: dor\n1|20200103|Retorno|José|ok\n"
+                        "0|20200104|Consulta|Maria|febre\n3|20200105|Consulta|Maria|tosse\n",
+    })
+    tm = p.table_for("evolucao.csv")
+    assert tm is not None and tm.target == "visits"
+    assert fields(p, "evolucao.csv")["patientId"] == ["Código"]
+
+
+def test_birth_dates_that_are_years_alone_give_an_age(tmp_path):
+    p = suggest(tmp_path, {"pacientes.csv": PACIENTES})
+    fm = p.table_for("pacientes.csv").fields["age"]
+    assert fm.columns == ["DataNasc"] and fm.steps == ["age_from_year"]
+
+
+def test_estado_beside_an_address_is_its_state_not_a_status(tmp_path):
+    p = suggest(tmp_path, {"pacientes.csv": PACIENTES})
+    assert fields(p, "pacientes.csv")["address"] == ["Endereco", "Cidade", "Estado", "CEP"]
+    status = PACIENTES.replace(" RJ", "Ativo").replace(" AP", "Inativo").replace(
+        " SP", "Ativo").replace(" BA", "Ativo")
+    (tmp_path / "b").mkdir()
+    p = suggest(tmp_path / "b", {"pacientes.csv": status})
+    assert "Estado" not in fields(p, "pacientes.csv")["address"]

@@ -640,6 +640,22 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
     return tm
 
 
+#: what a status column holds (estado is a state beside an address, a status elsewhere)
+_STATUS_WORDS = {"active", "inactive", "ativo", "inativo", "activo", "inactivo", "aktiv",
+                 "inaktiv", "actif", "inactif", "pending", "pendiente", "pendente", "closed",
+                 "open", "cancelled", "canceled", "paid", "unpaid", "yes", "no", "sim",
+                 "nao", "não", "si", "sí", "1", "0", "true", "false"}
+
+
+def _state_not_status(cols: _Columns, c: str, cw: tuple[str, ...]) -> bool:
+    """A column the vocabulary reads as status (Portuguese and Spanish "estado") is the
+    state of an address when its values are places, not statuses (" RJ", "Bahia")."""
+    if cw != ("status",) or c not in cols.sample:
+        return False
+    v = cols.values(c).str.lower()
+    return len(v) > 0 and float(v.isin(_STATUS_WORDS).mean()) < 0.2 and v.nunique() >= 3
+
+
 def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
                 used: set[str]) -> None:
     """Fields made of several columns: a full name of first and last names, an address of
@@ -672,8 +688,9 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
         used.update(first.columns + last.columns)
     if "address" in fields and "address" in tm.fields:
         parts = [c for part in ("city", "state", "zip") for c, cw in cols.words.items()
-                 if c not in used and cw and cw[-1] == part and
-                 len(set(cw) - {part, TABLE_NOUN.get(table, "")}) == 0]
+                 if c not in used and cw and (cw[-1] == part or part == "state" and
+                                              _state_not_status(cols, c, cw)) and
+                 len(set(cw) - {part, "status", TABLE_NOUN.get(table, "")}) == 0]
         if parts:
             fm = tm.fields["address"]
             fm.columns = fm.columns + parts
@@ -694,7 +711,8 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
         if best is None:  # a birth year alone (OMOP's year_of_birth)
             year_now = datetime.date.today().year
             for c, cw in cols.words.items():
-                if c in used or "birth" not in cw or "year" not in cw:
+                # a birth year, or a birth date column holding years alone (DataNasc: 1996)
+                if c in used or "birth" not in cw:
                     continue
                 v = pd.to_numeric(cols.values(c).head(CONTENT_VALUES), errors="coerce")
                 # four-digit years: the field, even where some are wrong (shifted into the
@@ -736,13 +754,19 @@ def _table_name_score(st: SourceTable, table: str) -> float:
     return 0.8 if fuzz.partial_ratio(noun, key) >= 90 and len(key) >= len(noun) else 0.0
 
 
-def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns
-               ) -> tuple[float, str]:
+def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns,
+               refs: dict[str, str] | None = None) -> tuple[float, str]:
     """How well a file fits an HMSync table, by its name and by the fields its columns
-    fill (0..1), and why."""
+    fill (0..1), and why. ``refs``: HMSync table -> a column of this file holding the ids
+    of the file that feeds that table (see :func:`_references_by_value`)."""
     name = _table_name_score(st, table)
     sig = SIGNATURE.get(table, {})
     got = {}
+    for f in target.mappable:
+        col = (refs or {}).get(f.references) if f.references and f.references != table \
+            else None
+        if col and f.name in sig:
+            got[f.name] = col
     for m in _score_fields(cols, table, target, set()):
         if m.field in sig and m.field not in got and m.column not in got.values():
             got[m.field] = m.column
@@ -844,6 +868,48 @@ def _not_more_of(holder: _Columns, other: _Columns) -> str | None:
     if c:
         return f"its {c} points to {holder.st.name}'s records: parts of them, not more"
     return None
+
+
+#: a file this sure of a table lends its ids to the files that point to it
+PARENT_FROM = 0.8
+
+
+def _references_by_value(sources: list[SourceTable], targets: dict[str, TargetTable],
+                         columns: dict[str, _Columns]) -> dict[str, dict[str, str]]:
+    """file -> {HMSync table: column}: a column that repeats the ids of the file most
+    surely feeding that table, and is named as that file's id column or for its table (a
+    schedule's Código holding the patients' Código). A file with a patient column and a
+    date is an event, whatever its name says."""
+    parents: dict[str, tuple[str, set[str]]] = {}   # table -> (its file, the id column)
+    nouns = set(TABLE_NOUN.values())
+    for t in targets:
+        best = None
+        for st in sources:
+            score, _ = _table_fit(st, t, targets[t], columns[st.name])
+            if score >= PARENT_FROM and (best is None or score > best[0]):
+                best = (score, st)
+        if best:
+            cols = columns[best[1].name]
+            own, _ = _choose_legacy_id(cols, t, nouns)
+            if own:
+                parents[t] = (best[1].name, own)
+    out: dict[str, dict[str, str]] = {}
+    for t, (pname, pid) in parents.items():
+        ids = set(columns[pname].values(pid, whole=True).tolist())
+        if len(ids) < 2:
+            continue
+        for st in sources:
+            if st.name == pname:
+                continue
+            cols = columns[st.name]
+            for c, cw in cols.words.items():
+                if c not in cols.sample or not (norm(c) == norm(pid) or TABLE_NOUN[t] in cw):
+                    continue
+                v = cols.values(c)
+                if len(v) >= 2 and v.nunique() >= 2 and float(v.isin(ids).mean()) >= 0.9:
+                    out.setdefault(st.name, {})[t] = c
+                    break
+    return out
 
 
 # --- the whole export -------------------------------------------------------------------------
@@ -960,10 +1026,11 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     profile.phone_region = phone_region or _phone_region(sources, samples) or "IN"
     columns = {st.name: _Columns(st, samples[st.name]) for st in sources}
     # every file against every table, then each table takes the file that fits it best
+    refs = _references_by_value(sources, targets, columns)
     fits = []
     for st in sources:
         for t in targets:
-            score, why = _table_fit(st, t, targets[t], columns[st.name])
+            score, why = _table_fit(st, t, targets[t], columns[st.name], refs.get(st.name))
             if score >= TABLE_FROM:
                 fits.append((score, st.name, t, why))
     by_name = {st.name: st for st in sources}

@@ -347,3 +347,11 @@ def test_estado_beside_an_address_is_its_state_not_a_status(tmp_path):
     (tmp_path / "b").mkdir()
     p = suggest(tmp_path / "b", {"pacientes.csv": status})
     assert "Estado" not in fields(p, "pacientes.csv")["address"]
+
+
+def test_a_visits_creation_time_is_its_likely_date(tmp_path):
+    p = suggest(tmp_path, {"patients.csv": PATIENTS,
+                           "hospital_visits.csv": "visit_id,patient_id,created_at\n"
+                                                  "v1,1,2022-01-02 10:00\nv2,2,2022-01-03 11:00\n"})
+    fm = p.table_for("hospital_visits.csv").fields["visitDate"]
+    assert fm.columns == ["created_at"] and fm.review

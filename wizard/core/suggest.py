@@ -273,7 +273,7 @@ FIELD_PHRASES: dict[tuple[str, str], list[str]] = {
     ("visits", "visitDate"): ["visit date", "date", "appointment date", "visit start date",
                               "visit start", "appointment time",
                               "start", "start date", "date start", "visit date start",
-                              "visit time", "start time"],
+                              "visit time", "start time", "~created", "~created date"],
     ("visits", "consultationFee"): ["consultation fee", "fee", "visit fee", "visit cost",
                                     "base cost", "visit base cost", "consultation cost",
                                     "consultation charge", "cost", "price", "visit price"],

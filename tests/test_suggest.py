@@ -355,3 +355,54 @@ def test_a_visits_creation_time_is_its_likely_date(tmp_path):
                                                   "v1,1,2022-01-02 10:00\nv2,2,2022-01-03 11:00\n"})
     fm = p.table_for("hospital_visits.csv").fields["visitDate"]
     assert fm.columns == ["created_at"] and fm.review
+
+
+def test_the_region_comes_from_a_country_column_and_says_so(tmp_path):
+    p = suggest(tmp_path, {"pacientes.csv": "id,nome,telefone,pais\n"
+                                            "1,Ana,(21) 99313-9128,Brasil\n"
+                                            "2,Rui,(11) 98202-2566,Brasil\n"})
+    assert p.phone_region == "BR"
+    assert any("phone region BR, from the country column pacientes.csv.pais" in n
+               for n in p.notes)
+    assert not p.table_for("pacientes.csv").fields["phone"].review
+
+
+def test_numbers_that_do_not_fit_the_assumed_region_are_asked(tmp_path):
+    """National numbers, no country named: read as IN only where they are Indian numbers."""
+    p = suggest(tmp_path, {"patients.csv": "patient_id,name,phone\n"
+                                           "1,Ana,(021) 9313-9128\n2,Rui,(011) 5202 2566\n"})
+    fm = p.table_for("patients.csv").fields["phone"]
+    assert p.phone_region == "IN" and fm.review and "valid numbers of IN" in fm.reason
+    assert any("nothing in the export names the country: read as IN" in n for n in p.notes)
+    (tmp_path / "in").mkdir()
+    p = suggest(tmp_path / "in", {"patients.csv": "patient_id,name,phone\n"
+                                                  "1,Ana,9811111111\n2,Rui,98220 22222\n"})
+    assert not p.table_for("patients.csv").fields["phone"].review
+    assert any("read as IN" in n for n in p.notes)
+
+
+def test_the_clinics_time_zone_is_offered_from_its_country(tmp_path):
+    visits = ("visit_id,patient_id,visit_date\nv1,1,2022-01-02T20:00:00Z\n"
+              "v2,2,2022-01-03T09:30:00Z\n")
+    p = suggest(tmp_path, {"patients.csv": "patient_id,name,phone,country\n"
+                                           "1,Jan,030 1234567,Germany\n2,Eva,030 7654321,DE\n",
+                           "visits.csv": visits})
+    assert p.timezone == "Europe/Berlin"
+    assert p.table_for("visits.csv").fields["visitDate"].review  # still confirmed by a person
+    assert any("are read in Europe/Berlin, the time zone of DE" in n for n in p.notes)
+    assert not any("set the clinic's time zone" in n for n in p.notes)
+    (tmp_path / "us").mkdir()
+    p = suggest(tmp_path / "us", {"patients.csv": "patient_id,name,phone,country\n"
+                                                  "1,Jan,2025550143,USA\n2,Eva,2025550199,US\n",
+                                  "visits.csv": visits})
+    assert p.timezone is None
+    assert any("US (from the country column patients.csv.country) has several time zones: "
+               "America/New_York" in n for n in p.notes)
+
+
+@pytest.mark.parametrize("value, region", [("Brazil", "BR"), ("br", "BR"), ("Deutschland", "DE"),
+                                           ("United Kingdom", "GB"), ("España", "ES"),
+                                           ("Atlantis", None), ("", None)])
+def test_country_names_and_codes_are_read(value, region):
+    from wizard.core.places import region_of
+    assert region_of(value) == region

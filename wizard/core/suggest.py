@@ -943,18 +943,119 @@ def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, prof
                     NoteKind.CHECK))
                 fm.review = True  # a guessed day/month order: a person decides
             fm.steps = [tf.DateStep(order).to_raw()]
-            zoned = tf.as_text(col.head(200)).str.strip()
-            zoned = zoned[zoned.ne("")]
-            if len(zoned) and zoned.str.contains(_ZONE).mean() > 0.5 and not profile.timezone:
-                _note(profile, ProfileNote(
-                    f"{tm.source}.{fm.columns[0]}: the times carry a time zone (such as Z, "
-                    "UTC); set the clinic's time zone (defaults: timezone) so that each is "
-                    "read as the clinic's local date", NoteKind.CHECK))
+            if _zoned(col) and not profile.timezone:
+                _note(profile, _zone_note(tm.source, fm.columns[0]))
                 fm.review = True
         elif f.kind == "phone":
             fm.steps = [tf.PhoneStep(profile.phone_region).to_raw()]
         elif f.kind == "enum" and name == "gender":
             fm.steps = [tf.MapStep(dict(tf.GENDER_MAP)).to_raw()]
+
+
+def _zoned(col: pd.Series) -> bool:
+    """Most of a date column's sample are times written with a zone (Z, +05:30)."""
+    zoned = tf.as_text(col.head(200)).str.strip()
+    zoned = zoned[zoned.ne("")]
+    return bool(len(zoned)) and zoned.str.contains(_ZONE).mean() > 0.5
+
+
+def _zone_note(source: str, column: str) -> ProfileNote:
+    return ProfileNote(f"{source}.{column}: the times carry a time zone (such as Z, UTC); set "
+                       "the clinic's time zone (defaults: timezone) so that each is read as "
+                       "the clinic's local date", NoteKind.CHECK)
+
+
+#: an assumed region is taken without asking when this share of the numbers are valid there
+VALID_IN_REGION = 0.8
+
+
+def _valid_share(values: pd.Series, region: str, look: int = 50) -> float:
+    """The share of (up to ``look`` distinct) numbers that are valid numbers of ``region``."""
+    import phonenumbers
+    v = tf.as_text(values.head(JUDGED_ROWS)).str.strip()
+    v = v[v.ne("")].drop_duplicates().head(look)
+    if v.empty:
+        return 1.0
+    good = 0
+    for n in v.tolist():
+        try:
+            good += phonenumbers.is_valid_number(phonenumbers.parse(n, region))
+        except phonenumbers.NumberParseException:
+            pass
+    return good / len(v)
+
+
+def _national_share(values: pd.Series) -> float:
+    """The share of a phone column's numbers written without a country code."""
+    v = tf.as_text(values.head(JUDGED_ROWS)).str.strip()
+    v = v[v.ne("")]
+    if v.empty:
+        return 0.0
+    return float((~v.str.match(r"^(?:\+|00)[1-9]")).mean())
+
+
+def _check_region(profile: Profile, region: RegionEvidence,
+                  samples: dict[str, pd.DataFrame], targets: dict[str, TargetTable]) -> None:
+    """Numbers without a country code are read in the export's region; where nothing in
+    the export says which, the region is a guess a person confirms, and the clinic's time
+    zone is offered from the region where it has one."""
+    for tm in profile.tables:
+        for name, fm in tm.fields.items():
+            f = targets[tm.target].fields.get(name)
+            if f is None or f.kind != "phone" or len(fm.columns) != 1 or \
+                    fm.columns[0] not in samples.get(tm.source, {}):
+                continue
+            col = samples[tm.source][fm.columns[0]]
+            if region.source != "assumed" or _national_share(col) == 0:
+                continue
+            valid = _valid_share(col, region.region)
+            _note(profile, ProfileNote(
+                f"the phone numbers carry no country code and nothing in the export names "
+                f"the country: read as {region.region}; set the region (defaults: "
+                "phone_region, or on the Column mapping page) if the clinic is elsewhere",
+                NoteKind.CHECK))
+            if valid < VALID_IN_REGION:
+                # the numbers do not look like the assumed region's: a person says where
+                fm.review = True
+                fm.reason = (f"{fm.reason}; " if fm.reason else "") + \
+                    f"only {valid:.0%} of the sample are valid numbers of {region.region}, " \
+                    f"the region {region.said.split(':')[0]}"
+    if profile.timezone:
+        return
+    zoned = [(tm.source, fm.columns[0]) for tm in profile.tables
+             for name, fm in tm.fields.items()
+             if targets[tm.target].fields.get(name) is not None
+             and targets[tm.target].fields[name].kind == "date" and len(fm.columns) == 1
+             and fm.columns[0] in samples.get(tm.source, {})
+             and _zoned(samples[tm.source][fm.columns[0]])]
+    if not zoned:
+        return
+    zone, zones = zone_for(region)
+    if zone:
+        # the region's one zone: offered (the fields stay to be confirmed), said so
+        profile.timezone = zone
+        for source, column in zoned:
+            if _zone_note(source, column) in profile.notes:
+                profile.notes.remove(_zone_note(source, column))
+        _note(profile, ProfileNote(
+            f"times written with a zone ({', '.join(f'{s}.{c}' for s, c in zoned)}) are read "
+            f"in {zone}, the time zone of {region.region} ({region.said}); confirm it is "
+            "the clinic's", NoteKind.CHECK))
+    elif zones:
+        _note(profile, ProfileNote(
+            f"{region.region} ({region.said}) has several time zones: "
+            f"{', '.join(zones[:6])}{' …' if len(zones) > 6 else ''}; set the clinic's",
+            NoteKind.CHECK))
+
+
+def zone_for(region: RegionEvidence) -> tuple[str | None, tuple[str, ...]]:
+    """(the region's one time zone or None, all its zones) when the region was read from
+    the export or given; nothing for an assumed region."""
+    if region.source == "assumed":
+        return None, ()
+    from .places import distinct_zones
+    zones = distinct_zones(region.region)
+    return (zones[0] if len(zones) == 1 else None), zones
 
 
 def _note(profile: Profile, note: ProfileNote) -> None:
@@ -969,6 +1070,55 @@ MONTH_FIRST_REGIONS = {"US", "PH", "FM", "MH", "PW", "BZ"}
 def region_date_order(region: str | None) -> str:
     """Day/month order customary in a region: month first in the US and a few others."""
     return "MDY" if (region or "").upper() in MONTH_FIRST_REGIONS else "DMY"
+
+
+@dataclass(frozen=True)
+class RegionEvidence:
+    """Where the region of an export's phone numbers (and the clinic's country) came from:
+    ``given`` by the operator, read from international ``phones`` (+55 ...), from a
+    ``country`` column, or ``assumed`` (nothing in the export says)."""
+    region: str
+    source: str                 # given | phones | country | assumed
+    said: str = ""              # what it was read from, in words
+
+
+#: a country column names the region when this share of its sample names one country
+COUNTRY_SHARE = 0.6
+
+
+def _country_region(sources: list[SourceTable], samples: dict[str, pd.DataFrame]
+                    ) -> tuple[str, str] | None:
+    """(region, "file.column") from a column named country whose values mostly name one
+    country (Brazil, BR, Deutschland)."""
+    from .places import region_of
+    for st in sources:
+        for c in st.columns:
+            if "country" not in words(c) or c not in samples[st.name]:
+                continue
+            v = tf.as_text(samples[st.name][c].head(JUDGED_ROWS)).str.strip()
+            v = v[v.ne("")]
+            if v.empty:
+                continue
+            regions = v.map(region_of).dropna()
+            if regions.empty:
+                continue
+            top = regions.value_counts()
+            if top.iloc[0] >= COUNTRY_SHARE * len(v):
+                return str(top.index[0]), f"{st.name}.{c}"
+    return None
+
+
+def _region_evidence(sources: list[SourceTable], samples: dict[str, pd.DataFrame],
+                     given: str | None) -> RegionEvidence:
+    if given:
+        return RegionEvidence(given, "given", "as given")
+    r = _phone_region(sources, samples)
+    if r:
+        return RegionEvidence(r, "phones", "from the phone numbers' country codes")
+    found = _country_region(sources, samples)
+    if found:
+        return RegionEvidence(found[0], "country", f"from the country column {found[1]}")
+    return RegionEvidence("IN", "assumed", "assumed: nothing in the export names the country")
 
 
 def _phone_region(sources: list[SourceTable], samples: dict[str, pd.DataFrame]) -> str | None:
@@ -1023,7 +1173,10 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     """A complete profile for these legacy tables, with a confidence on every choice."""
     profile = Profile(name=name, source_system=source_system)
     samples = {st.name: st.sample(sample_rows) for st in sources}
-    profile.phone_region = phone_region or _phone_region(sources, samples) or "IN"
+    region = _region_evidence(sources, samples, phone_region)
+    profile.phone_region = region.region
+    if region.source in ("phones", "country"):
+        _note(profile, ProfileNote(f"phone region {region.region}, {region.said}"))
     columns = {st.name: _Columns(st, samples[st.name]) for st in sources}
     # every file against every table, then each table takes the file that fits it best
     refs = _references_by_value(sources, targets, columns)
@@ -1115,6 +1268,7 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
         profile.tables.append(tm)
         chosen.setdefault(table, (st, tm))
     _fill_references(profile, chosen, columns, targets)
+    _check_region(profile, region, samples, targets)
     for tm in profile.tables:
         # which table a file feeds, and the id its records are known by, are confirmed by
         # a person unless the suggestion is sure of them

@@ -406,3 +406,29 @@ def test_the_clinics_time_zone_is_offered_from_its_country(tmp_path):
 def test_country_names_and_codes_are_read(value, region):
     from wizard.core.places import region_of
     assert region_of(value) == region
+
+
+def test_a_link_table_is_no_table(tmp_path):
+    p = suggest(tmp_path, {
+        "doctors.csv": "id,full_name,specialization\n1,Dr Lan,Nhi khoa\n2,Dr Minh,Da liễu\n",
+        "doctors_patients.csv": "doctor_id,patient_id\n1,5\n2,6\n1,7\n",
+    })
+    assert p.table_for("doctors.csv").target == "doctors"
+    assert p.table_for("doctors_patients.csv") is None
+    assert any("doctors_patients.csv: a link table (doctor_id, patient_id)" in n
+               for n in p.notes)
+
+
+def test_staff_with_the_patients_columns_are_not_more_patients(tmp_path):
+    head = "id,full_name,phone,address,gender\n"
+    p = suggest(tmp_path, {
+        "patients.csv": head + "1,Ly Giang,+84901234567,Ha Noi,Female\n"
+                               "2,Tran An,+84907654321,Hue,Male\n",
+        "staffs.csv": head + "1,Le Binh,+84901111111,Ha Noi,Male\n"
+                             "2,Vo Cuc,+84902222222,Hue,Female\n",
+    })
+    assert [tm.source for tm in p.tables if tm.target == "patients"] == ["patients.csv"]
+
+
+def test_accented_words_are_read_as_written_without_accents():
+    assert words("Téléphone") == ("phone",) and words("Motif") == ("reason",)

@@ -225,8 +225,9 @@ def plan_tables(sources: list[SourceTable], profile: Profile
     """The legacy tables the profile maps, in the order they are read (parents before
     children, as HMSync's tables are listed), and the names of those it does not map."""
     plan, unmapped = [], []
+    names = [st.name for st in sources]
     for st in sources:
-        tm = profile.table_for(st.name, st.stem)
+        tm = profile.table_for(st.name, st.stem, names)
         if tm is None:
             unmapped.append(st.name)
         else:

@@ -21,6 +21,8 @@ HMSync field values, with the cells each field could not convert.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import copy
 import difflib
 import enum
@@ -343,7 +345,12 @@ class Profile:
                 fm.review = False
         return taken
 
-    def table_for(self, source_name: str, stem: str | None = None) -> TableMap | None:
+    def table_for(self, source_name: str, stem: str | None = None,
+                  present: Collection[str] = ()) -> TableMap | None:
+        """The table map of a legacy table: by its name, a glob, or (a re-export in another
+        format: patients.xlsx for a profile written for patients.csv) its stem. ``present``:
+        the names of the legacy tables at hand; a map whose own table is among them is that
+        table's, never another's by stem."""
         for tm in self.tables:
             if tm.source == source_name:
                 return tm
@@ -352,8 +359,10 @@ class Profile:
                     fnmatch.fnmatch(source_name.lower(), tm.source.lower()):
                 return tm
         if stem:
+            taken = {n.lower() for n in present}
             for tm in self.tables:
-                if Path(tm.source.split("#")[-1]).stem.lower() == stem.lower():
+                if Path(tm.source.split("#")[-1]).stem.lower() == stem.lower() and \
+                        tm.source.lower() not in taken:
                     return tm
         return None
 
@@ -734,8 +743,9 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
 def check_profile(profile: Profile, sources, targets: dict[str, TargetTable]) -> list[str]:
     """Problems that stop a profile from being used with these sources and this target."""
     out = []
+    names = [st.name for st in sources]
     for st in sources:
-        tm = profile.table_for(st.name, st.stem)
+        tm = profile.table_for(st.name, st.stem, names)
         if tm is None:
             continue
         if tm.target not in targets:

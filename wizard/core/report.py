@@ -240,8 +240,9 @@ def mapping_document(profile, sources) -> str:
     transform and example values, as one HTML page."""
     samples = {st.name: st.sample(3) for st in sources}
     body = []
+    names = [x.name for x in sources]
     for tm in profile.tables:
-        st = next((s for s in sources if profile.table_for(s.name, s.stem) is tm), None)
+        st = next((s for s in sources if profile.table_for(s.name, s.stem, names) is tm), None)
         rows = []
         for fname, fm in tm.fields.items():
             ex = ""

@@ -341,7 +341,8 @@ class MigrationSession:
         out = []
         for e in self.read_errors:
             if self.profile is not None and (
-                    self.profile.table_for(e.path.name, e.path.stem) is not None or any(
+                    self.profile.table_for(e.path.name, e.path.stem,
+                                           [t.name for t in self.tables]) is not None or any(
                         tm.source.startswith(f"{e.path.name}#") for tm in self.profile.tables)):
                 out.append((e, "the profile maps this file: repair it, or take it out of the "
                                "profile, and run again"))
@@ -395,7 +396,8 @@ class MigrationSession:
         if self.profile is None:
             return None
         st = self.table(source_name)
-        return self.profile.table_for(source_name, st.stem if st else None)
+        return self.profile.table_for(source_name, st.stem if st else None,
+                                      [t.name for t in self.tables])
 
     def set_table_target(self, source_name: str, target: str | None):
         """Feed a legacy table into another HMSync table (None: leave it out)."""

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import pandas as pd
@@ -111,7 +112,7 @@ _alias("department", "dept", "department", "departamento", "abteilung", "ward", 
        "service", "servicio")
 _alias("diagnosis", "diag", "dx", "diagnosis", "diagnoses", "diagnostico", "diagnóstico",
        "diagnose", "diagnosen", "icd")
-_alias("reason", "reason", "complaint", "motivo", "grund", "indication")
+_alias("reason", "reason", "complaint", "motivo", "grund", "indication", "motif")
 _alias("amount", "amount", "amt", "total", "betrag", "monto", "importe", "summe", "montant")
 _alias("cost", "cost", "costs", "kosten", "costo", "coste", "charges", "charge", "charged")
 _alias("price", "price", "preis", "precio", "prix", "rate", "tarif", "tarifa")
@@ -147,7 +148,7 @@ _alias("year", "year", "yr", "jahr", "año", "ano", "annee", "année", "anno")
 _alias("end", "disch", "dischtime", "fim", "termino", "término")
 # Portuguese and French words the tables above do not already hold
 _alias("name", "nome", "nomes", "nomecompleto")
-_alias("phone", "telefone", "fone", "telemovel", "telemóvel")
+_alias("phone", "telefone", "fone", "telemovel", "telemóvel", "tele")
 _alias("address", "endereco", "endereço", "logradouro", "rue")
 _alias("city", "cidade", "municipio", "município")
 _alias("zip", "cep", "codepostal")
@@ -164,6 +165,12 @@ _alias("death", "death", "deceased", "dod")
 #: words that carry nothing on their own
 _STOP = {"of", "the", "de", "la", "el", "der", "die", "das", "des", "du", "von", "del", "le",
          "and", "y", "und", "in", "at", "on", "a"}
+
+
+def _unaccented(w: str) -> str:
+    """téléphone -> telephone: a word as written without its accents."""
+    t = unicodedata.normalize("NFKD", w)
+    return "".join(ch for ch in t if not unicodedata.combining(ch))
 
 
 def singular(w: str) -> str:
@@ -191,6 +198,10 @@ def words(name: str) -> tuple[str, ...]:
             continue
         if singular(w) in ALIASES:
             out.extend(ALIASES[singular(w)])
+            continue
+        plain = _unaccented(w)
+        if plain != w and (plain in ALIASES or singular(plain) in ALIASES):
+            out.extend(ALIASES.get(plain) or ALIASES[singular(plain)])
             continue
         pieces = _segment(w)
         for piece in pieces or (w,):
@@ -423,6 +434,18 @@ def _phrases(table: str, field: str) -> tuple[str, tuple[tuple[str, frozenset, i
     return _key(own), tuple((_key(ph), frozenset(ph), len(ph), weak) for ph, weak in phrases)
 
 
+@functools.lru_cache(maxsize=None)
+def _other_nouns(table: str) -> frozenset:
+    """The nouns of HMSync's other tables (a column named for one describes that record)."""
+    return frozenset(set(TABLE_NOUN.values()) - {TABLE_NOUN.get(table)})
+
+
+@functools.lru_cache(maxsize=None)
+def _phrase_words(table: str, field: str) -> frozenset:
+    _, phrases = _phrases(table, field)
+    return frozenset(w for _, ph_set, _, _ in phrases for w in ph_set)
+
+
 #: the most a "~" phrase (a likely name) makes a column's match
 WEAK_NAME = 0.8
 
@@ -551,6 +574,9 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
                 continue  # a patient's name or gender is no reference to the patient
             if f.kind == "text" and f.name in ("fullName",) and set(cw) & {"id", "number"}:
                 continue
+            if f.kind != "ref" and (set(cw) & _other_nouns(table)) - _phrase_words(table,
+                                                                                 f.name):
+                continue  # the patient's name in a lab result is not the test's name
             fit = cols.fit(c, f.kind, coded_gender=s >= 0.9) if f.kind in _CHECKED_KINDS \
                 else 1.0
             need = _FIT_NEEDED.get(f.kind)
@@ -812,6 +838,27 @@ def _same_columns(a: SourceTable, b: SourceTable) -> bool:
     register kept as a workbook and as a CSV, a year's file beside the next)."""
     x, y = {_key(words(c)) for c in a.columns}, {_key(words(c)) for c in b.columns}
     return len(x & y) >= 0.6 * len(x | y)
+
+
+def _names_agree(a: SourceTable, b: SourceTable) -> bool:
+    """Two files' names do not say they hold other things (staffs.csv beside patients.csv:
+    the same columns, other people)."""
+    sa = {singular(w) for w in words(a.stem)}
+    sb = {singular(w) for w in words(b.stem)}
+    return bool(sa & sb) or fuzz.ratio(_key(sorted(sa)), _key(sorted(sb))) >= 70
+
+
+def _link_table(cols: _Columns) -> list[str] | None:
+    """The columns of a link table (doctor_id, patient_id: which doctor sees which patient),
+    a file of references to other tables' records and nothing of its own; None otherwise."""
+    nouns = set(TABLE_NOUN.values())
+    refs = []
+    for c, cw in cols.words.items():
+        rest = {singular(w) for w in cw} - {"id", "number", "code"}
+        if not cw or cw[-1] not in ("id", "number", "code") or not rest or not rest <= nouns:
+            return None
+        refs.append(c)
+    return refs if len(refs) >= 2 else None
 
 
 _TOKEN = re.compile(r"[\w.\-]+")
@@ -1180,8 +1227,11 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     columns = {st.name: _Columns(st, samples[st.name]) for st in sources}
     # every file against every table, then each table takes the file that fits it best
     refs = _references_by_value(sources, targets, columns)
+    links = {st.name: _link_table(columns[st.name]) for st in sources}
     fits = []
     for st in sources:
+        if links[st.name]:
+            continue
         for t in targets:
             score, why = _table_fit(st, t, targets[t], columns[st.name], refs.get(st.name))
             if score >= TABLE_FROM:
@@ -1224,6 +1274,9 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                 continue
         if fname in not_more:
             continue
+        if t in holder and not _names_agree(by_name[holder[t]], by_name[fname]):
+            passed_over.setdefault(fname, (t, holder[t]))
+            continue
         if fname in passed_over and score < PASSED_OVER_FROM:
             continue  # its best table went to another file: a weak second fit is no fit
         holder.setdefault(t, fname)
@@ -1231,7 +1284,11 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     chosen: dict[str, tuple[SourceTable, TableMap]] = {}
     for st in sources:
         if st.name not in assigned:
-            if st.name in not_more:
+            if links[st.name]:
+                _note(profile, ProfileNote(
+                    f"{st.name}: a link table ({', '.join(links[st.name])}) with nothing of "
+                    "its own; not mapped"))
+            elif st.name in not_more:
                 t, other, why_not = not_more[st.name]
                 _note(profile, ProfileNote(
                     f"{st.name}: shaped like {other} ({t}), but {why_not}; not mapped (map "

@@ -432,3 +432,45 @@ def test_staff_with_the_patients_columns_are_not_more_patients(tmp_path):
 
 def test_accented_words_are_read_as_written_without_accents():
     assert words("Téléphone") == ("phone",) and words("Motif") == ("reason",)
+
+
+def test_a_birth_date_is_offered_over_an_age_as_stored(tmp_path):
+    """Open Hospital keeps PAT_AGE (the age on the day it was written) beside PAT_BDATE."""
+    p = suggest(tmp_path, {"patients.csv": "PAT_ID,PAT_NAME,PAT_BDATE,PAT_AGE,PAT_SEX\n"
+                                           "1,Ana Diaz,1990-09-03,30,F\n"
+                                           "2,Luis Paz,1984-08-26,36,M\n"})
+    fm = p.table_for("patients.csv").fields["age"]
+    assert fm.columns == ["PAT_BDATE"] and fm.steps == [{"age_from_date": {}}]
+    assert fm.review and "PAT_AGE holds an age as of some past day" in fm.reason
+
+
+def test_prenom_and_nom_are_the_first_and_family_names(tmp_path):
+    p = suggest(tmp_path, {"patients.csv": "ID Patient;Prénom;Nom;Téléphone\n"
+                                           "1;Anne;Dupuis;021 555 12 34\n"
+                                           "2;Marc;Favre;021 555 98 76\n",
+                           "medecins.csv": "ID Médecin;Prénom;Nom;Spécialité\n"
+                                           "1;Jean;Rochat;Cardiologie\n2;Lise;Blanc;Pédiatrie\n"})
+    assert fields(p, "patients.csv")["fullName"] == ["Prénom", "Nom"]
+    assert fields(p, "patients.csv")["lastName"] == ["Nom"]
+    assert fields(p, "medecins.csv")["fullName"] == ["Prénom", "Nom"]
+
+
+def test_parts_of_a_table_may_carry_bland_names(tmp_path):
+    """An ETL exercise's register as Patient1.xlsx#Sheet1, Patient2.csv, ...: "Sheet1" says
+    nothing against the others."""
+    from openpyxl import Workbook
+    export = tmp_path / "export"
+    export.mkdir()
+    head = ["Patient_ID", "Name", "Age", "Gender"]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws.append(head)
+    ws.append(["P1", "Asha Rao", 34, "F"])
+    ws.append(["P2", "Ravi Kumar", 51, "M"])
+    wb.save(export / "Patient1.xlsx")
+    (export / "Patient2.csv").write_text(",".join(head) + "\nP3,Li Wei,40,M\nP4,Meera,29,F\n")
+    tables, errors = open_sources([export])
+    p = suggest_profile(tables, known_tables())
+    assert {tm.source for tm in p.tables if tm.target == "patients"} == \
+        {"Patient1.xlsx#Sheet1", "Patient2.csv"}

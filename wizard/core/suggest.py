@@ -30,6 +30,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 from rapidfuzz import fuzz
@@ -452,7 +453,20 @@ WEAK_NAME = 0.8
 
 @functools.lru_cache(maxsize=None)
 def _name_score(col_words: tuple[str, ...], table: str, field: str) -> tuple[float, str]:
-    """How well a column's words name a field (0..1) and why."""
+    """How well a column's words name a field (0..1) and why. The table's own noun in a
+    column's name (PAT_BDATE in a patients file: every column is the patient's) is read
+    with and without it."""
+    noun = TABLE_NOUN.get(table)
+    if noun in col_words and len(col_words) > 1:
+        bare = tuple(w for w in col_words if w != noun)
+        return max(_plain_name_score(col_words, table, field),
+                   _plain_name_score(bare, table, field), key=lambda x: x[0])
+    return _plain_name_score(col_words, table, field)
+
+
+@functools.lru_cache(maxsize=None)
+def _plain_name_score(col_words: tuple[str, ...], table: str, field: str
+                      ) -> tuple[float, str]:
     if not col_words:
         return 0.0, ""
     own, phrases = _phrases(table, field)
@@ -700,8 +714,21 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
             found = [x for x in found if x[0] >= 0.9]
             if found:
                 named[part] = FieldMap(part, [max(found)[1]], confidence=round(max(found)[0], 2))
+        if "firstName" in named and "lastName" not in named and full is not None and \
+                len(full.columns) == 1 and cols.words.get(full.columns[0]) == ("name",):
+            # a bare "name" beside a first name is the family name (French Prénom and Nom)
+            named["lastName"] = FieldMap("lastName", list(full.columns), confidence=0.85)
+            full = None
         if len(named) == 2:
             first, last = named["firstName"], named["lastName"]
+    if first and last is None and full is not None and len(full.columns) == 1 and \
+            cols.words.get(full.columns[0]) == ("name",) and "lastName" in fields:
+        # a bare "name" beside a first name is the family name (French Prénom and Nom)
+        last = FieldMap("lastName", list(full.columns), confidence=0.85,
+                        reason="a bare name beside the first name: the family name",
+                        review=True)
+        tm.fields["lastName"] = last
+        full = None
     if "fullName" in fields and first and last and (
             full is None or (full.confidence or 0) < 0.95):
         if full is not None:
@@ -723,7 +750,12 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
             fm.steps = [tf.ConcatStep(", ").to_raw()]
             fm.reason = (fm.reason or "") + "; with " + ", ".join(parts)
             used.update(parts)
-    if "age" in fields and "age" not in tm.fields:
+    stored = tm.fields.get("age")
+    if stored is not None and (stored.steps or len(stored.columns) != 1):
+        stored = None
+    if "age" in fields and ("age" not in tm.fields or stored is not None):
+        # an age as stored was the age on some past day (the export's, the registration's);
+        # a birth date gives today's, so where both are there the birth date is offered
         best = None
         for c, cw in cols.words.items():
             if c in used:
@@ -743,7 +775,8 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
                 v = pd.to_numeric(cols.values(c).head(CONTENT_VALUES), errors="coerce")
                 # four-digit years: the field, even where some are wrong (shifted into the
                 # future, say: validation rejects what they give, and the reason says so)
-                if len(v) and float(v.between(1000, 2999).mean()) >= _FIT_NEEDED["int"]:
+                if stored is None and len(v) and \
+                        float(v.between(1000, 2999).mean()) >= _FIT_NEEDED["int"]:
                     ahead = float((v > year_now).mean())
                     tm.fields["age"] = FieldMap(
                         "age", [c], [tf.AgeFromYearStep().to_raw()], None, 0.85,
@@ -760,8 +793,12 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
             tm.fields["age"] = FieldMap("age", [dob], [
                 tf.AgeFromDateStep(excel_serial=serial).to_raw()], None, 0.85,
                 "age computed from the birth date" + (" (Excel date numbers)" if serial
-                                                      else ""))
+                                                      else "") +
+                (f"; {stored.columns[0]} holds an age as of some past day" if stored else ""),
+                review=bool(stored))
             used.add(dob)
+            if stored is not None:
+                used.discard(stored.columns[0])
 
 
 # --- a file for a table -----------------------------------------------------------------------
@@ -843,9 +880,28 @@ def _same_columns(a: SourceTable, b: SourceTable) -> bool:
 def _names_agree(a: SourceTable, b: SourceTable) -> bool:
     """Two files' names do not say they hold other things (staffs.csv beside patients.csv:
     the same columns, other people)."""
-    sa = {singular(w) for w in words(a.stem)}
-    sb = {singular(w) for w in words(b.stem)}
+    sa, sb = _name_words(a), _name_words(b)
+    if not sa or not sb:
+        return True  # a name that says nothing ("Sheet1", "export_2") contradicts nothing
     return bool(sa & sb) or fuzz.ratio(_key(sorted(sa)), _key(sorted(sb))) >= 70
+
+
+#: words of a file's or sheet's name that say nothing of what it holds
+_BLAND = {"sheet", "sheets", "hoja", "tabelle", "blatt", "feuil", "planilha", "export",
+          "exports", "data", "table", "tables", "file", "list", "dump", "backup", "copy",
+          "new", "old", "final", "csv", "xlsx", "json"}
+
+
+def _name_words(st: SourceTable) -> set[str]:
+    """The telling words of a legacy table's name: its file's and its sheet's, singular,
+    without numbers and bland words (Patient1.xlsx#Sheet1 -> {patient})."""
+    out = set()
+    for part in st.name.split("#"):
+        for w in words(Path(part).stem if "." in part else part):
+            w = singular(w)
+            if not w.isdigit() and w not in _BLAND:
+                out.add(w)
+    return out
 
 
 def _link_table(cols: _Columns) -> list[str] | None:

@@ -102,9 +102,24 @@ def test_two_files_that_look_like_one_table_are_asked_about(tmp_path):
         "ipd_admissions.csv": "admission_id,patient_id,doctor_id,admit_date,reason\n"
                               "a1,1,d1,2022-02-02,Fracture\n",
     })
+    # outpatient visits and admissions: other columns, other records; both feed visits,
+    # and a person confirms it
     mapped = [tm for tm in p.tables if tm.target == "visits"]
-    assert len(mapped) == 1 and mapped[0].review
-    assert any("all look like visits" in n for n in p.notes)
+    assert {tm.source for tm in mapped} == {"opd_visits.csv", "ipd_admissions.csv"}
+    assert all(tm.review for tm in mapped)
+    assert any("both feed visits" in n and "opd_visits.csv" in n and "ipd_admissions.csv" in n
+               for n in p.notes)
+
+
+def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):
+    """Surgeries (patient, doctor, date, cost) fit visits by their columns, but nothing in
+    their name says they are visits: beside the visits file, they are not mapped."""
+    p = suggest(tmp_path, {
+        "patients.csv": "patient_id,name,gender,phone\n1,Asha Rao,F,9811111111\n",
+        "visits.csv": VISITS_HEADER.replace("diagnosis", "reason") + "v1,1,d1,2022-01-02,Flu\n",
+        "surgeries.csv": "surgery_id,patient_id,doctor_id,date,cost\ns1,1,d1,2022-02-02,900\n",
+    })
+    assert [tm.source for tm in p.tables if tm.target == "visits"] == ["visits.csv"]
 
 
 def test_appointments_become_visits_only_when_a_person_says_so(tmp_path):

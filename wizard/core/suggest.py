@@ -917,7 +917,8 @@ def _link_table(cols: _Columns) -> list[str] | None:
     return refs if len(refs) >= 2 else None
 
 
-_TOKEN = re.compile(r"[\w.\-]+")
+#: the id a reference names after a slash (FHIR's "Encounter/E-1", in JSON or not)
+_TOKEN = re.compile(r"/([\w.\-]+)")
 
 
 def _record_ids(cols: _Columns) -> set[str]:
@@ -938,14 +939,23 @@ def _points_to(child: _Columns, parent: _Columns, skip=()) -> str | None:
     # named for the parent (appointment_id beside appointments) or as a part of something:
     # small numbers overlap by chance (a patient number 1-300 "is" an appointment number)
     toward = {singular(w) for w in words(parent.st.stem)} | {"part", "parent"}
+    # a prefix every column carries (OPD_ in an OPD file) names the child, not the parent
+    n = len(child.words) or 1
+    counts: dict[str, int] = {}
+    for cw in child.words.values():
+        for w in set(cw):
+            counts[w] = counts.get(w, 0) + 1
+    prefix = {w for w, k in counts.items() if k >= 0.8 * n} if n >= 4 else set()
     for c in child.st.columns:
-        if c in skip or c not in child.sample or not toward & {singular(w) for w in
-                                                                child.words[c]}:
+        named = {singular(w) for w in child.words[c]} - prefix
+        if c in skip or c not in child.sample or not toward & named:
             continue
         v = child.values(c)
         if len(v) < 2 or v.nunique() < 2 or child.unique_ids(c) and c == child.st.columns[0]:
             continue
         pointing = v.map(lambda x: x in ids or any(t in ids for t in _TOKEN.findall(x)))
+        # (a reference is the id itself, or names it after a slash: never a number that
+        # happens to sit inside a date or a time)
         if pointing.mean() >= 0.5:
             return c
     return None
@@ -1013,6 +1023,28 @@ def _references_by_value(sources: list[SourceTable], targets: dict[str, TargetTa
                     out.setdefault(st.name, {})[t] = c
                     break
     return out
+
+
+#: a file fitting a table this well on its own may feed it beside the file taken first
+SECOND_FROM = 0.8
+#: words that make a file a table's bookings rather than its records
+_BOOKING = {"appointment"}
+
+
+def _second_source(holder: _Columns, other: _Columns, table: str, score: float) -> bool:
+    """A file with other columns than the one feeding ``table``, fitting it well on its own,
+    feeds it too (asked): outpatient visits beside admissions, a second patient list. Not
+    a file of bookings beside the records, nor one whose records belong to the other's."""
+    if score < SECOND_FROM or not _table_name_score(other.st, table):
+        return False  # a second file for a table is named as one of its kind
+    if table == "visits" and _BOOKING & set(words(other.st.stem)):
+        return False
+    nouns = set(TABLE_NOUN.values())
+    own_o, _ = _choose_legacy_id(other, table, nouns)
+    own_h, _ = _choose_legacy_id(holder, table, nouns)
+    # (their own ids are no pointers: numbered alike, they overlap by chance)
+    return _points_to(other, holder, skip={own_o}) is None and \
+        _points_to(holder, other, skip={own_h}) is None
 
 
 # --- the whole export -------------------------------------------------------------------------
@@ -1317,10 +1349,18 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     holder: dict[str, str] = {}                        # table -> file
     passed_over: dict[str, tuple[str, str]] = {}       # file -> (table, the file taken)
     not_more: dict[str, tuple[str, str, str]] = {}     # file -> (table, file taken, why)
+    second: dict[str, str] = {}                        # file -> the file first taken
+    best_of: dict[str, str] = {}                       # file -> the table it fits best
     for score, fname, t, why in fits:
+        best_of.setdefault(fname, t)
         if fname in assigned:
             continue
         if t in holder and not _same_columns(by_name[holder[t]], by_name[fname]):
+            if best_of[fname] == t and _second_source(columns[holder[t]], columns[fname], t,
+                                                      score):
+                second[fname] = holder[t]
+                assigned[fname] = (t, score, why)
+                continue
             passed_over.setdefault(fname, (t, holder[t]))
             continue
         if t in holder and fname not in not_more:
@@ -1373,7 +1413,15 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                 f"{st.name}: appointments are taken as visits; bookings that never took place "
                 "(cancelled, no-show) would become visits too (a filter may leave them out)",
                 NoteKind.CHECK))
-        if rivals:  # two files look like one table: a person says which (or both)
+        if st.name in second.values():
+            tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
+        if st.name in second:
+            tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
+            _note(profile, ProfileNote(
+                f"{second[st.name]} and {st.name} both feed {table}: other columns, so "
+                "other records (outpatients and admissions, say); both are mapped — confirm "
+                "both, or leave one out", NoteKind.CHECK))
+        elif rivals:  # two files look like one table: a person says which (or both)
             tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
             _note(profile, ProfileNote(
                 f"{', '.join(rivals)} and {st.name} all look like {table}; {st.name} was "

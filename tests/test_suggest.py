@@ -489,3 +489,19 @@ def test_parts_of_a_table_may_carry_bland_names(tmp_path):
     p = suggest_profile(tables, known_tables())
     assert {tm.source for tm in p.tables if tm.target == "patients"} == \
         {"Patient1.xlsx#Sheet1", "Patient2.csv"}
+
+
+def test_columns_prefixed_with_the_tables_abbreviation(tmp_path):
+    """Open Hospital names every column after its table (BLL_ID, LAB_RES): the prefix is
+    the record's own id's name and says nothing else of a column."""
+    p = suggest(tmp_path, {
+        "oh_patient.csv": "PAT_ID,PAT_NAME,PAT_SEX\n1,Ana Diaz,F\n2,Luis Paz,M\n3,Eva Sol,F\n",
+        "oh_bills.csv": "BLL_ID,BLL_DATE,BLL_ID_PAT,BLL_AMOUNT,BLL_STATUS\n"
+                        "10,2022-01-02,1,500,C\n11,2022-01-03,2,300,O\n12,2022-01-04,1,80,C\n",
+        "oh_laboratory.csv": "LAB_ID,LAB_DATE,LAB_PAT_ID,LAB_RES,LAB_ACTIVE,LAB_NOTE\n"
+                             "7,2022-01-02,1,POSITIVE,1,\n8,2022-01-03,2,12.5,1,\n"
+                             "9,2022-01-04,3,NEGATIVE,0,\n",
+    })
+    assert p.table_for("oh_bills.csv").legacy_id == "BLL_ID"
+    lab = fields(p, "oh_laboratory.csv")
+    assert lab["resultValue"] == ["LAB_RES"] and "testName" not in lab

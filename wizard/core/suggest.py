@@ -125,7 +125,7 @@ _alias("method", "mode", "method", "medio", "modo", "zahlungsart", "via", "chann
        "instrument")
 _alias("unit", "unit", "units", "uom", "einheit", "unidad", "unidades", "valueuom")
 _alias("value", "value", "values", "result", "results", "valuenum", "wert", "ergebnis",
-       "resultado", "valeur", "reading", "measurement", "valor")
+       "resultado", "valeur", "reading", "measurement", "valor", "res")
 _alias("code", "code", "codes", "itemid", "kode", "codigo", "código", "loinc", "cpt")
 _alias("description", "desc", "description", "descr", "label", "beschreibung",
        "descripcion", "descripción", "display", "text", "libelle", "libellé")
@@ -523,6 +523,18 @@ class _Columns:
             self._values[k] = v[v.ne("")]
         return self._values[k]
 
+    def prefix(self) -> set[str]:
+        """The words (nearly) every column's name starts with: a table's abbreviation in
+        exports that prefix their columns (BLL_ID, BLL_DATE, BLL_AMOUNT: {bll})."""
+        if not hasattr(self, "_prefix"):
+            firsts = [cw[0] for cw in self.words.values() if len(cw) > 1]
+            self._prefix = set()
+            if len(self.words) >= 4 and firsts:
+                top = max(set(firsts), key=firsts.count)
+                if firsts.count(top) >= 0.8 * len(self.words):
+                    self._prefix = {top}
+        return self._prefix
+
     def filled(self, col: str) -> float:
         if col not in self._filled:
             n = min(len(self.sample), JUDGED_ROWS)
@@ -571,11 +583,15 @@ def _score_fields(cols: _Columns, table: str, target: TargetTable,
 
 def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match]:
     out = []
+    # a prefix all columns share (LAB_ in a lab file) says nothing of any one column's
+    # field; another table's noun is kept (ADM_PAT_ID: the patient)
+    strip = cols.prefix() - _other_nouns(table)
     for f in target.mappable:
         if f.references and f.references == table:  # a table's own id is its legacy id
             continue
         own = words(f.name)
         for c, cw in cols.words.items():
+            cw = tuple(w for w in cw if w not in strip) or cw
             s, why = _name_score(cw, table, f.name)
             if s < 0.6:
                 continue
@@ -631,8 +647,8 @@ def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str
             s = 0.95
         elif noun in rest and not rest & (others - {noun}):
             s = 1.0 if len(rest) == 1 else 0.9
-        elif rest and rest <= stem:
-            s = 0.9
+        elif rest and (rest <= stem or rest <= cols.prefix()):
+            s = 0.9  # named as the file (ADMISSION_ID), or as its columns' prefix (BLL_ID)
         else:
             continue
         if c in cols.sample and len(cols.sample) and not cols.unique_ids(c):
@@ -940,12 +956,7 @@ def _points_to(child: _Columns, parent: _Columns, skip=()) -> str | None:
     # small numbers overlap by chance (a patient number 1-300 "is" an appointment number)
     toward = {singular(w) for w in words(parent.st.stem)} | {"part", "parent"}
     # a prefix every column carries (OPD_ in an OPD file) names the child, not the parent
-    n = len(child.words) or 1
-    counts: dict[str, int] = {}
-    for cw in child.words.values():
-        for w in set(cw):
-            counts[w] = counts.get(w, 0) + 1
-    prefix = {w for w, k in counts.items() if k >= 0.8 * n} if n >= 4 else set()
+    prefix = child.prefix()
     for c in child.st.columns:
         named = {singular(w) for w in child.words[c]} - prefix
         if c in skip or c not in child.sample or not toward & named:

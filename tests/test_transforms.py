@@ -437,3 +437,11 @@ def test_an_age_from_a_birth_year_alone():
     assert r.values.tolist() == [71, -99, None, None, 36]
     assert r.bad.tolist() == [False, False, False, True, False]
     assert "this year's birthday" in r.note
+
+
+def test_a_split_step_with_an_unknown_part_is_refused():
+    from wizard.core.transforms import SplitStep, TransformError
+    SplitStep(" ", "last").check()
+    SplitStep(" ", 2).check()
+    with pytest.raises(TransformError, match="part 'second' is not first, last, rest"):
+        SplitStep(" ", "second").check()

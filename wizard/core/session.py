@@ -440,6 +440,32 @@ class MigrationSession:
             tm.fields[field_name] = fm
         self.dirty = True
 
+    def join_columns(self, source_name: str, field_name: str, columns: list[str],
+                     sep: str = " "):
+        """Feed a field from several legacy columns joined in this order (first + last
+        name, an address of its parts), empty parts left out."""
+        tm = self.table_map(source_name)
+        if tm is None or not columns:
+            return
+        from .transforms import ConcatStep
+        tm.fields[field_name] = FieldMap(field_name, list(columns), [ConcatStep(sep).to_raw()],
+                                         reason="joined by you")
+        self.dirty = True
+
+    def take_part(self, source_name: str, field_name: str, column: str, sep: str = " ",
+                  part: str | int = "first"):
+        """Feed a field from a part of one legacy column (the first word of a full name, the
+        last, all but the first, or the n-th, 0 the first)."""
+        tm = self.table_map(source_name)
+        if tm is None:
+            return
+        from .transforms import SplitStep
+        step = SplitStep(sep, part)
+        step.check()
+        tm.fields[field_name] = FieldMap(field_name, [column], [step.to_raw()],
+                                         reason="a part chosen by you")
+        self.dirty = True
+
     def unmapped_columns(self, source_name: str) -> list[LeftColumn]:
         """The columns of a mapped legacy table that no field reads, with the cells that
         hold something (what is left behind) and whether that is the operator's choice."""

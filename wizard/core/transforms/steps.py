@@ -177,6 +177,15 @@ class SplitStep(Step):
     def from_options(cls, name, o):
         return cls(_given(o, "sep", "value", default=" "), o.get("part", "first"))
 
+    def check(self) -> None:
+        if self.part in ("first", "last", "rest"):
+            return
+        try:
+            int(self.part)
+        except (TypeError, ValueError):
+            raise TransformError(f"split step: part '{self.part}' is not first, last, rest "
+                                 "or a number (0 is the first part)") from None
+
     def describe(self, defaults=NO_DEFAULTS) -> str:
         return f"{self.part} word(s)"
 

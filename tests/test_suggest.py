@@ -4,6 +4,7 @@ person to confirm (the review gate). Each case is a small hand-made export of a 
 mapping corpus (tests/corpus/) showed going wrong."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from wizard.core.readers import open_sources
@@ -505,3 +506,27 @@ def test_columns_prefixed_with_the_tables_abbreviation(tmp_path):
     assert p.table_for("oh_bills.csv").legacy_id == "BLL_ID"
     lab = fields(p, "oh_laboratory.csv")
     assert lab["resultValue"] == ["LAB_RES"] and "testName" not in lab
+
+
+@pytest.mark.parametrize("values, expect, asked", [
+    (["Nam", "Nữ", "Nam"], {"Nam": "M", "Nữ": "F"}, False),          # Vietnamese
+    (["Masculino", "Femenino"], {"Masculino": "M", "Femenino": "F"}, False),
+    (["H", "M", "M"], {"H": "M", "M": "F"}, True),                   # hombre / mujer
+    (["M", "W", "W"], {"M": "M", "W": "F"}, True),                   # männlich / weiblich
+    (["H", "F"], {"H": "M", "F": "F"}, False),                       # homme / femme
+    (["M", "F"], {"M": "M", "F": "F"}, False),
+])
+def test_genders_are_read_in_the_exports_language(tmp_path, values, expect, asked):
+    from wizard.core.transforms import MapStep, parse_steps
+    rows = "".join(f"{i},Name {i},{v}\n" for i, v in enumerate(values))
+    p = suggest(tmp_path, {"patients.csv": "patient_id,name,gender\n" + rows})
+    fm = p.table_for("patients.csv").fields["gender"]
+    step = next(s for s in parse_steps(fm.steps) if isinstance(s, MapStep))
+    got = step.apply(pd.Series(list(expect))).values.tolist()
+    assert got == list(expect.values())
+    assert fm.review == asked
+
+
+def test_gender_values_that_mean_nothing_known_are_said(tmp_path):
+    p = suggest(tmp_path, {"patients.csv": "patient_id,name,gender\n1,A,M\n2,B,F\n3,C,U\n"})
+    assert any("1 value(s) mean no gender HMSync knows (M, F, O): u" in n for n in p.notes)

@@ -1095,7 +1095,15 @@ def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, prof
         elif f.kind == "phone":
             fm.steps = [tf.PhoneStep(profile.phone_region).to_raw()]
         elif f.kind == "enum" and name == "gender":
-            fm.steps = [tf.MapStep(dict(tf.GENDER_MAP)).to_raw()]
+            values, decided, unknown = _gender_map(col)
+            fm.steps = [tf.MapStep(values).to_raw()]
+            if decided:  # a letter read in one language rather than another: asked
+                fm.review = True
+                _note(profile, ProfileNote(f"{tm.source}.{fm.columns[0]}: {decided}",
+                                           NoteKind.CHECK))
+            if unknown:  # validation rejects them, each located; the note says why early
+                _note(profile, ProfileNote(f"{tm.source}.{fm.columns[0]}: {unknown}",
+                                           NoteKind.CHECK))
 
 
 def _zoned(col: pd.Series) -> bool:
@@ -1202,6 +1210,55 @@ def zone_for(region: RegionEvidence) -> tuple[str | None, tuple[str, ...]]:
     from .places import distinct_zones
     zones = distinct_zones(region.region)
     return (zones[0] if len(zones) == 1 else None), zones
+
+
+#: words for the genders in the languages exports come in (lower case, as written and
+#: without accents); single letters that differ between languages are decided per export
+_GENDER_VOCAB = {
+    "M": {"male", "man", "boy", "1", "masculino", "masc", "hombre", "varon", "varón",
+          "männlich", "maennlich", "mann", "homme", "masculin", "maschio", "uomo", "nam",
+          "laki-laki", "laki", "erkek", "мужской", "муж", "м"},
+    "F": {"female", "woman", "girl", "2", "femenino", "feminino", "fem", "mujer", "weiblich",
+          "frau", "femme", "féminin", "feminin", "femmina", "donna", "nữ", "nu", "perempuan",
+          "kadın", "kadin", "женский", "жен", "ж"},
+    "O": {"other", "3", "otro", "outro", "divers", "diverse", "autre", "altro"},
+}
+
+
+# (the numbers stay out: a code column is a gender only where its name says so)
+_GENDER_WORDS.update(w for ws in _GENDER_VOCAB.values() for w in ws if not w.isdigit())
+_GENDER_WORDS.update({"l", "p"})
+
+
+def _gender_map(col: pd.Series) -> tuple[dict[str, str], str | None, str | None]:
+    """The value map of a gender column: the usual codes and words, and the sample's own
+    values read in their language; the single letters that differ between languages (M is
+    a man in English and Portuguese, a woman, "mujer", beside Spanish H) decided by the
+    letters the column holds. Also what was decided so (for a person to confirm) and the
+    values that mean no gender HMSync knows, or None."""
+    values = dict(tf.GENDER_MAP)
+    seen = set(tf.as_text(col.head(JUDGED_ROWS)).str.strip().str.lower()) - {""}
+    for code, words_ in _GENDER_VOCAB.items():
+        for w in words_:
+            if w in seen:
+                values[w] = code
+    said = []
+    if {"h", "m"} <= seen and "f" not in seen:      # hombre / mujer
+        values.update({"h": "M", "m": "F"})
+        said.append("H and M read as hombre (M) and mujer (F)")
+    elif "h" in seen and "f" in seen:              # homme / femme
+        values["h"] = "M"
+    if "w" in seen and "f" not in seen:            # männlich / weiblich
+        values["w"] = "F"
+        said.append("W read as weiblich (F)")
+    if {"l", "p"} <= seen and "f" not in seen:      # laki-laki / perempuan
+        values.update({"l": "M", "p": "F"})
+        said.append("L and P read as laki-laki (M) and perempuan (F)")
+    unknown = sorted(v for v in seen if v not in values)
+    odd = (f"{len(unknown)} value(s) mean no gender HMSync knows (M, F, O): "
+           f"{', '.join(unknown[:6])}{' …' if len(unknown) > 6 else ''}; map them, or their "
+           "records are rejected") if unknown else None
+    return values, "; ".join(said) or None, odd
 
 
 def _note(profile: Profile, note: ProfileNote) -> None:

@@ -1221,7 +1221,9 @@ _GENDER_VOCAB = {
     "F": {"female", "woman", "girl", "2", "femenino", "feminino", "fem", "mujer", "weiblich",
           "frau", "femme", "féminin", "feminin", "femmina", "donna", "nữ", "nu", "perempuan",
           "kadın", "kadin", "женский", "жен", "ж"},
-    "O": {"other", "3", "otro", "outro", "divers", "diverse", "autre", "altro"},
+    "O": {"other", "3", "otro", "outro", "divers", "diverse", "autre", "altro", "non-binary",
+          "nonbinary", "non binary", "non-binaire", "non binaire", "no binario", "não binário",
+          "nao binario", "nichtbinär", "intersex"},
 }
 
 

@@ -56,6 +56,15 @@ def _codec(name: str) -> str:
         return name
 
 
+def _encoding_for(path: Path, choices: EncodingChoices, profile) -> str | None:
+    chosen = choices.of(path)
+    if chosen or profile is None:
+        return chosen
+    tm = profile.table_for(path.name, path.stem) or next(
+        (t for t in profile.tables if t.source.startswith(f"{path.name}#")), None)
+    return tm.encoding if tm is not None else None
+
+
 # --- the target database ----------------------------------------------------------------
 @dataclass
 class TargetInfo:
@@ -350,17 +359,13 @@ class MigrationSession:
     # --- encodings ---------------------------------------------------------------------
     def encoding_of(self, path: Path) -> str | None:
         """The encoding chosen for a file: by the operator, else by the profile's table."""
-        chosen = self.encodings.of(path)
-        if chosen or self.profile is None:
-            return chosen
-        path = Path(path)
-        tm = self.profile.table_for(path.name, path.stem) or next(
-            (t for t in self.profile.tables if t.source.startswith(f"{path.name}#")), None)
-        return tm.encoding if tm is not None else None
+        return _encoding_for(Path(path), self.encodings, self.profile)
 
     def encoding_chooser(self):
-        """What :func:`read_sources` takes: the choice per file, and the one for all."""
-        return self.encoding_of, self.encodings.for_all
+        """What :func:`read_sources` takes (a snapshot, for a worker): the choice per file,
+        and the one for all."""
+        choices, profile = copy.deepcopy(self.encodings), copy.deepcopy(self.profile)
+        return (lambda path: _encoding_for(Path(path), choices, profile)), choices.for_all
 
     def choose_encoding(self, path: Path, encoding: str | None) -> None:
         """The operator's encoding for a file (None: back to detection), kept in the
@@ -488,6 +493,7 @@ class MigrationSession:
             if n not in p.notes:
                 p.notes.append(n)
         self.reviewed |= names
+        self._name_encodings()
         self.dirty = True
 
     def table_map(self, source_name: str) -> TableMap | None:
@@ -609,6 +615,9 @@ class MigrationSession:
         """What stops the mapping from being used, in plain words ([]: nothing);
         ``unconfirmed``: suggested choices waiting for a person count too."""
         bad = [f"{e} ({why})" for e, why in self.unreadable()]
+        bad += [f"{t.name}: the encoding is unsure ({', '.join(t.encoding_doubt.encodings)} "
+                "read it differently): choose one on the Legacy exports page"
+                for t in self.unsure_encodings()]
         if self.profile is not None and unconfirmed:
             bad += [f"needs review: {u} — confirm or change it" for u in self.unconfirmed()]
         if self.profile is None or not self.mapped():

@@ -15,10 +15,12 @@ the run's notes say which code page was assumed.
 """
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 #: the 8-bit code pages legacy systems write; their order breaks ties when all agree
 SINGLE_BYTE = ("cp1252", "cp1250", "iso8859-2", "iso8859-15", "cp1254", "cp1251", "cp1253")
@@ -62,6 +64,7 @@ class EncodingDoubt:
         return "; ".join(c.words() for c in self.candidates)
 
 
+@lru_cache(maxsize=4096)
 def _script(ch: str) -> str:
     name = unicodedata.name(ch, "")
     word = name.split(" ", 1)[0]
@@ -70,25 +73,27 @@ def _script(ch: str) -> str:
     return word
 
 
+def _odd_word(tok: str) -> bool:
+    """A word that mixes scripts, or that a symbol touches."""
+    if len({_script(c) for c in tok if c.isalpha() and ord(c) > 0x7F} |
+           ({"LATIN"} if any(c.isascii() and c.isalpha() for c in tok) else set())) > 1:
+        return True
+    for i, c in enumerate(tok):
+        if ord(c) < 0x80 or c.isalpha() or c.isdigit() or c in _WORD_EDGE_OK:
+            continue
+        before = tok[i - 1] if i else ""
+        after = tok[i + 1] if i + 1 < len(tok) else ""
+        if before.isalpha() or after.isalpha():
+            return True
+    return False
+
+
 def implausible(text: str) -> int:
     """How many places of decoded text do not read as text a legacy system wrote (see
     the module's doc): lines with control characters, and words mixing scripts or
-    touching a symbol."""
+    touching a symbol (each word counted once, however often it recurs)."""
     bad = sum(1 for line in text.splitlines() if _CONTROL.search(line))
-    for m in _TOKEN.finditer(text):
-        tok = m.group()
-        if len({_script(c) for c in tok if c.isalpha()}) > 1:
-            bad += 1
-            continue
-        for i, c in enumerate(tok):
-            if ord(c) < 0x80 or c.isalpha() or c.isdigit() or c in _WORD_EDGE_OK:
-                continue
-            before = tok[i - 1] if i else ""
-            after = tok[i + 1] if i + 1 < len(tok) else ""
-            if before.isalpha() or after.isalpha():
-                bad += 1
-                break
-    return bad
+    return bad + sum(1 for tok in set(_TOKEN.findall(text)) if _odd_word(tok))
 
 
 def plausible(text: str) -> bool:
@@ -153,33 +158,42 @@ def _doubt(texts: dict[str, str]) -> EncodingDoubt:
     the tokens line up)."""
     per_enc = {enc: list(_TOKEN.finditer(t)) for enc, t in texts.items()}
     lines_of = {enc: t for enc, t in texts.items()}
+    breaks = {enc: [m.start() for m in re.finditer("\n", t)] for enc, t in texts.items()}
     cands, lines = [], {}
     n_tokens = min(len(v) for v in per_enc.values())
-    for enc, toks in per_enc.items():
+    encs = list(per_enc)
+    # the places where the readings differ, each distinct one once (names recur)
+    differ: dict[tuple, int] = {}
+    for i in range(n_tokens):
+        words = tuple(per_enc[e][i].group() for e in encs)
+        if words not in differ and any(w != words[0] for w in words):
+            differ[words] = i
+    for k, (enc, toks) in enumerate(per_enc.items()):
         chars: list[str] = []
         samples: list[tuple[int, str]] = []
         shown: list[tuple[int, str]] = []
-        for i in range(n_tokens):
-            mine = toks[i].group()
-            others = [per_enc[o][i].group() for o in per_enc if o != enc]
-            if all(mine == o for o in others):
-                continue
+        for words, i in differ.items():
+            mine = words[k]
+            others = words[:k] + words[k + 1:]
+            line = bisect.bisect_left(breaks[enc], toks[i].start()) + 1
+            if len(shown) < _MAX_SAMPLES and line not in [n for n, _ in shown]:
+                shown.append((line, _line(lines_of[enc], toks[i].start())))
             for j, c in enumerate(mine):
                 if ord(c) < 0x80 or all(j < len(o) and o[j] == c for o in others):
                     continue
                 if c not in chars:
                     chars.append(c)
                     if len(samples) < _MAX_SAMPLES:
-                        line = lines_of[enc].count("\n", 0, toks[i].start()) + 1
                         samples.append((line, mine[max(j - 1, 0):j + 2]))
-                        if len(shown) < _MAX_SAMPLES and line not in [n for n, _ in shown]:
-                            shown.append((line, _line(lines_of[enc], toks[i].start())))
         cands.append(EncodingCandidate(enc, "".join(chars), tuple(samples)))
         lines[enc] = tuple(shown)
     # the lines each candidate shows: the same line numbers for all, side by side
     numbers = sorted({n for v in lines.values() for n, _ in v})[:_MAX_SAMPLES]
-    side = {enc: tuple((n, t.splitlines()[n - 1] if n - 1 < len(t.splitlines()) else "")
-                       for n in numbers) for enc, t in texts.items()}
+    side = {}
+    for enc, t in texts.items():
+        split = t.split("\n")
+        side[enc] = tuple((n, split[n - 1].rstrip("\r") if n - 1 < len(split) else "")
+                          for n in numbers)
     return EncodingDoubt(tuple(cands), side)
 
 

@@ -29,6 +29,7 @@ from .. import __version__
 from . import logs, memory
 from . import rules as R
 from .backup import BackupResult, begin_writing, connect, data_counts
+from .quarantine import ADDED_COLUMNS
 from .pilot import Pilot
 from .mapping import MappedChunk, Profile, ProfileError, TableMap, check_profile
 from .readers import SourceError, SourceTable
@@ -286,7 +287,7 @@ class Migration:
         # columns of a mapped file that no field reads: their values are not carried over
         # (often on purpose, but never unsaid: "zero data loss" is the operator's call)
         for st, tm in self.plan:
-            read = tm.read_columns()
+            read = tm.read_columns() | set(ADDED_COLUMNS)  # (a quarantine file's own)
             left = [c for c in st.columns if c not in read]
             chosen = [c for c in left if c in tm.leave_behind]
             undecided = [c for c in left if c not in tm.leave_behind]

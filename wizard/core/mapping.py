@@ -373,7 +373,8 @@ class Profile:
             for tm in self.tables:
                 if Path(tm.source.split("#")[-1]).stem.lower() == stem.lower():
                     return tm
-        return None
+        from .quarantine import quarantined_map  # a run's rejected records, read back
+        return quarantined_map(self, source_name)
 
     # --- files ------------------------------------------------------------------------
     def to_dict(self) -> dict:

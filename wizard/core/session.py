@@ -551,7 +551,8 @@ class MigrationSession:
         st = self.table(source_name)
         if tm is None or st is None:
             return []
-        read = tm.read_columns()
+        from .quarantine import ADDED_COLUMNS
+        read = tm.read_columns() | set(ADDED_COLUMNS)  # (a quarantine file's own)
         fill = self.column_fill.get(source_name, {})
         return [LeftColumn(c, fill.get(c), c in tm.leave_behind)
                 for c in st.columns if c not in read]

@@ -64,3 +64,39 @@ def test_schema_upgrade_adds_a_missing_table(tmp_path, missing):
         con.close()
     assert missing in names
     assert kept == (0 if missing == "doctors" else 1)
+
+
+def test_a_duplicate_of_a_rejected_record_says_neither_is_kept(tmp_path):
+    """Line 3 repeats line 2's id and line 2 is rejected (no phone): "the first is kept"
+    was said of a record that was not; both are rejected, in the quarantine, and the
+    message says so. A duplicate of an accepted record keeps the old words. Across chunks
+    too (chunk_rows=1: the first is in an earlier chunk)."""
+    from wizard.core.engine import Migration
+    from wizard.core.readers import open_sources
+    from wizard.core.report import write_rejected
+    src = tmp_path / "export"
+    src.mkdir()
+    (src / "patients.csv").write_text(
+        "patientId,name,phone,gender\n"
+        "7,Asha Rao,,F\n"                   # 2: rejected (no phone)
+        "7,Asha Rao,+919800000007,F\n"      # 3: complete, same id
+        "8,Ravi Kumar,+919800000008,M\n"    # 4: ok
+        "8,Ravi Kumar,+919800000009,M\n")   # 5: a duplicate of an accepted record
+    prof = Profile.from_dict({"tables": {"patients.csv": {
+        "target": "patients", "legacy_id": "patientId", "fields": {
+            "fullName": {"column": "name"}, "phone": {"column": "phone"},
+            "gender": {"column": "gender"}}}}})
+    for chunk_rows in (1000, 1):
+        tables, _ = open_sources([src])
+        m = Migration(tables, prof, chunk_rows=chunk_rows)
+        res = m.validate()
+        dup = res.problems[res.problems["rule"] == "patients.id.duplicate"]
+        said = dict(zip(dup["line"].astype(int), dup["message"]))
+        assert said[3].startswith("the same legacy id appears earlier in the export (line 2)"
+                                  ", which is rejected too: neither record is imported")
+        assert said[5].endswith("(line 4); the first is kept")
+        assert res.stats["patients"].valid == 1 and res.stats["patients"].rejected == 3
+    files = write_rejected([s for s, _ in m.plan], res.problems, tmp_path / "q")
+    with open(files[0], newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["hmsync_rejected_line"] for r in rows] == ["2", "3", "5"]  # nothing lost

@@ -487,11 +487,6 @@ class Migration:
         dup_in_chunk, first = duplicated(keys, return_first=True)
         dup = (dup_in_chunk | seen_before) & ~no_id
         fresh = ~dup & ~no_id  # registered once the chunk is decided (see _consume)
-        if dup.any():
-            first_line = np.where(seen_before, entry["line"], mc.lines[first])
-            msgs = [R.RULES["duplicate"].message.format(first=int(fl)) if d else ""
-                    for fl, d in zip(first_line.tolist(), dup)]
-            report(dup, "duplicate", values=ids, source_field=id_col, message=msgs)
         # already imported by an earlier run: recognised by legacy id
         present = reg.existing[t].contains(keys) if len(reg.existing[t]) else \
             np.zeros(n, dtype=bool)
@@ -513,6 +508,12 @@ class Migration:
             report(has & rejected, "parent_rejected", fname, mc.raw[fname], {"parent": label})
             report(has & ~ok & ~rejected, "parent_missing", fname, mc.raw[fname],
                    {"parent": label})
+        if dup.any():  # (after the other checks: whether the first is rejected is known)
+            first_line = np.where(seen_before, entry["line"], mc.lines[first])
+            msgs = R.duplicate_messages(first_line, dup, np.where(
+                seen_before, reg.rejected[t].contains(keys) if len(reg.rejected[t]) else
+                False, errors[first]))
+            report(dup, "duplicate", values=ids, source_field=id_col, message=msgs)
         # the same person under two ids (a warning to review)
         key = _person_key(target)
         if key and all(f in mc.values for f in key):

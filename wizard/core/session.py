@@ -275,6 +275,7 @@ class MigrationSession:
     run_result: RunResult | None = None
     run_report: dict | None = None
     restored: bool = False
+    restore_result: object = None      # backup.RestoreResult of the last restore
     project_path: Path | None = None
     chunk_rows: int | None = None      # records per chunk (None: the engine's default)
     #: suggestions taken without a person's review (--accept-suggestions), said in notes
@@ -776,6 +777,11 @@ class MigrationSession:
 
     def apply_restore(self, result) -> None:
         self.restored = True
+        self.restore_result = result
+        if self.run_report is not None:  # the import it describes is undone: said in it
+            self.run_report["restored"] = {
+                "from": str(result.restored_from),
+                "rows_now": int(sum(result.counts.values()))}
         self.validation_key = None     # the database changed: a new check would differ
         self.dirty = True
 

@@ -177,3 +177,20 @@ def test_the_choice_is_kept_in_the_project(tmp_path):
     t = again.tables[0]
     assert (t.encoding, t.encoding_source) == ("cp1250", "chosen")
     assert again.unsure_encodings() == []
+
+
+def test_the_mapping_document_reads_the_file_as_the_profile_says(tmp_path):
+    """Its before -> after examples come from the data: an unsure file is refused there
+    too, and read with the profile's encoding."""
+    src = export(tmp_path / "ex", CZECH, "cp1250")
+    prof = tmp_path / "p.yaml"
+    prof.write_text(PROFILE)
+    doc = tmp_path / "mapping.html"
+    rc, out = cli("mapping-doc", src, "--profile", prof, "-o", doc)
+    assert rc == 2 and "the encoding is unsure" in out and not doc.exists()
+    prof.write_text(PROFILE.replace("    target: patients\n",
+                                    "    target: patients\n    encoding: cp1250\n"))
+    rc, out = cli("mapping-doc", src, "--profile", prof, "-o", doc)
+    assert rc == 0, out
+    html = doc.read_text(encoding="utf-8")
+    assert "Dvořák" in html and "Dvoøák" not in html

@@ -369,7 +369,9 @@ def cmd_mapping_doc(args) -> int:
     session.check_outputs(Outputs(document=Path(args.output)))
     _open(session)
     session.load_profile(args.profile)
+    session.reread_encodings()  # its examples are the data's: read as the profile says
     session.check_sources()
+    session.check_encodings()
     with _private_open(Path(args.output), "w", encoding="utf-8") as f:
         f.write(mapping_document(session.profile, session.tables))
     print(f"mapping document written to {args.output}")
@@ -568,6 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", nargs="+", metavar="SOURCE", help=SOURCE_HELP)
     p.add_argument("--profile", required=True, metavar="PROFILE",
                    help="the mapping profile to describe")
+    _encoding_option(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="the HTML file to write")
     return ap

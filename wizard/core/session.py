@@ -425,8 +425,8 @@ class MigrationSession:
     def encoding_notes(self) -> list[str]:
         """What the run assumed about each 8-bit file's encoding, for its notes."""
         out = []
-        for st in dict.fromkeys(s.path for s, _ in self.mapped()):
-            t = self.table_of_path(st)[0]
+        for path in dict.fromkeys(s.path for s, _ in self.mapped()):
+            t = self.table_of_path(path)[0]
             if not t.legacy_code_page:
                 continue
             if t.encoding_source == "chosen":

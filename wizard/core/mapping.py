@@ -173,7 +173,7 @@ _PROFILE_KEYS = ("name", "source_system", "defaults", "rules", "exclude", "pilot
                  "tables")
 _DEFAULTS_KEYS = ("phone_region", "date_order", "decimal", "thousands", "timezone")
 _TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "leave_behind",
-               "fields")
+               "fields", "encoding")
 _FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason", "review")
 
 #: a suggested choice less sure than this is applied only once a person confirms it
@@ -249,6 +249,20 @@ def _pilot(spec, where: str) -> dict | None:
     return pilot_spec(spec, f"{where}: pilot")
 
 
+def _encoding(value, where: str) -> str | None:
+    """A table's ``encoding:``, checked to be one Python reads (its name kept as given)."""
+    import codecs
+    name = _name(value, f"{where}: encoding", "an encoding such as cp1250", required=False)
+    if name is None:
+        return None
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise ProfileError(f"{where}: encoding: '{name}' is not an encoding Python knows "
+                           "(cp1250, cp1252, iso8859-2, utf-8, ...)") from None
+    return name
+
+
 def _known_keys(d: dict, known: tuple, where: str) -> None:
     """A misspelt key (defualts, feilds) would be ignored without a word: refused."""
     for k in d:
@@ -270,9 +284,13 @@ class TableMap:
     #: columns no field reads that the operator leaves behind on purpose (said so in the
     #: run's notes and report, apart from columns nobody has decided about)
     leave_behind: list[str] = field(default_factory=list)
+    #: the text encoding to read the file with (an 8-bit code page the bytes leave unsure)
+    encoding: str | None = None
 
     def to_dict(self) -> dict:
         d: dict = {"target": self.target}
+        if self.encoding:
+            d["encoding"] = self.encoding
         if self.legacy_id:
             d["legacy_id"] = self.legacy_id
         if self.confidence is not None:
@@ -364,7 +382,8 @@ class Profile:
                 if Path(tm.source.split("#")[-1]).stem.lower() == stem.lower() and \
                         tm.source.lower() not in taken:
                     return tm
-        return None
+        from .quarantine import quarantined_map  # a run's rejected records, read back
+        return quarantined_map(self, source_name)
 
     # --- files ------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -472,7 +491,8 @@ class Profile:
             p.tables.append(TableMap(str(src), str(td["target"]), legacy_id, fields,
                                      confidence, _review(td, f"{where}: table '{src}'"),
                                      [_name(c, f"{where}: table '{src}': leave_behind",
-                                            "a column name") for c in leave]))
+                                            "a column name") for c in leave],
+                                     _encoding(td.get("encoding"), f"{where}: table '{src}'")))
         return p
 
     @classmethod

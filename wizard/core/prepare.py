@@ -153,7 +153,8 @@ def _serial_hints(bad: np.ndarray, raw: pd.Series, label: str, what: str = "date
     out = [plain] * len(texts)
     for i in serial:  # (the value itself is in the problem's value column, not here)
         out[i] = (f"{plain}: the value looks like an Excel date number (days since "
-                  f"1899-12-30); give the field's {step} step excel_serial: true")
+                  f"1899-12-30): tick “Excel day numbers” for the field on the mapping "
+                  f"page (in a profile: the {step} step's excel_serial: true)")
     return out
 
 

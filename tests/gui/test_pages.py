@@ -519,7 +519,7 @@ def test_a_field_the_export_lacks_takes_a_fixed_value_counted_as_placeholders(
     go_next(qtbot, wiz, PageId.MAPPING)
     val = wiz.page(PageId.VALIDATION)
     qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=60_000)
-    rules = {val.rules_model.row_values(r)["Rule"]: val.rules_model.row_values(r)["Records"]
+    rules = {val.rules_model.row_values(r)["Code"]: val.rules_model.row_values(r)["Records"]
              for r in range(val.rules_model.rowCount())}
     assert rules == {"patients.phone.placeholder": "2"}
 

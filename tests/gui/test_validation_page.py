@@ -27,7 +27,7 @@ def table_row(page, name):
 
 def rules_shown(page):
     m = page.rules_model
-    return {m.row_values(r)["Rule"]: int(m.row_values(r)["Records"].replace(",", ""))
+    return {m.row_values(r)["Code"]: int(m.row_values(r)["Records"].replace(",", ""))
             for r in range(m.rowCount())}
 
 
@@ -47,7 +47,7 @@ def open_validation(qtbot, make_wizard, dirty):
 def select_rule(qtbot, val, code):
     m = val.rules_model
     for r in range(m.rowCount()):
-        if m.row_values(r)["Rule"] == code:
+        if m.row_values(r)["Code"] == code:
             val.rules_view.setCurrentIndex(m.index(r, 0))
             return
     raise KeyError(code)
@@ -160,3 +160,81 @@ def test_the_runs_notes_are_shown_beside_the_problems(qtbot, make_wizard, dirty,
     assert val.notes.isVisible()
     assert ("Note: patients.csv: 1 column(s) not mapped to any HMSync field, so their values "
             "are not imported: insuranceNo") in val.notes.text()
+
+
+# --- read by a non-programmer on a laptop's screen ---------------------------------------------
+def _visible_rows(view) -> int:
+    return view.viewport().height() // view.verticalHeader().defaultSectionSize()
+
+
+def _shot(widget, name):
+    """Saved where HMSYNC_WIZARD_SHOTS points (to look at them), nowhere otherwise."""
+    import os
+    folder = os.environ.get("HMSYNC_WIZARD_SHOTS")
+    if folder:
+        widget.grab().save(os.path.join(folder, name))
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 640)])
+def test_problems_read_in_full_without_scrolling_sideways(qtbot, make_wizard, dirty, answers,
+                                                          size):
+    wiz, val, export = open_validation(qtbot, make_wizard, dirty)
+    wiz.resize(*size)
+    qtbot.waitUntil(lambda: wiz.width() == size[0])
+    qtbot.wait(50)
+    _shot(wiz, f"validation-{size[0]}x{size[1]}.png")
+    # rules in words, the code beside them; a cascade's rule after the rules of their own
+    titles = [val.rules_model.row_values(r)["Rule"] for r in range(val.rules_model.rowCount())]
+    assert "Patients: age is outside the allowed range" in titles
+    assert titles[-1] == "Visits: left out because its patient was left out"
+    h = val.rules_view.horizontalHeader()
+    fm = val.rules_view.fontMetrics()
+    widest = max(fm.horizontalAdvance(t) for t in titles)
+    assert h.sectionSize(0) >= widest, "a rule's words are cut off"
+    assert h.sectionViewportPosition(0) + h.sectionSize(0) <= val.rules_view.viewport().width()
+    assert _visible_rows(val.rules_view) >= 4
+    assert _visible_rows(val.problems_view) >= 5
+    # the problem in words is the list's first column, and in view
+    ph = val.problems_view.horizontalHeader()
+    assert val.problems.headerData(0, Qt.Orientation.Horizontal) == "Problem"
+    assert ph.sectionViewportPosition(0) == 0
+    assert ph.sectionSize(0) >= val.problems_view.fontMetrics().horizontalAdvance("x" * 24)
+    # a cascade: its cause named, and the cause's pane says what else it leaves out
+    m = val.problems
+    casc = next(r for r in range(m.rowCount()) if m.problem(r)["root"] >= 0)
+    val.problems_view.selectRow(casc)
+    qtbot.waitUntil(lambda: val.record_model.rowCount() > 0)
+    p = m.problem(casc)
+    assert p["message"].startswith("left out because its patient was: patients.csv line ")
+    text = val.detail.text()
+    assert "What to do:" in text and val.show_cause.isVisible()
+    # wrapped in its pane: nothing to scroll sideways
+    assert val.detail.width() <= val.detail.parentWidget().width()
+    _shot(wiz, f"validation-cascade-{size[0]}x{size[1]}.png")
+    qtbot.mouseClick(val.show_cause, Qt.MouseButton.LeftButton)
+    root = m.problem(val.problems_view.currentIndex().row())
+    assert root["index"] == p["root"] and root["table"] == "patients"
+    assert "Because of this, also left out:" in val.detail.text()
+    assert val.show_consequences.isVisible()
+    qtbot.mouseClick(val.show_consequences, Qt.MouseButton.LeftButton)
+    shown = [m.problem(r) for r in range(m.rowCount())]
+    assert shown and all(x["root"] == root["index"] or x["index"] == root["index"]
+                         for x in shown)
+    assert sum(x["root"] == root["index"] for x in shown) == \
+        sum(m.cascades.consequences[root["index"]].values())
+    assert val.cause_bar.isVisible() and val.count.text().startswith(f"{len(shown)} of ")
+    qtbot.waitUntil(lambda: val.record_model.rowCount() > 0)   # the cause's own record
+    _shot(wiz, f"validation-cause-{size[0]}x{size[1]}.png")
+    qtbot.mouseClick(val.show_all, Qt.MouseButton.LeftButton)
+    assert m.rowCount() == m.total and not val.cause_bar.isVisible()
+
+
+def test_warning_says_what_it_does_to_the_record(qtbot, make_wizard, dirty, answers):
+    wiz, val, export = open_validation(qtbot, make_wizard, dirty)
+    select_rule(qtbot, val, "patients.age.range")
+    assert "import the record with age as it is" in val.rule_warning.toolTip()
+    assert "Warning would import the record with age as it is" in val.rule_note.text()
+    # the banner counts the records left out only because of another's problem
+    casc = export.defects["visits.patientId.rejected_parent"]
+    assert f"({casc} of them only because a record they refer to was left out)" in \
+        val.banner.text()

@@ -31,6 +31,11 @@ class Cascades:
     def cascade_count(self) -> int:
         return int((self.root >= 0).sum())
 
+    @property
+    def records(self) -> int:
+        """Records left out only because of another record's problem (each counted once)."""
+        return sum(sum(per.values()) for per in self.consequences.values())
+
     def caused_by(self, row: int) -> int:
         return int(self.root[row]) if 0 <= row < len(self.root) else -1
 

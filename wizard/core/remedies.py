@@ -201,3 +201,36 @@ def blanked_values(problems: pd.DataFrame | None) -> list[BlankedValue]:
                                 str(row.legacy_id), str(row.field), str(row.target_field),
                                 "" if pd.isna(row.value) else str(row.value), str(row.rule)))
     return out
+
+
+# --- remedies the wizard applies -----------------------------------------------------------
+def _dated(fm):
+    from .steps import get_step
+    from .transforms import AgeFromDateStep, DateStep
+    kind = AgeFromDateStep if get_step(fm, AgeFromDateStep) is not None else DateStep
+    return kind, get_step(fm, kind)
+
+
+def date_reading(fm, defaults=None) -> str:
+    """How a field's dates are read, in words ("date, day first"; '' if not a date)."""
+    if fm is None:
+        return ""
+    _, step = _dated(fm)
+    if step is None:
+        return ""
+    return step.describe(defaults) if defaults is not None else step.describe()
+
+
+def read_excel_days(fm) -> bool:
+    """Read a field's whole numbers as Excel day numbers (its date step's excel_serial);
+    False when the field has no date step or reads them already."""
+    from dataclasses import replace
+    from .steps import set_step
+    if fm is None:
+        return False
+    kind, step = _dated(fm)
+    if step is None or step.excel_serial is True:
+        return False
+    set_step(fm, kind, replace(step, excel_serial=True))
+    fm.review = False
+    return True

@@ -455,6 +455,14 @@ class MappingPage(BasePage):
         if i >= 0:
             self.table.setCurrentIndex(i)
 
+    def select_field(self, source: str, field: str):
+        """Show a legacy table's mapping with one HMSync field selected (the validation
+        page's way back to the control that changes how a field is read)."""
+        self.select_table(source)
+        row = self.model.row_of(field)
+        if row >= 0:
+            self.view.selectRow(row)
+
     def _show_table(self, keep_field: str | None = None):
         name = self.current_source()
         tm = self.session.table_map(name) if name else None

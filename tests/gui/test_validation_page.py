@@ -238,3 +238,46 @@ def test_warning_says_what_it_does_to_the_record(qtbot, make_wizard, dirty, answ
     casc = export.defects["visits.patientId.rejected_parent"]
     assert f"({casc} of them only because a record they refer to was left out)" in \
         val.banner.text()
+
+
+def test_a_date_problem_offers_the_controls_that_change_how_dates_are_read(
+        qtbot, make_wizard, demo, answers, tmp_path):
+    """An Excel day number among real dates: the page says so, one button reads the
+    field's numbers as day numbers (checked again at once), another goes to the field on
+    the mapping page: no YAML instruction."""
+    _, db = demo
+    export = tmp_path / "clinic"
+    export.mkdir()
+    rows = [f"P{i},Name{i},Last{i},+9198{i:08d},30,F,Street {i},2021-03-{i + 1:02d}"
+            for i in range(1, 9)] + ["P9,Name9,Last9,+919800000009,30,F,Street 9,45213"]
+    (export / "patients.csv").write_text(
+        "patientId,firstName,lastName,phoneNumber,age,gender,address,registrationDate\n"
+        + "\n".join(rows) + "\n", encoding="utf-8")
+    session = MigrationSession(source_system="hcplus")
+    session.source_paths = [export]
+    session.target = db.resolve()
+    wiz = make_wizard(session)
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES, PageId.MAPPING):
+        go_next(qtbot, wiz, pid)
+    val = wiz.page(PageId.VALIDATION)
+    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=60_000)
+    assert rules_shown(val) == {"patients.registrationDate.format": 1}
+    val.problems_view.selectRow(0)
+    text = val.detail.text()
+    assert "45213 looks like an Excel day number" in text and "Day/month" in text
+    assert "Deciding “Warning” for its rule would import the record with registration " \
+        "date left empty" in text
+    assert val.excel_days.isVisible() and val.to_mapping.isVisible()
+    # back to the field on the mapping page, and forward again
+    qtbot.mouseClick(val.to_mapping, Qt.MouseButton.LeftButton)
+    mp = wiz.page(PageId.MAPPING)
+    assert wiz.currentId() == PageId.MAPPING and mp.current_source() == "patients.csv"
+    assert mp.model.field_at(mp.view.currentIndex().row()).name == "registrationDate"
+    go_next(qtbot, wiz, PageId.MAPPING)
+    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=60_000)
+    val.problems_view.selectRow(0)
+    qtbot.mouseClick(val.excel_days, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=60_000)
+    assert wiz.session.validation.problems.empty
+    fm = wiz.session.table_map("patients.csv").fields["registrationDate"]
+    assert fm.typed_steps[-1].excel_serial is True

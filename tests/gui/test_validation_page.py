@@ -240,16 +240,13 @@ def test_warning_says_what_it_does_to_the_record(qtbot, make_wizard, dirty, answ
         val.banner.text()
 
 
-def test_a_date_problem_offers_the_controls_that_change_how_dates_are_read(
-        qtbot, make_wizard, demo, answers, tmp_path):
-    """An Excel day number among real dates: the page says so, one button reads the
-    field's numbers as day numbers (checked again at once), another goes to the field on
-    the mapping page: no YAML instruction."""
+def _patients_with_date(qtbot, make_wizard, demo, tmp_path, last_date):
+    """Nine patients, the last registered on ``last_date``, walked to the validation."""
     _, db = demo
     export = tmp_path / "clinic"
     export.mkdir()
     rows = [f"P{i},Name{i},Last{i},+9198{i:08d},30,F,Street {i},2021-03-{i + 1:02d}"
-            for i in range(1, 9)] + ["P9,Name9,Last9,+919800000009,30,F,Street 9,45213"]
+            for i in range(1, 9)] + [f"P9,Name9,Last9,+919800000009,30,F,Street 9,{last_date}"]
     (export / "patients.csv").write_text(
         "patientId,firstName,lastName,phoneNumber,age,gender,address,registrationDate\n"
         + "\n".join(rows) + "\n", encoding="utf-8")
@@ -261,6 +258,15 @@ def test_a_date_problem_offers_the_controls_that_change_how_dates_are_read(
         go_next(qtbot, wiz, pid)
     val = wiz.page(PageId.VALIDATION)
     qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=60_000)
+    return wiz, val
+
+
+def test_a_date_problem_offers_the_controls_that_change_how_dates_are_read(
+        qtbot, make_wizard, demo, answers, tmp_path):
+    """An Excel day number among real dates: the page says so, one button reads the
+    field's numbers as day numbers (checked again at once), another goes to the field on
+    the mapping page: no YAML instruction."""
+    wiz, val = _patients_with_date(qtbot, make_wizard, demo, tmp_path, "45213")
     assert rules_shown(val) == {"patients.registrationDate.format": 1}
     val.problems_view.selectRow(0)
     text = val.detail.text()
@@ -281,3 +287,38 @@ def test_a_date_problem_offers_the_controls_that_change_how_dates_are_read(
     assert wiz.session.validation.problems.empty
     fm = wiz.session.table_map("patients.csv").fields["registrationDate"]
     assert fm.typed_steps[-1].excel_serial is True
+
+
+def test_warning_stores_the_value_empty_and_verification_lists_it(
+        qtbot, make_wizard, demo, answers, tmp_path):
+    import sqlite3
+    wiz, val = _patients_with_date(qtbot, make_wizard, demo, tmp_path, "someday")
+    select_rule(qtbot, val, "patients.registrationDate.format")
+    assert "import the record with registration date left empty" in \
+        val.rule_warning.toolTip()
+    qtbot.mouseClick(val.rule_warning, Qt.MouseButton.LeftButton)
+    revalidate(qtbot, wiz, val)
+    assert val.isComplete()                       # a warning: nothing is left out
+    go_next(qtbot, wiz, PageId.VALIDATION)
+    bp = wiz.page(PageId.BACKUP)
+    bp.back_up()
+    go_next(qtbot, wiz, PageId.BACKUP)
+    ip = wiz.page(PageId.IMPORT)
+    ip.start_import()
+    go_next(qtbot, wiz, PageId.IMPORT, timeout=120_000)
+    vf = wait_page(qtbot, wiz, PageId.VERIFICATION)
+    assert vf.passed and vf.blanked_box.isVisible()
+    wiz.resize(1280, 720)
+    qtbot.waitUntil(lambda: wiz.width() == 1280)
+    _shot(wiz, "verification-blanked-1280x720.png")
+    rows = [vf.blanked_model.row_values(r) for r in range(vf.blanked_model.rowCount())]
+    assert [(r["Field left empty"], r["Legacy value"], r["Line"], r["Legacy id"])
+            for r in rows] == [("registrationDate", "someday", "10", "P9")]
+    con = sqlite3.connect(wiz.session.target)
+    try:
+        got = con.execute('SELECT p."registrationDate" FROM patients p JOIN '
+                          'migration_legacy_ids l ON l."hmsyncId" = p.id WHERE '
+                          'l."legacyId" = \'P9\'').fetchall()
+    finally:
+        con.close()
+    assert got == [(None,)]

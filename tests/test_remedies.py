@@ -90,3 +90,57 @@ def test_warning_lists_every_value_it_stores_empty(tmp_path):
     assert blanked[0].value == "someday"
     # no cascade once the patient is imported
     assert not cascades.trace(res.problems, known_tables()).cascade_count
+
+
+# --- fix in place -------------------------------------------------------------------------------
+def test_a_value_corrected_in_the_wizard_is_imported_reported_and_kept(tmp_path, empty_target):
+    import json
+    import sqlite3
+
+    import yaml
+
+    from wizard.core import corrections
+    from wizard.core.mapping import Profile
+    from wizard.core.report import run_report
+    tables, profile = _export(tmp_path)
+    before = (tmp_path / "export" / "patients.csv").read_bytes()
+    fix = corrections.made_now("patients.csv", 3, "age", "-3", "33", "patients", "P2")
+    profile.corrections = corrections.replace(profile.corrections, fix)
+    res = Migration(tables, profile, empty_target).validate()
+    p = res.problems
+    assert p[p.rule == "patients.age.range"].empty            # the fix is checked, not -3
+    assert p[p.rule.str.endswith("rejected_parent")].empty     # P2's visits come back
+    # kept in the profile (so in the project) as it was made
+    again = Profile.from_dict(yaml.safe_load(profile.to_text()))
+    assert again.corrections == [fix] and fix.who and fix.when
+    # imported as corrected; the legacy file untouched
+    m = Migration(tables, profile, empty_target)
+    run = m.run(no_backup=True)
+    assert run.passed, [c for c in run.verification.checks if not c.passed]
+    con = sqlite3.connect(empty_target)
+    try:
+        age = con.execute('SELECT p.age FROM patients p JOIN migration_legacy_ids l ON '
+                          'l."hmsyncId" = p.id WHERE l."legacyId" = \'P2\'').fetchone()
+        trail = con.execute("SELECT profile FROM migration_runs").fetchone()[0]
+    finally:
+        con.close()
+    assert age == (33,)
+    assert (tmp_path / "export" / "patients.csv").read_bytes() == before
+    # the audit trail holds the profile that ran, with who/when/before/after
+    assert Profile.from_dict(yaml.safe_load(trail)).corrections == [fix]
+    rep = run_report(run, empty_target, tables, False, corrections=profile.corrections)
+    assert rep["manual_corrections"] == [fix.to_dict()]
+    assert json.loads(json.dumps(rep, default=str))["manual_corrections"][0]["after"] == "33"
+
+
+def test_a_correction_the_file_no_longer_fits_is_not_applied_and_said(tmp_path):
+    from wizard.core import corrections
+    tables, profile = _export(tmp_path)
+    profile.corrections = [corrections.made_now("patients.csv", 3, "age", "-5", "33")]
+    res = Migration(tables, profile).validate()
+    assert not res.problems[res.problems.rule == "patients.age.range"].empty
+    assert any("patients.csv line 3: the correction of age was not applied" in n
+               for n in res.notes)
+    # giving the file's own value back drops the correction
+    same = corrections.made_now("patients.csv", 3, "age", "-5", "-5")
+    assert corrections.replace(profile.corrections, same) == []

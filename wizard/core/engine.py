@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from . import logs, memory
+from . import corrections, logs, memory
 from . import rules as R
 from .backup import BackupResult, begin_writing, connect, data_counts
 from .pilot import Pilot
@@ -309,6 +309,7 @@ class Migration:
         self.pilot = Pilot(profile.pilot)
         self._deferred: dict[str, list[np.ndarray]] = {}
         self._field_checks = FieldChecks(profile.rules, self._excluded, self.today)
+        self._field_checks.corrections = corrections.by_file(profile.corrections)
 
     # --- validation ----------------------------------------------------------------------
     def validate(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None

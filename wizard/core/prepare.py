@@ -23,13 +23,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from . import memory
+from . import corrections, memory
 from .errors import MigrationError
 from . import rules as R
 from . import transforms as tf
 from .idindex import hash_ids
 from .mapping import MappedChunk, ProfileError, RunContext, TableMap, _has_step, map_chunk
-from .readers import SourceError, SourceTable
+from .readers import LINE, SourceError, SourceTable
 from .targets import TargetTable
 from .transforms import TransformError, future_mask, is_blank
 
@@ -165,6 +165,7 @@ class FieldChecks:
 
     def __init__(self, overrides: dict, excluded: set, today: date, hashes: bool = True):
         self.overrides, self.excluded, self.today = overrides, excluded, today
+        self.corrections: dict[str, list] = {}   # legacy table -> the operator's corrections
         self.hashes = hashes  # hash the ids here (False: the engine's process does)
 
     def __call__(self, file: str, tm: TableMap, target: TargetTable, mc: MappedChunk,
@@ -261,7 +262,10 @@ _POLL_S = 0.5
 
 def prepare(st: SourceTable, tm: TableMap, target: TargetTable, chunk: pd.DataFrame,
             ctx: RunContext, checks: FieldChecks, probs: Problems) -> tuple[MappedChunk, Checked]:
+    fixes = checks.corrections.get(st.name)
+    notes = corrections.apply(chunk, fixes, LINE) if fixes else []
     mc = map_chunk(chunk, tm, target, ctx)
+    mc.notes.extend(n for n in notes if n not in mc.notes)
     return mc, checks(st.name, tm, target, mc, probs)
 
 

@@ -322,3 +322,56 @@ def test_warning_stores_the_value_empty_and_verification_lists_it(
     finally:
         con.close()
     assert got == [(None,)]
+
+
+def test_fix_in_place_rechecks_imports_and_reports_the_correction(
+        qtbot, make_wizard, dirty, answers):
+    import sqlite3
+
+    import yaml
+
+    from wizard.core.mapping import Profile
+    wiz, val, export = open_validation(qtbot, make_wizard, dirty)
+    before = (export.folder / "patients.csv").read_bytes()
+    val.set_filters(rule="patients.age.range")
+    val.problems_view.selectRow(0)
+    p = val.problems.problem(0)
+    qtbot.waitUntil(lambda: val.record_model.rowCount() > 0 and val.fix.isEnabled())
+    casc = val.problems.cascades.consequences.get(p["index"], {}).get("visits", 0)
+    wiz.resize(1280, 720)
+    qtbot.waitUntil(lambda: wiz.width() == 1280)
+    qtbot.wait(100)     # the page fits its parts to the new size once the events are in
+    _shot(wiz, "fix-in-place-1280x720.png")
+    answers.push("ask_text", "45")
+    qtbot.mouseClick(val.fix, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=60_000)
+    shown = rules_shown(val)
+    assert shown["patients.age.range"] == export.defects["patients.age.range"] - 1
+    assert shown.get("visits.patientId.rejected_parent", 0) == \
+        export.defects["visits.patientId.rejected_parent"] - casc
+    fixes = wiz.session.corrections_of(p["file"], p["line"])
+    assert fixes["age"].before == "200" and fixes["age"].after == "45"
+    # through to HMSync, the report and the audit trail
+    val.ack.setChecked(True)
+    go_next(qtbot, wiz, PageId.VALIDATION)
+    wiz.page(PageId.BACKUP).back_up()
+    go_next(qtbot, wiz, PageId.BACKUP)
+    wiz.page(PageId.IMPORT).start_import()
+    go_next(qtbot, wiz, PageId.IMPORT, timeout=120_000)
+    vf = wait_page(qtbot, wiz, PageId.VERIFICATION)
+    assert vf.passed
+    rep = wiz.session.run_report
+    assert [(c["file"], c["line"], c["column"], c["before"], c["after"])
+            for c in rep["manual_corrections"]] == [(p["file"], p["line"], "age", "200", "45")]
+    assert rep["manual_corrections"][0]["who"] and rep["manual_corrections"][0]["when"]
+    con = sqlite3.connect(wiz.session.target)
+    try:
+        age = con.execute('SELECT p.age FROM patients p JOIN migration_legacy_ids l ON '
+                          'l."hmsyncId" = p.id WHERE l."legacyId" = ?',
+                          (p["legacy_id"],)).fetchone()
+        trail = con.execute("SELECT profile FROM migration_runs").fetchone()[0]
+    finally:
+        con.close()
+    assert age == (45,)
+    assert [c.after for c in Profile.from_dict(yaml.safe_load(trail)).corrections] == ["45"]
+    assert (export.folder / "patients.csv").read_bytes() == before

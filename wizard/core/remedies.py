@@ -12,7 +12,8 @@ import pandas as pd
 from . import rules as R
 from .targets import TargetField, TargetTable
 
-FIX = "Correct the value in the legacy system and export the file again"
+FIX = ("Correct the value with “Fix a value…” (kept in this migration; the legacy file is "
+       "not changed), or in the legacy system and export the file again")
 
 _WHAT = {"date": "date", "int": "whole number", "float": "number", "phone": "phone number",
          "enum": "code", "ref": "reference", "text": "value"}
@@ -155,7 +156,8 @@ def advice(code: str, targets: dict[str, TargetTable], value: str = "",
     if c == "id_missing":
         return "Give the record a legacy id in the legacy system, or leave it out."
     if c == "parent_missing":
-        return (f"Add the {label} to the export, or correct the reference there. "
+        return (f"Add the {label} to the export, or correct the reference with “Fix a "
+                "value…”. "
                 f"“Warning” imports the record without its {label}.")
     if c == "parent_rejected":
         return (f"Fix the problem of the {label} it refers to (select it above): this record "

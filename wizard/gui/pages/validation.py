@@ -149,6 +149,10 @@ class ValidationPage(BasePage):
         self.exclude = button("Leave it &out", "exclude",
                               "Do not import this record (it is listed as excluded)")
         self.include = button("I&nclude it", "include", "Undo “Leave it out”")
+        self.fix = button("&Fix a value…", None,
+                          "Import another value for this record's column (the one selected "
+                          "in the record below, or the problem's): kept in the project, "
+                          "listed in the report; the legacy file is not changed")
         self.show_cause = button("Show its &cause", None,
                                  "Select the problem that left this record out")
         self.show_consequences = button("Show what it &leaves out", None,
@@ -165,8 +169,9 @@ class ValidationPage(BasePage):
         al.addWidget(detail_scroll, 1)
         # two rows: the record's own decisions, then the remedies that apply to it (the
         # buttons that do not apply are hidden, so a narrow pane shows them whole)
-        for row in ((self.exclude, self.include, self.show_cause, self.show_consequences),
-                    (self.excel_days, self.to_mapping)):
+        for row in ((self.fix, self.exclude, self.include),
+                    (self.show_cause, self.show_consequences, self.excel_days,
+                     self.to_mapping)):
             ab = QHBoxLayout()
             for b in row:
                 ab.addWidget(b)
@@ -250,6 +255,7 @@ class ValidationPage(BasePage):
         self.exclude.clicked.connect(lambda: self._decide_record(True))
         self.include.clicked.connect(lambda: self._decide_record(False))
         self.show_cause.clicked.connect(self._go_to_cause)
+        self.fix.clicked.connect(self._fix_value)
         self.show_consequences.clicked.connect(self._list_consequences)
         self.show_all.clicked.connect(self._clear_cause)
         self.excel_days.clicked.connect(self._read_excel_days)
@@ -261,13 +267,14 @@ class ValidationPage(BasePage):
         self.ack.toggled.connect(self._ack)
         order = [self.ack, self.tables_view, self.rules_view, self.rule_warning, self.rule_off,
                  self.rule_error, self.severity, self.table, self.rule, self.search,
-                 self.problems_view, self.exclude, self.include, self.show_cause,
+                 self.problems_view, self.fix, self.exclude, self.include, self.show_cause,
                  self.show_consequences, self.excel_days, self.to_mapping, self.record_view,
                  self.export_problems, self.export_rejected, self.revalidate]
         for a, b in zip(order, order[1:]):
             self.setTabOrder(a, b)
         self._record_task = None
         self._record_key = None
+        self._record: dict | None = None    # the legacy record shown, as the file has it
         self._prepared = None
         self._done_per_source: dict[str, int] = {}
         self._t0 = 0.0
@@ -468,16 +475,22 @@ class ValidationPage(BasePage):
                 self.split.setSizes([sizes[0] + delta, sizes[1] - delta])
         tall = sum(self.record_split.sizes())
         if tall > 0:   # the problem in words before the record it comes from
-            self.record_split.setSizes([tall * 3 // 5, tall - tall * 3 // 5])
+            self.record_split.setSizes([tall * 2 // 3, tall - tall * 2 // 3])
         width = sum(self.lower_split.sizes())
         if width > 0:
-            self.lower_split.setSizes([width * 3 // 5, width - width * 3 // 5])
+            self.lower_split.setSizes([width * 11 // 20, width - width * 11 // 20])
+        self._fit_problem_column()
+
+    def _fit_problem_column(self):
         view = self.problems_view
         h = view.horizontalHeader()
         if h.count() > 3:
             rest = sum(h.sectionSize(c) for c in (1, 2, 3))
+            # the list's width as the splitter gives it (its viewport follows later)
+            width = self.lower_split.sizes()[0] - 2 * view.frameWidth() - \
+                view.verticalScrollBar().sizeHint().width()
             h.resizeSection(0, max(self.fontMetrics().horizontalAdvance("x" * 24),
-                                   view.viewport().width() - rest))
+                                   width - rest))
 
     def resizeEvent(self, e):
         super().resizeEvent(e)
@@ -599,6 +612,8 @@ class ValidationPage(BasePage):
         excluded = ok and self.session.is_excluded(p["table"], p["legacy_id"])
         self.exclude.setEnabled(ok and not excluded)
         self.include.setEnabled(ok and excluded)
+        self.fix.setEnabled(p is not None and not self.busy and self._record is not None and
+                            self._record_key == (p["file"], p["line"]))
         casc = self.problems.cascades
         self.show_cause.setVisible(p is not None and p["root"] >= 0)
         self.show_consequences.setVisible(
@@ -654,6 +669,39 @@ class ValidationPage(BasePage):
         parts.append(f"<p><small>Rule: {e(remedies.rule_title(p['rule'], targets))} "
                      f"({e(p['rule'])})</small></p>")
         return "".join(parts)
+
+    def _fix_column(self, p: dict) -> str | None:
+        """The column to correct: the record's row the operator selected, else the first
+        of the problem's columns the record has."""
+        rec = self._record or {}
+        idx = self.record_view.currentIndex()
+        if idx.isValid():
+            return self.record_model.row_values(idx.row())["Column"]
+        return next((c for c in p["field"].split("+") if c in rec), None)
+
+    def _fix_value(self):
+        p = self._current_problem()
+        rec = self._record
+        if p is None or rec is None:
+            return
+        column = self._fix_column(p)
+        if column is None:
+            dialogs.info(self, "Select the column to correct in the record below.",
+                         "Then press “Fix a value…” again.")
+            return
+        before = rec[column]
+        done = self.session.corrections_of(p["file"], p["line"]).get(column)
+        after = dialogs.ask_text(
+            self, "Fix a value",
+            f"The value to import for {column} of {p['file']}, line {p['line']:,} (the file "
+            f"says “{before}”; the legacy file is not changed):",
+            done.after if done else before)
+        if after is None:
+            return
+        self.session.set_correction(p["file"], p["line"], column, before, after,
+                                    p["table"], p["legacy_id"])
+        self._record_key = None    # shown again with the correction
+        self.validate()            # checked again at once
 
     def _go_to_cause(self):
         p = self._current_problem()
@@ -729,6 +777,7 @@ class ValidationPage(BasePage):
         st = self.session.table(p["file"])
         if st is None:
             return
+        self._record = None
         if self._record_task is not None:
             self._record_task.cancel()
         self.record_label.setText(f"Reading line {p['line']:,} of {p['file']}…")
@@ -746,10 +795,19 @@ class ValidationPage(BasePage):
                 self.record_label.show()
                 self.record_model.set_frame(pd.DataFrame())
                 return
-            df = pd.DataFrame({"Column": list(rec), "Value": list(rec.values())})
+            self._record = rec
+            fixed = self.session.corrections_of(p["file"], p["line"])
+            df = pd.DataFrame({"Column": list(rec),
+                               "Value": [fixed[c].after if c in fixed else v
+                                         for c, v in rec.items()],
+                               "Corrected": [f"was “{rec[c]}”" if c in fixed else ""
+                                             for c in rec]})
+            if not fixed:
+                df = df.drop(columns="Corrected")
             self.record_model.set_frame(df, bad={"Value": df["Column"].isin(fields).to_numpy()},
                                         labels=[f"{p['file']}, line {p['line']:,}",
-                                                "Value"])
+                                                "Value"] + (["Corrected"] if fixed else []))
+            self._problem_buttons()
             fit_columns(self.record_view)
             self.record_label.hide()
 

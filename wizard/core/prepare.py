@@ -166,6 +166,8 @@ class FieldChecks:
     def __init__(self, overrides: dict, excluded: set, today: date, hashes: bool = True):
         self.overrides, self.excluded, self.today = overrides, excluded, today
         self.corrections: dict[str, list] = {}   # legacy table -> the operator's corrections
+        #: HMSync table -> {legacy id merged away: the id kept} (same-person merges)
+        self.aliases: dict[str, dict[str, str]] = {}
         self.hashes = hashes  # hash the ids here (False: the engine's process does)
 
     def __call__(self, file: str, tm: TableMap, target: TargetTable, mc: MappedChunk,
@@ -266,6 +268,13 @@ def prepare(st: SourceTable, tm: TableMap, target: TargetTable, chunk: pd.DataFr
     notes = corrections.apply(chunk, fixes, LINE) if fixes else []
     mc = map_chunk(chunk, tm, target, ctx)
     mc.notes.extend(n for n in notes if n not in mc.notes)
+    for fname, parent in target.references.items():
+        merged = checks.aliases.get(parent)
+        if merged and fname in mc.values:   # what referred to a merged record: the one kept
+            v = mc.values[fname]
+            hit = v.isin(list(merged))
+            if hit.any():
+                mc.values[fname] = v.where(~hit, v.map(merged))
     return mc, checks(st.name, tm, target, mc, probs)
 
 

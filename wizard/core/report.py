@@ -127,7 +127,7 @@ def write_rejected(sources, problems: pd.DataFrame, folder: str | Path, chunk_ro
 
 # --- run report --------------------------------------------------------------------------
 def run_report(result, target, sources, dry_run: bool, schema_differences=(),
-               corrections=()) -> dict:
+               corrections=(), person_decisions=()) -> dict:
     """The report of an import, the same from the command line and the wizard
     (``schema_differences``: how the target differs from HMSync's schema, in words)."""
     v = result.validation
@@ -154,6 +154,8 @@ def run_report(result, target, sources, dry_run: bool, schema_differences=(),
         "timings_s": getattr(result, "timings", {}),
         # values the operator corrected by hand in the wizard: who, when, before, after
         "manual_corrections": [c.to_dict() for c in corrections],
+        # same-person clusters the operator decided: keep both, merge, leave one out
+        "person_decisions": [d.to_dict() for d in person_decisions],
     }
     return rep
 

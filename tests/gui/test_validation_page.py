@@ -375,3 +375,67 @@ def test_fix_in_place_rechecks_imports_and_reports_the_correction(
     assert age == (45,)
     assert [c.after for c in Profile.from_dict(yaml.safe_load(trail)).corrections] == ["45"]
     assert (export.folder / "patients.csv").read_bytes() == before
+
+
+def test_same_person_clusters_reviewed_and_decided_through_to_the_import(
+        qtbot, make_wizard, demo, answers, tmp_path):
+    import sqlite3
+
+    from wizard.core import persons
+    _, db = demo
+    export = tmp_path / "clinic"
+    export.mkdir()
+    (export / "patients.csv").write_text(
+        "patientId,firstName,lastName,phoneNumber,age,gender,address,registrationDate\n"
+        "P1,John,Smith,+919812345670,40,M,1 MG Road,2021-03-04\n"
+        "P2,Jon,Smith,+919812345670,40,M,1 MG Road,2021-03-05\n"
+        "P3,Asha,Rao,+919812345671,30,F,5 Park Street,2021-03-06\n"
+        "P4,Aasha,Rao,+919812345679,30,F,5 Park St,2021-03-07\n"
+        "P5,Ravi,Kumar,+919812345672,52,M,9 Lake View,2021-03-08\n", encoding="utf-8")
+    session = MigrationSession(source_system="hcplus")
+    session.source_paths = [export]
+    session.target = db.resolve()
+    wiz = make_wizard(session)
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES, PageId.MAPPING):
+        go_next(qtbot, wiz, pid)
+    val = wiz.page(PageId.VALIDATION)
+    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=60_000)
+    assert rules_shown(val) == {}             # alike is not equal: nothing said yet
+    wiz.resize(1280, 720)
+    qtbot.mouseClick(val.same_person, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: val.persons_dialog is not None, timeout=60_000)
+    dlg = val.persons_dialog
+    assert [c.ids for c in dlg.clusters] == [("P1", "P2"), ("P3", "P4")]
+    assert dlg.groups_model.row_values(0)["Decision"] == "not decided"
+    dlg.groups.selectRow(0)
+    dlg.select_member("P1")
+    _shot(dlg, "same-person-review.png")
+    qtbot.mouseClick(dlg.merge, Qt.MouseButton.LeftButton)
+    assert dlg.groups_model.row_values(0)["Decision"] == "merge into P1"
+    dlg.groups.selectRow(1)
+    qtbot.mouseClick(dlg.keep_both, Qt.MouseButton.LeftButton)
+    dlg.accept()
+    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=60_000)
+    decided = wiz.session.profile.person_decisions
+    assert [(d.ids, d.decision, d.keep) for d in decided] == [
+        (("P1", "P2"), persons.MERGE, "P1"), (("P3", "P4"), persons.KEEP_BOTH, "")]
+    assert rules_shown(val) == {"patients.record.excluded": 1}    # P2, merged into P1
+    val.ack.setChecked(True)
+    go_next(qtbot, wiz, PageId.VALIDATION)
+    wiz.page(PageId.BACKUP).back_up()
+    go_next(qtbot, wiz, PageId.BACKUP)
+    wiz.page(PageId.IMPORT).start_import()
+    go_next(qtbot, wiz, PageId.IMPORT, timeout=120_000)
+    vf = wait_page(qtbot, wiz, PageId.VERIFICATION)
+    assert vf.passed
+    assert [d["decision"] for d in wiz.session.run_report["person_decisions"]] == \
+        ["merge", "keep_both"]
+    con = sqlite3.connect(wiz.session.target)
+    try:
+        ids = {r[0] for r in con.execute('SELECT "legacyId" FROM migration_legacy_ids WHERE '
+                                         '"tableName" = \'patients\'')}
+        trail = con.execute("SELECT profile FROM migration_runs").fetchone()[0]
+    finally:
+        con.close()
+    assert ids == {"P1", "P3", "P4", "P5"}
+    assert "person_decisions" in trail and "merge" in trail

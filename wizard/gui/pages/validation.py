@@ -220,11 +220,16 @@ class ValidationPage(BasePage):
                                       "The records that will be left out, unchanged, one CSV "
                                       "file per legacy table")
         self.revalidate = button("Re-&validate", "refresh")
+        self.same_person = button("Same &person twice?…", None,
+                                  "Look for records that may be one person registered twice "
+                                  "(names alike, same phone, or same age and address), and "
+                                  "decide about each group")
         self.ack = QCheckBox("I understand that records with errors will not be imported")
         bl = QHBoxLayout()
         bl.addWidget(self.export_problems)
         bl.addWidget(self.export_rejected)
         bl.addWidget(self.revalidate)
+        bl.addWidget(self.same_person)
         bl.addStretch(1)
         bl.addWidget(self.count)
 
@@ -263,13 +268,16 @@ class ValidationPage(BasePage):
         self.export_problems.clicked.connect(self._export_problems)
         self.export_rejected.clicked.connect(self._export_rejected)
         self.revalidate.clicked.connect(self.validate)
+        self.same_person.clicked.connect(self.find_same_person)
+        self.persons_dialog = None
         self.progress.cancelRequested.connect(self.cancel_task)
         self.ack.toggled.connect(self._ack)
         order = [self.ack, self.tables_view, self.rules_view, self.rule_warning, self.rule_off,
                  self.rule_error, self.severity, self.table, self.rule, self.search,
                  self.problems_view, self.fix, self.exclude, self.include, self.show_cause,
                  self.show_consequences, self.excel_days, self.to_mapping, self.record_view,
-                 self.export_problems, self.export_rejected, self.revalidate]
+                 self.export_problems, self.export_rejected, self.revalidate,
+                 self.same_person]
         for a, b in zip(order, order[1:]):
             self.setTabOrder(a, b)
         self._record_task = None
@@ -513,6 +521,7 @@ class ValidationPage(BasePage):
             w.setEnabled(has)
         self.export_rejected.setEnabled(has and v.errors > 0)
         self.revalidate.setEnabled(not self.busy)
+        self.same_person.setEnabled(not self.busy and v is not None)
         self.revalidate.setProperty("attention", not self.session.validation_current and
                                     not self.busy)
         self.revalidate.style().unpolish(self.revalidate)
@@ -815,6 +824,46 @@ class ValidationPage(BasePage):
         task.failed.connect(lambda e: (self.record_label.setText(
             dialogs.explain(e, "reading the record")[0]), self.record_label.show()))
         self.runner.start(task)
+
+    # --- the same person twice -----------------------------------------------------------
+    def find_same_person(self):
+        """Look for same-person clusters off the UI thread, then open their review."""
+        if self.busy:
+            return
+        try:
+            m = self.session.make_migration()
+        except Exception as e:  # noqa: BLE001 - ProfileError/MigrationError in plain words
+            dialogs.show_exception(self, e, "looking for the same person twice")
+            return
+        from ...core.person_search import find_clusters
+        self.progress.start("Looking for the same person registered twice…", busy=True)
+
+        def found(clusters):
+            self.progress.finish()
+            if not clusters:
+                dialogs.info(self, "No records look like the same person registered twice.",
+                             "Exact repeats (same name and phone) are listed as warnings.")
+                return
+            from ..duplicates import PersonClustersDialog
+            dlg = PersonClustersDialog(clusters, self.ensure_decisions(), self)
+            dlg.decided.connect(lambda t, ids, d, keep: self.session.decide_persons(
+                t, ids, d, keep))
+            dlg.finished.connect(lambda _: self._persons_reviewed(dlg))
+            self.persons_dialog = dlg
+            dlg.open()
+
+        self.run_task(lambda progress, cancel: find_clusters(m, cancel), "persons",
+                      on_finished=found, on_cancelled=self.progress.finish,
+                      on_failed=lambda e: (self.progress.finish(), dialogs.show_exception(
+                          self, e, "looking for the same person twice")))
+
+    def ensure_decisions(self):
+        return list(self.session.ensure_profile().person_decisions)
+
+    def _persons_reviewed(self, dlg):
+        self.persons_dialog = None
+        if dlg.changed:
+            self.validate()     # the records left out and merged, checked again
 
     # --- export ----------------------------------------------------------------------------
     def _export_problems(self):

@@ -15,6 +15,7 @@ kept), or leave one out.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -118,6 +119,9 @@ def candidate_pairs(records: pd.DataFrame) -> list[tuple[int, int, str]]:
     phone = records["phone"].map(_norm).to_numpy(dtype=object)
     age = records["age"].map(_norm).to_numpy(dtype=object)
     addr = records["address"].map(_norm).to_numpy(dtype=object)
+    # an address's numbers (house, ward, PIN) must be the same: "12 MG Road" and "21 MG
+    # Road" are alike as text, and two homes
+    nums = [tuple(re.findall(r"\d+", a)) for a in addr]
     found: dict[tuple[int, int], str] = {}
 
     def compare(block: np.ndarray, why, extra=None):
@@ -150,8 +154,8 @@ def candidate_pairs(records: pd.DataFrame) -> list[tuple[int, int, str]]:
     for block in blocks(by_age):
         for part in np.array_split(block, max(1, len(block) // BLOCK_MAX + 1)):
             compare(part, lambda sc: f"names {sc}% alike, same age and address",
-                    lambda a, b: bool(addr[a]) and fuzz.token_sort_ratio(
-                        addr[a], addr[b]) >= ADDRESS_SCORE)
+                    lambda a, b: bool(addr[a]) and nums[a] == nums[b] and
+                    fuzz.token_sort_ratio(addr[a], addr[b]) >= ADDRESS_SCORE)
     return [(a, b, why) for (a, b), why in sorted(found.items())]
 
 

@@ -180,6 +180,7 @@ def test_problems_read_in_full_without_scrolling_sideways(qtbot, make_wizard, di
                                                           size):
     wiz, val, export = open_validation(qtbot, make_wizard, dirty)
     wiz.resize(*size)
+    assert wiz.minimumSize().width() <= size[0], "the page does not fit the screen's width"
     qtbot.waitUntil(lambda: wiz.width() == size[0])
     qtbot.wait(50)
     _shot(wiz, f"validation-{size[0]}x{size[1]}.png")

@@ -98,8 +98,8 @@ class ValidationPage(BasePage):
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance("x" * 14))
         self.count = QLabel()
-        self.count.setMinimumWidth(self.fontMetrics().horizontalAdvance("999,999 of 999,999 "
-                                                                        "problems  "))
+        # its whole text, whatever the buttons beside it take (it was cut: "6 of 41 probl")
+        self.count.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
         self.count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         fl = QHBoxLayout()
         for text, w in (("&Severity:", self.severity), ("T&able:", self.table),

@@ -77,6 +77,9 @@ def test_clusters_found_in_an_export_and_decisions_carried_through(tmp_path, emp
     assert run.passed
     assert run.validation.stats["patients"].valid == 4
     assert run.validation.stats["visits"].valid == 2     # V3's patient was left out
+    said = dict(zip(run.validation.problems.legacy_id, run.validation.problems.message))
+    assert said["P2"] == "merged into legacy record P1 (the same person), by the operator"
+    assert said["P4"] == "left out by the operator"
     con = sqlite3.connect(empty_target)
     try:
         def hid(table, legacy):

@@ -235,7 +235,11 @@ class FieldChecks:
         # excluded by the operator
         if self.excluded:
             ex = np.array([(t, x) in self.excluded for x in id_list], dtype=bool)
-            report(ex, "excluded", values=ids, source_field=id_col)
+            merged = self.aliases.get(t, {})
+            report(ex, "excluded", values=ids, source_field=id_col, message=[
+                f"merged into legacy record {merged[x]} (the same person), by the operator"
+                if x in merged else R.RULES["excluded"].message for x in id_list]
+                if merged else None)
         checked = Checked(report.errors, report.warned, no_id, None, None)
         return checked.hash_ids(mc, target) if self.hashes else checked
 

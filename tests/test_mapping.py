@@ -216,16 +216,18 @@ def test_an_excel_day_number_the_profile_does_not_read_gets_a_hint(tmp_path):
     bad = res.problems[res.problems.rule == "patients.registrationDate.format"]
     assert bad.line.tolist() == [2, 3]
     assert bad.message.iloc[0].endswith("the value looks like an Excel date number (days "
-                                        "since 1899-12-30); give the field's date step "
-                                        "excel_serial: true")
+                                        "since 1899-12-30): tick “Excel day numbers” for the "
+                                        "field on the mapping page (in a profile: the date "
+                                        "step's excel_serial: true)")
     assert "45213" not in bad.message.iloc[0]  # (the value has its own column)
     # an age computed from a birth date held as day numbers gets the same hint
     profile.tables[0].fields["age"].steps = [{"age_from_date": {}}]
     res = Migration(tables, profile).validate()
     age = res.problems[res.problems.rule == "patients.age.format"]
     assert age.line.tolist() == [2, 3] and age.message.iloc[0].endswith(
-        "looks like an Excel date number (days since 1899-12-30); give the field's "
-        "age_from_date step excel_serial: true")
+        "looks like an Excel date number (days since 1899-12-30): tick “Excel day numbers” "
+        "for the field on the mapping page (in a profile: the age_from_date step's "
+        "excel_serial: true)")
 
 
 @pytest.mark.parametrize("value", ["yes", 1, None])

@@ -100,7 +100,7 @@ def test_full_migration_on_the_demo_export(qtbot, make_wizard, answers, demo, tm
                  for r in range(val.tables_model.rowCount())}
     assert per_table["patients"] == "5" and per_table["visits"] == "27"
     assert val.count.text() == "32 problems"
-    rules = {val.rules_model.row_values(r)["Rule"]: val.rules_model.row_values(r)["Records"]
+    rules = {val.rules_model.row_values(r)["Code"]: val.rules_model.row_values(r)["Records"]
              for r in range(val.rules_model.rowCount())}
     assert rules["visits.consultationFee.range"] == "9"
     assert rules["patients.age.range"] == "2"

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from . import logs, memory
+from . import corrections, logs, memory
 from . import rules as R
 from .backup import BackupResult, begin_writing, connect, data_counts
 from .quarantine import ADDED_COLUMNS
@@ -307,10 +307,14 @@ class Migration:
             raise MigrationError("no legacy table is mapped to an HMSync table by this profile")
         self.backup: BackupResult | None = None
         self._backup_counts: dict[str, int] | None = None
-        self._excluded = {(e.table, e.legacy_id) for e in profile.exclude}
+        self._excluded = {(e.table, e.legacy_id) for e in profile.exclude} | {
+            (d.table, x) for d in profile.person_decisions for x in d.left_out}
         self.pilot = Pilot(profile.pilot)
         self._deferred: dict[str, list[np.ndarray]] = {}
         self._field_checks = FieldChecks(profile.rules, self._excluded, self.today)
+        self._field_checks.corrections = corrections.by_file(profile.corrections)
+        for d in profile.person_decisions:
+            self._field_checks.aliases.setdefault(d.table, {}).update(d.aliases)
 
     # --- validation ----------------------------------------------------------------------
     def validate(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None

@@ -37,6 +37,8 @@ import pandas as pd
 import yaml
 
 from . import transforms as tf
+from .corrections import Correction
+from .persons import PersonDecision
 from .errors import ProfileError  # noqa: F401 (imported from here too)
 from .readers import CORRUPT, LINE
 from .targets import TargetTable
@@ -171,6 +173,8 @@ class FieldMap:
 
 _PROFILE_KEYS = ("name", "source_system", "defaults", "rules", "exclude", "pilot", "notes",
                  "tables")
+_PROFILE_KEYS += ("corrections",)   # values the operator corrected (core/corrections.py)
+_PROFILE_KEYS += ("person_decisions",)  # same-person clusters decided (core/persons.py)
 _DEFAULTS_KEYS = ("phone_region", "date_order", "decimal", "thousands", "timezone")
 _TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "leave_behind",
                "fields", "encoding")
@@ -322,6 +326,8 @@ class Profile:
     exclude: list[Exclusion] = field(default_factory=list)  # records the operator left out
     pilot: dict | None = None                             # subset for a pilot import
     notes: list[ProfileNote] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)  # values fixed by hand
+    person_decisions: list[PersonDecision] = field(default_factory=list)
 
     @property
     def defaults(self) -> tf.StepDefaults:
@@ -404,6 +410,10 @@ class Profile:
             d["pilot"] = dict(self.pilot)
         if self.notes:
             d["notes"] = [str(n) for n in self.notes]
+        if self.corrections:
+            d["corrections"] = [c.to_dict() for c in self.corrections]
+        if self.person_decisions:
+            d["person_decisions"] = [x.to_dict() for x in self.person_decisions]
         return d
 
     def to_text(self, fmt: str = "yaml") -> str:
@@ -444,7 +454,13 @@ class Profile:
                 rules={str(k): str(v).lower() for k, v in (d.get("rules") or {}).items()},
                 exclude=[Exclusion.from_dict(e, f"{where}: exclude")
                          for e in d.get("exclude") or []], pilot=_pilot(d.get("pilot"), where),
-                notes=[ProfileNote.from_text(n) for n in d.get("notes") or []])
+                notes=[ProfileNote.from_text(n) for n in d.get("notes") or []],
+                corrections=[Correction.from_dict(c, f"{where}: corrections")
+                             for c in _shaped(d.get("corrections"), list,
+                                              f"{where}: corrections") or []],
+                person_decisions=[PersonDecision.from_dict(x, f"{where}: person_decisions")
+                                  for x in _shaped(d.get("person_decisions"), list,
+                                                   f"{where}: person_decisions") or []])
         try:
             if p.timezone is not None:
                 tf.time_zone(p.timezone)

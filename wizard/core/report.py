@@ -116,7 +116,8 @@ def write_rejected(sources, problems: pd.DataFrame, folder: str | Path, chunk_ro
 
 
 # --- run report --------------------------------------------------------------------------
-def run_report(result, target, sources, dry_run: bool, schema_differences=()) -> dict:
+def run_report(result, target, sources, dry_run: bool, schema_differences=(),
+               corrections=(), person_decisions=()) -> dict:
     """The report of an import, the same from the command line and the wizard
     (``schema_differences``: how the target differs from HMSync's schema, in words)."""
     v = result.validation
@@ -141,6 +142,10 @@ def run_report(result, target, sources, dry_run: bool, schema_differences=()) ->
         "notes": v.notes, "unmapped_sources": v.unmapped_sources,
         "schema_differences": list(schema_differences),
         "timings_s": getattr(result, "timings", {}),
+        # values the operator corrected by hand in the wizard: who, when, before, after
+        "manual_corrections": [c.to_dict() for c in corrections],
+        # same-person clusters the operator decided: keep both, merge, leave one out
+        "person_decisions": [d.to_dict() for d in person_decisions],
     }
     return rep
 
@@ -194,6 +199,12 @@ def report_html(rep: dict) -> str:
     notes = list(rep.get("notes") or []) + [
         f"{s} is not mapped by the profile and was left out"
         for s in rep.get("unmapped_sources") or []]
+    fixes = rep.get("manual_corrections") or []
+    fixes_html = ("<h2>Manual corrections</h2><table><tr><th>file</th><th>line</th><th>column"
+                  "</th><th>before</th><th>after</th><th>who</th><th>when</th></tr>" + "".join(
+                      "<tr>" + "".join(f"<td>{_e(c.get(k))}</td>" for k in (
+                          "file", "line", "column", "before", "after", "who", "when"))
+                      + "</tr>" for c in fixes) + "</table>") if fixes else ""
     notes_html = ("<h2>Notes</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes)
                   + "</ul>") if notes else ""
     meta = [("Status", rep.get("status")), ("Verification", "passed" if ok else "FAILED"),
@@ -213,6 +224,7 @@ def report_html(rep: dict) -> str:
 {grouped}
 <h2>Problems by rule</h2><table><tr><th>table</th><th>rule</th><th>severity</th><th>records</th>
 </tr>{rules}</table>
+{fixes_html}
 {notes_html}
 <p>Generated {_e(rep.get('generated'))} by hmsync-migrate {_e(rep.get('tool_version'))}.</p>
 </body></html>"""

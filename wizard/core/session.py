@@ -32,6 +32,7 @@ from .backup import BackupResult, connect_to_read
 from .engine import (CancelToken, Migration, MigrationError, Progress, ProgressFn, RunResult,
                      ValidationResult, plan_tables)
 from .errors import NeedsReview, ProjectError, SourceProblem
+from . import corrections, persons
 from .mapping import (Exclusion, FieldMap, Profile, ProfileError, TableMap, Unconfirmed,
                       check_nesting, check_profile)
 from .outputs import Outputs, check_outputs
@@ -246,7 +247,9 @@ class ImportJob:
         res = m.run(progress, cancel, dry_run=self.dry_run, no_backup=self.no_backup,
                     operator=self.operator)
         return ImportOutcome(res, run_report(res, m.target, self.sources, self.dry_run,
-                                             schema_differences=self.schema_differences))
+                                             schema_differences=self.schema_differences,
+                                             corrections=m.profile.corrections,
+                                             person_decisions=m.profile.person_decisions))
 
 
 # --- the session -------------------------------------------------------------------------
@@ -745,6 +748,30 @@ class MigrationSession:
         this = Exclusion(table, str(legacy_id))
         p.exclude = [e for e in p.exclude if e != this] + ([this] if excluded else [])
         self.dirty = True
+
+    def set_correction(self, file: str, line: int, column: str, before: str, after: str,
+                       table: str = "", legacy_id: str = "") -> None:
+        """Import ``after`` instead of the legacy value of one record's column (the same
+        value as in the file: the correction is dropped)."""
+        p = self.ensure_profile()
+        p.corrections = corrections.replace(p.corrections, corrections.made_now(
+            file, line, column, before, after, table, legacy_id))
+        self.dirty = True
+
+    def decide_persons(self, table: str, ids, decision: str, keep: str = "") -> None:
+        """The operator's decision on a same-person cluster (replacing an earlier one on
+        the same records)."""
+        p = self.ensure_profile()
+        ids = tuple(str(x) for x in ids)
+        p.person_decisions = [d for d in p.person_decisions
+                              if (d.table, frozenset(d.ids)) != (table, frozenset(ids))]
+        p.person_decisions.append(persons.decided_now(table, ids, decision, str(keep)))
+        self.dirty = True
+
+    def corrections_of(self, file: str, line: int) -> dict[str, corrections.Correction]:
+        """The corrections of one record, by legacy column."""
+        p = self.ensure_profile()
+        return {c.column: c for c in p.corrections if c.file == file and c.line == line}
 
     @property
     def validation_current(self) -> bool:

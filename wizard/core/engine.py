@@ -610,6 +610,9 @@ class Migration:
             if progress:
                 progress(Progress("verify", "", "", 0, 1))
             verification = verifier.verify(stats)
+            verifier.account_cells(verification, self.plan, self.profile,
+                                   validation.problems, self._deferred, self.chunk_rows,
+                                   cancel)
             laps("verify")
             if cancel:
                 cancel.check()

@@ -126,12 +126,41 @@ def write_rejected(sources, problems: pd.DataFrame, folder: str | Path, chunk_ro
 
 
 # --- run report --------------------------------------------------------------------------
-def run_report(result, target, sources, dry_run: bool, schema_differences=()) -> dict:
+#: the JSON report's schema (docs/report-schema.md): raised when a field changes meaning;
+#: fields are only ever added. 1 was the report before it carried a version.
+REPORT_VERSION = 2
+
+
+def _duration(started: str | None, finished: str | None) -> float | None:
+    try:
+        return (datetime.fromisoformat(finished) - datetime.fromisoformat(started)
+                ).total_seconds()
+    except (TypeError, ValueError):
+        return None
+
+
+def _source_files(sources) -> list[dict]:
+    out = []
+    for s in sources:
+        try:
+            size, sha = Path(s.path).stat().st_size, s.sha256()
+        except OSError:
+            size, sha = None, None
+        out.append({"table": s.name, "file": str(s.path), "size": size, "sha256": sha})
+    return out
+
+
+def run_report(result, target, sources, dry_run: bool, schema_differences=(),
+               profile=None) -> dict:
     """The report of an import, the same from the command line and the wizard
-    (``schema_differences``: how the target differs from HMSync's schema, in words)."""
+    (``schema_differences``: how the target differs from HMSync's schema, in words;
+    ``profile``: the mapping used, for its hash and what it leaves behind)."""
+    import platform
     v = result.validation
     tables = result.verification.tables
+    cells = getattr(result.verification, "cells", None)
     rep = {
+        "report_version": REPORT_VERSION,
         "tool": "hmsync-migrate", "tool_version": __version__,
         "generated": datetime.now().isoformat(timespec="seconds"),
         "status": result.status, "committed": result.committed, "dry_run": dry_run,
@@ -151,7 +180,19 @@ def run_report(result, target, sources, dry_run: bool, schema_differences=()) ->
         "notes": v.notes, "unmapped_sources": v.unmapped_sources,
         "schema_differences": list(schema_differences),
         "timings_s": getattr(result, "timings", {}),
+        "machine": platform.node(),
+        "duration_s": max(_duration(result.started, result.finished) or 0.0,
+                          round(sum(getattr(result, "timings", {}).values()), 3)),
+        "source_files": _source_files(sources),
+        "backup_sha256": result.backup.sha256 if result.backup else None,
+        "cells": cells.to_dict() if cells is not None else None,
     }
+    if profile is not None:
+        text = profile.to_text()
+        rep["profile"] = {"name": profile.name, "source_system": profile.source_system,
+                          "sha256": profile.sha256(text)}
+        rep["left_behind"] = [{"table": tm.source, "columns": list(tm.leave_behind)}
+                              for tm in profile.tables if tm.leave_behind]
     return rep
 
 

@@ -226,7 +226,8 @@ class ImportJob:
         res = m.run(progress, cancel, dry_run=self.dry_run, no_backup=self.no_backup,
                     operator=self.operator)
         return ImportOutcome(res, run_report(res, m.target, self.sources, self.dry_run,
-                                             schema_differences=self.schema_differences))
+                                             schema_differences=self.schema_differences,
+                                             profile=m.profile))
 
 
 # --- the session -------------------------------------------------------------------------

@@ -117,3 +117,33 @@ def test_nothing_compared_is_no_pass(tmp_path, empty_target):
     res = _run(folder, empty_target)
     spot = _check(res, "spot check: sampled records read back equal the source")
     assert not spot.passed and spot.detail.startswith("0 records compared")
+
+
+def test_a_column_hmsync_has_no_field_for_can_be_kept(mini_export, empty_target, tmp_path):
+    from wizard.core.mapping import Profile
+
+    def keep_address(profile):
+        tm = profile.table_for("patients.csv")
+        tm.fields.pop("address")
+        tm.keep = ["address"]
+
+    res = _run(mini_export, empty_target, keep_address)
+    assert res.committed and res.passed
+    addr = _table(res, "patients.csv").columns["address"]
+    assert addr.role == "kept" and addr.imported == 3 and addr.balances
+    con = sqlite3.connect(empty_target)
+    rows = con.execute(
+        'SELECT l."legacyId", x.value FROM migration_extras x JOIN migration_legacy_ids l '
+        'ON l."hmsyncId" = x."hmsyncId" AND l."tableName" = x."tableName" '
+        'WHERE x."tableName" = \'patients\' AND x."column" = \'address\' ORDER BY 1').fetchall()
+    assert rows == [("101", "12 MG Road, Ward 3"), ("102", "Lake View"), ("109", "x")]
+    assert con.execute("SELECT count(*) FROM patients WHERE address IS NOT NULL"
+                       ).fetchone()[0] == 0
+    # the profile says so, and reads back the same
+    tables, _ = open_sources([mini_export])
+    p = suggest_profile(tables, known_tables())
+    p.table_for("patients.csv").keep = ["address"]
+    assert "keep: [address]" in p.to_text()
+    p.save(tmp_path / "profile.yaml")
+    assert Profile.load(tmp_path / "profile.yaml").table_for("patients.csv").keep == \
+        ["address"]

@@ -465,6 +465,18 @@ def test_columns_no_field_reads_are_shown_with_their_values_and_a_choice(
     assert page.left_model.row_values(0)["Decision"] == "on purpose"
     page.undecide.click()
     assert wiz.session.table_map("patients.csv").leave_behind == []
+    # kept instead: stored beside each record, the other choice undone
+    page.left_view.selectRow(0)
+    assert page.keep.isEnabled()
+    page.leave.click()
+    page.keep.click()
+    tm = wiz.session.table_map("patients.csv")
+    assert (tm.keep, tm.leave_behind) == (["insuranceNo"], [])
+    assert page.left_model.row_values(0)["Decision"] == "kept beside the record"
+    assert not page.keep.isEnabled() and page.undecide.isEnabled()
+    page.undecide.click()
+    assert (tm.keep, tm.leave_behind) == ([], [])
+    assert page.left_model.row_values(0)["Decision"] == "not decided"
 
 
 def test_a_date_fields_time_zone_and_excel_day_numbers_are_set_in_the_wizard(

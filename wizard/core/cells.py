@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from .extras import kept_counts
 from .mapping import ProfileError, map_chunk
 from .readers import LINE
 from .readers.base import CORRUPT
@@ -213,7 +214,7 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
         tc = TableCells(st.name, tm.target)
         for c in st.columns:
             role = "field" if c in read else "legacy_id" if c == tm.legacy_id else \
-                "kept" if c in getattr(tm, "keep", ()) else \
+                "kept" if c in tm.keep else \
                 "left_behind" if c in tm.leave_behind else "unmapped"
             tc.columns[c] = ColumnCells(c, read.get(c, []), role)
         field_names = [f for f in tm.fields if f in target.fields]
@@ -294,6 +295,13 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
                         reservoir.append(row)
                     else:
                         reservoir[k] = row
+        # kept cells: counted from what migration_extras holds, not assumed
+        stored = kept_counts(con, tm.target, run_id)
+        for cc in tc.columns.values():
+            if cc.role == "kept" and stored.get(cc.column, 0) < cc.imported:
+                short = cc.imported - stored.get(cc.column, 0)
+                cc.imported -= short
+                cc.not_accounted += short
         out.tables.append(tc)
         samples.append((tm.target, st.name, reservoir))
     out.totals = list(totals.values())

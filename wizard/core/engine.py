@@ -289,7 +289,12 @@ class Migration:
             read = tm.read_columns()
             left = [c for c in st.columns if c not in read]
             chosen = [c for c in left if c in tm.leave_behind]
-            undecided = [c for c in left if c not in tm.leave_behind]
+            kept = [c for c in left if c in tm.keep]
+            undecided = [c for c in left if c not in tm.leave_behind and c not in tm.keep]
+            if kept:
+                self.absent.append(
+                    f"{st.name}: {len(kept)} column(s) HMSync has no field for, kept beside "
+                    f"the records in migration_extras (the profile's keep): {_names(kept)}")
             if undecided:
                 self.absent.append(
                     f"{st.name}: {len(undecided)} column(s) not mapped to any HMSync field, "
@@ -935,6 +940,9 @@ class _Importer:
             self._insert(_LEGACY_INSERT, f"({_literal(self.system)}, {_literal(t)}, ?, ?, "
                          f"{int(self.run_id)}, {_literal(st.name)}, ?)",
                          [ids_acc, hids, lines])
+        if mc.extras:
+            from .extras import insert_extras
+            insert_extras(self.con, t, mc.extras, idx, hids)
         self.verifier.observe(t, mc, keep, list(zip(idx.tolist(), hids)))
         return numbers
 

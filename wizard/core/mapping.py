@@ -170,7 +170,7 @@ class FieldMap:
 _PROFILE_KEYS = ("name", "source_system", "defaults", "rules", "exclude", "pilot", "notes",
                  "tables")
 _DEFAULTS_KEYS = ("phone_region", "date_order", "decimal", "thousands", "timezone")
-_TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "leave_behind",
+_TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "leave_behind", "keep",
                "fields")
 _FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason", "review")
 
@@ -268,6 +268,9 @@ class TableMap:
     #: columns no field reads that the operator leaves behind on purpose (said so in the
     #: run's notes and report, apart from columns nobody has decided about)
     leave_behind: list[str] = field(default_factory=list)
+    #: columns no field reads that are kept beside the record, in migration_extras
+    #: (table, HMSync id, column, value): HMSync has no field for them
+    keep: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         d: dict = {"target": self.target}
@@ -279,6 +282,8 @@ class TableMap:
             d["review"] = True
         if self.leave_behind:
             d["leave_behind"] = _Flow(self.leave_behind)
+        if self.keep:
+            d["keep"] = _Flow(self.keep)
         d["fields"] = {k: v.to_dict() for k, v in self.fields.items()}
         return d
 
@@ -460,10 +465,12 @@ class Profile:
                                    f"not {_what(confidence)}")
             leave = _shaped(td.get("leave_behind"), list,
                             f"{where}: table '{src}': leave_behind") or []
+            keep = [_name(c, f"{where}: table '{src}': keep", "a column name")
+                    for c in _shaped(td.get("keep"), list, f"{where}: table '{src}': keep")]
             p.tables.append(TableMap(str(src), str(td["target"]), legacy_id, fields,
                                      confidence, _review(td, f"{where}: table '{src}'"),
                                      [_name(c, f"{where}: table '{src}': leave_behind",
-                                            "a column name") for c in leave]))
+                                            "a column name") for c in leave], keep))
         return p
 
     @classmethod
@@ -589,6 +596,7 @@ class MappedChunk:
     arrays: dict[str, np.ndarray] = field(default_factory=dict)  # numbers, dates as arrays
     source: dict[str, str] = field(default_factory=dict)     # field -> legacy column(s)
     notes: list[str] = field(default_factory=list)
+    extras: dict[str, pd.Series] = field(default_factory=dict)  # kept column -> its texts
 
     def __len__(self):
         return len(self.index)
@@ -728,6 +736,11 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
         mc.source[name] = fm.source_label or "(constant)"
         if r.note and r.note not in mc.notes:
             mc.notes.append(f"{name}: {r.note}")
+    for c in tm.keep:
+        if c in chunk.columns:
+            text = column(c)
+            empty = tf.is_blank(text)
+            mc.extras[c] = text.where(~empty, None) if empty.any() else text
     return mc
 
 

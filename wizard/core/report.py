@@ -193,6 +193,8 @@ def run_report(result, target, sources, dry_run: bool, schema_differences=(),
                           "sha256": profile.sha256(text)}
         rep["left_behind"] = [{"table": tm.source, "columns": list(tm.leave_behind)}
                               for tm in profile.tables if tm.leave_behind]
+        rep["kept"] = [{"table": tm.source, "columns": list(tm.keep)}
+                       for tm in profile.tables if tm.keep]
     return rep
 
 

@@ -190,6 +190,7 @@ class LeftColumn:
     name: str
     filled: int | None        # its cells that hold something (None: not counted)
     on_purpose: bool          # the operator chose to leave it behind
+    kept: bool = False        # kept beside the record (migration_extras)
 
 
 # --- an import ready to run ------------------------------------------------------------------
@@ -448,7 +449,7 @@ class MigrationSession:
             return []
         read = tm.read_columns()
         fill = self.column_fill.get(source_name, {})
-        return [LeftColumn(c, fill.get(c), c in tm.leave_behind)
+        return [LeftColumn(c, fill.get(c), c in tm.leave_behind, c in tm.keep)
                 for c in st.columns if c not in read]
 
     def set_left_behind(self, source_name: str, column: str, left: bool) -> None:
@@ -458,6 +459,18 @@ class MigrationSession:
             return
         tm.leave_behind = [c for c in tm.leave_behind if c != column] + (
             [column] if left else [])
+        if left:
+            tm.keep = [c for c in tm.keep if c != column]
+        self.dirty = True
+
+    def set_kept(self, source_name: str, column: str, kept: bool) -> None:
+        """Keep a column no field reads beside its records (migration_extras), or undo."""
+        tm = self.table_map(source_name)
+        if tm is None:
+            return
+        tm.keep = [c for c in tm.keep if c != column] + ([column] if kept else [])
+        if kept:
+            tm.leave_behind = [c for c in tm.leave_behind if c != column]
         self.dirty = True
 
     def set_field_value(self, source_name: str, field_name: str, value: str) -> None:

@@ -184,6 +184,10 @@ def signoff_html(rep: dict) -> str:
     for item in rep.get("left_behind") or []:
         left.append([_e(item["table"]), _e(", ".join(item["columns"])),
                      "left behind on purpose (the profile's leave_behind)"])
+    for item in rep.get("kept") or []:
+        left.append([_e(item["table"]), _e(", ".join(item["columns"])),
+                     "kept beside the records in migration_extras (HMSync has no field "
+                     "for them): counted as imported"])
     for tc in cells.get("tables", []):
         undecided = [c["column"] for c in tc.get("columns", []) if c.get("role") == "unmapped"]
         if undecided:

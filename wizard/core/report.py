@@ -278,35 +278,7 @@ def write_html(rep: dict, path: str | Path) -> Path:
     return path
 
 
-def mapping_document(profile, sources) -> str:
-    """The mapping a client approves: legacy table.column -> HMSync table.field, with the
-    transform and example values, as one HTML page."""
-    samples = {st.name: st.sample(3) for st in sources}
-    body = []
-    for tm in profile.tables:
-        st = next((s for s in sources if profile.table_for(s.name, s.stem) is tm), None)
-        rows = []
-        for fname, fm in tm.fields.items():
-            ex = ""
-            if st is not None and fm.columns and all(c in samples[st.name] for c in fm.columns):
-                ex = "; ".join(" ".join(str(samples[st.name][c].iat[i]) for c in fm.columns)
-                               for i in range(min(3, len(samples[st.name]))))
-            steps = ", ".join(json.dumps(s, ensure_ascii=False) if not isinstance(s, str)
-                              else s for s in fm.steps)
-            src = fm.source_label or f"constant '{fm.value}'"
-            rows.append(f"<tr><td>{_e(tm.source)}.{_e(src)}</td><td>{_e(tm.target)}."
-                        f"{_e(fname)}</td><td>{_e(steps)}</td><td>{_e(ex)}</td>"
-                        f"<td class=num>{_e(fm.confidence)}</td></tr>")
-        body.append(f"<h2>{_e(tm.source)} → {_e(tm.target)} (legacy id: "
-                    f"{_e(tm.legacy_id or 'none')})</h2><table><tr><th>legacy column</th>"
-                    f"<th>HMSync field</th><th>transform</th><th>examples</th>"
-                    f"<th>confidence</th></tr>{''.join(rows)}</table>")
-    return (f"<!doctype html><html><head><meta charset=utf-8><title>Mapping: "
-            f"{_e(profile.name)}</title><style>{_CSS}</style></head><body><h1>Mapping document"
-            f" — {_e(profile.name)}</h1><p>Source system: {_e(profile.source_system)}; phone "
-            f"region {_e(profile.phone_region)}; date order {_e(profile.date_order)}"
-            + (f"; times written with a zone (Z, +05:30) converted to the clinic's local time "
-               f"in {_e(profile.timezone)} (a date step may name its own zone)"
-               if profile.timezone else "") + ".</p>"
-            + "".join(body) + "<p>Approved by: ____________________ Date: __________</p>"
-            "</body></html>")
+def mapping_document(profile, sources, targets=None) -> str:
+    """The mapping a client approves, in plain words (wizard/core/mapdoc.py)."""
+    from .mapdoc import mapping_document as document
+    return document(profile, sources, targets, _CSS)

@@ -21,13 +21,13 @@ the problem list (error lines), never from what the import path kept in memory.
 from __future__ import annotations
 
 import math
-import random
 import sqlite3
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from . import transforms as tf
 from .extras import kept_counts
 from .mapping import ProfileError, map_chunk
 from .readers import LINE
@@ -156,10 +156,9 @@ class CellAccounting:
 
 
 def _non_empty(s: pd.Series) -> np.ndarray:
-    if s.dtype != object:
-        return s.notna().to_numpy()
-    return s.map(lambda v: v is not None and v == v and str(v).strip() != ""
-                 ).to_numpy(dtype=bool)
+    """Cells holding something: what the mapping itself reads as a value (spaces alone
+    are empty)."""
+    return ~tf.is_blank(tf.text(s))
 
 
 class _ImportedRows:
@@ -199,7 +198,7 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
     errs = problems[problems["severity"] == "error"] if len(problems) else problems
     error_lines = {f: np.unique(g["line"].to_numpy(dtype=np.int64))
                    for f, g in errs.groupby("file")} if len(errs) else {}
-    rng = random.Random(20261207)
+    rng = np.random.default_rng(20261207)
     out = CellAccounting()
     totals: dict[tuple[str, str], MoneyTotal] = {}
     samples: list[tuple[str, object, list]] = []   # (target, tm, [(line, id, values)])
@@ -224,8 +223,7 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
         left_out = np.concatenate((filtered or {}).get(st.name) or
                                   [np.zeros(0, dtype=np.int64)])
         money = [f for f in field_names if target.fields[f].total]
-        reservoir: list[tuple[int, str, dict]] = []
-        seen = 0
+        reservoir: list[tuple[float, int, str, dict]] = []   # (key, line, legacy id, values)
         for chunk in st.iter_chunks(chunk_rows):
             if cancel:
                 cancel.check()
@@ -284,17 +282,19 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
                 mt.duplicates += float(val[dup].sum())
                 mt.deferred += float(val[outside].sum())
                 mt.filtered += float(val[dropped].sum())
-            # the spot check's sample: a reservoir over this table's records in HMSync
-            for j in np.flatnonzero(ours).tolist():
-                seen += 1
-                k = len(reservoir) if len(reservoir) < SPOT_SAMPLE else rng.randrange(seen)
-                if k < SPOT_SAMPLE:
-                    row = (int(lines[j]), str(mc.legacy_id.iat[j]),
-                           {f: v.iat[j] for f, v in mc.values.items()})
-                    if k == len(reservoir):
-                        reservoir.append(row)
-                    else:
-                        reservoir[k] = row
+            # the spot check's sample: each record of this table in HMSync draws a random
+            # key; the SPOT_SAMPLE smallest keys over the whole table are compared
+            at = np.flatnonzero(ours)
+            if len(at):
+                keys = rng.random(len(at))
+                if len(reservoir) + len(at) > SPOT_SAMPLE:
+                    pool = np.concatenate([np.array([r[0] for r in reservoir]), keys])
+                    cut = np.partition(pool, SPOT_SAMPLE - 1)[SPOT_SAMPLE - 1]
+                    reservoir = [r for r in reservoir if r[0] <= cut]
+                    at, keys = at[keys <= cut], keys[keys <= cut]
+                for k, j in zip(keys.tolist(), at.tolist()):
+                    reservoir.append((k, int(lines[j]), str(mc.legacy_id.iat[j]),
+                                      {f: v.iat[j] for f, v in mc.values.items()}))
         # kept cells: counted from what migration_extras holds, not assumed
         stored = kept_counts(con, tm.target, run_id)
         for cc in tc.columns.values():
@@ -303,7 +303,7 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
                 cc.imported -= short
                 cc.not_accounted += short
         out.tables.append(tc)
-        samples.append((tm.target, st.name, reservoir))
+        samples.append((tm.target, st.name, [r[1:] for r in reservoir]))
     out.totals = list(totals.values())
     out.spot = _spot_check(con, profile.source_system, targets, samples)
     return out
@@ -321,6 +321,8 @@ def _spot_check(con, system: str, targets, samples) -> SpotResult:
     """Each sampled record, mapped afresh, against the HMSync record its legacy id points
     at; a reference is compared as the parent's legacy id."""
     res = SpotResult()
+    found = []   # (table, source, line, expected, the HMSync row as a dict)
+    wanted: dict[str, set] = {}   # parent table -> HMSync ids to name by legacy id
     for t, source, rows in samples:
         target = targets[t]
         for line, legacy, expected in rows:
@@ -334,20 +336,36 @@ def _spot_check(con, system: str, targets, samples) -> SpotResult:
             if got is None:
                 res.missing += 1
                 continue
-            res.compared += 1
-            for c, g in zip(cols, got):
-                e = expected[c]
-                f = target.fields[c]
-                if f.references and g is not None:
-                    p = con.execute('SELECT "legacyId" FROM migration_legacy_ids WHERE '
-                                    '"tableName"=? AND "sourceSystem"=? AND "hmsyncId"=?',
-                                    (f.references, system, g)).fetchone()
-                    g = p[0] if p else g
-                if _blank(e) and f.default is not None:
-                    e = f.default
-                if not _same(e, g):
-                    res.differ.append(f"{t}.{c} ({source} line {line})")
-                    break
+            row = dict(zip(cols, got))
+            for c in cols:
+                parent = target.fields[c].references
+                if parent and row[c] is not None:
+                    wanted.setdefault(parent, set()).add(row[c])
+            found.append((t, source, line, expected, row))
+    # the parents' legacy ids: one pass over the map per parent table (the map has no
+    # index by HMSync id)
+    names: dict[str, dict] = {}
+    for parent, ids in wanted.items():
+        names[parent] = {}
+        cur = con.execute('SELECT "hmsyncId", "legacyId" FROM migration_legacy_ids WHERE '
+                          '"tableName"=? AND "sourceSystem"=?', (parent, system))
+        while batch := cur.fetchmany(20_000):
+            for h, lid in batch:
+                if h in ids:
+                    names[parent][h] = lid
+    for t, source, line, expected, row in found:
+        target = targets[t]
+        res.compared += 1
+        for c, g in row.items():
+            e = expected[c]
+            f = target.fields[c]
+            if f.references and g is not None:
+                g = names.get(f.references, {}).get(g, g)
+            if _blank(e) and f.default is not None:
+                e = f.default
+            if not _same(e, g):
+                res.differ.append(f"{t}.{c} ({source} line {line})")
+                break
     return res
 
 

@@ -147,3 +147,18 @@ def test_a_column_hmsync_has_no_field_for_can_be_kept(mini_export, empty_target,
     p.save(tmp_path / "profile.yaml")
     assert Profile.load(tmp_path / "profile.yaml").table_for("patients.csv").keep == \
         ["address"]
+
+
+def test_a_value_blanked_by_a_warning_is_listed(mini_export, empty_target):
+    """Age "4O" at line 7 is a format error; made a warning, the record goes in with its
+    age empty: the cell is accounted for as blanked, and its line and field listed."""
+    def age_format_warns(profile):
+        profile.rules["patients.age.format"] = "warning"
+
+    res = _run(mini_export, empty_target, age_format_warns)
+    assert res.passed
+    pats = _table(res, "patients.csv")
+    age = pats.columns["age"]
+    assert age.blanked == 1 and age.balances
+    assert (7, "age") in pats.blanked
+    assert "blanked by a warning 1" in _check(res, "cells: patients.csv").detail

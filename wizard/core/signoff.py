@@ -35,7 +35,7 @@ td,th{border:1px solid #c9d2dc;padding:2pt 5pt;text-align:left;vertical-align:to
 th{background:#eef2f6}td.num{text-align:right}.pass{color:#17702e;font-weight:bold}
 .fail{color:#b3261e;font-weight:bold}.meta td:first-child{font-weight:bold;width:30%}
 .hash{font-family:monospace;font-size:8pt}.sig td{height:34pt;width:50%}
-.small{font-size:8pt;color:#556}"""
+.small{font-size:8pt;color:#556}table.cells td,table.cells th{font-size:8pt}"""
 
 
 def _e(x) -> str:
@@ -71,10 +71,11 @@ def _duration(s) -> str:
     return (f"{h} h " if h else "") + (f"{m} min " if h or m else "") + f"{sec} s"
 
 
-def _table(head: list[str], rows: list[list[str]], num_from: int = 1) -> str:
+def _table(head: list[str], rows: list[list[str]], num_from: int = 1, kind: str = "") -> str:
     if not rows:
         return "<p>None.</p>"
-    out = ['<table width="100%"><tr>' + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>"]
+    out = [f'<table width="100%" class="{kind}"><tr>' +
+           "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>"]
     for r in rows:
         out.append("<tr>" + "".join(
             f'<td class="num">{c}</td>' if i >= num_from else f"<td>{c}</td>"
@@ -139,7 +140,7 @@ def signoff_html(rep: dict) -> str:
                      '<span class="fail">NO</span>'] for c in tc.get("columns", [])]
             per_table.append(f"<h3>{_e(tc['source'])} → {_e(tc['target'])}</h3>" + _table(
                 ["column", "goes to"] + [h for _, h in kinds] + ["balances"], rows,
-                num_from=2))
+                num_from=2, kind="cells"))
         lost = cells.get("not_accounted", 0)
         parts.append("<h2>Reconciliation: cells</h2><p>Every non-empty cell of every column "
                      "of a mapped legacy table: imported into a field (or kept beside the "
@@ -209,8 +210,8 @@ def signoff_html(rep: dict) -> str:
         "<h2>Sign-off</h2><p>We have reviewed this report and accept the migration as "
         "described.</p><table class=\"sig\" width=\"100%\"><tr><th>Migration consultant"
         "</th><th>For the clinic</th></tr>"
-        "<tr><td>Name:</td><td>Name:</td></tr><tr><td>Signature:</td><td>Signature:</td>"
-        "</tr><tr><td>Date:</td><td>Date:</td></tr></table>")
+        + "".join(f"<tr><td>{w}:<br><br></td><td>{w}:<br><br></td></tr>"
+                  for w in ("Name", "Role", "Signature", "Date")) + "</table>")
     parts.append(f'<p class="small">Made from run report version '
                  f'{_e(rep.get("report_version", 1))}, generated {_e(rep.get("generated"))}. '
                  "It holds no patient values: counts, files, lines and field names only.</p>")

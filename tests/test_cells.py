@@ -162,3 +162,26 @@ def test_a_value_blanked_by_a_warning_is_listed(mini_export, empty_target):
     assert age.blanked == 1 and age.balances
     assert (7, "age") in pats.blanked
     assert "blanked by a warning 1" in _check(res, "cells: patients.csv").detail
+
+
+def test_records_a_filter_left_out_are_counted_apart(mini_export, empty_target):
+    """The hook a profile's filter (where:) uses: its lines' cells are "filtered", not
+    lost, and their money is a part of the files' total of its own."""
+    import numpy as np
+
+    from wizard.core.cells import account
+    res = _run(mini_export, empty_target)
+    tables, _ = open_sources([mini_export])
+    m = Migration(tables, suggest_profile(tables, known_tables(), source_system="hcp"),
+                  empty_target)
+    con = sqlite3.connect(empty_target)
+    run_id = con.execute("SELECT max(id) FROM migration_runs").fetchone()[0]
+    # V9 (line 11, fee 750) as if a filter had left it out: it is in HMSync, so the
+    # accounting is asked to count it apart from the imported
+    acc = account(con, m.plan, m.targets, m.profile, res.validation.problems, {}, run_id,
+                  filtered={"visits.csv": [np.array([11])]})
+    visits = next(t for t in acc.tables if t.source == "visits.csv")
+    fee = visits.columns["consultationFee"]
+    assert fee.filtered == 1 and fee.imported == 2 and fee.balances
+    money = next(t for t in acc.totals if t.field == "consultationFee")
+    assert money.filtered == 750 and money.imported == 800 and money.source == 2250

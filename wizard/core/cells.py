@@ -233,7 +233,7 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
             outside = np.isin(lines, later) & ~rejected
             dropped = np.isin(lines, left_out) & ~rejected & ~outside
             imported, pos = done.find(lines)
-            imported &= ~rejected
+            imported &= ~rejected & ~outside & ~dropped  # each cell is counted once
             dup = ~rejected & ~outside & ~dropped & ~imported
             for c, cc in tc.columns.items():
                 ne = _non_empty(chunk[c])

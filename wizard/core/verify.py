@@ -183,13 +183,14 @@ class Verifier:
         return Verification(tables, checks)
 
     def account_cells(self, verification: Verification, plan, profile, problems,
-                      deferred, chunk_rows: int, cancel=None) -> None:
+                      deferred, chunk_rows: int, cancel=None, filtered=None) -> None:
         """Read the legacy files again, on their own, and add to ``verification``: every
         column's cells accounted for, each money total over every row, and the spot check
-        of records mapped afresh (in place of the one over the import's own values)."""
+        of records mapped afresh (in place of the one over the import's own values).
+        ``filtered``: file -> lines a profile's filter left out (counted apart)."""
         from .cells import account
         acc = account(self.con, plan, self.targets, profile, problems, deferred,
-                      self.run_id, chunk_rows, cancel)
+                      self.run_id, chunk_rows, cancel, filtered)
         verification.cells = acc
         checks = verification.checks
         for tc in acc.tables:

@@ -406,3 +406,35 @@ def test_a_file_is_never_read_with_the_mapping_of_another_file_of_its_name(tmp_p
     # a profile written for the CSV still reads a re-export of it in another format
     assert p.table_for("patients.xlsx#Patients", "Patients", ["patients.xlsx#Patients"]) \
         is p.tables[0]
+
+
+def test_mapping_document_in_plain_words_masked_with_every_column_left(tmp_path):
+    """Transforms in words (not the profile's JSON), examples before -> after with the
+    values masked, and every column no field reads with what becomes of it: more than
+    the 20 a note names."""
+    from wizard.core.report import mapping_document
+    extra = [f"custom{i:02d}" for i in range(25)]
+    (tmp_path / "patients.csv").write_text(
+        "patientId,firstName,lastName,phoneNumber,gender,registrationDate,insuranceNo,"
+        + ",".join(extra) + "\n"
+        "1,Kavya,Rao,09811111111,female,16/02/2022,INS-77," + ",".join("x" * 25) + "\n"
+        "2,Ravi,Kumar,+919822222222,M,17/03/2022,INS-78," + ",".join("y" * 25) + "\n",
+        encoding="utf-8")
+    (tmp_path / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    tables, _ = open_sources([tmp_path])
+    p = suggest_profile(tables, known_tables())
+    tm = p.table_for("patients.csv")
+    tm.keep = ["insuranceNo"]
+    tm.leave_behind = ["custom00"]
+    page = mapping_document(p, tables)
+    for value in ("Kavya", "Rao", "Kumar", "9811111111", "INS-77", "16/02/2022"):
+        assert value not in page, value
+    assert "K•••• → K••••" in page or "K••••" in page
+    assert "##/##/#### → ####-##-##" in page            # the date's change of shape
+    assert "written in international form" in page and "values translated" in page
+    assert "{&quot;" not in page and "{'" not in page   # no step as JSON
+    for c in extra:
+        assert f"<td>{c}</td>" in page, c
+    assert "kept beside each record" in page and "left behind on purpose" in page
+    assert page.count("NOT DECIDED") == 24
+    assert "<h2>Files left out</h2>" in page and "<li>notes.csv</li>" in page

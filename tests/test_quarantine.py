@@ -56,6 +56,13 @@ def test_rejected_records_say_their_line_and_reason_and_come_back_fixed(
         con.close()
     assert {"104", "106"} <= again and "105" not in again  # 105's age is still wrong
     assert "reconciliation: patients: source 9 = imported 3" in out  # 104, 106 and 111
+    # the second record with id 101 (line 10), not fixed: still a duplicate, and never
+    # compared with, nor taken for, the 101 imported the first time
+    rc, out = cli("validate", rej, "--profile", prof, "--target", empty_target,
+                  "--accept-suggestions", "--issues", tmp_path / "again.csv")
+    again = [r for r in read(tmp_path / "again.csv") if r["legacy_id"] == "101"]
+    assert [r["rule"] for r in again] == ["patients.id.duplicate"]
+    assert "give it an id of its own" in again[0]["message"]
 
 
 def test_a_quarantine_file_is_mapped_by_the_table_it_came_from():

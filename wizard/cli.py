@@ -79,7 +79,7 @@ def _use_profile(session, args) -> None:
     session.check_sources()
     session.check_encodings()
     for u in session.require_confirmed(getattr(args, "accept_suggestions", False)):
-        print(f"note: accepted without review: {u}", file=sys.stderr)
+        print(f"note: accepted without review: {u.as_taken()}", file=sys.stderr)
 
 
 class _Printer:
@@ -255,7 +255,8 @@ def cmd_run(args) -> int:
     from .core.outputs import Outputs
     html = args.html or (Path(args.report).with_suffix(".html") if args.report else None)
     outputs = Outputs(report=_path(args.report), html=_path(html), issues=_path(args.issues),
-                      rejected=_path(args.rejected), backup_dir=_path(args.backup_dir))
+                      rejected=_path(args.rejected), backup_dir=_path(args.backup_dir),
+                      signoff=_path(args.signoff))
     session = _session(args, args.target)
     session.check_outputs(outputs)
     _open(session)
@@ -287,6 +288,9 @@ def cmd_run(args) -> int:
                   file=sys.stderr)
     try:  # files first: a console closed meanwhile (| head) must not lose them
         session.write_outputs(outcome, outputs)
+        if args.signoff:
+            from .pdf import write_signoff
+            write_signoff(outcome.report, args.signoff)
     except OSError as e:
         what = (f"the import was committed (run {res.run_id})" if res.committed else
                 "nothing was imported")
@@ -297,11 +301,16 @@ def cmd_run(args) -> int:
     print()
     for c in res.verification.checks:
         print(f"  {'PASS' if c.passed else 'FAIL'}  {c.name}: {c.detail}")
+    cells = _cells_line(outcome.report)
+    if cells:
+        print(f"\n{cells}")
     print(f"\n{res.status}" + (f" (run {res.run_id})" if res.run_id else ""))
     if vacuumed:
         print("VACUUM done: the database file is compacted")
     if args.report:
         print(f"report written to {args.report} and {html}")
+    if args.signoff:
+        print(f"sign-off report written to {args.signoff}")
     if not res.passed:
         return EXIT_PROBLEMS
     if res.validation.errors:
@@ -359,6 +368,39 @@ def cmd_schema(args) -> int:
     for n in r.notes:
         print(f"warning: {n}", file=sys.stderr)
     print(f"every row kept ({sum(v for t, v in r.counts_after.items()):,} rows)")
+    return EXIT_OK
+
+
+def _cells_line(rep: dict) -> str | None:
+    """One line: every cell of the mapped files accounted for, or how many are not."""
+    cells = rep.get("cells")
+    if not cells:
+        return None
+    n = sum(c["non_empty"] for t in cells["tables"] for c in t["columns"])
+    lost = cells.get("not_accounted", 0)
+    return (f"cells: {n:,} non-empty legacy cells, every one accounted for" if not lost else
+            f"cells: {lost:,} of {n:,} non-empty legacy cells NOT accounted for (columns no "
+            "field reads and not left behind on purpose)")
+
+
+def cmd_signoff(args) -> int:
+    import json
+    from .core.errors import ReportError
+    from .core.outputs import Outputs, check_outputs
+    from .pdf import write_signoff
+    src = Path(args.report)
+    check_outputs(Outputs(signoff=Path(args.output)), [(src, "the run report")])
+    try:
+        rep = json.loads(src.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ReportError(f"{src}: cannot be read ({e.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ReportError(f"{src}: is not a JSON run report ({e})") from None
+    if not isinstance(rep, dict) or not isinstance(rep.get("checks"), list) or \
+            not isinstance(rep.get("tables"), dict):
+        raise ReportError(f"{src}: is not a run report (no checks or tables in it)")
+    write_signoff(rep, args.output)
+    print(f"sign-off report written to {args.output}")
     return EXIT_OK
 
 
@@ -541,6 +583,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="VACUUM the target after a committed import (indexes and ANALYZE "
                         "are always done)")
     p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
+    p.add_argument("--signoff", metavar="FILE",
+                   help="write the sign-off report (a .pdf, else HTML) here: the run, its "
+                        "files and hashes, records and cells accounted for, signatures")
+
+    p = _command(sub, "signoff", "the sign-off report of a run report",
+                 "The document the consultant and the clinic sign (PDF for a .pdf name, "
+                 "else HTML), made from the JSON report a run wrote.",
+                 ["signoff run.json -o signoff.pdf"], cmd_signoff)
+    p.add_argument("report", metavar="REPORT.json", help="the JSON report of a run")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="the sign-off report to write (.pdf or .html)")
 
     p = _command(sub, "verify", "check an HMSync database after an import",
                  "Integrity, relationships and what the audit trail says, without the "

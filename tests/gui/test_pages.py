@@ -40,6 +40,9 @@ def test_project_saves_and_reopens_the_work(qtbot, make_wizard, answers, demo, t
     mapping = wait_page(qtbot, wiz, PageId.MAPPING)
     mapping.select_table("patients.csv")
     mapping.set_field_source("address", None)
+    # a column with values no field reads is decided about (here: left behind)
+    assert not mapping.isComplete()
+    wiz.session.set_left_behind("patients.csv", "address", True)
     wiz.session.set_rule("patients.age.range", "warning")
     project = tmp_path / "clinic"
     answers.push("save_file", str(project))
@@ -49,6 +52,7 @@ def test_project_saves_and_reopens_the_work(qtbot, make_wizard, answers, demo, t
     d = json.loads(saved.read_text(encoding="utf-8"))
     assert d["target"] == str(db.resolve()) and d["sources"] == [str(export.resolve())]
     assert "address" not in d["profile"]["tables"]["patients.csv"]["fields"]
+    assert d["profile"]["tables"]["patients.csv"]["leave_behind"] == ["address"]
     assert d["profile"]["rules"] == {"patients.age.range": "warning"}
     assert settings.recent_projects() == [saved.resolve()]
     assert "clinic" in wiz.windowTitle()
@@ -419,6 +423,9 @@ def test_unsure_suggestions_wait_for_the_operator(qtbot, make_wizard, answers, d
     # changing a field settles it; confirming settles the rest, one after the other
     page.set_field_source("age", None)        # leave the age out: nothing left to confirm
     assert "age" not in wiz.session.table_map("patients.csv").fields
+    # ... but its birth dates are now read by no field: a decision of their own
+    assert any(u.column == "DOB" for u in wiz.session.unconfirmed())
+    wiz.session.set_left_behind("patients.csv", "DOB", True)
     fm = wiz.session.table_map("patients.csv").fields
     fm["phone"].review = True  # one more to confirm with the button
     page._fill_tables("patients.csv")
@@ -472,6 +479,18 @@ def test_columns_no_field_reads_are_shown_with_their_values_and_a_choice(
     assert page.left_model.row_values(0)["Decision"] == "on purpose"
     page.undecide.click()
     assert wiz.session.table_map("patients.csv").leave_behind == []
+    # kept instead: stored beside each record, the other choice undone
+    page.left_view.selectRow(0)
+    assert page.keep.isEnabled()
+    page.leave.click()
+    page.keep.click()
+    tm = wiz.session.table_map("patients.csv")
+    assert (tm.keep, tm.leave_behind) == (["insuranceNo"], [])
+    assert page.left_model.row_values(0)["Decision"] == "kept beside the record"
+    assert not page.keep.isEnabled() and page.undecide.isEnabled()
+    page.undecide.click()
+    assert (tm.keep, tm.leave_behind) == ([], [])
+    assert page.left_model.row_values(0)["Decision"] == "not decided"
 
 
 def test_a_date_fields_time_zone_and_excel_day_numbers_are_set_in_the_wizard(

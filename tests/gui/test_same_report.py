@@ -13,7 +13,7 @@ from .test_wizard_flow import run_to_verification
 
 #: what differs between two runs of the same migration by its nature
 VOLATILE = {"generated", "started", "finished", "timings_s", "target", "backup_path",
-            "backup"}
+            "backup", "duration_s", "backup_sha256"}
 
 
 def comparable(report: dict) -> dict:

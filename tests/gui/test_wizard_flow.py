@@ -85,6 +85,13 @@ def test_full_migration_on_the_demo_export(qtbot, make_wizard, answers, demo, tm
     assert "address" not in wiz.session.table_map("patients.csv").fields
     assert "address" not in mapping.preview_model.frame.columns
     assert "gender" in mapping.preview_model.frame.columns
+    # ... on purpose, on the "Columns left out" tab: an undecided one fails the verification
+    mapping.side.setCurrentIndex(1)
+    left = [mapping.left_model.row_values(r)["Column"]
+            for r in range(mapping.left_model.rowCount())]
+    mapping.left_view.selectRow(left.index("address"))
+    qtbot.mouseClick(mapping.leave, Qt.MouseButton.LeftButton)
+    assert wiz.session.table_map("patients.csv").leave_behind == ["address"]
     go_next(qtbot, wiz, PageId.MAPPING)
 
     # 5. validation: the counts shown
@@ -154,10 +161,20 @@ def test_full_migration_on_the_demo_export(qtbot, make_wizard, answers, demo, tm
     checks = [vp.checks_model.row_values(r)["Result"] for r in range(vp.checks_model.rowCount())]
     assert checks and set(checks) == {"passed"}
     totals_shown = {vp.totals_model.row_values(r)["Total of"]:
-                    (vp.totals_model.row_values(r)["Legacy export"],
+                    (vp.totals_model.row_values(r)["Legacy files, every row"],
+                     vp.totals_model.row_values(r)["In rejected records"],
+                     vp.totals_model.row_values(r)["Accepted"],
                      vp.totals_model.row_values(r)["HMSync"])
                     for r in range(vp.totals_model.rowCount())}
-    assert totals_shown["visits.consultationFee"] == ("331,600.00", "331,600.00")
+    assert totals_shown["visits.consultationFee"] == ("335,800.00", "4,200.00", "331,600.00",
+                                                      "331,600.00")
+    cells = {(vp.cells_model.row_values(r)["Legacy table"],
+              vp.cells_model.row_values(r)["Column"]): vp.cells_model.row_values(r)
+             for r in range(vp.cells_model.rowCount())}
+    address = cells[("patients.csv", "address")]
+    assert (address["Goes to"], address["Left behind"], address["Rejected"],
+            address["Result"]) == ("left behind on purpose", "145", "5", "balances")
+    assert cells[("visits.csv", "consultationFee")]["Imported"] == "573"
     counts = db_counts(db)
     assert (counts["patients"], counts["doctors"], counts["visits"], counts["bills"],
             counts["payments"], counts["pathology_tests"]) == (145, 40, 573, 287, 225, 113)

@@ -291,7 +291,12 @@ class Migration:
             read = tm.read_columns() | set(ADDED_COLUMNS)  # (a quarantine file's own)
             left = [c for c in st.columns if c not in read]
             chosen = [c for c in left if c in tm.leave_behind]
-            undecided = [c for c in left if c not in tm.leave_behind]
+            kept = [c for c in left if c in tm.keep]
+            undecided = [c for c in left if c not in tm.leave_behind and c not in tm.keep]
+            if kept:
+                self.absent.append(
+                    f"{st.name}: {len(kept)} column(s) HMSync has no field for, kept beside "
+                    f"the records in migration_extras (the profile's keep): {_names(kept)}")
             if undecided:
                 self.absent.append(
                     f"{st.name}: {len(undecided)} column(s) not mapped to any HMSync field, "
@@ -495,6 +500,16 @@ class Migration:
         # already imported by an earlier run: recognised by legacy id
         present = reg.existing[t].contains(keys) if len(reg.existing[t]) else \
             np.zeros(n, dtype=bool)
+        # a record a quarantine file holds because its legacy id was another record's is
+        # that other record again unless the operator gave it an id of its own: still a
+        # duplicate, never taken for the imported record (nor, re-run, for a change to it)
+        if mc.was_duplicate is not None and mc.was_duplicate.any():
+            again = mc.was_duplicate & present & ~no_id
+            if again.any():
+                report(again, "duplicate", values=ids, source_field=id_col, message=[
+                    "rejected before as a second record with this legacy id, which another "
+                    "record holds in HMSync; give it an id of its own to import it"] * n)
+                present = present & ~again
         # relationships
         parents = {}
         for fname, parent in target.references.items():
@@ -617,6 +632,9 @@ class Migration:
             if progress:
                 progress(Progress("verify", "", "", 0, 1))
             verification = verifier.verify(stats)
+            verifier.account_cells(verification, self.plan, self.profile,
+                                   validation.problems, self._deferred, self.chunk_rows,
+                                   cancel)
             laps("verify")
             if cancel:
                 cancel.check()
@@ -939,6 +957,9 @@ class _Importer:
             self._insert(_LEGACY_INSERT, f"({_literal(self.system)}, {_literal(t)}, ?, ?, "
                          f"{int(self.run_id)}, {_literal(st.name)}, ?)",
                          [ids_acc, hids, lines])
+        if mc.extras:
+            from .extras import insert_extras
+            insert_extras(self.con, t, mc.extras, idx, hids)
         self.verifier.observe(t, mc, keep, list(zip(idx.tolist(), hids)))
         return numbers
 

@@ -95,5 +95,11 @@ class ProjectError(OperatorError):
     """A migration project file that cannot be used."""
 
 
+class ReportError(OperatorError):
+    """A file given as a run report that is not one (signoff)."""
+
+    advice = "Give the JSON report that `run --report` (or the wizard's Save report) wrote."
+
+
 class Cancelled(Exception):
     """The operator cancelled; everything was rolled back. (Not an error: no advice.)"""

@@ -176,7 +176,7 @@ _PROFILE_KEYS = ("name", "source_system", "defaults", "rules", "exclude", "pilot
 _PROFILE_KEYS += ("corrections",)   # values the operator corrected (core/corrections.py)
 _PROFILE_KEYS += ("person_decisions",)  # same-person clusters decided (core/persons.py)
 _DEFAULTS_KEYS = ("phone_region", "date_order", "decimal", "thousands", "timezone")
-_TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "leave_behind",
+_TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "leave_behind", "keep",
                "fields", "encoding")
 _FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason", "review")
 
@@ -215,8 +215,17 @@ class Unconfirmed:
     source: str               # the legacy table
     field: str | None         # the HMSync field (None: which table the file feeds)
     text: str                 # the choice in words
+    #: a column with values no field reads and nobody has decided about (field None): its
+    #: cells would be lost unasked; taken as they are, it is left behind, and said so
+    column: str | None = None
 
     def __str__(self) -> str:
+        return self.text
+
+    def as_taken(self) -> str:
+        """What taking the choice as it is did, in words."""
+        if self.column:
+            return f"{self.source}: column {self.column} left behind (no field reads it)"
         return self.text
 _KINDS = {dict: "a mapping (key: value lines)", list: "a list (lines starting with -)"}
 
@@ -290,6 +299,9 @@ class TableMap:
     leave_behind: list[str] = field(default_factory=list)
     #: the text encoding to read the file with (an 8-bit code page the bytes leave unsure)
     encoding: str | None = None
+    #: columns no field reads that are kept beside the record, in migration_extras
+    #: (table, HMSync id, column, value): HMSync has no field for them
+    keep: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         d: dict = {"target": self.target}
@@ -303,6 +315,8 @@ class TableMap:
             d["review"] = True
         if self.leave_behind:
             d["leave_behind"] = _Flow(self.leave_behind)
+        if self.keep:
+            d["keep"] = _Flow(self.keep)
         d["fields"] = {k: v.to_dict() for k, v in self.fields.items()}
         return d
 
@@ -504,11 +518,15 @@ class Profile:
                                    f"not {_what(confidence)}")
             leave = _shaped(td.get("leave_behind"), list,
                             f"{where}: table '{src}': leave_behind") or []
+            keep = [_name(c, f"{where}: table '{src}': keep", "a column name")
+                    for c in _shaped(td.get("keep"), list, f"{where}: table '{src}': keep")]
             p.tables.append(TableMap(str(src), str(td["target"]), legacy_id, fields,
                                      confidence, _review(td, f"{where}: table '{src}'"),
                                      [_name(c, f"{where}: table '{src}': leave_behind",
                                             "a column name") for c in leave],
-                                     _encoding(td.get("encoding"), f"{where}: table '{src}'")))
+                                     encoding=_encoding(td.get("encoding"),
+                                                        f"{where}: table '{src}'"),
+                                     keep=keep))
         return p
 
     @classmethod
@@ -634,6 +652,10 @@ class MappedChunk:
     arrays: dict[str, np.ndarray] = field(default_factory=dict)  # numbers, dates as arrays
     source: dict[str, str] = field(default_factory=dict)     # field -> legacy column(s)
     notes: list[str] = field(default_factory=list)
+    extras: dict[str, pd.Series] = field(default_factory=dict)  # kept column -> its texts
+    #: read back from a quarantine file: the records rejected there as a second record
+    #: with a legacy id already taken (None: not a quarantine file)
+    was_duplicate: np.ndarray | None = None
 
     def __len__(self):
         return len(self.index)
@@ -742,6 +764,10 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
     ids = column(tm.legacy_id) if tm.legacy_id and tm.legacy_id in chunk.columns else \
         legacy_ids(chunk, tm)
     mc = MappedChunk(chunk.index, chunk[LINE].to_numpy(), chunk[CORRUPT].to_numpy(), ids)
+    from .quarantine import REASON_COLUMN
+    if REASON_COLUMN in chunk.columns:
+        mc.was_duplicate = tf.text(chunk[REASON_COLUMN]).str.startswith(
+            f"{tm.target}.id.duplicate").to_numpy()
     for name, fm in tm.fields.items():
         tfield = target.fields.get(name)
         if tfield is None:
@@ -773,6 +799,11 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
         mc.source[name] = fm.source_label or "(constant)"
         if r.note and r.note not in mc.notes:
             mc.notes.append(f"{name}: {r.note}")
+    for c in tm.keep:
+        if c in chunk.columns:
+            text = column(c)
+            empty = tf.is_blank(text)
+            mc.extras[c] = text.where(~empty, None) if empty.any() else text
     return mc
 
 

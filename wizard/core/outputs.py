@@ -23,6 +23,7 @@ class Outputs:
     rejected: Path | None = None      # folder: quarantined records
     backup_dir: Path | None = None    # folder: backups
     document: Path | None = None      # the mapping document, a PDF report, a project file
+    signoff: Path | None = None       # the sign-off report (HTML or PDF)
 
     FOLDERS = ("rejected", "backup_dir")
 
@@ -34,7 +35,7 @@ class Outputs:
 
 _WHAT = {"report": "the report", "html": "the HTML report", "issues": "the problem list",
          "rejected": "the folder for rejected records", "backup_dir": "the backup folder",
-         "document": "the document"}
+         "document": "the document", "signoff": "the sign-off report"}
 
 
 def _same(a: Path, b: Path) -> bool:

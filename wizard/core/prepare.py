@@ -471,6 +471,7 @@ def _pack_chunk(mc: MappedChunk) -> None:
     mc.legacy_id = _pack_texts(mc.legacy_id)
     mc.values = {k: _pack_texts(v) for k, v in mc.values.items()}
     mc.raw = {k: _pack_texts(v) for k, v in mc.raw.items()}
+    mc.extras = {k: _pack_texts(v) for k, v in mc.extras.items()}
     corrupt = mc.corrupt
     if corrupt.dtype == object:  # nearly always "": only the damaged records' notes go
         where = np.flatnonzero(corrupt != "")
@@ -482,6 +483,7 @@ def _unpack_chunk(mc: MappedChunk) -> None:
     mc.legacy_id = _unpack_texts(mc.legacy_id, ix)
     mc.values = {k: _unpack_texts(v, ix) for k, v in mc.values.items()}
     mc.raw = {k: _unpack_texts(v, ix) for k, v in mc.raw.items()}
+    mc.extras = {k: _unpack_texts(v, ix) for k, v in mc.extras.items()}
     if isinstance(mc.corrupt, tuple):
         _, n, where, notes = mc.corrupt
         corrupt = np.full(n, "", dtype=object)

@@ -116,13 +116,41 @@ def write_rejected(sources, problems: pd.DataFrame, folder: str | Path, chunk_ro
 
 
 # --- run report --------------------------------------------------------------------------
+#: the JSON report's schema (docs/report-schema.md): raised when a field changes meaning;
+#: fields are only ever added. 1 was the report before it carried a version.
+REPORT_VERSION = 2
+
+
+def _duration(started: str | None, finished: str | None) -> float | None:
+    try:
+        return (datetime.fromisoformat(finished) - datetime.fromisoformat(started)
+                ).total_seconds()
+    except (TypeError, ValueError):
+        return None
+
+
+def _source_files(sources) -> list[dict]:
+    out = []
+    for s in sources:
+        try:
+            size, sha = Path(s.path).stat().st_size, s.sha256()
+        except OSError:
+            size, sha = None, None
+        out.append({"table": s.name, "file": str(s.path), "size": size, "sha256": sha})
+    return out
+
+
 def run_report(result, target, sources, dry_run: bool, schema_differences=(),
-               corrections=(), person_decisions=()) -> dict:
+               corrections=(), person_decisions=(), profile=None) -> dict:
     """The report of an import, the same from the command line and the wizard
-    (``schema_differences``: how the target differs from HMSync's schema, in words)."""
+    (``schema_differences``: how the target differs from HMSync's schema, in words;
+    ``profile``: the mapping used, for its hash and what it leaves behind)."""
+    import platform
     v = result.validation
     tables = result.verification.tables
+    cells = getattr(result.verification, "cells", None)
     rep = {
+        "report_version": REPORT_VERSION,
         "tool": "hmsync-migrate", "tool_version": __version__,
         "generated": datetime.now().isoformat(timespec="seconds"),
         "status": result.status, "committed": result.committed, "dry_run": dry_run,
@@ -146,7 +174,21 @@ def run_report(result, target, sources, dry_run: bool, schema_differences=(),
         "manual_corrections": [c.to_dict() for c in corrections],
         # same-person clusters the operator decided: keep both, merge, leave one out
         "person_decisions": [d.to_dict() for d in person_decisions],
+        "machine": platform.node(),
+        "duration_s": max(_duration(result.started, result.finished) or 0.0,
+                          round(sum(getattr(result, "timings", {}).values()), 3)),
+        "source_files": _source_files(sources),
+        "backup_sha256": result.backup.sha256 if result.backup else None,
+        "cells": cells.to_dict() if cells is not None else None,
     }
+    if profile is not None:
+        text = profile.to_text()
+        rep["profile"] = {"name": profile.name, "source_system": profile.source_system,
+                          "sha256": profile.sha256(text)}
+        rep["left_behind"] = [{"table": tm.source, "columns": list(tm.leave_behind)}
+                              for tm in profile.tables if tm.leave_behind]
+        rep["kept"] = [{"table": tm.source, "columns": list(tm.keep)}
+                       for tm in profile.tables if tm.keep]
     return rep
 
 
@@ -237,36 +279,7 @@ def write_html(rep: dict, path: str | Path) -> Path:
     return path
 
 
-def mapping_document(profile, sources) -> str:
-    """The mapping a client approves: legacy table.column -> HMSync table.field, with the
-    transform and example values, as one HTML page."""
-    samples = {st.name: st.sample(3) for st in sources}
-    body = []
-    names = [x.name for x in sources]
-    for tm in profile.tables:
-        st = next((s for s in sources if profile.table_for(s.name, s.stem, names) is tm), None)
-        rows = []
-        for fname, fm in tm.fields.items():
-            ex = ""
-            if st is not None and fm.columns and all(c in samples[st.name] for c in fm.columns):
-                ex = "; ".join(" ".join(str(samples[st.name][c].iat[i]) for c in fm.columns)
-                               for i in range(min(3, len(samples[st.name]))))
-            steps = ", ".join(json.dumps(s, ensure_ascii=False) if not isinstance(s, str)
-                              else s for s in fm.steps)
-            src = fm.source_label or f"constant '{fm.value}'"
-            rows.append(f"<tr><td>{_e(tm.source)}.{_e(src)}</td><td>{_e(tm.target)}."
-                        f"{_e(fname)}</td><td>{_e(steps)}</td><td>{_e(ex)}</td>"
-                        f"<td class=num>{_e(fm.confidence)}</td></tr>")
-        body.append(f"<h2>{_e(tm.source)} → {_e(tm.target)} (legacy id: "
-                    f"{_e(tm.legacy_id or 'none')})</h2><table><tr><th>legacy column</th>"
-                    f"<th>HMSync field</th><th>transform</th><th>examples</th>"
-                    f"<th>confidence</th></tr>{''.join(rows)}</table>")
-    return (f"<!doctype html><html><head><meta charset=utf-8><title>Mapping: "
-            f"{_e(profile.name)}</title><style>{_CSS}</style></head><body><h1>Mapping document"
-            f" — {_e(profile.name)}</h1><p>Source system: {_e(profile.source_system)}; phone "
-            f"region {_e(profile.phone_region)}; date order {_e(profile.date_order)}"
-            + (f"; times written with a zone (Z, +05:30) converted to the clinic's local time "
-               f"in {_e(profile.timezone)} (a date step may name its own zone)"
-               if profile.timezone else "") + ".</p>"
-            + "".join(body) + "<p>Approved by: ____________________ Date: __________</p>"
-            "</body></html>")
+def mapping_document(profile, sources, targets=None) -> str:
+    """The mapping a client approves, in plain words (wizard/core/mapdoc.py)."""
+    from .mapdoc import mapping_document as document
+    return document(profile, sources, targets, _CSS)

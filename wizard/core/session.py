@@ -33,6 +33,7 @@ from .engine import (CancelToken, Migration, MigrationError, Progress, ProgressF
                      ValidationResult, plan_tables)
 from .errors import NeedsReview, ProjectError, SourceProblem
 from . import corrections, persons
+from . import transforms as tf
 from .mapping import (Exclusion, FieldMap, Profile, ProfileError, TableMap, Unconfirmed,
                       check_nesting, check_profile)
 from .outputs import Outputs, check_outputs
@@ -211,6 +212,7 @@ class LeftColumn:
     name: str
     filled: int | None        # its cells that hold something (None: not counted)
     on_purpose: bool          # the operator chose to leave it behind
+    kept: bool = False        # kept beside the record (migration_extras)
 
 
 # --- an import ready to run ------------------------------------------------------------------
@@ -249,7 +251,8 @@ class ImportJob:
         return ImportOutcome(res, run_report(res, m.target, self.sources, self.dry_run,
                                              schema_differences=self.schema_differences,
                                              corrections=m.profile.corrections,
-                                             person_decisions=m.profile.person_decisions))
+                                             person_decisions=m.profile.person_decisions,
+                                             profile=m.profile))
 
 
 # --- the session -------------------------------------------------------------------------
@@ -586,7 +589,7 @@ class MigrationSession:
         from .quarantine import ADDED_COLUMNS
         read = tm.read_columns() | set(ADDED_COLUMNS)  # (a quarantine file's own)
         fill = self.column_fill.get(source_name, {})
-        return [LeftColumn(c, fill.get(c), c in tm.leave_behind)
+        return [LeftColumn(c, fill.get(c), c in tm.leave_behind, c in tm.keep)
                 for c in st.columns if c not in read]
 
     def set_left_behind(self, source_name: str, column: str, left: bool) -> None:
@@ -596,6 +599,18 @@ class MigrationSession:
             return
         tm.leave_behind = [c for c in tm.leave_behind if c != column] + (
             [column] if left else [])
+        if left:
+            tm.keep = [c for c in tm.keep if c != column]
+        self.dirty = True
+
+    def set_kept(self, source_name: str, column: str, kept: bool) -> None:
+        """Keep a column no field reads beside its records (migration_extras), or undo."""
+        tm = self.table_map(source_name)
+        if tm is None:
+            return
+        tm.keep = [c for c in tm.keep if c != column] + ([column] if kept else [])
+        if kept:
+            tm.leave_behind = [c for c in tm.leave_behind if c != column]
         self.dirty = True
 
     def set_field_value(self, source_name: str, field_name: str, value: str) -> None:
@@ -667,7 +682,27 @@ class MigrationSession:
         # the maps the run uses, however they name their files (a pattern, a stem)
         used = {id(tm) for _, tm in self.mapped()}
         return [u for tm in self.profile.tables if id(tm) in used
-                for u in self.profile.unconfirmed(tm)]
+                for u in self.profile.unconfirmed(tm)] + self.undecided_columns()
+
+    def undecided_columns(self) -> list[Unconfirmed]:
+        """Columns with values that no field reads and nobody has decided about (map it,
+        keep it, leave it behind): their cells would be lost unasked, and the run's cell
+        accounting would fail on them after the import, so they are asked about first."""
+        out = []
+        for st, _ in self.mapped():
+            sample = self.samples.get(st.name)
+            for lc in self.unmapped_columns(st.name):
+                if lc.on_purpose or lc.kept:
+                    continue
+                n = lc.filled
+                if n is None:  # not counted: the sample says whether it holds anything
+                    n = int(tf.as_text(sample[lc.name]).str.strip().ne("").sum()) \
+                        if sample is not None and lc.name in sample else 1
+                if n:
+                    out.append(Unconfirmed(st.name, None, f"{st.name}: column {lc.name} "
+                                           f"holds values no field reads: map it, keep it or "
+                                           "leave it behind", column=lc.name))
+        return out
 
     def require_confirmed(self, accept: bool = False) -> list[Unconfirmed]:
         """The review gate: raise NeedsReview, listing each, while suggested choices are
@@ -676,12 +711,19 @@ class MigrationSession:
         waiting = self.unconfirmed()
         if not waiting:
             return []
+        if self.mapped() and check_profile(self.profile, [s for s, _ in self.mapped()],
+                                           self.targets):
+            return []  # a profile that does not fit the data is refused first, as such
         if not accept:
             raise NeedsReview(f"the mapping has {len(waiting)} suggested choice(s) nobody has "
                               "confirmed:\n  " + "\n  ".join(map(str, waiting)) +
                               "\nconfirm them, or pass --accept-suggestions to take them as "
                               "they are")
         self.profile.confirm_all()
+        for u in waiting:  # undecided columns, taken as they are: left behind, said so
+            tm = self.table_map(u.source) if u.column else None
+            if tm is not None and u.column not in tm.leave_behind:
+                tm.leave_behind.append(u.column)
         self.accepted_unreviewed = waiting
         self.dirty = True
         return waiting
@@ -783,7 +825,7 @@ class MigrationSession:
         SourceProblem when a file the run needs could not be read."""
         self.check_sources()
         kw = {} if self.chunk_rows is None else {"chunk_rows": self.chunk_rows}
-        notes = [f"accepted without review (--accept-suggestions): {u}"
+        notes = [f"accepted without review (--accept-suggestions): {u.as_taken()}"
                  for u in self.accepted_unreviewed] + self.encoding_notes()
         return Migration(list(self.tables), copy.deepcopy(self.ensure_profile()),
                          self.target if with_target else None, notes=notes, **kw)

@@ -364,6 +364,9 @@ class MappingPage(BasePage):
         self.leave = button("&Leave behind", "exclude",
                             "Leave the selected column out on purpose: said so in the "
                             "report, apart from columns nobody decided about")
+        self.keep = button("&Keep", None,
+                           "Keep the selected column's values beside each record (HMSync has "
+                           "no field for them): stored in migration_extras, counted as imported")
         self.undecide = button("&Undo", None, "The selected column goes back to undecided")
         self.left_note = label("", role="hint")
         lw = QWidget()
@@ -371,6 +374,7 @@ class MappingPage(BasePage):
         ll.addWidget(self.left_note)
         ll.addWidget(self.left_view, 1)
         lb = QHBoxLayout()
+        lb.addWidget(self.keep)
         lb.addWidget(self.leave)
         lb.addWidget(self.undecide)
         lb.addStretch(1)
@@ -420,6 +424,7 @@ class MappingPage(BasePage):
         self.confirm_field.clicked.connect(self._confirm_field)
         self.leave.clicked.connect(lambda: self._decide_column(True))
         self.undecide.clicked.connect(lambda: self._decide_column(False))
+        self.keep.clicked.connect(lambda: self._decide_column(None, keep=True))
         self.load.clicked.connect(self._load)
         self.save.clicked.connect(self._save)
         order = [self.table, self.legacy_id, self.view, self.editor.date_order,
@@ -531,20 +536,21 @@ class MappingPage(BasePage):
         cols = self.session.unmapped_columns(name) if name else []
         total = self.session.row_counts.get(name, 0) if name else 0
         rows = [(c.name, "" if c.filled is None else fmt_int(c.filled),
+                 "kept beside the record" if c.kept else
                  "on purpose" if c.on_purpose else "not decided")
                 for c in cols]
         df = pd.DataFrame(rows, columns=["Column", "Values", "Decision"])
-        undecided = sum(not c.on_purpose for c in cols)
+        undecided = sum(not c.on_purpose and not c.kept for c in cols)
         self.left_model.set_frame(df, bad={"Decision": np.array(
-            [not c.on_purpose and bool(c.filled) for c in cols], dtype=bool)})
+            [not c.on_purpose and not c.kept and bool(c.filled) for c in cols], dtype=bool)})
         fit_columns(self.left_view)
         self.side.setTabText(1, f"Columns left out ({len(cols)})" if cols else
                              "Columns left out")
         self.left_note.setText(
             "Every column is read by a field." if not cols else
             f"No HMSync field reads these columns: their values (of {fmt_int(total)} "
-            "records) are not imported. Map one in the table above, or leave it behind "
-            "on purpose." + (f" {undecided} not decided yet." if undecided else ""))
+            "records) are not imported. Map one in the table above, keep it beside the "
+            "records (HMSync has no field for it), or leave it behind on purpose." + (f" {undecided} not decided yet." if undecided else ""))
         self._enable_left()
 
     def _enable_left(self):
@@ -552,17 +558,25 @@ class MappingPage(BasePage):
         cols = self.session.unmapped_columns(self.current_source() or "")
         chosen = cols[row] if 0 <= row < len(cols) else None
         self.leave.setEnabled(chosen is not None and not chosen.on_purpose)
-        self.undecide.setEnabled(chosen is not None and chosen.on_purpose)
+        self.keep.setEnabled(chosen is not None and not chosen.kept)
+        self.undecide.setEnabled(chosen is not None and (chosen.on_purpose or chosen.kept))
 
-    def _decide_column(self, left: bool):
+    def _decide_column(self, left: bool | None, keep: bool = False):
+        """Leave the selected column behind (True), keep it (``keep``) or undo (False)."""
         row = self.left_view.currentIndex().row()
         cols = self.session.unmapped_columns(self.current_source() or "")
         if not 0 <= row < len(cols):
             return
-        self.session.set_left_behind(self.current_source(), cols[row].name, left)
+        if keep:
+            self.session.set_kept(self.current_source(), cols[row].name, True)
+        else:
+            self.session.set_left_behind(self.current_source(), cols[row].name, bool(left))
+            if not left:
+                self.session.set_kept(self.current_source(), cols[row].name, False)
         self._show_left_out()
         self.left_view.selectRow(row)
         self._enable_left()
+        self._check()  # an undecided column with values holds Next back (the review gate)
 
     def _first_to_confirm(self) -> int:
         """The first amber row (0 when there is none): where the operator is needed."""

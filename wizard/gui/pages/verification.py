@@ -25,7 +25,16 @@ from ..widgets import (Banner, ProgressPanel, button, fit_columns, fit_height, f
                        fmt_int, icon, table_view)
 from .base import BasePage
 
+#: a column's cells, as the report counts them, and their headings here
+CELL_KINDS = [("non_empty", "Non-empty"), ("imported", "Imported"), ("rejected", "Rejected"),
+              ("duplicates", "Duplicates"), ("left_behind", "Left behind"),
+              ("filtered", "Filtered"), ("deferred", "Outside the pilot"),
+              ("blanked", "Blanked"), ("not_accounted", "Not accounted")]
+CELL_ROLES = {"legacy_id": "legacy id", "kept": "kept beside the record",
+              "left_behind": "left behind on purpose", "unmapped": "nothing (undecided)"}
+
 REPORT_FILTER = "Web page (*.html);;PDF document (*.pdf);;JSON data (*.json)"
+SIGNOFF_FILTER = "PDF document (*.pdf);;Web page (*.html)"
 
 
 def write_pdf(rep: dict, path: Path) -> Path:
@@ -61,6 +70,10 @@ class VerificationPage(BasePage):
         self.totals = table_view(stretch_last=False)
         self.totals.setModel(self.totals_model)
         self.totals.setAccessibleName("Totals, source and HMSync")
+        self.cells_model = DataFrameModel()
+        self.cells = table_view(stretch_last=False)
+        self.cells.setModel(self.cells_model)
+        self.cells.setAccessibleName("Cells of every legacy column, accounted for")
         self.checks_model = DataFrameModel()
         self.checks = table_view()
         self.checks.setModel(self.checks_model)
@@ -71,6 +84,9 @@ class VerificationPage(BasePage):
         self.blanked.setModel(self.blanked_model)
         self.blanked.setAccessibleName("Values stored empty")
         self.save = button("&Save report…", "report", "Save the report as HTML, PDF or JSON")
+        self.signoff = button("Save si&gn-off…", "report",
+                              "Save the sign-off report (PDF or HTML) the consultant and the "
+                              "clinic sign")
         self.restore = button("&Restore the backup…", "restore",
                               "Put the database back as it was before the import")
         self.progress = ProgressPanel(cancellable=False)
@@ -92,6 +108,8 @@ class VerificationPage(BasePage):
         bl.addWidget(boxed("R&econciliation: source = imported + duplicates + rejected",
                            self.recon))
         bl.addWidget(boxed("&Totals, side by side", self.totals))
+        bl.addWidget(boxed("Ce&lls of every legacy column: non-empty = imported + rejected + "
+                           "duplicates + left behind", self.cells))
         bl.addWidget(boxed("&Checks: relationships, spot check, integrity", self.checks))
         self.blanked_box = boxed("&Values stored empty because you decided “Warning” for "
                                  "their rule", self.blanked)
@@ -107,6 +125,7 @@ class VerificationPage(BasePage):
         self.where.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save)
+        buttons.addWidget(self.signoff)
         buttons.addWidget(self.restore)
         buttons.addWidget(self.where, 1)
         lay = QVBoxLayout(self)
@@ -115,6 +134,7 @@ class VerificationPage(BasePage):
         lay.addWidget(scroll, 1)
         lay.addLayout(buttons)
         self.save.clicked.connect(self._save)
+        self.signoff.clicked.connect(self._save_signoff)
         self.restore.clicked.connect(self.restore_backup)
 
     def initializePage(self):
@@ -138,8 +158,8 @@ class VerificationPage(BasePage):
         res, rep = session.run_result, session.run_report
         if res is None or rep is None:
             self.banner.set("Nothing was imported yet.", "info")
-            for m in (self.recon_model, self.totals_model, self.checks_model,
-                      self.blanked_model):
+            for m in (self.recon_model, self.totals_model, self.cells_model,
+                      self.checks_model, self.blanked_model):
                 m.set_frame(pd.DataFrame())
             self.blanked_box.hide()
             self._enable()
@@ -188,16 +208,25 @@ class VerificationPage(BasePage):
         fit_width(self.recon)
         # totals side by side
         trows, ticons = [], []
+        # the totals over every row of the files (the same field's), beside the imported
+        every = {f"{a['table']}.{a['field']}": (a, c["passed"]) for c in checks
+                 if (a := c.get("all_rows"))}
         for c in checks:
             if c.get("kind") == TOTALS and "source" in c and "hmsync" in c:
-                trows.append((c["name"].replace("totals: ", ""), float(c["source"]),
+                name = c["name"].replace("totals: ", "")
+                a, ok = every.get(name, ({}, True))
+                trows.append((name, float(a.get("source", c["source"])),
+                              float(a.get("rejected", 0.0)), float(c["source"]),
                               float(c["hmsync"])))
-                ticons.append(icon("pass" if c["passed"] else "fail"))
-        tdf = pd.DataFrame(trows, columns=["Total of", "Legacy export", "HMSync"])
+                ticons.append(icon("pass" if c["passed"] and ok else "fail"))
+        # accepted: imported now or already in HMSync from an earlier run
+        tdf = pd.DataFrame(trows, columns=["Total of", "Legacy files, every row",
+                                           "In rejected records", "Accepted", "HMSync"])
         self.totals_model.set_frame(tdf, icons={"Total of": np.array(ticons, dtype=object)})
         fit_columns(self.totals)
         fit_height(self.totals)
         fit_width(self.totals)
+        self._show_cells(rep.get("cells") or {})
         # the other checks
         crows, cicons = [], []
         for c in checks:
@@ -223,6 +252,7 @@ class VerificationPage(BasePage):
         rep, r = session.run_report, session.restore_result
         self.blanked_model.set_frame(pd.DataFrame())
         self.blanked_box.hide()
+        self.cells_model.set_frame(pd.DataFrame())
         now = sum(n for t, n in r.counts.items() if t in DATA_TABLES) if r is not None \
             else None
         self.banner.set("The backup was restored: the database is back to how it was before "
@@ -267,9 +297,35 @@ class VerificationPage(BasePage):
         fit_height(self.blanked, max_rows=12)
         self.blanked_box.setVisible(bool(blanked))
 
+    def _show_cells(self, cells: dict):
+        """Per legacy column: its non-empty cells and where each went; the kinds no column
+        has (filtered, outside the pilot, blanked) are left out."""
+        every = [(t, c) for t in cells.get("tables", []) for c in t.get("columns", [])]
+        kinds = [(k, h) for k, h in CELL_KINDS
+                 if k in ("non_empty", "imported", "rejected", "duplicates", "left_behind",
+                          "not_accounted") or any(c.get(k) for _, c in every)]
+        rows, icons = [], []
+        for t, c in every:
+            goes = ", ".join(c.get("fields") or []) if c.get("role") == "field" else \
+                CELL_ROLES.get(c.get("role"), c.get("role") or "")
+            ok = bool(c.get("balances"))
+            rows.append([t["source"], c["column"], goes] + [int(c.get(k, 0)) for k, _ in kinds]
+                        + ["balances" if ok else "cells lost"])
+            icons.append(icon("pass" if ok else "fail"))
+        df = pd.DataFrame(rows, columns=["Legacy table", "Column", "Goes to"] +
+                          [h for _, h in kinds] + ["Result"])
+        for _, h in kinds:
+            df[h] = df[h].astype("int64")
+        self.cells_model.set_frame(df, icons={"Result": np.array(icons, dtype=object)},
+                                   bad={"Result": (df["Result"] != "balances").to_numpy()})
+        fit_columns(self.cells)
+        fit_height(self.cells)
+        fit_width(self.cells)
+
     def _enable(self):
         r = self.session.run_result
         self.save.setEnabled(self.session.run_report is not None and not self.busy)
+        self.signoff.setEnabled(self.save.isEnabled())
         self.restore.setEnabled(bool(r is not None and r.committed and self.session.backup and
                                      not self.session.restored and not self.busy))
         self.completeChanged.emit()
@@ -300,6 +356,24 @@ class VerificationPage(BasePage):
             return
         settings.remember_folder("report", p)
         dialogs.info(self, f"The report was saved to {p}.")
+
+    def _save_signoff(self):
+        from ...pdf import write_signoff
+        p, flt = dialogs.save_file(self, "Save the sign-off report",
+                                   settings.last_folder("report") + "/migration-signoff.pdf",
+                                   SIGNOFF_FILTER)
+        if not p:
+            return
+        if p.suffix.lower() not in (".html", ".htm", ".pdf"):
+            p = p.with_suffix(".html" if "Web" in flt else ".pdf")
+        try:
+            self.session.check_outputs(Outputs(signoff=p))
+            write_signoff(self.session.run_report, p)
+        except Exception as e:  # noqa: BLE001
+            dialogs.show_exception(self, e, "saving the sign-off report")
+            return
+        settings.remember_folder("report", p)
+        dialogs.info(self, f"The sign-off report was saved to {p}.")
 
     # --- restore ------------------------------------------------------------------------------
     def restore_backup(self):

@@ -1,0 +1,75 @@
+"""The sign-off report (HTML and PDF) and the versioned JSON report it is made from."""
+import json
+import os
+import stat
+import subprocess
+import sys
+
+from conftest import MINI
+
+
+def cli(*args):
+    p = subprocess.run([sys.executable, "-m", "wizard.cli", *map(str, args)],
+                       capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in p.stdout + p.stderr, p.stderr
+    return p.returncode, p.stdout + p.stderr
+
+
+def _patient_values():
+    """Names and phones of the mini export's patients: none may reach a document."""
+    rows = [r.split(",") for r in MINI["patients.csv"][1:]]
+    return {v for r in rows for v in (r[1], r[2], r[3]) if len(v) > 2}
+
+
+def test_run_writes_a_signoff_pdf_and_the_command_makes_it_again(mini_export, empty_target,
+                                                                   tmp_path):
+    report, pdf, page = tmp_path / "run.json", tmp_path / "signoff.pdf", tmp_path / "s.html"
+    rc, out = cli("run", mini_export, "--target", empty_target, "--report", report,
+                  "--signoff", pdf, "--operator", "A. Rao", "--accept-suggestions",
+                  "--backup-dir", tmp_path / "backups", "--quiet")
+    assert rc == 1, out  # the export's errors left records out
+    assert "cells: " in out and "every one accounted for" in out
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 2000
+    assert stat.S_IMODE(os.stat(pdf).st_mode) == 0o600
+    rep = json.loads(report.read_text(encoding="utf-8"))
+    assert rep["report_version"] == 2 and rep["operator"] == "A. Rao"
+    assert rep["machine"] and rep["duration_s"] >= 0
+    assert {f["table"] for f in rep["source_files"]} == set(MINI)
+    assert all(len(f["sha256"]) == 64 and f["size"] > 0 for f in rep["source_files"])
+    assert len(rep["profile"]["sha256"]) == 64
+    assert rep["backup_sha256"] == rep["backup"]["sha256"]
+    assert rep["cells"]["not_accounted"] == 0
+    rc, out = cli("signoff", report, "-o", page)
+    assert rc == 0, out
+    text = page.read_text(encoding="utf-8")
+    for part in ("A. Rao", "Reconciliation: cells", "Totals over every row",
+                 "Updates and conflicts", "Columns and files left behind",
+                 "Migration consultant", "For the clinic", rep["profile"]["sha256"],
+                 rep["backup_sha256"], rep["source_files"][0]["sha256"]):
+        assert part in text, part
+    leaked = [v for v in _patient_values() if v in text]
+    assert not leaked
+
+
+def test_a_name_column_left_out_is_named_in_the_signoff():
+    from wizard.core.signoff import signoff_html
+    rep = {"passed": False, "tables": {}, "checks": [], "cells": {
+        "not_accounted": 3, "tables": [{"source": "patients.csv", "target": "patients",
+                                         "columns": [{"column": "lastName", "role": "unmapped",
+                                                      "non_empty": 11, "not_accounted": 3,
+                                                      "rejected": 8, "balances": False}]}]}}
+    text = signoff_html(rep)
+    assert "3 cells are not accounted for" in text
+    assert "lastName" in text and "nobody left them behind" in text
+
+
+def test_signoff_refuses_what_is_not_a_run_report(tmp_path):
+    bad = tmp_path / "profile.yaml"
+    bad.write_text("name: x\n", encoding="utf-8")
+    rc, out = cli("signoff", bad, "-o", tmp_path / "x.pdf")
+    assert rc == 2 and "is not a JSON run report" in out
+    other = tmp_path / "other.json"
+    other.write_text('{"a": 1}', encoding="utf-8")
+    rc, out = cli("signoff", other, "-o", tmp_path / "x.pdf")
+    assert rc == 2 and "is not a run report" in out
+    assert not (tmp_path / "x.pdf").exists()

@@ -1,0 +1,391 @@
+"""Cell-level accounting, totals over every row, and the independent spot check.
+
+The import's own checks compare HMSync with what the import path mapped, so they cannot
+see what a wrong mapping or a rejected record cost. This module reads the legacy files
+again, on their own, after the records are written (inside the import's transaction, so
+a failure rolls it back):
+
+- every non-empty cell of every column of a mapped file is accounted for: imported into
+  a field, in a rejected record, in a duplicate (already in HMSync), in a column left
+  behind on purpose, outside a pilot (or filtered out), or blanked (the record went in,
+  the field is empty: a "warning" decision). Anything else is a cell not accounted for,
+  and the check fails: a surname nobody mapped is data lost.
+- a money field's total over *all* rows, split the same way, its imported part compared
+  with HMSync's;
+- a sample of records (up to SPOT_SAMPLE per table, all when fewer) mapped afresh from
+  the files and compared field by field with the HMSync record their legacy id points at.
+
+The row of a record is told from the legacy-id map (this run's rows, by file and line) and
+the problem list (error lines), never from what the import path kept in memory.
+"""
+from __future__ import annotations
+
+import math
+import sqlite3
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import corrections
+from . import transforms as tf
+from .extras import kept_counts
+from .mapping import ProfileError, map_chunk
+from .quarantine import ADDED_COLUMNS
+from .readers import LINE
+from .readers.base import CORRUPT
+from .schema import quote_ident
+
+#: records per table the spot check maps afresh and compares (all, when fewer)
+SPOT_SAMPLE = 100
+#: blanked cells listed per table (file, line, field); all are counted
+BLANKED_LISTED = 50
+TOLERANCE = 0.005
+
+
+@dataclass
+class ColumnCells:
+    """One legacy column's non-empty cells, and where each went. ``non_empty`` equals
+    the sum of the others when every cell is accounted for."""
+    column: str
+    fields: list[str] = field(default_factory=list)   # HMSync fields reading it
+    role: str = "field"        # field | legacy_id | left_behind | kept | unmapped
+    non_empty: int = 0
+    imported: int = 0          # into a field (or kept beside the record)
+    rejected: int = 0          # in records rejected by an error
+    duplicates: int = 0        # in records already in HMSync (an earlier run)
+    left_behind: int = 0       # in a column left behind on purpose
+    filtered: int = 0          # in records a filter (where:) leaves out
+    deferred: int = 0          # in records outside a pilot, left for the full run
+    blanked: int = 0           # the record went in, its field is empty (a warning's decision)
+    not_accounted: int = 0     # none of the above: lost
+
+    @property
+    def balances(self) -> bool:
+        return self.not_accounted == 0 and self.non_empty == (
+            self.imported + self.rejected + self.duplicates + self.left_behind +
+            self.filtered + self.deferred + self.blanked)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["balances"] = self.balances
+        return d
+
+
+@dataclass
+class TableCells:
+    """The cells of one legacy table (file, or a workbook's sheet)."""
+    source: str
+    target: str
+    rows: int = 0
+    columns: dict[str, ColumnCells] = field(default_factory=dict)
+    #: (line, field) of cells blanked, up to BLANKED_LISTED (values never: they are a
+    #: patient's)
+    blanked: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def not_accounted(self) -> int:
+        return sum(c.not_accounted for c in self.columns.values())
+
+    def total(self, what: str) -> int:
+        return sum(getattr(c, what) for c in self.columns.values())
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "target": self.target, "rows": self.rows,
+                "columns": [c.to_dict() for c in self.columns.values()],
+                "blanked": [{"line": ln, "field": f} for ln, f in self.blanked],
+                "not_accounted": self.not_accounted}
+
+
+@dataclass
+class MoneyTotal:
+    """A money field's total over every row of the export, split like the records."""
+    table: str
+    field: str
+    source: float = 0.0        # every readable value in the files
+    imported: float = 0.0
+    rejected: float = 0.0
+    duplicates: float = 0.0
+    deferred: float = 0.0
+    filtered: float = 0.0
+    unreadable: int = 0        # non-empty values that are no number (in rejected records)
+    hmsync: float | None = None  # this export's records in HMSync (the totals check's)
+
+    @property
+    def passed(self) -> bool:
+        parts = self.imported + self.rejected + self.duplicates + self.deferred + \
+            self.filtered
+        ok = math.isclose(self.source, parts, abs_tol=TOLERANCE)
+        if self.hmsync is not None:
+            ok = ok and math.isclose(self.imported + self.duplicates, self.hmsync,
+                                     abs_tol=TOLERANCE)
+        return ok
+
+    def to_dict(self) -> dict:
+        d = {k: (round(v, 2) if isinstance(v, float) else v)
+             for k, v in asdict(self).items()}
+        d["passed"] = self.passed
+        return d
+
+
+@dataclass
+class SpotResult:
+    compared: int = 0
+    differ: list[str] = field(default_factory=list)   # "patients.fullName (file line 7)"
+    missing: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return self.compared > 0 and not self.differ and not self.missing
+
+
+@dataclass
+class CellAccounting:
+    tables: list[TableCells] = field(default_factory=list)
+    totals: list[MoneyTotal] = field(default_factory=list)
+    spot: SpotResult = field(default_factory=SpotResult)
+
+    @property
+    def not_accounted(self) -> int:
+        return sum(t.not_accounted for t in self.tables)
+
+    def to_dict(self) -> dict:
+        return {"tables": [t.to_dict() for t in self.tables],
+                "totals": [m.to_dict() for m in self.totals],
+                "not_accounted": self.not_accounted,
+                "spot_check": {"compared": self.spot.compared, "differ": self.spot.differ,
+                               "missing": self.spot.missing}}
+
+
+def _non_empty(s: pd.Series) -> np.ndarray:
+    """Cells holding something: what the mapping itself reads as a value (spaces alone
+    are empty)."""
+    return ~tf.is_blank(tf.text(s))
+
+
+class _ImportedRows:
+    """This run's records of one legacy table, by line: their HMSync id, and which of
+    the mapped fields HMSync holds a value in."""
+
+    def __init__(self, con, run_id, source: str, target: str, fields: list[str]):
+        self.fields = fields
+        cols = "".join(f", t.{quote_ident(f)} IS NOT NULL" for f in fields)
+        rows = con.execute(
+            f'SELECT l."sourceLine", l."hmsyncId"{cols} FROM migration_legacy_ids l '
+            f'JOIN {quote_ident(target)} t ON t.id = l."hmsyncId" WHERE l."runId"=? AND '
+            f'l."sourceFile"=? AND l."tableName"=?', (run_id, source, target)).fetchall() \
+            if run_id is not None else []
+        lines = np.array([r[0] for r in rows], dtype=np.int64)
+        order = np.argsort(lines, kind="stable")
+        self.lines = lines[order]
+        self.has = np.array([r[2:] for r in rows], dtype=bool).reshape(
+            len(rows), len(fields))[order]
+
+    def find(self, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(imported in this run, position in self) for the lines of a chunk."""
+        if not len(self.lines):
+            return np.zeros(len(lines), dtype=bool), np.zeros(len(lines), dtype=np.int64)
+        pos = np.searchsorted(self.lines, lines)
+        pos = np.minimum(pos, len(self.lines) - 1)
+        return self.lines[pos] == lines, pos
+
+
+def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFrame,
+            deferred: dict[str, list[np.ndarray]], run_id: int | None,
+            chunk_rows: int = 25_000, cancel=None, filtered=None) -> CellAccounting:
+    """Account for every cell of the mapped legacy tables (see the module's docstring).
+    ``plan``: (SourceTable, TableMap) pairs; ``problems``: the run's problem list;
+    ``deferred``: file -> lines left for the full run (a pilot); ``filtered``: file ->
+    lines a filter left out (none yet)."""
+    errs = problems[problems["severity"] == "error"] if len(problems) else problems
+    error_lines = {f: np.unique(g["line"].to_numpy(dtype=np.int64))
+                   for f, g in errs.groupby("file")} if len(errs) else {}
+    rng = np.random.default_rng(20261207)
+    out = CellAccounting()
+    totals: dict[tuple[str, str], MoneyTotal] = {}
+    samples: list[tuple[str, object, list]] = []   # (target, tm, [(line, id, values)])
+    ctx = profile.ctx  # the profile applied afresh: a run state of its own
+    for st, tm in plan:
+        target = targets[tm.target]
+        read = {}
+        for fname, fm in tm.fields.items():
+            if fname in target.fields:
+                for c in fm.columns:
+                    read.setdefault(c, []).append(fname)
+        tc = TableCells(st.name, tm.target)
+        for c in st.columns:
+            if c in ADDED_COLUMNS:
+                continue  # a quarantine file's own line and reason: not the legacy data's
+            role = "field" if c in read else "legacy_id" if c == tm.legacy_id else \
+                "kept" if c in tm.keep else \
+                "left_behind" if c in tm.leave_behind else "unmapped"
+            tc.columns[c] = ColumnCells(c, read.get(c, []), role)
+        field_names = [f for f in tm.fields if f in target.fields]
+        done = _ImportedRows(con, run_id, st.name, tm.target, field_names)
+        bad_lines = error_lines.get(st.name, np.zeros(0, dtype=np.int64))
+        later = np.concatenate(deferred.get(st.name) or [np.zeros(0, dtype=np.int64)])
+        left_out = np.concatenate((filtered or {}).get(st.name) or
+                                  [np.zeros(0, dtype=np.int64)])
+        money = [f for f in field_names if target.fields[f].total]
+        reservoir: list[tuple[float, int, str, dict]] = []   # (key, line, legacy id, values)
+        fixes = corrections.by_file(profile.corrections).get(st.name)
+        for chunk in st.iter_chunks(chunk_rows):
+            if cancel:
+                cancel.check()
+            if fixes:  # the operator's corrections, as the import applied them
+                corrections.apply(chunk, fixes, LINE)
+            lines = chunk[LINE].to_numpy(dtype=np.int64)
+            tc.rows += len(chunk)
+            rejected = np.isin(lines, bad_lines)
+            outside = np.isin(lines, later) & ~rejected
+            dropped = np.isin(lines, left_out) & ~rejected & ~outside
+            imported, pos = done.find(lines)
+            imported &= ~rejected & ~outside & ~dropped  # each cell is counted once
+            dup = ~rejected & ~outside & ~dropped & ~imported
+            for c, cc in tc.columns.items():
+                ne = _non_empty(chunk[c])
+                cc.non_empty += int(ne.sum())
+                cc.rejected += int((ne & rejected).sum())
+                cc.deferred += int((ne & outside).sum())
+                cc.filtered += int((ne & dropped).sum())
+                cc.duplicates += int((ne & dup).sum())
+                mine = ne & imported
+                if cc.role in ("legacy_id", "kept"):
+                    cc.imported += int(mine.sum())
+                elif cc.role == "left_behind":
+                    cc.left_behind += int(mine.sum())
+                elif cc.role == "unmapped":
+                    cc.not_accounted += int(mine.sum())
+                else:
+                    # imported if every field reading it holds a value in HMSync
+                    held = np.ones(len(chunk), dtype=bool)
+                    for f in cc.fields:
+                        held &= done.has[pos, field_names.index(f)] if len(done.lines) \
+                            else False
+                    cc.imported += int((mine & held).sum())
+                    blank = mine & ~held
+                    cc.blanked += int(blank.sum())
+                    for j in np.flatnonzero(blank)[:max(0, BLANKED_LISTED -
+                                                         len(tc.blanked))].tolist():
+                        miss = [f for f in cc.fields
+                                if not done.has[pos[j], field_names.index(f)]]
+                        tc.blanked.append((int(lines[j]), "+".join(miss)))
+            ours = imported | dup
+            if not money and not ours.any():
+                continue
+            try:
+                mc = map_chunk(chunk, tm, target, ctx)
+            except ProfileError:
+                continue  # the import refused such a profile already
+            for f in money:
+                mt = totals.setdefault((tm.target, f), MoneyTotal(tm.target, f))
+                arr = _as_numbers(mc, f)
+                ok = ~np.isnan(arr)
+                mt.unreadable += int((~ok & ~np.asarray(mc.null[f], dtype=bool)).sum())
+                val = np.where(ok, arr, 0.0)
+                mt.source += float(val.sum())
+                mt.imported += float(val[imported].sum())
+                mt.rejected += float(val[rejected].sum())
+                mt.duplicates += float(val[dup].sum())
+                mt.deferred += float(val[outside].sum())
+                mt.filtered += float(val[dropped].sum())
+            # the spot check's sample: each record of this table in HMSync draws a random
+            # key; the SPOT_SAMPLE smallest keys over the whole table are compared
+            at = np.flatnonzero(ours)
+            if len(at):
+                keys = rng.random(len(at))
+                if len(reservoir) + len(at) > SPOT_SAMPLE:
+                    pool = np.concatenate([np.array([r[0] for r in reservoir]), keys])
+                    cut = np.partition(pool, SPOT_SAMPLE - 1)[SPOT_SAMPLE - 1]
+                    reservoir = [r for r in reservoir if r[0] <= cut]
+                    at, keys = at[keys <= cut], keys[keys <= cut]
+                for k, j in zip(keys.tolist(), at.tolist()):
+                    reservoir.append((k, int(lines[j]), str(mc.legacy_id.iat[j]),
+                                      {f: v.iat[j] for f, v in mc.values.items()}))
+        # kept cells: counted from what migration_extras holds, not assumed
+        stored = kept_counts(con, tm.target, run_id)
+        for cc in tc.columns.values():
+            if cc.role == "kept" and stored.get(cc.column, 0) < cc.imported:
+                short = cc.imported - stored.get(cc.column, 0)
+                cc.imported -= short
+                cc.not_accounted += short
+        out.tables.append(tc)
+        samples.append((tm.target, st.name, [r[1:] for r in reservoir]))
+    out.totals = list(totals.values())
+    out.spot = _spot_check(con, profile.source_system, targets, samples)
+    return out
+
+
+def _as_numbers(mc, fname: str) -> np.ndarray:
+    arr = mc.arrays.get(fname)
+    if arr is not None and arr.dtype.kind == "f":
+        return arr
+    return pd.to_numeric(mc.values[fname], errors="coerce").to_numpy(dtype="float64",
+                                                                      na_value=np.nan)
+
+
+def _spot_check(con, system: str, targets, samples) -> SpotResult:
+    """Each sampled record, mapped afresh, against the HMSync record its legacy id points
+    at; a reference is compared as the parent's legacy id."""
+    res = SpotResult()
+    found = []   # (table, source, line, expected, the HMSync row as a dict)
+    wanted: dict[str, set] = {}   # parent table -> HMSync ids to name by legacy id
+    for t, source, rows in samples:
+        target = targets[t]
+        for line, legacy, expected in rows:
+            hid = con.execute('SELECT "hmsyncId" FROM migration_legacy_ids WHERE '
+                              '"sourceSystem"=? AND "tableName"=? AND "legacyId"=?',
+                              (system, t, legacy)).fetchone()
+            cols = [f for f in expected if f in target.fields]
+            got = con.execute(f"SELECT {', '.join(quote_ident(c) for c in cols)} FROM "
+                              f"{quote_ident(t)} WHERE id=?", (hid[0],)).fetchone() \
+                if hid and cols else None
+            if got is None:
+                res.missing += 1
+                continue
+            row = dict(zip(cols, got))
+            for c in cols:
+                parent = target.fields[c].references
+                if parent and row[c] is not None:
+                    wanted.setdefault(parent, set()).add(row[c])
+            found.append((t, source, line, expected, row))
+    # the parents' legacy ids: one pass over the map per parent table (the map has no
+    # index by HMSync id)
+    names: dict[str, dict] = {}
+    for parent, ids in wanted.items():
+        names[parent] = {}
+        cur = con.execute('SELECT "hmsyncId", "legacyId" FROM migration_legacy_ids WHERE '
+                          '"tableName"=? AND "sourceSystem"=?', (parent, system))
+        while batch := cur.fetchmany(20_000):
+            for h, lid in batch:
+                if h in ids:
+                    names[parent][h] = lid
+    for t, source, line, expected, row in found:
+        target = targets[t]
+        res.compared += 1
+        for c, g in row.items():
+            e = expected[c]
+            f = target.fields[c]
+            if f.references and g is not None:
+                g = names.get(f.references, {}).get(g, g)
+            if _blank(e) and f.default is not None:
+                e = f.default
+            if not _same(e, g):
+                res.differ.append(f"{t}.{c} ({source} line {line})")
+                break
+    return res
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT
+
+
+def _same(e, g) -> bool:
+    if _blank(e) or g is None:
+        return _blank(e) and g is None
+    if isinstance(e, (int, float, np.number)) or isinstance(g, (int, float)):
+        try:
+            return math.isclose(float(e), float(g), abs_tol=1e-9)
+        except (TypeError, ValueError):
+            return False
+    return str(e) == str(g)

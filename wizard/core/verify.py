@@ -159,15 +159,21 @@ class Verifier:
         tables = {}
         for t, s in stats.items():
             imported = self._imported_count(t)
+            # a re-run: the records already in HMSync, by what became of them (delta.py)
+            kept = getattr(s, "conflicts_kept", 0)
+            delta = (getattr(s, "updated", 0), getattr(s, "unchanged", 0), kept)
             ok = (s.source_rows == imported + s.duplicates + s.rejected + s.deferred) and \
-                imported == s.valid
+                imported == s.valid and (not any(delta) or sum(delta) == s.duplicates)
             tables[t] = s.to_dict()
             tables[t]["imported"] = imported
+            tables[t]["inserted"] = imported
+            split = (f" (updated {delta[0]} + unchanged {delta[1]} + conflicts kept as "
+                     f"HMSync has them {delta[2]})") if any(delta) else ""
             checks.append(_check(
                 f"reconciliation: {t}", ok, CheckKind.RECONCILIATION,
-                f"source {s.source_rows} = imported {imported} + duplicates {s.duplicates} + "
-                f"rejected {s.rejected}" + (f" + deferred {s.deferred} (outside the pilot)"
-                                            if s.deferred else "")
+                f"source {s.source_rows} = imported {imported} + duplicates {s.duplicates}"
+                f"{split} + rejected {s.rejected}" +
+                (f" + deferred {s.deferred} (outside the pilot)" if s.deferred else "")
                 + ("" if ok else f" (expected to import {s.valid})"),
                 table=t))
         checks.extend(self.relationship_checks())

@@ -140,6 +140,8 @@ class DeltaResult:
     changes: list[Change] = field(default_factory=list)
     gone: dict[str, list[str]] = field(default_factory=dict)   # table -> legacy ids
     notes: list[str] = field(default_factory=list)
+    #: mapped files without a legacy id feeding a table an earlier run filled
+    untracked: list[str] = field(default_factory=list)
 
     @property
     def conflicts(self) -> list[Change]:

@@ -398,7 +398,7 @@ class Migration:
                 (system,)).fetchone() is None:
             return None
         delta = DeltaSync(con, system, run_id, self.delta.on_conflict, write)
-        untracked = untracked_tables(con, system, self.plan)
+        untracked = delta.result.untracked = untracked_tables(con, system, self.plan)
         if untracked:
             words = (f"{', '.join(untracked)}: no legacy id column, so changes to records "
                      "an earlier run imported cannot be tracked (a changed record comes "

@@ -164,7 +164,7 @@ DDL: dict[str, tuple[str, ...]] = {
         '\t"runId" INTEGER NOT NULL, \n'
         '\t"sourceFile" TEXT, \n'
         '\t"sourceLine" INTEGER, \n'
-        '\tfingerprint TEXT, \n'
+        '\tfingerprint INTEGER, \n'
         '\t"legacyIdColumns" TEXT, \n'
         '\tFOREIGN KEY("runId") REFERENCES migration_runs (id)\n'
         ")\n"
@@ -411,9 +411,9 @@ def _build_sqlalchemy_schema() -> dict:
         Column("runId", Integer, ForeignKey("migration_runs.id"), nullable=False),
         Column("sourceFile", Text),
         Column("sourceLine", Integer),
-        # the record's mapped values as last synced (delta.fingerprint); NULL: imported
+        # the record's mapped values as last synced (delta.fingerprints); NULL: imported
         # by a version that kept none
-        Column("fingerprint", Text),
+        Column("fingerprint", Integer),
         # a composite legacy id's columns (JSON list); NULL: a one-column id
         Column("legacyIdColumns", Text),
         Index("uq_legacy_ids", "sourceSystem", "tableName", "legacyId", unique=True),
@@ -614,14 +614,14 @@ def ensure_wizard_tables(con: sqlite3.Connection) -> None:
             con.execute(sql)
     if "migration_legacy_ids" in existing:  # made by an earlier version: columns added since
         have = {r[1] for r in con.execute("PRAGMA table_info(migration_legacy_ids)")}
-        for col in LEGACY_MAP_ADDED:
+        for col, kind in LEGACY_MAP_ADDED:
             if col not in have:
                 con.execute(f"ALTER TABLE migration_legacy_ids ADD COLUMN {quote_ident(col)} "
-                            "TEXT")
+                            f"{kind}")
 
 
-#: columns of migration_legacy_ids that earlier versions' databases lack
-LEGACY_MAP_ADDED = ("fingerprint", "legacyIdColumns")
+#: columns of migration_legacy_ids that earlier versions' databases lack, and their types
+LEGACY_MAP_ADDED = (("fingerprint", "INTEGER"), ("legacyIdColumns", "TEXT"))
 
 
 def table_counts(con: sqlite3.Connection) -> dict[str, int]:

@@ -390,3 +390,24 @@ def test_a_legacy_id_list_is_checked(value, error):
     else:
         tm = Profile.from_dict(d).tables[0]
         assert tm.id_columns == value and tm.legacy_key == []
+
+
+def test_a_delta_keeps_the_legacy_id_index_it_looks_records_up_by(setup, tmp_path,
+                                                                  monkeypatch):
+    """A re-run bringing more records than the map holds still finds each earlier record
+    by the map's unique index (dropped for a bulk load, a lookup would read the whole
+    map)."""
+    export, profile, target = setup
+    run(export, profile, target)
+    more = PATIENTS + [f"{200 + i},New{i},Person,+9198000{i:05d},30,F" for i in range(12)]
+    seen = []
+    drop = Migration._drop_indexes_for_bulk_load
+
+    def spy(self, con):
+        seen.extend(drop(self, con))
+        return seen
+
+    monkeypatch.setattr(Migration, "_drop_indexes_for_bulk_load", spy)
+    res = run(write_export(tmp_path / "more", patients=more), profile, target)
+    assert res.committed and res.verification.tables["patients"]["inserted"] == 12
+    assert not any("uq_legacy_ids" in sql for sql in seen)

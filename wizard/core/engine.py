@@ -849,7 +849,8 @@ class Migration:
         incoming: dict[str, int] = {}
         for st, tm in self.plan:
             incoming[tm.target] = incoming.get(tm.target, 0) + st.estimate_rows()
-        incoming["migration_legacy_ids"] = sum(incoming.values())
+        if self._delta_run is None:  # (a delta looks records up by legacy id as it goes)
+            incoming["migration_legacy_ids"] = sum(incoming.values())
         recreate = []
         for table, n in incoming.items():
             have = con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0]

@@ -389,3 +389,18 @@ def test_a_field_of_the_wrong_shape_is_refused_naming_it(tmp_path, field, needle
                  f"      fullName: {field}\n", encoding="utf-8")
     with pytest.raises(ProfileError, match=f"field 'fullName': .*{needle}"):
         Profile.load(p)
+
+
+def test_a_file_is_never_read_with_the_mapping_of_another_file_of_its_name(tmp_path):
+    """A Vietnamese export held patients.csv (mapped) and the application's own
+    patients.xlsx (other columns, not mapped): by its stem the workbook's sheet took the
+    CSV's mapping, and the run would have looked for the CSV's columns in it."""
+    from wizard.core.mapping import Profile, TableMap
+    p = Profile()
+    p.tables.append(TableMap("patients.csv", "patients", "id"))
+    present = ["patients.csv", "patients.xlsx#Patients"]
+    assert p.table_for("patients.xlsx#Patients", "Patients", present) is None
+    assert p.table_for("patients.csv", "patients", present) is p.tables[0]
+    # a profile written for the CSV still reads a re-export of it in another format
+    assert p.table_for("patients.xlsx#Patients", "Patients", ["patients.xlsx#Patients"]) \
+        is p.tables[0]

@@ -562,3 +562,29 @@ def open_mapping(qtbot, make_wizard, demo, tmp_path, name: str, text: str):
     page = wiz.page(PageId.MAPPING)
     qtbot.waitUntil(lambda: wiz.currentId() == PageId.MAPPING and not page.busy)
     return wiz, page
+
+
+def test_a_field_is_made_of_several_columns_or_of_a_part_of_one(
+        qtbot, make_wizard, answers, demo, tmp_path):
+    """The wizard can say what a profile can: a full name of first and last names joined,
+    a first name that is the first word of a full name."""
+    from wizard.gui.dialogs import ColumnPart, ColumnsJoined
+    wiz, page = open_mapping(qtbot, make_wizard, demo, tmp_path, "patients.csv",
+                             "pid,given,family,phone,gender\n1,Asha,Rao,9811111111,F\n"
+                             "2,Li,Wei,9822222222,M\n")
+    row = page.model.row_of("fullName")
+    opts = [v for _, v in page.model.data(page.model.index(row, SOURCE), OptionsRole)]
+    assert "j:" in opts and "p:" in opts
+    answers.push("join_columns", ColumnsJoined(["given", "family"], " "))
+    page.model.setData(page.model.index(row, SOURCE), "j:", ValueRole)
+    fm = wiz.session.table_map("patients.csv").fields["fullName"]
+    assert fm.columns == ["given", "family"] and fm.steps == [{"concat": " "}]
+    assert page.model.data(page.model.index(row, SOURCE)) == "given + family"
+    answers.push("column_part", ColumnPart("given", " ", "first"))
+    row = page.model.row_of("firstName")
+    page.model.setData(page.model.index(row, SOURCE), "p:", ValueRole)
+    fm = wiz.session.table_map("patients.csv").fields["firstName"]
+    assert fm.columns == ["given"] and fm.steps == [{"split": {"sep": " ", "part": "first"}}]
+    shown = [page.preview_model.data(page.preview_model.index(0, c))
+             for c in range(page.preview_model.columnCount())]
+    assert "Asha Rao" in shown and "Asha" in shown

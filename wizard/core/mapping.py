@@ -21,6 +21,8 @@ HMSync field values, with the cells each field could not convert.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import copy
 import difflib
 import enum
@@ -171,7 +173,7 @@ _PROFILE_KEYS = ("name", "source_system", "defaults", "rules", "exclude", "pilot
                  "tables")
 _DEFAULTS_KEYS = ("phone_region", "date_order", "decimal", "thousands", "timezone")
 _TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "leave_behind",
-               "fields")
+               "fields", "encoding")
 _FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason", "review")
 
 #: a suggested choice less sure than this is applied only once a person confirms it
@@ -272,6 +274,20 @@ def _pilot(spec, where: str) -> dict | None:
     return pilot_spec(spec, f"{where}: pilot")
 
 
+def _encoding(value, where: str) -> str | None:
+    """A table's ``encoding:``, checked to be one Python reads (its name kept as given)."""
+    import codecs
+    name = _name(value, f"{where}: encoding", "an encoding such as cp1250", required=False)
+    if name is None:
+        return None
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise ProfileError(f"{where}: encoding: '{name}' is not an encoding Python knows "
+                           "(cp1250, cp1252, iso8859-2, utf-8, ...)") from None
+    return name
+
+
 def _known_keys(d: dict, known: tuple, where: str) -> None:
     """A misspelt key (defualts, feilds) would be ignored without a word: refused."""
     for k in d:
@@ -293,6 +309,8 @@ class TableMap:
     #: columns no field reads that the operator leaves behind on purpose (said so in the
     #: run's notes and report, apart from columns nobody has decided about)
     leave_behind: list[str] = field(default_factory=list)
+    #: the text encoding to read the file with (an 8-bit code page the bytes leave unsure)
+    encoding: str | None = None
     #: a composite legacy id: two or more columns that together identify a record (then
     #: ``legacy_id`` is None); its values are kept as :func:`composite_id` texts
     legacy_key: list[str] = field(default_factory=list)
@@ -310,6 +328,8 @@ class TableMap:
 
     def to_dict(self) -> dict:
         d: dict = {"target": self.target}
+        if self.encoding:
+            d["encoding"] = self.encoding
         if self.legacy_key:
             d["legacy_id"] = _Flow(self.legacy_key)
         elif self.legacy_id:
@@ -383,7 +403,12 @@ class Profile:
                 fm.review = False
         return taken
 
-    def table_for(self, source_name: str, stem: str | None = None) -> TableMap | None:
+    def table_for(self, source_name: str, stem: str | None = None,
+                  present: Collection[str] = ()) -> TableMap | None:
+        """The table map of a legacy table: by its name, a glob, or (a re-export in another
+        format: patients.xlsx for a profile written for patients.csv) its stem. ``present``:
+        the names of the legacy tables at hand; a map whose own table is among them is that
+        table's, never another's by stem."""
         for tm in self.tables:
             if tm.source == source_name:
                 return tm
@@ -392,10 +417,13 @@ class Profile:
                     fnmatch.fnmatch(source_name.lower(), tm.source.lower()):
                 return tm
         if stem:
+            taken = {n.lower() for n in present}
             for tm in self.tables:
-                if Path(tm.source.split("#")[-1]).stem.lower() == stem.lower():
+                if Path(tm.source.split("#")[-1]).stem.lower() == stem.lower() and \
+                        tm.source.lower() not in taken:
                     return tm
-        return None
+        from .quarantine import quarantined_map  # a run's rejected records, read back
+        return quarantined_map(self, source_name)
 
     # --- files ------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -504,7 +532,9 @@ class Profile:
                                      confidence, _review(td, f"{where}: table '{src}'"),
                                      [_name(c, f"{where}: table '{src}': leave_behind",
                                             "a column name") for c in leave],
-                                     legacy_key))
+                                     encoding=_encoding(td.get("encoding"),
+                                                        f"{where}: table '{src}'"),
+                                     legacy_key=legacy_key))
         return p
 
     @classmethod
@@ -779,8 +809,9 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
 def check_profile(profile: Profile, sources, targets: dict[str, TargetTable]) -> list[str]:
     """Problems that stop a profile from being used with these sources and this target."""
     out = []
+    names = [st.name for st in sources]
     for st in sources:
-        tm = profile.table_for(st.name, st.stem)
+        tm = profile.table_for(st.name, st.stem, names)
         if tm is None:
             continue
         if tm.target not in targets:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__
+from .quarantine import ADDED_COLUMNS, quarantine_names  # noqa: F401 (imported from here)
 from .verify import GROUP_KEY_PREFIX
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -79,34 +80,21 @@ def write_problems(problems: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def quarantine_names(tables: list[str]) -> dict[str, str]:
-    """The quarantine file of each legacy table, one of its own: ``patients.csv`` ->
-    ``patients.rejected.csv``; a workbook's sheet ``legacy.xlsx#Visits`` ->
-    ``legacy-Visits.rejected.csv``; where two tables would share a name (patients.csv
-    and patients.json), the later ones keep their extension (patients.json.rejected.csv),
-    then a number."""
-    out: dict[str, str] = {}
-    used: set[str] = set()
-    for name in tables:
-        file, _, part = name.partition("#")
-        file = file.replace(os.sep, "_").replace("/", "_")
-        part = part.replace(os.sep, "_").replace("/", "_")
-        stem = Path(file).stem + (f"-{part}" if part else "")
-        candidates = [stem, file + (f"-{part}" if part else "")]
-        candidates += [f"{stem}-{i}" for i in range(2, len(tables) + 2)]
-        chosen = next(c for c in candidates if c.lower() not in used)
-        used.add(chosen.lower())  # one file per name on case-blind file systems too
-        out[name] = chosen + ".rejected.csv"
-    return out
-
-
 def write_rejected(sources, problems: pd.DataFrame, folder: str | Path, chunk_rows=50_000
                    ) -> list[Path]:
-    """Rejected records, unchanged and in their original columns, one file per legacy table."""
+    """Rejected records, unchanged and in their original columns, one file per legacy
+    table, each followed by the line it starts on in the legacy file and why it was
+    rejected (see :mod:`.quarantine`: ``run`` on the folder imports them once fixed)."""
     from .readers import LINE
     folder = Path(folder)
     errs = problems[problems["severity"] == "error"]
     by_file = {f: set(g["line"].astype(int)) for f, g in errs.groupby("file")}
+    reasons: dict[tuple[str, int], list[str]] = {}
+    for f, line, rule, msg in zip(errs["file"], errs["line"].astype(int), errs["rule"],
+                                  errs["message"]):
+        said = reasons.setdefault((f, int(line)), [])
+        if f"{rule}: {msg}" not in said:
+            said.append(f"{rule}: {msg}")
     written = []
     names = quarantine_names([st.name for st in sources])
     for st in sources:
@@ -114,13 +102,15 @@ def write_rejected(sources, problems: pd.DataFrame, folder: str | Path, chunk_ro
         if not lines:
             continue
         out = folder / names[st.name]
+        cols = [c for c in st.columns if c not in ADDED_COLUMNS]  # (a second round's)
         with _private_open(out, "w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
-            w.writerow([neutralise(c) for c in st.columns])
+            w.writerow([neutralise(c) for c in cols] + list(ADDED_COLUMNS))
             for chunk in st.iter_chunks(chunk_rows):
                 sel = chunk[chunk[LINE].isin(lines)]
-                for row in sel[st.columns].itertuples(index=False):
-                    w.writerow([neutralise(v) for v in row])
+                for row, line in zip(sel[cols].itertuples(index=False), sel[LINE]):
+                    why = " | ".join(reasons.get((st.name, int(line)), []))
+                    w.writerow([neutralise(v) for v in row] + [int(line), neutralise(why)])
         written.append(out)
     return written
 
@@ -276,8 +266,9 @@ def mapping_document(profile, sources) -> str:
     transform and example values, as one HTML page."""
     samples = {st.name: st.sample(3) for st in sources}
     body = []
+    names = [x.name for x in sources]
     for tm in profile.tables:
-        st = next((s for s in sources if profile.table_for(s.name, s.stem) is tm), None)
+        st = next((s for s in sources if profile.table_for(s.name, s.stem, names) is tm), None)
         rows = []
         for fname, fm in tm.fields.items():
             ex = ""

@@ -498,6 +498,9 @@ class MappingPage(BasePage):
         if key == "v:":
             self._fixed_value(name, field)
             return
+        if key in ("j:", "p:"):
+            self._from_columns(name, field, joined=key == "j:")
+            return
         cols = [key[2:]] if key.startswith("c:") else None
         self.session.set_field_source(name, field, cols)
         self._after_edit(field)
@@ -581,6 +584,27 @@ class MappingPage(BasePage):
         if value is None or not value.strip():
             return
         self.session.set_field_value(name, field, value.strip())
+        self._after_edit(field)
+
+    def _from_columns(self, name: str, field: str, joined: bool):
+        """Feed a field from several columns joined, or from a part of one column."""
+        tm = self.session.table_map(name)
+        st = self.session.table(name)
+        if tm is None or st is None:
+            return
+        old = tm.fields.get(field)
+        had = list(old.columns) if old is not None else []
+        columns = list(st.columns)
+        if joined:
+            got = dialogs.join_columns(self, field, columns, had if len(had) > 1 else [])
+            if got is None or len(got.columns) < 2:
+                return
+            self.session.join_columns(name, field, got.columns, got.sep)
+        else:
+            got = dialogs.column_part(self, field, columns, had[0] if had else None)
+            if got is None or got.column not in columns:
+                return
+            self.session.take_part(name, field, got.column, got.sep, got.part)
         self._after_edit(field)
 
     def set_field_source(self, field: str, column: str | None):

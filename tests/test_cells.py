@@ -97,7 +97,10 @@ def test_a_rerun_compares_records_already_in_hmsync(mini_export, empty_target):
     assert pats.duplicates == 3 and pats.imported == 0 and pats.balances
 
 
-def test_the_spot_check_finds_a_record_changed_in_hmsync(mini_export, empty_target):
+def test_the_spot_check_tells_hmsyncs_own_edits_from_a_wrong_import(mini_export,
+                                                                    empty_target):
+    """A record edited in HMSync since the last run is HMSync's own edit (a re-run leaves
+    it standing, as the delta sync does): said, not compared."""
     _run(mini_export, empty_target)
     con = sqlite3.connect(empty_target)
     con.execute('UPDATE patients SET "fullName" = \'Someone Else\'')
@@ -105,7 +108,9 @@ def test_the_spot_check_finds_a_record_changed_in_hmsync(mini_export, empty_targ
     con.close()
     res = _run(mini_export, empty_target, dry_run=True)
     spot = _check(res, "spot check: sampled records read back equal the source")
-    assert not spot.passed and "patients.fullName" in spot.detail
+    assert spot.passed and "differ as HMSync was edited since the last run" in spot.detail
+    # on a first run, a record HMSync holds otherwise than the files say is a wrong
+    # import (test_the_spot_check_compares_a_first_runs_records below)
 
 
 def test_nothing_compared_is_no_pass(tmp_path, empty_target):
@@ -185,3 +190,19 @@ def test_records_a_filter_left_out_are_counted_apart(mini_export, empty_target):
     assert fee.filtered == 1 and fee.imported == 2 and fee.balances
     money = next(t for t in acc.totals if t.field == "consultationFee")
     assert money.filtered == 750 and money.imported == 800 and money.source == 2250
+
+
+def test_the_spot_check_compares_a_first_runs_records(mini_export, empty_target,
+                                                      monkeypatch):
+    """A first run whose records went into HMSync otherwise than the files say (a
+    transform bent after the load, say) fails the spot check, naming field and line."""
+    from wizard.core import cells
+    real = cells._spot_check
+
+    def bent(con, system, targets, samples):
+        con.execute('UPDATE patients SET "fullName" = \'Someone Else\'')
+        return real(con, system, targets, samples)
+    monkeypatch.setattr(cells, "_spot_check", bent)
+    res = _run(mini_export, empty_target)
+    spot = _check(res, "spot check: sampled records read back equal the source")
+    assert not spot.passed and "patients.fullName" in spot.detail

@@ -261,6 +261,8 @@ def cmd_run(args) -> int:
     session.check_outputs(outputs)
     _open(session)
     _use_profile(session, args)
+    session.set_on_conflict(args.on_conflict)
+    session.set_allow_untracked(args.allow_untracked)
     job = session.prepare_import(dry_run=args.dry_run, no_backup=args.no_backup,
                                  operator=args.operator, back_up_first=not args.no_backup)
     for words in job.schema_differences:
@@ -304,6 +306,12 @@ def cmd_run(args) -> int:
     cells = _cells_line(outcome.report)
     if cells:
         print(f"\n{cells}")
+    delta = res.delta
+    if delta is not None:
+        up = sum(1 for c in delta.changes if c.kind == "updated")
+        print(f"\ndelta: {up} record(s) updated, {len(delta.conflicts)} conflict(s), "
+              f"{sum(len(v) for v in delta.gone.values())} record(s) gone from the export "
+              "(kept in HMSync)")
     print(f"\n{res.status}" + (f" (run {res.run_id})" if res.run_id else ""))
     if vacuumed:
         print("VACUUM done: the database file is compacted")
@@ -314,6 +322,10 @@ def cmd_run(args) -> int:
     if not res.passed:
         return EXIT_PROBLEMS
     if res.validation.errors:
+        return EXIT_PROBLEMS
+    if delta is not None and delta.unresolved:
+        print(f"{delta.unresolved} conflict(s) left as HMSync has them (listed in the "
+              "report); choose with --on-conflict", file=sys.stderr)
         return EXIT_PROBLEMS
     return EXIT_OK
 
@@ -582,6 +594,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vacuum", action="store_true",
                    help="VACUUM the target after a committed import (indexes and ANALYZE "
                         "are always done)")
+    p.add_argument("--on-conflict", choices=["legacy-wins", "hmsync-wins", "skip"],
+                   help="a re-run: a record changed both in the export and in HMSync since "
+                        "the last run is overwritten with the export's values "
+                        "(legacy-wins), left as HMSync has it and not asked about again "
+                        "(hmsync-wins), or left and listed again next time (skip); "
+                        "without it, conflicts are listed, left as HMSync has them, and "
+                        "the run exits 1")
+    p.add_argument("--allow-untracked", action="store_true",
+                   help="a re-run: go ahead where a file without a legacy id column feeds "
+                        "a table an earlier run filled (its changed records come in as "
+                        "new ones; the notes say so)")
     p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     p.add_argument("--signoff", metavar="FILE",
                    help="write the sign-off report (a .pdf, else HTML) here: the run, its "

@@ -132,8 +132,9 @@ def _profile_with(tmp_path, export, **changes):
 
 
 @pytest.mark.parametrize("changes,needle", [
-    ({"table.legacy_id": ["patientId"]},
-     r"table 'patients.csv': legacy_id: must be a column name \(a text\), not a list"),
+    # (a list of column names is a composite id; a list holding anything else is not)
+    ({"table.legacy_id": ["patientId", {"column": "x"}]},
+     r"table 'patients.csv': legacy_id: must be a column name \(a text\), not a mapping"),
     ({"table.legacy_id": {"column": "patientId"}}, "legacy_id: must be a column name"),
     ({"table.confidence": "high"}, "table 'patients.csv': confidence: must be a number"),
     ({"tables_as_list": ["patients.csv", "visits.csv"]},

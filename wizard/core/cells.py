@@ -30,7 +30,7 @@ import pandas as pd
 from . import corrections
 from . import transforms as tf
 from .extras import kept_counts
-from .mapping import ProfileError, map_chunk
+from .mapping import ProfileError, legacy_ids, map_chunk
 from .quarantine import ADDED_COLUMNS
 from .readers import LINE
 from .readers.base import CORRUPT
@@ -116,9 +116,11 @@ class MoneyTotal:
         parts = self.imported + self.rejected + self.duplicates + self.deferred + \
             self.filtered
         ok = math.isclose(self.source, parts, abs_tol=TOLERANCE)
-        if self.hmsync is not None:
-            ok = ok and math.isclose(self.imported + self.duplicates, self.hmsync,
-                                     abs_tol=TOLERANCE)
+        if self.hmsync is not None and not self.duplicates:
+            # a first run: what went in equals what HMSync holds of it. On a re-run the
+            # totals check compares the records the run wrote or read back on its own
+            # terms (a delta sync's), and HMSync's own edits stand: not compared here
+            ok = ok and math.isclose(self.imported, self.hmsync, abs_tol=TOLERANCE)
         return ok
 
     def to_dict(self) -> dict:
@@ -133,6 +135,9 @@ class SpotResult:
     compared: int = 0
     differ: list[str] = field(default_factory=list)   # "patients.fullName (file line 7)"
     missing: int = 0
+    #: records that differ because HMSync changed them since the last run (their values no
+    #: longer those the run synced): HMSync's own edits, which a re-run leaves standing
+    edited: int = 0
 
     @property
     def passed(self) -> bool:
@@ -192,11 +197,14 @@ class _ImportedRows:
 
 def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFrame,
             deferred: dict[str, list[np.ndarray]], run_id: int | None,
-            chunk_rows: int = 25_000, cancel=None, filtered=None) -> CellAccounting:
+            chunk_rows: int = 25_000, cancel=None, filtered=None,
+            delta=None) -> CellAccounting:
     """Account for every cell of the mapped legacy tables (see the module's docstring).
     ``plan``: (SourceTable, TableMap) pairs; ``problems``: the run's problem list;
     ``deferred``: file -> lines left for the full run (a pilot); ``filtered``: file ->
-    lines a filter left out (none yet)."""
+    lines a filter left out (none yet); ``delta``: a re-run's DeltaResult, whose updated
+    records this run wrote (their money counts as imported) and whose conflicts kept as
+    HMSync has them differ from the files knowingly (not spot-checked)."""
     errs = problems[problems["severity"] == "error"] if len(problems) else problems
     error_lines = {f: np.unique(g["line"].to_numpy(dtype=np.int64))
                    for f, g in errs.groupby("file")} if len(errs) else {}
@@ -212,11 +220,17 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
             if fname in target.fields:
                 for c in fm.columns:
                     read.setdefault(c, []).append(fname)
+        written: set[str] = set()   # records already in HMSync this run updated
+        knowingly: set[str] = set()  # conflicts left as HMSync has them
+        for ch in (delta.changes if delta is not None else ()):
+            if ch.table == tm.target:
+                (written if ch.kind == "updated" or ch.resolution == "legacy-wins"
+                 else knowingly).add(ch.legacy_id)
         tc = TableCells(st.name, tm.target)
         for c in st.columns:
             if c in ADDED_COLUMNS:
                 continue  # a quarantine file's own line and reason: not the legacy data's
-            role = "field" if c in read else "legacy_id" if c == tm.legacy_id else \
+            role = "field" if c in read else "legacy_id" if c in tm.id_columns else \
                 "kept" if c in tm.keep else \
                 "left_behind" if c in tm.leave_behind else "unmapped"
             tc.columns[c] = ColumnCells(c, read.get(c, []), role)
@@ -227,7 +241,7 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
         left_out = np.concatenate((filtered or {}).get(st.name) or
                                   [np.zeros(0, dtype=np.int64)])
         money = [f for f in field_names if target.fields[f].total]
-        reservoir: list[tuple[float, int, str, dict]] = []   # (key, line, legacy id, values)
+        reservoir: list[tuple] = []   # (key, line, legacy id, values, written by this run)
         fixes = corrections.by_file(profile.corrections).get(st.name)
         for chunk in st.iter_chunks(chunk_rows):
             if cancel:
@@ -242,6 +256,12 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
             imported, pos = done.find(lines)
             imported &= ~rejected & ~outside & ~dropped  # each cell is counted once
             dup = ~rejected & ~outside & ~dropped & ~imported
+            upd = np.zeros(len(chunk), dtype=bool)
+            still = np.zeros(len(chunk), dtype=bool)
+            if (written or knowingly) and dup.any():
+                now = legacy_ids(chunk, tm).to_numpy(dtype=object)
+                upd = dup & np.isin(now, list(written))
+                still = dup & np.isin(now, list(knowingly))
             for c, cc in tc.columns.items():
                 ne = _non_empty(chunk[c])
                 cc.non_empty += int(ne.sum())
@@ -284,14 +304,14 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
                 mt.unreadable += int((~ok & ~np.asarray(mc.null[f], dtype=bool)).sum())
                 val = np.where(ok, arr, 0.0)
                 mt.source += float(val.sum())
-                mt.imported += float(val[imported].sum())
+                mt.imported += float(val[imported | upd].sum())
                 mt.rejected += float(val[rejected].sum())
-                mt.duplicates += float(val[dup].sum())
+                mt.duplicates += float(val[dup & ~upd].sum())
                 mt.deferred += float(val[outside].sum())
                 mt.filtered += float(val[dropped].sum())
             # the spot check's sample: each record of this table in HMSync draws a random
             # key; the SPOT_SAMPLE smallest keys over the whole table are compared
-            at = np.flatnonzero(ours)
+            at = np.flatnonzero(ours & ~still)
             if len(at):
                 keys = rng.random(len(at))
                 if len(reservoir) + len(at) > SPOT_SAMPLE:
@@ -301,7 +321,8 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
                     at, keys = at[keys <= cut], keys[keys <= cut]
                 for k, j in zip(keys.tolist(), at.tolist()):
                     reservoir.append((k, int(lines[j]), str(mc.legacy_id.iat[j]),
-                                      {f: v.iat[j] for f, v in mc.values.items()}))
+                                      {f: v.iat[j] for f, v in mc.values.items()},
+                                      bool(imported[j] or upd[j])))
         # kept cells: counted from what migration_extras holds, not assumed
         stored = kept_counts(con, tm.target, run_id)
         for cc in tc.columns.values():
@@ -332,7 +353,7 @@ def _spot_check(con, system: str, targets, samples) -> SpotResult:
     wanted: dict[str, set] = {}   # parent table -> HMSync ids to name by legacy id
     for t, source, rows in samples:
         target = targets[t]
-        for line, legacy, expected in rows:
+        for line, legacy, expected, written_now in rows:
             hid = con.execute('SELECT "hmsyncId" FROM migration_legacy_ids WHERE '
                               '"sourceSystem"=? AND "tableName"=? AND "legacyId"=?',
                               (system, t, legacy)).fetchone()
@@ -344,11 +365,14 @@ def _spot_check(con, system: str, targets, samples) -> SpotResult:
                 res.missing += 1
                 continue
             row = dict(zip(cols, got))
+            # (a record this run wrote is compared as it is: HMSync holding it otherwise
+            # than the files say is a wrong import, whatever its fingerprint)
+            edited = not written_now and _edited_since(con, system, t, legacy, target, row)
             for c in cols:
                 parent = target.fields[c].references
                 if parent and row[c] is not None:
                     wanted.setdefault(parent, set()).add(row[c])
-            found.append((t, source, line, expected, row))
+            found.append((t, source, line, expected, row, edited))
     # the parents' legacy ids: one pass over the map per parent table (the map has no
     # index by HMSync id)
     names: dict[str, dict] = {}
@@ -360,8 +384,11 @@ def _spot_check(con, system: str, targets, samples) -> SpotResult:
             for h, lid in batch:
                 if h in ids:
                     names[parent][h] = lid
-    for t, source, line, expected, row in found:
+    for t, source, line, expected, row, edited in found:
         target = targets[t]
+        if edited:
+            res.edited += 1
+            continue
         res.compared += 1
         for c, g in row.items():
             e = expected[c]
@@ -374,6 +401,19 @@ def _spot_check(con, system: str, targets, samples) -> SpotResult:
                 res.differ.append(f"{t}.{c} ({source} line {line})")
                 break
     return res
+
+
+def _edited_since(con, system: str, table: str, legacy: str, target, row: dict) -> bool:
+    """HMSync's record no longer holds the values the last run synced (its fingerprint in
+    the legacy-id map differs from one of what it holds now): edited in HMSync since."""
+    from .delta import fingerprints, legacy_map_columns
+    if "fingerprint" not in legacy_map_columns(con) or not row:
+        return False
+    got = con.execute('SELECT fingerprint FROM migration_legacy_ids WHERE "sourceSystem"=? '
+                      'AND "tableName"=? AND "legacyId"=?', (system, table, legacy)).fetchone()
+    if not got or got[0] is None:
+        return False
+    return fingerprints(target, {c: [v] for c, v in row.items()})[0] != got[0]
 
 
 def _blank(v) -> bool:

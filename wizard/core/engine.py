@@ -40,6 +40,7 @@ from .errors import Cancelled, MigrationError  # noqa: F401 (imported from here 
 from .prepare import PROBLEM_COLUMNS  # noqa: F401 (re-exported)
 from .prepare import Checked, ChunkStream, FieldChecks, Problems, Report, want_parallel
 from .idindex import IdIndex, TextHeap, duplicated, hash_ids
+from .delta import DeltaOptions, DeltaResult, DeltaSync, fingerprints, untracked_tables
 
 if TYPE_CHECKING:  # (verify is loaded when an import runs)
     from .verify import Verification
@@ -82,11 +83,19 @@ class TableStats:
     rejected: int = 0
     warnings: int = 0        # accepted records that carry a warning
     deferred: int = 0        # outside a pilot: left for the full run
+    # the duplicates (records already in HMSync), by what a re-run did with them (delta)
+    updated: int = 0         # HMSync's values replaced by the export's changed ones
+    unchanged: int = 0       # as last synced: skipped
+    conflicts: int = 0       # changed in the export and in HMSync since
+    conflicts_kept: int = 0  # of those, left as HMSync has them
 
     def to_dict(self) -> dict:
         return {"source_rows": self.source_rows, "imported": self.valid,
                 "duplicates": self.duplicates, "rejected": self.rejected,
                 "warnings": self.warnings, "deferred": self.deferred,
+                "inserted": self.valid, "updated": self.updated,
+                "unchanged": self.unchanged, "conflicts": self.conflicts,
+                "conflicts_kept": self.conflicts_kept,
                 "sources": self.sources}
 
 
@@ -96,6 +105,8 @@ class ValidationResult:
     stats: dict[str, TableStats]
     notes: list[str] = field(default_factory=list)
     unmapped_sources: list[str] = field(default_factory=list)
+    #: a re-run's preview (or result): updates, conflicts, records gone; None: first run
+    delta: DeltaResult | None = None
 
     @property
     def errors(self) -> int:
@@ -244,8 +255,10 @@ class Migration:
     def __init__(self, sources: list[SourceTable], profile: Profile,
                  target: str | Path | None = None, chunk_rows: int = CHUNK_ROWS,
                  today: date | None = None, parallel: bool | None = None,
-                 notes: list[str] | None = None):
+                 notes: list[str] | None = None, delta: DeltaOptions | None = None):
         self.sources = sources
+        self.delta = delta or DeltaOptions()
+        self.delta_result: DeltaResult | None = None  # the last run's (or validation's)
         self.profile = profile
         self.target = Path(target).resolve() if target else None
         self.chunk_rows = chunk_rows
@@ -330,15 +343,19 @@ class Migration:
         stream = self._open_stream(probs, cancel)
         con = None
         try:
+            self._delta_run = None
             if self.target is not None:
                 con = connect(self.target)
                 self._load_existing(con, reg)
+                self._delta_run = self._start_delta(con, None, write=False)
             stats, notes = self._stream(reg, probs, progress, cancel, None, stream)
+            self._end_delta(stats, notes)
         finally:
             stream.close()
             if con is not None:
                 con.close()
-        return ValidationResult(self._problems(probs), stats, notes, list(self.unmapped))
+        return ValidationResult(self._problems(probs), stats, notes, list(self.unmapped),
+                                self.delta_result)
 
     def _problems(self, probs: Problems) -> pd.DataFrame:
         """The problems found, but those of records a pilot leaves for the full run: they
@@ -376,6 +393,93 @@ class Migration:
                 keys = hash_ids(_person_keys(target, key, zip(*rows), absent=""))
                 persons.add(keys, np.full(len(keys), person_ids.add(["(in HMSync)"])[0],
                                           dtype=np.uint32))
+
+    # --- delta sync (see delta.py) --------------------------------------------------------
+    _delta_run: DeltaSync | None = None
+
+    def _start_delta(self, con: sqlite3.Connection, run_id: int | None, write: bool
+                     ) -> DeltaSync | None:
+        """The delta sync of a target that holds records of this source system already
+        (None: a first run). A run refuses a file without a legacy id feeding a table an
+        earlier run filled, unless allowed (its changed records would come in as new)."""
+        system = self.profile.source_system
+        if con.execute("SELECT 1 FROM sqlite_master WHERE name='migration_legacy_ids'"
+                       ).fetchone() is None or con.execute(
+                'SELECT 1 FROM migration_legacy_ids WHERE "sourceSystem"=? LIMIT 1',
+                (system,)).fetchone() is None:
+            return None
+        delta = DeltaSync(con, system, run_id, self.delta.on_conflict, write)
+        untracked = delta.result.untracked = untracked_tables(con, system, self.plan)
+        if untracked:
+            words = (f"{', '.join(untracked)}: no legacy id column, so changes to records "
+                     "an earlier run imported cannot be tracked (a changed record comes "
+                     "in as a new one)")
+            if write and not self.delta.allow_untracked:
+                raise MigrationError(f"{words}; choose a legacy id column, or allow it "
+                                     "(--allow-untracked)")
+            delta.result.notes.append(words + (" — allowed (--allow-untracked)"
+                                               if self.delta.allow_untracked else ""))
+        if con.execute('SELECT 1 FROM migration_legacy_ids WHERE "sourceSystem"=? AND '
+                       + ('fingerprint IS NULL' if delta._has_fp else '1') + ' LIMIT 1',
+                       (system,)).fetchone():
+            delta.result.notes.append(
+                "the earlier runs kept no fingerprints of the records they imported: a "
+                "record changed since cannot be told apart (in the export or in HMSync?) "
+                "and is listed as a conflict; every record is fingerprinted by this run")
+        return delta
+
+    def _classify(self, tm: TableMap, target: TargetTable, mc: MappedChunk,
+                  present: np.ndarray, reg: _Registry, ref_keys: dict) -> np.ndarray:
+        """Sort a chunk's records already in HMSync (unchanged, updated, conflict); True
+        where HMSync holds the export's values once the run is done."""
+        idx = np.flatnonzero(present)
+        values = {}
+        for fname, v in mc.values.items():
+            f = target.fields[fname]
+            v = v.iloc[idx]
+            if f.references:
+                notnull = v.notna().tolist()
+                keys = ref_keys[fname][idx]
+                if reg.run_ids is not None:
+                    got = reg.resolve(f.references, keys)
+                else:  # a validation: parents new in this run have no HMSync id yet
+                    found, hid = reg.existing[f.references].get(keys) if \
+                        len(reg.existing[f.references]) else (np.zeros(len(idx), bool), None)
+                    got = [h if ok else "(new in this run)" for ok, h in
+                           zip(found.tolist(), hid.tolist() if hid is not None else
+                               [None] * len(idx))]
+                values[fname] = [g if ok else None for g, ok in zip(got, notnull)]
+            else:
+                if f.default is not None:
+                    v = v.where(v.notna(), f.default)
+                values[fname] = v.tolist()
+        same = self._delta_run(tm.target, target, values, mc.legacy_id.iloc[idx].tolist())
+        out = np.zeros(len(present), dtype=bool)
+        out[idx] = same
+        return out
+
+    def _end_delta(self, stats: dict, notes: list[str]) -> None:
+        """The delta's counts into the tables' stats, its notes into the run's."""
+        d = self._delta_run
+        self.delta_result = d.result if d is not None else None
+        if d is None:
+            return
+        for t, c in d.result.counts.items():
+            if t in stats:
+                s = stats[t]
+                s.updated, s.unchanged = c.updated, c.unchanged
+                s.conflicts, s.conflicts_kept = c.conflicts, c.kept
+        notes.extend(n for n in d.result.notes if n not in notes)
+        for t, ids in d.result.gone.items():
+            notes.append(f"{t}: {len(ids)} record(s) an earlier run imported are not in "
+                         "this export; they stay in HMSync (listed in the report, never "
+                         "deleted)")
+        if d.result.conflicts:
+            n, left = len(d.result.conflicts), d.result.unresolved
+            notes.append(f"{n} record(s) changed both in the export and in HMSync since the "
+                         "last run" + (f": {left} left as HMSync has them, listed in the "
+                                      "report (choose: --on-conflict legacy-wins, "
+                                      "hmsync-wins or skip)" if left else ""))
 
     def _open_stream(self, probs: Problems, cancel) -> ChunkStream:
         """The prepared chunks of the plan. Opened first thing, so that a helper process
@@ -445,8 +549,11 @@ class Migration:
                 ts.valid += int(accept.sum())
                 ts.warnings += int((out.warned & accept).sum())
                 keys = out.keys
+                present = out.present & ~out.errors
+                if self._delta_run is not None and present.any():
+                    present &= self._classify(tm, target, mc, present, reg, out.ref_keys)
                 if sink is not None:
-                    hids = sink(st, tm, target, mc, accept, out.present & ~out.errors, reg,
+                    hids = sink(st, tm, target, mc, accept, present, reg,
                                 out.ref_keys, out.parents)
                 else:
                     hids = np.zeros(int(accept.sum()), dtype=np.uint32)
@@ -468,6 +575,8 @@ class Migration:
                     not any(later.target == tm.target for _, later in self.plan[i + 1:]):
                 reg.forget_persons(tm.target)
             later = {lt.target for _, lt in self.plan[i + 1:]}
+            if self._delta_run is not None and tm.target not in later:  # read whole
+                self._delta_run.gone(tm.target, reg.ids[tm.target].contains)
             parents = {p for t in later for p in self.targets[t].references.values()}
             for t in DATA_TABLES:  # read, and no table to come refers to it
                 if t not in later | parents and len(reg.ids[t]) + len(reg.existing[t]):
@@ -489,7 +598,7 @@ class Migration:
         report = Report(t, file, mc, self.profile.rules, probs, checked.errors, checked.warned)
         errors = report.errors
         ids = mc.legacy_id
-        id_col = tm.legacy_id or "(row)"
+        id_col = tm.id_label or "(row)"
         no_id = checked.no_id
         # duplicate legacy ids: the first occurrence is kept
         keys = checked.keys
@@ -612,9 +721,12 @@ class Migration:
         con.execute(f"PRAGMA cache_size = {LOAD_CACHE}")
         try:
             run_id = self._begin_run(con, started, operator)
+            self._delta_run = self._start_delta(con, run_id, write=True)
             reg, dropped, verifier, sink = self._ready_for_load(con, run_id, cancel)
+            sink.id_columns = {tm.target: tm.legacy_key for _, tm in self.plan}
             laps("prepare")
             stats, notes = self._stream(reg, probs, progress, cancel, sink, stream)
+            self._end_delta(stats, notes)
             # the id registry is done with: its arrays go before the index builds (no cycle
             # collection here: a full one holds Python's lock long enough to stall a window)
             del reg
@@ -628,13 +740,13 @@ class Migration:
             laps("build indexes")
             _start_flush()  # beside the verification
             validation = ValidationResult(self._problems(probs), stats, notes,
-                                          list(self.unmapped))
+                                          list(self.unmapped), self.delta_result)
             if progress:
                 progress(Progress("verify", "", "", 0, 1))
             verification = verifier.verify(stats)
             verifier.account_cells(verification, self.plan, self.profile,
                                    validation.problems, self._deferred, self.chunk_rows,
-                                   cancel)
+                                   cancel, delta=self.delta_result)
             laps("verify")
             if cancel:
                 cancel.check()
@@ -648,7 +760,7 @@ class Migration:
             return RunResult(status, committed, run_id if committed else None, validation,
                              verification, self.backup, started,
                              datetime.now().isoformat(timespec="seconds"), laps.timings,
-                             operator)
+                             operator, self.delta_result)
         except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as e:
             if con.in_transaction:
                 con.execute("ROLLBACK")
@@ -762,7 +874,8 @@ class Migration:
         incoming: dict[str, int] = {}
         for st, tm in self.plan:
             incoming[tm.target] = incoming.get(tm.target, 0) + st.estimate_rows()
-        incoming["migration_legacy_ids"] = sum(incoming.values())
+        if self._delta_run is None:  # (a delta looks records up by legacy id as it goes)
+            incoming["migration_legacy_ids"] = sum(incoming.values())
         recreate = []
         for table, n in incoming.items():
             have = con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0]
@@ -808,7 +921,8 @@ ROWS_PER_INSERT = 50
 _MAX_PARAMS = 999
 
 _LEGACY_INSERT = ('INSERT INTO migration_legacy_ids ("sourceSystem", "tableName", "legacyId", '
-                  '"hmsyncId", "runId", "sourceFile", "sourceLine") VALUES')
+                  '"hmsyncId", "runId", "sourceFile", "sourceLine", fingerprint, '
+                  '"legacyIdColumns") VALUES')
 
 
 def _person_key(target: TargetTable) -> tuple[str, ...]:
@@ -887,6 +1001,7 @@ class RunResult:
     finished: str
     timings: dict = field(default_factory=dict)
     operator: str = ""           # who ran it, as the audit trail has it
+    delta: DeltaResult | None = None   # updates, conflicts and records gone (a re-run)
 
     @property
     def passed(self) -> bool:
@@ -901,6 +1016,8 @@ class _Importer:
         self.con, self.system, self.run_id = con, source_system, run_id
         self.verifier, self.cancel = verifier, cancel
         self._sql: dict[tuple, str] = {}
+        #: HMSync table -> the columns of its composite legacy id ([]: one column)
+        self.id_columns: dict[str, list[str]] = {}
 
     def __call__(self, st: SourceTable, tm: TableMap, target: TargetTable, mc: MappedChunk,
                  accept: np.ndarray, present: np.ndarray, reg: _Registry,
@@ -946,17 +1063,22 @@ class _Importer:
                                  f"imported") from None
         lines = mc.lines[idx].tolist()
         ids_acc = ids.tolist() if k == len(ids) else ids.iloc[idx].tolist()
+        # the values as written: a re-run tells changed records by this (delta.py)
+        fps = fingerprints(target, dict(zip(cols[1:], data[1:])))
+        key = self.id_columns.get(t)
+        key = json.dumps(key, ensure_ascii=False) if key else None
         # what is the same for every row is written into the statement (SQL text cannot
         # carry a NUL: then everything is bound)
-        same = (self.system, t, st.name)
+        same = (self.system, t, st.name, key or "")
         if any("\x00" in x for x in same):
-            self._insert(_LEGACY_INSERT, "(?,?,?,?,?,?,?)",
+            self._insert(_LEGACY_INSERT, "(?,?,?,?,?,?,?,?,?)",
                          [[self.system] * k, [t] * k, ids_acc, hids, [self.run_id] * k,
-                          [st.name] * k, lines])
+                          [st.name] * k, lines, fps, [key] * k])
         else:
             self._insert(_LEGACY_INSERT, f"({_literal(self.system)}, {_literal(t)}, ?, ?, "
-                         f"{int(self.run_id)}, {_literal(st.name)}, ?)",
-                         [ids_acc, hids, lines])
+                         f"{int(self.run_id)}, {_literal(st.name)}, ?, ?, "
+                         f"{_literal(key) if key else 'NULL'})",
+                         [ids_acc, hids, lines, fps])
         if mc.extras:
             from .extras import insert_extras
             insert_extras(self.con, t, mc.extras, idx, hids)

@@ -175,7 +175,7 @@ def mapping_document(profile, sources, targets=None, css: str = "") -> str:
                      "</th><th>what becomes of it</th></tr>" + "".join(left) + "</table>"
                      if left else "<p>Every column is read by a field.</p>")
         body.append(f"<h2>{_e(tm.source)} → {_e(tm.target)} (legacy id: "
-                    f"{_e(tm.legacy_id or 'none')})</h2><table><tr><th>legacy column</th>"
+                    f"{_e(tm.id_label or 'none')})</h2><table><tr><th>legacy column</th>"
                     f"<th>HMSync field</th><th>what is done to the value</th>"
                     f"<th>examples, before → after (masked)</th><th>confidence</th></tr>"
                     f"{''.join(rows)}</table>{left_html}")

@@ -257,6 +257,31 @@ def _name(value, where: str, what: str, required: bool = True) -> str | None:
     return str(value)
 
 
+def _legacy_id(value, where: str) -> tuple[str | None, list[str]]:
+    """A table's ``legacy_id``: one column (a text), or a list of the columns that together
+    identify a record (a composite id); a list of one is that column."""
+    if not isinstance(value, list):
+        return _name(value, where, "a column name or a list of column names",
+                     required=False), []
+    cols = [_name(c, where, "a column name") for c in value]
+    if not cols:
+        return None, []
+    if len(set(cols)) < len(cols):
+        twice = next(c for c in cols if cols.count(c) > 1)
+        raise ProfileError(f"{where}: column '{twice}' is listed twice")
+    return (cols[0], []) if len(cols) == 1 else (None, cols)
+
+
+def composite_id(parts) -> str:
+    """The text a composite legacy id is kept as: its parts as a JSON list, ``["P1","E7"]``
+    (a part may hold any character, a comma or quote included, and still be told apart);
+    "" when every part is empty (a record without an id)."""
+    parts = ["" if p is None else str(p) for p in parts]
+    if not any(parts):
+        return ""
+    return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+
+
 def _pilot(spec, where: str) -> dict | None:
     from .pilot_spec import pilot_spec
     return pilot_spec(spec, f"{where}: pilot")
@@ -302,12 +327,28 @@ class TableMap:
     #: columns no field reads that are kept beside the record, in migration_extras
     #: (table, HMSync id, column, value): HMSync has no field for them
     keep: list[str] = field(default_factory=list)
+    #: a composite legacy id: two or more columns that together identify a record (then
+    #: ``legacy_id`` is None); its values are kept as :func:`composite_id` texts
+    legacy_key: list[str] = field(default_factory=list)
+
+    @property
+    def id_columns(self) -> list[str]:
+        """The column(s) of the legacy id ([]: none, records are known by content)."""
+        return list(self.legacy_key) if self.legacy_key else (
+            [self.legacy_id] if self.legacy_id else [])
+
+    @property
+    def id_label(self) -> str | None:
+        """The legacy id's column(s) as an operator reads them (None: none)."""
+        return " + ".join(self.id_columns) or None
 
     def to_dict(self) -> dict:
         d: dict = {"target": self.target}
         if self.encoding:
             d["encoding"] = self.encoding
-        if self.legacy_id:
+        if self.legacy_key:
+            d["legacy_id"] = _Flow(self.legacy_key)
+        elif self.legacy_id:
             d["legacy_id"] = self.legacy_id
         if self.confidence is not None:
             d["confidence"] = round(float(self.confidence), 2)
@@ -322,8 +363,7 @@ class TableMap:
 
     def read_columns(self) -> set[str]:
         """The columns the mapping reads: fields' columns and the legacy id."""
-        return {c for fm in self.fields.values() for c in fm.columns} | (
-            {self.legacy_id} if self.legacy_id else set())
+        return {c for fm in self.fields.values() for c in fm.columns} | set(self.id_columns)
 
 
 @dataclass
@@ -361,7 +401,7 @@ class Profile:
         for tm in self.tables if only is None else [only]:
             if tm.review:
                 sure = f", {tm.confidence:.0%} sure" if tm.confidence is not None else ""
-                why = "" if tm.legacy_id else "; no legacy id column was found"
+                why = "" if tm.id_columns else "; no legacy id column was found"
                 out.append(Unconfirmed(tm.source, None,
                                        f"{tm.source} feeds {tm.target}{sure}{why}"))
             for name, fm in tm.fields.items():
@@ -509,8 +549,8 @@ class Profile:
                     fields[str(tgt)] = FieldMap.from_dict(str(tgt), fd)
                 except ProfileError as e:
                     raise ProfileError(f"{where}: table '{src}': {e}") from None
-            legacy_id = _name(td.get("legacy_id"), f"{where}: table '{src}': legacy_id",
-                              "a column name", required=False)
+            legacy_id, legacy_key = _legacy_id(td.get("legacy_id"),
+                                               f"{where}: table '{src}': legacy_id")
             confidence = td.get("confidence")
             if confidence is not None and (isinstance(confidence, bool) or
                                            not isinstance(confidence, (int, float))):
@@ -526,7 +566,7 @@ class Profile:
                                             "a column name") for c in leave],
                                      encoding=_encoding(td.get("encoding"),
                                                         f"{where}: table '{src}'"),
-                                     keep=keep))
+                                     keep=keep, legacy_key=legacy_key))
         return p
 
     @classmethod
@@ -665,9 +705,14 @@ def _has_step(fm: FieldMap, kind: type[tf.Step]) -> bool:
     return any(isinstance(s, kind) for s in fm.typed_steps)
 
 
-def legacy_ids(chunk: pd.DataFrame, tm: TableMap) -> pd.Series:
+def legacy_ids(chunk: pd.DataFrame, tm: TableMap, column=None) -> pd.Series:
+    column = column or (lambda c: tf.text(chunk[c]))
+    if tm.legacy_key and all(c in chunk.columns for c in tm.legacy_key):
+        parts = [column(c).tolist() for c in tm.legacy_key]
+        return pd.Series([composite_id(p) for p in zip(*parts)], index=chunk.index,
+                         dtype=object)
     if tm.legacy_id and tm.legacy_id in chunk.columns:
-        return tf.text(chunk[tm.legacy_id])
+        return column(tm.legacy_id)
     cols = [c for c in chunk.columns if c not in (LINE, CORRUPT)]
     joined = chunk[cols].astype(str).agg("\x1f".join, axis=1) if cols else \
         pd.Series([""] * len(chunk), index=chunk.index)
@@ -761,8 +806,7 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
             cache[name] = tf.text(chunk[name])
         return cache[name]
 
-    ids = column(tm.legacy_id) if tm.legacy_id and tm.legacy_id in chunk.columns else \
-        legacy_ids(chunk, tm)
+    ids = legacy_ids(chunk, tm, column)
     mc = MappedChunk(chunk.index, chunk[LINE].to_numpy(), chunk[CORRUPT].to_numpy(), ids)
     from .quarantine import REASON_COLUMN
     if REASON_COLUMN in chunk.columns:
@@ -819,8 +863,9 @@ def check_profile(profile: Profile, sources, targets: dict[str, TargetTable]) ->
             out.append(f"{st.name}: target table '{tm.target}' is not in the HMSync database")
             continue
         tt = targets[tm.target]
-        if tm.legacy_id and tm.legacy_id not in st.columns:
-            out.append(f"{st.name}: legacy id column '{tm.legacy_id}' is not in the file")
+        for c in tm.id_columns:
+            if c not in st.columns:
+                out.append(f"{st.name}: legacy id column '{c}' is not in the file")
         for name, fm in tm.fields.items():
             if name not in tt.fields:
                 out.append(f"{st.name}: field '{name}' is not a column of {tm.target}")

@@ -182,7 +182,7 @@ class FieldChecks:
             report(corrupt, "corrupt", message=[f"the record is damaged: {x}" for x in mc.corrupt],
                    source_field="(record)")
         # legacy id
-        id_col = tm.legacy_id or "(row)"
+        id_col = tm.id_label or "(row)"
         no_id = is_blank(ids)
         report(no_id, "id_missing", values=ids, source_field=id_col)
         # fields (those computed from a birth date get the dates' hint too)

@@ -161,7 +161,10 @@ def run_report(result, target, sources, dry_run: bool, schema_differences=(),
         "backup": result.backup.to_dict() if result.backup else None,
         "sources": [str(s.path) for s in sources],
         "tables": {t: {k: tables[t][k] for k in ("source_rows", "imported", "duplicates",
-                                                 "rejected", "warnings", "deferred")}
+                                                 "rejected", "warnings", "deferred",
+                                                 "inserted", "updated", "unchanged",
+                                                 "conflicts", "conflicts_kept")
+                       if k in tables[t]}
                    for t in tables},
         "checks": [c.to_dict() for c in result.verification.checks],
         "passed": result.passed,
@@ -180,6 +183,8 @@ def run_report(result, target, sources, dry_run: bool, schema_differences=(),
         "source_files": _source_files(sources),
         "backup_sha256": result.backup.sha256 if result.backup else None,
         "cells": cells.to_dict() if cells is not None else None,
+        # a re-run: updates and conflicts (field names, masked values), records gone
+        "delta": result.delta.to_dict() if getattr(result, "delta", None) else None,
     }
     if profile is not None:
         text = profile.to_text()
@@ -263,6 +268,7 @@ def report_html(rep: dict) -> str:
 <table><tr><th>HMSync table</th><th>source rows</th><th>imported</th><th>duplicates</th>
 <th>rejected</th><th>warnings</th></tr>{''.join(rows)}</table>
 <h2>Checks</h2><table><tr><th></th><th>check</th><th>detail</th></tr>{checks}</table>
+{_delta_html(rep.get("delta"))}
 {grouped}
 <h2>Problems by rule</h2><table><tr><th>table</th><th>rule</th><th>severity</th><th>records</th>
 </tr>{rules}</table>
@@ -270,6 +276,36 @@ def report_html(rep: dict) -> str:
 {notes_html}
 <p>Generated {_e(rep.get('generated'))} by hmsync-migrate {_e(rep.get('tool_version'))}.</p>
 </body></html>"""
+
+
+def _delta_html(delta: dict | None) -> str:
+    """A re-run's updates, conflicts and records gone from the export (values masked)."""
+    if not delta:
+        return ""
+    out = []
+    for key, title in (("updates", "Records updated from the export"),
+                       ("conflicts", "Conflicts: changed in the export and in HMSync")):
+        items = delta.get(key) or []
+        total = delta.get(f"{key}_total", len(items))
+        if not total:
+            continue
+        more = f" (the first {len(items)} of {total})" if total > len(items) else ""
+        out.append(f"<h2>{_e(title)}: {total}{_e(more)}</h2><table><tr><th>table</th>"
+                   "<th>legacy id</th><th>fields (before → after, masked)</th>"
+                   "<th>resolution</th></tr>" + "".join(
+                       f"<tr><td>{_e(c['table'])}</td><td>{_e(c['legacy_id'])}</td><td>"
+                       + _e("; ".join(f"{f}: {v['before']} → {v['after']}"
+                                      for f, v in c["fields"].items()) or c.get("reason"))
+                       + f"</td><td>{_e(c.get('resolution') or 'applied')}</td></tr>"
+                       for c in items) + "</table>")
+    gone = delta.get("gone") or {}
+    if gone:
+        out.append("<h2>Records gone from the export (kept in HMSync)</h2><table><tr>"
+                   "<th>table</th><th>records</th><th>legacy ids</th></tr>" + "".join(
+                       f"<tr><td>{_e(t)}</td><td class=num>{g['count']}</td><td>"
+                       f"{_e(', '.join(g['legacy_ids']))}</td></tr>"
+                       for t, g in gone.items()) + "</table>")
+    return "\n".join(out)
 
 
 def write_html(rep: dict, path: str | Path) -> Path:

@@ -23,7 +23,8 @@ SCHEMA_VERSION = 2  # 1: before doctors.department; 2: with it
 
 #: HMSync's data tables, parents before children (the import order).
 DATA_TABLES = ["patients", "doctors", "visits", "bills", "payments", "pathology_tests"]
-WIZARD_TABLES = ["migration_runs", "migration_legacy_ids", "hmsync_schema_info"]
+WIZARD_TABLES = ["migration_runs", "migration_legacy_ids", "hmsync_schema_info",
+                 "migration_changes"]
 
 
 # --- the schema as plain data ------------------------------------------------------------
@@ -163,11 +164,30 @@ DDL: dict[str, tuple[str, ...]] = {
         '\t"runId" INTEGER NOT NULL, \n'
         '\t"sourceFile" TEXT, \n'
         '\t"sourceLine" INTEGER, \n'
+        '\tfingerprint INTEGER, \n'
+        '\t"legacyIdColumns" TEXT, \n'
         '\tFOREIGN KEY("runId") REFERENCES migration_runs (id)\n'
         ")\n"
         "\n",
         'CREATE UNIQUE INDEX uq_legacy_ids ON migration_legacy_ids '
         '("sourceSystem", "tableName", "legacyId")',
+    ),
+    "migration_changes": (
+        "\n"
+        "CREATE TABLE migration_changes (\n"
+        "\tid INTEGER NOT NULL, \n"
+        '\t"runId" INTEGER NOT NULL, \n'
+        '\t"sourceSystem" TEXT NOT NULL, \n'
+        '\t"tableName" TEXT NOT NULL, \n'
+        '\t"legacyId" TEXT NOT NULL, \n'
+        '\t"hmsyncId" TEXT, \n'
+        "\tkind TEXT NOT NULL, \n"
+        "\tresolution TEXT, \n"
+        "\tchanges TEXT, \n"
+        "\tPRIMARY KEY (id), \n"
+        '\tFOREIGN KEY("runId") REFERENCES migration_runs (id)\n'
+        ")\n"
+        "\n",
     ),
     "hmsync_schema_info": (
         "\n"
@@ -252,7 +272,8 @@ del F
 
 # --- the schema as SQLAlchemy metadata (Alembic, init-db, schema upgrades) -----------------
 _SA_NAMES = ("metadata", "patients", "doctors", "visits", "bills", "payments",
-             "pathology_tests", "migration_runs", "migration_legacy_ids", "schema_info")
+             "pathology_tests", "migration_runs", "migration_legacy_ids", "schema_info",
+             "migration_changes")
 _SA: dict = {}
 
 
@@ -390,10 +411,29 @@ def _build_sqlalchemy_schema() -> dict:
         Column("runId", Integer, ForeignKey("migration_runs.id"), nullable=False),
         Column("sourceFile", Text),
         Column("sourceLine", Integer),
+        # the record's mapped values as last synced (delta.fingerprints); NULL: imported
+        # by a version that kept none
+        Column("fingerprint", Integer),
+        # a composite legacy id's columns (JSON list); NULL: a one-column id
+        Column("legacyIdColumns", Text),
         Index("uq_legacy_ids", "sourceSystem", "tableName", "legacyId", unique=True),
         # no index by HMSync id: nothing the wizard does looks records up that way, and at
         # millions of records it cost as much to build and check as a data table's index
         # (databases made by earlier versions keep theirs; it does no harm)
+    )
+
+    # what a delta sync changed or found changed on both sides: one row per record
+    migration_changes = Table(
+        "migration_changes", metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("runId", Integer, ForeignKey("migration_runs.id"), nullable=False),
+        Column("sourceSystem", Text, nullable=False),
+        Column("tableName", Text, nullable=False),
+        Column("legacyId", Text, nullable=False),
+        Column("hmsyncId", Text),
+        Column("kind", Text, nullable=False),   # updated | conflict
+        Column("resolution", Text),             # legacy-wins | hmsync-wins | skip | listed
+        Column("changes", Text),                # JSON: {field: [before, after]}
     )
 
     schema_info = Table(
@@ -572,6 +612,16 @@ def ensure_wizard_tables(con: sqlite3.Connection) -> None:
             continue
         for sql in DDL[name]:
             con.execute(sql)
+    if "migration_legacy_ids" in existing:  # made by an earlier version: columns added since
+        have = {r[1] for r in con.execute("PRAGMA table_info(migration_legacy_ids)")}
+        for col, kind in LEGACY_MAP_ADDED:
+            if col not in have:
+                con.execute(f"ALTER TABLE migration_legacy_ids ADD COLUMN {quote_ident(col)} "
+                            f"{kind}")
+
+
+#: columns of migration_legacy_ids that earlier versions' databases lack, and their types
+LEGACY_MAP_ADDED = (("fingerprint", "INTEGER"), ("legacyIdColumns", "TEXT"))
 
 
 def table_counts(con: sqlite3.Connection) -> dict[str, int]:

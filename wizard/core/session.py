@@ -31,6 +31,7 @@ import pandas as pd
 from .backup import BackupResult, connect_to_read
 from .engine import (CancelToken, Migration, MigrationError, Progress, ProgressFn, RunResult,
                      ValidationResult, plan_tables)
+from .delta import DeltaOptions, OnConflict
 from .errors import NeedsReview, ProjectError, SourceProblem
 from . import corrections, persons
 from . import transforms as tf
@@ -286,6 +287,8 @@ class MigrationSession:
     chunk_rows: int | None = None      # records per chunk (None: the engine's default)
     #: suggestions taken without a person's review (--accept-suggestions), said in notes
     accepted_unreviewed: list = field(default_factory=list)
+    #: how a re-run treats records already in HMSync: conflicts, files without ids
+    delta: DeltaOptions = field(default_factory=DeltaOptions)
     dirty: bool = False
     #: the operator's encodings for files whose code page is unsure (--encoding, the
     #: Legacy exports page); a profile's table may name one too
@@ -623,10 +626,27 @@ class MigrationSession:
                                          reason="a fixed value, chosen by you")
         self.dirty = True
 
-    def set_legacy_id(self, source_name: str, column: str | None):
+    def set_on_conflict(self, choice: "OnConflict | str | None") -> None:
+        """What a re-run does with records changed both in the export and in HMSync
+        (None: list them, leave HMSync's values)."""
+        how = OnConflict.parse(choice)
+        if how != self.delta.on_conflict:
+            self.delta = DeltaOptions(how, self.delta.allow_untracked)
+            self.dirty = True
+
+    def set_allow_untracked(self, allow: bool) -> None:
+        """Run even where a file without a legacy id feeds a table an earlier run filled."""
+        if allow != self.delta.allow_untracked:
+            self.delta = DeltaOptions(self.delta.on_conflict, bool(allow))
+            self.dirty = True
+
+    def set_legacy_id(self, source_name: str, column: str | list[str] | None):
+        """The legacy id: a column, a list of columns (a composite id), or None."""
         tm = self.table_map(source_name)
-        if tm is not None and tm.legacy_id != column:
-            tm.legacy_id = column or None
+        cols = [column] if isinstance(column, str) else list(column or [])
+        if tm is not None and tm.id_columns != cols:
+            tm.legacy_id = cols[0] if len(cols) == 1 else None
+            tm.legacy_key = cols if len(cols) > 1 else []
             self.dirty = True
 
     def mapped(self) -> list[tuple[SourceTable, TableMap]]:
@@ -649,7 +669,7 @@ class MigrationSession:
                 out.append(f"{len(names)} files feed {table}: {', '.join(names)} — right if "
                            "they are parts of one table, else leave all but one out")
         for st, tm in mapped:
-            if not tm.legacy_id:
+            if not tm.id_columns:
                 out.append(f"{st.name} has no legacy id column: choose one on the next page "
                            "(without it a second run cannot recognise these records)")
         if mapped:
@@ -828,7 +848,8 @@ class MigrationSession:
         notes = [f"accepted without review (--accept-suggestions): {u.as_taken()}"
                  for u in self.accepted_unreviewed] + self.encoding_notes()
         return Migration(list(self.tables), copy.deepcopy(self.ensure_profile()),
-                         self.target if with_target else None, notes=notes, **kw)
+                         self.target if with_target else None, notes=notes,
+                         delta=self.delta, **kw)
 
     def validate(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None
                  ) -> ValidationResult:

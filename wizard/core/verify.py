@@ -165,15 +165,21 @@ class Verifier:
         tables = {}
         for t, s in stats.items():
             imported = self._imported_count(t)
+            # a re-run: the records already in HMSync, by what became of them (delta.py)
+            kept = getattr(s, "conflicts_kept", 0)
+            delta = (getattr(s, "updated", 0), getattr(s, "unchanged", 0), kept)
             ok = (s.source_rows == imported + s.duplicates + s.rejected + s.deferred) and \
-                imported == s.valid
+                imported == s.valid and (not any(delta) or sum(delta) == s.duplicates)
             tables[t] = s.to_dict()
             tables[t]["imported"] = imported
+            tables[t]["inserted"] = imported
+            split = (f" (updated {delta[0]} + unchanged {delta[1]} + conflicts kept as "
+                     f"HMSync has them {delta[2]})") if any(delta) else ""
             checks.append(_check(
                 f"reconciliation: {t}", ok, CheckKind.RECONCILIATION,
-                f"source {s.source_rows} = imported {imported} + duplicates {s.duplicates} + "
-                f"rejected {s.rejected}" + (f" + deferred {s.deferred} (outside the pilot)"
-                                            if s.deferred else "")
+                f"source {s.source_rows} = imported {imported} + duplicates {s.duplicates}"
+                f"{split} + rejected {s.rejected}" +
+                (f" + deferred {s.deferred} (outside the pilot)" if s.deferred else "")
                 + ("" if ok else f" (expected to import {s.valid})"),
                 table=t))
         checks.extend(self.relationship_checks())
@@ -183,14 +189,15 @@ class Verifier:
         return Verification(tables, checks)
 
     def account_cells(self, verification: Verification, plan, profile, problems,
-                      deferred, chunk_rows: int, cancel=None, filtered=None) -> None:
+                      deferred, chunk_rows: int, cancel=None, filtered=None,
+                      delta=None) -> None:
         """Read the legacy files again, on their own, and add to ``verification``: every
         column's cells accounted for, each money total over every row, and the spot check
         of records mapped afresh (in place of the one over the import's own values).
         ``filtered``: file -> lines a profile's filter left out (counted apart)."""
         from .cells import account
         acc = account(self.con, plan, self.targets, profile, problems, deferred,
-                      self.run_id, chunk_rows, cancel, filtered)
+                      self.run_id, chunk_rows, cancel, filtered, delta)
         verification.cells = acc
         checks = verification.checks
         for tc in acc.tables:
@@ -236,6 +243,9 @@ class Verifier:
             detail += f"; {spot.missing} sampled record(s) not found in HMSync"
         if spot.differ:
             detail += f"; differ: {spot.differ[:5]}"
+        if spot.edited:
+            detail += (f"; {spot.edited} differ as HMSync was edited since the last run "
+                       "(its own edits stand)")
         new = _check("spot check: sampled records read back equal the source", spot.passed,
                      CheckKind.SPOT, detail)
         at = next((i for i, c in enumerate(checks) if c.kind == CheckKind.SPOT), None)

@@ -6,10 +6,12 @@ import html
 import time
 from datetime import datetime
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPlainTextEdit,
+                               QVBoxLayout, QWidget)
 
 from ...core.schema import DATA_TABLES
 from ...core.backup import data_counts
+from ...core.delta import OnConflict
 from .. import dialogs
 from ..models.delegates import ProgressDelegate
 from ..models.progress import BAR, ImportProgressModel
@@ -17,6 +19,14 @@ from ..widgets import (Banner, ProgressPanel, button, fit_height, fmt_duration, 
                        table_view)
 from .base import BasePage
 
+
+#: the choices for records changed both in the export and in HMSync, as the page words them
+CONFLICT_CHOICES = [
+    ("List them; keep HMSync's values (decide later)", None),
+    ("The export's values win (overwrite HMSync's)", OnConflict.LEGACY_WINS),
+    ("HMSync's values win (and do not ask again)", OnConflict.HMSYNC_WINS),
+    ("Skip them (list them again next time)", OnConflict.SKIP),
+]
 
 FINISHING = {"index": ("Building the database's indexes…", "building indexes"),
              "verify": ("Verifying the imported records…",
@@ -34,6 +44,29 @@ class ImportPage(BasePage):
         row = QHBoxLayout()
         row.addWidget(self.summary, 1)
         row.addWidget(self.go)
+        # a re-run: what to do with records changed on both sides, and with files that
+        # have no legacy id (shown only when the validation's preview found them)
+        self.delta_box = QWidget()
+        dl = QVBoxLayout(self.delta_box)
+        dl.setContentsMargins(0, 0, 0, 0)
+        self.delta_text = label("", rich=True)
+        self.on_conflict = QComboBox()
+        for text, how in CONFLICT_CHOICES:
+            self.on_conflict.addItem(text, how)
+        self.on_conflict.setAccessibleName("Records changed in the export and in HMSync")
+        conflict_label = QLabel("C&hanged on both sides:")
+        conflict_label.setBuddy(self.on_conflict)
+        crow = QHBoxLayout()
+        crow.addWidget(conflict_label)
+        crow.addWidget(self.on_conflict, 1)
+        self.allow_untracked = QCheckBox("Import files without a legacy id anyway (their "
+                                         "changed records come in as new ones)")
+        dl.addWidget(self.delta_text)
+        dl.addLayout(crow)
+        dl.addWidget(self.allow_untracked)
+        self.delta_box.hide()
+        self.on_conflict.currentIndexChanged.connect(self._conflict_chosen)
+        self.allow_untracked.toggled.connect(self._untracked_chosen)
         self.progress = ProgressPanel()
         self.progress.cancel.setText("&Cancel import")
         self.banner = Banner()
@@ -50,6 +83,7 @@ class ImportPage(BasePage):
         log_label.setBuddy(self.log)
         lay = QVBoxLayout(self)
         lay.addLayout(row)
+        lay.addWidget(self.delta_box)
         lay.addWidget(self.progress)
         lay.addWidget(self.banner)
         lay.addWidget(self.view)
@@ -71,6 +105,7 @@ class ImportPage(BasePage):
             f"into <b>{html.escape(session.target.name) if session.target else '?'}</b>"
             + (f"; {fmt_int(v.errors)} problem record(s) are left out" if v and v.errors else "")
             + f". Backup: {html.escape(session.backup.path.name) if session.backup else 'none'}.")
+        self._show_delta(v.delta if v is not None else None)
         if session.run_result is None and not self.busy:
             self.model.set_tables([(tm.target, st.name, session.row_counts.get(st.name, 0))
                                    for st, tm in mapped])
@@ -78,6 +113,38 @@ class ImportPage(BasePage):
             self.banner.set("Press “Start the import” when you are ready. HMSync should not "
                             "be in use while the wizard writes to its database.", "info")
         self._enable()
+
+    def _show_delta(self, delta):
+        """A re-run: what the validation's preview found, and the operator's choices."""
+        self.delta_box.setVisible(delta is not None)
+        if delta is None:
+            return
+        up = sum(c.updated for c in delta.counts.values())
+        same = sum(c.unchanged for c in delta.counts.values())
+        gone = sum(len(v) for v in delta.gone.values())
+        n = len(delta.conflicts)
+        self.delta_text.setText(
+            f"This database holds records of an earlier run: <b>{fmt_int(up)}</b> changed in "
+            f"the export will be updated, {fmt_int(same)} are unchanged"
+            + (f", <b>{fmt_int(n)}</b> changed both in the export and in HMSync" if n else "")
+            + (f"; {fmt_int(gone)} are no longer in the export (they stay in HMSync)"
+               if gone else "") + ".")
+        self.on_conflict.setEnabled(n > 0)
+        i = self.on_conflict.findData(self.session.delta.on_conflict)
+        self.on_conflict.blockSignals(True)
+        self.on_conflict.setCurrentIndex(max(i, 0))
+        self.on_conflict.blockSignals(False)
+        self.allow_untracked.setVisible(bool(delta.untracked))
+        self.allow_untracked.setText(
+            "Import anyway: " + ", ".join(delta.untracked) + " have no legacy id, so their "
+            "changed records come in as new ones" if delta.untracked else "")
+        self.allow_untracked.setChecked(self.session.delta.allow_untracked)
+
+    def _conflict_chosen(self, *_):
+        self.session.set_on_conflict(self.on_conflict.currentData())
+
+    def _untracked_chosen(self, on: bool):
+        self.session.set_allow_untracked(on)
 
     def task_ended(self):
         self._enable()
@@ -177,11 +244,20 @@ class ImportPage(BasePage):
         self.progress.finish()
         spent = fmt_duration(time.monotonic() - self._t0)
         imported = sum(t.get("imported", 0) for t in rep["tables"].values())
+        updated = sum(t.get("updated", 0) for t in rep["tables"].values())
         if res.committed:
             self.model.finish_all("done")
-            self._log(f"committed: {fmt_int(imported)} records imported in {spent}")
-            self.banner.set(f"Done: {fmt_int(imported)} records imported and committed in "
-                            f"{spent}; every check passed. Next shows the verification.", "ok")
+            also = f", {fmt_int(updated)} updated" if res.delta is not None else ""
+            self._log(f"committed: {fmt_int(imported)} records imported{also} in {spent}")
+            left = res.delta.unresolved if res.delta is not None else 0
+            if left:
+                self._log(f"{left} conflict(s) left as HMSync has them")
+            self.banner.set(f"Done: {fmt_int(imported)} records imported{also} and committed "
+                            f"in {spent}; every check passed." +
+                            (f" {fmt_int(left)} record(s) changed both in the export and in "
+                             "HMSync were left as HMSync has them: the report lists them."
+                             if left else "") + " Next shows the verification.",
+                            "warning" if left else "ok")
         else:
             self.model.finish_all("rolled back")
             failed = [c.name for c in res.verification.failed()]

@@ -492,7 +492,11 @@ class MappingPage(BasePage):
         self.legacy_id.addItem("(none: recognise records by their content)", None)
         for c in st.columns:
             self.legacy_id.addItem(c, c)
-        self.legacy_id.setCurrentIndex(max(self.legacy_id.findData(tm.legacy_id), 0))
+        if tm.legacy_key:  # a composite id, as the profile gives it (kept when chosen again)
+            self.legacy_id.addItem(f"{tm.id_label} (together)", list(tm.legacy_key))
+            self.legacy_id.setCurrentIndex(self.legacy_id.count() - 1)
+        else:
+            self.legacy_id.setCurrentIndex(max(self.legacy_id.findData(tm.legacy_id), 0))
         self.legacy_id.blockSignals(False)
         fit_columns(self.view)
         row = self.model.row_of(keep_field) if keep_field else self._first_to_confirm()

@@ -1,0 +1,85 @@
+"""A re-run in the wizard: the import page shows what the delta will do and asks what to
+do with records changed both in the export and in HMSync."""
+from __future__ import annotations
+
+import csv
+import shutil
+import sqlite3
+
+import pytest
+from PySide6.QtCore import Qt
+
+from wizard.core.delta import OnConflict
+from wizard.core.session import MigrationSession
+from wizard.gui.pages import PageId
+
+from .helpers import go_next, wait_page, write_dirty_export
+
+pytestmark = [pytest.mark.gui]
+
+
+def _last_name(db, legacy_id):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute('SELECT "lastName" FROM patients p JOIN migration_legacy_ids l ON '
+                           'l."hmsyncId" = p.id WHERE l."tableName" = \'patients\' AND '
+                           'l."legacyId" = ?', (legacy_id,)).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_the_import_page_asks_about_conflicts_and_the_export_can_win(
+        qtbot, make_wizard, answers, tmp_path):
+    from wizard.resources import demo_database
+    export = write_dirty_export(tmp_path / "x", patients=60, visits=80)
+    db = tmp_path / "hmsync.db"
+    shutil.copy2(demo_database(), db)
+    first = MigrationSession(source_system="x")
+    first.add_sources([export.folder])
+    first.target = db.resolve()
+    first.open_sources([])
+    first.suggest_profile()
+    first.require_confirmed(accept=True)
+    assert first.prepare_import(no_backup=True).run().result.committed
+    # HMSync edits patient 1000 meanwhile; the export edits 1000 and 1001
+    con = sqlite3.connect(db)
+    con.execute('UPDATE patients SET address = \'edited in HMSync\' WHERE id = (SELECT '
+                '"hmsyncId" FROM migration_legacy_ids WHERE "tableName" = \'patients\' AND '
+                '"legacyId" = \'1000\')')
+    con.commit()
+    con.close()
+    path = export.folder / "patients.csv"
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    rows[1][2], rows[2][2] = "Changedlast0", "Changedlast1"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+
+    session = MigrationSession(source_system="x")
+    session.source_paths = [export.folder]
+    session.target = db.resolve()
+    wiz = make_wizard(session)
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES, PageId.MAPPING):
+        go_next(qtbot, wiz, pid)
+    val = wiz.page(PageId.VALIDATION)
+    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=120_000)
+    val.ack.setChecked(True)
+    go_next(qtbot, wiz, PageId.VALIDATION)
+    wiz.page(PageId.BACKUP).back_up()
+    go_next(qtbot, wiz, PageId.BACKUP)
+    ip = wiz.page(PageId.IMPORT)
+    qtbot.waitUntil(lambda: wiz.currentId() == PageId.IMPORT)
+    assert ip.delta_box.isVisible() and ip.on_conflict.isEnabled()
+    text = ip.delta_text.text()
+    assert "<b>1</b> changed in the export will be updated" in text
+    assert "<b>1</b> changed both in the export and in HMSync" in text
+    assert not ip.allow_untracked.isVisible()
+    ip.on_conflict.setCurrentIndex(ip.on_conflict.findData(OnConflict.LEGACY_WINS))
+    assert wiz.session.delta.on_conflict is OnConflict.LEGACY_WINS
+    qtbot.mouseClick(ip.go, Qt.MouseButton.LeftButton)
+    wait_page(qtbot, wiz, PageId.IMPORT, timeout=120_000)
+    assert wiz.session.run_result.committed
+    assert _last_name(db, "1000") == "Changedlast0" and _last_name(db, "1001") == "Changedlast1"
+    assert ip.banner.state() == "ok" and "0 records imported, 2 updated" in ip.banner.text()
+    d = wiz.session.run_report["delta"]
+    assert d["conflicts"][0]["resolution"] == "legacy-wins"
+    assert {u["legacy_id"] for u in d["updates"]} == {"1001"}

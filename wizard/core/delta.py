@@ -1,0 +1,341 @@
+"""Delta sync: what a re-run does with records an earlier run imported.
+
+Every imported record's mapped values are kept as a fingerprint in the legacy-id map
+(``migration_legacy_ids.fingerprint``). A later run of the same source system sorts each
+record already in HMSync by comparing three things: the fingerprint stored, the
+fingerprint of the export's values now, and that of HMSync's values now:
+
+- export = stored: **unchanged**, skipped (HMSync's own later edits stand);
+- export changed, HMSync = stored: **updated** in the import's transaction, before and
+  after kept in ``migration_changes``;
+- export changed and HMSync changed too: a **conflict**, listed, and overwritten only as
+  the operator says (:class:`OnConflict`);
+- no fingerprint stored (imported by a version that kept none): equal values are
+  unchanged; different ones cannot be told apart (an edit in the export, or in HMSync?)
+  and are conflicts; every such record is fingerprinted now.
+
+Records an earlier run imported that the export no longer holds are listed, never deleted.
+No Qt here.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+import pandas as pd
+
+from .errors import MigrationError
+from .idindex import hash_ids
+from .schema import TargetTable, quote_ident
+
+
+class OnConflict(str, Enum):
+    """What a re-run does with a record changed both in the export and in HMSync."""
+    LEGACY_WINS = "legacy-wins"   # the export's values overwrite HMSync's
+    HMSYNC_WINS = "hmsync-wins"   # HMSync's stay; the export's change is taken as seen
+    SKIP = "skip"                 # HMSync's stay; listed again by the next run
+
+    @classmethod
+    def parse(cls, value: "str | OnConflict | None") -> "OnConflict | None":
+        if value is None or isinstance(value, cls):
+            return value
+        try:
+            return cls(str(value))
+        except ValueError:
+            raise MigrationError(f"on-conflict: '{value}' is none of "
+                                 f"{', '.join(c.value for c in cls)}") from None
+
+
+#: the resolution of a conflict no choice was made for: HMSync's values stay, listed
+LISTED = "listed"
+#: changes and conflicts a report lists one by one (the audit table keeps them all)
+REPORT_CHANGES = 200
+#: legacy ids of records gone from the export a report lists per table
+REPORT_GONE = 100
+_BATCH = 500   # ids per IN (...) query
+
+
+def mask(value) -> str | None:
+    """A value as a report may show it: its first character and its length, no more
+    (a report travels; HMSync and the audit table keep the values themselves)."""
+    if value is None:
+        return None
+    s = str(value)
+    return s[:1] + "*" * min(max(len(s) - 1, 0), 19) if s else ""
+
+
+def _kind_of(target: TargetTable, name: str) -> str:
+    f = target.fields.get(name)
+    return "number" if f is not None and f.kind in ("int", "float") else "text"
+
+
+def fingerprints(target: TargetTable, columns: dict[str, list]) -> list[int]:
+    """A stable 64-bit hash per record of its HMSync field values (as written, parents as
+    HMSync ids), over the fields given, in name order (a signed 64-bit integer each, as
+    SQLite keeps it: a text of 16 hex digits took twice as long to make as the hash). Numbers are
+    hashed as numbers (40 and 40.0 are one value, as SQLite gives them back), everything
+    else as text."""
+    names = sorted(columns)
+    n = len(columns[names[0]]) if names else 0
+    acc = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for name in names:
+            vals = columns[name]
+            if _kind_of(target, name) == "number":
+                try:
+                    arr = np.array(vals, dtype=float)   # (None is NaN)
+                except (TypeError, ValueError):
+                    arr = pd.to_numeric(pd.Series(vals, dtype=object), errors="coerce"
+                                        ).to_numpy(dtype=float)
+                h = pd.util.hash_array(arr, categorize=False)
+            else:
+                arr = np.empty(len(vals), dtype=object)
+                arr[:] = vals
+                null = pd.isna(arr)
+                if null.any():  # None, NaN and pd.NA are one "no value"
+                    arr[null] = None
+                # (texts as they are; a date or any other object as its str(), which is
+                # also what SQLite keeps of it)
+                h = pd.util.hash_array(arr, categorize=False)
+            salt = pd.util.hash_array(np.array([name], dtype=object))[0]
+            acc = (acc * np.uint64(0x100000001B3)) ^ (h + salt)
+    return acc.view(np.int64).tolist()  # (SQLite's integers are signed)
+
+
+@dataclass
+class Change:
+    """A record a re-run updated, or found changed on both sides."""
+    table: str
+    legacy_id: str
+    hmsync_id: str | None
+    kind: str                      # updated | conflict
+    resolution: str | None         # for a conflict: OnConflict's value or "listed"
+    fields: dict[str, tuple] = field(default_factory=dict)   # field -> (before, after)
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        """For the report: field names and masked values."""
+        return {"table": self.table, "legacy_id": self.legacy_id, "kind": self.kind,
+                "resolution": self.resolution, "reason": self.reason,
+                "fields": {f: {"before": mask(b), "after": mask(a)}
+                           for f, (b, a) in self.fields.items()}}
+
+
+@dataclass
+class DeltaCounts:
+    """A table's records already in HMSync, by what the re-run did with them."""
+    updated: int = 0        # HMSync's values replaced by the export's
+    unchanged: int = 0      # equal to what was last synced: skipped
+    conflicts: int = 0      # changed on both sides (whatever became of them)
+    kept: int = 0           # conflicts whose HMSync values stay (not overwritten)
+    fingerprinted: int = 0  # imported without a fingerprint: given one now
+    untracked: int = 0      # without one, and different: cannot tell who changed them
+
+
+@dataclass
+class DeltaResult:
+    counts: dict[str, DeltaCounts] = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)
+    gone: dict[str, list[str]] = field(default_factory=dict)   # table -> legacy ids
+    notes: list[str] = field(default_factory=list)
+    #: mapped files without a legacy id feeding a table an earlier run filled
+    untracked: list[str] = field(default_factory=list)
+
+    @property
+    def conflicts(self) -> list[Change]:
+        return [c for c in self.changes if c.kind == "conflict"]
+
+    @property
+    def unresolved(self) -> int:
+        """Conflicts no choice was made for."""
+        return sum(1 for c in self.changes if c.resolution == LISTED)
+
+    def to_dict(self) -> dict:
+        updates = [c for c in self.changes if c.kind == "updated"]
+        return {
+            "updates": [c.to_dict() for c in updates[:REPORT_CHANGES]],
+            "updates_total": len(updates),
+            "conflicts": [c.to_dict() for c in self.conflicts[:REPORT_CHANGES]],
+            "conflicts_total": len(self.conflicts),
+            "gone": {t: {"count": len(ids), "legacy_ids": ids[:REPORT_GONE]}
+                     for t, ids in self.gone.items()},
+        }
+
+
+@dataclass(frozen=True)
+class DeltaOptions:
+    """How a re-run treats records already in HMSync (the session and both front ends
+    carry it as it is)."""
+    on_conflict: OnConflict | None = None   # None: conflicts listed, HMSync's values stay
+    #: run even where a file without a legacy id feeds a table an earlier run filled
+    #: (its changed records then come in as new ones, and the notes say so)
+    allow_untracked: bool = False
+
+
+def legacy_map_columns(con: sqlite3.Connection) -> set[str]:
+    return {r[1] for r in con.execute("PRAGMA table_info(migration_legacy_ids)")}
+
+
+class DeltaSync:
+    """Sorts a chunk's records already in HMSync and, when ``write``, applies what it
+    decides inside the import's transaction. ``on_conflict`` None: conflicts are listed
+    and HMSync's values stay."""
+
+    def __init__(self, con: sqlite3.Connection, system: str, run_id: int | None,
+                 on_conflict: OnConflict | None, write: bool):
+        self.con, self.system, self.run_id = con, system, run_id
+        self.on_conflict, self.write = on_conflict, write
+        self.result = DeltaResult()
+        self._has_fp = "fingerprint" in legacy_map_columns(con)
+
+    def counts(self, table: str) -> DeltaCounts:
+        return self.result.counts.setdefault(table, DeltaCounts())
+
+    def __call__(self, table: str, target: TargetTable, values: dict[str, list],
+                 ids: list[str]) -> np.ndarray:
+        """``values``: the records' HMSync field values as they would be written (field ->
+        list), ``ids`` their legacy ids. Returns where HMSync is known to hold the
+        export's values once the run is done (updated, or read and found equal), for the
+        verification's totals. Those unchanged since the last sync are not read: HMSync
+        may have edited them since (its edits stand), so they are not compared."""
+        n = len(ids)
+        same = np.zeros(n, dtype=bool)
+        if not n:
+            return same
+        c = self.counts(table)
+        new_fp = fingerprints(target, values)
+        stored = self._stored(table, ids)
+        hids = [stored.get(x, (None, None))[0] for x in ids]
+        old_fp = [stored.get(x, (None, None))[1] for x in ids]
+        todo = [i for i in range(n) if old_fp[i] != new_fp[i]]
+        c.unchanged += n - len(todo)
+        if not todo:
+            return same
+        names = sorted(values)
+        current = self._current(table, names, [hids[i] for i in todo if hids[i]])
+        fp_updates, row_updates, log = [], [], []
+        for i in todo:
+            hid, legacy = hids[i], ids[i]
+            row = current.get(hid)
+            after = {f: values[f][i] for f in names}
+            if row is None:  # deleted in HMSync since: never brought back unasked
+                c.conflicts += 1
+                c.kept += 1
+                log.append(Change(table, legacy, hid, "conflict", LISTED, {},
+                                  "deleted in HMSync since it was imported"))
+                continue
+            cur_fp = fingerprints(target, {f: [row[f]] for f in names})[0]
+            diff = {f: (row[f], after[f]) for f in names
+                    if fingerprints(target, {f: [row[f]]}) !=
+                    fingerprints(target, {f: [after[f]]})}
+            if cur_fp == new_fp[i]:  # HMSync holds the export's values already
+                same[i] = True
+                c.unchanged += 1
+                fp_updates.append((new_fp[i], legacy))
+                c.fingerprinted += old_fp[i] is None
+                continue
+            if old_fp[i] is not None and cur_fp == old_fp[i]:  # only the export changed
+                same[i] = True
+                c.updated += 1
+                row_updates.append((hid, diff))
+                fp_updates.append((new_fp[i], legacy))
+                log.append(Change(table, legacy, hid, "updated", None, diff))
+                continue
+            c.conflicts += 1
+            if old_fp[i] is None:
+                c.untracked += 1
+                c.fingerprinted += 1
+                reason = ("imported by an earlier version without a fingerprint: an edit "
+                          "in the export cannot be told from one in HMSync")
+            else:
+                reason = "changed in the export and in HMSync since the last run"
+            how = self.on_conflict
+            if how is OnConflict.LEGACY_WINS:
+                same[i] = True
+                c.updated += 1
+                row_updates.append((hid, diff))
+                fp_updates.append((new_fp[i], legacy))
+            else:
+                c.kept += 1
+                if how is OnConflict.HMSYNC_WINS or old_fp[i] is None:
+                    # seen and decided (or, untracked, the baseline from now on)
+                    fp_updates.append((new_fp[i], legacy))
+            log.append(Change(table, legacy, hid, "conflict",
+                              how.value if how else LISTED, diff, reason))
+        self.result.changes.extend(log)
+        if self.write:
+            self._apply(table, row_updates, fp_updates, log)
+        return same
+
+    def _stored(self, table: str, ids: list[str]) -> dict[str, tuple]:
+        fp = "fingerprint" if self._has_fp else "NULL"
+        out = {}
+        for at in range(0, len(ids), _BATCH):
+            part = ids[at:at + _BATCH]
+            out.update((r[0], (r[1], r[2])) for r in self.con.execute(
+                f'SELECT "legacyId", "hmsyncId", {fp} FROM migration_legacy_ids WHERE '
+                f'"sourceSystem"=? AND "tableName"=? AND "legacyId" IN '
+                f'({",".join("?" * len(part))})', [self.system, table, *part]))
+        return out
+
+    def _current(self, table: str, names: list[str], hids: list[str]) -> dict[str, dict]:
+        cols = ", ".join(quote_ident(f) for f in names)
+        out = {}
+        for at in range(0, len(hids), _BATCH):
+            part = hids[at:at + _BATCH]
+            for r in self.con.execute(f"SELECT id, {cols} FROM {quote_ident(table)} WHERE id IN "
+                                      f"({','.join('?' * len(part))})", part):
+                out[r[0]] = dict(zip(names, r[1:]))
+        return out
+
+    def _apply(self, table: str, rows: list, fps: list, log: list[Change]) -> None:
+        for hid, diff in rows:
+            if diff:
+                sets = ", ".join(f"{quote_ident(f)}=?" for f in diff)
+                self.con.execute(f"UPDATE {quote_ident(table)} SET {sets} WHERE id=?",
+                                 [a for _, a in diff.values()] + [hid])
+        if fps and self._has_fp:
+            self.con.executemany(
+                'UPDATE migration_legacy_ids SET fingerprint=? WHERE "sourceSystem"=? AND '
+                '"tableName"=? AND "legacyId"=?',
+                ((f, self.system, table, x) for f, x in fps))
+        self.con.executemany(
+            'INSERT INTO migration_changes ("runId", "sourceSystem", "tableName", '
+            '"legacyId", "hmsyncId", kind, resolution, changes) VALUES (?,?,?,?,?,?,?,?)',
+            ((self.run_id, self.system, ch.table, ch.legacy_id, ch.hmsync_id, ch.kind,
+              ch.resolution, json.dumps({f: [b, a] for f, (b, a) in ch.fields.items()},
+                                        ensure_ascii=False, default=str))
+             for ch in log))
+
+    def gone(self, table: str, seen) -> None:
+        """List the records of ``table`` earlier runs imported that this export does not
+        hold (``seen(keys)``: which hashed legacy ids this run read)."""
+        rows = [r[0] for r in self.con.execute(
+            'SELECT "legacyId" FROM migration_legacy_ids WHERE "sourceSystem"=? AND '
+            '"tableName"=? ORDER BY rowid', (self.system, table))]
+        if not rows:
+            return
+        missing = ~seen(hash_ids(rows))
+        if missing.any():
+            self.result.gone[table] = [x for x, m in zip(rows, missing.tolist()) if m]
+
+
+def untracked_tables(con: sqlite3.Connection, system: str, plan) -> list[str]:
+    """The mapped files without a legacy id whose HMSync table already holds records of
+    this source system from a migration: a re-run cannot tell their changed records
+    from new ones."""
+    has = con.execute("SELECT 1 FROM sqlite_master WHERE name='migration_legacy_ids'"
+                      ).fetchone()
+    if not has:
+        return []
+    out = []
+    for st, tm in plan:
+        if tm.id_columns:
+            continue
+        if con.execute('SELECT 1 FROM migration_legacy_ids WHERE "sourceSystem"=? AND '
+                       '"tableName"=? LIMIT 1', (system, tm.target)).fetchone():
+            out.append(f"{st.name} ({tm.target})")
+    return out

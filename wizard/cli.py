@@ -173,11 +173,14 @@ def _path(p) -> Path | None:
 
 def _print_summary(res) -> None:
     print(f"{'HMSync table':16} {'source':>9} {'valid':>9} {'dupl.':>7} {'rejected':>9} "
-          f"{'warned':>7}")
+          f"{'warned':>7} {'filtered':>9}")
     for t, s in res.stats.items():
         print(f"{t:16} {s.source_rows:9,} {s.valid:9,} {s.duplicates:7,} {s.rejected:9,} "
-              f"{s.warnings:7,}" + (f"  ({s.deferred:,} outside the pilot)" if s.deferred
-                                    else ""))
+              f"{s.warnings:7,} {s.filtered:9,}" + (f"  ({s.deferred:,} outside the pilot)"
+                                                    if s.deferred else ""))
+    for t, s in res.stats.items():
+        for src, w in s.where.items():
+            print(f"{t}: {src} filtered by: where {w}")
     summ = res.summary()
     if len(summ):
         print("\nproblems by rule:")

@@ -81,12 +81,14 @@ class TableStats:
     rejected: int = 0
     warnings: int = 0        # accepted records that carry a warning
     deferred: int = 0        # outside a pilot: left for the full run
+    filtered: int = 0        # left out by a table's where: (counted in source_rows)
+    where: dict[str, str] = field(default_factory=dict)   # legacy table -> its filter
 
     def to_dict(self) -> dict:
         return {"source_rows": self.source_rows, "imported": self.valid,
                 "duplicates": self.duplicates, "rejected": self.rejected,
                 "warnings": self.warnings, "deferred": self.deferred,
-                "sources": self.sources}
+                "sources": self.sources, "filtered": self.filtered, "where": dict(self.where)}
 
 
 @dataclass
@@ -406,6 +408,8 @@ class Migration:
             target = self.targets[tm.target]
             ts = stats.setdefault(tm.target, TableStats(tm.target))
             ts.sources.append(st.name)
+            if tm.where is not None:
+                ts.where[st.name] = tm.where
             total = st.estimate_rows()
             done = 0
             if progress:
@@ -420,7 +424,8 @@ class Migration:
                         notes.append(n)
                 out = self._link_checks(st.name, tm, target, mc, checked, reg, probs)
                 n = len(mc)
-                ts.source_rows += n
+                ts.source_rows += n + mc.filtered
+                ts.filtered += mc.filtered
                 inside = self.pilot.mask(tm.target, mc)
                 ts.deferred += int((~inside).sum())
                 if not inside.all():  # left for the full run: no problems of theirs now

@@ -35,7 +35,9 @@ import pandas as pd
 import yaml
 
 from . import transforms as tf
+from .computed import computed, keep
 from .errors import ProfileError  # noqa: F401 (imported from here too)
+from .expr import Expression
 from .readers import CORRUPT, LINE
 from .targets import TargetTable
 
@@ -101,6 +103,17 @@ class FieldMap:
     confidence: float | None = None   # of a suggestion (0..1)
     reason: str | None = None         # why it was suggested
     review: bool = False              # a suggestion not sure enough to apply unasked
+    expr: str | None = None           # computed from the record's columns (see expr.py)
+
+    @property
+    def expression(self) -> "Expression | None":
+        """``expr`` checked and ready (its columns are ``columns``)."""
+        parsed = getattr(self, "_expr", None)
+        if self.expr is None:
+            return None
+        if parsed is None or parsed.text != self.expr.strip():
+            parsed = self._expr = Expression(self.expr, f"field '{self.target}': expr")
+        return parsed
 
     @property
     def source_label(self) -> str:
@@ -118,7 +131,9 @@ class FieldMap:
 
     def to_dict(self) -> dict:
         d: dict = {}
-        if self.value is not None:
+        if self.expr is not None:
+            d["expr"] = self.expr
+        elif self.value is not None:
             d["value"] = self.value
         elif len(self.columns) == 1:
             d["column"] = self.columns[0]
@@ -156,14 +171,22 @@ class FieldMap:
             raise ProfileError(f"{where}: confidence must be a number, not "
                                f"{_what(confidence)}")
         reason = d.get("reason")
+        expr = d.get("expr")
+        if expr is not None and (cols or value is not None):
+            raise ProfileError(f"{where}: give an expr, or columns, or a value: not two")
         fm = cls(target, cols, list(steps), None if value is None else str(value),
-                 confidence, None if reason is None else str(reason), _review(d, where))
+                 confidence, None if reason is None else str(reason), _review(d, where),
+                 None if expr is None else str(expr))
+        if expr is not None:
+            fm.columns = list(fm.expression.columns)
+            if not isinstance(expr, str):  # (a number is a constant: an expression too)
+                fm.expr = str(expr)
         try:
             fm.typed_steps  # parsed, and so checked, here: once for the whole run
         except tf.TransformError as e:
             raise ProfileError(f"field '{target}': {e}") from None
-        if not cols and value is None:
-            raise ProfileError(f"field '{target}': give a column, columns or a value")
+        if not fm.columns and value is None and expr is None:
+            raise ProfileError(f"field '{target}': give a column, columns, an expr or a value")
         return fm
 
 
@@ -171,8 +194,8 @@ _PROFILE_KEYS = ("name", "source_system", "defaults", "rules", "exclude", "pilot
                  "tables")
 _DEFAULTS_KEYS = ("phone_region", "date_order", "decimal", "thousands", "timezone")
 _TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "leave_behind",
-               "fields")
-_FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason", "review")
+               "fields", "where")
+_FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason", "review", "expr")
 
 #: a suggested choice less sure than this is applied only once a person confirms it
 REVIEW_BELOW = 0.9
@@ -268,9 +291,23 @@ class TableMap:
     #: columns no field reads that the operator leaves behind on purpose (said so in the
     #: run's notes and report, apart from columns nobody has decided about)
     leave_behind: list[str] = field(default_factory=list)
+    #: a row filter: only the records for which it holds are migrated (see expr.py)
+    where: str | None = None
+
+    @property
+    def filter(self) -> Expression | None:
+        """``where`` checked and ready."""
+        parsed = getattr(self, "_filter", None)
+        if self.where is None:
+            return None
+        if parsed is None or parsed.text != self.where.strip():
+            parsed = self._filter = Expression(self.where, f"table '{self.source}': where")
+        return parsed
 
     def to_dict(self) -> dict:
         d: dict = {"target": self.target}
+        if self.where is not None:
+            d["where"] = self.where
         if self.legacy_id:
             d["legacy_id"] = self.legacy_id
         if self.confidence is not None:
@@ -283,9 +320,10 @@ class TableMap:
         return d
 
     def read_columns(self) -> set[str]:
-        """The columns the mapping reads: fields' columns and the legacy id."""
+        """The columns the mapping reads: fields' columns, the legacy id and the filter's."""
         return {c for fm in self.fields.values() for c in fm.columns} | (
-            {self.legacy_id} if self.legacy_id else set())
+            {self.legacy_id} if self.legacy_id else set()) | (
+            set(self.filter.columns) if self.where is not None else set())
 
 
 @dataclass
@@ -460,10 +498,17 @@ class Profile:
                                    f"not {_what(confidence)}")
             leave = _shaped(td.get("leave_behind"), list,
                             f"{where}: table '{src}': leave_behind") or []
-            p.tables.append(TableMap(str(src), str(td["target"]), legacy_id, fields,
-                                     confidence, _review(td, f"{where}: table '{src}'"),
-                                     [_name(c, f"{where}: table '{src}': leave_behind",
-                                            "a column name") for c in leave]))
+            tm = TableMap(str(src), str(td["target"]), legacy_id, fields,
+                          confidence, _review(td, f"{where}: table '{src}'"),
+                          [_name(c, f"{where}: table '{src}': leave_behind",
+                                 "a column name") for c in leave],
+                          None if td.get("where") is None else str(td["where"]))
+            if tm.where is not None:
+                try:
+                    tm.filter  # checked here, before anything runs
+                except ProfileError as e:
+                    raise ProfileError(f"{where}: {e}") from None
+            p.tables.append(tm)
         return p
 
     @classmethod
@@ -589,6 +634,7 @@ class MappedChunk:
     arrays: dict[str, np.ndarray] = field(default_factory=dict)  # numbers, dates as arrays
     source: dict[str, str] = field(default_factory=dict)     # field -> legacy column(s)
     notes: list[str] = field(default_factory=list)
+    filtered: int = 0      # records of the chunk the table's where: left out
 
     def __len__(self):
         return len(self.index)
@@ -619,15 +665,19 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field,
     column = column or (lambda c: tf.text(chunk[c]))
     steps = fm.typed_steps
     n = len(chunk)
-    if fm.value is not None:
+    clean = True
+    bad = None
+    note = None
+    if fm.expr is not None:
+        s, bad, why = computed(fm.expression, column, chunk.columns, chunk.index)
+        clean = False
+        note = None if why is None else f"some records failed its expression ({why})"
+    elif fm.value is not None:
         s = pd.Series([fm.value] * n, index=chunk.index, dtype=object)
     elif len(fm.columns) == 1:
         s = column(fm.columns[0])
     else:
         s = tf.join_texts([column(c) for c in fm.columns], _concat_sep(steps)).values
-    clean = True
-    bad = None
-    note = None
     array = None  # the values as numbers or dates, while the last step that ran gave them
     for step in steps:
         if isinstance(step, tf.ConcatStep):
@@ -687,6 +737,7 @@ def _concat_sep(steps: tuple[tf.Step, ...]) -> str:
 
 def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
               ctx: RunContext) -> MappedChunk:
+    chunk, filtered = keep(chunk, tm.filter, tm.source)
     cache: dict[str, pd.Series] = {}
 
     def column(name: str) -> pd.Series:
@@ -697,6 +748,7 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
     ids = column(tm.legacy_id) if tm.legacy_id and tm.legacy_id in chunk.columns else \
         legacy_ids(chunk, tm)
     mc = MappedChunk(chunk.index, chunk[LINE].to_numpy(), chunk[CORRUPT].to_numpy(), ids)
+    mc.filtered = filtered
     for name, fm in tm.fields.items():
         tfield = target.fields.get(name)
         if tfield is None:
@@ -725,7 +777,7 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
                 tf.join_texts([column(c) for c in fm.columns], " | ").values
         else:
             mc.raw[name] = pd.Series([fm.value] * len(chunk), index=chunk.index)
-        mc.source[name] = fm.source_label or "(constant)"
+        mc.source[name] = fm.source_label or ("(expression)" if fm.expr else "(constant)")
         if r.note and r.note not in mc.notes:
             mc.notes.append(f"{name}: {r.note}")
     return mc
@@ -744,6 +796,9 @@ def check_profile(profile: Profile, sources, targets: dict[str, TargetTable]) ->
         tt = targets[tm.target]
         if tm.legacy_id and tm.legacy_id not in st.columns:
             out.append(f"{st.name}: legacy id column '{tm.legacy_id}' is not in the file")
+        if tm.where is not None:
+            out += [f"{st.name}: where: reads column '{c}', which the file does not have"
+                    for c in tm.filter.columns if c not in st.columns]
         for name, fm in tm.fields.items():
             if name not in tt.fields:
                 out.append(f"{st.name}: field '{name}' is not a column of {tm.target}")

@@ -159,7 +159,9 @@ class Verifier:
         tables = {}
         for t, s in stats.items():
             imported = self._imported_count(t)
-            ok = (s.source_rows == imported + s.duplicates + s.rejected + s.deferred) and \
+            filtered = getattr(s, "filtered", 0)
+            ok = (s.source_rows == imported + s.duplicates + s.rejected + s.deferred +
+                  filtered) and \
                 imported == s.valid
             tables[t] = s.to_dict()
             tables[t]["imported"] = imported
@@ -168,6 +170,9 @@ class Verifier:
                 f"source {s.source_rows} = imported {imported} + duplicates {s.duplicates} + "
                 f"rejected {s.rejected}" + (f" + deferred {s.deferred} (outside the pilot)"
                                             if s.deferred else "")
+                + (f" + filtered {filtered} (" + "; ".join(
+                    f"{src}: where {w}" for src, w in s.where.items()) + ")"
+                   if filtered else "")
                 + ("" if ok else f" (expected to import {s.valid})"),
                 table=t))
         checks.extend(self.relationship_checks())

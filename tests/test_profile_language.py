@@ -1,0 +1,239 @@
+"""A profile's row filters (where:) and computed fields (expr:): what they keep and make,
+how they are counted, and that a hostile profile can do nothing else."""
+import json
+import sqlite3
+
+import pytest
+
+from wizard.cli import main
+from wizard.core import expr as E
+from wizard.core.engine import Migration
+from wizard.core.errors import ProfileError
+from wizard.core.expr import Expression
+from wizard.core.mapping import Profile
+from wizard.core.readers import open_sources
+from wizard.core.schema import init_db
+
+PATIENTS = [
+    "ID,FIRST,LAST,BIRTHDATE,DEATHDATE,PHONE,GENDER,KIND",
+    "P1,Alfred550,Smith12,1950-03-01,1965-02-28,+919811111111,M,real",   # line 2: died at 14
+    "P2,Maria7,Lopez,1980-06-15,,+919822222222,F,real",                  # line 3
+    "P3,Test,Patient,2000-01-01,,+919833333333,M,test",                  # line 4: filtered
+    "P4,Ravi,Kumar,not a date,,+919844444444,M,real",                    # line 5: bad date
+    "P5,Demo,Only,1990-01-01,,+919855555555,F,TEST",                     # line 6: filtered
+]
+
+
+def _profile(where="lower(KIND) <> 'test'", age="age_at(BIRTHDATE, DEATHDATE)") -> dict:
+    return {"name": "t", "source_system": "t", "tables": {"patients.csv": {
+        "target": "patients", "legacy_id": "ID", "where": where,
+        "fields": {
+            "fullName": {"expr": "regexp_replace(FIRST, '[0-9]+$', '') || ' ' || "
+                                 "regexp_replace(LAST, '[0-9]+$', '')"},
+            "phone": "PHONE",
+            "gender": "GENDER",
+            "age": {"expr": age},
+        }}}}
+
+
+@pytest.fixture
+def export(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "patients.csv").write_text("\n".join(PATIENTS) + "\n", encoding="utf-8")
+    return folder
+
+
+def _migration(folder, target, d):
+    tables, _ = open_sources([folder])
+    return Migration(tables, Profile.from_dict(d), target)
+
+
+def test_where_drops_rows_counts_them_and_the_reconciliation_balances(export, tmp_path):
+    target = tmp_path / "t.db"
+    init_db(target)
+    res = _migration(export, target, _profile()).run(no_backup=True)
+    s = res.validation.stats["patients"]
+    assert (s.source_rows, s.filtered) == (5, 2)
+    assert s.source_rows == s.valid + s.duplicates + s.rejected + s.filtered
+    assert s.where == {"patients.csv": "lower(KIND) <> 'test'"}
+    recon = next(c for c in res.verification.checks if c.name == "reconciliation: patients")
+    assert recon.passed and "filtered 2" in recon.detail and "where lower(KIND)" in recon.detail
+    assert res.verification.tables["patients"]["filtered"] == 2
+    con = sqlite3.connect(target)
+    rows = con.execute('SELECT "fullName", age FROM patients ORDER BY "fullName"').fetchall()
+    con.close()
+    # the digits stripped; the deceased patient's age at death, not today
+    assert ("Alfred Smith", 14) in rows and ("Maria Lopez", rows[1][1]) in rows
+    assert "Test Patient" not in {r[0] for r in rows} and len(rows) == 2
+
+
+def test_a_value_an_expression_cannot_read_fails_that_record_naming_file_line_and_field(
+        export, tmp_path):
+    init_db(tmp_path / "t.db")
+    res = _migration(export, tmp_path / "t.db", _profile()).validate()
+    p = res.problems
+    bad = p[p["rule"] == "patients.age.format"]
+    assert list(bad["file"]) == ["patients.csv"] and list(bad["line"]) == [5]
+    assert list(bad["target_field"]) == ["age"] and list(bad["field"]) == ["BIRTHDATE+DEATHDATE"]
+    assert res.stats["patients"].rejected == 1 and res.stats["patients"].valid == 2
+    assert any("age: some records failed its expression (age_at: not a date" in n
+               for n in res.notes)
+
+
+def test_report_and_cli_write_the_filter_and_its_count(export, tmp_path, capsys):
+    prof = tmp_path / "p.json"
+    prof.write_text(json.dumps(_profile()), encoding="utf-8")
+    target = tmp_path / "t.db"
+    init_db(target)
+    rc = main(["run", str(export), "--target", str(target), "--profile", str(prof),
+               "--no-backup", "--report", str(tmp_path / "r.json")])
+    out = capsys.readouterr().out
+    assert rc == 1  # the record with no date is rejected
+    assert "filtered" in out and "patients.csv filtered by: where lower(KIND) <> 'test'" in out
+    rep = json.loads((tmp_path / "r.json").read_text())
+    t = rep["tables"]["patients"]
+    assert t["filtered"] == 2 and t["where"] == {"patients.csv": "lower(KIND) <> 'test'"}
+    assert t["source_rows"] == t["imported"] + t["duplicates"] + t["rejected"] + t["filtered"]
+
+
+@pytest.mark.parametrize("where, problem", [
+    ("lower(KIND <> 'test'", "cannot be read"),
+    ("uper(KIND) = 'X'", "did you mean 'upper'"),
+    ("(SELECT 1 FROM sqlite_master)", "not allowed"),
+])
+def test_a_bad_filter_is_refused_when_the_profile_loads_naming_the_table(where, problem):
+    with pytest.raises(ProfileError) as e:
+        Profile.from_dict(_profile(where=where))
+    assert "table 'patients.csv': where" in str(e.value) and problem in str(e.value)
+
+
+def test_a_filter_that_fails_on_a_record_stops_the_run_naming_file_and_line(export, tmp_path):
+    init_db(tmp_path / "t.db")
+    m = _migration(export, tmp_path / "t.db", _profile(where="to_date(BIRTHDATE) > '1960'"))
+    with pytest.raises(ProfileError) as e:
+        m.validate()
+    assert "patients.csv, line 5: where" in str(e.value) and "not a date" in str(e.value)
+
+
+def test_a_filter_that_keeps_nothing_imports_nothing_and_still_balances(export, tmp_path):
+    target = tmp_path / "t.db"
+    init_db(target)
+    res = _migration(export, target, _profile(where="0")).run(no_backup=True)
+    s = res.validation.stats["patients"]
+    assert (s.source_rows, s.filtered, s.valid) == (5, 5, 0) and res.passed
+
+
+def test_check_profile_names_columns_an_expression_or_filter_reads_that_are_absent(export):
+    from wizard.core.mapping import check_profile
+    from wizard.core.schema import known_tables
+    d = _profile(where="STATUS = 'x'")
+    d["tables"]["patients.csv"]["fields"]["age"] = {"expr": "age_at(BORN)"}
+    tables, _ = open_sources([export])
+    probs = check_profile(Profile.from_dict(d), tables, known_tables())
+    assert "patients.csv: where: reads column 'STATUS', which the file does not have" in probs
+    assert "patients.csv: field 'age' reads column 'BORN', which the file does not have" in probs
+
+
+def test_a_profile_with_expressions_saves_and_loads_as_it_was(tmp_path):
+    p = Profile.from_dict(_profile())
+    path = tmp_path / "p.yaml"
+    p.save(path)
+    again = Profile.load(path)
+    tm = again.tables[0]
+    assert tm.where == "lower(KIND) <> 'test'"
+    assert tm.fields["age"].expr == "age_at(BIRTHDATE, DEATHDATE)"
+    assert tm.fields["age"].columns == ["BIRTHDATE", "DEATHDATE"]
+    assert {"KIND", "FIRST", "LAST"} <= tm.read_columns()
+
+
+# --- the functions ---------------------------------------------------------------------
+@pytest.mark.parametrize("text, cols, want", [
+    ("regexp_replace(A, '[0-9]+$', '')", {"A": ["Alfred550"]}, "Alfred"),
+    ("regexp_replace(A, '(\\w+) (\\w+)', '$2, $1')", {"A": ["Ada Lovelace"]}, "Lovelace, Ada"),
+    ("regexp_extract(A, '^([A-Z]+)-', 1)", {"A": ["LAB-12"]}, "LAB"),
+    ("A REGEXP '^[0-9]+-[0-9]$'", {"A": ["2345-7"]}, 1),
+    ("split_part(A, ' ', -1)", {"A": ["a b c"]}, "c"),
+    ("split_part(A, ' ', 2)", {"A": ["a b c"]}, "b"),
+    ("title(lower(A))", {"A": ["ADA LOVELACE"]}, "Ada Lovelace"),
+    ("upper(trim(A))", {"A": ["  x "]}, "X"),
+    ("number(A) * 2", {"A": ["1,234.5"]}, 2469.0),
+    ("number(A)", {"A": ["12,5"]}, 12.5),
+    ("number(A) > 100", {"A": ["150"]}, 1),
+    ("age_at(A, B)", {"A": ["2000-02-29"], "B": ["2018-02-28"]}, 17),
+    ("days_between(A, B)", {"A": ["2024-01-01"], "B": ["01/03/2024"]}, 60),
+    ("to_date(A)", {"A": ["31.12.1999"]}, "1999-12-31"),
+    ("coalesce(A, B)", {"A": [None], "B": ["b"]}, "b"),
+    ("first_non_empty(A, B)", {"A": ["  "], "B": ["b"]}, "b"),
+    ("CASE WHEN number(A) < 18 THEN 'child' ELSE 'adult' END", {"A": ["12"]}, "child"),
+    ("iif(A IS NULL, 'alive', 'deceased')", {"A": [None]}, "alive"),
+    ("\"Last Name\" || ', ' || A", {"A": ["Ada"], "Last Name": ["L"]}, "L, Ada"),
+])
+def test_functions(text, cols, want):
+    e = Expression(text, "x")
+    assert set(e.columns) == set(cols)
+    values, problems = e.evaluate(cols, 1)
+    assert values == [want] and problems == [None]
+
+
+# --- a hostile profile -----------------------------------------------------------------
+@pytest.mark.parametrize("text, problem", [
+    ("readfile('/etc/passwd')", "no function 'readfile'"),
+    ("load_extension('/tmp/evil.so')", "'load_extension' is not allowed"),
+    ("(SELECT sql FROM sqlite_master)", "'sqlite_master' is not allowed"),
+    ("A) FROM t; ATTACH DATABASE '/tmp/x.db' AS x", "no ';'"),
+    ("A) FROM t ORDER BY 1 --", "no comments"),
+    ("A) FROM t /* */", "no comments"),
+    ("(WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c)",
+     "not allowed"),
+    ("zeroblob(1000000000)", "'zeroblob' is not allowed"),
+    ("randomblob(1000000000)", "'randomblob' is not allowed"),
+    ("regexp_replace(A, '(a+)+$', '')", "repeats a repeat"),
+    ("regexp_replace(A, '(a)\\1', '')", "refers back"),
+    ("sqlite_version()", "not allowed"),
+])
+def test_a_hostile_expression_is_refused_when_the_profile_loads(text, problem):
+    with pytest.raises(ProfileError) as e:
+        Expression(text, "table 'a.csv', field 'b': expr")
+    assert problem in str(e.value) and "table 'a.csv', field 'b'" in str(e.value)
+
+
+def test_attach_and_pragma_are_refused_even_where_sqlite_would_parse_them():
+    box = E._Sandbox()
+    for sql in ("ATTACH DATABASE '/tmp/x.db' AS x", "PRAGMA writable_schema = 1",
+                "SELECT load_extension('x')"):
+        with pytest.raises(sqlite3.DatabaseError):
+            box.run(sql)
+    box.con.close()
+
+
+def test_an_expression_that_runs_long_is_stopped_by_the_step_cap(monkeypatch):
+    # a long but harmless expression; with the cap lowered it is over it
+    text = " || ".join(["replace(replace(replace(A, 'a', 'bb'), 'b', 'cc'), 'c', 'dd')"] * 30)
+    e = Expression(text, "table 'a.csv', field 'b': expr")
+    monkeypatch.setattr(E, "STEPS_PER_ROW", 0)
+    monkeypatch.setattr(E, "STEPS_BASE", 1)
+    with pytest.raises(ProfileError) as err:
+        e.evaluate({"A": ["a" * 200] * 2000}, 2000)
+    assert "takes too long" in str(err.value)
+
+
+def test_an_expression_cannot_make_a_value_larger_than_the_limit():
+    with pytest.raises(ProfileError) as err:
+        Expression("printf('%.*c', 900000, 'x') || printf('%.*c', 900000, 'x')", "x")
+    assert "too big" in str(err.value)
+    e = Expression("printf('%.*c', 900000, 'x') || A", "x")
+    with pytest.raises(ProfileError) as err:
+        e.evaluate({"A": ["y" * 200_000]}, 1)
+    assert "too big" in str(err.value)
+
+
+def test_filters_and_expressions_work_in_the_helper_process_too(export, tmp_path, monkeypatch):
+    monkeypatch.setenv("HMSYNC_WIZARD_PARALLEL", "1")
+    target = tmp_path / "t.db"
+    init_db(target)
+    m = _migration(export, target, _profile())
+    res = m.run(no_backup=True)
+    assert m.waited_for_helper is not None  # (prepared in the helper process)
+    s = res.validation.stats["patients"]
+    assert (s.source_rows, s.filtered, s.valid, s.rejected) == (5, 2, 2, 1)

@@ -136,10 +136,12 @@ def test_check_profile_names_columns_an_expression_or_filter_reads_that_are_abse
 
 
 def test_a_profile_with_expressions_saves_and_loads_as_it_was(tmp_path):
-    p = Profile.from_dict(_profile())
+    p = Profile.from_dict(_lookup_profile())
     path = tmp_path / "p.yaml"
     p.save(path)
     again = Profile.load(path)
+    assert again.tables[1].fields["amount"].lookup == p.tables[1].fields["amount"].lookup
+    assert again.tables[1].fields["amount"].columns == ["Id"]
     tm = again.tables[0]
     assert tm.where == "lower(KIND) <> 'test'"
     assert tm.fields["age"].expr == "age_at(BIRTHDATE, DEATHDATE)"
@@ -237,3 +239,117 @@ def test_filters_and_expressions_work_in_the_helper_process_too(export, tmp_path
     assert m.waited_for_helper is not None  # (prepared in the helper process)
     s = res.validation.stats["patients"]
     assert (s.source_rows, s.filtered, s.valid, s.rejected) == (5, 2, 2, 1)
+
+
+# --- lookups ---------------------------------------------------------------------------
+CLAIMS = ["Id,PATIENTID,SERVICEDATE", "C1,P1,2021-01-05", "C2,P2,2021-02-05",
+          "C3,P2,2021-03-05"]
+TRANSACTIONS = ["ID,CLAIMID,TYPE,AMOUNT", "T1,C1,CHARGE,100.50", "T2,C1,CHARGE,20",
+                "T3,C1,PAYMENT,120.50", "T4,C2,CHARGE,75", "T5,C2,PAYMENT,oops"]
+
+
+def _lookup_export(folder, transactions=TRANSACTIONS):
+    (folder / "claims.csv").write_text("\n".join(CLAIMS) + "\n", encoding="utf-8")
+    (folder / "claims_transactions.csv").write_text("\n".join(transactions) + "\n",
+                                                    encoding="utf-8")
+
+
+def _lookup_profile(aggregate="sum", column="AMOUNT", where="TYPE = 'CHARGE'"):
+    d = _profile()
+    lk = {"table": "claims_transactions.csv", "key": "CLAIMID", "on": "Id",
+          "aggregate": aggregate, "where": where}
+    if column:
+        lk["column"] = column
+    d["tables"]["claims.csv"] = {
+        "target": "bills", "legacy_id": "Id",
+        "fields": {"patientId": "PATIENTID", "billDate": "SERVICEDATE",
+                   "amount": {"lookup": lk}}}
+    return d
+
+
+def _amounts(target):
+    con = sqlite3.connect(target)
+    try:
+        return dict(con.execute(
+            'SELECT l."legacyId", b.amount FROM bills b JOIN migration_legacy_ids l ON '
+            'l."hmsyncId" = b.id').fetchall())
+    finally:
+        con.close()
+
+
+def test_a_bill_amount_is_the_sum_of_its_claims_charge_rows(export, tmp_path):
+    _lookup_export(export)
+    target = tmp_path / "t.db"
+    init_db(target)
+    res = _migration(export, target, _lookup_profile()).run(no_backup=True)
+    assert res.validation.stats["bills"].valid == 3
+    # the payment row (not a number) is outside the lookup's where: never read as a sum
+    assert _amounts(target) == {"C1": 120.5, "C2": 75.0, "C3": None}
+
+
+@pytest.mark.parametrize("aggregate, column, want", [
+    ("count", None, {"C1": 2, "C2": 1, "C3": 0}),
+    ("max", "AMOUNT", {"C1": 100.5, "C2": 75.0, "C3": None}),
+    ("min", "AMOUNT", {"C1": 20.0, "C2": 75.0, "C3": None}),
+    ("first", "AMOUNT", {"C1": 100.5, "C2": 75.0, "C3": None}),
+])
+def test_lookup_aggregates(export, tmp_path, aggregate, column, want):
+    _lookup_export(export)
+    target = tmp_path / "t.db"
+    init_db(target)
+    _migration(export, target, _lookup_profile(aggregate, column)).run(no_backup=True)
+    assert _amounts(target) == want
+
+
+def test_a_sum_over_a_value_that_is_no_number_names_file_line_and_column(export, tmp_path):
+    _lookup_export(export)
+    init_db(tmp_path / "t.db")
+    m = _migration(export, tmp_path / "t.db", _lookup_profile(where=None))
+    with pytest.raises(ProfileError) as e:
+        m.validate()
+    assert "claims_transactions.csv, line 6, column 'AMOUNT': not a number" in str(e.value)
+
+
+def test_a_lookup_is_indexed_on_disk_and_read_in_chunks(export, tmp_path, monkeypatch):
+    """The looked-up table goes through the reader chunk by chunk into a file, never
+    whole into memory."""
+    rows = ["ID,CLAIMID,TYPE,AMOUNT"] + [f"T{i},C{i % 3 + 1},CHARGE,1" for i in range(5000)]
+    _lookup_export(export, rows)
+    init_db(tmp_path / "t.db")
+    m = _migration(export, tmp_path / "t.db", _lookup_profile())
+    m.chunk_rows = 700
+    sizes = []
+    from wizard.core.readers import SourceTable
+    real = SourceTable.iter_chunks
+
+    def spy(self, chunk_rows=None):
+        for c in real(self, chunk_rows):
+            if self.name == "claims_transactions.csv":
+                sizes.append(len(c))
+            yield c
+    monkeypatch.setattr(SourceTable, "iter_chunks", spy)
+    m.run(no_backup=True)
+    assert max(sizes) <= 700 and sum(sizes) == 5000
+    lk = m.profile.tables[1].fields["amount"].lookup
+    assert lk.index and lk.index.endswith(".sqlite")
+    assert _amounts(tmp_path / "t.db") == {"C1": 1667.0, "C2": 1667.0, "C3": 1666.0}
+    folder = m._lookups.folder
+    del m
+    import gc
+    gc.collect()
+    assert not folder.exists()  # the index goes with the migration
+
+
+@pytest.mark.parametrize("lookup, problem", [
+    ({"table": "x.csv", "key": "K", "on": "Id", "column": "V", "aggregate": "avg"},
+     "aggregate 'avg' is not one of sum, count, min, max, first"),
+    ({"table": "x.csv", "key": "K", "on": "Id", "colum": "V"}, "did you mean 'column'"),
+    ({"table": "x.csv", "key": "K", "on": "Id", "aggregate": "sum"}, "give the 'column'"),
+    ({"table": "x.csv", "on": "Id", "column": "V"}, "give 'key'"),
+])
+def test_a_bad_lookup_is_refused_when_the_profile_loads(lookup, problem):
+    d = _profile()
+    d["tables"]["patients.csv"]["fields"]["address"] = {"lookup": lookup}
+    with pytest.raises(ProfileError) as e:
+        Profile.from_dict(d)
+    assert problem in str(e.value) and "field 'address'" in str(e.value)

@@ -29,6 +29,7 @@ from .. import __version__
 from . import logs, memory
 from . import rules as R
 from .backup import BackupResult, begin_writing, connect, data_counts
+from .lookups import LookupIndexes
 from .pilot import Pilot
 from .mapping import MappedChunk, Profile, ProfileError, TableMap, check_profile
 from .readers import SourceError, SourceTable
@@ -372,6 +373,9 @@ class Migration:
         """The prepared chunks of the plan. Opened first thing, so that a helper process
         starts reading while the target is being made ready (close() it in any case)."""
         memory.return_large_blocks()
+        if not hasattr(self, "_lookups"):
+            self._lookups = LookupIndexes()
+        self._lookups.prepare(self.plan, self.sources, self.chunk_rows)
         return ChunkStream(self.plan, self.targets, self.profile.ctx, self._field_checks,
                            self.chunk_rows, probs, want_parallel(self.plan, self.parallel),
                            cancel)

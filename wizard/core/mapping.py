@@ -38,6 +38,7 @@ from . import transforms as tf
 from .computed import computed, keep
 from .errors import ProfileError  # noqa: F401 (imported from here too)
 from .expr import Expression
+from .lookups import Lookup
 from .readers import CORRUPT, LINE
 from .targets import TargetTable
 
@@ -104,6 +105,7 @@ class FieldMap:
     reason: str | None = None         # why it was suggested
     review: bool = False              # a suggestion not sure enough to apply unasked
     expr: str | None = None           # computed from the record's columns (see expr.py)
+    lookup: Lookup | None = None      # taken from another legacy table (see lookups.py)
 
     @property
     def expression(self) -> "Expression | None":
@@ -133,6 +135,8 @@ class FieldMap:
         d: dict = {}
         if self.expr is not None:
             d["expr"] = self.expr
+        elif self.lookup is not None:
+            d["lookup"] = _FlowDict(self.lookup.to_dict())
         elif self.value is not None:
             d["value"] = self.value
         elif len(self.columns) == 1:
@@ -172,11 +176,16 @@ class FieldMap:
                                f"{_what(confidence)}")
         reason = d.get("reason")
         expr = d.get("expr")
-        if expr is not None and (cols or value is not None):
-            raise ProfileError(f"{where}: give an expr, or columns, or a value: not two")
+        lookup = None if d.get("lookup") is None else Lookup.from_dict(d["lookup"], where)
+        if sum(x for x in (bool(cols), value is not None, expr is not None,
+                           lookup is not None)) > 1:
+            raise ProfileError(f"{where}: give one of column(s), expr, lookup or value")
         fm = cls(target, cols, list(steps), None if value is None else str(value),
                  confidence, None if reason is None else str(reason), _review(d, where),
                  None if expr is None else str(expr))
+        fm.lookup = lookup
+        if lookup is not None:
+            fm.columns = [lookup.on]
         if expr is not None:
             fm.columns = list(fm.expression.columns)
             if not isinstance(expr, str):  # (a number is a constant: an expression too)
@@ -186,7 +195,8 @@ class FieldMap:
         except tf.TransformError as e:
             raise ProfileError(f"field '{target}': {e}") from None
         if not fm.columns and value is None and expr is None:
-            raise ProfileError(f"field '{target}': give a column, columns, an expr or a value")
+            raise ProfileError(f"field '{target}': give a column, columns, an expr, a lookup "
+                               "or a value")
         return fm
 
 
@@ -195,7 +205,8 @@ _PROFILE_KEYS = ("name", "source_system", "defaults", "rules", "exclude", "pilot
 _DEFAULTS_KEYS = ("phone_region", "date_order", "decimal", "thousands", "timezone")
 _TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "leave_behind",
                "fields", "where")
-_FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason", "review", "expr")
+_FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason", "review", "expr",
+               "lookup")
 
 #: a suggested choice less sure than this is applied only once a person confirms it
 REVIEW_BELOW = 0.9
@@ -672,6 +683,11 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field,
         s, bad, why = computed(fm.expression, column, chunk.columns, chunk.index)
         clean = False
         note = None if why is None else f"some records failed its expression ({why})"
+    elif fm.lookup is not None:
+        s = fm.lookup.values(column(fm.lookup.on))
+        clean = False
+        if fm.lookup.index is None:  # (a preview: the migration builds the index)
+            note = f"looked up in {fm.lookup.table} when the migration runs"
     elif fm.value is not None:
         s = pd.Series([fm.value] * n, index=chunk.index, dtype=object)
     elif len(fm.columns) == 1:
@@ -777,7 +793,10 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
                 tf.join_texts([column(c) for c in fm.columns], " | ").values
         else:
             mc.raw[name] = pd.Series([fm.value] * len(chunk), index=chunk.index)
-        mc.source[name] = fm.source_label or ("(expression)" if fm.expr else "(constant)")
+        mc.source[name] = (f"{fm.lookup.aggregate} of {fm.lookup.table}."
+                           f"{fm.lookup.column or fm.lookup.key} by {fm.lookup.on}"
+                           if fm.lookup else fm.source_label or
+                           ("(expression)" if fm.expr else "(constant)"))
         if r.note and r.note not in mc.notes:
             mc.notes.append(f"{name}: {r.note}")
     return mc

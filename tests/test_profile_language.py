@@ -353,3 +353,41 @@ def test_a_bad_lookup_is_refused_when_the_profile_loads(lookup, problem):
     with pytest.raises(ProfileError) as e:
         Profile.from_dict(d)
     assert problem in str(e.value) and "field 'address'" in str(e.value)
+
+
+# --- rule names and switches -----------------------------------------------------------
+@pytest.mark.parametrize("text, problem", [
+    ("rules:\n  patients.age.range: off\n", "YAML read an unquoted off/no as false (did you "
+     "mean 'off'? write it in quotes"),
+    ("rules:\n  patients.age.range: warnig\n", "not 'warnig' (did you mean 'warning'?)"),
+    ("rules:\n  patient.age.range: warning\n", "no HMSync table 'patient' (did you mean "
+     "'patients.age.range'?)"),
+    ("rules:\n  patients.age.rnage: warning\n", "no such rule (did you mean "
+     "'patients.age.range'?)"),
+    ("rules:\n  '*.*.futur': warning\n", "the pattern matches no rule"),
+    ("tables:\n  p.csv:\n    target: patients\n    review: 'yes'\n    fields: {}\n",
+     "review: is true or false, not 'yes' (did you mean true?)"),
+    ("tables:\n  p.csv:\n    target: patients\n    fields:\n      registrationDate:\n"
+     "        column: D\n        steps: [{date: {excel_serial: 'off'}}]\n",
+     "excel_serial is true or false, not 'off' (did you mean false?)"),
+])
+def test_unknown_rules_and_switches_that_are_not_yes_or_no_are_refused_with_a_guess(
+        tmp_path, text, problem):
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProfileError) as e:
+        Profile.load(path)
+    assert problem in str(e.value)
+
+
+def test_a_rule_for_a_field_the_target_lacks_is_refused_before_anything_runs(export,
+                                                                           tmp_path):
+    d = _profile()
+    d["rules"] = {"patients.agee.range": "warning", "patients.age.range": "off",
+                  "*.*.future": "warning", "patients.id.duplicate": "error"}
+    init_db(tmp_path / "t.db")
+    with pytest.raises(ProfileError) as e:
+        _migration(export, tmp_path / "t.db", d)
+    assert "rule 'patients.agee.range': patients has no field 'agee' (did you mean " \
+        "'patients.age.range'?)" in str(e.value)
+    assert str(e.value).count("rule '") == 1  # the others are rules

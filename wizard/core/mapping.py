@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from . import rules as R
 from . import transforms as tf
 from .computed import computed, keep
 from .errors import ProfileError  # noqa: F401 (imported from here too)
@@ -213,10 +214,50 @@ REVIEW_BELOW = 0.9
 
 
 def _review(d: dict, where: str) -> bool:
-    v = d.get("review", False)
-    if not isinstance(v, bool):
-        raise ProfileError(f"{where}: review is true or false, not {v!r}")
-    return v
+    return switch(d.get("review", False), f"{where}: review")
+
+
+_YES, _NO = ("yes", "y", "on", "true", "1"), ("no", "n", "off", "false", "0")
+
+
+def switch(v, where: str) -> bool:
+    """A yes/no setting: true or false. A text or number there ("yes", 'off', 1) is
+    refused with what it most likely meant, rather than read as true because it is not
+    empty."""
+    if isinstance(v, bool):
+        return v
+    t = str(v).strip().lower()
+    guess = " (did you mean true?)" if t in _YES else " (did you mean false?)" if t in _NO \
+        else ""
+    raise ProfileError(f"{where}: is true or false, not {v!r}{guess}")
+
+
+def _severity(code, v, where: str) -> str:
+    """A rule's severity: error, warning or off. YAML reads an unquoted off (or no) as
+    false: said so, with the fix."""
+    if isinstance(v, bool):
+        raise ProfileError(f"{where}: rule '{code}': severity must be error, warning or "
+                           f"off; YAML read an unquoted {'on/yes' if v else 'off/no'} as "
+                           f"{str(v).lower()} (did you mean 'off'? write it in quotes: "
+                           f"\"off\")" if not v else
+                           f"{where}: rule '{code}': severity must be error, warning or off, "
+                           f"not {str(v).lower()}")
+    sev = str(v).strip().lower()
+    if sev not in R.SEVERITIES:
+        close = difflib.get_close_matches(sev, R.SEVERITIES, n=1)
+        raise ProfileError(f"{where}: rule '{code}': severity must be error, warning or off, "
+                           f"not '{sev}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    return sev
+
+
+def _check_rule_codes(rules: dict, where: str) -> None:
+    """A misspelt rule code (patients.agee.range) would switch nothing off, unsaid."""
+    from .schema import known_tables
+    tables = {t: list(tt.fields) for t, tt in known_tables().items()}
+    for code in rules:
+        problem = R.code_problem(code, tables)
+        if problem:
+            raise ProfileError(f"{where}: rule '{code}': {problem}")
 
 
 @dataclass(frozen=True)
@@ -462,7 +503,7 @@ class Profile:
                 thousands=defaults.get("thousands"),
                 timezone=None if defaults.get("timezone") in (None, "") else
                 defaults["timezone"],  # (checked below: a number is an unquoted offset)
-                rules={str(k): str(v).lower() for k, v in (d.get("rules") or {}).items()},
+                rules={str(k): _severity(k, v, where) for k, v in (d.get("rules") or {}).items()},
                 exclude=[Exclusion.from_dict(e, f"{where}: exclude")
                          for e in d.get("exclude") or []], pilot=_pilot(d.get("pilot"), where),
                 notes=[ProfileNote.from_text(n) for n in d.get("notes") or []])
@@ -472,10 +513,7 @@ class Profile:
             tf.check_date_order(defaults.get("date_order"), "date_order")
         except tf.TransformError as e:
             raise ProfileError(f"{where}: defaults: {e}") from None
-        for code, sev in p.rules.items():
-            if sev not in ("error", "warning", "off"):
-                raise ProfileError(f"{where}: rule '{code}': severity must be error, warning "
-                                   f"or off, not '{sev}'")
+        _check_rule_codes(p.rules, where)
         tables = d.get("tables") or {}
         if isinstance(tables, list):
             if not all(isinstance(t, dict) for t in tables):
@@ -804,7 +842,9 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
 
 def check_profile(profile: Profile, sources, targets: dict[str, TargetTable]) -> list[str]:
     """Problems that stop a profile from being used with these sources and this target."""
-    out = []
+    fields = {t: list(tt.fields) for t, tt in targets.items()}
+    out = [f"rule '{code}': {problem}" for code in profile.rules
+           if (problem := R.code_problem(code, fields, fields=True))]
     for st in sources:
         tm = profile.table_for(st.name, st.stem)
         if tm is None:

@@ -113,6 +113,7 @@ def _regexp_replace(value, pattern, replacement):
     return rx.sub(_replacement(replacement), str(value))
 
 
+@lru_cache(maxsize=256)
 def _replacement(r) -> str:
     # $1 or \1 name a group in the replacement; nothing else in it is special
     if r is None:
@@ -182,7 +183,12 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%
 def _as_date(value) -> date | None:
     if value is None:
         return None
-    t = str(value).strip()
+    return _date_of(str(value))
+
+
+@lru_cache(maxsize=65536)  # (an export repeats its dates: a patient's on every row)
+def _date_of(value: str) -> date | None:
+    t = value.strip()
     if t == "":
         return None
     if len(t) >= 10 and t[4] == "-" and t[7] == "-":  # ISO, with a time or not
@@ -207,7 +213,7 @@ def _age_at(birth, at=None):
     b = _as_date(birth)
     if b is None:
         return None
-    a = _as_date(at) if at is not None else date.today()
+    a = _as_date(at) if at is not None else None
     if a is None:
         a = date.today()
     return a.year - b.year - ((a.month, a.day) < (b.month, b.day))
@@ -298,10 +304,9 @@ FUNCTIONS: tuple[Function, ...] = (
 )
 
 #: SQLite's own functions an expression may call (the operators above need none)
-_BUILTIN = ("upper", "lower", "trim", "ltrim", "rtrim", "replace", "substr", "substring",
-            "instr", "length", "abs", "round", "min", "max", "date", "datetime", "julianday",
-            "strftime", "coalesce", "ifnull", "nullif", "iif", "printf", "format", "like",
-            "glob", "typeof", "char", "unicode")
+_BUILTIN = ("upper", "lower", "trim", "ltrim", "rtrim", "replace", "substr", "instr",
+            "length", "abs", "round", "min", "max", "date", "julianday", "strftime",
+            "coalesce", "ifnull", "nullif", "iif", "printf", "like")
 ALLOWED = frozenset(_BUILTIN) | frozenset(_OWN)
 
 

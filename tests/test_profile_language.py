@@ -256,7 +256,7 @@ def _lookup_export(folder, transactions=TRANSACTIONS):
 
 def _lookup_profile(aggregate="sum", column="AMOUNT", where="TYPE = 'CHARGE'"):
     d = _profile()
-    lk = {"table": "claims_transactions.csv", "key": "CLAIMID", "on": "Id",
+    lk = {"table": "claims_transactions.csv", "key": "CLAIMID", "by": "Id",
           "aggregate": aggregate, "where": where}
     if column:
         lk["column"] = column
@@ -341,11 +341,11 @@ def test_a_lookup_is_indexed_on_disk_and_read_in_chunks(export, tmp_path, monkey
 
 
 @pytest.mark.parametrize("lookup, problem", [
-    ({"table": "x.csv", "key": "K", "on": "Id", "column": "V", "aggregate": "avg"},
+    ({"table": "x.csv", "key": "K", "by": "Id", "column": "V", "aggregate": "avg"},
      "aggregate 'avg' is not one of sum, count, min, max, first"),
-    ({"table": "x.csv", "key": "K", "on": "Id", "colum": "V"}, "did you mean 'column'"),
-    ({"table": "x.csv", "key": "K", "on": "Id", "aggregate": "sum"}, "give the 'column'"),
-    ({"table": "x.csv", "on": "Id", "column": "V"}, "give 'key'"),
+    ({"table": "x.csv", "key": "K", "by": "Id", "colum": "V"}, "did you mean 'column'"),
+    ({"table": "x.csv", "key": "K", "by": "Id", "aggregate": "sum"}, "give the 'column'"),
+    ({"table": "x.csv", "by": "Id", "column": "V"}, "give 'key'"),
 ])
 def test_a_bad_lookup_is_refused_when_the_profile_loads(lookup, problem):
     d = _profile()
@@ -391,3 +391,62 @@ def test_a_rule_for_a_field_the_target_lacks_is_refused_before_anything_runs(exp
     assert "rule 'patients.agee.range': patients has no field 'agee' (did you mean " \
         "'patients.age.range'?)" in str(e.value)
     assert str(e.value).count("rule '") == 1  # the others are rules
+
+
+# --- the reference ---------------------------------------------------------------------
+def test_the_reference_file_is_what_the_code_makes():
+    from pathlib import Path
+    from wizard.core.reference import markdown
+    doc = Path(__file__).resolve().parents[1] / "docs" / "profile-reference.md"
+    assert doc.read_text(encoding="utf-8") == markdown(), \
+        "docs/profile-reference.md is out of date: run scripts/profile_reference.py"
+
+
+def test_the_reference_fails_when_code_and_words_disagree(monkeypatch):
+    from wizard.core import reference as ref
+    monkeypatch.setattr(ref, "_TABLE_KEYS", ref._TABLE_KEYS + ("partition",))
+    with pytest.raises(ref.ReferenceGap, match="table keys: not described: partition"):
+        ref.markdown()
+    monkeypatch.undo()
+    monkeypatch.setattr(ref, "ALLOWED", ref.ALLOWED | {"hex"})
+    with pytest.raises(ref.ReferenceGap, match="allowed but not described: hex"):
+        ref.markdown()
+    monkeypatch.undo()
+    monkeypatch.setitem(ref.STEPS, "round", ("x", "y"))
+    with pytest.raises(ref.ReferenceGap, match="described but not read by the code: round"):
+        ref.markdown()
+
+
+def test_every_example_of_the_reference_is_one_the_code_accepts():
+    import yaml
+    from wizard.core import reference as ref
+    from wizard.core import transforms as tf
+    from wizard.core import rules as R
+    from wizard.core.schema import known_tables
+    secs = {t: entries for t, _, entries in ref.sections()}
+    for e in secs["expressions"]:
+        Expression(e.example, e.name)  # raises if it is not accepted
+    for e in secs["steps"]:
+        tf.parse_steps(yaml.safe_load(e.example)["steps"])
+    tables = {t: list(tt.fields) for t, tt in known_tables().items()}
+    for e in secs["rules"]:
+        code = next(iter(yaml.safe_load(e.example)["rules"]))
+        assert R.code_problem(code, tables, fields=True) is None, code
+    for e in secs["fields"]:
+        name, spec = next(iter(yaml.safe_load("{" + e.example + "}").items()))
+        if isinstance(spec, dict) and set(spec) - {"confidence", "reason", "review"}:
+            Profile.from_dict({"tables": {"x.csv": {"target": "patients",
+                                                    "fields": {name: spec}}}})
+
+
+def test_profile_help_prints_the_reference_a_topic_or_a_name(capsys):
+    assert main(["profile-help"]) == 0
+    from wizard.core.reference import markdown
+    assert capsys.readouterr().out == markdown()
+    assert main(["profile-help", "functions"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("## Expressions") and "age_at(birth[, at])" in out
+    assert main(["profile-help", "aggregate"]) == 0
+    assert "sum, count, min, max, first" in capsys.readouterr().out
+    assert main(["profile-help", "fucntions"]) == 2
+    assert "did you mean 'functions'?" in capsys.readouterr().err

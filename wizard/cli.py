@@ -348,6 +348,16 @@ def cmd_mapping_doc(args) -> int:
     return EXIT_OK
 
 
+def cmd_profile_help(args) -> int:
+    from .core.reference import help_text
+    try:
+        print(help_text(args.topic), end="")
+    except LookupError as e:
+        print(f"error: {e.args[0]}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 # --- entry point ---------------------------------------------------------------------------
 EXIT_CODES = """exit codes:
   0  success
@@ -531,6 +541,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the mapping profile to describe")
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="the HTML file to write")
+
+    p = _command(sub, "profile-help", "the profile reference: keys, steps, functions, rules",
+                 "Prints docs/profile-reference.md: every key, step, option, expression "
+                 "function and rule a mapping profile can use, each with an example; or one "
+                 "topic of it, or the entry of one name.",
+                 ["profile-help", "profile-help functions", "profile-help where",
+                  "profile-help age_at"], cmd_profile_help)
+    p.add_argument("topic", nargs="?", metavar="TOPIC",
+                   help="keys, defaults, tables, fields, steps, expressions, lookups, pilot, "
+                        "rules, severities, or a name (where, regexp_replace, range, ...)")
     return ap
 
 

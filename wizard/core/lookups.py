@@ -3,7 +3,7 @@
 A bill's amount is often the sum of its claim's charge rows in another file::
 
     amount:
-      lookup: {table: claims_transactions.csv, key: CLAIMID, on: CLAIMID,
+      lookup: {table: claims_transactions.csv, key: CLAIMID, by: CLAIMID,
                column: AMOUNT, aggregate: sum, where: "TYPE = 'CHARGE'"}
 
 The looked-up table is read once, chunk by chunk, into a temporary SQLite file (its key,
@@ -28,7 +28,7 @@ from .expr import Expression, _number
 from .readers import LINE
 
 AGGREGATES = ("sum", "count", "min", "max", "first")
-KEYS = ("table", "key", "on", "column", "aggregate", "where")
+KEYS = ("table", "key", "by", "column", "aggregate", "where")
 #: keys looked up per query (SQLite's parameter limit is far above)
 _BATCH = 500
 
@@ -37,7 +37,8 @@ _BATCH = 500
 class Lookup:
     table: str                  # the other legacy table, as the export names it
     key: str                    # its column that holds the key
-    on: str                     # this record's column with the key
+    by: str                     # this record's column with the key (not "on": YAML reads
+    #                             an unquoted on as true)
     column: str | None = None   # the column taken (count needs none)
     aggregate: str = "first"
     where: str | None = None    # which of the other table's rows count
@@ -47,7 +48,7 @@ class Lookup:
     @classmethod
     def from_dict(cls, d, where: str) -> "Lookup":
         if not isinstance(d, dict):
-            raise ProfileError(f"{where}: lookup: must be a mapping (table, key, on, column, "
+            raise ProfileError(f"{where}: lookup: must be a mapping (table, key, by, column, "
                                "aggregate)")
         for k in d:
             if k not in KEYS:
@@ -55,7 +56,7 @@ class Lookup:
                 raise ProfileError(f"{where}: lookup: unknown key '{k}'" +
                                    (f" (did you mean '{close[0]}'?)" if close else
                                     f" (known: {', '.join(KEYS)})"))
-        for k in ("table", "key", "on"):
+        for k in ("table", "key", "by"):
             if d.get(k) in (None, "") or isinstance(d.get(k), (dict, list, bool)):
                 raise ProfileError(f"{where}: lookup: give '{k}' (a "
                                    f"{'file' if k == 'table' else 'column'} name)")
@@ -68,7 +69,7 @@ class Lookup:
         column = d.get("column")
         if column in (None, "") and agg != "count":
             raise ProfileError(f"{where}: lookup: give the 'column' to take ({agg} of what?)")
-        lk = cls(str(d["table"]), str(d["key"]), str(d["on"]),
+        lk = cls(str(d["table"]), str(d["key"]), str(d["by"]),
                  None if column in (None, "") else str(column), agg,
                  None if d.get("where") is None else str(d["where"]))
         if lk.where is not None:
@@ -85,7 +86,7 @@ class Lookup:
         return parsed
 
     def to_dict(self) -> dict:
-        d = {"table": self.table, "key": self.key, "on": self.on}
+        d = {"table": self.table, "key": self.key, "by": self.by}
         if self.column:
             d["column"] = self.column
         d["aggregate"] = self.aggregate

@@ -186,7 +186,7 @@ class FieldMap:
                  None if expr is None else str(expr))
         fm.lookup = lookup
         if lookup is not None:
-            fm.columns = [lookup.on]
+            fm.columns = [lookup.by]
         if expr is not None:
             fm.columns = list(fm.expression.columns)
             if not isinstance(expr, str):  # (a number is a constant: an expression too)
@@ -325,6 +325,9 @@ def _pilot(spec, where: str) -> dict | None:
 def _known_keys(d: dict, known: tuple, where: str) -> None:
     """A misspelt key (defualts, feilds) would be ignored without a word: refused."""
     for k in d:
+        if isinstance(k, bool):
+            raise ProfileError(f"{where}: unknown key '{k}' (YAML reads an unquoted on, off, "
+                               "yes or no as true or false: write the key in quotes)")
         if k not in known:
             close = difflib.get_close_matches(str(k), known, n=1)
             raise ProfileError(f"{where}: unknown key '{k}'" +
@@ -722,7 +725,7 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field,
         clean = False
         note = None if why is None else f"some records failed its expression ({why})"
     elif fm.lookup is not None:
-        s = fm.lookup.values(column(fm.lookup.on))
+        s = fm.lookup.values(column(fm.lookup.by))
         clean = False
         if fm.lookup.index is None:  # (a preview: the migration builds the index)
             note = f"looked up in {fm.lookup.table} when the migration runs"
@@ -832,7 +835,7 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
         else:
             mc.raw[name] = pd.Series([fm.value] * len(chunk), index=chunk.index)
         mc.source[name] = (f"{fm.lookup.aggregate} of {fm.lookup.table}."
-                           f"{fm.lookup.column or fm.lookup.key} by {fm.lookup.on}"
+                           f"{fm.lookup.column or fm.lookup.key} by {fm.lookup.by}"
                            if fm.lookup else fm.source_label or
                            ("(expression)" if fm.expr else "(constant)"))
         if r.note and r.note not in mc.notes:

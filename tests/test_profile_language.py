@@ -450,3 +450,22 @@ def test_profile_help_prints_the_reference_a_topic_or_a_name(capsys):
     assert "sum, count, min, max, first" in capsys.readouterr().out
     assert main(["profile-help", "fucntions"]) == 2
     assert "did you mean 'functions'?" in capsys.readouterr().err
+
+
+def test_a_table_only_a_lookup_reads_is_said_so_not_left_out(export, tmp_path):
+    _lookup_export(export)
+    d = _lookup_profile()
+    init_db(tmp_path / "t.db")
+    res = _migration(export, tmp_path / "t.db", d).validate()
+    assert "claims_transactions.csv" not in res.unmapped_sources
+    assert "claims_transactions.csv: not imported itself, read by the lookup of " \
+        "bills.amount" in res.notes
+
+
+def test_the_example_profile_for_a_synthea_export_loads():
+    from pathlib import Path
+    p = Profile.load(Path(__file__).resolve().parents[1] / "docs" / "examples" /
+                     "synthea-profile.yaml")
+    obs = p.table_for("observations.csv")
+    assert obs.where == "CATEGORY = 'laboratory'"
+    assert p.table_for("claims.csv").fields["amount"].lookup.aggregate == "first"

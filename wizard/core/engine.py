@@ -29,7 +29,7 @@ from .. import __version__
 from . import logs, memory
 from . import rules as R
 from .backup import BackupResult, begin_writing, connect, data_counts
-from .lookups import LookupIndexes
+from .lookups import LookupIndexes, read_by_lookups
 from .pilot import Pilot
 from .mapping import MappedChunk, Profile, ProfileError, TableMap, check_profile
 from .readers import SourceError, SourceTable
@@ -286,6 +286,11 @@ class Migration:
             f"the profile maps {tm.source} to {tm.target}, but the export has no such file: "
             f"nothing was read for {tm.target} from it"
             for tm in profile.tables if id(tm) not in used]
+        looked_up = {s: f for s, f in read_by_lookups(self.plan, sources).items()
+                     if s in self.unmapped}
+        self.unmapped = [s for s in self.unmapped if s not in looked_up]
+        self.absent += [f"{s}: not imported itself, read by the lookup of {', '.join(f)}"
+                        for s, f in looked_up.items()]
         # columns of a mapped file that no field reads: their values are not carried over
         # (often on purpose, but never unsaid: "zero data loss" is the operator's call)
         for st, tm in self.plan:

@@ -212,3 +212,16 @@ class LookupIndexes:
                     self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.folder),
                                                        True)
                 lk.build(sources, self.folder, chunk_rows)
+
+
+def read_by_lookups(plan, sources) -> dict[str, list[str]]:
+    """The legacy tables the plan's lookups read: name -> the fields (table.field) that
+    read it. Such a table is not "left out" though no table map imports it."""
+    out: dict[str, list[str]] = {}
+    for _, tm in plan:
+        for name, fm in tm.fields.items():
+            lk = getattr(fm, "lookup", None)
+            st = None if lk is None else _find(sources, lk.table)
+            if st is not None:
+                out.setdefault(st.name, []).append(f"{tm.target}.{name}")
+    return out

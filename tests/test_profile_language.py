@@ -469,3 +469,29 @@ def test_the_example_profile_for_a_synthea_export_loads():
     obs = p.table_for("observations.csv")
     assert obs.where == "CATEGORY = 'laboratory'"
     assert p.table_for("claims.csv").fields["amount"].lookup.aggregate == "first"
+
+
+def test_the_sessions_editors_refuse_a_bad_filter_or_expression_and_change_nothing(export):
+    from wizard.core.expr_preview import preview_expression, preview_filter
+    from wizard.core.session import MigrationSession
+    s = MigrationSession(source_system="t")
+    s.profile = Profile.from_dict(_profile(where=None))
+    tm = s.table_map("patients.csv")
+    before = tm.fields["age"]
+    with pytest.raises(ProfileError):
+        s.set_table_where("patients.csv", "KIND = ")
+    with pytest.raises(ProfileError):
+        s.set_field_expr("patients.csv", "age", "age_at(BIRTHDATE")
+    assert tm.where is None and tm.fields["age"] is before
+    s.set_table_where("patients.csv", "KIND = 'real'")
+    s.set_field_expr("patients.csv", "age", "days_between(BIRTHDATE, DEATHDATE)")
+    assert tm.where == "KIND = 'real'" and tm.fields["age"].columns == ["BIRTHDATE",
+                                                                       "DEATHDATE"]
+    sample = open_sources([export])[0][0].iter_chunks(100).__next__()
+    fp = preview_filter(sample, "KIND = 'real'", "patients.csv")
+    assert (fp.kept, fp.total, fp.problem) == (3, 5, None)
+    assert "no column 'STATUS'" in preview_filter(sample, "STATUS = 1", "patients.csv").problem
+    ep = preview_expression(sample, "age_at(BIRTHDATE, DEATHDATE)", "patients.csv", "age")
+    assert ep.lines == [2, 3, 4, 5, 6] and ep.values[0] == "14" and ep.failed == 1
+    assert ep.problems[3].startswith("age_at: not a date") and ep.inputs[0] == \
+        "1950-03-01 | 1965-02-28"

@@ -41,7 +41,8 @@ def keep(chunk: pd.DataFrame, where: Expression | None, source: str) -> tuple[pd
     kept = np.asarray(truthy(values), dtype=bool)
     if kept.all():
         return chunk, 0
-    return chunk[kept], int((~kept).sum())
+    # (numbered from 0 again, as the readers number every chunk)
+    return chunk[kept].reset_index(drop=True), int((~kept).sum())
 
 
 def computed(expr: Expression, column: Callable[[str], pd.Series], names,

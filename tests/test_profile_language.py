@@ -495,3 +495,13 @@ def test_the_sessions_editors_refuse_a_bad_filter_or_expression_and_change_nothi
     assert ep.lines == [2, 3, 4, 5, 6] and ep.values[0] == "14" and ep.failed == 1
     assert ep.problems[3].startswith("age_at: not a date") and ep.inputs[0] == \
         "1950-03-01 | 1965-02-28"
+
+
+def test_the_mapping_document_shows_the_filter_the_expressions_and_the_lookups(export):
+    from wizard.core.report import mapping_document
+    _lookup_export(export)
+    html = mapping_document(Profile.from_dict(_lookup_profile()), open_sources([export])[0])
+    assert "Only the records where lower(KIND) &lt;&gt; &#x27;test&#x27; are migrated" in html
+    assert "computed: age_at(BIRTHDATE, DEATHDATE)" in html
+    assert "looked up: sum of claims_transactions.csv.AMOUNT where CLAIMID = Id and " \
+        "TYPE = &#x27;CHARGE&#x27;" in html

@@ -254,11 +254,23 @@ def mapping_document(profile, sources) -> str:
             steps = ", ".join(json.dumps(s, ensure_ascii=False) if not isinstance(s, str)
                               else s for s in fm.steps)
             src = fm.source_label or f"constant '{fm.value}'"
+            expr, lookup = getattr(fm, "expr", None), getattr(fm, "lookup", None)
+            if expr is not None:  # what the client approves is the computation itself
+                steps = f"computed: {expr}" + (f"; then {steps}" if steps else "")
+            elif lookup is not None:
+                steps = (f"looked up: {lookup.aggregate} of {lookup.table}."
+                         f"{lookup.column or lookup.key} where {lookup.key} = {lookup.by}" +
+                         (f" and {lookup.where}" if lookup.where else "") +
+                         (f"; then {steps}" if steps else ""))
             rows.append(f"<tr><td>{_e(tm.source)}.{_e(src)}</td><td>{_e(tm.target)}."
                         f"{_e(fname)}</td><td>{_e(steps)}</td><td>{_e(ex)}</td>"
                         f"<td class=num>{_e(fm.confidence)}</td></tr>")
         body.append(f"<h2>{_e(tm.source)} → {_e(tm.target)} (legacy id: "
-                    f"{_e(tm.legacy_id or 'none')})</h2><table><tr><th>legacy column</th>"
+                    f"{_e(tm.legacy_id or 'none')})</h2>"
+                    + (f"<p>Only the records where {_e(tm.where)} are migrated; the others "
+                       f"are counted as filtered out.</p>" if getattr(tm, "where", None)
+                       else "") +
+                    f"<table><tr><th>legacy column</th>"
                     f"<th>HMSync field</th><th>transform</th><th>examples</th>"
                     f"<th>confidence</th></tr>{''.join(rows)}</table>")
     return (f"<!doctype html><html><head><meta charset=utf-8><title>Mapping: "

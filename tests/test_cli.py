@@ -100,11 +100,11 @@ def test_suggest_then_validate_exit_codes_and_issues_file(mini_export, tmp_path)
     # a negative fee is a number, not a formula; text starting with '=' would be neutralised
     fee = next(r for r in rows if r["rule"] == "visits.consultationFee.range")
     assert fee["value"] == "-500"
-    # quarantined records keep their original columns
+    # quarantined records keep their original columns, then their line and why
     with open(rejected / "visits.rejected.csv", newline="", encoding="utf-8-sig") as f:
         q = list(csv.reader(f))
     assert q[0] == ["visitId", "patientId", "doctorId", "visitDate", "consultationFee",
-                    "diagnosis", "notes"]
+                    "diagnosis", "notes", "hmsync_rejected_line", "hmsync_rejected_reason"]
     assert {r[0] for r in q[1:]} == {"V3", "V4", "V5", "V6", "V7", "V8"}
 
 

@@ -216,16 +216,18 @@ def test_an_excel_day_number_the_profile_does_not_read_gets_a_hint(tmp_path):
     bad = res.problems[res.problems.rule == "patients.registrationDate.format"]
     assert bad.line.tolist() == [2, 3]
     assert bad.message.iloc[0].endswith("the value looks like an Excel date number (days "
-                                        "since 1899-12-30); give the field's date step "
-                                        "excel_serial: true")
+                                        "since 1899-12-30): tick “Excel day numbers” for the "
+                                        "field on the mapping page (in a profile: the date "
+                                        "step's excel_serial: true)")
     assert "45213" not in bad.message.iloc[0]  # (the value has its own column)
     # an age computed from a birth date held as day numbers gets the same hint
     profile.tables[0].fields["age"].steps = [{"age_from_date": {}}]
     res = Migration(tables, profile).validate()
     age = res.problems[res.problems.rule == "patients.age.format"]
     assert age.line.tolist() == [2, 3] and age.message.iloc[0].endswith(
-        "looks like an Excel date number (days since 1899-12-30); give the field's "
-        "age_from_date step excel_serial: true")
+        "looks like an Excel date number (days since 1899-12-30): tick “Excel day numbers” "
+        "for the field on the mapping page (in a profile: the age_from_date step's "
+        "excel_serial: true)")
 
 
 @pytest.mark.parametrize("value", ["yes", 1, None])
@@ -389,3 +391,18 @@ def test_a_field_of_the_wrong_shape_is_refused_naming_it(tmp_path, field, needle
                  f"      fullName: {field}\n", encoding="utf-8")
     with pytest.raises(ProfileError, match=f"field 'fullName': .*{needle}"):
         Profile.load(p)
+
+
+def test_a_file_is_never_read_with_the_mapping_of_another_file_of_its_name(tmp_path):
+    """A Vietnamese export held patients.csv (mapped) and the application's own
+    patients.xlsx (other columns, not mapped): by its stem the workbook's sheet took the
+    CSV's mapping, and the run would have looked for the CSV's columns in it."""
+    from wizard.core.mapping import Profile, TableMap
+    p = Profile()
+    p.tables.append(TableMap("patients.csv", "patients", "id"))
+    present = ["patients.csv", "patients.xlsx#Patients"]
+    assert p.table_for("patients.xlsx#Patients", "Patients", present) is None
+    assert p.table_for("patients.csv", "patients", present) is p.tables[0]
+    # a profile written for the CSV still reads a re-export of it in another format
+    assert p.table_for("patients.xlsx#Patients", "Patients", ["patients.xlsx#Patients"]) \
+        is p.tables[0]

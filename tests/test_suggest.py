@@ -4,6 +4,7 @@ person to confirm (the review gate). Each case is a small hand-made export of a 
 mapping corpus (tests/corpus/) showed going wrong."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from wizard.core.readers import open_sources
@@ -102,9 +103,24 @@ def test_two_files_that_look_like_one_table_are_asked_about(tmp_path):
         "ipd_admissions.csv": "admission_id,patient_id,doctor_id,admit_date,reason\n"
                               "a1,1,d1,2022-02-02,Fracture\n",
     })
+    # outpatient visits and admissions: other columns, other records; both feed visits,
+    # and a person confirms it
     mapped = [tm for tm in p.tables if tm.target == "visits"]
-    assert len(mapped) == 1 and mapped[0].review
-    assert any("all look like visits" in n for n in p.notes)
+    assert {tm.source for tm in mapped} == {"opd_visits.csv", "ipd_admissions.csv"}
+    assert all(tm.review for tm in mapped)
+    assert any("both feed visits" in n and "opd_visits.csv" in n and "ipd_admissions.csv" in n
+               for n in p.notes)
+
+
+def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):
+    """Surgeries (patient, doctor, date, cost) fit visits by their columns, but nothing in
+    their name says they are visits: beside the visits file, they are not mapped."""
+    p = suggest(tmp_path, {
+        "patients.csv": "patient_id,name,gender,phone\n1,Asha Rao,F,9811111111\n",
+        "visits.csv": VISITS_HEADER.replace("diagnosis", "reason") + "v1,1,d1,2022-01-02,Flu\n",
+        "surgeries.csv": "surgery_id,patient_id,doctor_id,date,cost\ns1,1,d1,2022-02-02,900\n",
+    })
+    assert [tm.source for tm in p.tables if tm.target == "visits"] == ["visits.csv"]
 
 
 def test_appointments_become_visits_only_when_a_person_says_so(tmp_path):
@@ -158,3 +174,359 @@ def test_iso_dates_alone_leave_the_day_month_order_to_the_data(tmp_path):
                                          "v1,p1,d1,2023-01-02\nv2,p2,d1,2023-02-03\n"})
     fm = p.table_for("visits.csv").fields["visitDate"]
     assert fm.steps == [{"date": {"order": "auto"}}]
+
+
+VISITS_HEADER = "visit_id,patient_id,doctor_id,visit_date,diagnosis\n"
+PATIENTS = "patient_id,name,gender,phone\n1,Asha Rao,F,9811111111\n2,Li Wei,M,9822222222\n"
+
+
+def test_a_years_file_beside_the_next_is_one_table_in_two_parts(tmp_path):
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "visits_2022.csv": VISITS_HEADER + "v1,1,d1,2022-01-02,Asthma\n"
+                                           "v2,2,d1,2022-03-02,Flu\n",
+        "visits_2023.csv": VISITS_HEADER + "v3,1,d1,2023-01-02,Asthma\n"
+                                           "v4,2,d1,2023-03-02,Cough\n",
+    })
+    assert {tm.source for tm in p.tables if tm.target == "visits"} == \
+        {"visits_2022.csv", "visits_2023.csv"}
+
+
+def test_a_copy_of_a_file_under_another_name_is_not_mapped_twice(tmp_path):
+    """A German ED export shipped its admissions twice (aufnahmen.csv and a byte-for-byte
+    Klinik_Notaufnahmen.csv): both mapped would double every visit."""
+    rows = "v1,1,d1,2022-01-02,Asthma\nv2,2,d1,2022-03-02,Flu\nv3,1,d1,2022-04-02,Flu\n"
+    p = suggest(tmp_path, {"patients.csv": PATIENTS,
+                           "visits.csv": VISITS_HEADER + rows,
+                           "clinic_register.csv": VISITS_HEADER + rows})
+    assert [tm.source for tm in p.tables if tm.target == "visits"] == ["visits.csv"]
+    assert any(n.text.startswith("clinic_register.csv: shaped like visits.csv") and
+               "3 of its first 3 records are in visits.csv too" in n for n in p.notes)
+
+
+def test_records_that_are_parts_of_anothers_are_not_more_of_them(tmp_path):
+    """FHIR ICU stays are Encounters too, each partOf a hospital Encounter: mapped as
+    visits beside their encounters, every ICU stay would be a second visit."""
+    head = "id,subject,period_start,status"
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "Encounter.csv": head + "\nE-1,1,2022-01-02,finished\nE-2,2,2022-03-02,finished\n"
+                                "E-3,1,2022-05-02,finished\n",
+        "EncounterICU.csv": head + ",partOf\nI-1,1,2022-01-03,finished,Encounter/E-1\n"
+                                   "I-2,2,2022-03-03,finished,Encounter/E-2\n",
+    })
+    assert [tm.source for tm in p.tables if tm.target == "visits"] == ["Encounter.csv"]
+    assert any("its partOf points to Encounter.csv's records" in n for n in p.notes)
+
+
+def test_the_visits_with_their_diagnoses_fit_visits_better_than_bookings(tmp_path):
+    """An HMS export's appointments (patient, doctor, date, status) and its medical records
+    (the same and a diagnosis, a treatment plan): the records are the visits."""
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "appointments.csv": "appointment_id,patient_id,doctor_id,appointment_date,status\n"
+                            "1,1,1,2022-01-02,Completed\n2,2,1,2022-01-03,Cancelled\n",
+        "medical records.csv": "record_id,patient_id,doctor_id,diagnosis,treatment_plan,"
+                               "record_date\n7,1,1,Asthma,inhaler,02-01-2022\n"
+                               "8,2,1,Flu,rest,03-01-2022\n",
+    })
+    tm = p.table_for("medical records.csv")
+    assert tm.target == "visits" and tm.legacy_id == "record_id"
+    assert tm.review  # the bookings looked like visits too: a person confirms
+    assert p.table_for("appointments.csv") is None
+
+
+@pytest.mark.parametrize("plural, one", [("records", "record"), ("studies", "study"),
+                                         ("status", "status"), ("class", "class"),
+                                         ("ids", "ids")])
+def test_plural_names_are_read_as_their_singular(plural, one):
+    from wizard.core.suggest import singular
+    assert singular(plural) == one
+
+
+def test_an_age_comes_from_a_birth_date_a_spreadsheet_shortened(tmp_path):
+    p = suggest(tmp_path, {"PATIENTS.csv": "ROW_ID,SUBJECT_ID,GENDER,DOB\n"
+                                           "1,10006,F,3/5/94 0:00\n2,10011,F,6/5/90 0:00\n"
+                                           "3,10013,M,9/23/38 0:00\n"})
+    fm = p.table_for("PATIENTS.csv").fields["age"]
+    assert fm.columns == ["DOB"] and fm.review
+
+
+def test_an_age_comes_from_a_birth_year_when_there_is_no_birth_date(tmp_path):
+    """OMOP's person table: year_of_birth, its month and day empty."""
+    p = suggest(tmp_path, {"person.csv": "person_id,year_of_birth,month_of_birth,"
+                                         "gender_source_value\n1,1955,,M\n2,2116,,F\n"
+                                         "3,1990,,F\n"})
+    fm = p.table_for("person.csv").fields["age"]
+    assert fm.columns == ["year_of_birth"] and fm.steps == ["age_from_year"] and fm.review
+    assert "33% of the sample are years to come" in fm.reason
+
+
+def test_the_reason_for_a_visit_is_a_note_not_a_diagnosis(tmp_path):
+    p = suggest(tmp_path, {"patients.csv": PATIENTS,
+                           "visits.csv": "visit_id,patient_id,doctor_id,visit_date,"
+                                         "reason_for_visit\nv1,1,d1,2022-01-02,Chest pain\n"})
+    assert fields(p, "visits.csv")["notes"] == ["reason_for_visit"]
+    assert "diagnosis" not in fields(p, "visits.csv")
+
+
+def test_a_likely_name_is_asked_never_sure(tmp_path):
+    """A patient register's admission date is probably when the patient was registered;
+    a doctor record's creation date probably when the doctor joined: asked."""
+    p = suggest(tmp_path, {
+        "patients.csv": "patient_id,name,gender,phone,admission_date\n"
+                        "1,Asha Rao,F,9811111111,2021-03-04\n2,Li Wei,M,9822222222,2021-05-06\n",
+        "doctors.csv": "doctor_id,name,specialty,created_at\n7,Dr Rao,Cardiology,2020-01-01\n"
+                       "8,Dr Li,Oncology,2020-02-01\n"})
+    reg = p.table_for("patients.csv").fields["registrationDate"]
+    join = p.table_for("doctors.csv").fields["joinDate"]
+    assert reg.columns == ["admission_date"] and join.columns == ["created_at"]
+    assert reg.review and join.review and reg.confidence <= 0.8
+
+
+def test_details_pointing_to_a_tables_records_are_not_that_table(tmp_path):
+    """A capstone export's treatments (patient, doctor, date, cost, each with its
+    appointment's id) fit visits as well as its appointments do: the appointments are the
+    visits, the treatments their details."""
+    p = suggest(tmp_path, {
+        "patients.xlsx.csv": PATIENTS,
+        "appointments.csv": "patient_id,doctor_id,appointment_id,appointment_date,status\n"
+                            "1,1,A1,2022-01-02,Completed\n2,1,A2,2022-01-03,Completed\n"
+                            "1,1,A3,2022-01-04,No-show\n",
+        "treatments.csv": "treatment_id,appointment_id,treatment_type,description,cost,"
+                          "treatment_date,doctor_id,patient_id\n"
+                          "T1,A1,X-Ray,Chest,100,2022-01-02,1,1\n"
+                          "T2,A2,MRI,Head,300,2022-01-03,1,2\n",
+    })
+    assert p.table_for("appointments.csv").target == "visits"
+    tm = p.table_for("treatments.csv")
+    assert tm is None or tm.target != "visits"
+
+
+def test_a_doctors_first_and_last_names_make_the_full_name(tmp_path):
+    p = suggest(tmp_path, {"doctors.csv": "doctor_id,first_name,last_name,specialization\n"
+                                          "1,Asha,Rao,Cardiology\n2,Li,Wei,Oncology\n"})
+    assert fields(p, "doctors.csv")["fullName"] == ["first_name", "last_name"]
+
+
+def test_a_tests_id_in_a_lab_result_is_its_code(tmp_path):
+    p = suggest(tmp_path, {"lab_results.csv": "lab_result_id,lab_test_id,patient_id,"
+                                              "result_value,result_date\n"
+                                              "1,15,220,142.3,2024-02-26\n"
+                                              "3,3,26,145.7,2024-08-16\n"
+                                              "4,15,27,139.0,2024-08-17\n"})
+    assert p.table_for("lab_results.csv").legacy_id == "lab_result_id"
+    assert fields(p, "lab_results.csv")["testCode"] == ["lab_test_id"]
+
+
+def test_two_columns_naming_one_field_are_a_persons_choice(tmp_path):
+    """A bill with Amount (the service's price) and Total: either may be the bill's amount."""
+    p = suggest(tmp_path, {"billing.csv": "Bill_ID,Patient_ID,Date,Amount,Total\n"
+                                          "4006,1087,6/7/2025,29884,41140\n"
+                                          "4012,1203,6/7/2025,15903,82990\n"})
+    fm = p.table_for("billing.csv").fields["amount"]
+    assert fm.columns == ["Amount"] and fm.review and "Total fits it too" in fm.reason
+
+
+PACIENTES = ("Código|Nome|DataNasc|Sexo|Estado|Endereco|Cidade|CEP\n"
+             "0|Pedro Porto|1996|M| RJ|Quadra Dias, 482|Ramos|31924-681\n"
+             "1|João Paz|1959|M| AP|Setor Nunes|Nogueira|28517-970\n"
+             "2|Ana Lima||F| SP|Rua Sete, 12|Campinas|13010-000\n"
+             "3|Rita Melo|1983|F| BA|Av. Sul, 9|Salvador|40010-000\n")
+
+
+def test_a_column_repeating_the_patients_ids_makes_a_file_an_event(tmp_path):
+    """A Brazilian practice's medical record (evolucao): its patient column is named as
+    the patients' own (Código), not "patient"; its values are theirs."""
+    p = suggest(tmp_path, {
+        "pacientes.csv": PACIENTES,
+        "evolucao.csv": "Código|Data|Procedimento|Medico|Evolução\n"
+                        "0|20200102|Consulta|José|HDA: dor\n1|20200103|Retorno|José|ok\n"
+                        "0|20200104|Consulta|Maria|febre\n3|20200105|Consulta|Maria|tosse\n",
+    })
+    tm = p.table_for("evolucao.csv")
+    assert tm is not None and tm.target == "visits"
+    assert fields(p, "evolucao.csv")["patientId"] == ["Código"]
+
+
+def test_birth_dates_that_are_years_alone_give_an_age(tmp_path):
+    p = suggest(tmp_path, {"pacientes.csv": PACIENTES})
+    fm = p.table_for("pacientes.csv").fields["age"]
+    assert fm.columns == ["DataNasc"] and fm.steps == ["age_from_year"]
+
+
+def test_estado_beside_an_address_is_its_state_not_a_status(tmp_path):
+    p = suggest(tmp_path, {"pacientes.csv": PACIENTES})
+    assert fields(p, "pacientes.csv")["address"] == ["Endereco", "Cidade", "Estado", "CEP"]
+    status = PACIENTES.replace(" RJ", "Ativo").replace(" AP", "Inativo").replace(
+        " SP", "Ativo").replace(" BA", "Ativo")
+    (tmp_path / "b").mkdir()
+    p = suggest(tmp_path / "b", {"pacientes.csv": status})
+    assert "Estado" not in fields(p, "pacientes.csv")["address"]
+
+
+def test_a_visits_creation_time_is_its_likely_date(tmp_path):
+    p = suggest(tmp_path, {"patients.csv": PATIENTS,
+                           "hospital_visits.csv": "visit_id,patient_id,created_at\n"
+                                                  "v1,1,2022-01-02 10:00\nv2,2,2022-01-03 11:00\n"})
+    fm = p.table_for("hospital_visits.csv").fields["visitDate"]
+    assert fm.columns == ["created_at"] and fm.review
+
+
+def test_the_region_comes_from_a_country_column_and_says_so(tmp_path):
+    p = suggest(tmp_path, {"pacientes.csv": "id,nome,telefone,pais\n"
+                                            "1,Ana,(21) 99313-9128,Brasil\n"
+                                            "2,Rui,(11) 98202-2566,Brasil\n"})
+    assert p.phone_region == "BR"
+    assert any("phone region BR, from the country column pacientes.csv.pais" in n
+               for n in p.notes)
+    assert not p.table_for("pacientes.csv").fields["phone"].review
+
+
+def test_numbers_that_do_not_fit_the_assumed_region_are_asked(tmp_path):
+    """National numbers, no country named: read as IN only where they are Indian numbers."""
+    p = suggest(tmp_path, {"patients.csv": "patient_id,name,phone\n"
+                                           "1,Ana,(021) 9313-9128\n2,Rui,(011) 5202 2566\n"})
+    fm = p.table_for("patients.csv").fields["phone"]
+    assert p.phone_region == "IN" and fm.review and "valid numbers of IN" in fm.reason
+    assert any("nothing in the export names the country: read as IN" in n for n in p.notes)
+    (tmp_path / "in").mkdir()
+    p = suggest(tmp_path / "in", {"patients.csv": "patient_id,name,phone\n"
+                                                  "1,Ana,9811111111\n2,Rui,98220 22222\n"})
+    assert not p.table_for("patients.csv").fields["phone"].review
+    assert any("read as IN" in n for n in p.notes)
+
+
+def test_the_clinics_time_zone_is_offered_from_its_country(tmp_path):
+    visits = ("visit_id,patient_id,visit_date\nv1,1,2022-01-02T20:00:00Z\n"
+              "v2,2,2022-01-03T09:30:00Z\n")
+    p = suggest(tmp_path, {"patients.csv": "patient_id,name,phone,country\n"
+                                           "1,Jan,030 1234567,Germany\n2,Eva,030 7654321,DE\n",
+                           "visits.csv": visits})
+    assert p.timezone == "Europe/Berlin"
+    assert p.table_for("visits.csv").fields["visitDate"].review  # still confirmed by a person
+    assert any("are read in Europe/Berlin, the time zone of DE" in n for n in p.notes)
+    assert not any("set the clinic's time zone" in n for n in p.notes)
+    (tmp_path / "us").mkdir()
+    p = suggest(tmp_path / "us", {"patients.csv": "patient_id,name,phone,country\n"
+                                                  "1,Jan,2025550143,USA\n2,Eva,2025550199,US\n",
+                                  "visits.csv": visits})
+    assert p.timezone is None
+    assert any("US (from the country column patients.csv.country) has several time zones: "
+               "America/New_York" in n for n in p.notes)
+
+
+@pytest.mark.parametrize("value, region", [("Brazil", "BR"), ("br", "BR"), ("Deutschland", "DE"),
+                                           ("United Kingdom", "GB"), ("España", "ES"),
+                                           ("Atlantis", None), ("", None)])
+def test_country_names_and_codes_are_read(value, region):
+    from wizard.core.places import region_of
+    assert region_of(value) == region
+
+
+def test_a_link_table_is_no_table(tmp_path):
+    p = suggest(tmp_path, {
+        "doctors.csv": "id,full_name,specialization\n1,Dr Lan,Nhi khoa\n2,Dr Minh,Da liễu\n",
+        "doctors_patients.csv": "doctor_id,patient_id\n1,5\n2,6\n1,7\n",
+    })
+    assert p.table_for("doctors.csv").target == "doctors"
+    assert p.table_for("doctors_patients.csv") is None
+    assert any("doctors_patients.csv: a link table (doctor_id, patient_id)" in n
+               for n in p.notes)
+
+
+def test_staff_with_the_patients_columns_are_not_more_patients(tmp_path):
+    head = "id,full_name,phone,address,gender\n"
+    p = suggest(tmp_path, {
+        "patients.csv": head + "1,Ly Giang,+84901234567,Ha Noi,Female\n"
+                               "2,Tran An,+84907654321,Hue,Male\n",
+        "staffs.csv": head + "1,Le Binh,+84901111111,Ha Noi,Male\n"
+                             "2,Vo Cuc,+84902222222,Hue,Female\n",
+    })
+    assert [tm.source for tm in p.tables if tm.target == "patients"] == ["patients.csv"]
+
+
+def test_accented_words_are_read_as_written_without_accents():
+    assert words("Téléphone") == ("phone",) and words("Motif") == ("reason",)
+
+
+def test_a_birth_date_is_offered_over_an_age_as_stored(tmp_path):
+    """Open Hospital keeps PAT_AGE (the age on the day it was written) beside PAT_BDATE."""
+    p = suggest(tmp_path, {"patients.csv": "PAT_ID,PAT_NAME,PAT_BDATE,PAT_AGE,PAT_SEX\n"
+                                           "1,Ana Diaz,1990-09-03,30,F\n"
+                                           "2,Luis Paz,1984-08-26,36,M\n"})
+    fm = p.table_for("patients.csv").fields["age"]
+    assert fm.columns == ["PAT_BDATE"] and fm.steps == [{"age_from_date": {}}]
+    assert fm.review and "PAT_AGE holds an age as of some past day" in fm.reason
+
+
+def test_prenom_and_nom_are_the_first_and_family_names(tmp_path):
+    p = suggest(tmp_path, {"patients.csv": "ID Patient;Prénom;Nom;Téléphone\n"
+                                           "1;Anne;Dupuis;021 555 12 34\n"
+                                           "2;Marc;Favre;021 555 98 76\n",
+                           "medecins.csv": "ID Médecin;Prénom;Nom;Spécialité\n"
+                                           "1;Jean;Rochat;Cardiologie\n2;Lise;Blanc;Pédiatrie\n"})
+    assert fields(p, "patients.csv")["fullName"] == ["Prénom", "Nom"]
+    assert fields(p, "patients.csv")["lastName"] == ["Nom"]
+    assert fields(p, "medecins.csv")["fullName"] == ["Prénom", "Nom"]
+
+
+def test_parts_of_a_table_may_carry_bland_names(tmp_path):
+    """An ETL exercise's register as Patient1.xlsx#Sheet1, Patient2.csv, ...: "Sheet1" says
+    nothing against the others."""
+    from openpyxl import Workbook
+    export = tmp_path / "export"
+    export.mkdir()
+    head = ["Patient_ID", "Name", "Age", "Gender"]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws.append(head)
+    ws.append(["P1", "Asha Rao", 34, "F"])
+    ws.append(["P2", "Ravi Kumar", 51, "M"])
+    wb.save(export / "Patient1.xlsx")
+    (export / "Patient2.csv").write_text(",".join(head) + "\nP3,Li Wei,40,M\nP4,Meera,29,F\n")
+    tables, errors = open_sources([export])
+    p = suggest_profile(tables, known_tables())
+    assert {tm.source for tm in p.tables if tm.target == "patients"} == \
+        {"Patient1.xlsx#Sheet1", "Patient2.csv"}
+
+
+def test_columns_prefixed_with_the_tables_abbreviation(tmp_path):
+    """Open Hospital names every column after its table (BLL_ID, LAB_RES): the prefix is
+    the record's own id's name and says nothing else of a column."""
+    p = suggest(tmp_path, {
+        "oh_patient.csv": "PAT_ID,PAT_NAME,PAT_SEX\n1,Ana Diaz,F\n2,Luis Paz,M\n3,Eva Sol,F\n",
+        "oh_bills.csv": "BLL_ID,BLL_DATE,BLL_ID_PAT,BLL_AMOUNT,BLL_STATUS\n"
+                        "10,2022-01-02,1,500,C\n11,2022-01-03,2,300,O\n12,2022-01-04,1,80,C\n",
+        "oh_laboratory.csv": "LAB_ID,LAB_DATE,LAB_PAT_ID,LAB_RES,LAB_ACTIVE,LAB_NOTE\n"
+                             "7,2022-01-02,1,POSITIVE,1,\n8,2022-01-03,2,12.5,1,\n"
+                             "9,2022-01-04,3,NEGATIVE,0,\n",
+    })
+    assert p.table_for("oh_bills.csv").legacy_id == "BLL_ID"
+    lab = fields(p, "oh_laboratory.csv")
+    assert lab["resultValue"] == ["LAB_RES"] and "testName" not in lab
+
+
+@pytest.mark.parametrize("values, expect, asked", [
+    (["Nam", "Nữ", "Nam"], {"Nam": "M", "Nữ": "F"}, False),          # Vietnamese
+    (["Masculino", "Femenino"], {"Masculino": "M", "Femenino": "F"}, False),
+    (["H", "M", "M"], {"H": "M", "M": "F"}, True),                   # hombre / mujer
+    (["M", "W", "W"], {"M": "M", "W": "F"}, True),                   # männlich / weiblich
+    (["H", "F"], {"H": "M", "F": "F"}, False),                       # homme / femme
+    (["M", "F"], {"M": "M", "F": "F"}, False),
+])
+def test_genders_are_read_in_the_exports_language(tmp_path, values, expect, asked):
+    from wizard.core.transforms import MapStep, parse_steps
+    rows = "".join(f"{i},Name {i},{v}\n" for i, v in enumerate(values))
+    p = suggest(tmp_path, {"patients.csv": "patient_id,name,gender\n" + rows})
+    fm = p.table_for("patients.csv").fields["gender"]
+    step = next(s for s in parse_steps(fm.steps) if isinstance(s, MapStep))
+    got = step.apply(pd.Series(list(expect))).values.tolist()
+    assert got == list(expect.values())
+    assert fm.review == asked
+
+
+def test_gender_values_that_mean_nothing_known_are_said(tmp_path):
+    p = suggest(tmp_path, {"patients.csv": "patient_id,name,gender\n1,A,M\n2,B,F\n3,C,U\n"})
+    assert any("1 value(s) mean no gender HMSync knows (M, F, O): u" in n for n in p.notes)

@@ -406,3 +406,42 @@ def test_the_date_order_guess_says_what_the_values_show():
 def test_day_and_month_dates_with_a_time_read_whatever_the_separator(value, order, iso):
     r = tf.parse_dates(pd.Series([value], dtype=object), order=order)
     assert not r.bad.any() and r.values.tolist() == [iso]
+
+
+def test_a_spreadsheets_short_dates_with_times_are_read():
+    """MIMIC-III's PATIENTS.csv as a spreadsheet saved it: DOB "3/5/94 0:00"."""
+    from wizard.core.transforms import parse_dates
+    r = parse_dates(pd.Series(["3/5/94 0:00", "12/31/05 10:30", "28.02.99 8:15"]), "MDY")
+    assert r.values.tolist()[:2] == ["1994-03-05", "2005-12-31T10:30:00"]
+    r = parse_dates(pd.Series(["28.02.99 8:15", "3/5/94 0:00"]), "DMY")
+    assert r.values.tolist() == ["1999-02-28T08:15:00", "1994-05-03"]
+
+
+def test_a_birth_date_with_a_two_digit_year_is_never_in_the_future():
+    from datetime import date
+
+    from wizard.core.transforms.dates import age_from_date
+    r = age_from_date(pd.Series(["9/3/38 0:00", "3/5/94", "1/2/2030", ""]), "MDY",
+                      today=date(2026, 12, 7))
+    # 38 is 1938 (strptime's window says 2038); a four-digit future year is left as
+    # written, for the age range rule to reject
+    assert r.values.tolist() == [88, 32, -4, None]
+    assert "1 birth date(s) written with a two-digit year" in r.note
+
+
+def test_an_age_from_a_birth_year_alone():
+    from datetime import date
+
+    from wizard.core.transforms.dates import age_from_year
+    r = age_from_year(pd.Series(["1955", "2125", "", "55", "1990.0"]), today=date(2026, 12, 7))
+    assert r.values.tolist() == [71, -99, None, None, 36]
+    assert r.bad.tolist() == [False, False, False, True, False]
+    assert "this year's birthday" in r.note
+
+
+def test_a_split_step_with_an_unknown_part_is_refused():
+    from wizard.core.transforms import SplitStep, TransformError
+    SplitStep(" ", "last").check()
+    SplitStep(" ", 2).check()
+    with pytest.raises(TransformError, match="part 'second' is not first, last, rest"):
+        SplitStep(" ", "second").check()

@@ -30,11 +30,32 @@ def _session(args, target: str | None = None):
     session = MigrationSession(name=getattr(args, "name", None) or "Legacy export",
                                source_system=getattr(args, "source_system", None) or "legacy")
     session.add_sources(args.source)
+    session.encodings = _encodings(args)
     if target:
         session.target = Path(target).resolve()
     if getattr(args, "profile", None):
         session.profile_path = Path(args.profile)
     return session
+
+
+def _encodings(args):
+    """--encoding FILE=ENC (repeatable) and --encoding ENC (every 8-bit file), checked."""
+    import codecs
+    from .core.errors import OperatorError
+    from .core.readers.encodings import EncodingChoices
+    out = EncodingChoices()
+    for v in getattr(args, "encoding", None) or []:
+        name, _, enc = v.rpartition("=")
+        try:
+            codecs.lookup(enc)
+        except LookupError:
+            raise OperatorError(f"--encoding {v}: '{enc}' is not an encoding Python knows "
+                                "(cp1250, cp1252, iso8859-2, utf-8, ...)") from None
+        if name:
+            out.per_file[name] = enc
+        else:
+            out.for_all = enc
+    return out
 
 
 def _open(session, progress=None) -> None:
@@ -49,11 +70,14 @@ def _use_profile(session, args) -> None:
     that could not be read."""
     if getattr(args, "profile", None):
         session.load_profile(args.profile)
+        session.reread_encodings()  # the profile's tables may name an encoding
     else:
+        session.check_encodings()  # (a suggestion from misread text would be wrong too)
         print("note: no --profile given; using the suggested mapping (hmsync-migrate suggest "
               "writes it to a file you can review)", file=sys.stderr)
         session.suggest_profile()
     session.check_sources()
+    session.check_encodings()
     for u in session.require_confirmed(getattr(args, "accept_suggestions", False)):
         print(f"note: accepted without review: {u}", file=sys.stderr)
 
@@ -83,9 +107,15 @@ def cmd_inspect(args) -> int:
     for p in args.paths:
         p = Path(p)
         paths += sorted(x for x in p.iterdir() if x.is_file()) if p.is_dir() else [p]
+    encodings = _encodings(args)
     for p in paths:
         try:
-            tables = open_source(p)
+            tables = open_source(p, encodings.of(p), encodings.for_all)
+            if tables and tables[0].encoding_source == "unsure":
+                from .core.readers.encodings import unsure_words
+                _err(unsure_words(str(p), tables[0].encoding_doubt))
+                code = EXIT_FAILED
+                continue
             for t in tables:
                 n, damaged = 0, []
                 for chunk in t.iter_chunks():
@@ -119,6 +149,7 @@ def cmd_suggest(args) -> int:
     session.check_outputs(Outputs(document=Path(args.output)))
     _open(session)
     session.check_sources()
+    session.check_encodings()
     if args.target:
         from .core.backup import connect_to_read
         from .core.schema import reflect_targets
@@ -341,7 +372,9 @@ def cmd_mapping_doc(args) -> int:
     session.check_outputs(Outputs(document=Path(args.output)))
     _open(session)
     session.load_profile(args.profile)
+    session.reread_encodings()  # its examples are the data's: read as the profile says
     session.check_sources()
+    session.check_encodings()
     with _private_open(Path(args.output), "w", encoding="utf-8") as f:
         f.write(mapping_document(session.profile, session.tables))
     print(f"mapping document written to {args.output}")
@@ -390,6 +423,13 @@ ACCEPT_HELP = ("take suggested choices nobody confirmed (`review: true`) as they
                "named in the notes. Without it they stop the command")
 
 
+def _encoding_option(p) -> None:
+    p.add_argument("--encoding", action="append", metavar="[FILE=]ENC",
+                   help="read FILE (its name or path) with the encoding ENC (cp1250, cp1252, "
+                        "...); without FILE=, every file of an 8-bit code page. Needed where "
+                        "several code pages read a file differently (repeatable)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="hmsync-migrate", description=__doc__.splitlines()[0],
@@ -405,6 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
                  ["inspect export/", "inspect export/patients.csv --no-sample"], cmd_inspect)
     p.add_argument("paths", nargs="+", metavar="PATH", help=SOURCE_HELP)
     p.add_argument("--rows", type=int, default=3, help="sample rows to print (default 3)")
+    _encoding_option(p)
     p.add_argument("--no-sample", action="store_true",
                    help="print no record contents (for output that may be shared)")
 
@@ -425,6 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source-system", default="legacy", metavar="NAME",
                    help="name of the legacy system; legacy ids are unique within it, and "
                         "re-runs recognise records by it (default: legacy)")
+    _encoding_option(p)
     p.add_argument("--phone-region", metavar="CC",
                    help="default phone region, a two-letter country code (e.g. IN); "
                         "inferred if absent")
@@ -445,6 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the rejected records, unchanged, to this folder")
     p.add_argument("--target", metavar="DB",
                    help="HMSync database to check already-imported records against")
+    _encoding_option(p)
     p.add_argument("--accept-suggestions", action="store_true", help=ACCEPT_HELP)
     p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
 
@@ -490,6 +533,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", required=True, metavar="DB",
                    help="the HMSync database to import into")
     p.add_argument("--profile", metavar="PROFILE", help=PROFILE_HELP)
+    _encoding_option(p)
     p.add_argument("--report", metavar="FILE",
                    help="write the report as JSON here (and HTML beside it)")
     p.add_argument("--html", metavar="FILE", help="write the HTML report here")
@@ -539,6 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", nargs="+", metavar="SOURCE", help=SOURCE_HELP)
     p.add_argument("--profile", required=True, metavar="PROFILE",
                    help="the mapping profile to describe")
+    _encoding_option(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="the HTML file to write")
 

@@ -161,7 +161,7 @@ def score_export(name: str, expected: dict, sources: list[tuple[str, str]], prof
         if exp is None:
             raise KeyError(f"{name}: {src} is not in expected.yaml")
         exp_table = exp.get("table")
-        tm = profile.table_for(src, stem)
+        tm = profile.table_for(src, stem, [n for n, _ in sources])
         got_table = tm.target if tm is not None else None
         s.files_total += 1
         exp_fields = {k: columns_of(v) for k, v in (exp.get("fields") or {}).items()}

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QWizard
 
 from wizard.core.schema import init_db
 from wizard.gui import settings
+from wizard.gui.models.dataframe import BAD_BG
 from wizard.gui.models import OptionsRole, ValueRole
 from wizard.gui.models.mapping import SOURCE
 from wizard.gui.pages import PageId
@@ -260,7 +261,13 @@ def test_transforms_change_the_live_preview(qtbot, make_wizard, answers, demo, t
     assert fm.steps == [{"date": {"order": "MDY", "timezone": "Asia/Kolkata"}}]  # zone kept
     page._update_preview()
     frame = page.preview_model.frame
-    assert pd.isna(frame["registrationDate"].iloc[line])
+    # the value that fails is shown as the file has it, in red, on the column in focus
+    assert frame["registrationDate"].iloc[line] == "16/02/2022"
+    pm = page.preview_model
+    cell = pm.index(line, pm.column_of("registrationDate"))
+    assert pm.data(cell, Qt.ItemDataRole.BackgroundRole).color() == BAD_BG
+    assert pm.focus == "registrationDate" and not page.preview.selectionModel().hasSelection()
+    assert "cannot be converted" in pm.data(cell, Qt.ItemDataRole.ToolTipRole)
     assert "sample value(s) fail" in page.model.data(
         page.model.index(page.model.row_of("registrationDate"), 3))
     # value map: 'Female' becomes O instead of F
@@ -519,7 +526,7 @@ def test_a_field_the_export_lacks_takes_a_fixed_value_counted_as_placeholders(
     go_next(qtbot, wiz, PageId.MAPPING)
     val = wiz.page(PageId.VALIDATION)
     qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=60_000)
-    rules = {val.rules_model.row_values(r)["Rule"]: val.rules_model.row_values(r)["Records"]
+    rules = {val.rules_model.row_values(r)["Code"]: val.rules_model.row_values(r)["Records"]
              for r in range(val.rules_model.rowCount())}
     assert rules == {"patients.phone.placeholder": "2"}
 
@@ -562,3 +569,69 @@ def open_mapping(qtbot, make_wizard, demo, tmp_path, name: str, text: str):
     page = wiz.page(PageId.MAPPING)
     qtbot.waitUntil(lambda: wiz.currentId() == PageId.MAPPING and not page.busy)
     return wiz, page
+
+
+def test_a_field_is_made_of_several_columns_or_of_a_part_of_one(
+        qtbot, make_wizard, answers, demo, tmp_path):
+    """The wizard can say what a profile can: a full name of first and last names joined,
+    a first name that is the first word of a full name."""
+    from wizard.gui.dialogs import ColumnPart, ColumnsJoined
+    wiz, page = open_mapping(qtbot, make_wizard, demo, tmp_path, "patients.csv",
+                             "pid,given,family,phone,gender\n1,Asha,Rao,9811111111,F\n"
+                             "2,Li,Wei,9822222222,M\n")
+    row = page.model.row_of("fullName")
+    opts = [v for _, v in page.model.data(page.model.index(row, SOURCE), OptionsRole)]
+    assert "j:" in opts and "p:" in opts
+    answers.push("join_columns", ColumnsJoined(["given", "family"], " "))
+    page.model.setData(page.model.index(row, SOURCE), "j:", ValueRole)
+    fm = wiz.session.table_map("patients.csv").fields["fullName"]
+    assert fm.columns == ["given", "family"] and fm.steps == [{"concat": " "}]
+    assert page.model.data(page.model.index(row, SOURCE)) == "given + family"
+    answers.push("column_part", ColumnPart("given", " ", "first"))
+    row = page.model.row_of("firstName")
+    page.model.setData(page.model.index(row, SOURCE), "p:", ValueRole)
+    fm = wiz.session.table_map("patients.csv").fields["firstName"]
+    assert fm.columns == ["given"] and fm.steps == [{"split": {"sep": " ", "part": "first"}}]
+    shown = [page.preview_model.data(page.preview_model.index(0, c))
+             for c in range(page.preview_model.columnCount())]
+    assert "Asha Rao" in shown and "Asha" in shown
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 640)])
+def test_mapping_page_text_is_not_cut_off_on_a_laptop(qtbot, make_wizard, answers, demo,
+                                                      tmp_path, size):
+    """The mapping table's words (its transform in words, why) and the date controls are
+    read whole at 1280x720 and 1024x640; the value map is not shown for free text; fees
+    are money."""
+    import os
+    export, db = demo
+    wiz = make_wizard(plan_for(export, db))
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES):
+        go_next(qtbot, wiz, pid)
+    page = wait_page(qtbot, wiz, PageId.MAPPING)
+    wiz.resize(*size)
+    qtbot.waitUntil(lambda: wiz.width() == size[0])
+    qtbot.wait(100)
+    page.select_table("patients.csv")
+    page.view.selectRow(page.model.row_of("registrationDate"))
+    qtbot.wait(50)
+    if os.environ.get("HMSYNC_WIZARD_SHOTS"):
+        wiz.grab().save(os.path.join(os.environ["HMSYNC_WIZARD_SHOTS"],
+                                     f"mapping-{size[0]}x{size[1]}.png"))
+    view, m = page.view, page.model
+    fm = view.fontMetrics()
+    h = view.horizontalHeader()
+    for col in (0, 2, 3):      # the field, its column, the transform in words
+        widest = max(fm.horizontalAdvance(str(m.data(m.index(r, col)) or ""))
+                     for r in range(m.rowCount()))
+        assert h.sectionSize(col) >= widest, m.headerData(col, Qt.Orientation.Horizontal)
+        assert h.sectionViewportPosition(col) + h.sectionSize(col) <= view.viewport().width()
+    ed = page.editor
+    combo = ed.date_order
+    assert combo.width() >= combo.fontMetrics().horizontalAdvance(combo.currentText())
+    page.view.selectRow(page.model.row_of("firstName"))
+    assert not ed.values_view.isVisible()            # free text: no value map
+    page.select_table("visits.csv")
+    qtbot.waitUntil(lambda: "consultationFee" in page.preview_model.frame.columns)
+    fees = page.preview_model.frame["consultationFee"].dropna().tolist()
+    assert fees and all(f.endswith(".00") or f[-3] == "." for f in fees), fees[:5]

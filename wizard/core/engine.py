@@ -26,10 +26,11 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from . import logs, memory
+from . import corrections, logs, memory
 from . import rules as R
 from .backup import BackupResult, begin_writing, connect, data_counts
 from .lookups import LookupIndexes, read_by_lookups
+from .quarantine import ADDED_COLUMNS
 from .pilot import Pilot
 from .mapping import MappedChunk, Profile, ProfileError, TableMap, check_profile
 from .readers import SourceError, SourceTable
@@ -228,8 +229,9 @@ def plan_tables(sources: list[SourceTable], profile: Profile
     """The legacy tables the profile maps, in the order they are read (parents before
     children, as HMSync's tables are listed), and the names of those it does not map."""
     plan, unmapped = [], []
+    names = [st.name for st in sources]
     for st in sources:
-        tm = profile.table_for(st.name, st.stem)
+        tm = profile.table_for(st.name, st.stem, names)
         if tm is None:
             unmapped.append(st.name)
         else:
@@ -294,7 +296,7 @@ class Migration:
         # columns of a mapped file that no field reads: their values are not carried over
         # (often on purpose, but never unsaid: "zero data loss" is the operator's call)
         for st, tm in self.plan:
-            read = tm.read_columns()
+            read = tm.read_columns() | set(ADDED_COLUMNS)  # (a quarantine file's own)
             left = [c for c in st.columns if c not in read]
             chosen = [c for c in left if c in tm.leave_behind]
             undecided = [c for c in left if c not in tm.leave_behind]
@@ -313,10 +315,14 @@ class Migration:
             raise MigrationError("no legacy table is mapped to an HMSync table by this profile")
         self.backup: BackupResult | None = None
         self._backup_counts: dict[str, int] | None = None
-        self._excluded = {(e.table, e.legacy_id) for e in profile.exclude}
+        self._excluded = {(e.table, e.legacy_id) for e in profile.exclude} | {
+            (d.table, x) for d in profile.person_decisions for x in d.left_out}
         self.pilot = Pilot(profile.pilot)
         self._deferred: dict[str, list[np.ndarray]] = {}
         self._field_checks = FieldChecks(profile.rules, self._excluded, self.today)
+        self._field_checks.corrections = corrections.by_file(profile.corrections)
+        for d in profile.person_decisions:
+            self._field_checks.aliases.setdefault(d.table, {}).update(d.aliases)
 
     # --- validation ----------------------------------------------------------------------
     def validate(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None
@@ -500,11 +506,6 @@ class Migration:
         dup_in_chunk, first = duplicated(keys, return_first=True)
         dup = (dup_in_chunk | seen_before) & ~no_id
         fresh = ~dup & ~no_id  # registered once the chunk is decided (see _consume)
-        if dup.any():
-            first_line = np.where(seen_before, entry["line"], mc.lines[first])
-            msgs = [R.RULES["duplicate"].message.format(first=int(fl)) if d else ""
-                    for fl, d in zip(first_line.tolist(), dup)]
-            report(dup, "duplicate", values=ids, source_field=id_col, message=msgs)
         # already imported by an earlier run: recognised by legacy id
         present = reg.existing[t].contains(keys) if len(reg.existing[t]) else \
             np.zeros(n, dtype=bool)
@@ -526,6 +527,12 @@ class Migration:
             report(has & rejected, "parent_rejected", fname, mc.raw[fname], {"parent": label})
             report(has & ~ok & ~rejected, "parent_missing", fname, mc.raw[fname],
                    {"parent": label})
+        if dup.any():  # (after the other checks: whether the first is rejected is known)
+            first_line = np.where(seen_before, entry["line"], mc.lines[first])
+            msgs = R.duplicate_messages(first_line, dup, np.where(
+                seen_before, reg.rejected[t].contains(keys) if len(reg.rejected[t]) else
+                False, errors[first]))
+            report(dup, "duplicate", values=ids, source_field=id_col, message=msgs)
         # the same person under two ids (a warning to review)
         key = _person_key(target)
         if key and all(f in mc.values for f in key):

@@ -25,6 +25,15 @@ class SourceProblem(OperatorError):
               "other program is still writing it.")
 
 
+class EncodingUnsure(SourceProblem):
+    """Legacy files written in an 8-bit code page the bytes do not settle: each candidate
+    reads them as text, differently. The message lists the candidates per file."""
+
+    advice = ("Choose each file's encoding: the wizard's Legacy exports page shows the "
+              "candidates side by side; on the command line, --encoding FILE=ENC (or "
+              "--encoding ENC for every such file), or encoding: in the profile's table.")
+
+
 class MappingProblem(OperatorError, ValueError):
     """A mapping profile (or one of its steps) that cannot be used."""
 

@@ -21,6 +21,8 @@ HMSync field values, with the cells each field could not convert.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import copy
 import difflib
 import enum
@@ -37,6 +39,8 @@ import yaml
 from . import rules as R
 from . import transforms as tf
 from .computed import computed, keep
+from .corrections import Correction
+from .persons import PersonDecision
 from .errors import ProfileError  # noqa: F401 (imported from here too)
 from .expr import Expression
 from .lookups import Lookup
@@ -203,9 +207,11 @@ class FieldMap:
 
 _PROFILE_KEYS = ("name", "source_system", "defaults", "rules", "exclude", "pilot", "notes",
                  "tables")
+_PROFILE_KEYS += ("corrections",)   # values the operator corrected (core/corrections.py)
+_PROFILE_KEYS += ("person_decisions",)  # same-person clusters decided (core/persons.py)
 _DEFAULTS_KEYS = ("phone_region", "date_order", "decimal", "thousands", "timezone")
 _TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "leave_behind",
-               "fields", "where")
+               "fields", "encoding", "where")
 _FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason", "review", "expr",
                "lookup")
 
@@ -322,6 +328,20 @@ def _pilot(spec, where: str) -> dict | None:
     return pilot_spec(spec, f"{where}: pilot")
 
 
+def _encoding(value, where: str) -> str | None:
+    """A table's ``encoding:``, checked to be one Python reads (its name kept as given)."""
+    import codecs
+    name = _name(value, f"{where}: encoding", "an encoding such as cp1250", required=False)
+    if name is None:
+        return None
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise ProfileError(f"{where}: encoding: '{name}' is not an encoding Python knows "
+                           "(cp1250, cp1252, iso8859-2, utf-8, ...)") from None
+    return name
+
+
 def _known_keys(d: dict, known: tuple, where: str) -> None:
     """A misspelt key (defualts, feilds) would be ignored without a word: refused."""
     for k in d:
@@ -346,6 +366,8 @@ class TableMap:
     #: columns no field reads that the operator leaves behind on purpose (said so in the
     #: run's notes and report, apart from columns nobody has decided about)
     leave_behind: list[str] = field(default_factory=list)
+    #: the text encoding to read the file with (an 8-bit code page the bytes leave unsure)
+    encoding: str | None = None
     #: a row filter: only the records for which it holds are migrated (see expr.py)
     where: str | None = None
 
@@ -361,6 +383,8 @@ class TableMap:
 
     def to_dict(self) -> dict:
         d: dict = {"target": self.target}
+        if self.encoding:
+            d["encoding"] = self.encoding
         if self.where is not None:
             d["where"] = self.where
         if self.legacy_id:
@@ -395,6 +419,8 @@ class Profile:
     exclude: list[Exclusion] = field(default_factory=list)  # records the operator left out
     pilot: dict | None = None                             # subset for a pilot import
     notes: list[ProfileNote] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)  # values fixed by hand
+    person_decisions: list[PersonDecision] = field(default_factory=list)
 
     @property
     def defaults(self) -> tf.StepDefaults:
@@ -436,7 +462,12 @@ class Profile:
                 fm.review = False
         return taken
 
-    def table_for(self, source_name: str, stem: str | None = None) -> TableMap | None:
+    def table_for(self, source_name: str, stem: str | None = None,
+                  present: Collection[str] = ()) -> TableMap | None:
+        """The table map of a legacy table: by its name, a glob, or (a re-export in another
+        format: patients.xlsx for a profile written for patients.csv) its stem. ``present``:
+        the names of the legacy tables at hand; a map whose own table is among them is that
+        table's, never another's by stem."""
         for tm in self.tables:
             if tm.source == source_name:
                 return tm
@@ -445,10 +476,13 @@ class Profile:
                     fnmatch.fnmatch(source_name.lower(), tm.source.lower()):
                 return tm
         if stem:
+            taken = {n.lower() for n in present}
             for tm in self.tables:
-                if Path(tm.source.split("#")[-1]).stem.lower() == stem.lower():
+                if Path(tm.source.split("#")[-1]).stem.lower() == stem.lower() and \
+                        tm.source.lower() not in taken:
                     return tm
-        return None
+        from .quarantine import quarantined_map  # a run's rejected records, read back
+        return quarantined_map(self, source_name)
 
     # --- files ------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -469,6 +503,10 @@ class Profile:
             d["pilot"] = dict(self.pilot)
         if self.notes:
             d["notes"] = [str(n) for n in self.notes]
+        if self.corrections:
+            d["corrections"] = [c.to_dict() for c in self.corrections]
+        if self.person_decisions:
+            d["person_decisions"] = [x.to_dict() for x in self.person_decisions]
         return d
 
     def to_text(self, fmt: str = "yaml") -> str:
@@ -509,7 +547,13 @@ class Profile:
                 rules={str(k): _severity(k, v, where) for k, v in (d.get("rules") or {}).items()},
                 exclude=[Exclusion.from_dict(e, f"{where}: exclude")
                          for e in d.get("exclude") or []], pilot=_pilot(d.get("pilot"), where),
-                notes=[ProfileNote.from_text(n) for n in d.get("notes") or []])
+                notes=[ProfileNote.from_text(n) for n in d.get("notes") or []],
+                corrections=[Correction.from_dict(c, f"{where}: corrections")
+                             for c in _shaped(d.get("corrections"), list,
+                                              f"{where}: corrections") or []],
+                person_decisions=[PersonDecision.from_dict(x, f"{where}: person_decisions")
+                                  for x in _shaped(d.get("person_decisions"), list,
+                                                   f"{where}: person_decisions") or []])
         try:
             if p.timezone is not None:
                 tf.time_zone(p.timezone)
@@ -554,7 +598,8 @@ class Profile:
                           confidence, _review(td, f"{where}: table '{src}'"),
                           [_name(c, f"{where}: table '{src}': leave_behind",
                                  "a column name") for c in leave],
-                          None if td.get("where") is None else str(td["where"]))
+                          _encoding(td.get("encoding"), f"{where}: table '{src}'"),
+                          where=None if td.get("where") is None else str(td["where"]))
             if tm.where is not None:
                 try:
                     tm.filter  # checked here, before anything runs
@@ -848,8 +893,9 @@ def check_profile(profile: Profile, sources, targets: dict[str, TargetTable]) ->
     fields = {t: list(tt.fields) for t, tt in targets.items()}
     out = [f"rule '{code}': {problem}" for code in profile.rules
            if (problem := R.code_problem(code, fields, fields=True))]
+    names = [st.name for st in sources]
     for st in sources:
-        tm = profile.table_for(st.name, st.stem)
+        tm = profile.table_for(st.name, st.stem, names)
         if tm is None:
             continue
         if tm.target not in targets:

@@ -23,13 +23,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from . import memory
+from . import corrections, memory
 from .errors import MigrationError
 from . import rules as R
 from . import transforms as tf
 from .idindex import hash_ids
 from .mapping import MappedChunk, ProfileError, RunContext, TableMap, _has_step, map_chunk
-from .readers import SourceError, SourceTable
+from .readers import LINE, SourceError, SourceTable
 from .targets import TargetTable
 from .transforms import TransformError, future_mask, is_blank
 
@@ -153,7 +153,8 @@ def _serial_hints(bad: np.ndarray, raw: pd.Series, label: str, what: str = "date
     out = [plain] * len(texts)
     for i in serial:  # (the value itself is in the problem's value column, not here)
         out[i] = (f"{plain}: the value looks like an Excel date number (days since "
-                  f"1899-12-30); give the field's {step} step excel_serial: true")
+                  f"1899-12-30): tick “Excel day numbers” for the field on the mapping "
+                  f"page (in a profile: the {step} step's excel_serial: true)")
     return out
 
 
@@ -164,6 +165,9 @@ class FieldChecks:
 
     def __init__(self, overrides: dict, excluded: set, today: date, hashes: bool = True):
         self.overrides, self.excluded, self.today = overrides, excluded, today
+        self.corrections: dict[str, list] = {}   # legacy table -> the operator's corrections
+        #: HMSync table -> {legacy id merged away: the id kept} (same-person merges)
+        self.aliases: dict[str, dict[str, str]] = {}
         self.hashes = hashes  # hash the ids here (False: the engine's process does)
 
     def __call__(self, file: str, tm: TableMap, target: TargetTable, mc: MappedChunk,
@@ -231,7 +235,11 @@ class FieldChecks:
         # excluded by the operator
         if self.excluded:
             ex = np.array([(t, x) in self.excluded for x in id_list], dtype=bool)
-            report(ex, "excluded", values=ids, source_field=id_col)
+            merged = self.aliases.get(t, {})
+            report(ex, "excluded", values=ids, source_field=id_col, message=[
+                f"merged into legacy record {merged[x]} (the same person), by the operator"
+                if x in merged else R.RULES["excluded"].message for x in id_list]
+                if merged else None)
         checked = Checked(report.errors, report.warned, no_id, None, None)
         return checked.hash_ids(mc, target) if self.hashes else checked
 
@@ -260,7 +268,17 @@ _POLL_S = 0.5
 
 def prepare(st: SourceTable, tm: TableMap, target: TargetTable, chunk: pd.DataFrame,
             ctx: RunContext, checks: FieldChecks, probs: Problems) -> tuple[MappedChunk, Checked]:
+    fixes = checks.corrections.get(st.name)
+    notes = corrections.apply(chunk, fixes, LINE) if fixes else []
     mc = map_chunk(chunk, tm, target, ctx)
+    mc.notes.extend(n for n in notes if n not in mc.notes)
+    for fname, parent in target.references.items():
+        merged = checks.aliases.get(parent)
+        if merged and fname in mc.values:   # what referred to a merged record: the one kept
+            v = mc.values[fname]
+            hit = v.isin(list(merged))
+            if hit.any():
+                mc.values[fname] = v.where(~hit, v.map(merged))
     return mc, checks(st.name, tm, target, mc, probs)
 
 

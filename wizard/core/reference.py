@@ -46,6 +46,14 @@ PROFILE = {
     "pilot": ("a closed subset imported first (see Pilot)", "pilot: {patients: ['101', '102']}"),
     "notes": ("notes for the profile's reader (a suggestion's doubts); a note ending in "
               "' — check it' asks for a check", "notes: ['gender codes guessed — check it']"),
+    "corrections": ("values the operator corrected on the validation page, each with its "
+                    "file, line, column, the value before and after",
+                    "corrections: [{file: patients.csv, line: 7, column: age, before: '4O', "
+                    "after: '40'}]"),
+    "person_decisions": ("what the operator decided for records that may be the same "
+                         "person: keep_both, merge (keep names the record kept) or leave_out",
+                         "person_decisions: [{table: patients, ids: ['101', '188'], "
+                         "decision: merge, keep: '101'}]"),
     "tables": ("which legacy table feeds which HMSync table, and how (see Tables)",
                "tables:\n  patients.csv: {target: patients, legacy_id: patientId, fields: "
                "{...}}"),
@@ -70,6 +78,8 @@ TABLE = {
               "it holds are migrated; the others are counted as filtered in the "
               "reconciliation (source = imported + duplicates + rejected + filtered)",
               "where: \"CATEGORY = 'laboratory'\""),
+    "encoding": ("the text encoding the file is read with, where its bytes leave it unsure "
+                 "(an 8-bit code page)", "encoding: cp1250"),
     "fields": ("each HMSync field and how it is made (see Fields)",
                "fields: {phone: phoneNumber}"),
     "leave_behind": ("columns no field reads, left out on purpose (said apart from undecided "
@@ -137,6 +147,8 @@ STEPS = {
     "age_from_date": ("years from a birth date to today: order, timezone, excel_serial "
                       "(an age at another date: expr: age_at(...))",
                       "steps: [age_from_date]"),
+    "age_from_year": ("years since a birth year (a four-digit year alone, as OMOP's "
+                      "year_of_birth), at this year's birthday", "steps: [age_from_year]"),
 }
 SEVERITIES = {
     "error": ("the record is rejected (not imported), and listed", "patients.age.range: error"),

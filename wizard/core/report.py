@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__
+from .quarantine import ADDED_COLUMNS, quarantine_names  # noqa: F401 (imported from here)
 from .verify import GROUP_KEY_PREFIX
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -79,34 +80,21 @@ def write_problems(problems: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def quarantine_names(tables: list[str]) -> dict[str, str]:
-    """The quarantine file of each legacy table, one of its own: ``patients.csv`` ->
-    ``patients.rejected.csv``; a workbook's sheet ``legacy.xlsx#Visits`` ->
-    ``legacy-Visits.rejected.csv``; where two tables would share a name (patients.csv
-    and patients.json), the later ones keep their extension (patients.json.rejected.csv),
-    then a number."""
-    out: dict[str, str] = {}
-    used: set[str] = set()
-    for name in tables:
-        file, _, part = name.partition("#")
-        file = file.replace(os.sep, "_").replace("/", "_")
-        part = part.replace(os.sep, "_").replace("/", "_")
-        stem = Path(file).stem + (f"-{part}" if part else "")
-        candidates = [stem, file + (f"-{part}" if part else "")]
-        candidates += [f"{stem}-{i}" for i in range(2, len(tables) + 2)]
-        chosen = next(c for c in candidates if c.lower() not in used)
-        used.add(chosen.lower())  # one file per name on case-blind file systems too
-        out[name] = chosen + ".rejected.csv"
-    return out
-
-
 def write_rejected(sources, problems: pd.DataFrame, folder: str | Path, chunk_rows=50_000
                    ) -> list[Path]:
-    """Rejected records, unchanged and in their original columns, one file per legacy table."""
+    """Rejected records, unchanged and in their original columns, one file per legacy
+    table, each followed by the line it starts on in the legacy file and why it was
+    rejected (see :mod:`.quarantine`: ``run`` on the folder imports them once fixed)."""
     from .readers import LINE
     folder = Path(folder)
     errs = problems[problems["severity"] == "error"]
     by_file = {f: set(g["line"].astype(int)) for f, g in errs.groupby("file")}
+    reasons: dict[tuple[str, int], list[str]] = {}
+    for f, line, rule, msg in zip(errs["file"], errs["line"].astype(int), errs["rule"],
+                                  errs["message"]):
+        said = reasons.setdefault((f, int(line)), [])
+        if f"{rule}: {msg}" not in said:
+            said.append(f"{rule}: {msg}")
     written = []
     names = quarantine_names([st.name for st in sources])
     for st in sources:
@@ -114,19 +102,22 @@ def write_rejected(sources, problems: pd.DataFrame, folder: str | Path, chunk_ro
         if not lines:
             continue
         out = folder / names[st.name]
+        cols = [c for c in st.columns if c not in ADDED_COLUMNS]  # (a second round's)
         with _private_open(out, "w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
-            w.writerow([neutralise(c) for c in st.columns])
+            w.writerow([neutralise(c) for c in cols] + list(ADDED_COLUMNS))
             for chunk in st.iter_chunks(chunk_rows):
                 sel = chunk[chunk[LINE].isin(lines)]
-                for row in sel[st.columns].itertuples(index=False):
-                    w.writerow([neutralise(v) for v in row])
+                for row, line in zip(sel[cols].itertuples(index=False), sel[LINE]):
+                    why = " | ".join(reasons.get((st.name, int(line)), []))
+                    w.writerow([neutralise(v) for v in row] + [int(line), neutralise(why)])
         written.append(out)
     return written
 
 
 # --- run report --------------------------------------------------------------------------
-def run_report(result, target, sources, dry_run: bool, schema_differences=()) -> dict:
+def run_report(result, target, sources, dry_run: bool, schema_differences=(),
+               corrections=(), person_decisions=()) -> dict:
     """The report of an import, the same from the command line and the wizard
     (``schema_differences``: how the target differs from HMSync's schema, in words)."""
     v = result.validation
@@ -152,6 +143,10 @@ def run_report(result, target, sources, dry_run: bool, schema_differences=()) ->
         "notes": v.notes, "unmapped_sources": v.unmapped_sources,
         "schema_differences": list(schema_differences),
         "timings_s": getattr(result, "timings", {}),
+        # values the operator corrected by hand in the wizard: who, when, before, after
+        "manual_corrections": [c.to_dict() for c in corrections],
+        # same-person clusters the operator decided: keep both, merge, leave one out
+        "person_decisions": [d.to_dict() for d in person_decisions],
     }
     return rep
 
@@ -207,6 +202,12 @@ def report_html(rep: dict) -> str:
     notes = list(rep.get("notes") or []) + [
         f"{s} is not mapped by the profile and was left out"
         for s in rep.get("unmapped_sources") or []]
+    fixes = rep.get("manual_corrections") or []
+    fixes_html = ("<h2>Manual corrections</h2><table><tr><th>file</th><th>line</th><th>column"
+                  "</th><th>before</th><th>after</th><th>who</th><th>when</th></tr>" + "".join(
+                      "<tr>" + "".join(f"<td>{_e(c.get(k))}</td>" for k in (
+                          "file", "line", "column", "before", "after", "who", "when"))
+                      + "</tr>" for c in fixes) + "</table>") if fixes else ""
     notes_html = ("<h2>Notes</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes)
                   + "</ul>") if notes else ""
     meta = [("Status", rep.get("status")), ("Verification", "passed" if ok else "FAILED"),
@@ -226,6 +227,7 @@ def report_html(rep: dict) -> str:
 {grouped}
 <h2>Problems by rule</h2><table><tr><th>table</th><th>rule</th><th>severity</th><th>records</th>
 </tr>{rules}</table>
+{fixes_html}
 {notes_html}
 <p>Generated {_e(rep.get('generated'))} by hmsync-migrate {_e(rep.get('tool_version'))}.</p>
 </body></html>"""
@@ -243,8 +245,9 @@ def mapping_document(profile, sources) -> str:
     transform and example values, as one HTML page."""
     samples = {st.name: st.sample(3) for st in sources}
     body = []
+    names = [x.name for x in sources]
     for tm in profile.tables:
-        st = next((s for s in sources if profile.table_for(s.name, s.stem) is tm), None)
+        st = next((s for s in sources if profile.table_for(s.name, s.stem, names) is tm), None)
         rows = []
         for fname, fm in tm.fields.items():
             ex = ""

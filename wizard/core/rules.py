@@ -10,6 +10,8 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 
+import numpy as np
+
 ERROR, WARNING, OFF = "error", "warning", "off"
 
 
@@ -137,6 +139,23 @@ def describe_code(code: str) -> str:
     """What a rule code checks, in plain words ('' for a code no rule makes)."""
     rc = parse_code(code)
     return RULES[rc.check].description if rc is not None else ""
+
+
+#: a repeated legacy id whose first record is rejected too: neither is kept, and saying
+#: "the first is kept" would hide that; both go to the rejected records, where the
+#: operator decides which is right (taking the later one unasked could bring back a
+#: record the legacy system had replaced)
+DUPLICATE_OF_REJECTED = ("the same legacy id appears earlier in the export (line {first}), "
+                         "which is rejected too: neither record is imported; both are in "
+                         "the rejected records — fix or remove one and import them again")
+
+
+def duplicate_messages(first_lines, dup, first_rejected) -> list[str]:
+    """The duplicate rule's message per record of a chunk ("" where not a duplicate)."""
+    kept = RULES["duplicate"].message
+    return [(DUPLICATE_OF_REJECTED if gone else kept).format(first=int(fl)) if d else ""
+            for fl, d, gone in zip(np.asarray(first_lines).tolist(), np.asarray(dup).tolist(),
+                                   np.asarray(first_rejected).tolist())]
 
 
 #: rule checks about a whole record, written <table>.<part> (the others name a field)

@@ -209,8 +209,12 @@ def version_of(conn) -> str | None:
         row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchone()
         if row:
             return row[0]
-    if not set(DATA_TABLES) <= names:
-        return None
+    if not set(DATA_TABLES) & names:
+        return None  # no HMSync table at all: the migrations create them
+    # some HMSync tables (one dropped, or never made): recognised by those there, so that
+    # the migrations do not create the tables again and the repairs add the missing ones
+    if "doctors" not in names:
+        return HEAD  # (only 0002 changes doctors; the repair adds it in HEAD's shape)
     cols = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(doctors)")}
     return "0002" if "department" in cols else "0001"
 

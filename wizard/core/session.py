@@ -32,11 +32,13 @@ from .backup import BackupResult, connect_to_read
 from .engine import (CancelToken, Migration, MigrationError, Progress, ProgressFn, RunResult,
                      ValidationResult, plan_tables)
 from .errors import NeedsReview, ProjectError, SourceProblem
+from . import corrections, persons
 from .expr import Expression
 from .mapping import (Exclusion, FieldMap, Profile, ProfileError, TableMap, Unconfirmed,
                       check_nesting, check_profile)
 from .outputs import Outputs, check_outputs
 from .readers import LINE, SourceError, SourceTable
+from .readers.encodings import EncodingChoices
 from .schema import DATA_TABLES, TargetTable, known_tables, reflect_targets, table_counts
 
 PROJECT_SUFFIX = ".hmsync-migration"
@@ -46,6 +48,23 @@ SAMPLE_ROWS = 500      # records read per table for suggestions, previews and va
 #: a window's chunks: smaller than the command line's, for smoother progress and a quicker
 #: cancel
 INTERACTIVE_CHUNK_ROWS = 5_000
+
+
+def _codec(name: str) -> str:
+    import codecs
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name
+
+
+def _encoding_for(path: Path, choices: EncodingChoices, profile) -> str | None:
+    chosen = choices.of(path)
+    if chosen or profile is None:
+        return chosen
+    tm = profile.table_for(path.name, path.stem) or next(
+        (t for t in profile.tables if t.source.startswith(f"{path.name}#")), None)
+    return tm.encoding if tm is not None else None
 
 
 # --- the target database ----------------------------------------------------------------
@@ -139,13 +158,15 @@ def count_rows(st: SourceTable, cancel: CancelToken | None = None,
 
 
 def read_sources(paths: list[Path], progress: ProgressFn | None = None,
-                 cancel: CancelToken | None = None, count: bool = True) -> SourcesRead:
+                 cancel: CancelToken | None = None, count: bool = True,
+                 encodings=None) -> SourcesRead:
     """Open files and folders; with ``count``, count every table's records and keep a
     sample of each (what a window shows). A file that cannot be read is listed in
     ``errors``: whether that stops the migration is :meth:`MigrationSession.unreadable`'s
-    to say."""
+    to say. ``encodings``: :meth:`MigrationSession.encoding_chooser`'s answer."""
     from .readers import open_sources
-    tables, errors = open_sources(paths)
+    choose, for_all = encodings or (None, None)
+    tables, errors = open_sources(paths, choose, for_all)
     if not count:
         return SourcesRead(tables, errors, {}, {})
     counts, samples, ok, filled = {}, {}, [], {}
@@ -227,7 +248,9 @@ class ImportJob:
         res = m.run(progress, cancel, dry_run=self.dry_run, no_backup=self.no_backup,
                     operator=self.operator)
         return ImportOutcome(res, run_report(res, m.target, self.sources, self.dry_run,
-                                             schema_differences=self.schema_differences))
+                                             schema_differences=self.schema_differences,
+                                             corrections=m.profile.corrections,
+                                             person_decisions=m.profile.person_decisions))
 
 
 # --- the session -------------------------------------------------------------------------
@@ -256,11 +279,15 @@ class MigrationSession:
     run_result: RunResult | None = None
     run_report: dict | None = None
     restored: bool = False
+    restore_result: object = None      # backup.RestoreResult of the last restore
     project_path: Path | None = None
     chunk_rows: int | None = None      # records per chunk (None: the engine's default)
     #: suggestions taken without a person's review (--accept-suggestions), said in notes
     accepted_unreviewed: list = field(default_factory=list)
     dirty: bool = False
+    #: the operator's encodings for files whose code page is unsure (--encoding, the
+    #: Legacy exports page); a profile's table may name one too
+    encodings: EncodingChoices = field(default_factory=EncodingChoices)
     _current_key: tuple | None = field(default=None, repr=False, compare=False)
 
     # --- targets --------------------------------------------------------------------------
@@ -325,13 +352,94 @@ class MigrationSession:
         on a worker with :func:`read_sources` and hands the result to
         :meth:`apply_sources_read`). Raises SourceProblem when nothing can be read."""
         self.add_sources(paths)
-        r = read_sources(self.source_paths, progress, cancel, count=count)
+        r = read_sources(self.source_paths, progress, cancel, count=count,
+                         encodings=self.encoding_chooser())
         self.apply_sources_read(r, self.sources_key())
         if not self.tables:
             raise SourceProblem("no readable legacy tables in " +
                                 ", ".join(str(p) for p in self.source_paths) +
                                 "".join(f"\n  {e}" for e in self.read_errors))
         return r
+
+    # --- encodings ---------------------------------------------------------------------
+    def encoding_of(self, path: Path) -> str | None:
+        """The encoding chosen for a file: by the operator, else by the profile's table."""
+        return _encoding_for(Path(path), self.encodings, self.profile)
+
+    def encoding_chooser(self):
+        """What :func:`read_sources` takes (a snapshot, for a worker): the choice per file,
+        and the one for all."""
+        choices, profile = copy.deepcopy(self.encodings), copy.deepcopy(self.profile)
+        return (lambda path: _encoding_for(Path(path), choices, profile)), choices.for_all
+
+    def choose_encoding(self, path: Path, encoding: str | None) -> None:
+        """The operator's encoding for a file (None: back to detection), kept in the
+        project and in the profile's table that reads the file; read again to apply it."""
+        path = Path(path)
+        if encoding:
+            self.encodings.per_file[path.name] = encoding
+        else:
+            self.encodings.per_file.pop(path.name, None)
+        for st in self.table_of_path(path):
+            tm = self.table_map(st.name)
+            if tm is not None:
+                tm.encoding = encoding or None
+        self.dirty = True
+
+    def reread_encodings(self) -> bool:
+        """Open again the files whose chosen encoding differs from the one read (a profile
+        loaded after the files were opened may name one). True if any was."""
+        from .readers import open_source
+        changed = False
+        for path in dict.fromkeys(st.path for st in self.tables):
+            want = self.encoding_of(path)
+            have = self.table_of_path(path)
+            if not want or all(t.encoding_source == "chosen" and t.encoding == _codec(want)
+                               for t in have):
+                continue
+            new = open_source(path, want)
+            i = self.tables.index(have[0])
+            self.tables[i:i] = new
+            self.tables = [t for t in self.tables if t not in have]
+            for t in have:
+                self.samples.pop(t.name, None)
+            changed = True
+        return changed
+
+    def unsure_encodings(self, tables: list[SourceTable] | None = None
+                         ) -> list[SourceTable]:
+        """The tables (of ``tables``; default: those the run reads, or every table read
+        when nothing is mapped yet) read with an 8-bit code page nobody chose among the
+        candidates that read it differently."""
+        if tables is None:
+            tables = [s for s, _ in self.mapped()] if self.profile is not None else self.tables
+        return [t for t in tables if t.encoding_source == "unsure"]
+
+    def check_encodings(self, tables: list[SourceTable] | None = None) -> None:
+        """Refuse, listing each file with its candidates, while an encoding is unsure."""
+        from .errors import EncodingUnsure
+        from .readers.encodings import unsure_words
+        unsure = self.unsure_encodings(tables)
+        if unsure:
+            seen = dict.fromkeys(t.path for t in unsure)
+            first = {p: next(t for t in unsure if t.path == p) for p in seen}
+            raise EncodingUnsure("\n".join(unsure_words(p.name, first[p].encoding_doubt)
+                                           for p in seen))
+
+    def encoding_notes(self) -> list[str]:
+        """What the run assumed about each 8-bit file's encoding, for its notes."""
+        out = []
+        for path in dict.fromkeys(s.path for s, _ in self.mapped()):
+            t = self.table_of_path(path)[0]
+            if not t.legacy_code_page:
+                continue
+            if t.encoding_source == "chosen":
+                out.append(f"{t.path.name}: read as {t.encoding}, as chosen")
+            else:
+                out.append(f"{t.path.name}: not UTF-8; read as {t.encoding}, the one legacy "
+                           "code page that reads it as text (if letters look wrong, set the "
+                           "table's encoding)")
+        return out
 
     def unreadable(self) -> list[tuple[SourceError, str]]:
         """The files that could not be read and stop the migration, each with why it
@@ -342,7 +450,8 @@ class MigrationSession:
         out = []
         for e in self.read_errors:
             if self.profile is not None and (
-                    self.profile.table_for(e.path.name, e.path.stem) is not None or any(
+                    self.profile.table_for(e.path.name, e.path.stem,
+                                           [t.name for t in self.tables]) is not None or any(
                         tm.source.startswith(f"{e.path.name}#") for tm in self.profile.tables)):
                 out.append((e, "the profile maps this file: repair it, or take it out of the "
                                "profile, and run again"))
@@ -390,13 +499,15 @@ class MigrationSession:
             if n not in p.notes:
                 p.notes.append(n)
         self.reviewed |= names
+        self._name_encodings()
         self.dirty = True
 
     def table_map(self, source_name: str) -> TableMap | None:
         if self.profile is None:
             return None
         st = self.table(source_name)
-        return self.profile.table_for(source_name, st.stem if st else None)
+        return self.profile.table_for(source_name, st.stem if st else None,
+                                      [t.name for t in self.tables])
 
     def set_table_target(self, source_name: str, target: str | None):
         """Feed a legacy table into another HMSync table (None: leave it out)."""
@@ -414,6 +525,7 @@ class MigrationSession:
                 sample = st.sample(SAMPLE_ROWS)
             new = suggest_fields(st, target, self.targets[target], sample, p)
             p.tables.append(new)
+            self._name_encodings()
         self.reviewed.add(source_name)
         self.dirty = True
 
@@ -439,6 +551,32 @@ class MigrationSession:
             tm.fields[field_name] = fm
         self.dirty = True
 
+    def join_columns(self, source_name: str, field_name: str, columns: list[str],
+                     sep: str = " "):
+        """Feed a field from several legacy columns joined in this order (first + last
+        name, an address of its parts), empty parts left out."""
+        tm = self.table_map(source_name)
+        if tm is None or not columns:
+            return
+        from .transforms import ConcatStep
+        tm.fields[field_name] = FieldMap(field_name, list(columns), [ConcatStep(sep).to_raw()],
+                                         reason="joined by you")
+        self.dirty = True
+
+    def take_part(self, source_name: str, field_name: str, column: str, sep: str = " ",
+                  part: str | int = "first"):
+        """Feed a field from a part of one legacy column (the first word of a full name, the
+        last, all but the first, or the n-th, 0 the first)."""
+        tm = self.table_map(source_name)
+        if tm is None:
+            return
+        from .transforms import SplitStep
+        step = SplitStep(sep, part)
+        step.check()
+        tm.fields[field_name] = FieldMap(field_name, [column], [step.to_raw()],
+                                         reason="a part chosen by you")
+        self.dirty = True
+
     def unmapped_columns(self, source_name: str) -> list[LeftColumn]:
         """The columns of a mapped legacy table that no field reads, with the cells that
         hold something (what is left behind) and whether that is the operator's choice."""
@@ -446,7 +584,8 @@ class MigrationSession:
         st = self.table(source_name)
         if tm is None or st is None:
             return []
-        read = tm.read_columns()
+        from .quarantine import ADDED_COLUMNS
+        read = tm.read_columns() | set(ADDED_COLUMNS)  # (a quarantine file's own)
         fill = self.column_fill.get(source_name, {})
         return [LeftColumn(c, fill.get(c), c in tm.leave_behind)
                 for c in st.columns if c not in read]
@@ -533,6 +672,9 @@ class MigrationSession:
         """What stops the mapping from being used, in plain words ([]: nothing);
         ``unconfirmed``: suggested choices waiting for a person count too."""
         bad = [f"{e} ({why})" for e, why in self.unreadable()]
+        bad += [f"{t.name}: the encoding is unsure ({', '.join(t.encoding_doubt.encodings)} "
+                "read it differently): choose one on the Legacy exports page"
+                for t in self.unsure_encodings()]
         if self.profile is not None and unconfirmed:
             bad += [f"needs review: {u} — confirm or change it" for u in self.unconfirmed()]
         if self.profile is None or not self.mapped():
@@ -587,8 +729,16 @@ class MigrationSession:
                                        source_system=self.source_system,
                                        phone_region=phone_region)
         self.reviewed = {t.name for t in self.tables}
+        self._name_encodings()
         self.dirty = True
         return self.profile
+
+    def _name_encodings(self) -> None:
+        """Write into each table map the 8-bit code page its file is read with, so that
+        the profile reads the file the same way wherever it is used."""
+        for st, tm in self.mapped():
+            if st.legacy_code_page and st.encoding_source != "unsure" and not tm.encoding:
+                tm.encoding = st.encoding
 
     def profile_key(self) -> str:
         text = self.profile.to_text() if self.profile is not None else ""
@@ -623,6 +773,30 @@ class MigrationSession:
         p.exclude = [e for e in p.exclude if e != this] + ([this] if excluded else [])
         self.dirty = True
 
+    def set_correction(self, file: str, line: int, column: str, before: str, after: str,
+                       table: str = "", legacy_id: str = "") -> None:
+        """Import ``after`` instead of the legacy value of one record's column (the same
+        value as in the file: the correction is dropped)."""
+        p = self.ensure_profile()
+        p.corrections = corrections.replace(p.corrections, corrections.made_now(
+            file, line, column, before, after, table, legacy_id))
+        self.dirty = True
+
+    def decide_persons(self, table: str, ids, decision: str, keep: str = "") -> None:
+        """The operator's decision on a same-person cluster (replacing an earlier one on
+        the same records)."""
+        p = self.ensure_profile()
+        ids = tuple(str(x) for x in ids)
+        p.person_decisions = [d for d in p.person_decisions
+                              if (d.table, frozenset(d.ids)) != (table, frozenset(ids))]
+        p.person_decisions.append(persons.decided_now(table, ids, decision, str(keep)))
+        self.dirty = True
+
+    def corrections_of(self, file: str, line: int) -> dict[str, corrections.Correction]:
+        """The corrections of one record, by legacy column."""
+        p = self.ensure_profile()
+        return {c.column: c for c in p.corrections if c.file == file and c.line == line}
+
     @property
     def validation_current(self) -> bool:
         return self.validation is not None and self.validation_key == self.profile_key()
@@ -634,7 +808,7 @@ class MigrationSession:
         self.check_sources()
         kw = {} if self.chunk_rows is None else {"chunk_rows": self.chunk_rows}
         notes = [f"accepted without review (--accept-suggestions): {u}"
-                 for u in self.accepted_unreviewed]
+                 for u in self.accepted_unreviewed] + self.encoding_notes()
         return Migration(list(self.tables), copy.deepcopy(self.ensure_profile()),
                          self.target if with_target else None, notes=notes, **kw)
 
@@ -682,6 +856,11 @@ class MigrationSession:
 
     def apply_restore(self, result) -> None:
         self.restored = True
+        self.restore_result = result
+        if self.run_report is not None:  # the import it describes is undone: said in it
+            self.run_report["restored"] = {
+                "from": str(result.restored_from),
+                "rows_now": int(sum(result.counts.values()))}
         self.validation_key = None     # the database changed: a new check would differ
         self.dirty = True
 
@@ -805,6 +984,8 @@ class MigrationSession:
              "profile": self.profile.to_dict() if self.profile is not None else None,
              "choices": {"reviewed_sources": sorted(self.reviewed),
                          "errors_acknowledged": self.errors_acknowledged}}
+        if self.encodings.per_file:
+            d["choices"]["encodings"] = dict(self.encodings.per_file)
         if self.backup is not None:
             d["last_backup"] = self.backup.to_dict()
         return d
@@ -866,5 +1047,11 @@ class MigrationSession:
         ch = d.get("choices") or {}
         plan.reviewed = set(ch.get("reviewed_sources") or [])
         plan.errors_acknowledged = bool(ch.get("errors_acknowledged"))
+        enc = ch.get("encodings") or {}
+        if not isinstance(enc, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                for k, v in enc.items()):
+            raise ProjectError(f"{path.name}: choices: encodings must map file names to "
+                               "encodings.")
+        plan.encodings.per_file = dict(enc)
         plan.project_path = path
         return plan

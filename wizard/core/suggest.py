@@ -25,9 +25,12 @@ gate, :mod:`wizard.core.session`).
 """
 from __future__ import annotations
 
+import datetime
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 from rapidfuzz import fuzz
@@ -88,7 +91,7 @@ _alias("last", "family")
 _alias("name", "name", "names", "nombre", "nombres", "nom", "naam", "fullname")
 _alias("birth date", "dob", "birthdate", "bdate", "birthdt", "geburtsdatum", "nacimiento",
        "birthday", "birthdatetime")
-_alias("birth", "born", "geburt")
+_alias("birth", "born", "geburt", "geburts")
 _alias("date", "dt", "date", "dates", "fecha", "datum", "time", "datetime", "zeit",
        "timestamp", "ts", "day")
 _alias("number", "no", "nr", "num", "nbr", "number", "numero", "número", "nummer", "nro")
@@ -110,7 +113,7 @@ _alias("department", "dept", "department", "departamento", "abteilung", "ward", 
        "service", "servicio")
 _alias("diagnosis", "diag", "dx", "diagnosis", "diagnoses", "diagnostico", "diagnóstico",
        "diagnose", "diagnosen", "icd")
-_alias("reason", "reason", "complaint", "motivo", "grund", "indication")
+_alias("reason", "reason", "complaint", "motivo", "grund", "indication", "motif")
 _alias("amount", "amount", "amt", "total", "betrag", "monto", "importe", "summe", "montant")
 _alias("cost", "cost", "costs", "kosten", "costo", "coste", "charges", "charge", "charged")
 _alias("price", "price", "preis", "precio", "prix", "rate", "tarif", "tarifa")
@@ -122,7 +125,7 @@ _alias("method", "mode", "method", "medio", "modo", "zahlungsart", "via", "chann
        "instrument")
 _alias("unit", "unit", "units", "uom", "einheit", "unidad", "unidades", "valueuom")
 _alias("value", "value", "values", "result", "results", "valuenum", "wert", "ergebnis",
-       "resultado", "valeur", "reading", "measurement", "valor")
+       "resultado", "valeur", "reading", "measurement", "valor", "res")
 _alias("code", "code", "codes", "itemid", "kode", "codigo", "código", "loinc", "cpt")
 _alias("description", "desc", "description", "descr", "label", "beschreibung",
        "descripcion", "descripción", "display", "text", "libelle", "libellé")
@@ -141,12 +144,12 @@ _alias("chart", "chart", "charted")
 _alias("service", "service", "services")
 _alias("treatment", "treatment", "treatments", "behandlung", "behandlungs", "tratamiento")
 _alias("type", "type", "kind", "typ", "tipo", "category", "class")
-_alias("year", "year", "yr", "jahr", "año", "ano")
+_alias("year", "year", "yr", "jahr", "año", "ano", "annee", "année", "anno")
 
 _alias("end", "disch", "dischtime", "fim", "termino", "término")
 # Portuguese and French words the tables above do not already hold
 _alias("name", "nome", "nomes", "nomecompleto")
-_alias("phone", "telefone", "fone", "telemovel", "telemóvel")
+_alias("phone", "telefone", "fone", "telemovel", "telemóvel", "tele")
 _alias("address", "endereco", "endereço", "logradouro", "rue")
 _alias("city", "cidade", "municipio", "município")
 _alias("zip", "cep", "codepostal")
@@ -165,6 +168,22 @@ _STOP = {"of", "the", "de", "la", "el", "der", "die", "das", "des", "du", "von",
          "and", "y", "und", "in", "at", "on", "a"}
 
 
+def _unaccented(w: str) -> str:
+    """téléphone -> telephone: a word as written without its accents."""
+    t = unicodedata.normalize("NFKD", w)
+    return "".join(ch for ch in t if not unicodedata.combining(ch))
+
+
+def singular(w: str) -> str:
+    """An English plural's singular, as far as names of tables and columns need it
+    (records -> record, studies -> study); other words unchanged."""
+    if len(w) < 4 or not w.endswith("s") or w.endswith(("ss", "us", "is")):
+        return w
+    if w.endswith("ies"):
+        return w[:-3] + "y"
+    return w[:-1]
+
+
 @functools.lru_cache(maxsize=4096)
 def words(name: str) -> tuple[str, ...]:
     """A name as the vocabulary's words: ``PAT_FNAME`` -> (patient, first, name);
@@ -177,6 +196,13 @@ def words(name: str) -> tuple[str, ...]:
             continue
         if w in ALIASES:
             out.extend(ALIASES[w])
+            continue
+        if singular(w) in ALIASES:
+            out.extend(ALIASES[singular(w)])
+            continue
+        plain = _unaccented(w)
+        if plain != w and (plain in ALIASES or singular(plain) in ALIASES):
+            out.extend(ALIASES.get(plain) or ALIASES[singular(plain)])
             continue
         pieces = _segment(w)
         for piece in pieces or (w,):
@@ -231,7 +257,8 @@ _DATE_BAD = {"end", "birth", "death", "updated", "modified", "expiry", "expirati
              "deceased", "dod", "changed", "last"}
 
 #: (table, field) -> phrases (each in the vocabulary's words); the first phrases are the
-#: field's own names
+#: field's own names. A phrase marked "~" is a likely name, never a sure one (a patient's
+#: admission date as the date of registration): a column it names is asked about.
 FIELD_PHRASES: dict[tuple[str, str], list[str]] = {
     ("patients", "firstName"): ["first name", "patient first name", "first"],
     ("patients", "lastName"): ["last name", "patient last name", "last"],
@@ -242,13 +269,14 @@ FIELD_PHRASES: dict[tuple[str, str], list[str]] = {
     ("patients", "address"): ["address", "patient address", "home address", "address line"],
     ("patients", "registrationDate"): ["registration date", "registration", "created date",
                                        "created", "date registration", "first visit date",
-                                       "patient since"],
+                                       "patient since", "~visit date"],
     ("doctors", "fullName"): ["full name", "name", "doctor name", "doctor full name"],
     ("doctors", "specialty"): ["specialty", "doctor specialty", "specialty description"],
     ("doctors", "licenseNumber"): ["license number", "license", "registration number",
                                    "license id", "doctor license"],
     ("doctors", "phone"): ["phone", "phone number", "doctor phone"],
-    ("doctors", "joinDate"): ["join date", "date join", "start date", "doctor since"],
+    ("doctors", "joinDate"): ["join date", "date join", "start date", "doctor since",
+                              "~created", "~created date"],
     ("doctors", "department"): ["department", "doctor department", "department name"],
     ("visits", "patientId"): ["patient id", "patient", "patient number", "patient code",
                               "medical record number", "patient reference"],
@@ -257,15 +285,16 @@ FIELD_PHRASES: dict[tuple[str, str], list[str]] = {
     ("visits", "visitDate"): ["visit date", "date", "appointment date", "visit start date",
                               "visit start", "appointment time",
                               "start", "start date", "date start", "visit date start",
-                              "visit time", "start time"],
+                              "visit time", "start time", "~created", "~created date"],
     ("visits", "consultationFee"): ["consultation fee", "fee", "visit fee", "visit cost",
                                     "base cost", "visit base cost", "consultation cost",
                                     "consultation charge", "cost", "price", "visit price"],
-    ("visits", "diagnosis"): ["diagnosis", "visit diagnosis", "reason", "reason description",
-                              "visit reason", "diagnosis description", "primary diagnosis",
-                              "reason visit"],
+    ("visits", "diagnosis"): ["diagnosis", "visit diagnosis", "reason description",
+                              "diagnosis description", "primary diagnosis"],
+    # the reason for a visit is what the patient came with, not what the doctor found
     ("visits", "notes"): ["note", "visit note", "description", "visit description",
-                          "treatment plan", "treatment", "clinical note"],
+                          "treatment plan", "treatment", "clinical note", "reason",
+                          "visit reason", "reason visit"],
     ("bills", "visitId"): ["visit id", "visit", "visit number", "visit reference",
                            "appointment id", "appointment"],
     ("bills", "patientId"): ["patient id", "patient", "patient number", "patient reference"],
@@ -286,7 +315,7 @@ FIELD_PHRASES: dict[tuple[str, str], list[str]] = {
     ("pathology_tests", "patientId"): ["patient id", "patient", "patient number",
                                        "patient reference"],
     ("pathology_tests", "testCode"): ["test code", "code", "test id code", "item id",
-                                      "code id"],
+                                      "code id", "test id"],
     ("pathology_tests", "testName"): ["test name", "name", "test", "description",
                                       "test description", "code description",
                                       "test type description", "item description",
@@ -398,16 +427,46 @@ class _Match:
 
 
 @functools.lru_cache(maxsize=None)
-def _phrases(table: str, field: str) -> tuple[str, tuple[tuple[str, frozenset, int], ...]]:
+def _phrases(table: str, field: str) -> tuple[str, tuple[tuple[str, frozenset, int, bool], ...]]:
     """A field's own name (as a key) and its phrases, each as (key, word set, length)."""
     own = words(field)
-    phrases = [tuple(p.split()) for p in FIELD_PHRASES.get((table, field), [])] or [own]
-    return _key(own), tuple((_key(ph), frozenset(ph), len(ph)) for ph in phrases)
+    phrases = [(tuple(p.lstrip("~").split()), p.startswith("~"))
+               for p in FIELD_PHRASES.get((table, field), [])] or [(own, False)]
+    return _key(own), tuple((_key(ph), frozenset(ph), len(ph), weak) for ph, weak in phrases)
+
+
+@functools.lru_cache(maxsize=None)
+def _other_nouns(table: str) -> frozenset:
+    """The nouns of HMSync's other tables (a column named for one describes that record)."""
+    return frozenset(set(TABLE_NOUN.values()) - {TABLE_NOUN.get(table)})
+
+
+@functools.lru_cache(maxsize=None)
+def _phrase_words(table: str, field: str) -> frozenset:
+    _, phrases = _phrases(table, field)
+    return frozenset(w for _, ph_set, _, _ in phrases for w in ph_set)
+
+
+#: the most a "~" phrase (a likely name) makes a column's match
+WEAK_NAME = 0.8
 
 
 @functools.lru_cache(maxsize=None)
 def _name_score(col_words: tuple[str, ...], table: str, field: str) -> tuple[float, str]:
-    """How well a column's words name a field (0..1) and why."""
+    """How well a column's words name a field (0..1) and why. The table's own noun in a
+    column's name (PAT_BDATE in a patients file: every column is the patient's) is read
+    with and without it."""
+    noun = TABLE_NOUN.get(table)
+    if noun in col_words and len(col_words) > 1:
+        bare = tuple(w for w in col_words if w != noun)
+        return max(_plain_name_score(col_words, table, field),
+                   _plain_name_score(bare, table, field), key=lambda x: x[0])
+    return _plain_name_score(col_words, table, field)
+
+
+@functools.lru_cache(maxsize=None)
+def _plain_name_score(col_words: tuple[str, ...], table: str, field: str
+                      ) -> tuple[float, str]:
     if not col_words:
         return 0.0, ""
     own, phrases = _phrases(table, field)
@@ -416,16 +475,22 @@ def _name_score(col_words: tuple[str, ...], table: str, field: str) -> tuple[flo
         return 1.0, "same name"
     have = set(col_words)
     best, why = 0.0, ""
-    for ph_key, ph_set, n in phrases:
+    for ph_key, ph_set, n, weak in phrases:
         if key == ph_key:
-            return 0.95, "known name"
-        if ph_set <= have:
+            s, said = (WEAK_NAME, "a likely name") if weak else (0.95, "known name")
+        elif ph_set <= have:
             s = 0.7 + 0.22 * n / len(col_words)
-            if s > best:
-                best, why = s, "name contains " + " ".join(sorted(ph_set))
+            s, said = min(s, WEAK_NAME) if weak else s, "name contains " + " ".join(
+                sorted(ph_set))
+        else:
+            continue
+        if s > best:
+            best, why = s, said
+            if s == 0.95:
+                break
     if best or len(key) < 5:
         return best, why
-    for ph_key, _, _ in phrases:
+    for ph_key, _, _, _ in phrases:
         r = fuzz.ratio(key, ph_key) / 100
         if r >= 0.88 and 0.75 * r > best:
             best, why = 0.75 * r, "similar name"
@@ -457,6 +522,18 @@ class _Columns:
                                self.sample[col].head(JUDGED_ROWS)).str.strip()
             self._values[k] = v[v.ne("")]
         return self._values[k]
+
+    def prefix(self) -> set[str]:
+        """The words (nearly) every column's name starts with: a table's abbreviation in
+        exports that prefix their columns (BLL_ID, BLL_DATE, BLL_AMOUNT: {bll})."""
+        if not hasattr(self, "_prefix"):
+            firsts = [cw[0] for cw in self.words.values() if len(cw) > 1]
+            self._prefix = set()
+            if len(self.words) >= 4 and firsts:
+                top = max(set(firsts), key=firsts.count)
+                if firsts.count(top) >= 0.8 * len(self.words):
+                    self._prefix = {top}
+        return self._prefix
 
     def filled(self, col: str) -> float:
         if col not in self._filled:
@@ -506,11 +583,15 @@ def _score_fields(cols: _Columns, table: str, target: TargetTable,
 
 def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match]:
     out = []
+    # a prefix all columns share (LAB_ in a lab file) says nothing of any one column's
+    # field; another table's noun is kept (ADM_PAT_ID: the patient)
+    strip = cols.prefix() - _other_nouns(table)
     for f in target.mappable:
         if f.references and f.references == table:  # a table's own id is its legacy id
             continue
         own = words(f.name)
         for c, cw in cols.words.items():
+            cw = tuple(w for w in cw if w not in strip) or cw
             s, why = _name_score(cw, table, f.name)
             if s < 0.6:
                 continue
@@ -523,6 +604,9 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
                 continue  # a patient's name or gender is no reference to the patient
             if f.kind == "text" and f.name in ("fullName",) and set(cw) & {"id", "number"}:
                 continue
+            if f.kind != "ref" and (set(cw) & _other_nouns(table)) - _phrase_words(table,
+                                                                                 f.name):
+                continue  # the patient's name in a lab result is not the test's name
             fit = cols.fit(c, f.kind, coded_gender=s >= 0.9) if f.kind in _CHECKED_KINDS \
                 else 1.0
             need = _FIT_NEEDED.get(f.kind)
@@ -550,7 +634,7 @@ def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str
     """The column holding a record's own id: named as the table's id (1.0), as the file's
     (0.9) or just id (0.95), with values that are unique in the sample."""
     noun = TABLE_NOUN.get(table)
-    stem = set(words(cols.st.stem))
+    stem = {singular(w) for w in words(cols.st.stem)}
     best, score = None, 0.0
     for c, cw in cols.words.items():
         if not cw:
@@ -558,13 +642,13 @@ def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str
         ident = cw[-1] in ("id", "number", "code") or cw[0] == "id"
         if not ident or "row" in cw:
             continue
-        rest = set(cw) - {"id", "number", "code"}
+        rest = {singular(w) for w in cw} - {"id", "number", "code"}
         if not rest:
             s = 0.95
         elif noun in rest and not rest & (others - {noun}):
             s = 1.0 if len(rest) == 1 else 0.9
-        elif rest and rest <= stem:
-            s = 0.9
+        elif rest and (rest <= stem or rest <= cols.prefix()):
+            s = 0.9  # named as the file (ADMISSION_ID), or as its columns' prefix (BLL_ID)
         else:
             continue
         if c in cols.sample and len(cols.sample) and not cols.unique_ids(c):
@@ -572,6 +656,10 @@ def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str
         if s > score:
             best, score = c, s
     return best, score
+
+
+#: a second column naming a field this well makes the choice between them a person's
+RIVAL_FROM = 0.9
 
 
 def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.DataFrame,
@@ -589,6 +677,16 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
                                       reason=m.why)
         used.add(m.column)
     _composites(cols, table, target, tm, used)
+    # two columns that both name a field well (Amount and Total on a bill): the one taken
+    # may be the wrong one, so a person says which
+    for m in _score_fields(cols, table, target, used):
+        fm = tm.fields.get(m.field)
+        if fm is None or m.score < RIVAL_FROM or len(fm.columns) != 1 or fm.steps and any(
+                isinstance(st, dict) and "concat" in st for st in fm.steps):
+            continue
+        if not fm.review and (fm.confidence or 0) >= REVIEW_BELOW:
+            fm.confidence = round(REVIEW_BELOW - 0.01, 2)
+            fm.reason = f"{fm.reason}; {m.column} fits it too ({m.why})"
     add_type_steps(target, tm, sample, profile)
     matched = [f.confidence or 0 for f in tm.fields.values()]
     tm.confidence = round(sum(matched) / len(matched), 2) if matched else 0.0
@@ -596,6 +694,22 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
         if fm.confidence is not None and fm.confidence < REVIEW_BELOW:
             fm.review = True
     return tm
+
+
+#: what a status column holds (estado is a state beside an address, a status elsewhere)
+_STATUS_WORDS = {"active", "inactive", "ativo", "inativo", "activo", "inactivo", "aktiv",
+                 "inaktiv", "actif", "inactif", "pending", "pendiente", "pendente", "closed",
+                 "open", "cancelled", "canceled", "paid", "unpaid", "yes", "no", "sim",
+                 "nao", "não", "si", "sí", "1", "0", "true", "false"}
+
+
+def _state_not_status(cols: _Columns, c: str, cw: tuple[str, ...]) -> bool:
+    """A column the vocabulary reads as status (Portuguese and Spanish "estado") is the
+    state of an address when its values are places, not statuses (" RJ", "Bahia")."""
+    if cw != ("status",) or c not in cols.sample:
+        return False
+    v = cols.values(c).str.lower()
+    return len(v) > 0 and float(v.isin(_STATUS_WORDS).mean()) < 0.2 and v.nunique() >= 3
 
 
 def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
@@ -606,6 +720,31 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
     first = tm.fields.get("firstName")
     last = tm.fields.get("lastName")
     full = tm.fields.get("fullName")
+    if "fullName" in fields and "firstName" not in fields and first is None:
+        # a table with a full name only (doctors): its first and last name columns, found
+        # with the patients' words for them, are joined into it
+        named = {}
+        for part in ("firstName", "lastName"):
+            found = [(_name_score(cw, "patients", part)[0], c) for c, cw in cols.words.items()
+                     if c not in used or (full is not None and c in full.columns)]
+            found = [x for x in found if x[0] >= 0.9]
+            if found:
+                named[part] = FieldMap(part, [max(found)[1]], confidence=round(max(found)[0], 2))
+        if "firstName" in named and "lastName" not in named and full is not None and \
+                len(full.columns) == 1 and cols.words.get(full.columns[0]) == ("name",):
+            # a bare "name" beside a first name is the family name (French Prénom and Nom)
+            named["lastName"] = FieldMap("lastName", list(full.columns), confidence=0.85)
+            full = None
+        if len(named) == 2:
+            first, last = named["firstName"], named["lastName"]
+    if first and last is None and full is not None and len(full.columns) == 1 and \
+            cols.words.get(full.columns[0]) == ("name",) and "lastName" in fields:
+        # a bare "name" beside a first name is the family name (French Prénom and Nom)
+        last = FieldMap("lastName", list(full.columns), confidence=0.85,
+                        reason="a bare name beside the first name: the family name",
+                        review=True)
+        tm.fields["lastName"] = last
+        full = None
     if "fullName" in fields and first and last and (
             full is None or (full.confidence or 0) < 0.95):
         if full is not None:
@@ -615,17 +754,24 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
                                          round(min(first.confidence or 0, last.confidence or 0,
                                                    0.95), 2),
                                          "first and last name joined")
+        used.update(first.columns + last.columns)
     if "address" in fields and "address" in tm.fields:
         parts = [c for part in ("city", "state", "zip") for c, cw in cols.words.items()
-                 if c not in used and cw and cw[-1] == part and
-                 len(set(cw) - {part, TABLE_NOUN.get(table, "")}) == 0]
+                 if c not in used and cw and (cw[-1] == part or part == "state" and
+                                              _state_not_status(cols, c, cw)) and
+                 len(set(cw) - {part, "status", TABLE_NOUN.get(table, "")}) == 0]
         if parts:
             fm = tm.fields["address"]
             fm.columns = fm.columns + parts
             fm.steps = [tf.ConcatStep(", ").to_raw()]
             fm.reason = (fm.reason or "") + "; with " + ", ".join(parts)
             used.update(parts)
-    if "age" in fields and "age" not in tm.fields:
+    stored = tm.fields.get("age")
+    if stored is not None and (stored.steps or len(stored.columns) != 1):
+        stored = None
+    if "age" in fields and ("age" not in tm.fields or stored is not None):
+        # an age as stored was the age on some past day (the export's, the registration's);
+        # a birth date gives today's, so where both are there the birth date is offered
         best = None
         for c, cw in cols.words.items():
             if c in used:
@@ -636,6 +782,25 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
             if cols.fit(c, "date") >= 0.5 or tf.excel_serial_share(
                     cols.values(c).head(1000).tolist(), BIRTH_SERIAL_FROM) >= SERIAL_SHARE:
                 best = (s, c)
+        if best is None:  # a birth year alone (OMOP's year_of_birth)
+            year_now = datetime.date.today().year
+            for c, cw in cols.words.items():
+                # a birth year, or a birth date column holding years alone (DataNasc: 1996)
+                if c in used or "birth" not in cw:
+                    continue
+                v = pd.to_numeric(cols.values(c).head(CONTENT_VALUES), errors="coerce")
+                # four-digit years: the field, even where some are wrong (shifted into the
+                # future, say: validation rejects what they give, and the reason says so)
+                if stored is None and len(v) and \
+                        float(v.between(1000, 2999).mean()) >= _FIT_NEEDED["int"]:
+                    ahead = float((v > year_now).mean())
+                    tm.fields["age"] = FieldMap(
+                        "age", [c], [tf.AgeFromYearStep().to_raw()], None, 0.85,
+                        "age from the birth year alone (at this year's birthday)" +
+                        (f", {ahead:.0%} of the sample are years to come" if ahead else ""),
+                        review=True)
+                    used.add(c)
+                    break
         if best:
             dob = best[1]
             serial = dob in cols.sample and tf.excel_serial_share(
@@ -644,8 +809,12 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
             tm.fields["age"] = FieldMap("age", [dob], [
                 tf.AgeFromDateStep(excel_serial=serial).to_raw()], None, 0.85,
                 "age computed from the birth date" + (" (Excel date numbers)" if serial
-                                                      else ""))
+                                                      else "") +
+                (f"; {stored.columns[0]} holds an age as of some past day" if stored else ""),
+                review=bool(stored))
             used.add(dob)
+            if stored is not None:
+                used.discard(stored.columns[0])
 
 
 # --- a file for a table -----------------------------------------------------------------------
@@ -655,28 +824,40 @@ def _table_name_score(st: SourceTable, table: str) -> float:
     if not ws or noun is None:
         return 0.0
     if table == "visits" and "appointment" in ws:
-        return 0.8  # bookings: visits, perhaps, but some may never have taken place
+        # bookings: visits, perhaps, but some never took place; a file of the visits
+        # themselves (with their diagnoses) fits better
+        return 0.6
     if noun in ws:
         return 1.0 if ws[-1] == noun or len(ws) <= 2 else 0.85
     key = _key(ws)
     return 0.8 if fuzz.partial_ratio(noun, key) >= 90 and len(key) >= len(noun) else 0.0
 
 
-def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns
-               ) -> tuple[float, str]:
+def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns,
+               refs: dict[str, str] | None = None) -> tuple[float, str]:
     """How well a file fits an HMSync table, by its name and by the fields its columns
-    fill (0..1), and why."""
+    fill (0..1), and why. ``refs``: HMSync table -> a column of this file holding the ids
+    of the file that feeds that table (see :func:`_references_by_value`)."""
     name = _table_name_score(st, table)
     sig = SIGNATURE.get(table, {})
     got = {}
+    for f in target.mappable:
+        col = (refs or {}).get(f.references) if f.references and f.references != table \
+            else None
+        if col and f.name in sig:
+            got[f.name] = col
     for m in _score_fields(cols, table, target, set()):
         if m.field in sig and m.field not in got and m.column not in got.values():
             got[m.field] = m.column
     weight = sum(sig.values()) or 1
     content = sum(sig[f] for f in got) / weight
     own, sure = _choose_legacy_id(cols, table, set(TABLE_NOUN.values()))
-    if own is not None:  # its own id named as this table's is strong evidence; "id" weak
-        content = min(1.0, content + (0.1 if sure == 0.95 else 0.25))
+    if own is not None:
+        # an id named as this table's (visit_id in a visits file) is strong evidence; one
+        # named as the file, or just "id", says only that the file holds records of its
+        # own, whichever table they are. Not capped here: of two files with their own ids,
+        # the one filling more of the table's fields fits it better.
+        content += 0.25 if sure == 1.0 else 0.1
     score = max(0.5 * name + 0.5 * content, 0.9 * content) if name else 0.85 * content
     if name == 1.0 and own is not None and sure != 0.95:
         score = max(score, 0.95)  # named as the table, with the table's own id column
@@ -712,6 +893,171 @@ def _same_columns(a: SourceTable, b: SourceTable) -> bool:
     return len(x & y) >= 0.6 * len(x | y)
 
 
+def _names_agree(a: SourceTable, b: SourceTable) -> bool:
+    """Two files' names do not say they hold other things (staffs.csv beside patients.csv:
+    the same columns, other people)."""
+    sa, sb = _name_words(a), _name_words(b)
+    if not sa or not sb:
+        return True  # a name that says nothing ("Sheet1", "export_2") contradicts nothing
+    return bool(sa & sb) or fuzz.ratio(_key(sorted(sa)), _key(sorted(sb))) >= 70
+
+
+#: words of a file's or sheet's name that say nothing of what it holds
+_BLAND = {"sheet", "sheets", "hoja", "tabelle", "blatt", "feuil", "planilha", "export",
+          "exports", "data", "table", "tables", "file", "list", "dump", "backup", "copy",
+          "new", "old", "final", "csv", "xlsx", "json"}
+
+
+def _name_words(st: SourceTable) -> set[str]:
+    """The telling words of a legacy table's name: its file's and its sheet's, singular,
+    without numbers and bland words (Patient1.xlsx#Sheet1 -> {patient})."""
+    out = set()
+    for part in st.name.split("#"):
+        for w in words(Path(part).stem if "." in part else part):
+            w = singular(w)
+            if not w.isdigit() and w not in _BLAND:
+                out.add(w)
+    return out
+
+
+def _link_table(cols: _Columns) -> list[str] | None:
+    """The columns of a link table (doctor_id, patient_id: which doctor sees which patient),
+    a file of references to other tables' records and nothing of its own; None otherwise."""
+    nouns = set(TABLE_NOUN.values())
+    refs = []
+    for c, cw in cols.words.items():
+        rest = {singular(w) for w in cw} - {"id", "number", "code"}
+        if not cw or cw[-1] not in ("id", "number", "code") or not rest or not rest <= nouns:
+            return None
+        refs.append(c)
+    return refs if len(refs) >= 2 else None
+
+
+#: the id a reference names after a slash (FHIR's "Encounter/E-1", in JSON or not)
+_TOKEN = re.compile(r"/([\w.\-]+)")
+
+
+def _record_ids(cols: _Columns) -> set[str]:
+    """The values of a table's own id column (the first column unique in the sample),
+    for telling which files point to its records; empty when it has none."""
+    for c in cols.st.columns:
+        if c in cols.sample and cols.unique_ids(c) and cols.values(c).nunique() >= 2:
+            return set(cols.values(c, whole=True).tolist())
+    return set()
+
+
+def _points_to(child: _Columns, parent: _Columns, skip=()) -> str | None:
+    """A column of ``child`` (not one of ``skip``) whose values hold ``parent``'s record ids
+    (``Encounter/E-1`` holds E-1): its records belong to the parent's."""
+    ids = _record_ids(parent)
+    if not ids:
+        return None
+    # named for the parent (appointment_id beside appointments) or as a part of something:
+    # small numbers overlap by chance (a patient number 1-300 "is" an appointment number)
+    toward = {singular(w) for w in words(parent.st.stem)} | {"part", "parent"}
+    # a prefix every column carries (OPD_ in an OPD file) names the child, not the parent
+    prefix = child.prefix()
+    for c in child.st.columns:
+        named = {singular(w) for w in child.words[c]} - prefix
+        if c in skip or c not in child.sample or not toward & named:
+            continue
+        v = child.values(c)
+        if len(v) < 2 or v.nunique() < 2 or child.unique_ids(c) and c == child.st.columns[0]:
+            continue
+        pointing = v.map(lambda x: x in ids or any(t in ids for t in _TOKEN.findall(x)))
+        # (a reference is the id itself, or names it after a slash: never a number that
+        # happens to sit inside a date or a time)
+        if pointing.mean() >= 0.5:
+            return c
+    return None
+
+
+def _not_more_of(holder: _Columns, other: _Columns) -> str | None:
+    """Why ``other``, shaped like ``holder`` (same columns), is not more records of the
+    same table, or None when it may be: it holds the same records (a copy, or an export
+    overlapping the other: importing both would double them), or its records point to the
+    holder's (an ICU stay that is ``partOf`` a hospital encounter: parts of those records,
+    not more of them)."""
+    n = JUDGED_ROWS
+    shared = [c for c in other.st.columns if c in holder.sample and c in other.sample]
+    if shared and len(other.sample) and len(holder.sample):
+        def rows(cols: _Columns) -> list[tuple]:
+            part = cols.sample[shared].head(n)
+            return list(zip(*(tf.as_text(part[c]).str.strip() for c in shared)))
+        mine, theirs = set(rows(holder)), rows(other)
+        alike = sum(r in mine for r in theirs)
+        if alike >= 0.5 * len(theirs):
+            return f"{alike} of its first {len(theirs)} records are in {holder.st.name} too"
+    c = _points_to(other, holder, skip=set(holder.st.columns))
+    if c:
+        return f"its {c} points to {holder.st.name}'s records: parts of them, not more"
+    return None
+
+
+#: a file this sure of a table lends its ids to the files that point to it
+PARENT_FROM = 0.8
+
+
+def _references_by_value(sources: list[SourceTable], targets: dict[str, TargetTable],
+                         columns: dict[str, _Columns]) -> dict[str, dict[str, str]]:
+    """file -> {HMSync table: column}: a column that repeats the ids of the file most
+    surely feeding that table, and is named as that file's id column or for its table (a
+    schedule's Código holding the patients' Código). A file with a patient column and a
+    date is an event, whatever its name says."""
+    parents: dict[str, tuple[str, set[str]]] = {}   # table -> (its file, the id column)
+    nouns = set(TABLE_NOUN.values())
+    for t in targets:
+        best = None
+        for st in sources:
+            score, _ = _table_fit(st, t, targets[t], columns[st.name])
+            if score >= PARENT_FROM and (best is None or score > best[0]):
+                best = (score, st)
+        if best:
+            cols = columns[best[1].name]
+            own, _ = _choose_legacy_id(cols, t, nouns)
+            if own:
+                parents[t] = (best[1].name, own)
+    out: dict[str, dict[str, str]] = {}
+    for t, (pname, pid) in parents.items():
+        ids = set(columns[pname].values(pid, whole=True).tolist())
+        if len(ids) < 2:
+            continue
+        for st in sources:
+            if st.name == pname:
+                continue
+            cols = columns[st.name]
+            for c, cw in cols.words.items():
+                if c not in cols.sample or not (norm(c) == norm(pid) or TABLE_NOUN[t] in cw):
+                    continue
+                v = cols.values(c)
+                if len(v) >= 2 and v.nunique() >= 2 and float(v.isin(ids).mean()) >= 0.9:
+                    out.setdefault(st.name, {})[t] = c
+                    break
+    return out
+
+
+#: a file fitting a table this well on its own may feed it beside the file taken first
+SECOND_FROM = 0.8
+#: words that make a file a table's bookings rather than its records
+_BOOKING = {"appointment"}
+
+
+def _second_source(holder: _Columns, other: _Columns, table: str, score: float) -> bool:
+    """A file with other columns than the one feeding ``table``, fitting it well on its own,
+    feeds it too (asked): outpatient visits beside admissions, a second patient list. Not
+    a file of bookings beside the records, nor one whose records belong to the other's."""
+    if score < SECOND_FROM or not _table_name_score(other.st, table):
+        return False  # a second file for a table is named as one of its kind
+    if table == "visits" and _BOOKING & set(words(other.st.stem)):
+        return False
+    nouns = set(TABLE_NOUN.values())
+    own_o, _ = _choose_legacy_id(other, table, nouns)
+    own_h, _ = _choose_legacy_id(holder, table, nouns)
+    # (their own ids are no pointers: numbered alike, they overlap by chance)
+    return _points_to(other, holder, skip={own_o}) is None and \
+        _points_to(holder, other, skip={own_h}) is None
+
+
 # --- the whole export -------------------------------------------------------------------------
 def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, profile: Profile):
     """Give each single-column field without steps the steps its HMSync type needs (date
@@ -743,18 +1089,178 @@ def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, prof
                     NoteKind.CHECK))
                 fm.review = True  # a guessed day/month order: a person decides
             fm.steps = [tf.DateStep(order).to_raw()]
-            zoned = tf.as_text(col.head(200)).str.strip()
-            zoned = zoned[zoned.ne("")]
-            if len(zoned) and zoned.str.contains(_ZONE).mean() > 0.5 and not profile.timezone:
-                _note(profile, ProfileNote(
-                    f"{tm.source}.{fm.columns[0]}: the times carry a time zone (such as Z, "
-                    "UTC); set the clinic's time zone (defaults: timezone) so that each is "
-                    "read as the clinic's local date", NoteKind.CHECK))
+            if _zoned(col) and not profile.timezone:
+                _note(profile, _zone_note(tm.source, fm.columns[0]))
                 fm.review = True
         elif f.kind == "phone":
             fm.steps = [tf.PhoneStep(profile.phone_region).to_raw()]
         elif f.kind == "enum" and name == "gender":
-            fm.steps = [tf.MapStep(dict(tf.GENDER_MAP)).to_raw()]
+            values, decided, unknown = _gender_map(col)
+            fm.steps = [tf.MapStep(values).to_raw()]
+            if decided:  # a letter read in one language rather than another: asked
+                fm.review = True
+                _note(profile, ProfileNote(f"{tm.source}.{fm.columns[0]}: {decided}",
+                                           NoteKind.CHECK))
+            if unknown:  # validation rejects them, each located; the note says why early
+                _note(profile, ProfileNote(f"{tm.source}.{fm.columns[0]}: {unknown}",
+                                           NoteKind.CHECK))
+
+
+def _zoned(col: pd.Series) -> bool:
+    """Most of a date column's sample are times written with a zone (Z, +05:30)."""
+    zoned = tf.as_text(col.head(200)).str.strip()
+    zoned = zoned[zoned.ne("")]
+    return bool(len(zoned)) and zoned.str.contains(_ZONE).mean() > 0.5
+
+
+def _zone_note(source: str, column: str) -> ProfileNote:
+    return ProfileNote(f"{source}.{column}: the times carry a time zone (such as Z, UTC); set "
+                       "the clinic's time zone (defaults: timezone) so that each is read as "
+                       "the clinic's local date", NoteKind.CHECK)
+
+
+#: an assumed region is taken without asking when this share of the numbers are valid there
+VALID_IN_REGION = 0.8
+
+
+def _valid_share(values: pd.Series, region: str, look: int = 50) -> float:
+    """The share of (up to ``look`` distinct) numbers that are valid numbers of ``region``."""
+    import phonenumbers
+    v = tf.as_text(values.head(JUDGED_ROWS)).str.strip()
+    v = v[v.ne("")].drop_duplicates().head(look)
+    if v.empty:
+        return 1.0
+    good = 0
+    for n in v.tolist():
+        try:
+            good += phonenumbers.is_valid_number(phonenumbers.parse(n, region))
+        except phonenumbers.NumberParseException:
+            pass
+    return good / len(v)
+
+
+def _national_share(values: pd.Series) -> float:
+    """The share of a phone column's numbers written without a country code."""
+    v = tf.as_text(values.head(JUDGED_ROWS)).str.strip()
+    v = v[v.ne("")]
+    if v.empty:
+        return 0.0
+    return float((~v.str.match(r"^(?:\+|00)[1-9]")).mean())
+
+
+def _check_region(profile: Profile, region: RegionEvidence,
+                  samples: dict[str, pd.DataFrame], targets: dict[str, TargetTable]) -> None:
+    """Numbers without a country code are read in the export's region; where nothing in
+    the export says which, the region is a guess a person confirms, and the clinic's time
+    zone is offered from the region where it has one."""
+    for tm in profile.tables:
+        for name, fm in tm.fields.items():
+            f = targets[tm.target].fields.get(name)
+            if f is None or f.kind != "phone" or len(fm.columns) != 1 or \
+                    fm.columns[0] not in samples.get(tm.source, {}):
+                continue
+            col = samples[tm.source][fm.columns[0]]
+            if region.source != "assumed" or _national_share(col) == 0:
+                continue
+            valid = _valid_share(col, region.region)
+            _note(profile, ProfileNote(
+                f"the phone numbers carry no country code and nothing in the export names "
+                f"the country: read as {region.region}; set the region (defaults: "
+                "phone_region, or on the Column mapping page) if the clinic is elsewhere",
+                NoteKind.CHECK))
+            if valid < VALID_IN_REGION:
+                # the numbers do not look like the assumed region's: a person says where
+                fm.review = True
+                fm.reason = (f"{fm.reason}; " if fm.reason else "") + \
+                    f"only {valid:.0%} of the sample are valid numbers of {region.region}, " \
+                    f"the region {region.said.split(':')[0]}"
+    if profile.timezone:
+        return
+    zoned = [(tm.source, fm.columns[0]) for tm in profile.tables
+             for name, fm in tm.fields.items()
+             if targets[tm.target].fields.get(name) is not None
+             and targets[tm.target].fields[name].kind == "date" and len(fm.columns) == 1
+             and fm.columns[0] in samples.get(tm.source, {})
+             and _zoned(samples[tm.source][fm.columns[0]])]
+    if not zoned:
+        return
+    zone, zones = zone_for(region)
+    if zone:
+        # the region's one zone: offered (the fields stay to be confirmed), said so
+        profile.timezone = zone
+        for source, column in zoned:
+            if _zone_note(source, column) in profile.notes:
+                profile.notes.remove(_zone_note(source, column))
+        _note(profile, ProfileNote(
+            f"times written with a zone ({', '.join(f'{s}.{c}' for s, c in zoned)}) are read "
+            f"in {zone}, the time zone of {region.region} ({region.said}); confirm it is "
+            "the clinic's", NoteKind.CHECK))
+    elif zones:
+        _note(profile, ProfileNote(
+            f"{region.region} ({region.said}) has several time zones: "
+            f"{', '.join(zones[:6])}{' …' if len(zones) > 6 else ''}; set the clinic's",
+            NoteKind.CHECK))
+
+
+def zone_for(region: RegionEvidence) -> tuple[str | None, tuple[str, ...]]:
+    """(the region's one time zone or None, all its zones) when the region was read from
+    the export or given; nothing for an assumed region."""
+    if region.source == "assumed":
+        return None, ()
+    from .places import distinct_zones
+    zones = distinct_zones(region.region)
+    return (zones[0] if len(zones) == 1 else None), zones
+
+
+#: words for the genders in the languages exports come in (lower case, as written and
+#: without accents); single letters that differ between languages are decided per export
+_GENDER_VOCAB = {
+    "M": {"male", "man", "boy", "1", "masculino", "masc", "hombre", "varon", "varón",
+          "männlich", "maennlich", "mann", "homme", "masculin", "maschio", "uomo", "nam",
+          "laki-laki", "laki", "erkek", "мужской", "муж", "м"},
+    "F": {"female", "woman", "girl", "2", "femenino", "feminino", "fem", "mujer", "weiblich",
+          "frau", "femme", "féminin", "feminin", "femmina", "donna", "nữ", "nu", "perempuan",
+          "kadın", "kadin", "женский", "жен", "ж"},
+    "O": {"other", "3", "otro", "outro", "divers", "diverse", "autre", "altro", "non-binary",
+          "nonbinary", "non binary", "non-binaire", "non binaire", "no binario", "não binário",
+          "nao binario", "nichtbinär", "intersex"},
+}
+
+
+# (the numbers stay out: a code column is a gender only where its name says so)
+_GENDER_WORDS.update(w for ws in _GENDER_VOCAB.values() for w in ws if not w.isdigit())
+_GENDER_WORDS.update({"l", "p"})
+
+
+def _gender_map(col: pd.Series) -> tuple[dict[str, str], str | None, str | None]:
+    """The value map of a gender column: the usual codes and words, and the sample's own
+    values read in their language; the single letters that differ between languages (M is
+    a man in English and Portuguese, a woman, "mujer", beside Spanish H) decided by the
+    letters the column holds. Also what was decided so (for a person to confirm) and the
+    values that mean no gender HMSync knows, or None."""
+    values = dict(tf.GENDER_MAP)
+    seen = set(tf.as_text(col.head(JUDGED_ROWS)).str.strip().str.lower()) - {""}
+    for code, words_ in _GENDER_VOCAB.items():
+        for w in words_:
+            if w in seen:
+                values[w] = code
+    said = []
+    if {"h", "m"} <= seen and "f" not in seen:      # hombre / mujer
+        values.update({"h": "M", "m": "F"})
+        said.append("H and M read as hombre (M) and mujer (F)")
+    elif "h" in seen and "f" in seen:              # homme / femme
+        values["h"] = "M"
+    if "w" in seen and "f" not in seen:            # männlich / weiblich
+        values["w"] = "F"
+        said.append("W read as weiblich (F)")
+    if {"l", "p"} <= seen and "f" not in seen:      # laki-laki / perempuan
+        values.update({"l": "M", "p": "F"})
+        said.append("L and P read as laki-laki (M) and perempuan (F)")
+    unknown = sorted(v for v in seen if v not in values)
+    odd = (f"{len(unknown)} value(s) mean no gender HMSync knows (M, F, O): "
+           f"{', '.join(unknown[:6])}{' …' if len(unknown) > 6 else ''}; map them, or their "
+           "records are rejected") if unknown else None
+    return values, "; ".join(said) or None, odd
 
 
 def _note(profile: Profile, note: ProfileNote) -> None:
@@ -769,6 +1275,55 @@ MONTH_FIRST_REGIONS = {"US", "PH", "FM", "MH", "PW", "BZ"}
 def region_date_order(region: str | None) -> str:
     """Day/month order customary in a region: month first in the US and a few others."""
     return "MDY" if (region or "").upper() in MONTH_FIRST_REGIONS else "DMY"
+
+
+@dataclass(frozen=True)
+class RegionEvidence:
+    """Where the region of an export's phone numbers (and the clinic's country) came from:
+    ``given`` by the operator, read from international ``phones`` (+55 ...), from a
+    ``country`` column, or ``assumed`` (nothing in the export says)."""
+    region: str
+    source: str                 # given | phones | country | assumed
+    said: str = ""              # what it was read from, in words
+
+
+#: a country column names the region when this share of its sample names one country
+COUNTRY_SHARE = 0.6
+
+
+def _country_region(sources: list[SourceTable], samples: dict[str, pd.DataFrame]
+                    ) -> tuple[str, str] | None:
+    """(region, "file.column") from a column named country whose values mostly name one
+    country (Brazil, BR, Deutschland)."""
+    from .places import region_of
+    for st in sources:
+        for c in st.columns:
+            if "country" not in words(c) or c not in samples[st.name]:
+                continue
+            v = tf.as_text(samples[st.name][c].head(JUDGED_ROWS)).str.strip()
+            v = v[v.ne("")]
+            if v.empty:
+                continue
+            regions = v.map(region_of).dropna()
+            if regions.empty:
+                continue
+            top = regions.value_counts()
+            if top.iloc[0] >= COUNTRY_SHARE * len(v):
+                return str(top.index[0]), f"{st.name}.{c}"
+    return None
+
+
+def _region_evidence(sources: list[SourceTable], samples: dict[str, pd.DataFrame],
+                     given: str | None) -> RegionEvidence:
+    if given:
+        return RegionEvidence(given, "given", "as given")
+    r = _phone_region(sources, samples)
+    if r:
+        return RegionEvidence(r, "phones", "from the phone numbers' country codes")
+    found = _country_region(sources, samples)
+    if found:
+        return RegionEvidence(found[0], "country", f"from the country column {found[1]}")
+    return RegionEvidence("IN", "assumed", "assumed: nothing in the export names the country")
 
 
 def _phone_region(sources: list[SourceTable], samples: dict[str, pd.DataFrame]) -> str | None:
@@ -823,24 +1378,69 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     """A complete profile for these legacy tables, with a confidence on every choice."""
     profile = Profile(name=name, source_system=source_system)
     samples = {st.name: st.sample(sample_rows) for st in sources}
-    profile.phone_region = phone_region or _phone_region(sources, samples) or "IN"
+    region = _region_evidence(sources, samples, phone_region)
+    profile.phone_region = region.region
+    if region.source in ("phones", "country"):
+        _note(profile, ProfileNote(f"phone region {region.region}, {region.said}"))
     columns = {st.name: _Columns(st, samples[st.name]) for st in sources}
     # every file against every table, then each table takes the file that fits it best
+    refs = _references_by_value(sources, targets, columns)
+    links = {st.name: _link_table(columns[st.name]) for st in sources}
     fits = []
     for st in sources:
+        if links[st.name]:
+            continue
         for t in targets:
-            score, why = _table_fit(st, t, targets[t], columns[st.name])
+            score, why = _table_fit(st, t, targets[t], columns[st.name], refs.get(st.name))
             if score >= TABLE_FROM:
                 fits.append((score, st.name, t, why))
+    by_name = {st.name: st for st in sources}
+    # of two files that both look like one table, one whose records point to the other's
+    # (treatments with their appointment's id) holds details of those records: the other
+    # is the table
+    by_table: dict[str, list[int]] = {}
+    for i, (score, fname, t, why) in enumerate(fits):
+        by_table.setdefault(t, []).append(i)
+    for t, idx in by_table.items():
+        for i in idx:
+            for j in idx:
+                si, ci, _, wi = fits[i]
+                sj, cj, _, _ = fits[j]
+                if i == j or si < sj or si - sj > 0.1 or \
+                        _table_name_score(by_name[ci], t):
+                    continue  # one named as the table, or fitting it far better, keeps it
+                col = _points_to(columns[ci], columns[cj])
+                if col and not _points_to(columns[cj], columns[ci]):
+                    fits[i] = (round(sj - 0.01, 3), ci, t,
+                               f"{wi}; its {col} points to {cj}'s records")
     fits.sort(key=lambda x: (-x[0], x[1], x[2]))
     by_name = {st.name: st for st in sources}
     assigned: dict[str, tuple[str, float, str]] = {}   # file -> (table, score, why)
     holder: dict[str, str] = {}                        # table -> file
     passed_over: dict[str, tuple[str, str]] = {}       # file -> (table, the file taken)
+    not_more: dict[str, tuple[str, str, str]] = {}     # file -> (table, file taken, why)
+    second: dict[str, str] = {}                        # file -> the file first taken
+    best_of: dict[str, str] = {}                       # file -> the table it fits best
     for score, fname, t, why in fits:
+        best_of.setdefault(fname, t)
         if fname in assigned:
             continue
         if t in holder and not _same_columns(by_name[holder[t]], by_name[fname]):
+            if best_of[fname] == t and _second_source(columns[holder[t]], columns[fname], t,
+                                                      score):
+                second[fname] = holder[t]
+                assigned[fname] = (t, score, why)
+                continue
+            passed_over.setdefault(fname, (t, holder[t]))
+            continue
+        if t in holder and fname not in not_more:
+            why_not = _not_more_of(columns[holder[t]], columns[fname])
+            if why_not:
+                not_more[fname] = (t, holder[t], why_not)
+                continue
+        if fname in not_more:
+            continue
+        if t in holder and not _names_agree(by_name[holder[t]], by_name[fname]):
             passed_over.setdefault(fname, (t, holder[t]))
             continue
         if fname in passed_over and score < PASSED_OVER_FROM:
@@ -850,7 +1450,17 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     chosen: dict[str, tuple[SourceTable, TableMap]] = {}
     for st in sources:
         if st.name not in assigned:
-            if st.name in passed_over:
+            if links[st.name]:
+                _note(profile, ProfileNote(
+                    f"{st.name}: a link table ({', '.join(links[st.name])}) with nothing of "
+                    "its own; not mapped"))
+            elif st.name in not_more:
+                t, other, why_not = not_more[st.name]
+                _note(profile, ProfileNote(
+                    f"{st.name}: shaped like {other} ({t}), but {why_not}; not mapped (map "
+                    "it on the Legacy exports page, or in the profile, if it holds other "
+                    "records)", NoteKind.CHECK))
+            elif st.name in passed_over:
                 t, other = passed_over[st.name]
                 _note(profile, ProfileNote(
                     f"{st.name}: looks like {t} too, but {other} fits {t} better; not mapped "
@@ -873,7 +1483,15 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                 f"{st.name}: appointments are taken as visits; bookings that never took place "
                 "(cancelled, no-show) would become visits too (a filter may leave them out)",
                 NoteKind.CHECK))
-        if rivals:  # two files look like one table: a person says which (or both)
+        if st.name in second.values():
+            tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
+        if st.name in second:
+            tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
+            _note(profile, ProfileNote(
+                f"{second[st.name]} and {st.name} both feed {table}: other columns, so "
+                "other records (outpatients and admissions, say); both are mapped — confirm "
+                "both, or leave one out", NoteKind.CHECK))
+        elif rivals:  # two files look like one table: a person says which (or both)
             tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
             _note(profile, ProfileNote(
                 f"{', '.join(rivals)} and {st.name} all look like {table}; {st.name} was "
@@ -881,6 +1499,7 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
         profile.tables.append(tm)
         chosen.setdefault(table, (st, tm))
     _fill_references(profile, chosen, columns, targets)
+    _check_region(profile, region, samples, targets)
     for tm in profile.tables:
         # which table a file feeds, and the id its records are known by, are confirmed by
         # a person unless the suggestion is sure of them

@@ -305,7 +305,8 @@ class Verifier:
                for k in sorted(keys)}
         # e.g. "totals: consultation fees per doctor", "12 doctors compared", per_doctor
         return _check(f"totals: {_plural(target.fields[fname].label or fname)} per {what}",
-                      not off, CheckKind.TOTALS, f"{len(keys)} {_plural(what)} compared"
+                      not off, CheckKind.TOTALS,
+                      f"{len(keys)} {what if len(keys) == 1 else _plural(what)} compared"
                       + (f"; differ: {off[:10]}" if off else ""),
                       **{GROUP_KEY_PREFIX + what.replace(" ", "_"): per})
 
@@ -334,7 +335,7 @@ class Verifier:
                         wrong.append(f"{t}.{c} differs")
                         break
         return _check("spot check: sampled records read back equal the source", not wrong,
-                      CheckKind.SPOT, f"{checked} records compared" + (f"; {wrong[:5]}" if wrong else ""))
+                      CheckKind.SPOT, f"{checked} record{'' if checked == 1 else 's'} compared" + (f"; {wrong[:5]}" if wrong else ""))
 
     def post_commit(self) -> list[Check]:
         res = integrity_check(self.con)

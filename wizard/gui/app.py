@@ -31,7 +31,18 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--walkthrough", metavar="DIR",
                     help="with --demo: go through every page unattended, save a screenshot "
                          "of each into DIR, exit 0 only if the verification passed")
+    ap.add_argument("--size", metavar="WxH", type=_size,
+                    help="with --walkthrough: the window's size for the screenshots (such as "
+                         "1280x720; the wizard's default size if not given)")
     return ap
+
+
+def _size(text: str):
+    import argparse
+    w, sep, h = text.lower().partition("x")
+    if not sep or not w.isdigit() or not h.isdigit() or int(w) < 640 or int(h) < 480:
+        raise argparse.ArgumentTypeError(f"not a size such as 1280x720: {text!r}")
+    return int(w), int(h)
 
 
 def setup_application(app) -> None:
@@ -118,7 +129,7 @@ def main(argv=None) -> int:
         from .walkthrough import Walkthrough
         out = Path(args.walkthrough)
         out.mkdir(parents=True, exist_ok=True)
-        walk = Walkthrough(wiz, out)
+        walk = Walkthrough(wiz, out, size=args.size)
         walk.finished.connect(app.exit)
         walk.start()
         code = app.exec()

@@ -7,6 +7,7 @@ instead of the operator: ``responder(kind, title, text, default) -> answer``.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -168,3 +169,40 @@ def explain(exc: BaseException, doing: str = "") -> tuple[str, str]:
 def show_exception(parent, exc: BaseException, doing: str = "") -> None:
     text, informative = explain(exc, doing)
     error(parent, text, informative)
+
+
+# --- a field from several columns, or from a part of one ---------------------------------
+@dataclass(frozen=True)
+class ColumnsJoined:
+    """Columns joined into one field, in this order, with this separator."""
+    columns: list[str]
+    sep: str = " "
+
+
+@dataclass(frozen=True)
+class ColumnPart:
+    """A part of one column: ``part`` is first, last, rest or an index (0 the first)."""
+    column: str
+    sep: str = " "
+    part: str | int = "first"
+
+
+def join_columns(parent, field: str, columns: list[str], chosen: list[str] | None = None
+                 ) -> ColumnsJoined | None:
+    """The columns (in order) and separator that make a field (None: cancelled)."""
+    if responder is not None:
+        return _auto("join_columns", f"Join columns into {field}", ", ".join(columns), None)
+    from .combine import JoinColumnsDialog
+    dlg = JoinColumnsDialog(parent, field, columns, chosen or [])
+    return dlg.result_value() if dlg.exec() else None
+
+
+def column_part(parent, field: str, columns: list[str], current: str | None = None
+                ) -> ColumnPart | None:
+    """The column, separator and part that make a field (None: cancelled)."""
+    if responder is not None:
+        return _auto("column_part", f"A part of a column for {field}", ", ".join(columns),
+                     None)
+    from .combine import ColumnPartDialog
+    dlg = ColumnPartDialog(parent, field, columns, current)
+    return dlg.result_value() if dlg.exec() else None

@@ -34,9 +34,10 @@ def _answer(kind, title, text, default):
 class Walkthrough(QObject):
     finished = Signal(int)      # the exit code: 0 verification passed, 1 failed, 2 stuck
 
-    def __init__(self, wizard, out_dir: Path, parent=None):
+    def __init__(self, wizard, out_dir: Path, parent=None, size: tuple[int, int] | None = None):
         super().__init__(parent)
         self.wiz = wizard
+        self.size = size
         self.out = Path(out_dir)
         self.code = 2
         self.shots: list[Path] = []
@@ -52,7 +53,8 @@ class Walkthrough(QObject):
 
     def start(self, answer=_answer):
         from .wizard import DEFAULT_SIZE
-        self.wiz.resize(DEFAULT_SIZE)      # the same size on every screen, for comparable PNGs
+        # the same size on every screen, for comparable PNGs
+        self.wiz.resize(*self.size) if self.size else self.wiz.resize(DEFAULT_SIZE)
         self._previous_responder = dialogs.responder
         dialogs.responder = answer
         self._gen = self._steps()
@@ -140,7 +142,11 @@ class Walkthrough(QObject):
         yield self.wait("the validation", lambda: w.currentId() == PageId.VALIDATION and
                         not vp.busy and w.session.validation_current)
         if vp.problems.rowCount():
-            vp.problems_view.selectRow(0)
+            # a record left out because of another's problem, if there is one: the page
+            # shows the cause it is grouped under
+            casc = [r for r in range(vp.problems.rowCount())
+                    if vp.problems.problem(r)["root"] >= 0]
+            vp.problems_view.selectRow(casc[0] if casc else 0)
             yield self.wait("the source record of a problem",
                             lambda: vp.record_model.rowCount() > 0)
         vp.ack.setChecked(True)

@@ -98,9 +98,20 @@ class SourceTable:
     sheet: str | None = None
     skip_initial_space: bool = False
     header_line: int = 1           # the CSV line of the column names (2 after "sep=;")
+    #: how the encoding was settled: "detected" (Unicode, or the one code page that reads
+    #: the file as text), "unsure" (an 8-bit guess among candidates: see encoding_doubt)
+    #: or "chosen" (by the operator)
+    encoding_source: str = "detected"
+    encoding_doubt: object = None  # encodings.EncodingDoubt: the candidates, while unsure
 
     def __post_init__(self):
         self.name = printable(self.name)  # shown everywhere: never a forged line
+
+    @property
+    def legacy_code_page(self) -> bool:
+        """Read with an 8-bit code page (not Unicode): a choice the run's notes name."""
+        return bool(self.encoding) and not self.encoding.lower().replace("_", "-").startswith(
+            ("utf-", "utf8", "ascii"))
 
     @property
     def stem(self) -> str:

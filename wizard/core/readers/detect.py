@@ -7,21 +7,29 @@ import re
 from pathlib import Path
 
 from .base import SNIFF_BYTES, SourceError
+from .encodings import EncodingDoubt, encoding_doubt
 
 
 _CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1f]")
 
 
 def detect_encoding(path: Path, head: bytes) -> str:
+    return detect_encoding_doubt(path, head)[0]
+
+
+def detect_encoding_doubt(path: Path, head: bytes) -> tuple[str, EncodingDoubt | None]:
+    """The encoding to read a file with, and the doubt when it is an 8-bit code page that
+    is not certain (see :mod:`.encodings`); None when the file is Unicode or one code
+    page alone reads it as text."""
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return "utf-8-sig", None
     if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
-        return "utf-16"
+        return "utf-16", None
     # UTF-16 without BOM: every other byte NUL in ASCII-heavy text
     if len(head) >= 4 and head[1:200:2].count(0) > 0.4 * len(head[1:200:2]) and head[0] != 0:
-        return "utf-16-le"
+        return "utf-16-le", None
     if len(head) >= 4 and head[0:200:2].count(0) > 0.4 * len(head[0:200:2]) and head[1] != 0:
-        return "utf-16-be"
+        return "utf-16-be", None
     nul = head.count(0)
     # binary: NULs, with other control bytes or many of them; a stray NUL in a text export
     # is its record's problem (the reader marks that record damaged)
@@ -32,20 +40,16 @@ def detect_encoding(path: Path, head: bytes) -> str:
         text = text[:-4]
     invalid = text.count("\ufffd")
     if not invalid:
-        return "utf-8"
+        return "utf-8", None
     valid_multibyte = sum(1 for ch in text if ord(ch) > 127) - invalid
     if valid_multibyte > invalid:
-        return "utf-8"  # UTF-8 with a few damaged records: those are flagged one by one
+        return "utf-8", None  # UTF-8 with a few damaged records: those are flagged one by one
     from charset_normalizer import from_bytes
     best = from_bytes(head, cp_isolation=["cp1252", "latin_1", "cp1250", "iso8859_15"]).best()
     enc = (best.encoding if best else "cp1252").replace("_", "-")
-    try:
-        head.decode("cp1252")
-        if enc in ("cp1250", "latin-1", "iso8859-1", "iso8859-15", "cp1252"):
-            return "cp1252"  # the Western default where several single-byte codes fit
-    except UnicodeDecodeError:
-        pass
-    return "cp1252" if enc in ("latin-1", "iso8859-1") else enc
+    if enc in ("latin-1", "iso8859-1"):
+        enc = "cp1252"  # its superset: the same letters, and Windows' quotes and dashes
+    return encoding_doubt(head, enc)
 
 
 #: the first line Excel writes and reads to name a CSV file's delimiter ("sep=;"), as

@@ -1,19 +1,23 @@
 """Opening legacy files and folders: each file's format detected, its tables returned."""
 from __future__ import annotations
 
+import codecs
 import os
 from pathlib import Path
 
 from .base import (EXCEL_EXTS, JSON_EXTS, NDJSON_EXTS, SNIFF_BYTES, SUPPORTED, SourceError,
                    SourceTable)
 from .csv_text import _open_csv
-from .detect import _decode_sample, detect_encoding
+from .detect import _decode_sample, detect_encoding_doubt
 from .excel import _open_excel
 from .json_records import _open_json
 
 
-def open_source(path: str | Path) -> list[SourceTable]:
-    """Detect a file's format and return its tables (one, or one per Excel sheet)."""
+def open_source(path: str | Path, encoding: str | None = None,
+                legacy_encoding: str | None = None) -> list[SourceTable]:
+    """Detect a file's format and return its tables (one, or one per Excel sheet).
+    ``encoding``: the operator's choice for a text file, instead of the detected one;
+    ``legacy_encoding``: the choice for a file of an 8-bit code page (not for Unicode)."""
     path = Path(path)
     if not path.exists():
         raise SourceError(path, "this is a link to a file that does not exist "
@@ -34,11 +38,26 @@ def open_source(path: str | Path) -> list[SourceTable]:
         return _open_excel(path)
     with open(path, "rb") as f:
         head = f.read(SNIFF_BYTES)
-    encoding = detect_encoding(path, head)
+    if encoding:
+        try:
+            encoding = codecs.lookup(encoding).name
+        except LookupError:
+            raise SourceError(path, f"'{encoding}' is not an encoding Python knows (cp1250, "
+                              "cp1252, iso8859-2, utf-8, ... )") from None
+        doubt, how = None, "chosen"
+    else:
+        encoding, doubt = detect_encoding_doubt(path, head)
+        how = "unsure" if doubt else "detected"
+        if legacy_encoding and SourceTable(path, "", "", encoding=encoding).legacy_code_page:
+            return open_source(path, legacy_encoding)
     text = _decode_sample(head, encoding)
     if ext in JSON_EXTS or ext in NDJSON_EXTS:
-        return _open_json(path, head, text, encoding)
-    return _open_csv(path, text, encoding)
+        tables = _open_json(path, head, text, encoding)
+    else:
+        tables = _open_csv(path, text, encoding)
+    for t in tables:
+        t.encoding_source, t.encoding_doubt = how, doubt
+    return tables
 
 
 def _outside_link(f: Path, folder: Path) -> None:
@@ -53,10 +72,12 @@ def _outside_link(f: Path, folder: Path) -> None:
                           "that file on its own to read it, or copy it into the folder")
 
 
-def open_sources(paths) -> tuple[list[SourceTable], list[SourceError]]:
+def open_sources(paths, encodings=None, legacy_encoding: str | None = None
+                 ) -> tuple[list[SourceTable], list[SourceError]]:
     """Open files and folders (a folder contributes its supported files, sorted; anything
     else there with such a name, a named pipe say, is an error, not left out unsaid).
-    A link in a folder to a file outside it is an error too: see _outside_link."""
+    A link in a folder to a file outside it is an error too: see _outside_link.
+    ``encodings(path)``: the encoding the operator chose for a file, or None."""
     tables, errors = [], []
     for p in paths:
         p = Path(p)
@@ -66,7 +87,8 @@ def open_sources(paths) -> tuple[list[SourceTable], list[SourceError]]:
             try:
                 if f is not p:
                     _outside_link(f, p)
-                tables.extend(open_source(f))
+                tables.extend(open_source(f, encodings(f) if encodings else None,
+                                          legacy_encoding))
             except SourceError as e:
                 errors.append(e)
     return tables, errors

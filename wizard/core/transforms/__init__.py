@@ -10,7 +10,7 @@ names other modules use are all here.
 """
 from .dates import (DATE_ORDERS, EXCEL_EPOCH, EXCEL_SERIALS, ISO_FORMATS, NAMED_FORMATS,
                     ORDER_FORMATS, DateOrderGuess, DateOrders, OrderEvidence, _could_read, _DM, _likely_first,
-                    age_from_date, check_date_order, excel_serial_date, excel_serial_share,
+                    age_from_date, age_from_year, check_date_order, excel_serial_date, excel_serial_share,
                     future_mask, guess_date_order, infer_date_order, parse_dates, time_zone)
 from .numbers import _plain_numbers, number
 from .phones import (E164, REGION_PARSE_SAMPLE, REGIONS, _ascii_digits, _e164_each,
@@ -18,6 +18,7 @@ from .phones import (E164, REGION_PARSE_SAMPLE, REGIONS, _ascii_digits, _e164_ea
                      national_pattern, region_info, to_e164)
 from .result import Result, TransformError, _bad_or
 from .steps import (INHERIT, NO_DEFAULTS, STEP_NAMES, STEP_OPTIONS, STEPS, AgeFromDateStep,
+                    AgeFromYearStep,
                     CaseStep, ConcatStep, DateStep, DefaultStep, MapStep, NumberStep, PhoneStep,
                     SplitStep, Step, StepDefaults, TrimStep, apply_step, check_step_options,
                     parse, parse_step, parse_steps)

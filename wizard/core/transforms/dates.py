@@ -21,9 +21,12 @@ NAMED_FORMATS = ["%d-%b-%Y", "%d-%b-%y", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%
 ORDER_FORMATS = {
     "DMY": ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y", "%d-%m-%y", "%d.%m.%y",
             "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M",
-            "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M"],
+            "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M",
+            # a spreadsheet's short date and time ("3/5/94 0:00")
+            "%d/%m/%y %H:%M", "%d/%m/%y %H:%M:%S", "%d.%m.%y %H:%M"],
     "MDY": ["%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y", "%m/%d/%y", "%m-%d-%y",
-            "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m-%d-%Y %H:%M:%S", "%m-%d-%Y %H:%M"],
+            "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m-%d-%Y %H:%M:%S", "%m-%d-%Y %H:%M",
+            "%m/%d/%y %H:%M", "%m/%d/%y %H:%M:%S"],
     "YMD": [],
 }
 _DM = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:\s.*)?$")
@@ -435,10 +438,43 @@ def age_from_date(s: pd.Series, order: str = "auto", today: date | None = None,
     # the dates as parse_dates read them (its texts, read again as one column, would take
     # the format of the first: a date without a time after one with a time was lost)
     d = pd.Series(r.array, index=s.index)
+    note = r.note
+    # A two-digit year is read in the window strptime uses (69-99: 1900s, 00-68: 2000s);
+    # a birth date cannot be in the future, so there "38" is 1938, and the note says so.
+    future = d.notna() & (d > pd.Timestamp(today))
+    if future.any():
+        short = text(s)[future].str.match(_DM.pattern) & \
+            text(s)[future].str.extract(_DM, expand=True)[2].str.len().eq(2)
+        back = short[short].index
+        if len(back):
+            d.loc[back] = d.loc[back].map(lambda t: t.replace(year=t.year - 100)
+                                          if not (t.month == 2 and t.day == 29)
+                                          else t.replace(year=t.year - 100, day=28))
+            said = (f"{len(back)} birth date(s) written with a two-digit year would be in the "
+                    "future and were read in the century before (…/38 as 1938)")
+            note = f"{note}; {said}" if note else said
     years = today.year - d.dt.year - ((d.dt.month > today.month) |
                                       ((d.dt.month == today.month) & (d.dt.day > today.day)))
     out = pd.Series([None] * len(s), index=s.index, dtype=object)
     ok = years.notna().to_numpy()
     if ok.any():
         out[ok] = years[ok].astype("int64").astype(object)
-    return Result(out, r.bad, r.note)
+    return Result(out, r.bad, note)
+
+
+def age_from_year(s: pd.Series, today: date | None = None) -> Result:
+    """Ages from birth years alone (OMOP's year_of_birth): the age reached in this year's
+    birthday, so up to a year more than the person's until then; the note says so."""
+    today = today or date.today()
+    raw = text(s).str.strip()
+    empty = is_blank(raw)
+    years = pd.to_numeric(raw.where(raw.str.fullmatch(r"\d{4}(?:\.0+)?"), None),
+                          errors="coerce")
+    ok = years.notna()  # a year to come gives a negative age: the age range rejects it
+    out = pd.Series([None] * len(s), index=s.index, dtype=object)
+    if ok.any():
+        out[ok] = (today.year - years[ok]).astype("int64").astype(object)
+    bad = (~empty & ~ok).to_numpy()
+    note = ("ages from birth years alone: the age reached at this year's birthday (a year "
+            "more than the person's until then)") if ok.any() else None
+    return Result(out, bad, note)

@@ -23,7 +23,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from .dates import DateOrders, age_from_date, check_date_order, parse_dates, time_zone
+from .dates import DateOrders, age_from_date, age_from_year, check_date_order, parse_dates, time_zone
 from .numbers import number
 from .phones import to_e164
 from .result import Result, TransformError
@@ -176,6 +176,15 @@ class SplitStep(Step):
     @classmethod
     def from_options(cls, name, o):
         return cls(_given(o, "sep", "value", default=" "), o.get("part", "first"))
+
+    def check(self) -> None:
+        if self.part in ("first", "last", "rest"):
+            return
+        try:
+            int(self.part)
+        except (TypeError, ValueError):
+            raise TransformError(f"split step: part '{self.part}' is not first, last, rest "
+                                 "or a number (0 is the first part)") from None
 
     def describe(self, defaults=NO_DEFAULTS) -> str:
         return f"{self.part} word(s)"
@@ -366,10 +375,22 @@ class DefaultStep(Step):
         return {"default": {"value": self.value}}
 
 
+@dataclass(frozen=True)
+class AgeFromYearStep(Step):
+    """Years since a birth year (a four-digit year alone, as OMOP's year_of_birth)."""
+    names: ClassVar = ("age_from_year",)
+
+    def describe(self, defaults=NO_DEFAULTS) -> str:
+        return "age from birth year (at this year's birthday)"
+
+    def apply(self, s, defaults=NO_DEFAULTS, orders=None) -> Result:
+        return age_from_year(s)
+
+
 #: every step kind by the names a profile writes it with, in the order the names are listed
 STEPS: dict[str, type[Step]] = {n: k for k in (
     TrimStep, CaseStep, ConcatStep, SplitStep, MapStep, DateStep, PhoneStep, NumberStep,
-    DefaultStep, AgeFromDateStep) for n in k.names}
+    DefaultStep, AgeFromDateStep, AgeFromYearStep) for n in k.names}
 STEP_NAMES = list(STEPS)
 
 #: the options each step reads (a map step's options are its values: any key)

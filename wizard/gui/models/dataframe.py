@@ -12,6 +12,9 @@ from PySide6.QtGui import QBrush, QColor
 
 BAD_BG = QColor("#fde2e1")
 BAD_FG = QColor("#8e1b13")
+#: the column the operator is looking at: a tint, not the selection's colour, so the red of
+#: its bad cells stays visible
+FOCUS_BG = QColor("#e3eefb")
 
 
 def _text(col: pd.Series) -> np.ndarray:
@@ -36,6 +39,7 @@ class DataFrameModel(QAbstractTableModel):
         self._cell_tips: dict[int, np.ndarray] = {}
         self._icons: dict[int, np.ndarray] = {}
         self._n = 0
+        self._focus = -1
         self.frame = pd.DataFrame()
         if df is not None:
             self.set_frame(df)
@@ -83,6 +87,8 @@ class DataFrameModel(QAbstractTableModel):
                 return QBrush(BAD_BG)
             if role == Qt.ItemDataRole.ForegroundRole:
                 return QBrush(BAD_FG)
+        elif c == self._focus and role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(FOCUS_BG)
         if role == Qt.ItemDataRole.ToolTipRole:
             tips = self._cell_tips.get(c)
             if tips is not None and tips[r]:
@@ -109,6 +115,17 @@ class DataFrameModel(QAbstractTableModel):
 
     def column_of(self, name: str) -> int:
         return self._names.index(name)
+
+    def set_focus(self, name: str | None) -> None:
+        """Tint one column (None: none); its bad cells stay red."""
+        self._focus = self._names.index(name) if name in self._names else -1
+        if self._n and self._cols:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._n - 1, len(self._cols) - 1),
+                                  [Qt.ItemDataRole.BackgroundRole])
+
+    @property
+    def focus(self) -> str | None:
+        return self._names[self._focus] if 0 <= self._focus < len(self._names) else None
 
     def row_values(self, row: int) -> dict[str, str]:
         return {n: self._cols[i][row] for i, n in enumerate(self._names)}

@@ -13,6 +13,9 @@ SOURCE = 2
 NOT_MAPPED = "(not mapped)"
 #: the choice that fills a field with one value for every record (a placeholder)
 FIXED_VALUE = "a fixed value…"
+#: the choices that make a field of several columns, or of a part of one
+JOINED = "several columns, joined…"
+PART = "a part of a column…"
 #: the background of a suggestion waiting for a person (amber)
 REVIEW_COLOUR = "#fff1d6"
 KIND_WORDS = {"text": "text", "int": "whole number", "float": "number", "date": "date",
@@ -167,6 +170,8 @@ class MappingModel(QAbstractTableModel):
             if fm is not None and source_key(fm) == "k:":
                 opts.append((source_text(fm), "k:"))
             opts += [(col, "c:" + col) for col in self.columns]
+            opts.append((JOINED, "j:"))
+            opts.append((PART, "p:"))
             opts.append((FIXED_VALUE, "v:"))
             return opts
         if role == ValueRole and c == SOURCE:

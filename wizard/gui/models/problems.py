@@ -15,12 +15,16 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 
+from ...core.cascades import Cascades, trace
 from ..widgets import icon
 
-COLUMNS = [("severity", "Severity"), ("table", "HMSync table"), ("line", "Line"),
-           ("legacy_id", "Legacy id"), ("field", "Column"), ("value", "Value"),
-           ("message", "Problem"), ("rule", "Rule"), ("file", "File")]
+# the problem in words first: what the operator reads; the rest locates it
+COLUMNS = [("message", "Problem"), ("value", "Value"), ("line", "Line"),
+           ("legacy_id", "Legacy id"), ("table", "HMSync table"), ("field", "Column"),
+           ("file", "File"), ("rule", "Rule code"), ("severity", "Severity")]
 SEARCHED = ["message", "value", "legacy_id", "field", "file", "rule"]
+#: kept for each problem but not shown as a column
+EXTRA = ["target_field"]
 
 
 @dataclass
@@ -29,27 +33,46 @@ class PreparedProblems:
     data: dict[str, np.ndarray]
     n: int
     haystack: pd.Series | None
+    cascades: Cascades | None = None
 
 
-def prepare_problems(df: pd.DataFrame | None, with_search: bool = True) -> PreparedProblems:
-    """Split the problems into one array per column (pure numpy/pandas: safe in a worker)."""
+def prepare_problems(df: pd.DataFrame | None, with_search: bool = True,
+                     targets: dict | None = None) -> PreparedProblems:
+    """Split the problems into one array per column (pure numpy/pandas: safe in a worker).
+    With ``targets``, a record left out because of another record's problem says which
+    one (its message names the cause; ``root`` is the cause's position)."""
     if df is None or not len(df):
         return PreparedProblems({}, 0, None)
     data = {}
-    for name, _ in COLUMNS:
+    for name in [c for c, _ in COLUMNS] + EXTRA:
         col = df[name]
         if name == "line":
             data[name] = col.to_numpy(dtype=np.int64)
         else:
             data[name] = col.astype(object).where(col.notna(), "").astype(str).to_numpy(
                 dtype=object)
+    casc = trace(df.reset_index(drop=True), targets) if targets is not None else None
+    data["root"] = casc.root if casc is not None else np.full(len(df), -1, dtype=np.int64)
+    if casc is not None and casc.cascade_count:
+        msg = data["message"].copy()
+        for i in np.flatnonzero(casc.root >= 0).tolist():
+            r = int(casc.root[i])
+            t = targets.get(data["table"][i])
+            f = t.fields.get(data["target_field"][i]) if t is not None else None
+            parent = (f.label or f.references) if f is not None else "record"
+            where = f"{data['file'][r]} line {int(data['line'][r]):,}"
+            direct = f is not None and data["table"][r] == f.references
+            msg[i] = (f"left out because its {parent} was: {where}, {data['message'][r]}"
+                      if direct else f"left out because its {parent} was left out, because "
+                      f"of {where}: {data['message'][r]}")
+        data["message"] = msg
     hay = None
     if with_search:
         s = pd.Series(data[SEARCHED[0]], dtype=object)
         for name in SEARCHED[1:]:
             s = s + "\x1f" + pd.Series(data[name], dtype=object)
         hay = s.str.lower()
-    return PreparedProblems(data, len(df), hay)
+    return PreparedProblems(data, len(df), hay, casc)
 
 
 class ProblemsModel(QAbstractTableModel):
@@ -62,7 +85,8 @@ class ProblemsModel(QAbstractTableModel):
         self._view = np.zeros(0, dtype=np.int64)
         self._ranks: dict[str, np.ndarray] = {}
         self._haystack: pd.Series | None = None
-        self._filters = {"severity": "", "table": "", "rule": "", "text": ""}
+        self._filters = {"severity": "", "table": "", "rule": "", "text": "", "cause": ""}
+        self.cascades: Cascades | None = None
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._icons = {"error": icon("fail"), "warning": icon("warning")}
 
@@ -73,6 +97,7 @@ class ProblemsModel(QAbstractTableModel):
             problems = prepare_problems(problems, with_search=False)
         self.beginResetModel()
         self._data, self._n = problems.data, problems.n
+        self.cascades = problems.cascades
         self._ranks, self._haystack = {}, problems.haystack
         self._view = self._compute_view()
         self.endResetModel()
@@ -89,13 +114,26 @@ class ProblemsModel(QAbstractTableModel):
         return sorted(pd.unique(self._data[name]).tolist())
 
     def problem(self, row: int) -> dict:
-        i = int(self._view[row])
-        return {name: (int(self._data[name][i]) if name == "line" else
-                       str(self._data[name][i])) for name, _ in COLUMNS}
+        """The problem shown on a row; ``index`` is its position in the problem list,
+        ``root`` the position of the problem that caused it (-1: its own)."""
+        return self.problem_at(int(self._view[row]))
+
+    def problem_at(self, i: int) -> dict:
+        p = {name: (int(self._data[name][i]) if name == "line" else str(self._data[name][i]))
+             for name in [c for c, _ in COLUMNS] + EXTRA}
+        p["index"] = i
+        p["root"] = int(self._data["root"][i])
+        return p
+
+    def row_of(self, i: int) -> int:
+        """The row showing the problem at position ``i`` (-1: filtered out)."""
+        hit = np.flatnonzero(self._view == i)
+        return int(hit[0]) if len(hit) else -1
 
     # --- filtering and sorting -------------------------------------------------------
     def set_filter(self, **kw):
-        """severity=, table=, rule=, text= ('' for all)."""
+        """severity=, table=, rule=, text= ('' for all); cause= a problem's position: that
+        problem and the records left out because of it."""
         changed = False
         for k, v in kw.items():
             v = (v or "").strip()
@@ -128,6 +166,10 @@ class ProblemsModel(QAbstractTableModel):
             v = self._filters[k]
             if v:
                 mask &= self._data[k] == v
+        cause = self._filters["cause"]
+        if cause:
+            i = int(cause)
+            mask &= (self._data["root"] == i) | (np.arange(self._n) == i)
         text = self._filters["text"].lower()
         if text:
             mask &= self._search_haystack().str.contains(text, regex=False).to_numpy(
@@ -182,8 +224,8 @@ class ProblemsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             v = self._data[name][i]
             return f"{v:,}" if name == "line" else v
-        if role == Qt.ItemDataRole.DecorationRole and name == "severity":
-            return self._icons.get(self._data[name][i])
+        if role == Qt.ItemDataRole.DecorationRole and name in ("severity", "message"):
+            return self._icons.get(self._data["severity"][i])
         if role == Qt.ItemDataRole.ToolTipRole and name in ("message", "value", "rule"):
             return str(self._data[name][i]) or None
         if role == Qt.ItemDataRole.TextAlignmentRole and name == "line":

@@ -83,7 +83,9 @@ class SourcesModel(QAbstractTableModel):
             if c == 1:
                 return st.format.upper()
             if c == 2:
-                return st.encoding or "—"
+                return (st.encoding or "—") + {"unsure": " (unsure: choose)",
+                                               "chosen": " (your choice)"}.get(
+                                                   st.encoding_source, "")
             if c == 3:
                 return DELIMS.get(st.delimiter, st.delimiter or "—")
             if c == 4:
@@ -100,6 +102,8 @@ class SourcesModel(QAbstractTableModel):
                 return f"{100 * tm.confidence:.0f}%" + (", to confirm" if tm.review else "")
         if role == Qt.ItemDataRole.DecorationRole and c == 6:
             return icon("pass") if tm else icon("info")
+        if role == Qt.ItemDataRole.BackgroundRole and c == 2 and st.encoding_source == "unsure":
+            return QBrush(QColor(REVIEW_COLOUR))
         if role == Qt.ItemDataRole.BackgroundRole and tm is not None and tm.review:
             return QBrush(QColor(REVIEW_COLOUR))
         if role == Qt.ItemDataRole.ToolTipRole:

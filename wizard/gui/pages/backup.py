@@ -135,9 +135,10 @@ class BackupPage(BasePage):
             self.f_path.setText(str(b.path))
             self.f_size.setText(f"{fmt_size(b.size)} ({fmt_int(b.size)} bytes)")
             self.f_sha.setText(b.sha256)
-            self.f_check.setText(f"integrity {b.integrity}; row counts equal to the database "
-                                 f"({fmt_int(sum(b.counts.values()))} rows); made {b.created}".replace(
-                                     "(1 rows)", "(1 row)"))
+            n = sum(v for t, v in b.counts.items() if t in DATA_TABLES)
+            self.f_check.setText(f"integrity {b.integrity}; every table holds as many rows as "
+                                 f"in the database ({fmt_int(n)} record{'' if n == 1 else 's'} "
+                                 f"in HMSync's tables); made {b.created}")
             rows = [(t, b.counts[t]) for t in DATA_TABLES if t in b.counts] + \
                    [(t, n) for t, n in b.counts.items() if t not in DATA_TABLES]
             self.counts_model.set_frame(pd.DataFrame(rows, columns=["Table", "Records"]))

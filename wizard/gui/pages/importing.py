@@ -8,6 +8,7 @@ from datetime import datetime
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout
 
+from ...core.schema import DATA_TABLES
 from ...core.backup import data_counts
 from .. import dialogs
 from ..models.delegates import ProgressDelegate
@@ -207,8 +208,10 @@ class ImportPage(BasePage):
         except Exception:  # noqa: BLE001
             same = False
         if same:
-            n = sum(session.backup.counts.values())
-            return f"The database is unchanged ({fmt_int(n)} rows, as in the backup)."
+            # HMSync's records, not the wizard's own bookkeeping (the schema-info row)
+            n = sum(v for t, v in session.backup.counts.items() if t in DATA_TABLES)
+            return (f"The database is unchanged: {fmt_int(n)} record{'' if n == 1 else 's'} "
+                    "in HMSync's tables, as in the backup.")
         return ("The database was rolled back. It now differs from the backup; check it, or "
                 "restore the backup.")
 

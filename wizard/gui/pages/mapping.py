@@ -150,8 +150,9 @@ class TransformEditor(QWidget):
         hints = {"date": "Dates become YYYY-MM-DD.", "phone": "Phone numbers become "
                  "international (+91…).", "int": "Read as a whole number; currency signs "
                  "and spaces are removed.", "float": "Read as a number; currency signs are "
-                 "removed.", "ref": f"Holds the legacy id of a {field.references} record; "
-                 f"records whose {field.references} does not exist are rejected.",
+                 "removed.", "ref": f"Holds the legacy id of a {field.label or 'parent'} "
+                 f"record; records whose {field.label or 'parent'} does not exist are "
+                 "rejected.",
                  "enum": "HMSync accepts " + "/".join(field.enum or []) + ": map every "
                  "legacy spelling to one of these."}
         hint = hints.get(kind, "Spaces at both ends are removed.")
@@ -196,9 +197,11 @@ class TransformEditor(QWidget):
             c = get_step(fm, ConcatStep)
             self.sep.setText(str(c.sep if c else " "))
             self._row(self.sep, True)
-        if kind == "enum" or (kind == "text" and sample_col is not None and
-                              sample_col.nunique() <= 12 and len(fm.columns) == 1):
-            m = get_step(fm, MapStep)
+        m = get_step(fm, MapStep)
+        # free text (first names, addresses) has no value map unless the profile gives it
+        # one: every name listed as "(unchanged)" said nothing
+        if kind == "enum" or (kind == "text" and m is not None and sample_col is not None
+                              and len(fm.columns) == 1):
             self.values.set_values(sample_col, dict(m.values) if m else {},
                                    field.enum if kind == "enum" else None)
             self.values_label.show()
@@ -459,6 +462,14 @@ class MappingPage(BasePage):
         if i >= 0:
             self.table.setCurrentIndex(i)
 
+    def select_field(self, source: str, field: str):
+        """Show a legacy table's mapping with one HMSync field selected (the validation
+        page's way back to the control that changes how a field is read)."""
+        self.select_table(source)
+        row = self.model.row_of(field)
+        if row >= 0:
+            self.view.selectRow(row)
+
     def _show_table(self, keep_field: str | None = None):
         name = self.current_source()
         tm = self.session.table_map(name) if name else None
@@ -497,6 +508,9 @@ class MappingPage(BasePage):
             return
         if key == "v:":
             self._fixed_value(name, field)
+            return
+        if key in ("j:", "p:"):
+            self._from_columns(name, field, joined=key == "j:")
             return
         cols = [key[2:]] if key.startswith("c:") else None
         self.session.set_field_source(name, field, cols)
@@ -583,6 +597,27 @@ class MappingPage(BasePage):
         self.session.set_field_value(name, field, value.strip())
         self._after_edit(field)
 
+    def _from_columns(self, name: str, field: str, joined: bool):
+        """Feed a field from several columns joined, or from a part of one column."""
+        tm = self.session.table_map(name)
+        st = self.session.table(name)
+        if tm is None or st is None:
+            return
+        old = tm.fields.get(field)
+        had = list(old.columns) if old is not None else []
+        columns = list(st.columns)
+        if joined:
+            got = dialogs.join_columns(self, field, columns, had if len(had) > 1 else [])
+            if got is None or len(got.columns) < 2:
+                return
+            self.session.join_columns(name, field, got.columns, got.sep)
+        else:
+            got = dialogs.column_part(self, field, columns, had[0] if had else None)
+            if got is None or got.column not in columns:
+                return
+            self.session.take_part(name, field, got.column, got.sep, got.part)
+        self._after_edit(field)
+
     def set_field_source(self, field: str, column: str | None):
         """Choose the legacy column of a field of the current table (as the drop-down does)."""
         self._source_chosen(field, f"c:{column}" if column else "")
@@ -625,12 +660,7 @@ class MappingPage(BasePage):
             col = sample[fm.columns[0]]
         self.editor.show_field(f, fm, col)
         self._check()  # the confirm button follows the selected row
-        try:
-            c = self.preview_model.column_of(f.name)
-            self.preview.scrollTo(self.preview_model.index(0, c))
-            self.preview.selectColumn(c)
-        except ValueError:
-            pass
+        self._focus_preview(f.name)
 
     # --- preview and checks -----------------------------------------------------------------
     def _update_preview(self):
@@ -654,18 +684,33 @@ class MappingPage(BasePage):
         for f in target.mappable:
             if f.name not in mc.values:
                 continue
-            data[f.name] = mc.values[f.name].iloc[:n].to_numpy()
+            vals = mc.values[f.name].iloc[:n].astype(object)
+            raw = mc.raw[f.name].iloc[:n].astype(object)
+            failed = np.asarray(mc.bad[f.name][:n], dtype=bool)
+            # a code HMSync does not know (gender X) fails too: the validation rejects it
+            unknown = (vals.notna() & ~vals.isin(f.enum)).to_numpy(dtype=bool) \
+                if f.kind == "enum" and f.enum else np.zeros(n, dtype=bool)
+            if f.kind == "float":    # amounts as money: 500.00, not 500.0
+                vals = vals.map(lambda v: v if pd.isna(v) else f"{float(v):,.2f}")
+            # a value that cannot be converted is shown as the file has it, in red
+            data[f.name] = vals.where(~failed, raw).to_numpy()
             labels.append(f.name)
             tips.append(f"from {mc.source.get(f.name, '')}")
-            bad[f.name] = mc.bad[f.name][:n]
-            raw = mc.raw[f.name].iloc[:n].astype(object)
-            cell_tips[f.name] = np.array([f"legacy value: {v}" for v in raw.tolist()],
-                                         dtype=object)
-            counts[f.name] = int(mc.bad[f.name].sum())
+            bad[f.name] = failed | unknown
+            allowed = "/".join(f.enum or [])
+            cell_tips[f.name] = np.array([
+                f"cannot be converted: the legacy value is “{v}”" if x else
+                f"not one of {allowed}: the legacy value is “{v}”" if u else
+                f"legacy value: {v}" for v, x, u in zip(raw.tolist(), failed, unknown)],
+                dtype=object)
+            whole_unknown = (mc.values[f.name].notna() & ~mc.values[f.name].isin(f.enum)) \
+                .to_numpy(dtype=bool) if f.kind == "enum" and f.enum else False
+            counts[f.name] = int((np.asarray(mc.bad[f.name], dtype=bool) | whole_unknown).sum())
         df = pd.DataFrame(data).astype(object)
         self.preview_model.set_frame(df, labels=labels, tips=tips, bad=bad, cell_tips=cell_tips)
         fit_columns(self.preview, self.preview.fontMetrics().horizontalAdvance("x" * 26))
         self.model.set_bad_counts(counts)
+        fit_columns(self.view)   # "… sample value(s) fail" lengthens the transform's words
         failing = sum(1 for v in counts.values() if v)
         self.preview_label.setText(
             f"&Preview: the first {n} of {len(mc)} sample records as HMSync will store them"
@@ -675,11 +720,18 @@ class MappingPage(BasePage):
                if failing else ""))
         row = self.view.currentIndex().row()
         if row >= 0:
-            try:
-                self.preview.selectColumn(self.preview_model.column_of(
-                    self.model.field_at(row).name))
-            except ValueError:
-                pass
+            self._focus_preview(self.model.field_at(row).name)
+
+    def _focus_preview(self, name: str):
+        """The selected field's column in view and tinted (not selected: the selection's
+        colour hid the red of the values that fail)."""
+        self.preview.clearSelection()
+        self.preview_model.set_focus(name)
+        try:
+            c = self.preview_model.column_of(name)
+        except ValueError:
+            return
+        self.preview.scrollTo(self.preview_model.index(0, c))
 
     def _check(self):
         problems = self.session.mapping_problems(unconfirmed=False)

@@ -14,6 +14,7 @@ from ...core.suggest import suggest_profile
 from .. import dialogs, settings
 from ..models.dataframe import DataFrameModel
 from ..models.delegates import ComboDelegate
+from ..encoding_panel import EncodingPanel
 from ..models.sources import FEEDS, SourcesModel
 from ...core.session import read_sources
 from ..widgets import Banner, ProgressPanel, button, fit_columns, fmt_int, label, table_view
@@ -43,6 +44,7 @@ class SourcesPage(BasePage):
 
         self.progress = ProgressPanel()
         self.banner = Banner()
+        self.encoding = EncodingPanel()
 
         self.model = SourcesModel(None)
         self.view = table_view()
@@ -78,6 +80,7 @@ class SourcesPage(BasePage):
         lay.addLayout(top)
         lay.addWidget(self.progress)
         lay.addWidget(self.banner)
+        lay.addWidget(self.encoding)
         lay.addWidget(split, 1)
         lay.addWidget(self.drop_hint)
 
@@ -87,6 +90,7 @@ class SourcesPage(BasePage):
         self.progress.cancelRequested.connect(self.cancel_task)
         self.view.selectionModel().currentRowChanged.connect(lambda cur, _: self._preview())
         self.model.targetChosen.connect(self._target_chosen)
+        self.encoding.chosen.connect(self._encoding_chosen)
 
     # --- life cycle ------------------------------------------------------------------------
     def initializePage(self):
@@ -103,7 +107,8 @@ class SourcesPage(BasePage):
         self._refresh()
 
     def isComplete(self):
-        return not self.busy and bool(self.session.mapped())
+        return not self.busy and bool(self.session.mapped()) and \
+            not self.session.unsure_encodings()
 
     # --- adding and removing ----------------------------------------------------------------
     def add_paths(self, paths):
@@ -164,6 +169,7 @@ class SourcesPage(BasePage):
         reviewed = set(session.reviewed)
         targets = session.targets
         name, system = session.name, session.source_system
+        encodings = session.encoding_chooser()
         if not paths:
             session.tables, session.read_errors = [], []
             session.sources_read_key = key
@@ -171,7 +177,7 @@ class SourcesPage(BasePage):
             return
 
         def work(progress, cancel):
-            r = read_sources(paths, progress, cancel)
+            r = read_sources(paths, progress, cancel, encodings=encodings)
             new = [t for t in r.tables if t.name not in reviewed]
             # decided over the whole export (which file fits a table best, references by
             # the ids of files added before), and taken for the new files only
@@ -199,6 +205,13 @@ class SourcesPage(BasePage):
                       doing="reading the files", cancel_discards_result=True)
         self._refresh()
 
+    def _encoding_chosen(self, path: Path, encoding: str):
+        """Read the file again the way the operator chose (kept in the profile and the
+        project)."""
+        self.session.choose_encoding(path, encoding)
+        self.encoding.show_doubt(None, None)
+        self._read()
+
     def _target_chosen(self, name: str, target):
         try:
             self.session.set_table_target(name, target)
@@ -219,8 +232,13 @@ class SourcesPage(BasePage):
         self.summary.setText(
             f"{n_tables} table(s), {fmt_int(sum(session.row_counts.get(t.name, 0) for t in session.tables))}"
             f" records" if n_tables else "")
+        unsure = session.unsure_encodings()
         if self.busy:
             self.banner.set("")
+        elif unsure:
+            self.banner.set(f"{len(unsure)} file(s) may be read with the wrong letters: "
+                            f"{', '.join(t.name for t in unsure)}. Choose each one's "
+                            "encoding below (select the file).", "error")
         elif not session.source_paths:
             self.banner.set("No files yet. Add the export files or the folder that holds them.",
                             "info")
@@ -254,6 +272,11 @@ class SourcesPage(BasePage):
 
     def _preview(self):
         idx = self.view.currentIndex()
+        st = self.model.item(idx.row()) if idx.isValid() and \
+            self.model.kind(idx.row()) == "table" else None
+        if st is None or st.encoding_source != "unsure":  # the first unsure one, if any
+            st = next(iter(self.session.unsure_encodings()), None)
+        self.encoding.show_doubt(st.path if st else None, st.encoding_doubt if st else None)
         if not idx.isValid() or self.model.kind(idx.row()) != "table":
             self.preview_model.set_frame(pd.DataFrame())
             if idx.isValid():

@@ -11,7 +11,9 @@ from PySide6.QtGui import QPageLayout, QPageSize, QTextDocument
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy,
                                QVBoxLayout, QWidget)
 
+from ...core import remedies
 from ...core.outputs import Outputs
+from ...core.schema import DATA_TABLES
 from ...core.verify import CheckKind
 
 #: kinds of check as the report names them (the page reads the report, plain JSON)
@@ -63,6 +65,11 @@ class VerificationPage(BasePage):
         self.checks = table_view()
         self.checks.setModel(self.checks_model)
         self.checks.setAccessibleName("Checks")
+        # values a "Warning" decision stored empty (an unreadable date, a missing parent)
+        self.blanked_model = DataFrameModel()
+        self.blanked = table_view()
+        self.blanked.setModel(self.blanked_model)
+        self.blanked.setAccessibleName("Values stored empty")
         self.save = button("&Save report…", "report", "Save the report as HTML, PDF or JSON")
         self.restore = button("&Restore the backup…", "restore",
                               "Put the database back as it was before the import")
@@ -87,6 +94,9 @@ class VerificationPage(BasePage):
                            self.recon))
         bl.addWidget(boxed("&Totals, side by side", self.totals))
         bl.addWidget(boxed("&Checks: relationships, spot check, integrity", self.checks))
+        self.blanked_box = boxed("&Values stored empty because you decided “Warning” for "
+                                 "their rule", self.blanked)
+        bl.addWidget(self.blanked_box)
         bl.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(body)
@@ -115,7 +125,8 @@ class VerificationPage(BasePage):
         self._enable()
 
     def isComplete(self):
-        return not self.busy
+        # after a restore nothing of the import remains: there is nothing to finish
+        return not self.busy and not self.session.restored
 
     @property
     def passed(self) -> bool:
@@ -128,9 +139,14 @@ class VerificationPage(BasePage):
         res, rep = session.run_result, session.run_report
         if res is None or rep is None:
             self.banner.set("Nothing was imported yet.", "info")
-            for m in (self.recon_model, self.totals_model, self.checks_model):
+            for m in (self.recon_model, self.totals_model, self.checks_model,
+                      self.blanked_model):
                 m.set_frame(pd.DataFrame())
+            self.blanked_box.hide()
             self._enable()
+            return
+        if session.restored:
+            self._show_restored()
             return
         checks = rep["checks"]
         failed = [c for c in checks if not c["passed"]]
@@ -199,10 +215,62 @@ class VerificationPage(BasePage):
                                     bad={"Result": (cdf["Result"] != "passed").to_numpy()})
         fit_columns(self.checks, self.checks.fontMetrics().horizontalAdvance("x" * 56))
         fit_height(self.checks)
+        self._show_blanked(res)
         b = session.backup
         self.where.setText(f"Backup: {b.path}" if b else "")
         self.where.setToolTip(str(b.path) if b else "")
         self._enable()
+
+    def _show_restored(self):
+        """The import's figures marked undone (none green), the totals gone, and what
+        the restore checked: the run's checks describe a database that is no more."""
+        session = self.session
+        rep, r = session.run_report, session.restore_result
+        self.blanked_model.set_frame(pd.DataFrame())
+        self.blanked_box.hide()
+        now = sum(n for t, n in r.counts.items() if t in DATA_TABLES) if r is not None \
+            else None
+        self.banner.set("The backup was restored: the database is back to how it was before "
+                        "the import" + (f" ({fmt_int(now)} records, verified)" if now is not
+                                        None else "") + ". The import below is undone, so "
+                        "there is "
+                        "nothing to finish: go Back to import again, or Close.", "warning")
+        rows = [(t, s["source_rows"], s["imported"], s["duplicates"], s["rejected"],
+                 s["warnings"], "undone by the restore") for t, s in rep["tables"].items()]
+        df = pd.DataFrame(rows, columns=["HMSync table", "Source records", "Imported",
+                                         "Duplicates", "Rejected", "With warnings", "Result"])
+        self.recon_model.set_frame(df, icons={"Result": np.array([icon("warning")] * len(df),
+                                                                  dtype=object)},
+                                   bad={"Result": np.ones(len(df), dtype=bool)})
+        fit_columns(self.recon)
+        fit_height(self.recon)
+        fit_width(self.recon)
+        self.totals_model.set_frame(pd.DataFrame(columns=["Total of", "Legacy export",
+                                                          "HMSync"]))
+        crows = [("undone", f"import run {session.run_result.run_id or ''}".strip(),
+                  "rolled back by restoring the backup")]
+        if r is not None:
+            crows.append(("passed", "restore", f"{r.restored_from.name}: verified against "
+                          f"its SHA-256; {fmt_int(now)} records in HMSync's tables"))
+        cdf = pd.DataFrame(crows, columns=["Result", "Check", "Detail"])
+        self.checks_model.set_frame(cdf, icons={"Result": np.array(
+            [icon("warning")] + [icon("pass")] * (len(cdf) - 1), dtype=object)},
+            bad={"Result": (cdf["Result"] != "passed").to_numpy()})
+        fit_columns(self.checks, self.checks.fontMetrics().horizontalAdvance("x" * 56))
+        fit_height(self.checks)
+        self._enable()
+
+    def _show_blanked(self, res):
+        blanked = remedies.blanked_values(res.validation.problems) if res.committed else []
+        df = pd.DataFrame([(b.table, b.target_field, b.value, b.file, b.line, b.legacy_id)
+                           for b in blanked],
+                          columns=["HMSync table", "Field left empty", "Legacy value", "File",
+                                   "Line", "Legacy id"])
+        df["Line"] = df["Line"].astype("int64")
+        self.blanked_model.set_frame(df)
+        fit_columns(self.blanked)
+        fit_height(self.blanked, max_rows=12)
+        self.blanked_box.setVisible(bool(blanked))
 
     def _enable(self):
         r = self.session.run_result

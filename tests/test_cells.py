@@ -113,7 +113,13 @@ def test_the_spot_check_tells_hmsyncs_own_edits_from_a_wrong_import(mini_export,
     # import (test_the_spot_check_compares_a_first_runs_records below)
 
 
-def test_nothing_compared_is_no_pass(tmp_path, empty_target):
+def test_nothing_compared_is_no_pass_unless_nothing_went_in(tmp_path, empty_target):
+    """Records of the export in HMSync, none compared: no proof, a failed check. None of
+    them in HMSync (every record rejected, or a filter that keeps none): nothing to
+    compare, and the check says so."""
+    from wizard.core.cells import SpotResult
+    assert not SpotResult(compared=0, eligible=5).passed
+    assert SpotResult(compared=0, eligible=0).passed
     folder = tmp_path / "export"
     folder.mkdir()
     (folder / "patients.csv").write_text(
@@ -121,7 +127,8 @@ def test_nothing_compared_is_no_pass(tmp_path, empty_target):
         "1,,,,500,Q\n", encoding="utf-8")
     res = _run(folder, empty_target)
     spot = _check(res, "spot check: sampled records read back equal the source")
-    assert not spot.passed and spot.detail.startswith("0 records compared")
+    assert spot.detail.startswith("0 records compared") and \
+        "no record of this export is in HMSync" in spot.detail
 
 
 def test_a_column_hmsync_has_no_field_for_can_be_kept(mini_export, empty_target, tmp_path):

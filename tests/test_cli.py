@@ -305,7 +305,7 @@ def test_the_html_report_carries_the_runs_notes():
 def test_every_command_has_a_description_examples_and_exit_codes():
     from wizard.cli import COMMAND_PARSERS, build_parser
     build_parser()
-    assert len(COMMAND_PARSERS) == 11
+    assert len(COMMAND_PARSERS) == 12  # ... signoff and profile-help among them
     for name, p in COMMAND_PARSERS.items():
         text = p.format_help()
         assert p.description and "examples:" in text and "exit codes:" in text, name

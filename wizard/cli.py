@@ -204,11 +204,14 @@ def _path(p) -> Path | None:
 
 def _print_summary(res) -> None:
     print(f"{'HMSync table':16} {'source':>9} {'valid':>9} {'dupl.':>7} {'rejected':>9} "
-          f"{'warned':>7}")
+          f"{'warned':>7} {'filtered':>9}")
     for t, s in res.stats.items():
         print(f"{t:16} {s.source_rows:9,} {s.valid:9,} {s.duplicates:7,} {s.rejected:9,} "
-              f"{s.warnings:7,}" + (f"  ({s.deferred:,} outside the pilot)" if s.deferred
-                                    else ""))
+              f"{s.warnings:7,} {s.filtered:9,}" + (f"  ({s.deferred:,} outside the pilot)"
+                                                    if s.deferred else ""))
+    for t, s in res.stats.items():
+        for src, w in s.where.items():
+            print(f"{t}: {src} filtered by: where {w}")
     summ = res.summary()
     if len(summ):
         print("\nproblems by rule:")
@@ -432,6 +435,16 @@ def cmd_mapping_doc(args) -> int:
     return EXIT_OK
 
 
+def cmd_profile_help(args) -> int:
+    from .core.reference import help_text
+    try:
+        print(help_text(args.topic), end="")
+    except LookupError as e:
+        print(f"error: {e.args[0]}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 # --- entry point ---------------------------------------------------------------------------
 EXIT_CODES = """exit codes:
   0  success
@@ -649,6 +662,16 @@ def build_parser() -> argparse.ArgumentParser:
     _encoding_option(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="the HTML file to write")
+
+    p = _command(sub, "profile-help", "the profile reference: keys, steps, functions, rules",
+                 "Prints docs/profile-reference.md: every key, step, option, expression "
+                 "function and rule a mapping profile can use, each with an example; or one "
+                 "topic of it, or the entry of one name.",
+                 ["profile-help", "profile-help functions", "profile-help where",
+                  "profile-help age_at"], cmd_profile_help)
+    p.add_argument("topic", nargs="?", metavar="TOPIC",
+                   help="keys, defaults, tables, fields, steps, expressions, lookups, pilot, "
+                        "rules, severities, or a name (where, regexp_replace, range, ...)")
     return ap
 
 

@@ -291,3 +291,33 @@ def test_a_second_import_recognises_what_is_already_in_hmsync(qtbot, make_wizard
     assert (recon["Imported"], recon["Duplicates"], recon["Rejected"]) == ("0", "1,383", "32")
     assert vp.passed
     assert db_counts(db)["patients"] == 145
+
+
+def test_the_verification_page_counts_and_writes_out_a_where_filter(qtbot, make_wizard,
+                                                                    demo, tmp_path):
+    """A profile's where: leaves records out on purpose: the reconciliation counts them as
+    filtered out, names the filter, and still balances."""
+    import yaml
+    from wizard.core.session import MigrationSession
+    from wizard.resources import resource_path
+    export, db = demo
+    d = yaml.safe_load(resource_path("profiles", "healthcare-plus.yaml").read_text())
+    d["tables"]["pathology_tests.csv"]["where"] = "testCode <> 'URINE'"
+    prof = tmp_path / "filtered.yaml"
+    prof.write_text(yaml.safe_dump(d), encoding="utf-8")
+    s = MigrationSession(source_system="demo-hms")
+    s.source_paths = [export]
+    s.target = db.resolve()
+    s.load_profile(prof)
+    wiz = make_wizard(s)
+    vp = run_to_verification(qtbot, wiz)
+    rows = {vp.recon_model.row_values(r)["HMSync table"]: vp.recon_model.row_values(r)
+            for r in range(vp.recon_model.rowCount())}
+    tests = rows["pathology_tests"]
+    assert tests["Filtered out"] == "23" and tests["Result"] == "balances"
+    assert tests["Filter"] == "pathology_tests.csv: where testCode <> 'URINE'"
+    assert rows["patients"]["Filtered out"] == "0" and rows["Total"]["Filtered out"] == "23"
+    assert vp.passed
+    if os.environ.get("HMSYNC_SCREENSHOTS"):  # (for a person to look at)
+        wiz.resize(1280, 720)
+        wiz.grab().save(os.environ["HMSYNC_SCREENSHOTS"])

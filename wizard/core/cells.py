@@ -138,10 +138,14 @@ class SpotResult:
     #: records that differ because HMSync changed them since the last run (their values no
     #: longer those the run synced): HMSync's own edits, which a re-run leaves standing
     edited: int = 0
+    #: records of the export HMSync holds (imported, or already there): none, and there is
+    #: nothing to compare (a filter kept nothing); some, and 0 compared is no proof
+    eligible: int = 0
 
     @property
     def passed(self) -> bool:
-        return self.compared > 0 and not self.differ and not self.missing
+        return (self.compared > 0 or self.eligible == 0) and not self.differ and \
+            not self.missing
 
 
 @dataclass
@@ -212,6 +216,7 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
     out = CellAccounting()
     totals: dict[tuple[str, str], MoneyTotal] = {}
     samples: list[tuple[str, object, list]] = []   # (target, tm, [(line, id, values)])
+    eligible = 0
     ctx = profile.ctx  # the profile applied afresh: a run state of its own
     for st, tm in plan:
         target = targets[tm.target]
@@ -226,11 +231,16 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
             if ch.table == tm.target:
                 (written if ch.kind == "updated" or ch.resolution == "legacy-wins"
                  else knowingly).add(ch.legacy_id)
+        # a column only the table's filter reads decides which records go in, and is
+        # not stored: its cells count as left behind on purpose
+        filter_reads = set(tm.filter.columns) if getattr(tm, "where", None) is not None \
+            else set()
         tc = TableCells(st.name, tm.target)
         for c in st.columns:
             if c in ADDED_COLUMNS:
                 continue  # a quarantine file's own line and reason: not the legacy data's
             role = "field" if c in read else "legacy_id" if c in tm.id_columns else \
+                "left_behind" if c in filter_reads else \
                 "kept" if c in tm.keep else \
                 "left_behind" if c in tm.leave_behind else "unmapped"
             tc.columns[c] = ColumnCells(c, read.get(c, []), role)
@@ -253,6 +263,13 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
             rejected = np.isin(lines, bad_lines)
             outside = np.isin(lines, later) & ~rejected
             dropped = np.isin(lines, left_out) & ~rejected & ~outside
+            mc = None
+            if getattr(tm, "where", None) is not None:  # the filter's records, left out
+                try:
+                    mc = map_chunk(chunk, tm, target, ctx)
+                    dropped |= ~np.isin(lines, mc.lines) & ~rejected & ~outside
+                except ProfileError:
+                    mc = None
             imported, pos = done.find(lines)
             imported &= ~rejected & ~outside & ~dropped  # each cell is counted once
             dup = ~rejected & ~outside & ~dropped & ~imported
@@ -293,15 +310,22 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
             ours = imported | dup
             if not money and not ours.any():
                 continue
-            try:
-                mc = map_chunk(chunk, tm, target, ctx)
-            except ProfileError:
-                continue  # the import refused such a profile already
+            if mc is None:
+                try:
+                    mc = map_chunk(chunk, tm, target, ctx)
+                except ProfileError:
+                    continue  # the import refused such a profile already
+            # the chunk's records where the mapped ones are (a filter maps fewer: -1)
+            at_mc = pd.Index(mc.lines).get_indexer(lines)
+            have = at_mc >= 0
             for f in money:
                 mt = totals.setdefault((tm.target, f), MoneyTotal(tm.target, f))
-                arr = _as_numbers(mc, f)
+                arr = np.full(len(chunk), np.nan)
+                arr[have] = _as_numbers(mc, f)[at_mc[have]]
+                null = np.ones(len(chunk), dtype=bool)
+                null[have] = np.asarray(mc.null[f], dtype=bool)[at_mc[have]]
                 ok = ~np.isnan(arr)
-                mt.unreadable += int((~ok & ~np.asarray(mc.null[f], dtype=bool)).sum())
+                mt.unreadable += int((~ok & ~null).sum())
                 val = np.where(ok, arr, 0.0)
                 mt.source += float(val.sum())
                 mt.imported += float(val[imported | upd].sum())
@@ -311,7 +335,8 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
                 mt.filtered += float(val[dropped].sum())
             # the spot check's sample: each record of this table in HMSync draws a random
             # key; the SPOT_SAMPLE smallest keys over the whole table are compared
-            at = np.flatnonzero(ours & ~still)
+            at = np.flatnonzero(ours & ~still & have)
+            eligible += len(at)
             if len(at):
                 keys = rng.random(len(at))
                 if len(reservoir) + len(at) > SPOT_SAMPLE:
@@ -320,8 +345,9 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
                     reservoir = [r for r in reservoir if r[0] <= cut]
                     at, keys = at[keys <= cut], keys[keys <= cut]
                 for k, j in zip(keys.tolist(), at.tolist()):
-                    reservoir.append((k, int(lines[j]), str(mc.legacy_id.iat[j]),
-                                      {f: v.iat[j] for f, v in mc.values.items()},
+                    m = int(at_mc[j])
+                    reservoir.append((k, int(lines[j]), str(mc.legacy_id.iat[m]),
+                                      {f: v.iat[m] for f, v in mc.values.items()},
                                       bool(imported[j] or upd[j])))
         # kept cells: counted from what migration_extras holds, not assumed
         stored = kept_counts(con, tm.target, run_id)
@@ -334,6 +360,7 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
         samples.append((tm.target, st.name, [r[1:] for r in reservoir]))
     out.totals = list(totals.values())
     out.spot = _spot_check(con, profile.source_system, targets, samples)
+    out.spot.eligible = eligible
     return out
 
 

@@ -29,6 +29,7 @@ from .. import __version__
 from . import corrections, logs, memory
 from . import rules as R
 from .backup import BackupResult, begin_writing, connect, data_counts
+from .lookups import LookupIndexes, read_by_lookups
 from .quarantine import ADDED_COLUMNS
 from .pilot import Pilot
 from .mapping import MappedChunk, Profile, ProfileError, TableMap, check_profile
@@ -88,6 +89,8 @@ class TableStats:
     unchanged: int = 0       # as last synced: skipped
     conflicts: int = 0       # changed in the export and in HMSync since
     conflicts_kept: int = 0  # of those, left as HMSync has them
+    filtered: int = 0        # left out by a table's where: (counted in source_rows)
+    where: dict[str, str] = field(default_factory=dict)   # legacy table -> its filter
 
     def to_dict(self) -> dict:
         return {"source_rows": self.source_rows, "imported": self.valid,
@@ -96,7 +99,7 @@ class TableStats:
                 "inserted": self.valid, "updated": self.updated,
                 "unchanged": self.unchanged, "conflicts": self.conflicts,
                 "conflicts_kept": self.conflicts_kept,
-                "sources": self.sources}
+                "sources": self.sources, "filtered": self.filtered, "where": dict(self.where)}
 
 
 @dataclass
@@ -298,6 +301,11 @@ class Migration:
             f"the profile maps {tm.source} to {tm.target}, but the export has no such file: "
             f"nothing was read for {tm.target} from it"
             for tm in profile.tables if id(tm) not in used]
+        looked_up = {s: f for s, f in read_by_lookups(self.plan, sources).items()
+                     if s in self.unmapped}
+        self.unmapped = [s for s in self.unmapped if s not in looked_up]
+        self.absent += [f"{s}: not imported itself, read by the lookup of {', '.join(f)}"
+                        for s, f in looked_up.items()]
         # columns of a mapped file that no field reads: their values are not carried over
         # (often on purpose, but never unsaid: "zero data loss" is the operator's call)
         for st, tm in self.plan:
@@ -485,6 +493,9 @@ class Migration:
         """The prepared chunks of the plan. Opened first thing, so that a helper process
         starts reading while the target is being made ready (close() it in any case)."""
         memory.return_large_blocks()
+        if not hasattr(self, "_lookups"):
+            self._lookups = LookupIndexes()
+        self._lookups.prepare(self.plan, self.sources, self.chunk_rows)
         return ChunkStream(self.plan, self.targets, self.profile.ctx, self._field_checks,
                            self.chunk_rows, probs, want_parallel(self.plan, self.parallel),
                            cancel)
@@ -521,6 +532,8 @@ class Migration:
             target = self.targets[tm.target]
             ts = stats.setdefault(tm.target, TableStats(tm.target))
             ts.sources.append(st.name)
+            if tm.where is not None:
+                ts.where[st.name] = tm.where
             total = st.estimate_rows()
             done = 0
             if progress:
@@ -535,7 +548,8 @@ class Migration:
                         notes.append(n)
                 out = self._link_checks(st.name, tm, target, mc, checked, reg, probs)
                 n = len(mc)
-                ts.source_rows += n
+                ts.source_rows += n + mc.filtered
+                ts.filtered += mc.filtered
                 inside = self.pilot.mask(tm.target, mc)
                 ts.deferred += int((~inside).sum())
                 if not inside.all():  # left for the full run: no problems of theirs now

@@ -156,8 +156,17 @@ def mapping_document(profile, sources, targets=None, css: str = "") -> str:
             tfield = target.fields.get(fname) if target else None
             src = fm.source_label or f"constant '{fm.value}'"
             examples = "<br>".join(f"{_e(b)} → {_e(a)}" for b, a in ex.get(fname, []))
+            words = field_words(fm, tfield, d)
+            expr, lookup = getattr(fm, "expr", None), getattr(fm, "lookup", None)
+            if expr is not None:  # what the client approves is the computation itself
+                words = f"computed: {expr}" + (f"; then {words}" if words else "")
+            elif lookup is not None:
+                words = (f"looked up: {lookup.aggregate} of {lookup.table}."
+                         f"{lookup.column or lookup.key} where {lookup.key} = {lookup.by}"
+                         + (f" and {lookup.where}" if lookup.where else "")
+                         + (f"; then {words}" if words else ""))
             rows.append(f"<tr><td>{_e(tm.source)}.{_e(src)}</td><td>{_e(tm.target)}."
-                        f"{_e(fname)}</td><td>{_e(field_words(fm, tfield, d))}</td>"
+                        f"{_e(fname)}</td><td>{_e(words)}</td>"
                         f"<td>{examples}</td><td class=num>"
                         f"{'' if fm.confidence is None else f'{fm.confidence:.0%}'}</td></tr>")
         left = []
@@ -168,19 +177,25 @@ def mapping_document(profile, sources, targets=None, css: str = "") -> str:
                     continue
                 what = ("kept beside each record (HMSync has no field for it)" if c in tm.keep
                         else "left behind on purpose: not imported" if c in tm.leave_behind
-                        else "NOT DECIDED: not imported, and the verification fails until "
-                             "it is mapped, kept or left behind")
+                        else "NOT DECIDED: not imported; the run waits until it is "
+                             "mapped, kept or left behind")
                 left.append(f"<tr><td>{_e(c)}</td><td>{_e(what)}</td></tr>")
         left_html = ("<h3>Columns no HMSync field reads</h3><table><tr><th>legacy column"
                      "</th><th>what becomes of it</th></tr>" + "".join(left) + "</table>"
                      if left else "<p>Every column is read by a field.</p>")
         body.append(f"<h2>{_e(tm.source)} → {_e(tm.target)} (legacy id: "
-                    f"{_e(tm.id_label or 'none')})</h2><table><tr><th>legacy column</th>"
+                    f"{_e(tm.id_label or 'none')})</h2>"
+                    + (f"<p>Only the records where {_e(tm.where)} are migrated; the others "
+                       "are counted as filtered out.</p>" if getattr(tm, "where", None)
+                       else "") +
+                    f"<table><tr><th>legacy column</th>"
                     f"<th>HMSync field</th><th>what is done to the value</th>"
                     f"<th>examples, before → after (masked)</th><th>confidence</th></tr>"
                     f"{''.join(rows)}</table>{left_html}")
+    looked_up = {getattr(fm, "lookup").table for tm in profile.tables
+                 for fm in tm.fields.values() if getattr(fm, "lookup", None) is not None}
     unmapped = [s.name for s in sources if s.name not in mapped_sources and
-                profile.table_for(s.name, s.stem, present) is None]
+                s.name not in looked_up and profile.table_for(s.name, s.stem, present) is None]
     files = ("<h2>Files left out</h2><p>No HMSync table takes these files; nothing of "
              "them is imported:</p><ul>" + "".join(f"<li>{_e(n)}</li>" for n in unmapped)
              + "</ul>") if unmapped else ""

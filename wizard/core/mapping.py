@@ -36,10 +36,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from . import rules as R
 from . import transforms as tf
+from .computed import computed, keep
 from .corrections import Correction
 from .persons import PersonDecision
 from .errors import ProfileError  # noqa: F401 (imported from here too)
+from .expr import Expression
+from .lookups import Lookup
 from .readers import CORRUPT, LINE
 from .targets import TargetTable
 
@@ -105,6 +109,18 @@ class FieldMap:
     confidence: float | None = None   # of a suggestion (0..1)
     reason: str | None = None         # why it was suggested
     review: bool = False              # a suggestion not sure enough to apply unasked
+    expr: str | None = None           # computed from the record's columns (see expr.py)
+    lookup: Lookup | None = None      # taken from another legacy table (see lookups.py)
+
+    @property
+    def expression(self) -> "Expression | None":
+        """``expr`` checked and ready (its columns are ``columns``)."""
+        parsed = getattr(self, "_expr", None)
+        if self.expr is None:
+            return None
+        if parsed is None or parsed.text != self.expr.strip():
+            parsed = self._expr = Expression(self.expr, f"field '{self.target}': expr")
+        return parsed
 
     @property
     def source_label(self) -> str:
@@ -122,7 +138,11 @@ class FieldMap:
 
     def to_dict(self) -> dict:
         d: dict = {}
-        if self.value is not None:
+        if self.expr is not None:
+            d["expr"] = self.expr
+        elif self.lookup is not None:
+            d["lookup"] = _FlowDict(self.lookup.to_dict())
+        elif self.value is not None:
             d["value"] = self.value
         elif len(self.columns) == 1:
             d["column"] = self.columns[0]
@@ -160,14 +180,28 @@ class FieldMap:
             raise ProfileError(f"{where}: confidence must be a number, not "
                                f"{_what(confidence)}")
         reason = d.get("reason")
+        expr = d.get("expr")
+        lookup = None if d.get("lookup") is None else Lookup.from_dict(d["lookup"], where)
+        if sum(x for x in (bool(cols), value is not None, expr is not None,
+                           lookup is not None)) > 1:
+            raise ProfileError(f"{where}: give one of column(s), expr, lookup or value")
         fm = cls(target, cols, list(steps), None if value is None else str(value),
-                 confidence, None if reason is None else str(reason), _review(d, where))
+                 confidence, None if reason is None else str(reason), _review(d, where),
+                 None if expr is None else str(expr))
+        fm.lookup = lookup
+        if lookup is not None:
+            fm.columns = [lookup.by]
+        if expr is not None:
+            fm.columns = list(fm.expression.columns)
+            if not isinstance(expr, str):  # (a number is a constant: an expression too)
+                fm.expr = str(expr)
         try:
             fm.typed_steps  # parsed, and so checked, here: once for the whole run
         except tf.TransformError as e:
             raise ProfileError(f"field '{target}': {e}") from None
-        if not cols and value is None:
-            raise ProfileError(f"field '{target}': give a column, columns or a value")
+        if not fm.columns and value is None and expr is None:
+            raise ProfileError(f"field '{target}': give a column, columns, an expr, a lookup "
+                               "or a value")
         return fm
 
 
@@ -177,18 +211,59 @@ _PROFILE_KEYS += ("corrections",)   # values the operator corrected (core/correc
 _PROFILE_KEYS += ("person_decisions",)  # same-person clusters decided (core/persons.py)
 _DEFAULTS_KEYS = ("phone_region", "date_order", "decimal", "thousands", "timezone")
 _TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "leave_behind", "keep",
-               "fields", "encoding")
-_FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason", "review")
+               "fields", "encoding", "where")
+_FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason", "review", "expr",
+               "lookup")
 
 #: a suggested choice less sure than this is applied only once a person confirms it
 REVIEW_BELOW = 0.9
 
 
 def _review(d: dict, where: str) -> bool:
-    v = d.get("review", False)
-    if not isinstance(v, bool):
-        raise ProfileError(f"{where}: review is true or false, not {v!r}")
-    return v
+    return switch(d.get("review", False), f"{where}: review")
+
+
+_YES, _NO = ("yes", "y", "on", "true", "1"), ("no", "n", "off", "false", "0")
+
+
+def switch(v, where: str) -> bool:
+    """A yes/no setting: true or false. A text or number there ("yes", 'off', 1) is
+    refused with what it most likely meant, rather than read as true because it is not
+    empty."""
+    if isinstance(v, bool):
+        return v
+    t = str(v).strip().lower()
+    guess = " (did you mean true?)" if t in _YES else " (did you mean false?)" if t in _NO \
+        else ""
+    raise ProfileError(f"{where}: is true or false, not {v!r}{guess}")
+
+
+def _severity(code, v, where: str) -> str:
+    """A rule's severity: error, warning or off. YAML reads an unquoted off (or no) as
+    false: said so, with the fix."""
+    if isinstance(v, bool):
+        raise ProfileError(f"{where}: rule '{code}': severity must be error, warning or "
+                           f"off; YAML read an unquoted {'on/yes' if v else 'off/no'} as "
+                           f"{str(v).lower()} (did you mean 'off'? write it in quotes: "
+                           f"\"off\")" if not v else
+                           f"{where}: rule '{code}': severity must be error, warning or off, "
+                           f"not {str(v).lower()}")
+    sev = str(v).strip().lower()
+    if sev not in R.SEVERITIES:
+        close = difflib.get_close_matches(sev, R.SEVERITIES, n=1)
+        raise ProfileError(f"{where}: rule '{code}': severity must be error, warning or off, "
+                           f"not '{sev}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    return sev
+
+
+def _check_rule_codes(rules: dict, where: str) -> None:
+    """A misspelt rule code (patients.agee.range) would switch nothing off, unsaid."""
+    from .schema import known_tables
+    tables = {t: list(tt.fields) for t, tt in known_tables().items()}
+    for code in rules:
+        problem = R.code_problem(code, tables)
+        if problem:
+            raise ProfileError(f"{where}: rule '{code}': {problem}")
 
 
 @dataclass(frozen=True)
@@ -304,6 +379,9 @@ def _encoding(value, where: str) -> str | None:
 def _known_keys(d: dict, known: tuple, where: str) -> None:
     """A misspelt key (defualts, feilds) would be ignored without a word: refused."""
     for k in d:
+        if isinstance(k, bool):
+            raise ProfileError(f"{where}: unknown key '{k}' (YAML reads an unquoted on, off, "
+                               "yes or no as true or false: write the key in quotes)")
         if k not in known:
             close = difflib.get_close_matches(str(k), known, n=1)
             raise ProfileError(f"{where}: unknown key '{k}'" +
@@ -341,11 +419,25 @@ class TableMap:
     def id_label(self) -> str | None:
         """The legacy id's column(s) as an operator reads them (None: none)."""
         return " + ".join(self.id_columns) or None
+    #: a row filter: only the records for which it holds are migrated (see expr.py)
+    where: str | None = None
+
+    @property
+    def filter(self) -> Expression | None:
+        """``where`` checked and ready."""
+        parsed = getattr(self, "_filter", None)
+        if self.where is None:
+            return None
+        if parsed is None or parsed.text != self.where.strip():
+            parsed = self._filter = Expression(self.where, f"table '{self.source}': where")
+        return parsed
 
     def to_dict(self) -> dict:
         d: dict = {"target": self.target}
         if self.encoding:
             d["encoding"] = self.encoding
+        if self.where is not None:
+            d["where"] = self.where
         if self.legacy_key:
             d["legacy_id"] = _Flow(self.legacy_key)
         elif self.legacy_id:
@@ -362,8 +454,9 @@ class TableMap:
         return d
 
     def read_columns(self) -> set[str]:
-        """The columns the mapping reads: fields' columns and the legacy id."""
-        return {c for fm in self.fields.values() for c in fm.columns} | set(self.id_columns)
+        """The columns the mapping reads: fields' columns, the legacy id and the filter's."""
+        return {c for fm in self.fields.values() for c in fm.columns} | set(self.id_columns) | (
+            set(self.filter.columns) if self.where is not None else set())
 
 
 @dataclass
@@ -505,7 +598,7 @@ class Profile:
                 thousands=defaults.get("thousands"),
                 timezone=None if defaults.get("timezone") in (None, "") else
                 defaults["timezone"],  # (checked below: a number is an unquoted offset)
-                rules={str(k): str(v).lower() for k, v in (d.get("rules") or {}).items()},
+                rules={str(k): _severity(k, v, where) for k, v in (d.get("rules") or {}).items()},
                 exclude=[Exclusion.from_dict(e, f"{where}: exclude")
                          for e in d.get("exclude") or []], pilot=_pilot(d.get("pilot"), where),
                 notes=[ProfileNote.from_text(n) for n in d.get("notes") or []],
@@ -521,10 +614,7 @@ class Profile:
             tf.check_date_order(defaults.get("date_order"), "date_order")
         except tf.TransformError as e:
             raise ProfileError(f"{where}: defaults: {e}") from None
-        for code, sev in p.rules.items():
-            if sev not in ("error", "warning", "off"):
-                raise ProfileError(f"{where}: rule '{code}': severity must be error, warning "
-                                   f"or off, not '{sev}'")
+        _check_rule_codes(p.rules, where)
         tables = d.get("tables") or {}
         if isinstance(tables, list):
             if not all(isinstance(t, dict) for t in tables):
@@ -560,13 +650,19 @@ class Profile:
                             f"{where}: table '{src}': leave_behind") or []
             keep = [_name(c, f"{where}: table '{src}': keep", "a column name")
                     for c in _shaped(td.get("keep"), list, f"{where}: table '{src}': keep")]
-            p.tables.append(TableMap(str(src), str(td["target"]), legacy_id, fields,
-                                     confidence, _review(td, f"{where}: table '{src}'"),
-                                     [_name(c, f"{where}: table '{src}': leave_behind",
-                                            "a column name") for c in leave],
-                                     encoding=_encoding(td.get("encoding"),
-                                                        f"{where}: table '{src}'"),
-                                     keep=keep, legacy_key=legacy_key))
+            tm = TableMap(str(src), str(td["target"]), legacy_id, fields,
+                          confidence, _review(td, f"{where}: table '{src}'"),
+                          [_name(c, f"{where}: table '{src}': leave_behind",
+                                 "a column name") for c in leave],
+                          encoding=_encoding(td.get("encoding"), f"{where}: table '{src}'"),
+                          keep=keep, legacy_key=legacy_key,
+                          where=None if td.get("where") is None else str(td["where"]))
+            if tm.where is not None:
+                try:
+                    tm.filter  # checked here, before anything runs
+                except ProfileError as e:
+                    raise ProfileError(f"{where}: {e}") from None
+            p.tables.append(tm)
         return p
 
     @classmethod
@@ -696,6 +792,7 @@ class MappedChunk:
     #: read back from a quarantine file: the records rejected there as a second record
     #: with a legacy id already taken (None: not a quarantine file)
     was_duplicate: np.ndarray | None = None
+    filtered: int = 0      # records of the chunk the table's where: left out
 
     def __len__(self):
         return len(self.index)
@@ -731,15 +828,24 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field,
     column = column or (lambda c: tf.text(chunk[c]))
     steps = fm.typed_steps
     n = len(chunk)
-    if fm.value is not None:
+    clean = True
+    bad = None
+    note = None
+    if fm.expr is not None:
+        s, bad, why = computed(fm.expression, column, chunk.columns, chunk.index)
+        clean = False
+        note = None if why is None else f"some records failed its expression ({why})"
+    elif fm.lookup is not None:
+        s = fm.lookup.values(column(fm.lookup.by))
+        clean = False
+        if fm.lookup.index is None:  # (a preview: the migration builds the index)
+            note = f"looked up in {fm.lookup.table} when the migration runs"
+    elif fm.value is not None:
         s = pd.Series([fm.value] * n, index=chunk.index, dtype=object)
     elif len(fm.columns) == 1:
         s = column(fm.columns[0])
     else:
         s = tf.join_texts([column(c) for c in fm.columns], _concat_sep(steps)).values
-    clean = True
-    bad = None
-    note = None
     array = None  # the values as numbers or dates, while the last step that ran gave them
     for step in steps:
         if isinstance(step, tf.ConcatStep):
@@ -799,6 +905,7 @@ def _concat_sep(steps: tuple[tf.Step, ...]) -> str:
 
 def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
               ctx: RunContext) -> MappedChunk:
+    chunk, filtered = keep(chunk, tm.filter, tm.source)
     cache: dict[str, pd.Series] = {}
 
     def column(name: str) -> pd.Series:
@@ -812,6 +919,7 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
     if REASON_COLUMN in chunk.columns:
         mc.was_duplicate = tf.text(chunk[REASON_COLUMN]).str.startswith(
             f"{tm.target}.id.duplicate").to_numpy()
+    mc.filtered = filtered
     for name, fm in tm.fields.items():
         tfield = target.fields.get(name)
         if tfield is None:
@@ -840,7 +948,10 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
                 tf.join_texts([column(c) for c in fm.columns], " | ").values
         else:
             mc.raw[name] = pd.Series([fm.value] * len(chunk), index=chunk.index)
-        mc.source[name] = fm.source_label or "(constant)"
+        mc.source[name] = (f"{fm.lookup.aggregate} of {fm.lookup.table}."
+                           f"{fm.lookup.column or fm.lookup.key} by {fm.lookup.by}"
+                           if fm.lookup else fm.source_label or
+                           ("(expression)" if fm.expr else "(constant)"))
         if r.note and r.note not in mc.notes:
             mc.notes.append(f"{name}: {r.note}")
     for c in tm.keep:
@@ -853,7 +964,9 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
 
 def check_profile(profile: Profile, sources, targets: dict[str, TargetTable]) -> list[str]:
     """Problems that stop a profile from being used with these sources and this target."""
-    out = []
+    fields = {t: list(tt.fields) for t, tt in targets.items()}
+    out = [f"rule '{code}': {problem}" for code in profile.rules
+           if (problem := R.code_problem(code, fields, fields=True))]
     names = [st.name for st in sources]
     for st in sources:
         tm = profile.table_for(st.name, st.stem, names)
@@ -866,6 +979,9 @@ def check_profile(profile: Profile, sources, targets: dict[str, TargetTable]) ->
         for c in tm.id_columns:
             if c not in st.columns:
                 out.append(f"{st.name}: legacy id column '{c}' is not in the file")
+        if tm.where is not None:
+            out += [f"{st.name}: where: reads column '{c}', which the file does not have"
+                    for c in tm.filter.columns if c not in st.columns]
         for name, fm in tm.fields.items():
             if name not in tt.fields:
                 out.append(f"{st.name}: field '{name}' is not a column of {tm.target}")

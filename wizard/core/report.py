@@ -160,11 +160,11 @@ def run_report(result, target, sources, dry_run: bool, schema_differences=(),
         "backup_path": str(result.backup.path) if result.backup else None,
         "backup": result.backup.to_dict() if result.backup else None,
         "sources": [str(s.path) for s in sources],
-        "tables": {t: {k: tables[t][k] for k in ("source_rows", "imported", "duplicates",
-                                                 "rejected", "warnings", "deferred",
-                                                 "inserted", "updated", "unchanged",
-                                                 "conflicts", "conflicts_kept")
-                       if k in tables[t]}
+        "tables": {t: {k: tables[t].get(k, 0) for k in (
+            "source_rows", "imported", "duplicates", "rejected", "warnings", "deferred",
+            "filtered") + tuple(k for k in ("inserted", "updated", "unchanged", "conflicts",
+                                            "conflicts_kept") if k in tables[t])}
+                   | {"where": tables[t].get("where") or {}}
                    for t in tables},
         "checks": [c.to_dict() for c in result.verification.checks],
         "passed": result.passed,
@@ -223,7 +223,9 @@ def report_html(rep: dict) -> str:
         rows.append("<tr><td>" + _e(t) + "</td>" + "".join(
             f'<td class="num">{_e(s.get(k))}</td>' for k in ("source_rows", "imported",
                                                              "duplicates", "rejected",
-                                                             "warnings")) + "</tr>")
+                                                             "filtered", "warnings"))
+            + "<td>" + _e("; ".join(f"{src}: where {w}" for src, w in
+                                    (s.get("where") or {}).items())) + "</td></tr>")
     checks = "".join(
         f'<tr><td class="{"pass" if c["passed"] else "fail"}">{"PASS" if c["passed"] else "FAIL"}'
         f'</td><td>{_e(c["name"])}</td><td>{_e(c.get("detail"))}</td></tr>'
@@ -264,9 +266,9 @@ def report_html(rep: dict) -> str:
                                                                        'FAILED'}</span></h1>
 <table class="meta">{''.join(f'<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>' for k, v in meta)}
 </table>
-<h2>Reconciliation (source = imported + duplicates + rejected)</h2>
+<h2>Reconciliation (source = imported + duplicates + rejected + filtered)</h2>
 <table><tr><th>HMSync table</th><th>source rows</th><th>imported</th><th>duplicates</th>
-<th>rejected</th><th>warnings</th></tr>{''.join(rows)}</table>
+<th>rejected</th><th>filtered</th><th>warnings</th><th>filter</th></tr>{''.join(rows)}</table>
 <h2>Checks</h2><table><tr><th></th><th>check</th><th>detail</th></tr>{checks}</table>
 {_delta_html(rep.get("delta"))}
 {grouped}

@@ -156,3 +156,45 @@ def duplicate_messages(first_lines, dup, first_rejected) -> list[str]:
     return [(DUPLICATE_OF_REJECTED if gone else kept).format(first=int(fl)) if d else ""
             for fl, d, gone in zip(np.asarray(first_lines).tolist(), np.asarray(dup).tolist(),
                                    np.asarray(first_rejected).tolist())]
+
+
+#: rule checks about a whole record, written <table>.<part> (the others name a field)
+RECORD_CHECKS = ("id_missing", "duplicate", "possible_duplicate", "corrupt", "excluded")
+SEVERITIES = (ERROR, WARNING, OFF)
+
+
+def known_codes(tables: dict[str, list[str]]) -> list[str]:
+    """Every rule code of these tables (HMSync table -> its field names)."""
+    out = []
+    for t, fields in tables.items():
+        out += [rule_code(t, None, c) for c in RULES if c in RECORD_CHECKS]
+        out += [rule_code(t, f, c) for f in fields for c in RULES if c not in RECORD_CHECKS]
+    return out
+
+
+def code_problem(code: str, tables: dict[str, list[str]], fields: bool = False) -> str | None:
+    """Why a profile's rule code names no rule (None: it names one). A code names a table
+    HMSync has and a check the wizard makes; with ``fields``, a field of that table too
+    (when the target is known: a deployment may add columns). A pattern with * must match
+    some code."""
+    import difflib
+    known = known_codes(tables)
+    if "*" in code or "?" in code:
+        if any(fnmatch.fnmatchcase(k, code) for k in known):
+            return None
+        return f"the pattern matches no rule (codes look like {known[0]})"
+    guess = difflib.get_close_matches(code, known, n=1)
+    hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+    table, _, rest = code.partition(".")
+    if table not in tables:
+        return f"no HMSync table '{table}'{hint}"
+    if rest in {CODE_PART[c] for c in RECORD_CHECKS}:
+        return None
+    for c, part in CODE_PART.items():
+        if c not in RECORD_CHECKS and rest.endswith("." + part) and \
+                rest[:-len(part) - 1] and "." not in rest[:-len(part) - 1]:
+            field = rest[:-len(part) - 1]
+            if not fields or field in tables[table]:
+                return None
+            return f"{table} has no field '{field}'{hint}"
+    return f"no such rule{hint}"

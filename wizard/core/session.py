@@ -35,6 +35,7 @@ from .delta import DeltaOptions, OnConflict
 from .errors import NeedsReview, ProjectError, SourceProblem
 from . import corrections, persons
 from . import transforms as tf
+from .expr import Expression
 from .mapping import (Exclusion, FieldMap, Profile, ProfileError, TableMap, Unconfirmed,
                       check_nesting, check_profile)
 from .outputs import Outputs, check_outputs
@@ -624,6 +625,29 @@ class MigrationSession:
             return
         tm.fields[field_name] = FieldMap(field_name, [], value=str(value),
                                          reason="a fixed value, chosen by you")
+        self.dirty = True
+
+    def set_table_where(self, source_name: str, where: str | None) -> None:
+        """Migrate only the records of a legacy table a filter keeps (None or "": all).
+        A ProfileError, and nothing changed, if the filter cannot be used."""
+        tm = self.table_map(source_name)
+        if tm is None:
+            return
+        where = (where or "").strip() or None
+        if where is not None:
+            Expression(where, f"table '{source_name}': where")
+        tm.where = where
+        self.dirty = True
+
+    def set_field_expr(self, source_name: str, field_name: str, expr: str) -> None:
+        """Compute an HMSync field from the record's columns (see expr.py). A
+        ProfileError, and nothing changed, if the expression cannot be used."""
+        tm = self.table_map(source_name)
+        if tm is None:
+            return
+        fm = FieldMap(field_name, [], expr=expr.strip(), reason="computed, as you wrote it")
+        fm.columns = list(fm.expression.columns)
+        tm.fields[field_name] = fm
         self.dirty = True
 
     def set_on_conflict(self, choice: "OnConflict | str | None") -> None:

@@ -168,7 +168,9 @@ class Verifier:
             # a re-run: the records already in HMSync, by what became of them (delta.py)
             kept = getattr(s, "conflicts_kept", 0)
             delta = (getattr(s, "updated", 0), getattr(s, "unchanged", 0), kept)
-            ok = (s.source_rows == imported + s.duplicates + s.rejected + s.deferred) and \
+            filtered = getattr(s, "filtered", 0)
+            ok = (s.source_rows == imported + s.duplicates + s.rejected + s.deferred +
+                  filtered) and \
                 imported == s.valid and (not any(delta) or sum(delta) == s.duplicates)
             tables[t] = s.to_dict()
             tables[t]["imported"] = imported
@@ -180,6 +182,9 @@ class Verifier:
                 f"source {s.source_rows} = imported {imported} + duplicates {s.duplicates}"
                 f"{split} + rejected {s.rejected}" +
                 (f" + deferred {s.deferred} (outside the pilot)" if s.deferred else "")
+                + (f" + filtered {filtered} (" + "; ".join(
+                    f"{src}: where {w}" for src, w in s.where.items()) + ")"
+                   if filtered else "")
                 + ("" if ok else f" (expected to import {s.valid})"),
                 table=t))
         checks.extend(self.relationship_checks())
@@ -237,7 +242,9 @@ class Verifier:
                 all_rows=mt.to_dict()))
         spot = acc.spot
         detail = f"{spot.compared} records compared, mapped afresh from the legacy files"
-        if not spot.compared:
+        if not spot.compared and not spot.eligible:
+            detail += " (no record of this export is in HMSync: nothing to compare)"
+        elif not spot.compared:
             detail += " (nothing to compare is no proof)"
         if spot.missing:
             detail += f"; {spot.missing} sampled record(s) not found in HMSync"

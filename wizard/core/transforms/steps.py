@@ -230,8 +230,11 @@ class _DateStep(Step):
             time_zone(self.timezone)
         self._check_order()
         if not isinstance(self.excel_serial, bool):
+            t = str(self.excel_serial).strip().lower()
+            guess = " (did you mean true?)" if t in ("yes", "on", "true", "1") else \
+                " (did you mean false?)" if t in ("no", "off", "false", "0") else ""
             raise TransformError(f"{self.name} step: excel_serial is true or false, "
-                                 f"not {self.excel_serial!r}")
+                                 f"not {self.excel_serial!r}{guess}")
 
     def _check_order(self) -> None:
         pass  # (an age step's order is not checked: it never was)

@@ -25,7 +25,8 @@ KIND_WORDS = {"text": "text", "int": "whole number", "float": "number", "date": 
 def source_key(fm) -> str:
     if fm is None:
         return ""
-    if fm.value is not None:
+    if fm.value is not None or getattr(fm, "expr", None) is not None or \
+            getattr(fm, "lookup", None) is not None:
         return "k:"
     if len(fm.columns) == 1:
         return "c:" + fm.columns[0]
@@ -37,6 +38,11 @@ def source_text(fm) -> str:
         return NOT_MAPPED
     if fm.value is not None:
         return f"constant '{fm.value}'"
+    if getattr(fm, "expr", None) is not None:
+        return f"= {fm.expr}"
+    if getattr(fm, "lookup", None) is not None:
+        lk = fm.lookup
+        return f"{lk.aggregate} of {lk.table}.{lk.column or lk.key} by {lk.by}"
     return " + ".join(fm.columns)
 
 

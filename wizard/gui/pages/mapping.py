@@ -23,6 +23,7 @@ from ..models.delegates import ComboDelegate
 from ..models.mapping import SOURCE, MappingModel, source_text
 from ..models.valuemap import ValueMapModel
 from ...core.steps import get_step, set_step
+from ..expressions import ExpressionPanel
 from ..widgets import Banner, button, fit_columns, fmt_int, label, table_view
 from .base import BasePage
 
@@ -382,6 +383,8 @@ class MappingPage(BasePage):
         self.side = QTabWidget()
         self.side.addTab(self.editor_box, "Transform")
         self.side.addTab(lw, "Columns left out")
+        self.expressions = ExpressionPanel()
+        self.side.addTab(self.expressions, "Filter && e&xpression")
         bottom.addWidget(self.side)
         bottom.addWidget(pw)
         bottom.setStretchFactor(0, 2)
@@ -420,6 +423,7 @@ class MappingPage(BasePage):
         self.left_view.selectionModel().currentRowChanged.connect(
             lambda cur, _: self._enable_left())
         self.editor.changed.connect(self._edited)
+        self.expressions.changed.connect(lambda f: self._after_edit(f or None))
         self.confirm_table.clicked.connect(self._confirm_table)
         self.confirm_field.clicked.connect(self._confirm_field)
         self.leave.clicked.connect(lambda: self._decide_column(True))
@@ -662,8 +666,10 @@ class MappingPage(BasePage):
         row = self.view.currentIndex().row()
         if row < 0 or self.model.tm is None:
             self.editor.show_field(None, None, None)
+            self.expressions.show_table(self.session, self.current_source(), None)
             return
         f = self.model.field_at(row)
+        self.expressions.show_table(self.session, self.current_source(), f.name)
         fm = self.model.tm.fields.get(f.name)
         sample = self.session.samples.get(self.current_source())
         col = None
@@ -689,8 +695,8 @@ class MappingPage(BasePage):
             self.preview_model.set_frame(pd.DataFrame())
             self.preview_label.setText(f"No preview: {e}")
             return
-        n = min(PREVIEW_ROWS, len(sample))
-        data = {LINE: sample[LINE].to_numpy()[:n]}
+        n = min(PREVIEW_ROWS, len(mc))  # (a where: filter keeps some of the sample)
+        data = {LINE: mc.lines[:n]}
         labels, tips, bad, cell_tips = ["line"], ["line of the legacy file"], {}, {}
         counts = {}
         for f in target.mappable:
@@ -725,7 +731,9 @@ class MappingPage(BasePage):
         fit_columns(self.view)   # "… sample value(s) fail" lengthens the transform's words
         failing = sum(1 for v in counts.values() if v)
         self.preview_label.setText(
-            f"&Preview: the first {n} of {len(sample)} sample records as HMSync will store them"
+            f"&Preview: the first {n} of {len(mc)} sample records as HMSync will store them"
+            + (f" ({len(sample) - len(mc)} left out by the table's filter)"
+               if len(mc) < len(sample) else "")
             + (f" — {failing} field(s) have values that cannot be converted (red)"
                if failing else ""))
         row = self.view.currentIndex().row()

@@ -105,7 +105,8 @@ class VerificationPage(BasePage):
         body = QWidget()
         bl = QVBoxLayout(body)
         bl.setContentsMargins(0, 0, 0, 0)
-        bl.addWidget(boxed("R&econciliation: source = imported + duplicates + rejected",
+        bl.addWidget(boxed("R&econciliation: source = imported + duplicates + rejected + "
+                           "filtered out",
                            self.recon))
         bl.addWidget(boxed("&Totals, side by side", self.totals))
         bl.addWidget(boxed("Ce&lls of every legacy column: non-empty = imported + rejected + "
@@ -189,17 +190,21 @@ class VerificationPage(BasePage):
         for t, s in rep["tables"].items():
             ok = recon.get(t, {}).get("passed", False)
             rows.append((t, s["source_rows"], s["imported"], s["duplicates"], s["rejected"],
-                         s["warnings"], "balances" if ok else "does not balance"))
+                         s.get("filtered", 0), s["warnings"],
+                         "balances" if ok else "does not balance",
+                         "; ".join(f"{src}: where {w}" for src, w in
+                                   (s.get("where") or {}).items())))
             icons.append(icon("pass" if ok else "fail"))
         df = pd.DataFrame(rows, columns=["HMSync table", "Source records", "Imported",
-                                         "Duplicates", "Rejected", "With warnings", "Result"])
+                                         "Duplicates", "Rejected", "Filtered out",
+                                         "With warnings", "Result", "Filter"])
         if len(df):
-            tot = df.iloc[:, 1:6].sum()
+            tot = df.iloc[:, 1:7].sum()
             df.loc[len(df)] = ["Total", *tot.astype(int).tolist(),
-                               "balances" if all(r[-1] == "balances" for r in rows)
-                               else "does not balance"]
-            icons.append(icon("pass" if all(r[-1] == "balances" for r in rows) else "fail"))
-            for c in df.columns[1:6]:
+                               "balances" if all(r[-2] == "balances" for r in rows)
+                               else "does not balance", ""]
+            icons.append(icon("pass" if all(r[-2] == "balances" for r in rows) else "fail"))
+            for c in df.columns[1:7]:
                 df[c] = df[c].astype("int64")
         self.recon_model.set_frame(df, icons={"Result": np.array(icons, dtype=object)},
                                    bad={"Result": (df["Result"] != "balances").to_numpy()})

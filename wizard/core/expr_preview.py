@@ -1,0 +1,66 @@
+"""What a filter or an expression does to a table's sample, for the wizard's editors: how
+many records a where: keeps, and a computed field's value record by record, with the
+problem of each record it fails on (typed results: the editors show them as they are)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .computed import cells, computed, keep
+from .errors import ProfileError
+from .expr import Expression
+from .readers import LINE
+from .transforms import text
+
+#: records an expression's preview shows
+PREVIEW_ROWS = 20
+
+
+@dataclass(frozen=True)
+class FilterPreview:
+    kept: int = 0
+    total: int = 0              # records of the sample
+    whole: bool = False         # the sample is the whole table
+    problem: str | None = None  # the filter is refused (nothing counted)
+
+
+@dataclass(frozen=True)
+class ExpressionPreview:
+    lines: list[int] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)    # the columns it reads, joined
+    values: list[str] = field(default_factory=list)
+    problems: list[str | None] = field(default_factory=list)
+    failed: int = 0             # records of the shown ones it fails on
+    problem: str | None = None  # the expression is refused (nothing shown)
+
+
+def preview_filter(sample: pd.DataFrame, where: str, source: str,
+                   whole: bool = False) -> FilterPreview:
+    try:
+        ex = Expression(where, f"table '{source}': where")
+        missing = [c for c in ex.columns if c not in sample.columns]
+        if missing:
+            return FilterPreview(problem=f"no column '{missing[0]}' in {source}")
+        kept, dropped = keep(sample, ex, source)
+    except ProfileError as e:
+        return FilterPreview(problem=str(e))
+    return FilterPreview(len(kept), len(kept) + dropped, whole)
+
+
+def preview_expression(sample: pd.DataFrame, expr: str, source: str, field_name: str,
+                       rows: int = PREVIEW_ROWS) -> ExpressionPreview:
+    head = sample.iloc[:rows]
+    try:
+        ex = Expression(expr, f"field '{field_name}': expr")
+        missing = [c for c in ex.columns if c not in head.columns]
+        if missing:
+            return ExpressionPreview(problem=f"no column '{missing[0]}' in {source}")
+        values, bad, _ = computed(ex, lambda c: text(head[c]), head.columns, head.index)
+        _, problems = ex.evaluate(cells(ex, lambda c: text(head[c]), head.columns), len(head))
+    except ProfileError as e:
+        return ExpressionPreview(problem=str(e))
+    inputs = [" | ".join(v) for v in zip(*(text(head[c]).tolist() for c in ex.columns))] \
+        if ex.columns else [""] * len(head)
+    return ExpressionPreview([int(x) for x in head[LINE].tolist()], inputs, values.tolist(),
+                             problems, int(bad.sum()))

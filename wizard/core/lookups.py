@@ -1,0 +1,227 @@
+"""Lookups: a field's value taken from another legacy table by key, with an aggregate.
+
+A bill's amount is often the sum of its claim's charge rows in another file::
+
+    amount:
+      lookup: {table: claims_transactions.csv, key: CLAIMID, by: CLAIMID,
+               column: AMOUNT, aggregate: sum, where: "TYPE = 'CHARGE'"}
+
+The looked-up table is read once, chunk by chunk, into a temporary SQLite file (its key,
+the aggregate per key, on disk), so memory stays bounded however large it is; each chunk
+of the mapped table then looks its keys up there. A value a sum cannot read as a number
+stops the run naming the looked-up file, its line and its column.
+"""
+from __future__ import annotations
+
+import difflib
+import shutil
+import sqlite3
+import tempfile
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import ProfileError
+from .expr import Expression, _number
+from .readers import LINE
+
+AGGREGATES = ("sum", "count", "min", "max", "first")
+KEYS = ("table", "key", "by", "column", "aggregate", "where")
+#: keys looked up per query (SQLite's parameter limit is far above)
+_BATCH = 500
+
+
+@dataclass
+class Lookup:
+    table: str                  # the other legacy table, as the export names it
+    key: str                    # its column that holds the key
+    by: str                     # this record's column with the key (not "on": YAML reads
+    #                             an unquoted on as true)
+    column: str | None = None   # the column taken (count needs none)
+    aggregate: str = "first"
+    where: str | None = None    # which of the other table's rows count
+    #: the on-disk index, once the migration built it (travels to the helper process)
+    index: str | None = field(default=None, compare=False)
+
+    @classmethod
+    def from_dict(cls, d, where: str) -> "Lookup":
+        if not isinstance(d, dict):
+            raise ProfileError(f"{where}: lookup: must be a mapping (table, key, by, column, "
+                               "aggregate)")
+        for k in d:
+            if k not in KEYS:
+                close = difflib.get_close_matches(str(k), KEYS, n=1)
+                raise ProfileError(f"{where}: lookup: unknown key '{k}'" +
+                                   (f" (did you mean '{close[0]}'?)" if close else
+                                    f" (known: {', '.join(KEYS)})"))
+        for k in ("table", "key", "by"):
+            if d.get(k) in (None, "") or isinstance(d.get(k), (dict, list, bool)):
+                raise ProfileError(f"{where}: lookup: give '{k}' (a "
+                                   f"{'file' if k == 'table' else 'column'} name)")
+        agg = str(d.get("aggregate", "first")).lower()
+        if agg not in AGGREGATES:
+            close = difflib.get_close_matches(agg, AGGREGATES, n=1)
+            raise ProfileError(f"{where}: lookup: aggregate '{agg}' is not one of "
+                               f"{', '.join(AGGREGATES)}" +
+                               (f" (did you mean '{close[0]}'?)" if close else ""))
+        column = d.get("column")
+        if column in (None, "") and agg != "count":
+            raise ProfileError(f"{where}: lookup: give the 'column' to take ({agg} of what?)")
+        lk = cls(str(d["table"]), str(d["key"]), str(d["by"]),
+                 None if column in (None, "") else str(column), agg,
+                 None if d.get("where") is None else str(d["where"]))
+        if lk.where is not None:
+            lk.filter  # checked now
+        return lk
+
+    @property
+    def filter(self) -> Expression | None:
+        if self.where is None:
+            return None
+        parsed = getattr(self, "_filter", None)
+        if parsed is None:
+            parsed = self._filter = Expression(self.where, f"lookup in {self.table}: where")
+        return parsed
+
+    def to_dict(self) -> dict:
+        d = {"table": self.table, "key": self.key, "by": self.by}
+        if self.column:
+            d["column"] = self.column
+        d["aggregate"] = self.aggregate
+        if self.where is not None:
+            d["where"] = self.where
+        return d
+
+    def __getstate__(self):
+        d = dict(self.__dict__)
+        d.pop("_filter", None)
+        return d
+
+    # --- building and reading the index --------------------------------------------
+    def build(self, sources, folder: Path, chunk_rows: int) -> None:
+        """Read the other table into an index file in ``folder``."""
+        from .computed import keep
+        st = _find(sources, self.table)
+        if st is None:
+            raise ProfileError(f"lookup: the export has no table '{self.table}' "
+                               f"(it has: {', '.join(s.name for s in sources)})")
+        for c in (self.key, self.column) + tuple(self.filter.columns if self.filter else ()):
+            if c is not None and c not in st.columns:
+                raise ProfileError(f"lookup in {st.name}: the file has no column '{c}'")
+        path = folder / f"lookup-{len(list(folder.iterdir()))}.sqlite"
+        con = sqlite3.connect(path)
+        try:
+            con.execute("PRAGMA journal_mode = OFF")
+            con.execute("PRAGMA synchronous = OFF")
+            con.execute("CREATE TABLE r (k TEXT NOT NULL, line INTEGER, v)")
+            numeric = self.aggregate in ("sum", "min", "max")
+            from .transforms import text
+            for chunk in st.iter_chunks(chunk_rows):
+                chunk, _ = keep(chunk, self.filter, st.name)
+                if not len(chunk):
+                    continue
+                keys = text(chunk[self.key]).tolist()
+                lines = chunk[LINE].tolist()
+                vals = text(chunk[self.column]).tolist() if self.column else [None] * len(keys)
+                rows = []
+                for k, ln, v in zip(keys, lines, vals):
+                    if k == "":
+                        continue
+                    if v == "":
+                        v = None
+                    elif numeric and v is not None:
+                        try:
+                            v = _number(v)
+                        except ValueError:
+                            raise ProfileError(
+                                f"lookup: {st.name}, line {int(ln)}, column '{self.column}': "
+                                f"not a number, so it cannot be {self.aggregate}med"
+                                if self.aggregate == "sum" else
+                                f"lookup: {st.name}, line {int(ln)}, column '{self.column}': "
+                                f"not a number (the {self.aggregate} of numbers)") from None
+                    rows.append((k, int(ln), v))
+                con.executemany("INSERT INTO r VALUES (?, ?, ?)", rows)
+            agg = {"sum": "total(v)", "count": "count(*)", "min": "min(v)", "max": "max(v)",
+                   "first": "(SELECT v FROM r AS f WHERE f.k = r.k ORDER BY line LIMIT 1)"
+                   }[self.aggregate]
+            if self.aggregate == "first":
+                con.execute("CREATE INDEX rk ON r (k, line)")
+            con.execute(f"CREATE TABLE a (k TEXT PRIMARY KEY, v) WITHOUT ROWID")
+            con.execute(f"INSERT INTO a SELECT k, {agg} FROM r GROUP BY k")
+            con.execute("DROP TABLE r")
+            con.commit()
+        finally:
+            con.close()
+        self.index = str(path)
+
+    def values(self, keys: pd.Series) -> pd.Series:
+        """The looked-up value for each key, as texts ("" when there is none; a count of
+        nothing is 0)."""
+        found: dict[str, object] = {}
+        if self.index is not None:
+            distinct = [k for k in pd.unique(keys) if k != ""]
+            con = sqlite3.connect(f"file:{self.index}?mode=ro", uri=True)
+            try:
+                for i in range(0, len(distinct), _BATCH):
+                    part = distinct[i:i + _BATCH]
+                    found.update(con.execute(
+                        f"SELECT k, v FROM a WHERE k IN ({', '.join('?' * len(part))})", part))
+            finally:
+                con.close()
+        miss = "0" if self.aggregate == "count" else ""
+        return pd.Series([_text(found[k]) if k in found else miss for k in keys.tolist()],
+                         index=keys.index, dtype=object)
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(round(v, 10))
+    return str(v)
+
+
+def _find(sources, name: str):
+    for st in sources:
+        if st.name == name:
+            return st
+    for st in sources:
+        if st.name.lower() == name.lower() or st.stem.lower() == Path(name).stem.lower():
+            return st
+    return None
+
+
+class LookupIndexes:
+    """The lookups of a migration's plan, built once into a temporary folder that goes
+    when the migration does."""
+
+    def __init__(self):
+        self.folder: Path | None = None
+        self._finalizer = None
+
+    def prepare(self, plan, sources, chunk_rows: int) -> None:
+        for _, tm in plan:
+            for fm in tm.fields.values():
+                lk = getattr(fm, "lookup", None)
+                if lk is None or lk.index is not None and Path(lk.index).exists():
+                    continue
+                if self.folder is None:
+                    self.folder = Path(tempfile.mkdtemp(prefix="hmsync-lookups-"))
+                    self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.folder),
+                                                       True)
+                lk.build(sources, self.folder, chunk_rows)
+
+
+def read_by_lookups(plan, sources) -> dict[str, list[str]]:
+    """The legacy tables the plan's lookups read: name -> the fields (table.field) that
+    read it. Such a table is not "left out" though no table map imports it."""
+    out: dict[str, list[str]] = {}
+    for _, tm in plan:
+        for name, fm in tm.fields.items():
+            lk = getattr(fm, "lookup", None)
+            st = None if lk is None else _find(sources, lk.table)
+            if st is not None:
+                out.setdefault(st.name, []).append(f"{tm.target}.{name}")
+    return out

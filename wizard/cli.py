@@ -78,10 +78,16 @@ class _Printer:
 # --- commands ------------------------------------------------------------------------------
 def cmd_inspect(args) -> int:
     from .core.readers import CORRUPT, LINE, SourceError, open_source
+    from .core.readers.database import source_path
     code = EXIT_OK
     paths = []
     for p in args.paths:
-        p = Path(p)
+        try:
+            p = source_path(p)  # a sqlite:/// URL is its file
+        except SourceError as e:
+            _err(f"{e.path}: {e.problem}")
+            code = EXIT_FAILED
+            continue
         paths += sorted(x for x in p.iterdir() if x.is_file()) if p.is_dir() else [p]
     for p in paths:
         try:
@@ -102,7 +108,8 @@ def cmd_inspect(args) -> int:
                 if damaged:  # the sample below shows them padded or cut: say so first
                     more = f" and {len(damaged) - 10:,} more" if len(damaged) > 10 else ""
                     print(f"  {len(damaged):,} damaged record(s) (rejected by validate and "
-                          f"run), on line(s) {', '.join(map(str, damaged[:10]))}{more}")
+                          f"run), on {t.location_name}(s) "
+                          f"{', '.join(map(str, damaged[:10]))}{more}")
                 if args.rows and not args.no_sample:
                     cols = list(t.columns)
                     for row in sample[cols].head(args.rows).itertuples(index=False):
@@ -369,7 +376,8 @@ def _command(sub, name: str, summary: str, description: str, examples: list[str]
 COMMAND_PARSERS: dict[str, argparse.ArgumentParser] = {}
 
 
-SOURCE_HELP = "legacy export folder(s) or file(s): CSV/TSV, JSON/NDJSON, Excel"
+SOURCE_HELP = ("legacy export folder(s) or file(s): CSV/TSV, JSON/NDJSON, Excel; or a legacy "
+               "SQLite database (legacy.db, or the URL sqlite:///legacy.db)")
 PROFILE_HELP = ("mapping profile (YAML or JSON) from `suggest`, reviewed; without it the "
                 "suggested mapping is used")
 QUIET_HELP = "print no progress lines (the summary is still printed)"

@@ -297,9 +297,10 @@ class MigrationSession:
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
     def add_sources(self, paths) -> bool:
+        from .readers.database import source_path
         added = False
         for p in paths:
-            p = Path(p).resolve()
+            p = source_path(p).resolve()  # a sqlite:/// URL is its file
             if p not in self.source_paths:
                 self.source_paths.append(p)
                 added = True

@@ -8,6 +8,7 @@ from .base import (EXCEL_EXTS, JSON_EXTS, NDJSON_EXTS, SNIFF_BYTES, SUPPORTED, S
                    SourceTable)
 from .csv_text import _open_csv
 from .detect import _decode_sample, detect_encoding
+from .database import is_database_file, open_database
 from .excel import _open_excel
 from .json_records import _open_json
 
@@ -25,9 +26,14 @@ def open_source(path: str | Path) -> list[SourceTable]:
         raise SourceError(path, "this is not a regular file (a named pipe, a device or a "
                           "socket): the wizard reads exports saved as files")
     ext = path.suffix.lower()
+    if ext not in SUPPORTED and is_database_file(path):
+        if path.stat().st_size == 0:
+            raise SourceError(path, "the file is empty")
+        return open_database(path)
     if ext not in SUPPORTED:
         raise SourceError(path, f"unknown format '{ext or 'no extension'}': the wizard reads "
-                          "CSV/TSV, JSON, NDJSON and Excel (.xlsx) exports")
+                          "CSV/TSV, JSON, NDJSON and Excel (.xlsx) exports, and SQLite "
+                          "databases (.db)")
     if path.stat().st_size == 0:
         raise SourceError(path, "the file is empty")
     if ext in EXCEL_EXTS:

@@ -349,3 +349,44 @@ def snapshot(tables) -> Iterator[None]:
         for db in dbs.values():
             stack.enter_context(db.snapshot())
         yield
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    """A table or view of a legacy database, as a connection test lists it."""
+    name: str          # the legacy table's name (file#table)
+    kind: str          # table, view
+    rows: int
+    columns: int
+    key: str           # what locates a record: a key column's name, rowid or row
+
+
+@dataclass
+class DatabaseSummary:
+    """What a connection test found: where (shown with any password masked), and each
+    table and view with its row count, all counted in one snapshot."""
+    shown: str
+    path: Path
+    tables: list[SourceTable] = field(default_factory=list)
+    summaries: list[TableSummary] = field(default_factory=list)
+
+
+def check_connection(source: str, cancel=None) -> DatabaseSummary:
+    """Open a database named by a path or URL read-only, and count each table's records
+    (the wizard's "Connect to a database…"). Raises SourceError, in the operator's words."""
+    path = source_path(source.strip())
+    if not path.is_file():
+        raise SourceError(path, "the file does not exist" if not path.exists() else
+                          "this is not a file")
+    if path.stat().st_size == 0:
+        raise SourceError(path, "the file is empty")
+    tables = open_database(path)
+    out = DatabaseSummary(mask_url(source.strip()) if is_url(source.strip()) else str(path),
+                          path, tables)
+    with snapshot(tables):
+        for t in tables:
+            if cancel is not None:
+                cancel.check()
+            out.summaries.append(TableSummary(t.name, t.kind, t.estimate_rows(),
+                                              len(t.columns), t.key_label))
+    return out

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QSplitter
                                QWidget)
 
 from ...core.readers import CORRUPT, LINE, SUPPORTED
+from ...core.readers.database import DB_EXTS
 from ...core.suggest import suggest_profile
 from .. import dialogs, settings
 from ..models.dataframe import DataFrameModel
@@ -20,7 +21,7 @@ from ..widgets import Banner, ProgressPanel, button, fit_columns, fmt_int, label
 from .base import BasePage
 
 PREVIEW_ROWS = 50
-FILTER = ("Legacy exports (" + " ".join(f"*{e}" for e in sorted(SUPPORTED)) + ");;"
+FILTER = ("Legacy exports (" + " ".join(f"*{e}" for e in sorted(SUPPORTED | DB_EXTS)) + ");;"
           "All files (*)")
 
 
@@ -32,11 +33,14 @@ class SourcesPage(BasePage):
         self.setAcceptDrops(True)
         self.add_files = button("Add &files…", "add-file")
         self.add_folder = button("Add a f&older…", "add-folder")
+        self.add_database = button("Connect to a &database…", "database",
+                                   "Read a legacy SQLite database directly, read-only")
         self.remove = button("&Remove", "remove", "Remove the selected file from the list")
         self.summary = QLabel()
         top = QHBoxLayout()
         top.addWidget(self.add_files)
         top.addWidget(self.add_folder)
+        top.addWidget(self.add_database)
         top.addWidget(self.remove)
         top.addStretch(1)
         top.addWidget(self.summary)
@@ -83,6 +87,7 @@ class SourcesPage(BasePage):
 
         self.add_files.clicked.connect(self._add_files)
         self.add_folder.clicked.connect(self._add_folder)
+        self.add_database.clicked.connect(self._add_database)
         self.remove.clicked.connect(self._remove)
         self.progress.cancelRequested.connect(self.cancel_task)
         self.view.selectionModel().currentRowChanged.connect(lambda cur, _: self._preview())
@@ -124,6 +129,12 @@ class SourcesPage(BasePage):
         if p:
             settings.remember_folder("sources", p / "x")
             self.add_paths([p])
+
+    def _add_database(self):
+        from ..database_dialog import DatabaseDialog
+        dlg = DatabaseDialog(self)
+        if dlg.exec() and dlg.path() is not None:
+            self.add_paths([dlg.path()])
 
     def _remove(self):
         row = self.view.currentIndex().row()
@@ -270,7 +281,7 @@ class SourcesPage(BasePage):
         df = sample.head(PREVIEW_ROWS)
         cols = [LINE] + list(st.columns)
         show = df[cols].copy()
-        labels = ["line"] + list(st.columns)
+        labels = [st.location_name] + list(st.columns)
         bad = {}
         if CORRUPT in df and (df[CORRUPT] != "").any():
             show["(problem)"] = df[CORRUPT].to_numpy()

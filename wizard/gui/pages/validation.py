@@ -512,7 +512,8 @@ class ValidationPage(BasePage):
             return
         if self._record_task is not None:
             self._record_task.cancel()
-        self.record_label.setText(f"Reading line {p['line']:,} of {p['file']}…")
+        where = _where(st, p["line"])
+        self.record_label.setText(f"Reading {where} of {p['file']}…")
         from ..workers import Task
         task = Task(lambda progress, cancel: find_record(st, p["line"], cancel), "record")
         self._record_task = task
@@ -522,13 +523,14 @@ class ValidationPage(BasePage):
             if self._record_task is not task:
                 return
             if rec is None:
-                self.record_label.setText(f"Line {p['line']:,} of {p['file']} was not found.")
+                self.record_label.setText(f"{where[:1].upper()}{where[1:]} of {p['file']} was "
+                                          "not found.")
                 self.record_model.set_frame(pd.DataFrame())
                 return
             df = pd.DataFrame({"Column": list(rec), "Value": list(rec.values())})
             self.record_model.set_frame(df, bad={"Value": df["Column"].isin(fields).to_numpy()})
             fit_columns(self.record_view)
-            self.record_label.setText(f"<b>{html.escape(p['file'])}</b>, line {p['line']:,}: "
+            self.record_label.setText(f"<b>{html.escape(p['file'])}</b>, {html.escape(where)}: "
                                       f"{html.escape(p['message'])}")
             self.record_label.setToolTip(p["message"])
 
@@ -596,3 +598,11 @@ class ValidationPage(BasePage):
                       on_failed=lambda e: (self.progress.finish(),
                                            dialogs.show_exception(self, e, "writing the file")),
                       on_cancelled=self.progress.finish)
+
+
+def _where(st, line: int) -> str:
+    """A record's place in words: "line 1,234" of a file, "patient_id 1234" of a database
+    table (a key is not a quantity: no separators)."""
+    if st.location_name == "line":
+        return f"line {line:,}"
+    return st.location(line)

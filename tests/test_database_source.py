@@ -298,3 +298,37 @@ def test_a_generated_export_in_a_database_read_inline_and_by_the_helper(tmp_path
               if d["kind"] not in ("cascade",)} - ragged
     assert len(wanted) > 20 and wanted <= found
     assert _frozen(db) == before
+
+
+def test_a_profile_query_is_a_legacy_table(tmp_path, mini_pair):
+    """A table of the profile defined by its own query, run on the legacy database in the
+    same snapshot as the tables; a query that cannot run is named and stops the run."""
+    import yaml
+    _, db = mini_pair
+    url = f"sqlite:///{db}"
+    assert cli("suggest", url, "--output", tmp_path / "p.yaml")[0] == 0
+    prof = yaml.safe_load((tmp_path / "p.yaml").read_text())
+    tables = prof["tables"]
+    entry = next(t for t in (tables if isinstance(tables, list) else
+                             [dict(v, source=k) for k, v in tables.items()])
+                 if t["source"].endswith("#bills"))
+    entry = dict(entry, source="legacy.db#paid_bills",
+                 query="SELECT * FROM bills WHERE status = 'PAID' ORDER BY billId")
+    others = [dict(v, source=k) for k, v in tables.items()] if isinstance(tables, dict) \
+        else tables
+    prof["tables"] = [t for t in others if not t["source"].endswith("#bills")] + [entry]
+    (tmp_path / "q.yaml").write_text(yaml.safe_dump(prof, sort_keys=False))
+    target = tmp_path / "t.db"
+    assert cli("init-db", target)[0] == 0
+    rc, out = cli("run", url, "--target", target, "--profile", tmp_path / "q.yaml",
+                  "--no-backup", "--accept-suggestions", "--report", tmp_path / "r.json")
+    assert rc == 1, out
+    bills = json.loads((tmp_path / "r.json").read_text())["tables"]["bills"]
+    assert bills["source_rows"] == 2 and bills["imported"] == 2
+    con = sqlite3.connect(target)
+    assert con.execute("SELECT count(*) FROM bills").fetchone()[0] == 2
+    con.close()
+    entry["query"] = "SELECT * FROM no_such_table"
+    (tmp_path / "q.yaml").write_text(yaml.safe_dump(prof, sort_keys=False))
+    rc, out = cli("validate", url, "--profile", tmp_path / "q.yaml", "--accept-suggestions")
+    assert rc == 2 and "paid_bills" in out and "no such table" in out

@@ -171,7 +171,7 @@ _PROFILE_KEYS = ("name", "source_system", "defaults", "rules", "exclude", "pilot
                  "tables")
 _DEFAULTS_KEYS = ("phone_region", "date_order", "decimal", "thousands", "timezone")
 _TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "leave_behind",
-               "fields")
+               "fields", "query")
 _FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason", "review")
 
 #: a suggested choice less sure than this is applied only once a person confirms it
@@ -268,9 +268,13 @@ class TableMap:
     #: columns no field reads that the operator leaves behind on purpose (said so in the
     #: run's notes and report, apart from columns nobody has decided about)
     leave_behind: list[str] = field(default_factory=list)
+    #: the SQL of a legacy table the profile defines itself, run on the legacy database
+    query: str | None = None
 
     def to_dict(self) -> dict:
         d: dict = {"target": self.target}
+        if self.query:
+            d["query"] = self.query
         if self.legacy_id:
             d["legacy_id"] = self.legacy_id
         if self.confidence is not None:
@@ -463,7 +467,9 @@ class Profile:
             p.tables.append(TableMap(str(src), str(td["target"]), legacy_id, fields,
                                      confidence, _review(td, f"{where}: table '{src}'"),
                                      [_name(c, f"{where}: table '{src}': leave_behind",
-                                            "a column name") for c in leave]))
+                                            "a column name") for c in leave],
+                                     _name(td.get("query"), f"{where}: table '{src}': query",
+                                           "an SQL query", required=False)))
         return p
 
     @classmethod

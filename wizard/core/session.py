@@ -318,6 +318,12 @@ class MigrationSession:
         self.row_counts, self.samples = r.counts, r.samples
         self.column_fill = r.filled
         self.sources_read_key = key
+        try:
+            self._add_queries()
+        except SourceError as e:  # a query that cannot run: said like an unreadable file
+            self.read_errors.append(e)
+        except ProfileError:
+            pass  # no database among the sources yet: the mapping says its table is missing
 
     def open_sources(self, paths, progress: ProgressFn | None = None,
                      cancel: CancelToken | None = None, count: bool = False) -> SourcesRead:
@@ -575,8 +581,19 @@ class MigrationSession:
     def load_profile(self, path: Path):
         self.profile = Profile.load(path)
         self.profile_path = Path(path)
+        self._add_queries()
         self.reviewed = {t.name for t in self.tables}
         self.dirty = True
+
+    def _add_queries(self) -> None:
+        """The profile's own queries, run on the legacy database, as legacy tables."""
+        from .readers.database import query_tables
+        if self.profile is None:
+            return
+        for st in query_tables(self.tables, self.profile.tables):
+            self.tables.append(st)
+            self.samples[st.name] = st.sample(SAMPLE_ROWS)
+            self.row_counts[st.name] = st.estimate_rows()
 
     def save_profile(self, path: Path):
         self.ensure_profile().save(path)

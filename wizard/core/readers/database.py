@@ -295,9 +295,8 @@ def _key(con: sqlite3.Connection, name: str, kind: str) -> tuple[str | None, str
     return None, "row", ", ".join(str(i + 2) for i in range(len(info))) or None
 
 
-def open_database(path: Path, queries: dict[str, str] | None = None) -> list[SourceTable]:
-    """Every table and view of an SQLite file (and the profile's ``queries``, name -> SQL)
-    as legacy tables named ``file#table``."""
+def open_database(path: Path) -> list[SourceTable]:
+    """Every table and view of an SQLite file as legacy tables named ``file#table``."""
     path = Path(path)
     with open(path, "rb") as f:
         if f.read(len(_HEADER)) != _HEADER:
@@ -321,15 +320,6 @@ def open_database(path: Path, queries: dict[str, str] | None = None) -> list[Sou
                 t.key_sql, t.key_label, t.order_sql = _key(con, name, kind)
             except sqlite3.Error as e:
                 raise SourceError(path, f"{kind} '{name}' cannot be read ({e})") from None
-            tables.append(t)
-        for name, sql in (queries or {}).items():
-            t = DatabaseTable(path, f"{path.name}#{name}", FORMAT, sheet=name, database=db,
-                              kind="query", query=sql.strip().rstrip(";"))
-            try:
-                cur = con.execute(f"SELECT * FROM ({t.query}) LIMIT 0")
-            except sqlite3.Error as e:
-                raise SourceError(path, f"query '{name}' cannot be run ({e})") from None
-            t.columns = _clean_header([d[0] for d in cur.description], t)
             tables.append(t)
     if not tables:
         raise SourceError(path, "the database has no tables or views")
@@ -390,3 +380,50 @@ def check_connection(source: str, cancel=None) -> DatabaseSummary:
             out.summaries.append(TableSummary(t.name, t.kind, t.estimate_rows(),
                                               len(t.columns), t.key_label))
     return out
+
+
+def query_tables(tables, table_maps) -> list[SourceTable]:
+    """The legacy tables a profile defines with a ``query`` that ``tables`` lack yet, each
+    run on the database its source names (``legacy.db#name``), else on the one database
+    among ``tables``."""
+    from ..mapping import ProfileError
+    dbs: dict[str, Database] = {}
+    for t in tables:
+        if isinstance(t, DatabaseTable):
+            dbs.setdefault(t.path.name, t.database)
+    have = {t.name for t in tables}
+    out = []
+    for tm in table_maps:
+        if not tm.query:
+            continue
+        file, _, name = tm.source.rpartition("#")
+        if file:
+            path = dbs.get(file)
+        elif len(dbs) == 1:
+            path = next(iter(dbs.values()))
+        else:
+            path = None
+        if path is None:
+            raise ProfileError(f"table '{tm.source}' has a query, but " + (
+                "no legacy database is among the sources" if not dbs else
+                f"'{file}' is not among them" if file else
+                "several databases are: name one (legacy.db#" + name + ")"))
+        if f"{path.path.name}#{name}" in have:
+            continue
+        out.append(_query_table(path, name, tm.query))
+    return out
+
+
+def _query_table(db: Database, name: str, sql: str) -> DatabaseTable:
+    """A profile's query as a legacy table of ``db`` (read in the same snapshot as its
+    tables)."""
+    path = db.path
+    t = DatabaseTable(path, f"{path.name}#{name}", FORMAT, sheet=name, database=db,
+                      kind="query", query=sql.strip().rstrip(";"))
+    with db.reading() as con:
+        try:
+            cur = con.execute(f"SELECT * FROM ({t.query}) LIMIT 0")
+        except sqlite3.Error as e:
+            raise SourceError(path, f"query '{name}' cannot be run ({e})") from None
+        t.columns = _clean_header([d[0] for d in cur.description], t)
+    return t

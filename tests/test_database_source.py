@@ -16,6 +16,7 @@ from conftest import MINI, write_mini
 from dbdump import dump
 from wizard.core.readers import CORRUPT, LINE, SourceError, open_source, open_sources
 from wizard.core.readers.database import mask_url, snapshot, source_path
+from wizard.core.readers.server import source_location
 
 
 def cli(*args):
@@ -182,6 +183,10 @@ def test_urls_paths_and_masked_passwords(tmp_path):
     with pytest.raises(SourceError) as e:
         source_path(url)
     assert "s3cret" not in str(e.value) and "postgresql" in str(e.value)
+    # a server's URL is kept without its password (held in this process's memory only)
+    kept = source_location(url)
+    assert kept == "postgresql+psycopg://consultant@db.clinic:5432/his"
+    assert source_location("sqlite:////tmp/legacy.db") == Path("/tmp/legacy.db")
     with pytest.raises(SourceError):
         source_path("sqlite://")
 
@@ -269,8 +274,9 @@ def test_inspect_validate_and_suggest_take_the_url(tmp_path, mini_pair):
     assert {r["file"] for r in rows} >= {"legacy.db#patients", "legacy.db#visits"}
     rc, out = cli("suggest", url, "--output", tmp_path / "p.yaml")
     assert rc == 0 and "legacy.db#patients" in (tmp_path / "p.yaml").read_text()
-    rc, out = cli("inspect", "mysql+pymysql://u:hunter2@h/db")
-    assert rc == 2 and "hunter2" not in out and "mysql" in out
+    # a server that does not answer (nothing listens on port 1): named, the password not
+    rc, out = cli("inspect", "mysql+pymysql://u:hunter2@127.0.0.1:1/db")
+    assert rc == 2 and "hunter2" not in out and "cannot connect" in out, out
 
 
 def test_a_generated_export_in_a_database_read_inline_and_by_the_helper(tmp_path):

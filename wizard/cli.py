@@ -30,11 +30,30 @@ def _session(args, target: str | None = None):
     session = MigrationSession(name=getattr(args, "name", None) or "Legacy export",
                                source_system=getattr(args, "source_system", None) or "legacy")
     session.add_sources(args.source)
+    for p in session.source_paths:
+        if isinstance(p, str):  # a server's URL, without its password
+            _ask_password(p)
     if target:
         session.target = Path(target).resolve()
     if getattr(args, "profile", None):
         session.profile_path = Path(args.profile)
     return session
+
+
+def _ask_password(url: str) -> None:
+    """A server's password, when neither the URL nor the environment gives one: asked on
+    the terminal (never echoed, never kept beyond this process)."""
+    from .core.readers.server import PASSWORD_ENV, needs_password, remember_password
+    if not needs_password(url):
+        return
+    if not sys.stdin.isatty():
+        return  # the server says whether it needs one; set PASSWORD_ENV for scripts
+    import getpass
+    try:
+        remember_password(url, getpass.getpass(f"password for {url} "
+                                               f"(or set {PASSWORD_ENV}): "))
+    except (EOFError, KeyboardInterrupt):
+        pass
 
 
 def _open(session, progress=None) -> None:
@@ -78,20 +97,28 @@ class _Printer:
 # --- commands ------------------------------------------------------------------------------
 def cmd_inspect(args) -> int:
     from .core.readers import CORRUPT, LINE, SourceError, open_source
-    from .core.readers.database import source_path
+    from .core.readers.server import source_location
     code = EXIT_OK
     paths = []
     for p in args.paths:
         try:
-            p = source_path(p)  # a sqlite:/// URL is its file
+            p = source_location(p)  # a sqlite:/// URL is its file
         except SourceError as e:
             _err(f"{e.path}: {e.problem}")
             code = EXIT_FAILED
             continue
+        if isinstance(p, str):  # a server's URL, without its password
+            _ask_password(p)
+            paths.append(p)
+            continue
         paths += sorted(x for x in p.iterdir() if x.is_file()) if p.is_dir() else [p]
     for p in paths:
         try:
-            tables = open_source(p)
+            if isinstance(p, str):
+                from .core.readers.server import open_server
+                tables = open_server(p)
+            else:
+                tables = open_source(p)
             for t in tables:
                 n, damaged = 0, []
                 for chunk in t.iter_chunks():
@@ -377,7 +404,9 @@ COMMAND_PARSERS: dict[str, argparse.ArgumentParser] = {}
 
 
 SOURCE_HELP = ("legacy export folder(s) or file(s): CSV/TSV, JSON/NDJSON, Excel; or a legacy "
-               "SQLite database (legacy.db, or the URL sqlite:///legacy.db)")
+               "database: an SQLite file (legacy.db, sqlite:///legacy.db) or a server's "
+               "SQLAlchemy URL (postgresql+psycopg://user@host/db; the password from "
+               "HMSYNC_SOURCE_PASSWORD, else asked)")
 PROFILE_HELP = ("mapping profile (YAML or JSON) from `suggest`, reviewed; without it the "
                 "suggested mapping is used")
 QUIET_HELP = "print no progress lines (the summary is still printed)"

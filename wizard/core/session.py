@@ -36,6 +36,7 @@ from .mapping import (Exclusion, FieldMap, Profile, ProfileError, TableMap, Unco
                       check_nesting, check_profile)
 from .outputs import Outputs, check_outputs
 from .readers import LINE, SourceError, SourceTable
+from .readers.database import QueryWithoutDatabase, is_server_url
 from .schema import DATA_TABLES, TargetTable, known_tables, reflect_targets, table_counts
 
 PROJECT_SUFFIX = ".hmsync-migration"
@@ -297,10 +298,11 @@ class MigrationSession:
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
     def add_sources(self, paths) -> bool:
-        from .readers.database import source_path
+        from .readers.server import source_location
         added = False
         for p in paths:
-            p = source_path(p).resolve()  # a sqlite:/// URL is its file
+            p = source_location(p)  # a sqlite:/// URL is its file; a server's URL stays
+            p = p if isinstance(p, str) else p.resolve()
             if p not in self.source_paths:
                 self.source_paths.append(p)
                 added = True
@@ -309,7 +311,7 @@ class MigrationSession:
         return added
 
     def remove_source(self, path: Path):
-        path = Path(path).resolve()
+        path = path if is_server_url(path) else Path(path).resolve()
         self.source_paths = [p for p in self.source_paths if p != path]
         self.dirty = True
 
@@ -322,7 +324,7 @@ class MigrationSession:
             self._add_queries()
         except SourceError as e:  # a query that cannot run: said like an unreadable file
             self.read_errors.append(e)
-        except ProfileError:
+        except QueryWithoutDatabase:
             pass  # no database among the sources yet: the mapping says its table is missing
 
     def open_sources(self, paths, progress: ProgressFn | None = None,
@@ -845,7 +847,7 @@ class MigrationSession:
                 raise ProjectError(f"{path.name}: {k} must be a path.")
         plan = cls(name=str(d.get("name") or "Legacy export"),
                    source_system=str(d.get("source_system") or "legacy"))
-        plan.source_paths = [Path(p) for p in sources]
+        plan.source_paths = [p if is_server_url(p) else Path(p) for p in sources]
         plan.target = Path(d["target"]) if d.get("target") else None
         plan.backup_dir = Path(d["backup_dir"]) if d.get("backup_dir") else None
         plan.profile_path = Path(d["profile_path"]) if d.get("profile_path") else None

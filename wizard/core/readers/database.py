@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from ..errors import SourceProblem
 from .base import (_CHUNK_READERS, _SURROGATE, SourceError, SourceTable, _cell, _clean_header,
                    _frame)
 
@@ -77,11 +78,17 @@ def source_path(source) -> Path:
         path = urllib.parse.unquote(rest[1:].split("?", 1)[0])
         return Path(path)
     if dialect in SERVER_DIALECTS:
-        raise SourceError(Path(mask_url(str(source))), f"reading from a {dialect} server is not "
-                          "available in this version: export its tables to CSV, or copy the "
-                          "database to an SQLite file, and read that")
+        raise SourceError(Path(mask_url(str(source))), f"a {dialect} server's URL names no "
+                          "file (see readers.server)")
     raise SourceError(Path(mask_url(str(source))), f"'{scheme}' is not a database this wizard "
                       "reads (sqlite:///legacy.db is)")
+
+
+def is_server_url(text) -> bool:
+    """A URL of a database on a server (not an SQLite file)."""
+    if not is_url(str(text)):
+        return False
+    return _URL.match(str(text)).group("scheme").lower().split("+", 1)[0] in SERVER_DIALECTS
 
 
 def is_database_file(path: Path) -> bool:
@@ -93,6 +100,12 @@ def is_database_file(path: Path) -> bool:
             return f.read(len(_HEADER)) == _HEADER
     except OSError:
         return False
+
+
+def _short(e: BaseException) -> str:
+    """A driver's error in one line (a server's may add its SQL and a link)."""
+    text = str(getattr(e, "orig", None) or e)
+    return text.strip().splitlines()[0] if text.strip() else type(e).__name__
 
 
 def _quote(name: str) -> str:
@@ -107,8 +120,23 @@ class Database:
         self.path = Path(path)
         self._snap: tuple[int, sqlite3.Connection, int] | None = None  # (pid, con, depth)
 
+    errors = (sqlite3.Error,)
+    label = "SQLite database"
+
     def __getstate__(self):
         return {"path": self.path, "_snap": None}  # a connection never crosses processes
+
+    @staticmethod
+    def quote(name: str) -> str:
+        return _quote(name)
+
+    @staticmethod
+    def execute(con, sql: str, chunk_rows: int = 1):
+        return con.execute(sql)
+
+    def fingerprint(self, table: str) -> str | None:
+        """What stands for the read's SHA-256 in the audit trail (None: the file's)."""
+        return None
 
     def connect(self) -> sqlite3.Connection:
         uri = "file:" + urllib.parse.quote(str(self.path.resolve())) + "?mode=ro"
@@ -185,7 +213,8 @@ class DatabaseTable(SourceTable):
         return self.key_label
 
     def sha256(self) -> str:
-        return super().sha256()  # the database file's: what was read, for the audit trail
+        # the database file's (what was read); a server's stands in with its own
+        return self.database.fingerprint(self.sheet) or super().sha256()
 
     def has_nul_bytes(self) -> bool:
         return False
@@ -194,23 +223,25 @@ class DatabaseTable(SourceTable):
         return False
 
     def estimate_rows(self) -> int:
-        with self.database.reading() as con:
+        db = self.database
+        with db.reading() as con:
             try:
-                return int(con.execute(f"SELECT count(*) FROM ({self._select()})").fetchone()[0])
-            except sqlite3.Error as e:
+                return int(db.execute(con, f"SELECT count(*) FROM ({self._select()}) AS q"
+                                      ).fetchone()[0])
+            except db.errors as e:
                 raise SourceError(self.path, f"{self.kind} '{self.sheet}' cannot be read "
                                   f"({e})") from None
 
     def _select(self) -> str:
         if self.query is not None:
             return self.query
-        return f"SELECT * FROM {_quote(self.sheet)}"
+        return f"SELECT * FROM {self.database.quote(self.sheet)}"
 
     def _sql(self) -> str:
         key = self.key_sql or "NULL"
         order = self.order_sql or self.key_sql
-        sql = f"SELECT {key}, * FROM {_quote(self.sheet)}" if self.query is None else \
-            f"SELECT NULL, * FROM ({self.query})"
+        sql = f"SELECT {key}, q.* FROM {self.database.quote(self.sheet)} AS q" \
+            if self.query is None else f"SELECT NULL, q.* FROM ({self.query}) AS q"
         return sql + (f" ORDER BY {order}" if order else "")
 
 
@@ -220,6 +251,8 @@ def _value(v) -> tuple[str, str]:
         return "", ""
     if isinstance(v, str):
         return v, ""
+    if isinstance(v, memoryview):
+        v = v.tobytes()
     if isinstance(v, bytes):
         try:
             return v.decode("utf-8"), ""
@@ -238,17 +271,18 @@ def _value(v) -> tuple[str, str]:
 
 
 def _read(t: DatabaseTable, chunk_rows: int) -> Iterator:
-    with t.database.reading() as con:
+    db = t.database
+    with db.reading() as con:
         try:
-            cur = con.execute(t._sql())
-        except sqlite3.Error as e:
+            cur = db.execute(con, t._sql(), chunk_rows)
+        except db.errors as e:
             raise SourceError(t.path, f"{t.kind} '{t.sheet}' cannot be read ({e})") from None
         n = len(t.columns)
         position = 0
         while True:
             try:
                 rows = cur.fetchmany(chunk_rows)
-            except sqlite3.Error as e:
+            except db.errors as e:
                 raise SourceError(t.path, f"{t.kind} '{t.sheet}': reading stopped ({e})") \
                     from None
             if not rows:
@@ -359,6 +393,11 @@ class DatabaseSummary:
     path: Path
     tables: list[SourceTable] = field(default_factory=list)
     summaries: list[TableSummary] = field(default_factory=list)
+    source: Path | str | None = None   # what the session adds: the file, or a server's URL
+
+    def __post_init__(self):
+        if self.source is None:
+            self.source = self.path
 
 
 def check_connection(source: str, cancel=None) -> DatabaseSummary:
@@ -382,11 +421,14 @@ def check_connection(source: str, cancel=None) -> DatabaseSummary:
     return out
 
 
+class QueryWithoutDatabase(SourceProblem):
+    """A profile's query with no legacy database among the sources to run it on."""
+
+
 def query_tables(tables, table_maps) -> list[SourceTable]:
     """The legacy tables a profile defines with a ``query`` that ``tables`` lack yet, each
     run on the database its source names (``legacy.db#name``), else on the one database
     among ``tables``."""
-    from ..mapping import ProfileError
     dbs: dict[str, Database] = {}
     for t in tables:
         if isinstance(t, DatabaseTable):
@@ -404,7 +446,7 @@ def query_tables(tables, table_maps) -> list[SourceTable]:
         else:
             path = None
         if path is None:
-            raise ProfileError(f"table '{tm.source}' has a query, but " + (
+            raise QueryWithoutDatabase(f"table '{tm.source}' has a query, but " + (
                 "no legacy database is among the sources" if not dbs else
                 f"'{file}' is not among them" if file else
                 "several databases are: name one (legacy.db#" + name + ")"))
@@ -422,8 +464,10 @@ def _query_table(db: Database, name: str, sql: str) -> DatabaseTable:
                       kind="query", query=sql.strip().rstrip(";"))
     with db.reading() as con:
         try:
-            cur = con.execute(f"SELECT * FROM ({t.query}) LIMIT 0")
-        except sqlite3.Error as e:
-            raise SourceError(path, f"query '{name}' cannot be run ({e})") from None
-        t.columns = _clean_header([d[0] for d in cur.description], t)
+            cur = db.execute(con, f"SELECT * FROM ({t.query}) AS q LIMIT 0")
+            names = list(cur.keys()) if hasattr(cur, "keys") else \
+                [d[0] for d in cur.description]
+        except db.errors as e:
+            raise SourceError(path, f"query '{name}' cannot be run ({_short(e)})") from None
+        t.columns = _clean_header(names, t)
     return t

@@ -8,7 +8,7 @@ from .base import (EXCEL_EXTS, JSON_EXTS, NDJSON_EXTS, SNIFF_BYTES, SUPPORTED, S
                    SourceTable)
 from .csv_text import _open_csv
 from .detect import _decode_sample, detect_encoding
-from .database import is_database_file, open_database
+from .database import is_database_file, is_server_url, open_database
 from .excel import _open_excel
 from .json_records import _open_json
 
@@ -65,6 +65,13 @@ def open_sources(paths) -> tuple[list[SourceTable], list[SourceError]]:
     A link in a folder to a file outside it is an error too: see _outside_link."""
     tables, errors = [], []
     for p in paths:
+        if isinstance(p, str) and is_server_url(p):  # a server's URL, kept without password
+            from .server import open_server
+            try:
+                tables.extend(open_server(p))
+            except SourceError as e:
+                errors.append(e)
+            continue
         p = Path(p)
         files = sorted(x for x in p.iterdir() if not x.is_dir() and
                        x.suffix.lower() in SUPPORTED) if p.is_dir() else [p]

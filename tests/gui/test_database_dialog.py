@@ -108,3 +108,69 @@ def test_the_page_adds_the_database_as_a_source(qtbot, make_wizard, answers, dem
     assert page.preview_model.rowCount() > 0
     assert page.preview_model.headerData(0, Qt.Orientation.Horizontal) == "rowid"
     _shoot(wiz, "sources-database.png")
+
+
+def test_a_servers_tables_are_listed_and_added_without_the_password(
+        qtbot, make_wizard, answers, demo, tmp_path, monkeypatch):
+    import pgserver
+    why = pgserver.missing()
+    if why:
+        pytest.skip(why)
+    from wizard.gui import database_dialog
+    export, target = demo
+    monkeypatch.delenv("HMSYNC_SOURCE_PASSWORD", raising=False)
+    server = pgserver.Server()
+    try:
+        c = server.connect()
+        c.execute('CREATE DATABASE "his"')
+        c.close()
+        c = server.connect("his")
+        c.execute("CREATE TABLE patients (id integer PRIMARY KEY, \"patientId\" text, "
+                  "\"firstName\" text, \"lastName\" text, \"phoneNumber\" text, age integer, "
+                  "gender text, \"registrationDate\" date)")
+        c.execute("INSERT INTO patients VALUES (1, 'P1', 'Zoë', 'Ångström', '+919811111111', "
+                  "40, 'F', '2022-01-15'), (2, 'P2', 'Ravi', 'Kumar', '+919822222222', 35, "
+                  "'M', '2022-02-01')")
+        c.close()
+        dlg = database_dialog.DatabaseDialog()
+        qtbot.addWidget(dlg)
+        dlg.show()
+        dlg.source.setText(server.url("his"))
+        dlg.password.setText(pgserver.PASSWORD)
+        dlg.test.click()
+        qtbot.waitUntil(lambda: dlg.summary is not None or dlg.banner.state() == "error",
+                        timeout=30_000)
+        assert dlg.summary is not None, dlg.banner.text()
+        m = dlg.tables_model
+        assert [m.data(m.index(r, 0)) for r in range(m.rowCount())] == ["patients"]
+        assert m.data(m.index(0, 2)) == "2" and m.data(m.index(0, 4)) == "id"
+        assert pgserver.PASSWORD not in dlg.banner.text() + str(dlg.path())
+        assert dlg.preview_model.rowCount() == 2
+        _shoot(dlg, "connect-postgresql.png")
+        url = dlg.path()
+        dlg.close()
+
+        def exec_(self):
+            self.summary = database_dialog.DatabaseSummary("", tmp_path, source=url)
+            return 1
+
+        monkeypatch.setattr(database_dialog.DatabaseDialog, "exec", exec_)
+        session = MigrationSession(source_system="x")
+        session.target = target.resolve()
+        wiz = make_wizard(session)
+        go_next(qtbot, wiz, PageId.START)
+        go_next(qtbot, wiz, PageId.TARGET)
+        page = wiz.page(PageId.SOURCES)
+        page.add_database.click()
+        qtbot.waitUntil(lambda: not page.busy, timeout=30_000)
+        assert {t.name for t in wiz.session.tables} == {"his#patients"}, \
+            (page.banner.text(), [str(e) for e in wiz.session.read_errors])
+        assert wiz.session.row_counts["his#patients"] == 2
+        project = wiz.session.save_project(tmp_path / "p")
+        assert pgserver.PASSWORD not in project.read_text()
+        page.view.selectRow(0)
+        page.remove.click()
+        qtbot.waitUntil(lambda: not page.busy, timeout=30_000)
+        assert not wiz.session.tables and not wiz.session.source_paths
+    finally:
+        server.stop()

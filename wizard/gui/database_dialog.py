@@ -11,7 +11,8 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLineEdit
                                QVBoxLayout)
 
 from ..core.readers import LINE
-from ..core.readers.database import DB_EXTS, DatabaseSummary, check_connection
+from ..core.readers.database import DB_EXTS, DatabaseSummary
+from ..core.readers.server import check_connection
 from . import dialogs, settings
 from .models.dataframe import DataFrameModel
 from .widgets import Banner, button, fit_columns, fmt_int, label, table_view
@@ -32,18 +33,26 @@ class DatabaseDialog(QDialog):
         self._task: Task | None = None
 
         self.source = QLineEdit()
-        self.source.setPlaceholderText("legacy.db, or a URL such as sqlite:////data/legacy.db")
+        self.source.setPlaceholderText("legacy.db, or a URL: sqlite:////data/legacy.db, "
+                                       "postgresql+psycopg://user@host/db, "
+                                       "mysql+pymysql://user@host/db")
         self.source.setAccessibleName("Database file or URL")
         self.browse = button("&Browse…", "open", "Choose an SQLite database file")
         self.test = button("&Test the connection", None, "Open the database read-only and "
                            "count the records of each table and view")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("a server's password (kept in memory only)")
+        self.password.setAccessibleName("Password")
         row = QHBoxLayout()
         row.addWidget(self.source, 1)
+        row.addWidget(self.password)
         row.addWidget(self.browse)
         row.addWidget(self.test)
         note = label("The database is opened read-only: the wizard never writes to it. "
                      "Every table and view becomes a legacy table, its records located by "
-                     "their key.", role="hint")
+                     "their key. A password is never saved in the project, report or log.",
+                     role="hint")
         self.banner = Banner()
 
         self.tables_model = DataFrameModel()
@@ -81,6 +90,8 @@ class DatabaseDialog(QDialog):
         self.test.clicked.connect(self.run_test)
         self.source.returnPressed.connect(self.run_test)
         self.source.textChanged.connect(self._changed)
+        self.password.textChanged.connect(self._changed)
+        self.password.returnPressed.connect(self.run_test)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.tables.selectionModel().currentRowChanged.connect(lambda cur, _: self._preview())
@@ -107,7 +118,9 @@ class DatabaseDialog(QDialog):
         self.ok.setEnabled(False)
         self.test.setEnabled(False)
         self.banner.set("Connecting…", "info")
-        task = Task(lambda progress, cancel: check_connection(text, cancel), "connect")
+        password = self.password.text() or None
+        task = Task(lambda progress, cancel: check_connection(text, password, cancel),
+                    "connect")
         self._task = task
 
         def passed(summary: DatabaseSummary):
@@ -158,14 +171,18 @@ class DatabaseDialog(QDialog):
             self.preview_label.setText(dialogs.explain(e, "reading the preview")[0])
             self.preview_model.set_frame(pd.DataFrame())
             return
-        show = sample[[LINE] + list(st.columns)]
-        self.preview_model.set_frame(show, labels=[st.location_name] + list(st.columns))
+        # a key column shows the record's number itself
+        lead = [] if st.location_is_column else [LINE]
+        show = sample[lead + list(st.columns)]
+        self.preview_model.set_frame(show, labels=[st.location_name] * len(lead) +
+                                     list(st.columns))
         fit_columns(self.preview, self.preview.fontMetrics().horizontalAdvance("x" * 28))
         self.preview_label.setText(f"Preview of {st.name}: the first {len(sample)} records")
 
-    def path(self) -> Path | None:
-        """The database's file, once the connection test has passed."""
-        return self.summary.path if self.summary is not None else None
+    def path(self) -> Path | str | None:
+        """What to add as a source once the connection test has passed: the database's
+        file, or a server's URL without its password."""
+        return self.summary.source if self.summary is not None else None
 
     def done(self, r):
         self.runner.cancel_all()

@@ -110,6 +110,8 @@ class SourceTable:
     #: what a record's provenance number (see LINE) is: a file's line here, a key of a
     #: database's table for a table read from one
     location_name = "line"
+    #: whether a column of the table holds that number itself (a key column)
+    location_is_column = False
 
     def location(self, line: int) -> str:
         """Where a record is, in words, from its provenance number."""

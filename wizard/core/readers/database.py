@@ -212,6 +212,10 @@ class DatabaseTable(SourceTable):
     def location_name(self) -> str:
         return self.key_label
 
+    @property
+    def location_is_column(self) -> bool:
+        return self.key_sql is not None and self.key_label in self.columns
+
     def sha256(self) -> str:
         # the database file's (what was read); a server's stands in with its own
         return self.database.fingerprint(self.sheet) or super().sha256()

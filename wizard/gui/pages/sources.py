@@ -133,20 +133,22 @@ class SourcesPage(BasePage):
     def _add_database(self):
         from ..database_dialog import DatabaseDialog
         dlg = DatabaseDialog(self)
-        if dlg.exec() and dlg.path() is not None:
-            self.add_paths([dlg.path()])
+        source = dlg.path() if dlg.exec() else None
+        if source is not None and self.session.add_sources([source]):
+            self._read()
 
     def _remove(self):
         row = self.view.currentIndex().row()
         if row < 0:
             return
         obj = self.model.item(row)
-        path = obj.path.resolve()
+        url = getattr(getattr(obj, "database", None), "url", None)  # a server's tables
+        path = url if url in self.session.source_paths else obj.path.resolve()
         if path in self.session.source_paths:
             self.session.remove_source(path)
         else:   # a file found in an added folder: remove the folder's entry, keep the rest
-            folder = next((p for p in self.session.source_paths if p.is_dir() and
-                           path.parent == p), None)
+            folder = next((p for p in self.session.source_paths if isinstance(p, Path) and
+                           p.is_dir() and path.parent == p), None)
             if folder is None:
                 return
             self.session.remove_source(folder)
@@ -279,9 +281,9 @@ class SourcesPage(BasePage):
             self.preview_model.set_frame(pd.DataFrame())
             return
         df = sample.head(PREVIEW_ROWS)
-        cols = [LINE] + list(st.columns)
-        show = df[cols].copy()
-        labels = [st.location_name] + list(st.columns)
+        lead = [] if st.location_is_column else [LINE]  # a key column shows it
+        show = df[lead + list(st.columns)].copy()
+        labels = [st.location_name] * len(lead) + list(st.columns)
         bad = {}
         if CORRUPT in df and (df[CORRUPT] != "").any():
             show["(problem)"] = df[CORRUPT].to_numpy()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 from pathlib import Path
 from typing import Iterator
@@ -23,6 +24,7 @@ from .database import (SERVER_DIALECTS, DatabaseSummary, DatabaseTable, TableSum
 from .database import check_connection as _check_file
 
 PASSWORD_ENV = "HMSYNC_SOURCE_PASSWORD"
+_CURSORS = itertools.count(1)
 #: passwords named in URLs, by the URL without its password: in memory only
 _PASSWORDS: dict[str, str] = {}
 #: the drivers each kind of server is read with, and the package that brings each
@@ -111,7 +113,9 @@ class ServerDatabase:
     @property
     def errors(self):
         from sqlalchemy.exc import SQLAlchemyError
-        return (SQLAlchemyError,)
+        dbapi = getattr(self.engine().dialect, "loaded_dbapi", None)
+        # the driver's own errors too: psycopg's cursor is used without SQLAlchemy
+        return (SQLAlchemyError,) + ((dbapi.Error,) if dbapi is not None else ())
 
     def engine(self):
         if self._engine is None or self._engine[0] != os.getpid():
@@ -134,6 +138,18 @@ class ServerDatabase:
 
     @staticmethod
     def execute(con, sql: str, chunk_rows: int = 1):
+        if con.dialect.driver == "psycopg":
+            # psycopg's own server-side cursor: plain tuples a chunk at a time, without
+            # SQLAlchemy building a row object for each record (a third of the read)
+            raw = con.connection.driver_connection
+            cur = raw.cursor(name=f"hmsync_read_{next(_CURSORS)}")
+            cur.itersize = max(chunk_rows, 1)
+            try:
+                cur.execute(sql)
+            except raw.Error as e:
+                from sqlalchemy.exc import DBAPIError
+                raise DBAPIError(sql, None, e) from None
+            return cur
         return con.exec_driver_sql(sql, execution_options={
             "stream_results": True, "max_row_buffer": max(chunk_rows, 1)})
 

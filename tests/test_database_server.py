@@ -136,3 +136,11 @@ def test_typed_values_one_read_only_snapshot_and_no_password(server, tmp_path):
     assert p.estimate_rows() == 4
     assert c.execute("SELECT count(*) FROM patients").fetchone()[0] == 4
     c.close()
+    # a profile's query runs on the server too, in the same snapshot as its tables
+    from wizard.core.mapping import TableMap
+    from wizard.core.readers.database import query_tables
+    (q,) = query_tables(list(tables.values()), [TableMap(
+        "light", "patients", query="SELECT id, name FROM patients WHERE weight < 75")])
+    assert q.name == "typed#light" and q.columns == ["id", "name"]
+    got = pd.concat(list(q.iter_chunks()))
+    assert sorted(got["name"]) == ["Ravi", "Zoë Ångström"] and q.location(1) == "row 1"

@@ -28,8 +28,10 @@ def server():
     s.stop()
 
 
-def cli(*args, password=True):
+def cli(*args, password=True, log_dir=None):
     env = dict(os.environ)
+    if log_dir is not None:
+        env["HMSYNC_WIZARD_LOG_DIR"] = str(log_dir)
     env.pop("HMSYNC_SOURCE_PASSWORD", None)
     if password:
         env["HMSYNC_SOURCE_PASSWORD"] = pgserver.PASSWORD
@@ -76,7 +78,8 @@ def test_the_same_migration_as_from_the_csv_files(server, tmp_path):
         assert cli("init-db", target)[0] == 0
         rc, text = cli("run", source, "--target", target, "--profile", profile,
                        "--no-backup", "--accept-suggestions", "--report",
-                       tmp_path / f"{kind}.json", "--issues", tmp_path / f"{kind}.csv")
+                       tmp_path / f"{kind}.json", "--issues", tmp_path / f"{kind}.csv",
+                       log_dir=tmp_path / "logs")
         assert rc == 1, text
         out[kind] = target
     rep = {k: json.loads((tmp_path / f"{k}.json").read_text()) for k in out}
@@ -87,7 +90,8 @@ def test_the_same_migration_as_from_the_csv_files(server, tmp_path):
     csv_problems = _problems(tmp_path / "csv.csv", lambda f: Path(f).stem)
     pg_problems = _problems(tmp_path / "pg.csv", lambda f: f.split("#", 1)[1])
     assert csv_problems == pg_problems and len(pg_problems) > 5  # csv_line = the CSV line
-    # the password is in nothing the wizard wrote
+    # the password is in nothing the wizard wrote: report, problem list, database, and
+    # the log (kept under tmp_path for these runs) if anything was logged
     for f in tmp_path.rglob("*"):
         if f.is_file():
             assert pgserver.PASSWORD.encode() not in f.read_bytes(), f.name

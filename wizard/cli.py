@@ -31,6 +31,9 @@ def _session(args, target: str | None = None):
                                source_system=getattr(args, "source_system", None) or "legacy")
     session.add_sources(args.source)
     session.encodings = _encodings(args)
+    for p in session.source_paths:
+        if isinstance(p, str):  # a server's URL, without its password
+            _ask_password(p)
     if target:
         session.target = Path(target).resolve()
     if getattr(args, "profile", None):
@@ -56,6 +59,20 @@ def _encodings(args):
         else:
             out.for_all = enc
     return out
+def _ask_password(url: str) -> None:
+    """A server's password, when neither the URL nor the environment gives one: asked on
+    the terminal (never echoed, never kept beyond this process)."""
+    from .core.readers.server import PASSWORD_ENV, needs_password, remember_password
+    if not needs_password(url):
+        return
+    if not sys.stdin.isatty():
+        return  # the server says whether it needs one; set PASSWORD_ENV for scripts
+    import getpass
+    try:
+        remember_password(url, getpass.getpass(f"password for {url} "
+                                               f"(or set {PASSWORD_ENV}): "))
+    except (EOFError, KeyboardInterrupt):
+        pass
 
 
 def _open(session, progress=None) -> None:
@@ -102,15 +119,29 @@ class _Printer:
 # --- commands ------------------------------------------------------------------------------
 def cmd_inspect(args) -> int:
     from .core.readers import CORRUPT, LINE, SourceError, open_source
+    from .core.readers.server import source_location
     code = EXIT_OK
     paths = []
     for p in args.paths:
-        p = Path(p)
+        try:
+            p = source_location(p)  # a sqlite:/// URL is its file
+        except SourceError as e:
+            _err(f"{e.path}: {e.problem}")
+            code = EXIT_FAILED
+            continue
+        if isinstance(p, str):  # a server's URL, without its password
+            _ask_password(p)
+            paths.append(p)
+            continue
         paths += sorted(x for x in p.iterdir() if x.is_file()) if p.is_dir() else [p]
     encodings = _encodings(args)
     for p in paths:
         try:
-            tables = open_source(p, encodings.of(p), encodings.for_all)
+            if isinstance(p, str):
+                from .core.readers.server import open_server
+                tables = open_server(p)
+            else:
+                tables = open_source(p, encodings.of(p), encodings.for_all)
             if tables and tables[0].encoding_source == "unsure":
                 from .core.readers.encodings import unsure_words
                 _err(unsure_words(str(p), tables[0].encoding_doubt))
@@ -132,7 +163,8 @@ def cmd_inspect(args) -> int:
                 if damaged:  # the sample below shows them padded or cut: say so first
                     more = f" and {len(damaged) - 10:,} more" if len(damaged) > 10 else ""
                     print(f"  {len(damaged):,} damaged record(s) (rejected by validate and "
-                          f"run), on line(s) {', '.join(map(str, damaged[:10]))}{more}")
+                          f"run), on {t.location_name}(s) "
+                          f"{', '.join(map(str, damaged[:10]))}{more}")
                 if args.rows and not args.no_sample:
                     cols = list(t.columns)
                     for row in sample[cols].head(args.rows).itertuples(index=False):
@@ -469,7 +501,10 @@ def _command(sub, name: str, summary: str, description: str, examples: list[str]
 COMMAND_PARSERS: dict[str, argparse.ArgumentParser] = {}
 
 
-SOURCE_HELP = "legacy export folder(s) or file(s): CSV/TSV, JSON/NDJSON, Excel"
+SOURCE_HELP = ("legacy export folder(s) or file(s): CSV/TSV, JSON/NDJSON, Excel; or a legacy "
+               "database: an SQLite file (legacy.db, sqlite:///legacy.db) or a server's "
+               "SQLAlchemy URL (postgresql+psycopg://user@host/db; the password from "
+               "HMSYNC_SOURCE_PASSWORD, else asked)")
 PROFILE_HELP = ("mapping profile (YAML or JSON) from `suggest`, reviewed; without it the "
                 "suggested mapping is used")
 QUIET_HELP = "print no progress lines (the summary is still printed)"

@@ -211,7 +211,7 @@ _PROFILE_KEYS += ("corrections",)   # values the operator corrected (core/correc
 _PROFILE_KEYS += ("person_decisions",)  # same-person clusters decided (core/persons.py)
 _DEFAULTS_KEYS = ("phone_region", "date_order", "decimal", "thousands", "timezone")
 _TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "leave_behind", "keep",
-               "fields", "encoding", "where")
+               "fields", "encoding", "where", "query")
 _FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason", "review", "expr",
                "lookup")
 
@@ -432,8 +432,13 @@ class TableMap:
             parsed = self._filter = Expression(self.where, f"table '{self.source}': where")
         return parsed
 
+    #: the SQL of a legacy table the profile defines itself, run on the legacy database
+    query: str | None = None
+
     def to_dict(self) -> dict:
         d: dict = {"target": self.target}
+        if self.query:
+            d["query"] = self.query
         if self.encoding:
             d["encoding"] = self.encoding
         if self.where is not None:
@@ -656,7 +661,9 @@ class Profile:
                                  "a column name") for c in leave],
                           encoding=_encoding(td.get("encoding"), f"{where}: table '{src}'"),
                           keep=keep, legacy_key=legacy_key,
-                          where=None if td.get("where") is None else str(td["where"]))
+                          where=None if td.get("where") is None else str(td["where"]),
+                          query=_name(td.get("query"), f"{where}: table '{src}': query",
+                                      "an SQL query", required=False))
             if tm.where is not None:
                 try:
                     tm.filter  # checked here, before anything runs

@@ -8,6 +8,7 @@ while the engine's process validates relationships and writes SQLite.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import gc
 import multiprocessing as mp
@@ -30,6 +31,7 @@ from . import transforms as tf
 from .idindex import hash_ids
 from .mapping import MappedChunk, ProfileError, RunContext, TableMap, _has_step, map_chunk
 from .readers import LINE, SourceError, SourceTable
+from .readers.database import snapshot
 from .targets import TargetTable
 from .transforms import TransformError, future_mask, is_blank
 
@@ -338,6 +340,11 @@ class ChunkStream:
         self.cancel = cancel  # a CancelToken: checked while waiting for the helper too
         self._proc = self._queue = self._credits = None
         self.waited = 0.0   # seconds the engine waited for the helper (a run's timings)
+        # a database's tables read from one state of it, counts and records alike (the
+        # helper process holds its own)
+        self._snapshot = contextlib.ExitStack()
+        if not parallel:
+            self._snapshot.enter_context(snapshot(st for st, _ in plan))
         if parallel:
             # the helper has the heavier half of the work: hashing ids is left to the engine,
             # unless the engine falls behind (see _helper_main)
@@ -406,6 +413,7 @@ class ChunkStream:
                         f"(exit code {self._proc.exitcode}); nothing was imported") from None
 
     def close(self):
+        self._snapshot.close()
         if self._proc is None:
             return
         if self._proc.is_alive():
@@ -557,27 +565,29 @@ def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid, credits=
     # and again; it runs once per chunk instead, on what that chunk left
     gc.disable()
     try:
-        for i, (st, tm) in enumerate(plan):
-            target = targets[tm.target]
-            refs = set(target.references)
-            for chunk in guarded(st, st.iter_chunks(chunk_rows)):
-                probs = Problems()
-                mc, checked = prepare(st, tm, target, chunk, ctx, checks, probs)
-                del chunk
-                # what the engine still reads: values, ids, lines, emptiness, raw references
-                mc.raw = {k: v for k, v in mc.raw.items() if k in refs}
-                mc.bad = {}
-                mc.arrays = {k: v for k, v in mc.arrays.items() if v.dtype.kind == "f"}
-                ready = take_credit(wait=False)
-                if not ready:  # it would wait for the engine anyway: hash the ids here,
-                    checked.hash_ids(mc, target)  # one job less for the engine
-                _pack_chunk(mc)
-                if not ready:
-                    take_credit(wait=True)
-                put(("chunk", i, (mc, checked, probs.cols)))
-                del mc, checked, probs
-                gc.collect(1)
-            put(("end", i, None))
+        with snapshot(st for st, _ in plan):
+            for i, (st, tm) in enumerate(plan):
+                target = targets[tm.target]
+                refs = set(target.references)
+                for chunk in guarded(st, st.iter_chunks(chunk_rows)):
+                    probs = Problems()
+                    mc, checked = prepare(st, tm, target, chunk, ctx, checks, probs)
+                    del chunk
+                    # what the engine still reads: values, ids, lines, emptiness, raw
+                    # references
+                    mc.raw = {k: v for k, v in mc.raw.items() if k in refs}
+                    mc.bad = {}
+                    mc.arrays = {k: v for k, v in mc.arrays.items() if v.dtype.kind == "f"}
+                    ready = take_credit(wait=False)
+                    if not ready:  # it would wait for the engine anyway: hash the ids here,
+                        checked.hash_ids(mc, target)  # one job less for the engine
+                    _pack_chunk(mc)
+                    if not ready:
+                        take_credit(wait=True)
+                    put(("chunk", i, (mc, checked, probs.cols)))
+                    del mc, checked, probs
+                    gc.collect(1)
+                put(("end", i, None))
     except SourceError as e:
         put(("error", None, ("SourceError", (e.path, e.problem, e.line))))
     except (ProfileError, TransformError) as e:  # written for the operator

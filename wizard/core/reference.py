@@ -85,6 +85,9 @@ TABLE = {
                "fields: {phone: phoneNumber}"),
     "leave_behind": ("columns no field reads, left out on purpose (said apart from undecided "
                      "ones)", "leave_behind: [internalNotes]"),
+    "query": ("SQL run on the legacy database (a source given as a database file or URL) "
+              "whose rows make this legacy table; read in the same snapshot as the others",
+              "query: \"SELECT p.*, a.city FROM patients p JOIN addresses a ON a.pid = p.id\""),
     "keep": ("columns HMSync has no field for, kept beside each record in the "
              "migration_extras table (table, HMSync id, column, value) and counted as "
              "imported cells", "keep: [insuranceNo]"),

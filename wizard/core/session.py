@@ -41,6 +41,7 @@ from .mapping import (Exclusion, FieldMap, Profile, ProfileError, TableMap, Unco
 from .outputs import Outputs, check_outputs
 from .readers import LINE, SourceError, SourceTable
 from .readers.encodings import EncodingChoices
+from .readers.database import QueryWithoutDatabase, is_server_url
 from .schema import DATA_TABLES, TargetTable, known_tables, reflect_targets, table_counts
 
 PROJECT_SUFFIX = ".hmsync-migration"
@@ -331,9 +332,11 @@ class MigrationSession:
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
     def add_sources(self, paths) -> bool:
+        from .readers.server import source_location
         added = False
         for p in paths:
-            p = Path(p).resolve()
+            p = source_location(p)  # a sqlite:/// URL is its file; a server's URL stays
+            p = p if isinstance(p, str) else p.resolve()
             if p not in self.source_paths:
                 self.source_paths.append(p)
                 added = True
@@ -342,7 +345,7 @@ class MigrationSession:
         return added
 
     def remove_source(self, path: Path):
-        path = Path(path).resolve()
+        path = path if is_server_url(path) else Path(path).resolve()
         self.source_paths = [p for p in self.source_paths if p != path]
         self.dirty = True
 
@@ -351,6 +354,12 @@ class MigrationSession:
         self.row_counts, self.samples = r.counts, r.samples
         self.column_fill = r.filled
         self.sources_read_key = key
+        try:
+            self._add_queries()
+        except SourceError as e:  # a query that cannot run: said like an unreadable file
+            self.read_errors.append(e)
+        except QueryWithoutDatabase:
+            pass  # no database among the sources yet: the mapping says its table is missing
 
     def open_sources(self, paths, progress: ProgressFn | None = None,
                      cancel: CancelToken | None = None, count: bool = False) -> SourcesRead:
@@ -810,8 +819,19 @@ class MigrationSession:
     def load_profile(self, path: Path):
         self.profile = Profile.load(path)
         self.profile_path = Path(path)
+        self._add_queries()
         self.reviewed = {t.name for t in self.tables}
         self.dirty = True
+
+    def _add_queries(self) -> None:
+        """The profile's own queries, run on the legacy database, as legacy tables."""
+        from .readers.database import query_tables
+        if self.profile is None:
+            return
+        for st in query_tables(self.tables, self.profile.tables):
+            self.tables.append(st)
+            self.samples[st.name] = st.sample(SAMPLE_ROWS)
+            self.row_counts[st.name] = st.estimate_rows()
 
     def save_profile(self, path: Path):
         self.ensure_profile().save(path)
@@ -1095,7 +1115,7 @@ class MigrationSession:
                 raise ProjectError(f"{path.name}: {k} must be a path.")
         plan = cls(name=str(d.get("name") or "Legacy export"),
                    source_system=str(d.get("source_system") or "legacy"))
-        plan.source_paths = [Path(p) for p in sources]
+        plan.source_paths = [p if is_server_url(p) else Path(p) for p in sources]
         plan.target = Path(d["target"]) if d.get("target") else None
         plan.backup_dir = Path(d["backup_dir"]) if d.get("backup_dir") else None
         plan.profile_path = Path(d["profile_path"]) if d.get("profile_path") else None

@@ -118,6 +118,16 @@ class SourceTable:
         base = self.sheet if self.sheet else self.path.stem
         return base
 
+    #: what a record's provenance number (see LINE) is: a file's line here, a key of a
+    #: database's table for a table read from one
+    location_name = "line"
+    #: whether a column of the table holds that number itself (a key column)
+    location_is_column = False
+
+    def location(self, line: int) -> str:
+        """Where a record is, in words, from its provenance number."""
+        return f"{self.location_name} {line}"
+
     def iter_chunks(self, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
         yield from _CHUNK_READERS[self.format](self, chunk_rows)
 

@@ -9,6 +9,7 @@ from .base import (EXCEL_EXTS, JSON_EXTS, NDJSON_EXTS, SNIFF_BYTES, SUPPORTED, S
                    SourceTable)
 from .csv_text import _open_csv
 from .detect import _decode_sample, detect_encoding_doubt
+from .database import is_database_file, is_server_url, open_database
 from .excel import _open_excel
 from .json_records import _open_json
 
@@ -29,9 +30,14 @@ def open_source(path: str | Path, encoding: str | None = None,
         raise SourceError(path, "this is not a regular file (a named pipe, a device or a "
                           "socket): the wizard reads exports saved as files")
     ext = path.suffix.lower()
+    if ext not in SUPPORTED and is_database_file(path):
+        if path.stat().st_size == 0:
+            raise SourceError(path, "the file is empty")
+        return open_database(path)
     if ext not in SUPPORTED:
         raise SourceError(path, f"unknown format '{ext or 'no extension'}': the wizard reads "
-                          "CSV/TSV, JSON, NDJSON and Excel (.xlsx) exports")
+                          "CSV/TSV, JSON, NDJSON and Excel (.xlsx) exports, and SQLite "
+                          "databases (.db)")
     if path.stat().st_size == 0:
         raise SourceError(path, "the file is empty")
     if ext in EXCEL_EXTS:
@@ -80,6 +86,13 @@ def open_sources(paths, encodings=None, legacy_encoding: str | None = None
     ``encodings(path)``: the encoding the operator chose for a file, or None."""
     tables, errors = [], []
     for p in paths:
+        if isinstance(p, str) and is_server_url(p):  # a server's URL, kept without password
+            from .server import open_server
+            try:
+                tables.extend(open_server(p))
+            except SourceError as e:
+                errors.append(e)
+            continue
         p = Path(p)
         files = sorted(x for x in p.iterdir() if not x.is_dir() and
                        x.suffix.lower() in SUPPORTED) if p.is_dir() else [p]

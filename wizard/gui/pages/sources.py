@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QSplitter
                                QWidget)
 
 from ...core.readers import CORRUPT, LINE, SUPPORTED
+from ...core.readers.database import DB_EXTS
 from ...core.suggest import suggest_profile
 from .. import dialogs, settings
 from ..models.dataframe import DataFrameModel
@@ -21,7 +22,7 @@ from ..widgets import Banner, ProgressPanel, button, fit_columns, fmt_int, label
 from .base import BasePage
 
 PREVIEW_ROWS = 50
-FILTER = ("Legacy exports (" + " ".join(f"*{e}" for e in sorted(SUPPORTED)) + ");;"
+FILTER = ("Legacy exports (" + " ".join(f"*{e}" for e in sorted(SUPPORTED | DB_EXTS)) + ");;"
           "All files (*)")
 
 
@@ -33,11 +34,14 @@ class SourcesPage(BasePage):
         self.setAcceptDrops(True)
         self.add_files = button("Add &files…", "add-file")
         self.add_folder = button("Add a f&older…", "add-folder")
+        self.add_database = button("Connect to a &database…", "database",
+                                   "Read a legacy SQLite database directly, read-only")
         self.remove = button("&Remove", "remove", "Remove the selected file from the list")
         self.summary = QLabel()
         top = QHBoxLayout()
         top.addWidget(self.add_files)
         top.addWidget(self.add_folder)
+        top.addWidget(self.add_database)
         top.addWidget(self.remove)
         top.addStretch(1)
         top.addWidget(self.summary)
@@ -86,6 +90,7 @@ class SourcesPage(BasePage):
 
         self.add_files.clicked.connect(self._add_files)
         self.add_folder.clicked.connect(self._add_folder)
+        self.add_database.clicked.connect(self._add_database)
         self.remove.clicked.connect(self._remove)
         self.progress.cancelRequested.connect(self.cancel_task)
         self.view.selectionModel().currentRowChanged.connect(lambda cur, _: self._preview())
@@ -130,17 +135,25 @@ class SourcesPage(BasePage):
             settings.remember_folder("sources", p / "x")
             self.add_paths([p])
 
+    def _add_database(self):
+        from ..database_dialog import DatabaseDialog
+        dlg = DatabaseDialog(self)
+        source = dlg.path() if dlg.exec() else None
+        if source is not None and self.session.add_sources([source]):
+            self._read()
+
     def _remove(self):
         row = self.view.currentIndex().row()
         if row < 0:
             return
         obj = self.model.item(row)
-        path = obj.path.resolve()
+        url = getattr(getattr(obj, "database", None), "url", None)  # a server's tables
+        path = url if url in self.session.source_paths else obj.path.resolve()
         if path in self.session.source_paths:
             self.session.remove_source(path)
         else:   # a file found in an added folder: remove the folder's entry, keep the rest
-            folder = next((p for p in self.session.source_paths if p.is_dir() and
-                           path.parent == p), None)
+            folder = next((p for p in self.session.source_paths if isinstance(p, Path) and
+                           p.is_dir() and path.parent == p), None)
             if folder is None:
                 return
             self.session.remove_source(folder)
@@ -291,9 +304,9 @@ class SourcesPage(BasePage):
             self.preview_model.set_frame(pd.DataFrame())
             return
         df = sample.head(PREVIEW_ROWS)
-        cols = [LINE] + list(st.columns)
-        show = df[cols].copy()
-        labels = ["line"] + list(st.columns)
+        lead = [] if st.location_is_column else [LINE]  # a key column shows it
+        show = df[lead + list(st.columns)].copy()
+        labels = [st.location_name] * len(lead) + list(st.columns)
         bad = {}
         if CORRUPT in df and (df[CORRUPT] != "").any():
             show["(problem)"] = df[CORRUPT].to_numpy()

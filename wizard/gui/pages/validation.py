@@ -789,7 +789,8 @@ class ValidationPage(BasePage):
         self._record = None
         if self._record_task is not None:
             self._record_task.cancel()
-        self.record_label.setText(f"Reading line {p['line']:,} of {p['file']}…")
+        where = _where(st, p["line"])
+        self.record_label.setText(f"Reading {where} of {p['file']}…")
         self.record_label.show()
         from ..workers import Task
         task = Task(lambda progress, cancel: find_record(st, p["line"], cancel), "record")
@@ -800,7 +801,8 @@ class ValidationPage(BasePage):
             if self._record_task is not task:
                 return
             if rec is None:
-                self.record_label.setText(f"Line {p['line']:,} of {p['file']} was not found.")
+                self.record_label.setText(f"{where[:1].upper()}{where[1:]} of {p['file']} was "
+                                          "not found.")
                 self.record_label.show()
                 self.record_model.set_frame(pd.DataFrame())
                 return
@@ -924,3 +926,11 @@ class ValidationPage(BasePage):
                       on_failed=lambda e: (self.progress.finish(),
                                            dialogs.show_exception(self, e, "writing the file")),
                       on_cancelled=self.progress.finish)
+
+
+def _where(st, line: int) -> str:
+    """A record's place in words: "line 1,234" of a file, "patient_id 1234" of a database
+    table (a key is not a quantity: no separators)."""
+    if st.location_name == "line":
+        return f"line {line:,}"
+    return st.location(line)

@@ -1,0 +1,190 @@
+"""Connect to a database…: a legacy database named by its file or URL, a connection test
+that lists its tables and views with their record counts, and a preview of the one
+selected. The Legacy exports page adds the database when the dialog is accepted."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLineEdit, QSplitter,
+                               QVBoxLayout)
+
+from ..core.readers import LINE
+from ..core.readers.database import DB_EXTS, DatabaseSummary
+from ..core.readers.server import check_connection
+from . import dialogs, settings
+from .models.dataframe import DataFrameModel
+from .widgets import Banner, button, fit_columns, fmt_int, label, table_view
+from .workers import Task, TaskRunner
+
+PREVIEW_ROWS = 20
+FILTER = "SQLite databases (" + " ".join(f"*{e}" for e in sorted(DB_EXTS)) + ");;All files (*)"
+
+
+class DatabaseDialog(QDialog):
+    """``summary`` holds the database once a connection test has passed."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Connect to a database")
+        self.summary: DatabaseSummary | None = None
+        self.runner = TaskRunner(self)
+        self._task: Task | None = None
+
+        self.source = QLineEdit()
+        self.source.setPlaceholderText("legacy.db, or a URL: sqlite:////data/legacy.db, "
+                                       "postgresql+psycopg://user@host/db, "
+                                       "mysql+pymysql://user@host/db")
+        self.source.setAccessibleName("Database file or URL")
+        self.browse = button("&Browse…", "open", "Choose an SQLite database file")
+        self.test = button("&Test the connection", None, "Open the database read-only and "
+                           "count the records of each table and view")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("a server's password (kept in memory only)")
+        self.password.setAccessibleName("Password")
+        row = QHBoxLayout()
+        row.addWidget(self.source, 1)
+        row.addWidget(self.password)
+        row.addWidget(self.browse)
+        row.addWidget(self.test)
+        note = label("The database is opened read-only: the wizard never writes to it. "
+                     "Every table and view becomes a legacy table, its records located by "
+                     "their key. A password is never saved in the project, report or log.",
+                     role="hint")
+        self.banner = Banner()
+
+        self.tables_model = DataFrameModel()
+        self.tables = table_view()
+        self.tables.setModel(self.tables_model)
+        self.tables.setAccessibleName("Tables and views")
+        self.preview_model = DataFrameModel()
+        self.preview = table_view(stretch_last=False)
+        self.preview.setModel(self.preview_model)
+        self.preview.setAccessibleName("Preview of the first records")
+        self.preview_label = label("Preview")
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.tables)
+        split.addWidget(self.preview)
+        split.setChildrenCollapsible(False)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
+                                        QDialogButtonBox.StandardButton.Cancel)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("&Add the database")
+        self.ok.setEnabled(False)
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(label("Database file or URL:"))
+        lay.addLayout(row)
+        lay.addWidget(note)
+        lay.addWidget(self.banner)
+        lay.addWidget(label("Tables and views:"))
+        lay.addWidget(split, 1)
+        lay.addWidget(self.preview_label)
+        lay.addWidget(self.buttons)
+        self.resize(900, 600)
+
+        self.browse.clicked.connect(self._browse)
+        self.test.clicked.connect(self.run_test)
+        self.source.returnPressed.connect(self.run_test)
+        self.source.textChanged.connect(self._changed)
+        self.password.textChanged.connect(self._changed)
+        self.password.returnPressed.connect(self.run_test)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.tables.selectionModel().currentRowChanged.connect(lambda cur, _: self._preview())
+
+    def _browse(self):
+        p = dialogs.open_file(self, "Choose a legacy database", settings.last_folder("sources"),
+                              FILTER)
+        if p:
+            settings.remember_folder("sources", p)
+            self.source.setText(str(p))
+            self.run_test()
+
+    def _changed(self):
+        self.summary = None
+        self.ok.setEnabled(False)
+
+    def run_test(self):
+        text = self.source.text().strip()
+        if not text:
+            return
+        if self._task is not None:
+            self._task.cancel()
+        self.summary = None
+        self.ok.setEnabled(False)
+        self.test.setEnabled(False)
+        self.banner.set("Connecting…", "info")
+        password = self.password.text() or None
+        task = Task(lambda progress, cancel: check_connection(text, password, cancel),
+                    "connect")
+        self._task = task
+
+        def passed(summary: DatabaseSummary):
+            if self._task is not task:
+                return
+            self._task = None
+            self.test.setEnabled(True)
+            self.summary = summary
+            n = sum(s.rows for s in summary.summaries)
+            self.banner.set(f"Connected to {summary.shown} (read-only): "
+                            f"{len(summary.summaries)} tables and views, {fmt_int(n)} records.",
+                            "ok")
+            df = pd.DataFrame({
+                "Table": [s.name.split("#", 1)[-1] for s in summary.summaries],
+                "Kind": [s.kind for s in summary.summaries],
+                "Records": [fmt_int(s.rows) for s in summary.summaries],
+                "Columns": [str(s.columns) for s in summary.summaries],
+                "Records located by": [s.key for s in summary.summaries]})
+            self.tables_model.set_frame(df)
+            fit_columns(self.tables)
+            self.ok.setEnabled(bool(summary.summaries))
+            if summary.summaries:
+                self.tables.selectRow(0)
+
+        def failed(e):
+            if self._task is not task:
+                return
+            self._task = None
+            self.test.setEnabled(True)
+            self.tables_model.set_frame(pd.DataFrame())
+            self.preview_model.set_frame(pd.DataFrame())
+            what, advice = dialogs.explain(e, "connecting")
+            self.banner.set(what + (f"\n{advice}" if advice else ""), "error")
+
+        task.finished.connect(passed)
+        task.failed.connect(failed)
+        self.runner.start(task)
+
+    def _preview(self):
+        row = self.tables.currentIndex().row()
+        if self.summary is None or not 0 <= row < len(self.summary.tables):
+            self.preview_model.set_frame(pd.DataFrame())
+            return
+        st = self.summary.tables[row]
+        try:  # a few records of one table: quick enough for the UI thread
+            sample = st.sample(PREVIEW_ROWS)
+        except Exception as e:  # noqa: BLE001 (shown, in the operator's words)
+            self.preview_label.setText(dialogs.explain(e, "reading the preview")[0])
+            self.preview_model.set_frame(pd.DataFrame())
+            return
+        # a key column shows the record's number itself
+        lead = [] if st.location_is_column else [LINE]
+        show = sample[lead + list(st.columns)]
+        self.preview_model.set_frame(show, labels=[st.location_name] * len(lead) +
+                                     list(st.columns))
+        fit_columns(self.preview, self.preview.fontMetrics().horizontalAdvance("x" * 28))
+        self.preview_label.setText(f"Preview of {st.name}: the first {len(sample)} records")
+
+    def path(self) -> Path | str | None:
+        """What to add as a source once the connection test has passed: the database's
+        file, or a server's URL without its password."""
+        return self.summary.source if self.summary is not None else None
+
+    def done(self, r):
+        self.runner.cancel_all()
+        self.runner.wait_all()
+        super().done(r)

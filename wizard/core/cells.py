@@ -359,7 +359,10 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
         out.tables.append(tc)
         samples.append((tm.target, st.name, [r[1:] for r in reservoir]))
     out.totals = list(totals.values())
-    out.spot = _spot_check(con, profile.source_system, targets, samples)
+    # a merge of the same person: what referred to the record merged refers to the one kept
+    aliases = {(d.table, x): k for d in getattr(profile, "person_decisions", ())
+               for x, k in d.aliases.items()}
+    out.spot = _spot_check(con, profile.source_system, targets, samples, aliases)
     out.spot.eligible = eligible
     return out
 
@@ -372,7 +375,7 @@ def _as_numbers(mc, fname: str) -> np.ndarray:
                                                                       na_value=np.nan)
 
 
-def _spot_check(con, system: str, targets, samples) -> SpotResult:
+def _spot_check(con, system: str, targets, samples, aliases=None) -> SpotResult:
     """Each sampled record, mapped afresh, against the HMSync record its legacy id points
     at; a reference is compared as the parent's legacy id."""
     res = SpotResult()
@@ -422,6 +425,8 @@ def _spot_check(con, system: str, targets, samples) -> SpotResult:
             f = target.fields[c]
             if f.references and g is not None:
                 g = names.get(f.references, {}).get(g, g)
+                if not _blank(e):
+                    e = (aliases or {}).get((f.references, str(e)), e)
             if _blank(e) and f.default is not None:
                 e = f.default
             if not _same(e, g):

@@ -2,7 +2,6 @@
 they hold."""
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pandas as pd
@@ -35,41 +34,37 @@ def frame():
     return big_problems()
 
 
-def timed(fn):
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
-
-
-def test_problems_model_is_fast_at_200k_rows(qtbot, frame):
+def test_problems_model_filters_and_sorts_200k_rows(qtbot, frame):
+    """Its speed at this size is measured by tests/benchmarks/bench_gui.py, not asserted
+    here (on a shared machine timed assertions fail at random)."""
     m = ProblemsModel()
-    assert timed(lambda: m.set_problems(frame)) < 2.0
+    m.set_problems(frame)
     assert m.rowCount() == N
-    # filtering by severity, table, rule and text, each well under a second
-    assert timed(lambda: m.set_filter(severity="warning")) < 1.0
+    # filtering by severity, table, rule and text
+    m.set_filter(severity="warning")
     expected = int((frame["severity"] == "warning").sum())
     assert m.rowCount() == expected
-    assert timed(lambda: m.set_filter(severity="error", table="visits")) < 1.0
+    m.set_filter(severity="error", table="visits")
     assert m.rowCount() == int(((frame["severity"] == "error") &
                                 (frame["table"] == "visits")).sum())
     m.set_filter(severity="", table="", rule="bills.amount.format")
     assert m.rowCount() == int((frame["rule"] == "bills.amount.format").sum())
     m.set_filter(rule="")
-    assert timed(lambda: m.set_filter(text="value 996")) < 1.5
+    m.set_filter(text="value 996")
     assert m.rowCount() == int(frame["value"].str.contains("value 996", regex=False).sum())
-    assert timed(lambda: m.set_filter(text="id19999")) < 1.0   # case-insensitive
+    m.set_filter(text="id19999")   # case-insensitive
     assert m.rowCount() == 11       # ID19999 and ID199990..ID199999
     m.set_filter(text="")
     # sorting by line both ways, and by a text column
     line = [c for c, _ in COLUMNS].index("line")
-    assert timed(lambda: m.sort(line, Qt.SortOrder.DescendingOrder)) < 1.0
+    m.sort(line, Qt.SortOrder.DescendingOrder)
     assert m.problem(0)["line"] == N + 1 and m.problem(N - 1)["line"] == 2
     rule = [c for c, _ in COLUMNS].index("rule")
-    assert timed(lambda: m.sort(rule, Qt.SortOrder.AscendingOrder)) < 1.5
+    m.sort(rule, Qt.SortOrder.AscendingOrder)
     assert m.problem(0)["rule"] == "bills.amount.format"
-    # painting a screenful is cheap
-    t = timed(lambda: [m.data(m.index(r, c)) for r in range(0, 60) for c in range(len(COLUMNS))])
-    assert t < 0.05
+    # a screenful of cells, each with its text
+    cells = [m.data(m.index(r, c)) for r in range(0, 60) for c in range(len(COLUMNS))]
+    assert all(v is not None for v in cells[:len(COLUMNS)])
 
 
 def test_problems_view_with_200k_rows_stays_responsive(qtbot, frame):
@@ -82,8 +77,11 @@ def test_problems_view_with_200k_rows_stays_responsive(qtbot, frame):
     v.resize(900, 500)
     v.show()
     qtbot.waitExposed(v)
-    assert timed(lambda: v.sortByColumn(3, Qt.SortOrder.AscendingOrder)) < 1.5
-    assert timed(lambda: (v.scrollToBottom(), v.grab())) < 1.0
+    v.sortByColumn(3, Qt.SortOrder.AscendingOrder)
+    first, last = (str(m.data(m.index(r, 3))) for r in (0, m.rowCount() - 1))
+    assert first <= last
+    v.scrollToBottom()
+    assert not v.grab().isNull()
 
 
 def test_empty_problems():

@@ -112,7 +112,59 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class Database:
+class Snapshots:
+    """One read transaction for a whole run, per process: :meth:`snapshot` holds one open
+    (nested calls share it), :meth:`reading` gives its connection, or one of its own in a
+    transaction of its own. A database says how it connects, starts reading and lets go."""
+    _snap: tuple | None = None      # (pid, connection, depth)
+
+    def connect(self):
+        raise NotImplementedError
+
+    def _start(self, con) -> None:
+        """Begin the read transaction (nothing where connecting began it)."""
+
+    def _close(self, con) -> None:
+        con.close()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator:
+        """A connection inside a read transaction: the snapshot's, or one of its own."""
+        snap = self._snap
+        if snap is not None and snap[0] == os.getpid():
+            yield snap[1]
+            return
+        con = self.connect()
+        try:
+            self._start(con)
+            yield con
+        finally:
+            self._close(con)
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read of this database in this process, until the end of the block, from
+        one transaction: one state of the database, however long the reading takes."""
+        snap = self._snap
+        if snap is not None and snap[0] == os.getpid():
+            self._snap = (snap[0], snap[1], snap[2] + 1)
+            try:
+                yield
+            finally:
+                pid, con, depth = self._snap
+                self._snap = (pid, con, depth - 1)
+            return
+        con = self.connect()
+        try:
+            self._start(con)
+            self._snap = (os.getpid(), con, 1)
+            yield
+        finally:
+            self._snap = None
+            self._close(con)
+
+
+class Database(Snapshots):
     """One SQLite file opened read-only; the connection of a snapshot in progress, if any,
     kept per process (a helper process opens its own)."""
 
@@ -152,41 +204,8 @@ class Database:
             raise SourceError(self.path, f"cannot be opened as an SQLite database ({e})") \
                 from None
 
-    @contextlib.contextmanager
-    def reading(self) -> Iterator[sqlite3.Connection]:
-        """A connection inside a read transaction: the snapshot's, or one of its own."""
-        snap = self._snap
-        if snap is not None and snap[0] == os.getpid():
-            yield snap[1]
-            return
-        con = self.connect()
-        try:
-            _begin(con, self.path)
-            yield con
-        finally:
-            con.close()
-
-    @contextlib.contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """Every read of this database in this process, until the end of the block, from
-        one transaction: one state of the database, however long the reading takes."""
-        snap = self._snap
-        if snap is not None and snap[0] == os.getpid():
-            self._snap = (snap[0], snap[1], snap[2] + 1)
-            try:
-                yield
-            finally:
-                pid, con, depth = self._snap
-                self._snap = (pid, con, depth - 1)
-            return
-        con = self.connect()
-        try:
-            _begin(con, self.path)
-            self._snap = (os.getpid(), con, 1)
-            yield
-        finally:
-            self._snap = None
-            con.close()
+    def _start(self, con: sqlite3.Connection) -> None:
+        _begin(con, self.path)
 
 
 def _begin(con: sqlite3.Connection, path: Path) -> None:

@@ -16,11 +16,10 @@ import hashlib
 import itertools
 import os
 from pathlib import Path
-from typing import Iterator
 
 from .base import _CHUNK_READERS, SourceError, SourceTable, _clean_header
-from .database import (SERVER_DIALECTS, DatabaseSummary, DatabaseTable, TableSummary, _read,
-                       _short, is_server_url, snapshot, source_path)
+from .database import (SERVER_DIALECTS, DatabaseSummary, DatabaseTable, Snapshots, TableSummary,
+                       _read, _short, is_server_url, snapshot, source_path)
 from .database import check_connection as _check_file
 
 PASSWORD_ENV = "HMSYNC_SOURCE_PASSWORD"
@@ -81,7 +80,7 @@ def _full_url(bare: str):
     return u.set(password=password) if password else u
 
 
-class ServerDatabase:
+class ServerDatabase(Snapshots):
     """One server database, read-only; like ``database.Database`` (the interface its
     tables read through), with a SQLAlchemy engine made per process."""
 
@@ -173,40 +172,10 @@ class ServerDatabase:
         except self.errors as e:
             raise SourceError(self.path, f"cannot connect ({_short(e)})") from None
 
-    @contextlib.contextmanager
-    def reading(self) -> Iterator:
-        snap = self._snap
-        if snap is not None and snap[0] == os.getpid():
-            yield snap[1]
-            return
-        con = self.connect()
-        try:
-            yield con
-        finally:
-            with contextlib.suppress(Exception):
-                con.rollback()  # nothing was written: there is nothing to keep
-            con.close()
-
-    @contextlib.contextmanager
-    def snapshot(self) -> Iterator[None]:
-        snap = self._snap
-        if snap is not None and snap[0] == os.getpid():
-            self._snap = (snap[0], snap[1], snap[2] + 1)
-            try:
-                yield
-            finally:
-                pid, con, depth = self._snap
-                self._snap = (pid, con, depth - 1)
-            return
-        con = self.connect()
-        try:
-            self._snap = (os.getpid(), con, 1)
-            yield
-        finally:
-            self._snap = None
-            with contextlib.suppress(Exception):
-                con.rollback()
-            con.close()
+    def _close(self, con) -> None:
+        with contextlib.suppress(Exception):
+            con.rollback()  # nothing was written: there is nothing to keep
+        con.close()
 
 
 def open_server(url: str) -> list[SourceTable]:

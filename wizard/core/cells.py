@@ -179,16 +179,22 @@ class _ImportedRows:
     def __init__(self, con, run_id, source: str, target: str, fields: list[str]):
         self.fields = fields
         cols = "".join(f", t.{quote_ident(f)} IS NOT NULL" for f in fields)
-        rows = con.execute(
-            f'SELECT l."sourceLine", l."hmsyncId"{cols} FROM migration_legacy_ids l '
-            f'JOIN {quote_ident(target)} t ON t.id = l."hmsyncId" WHERE l."runId"=? AND '
-            f'l."sourceFile"=? AND l."tableName"=?', (run_id, source, target)).fetchall() \
-            if run_id is not None else []
-        lines = np.array([r[0] for r in rows], dtype=np.int64)
-        order = np.argsort(lines, kind="stable")
-        self.lines = lines[order]
-        self.has = np.array([r[2:] for r in rows], dtype=bool).reshape(
-            len(rows), len(fields))[order]
+        # read a batch at a time into integer arrays: a million records as Python tuples
+        # (with their HMSync ids) took a quarter of a gigabyte
+        parts = []
+        if run_id is not None:
+            cur = con.execute(
+                f'SELECT l."sourceLine"{cols} FROM migration_legacy_ids l '
+                f'JOIN {quote_ident(target)} t ON t.id = l."hmsyncId" WHERE l."runId"=? AND '
+                f'l."sourceFile"=? AND l."tableName"=?', (run_id, source, target))
+            while batch := cur.fetchmany(50_000):
+                parts.append(np.array(batch, dtype=np.int64).reshape(len(batch),
+                                                                     1 + len(fields)))
+        got = np.concatenate(parts) if parts else np.zeros((0, 1 + len(fields)),
+                                                           dtype=np.int64)
+        order = np.argsort(got[:, 0], kind="stable")
+        self.lines = got[order, 0]
+        self.has = got[order, 1:].astype(bool)
 
     def find(self, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(imported in this run, position in self) for the lines of a chunk."""

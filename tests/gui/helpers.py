@@ -149,3 +149,24 @@ def go_next(qtbot, wiz, pid_now, timeout=60_000):
     wait_page(qtbot, wiz, pid_now, timeout)
     qtbot.mouseClick(wiz.button(QWizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: wiz.currentId() != pid_now, timeout=timeout)
+
+
+def to_import_page(qtbot, make_wizard, folder: Path, db: Path, system: str,
+                   timeout: int = 120_000):
+    """A wizard on ``folder`` and ``db`` walked to the Import page as an operator would:
+    the suggested mapping, errors acknowledged, a backup made. (wizard, import page)"""
+    from wizard.core.session import MigrationSession
+    from wizard.gui.pages import PageId
+    session = MigrationSession(source_system=system)
+    session.source_paths = [folder]
+    session.target = db.resolve()
+    wiz = make_wizard(session)
+    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES, PageId.MAPPING):
+        go_next(qtbot, wiz, pid)
+    val = wiz.page(PageId.VALIDATION)
+    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=timeout)
+    val.ack.setChecked(True)
+    go_next(qtbot, wiz, PageId.VALIDATION)
+    wiz.page(PageId.BACKUP).back_up()
+    go_next(qtbot, wiz, PageId.BACKUP)
+    return wiz, wiz.page(PageId.IMPORT)

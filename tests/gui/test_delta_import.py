@@ -13,7 +13,7 @@ from wizard.core.delta import OnConflict
 from wizard.core.session import MigrationSession
 from wizard.gui.pages import PageId
 
-from .helpers import go_next, wait_page, write_dirty_export
+from .helpers import go_next, to_import_page, wait_page, write_dirty_export
 
 pytestmark = [pytest.mark.gui]
 
@@ -54,19 +54,8 @@ def test_the_import_page_asks_about_conflicts_and_the_export_can_win(
     with path.open("w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(rows)
 
-    session = MigrationSession(source_system="x")
-    session.source_paths = [export.folder]
-    session.target = db.resolve()
-    wiz = make_wizard(session)
-    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES, PageId.MAPPING):
-        go_next(qtbot, wiz, pid)
-    val = wiz.page(PageId.VALIDATION)
-    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=120_000)
-    val.ack.setChecked(True)
-    go_next(qtbot, wiz, PageId.VALIDATION)
-    wiz.page(PageId.BACKUP).back_up()
-    go_next(qtbot, wiz, PageId.BACKUP)
-    ip = wiz.page(PageId.IMPORT)
+    wiz, ip = to_import_page(qtbot, make_wizard, export.folder, db, "x",
+                             timeout=120_000)
     qtbot.waitUntil(lambda: wiz.currentId() == PageId.IMPORT)
     assert ip.delta_box.isVisible() and ip.on_conflict.isEnabled()
     text = ip.delta_text.text()

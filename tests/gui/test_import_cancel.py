@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QWizard
 from wizard.gui.pages import PageId
 from wizard.core.session import INTERACTIVE_CHUNK_ROWS as GUI_CHUNK_ROWS, MigrationSession
 
-from .helpers import db_counts, go_next, wait_page, write_dirty_export
+from .helpers import db_counts, go_next, to_import_page, wait_page, write_dirty_export
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
@@ -83,19 +83,8 @@ def test_closing_the_window_during_the_import_rolls_back(qtbot, make_wizard, ans
     db = tmp_path / "hmsync.db"
     shutil.copy2(demo_database(), db)
     before = db_counts(db)
-    session = MigrationSession(source_system="mid")
-    session.source_paths = [export.folder]
-    session.target = db.resolve()
-    wiz = make_wizard(session)
-    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES, PageId.MAPPING):
-        go_next(qtbot, wiz, pid)
-    val = wiz.page(PageId.VALIDATION)
-    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=120_000)
-    val.ack.setChecked(True)
-    go_next(qtbot, wiz, PageId.VALIDATION)
-    wiz.page(PageId.BACKUP).back_up()
-    go_next(qtbot, wiz, PageId.BACKUP)
-    ip = wiz.page(PageId.IMPORT)
+    wiz, ip = to_import_page(qtbot, make_wizard, export.folder, db, "mid",
+                             timeout=120_000)
     reached = threading.Event()
 
     def hook(p):     # in the worker: hold mid-import until the close cancels it

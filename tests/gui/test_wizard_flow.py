@@ -15,7 +15,7 @@ from wizard.gui.models import ValueRole
 from wizard.gui.models.mapping import SOURCE
 from wizard.gui.pages import PageId
 
-from .helpers import db_counts, go_next, wait_page
+from .helpers import db_counts, go_next, wait_page, to_import_page
 
 pytestmark = pytest.mark.gui
 
@@ -231,20 +231,8 @@ def test_patient_data_stays_out_of_the_log(qtbot, make_wizard, answers, dirty, t
     from wizard.core import logs
     monkeypatch.setenv("HMSYNC_WIZARD_LOG_DIR", str(tmp_path / "logs"))
     export, db = dirty
-    from wizard.core.session import MigrationSession
-    session = MigrationSession(source_system="t")
-    session.source_paths = [export.folder]
-    session.target = db.resolve()
-    wiz = make_wizard(session)
-    for pid in (PageId.START, PageId.TARGET, PageId.SOURCES, PageId.MAPPING):
-        go_next(qtbot, wiz, pid)
-    val = wiz.page(PageId.VALIDATION)
-    qtbot.waitUntil(lambda: wiz.session.validation_current and not val.busy, timeout=60_000)
-    val.ack.setChecked(True)
-    go_next(qtbot, wiz, PageId.VALIDATION)
-    wiz.page(PageId.BACKUP).back_up()
-    go_next(qtbot, wiz, PageId.BACKUP)
-    ip = wiz.page(PageId.IMPORT)
+    wiz, ip = to_import_page(qtbot, make_wizard, export.folder, db, "t",
+                             timeout=60_000)
     ip.start_import()
     wait_page(qtbot, wiz, PageId.IMPORT)
     text = ip.log.toPlainText() + ip.banner.text() + ip.progress.text.text()

@@ -530,3 +530,84 @@ def test_genders_are_read_in_the_exports_language(tmp_path, values, expect, aske
 def test_gender_values_that_mean_nothing_known_are_said(tmp_path):
     p = suggest(tmp_path, {"patients.csv": "patient_id,name,gender\n1,A,M\n2,B,F\n3,C,U\n"})
     assert any("1 value(s) mean no gender HMSync knows (M, F, O): u" in n for n in p.notes)
+
+
+def _workbook(path, sheets: dict[str, list[list]]):
+    from openpyxl import Workbook
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+
+
+def test_a_sheet_named_for_nothing_is_what_its_workbook_is_named_for(tmp_path):
+    """doctors.xlsx and patients.xlsx, each with a sheet called "Logins": the workbook's
+    name says what the sheet holds, and a birth date is a patient's."""
+    export = tmp_path / "export"
+    export.mkdir()
+    _workbook(export / "doctors.xlsx", {"Logins": [
+        ["Name", "Login", "Position", "Date of employment"],
+        ["George Paul", "log1", "Virologist", "2018-12-12"],
+        ["Helen Murphy", "log2", "Cardiologist", "2020-12-06"]]})
+    _workbook(export / "patients.xlsx", {"Logins": [
+        ["Name", "Login", "Height", "Birthdate"],
+        ["William Brown", "log1", 184.5, "1996-07-30"],
+        ["Stephanie Reid", "log2", 172.3, "1968-02-28"]]})
+    tables, errors = open_sources([export])
+    p = suggest_profile(tables, known_tables())
+    assert p.table_for("doctors.xlsx#Logins").target == "doctors"
+    assert p.table_for("patients.xlsx#Logins").target == "patients"
+    assert fields(p, "doctors.xlsx#Logins")["joinDate"] == ["Date of employment"]
+    assert fields(p, "patients.xlsx#Logins")["age"] == ["Birthdate"]
+
+
+ITALIAN_PATIENTS = ("cognome,nome,sesso,data_nascita,cod_fiscale,telefono,Via,civico,cap,citta\n"
+                    "Rossi,Anna,F,1980-12-21,RSSNNA80T61A944X,051879211,Via Roma,12,40100,"
+                    "Bologna\n"
+                    "Bianchi,Luca,M,1963-08-27,BNCLCU63M27F205Y,051177904,Via Po,3,10100,"
+                    "Torino\n"
+                    "Verdi,Sara,F,1971-01-02,VRDSRA71A42H501Z,061234567,Viale Mare,7,00100,"
+                    "Roma\n")
+ITALIAN_DOCTORS = ("cognome,nome,sesso,data_nascita,cod_fiscale,telefono\n"
+                   "Neri,Paolo,M,1960-03-04,NRIPLA60C04A944A,051000111\n"
+                   "Gialli,Elena,F,1975-05-06,GLLLNE75E46F205B,051000222\n")
+
+
+def test_nome_and_cognome_are_the_given_and_family_names(tmp_path):
+    """Italian headers: the bare "nome" beside "cognome" is the given name, never the
+    full name alone; the street, house number, postcode and town make the address; the
+    tax code is the only id; medico.csv, shaped like the patients, is doctors."""
+    p = suggest(tmp_path, {"pazienti.csv": ITALIAN_PATIENTS, "medico.csv": ITALIAN_DOCTORS})
+    pat = fields(p, "pazienti.csv")
+    assert pat["fullName"] == ["nome", "cognome"]
+    assert pat["firstName"] == ["nome"] and pat["lastName"] == ["cognome"]
+    assert set(pat["address"]) == {"Via", "civico", "cap", "citta"}
+    assert pat["gender"] == ["sesso"] and pat["phone"] == ["telefono"]
+    tm = p.table_for("pazienti.csv")
+    assert tm.target == "patients" and tm.legacy_id == "cod_fiscale"
+    doc = p.table_for("medico.csv")
+    assert doc is not None and doc.target == "doctors"
+    assert fields(p, "medico.csv")["fullName"] == ["nome", "cognome"]
+
+
+def test_files_named_for_things_hmsync_has_no_table_for_are_left_out(tmp_path):
+    """A patient's packages are not patients, and the clinic's expenses are no payments,
+    whatever columns they share with those tables."""
+    p = suggest(tmp_path, {
+        "patients.csv": "id,name,gender,phone\nP1,Asha Rao,F,9811111111\n"
+                        "P2,Ravi Kumar,M,9822222222\n",
+        "patient_packages.csv": "id,patientName,packageName,createdAt\n"
+                                "k1,Asha Rao,Gold,2024-01-02\nk2,Ravi Kumar,Basic,2024-02-03\n",
+        "expenses.csv": "id,amount,paymentMode,date,category\n"
+                        "e1,500,cash,2024-01-05,rent\ne2,120,upi,2024-01-06,supplies\n"})
+    assert p.table_for("patients.csv").target == "patients"
+    assert p.table_for("patient_packages.csv") is None
+    assert p.table_for("expenses.csv") is None
+
+
+def test_an_acronyms_plural_is_one_word():
+    assert words("doctorIDs") == ("doctor", "id")
+    assert words("IDs") == ("id",)

@@ -121,7 +121,7 @@ _alias("fee", "fee", "fees", "gebuehr", "gebühr", "honorario", "honorarios")
 _alias("status", "status", "estado", "zustand")
 _alias("note", "note", "notes", "remark", "remarks", "comment", "comments", "bemerkung",
        "bemerkungen", "nota", "notas", "observaciones", "anmerkung")
-_alias("method", "mode", "method", "medio", "modo", "zahlungsart", "via", "channel",
+_alias("method", "mode", "method", "medio", "modo", "zahlungsart", "channel",
        "instrument")
 _alias("unit", "unit", "units", "uom", "einheit", "unidad", "unidades", "valueuom")
 _alias("value", "value", "values", "result", "results", "valuenum", "wert", "ergebnis",
@@ -163,6 +163,86 @@ _alias("visit", "atendimento", "atendimentos")
 _alias("payment", "pagamento", "pagamentos")
 _alias("bill", "fatura", "faturas", "cobranca", "cobrança")
 _alias("death", "death", "deceased", "dod")
+# Italian
+_alias("patient", "paziente", "pazienti", "pazient", "assistito", "assistiti")
+_alias("doctor", "dottore", "dottori", "medici")
+_alias("last name", "cognome", "cognomi")
+_alias("birth", "nascita", "nato")
+_alias("phone", "cellulare", "recapito")
+_alias("address", "indirizzo", "via", "viale")
+_alias("house", "civico", "hausnummer", "house", "housenumber", "numeroexterior")
+_alias("city", "citta", "città", "comune", "localita", "località")
+_alias("zip", "cap")
+_alias("gender", "sesso", "genere")
+_alias("age", "eta", "età")
+_alias("specialty", "specializzazione", "specialita", "specialità", "branca")
+_alias("department", "reparto", "divisione")
+_alias("diagnosis", "diagnosi")
+_alias("amount", "importo", "totale")
+_alias("price", "prezzo", "tariffa")
+_alias("bill", "fattura", "fatture")
+_alias("test", "esame", "esami", "analisi")
+_alias("note", "annotazioni")
+_alias("status", "stato")
+_alias("visit", "visite", "ricovero", "ricoveri")
+_alias("appointment", "appuntamento", "appuntamenti", "prenotazione", "prenotazioni")
+# Indonesian and Malay
+_alias("patient", "pasien")
+_alias("doctor", "dokter")
+_alias("visit", "kunjungan", "rawat", "periksa", "pemeriksaan")
+_alias("bill", "tagihan", "faktur")
+_alias("payment", "pembayaran", "bayar")
+_alias("name", "nama")
+_alias("address", "alamat")
+_alias("birth", "lahir")
+_alias("date", "tanggal", "tgl")
+_alias("gender", "kelamin")
+_alias("age", "umur", "usia")
+_alias("phone", "telepon", "telp", "nohp")
+_alias("diagnosis", "diagnosa")
+_alias("cost", "biaya")
+_alias("price", "harga", "tarip")
+_alias("amount", "jumlah")
+_alias("note", "keterangan", "catatan")
+_alias("test", "laboratorium")
+# Turkish
+_alias("patient", "hasta", "hastalar")
+_alias("doctor", "doktor", "hekim")
+_alias("visit", "muayene", "yatis", "yatış")
+_alias("bill", "fatura")
+_alias("payment", "odeme", "ödeme", "tahsilat")
+_alias("first name", "adi", "adı")
+_alias("last name", "soyad", "soyadi", "soyadı")
+_alias("birth", "dogum", "doğum")
+_alias("date", "tarih", "tarihi")
+_alias("gender", "cinsiyet", "cinsiyeti")
+_alias("age", "yas", "yaş", "yasi", "yaşı")
+_alias("phone", "telefonu", "gsm")
+_alias("address", "adres", "adresi")
+_alias("diagnosis", "tani", "tanı", "teshis", "teşhis")
+_alias("fee", "ucret", "ücret", "ucreti", "ücreti")
+_alias("amount", "tutar", "tutari", "tutarı")
+_alias("specialty", "brans", "branş", "uzmanlik", "uzmanlık")
+# Dutch
+_alias("patient", "patiënt", "patienten", "patiënten")
+_alias("doctor", "arts", "artsen", "huisarts")
+_alias("visit", "bezoek", "consult", "opname")
+_alias("appointment", "afspraak", "afspraken")
+_alias("bill", "factuur", "facturen")
+_alias("payment", "betaling", "betalingen")
+_alias("first name", "voornaam")
+_alias("last name", "achternaam")
+_alias("birth date", "geboortedatum")
+_alias("gender", "geslacht")
+_alias("age", "leeftijd")
+_alias("phone", "telefoon", "telefoonnummer")
+_alias("address", "adres", "straat")
+_alias("zip", "postcode")
+_alias("city", "woonplaats", "plaats")
+_alias("amount", "bedrag")
+# hiring words: the day a doctor joined
+_alias("join", "employment", "employed", "assunzione", "contratacion", "contratación",
+       "admissao", "admissão", "embauche", "einstellung")
 #: words that carry nothing on their own
 _STOP = {"of", "the", "de", "la", "el", "der", "die", "das", "des", "du", "von", "del", "le",
          "and", "y", "und", "in", "at", "on", "a"}
@@ -184,13 +264,17 @@ def singular(w: str) -> str:
     return w[:-1]
 
 
+_ACRONYMS = re.compile(r"(?<![A-Z])([A-Z]{2,})s(?![a-z])")
+
+
 @functools.lru_cache(maxsize=4096)
 def words(name: str) -> tuple[str, ...]:
     """A name as the vocabulary's words: ``PAT_FNAME`` -> (patient, first, name);
     ``PATIENTID`` -> (patient, id): a word written without separators is cut into known
     words where it is made of them."""
     out: list[str] = []
-    for part in _WORD_SPLIT.split(_CAMEL.sub(" ", str(name))):
+    # an acronym's plural (doctorIDs) is one word, not "I" and "Ds"
+    for part in _WORD_SPLIT.split(_CAMEL.sub(" ", _ACRONYMS.sub(r"\1S", str(name)))):
         w = part.lower()
         if not w or w in _STOP:
             continue
@@ -639,7 +723,14 @@ def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str
     for c, cw in cols.words.items():
         if not cw:
             continue
+        national = table in ("patients", "doctors") and bool(set(cw) & _NATIONAL_ID)
         ident = cw[-1] in ("id", "number", "code") or cw[0] == "id"
+        if national and not ident and (not cols.sample.empty and c in cols.sample and
+                                       cols.unique_ids(c)) and score < 0.85:
+            # a person's tax or national number, unique: an id where there is no other
+            # (a person's own record id, if any, comes first)
+            best, score = c, 0.85
+            continue
         if not ident or "row" in cw:
             continue
         rest = {singular(w) for w in cw} - {"id", "number", "code"}
@@ -656,6 +747,12 @@ def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str
         if s > score:
             best, score = c, s
     return best, score
+
+
+#: words of a person's tax or national identity number (codice fiscale, CPF, DNI, NIK, SSN)
+_NATIONAL_ID = {"fiscale", "fiscal", "ssn", "cpf", "dni", "nik", "nhs", "aadhaar", "aadhar",
+                "cedula", "cédula", "curp", "rut", "nir", "kimlik", "bsn", "personnummer",
+                "pesel", "nino", "snils", "nif", "nie", "tckn", "ktp", "passport", "tax"}
 
 
 #: a second column naming a field this well makes the choice between them a person's
@@ -730,10 +827,15 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
             found = [x for x in found if x[0] >= 0.9]
             if found:
                 named[part] = FieldMap(part, [max(found)[1]], confidence=round(max(found)[0], 2))
-        if "firstName" in named and "lastName" not in named and full is not None and \
-                len(full.columns) == 1 and cols.words.get(full.columns[0]) == ("name",):
+        bare = full is not None and len(full.columns) == 1 and \
+            cols.words.get(full.columns[0]) == ("name",)
+        if "firstName" in named and "lastName" not in named and bare:
             # a bare "name" beside a first name is the family name (French Prénom and Nom)
             named["lastName"] = FieldMap("lastName", list(full.columns), confidence=0.85)
+            full = None
+        elif "lastName" in named and "firstName" not in named and bare:
+            # and beside a family name it is the given name (Italian nome and cognome)
+            named["firstName"] = FieldMap("firstName", list(full.columns), confidence=0.85)
             full = None
         if len(named) == 2:
             first, last = named["firstName"], named["lastName"]
@@ -744,6 +846,14 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
                         reason="a bare name beside the first name: the family name",
                         review=True)
         tm.fields["lastName"] = last
+        full = None
+    if last and first is None and full is not None and len(full.columns) == 1 and \
+            cols.words.get(full.columns[0]) == ("name",) and "firstName" in fields:
+        # and beside a family name it is the given name (Italian nome and cognome)
+        first = FieldMap("firstName", list(full.columns), confidence=0.85,
+                         reason="a bare name beside the family name: the given name",
+                         review=True)
+        tm.fields["firstName"] = first
         full = None
     if "fullName" in fields and first and last and (
             full is None or (full.confidence or 0) < 0.95):
@@ -756,10 +866,11 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
                                          "first and last name joined")
         used.update(first.columns + last.columns)
     if "address" in fields and "address" in tm.fields:
-        parts = [c for part in ("city", "state", "zip") for c, cw in cols.words.items()
-                 if c not in used and cw and (cw[-1] == part or part == "state" and
+        parts = [c for part in ("house", "city", "state", "zip") for c, cw in cols.words.items()
+                 if c not in used and cw and (part in cw or part == "state" and
                                               _state_not_status(cols, c, cw)) and
-                 len(set(cw) - {part, "status", TABLE_NOUN.get(table, "")}) == 0]
+                 len(set(cw) - {part, "status", "number", TABLE_NOUN.get(table, "")}) == 0]
+        parts = list(dict.fromkeys(parts))
         if parts:
             fm = tm.fields["address"]
             fm.columns = fm.columns + parts
@@ -772,16 +883,7 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
     if "age" in fields and ("age" not in tm.fields or stored is not None):
         # an age as stored was the age on some past day (the export's, the registration's);
         # a birth date gives today's, so where both are there the birth date is offered
-        best = None
-        for c, cw in cols.words.items():
-            if c in used:
-                continue
-            s, _ = _name_score(cw, "patients", "(birth)")
-            if s < 0.85 or (best is not None and s <= best[0]):
-                continue
-            if cols.fit(c, "date") >= 0.5 or tf.excel_serial_share(
-                    cols.values(c).head(1000).tolist(), BIRTH_SERIAL_FROM) >= SERIAL_SHARE:
-                best = (s, c)
+        best = _birth_date(cols, used)
         if best is None:  # a birth year alone (OMOP's year_of_birth)
             year_now = datetime.date.today().year
             for c, cw in cols.words.items():
@@ -817,10 +919,52 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
                 used.discard(stored.columns[0])
 
 
+def _birth_date(cols: _Columns, used=()) -> tuple[float, str] | None:
+    """(score, column) of the column most surely holding birth dates, or None."""
+    best = None
+    for c, cw in cols.words.items():
+        if c in used:
+            continue
+        s, _ = _name_score(cw, "patients", "(birth)")
+        if s < 0.85 or (best is not None and s <= best[0]):
+            continue
+        if cols.fit(c, "date") >= 0.5 or tf.excel_serial_share(
+                cols.values(c).head(1000).tolist(), BIRTH_SERIAL_FROM) >= SERIAL_SHARE:
+            best = (s, c)
+    return best
+
+
 # --- a file for a table -----------------------------------------------------------------------
 def _table_name_score(st: SourceTable, table: str) -> float:
+    score = _stem_score(st.stem, table)
+    if not score and st.sheet and not any(
+            _stem_score(st.sheet, t) for t in TABLE_NOUN if t != table):
+        # a sheet named for nothing HMSync has (doctors.xlsx's "Logins") is what its
+        # workbook's name says, less surely: a workbook names all its sheets at once
+        score = 0.8 * _stem_score(st.path.stem, table)
+    return score
+
+
+#: things a file named for a table's noun may hold instead of its records (patient_packages,
+#: doctor_schedule, patient_allergies): HMSync has no table for them
+_OTHER_THINGS = {"package", "schedule", "shift", "roster", "login", "account", "user",
+                 "document", "image", "photo", "attachment", "insurance", "policy", "plan",
+                 "contact", "relative", "kin", "allergy", "medication", "prescription",
+                 "drug", "diet", "vaccination", "immunization", "consent", "leave",
+                 "availability", "slot", "salary", "payroll", "rating", "review",
+                 "feedback", "message", "notification", "token", "session", "setting",
+                 "permission", "role", "audit", "expense", "stock",
+                 "inventory", "supply", "asset", "equipment", "type", "category", "status",
+                 "template", "catalog", "catalogue", "group"}
+
+#: of those, the ones a file of people may be named for (users.json holding the doctors)
+_PEOPLE_THINGS = {"user", "account", "login", "role", "contact", "group", "type", "status",
+                  "category", "relative", "kin"}
+
+
+def _stem_score(stem: str, table: str) -> float:
     noun = TABLE_NOUN.get(table)
-    ws = words(st.stem)
+    ws = words(stem)
     if not ws or noun is None:
         return 0.0
     if table == "visits" and "appointment" in ws:
@@ -828,6 +972,9 @@ def _table_name_score(st: SourceTable, table: str) -> float:
         # themselves (with their diagnoses) fits better
         return 0.6
     if noun in ws:
+        after = {singular(w) for w in ws[len(ws) - ws[::-1].index(noun):]}
+        if after & _OTHER_THINGS:
+            return 0.6  # a patient's packages, a doctor's schedule: things of the noun's
         return 1.0 if ws[-1] == noun or len(ws) <= 2 else 0.85
     key = _key(ws)
     return 0.8 if fuzz.partial_ratio(noun, key) >= 90 and len(key) >= len(noun) else 0.0
@@ -849,6 +996,10 @@ def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns,
     for m in _score_fields(cols, table, target, set()):
         if m.field in sig and m.field not in got and m.column not in got.values():
             got[m.field] = m.column
+    if "age" in sig and "age" not in got:
+        born = _birth_date(cols, set(got.values()))
+        if born:
+            got["age"] = born[1]  # an age computed from the birth date
     weight = sum(sig.values()) or 1
     content = sum(sig[f] for f in got) / weight
     own, sure = _choose_legacy_id(cols, table, set(TABLE_NOUN.values()))
@@ -859,6 +1010,8 @@ def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns,
         # the one filling more of the table's fields fits it better.
         content += 0.25 if sure == 1.0 else 0.1
     score = max(0.5 * name + 0.5 * content, 0.9 * content) if name else 0.85 * content
+    if not name and _name_words(st) & (_OTHER_THINGS - _PEOPLE_THINGS):
+        score *= 0.6  # named for a thing HMSync has no table for (expenses, stock_logs)
     if name == 1.0 and own is not None and sure != 0.95:
         score = max(score, 0.95)  # named as the table, with the table's own id column
     why = (f"file name says {TABLE_NOUN.get(table)}; " if name else "") + \
@@ -1443,8 +1596,11 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
         if t in holder and not _names_agree(by_name[holder[t]], by_name[fname]):
             passed_over.setdefault(fname, (t, holder[t]))
             continue
-        if fname in passed_over and score < PASSED_OVER_FROM:
-            continue  # its best table went to another file: a weak second fit is no fit
+        if fname in passed_over and score < PASSED_OVER_FROM and \
+                _table_name_score(by_name[fname], t) < 1.0:
+            # its best table went to another file: a weak second fit is no fit, unless the
+            # file is named as this table (doctor.csv, with a person's columns)
+            continue
         holder.setdefault(t, fname)
         assigned[fname] = (t, score, why)
     chosen: dict[str, tuple[SourceTable, TableMap]] = {}

@@ -611,3 +611,19 @@ def test_files_named_for_things_hmsync_has_no_table_for_are_left_out(tmp_path):
 def test_an_acronyms_plural_is_one_word():
     assert words("doctorIDs") == ("doctor", "id")
     assert words("IDs") == ("id",)
+
+
+def test_bookings_with_a_fee_are_not_the_visits_beside_records_with_diagnoses(tmp_path):
+    """An HMS's appointments carry a fee and notes, its reports the diagnosis: the
+    appointments fill more of the visit's fields, but the reports are the visits."""
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "appointments.csv": "appointmentId,patientId,doctorId,appointmentDate,"
+                            "consultationFee,notes,status\n"
+                            "a1,1,1,2022-01-02,500,first visit,completed\n"
+                            "a2,2,1,2022-01-03,500,,cancelled\n",
+        "reports.csv": "reportId,patientId,doctorId,reportDate,diagnosis,recommendations\n"
+                       "r1,1,1,2022-01-02,Asthma,inhaler\nr2,2,1,2022-01-04,Flu,rest\n",
+    })
+    assert p.table_for("reports.csv").target == "visits"
+    assert p.table_for("appointments.csv") is None

@@ -291,7 +291,8 @@ def words(name: str) -> tuple[str, ...]:
         pieces = _segment(w)
         for piece in pieces or (w,):
             out.extend(ALIASES.get(piece, (piece,)))
-    return tuple(out)
+    # a word said twice in a row says it once (DateTime: date, date)
+    return tuple(w for i, w in enumerate(out) if i == 0 or w != out[i - 1])
 
 
 #: pieces a word run together may be cut into: every word the vocabulary knows, of three
@@ -369,7 +370,8 @@ FIELD_PHRASES: dict[tuple[str, str], list[str]] = {
     ("visits", "visitDate"): ["visit date", "date", "appointment date", "visit start date",
                               "visit start", "appointment time",
                               "start", "start date", "date start", "visit date start",
-                              "visit time", "start time", "~created", "~created date"],
+                              "visit time", "start time", "visit date time", "date time",
+                              "~created", "~created date"],
     ("visits", "consultationFee"): ["consultation fee", "fee", "visit fee", "visit cost",
                                     "base cost", "visit base cost", "consultation cost",
                                     "consultation charge", "cost", "price", "visit price"],
@@ -1195,6 +1197,29 @@ SECOND_FROM = 0.8
 _BOOKING = {"appointment"}
 
 
+def _bookings_after_records(fits: list, by_name: dict[str, SourceTable],
+                            columns: dict[str, _Columns], targets: dict[str, TargetTable]
+                            ) -> None:
+    """Where a file fits visits well and names a diagnosis, a file of bookings
+    (appointments) fitting visits better only by its fee and notes is not the visits: the
+    records of what the doctor found are (an HMS's reports beside its appointments)."""
+    def booked(name: str) -> bool:
+        return bool(_BOOKING & set(words(by_name[name].stem)))
+
+    def diagnosed(name: str) -> bool:
+        return any(m.field == "diagnosis" and m.score >= REVIEW_BELOW
+                   for m in _score_fields(columns[name], "visits", targets["visits"], set()))
+
+    records = [sc for sc, f, t, _ in fits if t == "visits" and sc >= PASSED_OVER_FROM and
+               not booked(f) and diagnosed(f)]
+    if not records:
+        return
+    for i, (sc, f, t, why) in enumerate(fits):
+        if t == "visits" and booked(f) and not diagnosed(f) and sc >= min(records):
+            fits[i] = (round(min(records) - 0.01, 3), f, t,
+                       f"{why}; bookings, beside visit records with their diagnoses")
+
+
 def _second_source(holder: _Columns, other: _Columns, table: str, score: float) -> bool:
     """A file with other columns than the one feeding ``table``, fitting it well on its own,
     feeds it too (asked): outpatient visits beside admissions, a second patient list. Not
@@ -1566,6 +1591,7 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                 if col and not _points_to(columns[cj], columns[ci]):
                     fits[i] = (round(sj - 0.01, 3), ci, t,
                                f"{wi}; its {col} points to {cj}'s records")
+    _bookings_after_records(fits, by_name, columns, targets)
     fits.sort(key=lambda x: (-x[0], x[1], x[2]))
     by_name = {st.name: st for st in sources}
     assigned: dict[str, tuple[str, float, str]] = {}   # file -> (table, score, why)

@@ -627,3 +627,43 @@ def test_bookings_with_a_fee_are_not_the_visits_beside_records_with_diagnoses(tm
     })
     assert p.table_for("reports.csv").target == "visits"
     assert p.table_for("appointments.csv") is None
+
+
+def test_the_legacy_id_is_the_key_the_other_files_link_by(tmp_path):
+    """Users with a row id and an account name; the visits name the account. The account
+    becomes the patients' legacy id (asked), so the visits' references resolve."""
+    p = suggest(tmp_path, {
+        "patients.csv": "id,account,name,gender,phone\n"
+                        "1,u-asha,Asha Rao,F,9811111111\n2,u-ravi,Ravi Kumar,M,9822222222\n"
+                        "3,u-li,Li Wei,M,9833333333\n",
+        "visits.csv": "visit_id,account,visit_date,diagnosis\n"
+                      "v1,u-asha,2024-01-02,Flu\nv2,u-asha,2024-02-03,Cough\n"
+                      "v3,u-ravi,2024-01-05,Asthma\nv4,u-li,2024-03-01,Flu\n"})
+    pat = p.table_for("patients.csv")
+    assert pat.legacy_id == "account" and pat.review
+    assert fields(p, "visits.csv")["patientId"] == ["account"]
+    assert p.table_for("visits.csv").fields["patientId"].review
+
+
+def test_a_linked_id_is_kept_whatever_other_unique_columns_say(tmp_path):
+    """Providers linked by their Id from the encounters keep it, though each also names
+    an organisation the encounters repeat."""
+    p = suggest(tmp_path, {
+        "providers.csv": "Id,ORGANIZATION_ID,NAME,SPECIALITY\n"
+                         "d1,o1,Ann Lee,CARDIOLOGY\nd2,o2,Bo Chan,GENERAL PRACTICE\n",
+        "encounters.csv": "Id,START,PATIENT,PROVIDER,ORGANIZATION_ID\n"
+                          "e1,2024-01-02,p1,d1,o1\ne2,2024-01-03,p2,d2,o2\n"
+                          "e3,2024-01-04,p1,d1,o1\n"})
+    assert p.table_for("providers.csv").legacy_id == "Id"
+    assert fields(p, "encounters.csv")["doctorId"] == ["PROVIDER"]
+
+
+@pytest.mark.parametrize("name, said", [
+    ("yishengxingming", ("doctor", "name")),    # pinyin run together
+    ("feiyongjine", ("cost", "amount")),
+    ("nm_pasien", ("name", "patient")),         # Indonesian abbreviations
+    ("tgl_daftar_pasien", ("date", "registration", "patient")),
+    ("consultation_DateTime", ("visit", "date")),  # a word said twice is said once
+])
+def test_more_languages_are_read(name, said):
+    assert words(name) == said

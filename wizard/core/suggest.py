@@ -240,6 +240,56 @@ _alias("address", "adres", "straat")
 _alias("zip", "postcode")
 _alias("city", "woonplaats", "plaats")
 _alias("amount", "bedrag")
+# Chinese pinyin, as Chinese HMS projects name their columns (run together: yishengxingming
+# is yisheng + xingming, the doctor's name)
+_alias("name", "xingming", "mingcheng", "mingzi")
+_alias("gender", "xingbie")
+_alias("phone", "shouji", "dianhua", "lianxidianhua", "lianxifangshi")
+_alias("address", "dizhi", "zhuzhi")
+_alias("age", "nianling")
+_alias("birth", "chusheng")
+_alias("birth date", "shengri")
+_alias("date", "riqi", "shijian")
+_alias("patient", "huanzhe", "bingren")
+_alias("doctor", "yisheng", "yishi")
+_alias("department", "keshi")
+_alias("specialty", "zhuanchang", "zhuanye")
+_alias("visit", "jiuzhen", "menzhen", "zhuyuan", "bingli")
+_alias("appointment", "guahao", "yuyue")
+_alias("diagnosis", "zhenduan")
+_alias("cost", "feiyong")
+_alias("amount", "jine", "zongjia", "zongji")
+_alias("price", "jiage", "danjia")
+_alias("payment", "zhifu", "fukuan", "jiaofei")
+_alias("fee", "shoufei")
+_alias("test", "jiancha", "jianyan", "huayan")
+_alias("value", "jieguo")
+_alias("name", "xiangmu")   # the item examined: a test's name
+_alias("number", "bianhao", "haoma")
+_alias("note", "beizhu")
+_alias("status", "zhuangtai")
+_alias("unit", "danwei")
+_alias("reason", "zhusu")
+_alias("treatment", "zhiliao")
+_alias("created", "add", "added", "inserted")
+_alias("account", "zhanghao", "account", "acct", "username", "yonghuming")
+# Indonesian abbreviations
+_alias("name", "nm")
+_alias("gender", "jk")
+_alias("phone", "hp")
+_alias("patient number", "rm", "rekam")
+_alias("registration", "daftar", "pendaftaran")
+_alias("department", "poliklinik", "poli")
+_alias("city", "kota", "kot", "kabupaten", "kab")
+_alias("state", "provinsi", "prov")
+_alias("district", "district", "kecamatan", "kec", "kelurahan", "kel", "desa")
+# Spanish and Portuguese words the tables above do not already hold
+_alias("specialty", "especialidade", "especialidades", "especializacion", "especialización")
+_alias("method", "metodo", "método", "forma")
+_alias("doctor", "dentista", "dentistas", "odontologo", "odontólogo", "odontologa")
+_alias("license", "crm", "matricula", "matrícula", "colegiado", "colegiatura")
+_alias("prescription", "prescription", "prescriptions", "resep", "receta", "recetas",
+       "ricetta", "rezept", "ordonnance", "chufang", "prescricao", "prescrição")
 # hiring words: the day a doctor joined
 _alias("join", "employment", "employed", "assunzione", "contratacion", "contratación",
        "admissao", "admissão", "embauche", "einstellung")
@@ -751,6 +801,8 @@ def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str
     return best, score
 
 
+#: words of a column a record may be known by besides its id (an account, a login)
+_KEYISH = {"id", "number", "code", "reference", "account", "login", "username"}
 #: words of a person's tax or national identity number (codice fiscale, CPF, DNI, NIK, SSN)
 _NATIONAL_ID = {"fiscale", "fiscal", "ssn", "cpf", "dni", "nik", "nhs", "aadhaar", "aadhar",
                 "cedula", "cédula", "curp", "rut", "nir", "kimlik", "bsn", "personnummer",
@@ -868,7 +920,8 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
                                          "first and last name joined")
         used.update(first.columns + last.columns)
     if "address" in fields and "address" in tm.fields:
-        parts = [c for part in ("house", "city", "state", "zip") for c, cw in cols.words.items()
+        parts = [c for part in ("house", "district", "city", "state", "zip")
+                 for c, cw in cols.words.items()
                  if c not in used and cw and (part in cw or part == "state" and
                                               _state_not_status(cols, c, cw)) and
                  len(set(cw) - {part, "status", "number", TABLE_NOUN.get(table, "")}) == 0]
@@ -1174,21 +1227,114 @@ def _references_by_value(sources: list[SourceTable], targets: dict[str, TargetTa
                 parents[t] = (best[1].name, own)
     out: dict[str, dict[str, str]] = {}
     for t, (pname, pid) in parents.items():
-        ids = set(columns[pname].values(pid, whole=True).tolist())
-        if len(ids) < 2:
-            continue
+        pcols = columns[pname]
+        # the id, and any other column as unique that other files repeat under its name
+        # (an account number the records link by, beside a row id)
+        keys = [pid] + [c for c in _unique_columns(pcols) if c != pid]
+        key_ids = {k: set(pcols.values(k, whole=True).tolist()) for k in keys}
         for st in sources:
             if st.name == pname:
                 continue
             cols = columns[st.name]
             for c, cw in cols.words.items():
-                if c not in cols.sample or not (norm(c) == norm(pid) or TABLE_NOUN[t] in cw):
+                if c not in cols.sample:
                     continue
+                named = [k for k in keys if norm(c) == norm(k)] or \
+                    ([pid] if TABLE_NOUN[t] in cw else [])
                 v = cols.values(c)
-                if len(v) >= 2 and v.nunique() >= 2 and float(v.isin(ids).mean()) >= 0.9:
+                if len(v) < 2 or v.nunique() < 2:
+                    continue
+                if any(len(key_ids[k]) >= 2 and float(v.isin(key_ids[k]).mean()) >= 0.9
+                       for k in named):
                     out.setdefault(st.name, {})[t] = c
                     break
     return out
+
+
+def _unique_columns(cols: _Columns) -> list[str]:
+    """A file's columns unique in its sample: the keys other files may link by."""
+    return [c for c in cols.st.columns if c in cols.sample and cols.unique_ids(c)
+            and cols.values(c).nunique() >= 2]
+
+
+def _keys_others_use(chosen: dict[str, tuple[SourceTable, TableMap]],
+                     columns: dict[str, _Columns], targets: dict[str, TargetTable],
+                     profile: Profile) -> None:
+    """A table's legacy id is the key the other files link by: where they repeat another
+    unique column of it under its own name (zhanghao, the account, beside a row id) and
+    not the id chosen, that column becomes the id (asked), so that their references
+    resolve."""
+    nouns = set(TABLE_NOUN.values())
+    keys_of: dict[str, set[str]] = {}
+    for table in targets:
+        if table not in chosen:
+            continue
+        st, tm = chosen[table]
+        pcols = columns[st.name]
+        current = set(pcols.values(tm.legacy_id, whole=True).tolist()) if tm.legacy_id \
+            else set()
+
+        def linked(ids: set[str]) -> bool:
+            """Some other file's column holds these ids."""
+            for other, (ost, _) in chosen.items():
+                ocols = columns[ost.name]
+                if other != table and any(
+                        c in ocols.sample and ocols.values(c).nunique() >= 2 and
+                        float(ocols.values(c).isin(ids).mean()) >= 0.5 for c in ost.columns):
+                    return True
+            return False
+
+        if current and linked(current):
+            keys_of[table] = current
+            continue  # the records are linked by the id chosen
+        # keys named as ids first (a doctor's number before the doctor's name)
+        cands = sorted((c for c in _unique_columns(pcols) if set(pcols.words[c]) & _KEYISH),
+                       key=lambda c: not set(pcols.words[c]) & _IDENT)
+        for key in cands:
+            if key == tm.legacy_id or (set(pcols.words[key]) & nouns) - {TABLE_NOUN[table]}:
+                continue  # (a patient_id in an admissions file is its link to the patient)
+            ids = set(pcols.values(key, whole=True).tolist())
+            if any(float(pd.Series(list(ids)).isin(k).mean()) >= 0.9
+                   for k in keys_of.values()):
+                continue  # another table's key: a link to its records, not this one's id
+            users: list[tuple[str, str]] = []   # (HMSync table, its column)
+            for other, (ost, _) in chosen.items():
+                if other == table:
+                    continue
+                ocols = columns[ost.name]
+                for c in ost.columns:
+                    if c in ocols.sample and norm(c) == norm(key):
+                        v = ocols.values(c)
+                        if len(v) >= 2 and float(v.isin(ids).mean()) >= 0.9 and \
+                                float(v.isin(current).mean()) < 0.5:
+                            users.append((other, c))
+            if not users:
+                continue
+            was = tm.legacy_id
+            tm.legacy_id = key
+            tm.confidence = min(tm.confidence or 0, round(REVIEW_BELOW - 0.01, 2))
+            names = sorted({chosen[o][0].name for o, _ in users})
+            _note(profile, ProfileNote(
+                f"{st.name}: legacy id {key}, the key {', '.join(names)} link by" +
+                (f" (not {was})" if was else ""), NoteKind.CHECK))
+            for other, c in users:
+                otm = chosen[other][1]
+                ref = next((f for f in targets[other].mappable if f.references == table),
+                           None)
+                if ref is None:
+                    continue
+                fm = otm.fields.get(ref.name)
+                if fm is not None and len(fm.columns) == 1 and fm.columns[0] in \
+                        columns[chosen[other][0].name].sample and float(columns[
+                            chosen[other][0].name].values(fm.columns[0]).isin(ids).mean()) \
+                        >= 0.5:
+                    continue  # already a column holding the key
+                otm.fields[ref.name] = FieldMap(ref.name, [c], confidence=0.85,
+                                                reason=f"its values are {st.name}'s {key}",
+                                                review=True)
+            current = ids
+            break
+        keys_of[table] = current
 
 
 #: a file fitting a table this well on its own may feed it beside the file taken first
@@ -1680,6 +1826,7 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                 "taken", NoteKind.CHECK))
         profile.tables.append(tm)
         chosen.setdefault(table, (st, tm))
+    _keys_others_use(chosen, columns, targets, profile)
     _fill_references(profile, chosen, columns, targets)
     _check_region(profile, region, samples, targets)
     for tm in profile.tables:

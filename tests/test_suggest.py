@@ -667,3 +667,20 @@ def test_a_linked_id_is_kept_whatever_other_unique_columns_say(tmp_path):
 ])
 def test_more_languages_are_read(name, said):
     assert words(name) == said
+
+
+def test_a_date_is_joined_with_the_one_time_of_day_beside_it(tmp_path):
+    """A day in one column and its time in the next: joined (asked); with several times
+    of day (booked, seen, left) nothing is joined."""
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "visits.csv": "visit_id,patient_id,data,horario\n"
+                      "1,1,04/08/2024,17:00\n2,2,01/11/2024,15:30\n3,1,13/11/2024,09:05\n"})
+    fm = p.table_for("visits.csv").fields["visitDate"]
+    assert fm.columns == ["data", "horario"] and fm.review
+    (tmp_path / "two").mkdir()
+    p = suggest(tmp_path / "two", {
+        "patients.csv": PATIENTS,
+        "visits.csv": "visit_id,patient_id,data,booked,seen\n"
+                      "1,1,04/08/2024,17:00,17:20\n2,2,01/11/2024,15:30,15:45\n"})
+    assert p.table_for("visits.csv").fields["visitDate"].columns == ["data"]

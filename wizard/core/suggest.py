@@ -283,6 +283,7 @@ _alias("department", "poliklinik", "poli")
 _alias("city", "kota", "kot", "kabupaten", "kab")
 _alias("state", "provinsi", "prov")
 _alias("district", "district", "kecamatan", "kec", "kelurahan", "kel", "desa")
+_alias("house", "rt", "rw")  # rukun tetangga / rukun warga: the neighbourhood's numbers
 # Spanish and Portuguese words the tables above do not already hold
 _alias("specialty", "especialidade", "especialidades", "especializacion", "especialización")
 _alias("method", "metodo", "método", "forma")
@@ -802,7 +803,7 @@ def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str
 
 
 #: words of a column a record may be known by besides its id (an account, a login)
-_KEYISH = {"id", "number", "code", "reference", "account", "login", "username"}
+_KEYISH = {"id", "number", "code", "reference", "account", "login", "username", "license"}
 #: words of a person's tax or national identity number (codice fiscale, CPF, DNI, NIK, SSN)
 _NATIONAL_ID = {"fiscale", "fiscal", "ssn", "cpf", "dni", "nik", "nhs", "aadhaar", "aadhar",
                 "cedula", "cédula", "curp", "rut", "nir", "kimlik", "bsn", "personnummer",
@@ -839,12 +840,44 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
             fm.confidence = round(REVIEW_BELOW - 0.01, 2)
             fm.reason = f"{fm.reason}; {m.column} fits it too ({m.why})"
     add_type_steps(target, tm, sample, profile)
+    _date_with_its_time(cols, target, tm, used)
     matched = [f.confidence or 0 for f in tm.fields.values()]
     tm.confidence = round(sum(matched) / len(matched), 2) if matched else 0.0
     for fm in tm.fields.values():  # never applied unasked (the review gate)
         if fm.confidence is not None and fm.confidence < REVIEW_BELOW:
             fm.review = True
     return tm
+
+
+_TIME_OF_DAY = re.compile(r"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm])?$")
+_TIME_IN_DATE = re.compile(r"\d{1,2}:\d{2}")
+
+
+def _date_with_its_time(cols: _Columns, target: TargetTable, tm: TableMap,
+                        used: set[str]) -> None:
+    """A date field from a column of days alone, beside the one column of times of day
+    the file has (data 04/08/2024, horario 17:00): the two are joined (asked). With
+    several time columns (booked, seen, left) which is the field's is a person's choice,
+    and nothing is joined."""
+    times = [c for c in cols.st.columns if c not in used and c in cols.sample and
+             len(cols.values(c)) and
+             float(cols.values(c).str.match(_TIME_OF_DAY).mean()) >= 0.9]
+    if len(times) != 1:
+        return
+    for name, fm in tm.fields.items():
+        if target.fields[name].kind != "date" or len(fm.columns) != 1 or \
+                fm.columns[0] not in cols.sample or not fm.steps or len(fm.steps) != 1:
+            continue
+        days = cols.values(fm.columns[0])
+        if not len(days) or float(days.str.contains(_TIME_IN_DATE).mean()) > 0.1:
+            continue  # the column has its times already
+        fm.columns = [fm.columns[0], times[0]]
+        fm.steps = [tf.ConcatStep(" ").to_raw()] + list(fm.steps)
+        fm.confidence = min(fm.confidence or 0, 0.85)
+        fm.reason = f"{fm.reason}; with the time of day in {times[0]}"
+        fm.review = True
+        used.add(times[0])
+        return
 
 
 #: what a status column holds (estado is a state beside an address, a status elsewhere)

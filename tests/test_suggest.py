@@ -661,6 +661,7 @@ def test_a_linked_id_is_kept_whatever_other_unique_columns_say(tmp_path):
 @pytest.mark.parametrize("name, said", [
     ("yishengxingming", ("doctor", "name")),    # pinyin run together
     ("feiyongjine", ("cost", "amount")),
+    ("jianchabaogao", ("test", "report")),      # a file name: the examinations' reports
     ("nm_pasien", ("name", "patient")),         # Indonesian abbreviations
     ("tgl_daftar_pasien", ("date", "registration", "patient")),
     ("consultation_DateTime", ("visit", "date")),  # a word said twice is said once
@@ -684,3 +685,27 @@ def test_a_date_is_joined_with_the_one_time_of_day_beside_it(tmp_path):
         "visits.csv": "visit_id,patient_id,data,booked,seen\n"
                       "1,1,04/08/2024,17:00,17:20\n2,2,01/11/2024,15:30,15:45\n"})
     assert p.table_for("visits.csv").fields["visitDate"].columns == ["data"]
+
+
+def test_pinyin_records_linking_by_account_are_the_visits(tmp_path):
+    """A Chinese clinic's users (the patients), doctors, appointments and medical records
+    (binglixinxi), linked by account: the records are the visits, the bookings are not,
+    and the account is the patients' key."""
+    p = suggest(tmp_path, {
+        "yonghu.csv": "id,addtime,zhanghao,mima,xingming,xingbie,shouji\n"
+                      "11,2024-01-01 10:00:00,u-001,x,Wang Fang,F,13800000001\n"
+                      "12,2024-01-01 10:00:00,u-002,x,Li Lei,M,13800000002\n"
+                      "13,2024-01-01 10:00:00,u-003,x,Zhao Min,F,13800000003\n",
+        "yisheng.csv": "id,yishengbianhao,yishengxingming,shouji\n"
+                       "21,D-01,Chen Jie,13900000001\n22,D-02,Liu Yang,13900000002\n",
+        "yuyueguahao.csv": "id,zhanghao,yishengbianhao,yuyueshijian\n"
+                           "31,u-001,D-01,2024-02-01 09:00:00\n"
+                           "32,u-002,D-02,2024-02-02 09:00:00\n",
+        "binglixinxi.csv": "id,addtime,zhanghao,zhenduan,yishengbianhao\n"
+                           "41,2024-02-01 09:30:00,u-001,Flu,D-01\n"
+                           "42,2024-02-02 09:40:00,u-002,Cough,D-02\n"
+                           "43,2024-02-03 09:50:00,u-003,Asthma,D-01\n"})
+    assert p.table_for("binglixinxi.csv").target == "visits"
+    assert fields(p, "binglixinxi.csv")["patientId"] == ["zhanghao"]
+    assert p.table_for("yuyueguahao.csv") is None
+    assert p.table_for("yonghu.csv").legacy_id == "zhanghao"

@@ -272,6 +272,9 @@ _alias("unit", "danwei")
 _alias("reason", "zhusu")
 _alias("treatment", "zhiliao")
 _alias("created", "add", "added", "inserted")
+_alias("report", "baogao", "report", "reports")
+_alias("information", "xinxi", "info", "information", "details")
+_alias("category", "fenlei", "leibie")
 _alias("account", "zhanghao", "account", "acct", "username", "yonghuming")
 # Indonesian abbreviations
 _alias("name", "nm")
@@ -1146,7 +1149,7 @@ def _names_agree(a: SourceTable, b: SourceTable) -> bool:
 #: words of a file's or sheet's name that say nothing of what it holds
 _BLAND = {"sheet", "sheets", "hoja", "tabelle", "blatt", "feuil", "planilha", "export",
           "exports", "data", "table", "tables", "file", "list", "dump", "backup", "copy",
-          "new", "old", "final", "csv", "xlsx", "json"}
+          "new", "old", "final", "csv", "xlsx", "json", "information"}
 
 
 def _name_words(st: SourceTable) -> set[str]:

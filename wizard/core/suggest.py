@@ -269,7 +269,7 @@ _alias("number", "bianhao", "haoma")
 _alias("note", "beizhu")
 _alias("status", "zhuangtai")
 _alias("unit", "danwei")
-_alias("reason", "zhusu")
+_alias("reason", "zhusu", "bingzheng", "zhengzhuang", "symptom", "symptoms")
 _alias("treatment", "zhiliao")
 _alias("created", "add", "added", "inserted")
 _alias("report", "baogao", "report", "reports")
@@ -294,12 +294,19 @@ _alias("doctor", "dentista", "dentistas", "odontologo", "odontólogo", "odontolo
 _alias("license", "crm", "matricula", "matrícula", "colegiado", "colegiatura")
 _alias("prescription", "prescription", "prescriptions", "resep", "receta", "recetas",
        "ricetta", "rezept", "ordonnance", "chufang", "prescricao", "prescrição")
+# what was done and advised at a visit: its notes
+_alias("treatment", "procedure", "procedures", "procedimento", "procedimentos",
+       "procedimiento", "procedimientos", "prozedur", "fangan")
+_alias("note", "recommendation", "recommendations", "advice", "advise", "conseil",
+       "consejo", "empfehlung")
+# rendez-vous (French): a booking
+_alias("appointment", "rdv", "rendez")
 # hiring words: the day a doctor joined
 _alias("join", "employment", "employed", "assunzione", "contratacion", "contratación",
        "admissao", "admissão", "embauche", "einstellung")
 #: words that carry nothing on their own
 _STOP = {"of", "the", "de", "la", "el", "der", "die", "das", "des", "du", "von", "del", "le",
-         "and", "y", "und", "in", "at", "on", "a"}
+         "and", "y", "und", "in", "at", "on", "a", "vous"}
 
 
 def _unaccented(w: str) -> str:
@@ -1294,6 +1301,7 @@ def _unique_columns(cols: _Columns) -> list[str]:
 
 
 def _keys_others_use(chosen: dict[str, tuple[SourceTable, TableMap]],
+                     mapped: list[tuple[str, SourceTable, TableMap]],
                      columns: dict[str, _Columns], targets: dict[str, TargetTable],
                      profile: Profile) -> None:
     """A table's legacy id is the key the other files link by: where they repeat another
@@ -1312,7 +1320,7 @@ def _keys_others_use(chosen: dict[str, tuple[SourceTable, TableMap]],
 
         def linked(ids: set[str]) -> bool:
             """Some other file's column holds these ids."""
-            for other, (ost, _) in chosen.items():
+            for other, ost, _ in mapped:
                 ocols = columns[ost.name]
                 if other != table and any(
                         c in ocols.sample and ocols.values(c).nunique() >= 2 and
@@ -1333,8 +1341,8 @@ def _keys_others_use(chosen: dict[str, tuple[SourceTable, TableMap]],
             if any(float(pd.Series(list(ids)).isin(k).mean()) >= 0.9
                    for k in keys_of.values()):
                 continue  # another table's key: a link to its records, not this one's id
-            users: list[tuple[str, str]] = []   # (HMSync table, its column)
-            for other, (ost, _) in chosen.items():
+            users = []   # (HMSync table, the file, its map, its column)
+            for other, ost, otm in mapped:
                 if other == table:
                     continue
                 ocols = columns[ost.name]
@@ -1343,26 +1351,25 @@ def _keys_others_use(chosen: dict[str, tuple[SourceTable, TableMap]],
                         v = ocols.values(c)
                         if len(v) >= 2 and float(v.isin(ids).mean()) >= 0.9 and \
                                 float(v.isin(current).mean()) < 0.5:
-                            users.append((other, c))
+                            users.append((other, ost, otm, c))
             if not users:
                 continue
             was = tm.legacy_id
             tm.legacy_id = key
             tm.confidence = min(tm.confidence or 0, round(REVIEW_BELOW - 0.01, 2))
-            names = sorted({chosen[o][0].name for o, _ in users})
+            names = sorted({ost.name for _, ost, _, _ in users})
             _note(profile, ProfileNote(
                 f"{st.name}: legacy id {key}, the key {', '.join(names)} link by" +
                 (f" (not {was})" if was else ""), NoteKind.CHECK))
-            for other, c in users:
-                otm = chosen[other][1]
+            for other, ost, otm, c in users:
                 ref = next((f for f in targets[other].mappable if f.references == table),
                            None)
                 if ref is None:
                     continue
                 fm = otm.fields.get(ref.name)
+                ocols = columns[ost.name]
                 if fm is not None and len(fm.columns) == 1 and fm.columns[0] in \
-                        columns[chosen[other][0].name].sample and float(columns[
-                            chosen[other][0].name].values(fm.columns[0]).isin(ids).mean()) \
+                        ocols.sample and float(ocols.values(fm.columns[0]).isin(ids).mean()) \
                         >= 0.5:
                     continue  # already a column holding the key
                 otm.fields[ref.name] = FieldMap(ref.name, [c], confidence=0.85,
@@ -1698,6 +1705,7 @@ def _phone_region(sources: list[SourceTable], samples: dict[str, pd.DataFrame]) 
 
 
 def _fill_references(profile: Profile, chosen: dict[str, tuple[SourceTable, TableMap]],
+                     mapped: list[tuple[str, SourceTable, TableMap]],
                      columns: dict[str, _Columns], targets: dict[str, TargetTable]) -> None:
     """A reference field no name matched, filled from a column whose values are the ids of
     the file that feeds the referenced table (asked: 85%)."""
@@ -1705,7 +1713,7 @@ def _fill_references(profile: Profile, chosen: dict[str, tuple[SourceTable, Tabl
     for table, (st, tm) in chosen.items():
         if tm.legacy_id:
             ids_of[table] = set(columns[st.name].values(tm.legacy_id, whole=True).tolist())
-    for table, (st, tm) in chosen.items():
+    for table, st, tm in mapped:
         cols = columns[st.name]
         used = {c for fm in tm.fields.values() for c in fm.columns} | {tm.legacy_id}
         for f in targets[table].mappable:
@@ -1811,7 +1819,8 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
             continue
         holder.setdefault(t, fname)
         assigned[fname] = (t, score, why)
-    chosen: dict[str, tuple[SourceTable, TableMap]] = {}
+    chosen: dict[str, tuple[SourceTable, TableMap]] = {}   # table -> the file taken first
+    mapped: list[tuple[str, SourceTable, TableMap]] = []   # every file mapped, its table
     for st in sources:
         if st.name not in assigned:
             if links[st.name]:
@@ -1862,8 +1871,9 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                 "taken", NoteKind.CHECK))
         profile.tables.append(tm)
         chosen.setdefault(table, (st, tm))
-    _keys_others_use(chosen, columns, targets, profile)
-    _fill_references(profile, chosen, columns, targets)
+        mapped.append((table, st, tm))
+    _keys_others_use(chosen, mapped, columns, targets, profile)
+    _fill_references(profile, chosen, mapped, columns, targets)
     _check_region(profile, region, samples, targets)
     for tm in profile.tables:
         # which table a file feeds, and the id its records are known by, are confirmed by

@@ -709,3 +709,19 @@ def test_pinyin_records_linking_by_account_are_the_visits(tmp_path):
     assert fields(p, "binglixinxi.csv")["patientId"] == ["zhanghao"]
     assert p.table_for("yuyueguahao.csv") is None
     assert p.table_for("yonghu.csv").legacy_id == "zhanghao"
+
+
+def test_a_persons_fields_are_found_by_their_values_when_no_name_says(tmp_path):
+    """Columns named in a language the vocabulary lacks: gender codes, birth dates decades
+    apart and people's names are still the patient's gender, age and name, each asked; a
+    social security number and a longitude are no phone."""
+    p = suggest(tmp_path, {"patients.csv":
+                           "KOD,NZW,DTU,PL,SSN,LON\n"
+                           "P1,Anna Kowalska,1956-03-04,F,999-12-3456,-71.0589\n"
+                           "P2,Jan Nowak,1988-11-20,M,999-65-4321,-70.9410\n"
+                           "P3,Ewa Lis,2001-07-09,F,999-11-2222,-71.1200\n"})
+    tm = p.table_for("patients.csv")
+    got = fields(p, "patients.csv")
+    assert got["gender"] == ["PL"] and got["age"] == ["DTU"] and got["fullName"] == ["NZW"]
+    assert "phone" not in got
+    assert all(tm.fields[f].review for f in ("gender", "age", "fullName"))

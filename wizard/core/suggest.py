@@ -839,6 +839,7 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
                                       reason=m.why)
         used.add(m.column)
     _composites(cols, table, target, tm, used)
+    _by_content(cols, table, target, tm, used, profile.phone_region)
     # two columns that both name a field well (Amount and Total on a bill): the one taken
     # may be the wrong one, so a person says which
     for m in _score_fields(cols, table, target, used):
@@ -857,6 +858,70 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
         if fm.confidence is not None and fm.confidence < REVIEW_BELOW:
             fm.review = True
     return tm
+
+
+#: a person's name as written: two to four words, each capitalised (Anna Kowalska, J. Paul)
+_PERSON_NAME = re.compile(r"^(?:[^\W\d_][\w'’.\-]*\s+){1,3}[^\W\d_][\w'’.\-]*$")
+#: content alone is never sure: a column no name matched is asked at most this sure
+BY_CONTENT = 0.75
+
+
+def _by_content(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
+                used: set[str], region: str | None, phones: bool = True) -> None:
+    """A person's fields no column name matched, taken from a column whose values can only
+    be that (asked): gender codes, phone numbers, birth dates, people's names. What
+    columns are called in a language the vocabulary lacks (NRKADR, PLEC) does not matter to
+    what their values are."""
+    if table not in ("patients", "doctors"):
+        return
+    fields = target.fields
+    free = [c for c in cols.st.columns if c not in used and c in cols.sample and
+            cols.filled(c) >= 0.5]
+    # (dates the sample's first rows parse as, away from today: born decades apart)
+
+    def take(field: str, col: str, why: str, steps=None) -> None:
+        tm.fields[field] = FieldMap(field, [col], steps or [], None, BY_CONTENT,
+                                    f"no column is named so; {col}'s values are {why}",
+                                    review=True)
+        used.add(col)
+        free.remove(col)
+
+    if "gender" in fields and "gender" not in tm.fields:
+        for c in free:
+            v = cols.values(c).str.lower()
+            if 2 <= v.nunique() <= 4 and cols.fit(c, "enum") >= 0.98:
+                take("gender", c, "gender codes")
+                break
+    if phones and "phone" in fields and "phone" not in tm.fields:
+        for c in free:
+            v = cols.values(c)
+            if cols.fit(c, "phone") >= 0.9 and v.nunique() >= 0.5 * len(v) and \
+                    _valid_share(v, region or "US") >= 0.8:
+                # (valid numbers of the export's region, not a run of digits or a
+                # social security or coordinate that fits the shape)
+                take("phone", c, "phone numbers")
+                break
+    if "age" in fields and "age" not in tm.fields:
+        this_year = datetime.date.today().year
+        for c in free:
+            if cols.fit(c, "date") < 0.9:
+                continue
+            years = pd.to_datetime(tf.parse_dates(cols.values(c).head(CONTENT_VALUES)
+                                                  ).values, errors="coerce").dt.year.dropna()
+            if len(years) >= 2 and years.between(1900, this_year).all() and \
+                    years.max() - years.min() >= 15 and this_year - years.median() >= 10:
+                take("age", c, "birth dates, decades apart",
+                     [tf.AgeFromDateStep().to_raw()])
+                break
+    if "fullName" in fields and "fullName" not in tm.fields and \
+            not {"firstName", "lastName"} & set(tm.fields):
+        for c in free:
+            v = cols.values(c)
+            if len(v) >= 2 and v.nunique() >= 0.8 * len(v) and \
+                    float(v.str.match(_PERSON_NAME).mean()) >= 0.9 and \
+                    float(v.map(lambda x: x[:1].isupper()).mean()) >= 0.9:
+                take("fullName", c, "people's names")
+                break
 
 
 _TIME_OF_DAY = re.compile(r"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm])?$")
@@ -1098,6 +1163,15 @@ def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns,
         born = _birth_date(cols, set(got.values()))
         if born:
             got["age"] = born[1]  # an age computed from the birth date
+    if table in ("patients", "doctors"):
+        # a person's fields known by their values alone (gender codes, birth dates, names),
+        # whatever language the columns are named in; phones need the export's region
+        scratch = TableMap(st.name, table)
+        scratch.fields = {f: FieldMap(f, [c]) for f, c in got.items()}
+        _by_content(cols, table, target, scratch, set(got.values()), None, phones=False)
+        for f, fm in scratch.fields.items():
+            if f in sig and f not in got:
+                got[f] = fm.columns[0]
     weight = sum(sig.values()) or 1
     content = sum(sig[f] for f in got) / weight
     own, sure = _choose_legacy_id(cols, table, set(TABLE_NOUN.values()))

@@ -725,3 +725,28 @@ def test_a_persons_fields_are_found_by_their_values_when_no_name_says(tmp_path):
     assert got["gender"] == ["PL"] and got["age"] == ["DTU"] and got["fullName"] == ["NZW"]
     assert "phone" not in got
     assert all(tm.fields[f].review for f in ("gender", "age", "fullName"))
+
+
+def test_a_second_file_linked_to_no_patient_is_no_more_tests(tmp_path):
+    """Lab orders with their patient, and results per test type linked to nobody: the
+    results are not a second source of pathology tests."""
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "lab_tests.csv": "test_id,patient_id,test_name,result,ordered_on\n"
+                         "t1,1,Hemoglobin,13.5,2024-01-02\nt2,2,Glucose,5.4,2024-01-03\n",
+        "test_results.csv": "result_id,test_type_id,test_name,result\n"
+                            "r1,3,EKG,normal\nr2,4,Hemogram,positive\n"})
+    assert p.table_for("lab_tests.csv").target == "pathology_tests"
+    assert p.table_for("test_results.csv") is None
+
+
+def test_a_column_called_status_beside_an_address_is_no_state(tmp_path):
+    p = suggest(tmp_path, {"pacjenci.csv":
+                           "PESEL,IMIE,NAZWISKO,PLEC,ULICA,MIASTO,STATUS\n"
+                           "80010112345,Anna,Kowalska,K,Polna 1,Kraków,WYPISANY\n"
+                           "75020254321,Jan,Nowak,M,Leśna 2,Gdańsk,ZMARLY\n"
+                           "90030398765,Ewa,Lis,K,Długa 3,Poznań,WYPIS + DALSZE LECZENIE\n"})
+    got = fields(p, "pacjenci.csv")
+    assert p.table_for("pacjenci.csv").target == "patients"
+    assert got["fullName"] == ["IMIE", "NAZWISKO"]
+    assert "STATUS" not in got["address"] and set(got["address"]) == {"ULICA", "MIASTO"}

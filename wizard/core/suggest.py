@@ -223,6 +223,46 @@ _alias("diagnosis", "tani", "tanı", "teshis", "teşhis")
 _alias("fee", "ucret", "ücret", "ucreti", "ücreti")
 _alias("amount", "tutar", "tutari", "tutarı")
 _alias("specialty", "brans", "branş", "uzmanlik", "uzmanlık")
+# Turkish, more
+_alias("first name", "ad", "isim")
+_alias("treatment", "tedavi")
+_alias("test", "laboratuvar", "laboratuar", "tahlil", "tahliller", "testleri")
+_alias("payment", "odemeler", "ödemeler")
+_alias("method", "yontem", "yöntem", "yontemi", "yöntemi", "sekli", "şekli")
+_alias("specimen", "numune")
+_alias("bill", "faturalar")
+_alias("type", "turu", "türü", "turleri", "türleri")
+_alias("information", "detay", "detaylari", "detayları")
+_alias("visit", "muayeneler", "kayitlari", "kayıtları")
+_alias("doctor", "doktorlar")
+_alias("patient", "hastalar")
+# Polish
+_alias("patient", "pacjent", "pacjenci", "pacjenta", "chory")
+_alias("doctor", "lekarz", "lekarze", "lekarza")
+_alias("visit", "wizyta", "wizyty", "leczenie", "hospitalizacja", "pobyt")
+_alias("bill", "rachunek", "rachunki", "faktury")
+_alias("payment", "platnosc", "płatność", "platnosci", "płatności", "wplata", "wpłata")
+_alias("test", "badanie", "badania", "badan", "badań")
+_alias("first name", "imie", "imię")
+_alias("last name", "nazwisko")
+_alias("gender", "plec", "płeć")
+_alias("age", "wiek")
+_alias("birth", "urodzenia", "urodzin")
+_alias("phone", "telefonu", "komorka", "komórka")
+_alias("address", "ulica", "adresu")
+_alias("house", "domu", "mieszkania", "lokalu")
+_alias("city", "miasto", "miejscowosc", "miejscowość", "gmina")
+_alias("zip", "poczta", "pocztowy")
+_alias("specialty", "specjalizacja", "specjalnosc", "specjalność")
+_alias("department", "oddzial", "oddział", "oddzialu")
+_alias("diagnosis", "rozpoznanie", "diagnoza")
+_alias("value", "wynik", "wyniki")
+_alias("description", "opis")
+_alias("note", "uwagi")
+_alias("amount", "kwota", "suma")
+_alias("price", "cena", "koszt")
+_alias("registration", "rejestracji", "rejestracja")
+_alias("type", "rodzaj")
 # Dutch
 _alias("patient", "patiënt", "patienten", "patiënten")
 _alias("doctor", "arts", "artsen", "huisarts")
@@ -965,8 +1005,8 @@ _STATUS_WORDS = {"active", "inactive", "ativo", "inativo", "activo", "inactivo",
 def _state_not_status(cols: _Columns, c: str, cw: tuple[str, ...]) -> bool:
     """A column the vocabulary reads as status (Portuguese and Spanish "estado") is the
     state of an address when its values are places, not statuses (" RJ", "Bahia")."""
-    if cw != ("status",) or c not in cols.sample:
-        return False
+    if cw != ("status",) or c not in cols.sample or norm(c) == "status":
+        return False  # (a column called "status" is one, whatever its values)
     v = cols.values(c).str.lower()
     return len(v) > 0 and float(v.isin(_STATUS_WORDS).mean()) < 0.2 and v.nunique() >= 3
 
@@ -1483,6 +1523,18 @@ def _bookings_after_records(fits: list, by_name: dict[str, SourceTable],
                        f"{why}; bookings, beside visit records with their diagnoses")
 
 
+def _links_found(cols: _Columns, table: str, target: TargetTable,
+                 refs: dict[str, str] | None) -> bool:
+    """Every required reference of the table (a test's patient) has a column here, by its
+    name or by its values: records linked to nobody (results per test type) are no
+    records of an event table."""
+    found = {m.field for m in _score_fields(cols, table, target, set())}
+    # (whose record it is: the patient's, the bill's; an export may have no doctors)
+    return all(f.name in found or (refs or {}).get(f.references)
+               for f in target.mappable
+               if f.required and f.references and f.references not in (table, "doctors"))
+
+
 def _second_source(holder: _Columns, other: _Columns, table: str, score: float) -> bool:
     """A file with other columns than the one feeding ``table``, fitting it well on its own,
     feeds it too (asked): outpatient visits beside admissions, a second patient list. Not
@@ -1870,7 +1922,8 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
             continue
         if t in holder and not _same_columns(by_name[holder[t]], by_name[fname]):
             if best_of[fname] == t and _second_source(columns[holder[t]], columns[fname], t,
-                                                      score):
+                                                      score) and \
+                    _links_found(columns[fname], t, targets[t], refs.get(fname)):
                 second[fname] = holder[t]
                 assigned[fname] = (t, score, why)
                 continue

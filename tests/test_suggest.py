@@ -750,3 +750,17 @@ def test_a_column_called_status_beside_an_address_is_no_state(tmp_path):
     assert p.table_for("pacjenci.csv").target == "patients"
     assert got["fullName"] == ["IMIE", "NAZWISKO"]
     assert "STATUS" not in got["address"] and set(got["address"]) == {"ULICA", "MIASTO"}
+
+
+def test_a_town_alone_is_the_address_and_a_purpose_the_visits_note(tmp_path):
+    p = suggest(tmp_path, {
+        "patients.csv": "patient_id,name,gender,phone,city\n"
+                        "1,Asha Rao,F,9811111111,Pune\n2,Ravi Kumar,M,9822222222,Delhi\n",
+        "doctors.json": '[{"staffID": "S1", "name": "Dr Lee", "specialization": "ENT"},'
+                        ' {"staffID": "S2", "name": "Dr Roy", "specialization": "GP"}]',
+        "appointments.csv": "appointment_id,patient_id,appointment_date,purpose\n"
+                            "a1,1,2024-01-02,Fever\na2,2,2024-01-03,Checkup\n"})
+    address = p.table_for("patients.csv").fields["address"]
+    assert address.columns == ["city"] and address.review
+    assert fields(p, "appointments.csv")["notes"] == ["purpose"]
+    assert p.table_for("doctors.json").legacy_id == "staffID"

@@ -309,12 +309,15 @@ _alias("number", "bianhao", "haoma")
 _alias("note", "beizhu")
 _alias("status", "zhuangtai")
 _alias("unit", "danwei")
-_alias("reason", "zhusu", "bingzheng", "zhengzhuang", "symptom", "symptoms")
+_alias("reason", "purpose", "amac", "amaç", "cel", "tujuan", "finalidade", "finalidad",
+       "zhusu", "bingzheng", "zhengzhuang", "symptom", "symptoms")
 _alias("treatment", "zhiliao")
 _alias("created", "add", "added", "inserted")
 _alias("report", "baogao", "report", "reports")
 _alias("information", "xinxi", "info", "information", "details")
 _alias("category", "fenlei", "leibie")
+_alias("staff", "staff", "employee", "employees", "personnel", "petugas", "pegawai",
+       "funcionario", "funcionário", "empleado", "personel", "pracownik")
 _alias("account", "zhanghao", "account", "acct", "username", "yonghuming")
 # Indonesian abbreviations
 _alias("name", "nm")
@@ -489,7 +492,7 @@ FIELD_PHRASES: dict[tuple[str, str], list[str]] = {
                             "bill created date", "date bill", "created date"],
     ("bills", "amount"): ["amount", "bill amount", "total", "total amount", "amount cost",
                           "cost", "total cost", "bill total", "net amount", "amount due",
-                          "amount billed", "bill cost"],
+                          "amount billed", "bill cost", "~fee", "~bill fee"],
     ("bills", "status"): ["status", "bill status", "payment status", "claim status"],
     ("payments", "billId"): ["bill id", "bill", "bill number", "bill reference"],
     ("payments", "paidOn"): ["paid date", "payment date", "date paid", "paid", "date",
@@ -843,6 +846,8 @@ def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str
             s = 1.0 if len(rest) == 1 else 0.9
         elif rest and (rest <= stem or rest <= cols.prefix()):
             s = 0.9  # named as the file (ADMISSION_ID), or as its columns' prefix (BLL_ID)
+        elif table == "doctors" and rest == {"staff"}:
+            s = 0.9  # a doctor's staff number (staffID)
         else:
             continue
         if c in cols.sample and len(cols.sample) and not cols.unique_ids(c):
@@ -1067,7 +1072,21 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
                                                    0.95), 2),
                                          "first and last name joined")
         used.update(first.columns + last.columns)
-    if "address" in fields and "address" in tm.fields:
+    if "address" in fields and "address" not in tm.fields and table in ("patients",
+                                                                        "doctors"):
+        # no street: the town, region or postcode alone is what the export has of it
+        alone = [c for part in ("district", "city", "state", "zip")
+                 for c, cw in cols.words.items()
+                 if c not in used and cw and part in cw and
+                 len(set(cw) - {part, "number", "code", TABLE_NOUN.get(table, "")}) == 0]
+        alone = list(dict.fromkeys(alone))
+        if alone:
+            tm.fields["address"] = FieldMap(
+                "address", alone, [tf.ConcatStep(", ").to_raw()] if len(alone) > 1 else [],
+                None, 0.8, "no street column: the address is " + ", ".join(alone),
+                review=True)
+            used.update(alone)
+    elif "address" in fields and "address" in tm.fields:
         parts = [c for part in ("house", "district", "city", "state", "zip")
                  for c, cw in cols.words.items()
                  if c not in used and cw and (part in cw or part == "state" and

@@ -764,3 +764,20 @@ def test_a_town_alone_is_the_address_and_a_purpose_the_visits_note(tmp_path):
     assert address.columns == ["city"] and address.review
     assert fields(p, "appointments.csv")["notes"] == ["purpose"]
     assert p.table_for("doctors.json").legacy_id == "staffID"
+
+
+def test_a_catalogue_named_as_tests_is_not_the_tests(tmp_path):
+    """Open Hospital's exam catalogue and its laboratory: both named as tests, only the
+    laboratory's records belong to patients."""
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "exam.csv": "EXA_ID_A,EXA_DESC,EXA_DEFAULT\n01.01,1.1 HB,>=12\n01.02,1.2 GLU,<100\n",
+        "laboratory.csv": "LAB_ID,LAB_EXA_ID_A,LAB_DATE,LAB_RES,LAB_PAT_ID\n"
+                          "1,01.01,2024-01-02,13,1\n2,01.02,2024-01-03,90,2\n"})
+    assert p.table_for("laboratory.csv").target == "pathology_tests"
+    assert p.table_for("exam.csv") is None
+    assert fields(p, "laboratory.csv")["testCode"] == ["LAB_EXA_ID_A"]
+
+
+def test_a_disease_id_is_the_diagnosis():
+    assert words("OPD_DIS_ID_A") == ("visit", "diagnosis", "id")

@@ -337,6 +337,10 @@ _alias("doctor", "dentista", "dentistas", "odontologo", "odontólogo", "odontolo
 _alias("license", "crm", "matricula", "matrícula", "colegiado", "colegiatura")
 _alias("prescription", "prescription", "prescriptions", "resep", "receta", "recetas",
        "ricetta", "rezept", "ordonnance", "chufang", "prescricao", "prescrição")
+# a disease is what a diagnosis names; an exam is a test
+_alias("diagnosis", "dis", "disease", "diseases", "krankheit", "enfermedad", "doenca",
+       "doença", "malattia", "maladie", "penyakit", "hastalik", "hastalık", "choroba")
+_alias("test", "exa", "exam", "exams", "exame", "exames")
 # what was done and advised at a visit: its notes
 _alias("treatment", "procedure", "procedures", "procedimento", "procedimentos",
        "procedimiento", "procedimientos", "prozedur", "fangan")
@@ -395,8 +399,10 @@ def words(name: str) -> tuple[str, ...]:
         pieces = _segment(w)
         for piece in pieces or (w,):
             out.extend(ALIASES.get(piece, (piece,)))
-    # a word said twice in a row says it once (DateTime: date, date)
-    return tuple(w for i, w in enumerate(out) if i == 0 or w != out[i - 1])
+    # a word said twice in a row says it once (DateTime: date, date; total_amount), but a
+    # table's noun twice is two things (LAB_EXA: the lab's exam, a test's test)
+    nouns = TABLE_NOUN.values()
+    return tuple(w for i, w in enumerate(out) if i == 0 or w != out[i - 1] or w in nouns)
 
 
 #: pieces a word run together may be cut into: every word the vocabulary knows, of three
@@ -781,7 +787,7 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
             continue
         own = words(f.name)
         for c, cw in cols.words.items():
-            cw = tuple(w for w in cw if w not in strip) or cw
+            cw = cw[1:] if len(cw) > 1 and cw[0] in strip else cw  # the prefix, once
             s, why = _name_score(cw, table, f.name)
             if s < 0.6:
                 continue
@@ -1245,6 +1251,8 @@ def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns,
         score *= 0.6  # named for a thing HMSync has no table for (expenses, stock_logs)
     if name == 1.0 and own is not None and sure != 0.95:
         score = max(score, 0.95)  # named as the table, with the table's own id column
+    if table in _EVENTS and not _links_found(cols, table, target, refs):
+        score = min(score, 0.7)  # linked to no patient: a catalogue of tests, not tests
     why = (f"file name says {TABLE_NOUN.get(table)}; " if name else "") + \
         (f"columns fill {', '.join(sorted(got))}" if got else "no characteristic column")
     return round(min(score, 1.0), 3), why
@@ -1540,6 +1548,10 @@ def _bookings_after_records(fits: list, by_name: dict[str, SourceTable],
         if t == "visits" and booked(f) and not diagnosed(f) and sc >= min(records):
             fits[i] = (round(min(records) - 0.01, 3), f, t,
                        f"{why}; bookings, beside visit records with their diagnoses")
+
+
+#: tables whose records belong to a patient (or a bill)
+_EVENTS = ("visits", "bills", "payments", "pathology_tests")
 
 
 def _links_found(cols: _Columns, table: str, target: TargetTable,

@@ -31,6 +31,7 @@ def _session(args, target: str | None = None):
                                source_system=getattr(args, "source_system", None) or "legacy")
     session.add_sources(args.source)
     session.encodings = _encodings(args)
+    session.layouts = _layouts(args)
     for p in session.source_paths:
         if isinstance(p, str):  # a server's URL, without its password
             _ask_password(p)
@@ -134,14 +135,15 @@ def cmd_inspect(args) -> int:
             paths.append(p)
             continue
         paths += sorted(x for x in p.iterdir() if x.is_file()) if p.is_dir() else [p]
-    encodings = _encodings(args)
+    encodings, layouts = _encodings(args), _layouts(args)
     for p in paths:
         try:
             if isinstance(p, str):
                 from .core.readers.server import open_server
                 tables = open_server(p)
             else:
-                tables = open_source(p, encodings.of(p), encodings.for_all)
+                tables = open_source(p, encodings.of(p), encodings.for_all,
+                                     lambda sheet, p=p: layouts.of(p, sheet))
             if tables and tables[0].encoding_source == "unsure":
                 from .core.readers.encodings import unsure_words
                 _err(unsure_words(str(p), tables[0].encoding_doubt))
@@ -158,6 +160,8 @@ def cmd_inspect(args) -> int:
                 print(f"{t.name}")
                 print(f"  format {t.format}" + (f", encoding {t.encoding}" if t.encoding else "")
                       + (f", delimiter {t.delimiter!r}" if t.delimiter else "")
+                      + (f", column names on {t.location_name} {t.header_line}"
+                         if t.header_line > 1 else "")
                       + f", {n:,} records, {len(t.columns)} columns")
                 print(f"  columns: {', '.join(t.columns)}")
                 if damaged:  # the sample below shows them padded or cut: say so first
@@ -517,6 +521,38 @@ def _encoding_option(p) -> None:
                    help="read FILE (its name or path) with the encoding ENC (cp1250, cp1252, "
                         "...); without FILE=, every file of an 8-bit code page. Needed where "
                         "several code pages read a file differently (repeatable)")
+    p.add_argument("--delimiter", action="append", metavar="TABLE=D",
+                   help="read the legacy table TABLE (a file's name) with the delimiter D "
+                        "(comma, semicolon, tab, pipe, colon, space, or the character) "
+                        "instead of the detected one (repeatable)")
+    p.add_argument("--header-row", action="append", metavar="TABLE=N",
+                   help="the column names of TABLE (a file's name, or book.xlsx#Sheet) are "
+                        "on line (row) N: the lines above are a title, not records "
+                        "(repeatable)")
+
+
+def _layouts(args):
+    """--delimiter TABLE=D and --header-row TABLE=N, checked, as the session's choices."""
+    from .core.errors import OperatorError
+    from .core.readers.layout import (Layout, LayoutChoices, LayoutError, delimiter_from,
+                                      header_row_from)
+    out = LayoutChoices()
+    for flag, values in (("--delimiter", getattr(args, "delimiter", None)),
+                         ("--header-row", getattr(args, "header_row", None))):
+        for v in values or []:
+            name, eq, value = v.partition("=")
+            if not eq or not name:
+                raise OperatorError(f"{flag} {v}: expected TABLE=VALUE (the file's name, "
+                                    "then = and the value)")
+            try:
+                have = out.per_table.get(name, Layout())
+                out.per_table[name] = Layout(
+                    delimiter_from(value, f"{flag} {v}"), have.header_row) \
+                    if flag == "--delimiter" else \
+                    Layout(have.delimiter, header_row_from(value, f"{flag} {v}"))
+            except LayoutError as e:
+                raise OperatorError(str(e)) from None
+    return out
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -211,7 +211,7 @@ _PROFILE_KEYS += ("corrections",)   # values the operator corrected (core/correc
 _PROFILE_KEYS += ("person_decisions",)  # same-person clusters decided (core/persons.py)
 _DEFAULTS_KEYS = ("phone_region", "date_order", "decimal", "thousands", "timezone")
 _TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "leave_behind", "keep",
-               "fields", "encoding", "where", "query")
+               "fields", "encoding", "where", "query", "delimiter", "header_row")
 _FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason", "review", "expr",
                "lookup")
 
@@ -434,6 +434,17 @@ class TableMap:
 
     #: the SQL of a legacy table the profile defines itself, run on the legacy database
     query: str | None = None
+    #: how the file is laid out, where the detection is overruled (readers/layout.py): the
+    #: delimiter of a text file, the line (a sheet's row) of the column names
+    delimiter: str | None = None
+    header_row: int | None = None
+
+    @property
+    def layout(self):
+        """The delimiter and header row chosen, as a readers.layout.Layout (None: none)."""
+        from .readers.layout import Layout
+        lay = Layout(self.delimiter, self.header_row)
+        return lay if lay else None
 
     def to_dict(self) -> dict:
         d: dict = {"target": self.target}
@@ -441,6 +452,8 @@ class TableMap:
             d["query"] = self.query
         if self.encoding:
             d["encoding"] = self.encoding
+        if self.layout is not None:
+            d.update(self.layout.to_dict())
         if self.where is not None:
             d["where"] = self.where
         if self.legacy_key:
@@ -664,6 +677,13 @@ class Profile:
                           where=None if td.get("where") is None else str(td["where"]),
                           query=_name(td.get("query"), f"{where}: table '{src}': query",
                                       "an SQL query", required=False))
+            from .readers.layout import Layout, LayoutError
+            try:
+                lay = Layout.from_dict({k: td[k] for k in ("delimiter", "header_row")
+                                        if td.get(k) is not None}, f"{where}: table '{src}'")
+            except LayoutError as e:
+                raise ProfileError(str(e)) from None
+            tm.delimiter, tm.header_row = lay.delimiter, lay.header_row
             if tm.where is not None:
                 try:
                     tm.filter  # checked here, before anything runs

@@ -81,6 +81,12 @@ TABLE = {
               "where: \"CATEGORY = 'laboratory'\""),
     "encoding": ("the text encoding the file is read with, where its bytes leave it unsure "
                  "(an 8-bit code page)", "encoding: cp1250"),
+    "delimiter": ("the field separator of a text file, where the detection is overruled "
+                  "(comma, semicolon, tab, pipe, colon, space, caret, tilde, or the "
+                  "character)", "delimiter: semicolon"),
+    "header_row": ("the line (a sheet's row) holding the column names, 1 the first: the "
+                   "lines above it (a title, a print date) are no records",
+                   "header_row: 4"),
     "fields": ("each HMSync field and how it is made (see Fields)",
                "fields: {phone: phoneNumber}"),
     "leave_behind": ("columns no field reads, left out on purpose (said apart from undecided "

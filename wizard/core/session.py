@@ -41,6 +41,7 @@ from .mapping import (Exclusion, FieldMap, Profile, ProfileError, TableMap, Unco
 from .outputs import Outputs, check_outputs
 from .readers import LINE, SourceError, SourceTable
 from .readers.encodings import EncodingChoices
+from .readers.layout import Layout, LayoutChoices
 from .readers.database import QueryWithoutDatabase, is_server_url
 from .schema import DATA_TABLES, TargetTable, known_tables, reflect_targets, table_counts
 
@@ -68,6 +69,16 @@ def _encoding_for(path: Path, choices: EncodingChoices, profile) -> str | None:
     tm = profile.table_for(path.name, path.stem) or next(
         (t for t in profile.tables if t.source.startswith(f"{path.name}#")), None)
     return tm.encoding if tm is not None else None
+
+
+def _layout_for(path: Path, sheet: str | None, choices: LayoutChoices, profile):
+    """The delimiter and header row chosen for a legacy table: by the operator, else by
+    the profile's table that reads it (None: as detected)."""
+    chosen = choices.of(path, sheet)
+    if chosen is not None or profile is None:
+        return chosen
+    tm = profile.table_for(f"{path.name}#{sheet}" if sheet else path.name)
+    return tm.layout if tm is not None else None
 
 
 # --- the target database ----------------------------------------------------------------
@@ -162,14 +173,15 @@ def count_rows(st: SourceTable, cancel: CancelToken | None = None,
 
 def read_sources(paths: list[Path], progress: ProgressFn | None = None,
                  cancel: CancelToken | None = None, count: bool = True,
-                 encodings=None) -> SourcesRead:
+                 encodings=None, layouts=None) -> SourcesRead:
     """Open files and folders; with ``count``, count every table's records and keep a
     sample of each (what a window shows). A file that cannot be read is listed in
     ``errors``: whether that stops the migration is :meth:`MigrationSession.unreadable`'s
-    to say. ``encodings``: :meth:`MigrationSession.encoding_chooser`'s answer."""
+    to say. ``encodings``: :meth:`MigrationSession.encoding_chooser`'s answer;
+    ``layouts``: :meth:`MigrationSession.layout_chooser`'s."""
     from .readers import open_sources
     choose, for_all = encodings or (None, None)
-    tables, errors = open_sources(paths, choose, for_all)
+    tables, errors = open_sources(paths, choose, for_all, layouts)
     if not count:
         return SourcesRead(tables, errors, {}, {})
     counts, samples, ok, filled = {}, {}, [], {}
@@ -295,6 +307,8 @@ class MigrationSession:
     #: the operator's encodings for files whose code page is unsure (--encoding, the
     #: Legacy exports page); a profile's table may name one too
     encodings: EncodingChoices = field(default_factory=EncodingChoices)
+    #: the operator's delimiters and header rows, per legacy table (the wizard's "Layout")
+    layouts: LayoutChoices = field(default_factory=LayoutChoices)
     _current_key: tuple | None = field(default=None, repr=False, compare=False)
 
     # --- targets --------------------------------------------------------------------------
@@ -368,7 +382,7 @@ class MigrationSession:
         :meth:`apply_sources_read`). Raises SourceProblem when nothing can be read."""
         self.add_sources(paths)
         r = read_sources(self.source_paths, progress, cancel, count=count,
-                         encodings=self.encoding_chooser())
+                         encodings=self.encoding_chooser(), layouts=self.layout_chooser())
         self.apply_sources_read(r, self.sources_key())
         if not self.tables:
             raise SourceProblem("no readable legacy tables in " +
@@ -401,18 +415,45 @@ class MigrationSession:
                 tm.encoding = encoding or None
         self.dirty = True
 
+    # --- layouts (delimiter, header row) ---------------------------------------------------
+    def layout_of(self, path: Path, sheet: str | None = None) -> Layout | None:
+        """The delimiter and header row chosen for a legacy table (None: as detected)."""
+        return _layout_for(Path(path), sheet, self.layouts, self.profile)
+
+    def layout_chooser(self):
+        """What :func:`read_sources` takes (a snapshot, for a worker): path -> sheet ->
+        layout."""
+        choices, profile = copy.deepcopy(self.layouts), copy.deepcopy(self.profile)
+        return lambda path: (lambda sheet: _layout_for(Path(path), sheet, choices, profile))
+
+    def choose_layout(self, name: str, layout: Layout | None) -> None:
+        """The operator's delimiter and header row for a legacy table (None: back to the
+        detection), kept in the project and in the profile's table that reads it; read
+        again to apply it."""
+        if layout:
+            self.layouts.per_table[name] = layout
+        else:
+            self.layouts.per_table.pop(name, None)
+        tm = self.table_map(name)
+        if tm is not None:
+            tm.delimiter = layout.delimiter if layout else None
+            tm.header_row = layout.header_row if layout else None
+        self.dirty = True
+
     def reread_encodings(self) -> bool:
-        """Open again the files whose chosen encoding differs from the one read (a profile
-        loaded after the files were opened may name one). True if any was."""
+        """Open again the files whose chosen encoding, delimiter or header row differs from
+        the way they were read (a profile loaded after the files were opened may name
+        one). True if any was."""
         from .readers import open_source
         changed = False
         for path in dict.fromkeys(st.path for st in self.tables):
             want = self.encoding_of(path)
             have = self.table_of_path(path)
-            if not want or all(t.encoding_source == "chosen" and t.encoding == _codec(want)
-                               for t in have):
+            laid = any((t.layout or None) != self.layout_of(path, t.sheet) for t in have)
+            if not laid and (not want or all(t.encoding_source == "chosen" and
+                                             t.encoding == _codec(want) for t in have)):
                 continue
-            new = open_source(path, want)
+            new = open_source(path, want, layout=lambda sheet, p=path: self.layout_of(p, sheet))
             i = self.tables.index(have[0])
             self.tables[i:i] = new
             self.tables = [t for t in self.tables if t not in have]
@@ -810,6 +851,8 @@ class MigrationSession:
         for st, tm in self.mapped():
             if st.legacy_code_page and st.encoding_source != "unsure" and not tm.encoding:
                 tm.encoding = st.encoding
+            if st.layout and tm.layout is None:  # and the layout a person chose for it
+                tm.delimiter, tm.header_row = st.layout.delimiter, st.layout.header_row
 
     def profile_key(self) -> str:
         text = self.profile.to_text() if self.profile is not None else ""
@@ -1069,6 +1112,9 @@ class MigrationSession:
                          "errors_acknowledged": self.errors_acknowledged}}
         if self.encodings.per_file:
             d["choices"]["encodings"] = dict(self.encodings.per_file)
+        if self.layouts.per_table:
+            d["choices"]["layouts"] = {k: v.to_dict()
+                                       for k, v in self.layouts.per_table.items()}
         if self.backup is not None:
             d["last_backup"] = self.backup.to_dict()
         return d
@@ -1136,5 +1182,16 @@ class MigrationSession:
             raise ProjectError(f"{path.name}: choices: encodings must map file names to "
                                "encodings.")
         plan.encodings.per_file = dict(enc)
+        from .readers.layout import LayoutError
+        lays = ch.get("layouts") or {}
+        if not isinstance(lays, dict):
+            raise ProjectError(f"{path.name}: choices: layouts must map legacy tables to a "
+                               "delimiter and a header row.")
+        try:
+            plan.layouts.per_table = {str(k): Layout.from_dict(v, f"{path.name}: choices: "
+                                                              f"layouts: {k}")
+                                      for k, v in lays.items()}
+        except LayoutError as e:
+            raise ProjectError(str(e)) from None
         plan.project_path = path
         return plan

@@ -103,6 +103,9 @@ class SourceTable:
     #: or "chosen" (by the operator)
     encoding_source: str = "detected"
     encoding_doubt: object = None  # encodings.EncodingDoubt: the candidates, while unsure
+    #: a person's delimiter and header row (layout.Layout), None: as detected; a sheet's
+    #: records start below header_line when one is chosen
+    layout: object = None
 
     def __post_init__(self):
         self.name = printable(self.name)  # shown everywhere: never a forged line

@@ -21,19 +21,27 @@ from .base import (_CHUNK_READERS, _ESCAPED, _SURROGATE, CORRUPT, LINE, SourceEr
 from .detect import _SEP_LINE, _first_line, detect_delimiter
 
 
-def _open_csv(path: Path, text: str, encoding: str) -> list[SourceTable]:
-    """The table of a delimited text file, from the text of its first bytes."""
+def _open_csv(path: Path, text: str, encoding: str, layout=None) -> list[SourceTable]:
+    """The table of a delimited text file, from the text of its first bytes; ``layout``:
+    the delimiter and header line a person chose (layout.Layout), else detected."""
     text = text.lstrip("\ufeff")
     said = _SEP_LINE.match(_first_line(text))  # Excel's "sep=;" line names the delimiter
-    if said:
+    first = 2 if said else 1
+    if layout is not None and layout.header_row is not None:
+        first = layout.header_row
+        said = None
+    for _ in range(first - 1):  # the lines above the column names (a title, a date)
         text = text[len(_first_line(text)):].lstrip("\r").removeprefix("\n")
     delim = detect_delimiter(path, text)
     if said and (said.group(1) in _first_line(text) or delim not in _first_line(text)):
         delim = said.group(1)  # (unless the column names hold another delimiter and not it)
+    if layout is not None and layout.delimiter is not None:
+        delim = layout.delimiter
     header_line = _first_line(text)
     skip = (delim + " ") in header_line
     t = SourceTable(path, path.name, "csv", encoding=encoding, delimiter=delim,
-                    skip_initial_space=skip, header_line=2 if said else 1)
+                    skip_initial_space=skip, header_line=first)
+    t.layout = layout
     t.columns = _csv_header(t)
     return [t]
 
@@ -41,7 +49,7 @@ def _open_csv(path: Path, text: str, encoding: str) -> list[SourceTable]:
 def _csv_header(t: SourceTable) -> list[str]:
     with _open_text(t) as f:
         if t.header_line > 1:
-            deque(islice(f, t.header_line - 1), maxlen=0)  # the "sep=" line
+            deque(islice(f, t.header_line - 1), maxlen=0)  # a "sep=" line, a title
         r = csv.reader(f, delimiter=t.delimiter, skipinitialspace=t.skip_initial_space)
         try:
             header = next(r)
@@ -51,8 +59,9 @@ def _csv_header(t: SourceTable) -> list[str]:
             raise SourceError(t.path, f"the header cannot be read ({e})", line=t.header_line)
     if not any(h.strip() for h in header):
         raise SourceError(t.path, "the first line is empty; expected the column names" if
-                          t.header_line == 1 else "the line after 'sep=' is empty; expected "
-                          "the column names", line=t.header_line)
+                          t.header_line == 1 else f"line {t.header_line} is empty; expected "
+                          "the column names" if t.layout else "the line after 'sep=' is "
+                          "empty; expected the column names", line=t.header_line)
     if any("\x00" in h for h in header):
         raise SourceError(t.path, "the header line has a NUL character (binary data); "
                           "expected the column names", line=t.header_line)
@@ -175,7 +184,7 @@ def _csv_chunks_of(t: SourceTable, chunk_rows: int, raw: _RawLines, bom: bool = 
         if bom:  # (else the csv reader reads the file itself, at C speed)
             f = _line_boms_off(f, marked)
         if t.header_line > 1:
-            deque(islice(f, t.header_line - 1), maxlen=0)  # the "sep=" line
+            deque(islice(f, t.header_line - 1), maxlen=0)  # a "sep=" line, a title
         r = csv.reader(f, delimiter=t.delimiter, skipinitialspace=t.skip_initial_space)
         try:
             next(r)

@@ -112,7 +112,9 @@ def _refuse_doctype(path: Path, z, part: str) -> None:
                               "and import it again")
 
 
-def _open_excel(path: Path) -> list[SourceTable]:
+def _open_excel(path: Path, layout=None) -> list[SourceTable]:
+    """The tables of a workbook, one a sheet with a header; ``layout(sheet)``: the row of
+    the column names a person chose (layout.Layout), else the first row with a value."""
     from python_calamine import CalamineWorkbook
     _check_workbook_archive(path)
     try:
@@ -129,17 +131,26 @@ def _open_excel(path: Path) -> list[SourceTable]:
                 raise SourceError(path, f"sheet '{name}' is too large "
                                   f"({sheet.total_height} rows x {sheet.total_width} columns)")
             header = None
+            chosen = layout(name) if layout else None
+            want = chosen.header_row if chosen is not None else None
             for header_row, row in enumerate(sheet.iter_rows(), start=1):
-                if any(_cell(v).strip() for v in row):
+                if want is not None and header_row == want or \
+                        want is None and any(_cell(v).strip() for v in row):
                     header = row
                     break
+            if want is not None and (header is None or not any(_cell(v).strip()
+                                                               for v in header)):
+                raise SourceError(path, f"sheet '{name}': row {want}, chosen as the column "
+                                  "names, is empty", line=want)
         except SourceError:
             raise
         except BaseException as e:
             if not _calamine_failure(e):
                 raise
             raise SourceError(path, f"sheet '{name}' cannot be read ({type(e).__name__})")
-        t = SourceTable(path, f"{path.name}#{name}", "xlsx", sheet=name)
+        t = SourceTable(path, f"{path.name}#{name}", "xlsx", sheet=name,
+                        header_line=header_row if header is not None else 1)
+        t.layout = chosen
         gaps = t.formula_gaps()
         above = [r for r in gaps if header is None or r <= header_row]
         if above:  # the column names come from formulas that left no value to read
@@ -318,7 +329,11 @@ def _excel_chunks_raw(t: SourceTable, chunk_rows: int):
     # the reader's rows start at the sheet's row 1, whatever row its first value is in: a
     # record's line is its row number in Excel
     n = 0
+    chosen = t.layout.header_row if t.layout is not None else None
     for n, row in enumerate(sheet.iter_rows(), start=1):
+        if chosen is not None and n <= chosen:
+            header_seen = n == chosen  # (the rows above the chosen names are no records)
+            continue
         vals = [_excel_value(v) for v in row]
         if not header_seen:
             if any(v.strip() for v in vals):

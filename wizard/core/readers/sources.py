@@ -15,10 +15,11 @@ from .json_records import _open_json
 
 
 def open_source(path: str | Path, encoding: str | None = None,
-                legacy_encoding: str | None = None) -> list[SourceTable]:
+                legacy_encoding: str | None = None, layout=None) -> list[SourceTable]:
     """Detect a file's format and return its tables (one, or one per Excel sheet).
     ``encoding``: the operator's choice for a text file, instead of the detected one;
-    ``legacy_encoding``: the choice for a file of an 8-bit code page (not for Unicode)."""
+    ``legacy_encoding``: the choice for a file of an 8-bit code page (not for Unicode);
+    ``layout(sheet or None)``: the operator's delimiter and header row (layout.Layout)."""
     path = Path(path)
     if not path.exists():
         raise SourceError(path, "this is a link to a file that does not exist "
@@ -41,7 +42,7 @@ def open_source(path: str | Path, encoding: str | None = None,
     if path.stat().st_size == 0:
         raise SourceError(path, "the file is empty")
     if ext in EXCEL_EXTS:
-        return _open_excel(path)
+        return _open_excel(path, layout)
     with open(path, "rb") as f:
         head = f.read(SNIFF_BYTES)
     if encoding:
@@ -55,12 +56,12 @@ def open_source(path: str | Path, encoding: str | None = None,
         encoding, doubt = detect_encoding_doubt(path, head)
         how = "unsure" if doubt else "detected"
         if legacy_encoding and SourceTable(path, "", "", encoding=encoding).legacy_code_page:
-            return open_source(path, legacy_encoding)
+            return open_source(path, legacy_encoding, layout=layout)
     text = _decode_sample(head, encoding)
     if ext in JSON_EXTS or ext in NDJSON_EXTS:
         tables = _open_json(path, head, text, encoding)
     else:
-        tables = _open_csv(path, text, encoding)
+        tables = _open_csv(path, text, encoding, layout(None) if layout else None)
     for t in tables:
         t.encoding_source, t.encoding_doubt = how, doubt
     return tables
@@ -78,12 +79,13 @@ def _outside_link(f: Path, folder: Path) -> None:
                           "that file on its own to read it, or copy it into the folder")
 
 
-def open_sources(paths, encodings=None, legacy_encoding: str | None = None
+def open_sources(paths, encodings=None, legacy_encoding: str | None = None, layouts=None
                  ) -> tuple[list[SourceTable], list[SourceError]]:
     """Open files and folders (a folder contributes its supported files, sorted; anything
     else there with such a name, a named pipe say, is an error, not left out unsaid).
     A link in a folder to a file outside it is an error too: see _outside_link.
-    ``encodings(path)``: the encoding the operator chose for a file, or None."""
+    ``encodings(path)``: the encoding the operator chose for a file, or None;
+    ``layouts(path)``: what open_source takes as its layout, or None."""
     tables, errors = [], []
     for p in paths:
         if isinstance(p, str) and is_server_url(p):  # a server's URL, kept without password
@@ -101,7 +103,7 @@ def open_sources(paths, encodings=None, legacy_encoding: str | None = None
                 if f is not p:
                     _outside_link(f, p)
                 tables.extend(open_source(f, encodings(f) if encodings else None,
-                                          legacy_encoding))
+                                          legacy_encoding, layouts(f) if layouts else None))
             except SourceError as e:
                 errors.append(e)
     return tables, errors

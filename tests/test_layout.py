@@ -1,0 +1,101 @@
+"""A person's delimiter and header row, where the detection is wrong: exports with a title
+block above their column names, a delimiter the sniffer misreads. Chosen on the command
+line, in the profile or in the wizard (kept in the project); records keep their physical
+line numbers."""
+import subprocess
+import sys
+
+import pytest
+
+from wizard.core.mapping import Profile, ProfileError
+from wizard.core.readers import LINE, open_source
+from wizard.core.readers.layout import Layout
+from wizard.core.session import MigrationSession
+
+TITLED = ("Clinic register export\nPrinted 2024-01-05\n\n"
+          "id;name;gender;phone\n"
+          "1;Asha Rao;F;+91 98111 11111\n"
+          "2;Ravi Kumar;M;+91 98222 22222\n")
+
+
+def cli(*args):
+    p = subprocess.run([sys.executable, "-m", "wizard.cli", *map(str, args)],
+                       capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in p.stdout + p.stderr, p.stderr
+    return p.returncode, p.stdout + p.stderr
+
+
+def test_a_title_above_the_column_names_is_skipped_when_told(tmp_path):
+    f = tmp_path / "patients.csv"
+    f.write_text(TITLED, encoding="utf-8")
+    detected = open_source(f)[0]
+    assert detected.columns == ["Clinic register export"]  # what the detection makes of it
+    t = open_source(f, layout=lambda sheet: Layout(header_row=4))[0]
+    assert t.columns == ["id", "name", "gender", "phone"] and t.delimiter == ";"
+    chunk = next(t.iter_chunks())
+    assert chunk["name"].tolist() == ["Asha Rao", "Ravi Kumar"]
+    assert chunk[LINE].tolist() == [5, 6]  # the file's own lines, for every message
+
+
+def test_a_chosen_delimiter_overrules_the_detected_one(tmp_path):
+    f = tmp_path / "visits.txt"
+    f.write_text("id|note\n1|fever, cough; rest\n2|check-up, fine\n", encoding="utf-8")
+    t = open_source(f, layout=lambda sheet: Layout(delimiter="|"))[0]
+    assert t.columns == ["id", "note"]
+    assert next(t.iter_chunks())["note"].tolist() == ["fever, cough; rest", "check-up, fine"]
+
+
+def test_a_sheets_header_row_is_chosen_per_sheet(tmp_path):
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Patients"
+    for row in (["Hospital report"], [], ["PAT_NO", "NAME"], ["P1", "Asha"], ["P2", "Ravi"]):
+        ws.append(row)
+    wb.save(tmp_path / "book.xlsx")
+    t = open_source(tmp_path / "book.xlsx",
+                    layout=lambda sheet: Layout(header_row=3) if sheet == "Patients" else None)[0]
+    assert t.columns == ["PAT_NO", "NAME"]
+    chunk = next(t.iter_chunks())
+    assert chunk["NAME"].tolist() == ["Asha", "Ravi"] and chunk[LINE].tolist() == [4, 5]
+    with pytest.raises(Exception, match="row 2, chosen as the column names, is empty"):
+        open_source(tmp_path / "book.xlsx", layout=lambda sheet: Layout(header_row=2))
+
+
+def test_the_profile_says_the_layout_and_refuses_a_wrong_one():
+    p = Profile.from_dict({"tables": {"a.csv": {"target": "patients", "delimiter": "tab",
+                                                "header_row": 3, "fields": {}}}}, "p")
+    assert p.tables[0].layout == Layout("\t", 3)
+    assert p.tables[0].to_dict()["delimiter"] == "tab"
+    for bad, said in (({"delimiter": "xx"}, "delimiter 'xx'"),
+                      ({"header_row": 0}, "out of range"),
+                      ({"header_row": "three"}, "must be a line number")):
+        with pytest.raises(ProfileError, match=said):
+            Profile.from_dict({"tables": {"a.csv": {"target": "patients", "fields": {},
+                                                    **bad}}}, "p")
+
+
+def test_the_operators_layout_is_kept_in_the_project_and_the_profile(tmp_path):
+    f = tmp_path / "patients.csv"
+    f.write_text(TITLED, encoding="utf-8")
+    s = MigrationSession()
+    s.add_sources([f])
+    s.choose_layout("patients.csv", Layout(header_row=4))
+    s.open_sources([])
+    assert s.tables[0].columns == ["id", "name", "gender", "phone"]
+    s.suggest_profile()
+    assert s.table_map("patients.csv").header_row == 4  # the profile reads it alike
+    path = s.save_project(tmp_path / "m.hmsync-migration")
+    back = MigrationSession.load_project(path)
+    assert back.layouts.of(f) == Layout(header_row=4)
+
+
+def test_the_command_line_takes_a_header_row_and_names_a_wrong_one(tmp_path):
+    f = tmp_path / "patients.csv"
+    f.write_text(TITLED, encoding="utf-8")
+    rc, out = cli("inspect", f, "--header-row", "patients.csv=4")
+    assert rc == 0 and "column names on line 4" in out and "id, name, gender, phone" in out
+    rc, out = cli("inspect", f, "--header-row", "patients.csv=x")
+    assert rc == 2 and "--header-row patients.csv=x" in out
+    rc, out = cli("inspect", f, "--delimiter", "4")
+    assert rc == 2 and "expected TABLE=VALUE" in out

@@ -1,0 +1,104 @@
+"""How a file's records are laid out, where a person says so instead of the detection: the
+delimiter of a text file, and the line (or a sheet's row) holding the column names, for
+exports with a title, a date or a blank line above their header.
+
+A choice is kept per legacy table (its file's name, or ``book.xlsx#Sheet``): in the
+profile's table (``delimiter:``, ``header_row:``) and, for a file no HMSync table reads
+yet, in the project."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+#: the delimiters by the names a profile or a command line may give them
+DELIMITERS = {",": ",", ";": ";", "|": "|", "\t": "\t", "tab": "\t", "\\t": "\t",
+              "comma": ",", "semicolon": ";", "pipe": "|", "colon": ":", ":": ":",
+              "space": " ", " ": " ", "caret": "^", "^": "^", "tilde": "~", "~": "~"}
+#: how each is said back (a tab is invisible)
+DELIMITER_WORDS = {",": "comma", ";": "semicolon", "|": "pipe", "\t": "tab", ":": "colon",
+                   " ": "space", "^": "caret", "~": "tilde"}
+#: the furthest down a header may be looked for (a title block, not a whole report)
+MAX_HEADER_ROW = 1000
+
+
+class LayoutError(ValueError):
+    """A delimiter or header row that cannot be: the message says which and why."""
+
+
+def delimiter_from(value, where: str) -> str:
+    """A delimiter named in a profile or on a command line, as the character itself."""
+    if not isinstance(value, str) or value.lower() not in DELIMITERS and value not in \
+            DELIMITERS:
+        raise LayoutError(f"{where}: delimiter {value!r} is not one the wizard reads; use one "
+                          f"of: comma, semicolon, tab, pipe, colon, space, caret, tilde (or "
+                          f"the character itself)")
+    return DELIMITERS.get(value, DELIMITERS.get(value.lower()))
+
+
+def header_row_from(value, where: str) -> int:
+    """A header row named in a profile or on a command line (1: the first line)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise LayoutError(f"{where}: header_row must be a line number (1 is the first line), "
+                          f"not {value!r}")
+    try:
+        n = int(value)
+    except ValueError:
+        raise LayoutError(f"{where}: header_row must be a line number (1 is the first "
+                          f"line), not {value!r}") from None
+    if not 1 <= n <= MAX_HEADER_ROW:
+        raise LayoutError(f"{where}: header_row {n} is out of range (1 to {MAX_HEADER_ROW})")
+    return n
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A person's choice of how to read one legacy table; None: as detected."""
+    delimiter: str | None = None
+    header_row: int | None = None
+
+    def __bool__(self) -> bool:
+        return self.delimiter is not None or self.header_row is not None
+
+    def describe(self) -> str:
+        parts = []
+        if self.delimiter is not None:
+            parts.append(f"delimiter {DELIMITER_WORDS.get(self.delimiter, self.delimiter)}")
+        if self.header_row is not None:
+            parts.append(f"column names on line {self.header_row}")
+        return ", ".join(parts) or "as detected"
+
+    def to_dict(self) -> dict:
+        d = {}
+        if self.delimiter is not None:
+            d["delimiter"] = DELIMITER_WORDS.get(self.delimiter, self.delimiter)
+        if self.header_row is not None:
+            d["header_row"] = self.header_row
+        return d
+
+    @classmethod
+    def from_dict(cls, d, where: str) -> "Layout":
+        if not isinstance(d, dict) or set(d) - {"delimiter", "header_row"}:
+            raise LayoutError(f"{where}: a layout is a delimiter and/or a header_row")
+        return cls(delimiter_from(d["delimiter"], where) if d.get("delimiter") is not None
+                   else None,
+                   header_row_from(d["header_row"], where) if d.get("header_row") is not None
+                   else None)
+
+
+#: what a reader is given for a file: its sheet's name (None for a text file) -> the layout
+LayoutOf = Callable[[str | None], Layout | None]
+
+
+@dataclass
+class LayoutChoices:
+    """The layouts the operator chose, per legacy table name (``file.csv``,
+    ``book.xlsx#Sheet``)."""
+    per_table: dict[str, Layout] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.per_table)
+
+    def of(self, path, sheet: str | None = None) -> Layout | None:
+        name = Path(path).name
+        return self.per_table.get(f"{name}#{sheet}" if sheet else name)

@@ -428,16 +428,17 @@ class MigrationSession:
 
     def choose_layout(self, name: str, layout: Layout | None) -> None:
         """The operator's delimiter and header row for a legacy table (None: back to the
-        detection), kept in the project and in the profile's table that reads it; read
-        again to apply it."""
+        detection), kept in the project; read again to apply it. The table's columns change
+        with it, so its mapping is suggested afresh when it is read (and takes the layout
+        into the profile)."""
         if layout:
             self.layouts.per_table[name] = layout
         else:
             self.layouts.per_table.pop(name, None)
         tm = self.table_map(name)
-        if tm is not None:
-            tm.delimiter = layout.delimiter if layout else None
-            tm.header_row = layout.header_row if layout else None
+        if tm is not None and self.profile is not None:
+            self.profile.tables.remove(tm)
+        self.reviewed.discard(name)
         self.dirty = True
 
     def reread_encodings(self) -> bool:

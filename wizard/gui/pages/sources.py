@@ -37,12 +37,15 @@ class SourcesPage(BasePage):
         self.add_database = button("Connect to a &database…", "database",
                                    "Read a legacy SQLite database directly, read-only")
         self.remove = button("&Remove", "remove", "Remove the selected file from the list")
+        self.layout_button = button("La&yout…", None, "Choose the delimiter and the line of "
+                                    "the column names of the selected file, with a preview")
         self.summary = QLabel()
         top = QHBoxLayout()
         top.addWidget(self.add_files)
         top.addWidget(self.add_folder)
         top.addWidget(self.add_database)
         top.addWidget(self.remove)
+        top.addWidget(self.layout_button)
         top.addStretch(1)
         top.addWidget(self.summary)
 
@@ -92,8 +95,11 @@ class SourcesPage(BasePage):
         self.add_folder.clicked.connect(self._add_folder)
         self.add_database.clicked.connect(self._add_database)
         self.remove.clicked.connect(self._remove)
+        self.layout_button.clicked.connect(self._choose_layout)
         self.progress.cancelRequested.connect(self.cancel_task)
         self.view.selectionModel().currentRowChanged.connect(lambda cur, _: self._preview())
+        self.view.selectionModel().currentRowChanged.connect(
+            lambda cur, _: self._update_layout_button())
         self.model.targetChosen.connect(self._target_chosen)
         self.encoding.chosen.connect(self._encoding_chosen)
 
@@ -183,6 +189,7 @@ class SourcesPage(BasePage):
         targets = session.targets
         name, system = session.name, session.source_system
         encodings = session.encoding_chooser()
+        layouts = session.layout_chooser()
         if not paths:
             session.tables, session.read_errors = [], []
             session.sources_read_key = key
@@ -190,7 +197,7 @@ class SourcesPage(BasePage):
             return
 
         def work(progress, cancel):
-            r = read_sources(paths, progress, cancel, encodings=encodings)
+            r = read_sources(paths, progress, cancel, encodings=encodings, layouts=layouts)
             new = [t for t in r.tables if t.name not in reviewed]
             # decided over the whole export (which file fits a table best, references by
             # the ids of files added before), and taken for the new files only
@@ -223,6 +230,31 @@ class SourcesPage(BasePage):
         project)."""
         self.session.choose_encoding(path, encoding)
         self.encoding.show_doubt(None, None)
+        self._read()
+
+    def _selected_table(self):
+        idx = self.view.currentIndex()
+        if not idx.isValid() or self.model.kind(idx.row()) != "table":
+            return None
+        return self.model.item(idx.row())
+
+    def _update_layout_button(self):
+        st = self._selected_table()
+        self.layout_button.setEnabled(not self.busy and st is not None and
+                                      st.format in ("csv", "xlsx"))
+
+    def _choose_layout(self):
+        """The delimiter and header line of the selected file, chosen with a preview; the
+        file is read again that way (kept in the profile and the project)."""
+        from ..layout_dialog import LayoutDialog
+        st = self._selected_table()
+        if st is None or st.format not in ("csv", "xlsx"):
+            return
+        dlg = LayoutDialog(st, self.session.layout_of(st.path, st.sheet),
+                           self.session.encoding_of(st.path), self)
+        if dlg.exec() != LayoutDialog.DialogCode.Accepted:
+            return
+        self.session.choose_layout(st.name, dlg.layout())
         self._read()
 
     def _target_chosen(self, name: str, target):
@@ -281,6 +313,7 @@ class SourcesPage(BasePage):
             self.view.selectRow(row)
         self._preview()
         self.remove.setEnabled(self.model.rowCount() > 0 and not self.busy)
+        self._update_layout_button()
         self.completeChanged.emit()
 
     def _preview(self):

@@ -99,3 +99,19 @@ def test_the_command_line_takes_a_header_row_and_names_a_wrong_one(tmp_path):
     assert rc == 2 and "--header-row patients.csv=x" in out
     rc, out = cli("inspect", f, "--delimiter", "4")
     assert rc == 2 and "expected TABLE=VALUE" in out
+
+
+def test_a_title_block_is_pointed_out_never_applied(tmp_path):
+    f = tmp_path / "patients.csv"
+    f.write_text(TITLED, encoding="utf-8")
+    (tmp_path / "names.csv").write_text("name\nAsha Rao\nRavi Kumar\n", encoding="utf-8")
+    rc, out = cli("inspect", f, tmp_path / "names.csv")
+    assert rc == 0 and "the column names may be on line 4" in out
+    assert "try --header-row patients.csv=4" in out
+    assert out.count("may be on line") == 1  # a real one-column file is left alone
+    s = MigrationSession()
+    s.add_sources([tmp_path])
+    s.open_sources([])
+    assert s.tables[1].columns == ["Clinic register export"]  # read as detected
+    assert any("patients.csv was read as one column" in w and "line 4" in w
+               for w in s.table_warnings())

@@ -164,6 +164,12 @@ def cmd_inspect(args) -> int:
                          if t.header_line > 1 else "")
                       + f", {n:,} records, {len(t.columns)} columns")
                 print(f"  columns: {', '.join(t.columns)}")
+                from .core.readers.layout import title_block_hint
+                hint = title_block_hint(t)
+                if hint is not None:  # offered, never applied: the sample below shows why
+                    print(f"  note: read as one column; the column names may be on line "
+                          f"{hint.header_row} ({hint.describe()}): try --header-row "
+                          f"{t.name}={hint.header_row}")
                 if damaged:  # the sample below shows them padded or cut: say so first
                     more = f" and {len(damaged) - 10:,} more" if len(damaged) > 10 else ""
                     print(f"  {len(damaged):,} damaged record(s) (rejected by validate and "

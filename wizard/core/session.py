@@ -730,12 +730,24 @@ class MigrationSession:
             return []
         return plan_tables(self.tables, self.profile)[0]
 
+    def layout_hints(self) -> list[tuple[str, Layout]]:
+        """Tables read as one column that look like a title block above a delimited table:
+        (table, the layout that would read it so), offered, never applied."""
+        from .readers.layout import title_block_hint
+        return [(st.name, h) for st in self.tables if (h := title_block_hint(st)) is not None]
+
+    @staticmethod
+    def layout_hint_words(name: str, hint: Layout) -> str:
+        return (f"{name} was read as one column; its column names may be on line "
+                f"{hint.header_row} ({hint.describe()}): select it and choose Layout… to "
+                "look")
+
     def table_warnings(self) -> list[str]:
         """What an operator should see about which file feeds which table before mapping
         columns, in plain words: HMSync tables no file feeds, tables two files feed, mapped
         files without a legacy id column (a re-run cannot recognise their records)."""
         mapped = self.mapped()
-        out = []
+        out = [self.layout_hint_words(name, hint) for name, hint in self.layout_hints()]
         fed: dict[str, list[str]] = {}
         for st, tm in mapped:
             fed.setdefault(tm.target, []).append(st.name)

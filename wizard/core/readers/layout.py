@@ -7,7 +7,9 @@ profile's table (``delimiter:``, ``header_row:``) and, for a file no HMSync tabl
 yet, in the project."""
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Callable
 
@@ -102,3 +104,33 @@ class LayoutChoices:
     def of(self, path, sheet: str | None = None) -> Layout | None:
         name = Path(path).name
         return self.per_table.get(f"{name}#{sheet}" if sheet else name)
+
+
+#: lines looked at for a title block above the column names
+HINT_LINES = 60
+#: lines below a candidate header that must agree with it
+HINT_AGREEING = 3
+
+
+def title_block_hint(table) -> Layout | None:
+    """Where a text file read as one column looks like a title block above a delimited
+    table (the first lines hold a title and a date, a later line and those below it split
+    alike into several fields): the layout that reads it so, offered and never applied
+    (a person looks at the preview). None: nothing of the kind."""
+    if table.format != "csv" or len(table.columns) > 1 or table.layout:
+        return None
+    from .base import _open_text
+    try:
+        with _open_text(table) as f:
+            lines = [ln.rstrip("\r\n") for ln in islice(f, HINT_LINES)]
+    except (OSError, UnicodeError):
+        return None
+    for d in (",", ";", "\t", "|"):
+        counts = [len(next(csv.reader([ln], delimiter=d), [])) if ln.strip() else 0
+                  for ln in lines]
+        for k, n in enumerate(counts):
+            below = [c for c in counts[k + 1:] if c][:HINT_AGREEING]
+            if n >= 2 and k > 0 and below and \
+                    all(c == n for c in below) and all(c < n for c in counts[:k]):
+                return Layout(d, k + 1)
+    return None

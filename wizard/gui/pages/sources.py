@@ -292,8 +292,10 @@ class SourcesPage(BasePage):
                             "is in the Status column). Fix or remove them, or continue "
                             "without them.", "warning")
         elif not mapped:
+            hints = [session.layout_hint_words(n, h) for n, h in session.layout_hints()]
             self.banner.set("None of these tables feeds an HMSync table. Choose one in the "
-                            "“Feeds HMSync table” column.", "error")
+                            "“Feeds HMSync table” column." +
+                            "".join(f"\n• {h}" for h in hints[:4]), "error")
         else:
             left = [t.name for t in session.tables if session.table_map(t.name) is None]
             said = (f"Every file was read. {len(mapped)} table(s) will be imported" +

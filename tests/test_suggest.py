@@ -781,3 +781,23 @@ def test_a_catalogue_named_as_tests_is_not_the_tests(tmp_path):
 
 def test_a_disease_id_is_the_diagnosis():
     assert words("OPD_DIS_ID_A") == ("visit", "diagnosis", "id")
+
+
+@pytest.mark.parametrize("name, said", [
+    ("fk_PACIENTASid", ("patient", "id")),       # an id after an upper-case word
+    ("gimimo_data", ("birth", "date")),           # Lithuanian
+    ("data_nasterii", ("date", "birth")),         # Romanian
+    ("prenume", ("first", "name")),
+])
+def test_romanian_and_lithuanian_are_read(name, said):
+    assert words(name) == said
+
+
+def test_hours_and_minutes_beside_a_date_make_it_asked(tmp_path):
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "vizitai.csv": "id,fk_PACIENTASid,data,laikas_val,laikas_min\n"
+                       "1,1,2024-01-02,9,30\n2,2,2024-01-03,14,5\n3,1,2024-01-04,11,45\n"})
+    fm = p.table_for("vizitai.csv").fields["visitDate"]
+    assert fm.columns == ["data"] and fm.review and "laikas_val" in fm.reason
+    assert fields(p, "vizitai.csv")["patientId"] == ["fk_PACIENTASid"]

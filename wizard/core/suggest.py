@@ -263,6 +263,56 @@ _alias("amount", "kwota", "suma")
 _alias("price", "cena", "koszt")
 _alias("registration", "rejestracji", "rejestracja")
 _alias("type", "rodzaj")
+# Romanian
+_alias("patient", "pacient", "pacienti", "pacienți", "pacientii")
+_alias("doctor", "medic", "medici", "doctori")
+_alias("visit", "internare", "internari", "internări", "consultatie", "consultatii",
+       "consultație")
+_alias("appointment", "programare", "programari", "programări")
+_alias("test", "analiza", "analize", "analiză", "analizele")
+_alias("first name", "prenume")
+_alias("name", "nume")
+_alias("birth", "nasterii", "nașterii", "nastere", "naștere")
+_alias("age", "varsta", "vârsta", "vârstă")
+_alias("address", "adresa", "adresă", "strada", "stradă")
+_alias("city", "oras", "oraș", "localitate", "judet", "județ")
+_alias("specialty", "specializare", "specialitate")
+_alias("diagnosis", "diagnostic", "diagnostice")
+_alias("note", "observatii", "observații", "mentiuni", "mențiuni")
+_alias("value", "rezultat", "rezultate")
+_alias("price", "pret", "preț")
+_alias("amount", "suma", "sumă", "total")
+_alias("bill", "factura", "facturi", "factură")
+_alias("payment", "plata", "plată", "plati", "plăți")
+_alias("date", "ora")
+_alias("department", "sectie", "secție", "sectia", "secția")
+# Lithuanian
+_alias("patient", "pacientas", "pacientai", "paciento")
+_alias("doctor", "gydytojas", "gydytojai", "gydytojo")
+_alias("visit", "vizitas", "vizitai", "apsilankymas")
+_alias("test", "tyrimas", "tyrimai", "tyrimo")
+_alias("first name", "vardas")
+_alias("last name", "pavarde", "pavardė")
+_alias("phone", "telefonas", "tel")
+_alias("birth", "gimimo")
+_alias("gender", "lytis")
+_alias("specialty", "specializacija")
+_alias("date", "laikas", "val")
+_alias("reason", "nusiskundimas", "skundas")
+_alias("type", "tipas", "tip")
+_alias("diagnosis", "diagnoze", "diagnozė")
+_alias("price", "kaina")
+_alias("payment", "mokejimas", "mokėjimas", "mokejimai")
+_alias("bill", "saskaita", "sąskaita", "saskaitos")
+_alias("address", "adresas")
+_alias("city", "miestas")
+# Dutch, more
+_alias("visit", "consultatie", "consultaties")
+_alias("test", "onderzoek", "onderzoeken")
+_alias("reason", "klacht", "klachten")
+_alias("last name", "familienaam")
+_alias("house", "huisnr", "huisnummer")
+_alias("start", "starttijd", "begintijd")
 # Dutch
 _alias("patient", "patiënt", "patienten", "patiënten")
 _alias("doctor", "arts", "artsen", "huisarts")
@@ -309,7 +359,7 @@ _alias("number", "bianhao", "haoma")
 _alias("note", "beizhu")
 _alias("status", "zhuangtai")
 _alias("unit", "danwei")
-_alias("reason", "purpose", "amac", "amaç", "cel", "tujuan", "finalidade", "finalidad",
+_alias("reason", "motiv", "motive", "purpose", "amac", "amaç", "cel", "tujuan", "finalidade", "finalidad",
        "zhusu", "bingzheng", "zhengzhuang", "symptom", "symptoms")
 _alias("treatment", "zhiliao")
 _alias("created", "add", "added", "inserted")
@@ -353,7 +403,7 @@ _alias("join", "employment", "employed", "assunzione", "contratacion", "contrata
        "admissao", "admissão", "embauche", "einstellung")
 #: words that carry nothing on their own
 _STOP = {"of", "the", "de", "la", "el", "der", "die", "das", "des", "du", "von", "del", "le",
-         "and", "y", "und", "in", "at", "on", "a", "vous"}
+         "and", "y", "und", "in", "at", "on", "a", "vous", "fk"}
 
 
 def _unaccented(w: str) -> str:
@@ -373,6 +423,7 @@ def singular(w: str) -> str:
 
 
 _ACRONYMS = re.compile(r"(?<![A-Z])([A-Z]{2,})s(?![a-z])")
+_ID_AFTER_CAPS = re.compile(r"(?<=[A-Z]{2})(Id|id)(?![a-z])")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -382,7 +433,9 @@ def words(name: str) -> tuple[str, ...]:
     words where it is made of them."""
     out: list[str] = []
     # an acronym's plural (doctorIDs) is one word, not "I" and "Ds"
-    for part in _WORD_SPLIT.split(_CAMEL.sub(" ", _ACRONYMS.sub(r"\1S", str(name)))):
+    # an id after an upper-case word (PACIENTASid) is a word of its own
+    name = _ID_AFTER_CAPS.sub(r" \1", _ACRONYMS.sub(r"\1S", str(name)))
+    for part in _WORD_SPLIT.split(_CAMEL.sub(" ", name)):
         w = part.lower()
         if not w or w in _STOP:
             continue
@@ -989,6 +1042,17 @@ def _date_with_its_time(cols: _Columns, target: TargetTable, tm: TableMap,
              len(cols.values(c)) and
              float(cols.values(c).str.match(_TIME_OF_DAY).mean()) >= 0.9]
     if len(times) != 1:
+        # hours and minutes in columns of their own (laikas_val, laikas_min): which make
+        # the time is a person's to say
+        parts = [c for c in cols.st.columns if c not in used and c in cols.sample and
+                 "date" in cols.words[c] and len(cols.values(c)) and
+                 float(cols.values(c).str.fullmatch(r"\d{1,2}").mean()) >= 0.9]
+        for name, fm in tm.fields.items():
+            if parts and target.fields[name].kind == "date" and len(fm.columns) == 1 and \
+                    name in ("visitDate", "orderedOn", "paidOn", "billDate"):
+                fm.confidence = min(fm.confidence or 0, 0.85)
+                fm.reason = f"{fm.reason}; {', '.join(parts)} may hold its time of day"
+                fm.review = True
         return
     for name, fm in tm.fields.items():
         if target.fields[name].kind != "date" or len(fm.columns) != 1 or \

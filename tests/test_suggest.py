@@ -801,3 +801,13 @@ def test_hours_and_minutes_beside_a_date_make_it_asked(tmp_path):
     fm = p.table_for("vizitai.csv").fields["visitDate"]
     assert fm.columns == ["data"] and fm.review and "laikas_val" in fm.reason
     assert fields(p, "vizitai.csv")["patientId"] == ["fk_PACIENTASid"]
+
+
+def test_a_type_code_is_no_reference_whatever_its_numbers(tmp_path):
+    """Test types numbered 1-3 beside visits numbered 1-3: the type is no visit."""
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "visits.csv": "visit_id,patient_id,visit_date\n1,1,2024-01-02\n2,2,2024-01-03\n"
+                      "3,1,2024-01-04\n",
+        "lab_tests.csv": "id,patient_id,tipas,result\n1,1,2,5.1\n2,2,3,6.0\n3,1,1,4.2\n"})
+    assert "visitId" not in fields(p, "lab_tests.csv")

@@ -536,6 +536,7 @@ FIELD_PHRASES: dict[tuple[str, str], list[str]] = {
                               "visit time", "start time", "visit date time", "date time",
                               "~created", "~created date"],
     ("visits", "consultationFee"): ["consultation fee", "fee", "visit fee", "visit cost",
+                                    "~amount", "~visit amount",
                                     "base cost", "visit base cost", "consultation cost",
                                     "consultation charge", "cost", "price", "visit price"],
     ("visits", "diagnosis"): ["diagnosis", "visit diagnosis", "reason description",
@@ -916,12 +917,15 @@ def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str
     return best, score
 
 
+#: words of a column holding codes of a kind, never a reference to a record
+_CODED = {"type", "status", "category", "class", "kind", "level", "priority", "flag"}
 #: words of a column a record may be known by besides its id (an account, a login)
 _KEYISH = {"id", "number", "code", "reference", "account", "login", "username", "license"}
 #: words of a person's tax or national identity number (codice fiscale, CPF, DNI, NIK, SSN)
 _NATIONAL_ID = {"fiscale", "fiscal", "ssn", "cpf", "dni", "nik", "nhs", "aadhaar", "aadhar",
                 "cedula", "cédula", "curp", "rut", "nir", "kimlik", "bsn", "personnummer",
-                "pesel", "nino", "snils", "nif", "nie", "tckn", "ktp", "passport", "tax"}
+                "pesel", "nino", "snils", "nif", "nie", "tckn", "ktp", "passport", "tax",
+                "asmens", "personal", "cnp", "egn", "oib", "emso", "amka", "rodne"}
 
 
 #: a second column naming a field this well makes the choice between them a person's
@@ -1945,8 +1949,8 @@ def _fill_references(profile: Profile, chosen: dict[str, tuple[SourceTable, Tabl
                 continue
             best = None
             for c in st.columns:
-                if c in used or c not in cols.sample:
-                    continue
+                if c in used or c not in cols.sample or set(cols.words[c]) & _CODED:
+                    continue  # (a type or status code's small numbers match ids by chance)
                 v = cols.values(c)
                 if len(v) < 2 or v.nunique() < 2:
                     continue

@@ -811,3 +811,18 @@ def test_a_type_code_is_no_reference_whatever_its_numbers(tmp_path):
                       "3,1,2024-01-04\n",
         "lab_tests.csv": "id,patient_id,tipas,result\n1,1,2,5.1\n2,2,3,6.0\n3,1,1,4.2\n"})
     assert "visitId" not in fields(p, "lab_tests.csv")
+
+
+def test_the_staff_are_the_doctors_only_where_no_file_is_named_for_them(tmp_path):
+    staff = ("staff_id,name,phone,department\nS1,Dr Lee,9811111111,ENT\n"
+             "S2,Dr Roy,9822222222,General\n")
+    visits = "visit_id,patient_id,staff_id,visit_date\n1,1,S1,2024-01-02\n2,2,S2,2024-01-03\n"
+    p = suggest(tmp_path, {"patients.csv": PATIENTS, "staff.csv": staff, "visits.csv": visits})
+    tm = p.table_for("staff.csv")
+    assert tm is not None and tm.target == "doctors" and tm.review
+    (tmp_path / "two").mkdir()
+    p = suggest(tmp_path / "two", {"patients.csv": PATIENTS, "staff.csv": staff,
+                                   "doctors.csv": "doctor_id,name,specialty\nD1,Dr Lee,ENT\n"
+                                                  "D2,Dr Roy,GP\n"})
+    assert p.table_for("doctors.csv").target == "doctors"
+    assert p.table_for("staff.csv") is None

@@ -1263,6 +1263,10 @@ def _stem_score(stem: str, table: str) -> float:
     ws = words(stem)
     if not ws or noun is None:
         return 0.0
+    if table == "doctors" and "staff" in ws and noun not in ws:
+        # the staff, doctors among them: the doctors where no file is named for them (the
+        # second-source rule keeps a staff file beside a doctors file out)
+        return 0.7
     if table == "visits" and "appointment" in ws:
         # bookings: visits, perhaps, but some never took place; a file of the visits
         # themselves (with their diagnoses) fits better

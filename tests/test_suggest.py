@@ -826,3 +826,12 @@ def test_the_staff_are_the_doctors_only_where_no_file_is_named_for_them(tmp_path
                                                   "D2,Dr Roy,GP\n"})
     assert p.table_for("doctors.csv").target == "doctors"
     assert p.table_for("staff.csv") is None
+
+
+def test_a_paid_flag_is_a_bills_status_and_a_paid_amount_is_not(tmp_path):
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "bills.csv": "bill_id,patient_id,total_amount,paid_amount,ispay\n"
+                     "b1,1,500,500,yes\nb2,2,300,0,no\n"})
+    got = fields(p, "bills.csv")
+    assert got["status"] == ["ispay"] and got["amount"] == ["total_amount"]

@@ -135,7 +135,7 @@ _alias("registration", "reg", "registration", "registered", "enrolled", "enrollm
        "enrolment", "registro", "anmeldung")
 _alias("created", "created", "creation", "erstellt", "creado")
 _alias("order", "order", "ordered", "orden", "auftrag", "requested", "request")
-_alias("paid", "paid", "bezahlt", "pagado")
+_alias("paid", "paid", "bezahlt", "pagado", "ispay", "ispaid", "payed")
 _alias("start", "start", "begin", "beginn", "inicio", "admit", "admitted", "arrival",
        "ankunft", "llegada", "from", "period")
 _alias("end", "end", "stop", "ende", "fin", "discharge", "discharged", "to", "until",
@@ -553,7 +553,8 @@ FIELD_PHRASES: dict[tuple[str, str], list[str]] = {
     ("bills", "amount"): ["amount", "bill amount", "total", "total amount", "amount cost",
                           "cost", "total cost", "bill total", "net amount", "amount due",
                           "amount billed", "bill cost", "~fee", "~bill fee"],
-    ("bills", "status"): ["status", "bill status", "payment status", "claim status"],
+    ("bills", "status"): ["status", "bill status", "payment status", "claim status",
+                          "~paid", "~paid status"],
     ("payments", "billId"): ["bill id", "bill", "bill number", "bill reference"],
     ("payments", "paidOn"): ["paid date", "payment date", "date paid", "paid", "date",
                              "date payment", "payment time"],
@@ -566,7 +567,8 @@ FIELD_PHRASES: dict[tuple[str, str], list[str]] = {
                                        "patient reference"],
     ("pathology_tests", "testCode"): ["test code", "code", "test id code", "item id",
                                       "code id", "test id"],
-    ("pathology_tests", "testName"): ["test name", "name", "test", "description",
+    ("pathology_tests", "testName"): ["test name", "name", "test", "description", "test type",
+                                      "type test",
                                       "test description", "code description",
                                       "test type description", "item description",
                                       "specimen type description"],
@@ -854,6 +856,8 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
                 continue  # a patient's name or gender is no reference to the patient
             if f.kind == "text" and f.name in ("fullName",) and set(cw) & {"id", "number"}:
                 continue
+            if f.name == "status" and set(cw) & _MONEY:
+                continue  # the amount paid says how much, not whether
             if f.kind != "ref" and (set(cw) & _other_nouns(table)) - _phrase_words(table,
                                                                                  f.name):
                 continue  # the patient's name in a lab result is not the test's name
@@ -917,6 +921,8 @@ def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str
     return best, score
 
 
+#: words of a column holding money
+_MONEY = {"amount", "cost", "price", "fee"}
 #: words of a column holding codes of a kind, never a reference to a record
 _CODED = {"type", "status", "category", "class", "kind", "level", "priority", "flag"}
 #: words of a column a record may be known by besides its id (an account, a login)

@@ -835,3 +835,24 @@ def test_a_paid_flag_is_a_bills_status_and_a_paid_amount_is_not(tmp_path):
                      "b1,1,500,500,yes\nb2,2,300,0,no\n"})
     got = fields(p, "bills.csv")
     assert got["status"] == ["ispay"] and got["amount"] == ["total_amount"]
+
+
+def test_a_visits_reason_and_notes_are_both_its_notes(tmp_path):
+    """The reason, the notes and the doctor's suggestion of an appointment: all three are
+    the visit's notes, joined (asked); taking one would leave the others behind."""
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "appointments.csv": "appointment_id,patient_id,appointment_date,reason,notes,suggest\n"
+                            "a1,1,2024-01-02,Fever,3 days,Rest\n"
+                            "a2,2,2024-01-03,Cough,,Syrup\n"})
+    fm = p.table_for("appointments.csv").fields["notes"]
+    assert set(fm.columns) == {"reason", "notes", "suggest"} and fm.review
+
+
+def test_a_users_file_is_the_doctors_where_none_is_named_for_them(tmp_path):
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "user.csv": "user_id,user_name,user_department_id\nu1,Dr Lee,3\nu2,Dr Roy,4\n",
+        "visits.csv": "visit_id,patient_id,user_id,visit_date\n1,1,u1,2024-01-02\n"
+                      "2,2,u2,2024-01-03\n"})
+    assert p.table_for("user.csv").target == "doctors"

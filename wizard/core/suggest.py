@@ -360,7 +360,7 @@ _alias("note", "beizhu")
 _alias("status", "zhuangtai")
 _alias("unit", "danwei")
 _alias("reason", "motiv", "motive", "purpose", "amac", "amaç", "cel", "tujuan", "finalidade", "finalidad",
-       "zhusu", "bingzheng", "zhengzhuang", "symptom", "symptoms")
+       "zhusu", "bingzheng", "zhengzhuang")
 _alias("treatment", "zhiliao")
 _alias("created", "add", "added", "inserted")
 _alias("report", "baogao", "report", "reports")
@@ -394,7 +394,8 @@ _alias("test", "exa", "exam", "exams", "exame", "exames")
 # what was done and advised at a visit: its notes
 _alias("treatment", "procedure", "procedures", "procedimento", "procedimentos",
        "procedimiento", "procedimientos", "prozedur", "fangan")
-_alias("note", "recommendation", "recommendations", "advice", "advise", "conseil",
+_alias("note", "recommendation", "recommendations", "advice", "advise", "suggest",
+       "suggestion", "suggestions", "conseil",
        "consejo", "empfehlung")
 # rendez-vous (French): a booking
 _alias("appointment", "rdv", "rendez")
@@ -578,7 +579,8 @@ FIELD_PHRASES: dict[tuple[str, str], list[str]] = {
     ("pathology_tests", "resultValue"): ["value", "test value", "value result",
                                          "value number", "result value"],
     ("pathology_tests", "resultUnit"): ["unit", "value unit", "unit result", "test unit"],
-    ("pathology_tests", "price"): ["price", "test price", "cost", "fee", "charge"],
+    ("pathology_tests", "price"): ["price", "test price", "cost", "fee", "charge", "~amount",
+                                   "~test amount"],
 }
 FIELD_PHRASES[("patients", "(birth)")] = ["birth date", "date birth", "birth"]
 
@@ -964,6 +966,7 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
         if not fm.review and (fm.confidence or 0) >= REVIEW_BELOW:
             fm.confidence = round(REVIEW_BELOW - 0.01, 2)
             fm.reason = f"{fm.reason}; {m.column} fits it too ({m.why})"
+    _notes_together(cols, table, target, tm, used)
     add_type_steps(target, tm, sample, profile)
     _date_with_its_time(cols, target, tm, used)
     matched = [f.confidence or 0 for f in tm.fields.values()]
@@ -1036,6 +1039,27 @@ def _by_content(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
                     float(v.map(lambda x: x[:1].isupper()).mean()) >= 0.9:
                 take("fullName", c, "people's names")
                 break
+
+
+def _notes_together(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
+                    used: set[str]) -> None:
+    """A visit's notes from every free-text column that names them (the complaint and the
+    doctor's remarks, the reason and the notes), joined (asked): one note column chosen
+    would leave the other's text behind."""
+    fm = tm.fields.get("notes")
+    if table != "visits" or fm is None or len(fm.columns) != 1 or fm.steps:
+        return
+    more = [m.column for m in _score_fields(cols, table, target, used)
+            if m.field == "notes" and m.score >= 0.85 and m.column not in fm.columns]
+    more = list(dict.fromkeys(more))
+    if not more:
+        return
+    fm.columns = fm.columns + more
+    fm.steps = [tf.ConcatStep("; ").to_raw()]
+    fm.confidence = min(fm.confidence or 0, 0.85)
+    fm.reason = f"{fm.reason}; with {', '.join(more)}, which name notes too"
+    fm.review = True
+    used.update(more)
 
 
 _TIME_OF_DAY = re.compile(r"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm])?$")
@@ -1269,7 +1293,7 @@ def _stem_score(stem: str, table: str) -> float:
     ws = words(stem)
     if not ws or noun is None:
         return 0.0
-    if table == "doctors" and "staff" in ws and noun not in ws:
+    if table == "doctors" and {"staff", "user"} & set(ws) and noun not in ws:
         # the staff, doctors among them: the doctors where no file is named for them (the
         # second-source rule keeps a staff file beside a doctors file out)
         return 0.7

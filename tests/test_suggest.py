@@ -856,3 +856,43 @@ def test_a_users_file_is_the_doctors_where_none_is_named_for_them(tmp_path):
         "visits.csv": "visit_id,patient_id,user_id,visit_date\n1,1,u1,2024-01-02\n"
                       "2,2,u2,2024-01-03\n"})
     assert p.table_for("user.csv").target == "doctors"
+
+
+@pytest.mark.parametrize("name, said", [
+    ("Pemri", ("first", "name")),           # a table's letter glued to an Albanian word
+    ("vTerapia", ("v", "treatment")),
+    ("Did", ("id",)),                        # the doctors' letter and id
+    ("third_name", ("middle", "name")),      # a patronymic
+])
+def test_letters_glued_to_a_word_are_read(name, said):
+    assert words(name) == said
+
+
+def test_a_patronymic_is_part_of_the_full_name(tmp_path):
+    p = suggest(tmp_path, {"patients.json":
+                           '[{"id": "p1", "first_name": "Anna", "last_name": "Ivanova", '
+                           '"third_name": "Petrovna", "gender": "F"},'
+                           ' {"id": "p2", "first_name": "Oleg", "last_name": "Sokolov", '
+                           '"third_name": "Ivanovich", "gender": "M"}]'})
+    assert set(fields(p, "patients.json")["fullName"]) == {"first_name", "third_name",
+                                                          "last_name"}
+
+
+def test_a_date_beside_a_start_and_an_end_time_is_asked(tmp_path):
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "appointments.csv": "id,patient_id,appointment_date,start_time,end_time\n"
+                            "1,1,2024-01-02,09:00,09:30\n2,2,2024-01-03,10:00,10:20\n"})
+    fm = p.table_for("appointments.csv").fields["visitDate"]
+    assert fm.columns == ["appointment_date"] and fm.review and "start_time" in fm.reason
+
+
+def test_a_quantity_is_no_reference_whatever_its_numbers(tmp_path):
+    """Treatments billed by cost, with a quantity of 1 or 2: patients numbered 1 and 2 do
+    not make the quantity the patient."""
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "bills.csv": "bill_id,quantity,amount,bill_date\nb1,1,50,2024-01-02\n"
+                     "b2,2,80,2024-01-03\nb3,1,50,2024-01-04\n"})
+    tm = p.table_for("bills.csv")
+    assert tm.target == "bills" and "patientId" not in tm.fields

@@ -93,6 +93,11 @@ def words(name: str) -> tuple[str, ...]:
             out.extend(ALIASES.get(plain) or ALIASES[singular(plain)])
             continue
         pieces = _segment(w)
+        if pieces is None and (len(w) >= 5 and w[1:] in ALIASES and w[1:] not in _STOP or
+                               len(w) == 3 and w.endswith("id") and part[:1].isupper()):
+            # a table's letter glued to a known word (Pemri, Dtelefoni, vTerapia)
+            out.extend(ALIASES[w[1:]])
+            continue
         for piece in pieces or (w,):
             out.extend(ALIASES.get(piece, (piece,)))
     # a word said twice in a row says it once (DateTime: date, date; total_amount), but a
@@ -568,7 +573,9 @@ def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str
 #: words of a column holding money
 _MONEY = {"amount", "cost", "price", "fee"}
 #: words of a column holding codes of a kind, never a reference to a record
-_CODED = {"type", "status", "category", "class", "kind", "level", "priority", "flag"}
+_CODED = {"type", "status", "category", "class", "kind", "level", "priority", "flag",
+          "quantity", "qty", "count", "dose", "duration", "minutes", "hours", "days", "age",
+          "amount", "cost", "price", "fee", "unit", "units"}
 #: words of a column a record may be known by besides its id (an account, a login)
 _KEYISH = {"id", "number", "code", "reference", "account", "login", "username", "license"}
 #: words of a person's tax or national identity number (codice fiscale, CPF, DNI, NIK, SSN)
@@ -718,11 +725,11 @@ def _date_with_its_time(cols: _Columns, target: TargetTable, tm: TableMap,
              len(cols.values(c)) and
              float(cols.values(c).str.match(_TIME_OF_DAY).mean()) >= 0.9]
     if len(times) != 1:
-        # hours and minutes in columns of their own (laikas_val, laikas_min): which make
-        # the time is a person's to say
-        parts = [c for c in cols.st.columns if c not in used and c in cols.sample and
-                 "date" in cols.words[c] and len(cols.values(c)) and
-                 float(cols.values(c).str.fullmatch(r"\d{1,2}").mean()) >= 0.9]
+        # several times of day (start, end), or hours and minutes in columns of their own
+        # (laikas_val, laikas_min): which make the time is a person's to say
+        parts = times or [c for c in cols.st.columns if c not in used and c in cols.sample
+                          and "date" in cols.words[c] and len(cols.values(c)) and
+                          float(cols.values(c).str.fullmatch(r"\d{1,2}").mean()) >= 0.9]
         for name, fm in tm.fields.items():
             if parts and target.fields[name].kind == "date" and len(fm.columns) == 1 and \
                     name in ("visitDate", "orderedOn", "paidOn", "billDate"):
@@ -812,12 +819,16 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
             full is None or (full.confidence or 0) < 0.95):
         if full is not None:
             used.discard(full.columns[0])
-        tm.fields["fullName"] = FieldMap("fullName", first.columns + last.columns,
+        # a middle name or patronymic between them (Russian otchestvo, "third_name")
+        middle = [c for c, cw in cols.words.items() if c not in used and cw and
+                  cw[0] == "middle" and set(cw) <= {"middle", "name", TABLE_NOUN.get(table)}]
+        tm.fields["fullName"] = FieldMap("fullName", first.columns + middle[:1] + last.columns,
                                          [tf.ConcatStep(" ").to_raw()], None,
                                          round(min(first.confidence or 0, last.confidence or 0,
                                                    0.95), 2),
-                                         "first and last name joined")
-        used.update(first.columns + last.columns)
+                                         "first and last name joined" +
+                                         (f", {middle[0]} between" if middle else ""))
+        used.update(first.columns + last.columns + middle[:1])
     if "address" in fields and "address" not in tm.fields and table in ("patients",
                                                                         "doctors"):
         # no street: the town, region or postcode alone is what the export has of it
@@ -1626,7 +1637,7 @@ def _fill_references(profile: Profile, chosen: dict[str, tuple[SourceTable, Tabl
             best = None
             for c in st.columns:
                 if c in used or c not in cols.sample or set(cols.words[c]) & _CODED:
-                    continue  # (a type or status code's small numbers match ids by chance)
+                    continue  # (a type, status or quantity's small numbers match ids by chance)
                 v = cols.values(c)
                 if len(v) < 2 or v.nunique() < 2:
                     continue

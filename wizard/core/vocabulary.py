@@ -365,6 +365,28 @@ _alias("appointment", "rdv", "rendez")
 # hiring words: the day a doctor joined
 _alias("join", "employment", "employed", "assunzione", "contratacion", "contratación",
        "admissao", "admissão", "embauche", "einstellung")
+# Albanian
+_alias("patient", "pacientet", "pacientit")
+_alias("doctor", "doktori", "doktoret", "doktorët", "mjeku", "mjeket", "mjekët")
+_alias("visit", "vizita", "vizitat", "vizites", "vizitës")
+_alias("appointment", "termini", "terminet", "terminit")
+_alias("bill", "fatura", "faturat", "faturimit", "fatures", "faturës")
+_alias("payment", "pagesa", "pagesat", "pageses", "pagesës")
+_alias("first name", "emri", "emer", "emër")
+_alias("last name", "mbiemri", "mbiemer", "mbiemër")
+_alias("phone", "telefoni")
+_alias("address", "adresa")
+_alias("date", "koha")
+_alias("price", "cmimi", "çmimi")
+_alias("amount", "shuma", "shuma")
+_alias("paid", "paguar")
+_alias("method", "menyra", "mënyra")
+_alias("treatment", "terapia", "terapi")
+_alias("diagnosis", "diagnoza")
+_alias("department", "reparti", "repart")
+_alias("status", "statusi")
+# a person's middle name or patronymic (Russian otchestvo): part of the full name
+_alias("middle", "middle", "patronymic", "patronym", "otchestvo", "third", "middlename")
 #: words that carry nothing on their own
 STOP = {"of", "the", "de", "la", "el", "der", "die", "das", "des", "du", "von", "del", "le",
          "and", "y", "und", "in", "at", "on", "a", "vous", "fk"}

@@ -6,6 +6,10 @@ A bill's amount is often the sum of its claim's charge rows in another file::
       lookup: {table: claims_transactions.csv, key: CLAIMID, by: CLAIMID,
                column: AMOUNT, aggregate: sum, where: "TYPE = 'CHARGE'"}
 
+``key``, ``by`` and ``column`` are each a column, or an expression over the columns of
+their table (``by: "'Patient/' || id"``, ``key: subject.reference`` in a FHIR export whose
+references are nested JSON): a text that names a column of the file is that column.
+
 The looked-up table is read once, chunk by chunk, into a temporary SQLite file (its key,
 the aggregate per key, on disk), so memory stays bounded however large it is; each chunk
 of the mapped table then looks its keys up there. A value a sum cannot read as a number
@@ -74,7 +78,45 @@ class Lookup:
                  None if d.get("where") is None else str(d["where"]))
         if lk.where is not None:
             lk.filter  # checked now
+        for part in ("key", "by", "column"):
+            lk.operand(part)  # checked now
         return lk
+
+    def operand(self, part: str) -> Expression | None:
+        """``key``, ``by`` or ``column`` as an expression; None when it is a column's name
+        (a bare name, a quoted one, or a text no expression reads: ``Claim ID``)."""
+        text = getattr(self, part)
+        if text is None:
+            return None
+        cache = self.__dict__.setdefault("_operands", {})
+        if part not in cache or cache[part][0] != text:
+            cache[part] = (text, _operand(text, f"lookup in {self.table}: {part}"))
+        return cache[part][1]
+
+    @property
+    def by_columns(self) -> list[str]:
+        """The columns of this record the lookup reads."""
+        ex = self.operand("by")
+        return [self.by] if ex is None else list(ex.columns)
+
+    def other_columns(self) -> list[str]:
+        """The columns of the looked-up table it reads."""
+        out = []
+        for part in ("key", "column"):
+            if getattr(self, part) is None:
+                continue
+            ex = self.operand(part)
+            out += [getattr(self, part)] if ex is None else list(ex.columns)
+        return out + list(self.filter.columns if self.filter else ())
+
+    def keys_of(self, column, names, index: pd.Index):
+        """This record's keys for a chunk (texts), which records the ``by`` expression
+        failed on, and the first failure's reason."""
+        ex = self.operand("by")
+        if ex is None or self.by in names:
+            return column(self.by), None, None
+        from .computed import computed
+        return computed(ex, column, names, index)
 
     @property
     def filter(self) -> Expression | None:
@@ -97,6 +139,7 @@ class Lookup:
     def __getstate__(self):
         d = dict(self.__dict__)
         d.pop("_filter", None)
+        d.pop("_operands", None)
         return d
 
     # --- building and reading the index --------------------------------------------
@@ -107,9 +150,18 @@ class Lookup:
         if st is None:
             raise ProfileError(f"lookup: the export has no table '{self.table}' "
                                f"(it has: {', '.join(s.name for s in sources)})")
-        for c in (self.key, self.column) + tuple(self.filter.columns if self.filter else ()):
-            if c is not None and c not in st.columns:
-                raise ProfileError(f"lookup in {st.name}: the file has no column '{c}'")
+        for part in ("key", "column"):
+            text = getattr(self, part)
+            if text is None or text in st.columns:
+                continue
+            ex = self.operand(part)
+            for c in ([text] if ex is None else ex.columns):
+                if c not in st.columns:
+                    raise ProfileError(f"lookup in {st.name}: {part}: the file has no "
+                                       f"column '{c}'")
+        for c in (self.filter.columns if self.filter else ()):
+            if c not in st.columns:
+                raise ProfileError(f"lookup in {st.name}: where: the file has no column '{c}'")
         path = folder / f"lookup-{len(list(folder.iterdir()))}.sqlite"
         con = sqlite3.connect(path)
         try:
@@ -122,9 +174,10 @@ class Lookup:
                 chunk, _ = keep(chunk, self.filter, st.name)
                 if not len(chunk):
                     continue
-                keys = text(chunk[self.key]).tolist()
+                keys = self._part(chunk, "key", st.name).tolist()
                 lines = chunk[LINE].tolist()
-                vals = text(chunk[self.column]).tolist() if self.column else [None] * len(keys)
+                vals = self._part(chunk, "column", st.name).tolist() if self.column else \
+                    [None] * len(keys)
                 rows = []
                 for k, ln, v in zip(keys, lines, vals):
                     if k == "":
@@ -156,6 +209,23 @@ class Lookup:
             con.close()
         self.index = str(path)
 
+    def _part(self, chunk: pd.DataFrame, part: str, source: str) -> pd.Series:
+        """The looked-up table's key or column for a chunk, as texts. A record the
+        expression cannot be evaluated on stops the run, naming its line (a key that cannot
+        be read would leave some records without their value, unseen)."""
+        from .computed import computed
+        from .transforms import text
+        name = getattr(self, part)
+        ex = self.operand(part)
+        if ex is None or name in chunk.columns:
+            return text(chunk[name])
+        values, bad, why = computed(ex, lambda c: text(chunk[c]), chunk.columns, chunk.index)
+        if bad.any():
+            line = int(chunk[LINE].iloc[int(bad.argmax())])
+            raise ProfileError(f"lookup: {source}, line {line}: {part}: '{ex.text}' cannot "
+                               f"be evaluated: {why}")
+        return values
+
     def values(self, keys: pd.Series) -> pd.Series:
         """The looked-up value for each key, as texts ("" when there is none; a count of
         nothing is 0)."""
@@ -173,6 +243,16 @@ class Lookup:
         miss = "0" if self.aggregate == "count" else ""
         return pd.Series([_text(found[k]) if k in found else miss for k in keys.tolist()],
                          index=keys.index, dtype=object)
+
+
+def _operand(text: str, where: str) -> Expression | None:
+    try:
+        ex = Expression(text, where)
+    except ProfileError:
+        if any(ch in text for ch in "()'|"):  # meant as an expression: say what is wrong
+            raise
+        return None  # a column's name SQLite cannot read alone (Claim ID): the name
+    return None if ex.columns == (text,) else ex
 
 
 def _text(v) -> str:

@@ -190,7 +190,7 @@ class FieldMap:
                  None if expr is None else str(expr))
         fm.lookup = lookup
         if lookup is not None:
-            fm.columns = [lookup.by]
+            fm.columns = lookup.by_columns
         if expr is not None:
             fm.columns = list(fm.expression.columns)
             if not isinstance(expr, str):  # (a number is a constant: an expression too)
@@ -843,9 +843,12 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field,
         clean = False
         note = None if why is None else f"some records failed its expression ({why})"
     elif fm.lookup is not None:
-        s = fm.lookup.values(column(fm.lookup.by))
+        keys, bad, why = fm.lookup.keys_of(column, chunk.columns, chunk.index)
+        s = fm.lookup.values(keys)
         clean = False
-        if fm.lookup.index is None:  # (a preview: the migration builds the index)
+        if why is not None:
+            note = f"some records failed its key's expression ({why})"
+        elif fm.lookup.index is None:  # (a preview: the migration builds the index)
             note = f"looked up in {fm.lookup.table} when the migration runs"
     elif fm.value is not None:
         s = pd.Series([fm.value] * n, index=chunk.index, dtype=object)

@@ -118,9 +118,12 @@ FIELD = {
 LOOKUP = {
     "table": ("the other legacy table, as the export names it",
               "table: claims_transactions.csv"),
-    "key": ("its column holding the key", "key: CLAIMID"),
-    "by": ("this record's column holding the same key", "by: Id"),
-    "column": ("the other table's column taken (count needs none)", "column: AMOUNT"),
+    "key": ("its column holding the key, or an expression over its columns",
+            "key: \"split_part(subject.reference, '/', 2)\""),
+    "by": ("this record's column holding the same key, or an expression over its columns",
+           "by: Id"),
+    "column": ("the other table's column taken (count needs none), or an expression over "
+               "its columns", "column: AMOUNT"),
     "aggregate": ("how its rows with the key become one value: " + ", ".join(AGGREGATES) +
                   " (first: in file order; a key with no rows gives nothing, or 0 for "
                   "count)", "aggregate: sum"),
@@ -238,9 +241,16 @@ def sections() -> list[tuple[str, str, list[Entry]]]:
          "expression may not repeat a repeat (`(a+)+`) or refer back (`\\1`). Everything is "
          "checked when the profile loads. A record an expr cannot read is rejected alone "
          "(a format problem with its file, line and field); a record a where cannot read "
-         "stops the run, naming its file and line.", _function_entries()),
+         "stops the run, naming its file and line.\n\nNested JSON (a JSON export's object or "
+         "list is its column's JSON text): a path after the column reads inside it, "
+         "`subject.reference`, `name[0].family`, `\"my column\".\"a key\"` (short for "
+         "`json_extract(subject, '$.reference')`); a cell that is not JSON fails its record "
+         "alone. A column whose own name has a dot in it is written in double quotes.",
+         _function_entries()),
         ("lookups", "Lookups\n\nA field's `lookup:` takes a value from another legacy table "
-         "by key. The other table is indexed on disk first, so its size does not matter.",
+         "by key. The other table is indexed on disk first, so its size does not matter. "
+         "`key`, `by` and `column` each name a column, or are an expression over their "
+         "table's columns (a text that names a column is that column).",
          _entries(LOOKUP_KEYS, LOOKUP, "lookup keys")),
         ("pilot", "Pilot\n\nUnder `pilot:`, one of these: the subset imported first, with the "
          "records it needs and nothing that points outside it.",

@@ -166,3 +166,66 @@ def test_only_the_json_functions_that_read_one_cell_are_allowed(text, problem):
     with pytest.raises(ProfileError) as e:
         Expression(text, "field 'x': expr")
     assert problem in str(e.value)
+
+
+def test_named_lookups_are_columns_an_expression_computes_with(export, tmp_path):
+    """A living patient's age at their last visit (dates are the latest by date, not by
+    text: 08/07/2021 after 2020-05-06), the first visit as the registration date."""
+    encounters = [dict(e) for e in ENCOUNTERS[:3]]
+    encounters[2]["period"] = {"start": "08/07/2021"}
+    _write(export, "Encounter.ndjson", encounters)
+    d = _profile()
+    pt = d["tables"]["Patient.ndjson"]
+    visits = {"table": "Encounter.ndjson", "key": "split_part(subject.reference, '/', 2)",
+              "by": "id", "column": "period.start"}
+    pt["lookups"] = {"last_visit": dict(visits, aggregate="max"),
+                     "first_visit": dict(visits, aggregate="min")}
+    pt["fields"]["age"] = {"expr": "age_at(birthDate, coalesce(deceasedDateTime, last_visit))"}
+    pt["fields"]["registrationDate"] = {"expr": "to_date(first_visit)"}
+    d["tables"]["Encounter.ndjson"]["fields"]["visitDate"] = {"expr": "to_date(period.start)"}
+    target, res = _run(export, tmp_path, d)
+    con = sqlite3.connect(target)
+    rows = con.execute('SELECT "fullName", age, "registrationDate" FROM patients '
+                       'ORDER BY "fullName"').fetchall()
+    con.close()
+    assert rows == [("Anna Rossi", 14, "1960-01-02"), ("Ravi Bose", 41, "2020-05-06")]
+    assert res.verification.passed
+    saved = Profile.from_dict(d).to_dict()["tables"]["Patient.ndjson"]["lookups"]
+    assert saved["last_visit"]["aggregate"] == "max"
+    assert Profile.from_dict({"tables": {"Patient.ndjson": dict(
+        Profile.from_dict(d).to_dict()["tables"]["Patient.ndjson"])}}).tables[0].lookups[
+        "first_visit"].column == "period.start"
+
+
+def test_a_max_over_dates_names_a_value_that_is_no_date(export, tmp_path):
+    encounters = [dict(e) for e in ENCOUNTERS[:3]]
+    encounters[1]["period"] = {"start": "soon"}
+    _write(export, "Encounter.ndjson", encounters)
+    d = _profile()
+    d["tables"]["Patient.ndjson"]["lookups"] = {"last_visit": {
+        "table": "Encounter.ndjson", "key": "split_part(subject.reference, '/', 2)",
+        "by": "id", "column": "period.start", "aggregate": "max"}}
+    with pytest.raises(ProfileError) as e:
+        _run(export, tmp_path, d)
+    assert "Encounter.ndjson, line 2, column 'period.start': not a date" in str(e.value)
+
+
+def test_join_gathers_an_encounters_conditions_in_file_order_each_once(export, tmp_path):
+    """A lookup by an expression ('Encounter/' || id) into another table's nested key."""
+    _write(export, "Encounter.ndjson", ENCOUNTERS[:3])
+
+    def cond(enc, text):
+        return {"encounter": {"reference": f"Encounter/{enc}"},
+                "code": {"coding": [{"display": text}]}}
+    _write(export, "Condition.ndjson", [cond("e2", "Asthma"), cond("e1", "Measles"),
+                                        cond("e2", "Fever; high"), cond("e2", "Asthma")])
+    d = _profile()
+    d["tables"]["Encounter.ndjson"]["fields"]["diagnosis"] = {"lookup": {
+        "table": "Condition.ndjson", "key": "encounter.reference", "by": "'Encounter/' || id",
+        "column": "code.coding[0].display", "aggregate": "join"}}
+    target, res = _run(export, tmp_path, d)
+    con = sqlite3.connect(target)
+    rows = con.execute('SELECT diagnosis FROM visits ORDER BY "visitDate"').fetchall()
+    con.close()
+    assert rows == [("Measles",), ("Asthma; Fever; high",), (None,)]
+    assert res.verification.passed

@@ -10,6 +10,14 @@ A bill's amount is often the sum of its claim's charge rows in another file::
 their table (``by: "'Patient/' || id"``, ``key: subject.reference`` in a FHIR export whose
 references are nested JSON): a text that names a column of the file is that column.
 
+A table's ``lookups:`` name lookups instead: each is then a column of the record that its
+expressions, filter and fields read like any other (a patient's age at their last visit:
+``age_at(birthDate, coalesce(deceasedDateTime, last_visit))``)::
+
+    lookups:
+      last_visit: {table: Encounter.ndjson, key: "split_part(subject.reference, '/', 2)",
+                   by: id, column: period.start, aggregate: max}
+
 The looked-up table is read once, chunk by chunk, into a temporary SQLite file (its key,
 the aggregate per key, on disk), so memory stays bounded however large it is; each chunk
 of the mapped table then looks its keys up there. A value a sum cannot read as a number
@@ -28,10 +36,12 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ProfileError
-from .expr import Expression, _number
+from .expr import Expression, _date_of, _number
 from .readers import LINE
 
-AGGREGATES = ("sum", "count", "min", "max", "first")
+AGGREGATES = ("sum", "count", "min", "max", "first", "join")
+#: how ``join`` separates the values it joins (in file order, each value once)
+JOIN_SEPARATOR = "; "
 KEYS = ("table", "key", "by", "column", "aggregate", "where")
 #: keys looked up per query (SQLite's parameter limit is far above)
 _BATCH = 500
@@ -167,9 +177,10 @@ class Lookup:
         try:
             con.execute("PRAGMA journal_mode = OFF")
             con.execute("PRAGMA synchronous = OFF")
-            con.execute("CREATE TABLE r (k TEXT NOT NULL, line INTEGER, v)")
-            numeric = self.aggregate in ("sum", "min", "max")
-            from .transforms import text
+            con.execute("CREATE TABLE r (k TEXT NOT NULL, line INTEGER, v, o)")
+            # a sum reads numbers; min and max numbers, or dates when the first value is one
+            # (the latest visit), each value then read as the first was
+            kind = "number" if self.aggregate == "sum" else None
             for chunk in st.iter_chunks(chunk_rows):
                 chunk, _ = keep(chunk, self.filter, st.name)
                 if not len(chunk):
@@ -182,32 +193,50 @@ class Lookup:
                 for k, ln, v in zip(keys, lines, vals):
                     if k == "":
                         continue
+                    o = None
                     if v == "":
                         v = None
-                    elif numeric and v is not None:
+                    elif v is not None and self.aggregate in ("sum", "min", "max"):
+                        if kind is None:
+                            kind = "number" if _is(_number, v) else "date" if \
+                                _is(_date_of, v) else "number"
                         try:
-                            v = _number(v)
-                        except ValueError:
-                            raise ProfileError(
-                                f"lookup: {st.name}, line {int(ln)}, column '{self.column}': "
-                                f"not a number, so it cannot be {self.aggregate}med"
-                                if self.aggregate == "sum" else
-                                f"lookup: {st.name}, line {int(ln)}, column '{self.column}': "
-                                f"not a number (the {self.aggregate} of numbers)") from None
-                    rows.append((k, int(ln), v))
-                con.executemany("INSERT INTO r VALUES (?, ?, ?)", rows)
+                            if kind == "number":
+                                v = o = _number(v)
+                            else:
+                                o = _date_of(str(v)).isoformat()
+                        except (ValueError, AttributeError):
+                            raise ProfileError(self._not_read(st.name, int(ln), kind)) from None
+                    rows.append((k, int(ln), v, o))
+                con.executemany("INSERT INTO r VALUES (?, ?, ?, ?)", rows)
             agg = {"sum": "total(v)", "count": "count(*)", "min": "min(v)", "max": "max(v)",
-                   "first": "(SELECT v FROM r AS f WHERE f.k = r.k ORDER BY line LIMIT 1)"
-                   }[self.aggregate]
-            if self.aggregate == "first":
+                   "first": "(SELECT v FROM r AS f WHERE f.k = r.k ORDER BY line LIMIT 1)",
+                   "join": None}[self.aggregate]
+            if self.aggregate in ("first", "join"):
                 con.execute("CREATE INDEX rk ON r (k, line)")
             con.execute(f"CREATE TABLE a (k TEXT PRIMARY KEY, v) WITHOUT ROWID")
-            con.execute(f"INSERT INTO a SELECT k, {agg} FROM r GROUP BY k")
+            if kind == "date" and self.aggregate in ("min", "max"):
+                # (SQLite takes a bare column from the row holding the min or max)
+                con.execute(f"INSERT INTO a SELECT k, v FROM (SELECT k, v, {self.aggregate}(o) "
+                            "FROM r WHERE o IS NOT NULL GROUP BY k)")
+            elif self.aggregate == "join":
+                _join_into(con)
+            else:
+                con.execute(f"INSERT INTO a SELECT k, {agg} FROM r GROUP BY k")
             con.execute("DROP TABLE r")
             con.commit()
         finally:
             con.close()
         self.index = str(path)
+
+    def _not_read(self, source: str, line: int, kind: str) -> str:
+        where = f"lookup: {source}, line {line}, column '{self.column}'"
+        if self.aggregate == "sum":
+            return f"{where}: not a number, so it cannot be summed"
+        if kind == "date":
+            return (f"{where}: not a date, while the values before it were (the "
+                    f"{self.aggregate} of dates)")
+        return f"{where}: not a number (the {self.aggregate} of numbers)"
 
     def _part(self, chunk: pd.DataFrame, part: str, source: str) -> pd.Series:
         """The looked-up table's key or column for a chunk, as texts. A record the
@@ -245,6 +274,37 @@ class Lookup:
                          index=keys.index, dtype=object)
 
 
+def _join_into(con: sqlite3.Connection) -> None:
+    """Each key's different values in file order, joined (group_concat promises no order in
+    this SQLite): read a key at a time, so memory holds one key's values."""
+    def joined():
+        key, seen = None, []
+        for k, v in con.execute("SELECT k, v FROM r WHERE v IS NOT NULL ORDER BY k, line"):
+            if k != key:
+                if key is not None:
+                    yield key, JOIN_SEPARATOR.join(seen)
+                key, seen = k, []
+            v = str(v)
+            if v not in seen:
+                seen.append(v)
+        if key is not None:
+            yield key, JOIN_SEPARATOR.join(seen)
+    batch = []
+    for row in joined():
+        batch.append(row)
+        if len(batch) >= 10_000:
+            con.executemany("INSERT INTO a VALUES (?, ?)", batch)
+            batch = []
+    con.executemany("INSERT INTO a VALUES (?, ?)", batch)
+
+
+def _is(read, value) -> bool:
+    try:
+        return read(str(value)) is not None
+    except ValueError:
+        return False
+
+
 def _operand(text: str, where: str) -> Expression | None:
     try:
         ex = Expression(text, where)
@@ -273,6 +333,53 @@ def _find(sources, name: str):
     return None
 
 
+def named_lookups(d, where: str) -> dict[str, Lookup]:
+    """A table's ``lookups:``: name -> Lookup."""
+    if d is None:
+        return {}
+    if not isinstance(d, dict):
+        raise ProfileError(f"{where}: lookups: must be a mapping of names to lookups "
+                           "(last_visit: {table: ..., key: ..., by: ..., column: ..., "
+                           "aggregate: ...})")
+    out = {}
+    for name, spec in d.items():
+        if isinstance(name, bool) or not str(name).strip():
+            raise ProfileError(f"{where}: lookups: a lookup's name must be a text (a quoted "
+                               "on, off, yes or no)")
+        out[str(name)] = Lookup.from_dict(spec, f"{where}: lookup '{name}'")
+    return out
+
+
+def with_named_lookups(chunk: pd.DataFrame, tm) -> pd.DataFrame:
+    """The chunk with a column per named lookup of its table (a column of the file with the
+    same name is the lookup's: the profile named it so on purpose)."""
+    if not getattr(tm, "lookups", None):
+        return chunk
+    from .computed import computed
+    from .transforms import text
+    chunk = chunk.copy()
+    for name, lk in tm.lookups.items():
+        missing = [c for c in lk.by_columns if c not in chunk.columns]
+        if missing:
+            raise ProfileError(f"table '{tm.source}', lookup '{name}': the legacy data has "
+                               f"no column '{missing[0]}'")
+        keys, bad, why = lk.keys_of(lambda c: text(chunk[c]), chunk.columns, chunk.index)
+        if bad is not None and bad.any():
+            line = int(chunk[LINE].iloc[int(bad.argmax())])
+            raise ProfileError(f"{tm.source}, line {line}: lookup '{name}': by: "
+                               f"'{lk.by}' cannot be evaluated: {why}")
+        chunk[name] = lk.values(keys)
+    return chunk
+
+
+def plan_lookups(tm) -> list[tuple[str, "Lookup"]]:
+    """A table map's lookups, (the field or the lookup's name, Lookup)."""
+    out = [(f"{tm.target}.{name}", fm.lookup) for name, fm in tm.fields.items()
+           if getattr(fm, "lookup", None) is not None]
+    return out + [(f"{tm.target} (lookup '{name}')", lk)
+                  for name, lk in getattr(tm, "lookups", {}).items()]
+
+
 class LookupIndexes:
     """The lookups of a migration's plan, built once into a temporary folder that goes
     when the migration does."""
@@ -283,9 +390,8 @@ class LookupIndexes:
 
     def prepare(self, plan, sources, chunk_rows: int) -> None:
         for _, tm in plan:
-            for fm in tm.fields.values():
-                lk = getattr(fm, "lookup", None)
-                if lk is None or lk.index is not None and Path(lk.index).exists():
+            for _, lk in plan_lookups(tm):
+                if lk.index is not None and Path(lk.index).exists():
                     continue
                 if self.folder is None:
                     self.folder = Path(tempfile.mkdtemp(prefix="hmsync-lookups-"))
@@ -299,9 +405,8 @@ def read_by_lookups(plan, sources) -> dict[str, list[str]]:
     read it. Such a table is not "left out" though no table map imports it."""
     out: dict[str, list[str]] = {}
     for _, tm in plan:
-        for name, fm in tm.fields.items():
-            lk = getattr(fm, "lookup", None)
-            st = None if lk is None else _find(sources, lk.table)
+        for name, lk in plan_lookups(tm):
+            st = _find(sources, lk.table)
             if st is not None:
-                out.setdefault(st.name, []).append(f"{tm.target}.{name}")
+                out.setdefault(st.name, []).append(name)
     return out

@@ -43,7 +43,7 @@ from .corrections import Correction
 from .persons import PersonDecision
 from .errors import ProfileError  # noqa: F401 (imported from here too)
 from .expr import Expression
-from .lookups import Lookup
+from .lookups import Lookup, named_lookups, with_named_lookups
 from .readers import CORRUPT, LINE
 from .targets import TargetTable
 
@@ -211,7 +211,7 @@ _PROFILE_KEYS += ("corrections",)   # values the operator corrected (core/correc
 _PROFILE_KEYS += ("person_decisions",)  # same-person clusters decided (core/persons.py)
 _DEFAULTS_KEYS = ("phone_region", "date_order", "decimal", "thousands", "timezone")
 _TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "leave_behind", "keep",
-               "fields", "encoding", "where", "query")
+               "fields", "encoding", "where", "query", "lookups")
 _FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason", "review", "expr",
                "lookup")
 
@@ -434,6 +434,9 @@ class TableMap:
 
     #: the SQL of a legacy table the profile defines itself, run on the legacy database
     query: str | None = None
+    #: named lookups: each a column of the record that expressions, filters and fields
+    #: read as any other (see lookups.py)
+    lookups: dict[str, Lookup] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         d: dict = {"target": self.target}
@@ -443,6 +446,8 @@ class TableMap:
             d["encoding"] = self.encoding
         if self.where is not None:
             d["where"] = self.where
+        if self.lookups:
+            d["lookups"] = {k: _FlowDict(v.to_dict()) for k, v in self.lookups.items()}
         if self.legacy_key:
             d["legacy_id"] = _Flow(self.legacy_key)
         elif self.legacy_id:
@@ -459,9 +464,11 @@ class TableMap:
         return d
 
     def read_columns(self) -> set[str]:
-        """The columns the mapping reads: fields' columns, the legacy id and the filter's."""
-        return {c for fm in self.fields.values() for c in fm.columns} | set(self.id_columns) | (
-            set(self.filter.columns) if self.where is not None else set())
+        """The columns the mapping reads: fields' columns, the legacy id and the filter's
+        (a named lookup's name is no column of the file; the columns it reads are)."""
+        return ({c for fm in self.fields.values() for c in fm.columns} | set(self.id_columns) |
+                (set(self.filter.columns) if self.where is not None else set()) |
+                {c for lk in self.lookups.values() for c in lk.by_columns}) - set(self.lookups)
 
 
 @dataclass
@@ -663,7 +670,8 @@ class Profile:
                           keep=keep, legacy_key=legacy_key,
                           where=None if td.get("where") is None else str(td["where"]),
                           query=_name(td.get("query"), f"{where}: table '{src}': query",
-                                      "an SQL query", required=False))
+                                      "an SQL query", required=False),
+                          lookups=named_lookups(td.get("lookups"), f"{where}: table '{src}'"))
             if tm.where is not None:
                 try:
                     tm.filter  # checked here, before anything runs
@@ -817,7 +825,7 @@ def legacy_ids(chunk: pd.DataFrame, tm: TableMap, column=None) -> pd.Series:
                          dtype=object)
     if tm.legacy_id and tm.legacy_id in chunk.columns:
         return column(tm.legacy_id)
-    cols = [c for c in chunk.columns if c not in (LINE, CORRUPT)]
+    cols = [c for c in chunk.columns if c not in (LINE, CORRUPT) and c not in tm.lookups]
     joined = chunk[cols].astype(str).agg("\x1f".join, axis=1) if cols else \
         pd.Series([""] * len(chunk), index=chunk.index)
     return joined.map(lambda s: "row:" + hashlib.sha1(s.encode("utf-8", "replace"))
@@ -915,6 +923,7 @@ def _concat_sep(steps: tuple[tf.Step, ...]) -> str:
 
 def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
               ctx: RunContext) -> MappedChunk:
+    chunk = with_named_lookups(chunk, tm)
     chunk, filtered = keep(chunk, tm.filter, tm.source)
     cache: dict[str, pd.Series] = {}
 
@@ -989,9 +998,13 @@ def check_profile(profile: Profile, sources, targets: dict[str, TargetTable]) ->
         for c in tm.id_columns:
             if c not in st.columns:
                 out.append(f"{st.name}: legacy id column '{c}' is not in the file")
+        columns = set(st.columns) | set(tm.lookups)  # (a named lookup is a column too)
+        for name, lk in tm.lookups.items():
+            out += [f"{st.name}: lookup '{name}' reads column '{c}', which the file does not "
+                    "have" for c in lk.by_columns if c not in st.columns]
         if tm.where is not None:
             out += [f"{st.name}: where: reads column '{c}', which the file does not have"
-                    for c in tm.filter.columns if c not in st.columns]
+                    for c in tm.filter.columns if c not in columns]
         for name, fm in tm.fields.items():
             if name not in tt.fields:
                 out.append(f"{st.name}: field '{name}' is not a column of {tm.target}")
@@ -1000,7 +1013,7 @@ def check_profile(profile: Profile, sources, targets: dict[str, TargetTable]) ->
                            f"'{tt.fields[name].references}', which the wizard does not "
                            "import: its legacy ids cannot be translated; leave it unmapped")
             for c in fm.columns:
-                if c not in st.columns:
+                if c not in columns:
                     out.append(f"{st.name}: field '{name}' reads column '{c}', which the "
                                f"file does not have")
         for f in tt.fields.values():

@@ -88,6 +88,11 @@ TABLE = {
     "query": ("SQL run on the legacy database (a source given as a database file or URL) "
               "whose rows make this legacy table; read in the same snapshot as the others",
               "query: \"SELECT p.*, a.city FROM patients p JOIN addresses a ON a.pid = p.id\""),
+    "lookups": ("named lookups (see Lookups): each a column of the record that the "
+                "table's expressions, filter and fields read like any other, so a looked-up "
+                "value can be computed with",
+                "lookups: {last_visit: {table: visits.csv, key: PATIENT, by: Id, "
+                "column: START, aggregate: max}}"),
     "keep": ("columns HMSync has no field for, kept beside each record in the "
              "migration_extras table (table, HMSync id, column, value) and counted as "
              "imported cells", "keep: [insuranceNo]"),
@@ -125,8 +130,8 @@ LOOKUP = {
     "column": ("the other table's column taken (count needs none), or an expression over "
                "its columns", "column: AMOUNT"),
     "aggregate": ("how its rows with the key become one value: " + ", ".join(AGGREGATES) +
-                  " (first: in file order; a key with no rows gives nothing, or 0 for "
-                  "count)", "aggregate: sum"),
+                  " (first: in file order; join: the different values in file order, joined "
+                  "by '; '; a key with no rows gives nothing, or 0 for count)", "aggregate: sum"),
     "where": ("which of the other table's rows count (an expression over its columns)",
               "where: \"TYPE = 'CHARGE'\""),
 }
@@ -250,7 +255,11 @@ def sections() -> list[tuple[str, str, list[Entry]]]:
         ("lookups", "Lookups\n\nA field's `lookup:` takes a value from another legacy table "
          "by key. The other table is indexed on disk first, so its size does not matter. "
          "`key`, `by` and `column` each name a column, or are an expression over their "
-         "table's columns (a text that names a column is that column).",
+         "table's columns (a text that names a column is that column). min and max read "
+         "numbers, or dates when the first value is a date (the latest visit). A field's "
+         "`lookup:` is the value itself; a table's `lookups:` name lookups whose values "
+         "expressions read as columns (`age_at(birthDate, coalesce(deceasedDateTime, "
+         "last_visit))`).",
          _entries(LOOKUP_KEYS, LOOKUP, "lookup keys")),
         ("pilot", "Pilot\n\nUnder `pilot:`, one of these: the subset imported first, with the "
          "records it needs and nothing that points outside it.",

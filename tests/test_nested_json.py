@@ -69,7 +69,7 @@ def _profile() -> dict:
                 "age": {"expr": "age_at(birthDate, deceasedDateTime)"},
                 # how many encounters refer to the patient: a lookup whose key is nested
                 "address": {"lookup": {"table": "Encounter.ndjson",
-                                       "key": "split_part(subject.reference, '/', 2)",
+                                       "key": {"expr": "split_part(subject.reference, '/', 2)"},
                                        "by": "id", "aggregate": "count"}},
             }},
         "Practitioner.ndjson": {
@@ -176,8 +176,9 @@ def test_named_lookups_are_columns_an_expression_computes_with(export, tmp_path)
     _write(export, "Encounter.ndjson", encounters)
     d = _profile()
     pt = d["tables"]["Patient.ndjson"]
-    visits = {"table": "Encounter.ndjson", "key": "split_part(subject.reference, '/', 2)",
-              "by": "id", "column": "period.start"}
+    visits = {"table": "Encounter.ndjson",
+              "key": {"expr": "split_part(subject.reference, '/', 2)"},
+              "by": "id", "column": {"expr": "period.start"}}
     pt["lookups"] = {"last_visit": dict(visits, aggregate="max"),
                      "first_visit": dict(visits, aggregate="min")}
     pt["fields"]["age"] = {"expr": "age_at(birthDate, coalesce(deceasedDateTime, last_visit))"}
@@ -194,7 +195,7 @@ def test_named_lookups_are_columns_an_expression_computes_with(export, tmp_path)
     assert saved["last_visit"]["aggregate"] == "max"
     assert Profile.from_dict({"tables": {"Patient.ndjson": dict(
         Profile.from_dict(d).to_dict()["tables"]["Patient.ndjson"])}}).tables[0].lookups[
-        "first_visit"].column == "period.start"
+        "first_visit"].exprs == ("key", "column")
 
 
 def test_a_max_over_dates_names_a_value_that_is_no_date(export, tmp_path):
@@ -203,8 +204,9 @@ def test_a_max_over_dates_names_a_value_that_is_no_date(export, tmp_path):
     _write(export, "Encounter.ndjson", encounters)
     d = _profile()
     d["tables"]["Patient.ndjson"]["lookups"] = {"last_visit": {
-        "table": "Encounter.ndjson", "key": "split_part(subject.reference, '/', 2)",
-        "by": "id", "column": "period.start", "aggregate": "max"}}
+        "table": "Encounter.ndjson",
+        "key": {"expr": "split_part(subject.reference, '/', 2)"},
+        "by": "id", "column": {"expr": "period.start"}, "aggregate": "max"}}
     with pytest.raises(ProfileError) as e:
         _run(export, tmp_path, d)
     assert "Encounter.ndjson, line 2, column 'period.start': not a date" in str(e.value)
@@ -221,8 +223,9 @@ def test_join_gathers_an_encounters_conditions_in_file_order_each_once(export, t
                                         cond("e2", "Fever; high"), cond("e2", "Asthma")])
     d = _profile()
     d["tables"]["Encounter.ndjson"]["fields"]["diagnosis"] = {"lookup": {
-        "table": "Condition.ndjson", "key": "encounter.reference", "by": "'Encounter/' || id",
-        "column": "code.coding[0].display", "aggregate": "join"}}
+        "table": "Condition.ndjson", "key": {"expr": "encounter.reference"},
+        "by": {"expr": "'Encounter/' || id"}, "column": {"expr": "code.coding[0].display"},
+        "aggregate": "join"}}
     target, res = _run(export, tmp_path, d)
     con = sqlite3.connect(target)
     rows = con.execute('SELECT diagnosis FROM visits ORDER BY "visitDate"').fetchall()

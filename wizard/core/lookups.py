@@ -6,9 +6,10 @@ A bill's amount is often the sum of its claim's charge rows in another file::
       lookup: {table: claims_transactions.csv, key: CLAIMID, by: CLAIMID,
                column: AMOUNT, aggregate: sum, where: "TYPE = 'CHARGE'"}
 
-``key``, ``by`` and ``column`` are each a column, or an expression over the columns of
-their table (``by: "'Patient/' || id"``, ``key: subject.reference`` in a FHIR export whose
-references are nested JSON): a text that names a column of the file is that column.
+``key``, ``by`` and ``column`` are each a column, or ``{expr: ...}`` an expression over
+the columns of their table (``by: {expr: "'Patient/' || id"}``, ``key: {expr:
+subject.reference}`` in a FHIR export whose references are nested JSON). Written apart, so
+that a column named ``CLAIM-ID`` stays a column.
 
 A table's ``lookups:`` name lookups instead: each is then a column of the record that its
 expressions, filter and fields read like any other (a patient's age at their last visit:
@@ -58,6 +59,8 @@ class Lookup:
     where: str | None = None    # which of the other table's rows count
     #: the on-disk index, once the migration built it (travels to the helper process)
     index: str | None = field(default=None, compare=False)
+    #: which of key, by and column are expressions ({expr: ...}) rather than columns
+    exprs: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, d, where: str) -> "Lookup":
@@ -70,6 +73,15 @@ class Lookup:
                 raise ProfileError(f"{where}: lookup: unknown key '{k}'" +
                                    (f" (did you mean '{close[0]}'?)" if close else
                                     f" (known: {', '.join(KEYS)})"))
+        d, exprs = dict(d), []
+        for k in ("key", "by", "column"):
+            if isinstance(d.get(k), dict):
+                if set(d[k]) != {"expr"} or isinstance(d[k]["expr"], (dict, list, bool)) or \
+                        d[k]["expr"] in (None, ""):
+                    raise ProfileError(f"{where}: lookup: {k}: a column name, or {{expr: ...}} "
+                                       "an expression over the columns")
+                d[k] = str(d[k]["expr"])
+                exprs.append(k)
         for k in ("table", "key", "by"):
             if d.get(k) in (None, "") or isinstance(d.get(k), (dict, list, bool)):
                 raise ProfileError(f"{where}: lookup: give '{k}' (a "
@@ -85,7 +97,7 @@ class Lookup:
             raise ProfileError(f"{where}: lookup: give the 'column' to take ({agg} of what?)")
         lk = cls(str(d["table"]), str(d["key"]), str(d["by"]),
                  None if column in (None, "") else str(column), agg,
-                 None if d.get("where") is None else str(d["where"]))
+                 None if d.get("where") is None else str(d["where"]), exprs=tuple(exprs))
         if lk.where is not None:
             lk.filter  # checked now
         for part in ("key", "by", "column"):
@@ -93,14 +105,13 @@ class Lookup:
         return lk
 
     def operand(self, part: str) -> Expression | None:
-        """``key``, ``by`` or ``column`` as an expression; None when it is a column's name
-        (a bare name, a quoted one, or a text no expression reads: ``Claim ID``)."""
+        """``key``, ``by`` or ``column`` as an expression; None when it is a column."""
         text = getattr(self, part)
-        if text is None:
+        if text is None or part not in self.exprs:
             return None
         cache = self.__dict__.setdefault("_operands", {})
         if part not in cache or cache[part][0] != text:
-            cache[part] = (text, _operand(text, f"lookup in {self.table}: {part}"))
+            cache[part] = (text, Expression(text, f"lookup in {self.table}: {part}"))
         return cache[part][1]
 
     @property
@@ -123,7 +134,7 @@ class Lookup:
         """This record's keys for a chunk (texts), which records the ``by`` expression
         failed on, and the first failure's reason."""
         ex = self.operand("by")
-        if ex is None or self.by in names:
+        if ex is None:
             return column(self.by), None, None
         from .computed import computed
         return computed(ex, column, names, index)
@@ -141,6 +152,8 @@ class Lookup:
         d = {"table": self.table, "key": self.key, "by": self.by}
         if self.column:
             d["column"] = self.column
+        for part in self.exprs:
+            d[part] = {"expr": d[part]}
         d["aggregate"] = self.aggregate
         if self.where is not None:
             d["where"] = self.where
@@ -162,7 +175,7 @@ class Lookup:
                                f"(it has: {', '.join(s.name for s in sources)})")
         for part in ("key", "column"):
             text = getattr(self, part)
-            if text is None or text in st.columns:
+            if text is None:
                 continue
             ex = self.operand(part)
             for c in ([text] if ex is None else ex.columns):
@@ -246,7 +259,7 @@ class Lookup:
         from .transforms import text
         name = getattr(self, part)
         ex = self.operand(part)
-        if ex is None or name in chunk.columns:
+        if ex is None:
             return text(chunk[name])
         values, bad, why = computed(ex, lambda c: text(chunk[c]), chunk.columns, chunk.index)
         if bad.any():
@@ -303,16 +316,6 @@ def _is(read, value) -> bool:
         return read(str(value)) is not None
     except ValueError:
         return False
-
-
-def _operand(text: str, where: str) -> Expression | None:
-    try:
-        ex = Expression(text, where)
-    except ProfileError:
-        if any(ch in text for ch in "()'|"):  # meant as an expression: say what is wrong
-            raise
-        return None  # a column's name SQLite cannot read alone (Claim ID): the name
-    return None if ex.columns == (text,) else ex
 
 
 def _text(v) -> str:

@@ -74,7 +74,10 @@ TABLE = {
     "target": ("the HMSync table it feeds", "target: patients"),
     "legacy_id": ("the column holding the record's id in the legacy system, or a list of "
                   "columns that together identify a record (a composite id, kept as a JSON "
-                  "list of its parts)", "legacy_id: patientId"),
+                  "list of its parts), or {expr: ...} an expression over the columns (two "
+                  "files numbered apart that feed one table: `{expr: \"'OPD-' || OPD_ID\"}`; "
+                  "a record it cannot be evaluated on stops the run, naming its line)",
+                  "legacy_id: patientId"),
     "where": ("a row filter, an expression (see Expressions): only the records for which "
               "it holds are migrated; the others are counted as filtered in the "
               "reconciliation (source = imported + duplicates + rejected + filtered)",
@@ -93,6 +96,10 @@ TABLE = {
                 "value can be computed with",
                 "lookups: {last_visit: {table: visits.csv, key: PATIENT, by: Id, "
                 "column: START, aggregate: max}}"),
+    "nul_empty": ("columns of a delimited file where a NUL character alone is an empty "
+                  "value, not a damaged record (MySQL writes an empty CHAR(1) as '\\0'); a "
+                  "NUL anywhere else still marks the record damaged",
+                  "nul_empty: [PAT_MOTH, PAT_FATH]"),
     "keep": ("columns HMSync has no field for, kept beside each record in the "
              "migration_extras table (table, HMSync id, column, value) and counted as "
              "imported cells", "keep: [insuranceNo]"),
@@ -123,12 +130,12 @@ FIELD = {
 LOOKUP = {
     "table": ("the other legacy table, as the export names it",
               "table: claims_transactions.csv"),
-    "key": ("its column holding the key, or an expression over its columns",
-            "key: \"split_part(subject.reference, '/', 2)\""),
-    "by": ("this record's column holding the same key, or an expression over its columns",
-           "by: Id"),
-    "column": ("the other table's column taken (count needs none), or an expression over "
-               "its columns", "column: AMOUNT"),
+    "key": ("its column holding the key, or {expr: ...} an expression over its columns",
+            "key: {expr: \"split_part(subject.reference, '/', 2)\"}"),
+    "by": ("this record's column holding the same key, or {expr: ...} an expression over "
+           "its columns", "by: Id"),
+    "column": ("the other table's column taken (count needs none), or {expr: ...} an "
+               "expression over its columns", "column: AMOUNT"),
     "aggregate": ("how its rows with the key become one value: " + ", ".join(AGGREGATES) +
                   " (first: in file order; join: the different values in file order, joined "
                   "by '; '; a key with no rows gives nothing, or 0 for count)", "aggregate: sum"),
@@ -254,8 +261,8 @@ def sections() -> list[tuple[str, str, list[Entry]]]:
          _function_entries()),
         ("lookups", "Lookups\n\nA field's `lookup:` takes a value from another legacy table "
          "by key. The other table is indexed on disk first, so its size does not matter. "
-         "`key`, `by` and `column` each name a column, or are an expression over their "
-         "table's columns (a text that names a column is that column). min and max read "
+         "`key`, `by` and `column` each name a column, or are `{expr: ...}`, an expression "
+         "over their table's columns (`by: {expr: \"'Patient/' || id\"}`). min and max read "
          "numbers, or dates when the first value is a date (the latest visit). A field's "
          "`lookup:` is the value itself; a table's `lookups:` name lookups whose values "
          "expressions read as columns (`age_at(birthDate, coalesce(deceasedDateTime, "

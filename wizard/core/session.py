@@ -676,8 +676,11 @@ class MigrationSession:
     def set_legacy_id(self, source_name: str, column: str | list[str] | None):
         """The legacy id: a column, a list of columns (a composite id), or None."""
         tm = self.table_map(source_name)
+        if isinstance(column, dict):  # the profile's own {expr: ...}, chosen again
+            return
         cols = [column] if isinstance(column, str) else list(column or [])
-        if tm is not None and tm.id_columns != cols:
+        if tm is not None and (tm.id_columns != cols or tm.id_expr is not None):
+            tm.id_expr = None
             tm.legacy_id = cols[0] if len(cols) == 1 else None
             tm.legacy_key = cols if len(cols) > 1 else []
             self.dirty = True

@@ -103,6 +103,9 @@ class SourceTable:
     #: or "chosen" (by the operator)
     encoding_source: str = "detected"
     encoding_doubt: object = None  # encodings.EncodingDoubt: the candidates, while unsure
+    #: columns of a delimited file where a NUL character alone is an empty value (MySQL
+    #: writes an empty CHAR(1) as '\0'), not damage: the profile's ``nul_empty``
+    nul_empty: frozenset = frozenset()
 
     def __post_init__(self):
         self.name = printable(self.name)  # shown everywhere: never a forged line

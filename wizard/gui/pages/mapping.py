@@ -496,7 +496,10 @@ class MappingPage(BasePage):
         self.legacy_id.addItem("(none: recognise records by their content)", None)
         for c in st.columns:
             self.legacy_id.addItem(c, c)
-        if tm.legacy_key:  # a composite id, as the profile gives it (kept when chosen again)
+        if tm.id_expr is not None:  # computed by the profile's expression (kept when chosen)
+            self.legacy_id.addItem(f"{tm.id_expr} (expression)", {"expr": tm.id_expr})
+            self.legacy_id.setCurrentIndex(self.legacy_id.count() - 1)
+        elif tm.legacy_key:  # a composite id, as the profile gives it (kept when chosen again)
             self.legacy_id.addItem(f"{tm.id_label} (together)", list(tm.legacy_key))
             self.legacy_id.setCurrentIndex(self.legacy_id.count() - 1)
         else:

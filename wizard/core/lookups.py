@@ -168,79 +168,89 @@ class Lookup:
     # --- building and reading the index --------------------------------------------
     def build(self, sources, folder: Path, chunk_rows: int) -> None:
         """Read the other table into an index file in ``folder``."""
-        from .computed import keep
         st = _find(sources, self.table)
         if st is None:
             raise ProfileError(f"lookup: the export has no table '{self.table}' "
                                f"(it has: {', '.join(s.name for s in sources)})")
+        self.check_columns(st.name, st.columns)
+        path = folder / f"lookup-{len(list(folder.iterdir()))}.sqlite"
+        con = sqlite3.connect(path)
+        try:
+            con.execute("PRAGMA journal_mode = OFF")
+            con.execute("PRAGMA synchronous = OFF")
+            self.index_into(con, st.iter_chunks(chunk_rows), st.name)
+        finally:
+            con.close()
+        self.index = str(path)
+
+    def check_columns(self, name: str, columns) -> None:
+        """A ProfileError naming the first column the lookup reads that ``columns`` (of
+        the other table, ``name``) lacks."""
         for part in ("key", "column"):
             text = getattr(self, part)
             if text is None:
                 continue
             ex = self.operand(part)
             for c in ([text] if ex is None else ex.columns):
-                if c not in st.columns:
-                    raise ProfileError(f"lookup in {st.name}: {part}: the file has no "
+                if c not in columns:
+                    raise ProfileError(f"lookup in {name}: {part}: the file has no "
                                        f"column '{c}'")
         for c in (self.filter.columns if self.filter else ()):
-            if c not in st.columns:
-                raise ProfileError(f"lookup in {st.name}: where: the file has no column '{c}'")
-        path = folder / f"lookup-{len(list(folder.iterdir()))}.sqlite"
-        con = sqlite3.connect(path)
-        try:
-            con.execute("PRAGMA journal_mode = OFF")
-            con.execute("PRAGMA synchronous = OFF")
-            con.execute("CREATE TABLE r (k TEXT NOT NULL, line INTEGER, v, o)")
-            # a sum reads numbers; min and max numbers, or dates when the first value is one
-            # (the latest visit), each value then read as the first was
-            kind = "number" if self.aggregate == "sum" else None
-            for chunk in st.iter_chunks(chunk_rows):
-                chunk, _ = keep(chunk, self.filter, st.name)
-                if not len(chunk):
+            if c not in columns:
+                raise ProfileError(f"lookup in {name}: where: the file has no column '{c}'")
+
+    def index_into(self, con: sqlite3.Connection, chunks, source: str) -> None:
+        """The aggregate per key of the other table's chunks, as table ``a`` (k, v) of
+        ``con``: a file for the migration, memory for a preview."""
+        from .computed import keep
+        con.execute("CREATE TABLE r (k TEXT NOT NULL, line INTEGER, v, o)")
+        # a sum reads numbers; min and max numbers, or dates when the first value is one
+        # (the latest visit), each value then read as the first was
+        kind = "number" if self.aggregate == "sum" else None
+        for chunk in chunks:
+            chunk, _ = keep(chunk, self.filter, source)
+            if not len(chunk):
+                continue
+            keys = self._part(chunk, "key", source).tolist()
+            lines = chunk[LINE].tolist()
+            vals = self._part(chunk, "column", source).tolist() if self.column else \
+                [None] * len(keys)
+            rows = []
+            for k, ln, v in zip(keys, lines, vals):
+                if k == "":
                     continue
-                keys = self._part(chunk, "key", st.name).tolist()
-                lines = chunk[LINE].tolist()
-                vals = self._part(chunk, "column", st.name).tolist() if self.column else \
-                    [None] * len(keys)
-                rows = []
-                for k, ln, v in zip(keys, lines, vals):
-                    if k == "":
-                        continue
-                    o = None
-                    if v == "":
-                        v = None
-                    elif v is not None and self.aggregate in ("sum", "min", "max"):
-                        if kind is None:
-                            kind = "number" if _is(_number, v) else "date" if \
-                                _is(_date_of, v) else "number"
-                        try:
-                            if kind == "number":
-                                v = o = _number(v)
-                            else:
-                                o = _date_of(str(v)).isoformat()
-                        except (ValueError, AttributeError):
-                            raise ProfileError(self._not_read(st.name, int(ln), kind)) from None
-                    rows.append((k, int(ln), v, o))
-                con.executemany("INSERT INTO r VALUES (?, ?, ?, ?)", rows)
-            agg = {"sum": "total(v)", "count": "count(*)", "min": "min(v)", "max": "max(v)",
-                   "first": "(SELECT v FROM r AS f WHERE f.k = r.k ORDER BY line LIMIT 1)",
-                   "join": None}[self.aggregate]
-            if self.aggregate in ("first", "join"):
-                con.execute("CREATE INDEX rk ON r (k, line)")
-            con.execute(f"CREATE TABLE a (k TEXT PRIMARY KEY, v) WITHOUT ROWID")
-            if kind == "date" and self.aggregate in ("min", "max"):
-                # (SQLite takes a bare column from the row holding the min or max)
-                con.execute(f"INSERT INTO a SELECT k, v FROM (SELECT k, v, {self.aggregate}(o) "
-                            "FROM r WHERE o IS NOT NULL GROUP BY k)")
-            elif self.aggregate == "join":
-                _join_into(con)
-            else:
-                con.execute(f"INSERT INTO a SELECT k, {agg} FROM r GROUP BY k")
-            con.execute("DROP TABLE r")
-            con.commit()
-        finally:
-            con.close()
-        self.index = str(path)
+                o = None
+                if v == "":
+                    v = None
+                elif v is not None and self.aggregate in ("sum", "min", "max"):
+                    if kind is None:
+                        kind = "number" if _is(_number, v) else "date" if \
+                            _is(_date_of, v) else "number"
+                    try:
+                        if kind == "number":
+                            v = o = _number(v)
+                        else:
+                            o = _date_of(str(v)).isoformat()
+                    except (ValueError, AttributeError):
+                        raise ProfileError(self._not_read(source, int(ln), kind)) from None
+                rows.append((k, int(ln), v, o))
+            con.executemany("INSERT INTO r VALUES (?, ?, ?, ?)", rows)
+        agg = {"sum": "total(v)", "count": "count(*)", "min": "min(v)", "max": "max(v)",
+               "first": "(SELECT v FROM r AS f WHERE f.k = r.k ORDER BY line LIMIT 1)",
+               "join": None}[self.aggregate]
+        if self.aggregate in ("first", "join"):
+            con.execute("CREATE INDEX rk ON r (k, line)")
+        con.execute("CREATE TABLE a (k TEXT PRIMARY KEY, v) WITHOUT ROWID")
+        if kind == "date" and self.aggregate in ("min", "max"):
+            # (SQLite takes a bare column from the row holding the min or max)
+            con.execute(f"INSERT INTO a SELECT k, v FROM (SELECT k, v, {self.aggregate}(o) "
+                        "FROM r WHERE o IS NOT NULL GROUP BY k)")
+        elif self.aggregate == "join":
+            _join_into(con)
+        else:
+            con.execute(f"INSERT INTO a SELECT k, {agg} FROM r GROUP BY k")
+        con.execute("DROP TABLE r")
+        con.commit()
 
     def _not_read(self, source: str, line: int, kind: str) -> str:
         where = f"lookup: {source}, line {line}, column '{self.column}'"
@@ -273,15 +283,26 @@ class Lookup:
         nothing is 0)."""
         found: dict[str, object] = {}
         if self.index is not None:
-            distinct = [k for k in pd.unique(keys) if k != ""]
             con = sqlite3.connect(f"file:{self.index}?mode=ro", uri=True)
             try:
-                for i in range(0, len(distinct), _BATCH):
-                    part = distinct[i:i + _BATCH]
-                    found.update(con.execute(
-                        f"SELECT k, v FROM a WHERE k IN ({', '.join('?' * len(part))})", part))
+                found = self.found_in(con, keys)
             finally:
                 con.close()
+        return self.texts(keys, found)
+
+    @staticmethod
+    def found_in(con: sqlite3.Connection, keys: pd.Series) -> dict[str, object]:
+        """The aggregate of each of the keys an index (see index_into) holds."""
+        found: dict[str, object] = {}
+        distinct = [k for k in pd.unique(keys) if k != ""]
+        for i in range(0, len(distinct), _BATCH):
+            part = distinct[i:i + _BATCH]
+            found.update(con.execute(
+                f"SELECT k, v FROM a WHERE k IN ({', '.join('?' * len(part))})", part))
+        return found
+
+    def texts(self, keys: pd.Series, found: dict) -> pd.Series:
+        """Each key's looked-up value as a text ("" when none; a count of nothing is 0)."""
         miss = "0" if self.aggregate == "count" else ""
         return pd.Series([_text(found[k]) if k in found else miss for k in keys.tolist()],
                          index=keys.index, dtype=object)

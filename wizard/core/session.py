@@ -36,6 +36,7 @@ from .errors import NeedsReview, ProjectError, SourceProblem
 from . import corrections, persons
 from . import transforms as tf
 from .expr import Expression
+from .lookups import Lookup
 from .mapping import (Exclusion, FieldMap, Profile, ProfileError, TableMap, Unconfirmed,
                       check_nesting, check_profile)
 from .outputs import Outputs, check_outputs
@@ -656,6 +657,19 @@ class MigrationSession:
             return
         fm = FieldMap(field_name, [], expr=expr.strip(), reason="computed, as you wrote it")
         fm.columns = list(fm.expression.columns)
+        tm.fields[field_name] = fm
+        self.dirty = True
+
+    def set_field_lookup(self, source_name: str, field_name: str, spec: dict) -> None:
+        """Take an HMSync field from another legacy table by key (see lookups.py; ``spec``
+        as a profile writes it). A ProfileError, and nothing changed, if it cannot be
+        used."""
+        tm = self.table_map(source_name)
+        if tm is None:
+            return
+        lk = Lookup.from_dict(spec, f"field '{field_name}'")
+        fm = FieldMap(field_name, lk.by_columns, reason="looked up, as you chose")
+        fm.lookup = lk
         tm.fields[field_name] = fm
         self.dirty = True
 

@@ -101,3 +101,15 @@ def test_a_legacy_id_expression_is_checked_as_the_profile_loads():
     d["tables"]["opd.csv"]["legacy_id"] = {"exp": "OPD_ID"}
     with pytest.raises(ProfileError, match=r"\{expr: \.\.\.\}"):
         Profile.from_dict(d)
+
+
+def test_the_mapping_document_says_the_id_expression_placeholder_and_nul_columns(export):
+    from wizard.core.report import mapping_document
+    d = _profile()
+    d["tables"]["opd.csv"]["lookups"] = {"patient_name": {
+        "table": "patients.csv", "key": "PID", "by": "PAT", "column": "NAME"}}
+    html = mapping_document(Profile.from_dict(d), open_sources([export])[0])
+    assert "opd.csv → visits (legacy id: &#x27;OPD-&#x27; || OPD_ID)" in html
+    assert "a record without a value gets &#x27;+910000000000&#x27; (a placeholder" in html
+    assert "A NUL character alone in FLAG is an empty value" in html
+    assert "patient_name: looked up: first of patients.csv.NAME where PID = PAT" in html

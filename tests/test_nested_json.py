@@ -232,3 +232,25 @@ def test_join_gathers_an_encounters_conditions_in_file_order_each_once(export, t
     con.close()
     assert rows == [("Measles",), ("Asthma; Fever; high",), (None,)]
     assert res.verification.passed
+
+
+def test_named_lookups_and_paths_work_in_the_helper_process_too(export, tmp_path,
+                                                                monkeypatch):
+    monkeypatch.setenv("HMSYNC_WIZARD_PARALLEL", "1")
+    _write(export, "Encounter.ndjson", ENCOUNTERS[:3])
+    d = _profile()
+    d["tables"]["Patient.ndjson"]["lookups"] = {"last_visit": {
+        "table": "Encounter.ndjson", "key": {"expr": "split_part(subject.reference, '/', 2)"},
+        "by": "id", "column": {"expr": "period.start"}, "aggregate": "max"}}
+    d["tables"]["Patient.ndjson"]["fields"]["age"] = {
+        "expr": "age_at(birthDate, coalesce(deceasedDateTime, last_visit))"}
+    target = tmp_path / "t.db"
+    init_db(target)
+    tables, _ = open_sources([export])
+    m = Migration(tables, Profile.from_dict(d), target)
+    res = m.run(no_backup=True)
+    assert m.waited_for_helper is not None  # (prepared in the helper process)
+    con = sqlite3.connect(target)
+    ages = dict(con.execute('SELECT "fullName", age FROM patients').fetchall())
+    con.close()
+    assert ages == {"Anna Rossi": 14, "Ravi Bose": 41} and res.verification.passed

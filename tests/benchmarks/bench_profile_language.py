@@ -91,11 +91,13 @@ def main() -> int:
         variants.append(("plain, baseline code", PROFILE, Path(a.baseline).resolve()))
     floors: list[float] = []
     runs: dict[str, list[dict]] = {v[0]: [] for v in variants}
-    for _ in range(a.repeat):  # interleaved: each variant meets the same minute's machine
+    for i in range(a.repeat):  # interleaved: each variant meets the same minute's machine,
+        # and each goes first in turn (the first run after the export is written was the
+        # slowest, whichever it was)
         fl = bench_run.floor(export, work, indexes_after=True)
         if fl:
             floors.append(fl)
-        for name, profile, code in variants:
+        for name, profile, code in variants[i % len(variants):] + variants[:i % len(variants)]:
             runs[name].append(timed(export, work, profile, code))
     fl = statistics.median_low(floors) if floors else None
     print(f"{a.patients:,} patients, {a.visits:,} visits, {records:,} records; sqlite3 floor "

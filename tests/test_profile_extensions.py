@@ -99,7 +99,7 @@ def test_a_legacy_id_expression_is_checked_as_the_profile_loads():
     with pytest.raises(ProfileError, match="table 'opd.csv': legacy_id"):
         Profile.from_dict(d)
     d["tables"]["opd.csv"]["legacy_id"] = {"exp": "OPD_ID"}
-    with pytest.raises(ProfileError, match=r"\{expr: \.\.\.\}"):
+    with pytest.raises(ProfileError, match=r"or \{expr: \.\.\.\} .*not a mapping of exp"):
         Profile.from_dict(d)
 
 

@@ -358,8 +358,9 @@ def _id_expr(value, where: str) -> str | None:
         return None
     if set(value) != {"expr"} or isinstance(value["expr"], (dict, list, bool)) or \
             value["expr"] in (None, ""):
-        raise ProfileError(f"{where}: a column name, a list of column names, or {{expr: ...}} "
-                           "an expression over the columns")
+        raise ProfileError(f"{where}: must be a column name, a list of column names, or "
+                           "{expr: ...} (an expression over the columns), not a mapping of "
+                           + ", ".join(str(k) for k in value))
     return str(value["expr"])
 
 

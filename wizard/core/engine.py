@@ -247,6 +247,8 @@ def plan_tables(sources: list[SourceTable], profile: Profile
             unmapped.append(st.name)
         else:
             plan.append((st, tm))
+        # (how the reader takes a NUL character in a column: the profile's to say)
+        st.nul_empty = frozenset(getattr(tm, "nul_empty", ()) or ())
     order = {t: i for i, t in enumerate(DATA_TABLES)}
     plan.sort(key=lambda p: order.get(p[1].target, len(order)))
     return plan, unmapped

@@ -21,6 +21,12 @@ file, line and field.
 
 Empty cells are NULL, so ``coalesce(a, b)`` takes the first non-empty one. Cells are
 texts: compare numbers with ``number(col) > 100`` (``'9' > '100'`` as texts).
+
+Nested JSON: a JSON export's nested object or list is its column's JSON text (FHIR's
+``subject`` is ``{"reference": "Patient/12"}``), read with SQLite's own JSON functions, or
+with a path written after the column, ``subject.reference`` or ``name[0].family``, which
+the profile loads as ``json_extract(subject, '$.reference')``. A cell that is not JSON fails
+its record alone, as a date that is no date does.
 """
 from __future__ import annotations
 
@@ -303,10 +309,33 @@ FUNCTIONS: tuple[Function, ...] = (
              "CAST(QTY AS INTEGER)"),
 )
 
+#: reading nested JSON: SQLite's JSON functions that give one value from one cell (not
+#: json_each or json_tree, which are tables, nor the aggregates, which join records)
+JSON_FUNCTIONS: tuple[Function, ...] = (
+    Function("json_extract", "(json, path)",
+             "the value at a path in a cell holding JSON ($ is the cell, .key a member, "
+             "[0] an element); an object or list as its JSON text; fails the record when "
+             "the cell is not JSON", "json_extract(subject, '$.reference')"),
+    Function("column.path", "column.key[n]...",
+             "short for json_extract: a column holding JSON followed by a path (a key with "
+             "spaces in double quotes)", "split_part(subject.reference, '/', 2)"),
+    Function("->>", "json ->> path", "json_extract as an operator", "period ->> '$.start'"),
+    Function("->", "json -> path", "the part at a path, as JSON text", "code -> '$.coding'"),
+    Function("json_array_length", "(json[, path])", "the number of elements of a list",
+             "json_array_length(identifier)"),
+    Function("json_type", "(json[, path])",
+             "what is at a path: object, array, text, integer, real, true, false or null",
+             "json_type(deceasedDateTime) IS NOT NULL"),
+    Function("json_valid", "(text)", "1 when the text is well-formed JSON",
+             "json_valid(EXTRA)"),
+)
+FUNCTIONS += JSON_FUNCTIONS
+
 #: SQLite's own functions an expression may call (the operators above need none)
 _BUILTIN = ("upper", "lower", "trim", "ltrim", "rtrim", "replace", "substr", "instr",
             "length", "abs", "round", "min", "max", "date", "julianday", "strftime",
-            "coalesce", "ifnull", "nullif", "iif", "printf", "like")
+            "coalesce", "ifnull", "nullif", "iif", "printf", "like",
+            "json_extract", "->", "->>", "json_array_length", "json_type", "json_valid")
 ALLOWED = frozenset(_BUILTIN) | frozenset(_OWN)
 
 
@@ -316,6 +345,63 @@ def _quote(name: str) -> str:
 
 
 _DQ = re.compile(r"'(?:[^']|'')*'|\"((?:[^\"]|\"\")*)\"")
+
+# --- column.path: nested JSON written after the column ----------------------------------
+#: the pieces of an expression a path is looked for among: texts, quoted names, numbers
+#: (1.5 is no path), names, and everything else one character at a time
+_TOKEN = re.compile(r"""(?P<text>'(?:[^']|'')*')|(?P<quoted>"(?:[^"]|"")*")"""
+                    r"""|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"""
+                    r"""|(?P<name>[^\W\d]\w*)|(?P<other>.)""", re.S)
+_SEGMENT = re.compile(r"""\.(?:(?P<key>[^\W\d]\w*)|"(?P<qkey>(?:[^"]|"")*)")|\[(?P<n>#?-?\d+)\]""")
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def json_paths(text: str) -> str:
+    """The expression with each ``column.key[n]`` written as SQLite's json_extract.
+    Only a name followed at once (no space) by ``.name``, ``."name"`` or ``[n]`` is a path:
+    texts in single quotes and numbers are left as they are."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        m = _TOKEN.match(text, i)
+        kind = m.lastgroup
+        if kind not in ("name", "quoted"):
+            out.append(m.group())
+            i = m.end()
+            continue
+        path, j = "$", m.end()
+        while (seg := _SEGMENT.match(text, j)) is not None:
+            if seg.group("n") is not None:
+                path += f"[{seg.group('n')}]"
+            else:
+                key = seg.group("key") if seg.group("key") is not None else \
+                    seg.group("qkey").replace('""', '"')
+                if '"' in key:
+                    raise ValueError(f"a key with a double quote in it ({key}) cannot be "
+                                     "a path: use json_extract")
+                path += f".{key}" if _PLAIN_KEY.fullmatch(key) else f'."{key}"'
+            j = seg.end()
+        if path == "$" or text[j:j + 1] == "(":  # a name alone, or a function's name
+            out.append(m.group())
+            i = m.end()
+            continue
+        column = m.group() if kind == "quoted" else _quote(m.group())
+        out.append(f"json_extract({column}, '" + path.replace("'", "''") + "')")
+        i = j
+    return "".join(out)
+
+
+#: SQLite's words for a cell that is not JSON: that record fails, not the expression
+_NOT_JSON = ("malformed JSON", "JSON cannot hold BLOB values", "bad JSON path")
+
+
+def _json_failure(e: sqlite3.Error) -> str | None:
+    text = str(e)
+    if text.startswith("bad JSON path"):
+        return None  # the profile's mistake, not the record's
+    if any(text.startswith(w) for w in _NOT_JSON):
+        return "json: the value is not JSON (a path or json_extract reads JSON only)"
+    return None
 _NO_COLUMN = re.compile(r"no such column: (.+)$")
 
 
@@ -408,6 +494,11 @@ class Expression:
         if not self.text:
             raise ProfileError(f"{where}: the expression is empty")
         self._check_outside_texts()
+        try:
+            #: what SQLite evaluates: the text with its column.paths written out
+            self.sql = json_paths(self.text)
+        except ValueError as e:
+            raise ProfileError(f"{where}: '{self.text}': {e}") from None
         self.columns = self._columns()
         self._box = None
 
@@ -423,14 +514,14 @@ class Expression:
 
     @property
     def _select(self) -> str:
-        return f"SELECT ({self.text}) FROM {_TABLE}"
+        return f"SELECT ({self.sql}) FROM {_TABLE}"
 
     def _columns(self) -> tuple[str, ...]:
         """The columns the expression reads, found by preparing it over a table that has
         none and adding each column SQLite asks for. Checks it all on the way."""
         cols: list[str] = []
         # a name in double quotes is a column: SQLite would read a missing one as a text
-        for m in _DQ.finditer(self.text):
+        for m in _DQ.finditer(self.sql):
             if m.group(1) is not None:
                 name = m.group(1).replace('""', '"')
                 if name.lower() not in (c.lower() for c in cols):
@@ -452,12 +543,14 @@ class Expression:
                     if len(rows) != 2:
                         raise ProfileError(f"{self.where}: '{self.text}': an expression gives "
                                            "one value per record (no FROM, WHERE or LIMIT)")
+                    self._check_json_paths(box, cols)
                     return tuple(cols)
                 except sqlite3.Error as e:
                     m = _NO_COLUMN.search(str(e))
                     if m and box.denied is None:
                         name = m.group(1).strip()
                         if "." in name or name.lower() in (c.lower() for c in cols):
+                            # (a.b is a path now: only a name SQLite reads another way)
                             raise ProfileError(f"{self.where}: '{self.text}': no column "
                                                f"'{name}' (write a column's name alone, in "
                                                "double quotes if it has spaces)") from None
@@ -468,6 +561,21 @@ class Expression:
             raise ProfileError(f"{self.where}: '{self.text}': reads too many columns")
         finally:
             box.con.close()
+
+    def _check_json_paths(self, box: _Sandbox, cols: list[str]) -> None:
+        """A JSON path SQLite cannot read shows only on a cell that is JSON (it skips empty
+        ones): tried once on cells holding {}, so that the profile is refused as it loads,
+        not at the first record."""
+        if "json" not in self.sql.lower() and "->" not in self.sql:
+            return
+        box.own(f"UPDATE {_TABLE} SET " + ", ".join(f"{_quote(c)} = '{{}}'" for c in cols)
+                if cols else "SELECT 1")
+        try:
+            box.run(self._select).fetchall()
+        except sqlite3.Error as e:
+            if str(e).startswith(("JSON path error", "bad JSON path")):
+                raise ProfileError(f"{self.where}: '{self.text}': " +
+                                   _plain_error(e, box)) from None
 
     def evaluate(self, columns: dict[str, list], n: int) -> tuple[list, list[str | None]]:
         """The expression's value for each of ``n`` records, and for each record the
@@ -492,6 +600,7 @@ class Expression:
             if box.steps > box.budget:
                 raise ProfileError(f"{self.where}: '{self.text}': takes too long (more than "
                                    f"{STEPS_PER_ROW}k steps a record): simplify it") from None
+            box.failure = box.failure or _json_failure(e)
             if box.failure is None:
                 raise ProfileError(f"{self.where}: '{self.text}': " +
                                    _plain_error(e, box)) from None
@@ -504,6 +613,7 @@ class Expression:
                 values.append(box.run(select, (i,), budget=STEPS_BASE).fetchone()[0])
                 problems.append(None)
             except sqlite3.Error as e:
+                box.failure = box.failure or _json_failure(e)
                 if box.failure is None:
                     raise ProfileError(f"{self.where}: '{self.text}': " +
                                        _plain_error(e, box)) from None
@@ -549,6 +659,10 @@ def _plain_error(e: sqlite3.Error, box: _Sandbox) -> str:
         return f"no function '{m.group(1)}'" + (f" (did you mean '{close[0]}'?)" if close
                                                  else " (see hmsync-migrate profile-help "
                                                  "functions)")
+    m = re.match(r"(?:JSON path error|bad JSON path)[: ]*(?:near )?(.*)", text)
+    if m:
+        return (f"the JSON path {m.group(1)} cannot be read (a path starts with $: "
+                "'$.key', '$[0]', '$.key[0].other')")
     if "wrong number of arguments" in text:
         return text.replace("wrong number of arguments to function", "wrong number of values "
                             "given to")

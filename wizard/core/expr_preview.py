@@ -3,6 +3,7 @@ many records a where: keeps, and a computed field's value record by record, with
 problem of each record it fails on (typed results: the editors show them as they are)."""
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pandas as pd
 from .computed import cells, computed, keep
 from .errors import ProfileError
 from .expr import Expression
+from .lookups import Lookup
 from .readers import LINE
 from .transforms import text
 
@@ -33,6 +35,46 @@ class ExpressionPreview:
     problems: list[str | None] = field(default_factory=list)
     failed: int = 0             # records of the shown ones it fails on
     problem: str | None = None  # the expression is refused (nothing shown)
+
+
+@dataclass(frozen=True)
+class LookupPreview:
+    lines: list[int] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)      # this record's key
+    values: list[str] = field(default_factory=list)    # what it looks up ("" none)
+    found: int = 0              # shown records whose key the other table's sample holds
+    other_rows: int = 0         # records of the other table's sample read
+    other_whole: bool = False   # that sample is the whole other table
+    problem: str | None = None  # the lookup is refused (nothing shown)
+
+
+def preview_lookup(sample: pd.DataFrame, other: pd.DataFrame, spec: dict, source: str,
+                   field_name: str, other_whole: bool = False,
+                   rows: int = PREVIEW_ROWS) -> LookupPreview:
+    """A lookup (``spec`` as a profile writes it) on the first records of a table's sample,
+    looked up in the other table's sample (the migration indexes the whole table)."""
+    head = sample.iloc[:rows]
+    try:
+        lk = Lookup.from_dict(spec, f"field '{field_name}'")
+        missing = [c for c in lk.by_columns if c not in head.columns]
+        if missing:
+            return LookupPreview(problem=f"no column '{missing[0]}' in {source}")
+        lk.check_columns(lk.table, other.columns)
+        con = sqlite3.connect(":memory:")
+        try:
+            lk.index_into(con, [other], lk.table)
+            keys, _, why = lk.keys_of(lambda c: text(head[c]), head.columns, head.index)
+            if why is not None:
+                return LookupPreview(problem=f"by: {why}")
+            found = lk.found_in(con, keys)
+        finally:
+            con.close()
+    except ProfileError as e:
+        return LookupPreview(problem=str(e))
+    values = lk.texts(keys, found)
+    return LookupPreview([int(x) for x in head[LINE].tolist()], keys.tolist(),
+                         values.tolist(), sum(k in found for k in keys.tolist()),
+                         len(other), other_whole)
 
 
 def preview_filter(sample: pd.DataFrame, where: str, source: str,

@@ -107,9 +107,18 @@ def field_words(fm, tfield, defaults: tf.StepDefaults) -> str:
         words.append("read as a whole number" if kind == "int" else "read as a number")
     elif kind == "enum" and tfield.enum:
         words.append(f"must be one of {', '.join(tfield.enum)} (any case)")
-    if fm.value is not None:
+    if fm.value is not None and (fm.columns or getattr(fm, "expr", None) is not None):
+        words.insert(0, f"a record without a value gets '{fm.value}' (a placeholder, "
+                        "counted)")
+    elif fm.value is not None:
         words.insert(0, f"every record gets '{fm.value}' (the export has no such column)")
     return "; ".join(words) or "taken as it is"
+
+
+def _lookup_words(lookup) -> str:
+    return (f"looked up: {lookup.aggregate} of {lookup.table}."
+            f"{lookup.column or lookup.key} where {lookup.key} = {lookup.by}"
+            + (f" and {lookup.where}" if lookup.where else ""))
 
 
 def _examples(st, tm, target, defaults_ctx) -> dict[str, list[tuple[str, str]]]:
@@ -161,10 +170,7 @@ def mapping_document(profile, sources, targets=None, css: str = "") -> str:
             if expr is not None:  # what the client approves is the computation itself
                 words = f"computed: {expr}" + (f"; then {words}" if words else "")
             elif lookup is not None:
-                words = (f"looked up: {lookup.aggregate} of {lookup.table}."
-                         f"{lookup.column or lookup.key} where {lookup.key} = {lookup.by}"
-                         + (f" and {lookup.where}" if lookup.where else "")
-                         + (f"; then {words}" if words else ""))
+                words = _lookup_words(lookup) + (f"; then {words}" if words else "")
             rows.append(f"<tr><td>{_e(tm.source)}.{_e(src)}</td><td>{_e(tm.target)}."
                         f"{_e(fname)}</td><td>{_e(words)}</td>"
                         f"<td>{examples}</td><td class=num>"
@@ -187,13 +193,19 @@ def mapping_document(profile, sources, targets=None, css: str = "") -> str:
                     f"{_e(tm.id_label or 'none')})</h2>"
                     + (f"<p>Only the records where {_e(tm.where)} are migrated; the others "
                        "are counted as filtered out.</p>" if getattr(tm, "where", None)
-                       else "") +
+                       else "")
+                    + "".join(f"<p>{_e(name)}: {_e(_lookup_words(lk))}.</p>"
+                              for name, lk in getattr(tm, "lookups", {}).items())
+                    + (f"<p>A NUL character alone in {_e(', '.join(tm.nul_empty))} is an "
+                       "empty value (MySQL's empty CHAR(1)), not a damaged record.</p>"
+                       if getattr(tm, "nul_empty", None) else "") +
                     f"<table><tr><th>legacy column</th>"
                     f"<th>HMSync field</th><th>what is done to the value</th>"
                     f"<th>examples, before → after (masked)</th><th>confidence</th></tr>"
                     f"{''.join(rows)}</table>{left_html}")
     looked_up = {getattr(fm, "lookup").table for tm in profile.tables
-                 for fm in tm.fields.values() if getattr(fm, "lookup", None) is not None}
+                 for fm in tm.fields.values() if getattr(fm, "lookup", None) is not None} | {
+        lk.table for tm in profile.tables for lk in getattr(tm, "lookups", {}).values()}
     unmapped = [s.name for s in sources if s.name not in mapped_sources and
                 s.name not in looked_up and profile.table_for(s.name, s.stem, present) is None]
     files = ("<h2>Files left out</h2><p>No HMSync table takes these files; nothing of "

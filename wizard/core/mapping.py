@@ -43,7 +43,7 @@ from .corrections import Correction
 from .persons import PersonDecision
 from .errors import ProfileError  # noqa: F401 (imported from here too)
 from .expr import Expression
-from .lookups import Lookup
+from .lookups import Lookup, named_lookups, with_named_lookups
 from .readers import CORRUPT, LINE
 from .targets import TargetTable
 
@@ -105,7 +105,9 @@ class FieldMap:
     target: str
     columns: list[str] = field(default_factory=list)
     steps: list = field(default_factory=list)   # as the profile writes them (see typed_steps)
-    value: str | None = None          # a constant instead of source columns
+    value: str | None = None          # a constant instead of source columns; with a
+    #                                   column, expr or lookup: what fills the records they
+    #                                   give no value (a placeholder, each one counted)
     confidence: float | None = None   # of a suggestion (0..1)
     reason: str | None = None         # why it was suggested
     review: bool = False              # a suggestion not sure enough to apply unasked
@@ -142,12 +144,14 @@ class FieldMap:
             d["expr"] = self.expr
         elif self.lookup is not None:
             d["lookup"] = _FlowDict(self.lookup.to_dict())
-        elif self.value is not None:
+        elif self.value is not None and not self.columns:
             d["value"] = self.value
         elif len(self.columns) == 1:
             d["column"] = self.columns[0]
         else:
             d["columns"] = list(self.columns)
+        if self.value is not None and "value" not in d:  # a placeholder for the empty ones
+            d["value"] = self.value
         if self.steps:
             d["steps"] = _Flow(self.steps)
         if self.confidence is not None:
@@ -182,15 +186,15 @@ class FieldMap:
         reason = d.get("reason")
         expr = d.get("expr")
         lookup = None if d.get("lookup") is None else Lookup.from_dict(d["lookup"], where)
-        if sum(x for x in (bool(cols), value is not None, expr is not None,
-                           lookup is not None)) > 1:
-            raise ProfileError(f"{where}: give one of column(s), expr, lookup or value")
+        if sum(x for x in (bool(cols), expr is not None, lookup is not None)) > 1:
+            raise ProfileError(f"{where}: give one of column(s), expr or lookup (and value "
+                               "for the records they give none)")
         fm = cls(target, cols, list(steps), None if value is None else str(value),
                  confidence, None if reason is None else str(reason), _review(d, where),
                  None if expr is None else str(expr))
         fm.lookup = lookup
         if lookup is not None:
-            fm.columns = [lookup.by]
+            fm.columns = lookup.by_columns
         if expr is not None:
             fm.columns = list(fm.expression.columns)
             if not isinstance(expr, str):  # (a number is a constant: an expression too)
@@ -211,7 +215,8 @@ _PROFILE_KEYS += ("corrections",)   # values the operator corrected (core/correc
 _PROFILE_KEYS += ("person_decisions",)  # same-person clusters decided (core/persons.py)
 _DEFAULTS_KEYS = ("phone_region", "date_order", "decimal", "thousands", "timezone")
 _TABLE_KEYS = ("source", "target", "legacy_id", "confidence", "review", "leave_behind", "keep",
-               "fields", "encoding", "where", "query", "delimiter", "header_row")
+               "fields", "encoding", "where", "query", "lookups", "nul_empty", "delimiter",
+               "header_row")
 _FIELD_KEYS = ("column", "columns", "steps", "value", "confidence", "reason", "review", "expr",
                "lookup")
 
@@ -347,6 +352,19 @@ def _legacy_id(value, where: str) -> tuple[str | None, list[str]]:
     return (cols[0], []) if len(cols) == 1 else (None, cols)
 
 
+def _id_expr(value, where: str) -> str | None:
+    """A table's ``legacy_id: {expr: ...}``: the expression's text (None: a column or
+    columns, read by _legacy_id)."""
+    if not isinstance(value, dict):
+        return None
+    if set(value) != {"expr"} or isinstance(value["expr"], (dict, list, bool)) or \
+            value["expr"] in (None, ""):
+        raise ProfileError(f"{where}: must be a column name, a list of column names, or "
+                           "{expr: ...} (an expression over the columns), not a mapping of "
+                           + ", ".join(str(k) for k in value))
+    return str(value["expr"])
+
+
 def composite_id(parts) -> str:
     """The text a composite legacy id is kept as: its parts as a JSON list, ``["P1","E7"]``
     (a part may hold any character, a comma or quote included, and still be told apart);
@@ -412,13 +430,35 @@ class TableMap:
     @property
     def id_columns(self) -> list[str]:
         """The column(s) of the legacy id ([]: none, records are known by content)."""
+        if self.id_expr is not None:
+            return list(self.id_expression.columns)
         return list(self.legacy_key) if self.legacy_key else (
             [self.legacy_id] if self.legacy_id else [])
 
     @property
     def id_label(self) -> str | None:
         """The legacy id's column(s) as an operator reads them (None: none)."""
+        if self.id_expr is not None:
+            return self.id_expr
         return " + ".join(self.id_columns) or None
+
+    #: a legacy id computed by an expression (``legacy_id: {expr: "'OPD-' || OPD_ID"}``):
+    #: two files numbered apart that feed one table, or an id built from several columns
+    #: the way the other files refer to it
+    id_expr: str | None = None
+    #: columns where a NUL character alone is an empty value, not a damaged record (MySQL
+    #: writes an empty CHAR(1) as '\0'); delimited files only
+    nul_empty: list[str] = field(default_factory=list)
+
+    @property
+    def id_expression(self) -> Expression | None:
+        parsed = getattr(self, "_id_expression", None)
+        if self.id_expr is None:
+            return None
+        if parsed is None or parsed.text != self.id_expr.strip():
+            parsed = self._id_expression = Expression(
+                self.id_expr, f"table '{self.source}': legacy_id")
+        return parsed
     #: a row filter: only the records for which it holds are migrated (see expr.py)
     where: str | None = None
 
@@ -445,6 +485,9 @@ class TableMap:
         from .readers.layout import Layout
         lay = Layout(self.delimiter, self.header_row)
         return lay if lay else None
+    #: named lookups: each a column of the record that expressions, filters and fields
+    #: read as any other (see lookups.py)
+    lookups: dict[str, Lookup] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         d: dict = {"target": self.target}
@@ -456,7 +499,11 @@ class TableMap:
             d.update(self.layout.to_dict())
         if self.where is not None:
             d["where"] = self.where
-        if self.legacy_key:
+        if self.lookups:
+            d["lookups"] = {k: _FlowDict(v.to_dict()) for k, v in self.lookups.items()}
+        if self.id_expr is not None:
+            d["legacy_id"] = _FlowDict({"expr": self.id_expr})
+        elif self.legacy_key:
             d["legacy_id"] = _Flow(self.legacy_key)
         elif self.legacy_id:
             d["legacy_id"] = self.legacy_id
@@ -468,13 +515,17 @@ class TableMap:
             d["leave_behind"] = _Flow(self.leave_behind)
         if self.keep:
             d["keep"] = _Flow(self.keep)
+        if self.nul_empty:
+            d["nul_empty"] = _Flow(self.nul_empty)
         d["fields"] = {k: v.to_dict() for k, v in self.fields.items()}
         return d
 
     def read_columns(self) -> set[str]:
-        """The columns the mapping reads: fields' columns, the legacy id and the filter's."""
-        return {c for fm in self.fields.values() for c in fm.columns} | set(self.id_columns) | (
-            set(self.filter.columns) if self.where is not None else set())
+        """The columns the mapping reads: fields' columns, the legacy id and the filter's
+        (a named lookup's name is no column of the file; the columns it reads are)."""
+        return ({c for fm in self.fields.values() for c in fm.columns} | set(self.id_columns) |
+                (set(self.filter.columns) if self.where is not None else set()) |
+                {c for lk in self.lookups.values() for c in lk.by_columns}) - set(self.lookups)
 
 
 @dataclass
@@ -657,8 +708,9 @@ class Profile:
                     fields[str(tgt)] = FieldMap.from_dict(str(tgt), fd)
                 except ProfileError as e:
                     raise ProfileError(f"{where}: table '{src}': {e}") from None
-            legacy_id, legacy_key = _legacy_id(td.get("legacy_id"),
-                                               f"{where}: table '{src}': legacy_id")
+            id_expr = _id_expr(td.get("legacy_id"), f"{where}: table '{src}': legacy_id")
+            legacy_id, legacy_key = (None, []) if id_expr is not None else _legacy_id(
+                td.get("legacy_id"), f"{where}: table '{src}': legacy_id")
             confidence = td.get("confidence")
             if confidence is not None and (isinstance(confidence, bool) or
                                            not isinstance(confidence, (int, float))):
@@ -676,7 +728,19 @@ class Profile:
                           keep=keep, legacy_key=legacy_key,
                           where=None if td.get("where") is None else str(td["where"]),
                           query=_name(td.get("query"), f"{where}: table '{src}': query",
-                                      "an SQL query", required=False))
+                                      "an SQL query", required=False),
+                          lookups=named_lookups(td.get("lookups"), f"{where}: table '{src}'"),
+                          id_expr=id_expr,
+                          nul_empty=[_name(c, f"{where}: table '{src}': nul_empty",
+                                           "a column name")
+                                     for c in _shaped(td.get("nul_empty"), list,
+                                                      f"{where}: table '{src}': nul_empty")
+                                     or []])
+            if tm.id_expr is not None:
+                try:
+                    tm.id_expression  # checked here, before anything runs
+                except ProfileError as e:
+                    raise ProfileError(f"{where}: {e}") from None
             from .readers.layout import Layout, LayoutError
             try:
                 lay = Layout.from_dict({k: td[k] for k in ("delimiter", "header_row")
@@ -820,6 +884,8 @@ class MappedChunk:
     #: with a legacy id already taken (None: not a quarantine file)
     was_duplicate: np.ndarray | None = None
     filtered: int = 0      # records of the chunk the table's where: left out
+    #: field -> the records its value: placeholder filled (the source gave them none)
+    placeholders: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self):
         return len(self.index)
@@ -831,13 +897,19 @@ def _has_step(fm: FieldMap, kind: type[tf.Step]) -> bool:
 
 def legacy_ids(chunk: pd.DataFrame, tm: TableMap, column=None) -> pd.Series:
     column = column or (lambda c: tf.text(chunk[c]))
+    if tm.id_expr is not None:
+        ids, bad, why = computed(tm.id_expression, column, chunk.columns, chunk.index)
+        if bad.any():  # a record without its id would be told from no other: not guessed
+            raise ProfileError(f"{tm.source}, line {int(chunk[LINE].iloc[int(bad.argmax())])}"
+                               f": legacy_id: '{tm.id_expr}' cannot be evaluated: {why}")
+        return ids
     if tm.legacy_key and all(c in chunk.columns for c in tm.legacy_key):
         parts = [column(c).tolist() for c in tm.legacy_key]
         return pd.Series([composite_id(p) for p in zip(*parts)], index=chunk.index,
                          dtype=object)
     if tm.legacy_id and tm.legacy_id in chunk.columns:
         return column(tm.legacy_id)
-    cols = [c for c in chunk.columns if c not in (LINE, CORRUPT)]
+    cols = [c for c in chunk.columns if c not in (LINE, CORRUPT) and c not in tm.lookups]
     joined = chunk[cols].astype(str).agg("\x1f".join, axis=1) if cols else \
         pd.Series([""] * len(chunk), index=chunk.index)
     return joined.map(lambda s: "row:" + hashlib.sha1(s.encode("utf-8", "replace"))
@@ -846,7 +918,8 @@ def legacy_ids(chunk: pd.DataFrame, tm: TableMap, column=None) -> pd.Series:
 
 def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field,
               defaults: tf.StepDefaults = tf.NO_DEFAULTS,
-              orders: tf.DateOrders | None = None, column=None) -> tf.Result:
+              orders: tf.DateOrders | None = None, column=None,
+              placeholders: dict | None = None) -> tf.Result:
     """One HMSync field's values for a chunk: source column(s) -> steps -> the field's type.
 
     ``orders``: the day/month order the field's earlier chunks were read in ("auto").
@@ -863,11 +936,14 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field,
         clean = False
         note = None if why is None else f"some records failed its expression ({why})"
     elif fm.lookup is not None:
-        s = fm.lookup.values(column(fm.lookup.by))
+        keys, bad, why = fm.lookup.keys_of(column, chunk.columns, chunk.index)
+        s = fm.lookup.values(keys)
         clean = False
-        if fm.lookup.index is None:  # (a preview: the migration builds the index)
+        if why is not None:
+            note = f"some records failed its key's expression ({why})"
+        elif fm.lookup.index is None:  # (a preview: the migration builds the index)
             note = f"looked up in {fm.lookup.table} when the migration runs"
-    elif fm.value is not None:
+    elif fm.value is not None and not fm.columns:
         s = pd.Series([fm.value] * n, index=chunk.index, dtype=object)
     elif len(fm.columns) == 1:
         s = column(fm.columns[0])
@@ -883,6 +959,18 @@ def map_field(chunk: pd.DataFrame, fm: FieldMap, tf_field,
         clean = False
         if r.bad is not None and r.bad.any():
             s = s.where(~pd.Series(bad, index=s.index), None)
+    if fm.value is not None and (fm.columns or fm.expr is not None):
+        # the placeholder, where the source gave nothing (a value it could not read stays
+        # a problem: it is not hidden behind the placeholder)
+        text = s if clean else tf.text(s)
+        empty = np.array(tf.is_blank(text), dtype=bool)
+        if bad is not None:
+            empty &= ~np.asarray(bad, dtype=bool)
+        if empty.any():
+            s = text.where(~pd.Series(empty, index=text.index), fm.value)
+            clean = False
+        if placeholders is not None:
+            placeholders[fm.target] = empty
     kind = tf_field.kind if tf_field is not None else "text"
     null = None
     if kind == "int" and not _has_step(fm, tf.AgeFromDateStep):
@@ -932,6 +1020,7 @@ def _concat_sep(steps: tuple[tf.Step, ...]) -> str:
 
 def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
               ctx: RunContext) -> MappedChunk:
+    chunk = with_named_lookups(chunk, tm)
     chunk, filtered = keep(chunk, tm.filter, tm.source)
     cache: dict[str, pd.Series] = {}
 
@@ -957,7 +1046,7 @@ def map_chunk(chunk: pd.DataFrame, tm: TableMap, target: TargetTable,
                                f"column '{missing[0]}'")
         orders = ctx.state.date_orders_of(tm.source, name)
         try:
-            r = map_field(chunk, fm, tfield, ctx.defaults, orders, column)
+            r = map_field(chunk, fm, tfield, ctx.defaults, orders, column, mc.placeholders)
         except (tf.TransformError, ProfileError):
             raise
         except (TypeError, AttributeError, ValueError, KeyError) as e:  # an option's type
@@ -1006,9 +1095,13 @@ def check_profile(profile: Profile, sources, targets: dict[str, TargetTable]) ->
         for c in tm.id_columns:
             if c not in st.columns:
                 out.append(f"{st.name}: legacy id column '{c}' is not in the file")
+        columns = set(st.columns) | set(tm.lookups)  # (a named lookup is a column too)
+        for name, lk in tm.lookups.items():
+            out += [f"{st.name}: lookup '{name}' reads column '{c}', which the file does not "
+                    "have" for c in lk.by_columns if c not in st.columns]
         if tm.where is not None:
             out += [f"{st.name}: where: reads column '{c}', which the file does not have"
-                    for c in tm.filter.columns if c not in st.columns]
+                    for c in tm.filter.columns if c not in columns]
         for name, fm in tm.fields.items():
             if name not in tt.fields:
                 out.append(f"{st.name}: field '{name}' is not a column of {tm.target}")
@@ -1017,7 +1110,7 @@ def check_profile(profile: Profile, sources, targets: dict[str, TargetTable]) ->
                            f"'{tt.fields[name].references}', which the wizard does not "
                            "import: its legacy ids cannot be translated; leave it unmapped")
             for c in fm.columns:
-                if c not in st.columns:
+                if c not in columns:
                     out.append(f"{st.name}: field '{name}' reads column '{c}', which the "
                                f"file does not have")
         for f in tt.fields.values():

@@ -229,10 +229,14 @@ class FieldChecks:
         # field's fixed value, a deployment's reference, say, is a choice, not a stand-in)
         for fname, fm in tm.fields.items():
             f = target.fields.get(fname)
-            if fm.value is not None and not fm.columns and f is not None and f.required:
+            if fm.value is not None and not fm.columns and fm.expr is None and f is not None \
+                    and f.required:
                 report(np.ones(n, dtype=bool), "placeholder", fname, mc.raw.get(fname),
                        {"label": f.label or fname, "value": fm.value},
                        source_field="(fixed value)")
+            elif fname in mc.placeholders and f is not None and f.required:  # the empty ones
+                report(mc.placeholders[fname], "placeholder", fname, mc.raw.get(fname),
+                       {"label": f.label or fname, "value": fm.value})
         id_list = ids.tolist()
         # excluded by the operator
         if self.excluded:

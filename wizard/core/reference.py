@@ -74,7 +74,10 @@ TABLE = {
     "target": ("the HMSync table it feeds", "target: patients"),
     "legacy_id": ("the column holding the record's id in the legacy system, or a list of "
                   "columns that together identify a record (a composite id, kept as a JSON "
-                  "list of its parts)", "legacy_id: patientId"),
+                  "list of its parts), or {expr: ...} an expression over the columns (two "
+                  "files numbered apart that feed one table: `{expr: \"'OPD-' || OPD_ID\"}`; "
+                  "a record it cannot be evaluated on stops the run, naming its line)",
+                  "legacy_id: patientId"),
     "where": ("a row filter, an expression (see Expressions): only the records for which "
               "it holds are migrated; the others are counted as filtered in the "
               "reconciliation (source = imported + duplicates + rejected + filtered)",
@@ -94,6 +97,15 @@ TABLE = {
     "query": ("SQL run on the legacy database (a source given as a database file or URL) "
               "whose rows make this legacy table; read in the same snapshot as the others",
               "query: \"SELECT p.*, a.city FROM patients p JOIN addresses a ON a.pid = p.id\""),
+    "lookups": ("named lookups (see Lookups): each a column of the record that the "
+                "table's expressions, filter and fields read like any other, so a looked-up "
+                "value can be computed with",
+                "lookups: {last_visit: {table: visits.csv, key: PATIENT, by: Id, "
+                "column: START, aggregate: max}}"),
+    "nul_empty": ("columns of a delimited file where a NUL character alone is an empty "
+                  "value, not a damaged record (MySQL writes an empty CHAR(1) as '\\0'); a "
+                  "NUL anywhere else still marks the record damaged",
+                  "nul_empty: [PAT_MOTH, PAT_FATH]"),
     "keep": ("columns HMSync has no field for, kept beside each record in the "
              "migration_extras table (table, HMSync id, column, value) and counted as "
              "imported cells", "keep: [insuranceNo]"),
@@ -124,12 +136,15 @@ FIELD = {
 LOOKUP = {
     "table": ("the other legacy table, as the export names it",
               "table: claims_transactions.csv"),
-    "key": ("its column holding the key", "key: CLAIMID"),
-    "by": ("this record's column holding the same key", "by: Id"),
-    "column": ("the other table's column taken (count needs none)", "column: AMOUNT"),
+    "key": ("its column holding the key, or {expr: ...} an expression over its columns",
+            "key: {expr: \"split_part(subject.reference, '/', 2)\"}"),
+    "by": ("this record's column holding the same key, or {expr: ...} an expression over "
+           "its columns", "by: Id"),
+    "column": ("the other table's column taken (count needs none), or {expr: ...} an "
+               "expression over its columns", "column: AMOUNT"),
     "aggregate": ("how its rows with the key become one value: " + ", ".join(AGGREGATES) +
-                  " (first: in file order; a key with no rows gives nothing, or 0 for "
-                  "count)", "aggregate: sum"),
+                  " (first: in file order; join: the different values in file order, joined "
+                  "by '; '; a key with no rows gives nothing, or 0 for count)", "aggregate: sum"),
     "where": ("which of the other table's rows count (an expression over its columns)",
               "where: \"TYPE = 'CHARGE'\""),
 }
@@ -244,9 +259,20 @@ def sections() -> list[tuple[str, str, list[Entry]]]:
          "expression may not repeat a repeat (`(a+)+`) or refer back (`\\1`). Everything is "
          "checked when the profile loads. A record an expr cannot read is rejected alone "
          "(a format problem with its file, line and field); a record a where cannot read "
-         "stops the run, naming its file and line.", _function_entries()),
+         "stops the run, naming its file and line.\n\nNested JSON (a JSON export's object or "
+         "list is its column's JSON text): a path after the column reads inside it, "
+         "`subject.reference`, `name[0].family`, `\"my column\".\"a key\"` (short for "
+         "`json_extract(subject, '$.reference')`); a cell that is not JSON fails its record "
+         "alone. A column whose own name has a dot in it is written in double quotes.",
+         _function_entries()),
         ("lookups", "Lookups\n\nA field's `lookup:` takes a value from another legacy table "
-         "by key. The other table is indexed on disk first, so its size does not matter.",
+         "by key. The other table is indexed on disk first, so its size does not matter. "
+         "`key`, `by` and `column` each name a column, or are `{expr: ...}`, an expression "
+         "over their table's columns (`by: {expr: \"'Patient/' || id\"}`). min and max read "
+         "numbers, or dates when the first value is a date (the latest visit). A field's "
+         "`lookup:` is the value itself; a table's `lookups:` name lookups whose values "
+         "expressions read as columns (`age_at(birthDate, coalesce(deceasedDateTime, "
+         "last_visit))`).",
          _entries(LOOKUP_KEYS, LOOKUP, "lookup keys")),
         ("pilot", "Pilot\n\nUnder `pilot:`, one of these: the subset imported first, with the "
          "records it needs and nothing that points outside it.",

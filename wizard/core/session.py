@@ -36,6 +36,7 @@ from .errors import NeedsReview, ProjectError, SourceProblem
 from . import corrections, persons
 from . import transforms as tf
 from .expr import Expression
+from .lookups import Lookup
 from .mapping import (Exclusion, FieldMap, Profile, ProfileError, TableMap, Unconfirmed,
                       check_nesting, check_profile)
 from .outputs import Outputs, check_outputs
@@ -701,6 +702,19 @@ class MigrationSession:
         tm.fields[field_name] = fm
         self.dirty = True
 
+    def set_field_lookup(self, source_name: str, field_name: str, spec: dict) -> None:
+        """Take an HMSync field from another legacy table by key (see lookups.py; ``spec``
+        as a profile writes it). A ProfileError, and nothing changed, if it cannot be
+        used."""
+        tm = self.table_map(source_name)
+        if tm is None:
+            return
+        lk = Lookup.from_dict(spec, f"field '{field_name}'")
+        fm = FieldMap(field_name, lk.by_columns, reason="looked up, as you chose")
+        fm.lookup = lk
+        tm.fields[field_name] = fm
+        self.dirty = True
+
     def set_on_conflict(self, choice: "OnConflict | str | None") -> None:
         """What a re-run does with records changed both in the export and in HMSync
         (None: list them, leave HMSync's values)."""
@@ -718,8 +732,11 @@ class MigrationSession:
     def set_legacy_id(self, source_name: str, column: str | list[str] | None):
         """The legacy id: a column, a list of columns (a composite id), or None."""
         tm = self.table_map(source_name)
+        if isinstance(column, dict):  # the profile's own {expr: ...}, chosen again
+            return
         cols = [column] if isinstance(column, str) else list(column or [])
-        if tm is not None and tm.id_columns != cols:
+        if tm is not None and (tm.id_columns != cols or tm.id_expr is not None):
+            tm.id_expr = None
             tm.legacy_id = cols[0] if len(cols) == 1 else None
             tm.legacy_key = cols if len(cols) > 1 else []
             self.dirty = True

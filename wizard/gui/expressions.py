@@ -66,8 +66,9 @@ class ExpressionPanel(QWidget):
         el.addWidget(self.preview, 1)
         self.expr.setToolTip("Functions: regexp_replace, split_part, upper, lower, title, "
                              "trim, number, to_date, age_at, days_between, coalesce, "
-                             "CASE WHEN …; `hmsync-migrate profile-help functions` lists "
-                             "them all")
+                             "CASE WHEN …, json_extract and paths into nested JSON "
+                             "(subject.reference, name[0].family); `hmsync-migrate "
+                             "profile-help functions` lists them all")
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)

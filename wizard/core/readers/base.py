@@ -106,6 +106,9 @@ class SourceTable:
     #: a person's delimiter and header row (layout.Layout), None: as detected; a sheet's
     #: records start below header_line when one is chosen
     layout: object = None
+    #: columns of a delimited file where a NUL character alone is an empty value (MySQL
+    #: writes an empty CHAR(1) as '\0'), not damage: the profile's ``nul_empty``
+    nul_empty: frozenset = frozenset()
 
     def __post_init__(self):
         self.name = printable(self.name)  # shown everywhere: never a forged line

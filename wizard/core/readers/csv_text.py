@@ -376,6 +376,10 @@ def _csv_frame(t: SourceTable, rows: list[list[str]], starts: np.ndarray,
         for i, row in enumerate(rows):
             for j, v in enumerate(row):
                 if "\x00" in v:
+                    if t.nul_empty and t.columns[j] in t.nul_empty and not \
+                            v.replace("\x00", "").strip():
+                        arr[i, j] = ""  # the profile says: an empty value, as written
+                        continue
                     corrupt[i] = corrupt[i] or "the record has a NUL character (binary data)"
                     arr[i, j] = v.replace("\x00", "\ufffd")
     for j in range(0 if clean_text else ncol):

@@ -24,6 +24,7 @@ from ..models.mapping import SOURCE, MappingModel, source_text
 from ..models.valuemap import ValueMapModel
 from ...core.steps import get_step, set_step
 from ..expressions import ExpressionPanel
+from ..lookup_picker import LookupPanel
 from ..widgets import Banner, button, fit_columns, fmt_int, label, table_view
 from .base import BasePage
 
@@ -385,6 +386,10 @@ class MappingPage(BasePage):
         self.side.addTab(lw, "Columns left out")
         self.expressions = ExpressionPanel()
         self.side.addTab(self.expressions, "Filter && e&xpression")
+        self.lookups = LookupPanel()
+        self.side.addTab(self.lookups, "Loo&kup")
+        # every tab's name in sight (scroll arrows hid the first one's)
+        self.side.tabBar().setUsesScrollButtons(False)
         bottom.addWidget(self.side)
         bottom.addWidget(pw)
         bottom.setStretchFactor(0, 2)
@@ -424,6 +429,7 @@ class MappingPage(BasePage):
             lambda cur, _: self._enable_left())
         self.editor.changed.connect(self._edited)
         self.expressions.changed.connect(lambda f: self._after_edit(f or None))
+        self.lookups.changed.connect(lambda f: self._after_edit(f or None))
         self.confirm_table.clicked.connect(self._confirm_table)
         self.confirm_field.clicked.connect(self._confirm_field)
         self.leave.clicked.connect(lambda: self._decide_column(True))
@@ -496,7 +502,10 @@ class MappingPage(BasePage):
         self.legacy_id.addItem("(none: recognise records by their content)", None)
         for c in st.columns:
             self.legacy_id.addItem(c, c)
-        if tm.legacy_key:  # a composite id, as the profile gives it (kept when chosen again)
+        if tm.id_expr is not None:  # computed by the profile's expression (kept when chosen)
+            self.legacy_id.addItem(f"{tm.id_expr} (expression)", {"expr": tm.id_expr})
+            self.legacy_id.setCurrentIndex(self.legacy_id.count() - 1)
+        elif tm.legacy_key:  # a composite id, as the profile gives it (kept when chosen again)
             self.legacy_id.addItem(f"{tm.id_label} (together)", list(tm.legacy_key))
             self.legacy_id.setCurrentIndex(self.legacy_id.count() - 1)
         else:
@@ -667,9 +676,11 @@ class MappingPage(BasePage):
         if row < 0 or self.model.tm is None:
             self.editor.show_field(None, None, None)
             self.expressions.show_table(self.session, self.current_source(), None)
+            self.lookups.show_table(self.session, self.current_source(), None)
             return
         f = self.model.field_at(row)
         self.expressions.show_table(self.session, self.current_source(), f.name)
+        self.lookups.show_table(self.session, self.current_source(), f.name)
         fm = self.model.tm.fields.get(f.name)
         sample = self.session.samples.get(self.current_source())
         col = None

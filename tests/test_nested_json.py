@@ -1,0 +1,256 @@
+"""Nested JSON in a profile's expressions: a FHIR-like export whose references, names and
+periods are objects and lists inside each record, read with a path after the column
+(``subject.reference``) or SQLite's JSON functions, and nothing else allowed."""
+import json
+import sqlite3
+
+import pytest
+
+from wizard.core.engine import Migration
+from wizard.core.errors import ProfileError
+from wizard.core.expr import Expression, json_paths
+from wizard.core.mapping import Profile
+from wizard.core.readers import open_sources
+from wizard.core.schema import init_db
+
+PATIENTS = [
+    {"resourceType": "Patient", "id": "pa", "name": [{"use": "official", "family": "Rossi",
+                                                      "given": ["Anna"]}],
+     "gender": "female", "birthDate": "1950-03-01", "deceasedDateTime": "1965-02-28",
+     "telecom": [{"system": "phone", "value": "+919811111111"}]},
+    {"resourceType": "Patient", "id": "pb", "name": [{"family": "Bose", "given": ["Ravi"]}],
+     "gender": "male", "birthDate": "1980-06-15",
+     "telecom": [{"system": "phone", "value": "+919822222222"}]},
+    {"resourceType": "Patient", "id": "pc", "name": [{"family": "Test", "given": ["Demo"]}],
+     "gender": "male", "birthDate": "2000-01-01", "meta": {"tag": [{"code": "test"}]},
+     "telecom": [{"system": "phone", "value": "+919833333333"}]},
+]
+ENCOUNTERS = [
+    {"id": "e1", "subject": {"reference": "Patient/pa"}, "period": {"start": "1960-01-02"},
+     "participant": [{"individual": {"reference": "Practitioner/d1"}}]},
+    {"id": "e2", "subject": {"reference": "Patient/pb"}, "period": {"start": "2020-05-06"},
+     "participant": [{"individual": {"reference": "Practitioner/d1"}}]},
+    {"id": "e3", "subject": {"reference": "Patient/pb"}, "period": {"start": "2021-07-08"},
+     "participant": [{"individual": {"reference": "Practitioner/d1"}}]},
+    # line 4: a subject that is not JSON: this record alone fails, named
+    {"id": "e4", "subject": "Patient/pb", "period": {"start": "2022-01-01"},
+     "participant": [{"individual": {"reference": "Practitioner/d1"}}]},
+]
+
+
+def _write(folder, name, records):
+    (folder / name).write_text("".join(json.dumps(r) + "\n" for r in records),
+                               encoding="utf-8")
+
+
+@pytest.fixture
+def export(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    _write(folder, "Patient.ndjson", PATIENTS)
+    _write(folder, "Encounter.ndjson", ENCOUNTERS)
+    _write(folder, "Practitioner.ndjson",
+           [{"id": "d1", "name": [{"family": "House", "given": ["Greg"]}]}])
+    return folder
+
+
+def _profile() -> dict:
+    return {"name": "fhir", "source_system": "fhir", "tables": {
+        "Patient.ndjson": {
+            "target": "patients", "legacy_id": "id",
+            "where": "coalesce(meta.tag[0].code, '') <> 'test'",
+            "leave_behind": ["resourceType"],
+            "fields": {
+                "fullName": {"expr": "name[0].given[0] || ' ' || name[0].family"},
+                "lastName": {"expr": "json_extract(name, '$[0].family')"},
+                "phone": {"expr": "telecom[0].value"},
+                "gender": {"column": "gender", "steps": [{"map": {"male": "M",
+                                                                  "female": "F"}}]},
+                "age": {"expr": "age_at(birthDate, deceasedDateTime)"},
+                # how many encounters refer to the patient: a lookup whose key is nested
+                "address": {"lookup": {"table": "Encounter.ndjson",
+                                       "key": {"expr": "split_part(subject.reference, '/', 2)"},
+                                       "by": "id", "aggregate": "count"}},
+            }},
+        "Practitioner.ndjson": {
+            "target": "doctors", "legacy_id": "id",
+            "fields": {"fullName": {"expr": "name[0].given[0] || ' ' || name[0].family"}}},
+        "Encounter.ndjson": {
+            "target": "visits", "legacy_id": "id",
+            "fields": {
+                "patientId": {"expr": "split_part(subject.reference, '/', 2)"},
+                "doctorId": {"expr": "split_part(participant[0].individual.reference, '/', 2)"},
+                "visitDate": {"expr": "period ->> '$.start'"},
+            }},
+    }}
+
+
+def _run(export, tmp_path, d=None):
+    target = tmp_path / "t.db"
+    init_db(target)
+    tables, _ = open_sources([export])
+    return target, Migration(tables, Profile.from_dict(d or _profile()), target).run(
+        no_backup=True)
+
+
+def test_paths_read_nested_objects_and_lists_of_a_fhir_export_end_to_end(export, tmp_path):
+    _write(export, "Encounter.ndjson", ENCOUNTERS[:3])
+    target, res = _run(export, tmp_path)
+    s = res.validation.stats["patients"]
+    assert (s.source_rows, s.valid, s.filtered) == (3, 2, 1)
+    con = sqlite3.connect(target)
+    pats = con.execute('SELECT "fullName", "lastName", phone, age, address FROM patients '
+                       'ORDER BY "fullName"').fetchall()
+    visits = con.execute('SELECT p."fullName", v."visitDate", d."fullName" FROM visits v '
+                         'JOIN patients p ON p.id = v."patientId" '
+                         'JOIN doctors d ON d.id = v."doctorId" ORDER BY v."visitDate"'
+                         ).fetchall()
+    con.close()
+    # the age at death; the encounters counted by a key inside subject
+    assert pats == [("Anna Rossi", "Rossi", "+919811111111", 14, "1"),
+                    ("Ravi Bose", "Bose", "+919822222222", pats[1][3], "2")]
+    assert [v[0] for v in visits] == ["Anna Rossi", "Ravi Bose", "Ravi Bose"]
+    assert visits[0][1].startswith("1960-01-02") and visits[0][2] == "Greg House"
+    recon = next(c for c in res.verification.checks if c.name == "reconciliation: patients")
+    assert recon.passed and "filtered 1" in recon.detail
+
+
+def test_a_cell_that_is_not_json_fails_its_record_alone_naming_file_line_and_field(
+        export, tmp_path):
+    d = _profile()
+    del d["tables"]["Patient.ndjson"]["fields"]["address"]
+    target, res = _run(export, tmp_path, d)
+    p = res.validation.problems
+    bad = p[p["rule"] == "visits.patientId.format"]
+    assert list(bad["file"]) == ["Encounter.ndjson"] and list(bad["line"]) == [4]
+    assert res.validation.stats["visits"].valid == 3
+    assert any("not JSON" in n for n in res.validation.notes)
+
+
+def test_a_lookup_key_that_cannot_be_read_stops_the_run_naming_file_and_line(export,
+                                                                              tmp_path):
+    with pytest.raises(ProfileError) as e:
+        _run(export, tmp_path)
+    assert "Encounter.ndjson, line 4: key" in str(e.value) and "not JSON" in str(e.value)
+
+
+@pytest.mark.parametrize("text, sql", [
+    ("subject.reference", """json_extract("subject", '$.reference')"""),
+    ("name[0].given[-1]", """json_extract("name", '$[0].given[-1]')"""),
+    ('"my col"."a key".x', """json_extract("my col", '$."a key".x')"""),
+    ("number(X) > 1.5 AND 'a.b' = Y", "number(X) > 1.5 AND 'a.b' = Y"),
+    ("upper(NAME)", "upper(NAME)"),
+])
+def test_a_path_after_a_column_is_json_extract_and_nothing_else_is(text, sql):
+    assert json_paths(text) == sql
+
+
+def test_json_values_come_out_as_sqlite_gives_them():
+    ex = Expression("coalesce(telecom[1].value, telecom[0].value)", "t")
+    cells = [json.dumps(r["telecom"]) for r in PATIENTS[:2]] + [None]
+    values, problems = ex.evaluate({"telecom": cells}, 3)
+    assert values == ["+919811111111", "+919822222222", None] and problems == [None] * 3
+    values, _ = Expression("json_array_length(name)", "t").evaluate(
+        {"name": ['[1, 2]', '[]']}, 2)
+    assert values == [2, 0]
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("json_set(X, '$.a', 1)", "not allowed"),
+    ("json_group_array(X)", "not allowed"),
+    ("(SELECT value FROM json_each(X))", "only column names"),
+    ("json_extract(X, 'reference')", "JSON path 'reference' cannot be read"),
+    ("readfile(X.path)", "no function 'readfile'"),
+])
+def test_only_the_json_functions_that_read_one_cell_are_allowed(text, problem):
+    with pytest.raises(ProfileError) as e:
+        Expression(text, "field 'x': expr")
+    assert problem in str(e.value)
+
+
+def test_named_lookups_are_columns_an_expression_computes_with(export, tmp_path):
+    """A living patient's age at their last visit (dates are the latest by date, not by
+    text: 08/07/2021 after 2020-05-06), the first visit as the registration date."""
+    encounters = [dict(e) for e in ENCOUNTERS[:3]]
+    encounters[2]["period"] = {"start": "08/07/2021"}
+    _write(export, "Encounter.ndjson", encounters)
+    d = _profile()
+    pt = d["tables"]["Patient.ndjson"]
+    visits = {"table": "Encounter.ndjson",
+              "key": {"expr": "split_part(subject.reference, '/', 2)"},
+              "by": "id", "column": {"expr": "period.start"}}
+    pt["lookups"] = {"last_visit": dict(visits, aggregate="max"),
+                     "first_visit": dict(visits, aggregate="min")}
+    pt["fields"]["age"] = {"expr": "age_at(birthDate, coalesce(deceasedDateTime, last_visit))"}
+    pt["fields"]["registrationDate"] = {"expr": "to_date(first_visit)"}
+    d["tables"]["Encounter.ndjson"]["fields"]["visitDate"] = {"expr": "to_date(period.start)"}
+    target, res = _run(export, tmp_path, d)
+    con = sqlite3.connect(target)
+    rows = con.execute('SELECT "fullName", age, "registrationDate" FROM patients '
+                       'ORDER BY "fullName"').fetchall()
+    con.close()
+    assert rows == [("Anna Rossi", 14, "1960-01-02"), ("Ravi Bose", 41, "2020-05-06")]
+    assert res.verification.passed
+    saved = Profile.from_dict(d).to_dict()["tables"]["Patient.ndjson"]["lookups"]
+    assert saved["last_visit"]["aggregate"] == "max"
+    assert Profile.from_dict({"tables": {"Patient.ndjson": dict(
+        Profile.from_dict(d).to_dict()["tables"]["Patient.ndjson"])}}).tables[0].lookups[
+        "first_visit"].exprs == ("key", "column")
+
+
+def test_a_max_over_dates_names_a_value_that_is_no_date(export, tmp_path):
+    encounters = [dict(e) for e in ENCOUNTERS[:3]]
+    encounters[1]["period"] = {"start": "soon"}
+    _write(export, "Encounter.ndjson", encounters)
+    d = _profile()
+    d["tables"]["Patient.ndjson"]["lookups"] = {"last_visit": {
+        "table": "Encounter.ndjson",
+        "key": {"expr": "split_part(subject.reference, '/', 2)"},
+        "by": "id", "column": {"expr": "period.start"}, "aggregate": "max"}}
+    with pytest.raises(ProfileError) as e:
+        _run(export, tmp_path, d)
+    assert "Encounter.ndjson, line 2, column 'period.start': not a date" in str(e.value)
+
+
+def test_join_gathers_an_encounters_conditions_in_file_order_each_once(export, tmp_path):
+    """A lookup by an expression ('Encounter/' || id) into another table's nested key."""
+    _write(export, "Encounter.ndjson", ENCOUNTERS[:3])
+
+    def cond(enc, text):
+        return {"encounter": {"reference": f"Encounter/{enc}"},
+                "code": {"coding": [{"display": text}]}}
+    _write(export, "Condition.ndjson", [cond("e2", "Asthma"), cond("e1", "Measles"),
+                                        cond("e2", "Fever; high"), cond("e2", "Asthma")])
+    d = _profile()
+    d["tables"]["Encounter.ndjson"]["fields"]["diagnosis"] = {"lookup": {
+        "table": "Condition.ndjson", "key": {"expr": "encounter.reference"},
+        "by": {"expr": "'Encounter/' || id"}, "column": {"expr": "code.coding[0].display"},
+        "aggregate": "join"}}
+    target, res = _run(export, tmp_path, d)
+    con = sqlite3.connect(target)
+    rows = con.execute('SELECT diagnosis FROM visits ORDER BY "visitDate"').fetchall()
+    con.close()
+    assert rows == [("Measles",), ("Asthma; Fever; high",), (None,)]
+    assert res.verification.passed
+
+
+def test_named_lookups_and_paths_work_in_the_helper_process_too(export, tmp_path,
+                                                                monkeypatch):
+    monkeypatch.setenv("HMSYNC_WIZARD_PARALLEL", "1")
+    _write(export, "Encounter.ndjson", ENCOUNTERS[:3])
+    d = _profile()
+    d["tables"]["Patient.ndjson"]["lookups"] = {"last_visit": {
+        "table": "Encounter.ndjson", "key": {"expr": "split_part(subject.reference, '/', 2)"},
+        "by": "id", "column": {"expr": "period.start"}, "aggregate": "max"}}
+    d["tables"]["Patient.ndjson"]["fields"]["age"] = {
+        "expr": "age_at(birthDate, coalesce(deceasedDateTime, last_visit))"}
+    target = tmp_path / "t.db"
+    init_db(target)
+    tables, _ = open_sources([export])
+    m = Migration(tables, Profile.from_dict(d), target)
+    res = m.run(no_backup=True)
+    assert m.waited_for_helper is not None  # (prepared in the helper process)
+    con = sqlite3.connect(target)
+    ages = dict(con.execute('SELECT "fullName", age FROM patients').fetchall())
+    con.close()
+    assert ages == {"Anna Rossi": 14, "Ravi Bose": 41} and res.verification.passed

@@ -234,3 +234,87 @@ def test_typed_values_one_read_only_snapshot_and_no_password(server, tmp_path):
     assert q.name == "typed#light" and q.columns == ["id", "name"]
     got = pd.concat(list(q.iter_chunks()))
     assert sorted(got["name"]) == ["Ravi", "Zoë Ångström"] and q.location(1) == "row 1"
+
+
+#: a stand-in for the keyring library (not a dependency of the wizard): the passwords of
+#: the JSON file named by HMSYNC_TEST_KEYRING, by (service, user name)
+FAKE_KEYRING = '''
+import json, os
+
+class NoKeyringError(RuntimeError):
+    pass
+
+class _Backend:
+    priority = 1
+
+def get_keyring():
+    return _Backend()
+
+def get_password(service, username):
+    path = os.environ.get("HMSYNC_TEST_KEYRING")
+    if not path:
+        raise NoKeyringError("No recommended backend was available.")
+    with open(path) as f:
+        return json.load(f).get(service + " " + username)
+'''
+
+
+def test_the_password_from_the_system_keyring_is_kept_nowhere(server, tmp_path,
+                                                              monkeypatch):
+    """A URL without a password, none in the environment: the system keyring gives it (by
+    service and the URL without its password), for the command line's run and for the
+    session; the project file, report, problem list and log never hold it. No password
+    in the keyring, or no keyring: said, and the server refuses."""
+    from wizard.core.readers.credentials import SERVICE
+    from wizard.core.session import MigrationSession
+    server.create_database("kr")
+    c = server.connect("kr")
+    cols = ["patientId", "firstName", "lastName", "phoneNumber", "gender"]
+    _sql(c, f"CREATE TABLE patients (id integer PRIMARY KEY, "
+         f"{', '.join(server.quote(n) + ' text' for n in cols)}, age integer, "
+         f"{server.quote('registrationDate')} date)")
+    _sql(c, "INSERT INTO patients VALUES (1, 'P1', 'Zoë', 'Ångström', '+919811111111', "
+         "'F', 40, '2022-01-15'), (2, 'P2', 'Ravi', 'Kumar', '+919822222222', 'M', 35, "
+         "'2022-02-01')")
+    c.close()
+    url = server.url("kr")
+    fake = tmp_path / "fake"
+    (fake / "keyring").mkdir(parents=True)
+    (fake / "keyring" / "__init__.py").write_text(FAKE_KEYRING)
+    store = tmp_path / "keyring.json"
+    store.write_text(json.dumps({f"{SERVICE} {url}": pgserver.PASSWORD}))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [str(fake)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    monkeypatch.setenv("HMSYNC_TEST_KEYRING", str(store))
+    target = tmp_path / "t.db"
+    assert cli("init-db", target)[0] == 0
+    rc, out = cli("run", url, "--target", target, "--no-backup", "--accept-suggestions",
+                  "--report", tmp_path / "r.json", "--issues", tmp_path / "i.csv",
+                  password=False, log_dir=tmp_path / "logs")
+    assert rc == 0, out
+    assert json.loads((tmp_path / "r.json").read_text())["tables"]["patients"][
+        "imported"] == 2
+    # the session (the wizard's) finds it there too, and its project file does not hold it
+    monkeypatch.syspath_prepend(str(fake))
+    monkeypatch.delitem(sys.modules, "keyring", raising=False)
+    from wizard.core.readers import server as srv
+    monkeypatch.setattr(srv, "_PASSWORDS", {})
+    monkeypatch.setattr(srv, "_FROM", {})
+    session = MigrationSession(source_system="x")
+    session.add_sources([url])
+    session.open_sources([])
+    assert [t.name for t in session.tables] == ["kr#patients"], session.read_errors
+    assert srv.password_source(url) == "keyring"
+    session.save_project(tmp_path / "project")
+    for f in tmp_path.rglob("*"):
+        if f.is_file() and f.name != "keyring.json":
+            assert pgserver.PASSWORD.encode() not in f.read_bytes(), f.name
+    assert list(tmp_path.glob("*.hmsync-migration")) and \
+        url in (tmp_path / "project.hmsync-migration").read_text()
+    # nothing in the keyring for the URL, then no keyring at all: said, and refused
+    store.write_text("{}")
+    rc, out = cli("inspect", url, "--no-sample", password=False)
+    assert rc == 2 and "holds no password" in out, out
+    monkeypatch.delenv("HMSYNC_TEST_KEYRING")
+    rc, out = cli("inspect", url, "--no-sample", password=False)
+    assert rc == 2 and "no system keyring is available" in out, out

@@ -338,3 +338,23 @@ def test_a_profile_query_is_a_legacy_table(tmp_path, mini_pair):
     (tmp_path / "q.yaml").write_text(yaml.safe_dump(prof, sort_keys=False))
     rc, out = cli("validate", url, "--profile", tmp_path / "q.yaml", "--accept-suggestions")
     assert rc == 2 and "paid_bills" in out and "no such table" in out
+
+
+def test_a_password_from_the_environment_else_the_keyring_else_why_not(monkeypatch):
+    """Without the keyring library the lookup says so (the caller then asks); the
+    environment comes first; a password found is never in what is shown of a lookup."""
+    import sys as _sys
+    from wizard.core.readers import credentials
+    from wizard.core.readers.server import keep_url, needs_password, password_source
+    url = keep_url("postgresql+psycopg://consultant@db.clinic:5432/his")
+    monkeypatch.setitem(_sys.modules, "keyring", None)  # as if not installed
+    monkeypatch.delenv(credentials.PASSWORD_ENV, raising=False)
+    assert "keyring library is not installed" in credentials.keyring_status()
+    found = credentials.look_up(url)
+    assert found.password is None and "not installed" in found.note
+    assert needs_password(url) and password_source(url) == ""
+    monkeypatch.setenv(credentials.PASSWORD_ENV, "env-Pw-1")
+    found = credentials.look_up(url)
+    assert (found.password, found.source) == ("env-Pw-1", "environment")
+    assert "env-Pw-1" not in repr(found)
+    assert not needs_password(url) and password_source(url) == "environment"

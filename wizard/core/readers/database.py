@@ -440,6 +440,7 @@ class DatabaseSummary:
     tables: list[SourceTable] = field(default_factory=list)
     summaries: list[TableSummary] = field(default_factory=list)
     source: Path | str | None = None   # what the session adds: the file, or a server's URL
+    password_from: str = ""   # a server's: url, typed, environment, keyring ('' none)
 
     def __post_init__(self):
         if self.source is None:

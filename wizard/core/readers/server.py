@@ -4,7 +4,8 @@ as an SQLite file's are (see ``database``), through SQLAlchemy.
 
 The password is never part of what the wizard keeps: a URL's password is held in this
 process's memory only, and the URL the session, project file, report and log see has none.
-Without one, ``HMSYNC_SOURCE_PASSWORD`` gives it (or the command line asks for it).
+Without one, ``HMSYNC_SOURCE_PASSWORD`` or the system keyring gives it (``credentials``),
+else the operator types it.
 
 Reads run in a read-only REPEATABLE READ transaction (a snapshot on PostgreSQL and
 MariaDB/MySQL's InnoDB), with server-side cursors fetching a chunk at a time.
@@ -17,15 +18,19 @@ import itertools
 import os
 from pathlib import Path
 
+from .credentials import PASSWORD_ENV, look_up
+
 from .base import _CHUNK_READERS, SourceError, SourceTable, _clean_header
 from .database import (SERVER_DIALECTS, DatabaseSummary, DatabaseTable, Snapshots, TableSummary,
                        _read, _short, is_server_url, snapshot, source_path)
 from .database import check_connection as _check_file
 
-PASSWORD_ENV = "HMSYNC_SOURCE_PASSWORD"
 _CURSORS = itertools.count(1)
-#: passwords named in URLs, by the URL without its password: in memory only
+#: passwords named in URLs, typed or read from the keyring, by the URL without its
+#: password: in memory only
 _PASSWORDS: dict[str, str] = {}
+#: where each of those came from (url, typed, keyring)
+_FROM: dict[str, str] = {}
 #: the drivers each kind of server is read with, and the package that brings each
 DRIVERS = {"postgresql": "psycopg (pip install 'psycopg[binary]')",
            "mysql": "PyMySQL (pip install PyMySQL)", "mariadb": "PyMySQL (pip install PyMySQL)",
@@ -49,13 +54,30 @@ def needs_password(bare: str) -> bool:
     """Whether a kept URL has no password to connect with yet (in memory or the
     environment), and a user to give one for."""
     from sqlalchemy.engine import make_url
-    return bool(make_url(bare).username) and bare not in _PASSWORDS and \
-        not os.environ.get(PASSWORD_ENV)
+    return bool(make_url(bare).username) and _password(bare) is None
 
 
 def remember_password(bare: str, password: str) -> None:
     """A password the operator typed, for this process's reads of ``bare``."""
     _PASSWORDS[bare] = password
+    _FROM[bare] = "typed"
+
+
+def password_source(bare: str) -> str:
+    """Where the password for ``bare`` comes from: url, typed, environment, keyring, or ''
+    (none)."""
+    if _password(bare) is None:
+        return ""
+    return _FROM.get(bare) or "environment"
+
+
+def _password(bare: str) -> str | None:
+    if bare in _PASSWORDS:
+        return _PASSWORDS[bare]
+    found = look_up(bare)
+    if found.source == "keyring":  # asked once per process; the environment every time
+        _PASSWORDS[bare], _FROM[bare] = found.password, "keyring"
+    return found.password
 
 
 def keep_url(url: str) -> str:
@@ -69,14 +91,14 @@ def keep_url(url: str) -> str:
                           "dialect+driver://user@host:port/database)") from None
     bare = u._replace(password=None).render_as_string(hide_password=False)
     if u.password:
-        _PASSWORDS[bare] = str(u.password)
+        _PASSWORDS[bare], _FROM[bare] = str(u.password), "url"
     return bare
 
 
 def _full_url(bare: str):
     from sqlalchemy.engine import make_url
     u = make_url(bare)
-    password = _PASSWORDS.get(bare) or os.environ.get(PASSWORD_ENV)
+    password = _password(bare)
     return u.set(password=password) if password else u
 
 
@@ -233,7 +255,8 @@ def check_connection(source: str, password: str | None = None, cancel=None
         remember_password(bare, password)
     tables = open_server(bare)
     db = tables[0].database
-    out = DatabaseSummary(f"{db.display} as {_user(bare)}", db.path, tables, source=bare)
+    out = DatabaseSummary(f"{db.display} as {_user(bare)}", db.path, tables, source=bare,
+                          password_from=password_source(bare))
     with snapshot(tables):
         for t in tables:
             if cancel is not None:

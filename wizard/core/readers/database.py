@@ -38,7 +38,7 @@ from .base import (_CHUNK_READERS, _SURROGATE, SourceError, SourceTable, _cell, 
 DB_EXTS = {".db", ".sqlite", ".sqlite3", ".db3"}
 FORMAT = "sqlite"
 _HEADER = b"SQLite format 3\x00"
-_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)$", re.S)
+_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9_+.-]*)://(?P<rest>.*)$", re.S)
 #: the SQLAlchemy dialects of the databases a legacy system may run on
 SERVER_DIALECTS = ("mysql", "mariadb", "postgresql", "postgres", "mssql", "oracle")
 
@@ -249,7 +249,7 @@ class DatabaseTable(SourceTable):
         db = self.database
         with db.reading() as con:
             try:
-                return int(db.execute(con, f"SELECT count(*) FROM ({self._select()}) AS q"
+                return int(db.execute(con, f"SELECT count(*) FROM ({self._select()}) q"
                                       ).fetchone()[0])
             except db.errors as e:
                 raise SourceError(self.path, f"{self.kind} '{self.sheet}' cannot be read "
@@ -263,8 +263,9 @@ class DatabaseTable(SourceTable):
     def _sql(self) -> str:
         key = self.key_sql or "NULL"
         order = self.order_sql or self.key_sql
-        sql = f"SELECT {key}, q.* FROM {self.database.quote(self.sheet)} AS q" \
-            if self.query is None else f"SELECT NULL, q.* FROM ({self.query}) AS q"
+        # "FROM x q", not "AS q": Oracle takes no AS before a table's alias
+        sql = f"SELECT {key}, q.* FROM {self.database.quote(self.sheet)} q" \
+            if self.query is None else f"SELECT NULL, q.* FROM ({self.query}) q"
         return sql + (f" ORDER BY {order}" if order else "")
 
 
@@ -511,7 +512,8 @@ def _query_table(db: Database, name: str, sql: str) -> DatabaseTable:
                       kind="query", query=sql.strip().rstrip(";"))
     with db.reading() as con:
         try:
-            cur = db.execute(con, f"SELECT * FROM ({t.query}) AS q LIMIT 0")
+            # its columns without its records (LIMIT is not SQL Server's or Oracle's)
+            cur = db.execute(con, f"SELECT * FROM ({t.query}) q WHERE 1 = 0")
             names = list(cur.keys()) if hasattr(cur, "keys") else \
                 [d[0] for d in cur.description]
         except db.errors as e:

@@ -7,8 +7,11 @@ process's memory only, and the URL the session, project file, report and log see
 Without one, ``HMSYNC_SOURCE_PASSWORD`` or the system keyring gives it (``credentials``),
 else the operator types it.
 
-Reads run in a read-only REPEATABLE READ transaction (a snapshot on PostgreSQL and
-MariaDB/MySQL's InnoDB), with server-side cursors fetching a chunk at a time.
+Reads run in one snapshot transaction per database, read-only where the server has such
+transactions (see ``ISOLATION``), with server-side cursors fetching a chunk at a time.
+PostgreSQL and MariaDB are tested against real servers; Oracle and SQL Server are not
+(no server to test against here): their URLs are taken and their statements written to
+their manuals.
 """
 from __future__ import annotations
 
@@ -35,7 +38,25 @@ _FROM: dict[str, str] = {}
 DRIVERS = {"postgresql": "psycopg (pip install 'psycopg[binary]')",
            "mysql": "PyMySQL (pip install PyMySQL)", "mariadb": "PyMySQL (pip install PyMySQL)",
            "oracle": "python-oracledb (pip install oracledb)",
-           "mssql": "pyodbc and an ODBC driver (optional, not bundled)"}
+           "mssql": "pyodbc (pip install pyodbc; optional, not bundled) and Microsoft's ODBC "
+                    "Driver 18 for SQL Server (msodbcsql18, with unixODBC on Linux)"}
+#: the URL scheme of the driver bundled for each kind of server
+BUNDLED = {"postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql",
+           "mariadb": "mariadb+pymysql", "oracle": "oracle+oracledb"}
+#: the isolation level each kind of server reads in (None: the server's default, its
+#: read-only transaction being the snapshot)
+ISOLATION = {
+    # a snapshot taken at the first read, held for the transaction
+    "postgresql": "REPEATABLE READ", "mysql": "REPEATABLE READ", "mariadb": "REPEATABLE READ",
+    # SET TRANSACTION READ ONLY gives Oracle's transaction-level read consistency;
+    # Oracle has no REPEATABLE READ level to set
+    "oracle": None,
+    # row versions, no locks on the live system's tables (REPEATABLE READ would lock
+    # them); the database must have ALLOW_SNAPSHOT_ISOLATION ON
+    "mssql": "SNAPSHOT",
+}
+#: the first read, which starts the snapshot
+_PROBE = {"oracle": "SELECT 1 FROM DUAL"}
 
 
 for _kind in SERVER_DIALECTS:  # a server's tables are read as an SQLite file's are
@@ -68,7 +89,7 @@ def password_source(bare: str) -> str:
     (none)."""
     if _password(bare) is None:
         return ""
-    return _FROM.get(bare) or "environment"
+    return _FROM.get(bare, "typed") if bare in _PASSWORDS else "environment"
 
 
 def _password(bare: str) -> str | None:
@@ -142,13 +163,21 @@ class ServerDatabase(Snapshots):
         if self._engine is None or self._engine[0] != os.getpid():
             from sqlalchemy import create_engine
             from sqlalchemy.pool import NullPool
+            kind = self.url.split(":", 1)[0].split("+", 1)[0]
+            level = ISOLATION.get(kind, "REPEATABLE READ")
             try:
                 eng = create_engine(_full_url(self.url), poolclass=NullPool,
-                                    isolation_level="REPEATABLE READ")
+                                    **({"isolation_level": level} if level else {}))
             except ModuleNotFoundError as e:
-                kind = self.url.split(":", 1)[0].split("+", 1)[0]
+                scheme = self.url.split(":", 1)[0].lower()
+                do = f"install {DRIVERS.get(kind, e.name)}"
+                if kind in BUNDLED and scheme != BUNDLED[kind]:
+                    do = f"the wizard brings another: name it in the URL ({BUNDLED[kind]}://…)"
                 raise SourceError(self.path, f"the driver for {kind} is not installed "
-                                  f"({e.name}): install {DRIVERS.get(kind, e.name)}") from None
+                                  f"({e.name}): {do}") from None
+            except ImportError as e:  # a driver whose system library is missing (libodbc)
+                raise SourceError(self.path, f"the driver for {kind} cannot be loaded "
+                                  f"({_short(e)}): install {DRIVERS.get(kind, 'it')}") from None
             except Exception as e:  # noqa: BLE001 (an unknown dialect: said in its words)
                 raise SourceError(self.path, f"cannot connect ({_short(e)})") from None
             self._engine = (os.getpid(), eng)
@@ -187,17 +216,34 @@ class ServerDatabase(Snapshots):
                 con.exec_driver_sql("SET SESSION TRANSACTION READ ONLY")
                 con.commit()
                 con.exec_driver_sql("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+            elif kind == "oracle":
+                con.rollback()  # SET TRANSACTION must be a transaction's first statement
+                con.exec_driver_sql("SET TRANSACTION READ ONLY")
             elif kind == "postgresql":
                 con.exec_driver_sql("SET TRANSACTION READ ONLY")
-            con.exec_driver_sql("SELECT 1").fetchall()  # the snapshot starts with a read
+            # (SQL Server has no read-only transaction: the login's rights keep it read-only)
+            con.exec_driver_sql(_PROBE.get(kind, "SELECT 1")).fetchall()  # snapshot starts
             return con
         except self.errors as e:
-            raise SourceError(self.path, f"cannot connect ({_short(e)})") from None
+            raise SourceError(self.path, f"cannot connect ({_short(e)}){_advice(e)}") \
+                from None
 
     def _close(self, con) -> None:
         with contextlib.suppress(Exception):
             con.rollback()  # nothing was written: there is nothing to keep
         con.close()
+
+
+def _advice(e: BaseException) -> str:
+    """What to do about a driver's error that says something is not installed."""
+    orig = getattr(e, "orig", e)
+    state = str(orig.args[0]) if getattr(orig, "args", None) else ""
+    if type(orig).__module__.startswith("pyodbc") and state in ("01000", "IM002"):
+        # unixODBC's "Can't open lib" / "Data source name not found"
+        return ("; the ODBC driver the URL names is not installed: install Microsoft's ODBC "
+                "Driver 18 for SQL Server (msodbcsql18) and name it in the URL "
+                "(?driver=ODBC+Driver+18+for+SQL+Server)")
+    return ""
 
 
 def open_server(url: str) -> list[SourceTable]:

@@ -249,8 +249,10 @@ class DatabaseTable(SourceTable):
         db = self.database
         with db.reading() as con:
             try:
-                return int(db.execute(con, f"SELECT count(*) FROM ({self._select()}) q"
-                                      ).fetchone()[0])
+                cur = db.execute(con, f"SELECT count(*) FROM ({self._select()}) q")
+                n = int(cur.fetchone()[0])
+                cur.close()  # an unbuffered server cursor is done only when closed
+                return n
             except db.errors as e:
                 raise SourceError(self.path, f"{self.kind} '{self.sheet}' cannot be read "
                                   f"({e})") from None
@@ -516,6 +518,7 @@ def _query_table(db: Database, name: str, sql: str) -> DatabaseTable:
             cur = db.execute(con, f"SELECT * FROM ({t.query}) q WHERE 1 = 0")
             names = list(cur.keys()) if hasattr(cur, "keys") else \
                 [d[0] for d in cur.description]
+            cur.close()
         except db.errors as e:
             raise SourceError(path, f"query '{name}' cannot be run ({_short(e)})") from None
         t.columns = _clean_header(names, t)

@@ -21,9 +21,8 @@ import itertools
 import os
 from pathlib import Path
 
-from .credentials import PASSWORD_ENV, look_up
-
 from .base import _CHUNK_READERS, SourceError, SourceTable, _clean_header
+from .credentials import PASSWORD_ENV, look_up  # noqa: F401 (PASSWORD_ENV: the CLI's)
 from .database import (SERVER_DIALECTS, DatabaseSummary, DatabaseTable, Snapshots, TableSummary,
                        _read, _short, is_server_url, snapshot, source_path)
 from .database import check_connection as _check_file
@@ -72,8 +71,8 @@ def source_location(source) -> Path | str:
 
 
 def needs_password(bare: str) -> bool:
-    """Whether a kept URL has no password to connect with yet (in memory or the
-    environment), and a user to give one for."""
+    """Whether a kept URL has no password to connect with yet (in memory, the environment
+    or the system keyring), and a user to give one for."""
     from sqlalchemy.engine import make_url
     return bool(make_url(bare).username) and _password(bare) is None
 
@@ -197,6 +196,17 @@ class ServerDatabase(Snapshots):
             try:
                 cur.execute(sql)
             except raw.Error as e:
+                from sqlalchemy.exc import DBAPIError
+                raise DBAPIError(sql, None, e) from None
+            return cur
+        if con.dialect.driver == "pymysql":
+            # PyMySQL's own unbuffered cursor, for the same reason: tuples, no row objects
+            import pymysql
+            from pymysql.cursors import SSCursor
+            cur = con.connection.driver_connection.cursor(SSCursor)
+            try:
+                cur.execute(sql)
+            except pymysql.Error as e:
                 from sqlalchemy.exc import DBAPIError
                 raise DBAPIError(sql, None, e) from None
             return cur

@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 
 PASSWORD = "s3cret-Pw"
+kind = "postgresql"
 
 
 def _bin(name: str) -> str | None:
@@ -47,6 +48,8 @@ def _free_port() -> int:
 
 
 class Server:
+    kind = kind
+
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="hmsync-pg-")
         self.port = _free_port()
@@ -74,6 +77,15 @@ class Server:
                            **self._as)
         if p.returncode:
             raise RuntimeError(f"{os.path.basename(cmd[0])} failed: {p.stderr[-500:]}")
+
+    @staticmethod
+    def quote(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    def create_database(self, name: str) -> None:
+        c = self.connect()
+        c.execute(f"CREATE DATABASE {self.quote(name)}")
+        c.close()
 
     def url(self, database: str = "postgres", password: bool = False) -> str:
         pw = f":{PASSWORD}" if password else ""

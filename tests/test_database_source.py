@@ -338,3 +338,47 @@ def test_a_profile_query_is_a_legacy_table(tmp_path, mini_pair):
     (tmp_path / "q.yaml").write_text(yaml.safe_dump(prof, sort_keys=False))
     rc, out = cli("validate", url, "--profile", tmp_path / "q.yaml", "--accept-suggestions")
     assert rc == 2 and "paid_bills" in out and "no such table" in out
+
+
+def test_a_password_from_the_environment_else_the_keyring_else_why_not(monkeypatch):
+    """Without the keyring library the lookup says so (the caller then asks); the
+    environment comes first; a password found is never in what is shown of a lookup."""
+    import sys as _sys
+    from wizard.core.readers import credentials
+    from wizard.core.readers import server as srv
+    from wizard.core.readers.server import keep_url, needs_password, password_source
+    monkeypatch.setattr(srv, "_PASSWORDS", {})  # none typed or named in a URL before
+    monkeypatch.setattr(srv, "_FROM", {})
+    url = keep_url("postgresql+psycopg://consultant@db.clinic:5432/his")
+    monkeypatch.setitem(_sys.modules, "keyring", None)  # as if not installed
+    monkeypatch.delenv(credentials.PASSWORD_ENV, raising=False)
+    assert "keyring library is not installed" in credentials.keyring_status()
+    found = credentials.look_up(url)
+    assert found.password is None and "not installed" in found.note
+    assert needs_password(url) and password_source(url) == ""
+    monkeypatch.setenv(credentials.PASSWORD_ENV, "env-Pw-1")
+    found = credentials.look_up(url)
+    assert (found.password, found.source) == ("env-Pw-1", "environment")
+    assert "env-Pw-1" not in repr(found)
+    assert not needs_password(url) and password_source(url) == "environment"
+
+
+def test_oracle_and_sql_server_urls_taken_and_missing_drivers_said(monkeypatch):
+    """No Oracle or SQL Server to test against here: their URLs are kept without the
+    password, a missing driver is named with what to install, and a server that does not
+    answer is said, the password not."""
+    import sys as _sys
+    from wizard.core.readers.server import ServerDatabase, keep_url
+    driver = "?driver=ODBC+Driver+18+for+SQL+Server"
+    kept = keep_url(f"mssql+pyodbc://consultant:hunter2@sql.clinic:1433/his{driver}")
+    assert kept == f"mssql+pyodbc://consultant@sql.clinic:1433/his{driver}"
+    monkeypatch.setitem(_sys.modules, "pyodbc", None)  # as where it is not installed
+    with pytest.raises(SourceError) as e:
+        ServerDatabase(kept).engine()
+    assert "pyodbc" in str(e.value) and "ODBC Driver 18 for SQL Server" in str(e.value)
+    monkeypatch.setitem(_sys.modules, "cx_Oracle", None)
+    with pytest.raises(SourceError) as e:
+        ServerDatabase(keep_url("oracle+cx_oracle://u:hunter2@db.clinic/XE")).engine()
+    assert "oracle+oracledb://" in str(e.value) and "hunter2" not in str(e.value)
+    rc, out = cli("inspect", "oracle+oracledb://u:hunter2@127.0.0.1:1/?service_name=XE")
+    assert rc == 2 and "cannot connect" in out and "hunter2" not in out, out

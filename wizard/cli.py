@@ -61,11 +61,14 @@ def _encodings(args):
             out.for_all = enc
     return out
 def _ask_password(url: str) -> None:
-    """A server's password, when neither the URL nor the environment gives one: asked on
-    the terminal (never echoed, never kept beyond this process)."""
+    """A server's password, when neither the URL, the environment nor the system keyring
+    gives one: asked on the terminal (never echoed, never kept beyond this process)."""
+    from .core.readers.credentials import from_keyring
     from .core.readers.server import PASSWORD_ENV, needs_password, remember_password
     if not needs_password(url):
         return
+    print(f"note: no password for {url} in the URL, in {PASSWORD_ENV} or in the system "
+          f"keyring: {from_keyring(url).note}", file=sys.stderr)
     if not sys.stdin.isatty():
         return  # the server says whether it needs one; set PASSWORD_ENV for scripts
     import getpass

@@ -1,22 +1,25 @@
-"""Benchmark: reading the same export from CSV files, from SQLite and from PostgreSQL.
+"""Benchmark: reading the same export from CSV files, SQLite, PostgreSQL and MariaDB.
 
 Not part of the test suite (no timed assertions); it prints figures. One command:
 
     .venv/bin/python tests/benchmarks/bench_database.py                  # 200000:1000000
-    .venv/bin/python tests/benchmarks/bench_database.py --scale 20000:100000
+    .venv/bin/python tests/benchmarks/bench_database.py --scale 20000:100000 --repeat 1
 
 It generates a dirty export with the project's generator, loads its CSV files (ragged
-records left out: a table cannot hold them) into an SQLite file and into a throwaway
-PostgreSQL server on loopback (tests/pgserver.py), then reads every table through the
-wizard's readers, chunk by chunk, as a run does: each source in its own process, printing
-wall time, records and the process's peak resident memory (VmHWM), and the ratio to the
-CSV read.
+records left out: a table cannot hold them) into an SQLite file and into throwaway
+PostgreSQL and MariaDB servers on loopback (tests/pgserver.py, tests/mariadbserver.py),
+then reads every table through the wizard's readers, chunk by chunk, as a run does: each
+source in its own process, printing wall time, records and the process's peak resident
+memory (VmHWM), and the ratio to the CSV read. With --repeat N the sources are read in
+turn N times (the machine's speed drifts: each ratio is taken within one round) and the
+medians are printed last, with the PostgreSQL/CSV ratio against issue 28's target.
 """
 from __future__ import annotations
 
 import argparse
 import csv
 import json
+import statistics
 import sqlite3
 import subprocess
 import sys
@@ -68,11 +71,14 @@ def _rows(f: Path):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", default="200000:1000000", help="PATIENTS:VISITS")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds of reads (default 3)")
     args = ap.parse_args(argv)
     patients, visits = map(int, args.scale.split(":"))
     import os
+    import mariadbserver
     import pgserver
     why = pgserver.missing()
+    why_my = mariadbserver.missing()
     with tempfile.TemporaryDirectory(prefix="hmsync-bench-db-") as tmp:
         tmp = Path(tmp)
         export = tmp / "csv"
@@ -93,10 +99,13 @@ def main(argv=None) -> int:
             con.executemany(f'INSERT INTO "{f.stem}" VALUES ({", ".join("?" * len(header))})', it)
         con.commit()
         con.close()
-        results = {"csv": _read(str(export), False), "sqlite": _read(str(db), False)}
-        if why is None:
-            server = pgserver.Server()
-            try:
+        readers = {"csv": lambda: _read(str(export), False),
+                   "sqlite": lambda: _read(str(db), False)}
+        servers = []
+        try:
+            if why is None:
+                server = pgserver.Server()
+                servers.append(server)
                 c = server.connect()
                 c.execute('CREATE DATABASE "bench"')
                 c.close()
@@ -113,17 +122,61 @@ def main(argv=None) -> int:
                 c.execute("VACUUM ANALYZE")
                 c.close()
                 env = dict(os.environ, HMSYNC_SOURCE_PASSWORD=pgserver.PASSWORD)
-                results["postgresql"] = _read(server.url("bench"), True, env)
-            finally:
+                readers["postgresql"] = lambda s=server, e=env: _read(s.url("bench"), True, e)
+            else:
+                print(f"postgresql: not measured ({why})")
+            if why_my is None:
+                server = mariadbserver.Server()
+                servers.append(server)
+                server.create_database("bench")
+                c = server.connect("bench")
+                cur = c.cursor()
+                for f in sorted(export.glob("*.csv")):
+                    it = _rows(f)
+                    header = next(it)
+                    cols = ", ".join(f"`{h}` text" for h in header)
+                    cur.execute(f"CREATE TABLE `{f.stem}` (id bigint AUTO_INCREMENT "
+                                f"PRIMARY KEY, {cols})")
+                    sql = (f"INSERT INTO `{f.stem}` ({', '.join(f'`{h}`' for h in header)}) "
+                           f"VALUES ({', '.join(['%s'] * len(header))})")
+                    batch = []
+                    for row in it:
+                        batch.append(row)
+                        if len(batch) == 5000:
+                            cur.executemany(sql, batch)
+                            batch = []
+                    if batch:
+                        cur.executemany(sql, batch)
+                c.close()
+                env = dict(os.environ, HMSYNC_SOURCE_PASSWORD=mariadbserver.PASSWORD)
+                readers["mariadb"] = lambda s=server, e=env: _read(s.url("bench"), True, e)
+            else:
+                print(f"mariadb: not measured ({why_my})")
+            rounds = []
+            for i in range(args.repeat):
+                results = {k: read() for k, read in readers.items()}
+                rounds.append(results)
+                _print(f"round {i + 1}", results, results["csv"]["seconds"])
+        finally:
+            for server in servers:
                 server.stop()
-        else:
-            print(f"postgresql: not measured ({why})")
-    base = results["csv"]["seconds"]
-    for k, r in results.items():
-        print(f"{k:10} {r['records']:>10,} records {r['seconds']:7.1f} s "
-              f"{r['records'] / r['seconds']:>10,.0f} rec/s  peak {r['peak_mb']:6.0f} MB  "
-              f"{r['seconds'] / base:4.2f}x the CSV read")
+    if len(rounds) > 1:
+        med = {k: {m: statistics.median(r[k][m] for r in rounds)
+                   for m in ("seconds", "records", "peak_mb")} for k in readers}
+        _print("median", med, med["csv"]["seconds"])
+    if "postgresql" in readers:
+        ratios = [r["postgresql"]["seconds"] / r["csv"]["seconds"] for r in rounds]
+        print(f"postgresql read / csv read: {statistics.median(ratios):.2f}x median "
+              f"({', '.join(f'{x:.2f}' for x in ratios)}); issue 28's target: 1.5x or less")
     return 0
+
+
+def _print(title: str, results: dict, base: float) -> None:
+    print(title)
+    for k, r in results.items():
+        print(f"  {k:10} {r['records']:>10,.0f} records {r['seconds']:7.1f} s "
+              f"{r['records'] / r['seconds']:>10,.0f} rec/s  peak {r['peak_mb']:6.0f} MB  "
+              f"{r['seconds'] / base:4.2f}x the CSV read", flush=True)
 
 
 if __name__ == "__main__":

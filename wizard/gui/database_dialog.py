@@ -8,10 +8,11 @@ from pathlib import Path
 import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLineEdit, QSplitter,
-                               QVBoxLayout)
+                               QVBoxLayout, QWidget)
 
 from ..core.readers import LINE
-from ..core.readers.database import DB_EXTS, DatabaseSummary
+from ..core.readers.credentials import PASSWORD_ENV, SERVICE, keyring_status
+from ..core.readers.database import DB_EXTS, DatabaseSummary, is_server_url
 from ..core.readers.server import check_connection
 from . import dialogs, settings
 from .models.dataframe import DataFrameModel
@@ -20,6 +21,13 @@ from .workers import Task, TaskRunner
 
 PREVIEW_ROWS = 20
 FILTER = "SQLite databases (" + " ".join(f"*{e}" for e in sorted(DB_EXTS)) + ");;All files (*)"
+
+
+def _count(n: int, what: str) -> str:
+    """'1 table', '3 views', '' for none of a kind besides records ('0 records')."""
+    if n == 0 and what != "record":
+        return ""
+    return f"{fmt_int(n)} {what}{'' if n == 1 else 's'}"
 
 
 class DatabaseDialog(QDialog):
@@ -42,7 +50,10 @@ class DatabaseDialog(QDialog):
                            "count the records of each table and view")
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText("a server's password (kept in memory only)")
+        self.password.setPlaceholderText("server's password, if any")
+        self.password.setMinimumWidth(self.password.fontMetrics().horizontalAdvance("x" * 30))
+        self.password.setToolTip("Left empty: HMSYNC_SOURCE_PASSWORD, else the system "
+                                 f"keyring (service '{SERVICE}', user name the URL)")
         self.password.setAccessibleName("Password")
         row = QHBoxLayout()
         row.addWidget(self.source, 1)
@@ -51,7 +62,8 @@ class DatabaseDialog(QDialog):
         row.addWidget(self.test)
         note = label("The database is opened read-only: the wizard never writes to it. "
                      "Every table and view becomes a legacy table, its records located by "
-                     "their key. A password is never saved in the project, report or log.",
+                     "their key. A password is never saved in the project, report or log; left "
+                     "empty, it is read from HMSYNC_SOURCE_PASSWORD or the system keyring.",
                      role="hint")
         self.banner = Banner()
 
@@ -64,9 +76,14 @@ class DatabaseDialog(QDialog):
         self.preview.setModel(self.preview_model)
         self.preview.setAccessibleName("Preview of the first records")
         self.preview_label = label("Preview")
+        lower = QWidget()  # the preview under its heading, resized as one by the splitter
+        lower_lay = QVBoxLayout(lower)
+        lower_lay.setContentsMargins(0, 0, 0, 0)
+        lower_lay.addWidget(self.preview_label)
+        lower_lay.addWidget(self.preview, 1)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.tables)
-        split.addWidget(self.preview)
+        split.addWidget(lower)
         split.setChildrenCollapsible(False)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
@@ -82,7 +99,6 @@ class DatabaseDialog(QDialog):
         lay.addWidget(self.banner)
         lay.addWidget(label("Tables and views:"))
         lay.addWidget(split, 1)
-        lay.addWidget(self.preview_label)
         lay.addWidget(self.buttons)
         self.resize(900, 600)
 
@@ -130,8 +146,13 @@ class DatabaseDialog(QDialog):
             self.test.setEnabled(True)
             self.summary = summary
             n = sum(s.rows for s in summary.summaries)
-            self.banner.set(f"Connected to {summary.shown} (read-only): "
-                            f"{len(summary.summaries)} tables and views, {fmt_int(n)} records.",
+            where = {"environment": f", password from {PASSWORD_ENV}",
+                     "keyring": ", password from the system keyring"}
+            views = sum(s.kind == "view" for s in summary.summaries)
+            found = [_count(len(summary.summaries) - views, "table"), _count(views, "view")]
+            self.banner.set(f"Connected to {summary.shown} (read-only"
+                            f"{where.get(summary.password_from, '')}): "
+                            f"{', '.join(x for x in found if x)}, {_count(n, 'record')}.",
                             "ok")
             df = pd.DataFrame({
                 "Table": [s.name.split("#", 1)[-1] for s in summary.summaries],
@@ -153,6 +174,11 @@ class DatabaseDialog(QDialog):
             self.tables_model.set_frame(pd.DataFrame())
             self.preview_model.set_frame(pd.DataFrame())
             what, advice = dialogs.explain(e, "connecting")
+            if not password and is_server_url(text):
+                why = keyring_status()  # a wrong or missing password is the usual cause
+                advice = " ".join(x for x in [advice, "No password was typed" + (
+                    f", and {why}." if why else f"; none in {PASSWORD_ENV} or the system "
+                    "keyring either.")] if x)
             self.banner.set(what + (f"\n{advice}" if advice else ""), "error")
 
         task.finished.connect(passed)

@@ -38,7 +38,7 @@ from .base import (_CHUNK_READERS, _SURROGATE, SourceError, SourceTable, _cell, 
 DB_EXTS = {".db", ".sqlite", ".sqlite3", ".db3"}
 FORMAT = "sqlite"
 _HEADER = b"SQLite format 3\x00"
-_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)$", re.S)
+_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9_+.-]*)://(?P<rest>.*)$", re.S)
 #: the SQLAlchemy dialects of the databases a legacy system may run on
 SERVER_DIALECTS = ("mysql", "mariadb", "postgresql", "postgres", "mssql", "oracle")
 
@@ -249,8 +249,10 @@ class DatabaseTable(SourceTable):
         db = self.database
         with db.reading() as con:
             try:
-                return int(db.execute(con, f"SELECT count(*) FROM ({self._select()}) AS q"
-                                      ).fetchone()[0])
+                cur = db.execute(con, f"SELECT count(*) FROM ({self._select()}) q")
+                n = int(cur.fetchone()[0])
+                cur.close()  # an unbuffered server cursor is done only when closed
+                return n
             except db.errors as e:
                 raise SourceError(self.path, f"{self.kind} '{self.sheet}' cannot be read "
                                   f"({e})") from None
@@ -263,8 +265,9 @@ class DatabaseTable(SourceTable):
     def _sql(self) -> str:
         key = self.key_sql or "NULL"
         order = self.order_sql or self.key_sql
-        sql = f"SELECT {key}, q.* FROM {self.database.quote(self.sheet)} AS q" \
-            if self.query is None else f"SELECT NULL, q.* FROM ({self.query}) AS q"
+        # "FROM x q", not "AS q": Oracle takes no AS before a table's alias
+        sql = f"SELECT {key}, q.* FROM {self.database.quote(self.sheet)} q" \
+            if self.query is None else f"SELECT NULL, q.* FROM ({self.query}) q"
         return sql + (f" ORDER BY {order}" if order else "")
 
 
@@ -440,6 +443,7 @@ class DatabaseSummary:
     tables: list[SourceTable] = field(default_factory=list)
     summaries: list[TableSummary] = field(default_factory=list)
     source: Path | str | None = None   # what the session adds: the file, or a server's URL
+    password_from: str = ""   # a server's: url, typed, environment, keyring ('' none)
 
     def __post_init__(self):
         if self.source is None:
@@ -510,9 +514,11 @@ def _query_table(db: Database, name: str, sql: str) -> DatabaseTable:
                       kind="query", query=sql.strip().rstrip(";"))
     with db.reading() as con:
         try:
-            cur = db.execute(con, f"SELECT * FROM ({t.query}) AS q LIMIT 0")
+            # its columns without its records (LIMIT is not SQL Server's or Oracle's)
+            cur = db.execute(con, f"SELECT * FROM ({t.query}) q WHERE 1 = 0")
             names = list(cur.keys()) if hasattr(cur, "keys") else \
                 [d[0] for d in cur.description]
+            cur.close()
         except db.errors as e:
             raise SourceError(path, f"query '{name}' cannot be run ({_short(e)})") from None
         t.columns = _clean_header(names, t)

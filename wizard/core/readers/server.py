@@ -4,10 +4,14 @@ as an SQLite file's are (see ``database``), through SQLAlchemy.
 
 The password is never part of what the wizard keeps: a URL's password is held in this
 process's memory only, and the URL the session, project file, report and log see has none.
-Without one, ``HMSYNC_SOURCE_PASSWORD`` gives it (or the command line asks for it).
+Without one, ``HMSYNC_SOURCE_PASSWORD`` or the system keyring gives it (``credentials``),
+else the operator types it.
 
-Reads run in a read-only REPEATABLE READ transaction (a snapshot on PostgreSQL and
-MariaDB/MySQL's InnoDB), with server-side cursors fetching a chunk at a time.
+Reads run in one snapshot transaction per database, read-only where the server has such
+transactions (see ``ISOLATION``), with server-side cursors fetching a chunk at a time.
+PostgreSQL and MariaDB are tested against real servers; Oracle and SQL Server are not
+(no server to test against here): their URLs are taken and their statements written to
+their manuals.
 """
 from __future__ import annotations
 
@@ -18,19 +22,40 @@ import os
 from pathlib import Path
 
 from .base import _CHUNK_READERS, SourceError, SourceTable, _clean_header
+from .credentials import PASSWORD_ENV, look_up  # noqa: F401 (PASSWORD_ENV: the CLI's)
 from .database import (SERVER_DIALECTS, DatabaseSummary, DatabaseTable, Snapshots, TableSummary,
                        _read, _short, is_server_url, snapshot, source_path)
 from .database import check_connection as _check_file
 
-PASSWORD_ENV = "HMSYNC_SOURCE_PASSWORD"
 _CURSORS = itertools.count(1)
-#: passwords named in URLs, by the URL without its password: in memory only
+#: passwords named in URLs, typed or read from the keyring, by the URL without its
+#: password: in memory only
 _PASSWORDS: dict[str, str] = {}
+#: where each of those came from (url, typed, keyring)
+_FROM: dict[str, str] = {}
 #: the drivers each kind of server is read with, and the package that brings each
 DRIVERS = {"postgresql": "psycopg (pip install 'psycopg[binary]')",
            "mysql": "PyMySQL (pip install PyMySQL)", "mariadb": "PyMySQL (pip install PyMySQL)",
            "oracle": "python-oracledb (pip install oracledb)",
-           "mssql": "pyodbc and an ODBC driver (optional, not bundled)"}
+           "mssql": "pyodbc (pip install pyodbc; optional, not bundled) and Microsoft's ODBC "
+                    "Driver 18 for SQL Server (msodbcsql18, with unixODBC on Linux)"}
+#: the URL scheme of the driver bundled for each kind of server
+BUNDLED = {"postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql",
+           "mariadb": "mariadb+pymysql", "oracle": "oracle+oracledb"}
+#: the isolation level each kind of server reads in (None: the server's default, its
+#: read-only transaction being the snapshot)
+ISOLATION = {
+    # a snapshot taken at the first read, held for the transaction
+    "postgresql": "REPEATABLE READ", "mysql": "REPEATABLE READ", "mariadb": "REPEATABLE READ",
+    # SET TRANSACTION READ ONLY gives Oracle's transaction-level read consistency;
+    # Oracle has no REPEATABLE READ level to set
+    "oracle": None,
+    # row versions, no locks on the live system's tables (REPEATABLE READ would lock
+    # them); the database must have ALLOW_SNAPSHOT_ISOLATION ON
+    "mssql": "SNAPSHOT",
+}
+#: the first read, which starts the snapshot
+_PROBE = {"oracle": "SELECT 1 FROM DUAL"}
 
 
 for _kind in SERVER_DIALECTS:  # a server's tables are read as an SQLite file's are
@@ -46,16 +71,33 @@ def source_location(source) -> Path | str:
 
 
 def needs_password(bare: str) -> bool:
-    """Whether a kept URL has no password to connect with yet (in memory or the
-    environment), and a user to give one for."""
+    """Whether a kept URL has no password to connect with yet (in memory, the environment
+    or the system keyring), and a user to give one for."""
     from sqlalchemy.engine import make_url
-    return bool(make_url(bare).username) and bare not in _PASSWORDS and \
-        not os.environ.get(PASSWORD_ENV)
+    return bool(make_url(bare).username) and _password(bare) is None
 
 
 def remember_password(bare: str, password: str) -> None:
     """A password the operator typed, for this process's reads of ``bare``."""
     _PASSWORDS[bare] = password
+    _FROM[bare] = "typed"
+
+
+def password_source(bare: str) -> str:
+    """Where the password for ``bare`` comes from: url, typed, environment, keyring, or ''
+    (none)."""
+    if _password(bare) is None:
+        return ""
+    return _FROM.get(bare, "typed") if bare in _PASSWORDS else "environment"
+
+
+def _password(bare: str) -> str | None:
+    if bare in _PASSWORDS:
+        return _PASSWORDS[bare]
+    found = look_up(bare)
+    if found.source == "keyring":  # asked once per process; the environment every time
+        _PASSWORDS[bare], _FROM[bare] = found.password, "keyring"
+    return found.password
 
 
 def keep_url(url: str) -> str:
@@ -69,14 +111,14 @@ def keep_url(url: str) -> str:
                           "dialect+driver://user@host:port/database)") from None
     bare = u._replace(password=None).render_as_string(hide_password=False)
     if u.password:
-        _PASSWORDS[bare] = str(u.password)
+        _PASSWORDS[bare], _FROM[bare] = str(u.password), "url"
     return bare
 
 
 def _full_url(bare: str):
     from sqlalchemy.engine import make_url
     u = make_url(bare)
-    password = _PASSWORDS.get(bare) or os.environ.get(PASSWORD_ENV)
+    password = _password(bare)
     return u.set(password=password) if password else u
 
 
@@ -120,13 +162,21 @@ class ServerDatabase(Snapshots):
         if self._engine is None or self._engine[0] != os.getpid():
             from sqlalchemy import create_engine
             from sqlalchemy.pool import NullPool
+            kind = self.url.split(":", 1)[0].split("+", 1)[0]
+            level = ISOLATION.get(kind, "REPEATABLE READ")
             try:
                 eng = create_engine(_full_url(self.url), poolclass=NullPool,
-                                    isolation_level="REPEATABLE READ")
+                                    **({"isolation_level": level} if level else {}))
             except ModuleNotFoundError as e:
-                kind = self.url.split(":", 1)[0].split("+", 1)[0]
+                scheme = self.url.split(":", 1)[0].lower()
+                do = f"install {DRIVERS.get(kind, e.name)}"
+                if kind in BUNDLED and scheme != BUNDLED[kind]:
+                    do = f"the wizard brings another: name it in the URL ({BUNDLED[kind]}://…)"
                 raise SourceError(self.path, f"the driver for {kind} is not installed "
-                                  f"({e.name}): install {DRIVERS.get(kind, e.name)}") from None
+                                  f"({e.name}): {do}") from None
+            except ImportError as e:  # a driver whose system library is missing (libodbc)
+                raise SourceError(self.path, f"the driver for {kind} cannot be loaded "
+                                  f"({_short(e)}): install {DRIVERS.get(kind, 'it')}") from None
             except Exception as e:  # noqa: BLE001 (an unknown dialect: said in its words)
                 raise SourceError(self.path, f"cannot connect ({_short(e)})") from None
             self._engine = (os.getpid(), eng)
@@ -149,6 +199,17 @@ class ServerDatabase(Snapshots):
                 from sqlalchemy.exc import DBAPIError
                 raise DBAPIError(sql, None, e) from None
             return cur
+        if con.dialect.driver == "pymysql":
+            # PyMySQL's own unbuffered cursor, for the same reason: tuples, no row objects
+            import pymysql
+            from pymysql.cursors import SSCursor
+            cur = con.connection.driver_connection.cursor(SSCursor)
+            try:
+                cur.execute(sql)
+            except pymysql.Error as e:
+                from sqlalchemy.exc import DBAPIError
+                raise DBAPIError(sql, None, e) from None
+            return cur
         return con.exec_driver_sql(sql, execution_options={
             "stream_results": True, "max_row_buffer": max(chunk_rows, 1)})
 
@@ -165,17 +226,34 @@ class ServerDatabase(Snapshots):
                 con.exec_driver_sql("SET SESSION TRANSACTION READ ONLY")
                 con.commit()
                 con.exec_driver_sql("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+            elif kind == "oracle":
+                con.rollback()  # SET TRANSACTION must be a transaction's first statement
+                con.exec_driver_sql("SET TRANSACTION READ ONLY")
             elif kind == "postgresql":
                 con.exec_driver_sql("SET TRANSACTION READ ONLY")
-            con.exec_driver_sql("SELECT 1").fetchall()  # the snapshot starts with a read
+            # (SQL Server has no read-only transaction: the login's rights keep it read-only)
+            con.exec_driver_sql(_PROBE.get(kind, "SELECT 1")).fetchall()  # snapshot starts
             return con
         except self.errors as e:
-            raise SourceError(self.path, f"cannot connect ({_short(e)})") from None
+            raise SourceError(self.path, f"cannot connect ({_short(e)}){_advice(e)}") \
+                from None
 
     def _close(self, con) -> None:
         with contextlib.suppress(Exception):
             con.rollback()  # nothing was written: there is nothing to keep
         con.close()
+
+
+def _advice(e: BaseException) -> str:
+    """What to do about a driver's error that says something is not installed."""
+    orig = getattr(e, "orig", e)
+    state = str(orig.args[0]) if getattr(orig, "args", None) else ""
+    if type(orig).__module__.startswith("pyodbc") and state in ("01000", "IM002"):
+        # unixODBC's "Can't open lib" / "Data source name not found"
+        return ("; the ODBC driver the URL names is not installed: install Microsoft's ODBC "
+                "Driver 18 for SQL Server (msodbcsql18) and name it in the URL "
+                "(?driver=ODBC+Driver+18+for+SQL+Server)")
+    return ""
 
 
 def open_server(url: str) -> list[SourceTable]:
@@ -233,7 +311,8 @@ def check_connection(source: str, password: str | None = None, cancel=None
         remember_password(bare, password)
     tables = open_server(bare)
     db = tables[0].database
-    out = DatabaseSummary(f"{db.display} as {_user(bare)}", db.path, tables, source=bare)
+    out = DatabaseSummary(f"{db.display} as {_user(bare)}", db.path, tables, source=bare,
+                          password_from=password_source(bare))
     with snapshot(tables):
         for t in tables:
             if cancel is not None:

@@ -413,3 +413,43 @@ def test_a_delta_keeps_the_legacy_id_index_it_looks_records_up_by(setup, tmp_pat
     res = run(write_export(tmp_path / "more", patients=more), profile, target)
     assert res.committed and res.verification.tables["patients"]["inserted"] == 12
     assert not any("uq_legacy_ids" in sql for sql in seen)
+
+
+def test_a_field_mapped_since_the_last_run_is_an_update_not_a_conflict(setup, tmp_path):
+    """The first run left age unmapped; the final sync maps it. Only the fields both runs
+    mapped decide what changed where: the new field comes in as an update, HMSync's own
+    edits stand, and a record changed on both sides is still a conflict."""
+    export, profile, target = setup
+    first = Profile.load(profile)
+    tm = first.table_for("patients.csv", "patients")
+    del tm.fields["age"]
+    tm.leave_behind = ["age"]
+    assert run(export, first, target).committed
+    assert hmsync_row(target, "patients", "103", "age") == (None,)
+    hmsync_edit(target, "patients", "103", "phone", "+919833333399")   # in HMSync only
+    hmsync_edit(target, "patients", "102", "phone", "+919822222299")   # the export edits 102
+    cut = cutover_export(tmp_path)
+    res = run(cut, profile, target)
+    assert res.committed and res.passed, [c.detail for c in res.verification.failed()]
+    p = res.verification.tables["patients"]
+    assert (p["inserted"], p["updated"], p["unchanged"], p["conflicts"]) == (1, 2, 0, 1)
+    assert [c.legacy_id for c in res.delta.conflicts] == ["102"]
+    updates = {c.legacy_id: set(c.fields) for c in res.delta.changes if c.kind == "updated"
+               and c.table == "patients"}
+    assert updates == {"101": {"lastName", "fullName", "phone", "age"}, "103": {"age"}}
+    assert hmsync_row(target, "patients", "103", "phone", "age") == ("+919833333399", 50)
+    assert hmsync_row(target, "patients", "101", "lastName", "age") == ("Kumaran", 40)
+    assert hmsync_row(target, "patients", "102", "lastName", "age") == ("Iyer", None)
+    # the doctors mapped the same fields: nothing to update there
+    assert res.verification.tables["doctors"]["unchanged"] == 2
+    # the same mapping again: nothing changed, the conflict listed again
+    res = run(cut, profile, target)
+    p = res.verification.tables["patients"]
+    assert (p["inserted"], p["updated"], p["unchanged"], p["conflicts"]) == (0, 0, 3, 1)
+    # a field mapped no longer (lastName; fullName still reads its column): nothing changed
+    fewer = Profile.load(profile)
+    del fewer.table_for("patients.csv", "patients").fields["lastName"]
+    res = run(cut, fewer, target)
+    p = res.verification.tables["patients"]
+    assert (p["updated"], p["unchanged"], p["conflicts"]) == (0, 3, 1)
+    assert hmsync_row(target, "patients", "101", "lastName") == ("Kumaran",)

@@ -453,3 +453,21 @@ def test_a_field_mapped_since_the_last_run_is_an_update_not_a_conflict(setup, tm
     p = res.verification.tables["patients"]
     assert (p["updated"], p["unchanged"], p["conflicts"]) == (0, 3, 1)
     assert hmsync_row(target, "patients", "101", "lastName") == ("Kumaran",)
+
+
+def test_the_project_file_keeps_the_re_runs_choices(tmp_path):
+    from wizard.core.errors import ProjectError
+    s = MigrationSession(source_system="clinic")
+    s.set_on_conflict("skip")
+    s.set_allow_untracked(True)
+    path = s.save_project(tmp_path / "cutover")
+    again = MigrationSession.load_project(path)
+    assert again.delta == DeltaOptions(OnConflict.SKIP, True)
+    # not chosen: nothing written, nothing read back
+    plain = MigrationSession.load_project(MigrationSession().save_project(tmp_path / "p"))
+    assert plain.delta == DeltaOptions()
+    d = json.loads(path.read_text())
+    d["choices"]["on_conflict"] = "export-wins"
+    path.write_text(json.dumps(d))
+    with pytest.raises(ProjectError, match="on-conflict: 'export-wins' is none of"):
+        MigrationSession.load_project(path)

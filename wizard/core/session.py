@@ -1069,6 +1069,10 @@ class MigrationSession:
                          "errors_acknowledged": self.errors_acknowledged}}
         if self.encodings.per_file:
             d["choices"]["encodings"] = dict(self.encodings.per_file)
+        if self.delta != DeltaOptions():  # a re-run's choices, as the Import page asked
+            d["choices"]["on_conflict"] = self.delta.on_conflict.value \
+                if self.delta.on_conflict else None
+            d["choices"]["allow_untracked"] = self.delta.allow_untracked
         if self.backup is not None:
             d["last_backup"] = self.backup.to_dict()
         return d
@@ -1136,5 +1140,10 @@ class MigrationSession:
             raise ProjectError(f"{path.name}: choices: encodings must map file names to "
                                "encodings.")
         plan.encodings.per_file = dict(enc)
+        try:
+            plan.delta = DeltaOptions(OnConflict.parse(ch.get("on_conflict")),
+                                      ch.get("allow_untracked") is True)
+        except MigrationError as e:
+            raise ProjectError(f"{path.name}: choices: {e}") from None
         plan.project_path = path
         return plan

@@ -41,6 +41,7 @@ from .errors import Cancelled, MigrationError  # noqa: F401 (imported from here 
 from .prepare import PROBLEM_COLUMNS  # noqa: F401 (re-exported)
 from .prepare import Checked, ChunkStream, FieldChecks, Problems, Report, want_parallel
 from .idindex import IdIndex, TextHeap, duplicated, hash_ids
+from . import cell_audit
 from .delta import (DeltaOptions, DeltaResult, DeltaSync, FieldSets, fingerprints,
                     untracked_tables)
 
@@ -762,6 +763,7 @@ class Migration:
             verifier.account_cells(verification, self.plan, self.profile,
                                    validation.problems, self._deferred, self.chunk_rows,
                                    cancel, delta=self.delta_result)
+            cell_audit.record(con, run_id, getattr(verification, "cells", None))
             laps("verify")
             if cancel:
                 cancel.check()

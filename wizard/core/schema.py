@@ -24,7 +24,7 @@ SCHEMA_VERSION = 2  # 1: before doctors.department; 2: with it
 #: HMSync's data tables, parents before children (the import order).
 DATA_TABLES = ["patients", "doctors", "visits", "bills", "payments", "pathology_tests"]
 WIZARD_TABLES = ["migration_runs", "migration_legacy_ids", "hmsync_schema_info",
-                 "migration_changes", "migration_field_sets"]
+                 "migration_changes", "migration_field_sets", "migration_cells"]
 
 
 # --- the schema as plain data ------------------------------------------------------------
@@ -190,6 +190,19 @@ DDL: dict[str, tuple[str, ...]] = {
         ")\n"
         "\n",
     ),
+    "migration_cells": (
+        "\n"
+        "CREATE TABLE migration_cells (\n"
+        "\tid INTEGER NOT NULL, \n"
+        '\t"runId" INTEGER NOT NULL, \n'
+        '\t"sourceTable" TEXT NOT NULL, \n'
+        '\t"tableName" TEXT NOT NULL, \n'
+        "\tcells TEXT NOT NULL, \n"
+        "\tPRIMARY KEY (id), \n"
+        '\tFOREIGN KEY("runId") REFERENCES migration_runs (id)\n'
+        ")\n"
+        "\n",
+    ),
     "migration_field_sets": (
         "\n"
         "CREATE TABLE migration_field_sets (\n"
@@ -284,7 +297,7 @@ del F
 # --- the schema as SQLAlchemy metadata (Alembic, init-db, schema upgrades) -----------------
 _SA_NAMES = ("metadata", "patients", "doctors", "visits", "bills", "payments",
              "pathology_tests", "migration_runs", "migration_legacy_ids", "schema_info",
-             "migration_changes", "migration_field_sets")
+             "migration_changes", "migration_field_sets", "migration_cells")
 _SA: dict = {}
 
 
@@ -457,6 +470,17 @@ def _build_sqlalchemy_schema() -> dict:
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("tableName", Text, nullable=False),
         Column("fields", Text, nullable=False),   # JSON: the field names, sorted
+    )
+
+    # a run's cell accounting, per legacy table (cells.TableCells as JSON): what `verify`
+    # shows of a target whose legacy export it is not given
+    migration_cells = Table(
+        "migration_cells", metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("runId", Integer, ForeignKey("migration_runs.id"), nullable=False),
+        Column("sourceTable", Text, nullable=False),
+        Column("tableName", Text, nullable=False),
+        Column("cells", Text, nullable=False),
     )
 
     schema_info = Table(

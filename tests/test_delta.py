@@ -178,6 +178,13 @@ def test_scripted_cutover_through_the_command_line(setup, tmp_path):
                          "visits": {"count": 1, "legacy_ids": ["V4"]}}
     html = (tmp_path / "sync.html").read_text()
     assert "Conflicts: changed in the export and in HMSync: 1" in html and "V4" in html
+    # the sign-off lists them too, per table and one by one, values masked
+    from wizard.core.signoff import signoff_html
+    doc = signoff_html(rep)
+    assert "<h3>Conflicts: values masked</h3>" in doc and "<td>102</td>" in doc
+    assert "listed: HMSync&#x27;s values kept, decide later" in doc
+    assert "2 records an earlier run imported are no longer in the export" in doc
+    assert "Iyengar" not in doc and "Iyer" not in doc
     # before and after, in full, in the audit table
     con = sqlite3.connect(target)
     rows = con.execute('SELECT "legacyId", kind, resolution, changes FROM migration_changes '

@@ -20,8 +20,11 @@ class DeltaPanel(QWidget):
     """Counts per table and the conflicts list; hidden on a first run."""
 
     def __init__(self, counts_title: str = "&Delta: what the re-run did with each record",
-                 parent=None):
+                 compact: bool = False, parent=None):
         super().__init__(parent)
+        # compact (a page with little room): only the tables where something changed, then
+        # the total; a few conflicts, the rest scrolled to
+        self.compact = compact
         self.counts_model = DataFrameModel()
         self.counts = table_view(stretch_last=False)
         self.counts.setModel(self.counts_model)
@@ -50,6 +53,9 @@ class DeltaPanel(QWidget):
             self.counts_model.set_frame(pd.DataFrame())
             self.conflicts_model.set_frame(pd.DataFrame())
             return
+        if self.compact and len(rows) > 1:
+            rows = [r for r in rows[:-1] if r.inserted or r.updated or r.conflicts or r.gone
+                    ] + rows[-1:]
         df = pd.DataFrame([(r.table, r.inserted, r.updated, r.unchanged, r.conflicts, r.kept,
                             r.gone) for r in rows], columns=COUNT_HEADINGS)
         for c in COUNT_HEADINGS[1:]:
@@ -73,6 +79,7 @@ class DeltaPanel(QWidget):
                         dtype=bool)
         self.conflicts_model.set_frame(
             cdf, icons={"HMSync table": np.array([icon("warning") if k else icon("pass")
-                                                  for k in kept], dtype=object)})
+                                                  for k in kept], dtype=object)},
+            cell_tips={h: cdf[h].to_numpy(dtype=object) for h in CONFLICT_HEADINGS[2:]})
         fit_columns(self.conflicts, self.conflicts.fontMetrics().horizontalAdvance("x" * 48))
-        fit_height(self.conflicts, max_rows=10)
+        fit_height(self.conflicts, max_rows=3 if self.compact else 10)

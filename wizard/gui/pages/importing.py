@@ -64,7 +64,7 @@ class ImportPage(BasePage):
         self.allow_untracked = QCheckBox("Import files without a legacy id anyway (their "
                                          "changed records come in as new ones)")
         self.delta_panel = DeltaPanel("What the re-run will do with each table's records "
-                                      "(the validation's preview):")
+                                      "(the validation's preview):", compact=True)
         dl.addWidget(self.delta_text)
         dl.addWidget(self.delta_panel)
         dl.addLayout(crow)
@@ -139,8 +139,9 @@ class ImportPage(BasePage):
             + (f"; {fmt_int(gone)} are no longer in the export (they stay in HMSync)"
                if gone else "") + ".")
         v = self.session.validation
-        self.delta_panel.counts_label.setText("What the re-run will do with each table's "
-                                              "records (the validation's preview):")
+        self.delta_panel.counts_label.setText("What the re-run will do (the validation's "
+                                              "preview; tables with no change: in the "
+                                              "total):")
         self.delta_panel.show_delta({t: st.to_dict() for t, st in v.stats.items()},
                                     delta.to_dict())
         self.on_conflict.setEnabled(n > 0)
@@ -156,8 +157,8 @@ class ImportPage(BasePage):
 
     def _show_run_delta(self, rep: dict):
         """After the run: what it did, table by table, and the conflicts."""
-        self.delta_panel.counts_label.setText("What the re-run did with each table's "
-                                              "records:")
+        self.delta_panel.counts_label.setText("What the re-run did (tables with no "
+                                              "change: in the total):")
         self.delta_panel.show_delta(rep.get("tables"), rep.get("delta"))
         rows = delta_rows(rep.get("tables") or {}, rep.get("delta"))
         if rows:

@@ -230,6 +230,8 @@ def test_verify_refuses_what_is_not_an_hmsync_database(tmp_path):
     cli("init-db", db)
     rc, out = cli("verify", db)
     assert rc == 0 and "PASS  integrity_check" in out
+    # no run kept its cells, and verify reads no legacy file: it says so
+    assert "cells: not accounted here: verify reads no legacy file" in out
 
 
 def test_backup_and_restore_commands(mini_export, tmp_path):

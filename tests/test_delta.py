@@ -149,6 +149,7 @@ def test_scripted_cutover_through_the_command_line(setup, tmp_path):
     rep = json.loads(report.read_text())
     assert rep["passed"] and rep["committed"]
     balanced(rep["tables"])
+    cells_balance(rep)
     p = rep["tables"]["patients"]
     assert (p["source_rows"], p["inserted"], p["updated"], p["unchanged"], p["conflicts"],
             p["conflicts_kept"]) == (4, 1, 1, 1, 1, 1)
@@ -177,6 +178,13 @@ def test_scripted_cutover_through_the_command_line(setup, tmp_path):
                          "visits": {"count": 1, "legacy_ids": ["V4"]}}
     html = (tmp_path / "sync.html").read_text()
     assert "Conflicts: changed in the export and in HMSync: 1" in html and "V4" in html
+    # the sign-off lists them too, per table and one by one, values masked
+    from wizard.core.signoff import signoff_html
+    doc = signoff_html(rep)
+    assert "<h3>Conflicts: values masked</h3>" in doc and "<td>102</td>" in doc
+    assert "listed: HMSync&#x27;s values kept, decide later" in doc
+    assert "2 records an earlier run imported are no longer in the export" in doc
+    assert "Iyengar" not in doc and "Iyer" not in doc
     # before and after, in full, in the audit table
     con = sqlite3.connect(target)
     rows = con.execute('SELECT "legacyId", kind, resolution, changes FROM migration_changes '
@@ -201,6 +209,56 @@ def test_scripted_cutover_through_the_command_line(setup, tmp_path):
     assert {t: s["unchanged"] for t, s in rep["tables"].items()} == \
         {"doctors": 2, "patients": 4, "visits": 4}
     assert rep["delta"]["updates_total"] == rep["delta"]["conflicts_total"] == 0
+    cells_balance(rep)
+
+    # verify TARGET, without the export: every run's cells as it counted them
+    rc, out = cli("verify", target, "--report", tmp_path / "verify.json")
+    assert rc == 0, out
+    ver = json.loads((tmp_path / "verify.json").read_text())
+    assert [r["run_id"] for r in ver["cells"]["runs"]] == [1, 2, 3, 4]
+    assert all(r["balances"] for r in ver["cells"]["runs"])
+    first = ver["cells"]["runs"][0]["totals"]
+    assert first["non_empty"] == first["imported"] > 0 and first["not_accounted"] == 0
+    assert "counted by each run from its legacy files" in out
+    assert "PASS  cells: run 2" in out
+
+    # a wrong mapping at the final sync: the surname column read by no field. Refused
+    # unless waved through; then its cells show as not imported, left behind
+    wrong = profile.read_text().replace(
+        "      lastName: {column: lastName}\n", "").replace(
+        "{columns: [firstName, lastName], steps: [{concat: ' '}]}", "{column: firstName}")
+    (tmp_path / "wrong.yaml").write_text(wrong)
+    late = write_export(tmp_path / "late", patients=[
+        *cut.joinpath("patients.csv").read_text().splitlines(),
+        "106,Lena,Novak,+919866666666,44,F"])
+    for name in ("doctors.csv", "visits.csv"):
+        late.joinpath(name).write_text(cut.joinpath(name).read_text())
+    rc, out = cli("run", late, "--target", target, "--profile", tmp_path / "wrong.yaml",
+                  "--no-backup", "--report", report)
+    assert rc == 2 and "column lastName holds values no field reads" in out
+    rc, out = cli("run", late, "--target", target, "--profile", tmp_path / "wrong.yaml",
+                  "--no-backup", "--accept-suggestions", "--dry-run", "--report", report)
+    rep = json.loads(report.read_text())
+    (pt,) = [t for t in rep["cells"]["tables"] if t["source"] == "patients.csv"]
+    last = next(c for c in pt["columns"] if c["column"] == "lastName")
+    assert (last["non_empty"], last["imported"], last["left_behind"], last["duplicates"]) \
+        == (5, 0, 1, 4)
+    first_name = next(c for c in pt["columns"] if c["column"] == "firstName")
+    assert first_name["imported"] == 1
+    assert any("lastName" in n and "without review" in n for n in rep["notes"])
+    assert "column lastName left behind" in (tmp_path / "sync.html").read_text()
+    assert hmsync_row(target, "patients", "106", "lastName") is None   # (a dry run)
+
+
+def cells_balance(rep: dict) -> None:
+    """Every non-empty cell of every legacy column is accounted for."""
+    assert rep["cells"]["not_accounted"] == 0
+    for t in rep["cells"]["tables"]:
+        for c in t["columns"]:
+            assert c["balances"], (t["source"], c["column"])
+            assert c["non_empty"] == sum(c[k] for k in (
+                "imported", "rejected", "duplicates", "left_behind", "filtered", "deferred",
+                "blanked", "not_accounted")), (t["source"], c["column"])
 
 
 def test_cutover_through_the_session_with_the_typed_option(setup, tmp_path):
@@ -413,3 +471,61 @@ def test_a_delta_keeps_the_legacy_id_index_it_looks_records_up_by(setup, tmp_pat
     res = run(write_export(tmp_path / "more", patients=more), profile, target)
     assert res.committed and res.verification.tables["patients"]["inserted"] == 12
     assert not any("uq_legacy_ids" in sql for sql in seen)
+
+
+def test_a_field_mapped_since_the_last_run_is_an_update_not_a_conflict(setup, tmp_path):
+    """The first run left age unmapped; the final sync maps it. Only the fields both runs
+    mapped decide what changed where: the new field comes in as an update, HMSync's own
+    edits stand, and a record changed on both sides is still a conflict."""
+    export, profile, target = setup
+    first = Profile.load(profile)
+    tm = first.table_for("patients.csv", "patients")
+    del tm.fields["age"]
+    tm.leave_behind = ["age"]
+    assert run(export, first, target).committed
+    assert hmsync_row(target, "patients", "103", "age") == (None,)
+    hmsync_edit(target, "patients", "103", "phone", "+919833333399")   # in HMSync only
+    hmsync_edit(target, "patients", "102", "phone", "+919822222299")   # the export edits 102
+    cut = cutover_export(tmp_path)
+    res = run(cut, profile, target)
+    assert res.committed and res.passed, [c.detail for c in res.verification.failed()]
+    p = res.verification.tables["patients"]
+    assert (p["inserted"], p["updated"], p["unchanged"], p["conflicts"]) == (1, 2, 0, 1)
+    assert [c.legacy_id for c in res.delta.conflicts] == ["102"]
+    updates = {c.legacy_id: set(c.fields) for c in res.delta.changes if c.kind == "updated"
+               and c.table == "patients"}
+    assert updates == {"101": {"lastName", "fullName", "phone", "age"}, "103": {"age"}}
+    assert hmsync_row(target, "patients", "103", "phone", "age") == ("+919833333399", 50)
+    assert hmsync_row(target, "patients", "101", "lastName", "age") == ("Kumaran", 40)
+    assert hmsync_row(target, "patients", "102", "lastName", "age") == ("Iyer", None)
+    # the doctors mapped the same fields: nothing to update there
+    assert res.verification.tables["doctors"]["unchanged"] == 2
+    # the same mapping again: nothing changed, the conflict listed again
+    res = run(cut, profile, target)
+    p = res.verification.tables["patients"]
+    assert (p["inserted"], p["updated"], p["unchanged"], p["conflicts"]) == (0, 0, 3, 1)
+    # a field mapped no longer (lastName; fullName still reads its column): nothing changed
+    fewer = Profile.load(profile)
+    del fewer.table_for("patients.csv", "patients").fields["lastName"]
+    res = run(cut, fewer, target)
+    p = res.verification.tables["patients"]
+    assert (p["updated"], p["unchanged"], p["conflicts"]) == (0, 3, 1)
+    assert hmsync_row(target, "patients", "101", "lastName") == ("Kumaran",)
+
+
+def test_the_project_file_keeps_the_re_runs_choices(tmp_path):
+    from wizard.core.errors import ProjectError
+    s = MigrationSession(source_system="clinic")
+    s.set_on_conflict("skip")
+    s.set_allow_untracked(True)
+    path = s.save_project(tmp_path / "cutover")
+    again = MigrationSession.load_project(path)
+    assert again.delta == DeltaOptions(OnConflict.SKIP, True)
+    # not chosen: nothing written, nothing read back
+    plain = MigrationSession.load_project(MigrationSession().save_project(tmp_path / "p"))
+    assert plain.delta == DeltaOptions()
+    d = json.loads(path.read_text())
+    d["choices"]["on_conflict"] = "export-wins"
+    path.write_text(json.dumps(d))
+    with pytest.raises(ProjectError, match="on-conflict: 'export-wins' is none of"):
+        MigrationSession.load_project(path)

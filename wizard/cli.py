@@ -390,6 +390,14 @@ def cmd_verify(args) -> int:
         print(f"  {'PASS' if c.passed else 'FAIL'}  {c.name}: {c.detail}")
     for t, n in found.counts.items():
         print(f"  {t:16} {n:10,} rows")
+    print(found.cells_note)
+    for rc in found.cells:
+        for t in rc.tables:
+            cols = t.get("columns", [])
+            n = sum(int(c.get("non_empty", 0)) for c in cols)
+            lost = sum(int(c.get("not_accounted", 0)) for c in cols)
+            print(f"  run {rc.run_id}, {t.get('source')} -> {t.get('target')}: {n:,} "
+                  f"non-empty cells in {len(cols)} column(s), {lost:,} not accounted")
     if args.report:
         try:
             write_json(found.to_dict(), args.report)
@@ -713,7 +721,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "verify", "check an HMSync database after an import",
                  "Integrity, relationships and what the audit trail says, without the "
-                 "legacy export.", ["verify hmsync.db --report verify.json"], cmd_verify)
+                 "legacy export: the cells are shown as each run counted them from its "
+                 "files.", ["verify hmsync.db --report verify.json"], cmd_verify)
     p.add_argument("target", metavar="DB", help="the HMSync database to check")
     p.add_argument("--report", metavar="FILE", help="write the checks as JSON here")
 

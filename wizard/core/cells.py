@@ -234,7 +234,8 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
         written: set[str] = set()   # records already in HMSync this run updated
         knowingly: set[str] = set()  # conflicts left as HMSync has them
         for ch in (delta.changes if delta is not None else ()):
-            if ch.table == tm.target:
+            # (a partial update leaves HMSync's own edits: compared as an unchanged record)
+            if ch.table == tm.target and not getattr(ch, "partial", False):
                 (written if ch.kind == "updated" or ch.resolution == "legacy-wins"
                  else knowingly).add(ch.legacy_id)
         # a column only the table's filter reads decides which records go in, and is

@@ -14,6 +14,13 @@ fingerprint of the export's values now, and that of HMSync's values now:
   unchanged; different ones cannot be told apart (an edit in the export, or in HMSync?)
   and are conflicts; every such record is fingerprinted now.
 
+A fingerprint covers the fields mapped when it was made (``fieldSet``, an entry of
+``migration_field_sets``). When the mapping maps other fields now, both sides are compared
+over the fields the stored fingerprint covers, and a field mapped only now is an update,
+never a conflict: HMSync has no baseline for it to have been edited from. (A field mapped
+then and no longer is judged by HMSync's value: an edit made to it in HMSync alone makes
+the record look changed in HMSync.)
+
 Records an earlier run imported that the export no longer holds are listed, never deleted.
 No Qt here.
 """
@@ -115,11 +122,15 @@ class Change:
     resolution: str | None         # for a conflict: OnConflict's value or "listed"
     fields: dict[str, tuple] = field(default_factory=dict)   # field -> (before, after)
     reason: str = ""
+    #: an update of fields mapped since the last run only: HMSync's edits to the fields
+    #: both runs mapped stand (so HMSync does not hold all of the export's values)
+    partial: bool = False
 
     def to_dict(self) -> dict:
         """For the report: field names and masked values."""
         return {"table": self.table, "legacy_id": self.legacy_id, "kind": self.kind,
                 "resolution": self.resolution, "reason": self.reason,
+                "partial": self.partial,
                 "fields": {f: {"before": mask(b), "after": mask(a)}
                            for f, (b, a) in self.fields.items()}}
 
@@ -179,6 +190,46 @@ def legacy_map_columns(con: sqlite3.Connection) -> set[str]:
     return {r[1] for r in con.execute("PRAGMA table_info(migration_legacy_ids)")}
 
 
+class FieldSets:
+    """The sets of fields fingerprints cover (``migration_field_sets``), by id: a few rows,
+    read once; a set not seen before is added when it is first written."""
+
+    def __init__(self, con: sqlite3.Connection):
+        self.con = con
+        self._names: dict[int, tuple[str, ...]] = {}
+        self._ids: dict[tuple[str, tuple[str, ...]], int] = {}
+        self._read = False
+
+    def _load(self) -> None:
+        if self._read:
+            return
+        self._read = True
+        if self.con.execute("SELECT 1 FROM sqlite_master WHERE name='migration_field_sets'"
+                            ).fetchone():
+            for i, table, fields in self.con.execute(
+                    'SELECT id, "tableName", fields FROM migration_field_sets'):
+                names = tuple(json.loads(fields))
+                self._names[i] = names
+                self._ids[(table, names)] = i
+
+    def names(self, set_id: int | None) -> tuple[str, ...] | None:
+        if set_id is None:
+            return None
+        self._load()
+        return self._names.get(set_id)
+
+    def id_for(self, table: str, names, create: bool = True) -> int | None:
+        """The id of ``table``'s set of ``names``, added when ``create`` (inside the
+        import's transaction: a rollback takes it back with the records)."""
+        self._load()
+        key = (table, tuple(sorted(names)))
+        if key not in self._ids and create:
+            i = self.con.execute('INSERT INTO migration_field_sets ("tableName", fields) '
+                                 'VALUES (?, ?)', (table, json.dumps(list(key[1])))).lastrowid
+            self._ids[key], self._names[i] = i, key[1]
+        return self._ids.get(key)
+
+
 class DeltaSync:
     """Sorts a chunk's records already in HMSync and, when ``write``, applies what it
     decides inside the import's transaction. ``on_conflict`` None: conflicts are listed
@@ -189,7 +240,10 @@ class DeltaSync:
         self.con, self.system, self.run_id = con, system, run_id
         self.on_conflict, self.write = on_conflict, write
         self.result = DeltaResult()
-        self._has_fp = "fingerprint" in legacy_map_columns(con)
+        cols = legacy_map_columns(con)
+        self._has_fp = "fingerprint" in cols
+        self._has_set = "fieldSet" in cols
+        self.sets = FieldSets(con)
 
     def counts(self, table: str) -> DeltaCounts:
         return self.result.counts.setdefault(table, DeltaCounts())
@@ -207,15 +261,26 @@ class DeltaSync:
             return same
         c = self.counts(table)
         new_fp = fingerprints(target, values)
+        names = sorted(values)
+        now = tuple(names)
         stored = self._stored(table, ids)
-        hids = [stored.get(x, (None, None))[0] for x in ids]
-        old_fp = [stored.get(x, (None, None))[1] for x in ids]
-        todo = [i for i in range(n) if old_fp[i] != new_fp[i]]
+        hids = [stored.get(x, (None, None, None))[0] for x in ids]
+        old_fp = [stored.get(x, (None, None, None))[1] for x in ids]
+        # the fields each stored fingerprint covers (unknown: those mapped now, as before
+        # field sets were kept)
+        old_names = [self.sets.names(stored.get(x, (None, None, None))[2]) or now
+                     for x in ids]
+        todo = [i for i in range(n) if old_fp[i] != new_fp[i] or old_names[i] != now]
         c.unchanged += n - len(todo)
         if not todo:
             return same
-        names = sorted(values)
-        current = self._current(table, names, [hids[i] for i in todo if hids[i]])
+        # fields the stored fingerprints cover that are not mapped now: read from HMSync
+        gone_fields = sorted({f for i in todo for f in old_names[i]
+                              if f not in values and f in target.fields})
+        current = self._current(table, names + gone_fields,
+                                [hids[i] for i in todo if hids[i]])
+        set_now = self.sets.id_for(table, names, create=self.write) if self._has_set \
+            else None
         fp_updates, row_updates, log = [], [], []
         for i in todo:
             hid, legacy = hids[i], ids[i]
@@ -237,13 +302,36 @@ class DeltaSync:
                 fp_updates.append((new_fp[i], legacy))
                 c.fingerprinted += old_fp[i] is None
                 continue
-            if old_fp[i] is not None and cur_fp == old_fp[i]:  # only the export changed
-                same[i] = True
-                c.updated += 1
-                row_updates.append((hid, diff))
-                fp_updates.append((new_fp[i], legacy))
-                log.append(Change(table, legacy, hid, "updated", None, diff))
-                continue
+            was = old_names[i]
+            if old_fp[i] is not None:
+                if was == now:
+                    hmsync_same, export_same = cur_fp == old_fp[i], False
+                else:  # compared over the fields the stored fingerprint covers
+                    hmsync_same = fingerprints(
+                        target, {f: [row.get(f)] for f in was})[0] == old_fp[i]
+                    export_same = fingerprints(
+                        target, {f: [after[f] if f in after else row.get(f)]
+                                 for f in was})[0] == old_fp[i]
+                # only fields mapped since differ: nothing HMSync could have edited
+                if hmsync_same or not any(f in was for f in diff):
+                    same[i] = True
+                    c.updated += 1
+                    row_updates.append((hid, diff))
+                    fp_updates.append((new_fp[i], legacy))
+                    log.append(Change(table, legacy, hid, "updated", None, diff))
+                    continue
+                if export_same:  # HMSync's edits stand; the fields mapped since come in
+                    added = {f: d for f, d in diff.items() if f not in was}
+                    fp_updates.append((new_fp[i], legacy))
+                    if added:
+                        c.updated += 1
+                        row_updates.append((hid, added))
+                        log.append(Change(table, legacy, hid, "updated", None, added,
+                                          "fields mapped since the last run; HMSync's "
+                                          "edits to the others stand", partial=True))
+                    else:
+                        c.unchanged += 1
+                    continue
             c.conflicts += 1
             if old_fp[i] is None:
                 c.untracked += 1
@@ -267,16 +355,18 @@ class DeltaSync:
                               how.value if how else LISTED, diff, reason))
         self.result.changes.extend(log)
         if self.write:
-            self._apply(table, row_updates, fp_updates, log)
+            self._apply(table, row_updates, fp_updates, log, set_now)
         return same
 
     def _stored(self, table: str, ids: list[str]) -> dict[str, tuple]:
+        """legacy id -> (HMSync id, fingerprint, field set)"""
         fp = "fingerprint" if self._has_fp else "NULL"
+        fs = '"fieldSet"' if self._has_set else "NULL"
         out = {}
         for at in range(0, len(ids), _BATCH):
             part = ids[at:at + _BATCH]
-            out.update((r[0], (r[1], r[2])) for r in self.con.execute(
-                f'SELECT "legacyId", "hmsyncId", {fp} FROM migration_legacy_ids WHERE '
+            out.update((r[0], (r[1], r[2], r[3])) for r in self.con.execute(
+                f'SELECT "legacyId", "hmsyncId", {fp}, {fs} FROM migration_legacy_ids WHERE '
                 f'"sourceSystem"=? AND "tableName"=? AND "legacyId" IN '
                 f'({",".join("?" * len(part))})', [self.system, table, *part]))
         return out
@@ -291,17 +381,20 @@ class DeltaSync:
                 out[r[0]] = dict(zip(names, r[1:]))
         return out
 
-    def _apply(self, table: str, rows: list, fps: list, log: list[Change]) -> None:
+    def _apply(self, table: str, rows: list, fps: list, log: list[Change],
+               field_set: int | None) -> None:
         for hid, diff in rows:
             if diff:
                 sets = ", ".join(f"{quote_ident(f)}=?" for f in diff)
                 self.con.execute(f"UPDATE {quote_ident(table)} SET {sets} WHERE id=?",
                                  [a for _, a in diff.values()] + [hid])
         if fps and self._has_fp:
+            fs = ', "fieldSet"=?' if self._has_set else ""
             self.con.executemany(
-                'UPDATE migration_legacy_ids SET fingerprint=? WHERE "sourceSystem"=? AND '
-                '"tableName"=? AND "legacyId"=?',
-                ((f, self.system, table, x) for f, x in fps))
+                f'UPDATE migration_legacy_ids SET fingerprint=?{fs} WHERE "sourceSystem"=? '
+                'AND "tableName"=? AND "legacyId"=?',
+                ((f, *([field_set] if self._has_set else []), self.system, table, x)
+                 for f, x in fps))
         self.con.executemany(
             'INSERT INTO migration_changes ("runId", "sourceSystem", "tableName", '
             '"legacyId", "hmsyncId", kind, resolution, changes) VALUES (?,?,?,?,?,?,?,?)',

@@ -41,7 +41,9 @@ from .errors import Cancelled, MigrationError  # noqa: F401 (imported from here 
 from .prepare import PROBLEM_COLUMNS  # noqa: F401 (re-exported)
 from .prepare import Checked, ChunkStream, FieldChecks, Problems, Report, want_parallel
 from .idindex import IdIndex, TextHeap, duplicated, hash_ids
-from .delta import DeltaOptions, DeltaResult, DeltaSync, fingerprints, untracked_tables
+from . import cell_audit
+from .delta import (DeltaOptions, DeltaResult, DeltaSync, FieldSets, fingerprints,
+                    untracked_tables)
 
 if TYPE_CHECKING:  # (verify is loaded when an import runs)
     from .verify import Verification
@@ -763,6 +765,7 @@ class Migration:
             verifier.account_cells(verification, self.plan, self.profile,
                                    validation.problems, self._deferred, self.chunk_rows,
                                    cancel, delta=self.delta_result)
+            cell_audit.record(con, run_id, getattr(verification, "cells", None))
             laps("verify")
             if cancel:
                 cancel.check()
@@ -938,7 +941,7 @@ _MAX_PARAMS = 999
 
 _LEGACY_INSERT = ('INSERT INTO migration_legacy_ids ("sourceSystem", "tableName", "legacyId", '
                   '"hmsyncId", "runId", "sourceFile", "sourceLine", fingerprint, '
-                  '"legacyIdColumns") VALUES')
+                  '"legacyIdColumns", "fieldSet") VALUES')
 
 
 def _person_key(target: TargetTable) -> tuple[str, ...]:
@@ -1034,6 +1037,7 @@ class _Importer:
         self._sql: dict[tuple, str] = {}
         #: HMSync table -> the columns of its composite legacy id ([]: one column)
         self.id_columns: dict[str, list[str]] = {}
+        self.field_sets = FieldSets(con)   # the fields each fingerprint covers
 
     def __call__(self, st: SourceTable, tm: TableMap, target: TargetTable, mc: MappedChunk,
                  accept: np.ndarray, present: np.ndarray, reg: _Registry,
@@ -1085,15 +1089,16 @@ class _Importer:
         key = json.dumps(key, ensure_ascii=False) if key else None
         # what is the same for every row is written into the statement (SQL text cannot
         # carry a NUL: then everything is bound)
+        fset = int(self.field_sets.id_for(t, cols[1:]))
         same = (self.system, t, st.name, key or "")
         if any("\x00" in x for x in same):
-            self._insert(_LEGACY_INSERT, "(?,?,?,?,?,?,?,?,?)",
+            self._insert(_LEGACY_INSERT, "(?,?,?,?,?,?,?,?,?,?)",
                          [[self.system] * k, [t] * k, ids_acc, hids, [self.run_id] * k,
-                          [st.name] * k, lines, fps, [key] * k])
+                          [st.name] * k, lines, fps, [key] * k, [fset] * k])
         else:
             self._insert(_LEGACY_INSERT, f"({_literal(self.system)}, {_literal(t)}, ?, ?, "
                          f"{int(self.run_id)}, {_literal(st.name)}, ?, ?, "
-                         f"{_literal(key) if key else 'NULL'})",
+                         f"{_literal(key) if key else 'NULL'}, {fset})",
                          [ids_acc, hids, lines, fps])
         if mc.extras:
             from .extras import insert_extras

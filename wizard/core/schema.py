@@ -24,7 +24,7 @@ SCHEMA_VERSION = 2  # 1: before doctors.department; 2: with it
 #: HMSync's data tables, parents before children (the import order).
 DATA_TABLES = ["patients", "doctors", "visits", "bills", "payments", "pathology_tests"]
 WIZARD_TABLES = ["migration_runs", "migration_legacy_ids", "hmsync_schema_info",
-                 "migration_changes"]
+                 "migration_changes", "migration_field_sets", "migration_cells"]
 
 
 # --- the schema as plain data ------------------------------------------------------------
@@ -166,6 +166,7 @@ DDL: dict[str, tuple[str, ...]] = {
         '\t"sourceLine" INTEGER, \n'
         '\tfingerprint INTEGER, \n'
         '\t"legacyIdColumns" TEXT, \n'
+        '\t"fieldSet" INTEGER, \n'
         '\tFOREIGN KEY("runId") REFERENCES migration_runs (id)\n'
         ")\n"
         "\n",
@@ -186,6 +187,29 @@ DDL: dict[str, tuple[str, ...]] = {
         "\tchanges TEXT, \n"
         "\tPRIMARY KEY (id), \n"
         '\tFOREIGN KEY("runId") REFERENCES migration_runs (id)\n'
+        ")\n"
+        "\n",
+    ),
+    "migration_cells": (
+        "\n"
+        "CREATE TABLE migration_cells (\n"
+        "\tid INTEGER NOT NULL, \n"
+        '\t"runId" INTEGER NOT NULL, \n'
+        '\t"sourceTable" TEXT NOT NULL, \n'
+        '\t"tableName" TEXT NOT NULL, \n'
+        "\tcells TEXT NOT NULL, \n"
+        "\tPRIMARY KEY (id), \n"
+        '\tFOREIGN KEY("runId") REFERENCES migration_runs (id)\n'
+        ")\n"
+        "\n",
+    ),
+    "migration_field_sets": (
+        "\n"
+        "CREATE TABLE migration_field_sets (\n"
+        "\tid INTEGER NOT NULL, \n"
+        '\t"tableName" TEXT NOT NULL, \n'
+        "\tfields TEXT NOT NULL, \n"
+        "\tPRIMARY KEY (id)\n"
         ")\n"
         "\n",
     ),
@@ -273,7 +297,7 @@ del F
 # --- the schema as SQLAlchemy metadata (Alembic, init-db, schema upgrades) -----------------
 _SA_NAMES = ("metadata", "patients", "doctors", "visits", "bills", "payments",
              "pathology_tests", "migration_runs", "migration_legacy_ids", "schema_info",
-             "migration_changes")
+             "migration_changes", "migration_field_sets", "migration_cells")
 _SA: dict = {}
 
 
@@ -416,6 +440,9 @@ def _build_sqlalchemy_schema() -> dict:
         Column("fingerprint", Integer),
         # a composite legacy id's columns (JSON list); NULL: a one-column id
         Column("legacyIdColumns", Text),
+        # the fields the fingerprint covers (migration_field_sets.id); NULL: made by a
+        # version that kept no field set (taken as the fields mapped now)
+        Column("fieldSet", Integer),
         Index("uq_legacy_ids", "sourceSystem", "tableName", "legacyId", unique=True),
         # no index by HMSync id: nothing the wizard does looks records up that way, and at
         # millions of records it cost as much to build and check as a data table's index
@@ -434,6 +461,26 @@ def _build_sqlalchemy_schema() -> dict:
         Column("kind", Text, nullable=False),   # updated | conflict
         Column("resolution", Text),             # legacy-wins | hmsync-wins | skip | listed
         Column("changes", Text),                # JSON: {field: [before, after]}
+    )
+
+    # the sets of fields fingerprints cover: a mapping may map more fields, or fewer, than
+    # the run that fingerprinted a record did (delta.py compares the fields both mapped)
+    migration_field_sets = Table(
+        "migration_field_sets", metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("tableName", Text, nullable=False),
+        Column("fields", Text, nullable=False),   # JSON: the field names, sorted
+    )
+
+    # a run's cell accounting, per legacy table (cells.TableCells as JSON): what `verify`
+    # shows of a target whose legacy export it is not given
+    migration_cells = Table(
+        "migration_cells", metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("runId", Integer, ForeignKey("migration_runs.id"), nullable=False),
+        Column("sourceTable", Text, nullable=False),
+        Column("tableName", Text, nullable=False),
+        Column("cells", Text, nullable=False),
     )
 
     schema_info = Table(
@@ -621,7 +668,8 @@ def ensure_wizard_tables(con: sqlite3.Connection) -> None:
 
 
 #: columns of migration_legacy_ids that earlier versions' databases lack, and their types
-LEGACY_MAP_ADDED = (("fingerprint", "INTEGER"), ("legacyIdColumns", "TEXT"))
+LEGACY_MAP_ADDED = (("fingerprint", "INTEGER"), ("legacyIdColumns", "TEXT"),
+                    ("fieldSet", "INTEGER"))
 
 
 def table_counts(con: sqlite3.Connection) -> dict[str, int]:

@@ -1145,6 +1145,10 @@ class MigrationSession:
         if self.layouts.per_table:
             d["choices"]["layouts"] = {k: v.to_dict()
                                        for k, v in self.layouts.per_table.items()}
+        if self.delta != DeltaOptions():  # a re-run's choices, as the Import page asked
+            d["choices"]["on_conflict"] = self.delta.on_conflict.value \
+                if self.delta.on_conflict else None
+            d["choices"]["allow_untracked"] = self.delta.allow_untracked
         if self.backup is not None:
             d["last_backup"] = self.backup.to_dict()
         return d
@@ -1223,5 +1227,10 @@ class MigrationSession:
                                       for k, v in lays.items()}
         except LayoutError as e:
             raise ProjectError(str(e)) from None
+        try:
+            plan.delta = DeltaOptions(OnConflict.parse(ch.get("on_conflict")),
+                                      ch.get("allow_untracked") is True)
+        except MigrationError as e:
+            raise ProjectError(f"{path.name}: choices: {e}") from None
         plan.project_path = path
         return plan

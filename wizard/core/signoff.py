@@ -35,7 +35,8 @@ td,th{border:1px solid #c9d2dc;padding:2pt 5pt;text-align:left;vertical-align:to
 th{background:#eef2f6}td.num{text-align:right}.pass{color:#17702e;font-weight:bold}
 .fail{color:#b3261e;font-weight:bold}.meta td:first-child{font-weight:bold;width:30%}
 .hash{font-family:monospace;font-size:8pt}.sig td{height:34pt;width:50%}
-.small{font-size:8pt;color:#556}table.cells td,table.cells th{font-size:8pt}"""
+.small{font-size:8pt;color:#556}table.cells td,table.cells th{font-size:8pt}
+table.cells td,table.cells th{padding:1pt 2pt}table.cells th{font-size:7pt}"""
 
 
 def _e(x) -> str:
@@ -126,7 +127,7 @@ def signoff_html(rep: dict) -> str:
         [[_e(t)] + [_n(s.get(k)) for k, _ in shown] + [
             '<span class="pass">balances</span>' if recon.get(t, {}).get("passed")
             else '<span class="fail">does not balance</span>']
-         for t, s in tables.items()]))
+         for t, s in tables.items()], kind="cells"))
     # cells
     cells = rep.get("cells") or {}
     if cells:
@@ -175,11 +176,15 @@ def signoff_html(rep: dict) -> str:
     conflicts = rep.get("conflicts") or []
     n_conf = len(conflicts) if isinstance(conflicts, list) else int(conflicts or 0)
     n_conf = n_conf or sum(int(t.get("conflicts", 0) or 0) for t in tables.values())
+    delta = rep.get("delta")
+    gone = sum(int(g.get("count", 0)) for g in ((delta or {}).get("gone") or {}).values())
     parts.append("<h2>Updates and conflicts</h2><p>" + (
         f"{updated:,} records updated; {n_conf:,} conflicts (changed in HMSync since "
         "the last migration too), listed in the run report." if (updated or n_conf) else
         "No record already in HMSync was updated by this run, and no conflict was "
-        "found.") + "</p>")
+        "found.") + (f" {gone:,} records an earlier run imported are no longer in the "
+                     "export: they stay in HMSync, never deleted." if gone else "")
+        + "</p>" + _delta_tables(tables, delta))
     # left behind
     left = []
     for item in rep.get("left_behind") or []:
@@ -218,6 +223,26 @@ def signoff_html(rep: dict) -> str:
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>HMSync '
             f"migration sign-off</title><style>{_CSS}</style></head><body>"
             + "\n".join(parts) + "</body></html>")
+
+
+def _delta_tables(tables: dict, delta: dict | None) -> str:
+    """A re-run's records per table by what became of them, and its conflicts (masked)."""
+    from .delta_summary import conflict_rows, conflicts_total, delta_rows
+    rows = delta_rows(tables, delta)
+    if not rows:
+        return ""
+    out = _table(["HMSync table", "inserted (new)", "updated", "unchanged", "conflicts",
+                  "of those, HMSync's kept", "gone from the export"],
+                 [[_e(r.table), _n(r.inserted), _n(r.updated), _n(r.unchanged),
+                   _n(r.conflicts), _n(r.kept), _n(r.gone)] for r in rows], kind="cells")
+    listed, total = conflict_rows(delta), conflicts_total(delta)
+    if total:
+        more = f" (the first {len(listed):,} of {total:,})" if total > len(listed) else ""
+        out += (f"<h3>Conflicts{_e(more)}: values masked</h3>" + _table(
+            ["HMSync table", "legacy id", "fields: HMSync's → the export's", "resolution"],
+            [[_e(c.table), _e(c.legacy_id), _e(c.fields or c.reason), _e(c.resolution)]
+             for c in listed], num_from=9, kind="cells"))
+    return out
 
 
 def _role(c: dict) -> str:

@@ -99,6 +99,9 @@ class TargetVerification:
     checks: list[Check]
     runs: list[dict]
     counts: dict[str, int]
+    #: each committed run's cell accounting, as it counted it (cell_audit.RunCells)
+    cells: list = field(default_factory=list)
+    cells_note: str = ""   # why the cells shown are the runs' (or why there are none)
 
     @property
     def passed(self) -> bool:
@@ -106,7 +109,9 @@ class TargetVerification:
 
     def to_dict(self) -> dict:
         return {"checks": [c.to_dict() for c in self.checks], "runs": self.runs,
-                "counts": self.counts, "passed": self.passed}
+                "counts": self.counts, "passed": self.passed,
+                "cells": {"note": self.cells_note,
+                          "runs": [r.to_dict() for r in self.cells]}}
 
 
 def _check(name: str, passed: bool, kind: CheckKind, detail: str = "", **extra) -> Check:
@@ -619,6 +624,14 @@ def verify_target(path, source_system: str | None = None) -> TargetVerification:
                   for t in DATA_TABLES if con.execute(
                       "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (t,)
                   ).fetchone()}
-        return TargetVerification(checks, runs, counts)
+        from . import cell_audit
+        cells = cell_audit.read(con)
+        for rc in cells:
+            bad = rc.unbalanced()
+            checks.append(_check(f"cells: run {rc.run_id}", rc.balances, CheckKind.CELLS,
+                                 rc.words() + (f"; cells lost in {', '.join(bad[:20])}"
+                                               if bad else "")))
+        return TargetVerification(checks, runs, counts, cells, cell_audit.FROM_THE_RUNS
+                                  if cells else cell_audit.NONE_KEPT)
     finally:
         con.close()

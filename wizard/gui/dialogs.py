@@ -84,6 +84,25 @@ def save_discard_cancel(parent: QWidget | None, text: str, informative: str = ""
                                                                "cancel")
 
 
+def choose(parent: QWidget | None, text: str, informative: str, choices: list[str],
+           default: int = 0, cancel: str = "Cancel") -> int | None:
+    """One of ``choices`` (its index), each a button; None: cancelled."""
+    if responder is not None:
+        got = _auto("choose", TITLE, f"{text}\n{informative}\n" + "\n".join(choices),
+                    default)
+        return None if got is None else int(got)
+    box = QMessageBox(QMessageBox.Icon.Question, TITLE, text,
+                      QMessageBox.StandardButton.NoButton, parent)
+    if informative:
+        box.setInformativeText(informative)
+    buttons = [box.addButton(c, QMessageBox.ButtonRole.AcceptRole) for c in choices]
+    b_cancel = box.addButton(cancel, QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(buttons[default] if 0 <= default < len(buttons) else b_cancel)
+    box.setEscapeButton(b_cancel)
+    box.exec()
+    return buttons.index(box.clickedButton()) if box.clickedButton() in buttons else None
+
+
 # --- files --------------------------------------------------------------------------------
 def ask_text(parent, title: str, text: str, default: str = "") -> str | None:
     """A line of text from the operator (None: cancelled)."""

@@ -12,7 +12,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPlain
 from ...core.schema import DATA_TABLES
 from ...core.backup import data_counts
 from ...core.delta import OnConflict
+from ...core.delta_summary import delta_rows
 from .. import dialogs
+from ..delta_panel import DeltaPanel
 from ..models.delegates import ProgressDelegate
 from ..models.progress import BAR, ImportProgressModel
 from ..widgets import (Banner, ProgressPanel, button, fit_height, fmt_duration, fmt_int, label,
@@ -61,7 +63,10 @@ class ImportPage(BasePage):
         crow.addWidget(self.on_conflict, 1)
         self.allow_untracked = QCheckBox("Import files without a legacy id anyway (their "
                                          "changed records come in as new ones)")
+        self.delta_panel = DeltaPanel("What the re-run will do with each table's records "
+                                      "(the validation's preview):", compact=True)
         dl.addWidget(self.delta_text)
+        dl.addWidget(self.delta_panel)
         dl.addLayout(crow)
         dl.addWidget(self.allow_untracked)
         self.delta_box.hide()
@@ -94,6 +99,7 @@ class ImportPage(BasePage):
         self._last_source = None
         self._last_stage = None
         self._t0 = 0.0
+        self._conflicts_decided = False   # the operator chose what becomes of conflicts
 
     def initializePage(self):
         session = self.session
@@ -106,6 +112,9 @@ class ImportPage(BasePage):
             + (f"; {fmt_int(v.errors)} problem record(s) are left out" if v and v.errors else "")
             + f". Backup: {html.escape(session.backup.path.name) if session.backup else 'none'}.")
         self._show_delta(v.delta if v is not None else None)
+        if session.run_report is not None and session.run_result is not None and \
+                session.run_result.delta is not None:
+            self._show_run_delta(session.run_report)
         if session.run_result is None and not self.busy:
             self.model.set_tables([(tm.target, st.name, session.row_counts.get(st.name, 0))
                                    for st, tm in mapped])
@@ -129,6 +138,12 @@ class ImportPage(BasePage):
             + (f", <b>{fmt_int(n)}</b> changed both in the export and in HMSync" if n else "")
             + (f"; {fmt_int(gone)} are no longer in the export (they stay in HMSync)"
                if gone else "") + ".")
+        v = self.session.validation
+        self.delta_panel.counts_label.setText("What the re-run will do (the validation's "
+                                              "preview; tables with no change: in the "
+                                              "total):")
+        self.delta_panel.show_delta({t: st.to_dict() for t, st in v.stats.items()},
+                                    delta.to_dict())
         self.on_conflict.setEnabled(n > 0)
         i = self.on_conflict.findData(self.session.delta.on_conflict)
         self.on_conflict.blockSignals(True)
@@ -140,8 +155,42 @@ class ImportPage(BasePage):
             "changed records come in as new ones" if delta.untracked else "")
         self.allow_untracked.setChecked(self.session.delta.allow_untracked)
 
+    def _show_run_delta(self, rep: dict):
+        """After the run: what it did, table by table, and the conflicts."""
+        self.delta_panel.counts_label.setText("What the re-run did (tables with no "
+                                              "change: in the total):")
+        self.delta_panel.show_delta(rep.get("tables"), rep.get("delta"))
+        rows = delta_rows(rep.get("tables") or {}, rep.get("delta"))
+        if rows:
+            r = rows[-1]   # (the total, or the only table)
+            self.delta_text.setText(
+                f"Done: <b>{fmt_int(r.inserted)}</b> new record(s) inserted, "
+                f"<b>{fmt_int(r.updated)}</b> updated, {fmt_int(r.unchanged)} unchanged, "
+                f"<b>{fmt_int(r.conflicts)}</b> conflict(s)"
+                + (f" ({fmt_int(r.kept)} left as HMSync has them)" if r.kept else "")
+                + f", {fmt_int(r.gone)} no longer in the export (kept in HMSync).")
+
     def _conflict_chosen(self, *_):
+        self._conflicts_decided = True
         self.session.set_on_conflict(self.on_conflict.currentData())
+
+    def _ask_conflicts(self) -> bool:
+        """Before a re-run with conflicts: what becomes of them, unless the operator chose
+        already (here, or in the project reopened). False: cancelled."""
+        delta = self.session.validation.delta if self.session.validation else None
+        n = len(delta.conflicts) if delta is not None else 0
+        if not n or self._conflicts_decided or self.session.delta.on_conflict is not None:
+            return True
+        at = dialogs.choose(
+            self, f"{fmt_int(n)} record(s) were changed both in the legacy export and in "
+            "HMSync since the last run. What should the import do with them?",
+            "Whatever you choose, each is listed in the report, with before and after in "
+            "the audit trail.", [text for text, _ in CONFLICT_CHOICES], default=0)
+        if at is None:
+            return False
+        self.on_conflict.setCurrentIndex(at)
+        self._conflict_chosen()
+        return True
 
     def _untracked_chosen(self, on: bool):
         self.session.set_allow_untracked(on)
@@ -178,6 +227,8 @@ class ImportPage(BasePage):
         if not session.backup_current():
             dialogs.error(self, "There is no verified backup of the database as it is now.",
                           "Go back to the Backup step and make one.")
+            return
+        if not self._ask_conflicts():
             return
         try:
             job = session.prepare_import()
@@ -245,6 +296,8 @@ class ImportPage(BasePage):
         spent = fmt_duration(time.monotonic() - self._t0)
         imported = sum(t.get("imported", 0) for t in rep["tables"].values())
         updated = sum(t.get("updated", 0) for t in rep["tables"].values())
+        if res.committed and res.delta is not None:
+            self._show_run_delta(rep)
         if res.committed:
             self.model.finish_all("done")
             also = f", {fmt_int(updated)} updated" if res.delta is not None else ""

@@ -20,6 +20,7 @@ from ...core.verify import CheckKind
 RECONCILIATION, TOTALS = CheckKind.RECONCILIATION.value, CheckKind.TOTALS.value
 from ...core.report import report_html, write_html, write_json
 from .. import dialogs, settings
+from ..delta_panel import DeltaPanel
 from ..models.dataframe import DataFrameModel
 from ..widgets import (Banner, ProgressPanel, button, fit_columns, fit_height, fit_width,
                        fmt_int, icon, table_view)
@@ -90,6 +91,8 @@ class VerificationPage(BasePage):
         self.restore = button("&Restore the backup…", "restore",
                               "Put the database back as it was before the import")
         self.progress = ProgressPanel(cancellable=False)
+        # a re-run (delta sync): what became of the records already in HMSync
+        self.delta = DeltaPanel()
 
         def boxed(title, view):
             w = QWidget()
@@ -108,6 +111,7 @@ class VerificationPage(BasePage):
         bl.addWidget(boxed("R&econciliation: source = imported + duplicates + rejected + "
                            "filtered out",
                            self.recon))
+        bl.addWidget(self.delta)
         bl.addWidget(boxed("&Totals, side by side", self.totals))
         bl.addWidget(boxed("Ce&lls of every legacy column: non-empty = imported + rejected + "
                            "duplicates + left behind", self.cells))
@@ -163,6 +167,7 @@ class VerificationPage(BasePage):
                       self.checks_model, self.blanked_model):
                 m.set_frame(pd.DataFrame())
             self.blanked_box.hide()
+            self.delta.show_delta(None, None)
             self._enable()
             return
         if session.restored:
@@ -175,9 +180,12 @@ class VerificationPage(BasePage):
             self.banner.set("The backup was restored: the database is back to how it was "
                             "before the import.", "warning")
         elif res.committed and not failed:
+            left = res.delta.unresolved if res.delta is not None else 0
             self.banner.set(f"Verification passed: {fmt_int(imported)} records imported and "
-                            f"committed (run {res.run_id}); all {len(checks)} checks passed.",
-                            "ok")
+                            f"committed (run {res.run_id}); all {len(checks)} checks passed."
+                            + (f" {fmt_int(left)} record(s) changed both in the export and "
+                               "in HMSync were left as HMSync has them: see the conflicts "
+                               "below." if left else ""), "warning" if left else "ok")
         elif res.committed:
             self.banner.set(f"{len(failed)} check(s) failed after the commit. Restore the "
                             "backup, or keep the data and investigate.", "error")
@@ -211,6 +219,7 @@ class VerificationPage(BasePage):
         fit_columns(self.recon)
         fit_height(self.recon)
         fit_width(self.recon)
+        self.delta.show_delta(rep["tables"], rep.get("delta"))
         # totals side by side
         trows, ticons = [], []
         # the totals over every row of the files (the same field's), beside the imported
@@ -258,6 +267,7 @@ class VerificationPage(BasePage):
         self.blanked_model.set_frame(pd.DataFrame())
         self.blanked_box.hide()
         self.cells_model.set_frame(pd.DataFrame())
+        self.delta.show_delta(None, None)
         now = sum(n for t, n in r.counts.items() if t in DATA_TABLES) if r is not None \
             else None
         self.banner.set("The backup was restored: the database is back to how it was before "

@@ -1,0 +1,81 @@
+"""A run's cell accounting kept in the audit trail (``migration_cells``, one row per legacy
+table), and read back by ``verify TARGET``: it is given no legacy export to count cells
+from, so it shows what each committed run counted from the files when it imported. No Qt.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+
+#: a column's cells by where they went, as cells.ColumnCells names them
+KINDS = ("non_empty", "imported", "rejected", "duplicates", "left_behind", "filtered",
+         "deferred", "blanked", "not_accounted")
+
+#: what verify says of the cells, whatever it finds
+FROM_THE_RUNS = ("cells: counted by each run from its legacy files when it imported (kept in "
+                 "migration_cells); verify reads no legacy file, so it shows those counts")
+NONE_KEPT = ("cells: not accounted here: verify reads no legacy file, and no run in this "
+             "database kept its cell accounting (made by an earlier version of the wizard); "
+             "the run's JSON report holds it (cells)")
+
+
+@dataclass
+class RunCells:
+    """One committed run's cells, per legacy table (cells.TableCells as a dict)."""
+    run_id: int
+    source_system: str | None
+    finished: str | None
+    tables: list[dict] = field(default_factory=list)
+
+    def total(self, kind: str) -> int:
+        return sum(int(c.get(kind, 0)) for t in self.tables for c in t.get("columns", []))
+
+    @property
+    def balances(self) -> bool:
+        return all(c.get("balances") for t in self.tables for c in t.get("columns", []))
+
+    def unbalanced(self) -> list[str]:
+        """"table.column" of the columns whose cells do not balance."""
+        return [f"{t.get('source')}.{c.get('column')}" for t in self.tables
+                for c in t.get("columns", []) if not c.get("balances")]
+
+    def words(self) -> str:
+        n = self.total("non_empty")
+        parts = [f"{self.total(k):,} {k.replace('_', ' ')}" for k in KINDS[1:]
+                 if self.total(k) or k in ("imported", "not_accounted")]
+        return (f"{n:,} non-empty cells in {len(self.tables)} legacy table(s) = "
+                + " + ".join(parts))
+
+    def to_dict(self) -> dict:
+        return {"run_id": self.run_id, "source_system": self.source_system,
+                "finished": self.finished, "balances": self.balances,
+                "totals": {k: self.total(k) for k in KINDS}, "tables": self.tables}
+
+
+def record(con: sqlite3.Connection, run_id: int, cells) -> None:
+    """Keep a run's cell accounting (``cells.CellAccounting``), inside its transaction."""
+    if cells is None:
+        return
+    con.executemany(
+        'INSERT INTO migration_cells ("runId", "sourceTable", "tableName", cells) '
+        'VALUES (?, ?, ?, ?)',
+        ((run_id, t.source, t.target, json.dumps(t.to_dict(), ensure_ascii=False))
+         for t in cells.tables))
+
+
+def read(con: sqlite3.Connection) -> list[RunCells]:
+    """The cell accounting of every committed run that kept one, oldest first."""
+    if not con.execute("SELECT 1 FROM sqlite_master WHERE name='migration_cells'").fetchone():
+        return []
+    runs: dict[int, RunCells] = {}
+    for run_id, system, finished, cells in con.execute(
+            'SELECT r.id, r."sourceSystem", r."finishedAt", c.cells FROM migration_cells c '
+            'JOIN migration_runs r ON r.id = c."runId" WHERE r.status = \'committed\' '
+            'ORDER BY r.id, c.id'):
+        rc = runs.setdefault(run_id, RunCells(run_id, system, finished))
+        try:
+            rc.tables.append(json.loads(cells))
+        except ValueError:  # (written by us; a hand-edited row is shown as not balancing)
+            rc.tables.append({"source": "?", "columns": [{"column": "?", "balances": False}]})
+    return list(runs.values())

@@ -32,6 +32,7 @@ from .backup import BackupResult, begin_writing, connect, data_counts
 from .lookups import LookupIndexes, read_by_lookups
 from .quarantine import ADDED_COLUMNS
 from .pilot import Pilot
+from .tally import Tally
 from .mapping import MappedChunk, Profile, ProfileError, TableMap, check_profile
 from .readers import SourceError, SourceTable
 from .schema import DATA_TABLES, TargetTable, ensure_wizard_tables, known_tables, quote_ident, \
@@ -489,7 +490,7 @@ class Migration:
                                       "report (choose: --on-conflict legacy-wins, "
                                       "hmsync-wins or skip)" if left else ""))
 
-    def _open_stream(self, probs: Problems, cancel) -> ChunkStream:
+    def _open_stream(self, probs: Problems, cancel, tally: bool = False) -> ChunkStream:
         """The prepared chunks of the plan. Opened first thing, so that a helper process
         starts reading while the target is being made ready (close() it in any case)."""
         memory.return_large_blocks()
@@ -498,7 +499,7 @@ class Migration:
         self._lookups.prepare(self.plan, self.sources, self.chunk_rows)
         return ChunkStream(self.plan, self.targets, self.profile.ctx, self._field_checks,
                            self.chunk_rows, probs, want_parallel(self.plan, self.parallel),
-                           cancel)
+                           cancel, tally)
 
     def _stream(self, reg: _Registry, probs: Problems, progress, cancel, sink,
                 stream: ChunkStream):
@@ -517,6 +518,7 @@ class Migration:
         self.pilot = Pilot(self.profile.pilot)
         self.pilot.prepare(self.plan, self.targets, self.profile.ctx)
         self._deferred: dict[str, list[np.ndarray]] = {}  # file -> lines left for later
+        self._tally = Tally()  # the cells as read, for the cell accounting (a run's)
         stats: dict[str, TableStats] = {}
         notes: list[str] = list(self.absent)
         helper = stream.parallel
@@ -542,6 +544,8 @@ class Migration:
             for mc, checked in stream.table(i):
                 if cancel:
                     cancel.check()
+                if checked.cells is not None:
+                    self._tally.add((st.name, tm.target), checked.cells)
                 for n in mc.notes:
                     n = f"{st.name}: {n}"
                     if n not in notes:
@@ -726,7 +730,7 @@ class Migration:
         operator = operator or _operator()
         laps = _Laps()
         probs = Problems()
-        stream = self._open_stream(probs, cancel)
+        stream = self._open_stream(probs, cancel, tally=True)
         try:
             con = connect(self.target)
         except BaseException:
@@ -760,7 +764,8 @@ class Migration:
             verification = verifier.verify(stats)
             verifier.account_cells(verification, self.plan, self.profile,
                                    validation.problems, self._deferred, self.chunk_rows,
-                                   cancel, delta=self.delta_result)
+                                   cancel, delta=self.delta_result, tally=self._tally)
+            del self._tally
             laps("verify")
             if cancel:
                 cancel.check()

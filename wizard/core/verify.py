@@ -195,14 +195,15 @@ class Verifier:
 
     def account_cells(self, verification: Verification, plan, profile, problems,
                       deferred, chunk_rows: int, cancel=None, filtered=None,
-                      delta=None) -> None:
+                      delta=None, tally=None) -> None:
         """Read the legacy files again, on their own, and add to ``verification``: every
         column's cells accounted for, each money total over every row, and the spot check
         of records mapped afresh (in place of the one over the import's own values).
-        ``filtered``: file -> lines a profile's filter left out (counted apart)."""
+        ``filtered``: file -> lines a profile's filter left out (counted apart); ``tally``:
+        the cells as the import read them (tally.py), which spares the second read."""
         from .cells import account
         acc = account(self.con, plan, self.targets, profile, problems, deferred,
-                      self.run_id, chunk_rows, cancel, filtered, delta)
+                      self.run_id, chunk_rows, cancel, filtered, delta, tally)
         verification.cells = acc
         checks = verification.checks
         for tc in acc.tables:

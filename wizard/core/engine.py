@@ -715,12 +715,14 @@ class Migration:
         self.backup, self._backup_counts = backup, dict(backup.counts)
 
     def run(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None,
-            dry_run: bool = False, no_backup: bool = False, operator: str | None = None
-            ) -> "RunResult":
+            dry_run: bool = False, no_backup: bool = False, operator: str | None = None,
+            full_integrity_check: bool = False) -> "RunResult":
         """Validate and import in one transaction, verify, then commit (or roll back).
 
         Refuses to start without a verified backup made by this migration, unless
-        ``no_backup`` (throwaway databases) is given.
+        ``no_backup`` (throwaway databases) is given. After the commit SQLite checks the
+        file: ``quick_check``, or the whole ``integrity_check`` if ``full_integrity_check``
+        (see Verifier.post_commit).
         """
         if self.target is None:
             raise MigrationError("no target database")
@@ -772,7 +774,7 @@ class Migration:
             status, committed = self._finish(con, run_id, stats, dry_run,
                                              verification.passed, laps)
             if committed:
-                verification.checks.extend(verifier.post_commit())
+                verification.checks.extend(verifier.post_commit(full_integrity_check))
                 laps("integrity check")
                 if progress:
                     progress(Progress("verify", "", "", 1, 1))

@@ -117,3 +117,23 @@ def test_a_sample_too_thin_is_drawn_by_reading_again(mini_export, empty_target, 
     assert res.committed and res.passed
     assert "patients.csv" in read and "doctors.csv" in read
     assert res.verification.cells.spot.compared == 2 + 3 + 3 + 2 + 1 + 1
+
+
+def test_money_is_held_in_cents_only_when_exact():
+    import numpy as np
+    from wizard.core.tally import ChunkTally, _compact
+
+    def back(arr):
+        t = ChunkTally(("a",), 2, None, len(arr), np.zeros((len(arr), 1), np.uint8))
+        t.money["fee"] = _compact(np.asarray(arr, dtype=float))
+        return t.money["fee"].dtype.kind, t.numbers("fee")
+
+    kind, got = back([12.34, np.nan, -500.0, 0.1 + 0.2 - 0.3 + 0.05])
+    assert kind == "f"  # 0.05000000000000002 is no whole number of cents
+    kind, got = back([12.34, np.nan, -500.0, 1999.99])
+    assert kind == "i" and np.isnan(got[1])
+    assert got[[0, 2, 3]].tolist() == [12.34, -500.0, 1999.99]
+    kind, got = back([1 / 3, 5.0])
+    assert kind == "f" and got[0] == 1 / 3
+    kind, got = back([3e9, 1.0])  # too big for int32 cents
+    assert kind == "f" and got[0] == 3e9

@@ -265,7 +265,8 @@ class _ReadChunk:
     def legacy_ids(self) -> np.ndarray:
         return legacy_ids(self.chunk, self.tm).to_numpy(dtype=object)
 
-    def money(self, fname: str) -> tuple[np.ndarray, np.ndarray] | None:
+    def money(self, fname: str) -> tuple[np.ndarray, int] | None:
+        """(the field's number per row, NaN where none; how many are no number)."""
         mc = self.mc()
         if mc is None:
             return None
@@ -274,7 +275,7 @@ class _ReadChunk:
         arr[have] = _as_numbers(mc, fname)[self._at[have]]
         null = np.ones(len(self.lines), dtype=bool)
         null[have] = np.asarray(mc.null[fname], dtype=bool)[self._at[have]]
-        return arr, null
+        return arr, int((np.isnan(arr) & ~null).sum())
 
 
 class _TalliedChunk:
@@ -290,8 +291,9 @@ class _TalliedChunk:
     def kept(self) -> np.ndarray | None:
         return self.t.kept
 
-    def money(self, fname: str) -> tuple[np.ndarray, np.ndarray] | None:
-        return self.t.money.get(fname)
+    def money(self, fname: str) -> tuple[np.ndarray, int] | None:
+        arr = self.t.numbers(fname)
+        return None if arr is None else (arr, self.t.unreadable.get(fname, 0))
 
 
 @dataclass
@@ -463,10 +465,10 @@ def _account_table(con, run_id, st, tm, target, profile, error_lines, deferred, 
             got = ch.money(f)
             if got is None:
                 continue  # the import refused such a profile already
-            arr, null = got
+            arr, unreadable = got
             mt = totals.setdefault((tm.target, f), MoneyTotal(tm.target, f))
             ok = ~np.isnan(arr)
-            mt.unreadable += int((~ok & ~null).sum())
+            mt.unreadable += unreadable
             val = np.where(ok, arr, 0.0)
             mt.source += float(val.sum())
             mt.imported += float(val[imported | upd].sum())

@@ -24,6 +24,7 @@ the problem list (error lines), never from what the import path kept in memory.
 from __future__ import annotations
 
 import copy
+import json
 import math
 import sqlite3
 from dataclasses import asdict, dataclass, field
@@ -590,16 +591,13 @@ def _spot_check(con, system: str, targets, samples, aliases=None) -> SpotResult:
                     wanted.setdefault(parent, set()).add(row[c])
             found.append((t, source, line, expected, row, edited))
     # the parents' legacy ids: one pass over the map per parent table (the map has no
-    # index by HMSync id)
+    # index by HMSync id), inside SQLite: only the few wanted come out to Python
     names: dict[str, dict] = {}
     for parent, ids in wanted.items():
-        names[parent] = {}
-        cur = con.execute('SELECT "hmsyncId", "legacyId" FROM migration_legacy_ids WHERE '
-                          '"tableName"=? AND "sourceSystem"=?', (parent, system))
-        while batch := cur.fetchmany(20_000):
-            for h, lid in batch:
-                if h in ids:
-                    names[parent][h] = lid
+        names[parent] = dict(con.execute(
+            'SELECT "hmsyncId", "legacyId" FROM migration_legacy_ids WHERE "tableName"=? '
+            'AND "sourceSystem"=? AND "hmsyncId" IN (SELECT value FROM json_each(?))',
+            (parent, system, json.dumps(sorted(map(str, ids))))).fetchall())
     for t, source, line, expected, row, edited in found:
         target = targets[t]
         if edited:

@@ -764,11 +764,14 @@ class Migration:
             if progress:
                 progress(Progress("verify", "", "", 0, 1))
             verification = verifier.verify(stats)
+            cells_from = time.perf_counter()
             verifier.account_cells(verification, self.plan, self.profile,
                                    validation.problems, self._deferred, self.chunk_rows,
                                    cancel, delta=self.delta_result, tally=self._tally)
             del self._tally
             laps("verify")
+            laps.timings["of which cell accounting"] = round(time.perf_counter() -
+                                                             cells_from, 3)
             if cancel:
                 cancel.check()
             status, committed = self._finish(con, run_id, stats, dry_run,

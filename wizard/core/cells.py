@@ -340,8 +340,9 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
         ta = None
         if tallied is not None and not written and not knowingly:
             # (a re-run's changed records are told by their legacy ids: read again)
-            ta = _account_table(*args, (_TalliedChunk(t) for t in tallied))
-            ta.sample = _tallied_sample(ta, tallied, tm, target, profile, st)
+            drawn = _drawn(tallied)
+            ta = _account_table(*args, (_TalliedChunk(t) for t in tallied), drawn)
+            ta.sample = _tallied_sample(ta, tallied, drawn, tm, target, profile)
         if ta is None or ta.sample is None:
             fixes = corrections.by_file(profile.corrections).get(st.name)
             ta = _account_table(*args, _read_again(st, tm, target, ctx, fixes, chunk_rows))
@@ -376,9 +377,10 @@ def _merged(a: MoneyTotal | None, b: MoneyTotal) -> MoneyTotal:
 
 
 def _account_table(con, run_id, st, tm, target, profile, error_lines, deferred, filtered,
-                   written, knowingly, cancel, chunks) -> _TableAccount:
+                   written, knowingly, cancel, chunks, drawn=None) -> _TableAccount:
     """One legacy table's cells and money totals, chunk by chunk; the spot check's sample
-    drawn too when the chunks are read again (``_ReadChunk``)."""
+    drawn too when the chunks are read again (``_ReadChunk``), else the lines of
+    ``drawn`` (sorted) that it may draw noted."""
     read = {}
     for fname, fm in tm.fields.items():
         if fname in target.fields:
@@ -482,7 +484,9 @@ def _account_table(con, run_id, st, tm, target, profile, error_lines, deferred, 
         at = np.flatnonzero(ours & ~still & have)
         eligible += len(at)
         if not isinstance(ch, _ReadChunk):
-            if len(at):
+            if len(at) and drawn is not None and len(drawn):
+                near = np.minimum(np.searchsorted(drawn, lines[at]), len(drawn) - 1)
+                at = at[drawn[near] == lines[at]]
                 ours_at.append((lines[at], (imported | upd)[at]))
             continue
         mc = ch.mc()
@@ -509,29 +513,36 @@ def _account_table(con, run_id, st, tm, target, profile, error_lines, deferred, 
     return _TableAccount(tc, totals, eligible, [r[1:] for r in reservoir], ours_at)
 
 
-def _tallied_sample(ta: _TableAccount, tallied: list[ChunkTally], tm, target, profile,
-                    st) -> list | None:
-    """The spot check's sample from the records the reader pass kept as read: those HMSync
-    holds, the SPOT_SAMPLE with the smallest keys, mapped afresh now. None when the kept
-    records hold too few of them (the table is read again)."""
+def _drawn(tallied: list[ChunkTally]) -> np.ndarray:
+    """The lines, sorted, of the records the reader pass kept as read whose key is among
+    the table's CANDIDATES smallest: every record with such a key was kept, so they are a
+    random draw of the table, and those HMSync holds a random draw of those."""
+    keys = np.sort(np.concatenate([t.keys for t in tallied if t.keys is not None] or
+                                  [np.zeros(0)]))
+    cut = keys[CANDIDATES - 1] if len(keys) >= CANDIDATES else 1.0
+    return np.unique(np.concatenate(
+        [t.sample[LINE].to_numpy(dtype=np.int64)[t.keys <= cut]
+         for t in tallied if t.sample is not None] or [np.zeros(0, dtype=np.int64)]))
+
+
+def _tallied_sample(ta: _TableAccount, tallied: list[ChunkTally], drawn: np.ndarray, tm,
+                    target, profile) -> list | None:
+    """The spot check's sample from the records the reader pass kept as read (``drawn``):
+    those HMSync holds, the SPOT_SAMPLE with the smallest keys, mapped afresh now. None
+    when too few of them are in HMSync (the table is read again)."""
     lines = np.concatenate([x[0] for x in ta.eligible_lines]) if ta.eligible_lines else \
         np.zeros(0, dtype=np.int64)
     now = np.concatenate([x[1] for x in ta.eligible_lines]) if ta.eligible_lines else \
         np.zeros(0, dtype=bool)
     order = np.argsort(lines, kind="stable")
     lines, now = lines[order], now[order]
-    # every record with a key under the CANDIDATES-th smallest was kept: those are a random
-    # draw of the table, and the eligible among them a random draw of the eligible
-    keys = np.sort(np.concatenate([t.keys for t in tallied if t.keys is not None] or
-                                  [np.zeros(0)]))
-    cut = keys[CANDIDATES - 1] if len(keys) >= CANDIDATES else 1.0
     cands = []   # (key, chunk, row of its sample, line, written by this run)
     for t in tallied:
-        if t.sample is None:
+        if t.sample is None or not len(lines):
             continue
         sl = t.sample[LINE].to_numpy(dtype=np.int64)
-        at = np.minimum(np.searchsorted(lines, sl), max(len(lines) - 1, 0))
-        hit = (lines[at] == sl) & (t.keys <= cut) if len(lines) else np.zeros(len(sl), bool)
+        at = np.minimum(np.searchsorted(lines, sl), len(lines) - 1)
+        hit = (lines[at] == sl) & np.isin(sl, drawn)
         for j in np.flatnonzero(hit).tolist():
             cands.append((float(t.keys[j]), t, j, int(sl[j]), bool(now[at[j]])))
     if len(cands) < min(SPOT_SAMPLE, ta.eligible):

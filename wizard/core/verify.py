@@ -422,9 +422,11 @@ class Verifier:
         """SQLite's own check of the file after the commit. By default ``quick_check``:
         every page and b-tree of the file well formed, each page used once, every record
         readable, NOT NULL and CHECK constraints held. It does not compare each index
-        entry with its row: the indexes a bulk load dropped were just rebuilt from the
-        rows, and what an import must prove besides (every reference resolves, the counts
-        reconcile, sampled records equal the files) the checks before the commit proved.
+        entry with its row nor re-check UNIQUE constraints: the indexes a bulk load
+        dropped were just rebuilt from the rows (a unique one does not build over a
+        duplicate), the primary keys' kept through the load; what an import must prove
+        besides (every reference resolves, the counts reconcile, sampled records equal
+        the files) the checks before the commit proved.
         ``full``: the whole ``integrity_check`` (indexes against rows too), as the backup
         and ``hmsync-migrate verify`` always run."""
         if full:

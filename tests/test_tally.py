@@ -121,12 +121,13 @@ def test_a_sample_too_thin_is_drawn_by_reading_again(mini_export, empty_target, 
 
 def test_money_is_held_in_cents_only_when_exact():
     import numpy as np
-    from wizard.core.tally import ChunkTally, _compact
+    from wizard.core.tally import ChunkTally, Squeezed, _compact
 
     def back(arr):
-        t = ChunkTally(("a",), 2, None, len(arr), np.zeros((len(arr), 1), np.uint8))
-        t.money["fee"] = _compact(np.asarray(arr, dtype=float))
-        return t.money["fee"].dtype.kind, t.numbers("fee")
+        t = ChunkTally(("a",), 2, None, len(arr),
+                       Squeezed.of(np.zeros((len(arr), 1), np.uint8)))
+        t.money["fee"] = Squeezed.of(_compact(np.asarray(arr, dtype=float)))
+        return t.money["fee"].array().dtype.kind, t.numbers("fee")
 
     kind, got = back([12.34, np.nan, -500.0, 0.1 + 0.2 - 0.3 + 0.05])
     assert kind == "f"  # 0.05000000000000002 is no whole number of cents
@@ -137,3 +138,24 @@ def test_money_is_held_in_cents_only_when_exact():
     assert kind == "f" and got[0] == 1 / 3
     kind, got = back([3e9, 1.0])  # too big for int32 cents
     assert kind == "f" and got[0] == 3e9
+
+
+def test_a_tallys_lines_and_cells_come_back_as_read():
+    import numpy as np
+    import pandas as pd
+    from wizard.core.readers import LINE
+    from wizard.core.readers.base import CORRUPT
+    from wizard.core.tally import Tallier
+
+    lines = np.array([2, 3, 5, 6, 300, 301, 70000], dtype=np.int64)  # records over lines
+    chunk = pd.DataFrame({"a": ["x", "", " ", "y", "z", "", "w"],
+                          "b": ["1", "2", "3", "", "", "", "7"],
+                          LINE: lines, CORRUPT: [""] * 7})
+    t = Tallier().raw(("f.csv", "patients"), chunk)
+    assert t.lines.tolist() == lines.tolist()
+    assert t.non_empty("a").tolist() == [True, False, False, True, True, False, True]
+    assert t.non_empty("b").tolist() == [True, True, True, False, False, False, True]
+    assert not t.non_empty("absent").any()
+    consecutive = chunk.assign(**{LINE: np.arange(10, 17)})
+    assert Tallier().raw(("f.csv", "patients"), consecutive).lines.tolist() == \
+        list(range(10, 17))

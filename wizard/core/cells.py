@@ -285,9 +285,10 @@ class _TalliedChunk:
     def __init__(self, t: ChunkTally):
         self.t = t
         self.lines = t.lines
+        self.filled = t.filled.array()
 
     def non_empty(self, column: str) -> np.ndarray:
-        return self.t.non_empty(column)
+        return self.t.non_empty(column, self.filled)
 
     def kept(self) -> np.ndarray | None:
         return self.t.kept

@@ -312,7 +312,8 @@ def cmd_run(args) -> int:
     session.set_on_conflict(args.on_conflict)
     session.set_allow_untracked(args.allow_untracked)
     job = session.prepare_import(dry_run=args.dry_run, no_backup=args.no_backup,
-                                 operator=args.operator, back_up_first=not args.no_backup)
+                                 operator=args.operator, back_up_first=not args.no_backup,
+                                 full_integrity_check=args.full_integrity_check)
     for words in job.schema_differences:
         print(f"note: the target differs from HMSync's schema: {words} "
               f"(hmsync-migrate schema {args.target} --upgrade)", file=sys.stderr)
@@ -706,6 +707,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a re-run: go ahead where a file without a legacy id column feeds "
                         "a table an earlier run filled (its changed records come in as "
                         "new ones; the notes say so)")
+    p.add_argument("--full-integrity-check", action="store_true",
+                   help="after the commit, SQLite's whole integrity_check (every index "
+                        "entry against its row too) instead of quick_check; the backup and "
+                        "`verify TARGET` always run the whole check")
     p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     p.add_argument("--signoff", metavar="FILE",
                    help="write the sign-off report (a .pdf, else HTML) here: the run, its "

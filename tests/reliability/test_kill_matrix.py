@@ -101,10 +101,10 @@ CHILD = textwrap.dedent("""
             pause(point)
         return real_totals(self, stats)
 
-    def post_commit(self):
+    def post_commit(self, *a, **kw):
         if point == "after-commit":
             pause(point)
-        return real_post(self)
+        return real_post(self, *a, **kw)
 
     Verifier.totals_checks, Verifier.post_commit = totals_checks, post_commit
 

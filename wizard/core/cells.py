@@ -1,9 +1,11 @@
 """Cell-level accounting, totals over every row, and the independent spot check.
 
 The import's own checks compare HMSync with what the import path mapped, so they cannot
-see what a wrong mapping or a rejected record cost. This module reads the legacy files
-again, on their own, after the records are written (inside the import's transaction, so
-a failure rolls it back):
+see what a wrong mapping or a rejected record cost. This module accounts for the legacy
+files' cells after the records are written (inside the import's transaction, so a failure
+rolls it back), from the tally the reader pass made of every cell as read, before any
+field mapping (tally.py); a table without one (a re-run that changed records, a sample
+too thin) is read again, on its own:
 
 - every non-empty cell of every column of a mapped file is accounted for: imported into
   a field, in a rejected record, in a duplicate (already in HMSync), in a column left
@@ -13,13 +15,16 @@ a failure rolls it back):
 - a money field's total over *all* rows, split the same way, its imported part compared
   with HMSync's;
 - a sample of records (up to SPOT_SAMPLE per table, all when fewer) mapped afresh from
-  the files and compared field by field with the HMSync record their legacy id points at.
+  the files' records as read and compared field by field with the HMSync record their
+  legacy id points at.
 
 The row of a record is told from the legacy-id map (this run's rows, by file and line) and
 the problem list (error lines), never from what the import path kept in memory.
 """
 from __future__ import annotations
 
+import copy
+import json
 import math
 import sqlite3
 from dataclasses import asdict, dataclass, field
@@ -28,19 +33,22 @@ import numpy as np
 import pandas as pd
 
 from . import corrections
-from . import transforms as tf
 from .extras import kept_counts
-from .mapping import ProfileError, legacy_ids, map_chunk
+from .mapping import ProfileError, RunContext, legacy_ids, map_chunk
 from .quarantine import ADDED_COLUMNS
 from .readers import LINE
 from .readers.base import CORRUPT
 from .schema import quote_ident
+from .tally import CANDIDATES, ChunkTally, Tally, non_empty as _non_empty
 
 #: records per table the spot check maps afresh and compares (all, when fewer)
 SPOT_SAMPLE = 100
 #: blanked cells listed per table (file, line, field); all are counted
 BLANKED_LISTED = 50
 TOLERANCE = 0.005
+#: mapped fields of a table up to which a record's lines and filled fields travel from
+#: SQLite packed in one integer (a line under 2**(63 - fields))
+PACKED_FIELDS_MAX = 30
 
 
 @dataclass
@@ -166,18 +174,21 @@ class CellAccounting:
                                "missing": self.spot.missing}}
 
 
-def _non_empty(s: pd.Series) -> np.ndarray:
-    """Cells holding something: what the mapping itself reads as a value (spaces alone
-    are empty)."""
-    return ~tf.is_blank(tf.text(s))
-
-
 class _ImportedRows:
     """This run's records of one legacy table, by line: their HMSync id, and which of
     the mapped fields HMSync holds a value in."""
 
     def __init__(self, con, run_id, source: str, target: str, fields: list[str]):
         self.fields = fields
+        if run_id is not None and len(fields) <= PACKED_FIELDS_MAX:
+            got = self._packed(con, run_id, source, target, fields)
+            if got is not None:
+                order = np.argsort(got >> len(fields), kind="stable")
+                got = got[order]
+                self.lines = got >> len(fields)
+                self.has = ((got[:, None] >> np.arange(len(fields), dtype=np.int64)) & 1
+                            ).astype(bool)
+                return
         cols = "".join(f", t.{quote_ident(f)} IS NOT NULL" for f in fields)
         # read a batch at a time into integer arrays: a million records as Python tuples
         # (with their HMSync ids) took a quarter of a gigabyte
@@ -196,6 +207,23 @@ class _ImportedRows:
         self.lines = got[order, 0]
         self.has = got[order, 1:].astype(bool)
 
+    @staticmethod
+    def _packed(con, run_id, source: str, target: str, fields: list[str]):
+        """Each record as one integer, its line shifted left by a bit per field, the bits
+        saying which fields hold a value: SQLite writes them as one text, NumPy reads it
+        (a tuple per record made in Python took three times as long). None: not read."""
+        bits = " + ".join(f"((t.{quote_ident(f)} IS NOT NULL) << {i})"
+                          for i, f in enumerate(fields)) or "0"
+        n, text = con.execute(
+            f'SELECT count(*), group_concat((l."sourceLine" << {len(fields)}) + {bits}) '
+            f'FROM migration_legacy_ids l JOIN {quote_ident(target)} t ON t.id = '
+            f'l."hmsyncId" WHERE l."runId"=? AND l."sourceFile"=? AND l."tableName"=? AND '
+            f'l."sourceLine" IS NOT NULL', (run_id, source, target)).fetchone()
+        if not n:
+            return np.zeros(0, dtype=np.int64)
+        got = np.fromstring(text, dtype=np.int64, sep=",")
+        return got if len(got) == n else None
+
     def find(self, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(imported in this run, position in self) for the lines of a chunk."""
         if not len(self.lines):
@@ -205,32 +233,102 @@ class _ImportedRows:
         return self.lines[pos] == lines, pos
 
 
+class _ReadChunk:
+    """A chunk of a legacy file read again, mapped afresh when asked."""
+
+    def __init__(self, chunk: pd.DataFrame, tm, target, ctx):
+        self.chunk, self.tm, self.target, self.ctx = chunk, tm, target, ctx
+        self.lines = chunk[LINE].to_numpy(dtype=np.int64)
+        self._mc = self._at = None
+        self._mapped = False
+
+    def non_empty(self, column: str) -> np.ndarray:
+        return _non_empty(self.chunk[column])
+
+    def mc(self):
+        """The chunk mapped afresh (None: the profile cannot map it; the import refused
+        such a profile already)."""
+        if not self._mapped:
+            self._mapped = True
+            try:
+                self._mc = map_chunk(self.chunk, self.tm, self.target, self.ctx)
+            except ProfileError:
+                self._mc = None
+            if self._mc is not None:  # where the mapped records are (a filter's: fewer)
+                self._at = pd.Index(self._mc.lines).get_indexer(self.lines)
+        return self._mc
+
+    def kept(self) -> np.ndarray | None:
+        if getattr(self.tm, "where", None) is None or self.mc() is None:
+            return None
+        return self._at >= 0
+
+    def legacy_ids(self) -> np.ndarray:
+        return legacy_ids(self.chunk, self.tm).to_numpy(dtype=object)
+
+    def money(self, fname: str) -> tuple[np.ndarray, int] | None:
+        """(the field's number per row, NaN where none; how many are no number)."""
+        mc = self.mc()
+        if mc is None:
+            return None
+        have = self._at >= 0
+        arr = np.full(len(self.lines), np.nan)
+        arr[have] = _as_numbers(mc, fname)[self._at[have]]
+        null = np.ones(len(self.lines), dtype=bool)
+        null[have] = np.asarray(mc.null[fname], dtype=bool)[self._at[have]]
+        return arr, int((np.isnan(arr) & ~null).sum())
+
+
+class _TalliedChunk:
+    """A chunk as the import's reader pass tallied it (tally.py): nothing read again."""
+
+    def __init__(self, t: ChunkTally):
+        self.t = t
+        self.lines = t.lines
+        self.filled = t.filled.array()
+
+    def non_empty(self, column: str) -> np.ndarray:
+        return self.t.non_empty(column, self.filled)
+
+    def kept(self) -> np.ndarray | None:
+        return self.t.kept
+
+    def money(self, fname: str) -> tuple[np.ndarray, int] | None:
+        arr = self.t.numbers(fname)
+        return None if arr is None else (arr, self.t.unreadable.get(fname, 0))
+
+
+@dataclass
+class _TableAccount:
+    cells: TableCells
+    totals: dict[str, MoneyTotal]
+    eligible: int
+    sample: list | None   # [(line, legacy id, values, written by this run)]; None: read again
+    #: (lines, written by this run) of the records the sample may draw, per chunk
+    eligible_lines: list = field(default_factory=list)
+
+
 def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFrame,
             deferred: dict[str, list[np.ndarray]], run_id: int | None,
             chunk_rows: int = 25_000, cancel=None, filtered=None,
-            delta=None) -> CellAccounting:
+            delta=None, tally: Tally | None = None) -> CellAccounting:
     """Account for every cell of the mapped legacy tables (see the module's docstring).
     ``plan``: (SourceTable, TableMap) pairs; ``problems``: the run's problem list;
     ``deferred``: file -> lines left for the full run (a pilot); ``filtered``: file ->
     lines a filter left out (none yet); ``delta``: a re-run's DeltaResult, whose updated
     records this run wrote (their money counts as imported) and whose conflicts kept as
-    HMSync has them differ from the files knowingly (not spot-checked)."""
+    HMSync has them differ from the files knowingly (not spot-checked); ``tally``: the
+    cells as the import read them (a table without one is read again)."""
     errs = problems[problems["severity"] == "error"] if len(problems) else problems
     error_lines = {f: np.unique(g["line"].to_numpy(dtype=np.int64))
                    for f, g in errs.groupby("file")} if len(errs) else {}
-    rng = np.random.default_rng(20261207)
     out = CellAccounting()
     totals: dict[tuple[str, str], MoneyTotal] = {}
-    samples: list[tuple[str, object, list]] = []   # (target, tm, [(line, id, values)])
+    samples: list[tuple[str, object, list]] = []   # (target, source, [(line, id, values)])
     eligible = 0
     ctx = profile.ctx  # the profile applied afresh: a run state of its own
     for st, tm in plan:
         target = targets[tm.target]
-        read = {}
-        for fname, fm in tm.fields.items():
-            if fname in target.fields:
-                for c in fm.columns:
-                    read.setdefault(c, []).append(fname)
         written: set[str] = set()   # records already in HMSync this run updated
         knowingly: set[str] = set()  # conflicts left as HMSync has them
         for ch in (delta.changes if delta is not None else ()):
@@ -238,139 +336,234 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
             if ch.table == tm.target and not getattr(ch, "partial", False):
                 (written if ch.kind == "updated" or ch.resolution == "legacy-wins"
                  else knowingly).add(ch.legacy_id)
-        # a column only the table's filter reads decides which records go in, and is
-        # not stored: its cells count as left behind on purpose
-        filter_reads = set(tm.filter.columns) if getattr(tm, "where", None) is not None \
-            else set()
-        tc = TableCells(st.name, tm.target)
-        for c in st.columns:
-            if c in ADDED_COLUMNS:
-                continue  # a quarantine file's own line and reason: not the legacy data's
-            role = "field" if c in read else "legacy_id" if c in tm.id_columns else \
-                "left_behind" if c in filter_reads else \
-                "kept" if c in tm.keep else \
-                "left_behind" if c in tm.leave_behind else "unmapped"
-            tc.columns[c] = ColumnCells(c, read.get(c, []), role)
-        field_names = [f for f in tm.fields if f in target.fields]
-        done = _ImportedRows(con, run_id, st.name, tm.target, field_names)
-        bad_lines = error_lines.get(st.name, np.zeros(0, dtype=np.int64))
-        later = np.concatenate(deferred.get(st.name) or [np.zeros(0, dtype=np.int64)])
-        left_out = np.concatenate((filtered or {}).get(st.name) or
-                                  [np.zeros(0, dtype=np.int64)])
-        money = [f for f in field_names if target.fields[f].total]
-        reservoir: list[tuple] = []   # (key, line, legacy id, values, written by this run)
-        fixes = corrections.by_file(profile.corrections).get(st.name)
-        for chunk in st.iter_chunks(chunk_rows):
-            if cancel:
-                cancel.check()
-            if fixes:  # the operator's corrections, as the import applied them
-                corrections.apply(chunk, fixes, LINE)
-            lines = chunk[LINE].to_numpy(dtype=np.int64)
-            tc.rows += len(chunk)
-            rejected = np.isin(lines, bad_lines)
-            outside = np.isin(lines, later) & ~rejected
-            dropped = np.isin(lines, left_out) & ~rejected & ~outside
-            mc = None
-            if getattr(tm, "where", None) is not None:  # the filter's records, left out
-                try:
-                    mc = map_chunk(chunk, tm, target, ctx)
-                    dropped |= ~np.isin(lines, mc.lines) & ~rejected & ~outside
-                except ProfileError:
-                    mc = None
-            imported, pos = done.find(lines)
-            imported &= ~rejected & ~outside & ~dropped  # each cell is counted once
-            dup = ~rejected & ~outside & ~dropped & ~imported
-            upd = np.zeros(len(chunk), dtype=bool)
-            still = np.zeros(len(chunk), dtype=bool)
-            if (written or knowingly) and dup.any():
-                now = legacy_ids(chunk, tm).to_numpy(dtype=object)
-                upd = dup & np.isin(now, list(written))
-                still = dup & np.isin(now, list(knowingly))
-            for c, cc in tc.columns.items():
-                ne = _non_empty(chunk[c])
-                cc.non_empty += int(ne.sum())
-                cc.rejected += int((ne & rejected).sum())
-                cc.deferred += int((ne & outside).sum())
-                cc.filtered += int((ne & dropped).sum())
-                cc.duplicates += int((ne & dup).sum())
-                mine = ne & imported
-                if cc.role in ("legacy_id", "kept"):
-                    cc.imported += int(mine.sum())
-                elif cc.role == "left_behind":
-                    cc.left_behind += int(mine.sum())
-                elif cc.role == "unmapped":
-                    cc.not_accounted += int(mine.sum())
-                else:
-                    # imported if every field reading it holds a value in HMSync
-                    held = np.ones(len(chunk), dtype=bool)
-                    for f in cc.fields:
-                        held &= done.has[pos, field_names.index(f)] if len(done.lines) \
-                            else False
-                    cc.imported += int((mine & held).sum())
-                    blank = mine & ~held
-                    cc.blanked += int(blank.sum())
-                    for j in np.flatnonzero(blank)[:max(0, BLANKED_LISTED -
-                                                         len(tc.blanked))].tolist():
-                        miss = [f for f in cc.fields
-                                if not done.has[pos[j], field_names.index(f)]]
-                        tc.blanked.append((int(lines[j]), "+".join(miss)))
-            ours = imported | dup
-            if not money and not ours.any():
-                continue
-            if mc is None:
-                try:
-                    mc = map_chunk(chunk, tm, target, ctx)
-                except ProfileError:
-                    continue  # the import refused such a profile already
-            # the chunk's records where the mapped ones are (a filter maps fewer: -1)
-            at_mc = pd.Index(mc.lines).get_indexer(lines)
-            have = at_mc >= 0
-            for f in money:
-                mt = totals.setdefault((tm.target, f), MoneyTotal(tm.target, f))
-                arr = np.full(len(chunk), np.nan)
-                arr[have] = _as_numbers(mc, f)[at_mc[have]]
-                null = np.ones(len(chunk), dtype=bool)
-                null[have] = np.asarray(mc.null[f], dtype=bool)[at_mc[have]]
-                ok = ~np.isnan(arr)
-                mt.unreadable += int((~ok & ~null).sum())
-                val = np.where(ok, arr, 0.0)
-                mt.source += float(val.sum())
-                mt.imported += float(val[imported | upd].sum())
-                mt.rejected += float(val[rejected].sum())
-                mt.duplicates += float(val[dup & ~upd].sum())
-                mt.deferred += float(val[outside].sum())
-                mt.filtered += float(val[dropped].sum())
-            # the spot check's sample: each record of this table in HMSync draws a random
-            # key; the SPOT_SAMPLE smallest keys over the whole table are compared
-            at = np.flatnonzero(ours & ~still & have)
-            eligible += len(at)
-            if len(at):
-                keys = rng.random(len(at))
-                if len(reservoir) + len(at) > SPOT_SAMPLE:
-                    pool = np.concatenate([np.array([r[0] for r in reservoir]), keys])
-                    cut = np.partition(pool, SPOT_SAMPLE - 1)[SPOT_SAMPLE - 1]
-                    reservoir = [r for r in reservoir if r[0] <= cut]
-                    at, keys = at[keys <= cut], keys[keys <= cut]
-                for k, j in zip(keys.tolist(), at.tolist()):
-                    m = int(at_mc[j])
-                    reservoir.append((k, int(lines[j]), str(mc.legacy_id.iat[m]),
-                                      {f: v.iat[m] for f, v in mc.values.items()},
-                                      bool(imported[j] or upd[j])))
-        # kept cells: counted from what migration_extras holds, not assumed
-        stored = kept_counts(con, tm.target, run_id)
-        for cc in tc.columns.values():
-            if cc.role == "kept" and stored.get(cc.column, 0) < cc.imported:
-                short = cc.imported - stored.get(cc.column, 0)
-                cc.imported -= short
-                cc.not_accounted += short
-        out.tables.append(tc)
-        samples.append((tm.target, st.name, [r[1:] for r in reservoir]))
+        args = (con, run_id, st, tm, target, profile, error_lines, deferred, filtered,
+                written, knowingly, cancel)
+        tallied = tally.get((st.name, tm.target)) if tally is not None else None
+        ta = None
+        if tallied is not None and not written and not knowingly:
+            # (a re-run's changed records are told by their legacy ids: read again)
+            drawn = _drawn(tallied)
+            ta = _account_table(*args, (_TalliedChunk(t) for t in tallied), drawn)
+            ta.sample = _tallied_sample(ta, tallied, drawn, tm, target, profile)
+        if ta is None or ta.sample is None:
+            fixes = corrections.by_file(profile.corrections).get(st.name)
+            ta = _account_table(*args, _read_again(st, tm, target, ctx, fixes, chunk_rows))
+        out.tables.append(ta.cells)
+        for (t, f), mt in ta.totals.items():
+            totals[(t, f)] = _merged(totals.get((t, f)), mt)
+        eligible += ta.eligible
+        samples.append((tm.target, st.name, ta.sample))
     out.totals = list(totals.values())
     # a merge of the same person: what referred to the record merged refers to the one kept
     aliases = {(d.table, x): k for d in getattr(profile, "person_decisions", ())
                for x, k in d.aliases.items()}
     out.spot = _spot_check(con, profile.source_system, targets, samples, aliases)
     out.spot.eligible = eligible
+    return out
+
+
+def _read_again(st, tm, target, ctx, fixes, chunk_rows: int):
+    for chunk in st.iter_chunks(chunk_rows):
+        if fixes:  # the operator's corrections, as the import applied them
+            corrections.apply(chunk, fixes, LINE)
+        yield _ReadChunk(chunk, tm, target, ctx)
+
+
+def _merged(a: MoneyTotal | None, b: MoneyTotal) -> MoneyTotal:
+    if a is None:
+        return b
+    for k in ("source", "imported", "rejected", "duplicates", "deferred", "filtered",
+              "unreadable"):
+        setattr(a, k, getattr(a, k) + getattr(b, k))
+    return a
+
+
+def _account_table(con, run_id, st, tm, target, profile, error_lines, deferred, filtered,
+                   written, knowingly, cancel, chunks, drawn=None) -> _TableAccount:
+    """One legacy table's cells and money totals, chunk by chunk; the spot check's sample
+    drawn too when the chunks are read again (``_ReadChunk``), else the lines of
+    ``drawn`` (sorted) that it may draw noted."""
+    read = {}
+    for fname, fm in tm.fields.items():
+        if fname in target.fields:
+            for c in fm.columns:
+                read.setdefault(c, []).append(fname)
+    # a column only the table's filter reads decides which records go in, and is
+    # not stored: its cells count as left behind on purpose
+    filter_reads = set(tm.filter.columns) if getattr(tm, "where", None) is not None \
+        else set()
+    tc = TableCells(st.name, tm.target)
+    for c in st.columns:
+        if c in ADDED_COLUMNS:
+            continue  # a quarantine file's own line and reason: not the legacy data's
+        role = "field" if c in read else "legacy_id" if c in tm.id_columns else \
+            "left_behind" if c in filter_reads else \
+            "kept" if c in tm.keep else \
+            "left_behind" if c in tm.leave_behind else "unmapped"
+        tc.columns[c] = ColumnCells(c, read.get(c, []), role)
+    field_names = [f for f in tm.fields if f in target.fields]
+    done = _ImportedRows(con, run_id, st.name, tm.target, field_names)
+    bad_lines = error_lines.get(st.name, np.zeros(0, dtype=np.int64))
+    later = np.concatenate(deferred.get(st.name) or [np.zeros(0, dtype=np.int64)])
+    left_out = np.concatenate((filtered or {}).get(st.name) or
+                              [np.zeros(0, dtype=np.int64)])
+    money = [f for f in field_names if target.fields[f].total]
+    totals: dict[tuple[str, str], MoneyTotal] = {}
+    rng = np.random.default_rng(20261207)
+    reservoir: list[tuple] = []   # (key, line, legacy id, values, written by this run)
+    eligible = 0
+    ours_at: list[tuple[np.ndarray, np.ndarray]] = []  # (lines, written now) per chunk
+    for ch in chunks:
+        if cancel:
+            cancel.check()
+        lines = ch.lines
+        n = len(lines)
+        tc.rows += n
+        rejected = np.isin(lines, bad_lines)
+        outside = np.isin(lines, later) & ~rejected
+        dropped = np.isin(lines, left_out) & ~rejected & ~outside
+        kept = ch.kept()
+        if kept is not None:  # the filter's records, left out
+            dropped |= ~kept & ~rejected & ~outside
+        have = kept if kept is not None else np.ones(n, dtype=bool)
+        imported, pos = done.find(lines)
+        imported &= ~rejected & ~outside & ~dropped  # each cell is counted once
+        dup = ~rejected & ~outside & ~dropped & ~imported
+        upd = np.zeros(n, dtype=bool)
+        still = np.zeros(n, dtype=bool)
+        if (written or knowingly) and dup.any():
+            now = ch.legacy_ids()
+            upd = dup & np.isin(now, list(written))
+            still = dup & np.isin(now, list(knowingly))
+        for c, cc in tc.columns.items():
+            ne = ch.non_empty(c)
+            cc.non_empty += int(ne.sum())
+            cc.rejected += int((ne & rejected).sum())
+            cc.deferred += int((ne & outside).sum())
+            cc.filtered += int((ne & dropped).sum())
+            cc.duplicates += int((ne & dup).sum())
+            mine = ne & imported
+            if cc.role in ("legacy_id", "kept"):
+                cc.imported += int(mine.sum())
+            elif cc.role == "left_behind":
+                cc.left_behind += int(mine.sum())
+            elif cc.role == "unmapped":
+                cc.not_accounted += int(mine.sum())
+            else:
+                # imported if every field reading it holds a value in HMSync
+                held = np.ones(n, dtype=bool)
+                for f in cc.fields:
+                    held &= done.has[pos, field_names.index(f)] if len(done.lines) \
+                        else False
+                cc.imported += int((mine & held).sum())
+                blank = mine & ~held
+                cc.blanked += int(blank.sum())
+                for j in np.flatnonzero(blank)[:max(0, BLANKED_LISTED -
+                                                     len(tc.blanked))].tolist():
+                    miss = [f for f in cc.fields
+                            if not done.has[pos[j], field_names.index(f)]]
+                    tc.blanked.append((int(lines[j]), "+".join(miss)))
+        ours = imported | dup
+        if not money and not ours.any():
+            continue
+        for f in money:
+            got = ch.money(f)
+            if got is None:
+                continue  # the import refused such a profile already
+            arr, unreadable = got
+            mt = totals.setdefault((tm.target, f), MoneyTotal(tm.target, f))
+            ok = ~np.isnan(arr)
+            mt.unreadable += unreadable
+            val = np.where(ok, arr, 0.0)
+            mt.source += float(val.sum())
+            mt.imported += float(val[imported | upd].sum())
+            mt.rejected += float(val[rejected].sum())
+            mt.duplicates += float(val[dup & ~upd].sum())
+            mt.deferred += float(val[outside].sum())
+            mt.filtered += float(val[dropped].sum())
+        # the spot check's sample: each record of this table in HMSync draws a random
+        # key; the SPOT_SAMPLE smallest keys over the whole table are compared
+        at = np.flatnonzero(ours & ~still & have)
+        eligible += len(at)
+        if not isinstance(ch, _ReadChunk):
+            if len(at) and drawn is not None and len(drawn):
+                near = np.minimum(np.searchsorted(drawn, lines[at]), len(drawn) - 1)
+                at = at[drawn[near] == lines[at]]
+                ours_at.append((lines[at], (imported | upd)[at]))
+            continue
+        mc = ch.mc()
+        if mc is None or not len(at):
+            continue
+        keys = rng.random(len(at))
+        if len(reservoir) + len(at) > SPOT_SAMPLE:
+            pool = np.concatenate([np.array([r[0] for r in reservoir]), keys])
+            cut = np.partition(pool, SPOT_SAMPLE - 1)[SPOT_SAMPLE - 1]
+            reservoir = [r for r in reservoir if r[0] <= cut]
+            at, keys = at[keys <= cut], keys[keys <= cut]
+        for k, j in zip(keys.tolist(), at.tolist()):
+            m = int(ch._at[j])
+            reservoir.append((k, int(lines[j]), str(mc.legacy_id.iat[m]),
+                              {f: v.iat[m] for f, v in mc.values.items()},
+                              bool(imported[j] or upd[j])))
+    # kept cells: counted from what migration_extras holds, not assumed
+    stored = kept_counts(con, tm.target, run_id)
+    for cc in tc.columns.values():
+        if cc.role == "kept" and stored.get(cc.column, 0) < cc.imported:
+            short = cc.imported - stored.get(cc.column, 0)
+            cc.imported -= short
+            cc.not_accounted += short
+    return _TableAccount(tc, totals, eligible, [r[1:] for r in reservoir], ours_at)
+
+
+def _drawn(tallied: list[ChunkTally]) -> np.ndarray:
+    """The lines, sorted, of the records the reader pass kept as read whose key is among
+    the table's CANDIDATES smallest: every record with such a key was kept, so they are a
+    random draw of the table, and those HMSync holds a random draw of those."""
+    keys = np.sort(np.concatenate([t.keys for t in tallied if t.keys is not None] or
+                                  [np.zeros(0)]))
+    cut = keys[CANDIDATES - 1] if len(keys) >= CANDIDATES else 1.0
+    return np.unique(np.concatenate(
+        [t.sample[LINE].to_numpy(dtype=np.int64)[t.keys <= cut]
+         for t in tallied if t.sample is not None] or [np.zeros(0, dtype=np.int64)]))
+
+
+def _tallied_sample(ta: _TableAccount, tallied: list[ChunkTally], drawn: np.ndarray, tm,
+                    target, profile) -> list | None:
+    """The spot check's sample from the records the reader pass kept as read (``drawn``):
+    those HMSync holds, the SPOT_SAMPLE with the smallest keys, mapped afresh now. None
+    when too few of them are in HMSync (the table is read again)."""
+    lines = np.concatenate([x[0] for x in ta.eligible_lines]) if ta.eligible_lines else \
+        np.zeros(0, dtype=np.int64)
+    now = np.concatenate([x[1] for x in ta.eligible_lines]) if ta.eligible_lines else \
+        np.zeros(0, dtype=bool)
+    order = np.argsort(lines, kind="stable")
+    lines, now = lines[order], now[order]
+    cands = []   # (key, chunk, row of its sample, line, written by this run)
+    for t in tallied:
+        if t.sample is None or not len(lines):
+            continue
+        sl = t.sample[LINE].to_numpy(dtype=np.int64)
+        at = np.minimum(np.searchsorted(lines, sl), len(lines) - 1)
+        hit = (lines[at] == sl) & np.isin(sl, drawn)
+        for j in np.flatnonzero(hit).tolist():
+            cands.append((float(t.keys[j]), t, j, int(sl[j]), bool(now[at[j]])))
+    if len(cands) < min(SPOT_SAMPLE, ta.eligible):
+        return None
+    cands.sort(key=lambda c: c[0])
+    cands = cands[:SPOT_SAMPLE]
+    out = []
+    for t in {id(c[1]): c[1] for c in cands}.values():
+        mine = [c for c in cands if c[1] is t]
+        ctx = RunContext(profile.ctx.defaults, state=copy.deepcopy(t.state))
+        try:
+            mc = map_chunk(t.sample.iloc[[c[2] for c in mine]], tm, target, ctx)
+        except ProfileError:
+            continue
+        where = pd.Index(mc.lines).get_indexer([c[3] for c in mine])
+        for c, m in zip(mine, where.tolist()):
+            if m >= 0:
+                out.append((c[3], str(mc.legacy_id.iat[m]),
+                            {f: v.iat[m] for f, v in mc.values.items()}, c[4]))
     return out
 
 
@@ -411,16 +604,13 @@ def _spot_check(con, system: str, targets, samples, aliases=None) -> SpotResult:
                     wanted.setdefault(parent, set()).add(row[c])
             found.append((t, source, line, expected, row, edited))
     # the parents' legacy ids: one pass over the map per parent table (the map has no
-    # index by HMSync id)
+    # index by HMSync id), inside SQLite: only the few wanted come out to Python
     names: dict[str, dict] = {}
     for parent, ids in wanted.items():
-        names[parent] = {}
-        cur = con.execute('SELECT "hmsyncId", "legacyId" FROM migration_legacy_ids WHERE '
-                          '"tableName"=? AND "sourceSystem"=?', (parent, system))
-        while batch := cur.fetchmany(20_000):
-            for h, lid in batch:
-                if h in ids:
-                    names[parent][h] = lid
+        names[parent] = dict(con.execute(
+            'SELECT "hmsyncId", "legacyId" FROM migration_legacy_ids WHERE "tableName"=? '
+            'AND "sourceSystem"=? AND "hmsyncId" IN (SELECT value FROM json_each(?))',
+            (parent, system, json.dumps(sorted(map(str, ids))))).fetchall())
     for t, source, line, expected, row, edited in found:
         target = targets[t]
         if edited:

@@ -32,6 +32,7 @@ from .backup import BackupResult, begin_writing, connect, data_counts
 from .lookups import LookupIndexes, read_by_lookups
 from .quarantine import ADDED_COLUMNS
 from .pilot import Pilot
+from .tally import Tally
 from .mapping import MappedChunk, Profile, ProfileError, TableMap, check_profile
 from .readers import SourceError, SourceTable
 from .schema import DATA_TABLES, TargetTable, ensure_wizard_tables, known_tables, quote_ident, \
@@ -493,7 +494,7 @@ class Migration:
                                       "report (choose: --on-conflict legacy-wins, "
                                       "hmsync-wins or skip)" if left else ""))
 
-    def _open_stream(self, probs: Problems, cancel) -> ChunkStream:
+    def _open_stream(self, probs: Problems, cancel, tally: bool = False) -> ChunkStream:
         """The prepared chunks of the plan. Opened first thing, so that a helper process
         starts reading while the target is being made ready (close() it in any case)."""
         memory.return_large_blocks()
@@ -502,7 +503,7 @@ class Migration:
         self._lookups.prepare(self.plan, self.sources, self.chunk_rows)
         return ChunkStream(self.plan, self.targets, self.profile.ctx, self._field_checks,
                            self.chunk_rows, probs, want_parallel(self.plan, self.parallel),
-                           cancel)
+                           cancel, tally)
 
     def _stream(self, reg: _Registry, probs: Problems, progress, cancel, sink,
                 stream: ChunkStream):
@@ -521,6 +522,7 @@ class Migration:
         self.pilot = Pilot(self.profile.pilot)
         self.pilot.prepare(self.plan, self.targets, self.profile.ctx)
         self._deferred: dict[str, list[np.ndarray]] = {}  # file -> lines left for later
+        self._tally = Tally()  # the cells as read, for the cell accounting (a run's)
         stats: dict[str, TableStats] = {}
         notes: list[str] = list(self.absent)
         helper = stream.parallel
@@ -546,6 +548,8 @@ class Migration:
             for mc, checked in stream.table(i):
                 if cancel:
                     cancel.check()
+                if checked.cells is not None:
+                    self._tally.add((st.name, tm.target), checked.cells)
                 for n in mc.notes:
                     n = f"{st.name}: {n}"
                     if n not in notes:
@@ -715,12 +719,14 @@ class Migration:
         self.backup, self._backup_counts = backup, dict(backup.counts)
 
     def run(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None,
-            dry_run: bool = False, no_backup: bool = False, operator: str | None = None
-            ) -> "RunResult":
+            dry_run: bool = False, no_backup: bool = False, operator: str | None = None,
+            full_integrity_check: bool = False) -> "RunResult":
         """Validate and import in one transaction, verify, then commit (or roll back).
 
         Refuses to start without a verified backup made by this migration, unless
-        ``no_backup`` (throwaway databases) is given.
+        ``no_backup`` (throwaway databases) is given. After the commit SQLite checks the
+        file: ``quick_check``, or the whole ``integrity_check`` if ``full_integrity_check``
+        (see Verifier.post_commit).
         """
         if self.target is None:
             raise MigrationError("no target database")
@@ -730,7 +736,7 @@ class Migration:
         operator = operator or _operator()
         laps = _Laps()
         probs = Problems()
-        stream = self._open_stream(probs, cancel)
+        stream = self._open_stream(probs, cancel, tally=True)
         try:
             con = connect(self.target)
         except BaseException:
@@ -762,17 +768,21 @@ class Migration:
             if progress:
                 progress(Progress("verify", "", "", 0, 1))
             verification = verifier.verify(stats)
+            cells_from = time.perf_counter()
             verifier.account_cells(verification, self.plan, self.profile,
                                    validation.problems, self._deferred, self.chunk_rows,
-                                   cancel, delta=self.delta_result)
+                                   cancel, delta=self.delta_result, tally=self._tally)
+            del self._tally
             cell_audit.record(con, run_id, getattr(verification, "cells", None))
             laps("verify")
+            laps.timings["of which cell accounting"] = round(time.perf_counter() -
+                                                             cells_from, 3)
             if cancel:
                 cancel.check()
             status, committed = self._finish(con, run_id, stats, dry_run,
                                              verification.passed, laps)
             if committed:
-                verification.checks.extend(verifier.post_commit())
+                verification.checks.extend(verifier.post_commit(full_integrity_check))
                 laps("integrity check")
                 if progress:
                     progress(Progress("verify", "", "", 1, 1))

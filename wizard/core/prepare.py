@@ -33,6 +33,7 @@ from .mapping import MappedChunk, ProfileError, RunContext, TableMap, _has_step,
 from .readers import LINE, SourceError, SourceTable
 from .readers.database import snapshot
 from .targets import TargetTable
+from .tally import ChunkTally, Tallier
 from .transforms import TransformError, future_mask, is_blank
 
 
@@ -124,6 +125,7 @@ class Checked:
     no_id: np.ndarray
     keys: np.ndarray | None                # hashed legacy ids (None: not yet hashed)
     ref_keys: dict[str, np.ndarray] | None  # field -> hashed parent ids ("" where none)
+    cells: ChunkTally | None = None  # the chunk's cells as read, for the cell accounting
 
     def hash_ids(self, mc: MappedChunk, target: TargetTable) -> "Checked":
         """Hash the chunk's legacy ids and parent ids, where that was left to the caller."""
@@ -273,10 +275,14 @@ _POLL_S = 0.5
 
 
 def prepare(st: SourceTable, tm: TableMap, target: TargetTable, chunk: pd.DataFrame,
-            ctx: RunContext, checks: FieldChecks, probs: Problems) -> tuple[MappedChunk, Checked]:
+            ctx: RunContext, checks: FieldChecks, probs: Problems,
+            tallier: Tallier | None = None) -> tuple[MappedChunk, Checked]:
     fixes = checks.corrections.get(st.name)
     notes = corrections.apply(chunk, fixes, LINE) if fixes else []
+    cells = tallier.raw((st.name, tm.target), chunk) if tallier is not None else None
     mc = map_chunk(chunk, tm, target, ctx)
+    if cells is not None:
+        tallier.mapped(cells, mc, target, ctx)
     mc.notes.extend(n for n in notes if n not in mc.notes)
     for fname, parent in target.references.items():
         merged = checks.aliases.get(parent)
@@ -285,7 +291,9 @@ def prepare(st: SourceTable, tm: TableMap, target: TargetTable, chunk: pd.DataFr
             hit = v.isin(list(merged))
             if hit.any():
                 mc.values[fname] = v.where(~hit, v.map(merged))
-    return mc, checks(st.name, tm, target, mc, probs)
+    checked = checks(st.name, tm, target, mc, probs)
+    checked.cells = cells
+    return mc, checked
 
 
 def want_parallel(plan, setting: bool | None = None) -> bool:
@@ -338,12 +346,14 @@ class ChunkStream:
 
     def __init__(self, plan, targets: dict[str, TargetTable], ctx: RunContext,
                  checks: FieldChecks, chunk_rows: int, probs: Problems, parallel: bool = False,
-                 cancel=None):
+                 cancel=None, tally: bool = False):
         self.plan, self.targets, self.ctx, self.checks = plan, targets, ctx, checks
         self.chunk_rows, self.probs = chunk_rows, probs
         self.cancel = cancel  # a CancelToken: checked while waiting for the helper too
         self._proc = self._queue = self._credits = None
         self.waited = 0.0   # seconds the engine waited for the helper (a run's timings)
+        # (tally: each chunk's cells noted as read, for the cell accounting of a run)
+        self.tallier = Tallier() if tally and not parallel else None
         # a database's tables read from one state of it, counts and records alike (the
         # helper process holds its own)
         self._snapshot = contextlib.ExitStack()
@@ -363,7 +373,7 @@ class ChunkStream:
             self._proc = ctx_mp.Process(
                 target=_helper_main, name="hmsync-prepare", daemon=True,
                 args=(plan, targets, ctx, checks, chunk_rows, self._queue, os.getpid(),
-                      self._credits))
+                      self._credits, tally))
             self._proc.start()
 
     @property
@@ -375,7 +385,8 @@ class ChunkStream:
         target = self.targets[tm.target]
         if self._proc is None:
             for chunk in guarded(st, st.iter_chunks(self.chunk_rows)):
-                yield prepare(st, tm, target, chunk, self.ctx, self.checks, self.probs)
+                yield prepare(st, tm, target, chunk, self.ctx, self.checks, self.probs,
+                              self.tallier)
             return
         while True:
             kind, j, payload = self._get()
@@ -534,7 +545,8 @@ def _engine_behind(q) -> bool:
         return False
 
 
-def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid, credits=None):
+def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid, credits=None,
+                 tally=False):
     """The helper process: read, map and check every table of the plan, in order.
     ``credits``: a semaphore the helper takes for each chunk it sends and the engine gives
     back for each chunk it takes (None: the queue's own bound holds the helper back)."""
@@ -568,6 +580,7 @@ def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid, credits=
     # as in the engine: the cycle collector would scan each chunk's many new lists again
     # and again; it runs once per chunk instead, on what that chunk left
     gc.disable()
+    tallier = Tallier() if tally else None
     try:
         with snapshot(st for st, _ in plan):
             for i, (st, tm) in enumerate(plan):
@@ -575,7 +588,8 @@ def _helper_main(plan, targets, ctx, checks, chunk_rows, q, parent_pid, credits=
                 refs = set(target.references)
                 for chunk in guarded(st, st.iter_chunks(chunk_rows)):
                     probs = Problems()
-                    mc, checked = prepare(st, tm, target, chunk, ctx, checks, probs)
+                    mc, checked = prepare(st, tm, target, chunk, ctx, checks, probs,
+                                          tallier)
                     del chunk
                     # what the engine still reads: values, ids, lines, emptiness, raw
                     # references

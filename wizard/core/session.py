@@ -248,6 +248,8 @@ class ImportJob:
     dry_run: bool = False
     no_backup: bool = False
     operator: str | None = None
+    #: the whole integrity_check after the commit, not only quick_check (see Verifier)
+    full_integrity_check: bool = False
 
     @property
     def sources(self) -> list[SourceTable]:
@@ -263,7 +265,7 @@ class ImportJob:
         from .report import run_report
         m = self.migration
         res = m.run(progress, cancel, dry_run=self.dry_run, no_backup=self.no_backup,
-                    operator=self.operator)
+                    operator=self.operator, full_integrity_check=self.full_integrity_check)
         return ImportOutcome(res, run_report(res, m.target, self.sources, self.dry_run,
                                              schema_differences=self.schema_differences,
                                              corrections=m.profile.corrections,
@@ -1021,8 +1023,8 @@ class MigrationSession:
         self.dirty = True
 
     def prepare_import(self, dry_run: bool = False, no_backup: bool = False,
-                       operator: str | None = None, back_up_first: bool = False
-                       ) -> ImportJob:
+                       operator: str | None = None, back_up_first: bool = False,
+                       full_integrity_check: bool = False) -> ImportJob:
         """An import ready to run, over a snapshot of the mapping. It carries the verified
         backup of the target as it is now, and is refused without one, unless
         ``no_backup`` (throwaway databases) or ``back_up_first``: then the caller makes
@@ -1032,7 +1034,8 @@ class MigrationSession:
             m = self.make_migration()
         else:
             m = self.make_import()
-        return ImportJob(m, self.schema_differences(), dry_run, no_backup, operator)
+        return ImportJob(m, self.schema_differences(), dry_run, no_backup, operator,
+                         full_integrity_check)
 
     def apply_import(self, outcome: ImportOutcome) -> None:
         self.run_result, self.run_report = outcome.result, outcome.report

@@ -70,3 +70,25 @@ def test_the_command_takes_full_integrity_check(mini_export, tmp_path):
         assert f"PASS  {name}" in p.stdout
         checks = json.loads(report.read_text())["checks"]
         assert [c["name"] for c in checks if c["kind"] == "integrity"] == [name]
+
+
+def test_a_check_failing_after_the_commit_never_says_rolled_back(mini_export, empty_target,
+                                                                  monkeypatch):
+    """The whole integrity_check can raise on a malformed file after the COMMIT: the
+    import stands, and the message says so (not "rolled back, target unchanged")."""
+    import pytest
+
+    from wizard.core import verify
+    from wizard.core.errors import MigrationError
+
+    def breaks(self, full=False):
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(verify.Verifier, "post_commit", breaks)
+    with pytest.raises(MigrationError) as err:
+        _run(mini_export, empty_target, full_integrity_check=True)
+    said = str(err.value)
+    assert "committed (run 1)" in said and "rolled back" not in said
+    assert "hmsync-migrate verify" in said
+    con = sqlite3.connect(empty_target)
+    assert con.execute("SELECT count(*) FROM patients").fetchone()[0] > 0

@@ -743,6 +743,7 @@ class Migration:
             stream.close()
             raise
         con.execute(f"PRAGMA cache_size = {LOAD_CACHE}")
+        committed = False
         try:
             run_id = self._begin_run(con, started, operator)
             self._delta_run = self._start_delta(con, run_id, write=True)
@@ -791,6 +792,14 @@ class Migration:
                              datetime.now().isoformat(timespec="seconds"), laps.timings,
                              operator, self.delta_result)
         except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as e:
+            if committed:  # the check after the commit stopped: the import itself stands
+                logs.log_line(f"import into {self.target.name} committed (run {run_id}); the "
+                              f"check after it stopped ({type(e).__name__})")
+                raise MigrationError(
+                    f"the import was committed (run {run_id}), but the integrity check after "
+                    f"it could not finish: {_plain_db_error(e)}; run `hmsync-migrate verify "
+                    f"{self.target.name}`, and restore the backup if it finds damage"
+                ) from None
             if con.in_transaction:
                 con.execute("ROLLBACK")
             logs.log_line(f"import into {self.target.name} stopped ({type(e).__name__}); "
@@ -802,9 +811,11 @@ class Migration:
         except BaseException as e:
             if con.in_transaction:
                 con.execute("ROLLBACK")
-            logs.log_line(f"import into {self.target.name} "
-                          f"{'cancelled' if isinstance(e, (Cancelled, KeyboardInterrupt)) else 'stopped'}"
-                          f" ({type(e).__name__}); rolled back, target unchanged")
+            how = 'cancelled' if isinstance(e, (Cancelled, KeyboardInterrupt)) else 'stopped'
+            logs.log_line(f"import into {self.target.name} committed (run {run_id}); the check "
+                          f"after it {how} ({type(e).__name__})" if committed else
+                          f"import into {self.target.name} {how} ({type(e).__name__}); rolled "
+                          "back, target unchanged")
             raise
         finally:
             stream.close()

@@ -112,6 +112,77 @@ def test_two_files_that_look_like_one_table_are_asked_about(tmp_path):
                for n in p.notes)
 
 
+def _admissions_and_bookings(tmp_path, status: str):
+    """Admissions beside a booking file; ``status`` is the bookings' status column's
+    header and values ("" for none)."""
+    head = "programare_id,patient_id,doctor_id,data_programare,motiv"
+    rows = ["1,1,1,2022-01-02,Control", "2,2,1,2022-01-05,Durere",
+            "3,1,2,2022-02-01,Control"]
+    if status:
+        name, *vals = status.split(",")
+        head += "," + name
+        rows = [r + "," + v for r, v in zip(rows, vals)]
+    return suggest(tmp_path, {
+        "patients.csv": "patient_id,name,gender,phone\n1,Asha Rao,F,9811111111\n"
+                        "2,Li Wei,M,9822222222\n",
+        "admissions.csv": "admission_id,patient_id,admission_date,diagnosis\n"
+                          "10,1,2022-03-02,Pneumonia\n11,2,2022-03-09,Stroke\n",
+        "appointments.csv": head + "\n" + "\n".join(rows) + "\n",
+    })
+
+
+def test_bookings_with_no_status_feed_visits_beside_admissions_asked(tmp_path):
+    """Out-patient appointments with nothing saying any did not take place are the
+    consultations held (a Romanian hospital's programari beside its internari): both
+    files feed visits, each asked."""
+    p = _admissions_and_bookings(tmp_path, "")
+    mapped = {tm.source: tm for tm in p.tables if tm.target == "visits"}
+    assert set(mapped) == {"admissions.csv", "appointments.csv"}
+    assert all(tm.review for tm in mapped.values())
+    assert any("both feed visits" in n for n in p.notes)
+
+
+@pytest.mark.parametrize("status", ["status,Confirmed,Cancelled,Pending",
+                                    "situacao,cancelado,realizado,agendado"])
+def test_bookings_with_a_status_are_not_a_second_visits_file(tmp_path, status):
+    """Some bookings never took place (the status says so, by its name or its values):
+    beside admissions they are not mapped, and a note says they look like visits."""
+    p = _admissions_and_bookings(tmp_path, status)
+    assert [tm.source for tm in p.tables if tm.target == "visits"] == ["admissions.csv"]
+    assert any(str(n).startswith("appointments.csv: looks like visits") for n in p.notes)
+
+
+def test_a_column_is_an_id_of_what_its_name_ends_with(tmp_path):
+    """visits.visit_department_id holds department numbers 1, 2, 3 that equal admission
+    ids by chance: it is a department's id, not a pointer making admissions the visits'
+    details; both files feed visits."""
+    p = suggest(tmp_path, {
+        "patients.csv": "patient_id,name,gender,phone\n1,Asha Rao,F,9811111111\n"
+                        "2,Li Wei,M,9822222222\n",
+        "visits.csv": "visit_id,patient_id,doctor_id,date_of_visit,visit_department_id\n"
+                      "1,1,1,2022-01-02,1\n2,2,1,2022-01-03,2\n3,1,1,2022-01-04,3\n",
+        "admissions.csv": "admission_id,patient_id,admission_date,primary_diagnosis\n"
+                          "1,1,2022-03-02,Pneumonia\n2,2,2022-03-09,Stroke\n"
+                          "3,1,2022-04-01,Flu\n",
+    })
+    assert {tm.source for tm in p.tables if tm.target == "visits"} == \
+        {"visits.csv", "admissions.csv"}
+
+
+def test_details_keyed_apart_carrying_the_visits_id_are_no_more_visits(tmp_path):
+    """ed_visits: its own key first, then visit_id, every one a visit's: the emergency
+    details of visits (acuity, reason), not visits of their own."""
+    p = suggest(tmp_path, {
+        "patients.csv": "patient_id,name,gender,phone\n1,Asha Rao,F,9811111111\n"
+                        "2,Li Wei,M,9822222222\n",
+        "visits.csv": "visit_id,patient_id,doctor_id,date_of_visit\n"
+                      "1,1,1,2022-01-02\n2,2,1,2022-01-03\n3,1,1,2022-01-04\n",
+        "ed_visits.csv": "ed_visit_id,visit_id,patient_id,acuity,reason_for_visit\n"
+                         "1,2,2,3,Chest pain\n2,3,1,2,Fall\n3,1,1,4,Fever\n",
+    })
+    assert [tm.source for tm in p.tables if tm.target == "visits"] == ["visits.csv"]
+
+
 def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):
     """Surgeries (patient, doctor, date, cost) fit visits by their columns, but nothing in
     their name says they are visits: beside the visits file, they are not mapped."""

@@ -1093,6 +1093,10 @@ def _record_ids(cols: _Columns) -> set[str]:
     return set()
 
 
+#: words that say a column is an identifier, not of what
+_ID_WORDS = {"id", "number", "code", "key", "ref", "reference", "no", "nr", "num"}
+
+
 def _points_to(child: _Columns, parent: _Columns, skip=()) -> str | None:
     """A column of ``child`` (not one of ``skip``) whose values hold ``parent``'s record ids
     (``Encounter/E-1`` holds E-1): its records belong to the parent's."""
@@ -1108,6 +1112,9 @@ def _points_to(child: _Columns, parent: _Columns, skip=()) -> str | None:
         named = {singular(w) for w in child.words[c]} - prefix
         if c in skip or c not in child.sample or not toward & named:
             continue
+        head = [singular(w) for w in child.words[c] if w not in _ID_WORDS]
+        if head and head[-1] not in toward:
+            continue  # what the id is of comes last: visit_department_id is a department's
         v = child.values(c)
         if len(v) < 2 or v.nunique() < 2 or child.unique_ids(c) and c == child.st.columns[0]:
             continue
@@ -1321,18 +1328,44 @@ def _links_found(cols: _Columns, table: str, target: TargetTable,
                if f.required and f.references and f.references not in (table, "doctors"))
 
 
+def _statuses(cols: _Columns) -> bool:
+    """A column holds each record's status (Pending, Cancelled, Completed), by its name or
+    by its values: of bookings, some never took place."""
+    for c, cw in cols.words.items():
+        if "status" in cw and not _state_not_status(cols, c, cw):
+            return True
+        v = cols.values(c).str.lower()
+        if len(v) and v.nunique() <= 12 and float(v.isin(_BOOKING_STATES).mean()) >= 0.5:
+            return True
+    return False
+
+
+#: what a booking's status says (a column named otherwise: "Situação", "Durum")
+_BOOKING_STATES = {"cancelled", "canceled", "pending", "scheduled", "confirmed", "completed",
+                   "no-show", "no show", "noshow", "booked", "attended", "missed",
+                   "cancelado", "cancelada", "pendiente", "agendado", "confirmado",
+                   "realizado", "anulat", "programat", "iptal", "storniert", "annulé"}
+
+
 def _second_source(holder: _Columns, other: _Columns, table: str, score: float) -> bool:
     """A file with other columns than the one feeding ``table``, fitting it well on its own,
     feeds it too (asked): outpatient visits beside admissions, a second patient list. Not
     a file of bookings beside the records, nor one whose records belong to the other's."""
     if score < SECOND_FROM or not _table_name_score(other.st, table):
         return False  # a second file for a table is named as one of its kind
-    if table == "visits" and _BOOKING & set(words(other.st.stem)):
-        return False
+    if table == "visits" and _BOOKING & set(words(other.st.stem)) and _statuses(other):
+        return False  # (bookings with a status: some never took place)
     nouns = set(TABLE_NOUN.values())
     own_o, _ = _choose_legacy_id(other, table, nouns)
     own_h, _ = _choose_legacy_id(holder, table, nouns)
-    # (their own ids are no pointers: numbered alike, they overlap by chance)
+    # (their own ids are no pointers: numbered alike, they overlap by chance) — unless the
+    # file is keyed by another column first and carries the holder's id by its very name
+    # (ed_visits: ed_visit_id, then visit_id): details of the holder's records
+    first = other.st.columns[0]
+    if own_h and own_o == own_h and first != own_o and other.unique_ids(first) and \
+            set(words(own_h)) - _ID_WORDS and \
+            _points_to(other, holder, skip=set(other.st.columns) - {own_o}):
+        return False
     return _points_to(other, holder, skip={own_o}) is None and \
         _points_to(holder, other, skip={own_h}) is None
 

@@ -183,6 +183,29 @@ def test_details_keyed_apart_carrying_the_visits_id_are_no_more_visits(tmp_path)
     assert [tm.source for tm in p.tables if tm.target == "visits"] == ["visits.csv"]
 
 
+@pytest.mark.parametrize("header, rows, total", [
+    # an Indonesian clinic's receipts: visit fee + prescription (often none) = paid
+    ("id_kuitansi,id_kunjungan,biaya_periksa,biaya_resep,total_bayar",
+     ["K1,V1,40000,0,40000", "K2,V2,50000,2100,52100", "K3,V3,100000,0,100000",
+      "K4,V4,30000,5000,35000", "K5,V5,45000,1500,46500"], "total_bayar"),
+    # a Kosovar hospital's bills: net price + VAT = the price with VAT
+    ("FaturaID,PacientSSN,Cmimi,TVSH,CmimiMeTVSH",
+     ["F1,012,300,48,348", "F2,010,450,72,522", "F3,019,800,128,928",
+      "F4,016,600,96,696"], "CmimiMeTVSH"),
+])
+def test_a_bills_total_is_the_column_that_sums_the_others(tmp_path, header, rows, total):
+    p = suggest(tmp_path, {"invoices.csv": header + "\n" + "\n".join(rows) + "\n"})
+    amount = p.table_for("invoices.csv").fields["amount"]
+    assert amount.columns == [total] and amount.review
+    assert "the sum of" in amount.reason
+
+
+def test_money_columns_that_add_up_to_nothing_leave_the_amount_to_its_name(tmp_path):
+    p = suggest(tmp_path, {"bills.csv": "bill_id,patient_id,amount,discount,tax\n"
+                                        "1,1,500,20,30\n2,2,300,0,10\n3,1,250,5,12\n"})
+    assert p.table_for("bills.csv").fields["amount"].columns == ["amount"]
+
+
 def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):
     """Surgeries (patient, doctor, date, cost) fit visits by their columns, but nothing in
     their name says they are visits: beside the visits file, they are not mapped."""

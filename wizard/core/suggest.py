@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -615,6 +616,7 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
         if not fm.review and (fm.confidence or 0) >= REVIEW_BELOW:
             fm.confidence = round(REVIEW_BELOW - 0.01, 2)
             fm.reason = f"{fm.reason}; {m.column} fits it too ({m.why})"
+    _total_of_parts(cols, table, tm, used)
     _notes_together(cols, table, target, tm, used)
     add_type_steps(target, tm, sample, profile)
     _date_with_its_time(cols, target, tm, used)
@@ -624,6 +626,62 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
         if fm.confidence is not None and fm.confidence < REVIEW_BELOW:
             fm.review = True
     return tm
+
+
+#: the money a record's total is of: the field that takes the total where it is the sum of
+#: other columns (a receipt's fee + prescription; a net price + its VAT)
+_TOTALS = {"bills": "amount", "payments": "amount"}
+
+
+def _money_columns(cols: _Columns, skip: set[str]) -> dict[str, pd.Series]:
+    """Columns of plain numbers (ids and codes apart), as numbers, empty as 0."""
+    got = {}
+    for c, cw in cols.words.items():
+        if c in skip or c not in cols.sample or set(cw) & {"id", "number", "code"} or \
+                not len(cols.values(c)):
+            continue
+        v = pd.to_numeric(tf.as_text(cols.sample[c].head(JUDGED_ROWS)).str.strip()
+                          .replace("", "0"), errors="coerce")
+        if float(v.notna().mean()) >= 0.95 and float((v != 0).mean()) >= 0.2:
+            got[c] = v.fillna(0)
+    return got
+
+
+def _total_of_parts(cols: _Columns, table: str, tm: TableMap, used: set[str]) -> None:
+    """A column that is, record by record, the sum of two or three others is the total:
+    the amount, whatever the name of the column the names chose (biaya_resep, the
+    prescription's cost, beside total_bayar = biaya_periksa + biaya_resep). Asked."""
+    field_name = _TOTALS.get(table)
+    if field_name is None:
+        return
+    fm = tm.fields.get(field_name)
+    if fm is not None and (len(fm.columns) != 1 or fm.steps or fm.expr or fm.lookup):
+        return
+    taken = set(fm.columns) if fm else set()
+    money = _money_columns(cols, (used - taken) | {tm.legacy_id or ""})
+    if len(money) < 3:
+        return
+    names = list(money)
+    for total in names:
+        parts = [c for c in names if c != total]
+        for k in (2, 3):
+            for combo in itertools.combinations(parts, k):
+                summed = sum(money[c] for c in combo)
+                if float(((summed - money[total]).abs() < 0.005).mean()) < 0.95 or \
+                        float((money[total] == 0).mean()) > 0.5 or any(
+                        float((money[total] != money[c]).mean()) < 0.2 for c in combo):
+                    continue  # (a total is mostly more than any one of its parts)
+                if fm and fm.columns == [total]:
+                    return
+                why = f"the sum of {' + '.join(combo)} in every record: the total"
+                if fm is not None:
+                    used.discard(fm.columns[0])
+                    why += f" ({fm.columns[0]} is one of its parts)" \
+                        if fm.columns[0] in combo else f" (rather than {fm.columns[0]})"
+                tm.fields[field_name] = FieldMap(field_name, [total], confidence=0.85,
+                                                 reason=why, review=True)
+                used.add(total)
+                return
 
 
 #: a person's name as written: two to four words, each capitalised (Anna Kowalska, J. Paul)

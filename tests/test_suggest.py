@@ -206,6 +206,30 @@ def test_money_columns_that_add_up_to_nothing_leave_the_amount_to_its_name(tmp_p
     assert p.table_for("bills.csv").fields["amount"].columns == ["amount"]
 
 
+_PEOPLE = [("Cedric", "Bral"), ("Marie", "Bruins"), ("Mark", "Daems"), ("Anke", "Peeters")]
+
+
+@pytest.mark.parametrize("swapped", [True, False])
+def test_given_and_family_names_in_each_others_columns_are_asked(tmp_path, swapped):
+    """A Flemish practice's familienaam held the given names (its e-mails read
+    cedric.bral@): the names are taken swapped, asked, and a note says so. Where the
+    e-mails agree with the column names, nothing moves."""
+    rows = [f"{i},{g if swapped else f},{f if swapped else g},{g.lower()}.{f.lower()}@x.be"
+            for i, (g, f) in enumerate(_PEOPLE, 1)]
+    p = suggest(tmp_path, {"patienten.csv": "id,familienaam,voornaam,email\n" +
+                           "\n".join(rows) + "\n"})
+    got = p.table_for("patienten.csv").fields
+    if swapped:
+        assert got["firstName"].columns == ["familienaam"] and got["firstName"].review
+        assert got["lastName"].columns == ["voornaam"] and got["lastName"].review
+        assert got["fullName"].columns == ["familienaam", "voornaam"]
+        assert any("hold each other's names" in n for n in p.notes)
+    else:
+        assert got["firstName"].columns == ["voornaam"]
+        assert got["lastName"].columns == ["familienaam"]
+        assert not any("hold each other's names" in n for n in p.notes)
+
+
 def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):
     """Surgeries (patient, doctor, date, cost) fit visits by their columns, but nothing in
     their name says they are visits: beside the visits file, they are not mapped."""

@@ -617,6 +617,7 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
             fm.confidence = round(REVIEW_BELOW - 0.01, 2)
             fm.reason = f"{fm.reason}; {m.column} fits it too ({m.why})"
     _total_of_parts(cols, table, tm, used)
+    _names_by_email(cols, table, tm, profile)
     _notes_together(cols, table, target, tm, used)
     add_type_steps(target, tm, sample, profile)
     _date_with_its_time(cols, target, tm, used)
@@ -626,6 +627,52 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
         if fm.confidence is not None and fm.confidence < REVIEW_BELOW:
             fm.review = True
     return tm
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z]", "", _unaccented(text).lower())
+
+
+def _names_by_email(cols: _Columns, table: str, tm: TableMap, profile: Profile) -> None:
+    """E-mail addresses are mostly given name first (cedric.bral@...): where they begin with
+    the family-name column's values far more often than with the given-name column's, the
+    two columns hold each other's names (a Flemish practice's familienaam holds "Cedric").
+    Swapped, asked, and said."""
+    if table not in ("patients", "doctors"):
+        return
+    first, last = tm.fields.get("firstName"), tm.fields.get("lastName")
+    if not first or not last or len(first.columns) != 1 or len(last.columns) != 1 or \
+            first.steps or last.steps:
+        return
+    mails = [c for c, cw in cols.words.items() if {"email", "mail"} & set(cw)]
+    if not mails:
+        return
+    f, l = first.columns[0], last.columns[0]
+    rows = cols.sample[[f, l, mails[0]]].head(JUDGED_ROWS).astype(str)
+    given_first = family_first = 0
+    for gv, fv, mail in rows.itertuples(index=False):
+        local = _letters(mail.split("@")[0]) if "@" in mail else ""
+        g, fam = _letters(gv), _letters(fv)
+        if not local or len(g) < 2 or len(fam) < 2:
+            continue
+        given_first += local.startswith(g)
+        family_first += local.startswith(fam)
+    if family_first < 2 or family_first < 3 * given_first:
+        return
+    for fm, col in ((first, l), (last, f)):
+        fm.columns = [col]
+        fm.confidence = min(fm.confidence or 0, 0.75)
+        fm.review = True
+        fm.reason = (f"{col}: e-mail addresses begin with its values ({family_first} of "
+                     f"them, {given_first} with {fm.target}'s named column)")
+    full = tm.fields.get("fullName")
+    if full is not None and full.columns == [f, l]:
+        full.columns = [l, f]
+        full.review = True
+        full.confidence = min(full.confidence or 0, 0.75)
+    _note(profile, ProfileNote(
+        f"{tm.source}: {f} and {l} seem to hold each other's names (the e-mail addresses "
+        f"begin with {l}'s values): taken swapped — check a few records", NoteKind.CHECK))
 
 
 #: the money a record's total is of: the field that takes the total where it is the sum of

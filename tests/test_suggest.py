@@ -36,6 +36,16 @@ def fields(profile, source):
     ("id_paciente", ("id", "patient")),
     ("DataNasc", ("date", "birth")),
     ("metadata", ("metadata",)),               # a word that is no compound stays whole
+    ("FName", ("first", "name")),              # a letter and a word: one abbreviation
+    ("MName", ("middle", "name")),
+    ("mname", ("middle", "name")),             # not "name" with a table's letter glued
+    ("pid", ("patient", "id")),
+    ("appoIntment_Id", ("appointment", "id")),  # a slip of the shift key
+    ("admisson_ID", ("visit", "id")),          # a letter dropped
+    ("conatct_No", ("phone", "number")),       # two letters swapped
+    ("features", ("features",)),               # a word, not a misspelt "factures"
+    ("imerominia_gennisis", ("date", "birth")),  # Greek, transliterated
+    ("jina_la_mgonjwa", ("name", "patient")),   # Swahili
 ])
 def test_names_are_read_as_the_vocabularys_words(name, said):
     assert words(name) == said
@@ -979,7 +989,7 @@ def test_a_users_file_is_the_doctors_where_none_is_named_for_them(tmp_path):
 @pytest.mark.parametrize("name, said", [
     ("Pemri", ("first", "name")),           # a table's letter glued to an Albanian word
     ("vTerapia", ("v", "treatment")),
-    ("Did", ("id",)),                        # the doctors' letter and id
+    ("Did", ("doctor", "id")),               # a doctor's id (pid, did, bid)
     ("third_name", ("middle", "name")),      # a patronymic
 ])
 def test_letters_glued_to_a_word_are_read(name, said):

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from . import transforms as tf
 from .mapping import REVIEW_BELOW, FieldMap, NoteKind, Profile, ProfileNote, TableMap
@@ -79,7 +80,7 @@ def words(name: str) -> tuple[str, ...]:
     # an acronym's plural (doctorIDs) is one word, not "I" and "Ds"
     # an id after an upper-case word (PACIENTASid) is a word of its own
     name = _ID_AFTER_CAPS.sub(r" \1", _ACRONYMS.sub(r"\1S", str(name)))
-    for part in _WORD_SPLIT.split(_CAMEL.sub(" ", name)):
+    for part in _camel_parts(name):
         w = part.lower()
         if not w or w in _STOP:
             continue
@@ -99,12 +100,49 @@ def words(name: str) -> tuple[str, ...]:
             # a table's letter glued to a known word (Pemri, Dtelefoni, vTerapia)
             out.extend(ALIASES[w[1:]])
             continue
+        if pieces is None and len(w) >= 6 and not w.isdigit():
+            near = _misspelt(w)
+            if near:  # a typing slip in the export's header (admisson_ID, conatct_No)
+                out.extend(ALIASES[near])
+                continue
         for piece in pieces or (w,):
             out.extend(ALIASES.get(piece, (piece,)))
     # a word said twice in a row says it once (DateTime: date, date; total_amount), but a
     # table's noun twice is two things (LAB_EXA: the lab's exam, a test's test)
     nouns = TABLE_NOUN.values()
     return tuple(w for i, w in enumerate(out) if i == 0 or w != out[i - 1] or w in nouns)
+
+
+def _camel_parts(name: str) -> list[str]:
+    """The parts of a name split at its case changes and separators, rejoined where two
+    parts make a known word together: FName is fname (a first name), not F and Name;
+    appoIntment (a slip of the shift key) is appointment."""
+    parts = [p for p in _WORD_SPLIT.split(_CAMEL.sub(" ", name)) if p]
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        if i + 1 < len(parts) and not parts[i].isdigit() and not parts[i + 1].isdigit():
+            joined = (parts[i] + parts[i + 1]).lower()
+            if joined in ALIASES and (len(parts[i]) == 1 or len(parts[i + 1]) == 1 or
+                                      parts[i + 1][:1].isupper() and
+                                      parts[i].lower() not in ALIASES and
+                                      parts[i + 1].lower() not in ALIASES):
+                out.append(parts[i] + parts[i + 1])
+                i += 2
+                continue
+        out.append(parts[i])
+        i += 1
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _misspelt(w: str) -> str | None:
+    """The one word of six letters or more the vocabulary knows that ``w`` is a letter
+    away from (one added, dropped, changed, or two swapped) after the same first three
+    letters, or None (none, or several): features is no misspelt facture."""
+    near = [k for k in _LONG_WORDS if abs(len(k) - len(w)) <= 1 and k[:3] == w[:3] and
+            OSA.distance(k, w, score_cutoff=1) <= 1]
+    return near[0] if len(near) == 1 else None
 
 
 #: pieces a word run together may be cut into: every word the vocabulary knows, of three
@@ -135,6 +173,7 @@ def _segment(w: str) -> tuple[str, ...] | None:
 
 
 _PIECES = _pieces()
+_LONG_WORDS = tuple(w for w in ALIASES if len(w) >= 6 and w.isascii())
 
 
 def norm(name: str) -> str:

@@ -240,6 +240,26 @@ def test_given_and_family_names_in_each_others_columns_are_asked(tmp_path, swapp
         assert not any("hold each other's names" in n for n in p.notes)
 
 
+def test_records_with_diagnoses_are_the_visits_beside_bookings(tmp_path):
+    """A Pakistani app's medical_records (visit date, diagnosis) beside its appointments
+    (bookings with a status): the records are the visits. Their patient_id points at the
+    patients, which fit visits too by an id and a date: that makes them no details of
+    the patients."""
+    p = suggest(tmp_path, {
+        "patients.csv": "patient_id,name,age,gender,contact,registration_date\n"
+                        "1001,Ali Raza,35,Male,0300-1234567,2025-11-27\n"
+                        "1002,Sana Khan,41,Female,0301-7654321,2025-11-28\n",
+        "appointments.csv": "appointment_id,patient_id,doctor_name,appointment_date,status\n"
+                            "1001,1001,Dr. Wilson,2024-01-15,Scheduled\n"
+                            "1002,1002,Dr. Wilson,2024-01-16,Cancelled\n",
+        "medical_records.csv": "record_id,patient_id,visit_date,symptoms,diagnosis\n"
+                               "1001,1001,2025-11-27,Chest pain,Hypertension\n"
+                               "1002,1002,2025-11-28,Fever,Typhoid\n",
+    })
+    assert [tm.source for tm in p.tables if tm.target == "visits"] == ["medical_records.csv"]
+    assert p.table_for("patients.csv").target == "patients"
+
+
 def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):
     """Surgeries (patient, doctor, date, cost) fit visits by their columns, but nothing in
     their name says they are visits: beside the visits file, they are not mapped."""

@@ -1433,6 +1433,11 @@ SECOND_FROM = 0.8
 _BOOKING = {"appointment"}
 
 
+#: a file of visit records with their diagnoses, named or not, fits visits this well at least
+#: to be the visits beside a file of bookings (medical_records beside appointments)
+RECORDS_FROM = 0.65
+
+
 def _bookings_after_records(fits: list, by_name: dict[str, SourceTable],
                             columns: dict[str, _Columns], targets: dict[str, TargetTable]
                             ) -> None:
@@ -1446,7 +1451,7 @@ def _bookings_after_records(fits: list, by_name: dict[str, SourceTable],
         return any(m.field == "diagnosis" and m.score >= REVIEW_BELOW
                    for m in _score_fields(columns[name], "visits", targets["visits"], set()))
 
-    records = [sc for sc, f, t, _ in fits if t == "visits" and sc >= PASSED_OVER_FROM and
+    records = [sc for sc, f, t, _ in fits if t == "visits" and sc >= RECORDS_FROM and
                not booked(f) and diagnosed(f)]
     if not records:
         return
@@ -1856,16 +1861,19 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     # (treatments with their appointment's id) holds details of those records: the other
     # is the table
     by_table: dict[str, list[int]] = {}
+    best_fit: dict[str, float] = {}
     for i, (score, fname, t, why) in enumerate(fits):
         by_table.setdefault(t, []).append(i)
+        best_fit[fname] = max(best_fit.get(fname, 0.0), score)
     for t, idx in by_table.items():
         for i in idx:
             for j in idx:
                 si, ci, _, wi = fits[i]
                 sj, cj, _, _ = fits[j]
                 if i == j or si < sj or si - sj > 0.1 or \
-                        _table_name_score(by_name[ci], t):
-                    continue  # one named as the table, or fitting it far better, keeps it
+                        _table_name_score(by_name[ci], t) or sj < best_fit[cj]:
+                    continue  # one named as the table, or fitting it far better, keeps it;
+                    # (the patients a visit points to are no visits, fit as they may)
                 col = _points_to(columns[ci], columns[cj])
                 if col and not _points_to(columns[cj], columns[ci]):
                     fits[i] = (round(sj - 0.01, 3), ci, t,

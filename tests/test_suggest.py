@@ -260,6 +260,20 @@ def test_records_with_diagnoses_are_the_visits_beside_bookings(tmp_path):
     assert p.table_for("patients.csv").target == "patients"
 
 
+def test_numbered_address_lines_make_one_address_in_order(tmp_path):
+    """The NHS GP Connect demo's patients: address_1 (a house name, mostly empty) to
+    address_5 (the county), then the postcode."""
+    p = suggest(tmp_path, {"patients.csv":
+                           "nhs_number,name,address_1,address_2,address_3,address_4,"
+                           "address_5,postcode\n"
+                           "9658218873,Ann Lee,,1 Trevelyan Square,Boar Lane,Leeds,"
+                           "West Yorkshire,LS1 6AE\n"
+                           "9658218881,Bob Roe,Rose Cottage,2 High St,,York,North Yorkshire,"
+                           "YO1 7HH\n"})
+    assert fields(p, "patients.csv")["address"] == [
+        "address_1", "address_2", "address_3", "address_4", "address_5", "postcode"]
+
+
 def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):
     """Surgeries (patient, doctor, date, cost) fit visits by their columns, but nothing in
     their name says they are visits: beside the visits file, they are not mapped."""

@@ -913,6 +913,9 @@ def _state_not_status(cols: _Columns, c: str, cw: tuple[str, ...]) -> bool:
     return len(v) > 0 and float(v.isin(_STATUS_WORDS).mean()) < 0.2 and v.nunique() >= 3
 
 
+_DIGITS = set("0123456789") | {str(n) for n in range(10, 20)}
+
+
 def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
                 used: set[str]) -> None:
     """Fields made of several columns: a full name of first and last names, an address of
@@ -994,8 +997,20 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
                                               _state_not_status(cols, c, cw)) and
                  len(set(cw) - {part, "status", "number", TABLE_NOUN.get(table, "")}) == 0]
         parts = list(dict.fromkeys(parts))
+        fm = tm.fields["address"]
+        # numbered lines (address_1 .. address_5, ADDR_LINE2) are one address, in order
+        lines = [c for c, cw in cols.words.items()
+                 if c not in used and any(w.isdigit() for w in cw) and
+                 set(w for w in cw if not w.isdigit()) <= {"address", "line"} and
+                 "address" in cw and len(fm.columns) == 1 and
+                 set(cols.words[fm.columns[0]]) - {"address", "line"} <= _DIGITS]
+        if lines:
+            order = {c: i for i, c in enumerate(cols.st.columns)}
+            fm.columns = sorted(fm.columns + lines, key=lambda c: order.get(c, 0))
+            fm.steps = [tf.ConcatStep(", ").to_raw()]
+            fm.reason = (fm.reason or "") + "; the address's other lines " + ", ".join(lines)
+            used.update(lines)
         if parts:
-            fm = tm.fields["address"]
             fm.columns = fm.columns + parts
             fm.steps = [tf.ConcatStep(", ").to_raw()]
             fm.reason = (fm.reason or "") + "; with " + ", ".join(parts)

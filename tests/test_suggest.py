@@ -274,6 +274,17 @@ def test_numbered_address_lines_make_one_address_in_order(tmp_path):
         "address_1", "address_2", "address_3", "address_4", "address_5", "postcode"]
 
 
+@pytest.mark.parametrize("stem", ["patient_history", "MedicalRecords"])
+def test_a_patients_history_is_visits_not_more_patients(tmp_path, stem):
+    p = suggest(tmp_path, {
+        "patients.csv": "pid,fname,lname,gender,phone\nC1,Ann,Lee,F,8145550101\n"
+                        "C2,Bob,Roe,M,8145550102\n",
+        f"{stem}.csv": "pid,date,history\nC1,2022-1-23,Chest rib injury.\n"
+                       "C2,2022-1-31,Abnormal urine.\nC1,2022-3-12,Pollen allergy.\n"})
+    assert p.table_for(f"{stem}.csv").target == "visits"
+    assert fields(p, f"{stem}.csv")["patientId"] == ["pid"]
+
+
 def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):
     """Surgeries (patient, doctor, date, cost) fit visits by their columns, but nothing in
     their name says they are visits: beside the visits file, they are not mapped."""

@@ -1085,7 +1085,7 @@ def _table_name_score(st: SourceTable, table: str) -> float:
 
 #: things a file named for a table's noun may hold instead of its records (patient_packages,
 #: doctor_schedule, patient_allergies): HMSync has no table for them
-_OTHER_THINGS = {"package", "schedule", "shift", "roster", "login", "account", "user",
+_OTHER_THINGS = {"history", "package", "schedule", "shift", "roster", "login", "account", "user",
                  "document", "image", "photo", "attachment", "insurance", "policy", "plan",
                  "contact", "relative", "kin", "allergy", "medication", "prescription",
                  "drug", "diet", "vaccination", "immunization", "consent", "leave",
@@ -1100,6 +1100,10 @@ _PEOPLE_THINGS = {"user", "account", "login", "role", "contact", "group", "type"
                   "category", "relative", "kin"}
 
 
+def _follows(ws: tuple[str, ...], first: str, then: str) -> bool:
+    return any(a == first and singular(b) == then for a, b in zip(ws, ws[1:]))
+
+
 def _stem_score(stem: str, table: str) -> float:
     noun = TABLE_NOUN.get(table)
     ws = words(stem)
@@ -1109,6 +1113,9 @@ def _stem_score(stem: str, table: str) -> float:
         # the staff, doctors among them: the doctors where no file is named for them (the
         # second-source rule keeps a staff file beside a doctors file out)
         return 0.7
+    if table == "visits" and ("history" in ws or _follows(ws, "medical", "record")):
+        # a patient's history, their medical records: what happened at each visit
+        return 0.8
     if table == "visits" and "appointment" in ws:
         # bookings: visits, perhaps, but some never took place; a file of the visits
         # themselves (with their diagnoses) fits better

@@ -285,6 +285,26 @@ def test_a_patients_history_is_visits_not_more_patients(tmp_path, stem):
     assert fields(p, f"{stem}.csv")["patientId"] == ["pid"]
 
 
+def test_a_doctors_file_of_staff_ids_makes_the_staff_register_the_doctors(tmp_path):
+    """A Syrian Oracle hospital: DOCTOR holds only EMPLOYEEID and years of experience;
+    EMPLOYEE holds every member of staff's name and phone. The register feeds doctors,
+    asked, and a note says which file says who the doctors are."""
+    p = suggest(tmp_path, {
+        "EMPLOYEE.csv": "EMPLOYEEID,NAME,SALARY,ADDRESS,PHONENUMBER\n"
+                        "1,Ahmad Jalal,500,Damascus,+963945861235\n"
+                        "2,Galya Jalil,700,Aleppo,+963978542136\n"
+                        "3,Rami Haddad,650,Homs,+963933000111\n",
+        "DOCTOR.csv": "EMPLOYEEID,YEARSOFEXPERIENCE\n1,10\n3,8\n",
+        "PATIENT.csv": "PATIENTID,NAME,DOCTORID,DISEASE\n1,Omar Saleh,1,Flu\n"
+                       "2,Lina Aziz,3,Asthma\n",
+    })
+    tm = p.table_for("EMPLOYEE.csv")
+    assert tm.target == "doctors" and tm.review and tm.legacy_id == "EMPLOYEEID"
+    assert p.table_for("DOCTOR.csv") is None
+    assert any(str(n).startswith("DOCTOR.csv: says which of EMPLOYEE.csv's records are doctors")
+               for n in p.notes)
+
+
 def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):
     """Surgeries (patient, doctor, date, cost) fit visits by their columns, but nothing in
     their name says they are visits: beside the visits file, they are not mapped."""

@@ -1518,6 +1518,35 @@ _BOOKING_STATES = {"cancelled", "canceled", "pending", "scheduled", "confirmed",
                    "realizado", "anulat", "programat", "iptal", "storniert", "annulé"}
 
 
+def _register_of(holder: dict[str, str], fits: list, columns: dict[str, _Columns],
+                 targets: dict[str, TargetTable]) -> tuple[str, str, str] | None:
+    """(the doctors' file, the staff register, the key) where the file taken as the
+    doctors holds no name but the ids of a staff register's records, which has the names:
+    a subtype table (DOCTOR: EMPLOYEEID, YEARSOFEXPERIENCE beside EMPLOYEE: EMPLOYEEID,
+    NAME, PHONE), whose register is the doctors' source."""
+    marker = holder.get("doctors")
+    if marker is None:
+        return None
+    named = {m.field for m in _score_fields(columns[marker], "doctors", targets["doctors"],
+                                            set())}
+    if "fullName" in named:
+        return None
+    for score, fname, t, _ in fits:
+        if t != "doctors" or fname == marker or not _table_name_score(columns[fname].st, t):
+            continue
+        got = {m.field for m in _score_fields(columns[fname], t, targets[t], set())}
+        if "fullName" not in got:
+            continue
+        for key in columns[marker].st.columns:
+            if key not in columns[fname].st.columns:
+                continue
+            mine, theirs = columns[marker].values(key, True), columns[fname].values(key, True)
+            if len(mine) and columns[fname].unique_ids(key) and \
+                    float(mine.isin(set(theirs)).mean()) >= 0.95:
+                return marker, fname, key
+    return None
+
+
 def _second_source(holder: _Columns, other: _Columns, table: str, score: float) -> bool:
     """A file with other columns than the one feeding ``table``, fitting it well on its own,
     feeds it too (asked): outpatient visits beside admissions, a second patient list. Not
@@ -1939,6 +1968,18 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
             continue
         holder.setdefault(t, fname)
         assigned[fname] = (t, score, why)
+    register = _register_of(holder, fits, columns, targets)
+    if register:  # DOCTOR.csv (EMPLOYEEID, YEARSOFEXPERIENCE) says which staff are doctors
+        marker, staff, key = register
+        t, score, why = assigned.pop(marker)
+        assigned[staff] = (t, round(min(score, REVIEW_BELOW - 0.01), 3),
+                           f"the {t} are the records of {staff} whose {key} {marker} lists")
+        holder[t] = staff
+        passed_over.pop(staff, None)
+        _note(profile, ProfileNote(
+            f"{marker}: says which of {staff}'s records are {t} ({key}), and holds no "
+            f"names: {staff} feeds {t} — its other records (nurses, clerks) are imported "
+            f"as {t} too unless a filter leaves them out", NoteKind.CHECK))
     chosen: dict[str, tuple[SourceTable, TableMap]] = {}   # table -> the file taken first
     mapped: list[tuple[str, SourceTable, TableMap]] = []   # every file mapped, its table
     for st in sources:
@@ -1976,7 +2017,7 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                 f"{st.name}: appointments are taken as visits; bookings that never took place "
                 "(cancelled, no-show) would become visits too (a filter may leave them out)",
                 NoteKind.CHECK))
-        if st.name in second.values():
+        if st.name in second.values() or register and st.name == register[1]:
             tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
         if st.name in second:
             tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))

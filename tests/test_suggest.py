@@ -305,6 +305,20 @@ def test_a_doctors_file_of_staff_ids_makes_the_staff_register_the_doctors(tmp_pa
                for n in p.notes)
 
 
+@pytest.mark.parametrize("header, row, dated_by", [
+    ("bill_id,patient_id,admission_date,discharge_date,total_amount",
+     "B1,P1,2023-05-15,2023-05-20,10010", "discharge_date"),
+    ("id_facture,patient_id,montant,date_paiement", "F1,P1,120.50,2024-02-03",
+     "date_paiement"),
+])
+def test_a_bill_with_no_billing_date_is_dated_by_discharge_or_payment(tmp_path, header, row,
+                                                                      dated_by):
+    p = suggest(tmp_path, {"bills.csv": f"{header}\n{row}\n" + row.replace("1", "2", 1) +
+                           "\n"})
+    got = p.table_for("bills.csv").fields["billDate"]
+    assert got.columns == [dated_by] and got.review and "no billing date" in got.reason
+
+
 def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):
     """Surgeries (patient, doctor, date, cost) fit visits by their columns, but nothing in
     their name says they are visits: beside the visits file, they are not mapped."""

@@ -656,6 +656,7 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
             fm.confidence = round(REVIEW_BELOW - 0.01, 2)
             fm.reason = f"{fm.reason}; {m.column} fits it too ({m.why})"
     _total_of_parts(cols, table, tm, used)
+    _bill_date_otherwise(cols, table, tm, used)
     _names_by_email(cols, table, tm, profile)
     _notes_together(cols, table, target, tm, used)
     add_type_steps(target, tm, sample, profile)
@@ -712,6 +713,29 @@ def _names_by_email(cols: _Columns, table: str, tm: TableMap, profile: Profile) 
     _note(profile, ProfileNote(
         f"{tm.source}: {f} and {l} seem to hold each other's names (the e-mail addresses "
         f"begin with {l}'s values): taken swapped — check a few records", NoteKind.CHECK))
+
+
+#: a bill with no billing date is dated, in this order, by the end of the stay it bills
+#: (when a hospital bills), by its payment, or by the record's creation
+_BILL_DAYS = (("end", "the end of the stay it bills"), ("payment", "its payment"),
+              ("paid", "its payment"), ("created", "the record's creation"))
+
+
+def _bill_date_otherwise(cols: _Columns, table: str, tm: TableMap, used: set[str]) -> None:
+    """A bill with no billing date takes the day it was most likely made out (asked):
+    a hospital's bill the stay's discharge, a clinic's invoice the day it was paid."""
+    if table != "bills" or "billDate" in tm.fields:
+        return
+    for word, said in _BILL_DAYS:
+        for c, cw in cols.words.items():
+            if c in used or word not in cw or set(cw) & {"birth", "due", "death"} or \
+                    cols.filled(c) < 0.5 or cols.fit(c, "date") < 0.6:
+                continue
+            tm.fields["billDate"] = FieldMap(
+                "billDate", [c], confidence=0.7, review=True,
+                reason=f"no billing date: {c}, {said}")
+            used.add(c)
+            return
 
 
 #: the money a record's total is of: the field that takes the total where it is the sum of

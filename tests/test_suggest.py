@@ -1056,6 +1056,20 @@ def test_a_visits_reason_and_notes_are_both_its_notes(tmp_path):
     assert set(fm.columns) == {"reason", "notes", "suggest"} and fm.review
 
 
+def test_a_users_file_in_the_plural_with_professions_is_the_doctors(tmp_path):
+    """A Russian clinic's mock API: users.json holds the doctors (name, phone, profession);
+    the plural named them no less than user.csv does."""
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "users.csv": "id,name,birth_date,gender,phone,profession\n"
+                     "1,Ivanova Maria,1980-01-02,female,+79161234567,Therapist\n"
+                     "2,Petrov Ivan,1975-05-06,male,+79167654321,Cardiologist\n",
+        "visits.csv": "visit_id,patient_id,doctor_id,visit_date\n1,1,1,2024-01-02\n"
+                      "2,2,2,2024-01-03\n"})
+    assert p.table_for("users.csv").target == "doctors"
+    assert fields(p, "users.csv")["specialty"] == ["profession"]
+
+
 def test_a_users_file_is_the_doctors_where_none_is_named_for_them(tmp_path):
     p = suggest(tmp_path, {
         "patients.csv": PATIENTS,

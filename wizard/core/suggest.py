@@ -1133,7 +1133,8 @@ def _stem_score(stem: str, table: str) -> float:
     ws = words(stem)
     if not ws or noun is None:
         return 0.0
-    if table == "doctors" and {"staff", "user"} & set(ws) and noun not in ws:
+    if table == "doctors" and {"staff", "user"} & {singular(w) for w in ws} and \
+            noun not in ws:
         # the staff, doctors among them: the doctors where no file is named for them (the
         # second-source rule keeps a staff file beside a doctors file out)
         return 0.7

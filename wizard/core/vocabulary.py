@@ -587,6 +587,9 @@ _alias("bill id", "bid", "billid")
 _alias("visit id", "vid", "visitid")
 _alias("doctor", "doct", "surgeon", "surgeons")
 _alias("middle name", "mname", "middlename", "midname")
+# a doctor's profession is their specialty (a patient's has no field)
+_alias("specialty", "profession", "professions", "profissao", "profissão", "profesion",
+       "profesión", "beruf", "metier", "métier")
 # a person's middle name or patronymic (Russian otchestvo): part of the full name
 _alias("middle", "middle", "patronymic", "patronym", "otchestvo", "third")
 #: words that carry nothing on their own

@@ -254,3 +254,29 @@ def test_named_lookups_and_paths_work_in_the_helper_process_too(export, tmp_path
     ages = dict(con.execute('SELECT "fullName", age FROM patients').fetchall())
     con.close()
     assert ages == {"Anna Rossi": 14, "Ravi Bose": 41} and res.verification.passed
+
+
+def test_mongodb_extended_json_is_read_as_the_values_it_wraps(tmp_path):
+    """mongoexport writes ids as {"$oid": ...}, dates as {"$date": ISO} or, before 1970,
+    {"$date": {"$numberLong": ms}}: the cells hold the id and the date, also inside nested
+    lists, so an age or a reference needs no expression. Anything else stays JSON."""
+    recs = [
+        {"_id": {"$oid": "5f1a2b3c4d5e6f7a8b9c0d1e"},
+         "birthDate": {"$date": "1980-05-02T22:00:00.000Z"},
+         "visits": [{"on": {"$date": {"$numberLong": "1700000000000"}}}],
+         "n": {"$numberInt": "7"}, "other": {"$date": "x", "extra": 1}},
+        {"_id": {"$oid": "5f1a2b3c4d5e6f7a8b9c0d1f"},
+         "birthDate": {"$date": {"$numberLong": "-8042400000"}},
+         "visits": [], "n": {"$numberLong": "12"}, "other": {"$date": True}},
+    ]
+    (tmp_path / "patient.json").write_text(json.dumps(recs), encoding="utf-8")
+    tables, errors = open_sources([tmp_path / "patient.json"])
+    assert not errors
+    frame = tables[0].sample(10)
+    assert frame["_id"].tolist() == ["5f1a2b3c4d5e6f7a8b9c0d1e", "5f1a2b3c4d5e6f7a8b9c0d1f"]
+    assert frame["birthDate"].tolist() == ["1980-05-02T22:00:00.000Z",
+                                           "1969-09-29T22:00:00.000Z"]
+    assert json.loads(frame["visits"][0]) == [{"on": "2023-11-14T22:13:20.000Z"}]
+    assert frame["n"].tolist() == ["7", "12"]
+    assert json.loads(frame["other"][0]) == {"$date": "x", "extra": 1}
+    assert json.loads(frame["other"][1]) == {"$date": True}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import hashlib
 import json
 import os
@@ -309,10 +310,46 @@ def _cell(v) -> str:
         return str(int(v))
     if isinstance(v, (dict, list)):
         try:
-            return json.dumps(v, ensure_ascii=False)
+            plain = _extended_json(v)
+            if isinstance(plain, str):
+                return plain
+            return json.dumps(plain, ensure_ascii=False)
         except RecursionError:
             raise _TooDeep() from None
     return str(v)
+
+
+#: MongoDB Extended JSON's wrappers of one value (mongoexport writes every id, date and
+#: 64-bit number so): the value is what the field holds
+_EXTENDED_SCALARS = ("$oid", "$numberLong", "$numberInt", "$numberDouble", "$numberDecimal",
+                     "$uuid", "$symbol")
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def _extended_json(v):
+    """``v`` with MongoDB Extended JSON's wrappers taken off ({"$oid": "5f.."} is "5f..";
+    {"$date": {"$numberLong": "-8042400000"}} is 1969-09-29T22:00:00.000Z, as the relaxed
+    form writes dates), inside lists and objects too; anything else as it is."""
+    if isinstance(v, list):
+        return [_extended_json(x) for x in v]
+    if not isinstance(v, dict):
+        return v
+    if len(v) == 1:
+        (k, x), = v.items()
+        if k in _EXTENDED_SCALARS and isinstance(x, (str, int, float)) and \
+                not isinstance(x, bool):
+            return str(x)
+        if k == "$date":
+            if isinstance(x, dict) and len(x) == 1 and "$numberLong" in x:
+                x = x["$numberLong"]
+            if isinstance(x, bool) or isinstance(x, str) and not re.fullmatch(r"-?\d+", x):
+                return x if isinstance(x, str) else v
+            try:
+                when = _EPOCH + datetime.timedelta(milliseconds=int(x))
+            except (TypeError, ValueError, OverflowError):
+                return v
+            return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    return {k: _extended_json(x) for k, x in v.items()}
 
 
 

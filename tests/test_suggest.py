@@ -46,6 +46,9 @@ def fields(profile, source):
     ("features", ("features",)),               # a word, not a misspelt "factures"
     ("imerominia_gennisis", ("date", "birth")),  # Greek, transliterated
     ("jina_la_mgonjwa", ("name", "patient")),   # Swahili
+    ("fecha_nac", ("date", "birth")),
+    ("therapeuten", ("doctor",)),              # a physiotherapy practice's therapists
+    ("profissionais_saude", ("doctor", "saude")),
 ])
 def test_names_are_read_as_the_vocabularys_words(name, said):
     assert words(name) == said
@@ -317,6 +320,24 @@ def test_a_bill_with_no_billing_date_is_dated_by_discharge_or_payment(tmp_path, 
                            "\n"})
     got = p.table_for("bills.csv").fields["billDate"]
     assert got.columns == [dated_by] and got.review and "no billing date" in got.reason
+
+
+def test_a_states_two_letter_code_is_part_of_the_address_and_purchases_no_bills(tmp_path):
+    """A Brazilian platform: estado holds SP for every patient of the sample (a state,
+    not a status, however few its values); the clinics' equipment purchases and their
+    payments are no patient's bills."""
+    p = suggest(tmp_path, {
+        "pacientes.csv": "id_paciente,nome,telefone,endereco,cidade,estado,cep\n"
+                         "1,Ana Souza,+5511912345678,\"Rua das Flores, 123\",São Paulo,SP,"
+                         "01234-567\n"
+                         "2,Rui Lima,+5511987654321,\"Av. Paulista, 1000\",São Paulo,SP,"
+                         "01310-100\n",
+        "compras_equipamentos.csv": "id_compra,id_clinica,id_equipamento,data_compra,"
+                                    "valor_total,status\n1,1,3,2024-01-02,15000.00,pago\n"
+                                    "2,1,4,2024-02-03,800.00,pendente\n",
+    })
+    assert fields(p, "pacientes.csv")["address"] == ["endereco", "cidade", "estado", "cep"]
+    assert p.table_for("compras_equipamentos.csv") is None
 
 
 def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):

@@ -933,8 +933,12 @@ def _state_not_status(cols: _Columns, c: str, cw: tuple[str, ...]) -> bool:
     state of an address when its values are places, not statuses (" RJ", "Bahia")."""
     if cw != ("status",) or c not in cols.sample or norm(c) == "status":
         return False  # (a column called "status" is one, whatever its values)
-    v = cols.values(c).str.lower()
-    return len(v) > 0 and float(v.isin(_STATUS_WORDS).mean()) < 0.2 and v.nunique() >= 3
+    raw = cols.values(c)
+    v = raw.str.lower()
+    if not len(v) or float(v.isin(_STATUS_WORDS).mean()) >= 0.2:
+        return False
+    # many places, or a state's two-letter code (SP, RJ) however few the sample holds
+    return v.nunique() >= 3 or bool(raw.str.fullmatch(r"[A-Z]{2}").all())
 
 
 _DIGITS = set("0123456789") | {str(n) for n in range(10, 20)}
@@ -1116,7 +1120,7 @@ _OTHER_THINGS = {"history", "package", "schedule", "shift", "roster", "login", "
                  "availability", "slot", "salary", "payroll", "rating", "review",
                  "feedback", "message", "notification", "token", "session", "setting",
                  "permission", "role", "audit", "expense", "stock",
-                 "inventory", "supply", "asset", "equipment", "type", "category", "status",
+                 "inventory", "supply", "asset", "equipment", "purchase", "type", "category", "status",
                  "template", "catalog", "catalogue", "group"}
 
 #: of those, the ones a file of people may be named for (users.json holding the doctors)

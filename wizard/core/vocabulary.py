@@ -590,6 +590,15 @@ _alias("middle name", "mname", "middlename", "midname")
 # a doctor's profession is their specialty (a patient's has no field)
 _alias("specialty", "profession", "professions", "profissao", "profissão", "profesion",
        "profesión", "beruf", "metier", "métier")
+# health professionals and therapists: a practice's doctors
+_alias("doctor", "professional", "professionals", "profissional", "profissionais",
+       "profesional", "profesionales", "therapist", "therapists", "therapeut",
+       "therapeuten", "therapeutin", "terapeuta", "terapeutas", "physiotherapist",
+       "physiotherapists", "veterinario", "veterinarios", "veterinarian", "vet", "vets")
+_alias("birth", "nac")
+# what a clinic buys is no patient's bill
+_alias("purchase", "purchase", "purchases", "compra", "compras", "einkauf", "acquisto")
+_alias("equipment", "equipamento", "equipamentos", "equipo", "equipos", "geraet", "gerät")
 # a person's middle name or patronymic (Russian otchestvo): part of the full name
 _alias("middle", "middle", "patronymic", "patronym", "otchestvo", "third")
 #: words that carry nothing on their own

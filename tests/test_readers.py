@@ -96,6 +96,30 @@ def test_json_array_and_ndjson_with_lines(tmp_path):
     assert "not a valid JSON record" in df[CORRUPT][1]
 
 
+def test_a_minified_json_array_numbers_its_records_by_place(tmp_path):
+    """A whole array on one line (what most APIs and JSON.stringify write): a line would
+    name every record, so each is known as "record N", its place in the array."""
+    recs = [{"patientId": i, "name": n} for i, n in enumerate("ABC", 1)]
+    p = tmp_path / "patients.json"
+    p.write_text(json.dumps(recs), encoding="utf-8")
+    t, df = read_all(p)
+    assert list(df[LINE]) == [1, 2, 3] and list(df["name"]) == ["A", "B", "C"]
+    assert t.location(2) == "record 2"
+
+
+def test_records_sharing_a_line_after_the_layout_was_told_are_refused_by_line(tmp_path):
+    """One record per line for the first 2,000 (what tells the layout), then two on one
+    line: refused with the record and line named, never a run mixing two numberings."""
+    recs = [json.dumps({"patientId": i}) for i in range(1, 2003)]
+    p = tmp_path / "patients.json"
+    p.write_text("[\n" + ",\n".join(recs[:-1]) + ", " + recs[-1] + "\n]\n", encoding="utf-8")
+    t = open_source(p)[0]
+    assert t.location_name == "line"
+    with pytest.raises(SourceError) as e:
+        list(t.iter_chunks())
+    assert "record 2002 starts on line 2002" in str(e.value)
+
+
 def test_excel_every_sheet_is_a_table(tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     wb = openpyxl.Workbook()

@@ -358,9 +358,11 @@ def _record(line: int, rec, note: str):
     return line, None, "the array element is not a record (an object with fields)"
 
 
-def _iter_json_array(t: SourceTable):
+def _iter_json_array(t: SourceTable, physical: bool = False):
     """The records of a JSON array (or of one array in an object, ``t.sheet`` its name),
-    one by one, with the line each starts on. The file is read a block at a time."""
+    one by one, with the line each starts on (``physical``), or their provenance number:
+    that line, or the record's place in the array where records share lines (minified
+    JSON, see :func:`_json_columns`). The file is read a block at a time."""
     with open(t.path, "r", encoding=t.encoding, errors=_ERRORS) as f:
         js = _JsonText(t, f)
         if js.peek() == "\ufeff":
@@ -374,7 +376,19 @@ def _iter_json_array(t: SourceTable):
                 js.skip()
             else:
                 raise SourceError(t.path, f"the JSON has no array named '{t.sheet}'")
-        for line, rec, note in js.elements():
+        by_record = t.location_name == "record" and not physical
+        before = None
+        for n, (line, rec, note) in enumerate(js.elements(), 1):
+            if by_record:
+                yield _record(n, rec, note)
+                continue
+            if line == before and not physical:
+                raise SourceError(t.path, f"record {n} starts on line {line}, as the record "
+                                  "before it does, further on than the records read to "
+                                  "tell the file's layout: records are numbered by line "
+                                  "here (write the JSON one record per line, or minified "
+                                  "throughout)", line=line)
+            before = line
             yield _record(line, rec, note)
 
 
@@ -439,9 +453,11 @@ def _json_columns(t: SourceTable) -> list[str]:
     """
     counts: dict[str, int] = {}
     first: list[str] = []
-    it = _iter_ndjson(t) if t.format == "ndjson" else _iter_json_array(t)
+    it = _iter_ndjson(t) if t.format == "ndjson" else _iter_json_array(t, physical=True)
     seen = 0
-    for _, rec, _ in it:
+    lines: list[int] = []
+    for line, rec, _ in it:
+        lines.append(line)
         if not rec:
             continue
         keys = [str(k).strip() for k in rec]
@@ -454,6 +470,10 @@ def _json_columns(t: SourceTable) -> list[str]:
             break
     if not counts:
         raise SourceError(t.path, "no records found (expected objects with named fields)")
+    if t.format == "json" and len(set(lines)) < len(lines):
+        # minified JSON (the whole array on one line): a record is known by its place in
+        # the array, "record 2", since a line would name several
+        t.location_name = "record"
     cols = list(dict.fromkeys(first + [k for k, n in counts.items()
                                        if n >= RARE_KEY_SHARE * seen]))
     if len(cols) > MAX_COLUMNS:

@@ -280,3 +280,55 @@ def test_mongodb_extended_json_is_read_as_the_values_it_wraps(tmp_path):
     assert frame["n"].tolist() == ["7", "12"]
     assert json.loads(frame["other"][0]) == {"$date": "x", "extra": 1}
     assert json.loads(frame["other"][1]) == {"$date": True}
+
+
+CLIENTS = [
+    {"id": 1, "personalDetails": {"firstName": "Bwalya", "lastName": "Chisanga",
+                                  "dateOfBirth": "1984-03-02", "gender": "female"},
+     "contact": {"phone": "+260977123456", "address": {"street": "456 Independence Avenue",
+                                                       "city": "Lusaka"}},
+     "emergencyContact": {"name": "Mutale Chisanga", "phone": "+260977000001"},
+     "meta": {"lastUpdated": "2025-01-02"}},
+    {"id": 2, "personalDetails": {"firstName": "Chanda", "lastName": "Banda",
+                                  "dateOfBirth": "1990-07-15", "gender": "male"},
+     "contact": {"phone": "+260966654321", "address": {"street": "23 Kafue Road",
+                                                       "city": "Kitwe"}},
+     "emergencyContact": {"name": "Mwila Banda", "phone": "+260966000002"},
+     "meta": {"lastUpdated": "2025-01-03"}},
+]
+
+
+def test_a_suggestion_reads_inside_nested_objects_and_the_run_imports_it(tmp_path):
+    """A Zambian portal's clients hold their names and birth date in personalDetails and
+    their phone and address in contact: the suggestion maps each field to a path inside
+    (an expression the run evaluates); an emergency contact's name and phone, and FHIR's
+    meta, are never the patient's."""
+    from wizard.core.schema import known_tables
+    from wizard.core.suggest import suggest_profile
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "clients.json").write_text(json.dumps(CLIENTS), encoding="utf-8")
+    tables, _ = open_sources([export])
+    profile = suggest_profile(tables, known_tables())
+    got = {f: fm.expr for f, fm in profile.table_for("clients.json").fields.items()}
+    assert got["firstName"] == "personalDetails.firstName"
+    assert got["phone"] == "contact.phone"
+    assert "personalDetails.lastName" in got["fullName"]
+    assert "contact.address.city" in got["address"]
+    assert not any("emergencyContact" in (e or "") or "meta" in (e or "")
+                   for e in got.values())
+    profile.confirm_all()
+    # the operator leaves the contact person and the metadata behind (else the cell
+    # accounting fails the run: nothing is lost silently)
+    profile.table_for("clients.json").leave_behind = ["emergencyContact", "meta"]
+    target = tmp_path / "t.db"
+    init_db(target)
+    res = Migration(tables, profile, target).run(no_backup=True)
+    assert res.verification.passed
+    con = sqlite3.connect(target)
+    rows = con.execute('SELECT "fullName", "firstName", phone, address, gender FROM patients '
+                       'ORDER BY "fullName"').fetchall()
+    con.close()
+    assert rows == [("Bwalya Chisanga", "Bwalya", "+260977123456",
+                     "456 Independence Avenue, Lusaka", "F"),
+                    ("Chanda Banda", "Chanda", "+260966654321", "23 Kafue Road, Kitwe", "M")]

@@ -41,6 +41,7 @@ from . import transforms as tf
 from .mapping import REVIEW_BELOW, FieldMap, NoteKind, Profile, ProfileNote, TableMap
 from .readers import SourceTable
 from .schema import TargetTable
+from .suggest_nested import NestedPath, as_expressions, nested_columns
 from .vocabulary import ALIASES
 from .vocabulary import STOP as _STOP
 
@@ -438,12 +439,29 @@ def _plain_name_score(col_words: tuple[str, ...], table: str, field: str
     return best, why
 
 
+def _nested_words(path: NestedPath) -> tuple[str, ...]:
+    """A key inside a column's objects named by itself (contact.address.city: city), and by
+    the key holding it where it is an id alone (appointment.patient.id: patient id)."""
+    last = words(path.keys[-1])
+    if len(path.keys) > 1 and set(last) <= {"id", "number", "code", "key"}:
+        return words(path.keys[-2]) + last
+    return last
+
+
+#: a key inside a column's objects names a field this much less surely than a column does
+NESTED_AT = 0.95
+
+
 class _Columns:
     """A legacy table's columns with their words and, once asked, their content fits."""
 
-    def __init__(self, st: SourceTable, sample: pd.DataFrame):
+    def __init__(self, st: SourceTable, sample: pd.DataFrame,
+                 nested: dict[str, NestedPath] | None = None):
         self.st, self.sample = st, sample
         self.words = {c: words(c) for c in st.columns}
+        # a key inside a column's JSON objects is named by its keys (contact.phone: phone)
+        self.nested = nested or {}
+        self.words.update({c: _nested_words(p) for c, p in self.nested.items()})
         self._fit: dict[tuple, float] = {}
         self._filled: dict[str, float] = {}
         self.matches: dict[str, list[_Match]] = {}   # table -> every match, best first
@@ -561,6 +579,8 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
                     continue
                 s = min(s, 0.85)
                 why += f", only {fit:.0%} of the sample reads as a {_KIND_WORD[f.kind]}"
+            if c in cols.nested:
+                s *= NESTED_AT  # the record's own column named alike is its field first
             filled = cols.filled(c)
             if filled == 0.0 and len(cols.sample):
                 s *= 0.5
@@ -1920,11 +1940,14 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     """A complete profile for these legacy tables, with a confidence on every choice."""
     profile = Profile(name=name, source_system=source_system)
     samples = {st.name: st.sample(sample_rows) for st in sources}
+    nested: dict[str, dict[str, NestedPath]] = {}
+    for st in sources:
+        samples[st.name], nested[st.name] = nested_columns(st, samples[st.name])
     region = _region_evidence(sources, samples, phone_region)
     profile.phone_region = region.region
     if region.source in ("phones", "country"):
         _note(profile, ProfileNote(f"phone region {region.region}, {region.said}"))
-    columns = {st.name: _Columns(st, samples[st.name]) for st in sources}
+    columns = {st.name: _Columns(st, samples[st.name], nested[st.name]) for st in sources}
     # every file against every table, then each table takes the file that fits it best
     refs = _references_by_value(sources, targets, columns)
     links = {st.name: _link_table(columns[st.name]) for st in sources}
@@ -2066,7 +2089,9 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     _fill_references(profile, chosen, mapped, columns, targets)
     _check_region(profile, region, samples, targets)
     for tm in profile.tables:
+        had_id = bool(tm.legacy_id)
+        as_expressions(tm, nested.get(tm.source, {}))
         # which table a file feeds, and the id its records are known by, are confirmed by
         # a person unless the suggestion is sure of them
-        tm.review = tm.confidence < REVIEW_BELOW or not tm.legacy_id
+        tm.review = tm.confidence < REVIEW_BELOW or not had_id
     return profile

@@ -340,6 +340,22 @@ def test_a_states_two_letter_code_is_part_of_the_address_and_purchases_no_bills(
     assert p.table_for("compras_equipamentos.csv") is None
 
 
+def test_a_side_table_of_phone_numbers_is_no_second_patients_file(tmp_path):
+    """An Omani SQL Server database keeps phone numbers apart (PatientsNo: PatientID,
+    PhoneNo): keyed by the patients' own id column, every id a patient's. Not mapped, and
+    the note says a lookup can take the numbers."""
+    p = suggest(tmp_path, {
+        "Patients.csv": "PatientID,PName,DOB,Gender\nP001,Ishaq,1990-01-02,Male\n"
+                        "P002,Fatma,1985-05-06,Female\nP003,Salim,1979-03-04,Male\n",
+        "PatientsNo.csv": "PatientID,PhoneNo\nP001,+96891234567\nP002,+96899876543\n"
+                          "P003,+96892223344\n",
+    })
+    assert [tm.source for tm in p.tables if tm.target == "patients"] == ["Patients.csv"]
+    assert any(str(n).startswith("PatientsNo.csv: more about Patients.csv's records, by "
+                                 "PatientID (PhoneNo)") for n in p.notes)
+    assert not any("all look like" in str(n) or "both look like" in str(n) for n in p.notes)
+
+
 def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):
     """Surgeries (patient, doctor, date, cost) fit visits by their columns, but nothing in
     their name says they are visits: beside the visits file, they are not mapped."""

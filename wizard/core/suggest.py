@@ -1596,6 +1596,17 @@ def _register_of(holder: dict[str, str], fits: list, columns: dict[str, _Columns
     return None
 
 
+def _same_records(holder: _Columns, other: _Columns, own_h: str | None,
+                  own_o: str | None) -> bool:
+    """``other`` is keyed by the very id column ``holder`` is (PatientID, named for what
+    it identifies), and its ids are the holder's: more about the same records (a side
+    table of phone numbers), not records of their own."""
+    if not own_h or own_o != own_h or not set(words(own_h)) - _ID_WORDS:
+        return False
+    mine, theirs = other.values(own_o, True), holder.values(own_h, True)
+    return len(mine) > 0 and float(mine.isin(set(theirs)).mean()) >= 0.95
+
+
 def _second_source(holder: _Columns, other: _Columns, table: str, score: float) -> bool:
     """A file with other columns than the one feeding ``table``, fitting it well on its own,
     feeds it too (asked): outpatient visits beside admissions, a second patient list. Not
@@ -1615,6 +1626,8 @@ def _second_source(holder: _Columns, other: _Columns, table: str, score: float) 
             set(words(own_h)) - _ID_WORDS and \
             _points_to(other, holder, skip=set(other.st.columns) - {own_o}):
         return False
+    if _same_records(holder, other, own_h, own_o):
+        return False  # PatientsNo (PatientID, PhoneNo): the patients' phones, not patients
     return _points_to(other, holder, skip={own_o}) is None and \
         _points_to(holder, other, skip={own_h}) is None
 
@@ -1989,6 +2002,7 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     passed_over: dict[str, tuple[str, str]] = {}       # file -> (table, the file taken)
     not_more: dict[str, tuple[str, str, str]] = {}     # file -> (table, file taken, why)
     second: dict[str, str] = {}                        # file -> the file first taken
+    side: dict[str, tuple[str, str]] = {}              # file -> (the file it adds to, key)
     best_of: dict[str, str] = {}                       # file -> the table it fits best
     for score, fname, t, why in fits:
         best_of.setdefault(fname, t)
@@ -2001,6 +2015,12 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                 second[fname] = holder[t]
                 assigned[fname] = (t, score, why)
                 continue
+            nouns = set(TABLE_NOUN.values())
+            key = _choose_legacy_id(columns[holder[t]], t, nouns)[0]
+            if fname not in side and _same_records(
+                    columns[holder[t]], columns[fname], key,
+                    _choose_legacy_id(columns[fname], t, nouns)[0]):
+                side[fname] = (holder[t], key)
             passed_over.setdefault(fname, (t, holder[t]))
             continue
         if t in holder and fname not in not_more:
@@ -2046,6 +2066,14 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                     f"{st.name}: shaped like {other} ({t}), but {why_not}; not mapped (map "
                     "it on the Legacy exports page, or in the profile, if it holds other "
                     "records)", NoteKind.CHECK))
+            elif st.name in side:
+                other, key = side[st.name]
+                rest = [c for c in st.columns if c != key]
+                _note(profile, ProfileNote(
+                    f"{st.name}: more about {other}'s records, by {key} ({', '.join(rest)}); "
+                    "not records of their own, so not mapped — a field of "
+                    f"{other} can take a value from it with a lookup (see the profile "
+                    "reference's Lookups)", NoteKind.CHECK))
             elif st.name in passed_over:
                 t, other = passed_over[st.name]
                 _note(profile, ProfileNote(
@@ -2060,7 +2088,7 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
         tm = suggest_fields(st, table, targets[table], samples[st.name], profile,
                             columns[st.name])
         tm.confidence = round(min(conf, 1.0) * 0.5 + (tm.confidence or 0) * 0.5, 2)
-        rivals = [f for f, (t, _) in passed_over.items() if t == table and
+        rivals = [f for f, (t, _) in passed_over.items() if t == table and f not in side and
                   any(sc >= PASSED_OVER_FROM for sc, fn, tt, _ in fits
                       if fn == f and tt == table)]
         if table == "visits" and "appointment" in words(st.stem):
@@ -2080,8 +2108,9 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
         elif rivals:  # two files look like one table: a person says which (or both)
             tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
             _note(profile, ProfileNote(
-                f"{', '.join(rivals)} and {st.name} all look like {table}; {st.name} was "
-                "taken", NoteKind.CHECK))
+                f"{', '.join(rivals)} and {st.name} " +
+                ("both" if len(rivals) == 1 else "all") + f" look like {table}; {st.name} "
+                "was taken", NoteKind.CHECK))
         profile.tables.append(tm)
         chosen.setdefault(table, (st, tm))
         mapped.append((table, st, tm))

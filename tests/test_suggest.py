@@ -356,6 +356,25 @@ def test_a_side_table_of_phone_numbers_is_no_second_patients_file(tmp_path):
     assert not any("all look like" in str(n) or "both look like" in str(n) for n in p.notes)
 
 
+def test_a_familys_medical_history_is_no_family_name(tmp_path):
+    """An Egyptian clinic app's patients: one name column, and familyMedicalHistory
+    ("family" is a family name's word) holding two-word conditions."""
+    p = suggest(tmp_path, {"PATIENTS.csv": "name,phone,gender,familyMedicalHistory\n"
+                                           "Ahmed Ibrahim,+201901112223,M,Blood pressure\n"
+                                           "Mona Sami,+201022314455,F,Diabetes\n"})
+    got = fields(p, "PATIENTS.csv")
+    assert got["fullName"] == ["name"] and "lastName" not in got
+
+
+def test_a_professionals_registration_is_the_doctors_licence(tmp_path):
+    p = suggest(tmp_path, {"profissionais_saude.csv":
+                           "id_profissional,nome,especialidade,registro_profissional\n"
+                           "1,Ana Souza,Cardiologia,CRM-SP 123456\n"
+                           "2,Rui Lima,Pediatria,CRM-RJ 654321\n"})
+    assert p.table_for("profissionais_saude.csv").target == "doctors"
+    assert fields(p, "profissionais_saude.csv")["licenseNumber"] == ["registro_profissional"]
+
+
 def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):
     """Surgeries (patient, doctor, date, cost) fit visits by their columns, but nothing in
     their name says they are visits: beside the visits file, they are not mapped."""

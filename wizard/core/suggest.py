@@ -210,7 +210,8 @@ FIELD_PHRASES: dict[tuple[str, str], list[str]] = {
     ("doctors", "fullName"): ["full name", "name", "doctor name", "doctor full name"],
     ("doctors", "specialty"): ["specialty", "doctor specialty", "specialty description"],
     ("doctors", "licenseNumber"): ["license number", "license", "registration number",
-                                   "license id", "doctor license"],
+                                   "license id", "doctor license", "doctor registration",
+                                   "registration doctor"],
     ("doctors", "phone"): ["phone", "phone number", "doctor phone"],
     ("doctors", "joinDate"): ["join date", "date join", "start date", "doctor since",
                               "~created", "~created date"],
@@ -540,6 +541,19 @@ def _score_fields(cols: _Columns, table: str, target: TargetTable,
     return [m for m in cols.matches[table] if m.column not in skip]
 
 
+#: fields that hold a person's name (a word or a few)
+_NAME_FIELDS = ("firstName", "lastName", "fullName")
+#: words of what a column beside "first", "last" or "family" names instead of a person
+_NOT_A_NAME = {"history", "medical", "date", "updated", "modified", "login", "seen",
+               "diagnosis", "treatment", "visit", "payment", "test", "amount"}
+
+
+def _prose(cols: _Columns, c: str) -> bool:
+    """Most values are sentences (five words or more), not names."""
+    v = cols.values(c).head(200)
+    return len(v) > 0 and float((v.str.split().str.len() >= 5).mean()) >= 0.5
+
+
 def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match]:
     out = []
     # a prefix all columns share (LAB_ in a lab file) says nothing of any one column's
@@ -565,6 +579,8 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
                 continue
             if f.name == "status" and set(cw) & _MONEY:
                 continue  # the amount paid says how much, not whether
+            if f.name in _NAME_FIELDS and (set(cw) & _NOT_A_NAME or _prose(cols, c)):
+                continue  # a family's medical history is no family name
             if f.kind != "ref" and (set(cw) & _other_nouns(table)) - _phrase_words(table,
                                                                                  f.name):
                 continue  # the patient's name in a lab result is not the test's name

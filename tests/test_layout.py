@@ -68,7 +68,7 @@ def test_the_profile_says_the_layout_and_refuses_a_wrong_one():
     assert p.tables[0].layout == Layout("\t", 3)
     assert p.tables[0].to_dict()["delimiter"] == "tab"
     for bad, said in (({"delimiter": "xx"}, "delimiter 'xx'"),
-                      ({"header_row": 0}, "out of range"),
+                      ({"header_row": -1}, "out of range"),
                       ({"header_row": "three"}, "must be a line number")):
         with pytest.raises(ProfileError, match=said):
             Profile.from_dict({"tables": {"a.csv": {"target": "patients", "fields": {},
@@ -114,4 +114,44 @@ def test_a_title_block_is_pointed_out_never_applied(tmp_path):
     s.open_sources([])
     assert s.tables[1].columns == ["Clinic register export"]  # read as detected
     assert any("patients.csv was read as one column" in w and "line 4" in w
+               for w in s.table_warnings())
+
+
+HEADERLESS = "Lisa\tJones\t01201982\t1\nMark\tSmith\t03041975\t2\nAnn\tLee\t12121990\t1\n"
+
+
+def test_a_file_with_no_column_names_is_read_from_its_first_line_when_told(tmp_path):
+    """A legacy dump with no line of column names (a dental app's seed TSV): header_row 0
+    reads its first line as a record, columns column_1..N, lines as in the file; a
+    profile and the command line say so; a sheet is refused the choice, named."""
+    f = tmp_path / "patients.tsv"
+    f.write_text(HEADERLESS, encoding="utf-8")
+    t = open_source(f, layout=lambda sheet: Layout(header_row=0))[0]
+    assert t.columns == ["column_1", "column_2", "column_3", "column_4"]
+    chunk = next(t.iter_chunks())
+    assert chunk["column_1"].tolist() == ["Lisa", "Mark", "Ann"]
+    assert chunk[LINE].tolist() == [1, 2, 3]
+    assert t.estimate_rows() == 3
+    p = Profile.from_dict({"tables": {"patients.tsv": {
+        "target": "patients", "header_row": 0,
+        "fields": {"fullName": {"columns": ["column_1", "column_2"],
+                                "steps": [{"concat": " "}]}}}}})
+    assert p.table_for("patients.tsv").to_dict()["header_row"] == 0
+    rc, out = cli("inspect", f, "--header-row", "patients.tsv=0")
+    assert rc == 0 and "no column names" in out and "column_1, column_2" in out
+
+
+def test_column_names_that_look_like_values_are_pointed_out_never_applied(tmp_path):
+    f = tmp_path / "patients.tsv"
+    f.write_text(HEADERLESS, encoding="utf-8")
+    (tmp_path / "visits.csv").write_text("visit_id,patient,date\n1,Lisa,2024-01-02\n",
+                                         encoding="utf-8")
+    rc, out = cli("inspect", f, tmp_path / "visits.csv")
+    assert rc == 0 and "try --header-row patients.tsv=0" in out
+    assert out.count("may have no line of column names") == 1  # visits.csv is left alone
+    s = MigrationSession()
+    s.add_sources([tmp_path])
+    s.open_sources([])
+    assert s.tables[0].columns[0] == "Lisa"  # read as detected
+    assert any("patients.tsv's column names look like values" in w
                for w in s.table_warnings())

@@ -164,12 +164,18 @@ def cmd_inspect(args) -> int:
                 print(f"  format {t.format}" + (f", encoding {t.encoding}" if t.encoding else "")
                       + (f", delimiter {t.delimiter!r}" if t.delimiter else "")
                       + (f", column names on {t.location_name} {t.header_line}"
-                         if t.header_line > 1 else "")
+                         if t.header_line > 1 else
+                         ", no column names (the first line is a record)"
+                         if t.header_line == 0 else "")
                       + f", {n:,} records, {len(t.columns)} columns")
                 print(f"  columns: {', '.join(t.columns)}")
-                from .core.readers.layout import title_block_hint
-                hint = title_block_hint(t)
-                if hint is not None:  # offered, never applied: the sample below shows why
+                from .core.readers.layout import NO_HEADER, layout_hint
+                hint = layout_hint(t)
+                if hint is not None and hint.header_row == NO_HEADER:
+                    print(f"  note: the column names look like values (a number, a date): "
+                          f"the file may have no line of column names; try --header-row "
+                          f"{t.name}=0 (columns column_1, column_2, ...)")
+                elif hint is not None:  # offered, never applied: the sample below shows why
                     print(f"  note: read as one column; the column names may be on line "
                           f"{hint.header_row} ({hint.describe()}): try --header-row "
                           f"{t.name}={hint.header_row}")
@@ -545,8 +551,9 @@ def _encoding_option(p) -> None:
                         "instead of the detected one (repeatable)")
     p.add_argument("--header-row", action="append", metavar="TABLE=N",
                    help="the column names of TABLE (a file's name, or book.xlsx#Sheet) are "
-                        "on line (row) N: the lines above are a title, not records "
-                        "(repeatable)")
+                        "on line (row) N: the lines above are a title, not records; N=0: a "
+                        "text file with no column names (its first line is a record, its "
+                        "columns column_1, column_2, ...) (repeatable)")
 
 
 def _layouts(args):

@@ -91,3 +91,26 @@ def test_the_page_reads_the_file_again_the_chosen_way(qtbot, make_wizard, demo, 
     assert tm is not None and tm.target == "patients" and tm.header_row == 4
     assert tm.fields["fullName"].columns == ["name"]
     assert wiz.session.layouts.of(f) == Layout(header_row=4)
+
+
+def test_no_column_names_reads_the_first_line_as_a_record(qtbot, tmp_path):
+    from wizard.gui.layout_dialog import LayoutDialog
+    f = tmp_path / "patients.tsv"
+    f.write_text("Lisa\tJones\t01201982\nMark\tSmith\t03041975\n", encoding="utf-8")
+    dlg = LayoutDialog(open_source(f)[0], None, None)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitUntil(lambda: dlg.ok.isEnabled(), timeout=20_000)
+    assert dlg.model.rowCount() == 1  # read as detected: Lisa's line taken as the names
+    dlg.no_header.setChecked(True)
+    assert not dlg.header.isEnabled()
+    qtbot.waitUntil(lambda: dlg.ok.isEnabled() and dlg.model.rowCount() == 2,
+                    timeout=20_000)
+    m = dlg.model
+    heads = [m.headerData(c, Qt.Orientation.Horizontal) for c in range(m.columnCount())]
+    assert heads == ["line", "column_1", "column_2", "column_3"]
+    assert "no column names" in dlg.preview_label.text() + dlg.banner.text()
+    assert dlg.layout() == Layout(header_row=0)
+    _shoot(dlg, "layout-dialog-no-header.png")
+    dlg.buttons.button(dlg.buttons.StandardButton.Reset).click()
+    assert dlg.layout() is None and not dlg.no_header.isChecked()

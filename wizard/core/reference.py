@@ -88,7 +88,9 @@ TABLE = {
                   "(comma, semicolon, tab, pipe, colon, space, caret, tilde, or the "
                   "character)", "delimiter: semicolon"),
     "header_row": ("the line (a sheet's row) holding the column names, 1 the first: the "
-                   "lines above it (a title, a print date) are no records",
+                   "lines above it (a title, a print date) are no records; 0: a text file "
+                   "with no column names, its first line a record, its columns column_1, "
+                   "column_2 and so on",
                    "header_row: 4"),
     "fields": ("each HMSync field and how it is made (see Fields)",
                "fields: {phone: phoneNumber}"),

@@ -752,11 +752,16 @@ class MigrationSession:
     def layout_hints(self) -> list[tuple[str, Layout]]:
         """Tables read as one column that look like a title block above a delimited table:
         (table, the layout that would read it so), offered, never applied."""
-        from .readers.layout import title_block_hint
-        return [(st.name, h) for st in self.tables if (h := title_block_hint(st)) is not None]
+        from .readers.layout import layout_hint
+        return [(st.name, h) for st in self.tables if (h := layout_hint(st)) is not None]
 
     @staticmethod
     def layout_hint_words(name: str, hint: Layout) -> str:
+        from .readers.layout import NO_HEADER
+        if hint.header_row == NO_HEADER:
+            return (f"{name}'s column names look like values (a number, a date): the file "
+                    "may have no line of column names, its first line a record: select it "
+                    "and choose Layout… to look")
         return (f"{name} was read as one column; its column names may be on line "
                 f"{hint.header_row} ({hint.describe()}): select it and choose Layout… to "
                 "look")

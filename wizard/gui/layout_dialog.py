@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pandas as pd
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QSpinBox,
-                               QVBoxLayout)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
+                               QSpinBox, QVBoxLayout)
 
 from ..core.readers import LINE, SourceTable, open_source
-from ..core.readers.layout import DELIMITER_WORDS, MAX_HEADER_ROW, Layout
+from ..core.readers.layout import DELIMITER_WORDS, MAX_HEADER_ROW, NO_HEADER, Layout
 from . import dialogs
 from .models.dataframe import DataFrameModel
 from .widgets import Banner, fit_columns, label, table_view
@@ -59,15 +59,22 @@ class LayoutDialog(QDialog):
         self.header.setSpecialValueText(f"As detected ({st.location_name} "
                                         f"{st.header_line})")
         self.header.setAccessibleName("Line of the column names")
+        # a legacy dump with no line of column names: its first line is a record
+        self.no_header = QCheckBox("&No column names: the first line is a record "
+                                   "(columns column_1, column_2, ...)")
+        self.no_header.setEnabled(text)
+        self.no_header.toggled.connect(lambda on: self.header.setEnabled(not on))
         if chosen is not None:
             if chosen.delimiter is not None and text:
                 self.delimiter.setCurrentIndex(max(self.delimiter.findData(chosen.delimiter),
                                                    0))
             self.header.setValue(chosen.header_row or 0)
+            self.no_header.setChecked(chosen.header_row == NO_HEADER and text)
 
         form = QFormLayout()
         form.addRow("&Delimiter:", self.delimiter)
         form.addRow("&Column names on " + ("line:" if text else "row:"), self.header)
+        form.addRow("", self.no_header)
         note = label("Choose these only where the preview shows the file read wrongly: one "
                      "column holding whole lines, or a title where the column names should "
                      "be. The lines above the column names are not records. The choice is "
@@ -98,6 +105,7 @@ class LayoutDialog(QDialog):
 
         self.delimiter.currentIndexChanged.connect(lambda _: self._timer.start())
         self.header.valueChanged.connect(lambda _: self._timer.start())
+        self.no_header.toggled.connect(lambda _: self._timer.start())
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.buttons.button(QDialogButtonBox.StandardButton.Reset).clicked.connect(
@@ -105,12 +113,14 @@ class LayoutDialog(QDialog):
         self._read()
 
     def layout(self) -> Layout | None:
-        lay = Layout(self.delimiter.currentData(), self.header.value() or None)
+        lay = Layout(self.delimiter.currentData(),
+                     NO_HEADER if self.no_header.isChecked() else self.header.value() or None)
         return lay if lay else None
 
     def _as_detected(self):
         self.delimiter.setCurrentIndex(0)
         self.header.setValue(0)
+        self.no_header.setChecked(False)
 
     def _read(self):
         if self._task is not None:
@@ -155,7 +165,8 @@ class LayoutDialog(QDialog):
             self.delimiter.setItemText(0, f"As detected ({delim})")
         said = (f"{n} column{'s' if n != 1 else ''}" +
                 (f", delimiter {delim}" if table.format == "csv" else "") +
-                f", column names on {table.location_name} {table.header_line}" +
+                (f", column names on {table.location_name} {table.header_line}"
+                 if table.header_line else ", no column names") +
                 (f", the first record on {table.location_name} {first}" if first else
                  ", no records"))
         if n < 2:

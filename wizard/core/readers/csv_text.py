@@ -28,7 +28,7 @@ def _open_csv(path: Path, text: str, encoding: str, layout=None) -> list[SourceT
     said = _SEP_LINE.match(_first_line(text))  # Excel's "sep=;" line names the delimiter
     first = 2 if said else 1
     if layout is not None and layout.header_row is not None:
-        first = layout.header_row
+        first = max(layout.header_row, 1)  # (no column names: the records start at once)
         said = None
     for _ in range(first - 1):  # the lines above the column names (a title, a date)
         text = text[len(_first_line(text)):].lstrip("\r").removeprefix("\n")
@@ -39,8 +39,9 @@ def _open_csv(path: Path, text: str, encoding: str, layout=None) -> list[SourceT
         delim = layout.delimiter
     header_line = _first_line(text)
     skip = (delim + " ") in header_line
+    headerless = layout is not None and layout.header_row == 0
     t = SourceTable(path, path.name, "csv", encoding=encoding, delimiter=delim,
-                    skip_initial_space=skip, header_line=first)
+                    skip_initial_space=skip, header_line=0 if headerless else first)
     t.layout = layout
     t.columns = _csv_header(t)
     return [t]
@@ -54,9 +55,13 @@ def _csv_header(t: SourceTable) -> list[str]:
         try:
             header = next(r)
         except StopIteration:
-            raise SourceError(t.path, "the file has no header line")
+            raise SourceError(t.path, "the file has no header line" if t.header_line else
+                              "the file is empty")
         except csv.Error as e:
-            raise SourceError(t.path, f"the header cannot be read ({e})", line=t.header_line)
+            raise SourceError(t.path, f"the header cannot be read ({e})",
+                              line=max(t.header_line, 1))
+    if t.header_line == 0:  # no column names: the first record says how many columns
+        return [f"column_{i}" for i in range(1, len(header) + 1)]
     if not any(h.strip() for h in header):
         raise SourceError(t.path, "the first line is empty; expected the column names" if
                           t.header_line == 1 else f"line {t.header_line} is empty; expected "
@@ -186,12 +191,13 @@ def _csv_chunks_of(t: SourceTable, chunk_rows: int, raw: _RawLines, bom: bool = 
         if t.header_line > 1:
             deque(islice(f, t.header_line - 1), maxlen=0)  # a "sep=" line, a title
         r = csv.reader(f, delimiter=t.delimiter, skipinitialspace=t.skip_initial_space)
-        try:
-            next(r)
-        except StopIteration:
-            return
+        if t.header_line:  # (no column names: the first line is a record)
+            try:
+                next(r)
+            except StopIteration:
+                return
         # the physical line the next record starts on (the reader counts from the header)
-        r_base = t.header_line - 1
+        r_base = max(t.header_line - 1, 0)
         next_line = r_base + r.line_num + 1
         while True:
             gc_was = gc.isenabled()

@@ -133,6 +133,10 @@ def _open_excel(path: Path, layout=None) -> list[SourceTable]:
             header = None
             chosen = layout(name) if layout else None
             want = chosen.header_row if chosen is not None else None
+            if want == 0:
+                raise SourceError(path, f"sheet '{name}': header_row 0 (no column names) is "
+                                  "for text files; a sheet is read from the row of its "
+                                  "column names: choose that row")
             for header_row, row in enumerate(sheet.iter_rows(), start=1):
                 if want is not None and header_row == want or \
                         want is None and any(_cell(v).strip() for v in row):

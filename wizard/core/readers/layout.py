@@ -8,6 +8,7 @@ yet, in the project."""
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -39,18 +40,25 @@ def delimiter_from(value, where: str) -> str:
 
 
 def header_row_from(value, where: str) -> int:
-    """A header row named in a profile or on a command line (1: the first line)."""
+    """A header row named in a profile or on a command line (1: the first line; 0: the
+    file has no line of column names, see NO_HEADER)."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise LayoutError(f"{where}: header_row must be a line number (1 is the first line), "
-                          f"not {value!r}")
+        raise LayoutError(f"{where}: header_row must be a line number (1 is the first line, "
+                          f"0 for none), not {value!r}")
     try:
         n = int(value)
     except ValueError:
         raise LayoutError(f"{where}: header_row must be a line number (1 is the first "
-                          f"line), not {value!r}") from None
-    if not 1 <= n <= MAX_HEADER_ROW:
-        raise LayoutError(f"{where}: header_row {n} is out of range (1 to {MAX_HEADER_ROW})")
+                          f"line, 0 for none), not {value!r}") from None
+    if not 0 <= n <= MAX_HEADER_ROW:
+        raise LayoutError(f"{where}: header_row {n} is out of range (0 for none, 1 to "
+                          f"{MAX_HEADER_ROW})")
     return n
+
+
+#: ``header_row: 0``: a text file with no line of column names (a legacy system's dump):
+#: its first line is a record, its columns are named column_1, column_2, ...
+NO_HEADER = 0
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,10 @@ class Layout:
         parts = []
         if self.delimiter is not None:
             parts.append(f"delimiter {DELIMITER_WORDS.get(self.delimiter, self.delimiter)}")
-        if self.header_row is not None:
+        if self.header_row == NO_HEADER:
+            parts.append("no column names (the first line is a record; columns column_1, "
+                         "column_2, ...)")
+        elif self.header_row is not None:
             parts.append(f"column names on line {self.header_row}")
         return ", ".join(parts) or "as detected"
 
@@ -134,3 +145,36 @@ def title_block_hint(table) -> Layout | None:
                     all(c == n for c in below) and all(c < n for c in counts[:k]):
                 return Layout(d, k + 1)
     return None
+
+
+#: a cell that is a value, not a name: a number, a date, an e-mail address
+_VALUE = re.compile(r"[+-]?\d+(?:[.,]\d+)?|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}.*|[^@\s]+@[^@\s]+")
+
+
+def headerless_hint(table) -> Layout | None:
+    """Where a text file's "column names" hold values (a number, a date, an e-mail
+    address) in a column whose next lines hold values of the same look, the file may have
+    no line of column names: the layout that reads its first line as a record, offered
+    and never applied. None: nothing of the kind."""
+    if table.format != "csv" or len(table.columns) < 2 or table.layout or \
+            table.header_line != 1:
+        return None
+    from .base import _open_text
+    try:
+        with _open_text(table) as f:
+            rows = list(islice(csv.reader(f, delimiter=table.delimiter), HINT_AGREEING + 1))
+    except (OSError, UnicodeError, csv.Error):
+        return None
+    if len(rows) < 2:
+        return None
+    head, below = rows[0], rows[1:]
+    for i, cell in enumerate(head):
+        if _VALUE.fullmatch(cell.strip()) and all(
+                i < len(r) and _VALUE.fullmatch(r[i].strip()) for r in below):
+            return Layout(None, NO_HEADER)
+    return None
+
+
+def layout_hint(table) -> Layout | None:
+    """A layout a table may need, pointed out (a title block, or no column names)."""
+    return title_block_hint(table) or headerless_hint(table)

@@ -636,6 +636,15 @@ def test_a_visits_creation_time_is_its_likely_date(tmp_path):
     assert fm.columns == ["created_at"] and fm.review
 
 
+def test_the_region_comes_from_international_numbers_in_any_column(tmp_path):
+    """Zambian numbers with their country code in a column named for nothing (a file with
+    no column names, a key inside a JSON object): the region is theirs, not the default."""
+    p = suggest(tmp_path, {"clients.csv": "id,nm,c4\n1,Bwalya Chisanga,+260 977 123456\n"
+                                          "2,Chanda Banda,+260 966 654321\n"})
+    assert p.phone_region == "ZM"
+    assert any("phone region ZM" in str(n) for n in p.notes)
+
+
 def test_the_region_comes_from_a_country_column_and_says_so(tmp_path):
     p = suggest(tmp_path, {"pacientes.csv": "id,nome,telefone,pais\n"
                                             "1,Ana,(21) 99313-9128,Brasil\n"

@@ -39,7 +39,7 @@ from rapidfuzz.distance import OSA
 
 from . import transforms as tf
 from .mapping import REVIEW_BELOW, FieldMap, NoteKind, Profile, ProfileNote, TableMap
-from .readers import SourceTable
+from .readers import CORRUPT, LINE, SourceTable
 from .schema import TargetTable
 from .suggest_nested import NestedPath, as_expressions, nested_columns
 from .vocabulary import ALIASES
@@ -1919,12 +1919,26 @@ def _region_evidence(sources: list[SourceTable], samples: dict[str, pd.DataFrame
 def _phone_region(sources: list[SourceTable], samples: dict[str, pd.DataFrame]) -> str | None:
     found = []
     for st in sources:
-        for c in st.columns:
-            if "phone" in words(c):
-                r = tf.infer_phone_region(samples[st.name][c])
+        sample = samples[st.name]
+        for c in sample.columns:  # (with the keys inside a JSON source's objects)
+            if c == LINE or c == CORRUPT:
+                continue
+            if "phone" in words(c) or _international(sample[c]):
+                r = tf.infer_phone_region(sample[c])
                 if r:
                     found.append(r)
     return max(set(found), key=found.count) if found else None
+
+
+_INTERNATIONAL = re.compile(r"\+[1-9][0-9 ()./-]{6,18}")
+
+
+def _international(values: pd.Series) -> bool:
+    """Phone numbers written with their country code (+260 977 123456), whatever the
+    column is called (column_4 of a file with no column names)."""
+    v = tf.as_text(values.head(200)).str.strip()
+    v = v[v.ne("")]
+    return len(v) > 0 and float(v.str.fullmatch(_INTERNATIONAL).mean()) >= 0.8
 
 
 def _fill_references(profile: Profile, chosen: dict[str, tuple[SourceTable, TableMap]],

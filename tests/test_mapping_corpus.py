@@ -17,7 +17,7 @@ from wizard.core.readers import SUPPORTED, open_sources  # noqa: E402
 from wizard.core.schema import known_tables  # noqa: E402
 
 EXPORTS = corpus_exports()
-FILE_KEYS = {"table", "legacy_id", "fields", "notes", "why"}
+FILE_KEYS = {"table", "legacy_id", "fields", "notes", "why", "encoding"}
 
 
 def _expected(d: Path) -> dict:

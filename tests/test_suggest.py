@@ -49,6 +49,11 @@ def fields(profile, source):
     ("fecha_nac", ("date", "birth")),
     ("therapeuten", ("doctor",)),              # a physiotherapy practice's therapists
     ("profissionais_saude", ("doctor", "saude")),
+    ("TBLHASTA", ("patient",)),                # a database's table prefix is no word
+    ("tblPatients", ("patient",)),
+    ("table", ("table",)),
+    ("SOYISIM", ("last", "name")),
+    ("Turnos", ("appointment",)),              # Argentine Spanish
 ])
 def test_names_are_read_as_the_vocabularys_words(name, said):
     assert words(name) == said
@@ -373,6 +378,17 @@ def test_a_professionals_registration_is_the_doctors_licence(tmp_path):
                            "2,Rui Lima,Pediatria,CRM-RJ 654321\n"})
     assert p.table_for("profissionais_saude.csv").target == "doctors"
     assert fields(p, "profissionais_saude.csv")["licenseNumber"] == ["registro_profissional"]
+
+
+def test_the_day_a_result_was_delivered_is_not_the_result(tmp_path):
+    """A Turkish clinic's lab tests: Sonuc (result) is a word of SonucTeslimTarihi, the
+    day the result was delivered; a date is no result value."""
+    p = suggest(tmp_path, {
+        "Hasta.csv": "HastaID,Ad,Soyad,Telefon\nH1,Ali,Kaya,+905321112233\n"
+                     "H2,Ayse,Demir,+905324445566\n",
+        "LaboratuvarTestleri.csv": "TestID,HastaID,TestAdi,SonucTeslimTarihi\n"
+                                   "1,H1,Hemogram,2025-05-14\n2,H2,Glukoz,2025-05-15\n"})
+    assert "resultValue" not in fields(p, "LaboratuvarTestleri.csv")
 
 
 def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):

@@ -223,12 +223,22 @@ def score_export(name: str, expected: dict, sources: list[tuple[str, str]], prof
 
 
 # --- running the suggestion -----------------------------------------------------------------
-def suggest(export_dir: Path):
-    """(sources as (name, stem), profile, read errors) for one export folder."""
+def chosen_encodings(expected: dict | None):
+    """What ``open_sources`` takes as the operator's encodings: the code page expected.yaml
+    gives a file (``encoding: cp1254``), where the readers cannot tell and ask."""
+    files = (expected or {}).get("files") or {}
+    chosen = {name.split("#")[0]: spec["encoding"] for name, spec in files.items()
+              if isinstance(spec, dict) and spec.get("encoding")}
+    return (lambda path: chosen.get(Path(path).name)) if chosen else None
+
+
+def suggest(export_dir: Path, expected: dict | None = None):
+    """(sources as (name, stem), profile, read errors) for one export folder, its files
+    read with the encodings the consultant chose (``expected``)."""
     from wizard.core.readers import open_sources
     from wizard.core.schema import known_tables
     from wizard.core.suggest import suggest_profile
-    tables, errors = open_sources([export_dir])
+    tables, errors = open_sources([export_dir], encodings=chosen_encodings(expected))
     profile = suggest_profile(tables, known_tables())
     return [(t.name, t.stem) for t in tables], profile, errors
 
@@ -251,10 +261,11 @@ def export_data(d: Path) -> Path | None:
     return None
 
 
-def read_tables(data: Path) -> dict[str, list[str]]:
-    """Table name -> columns, as the project's readers see an export's files."""
+def read_tables(data: Path, expected: dict | None = None) -> dict[str, list[str]]:
+    """Table name -> columns, as the project's readers see an export's files (with the
+    encodings the consultant chose)."""
     from wizard.core.readers import open_sources
-    tables, errors = open_sources([data])
+    tables, errors = open_sources([data], encodings=chosen_encodings(expected))
     if errors:
         raise SystemExit(f"{data}: {errors[0]}")
     return {t.name: list(t.columns) for t in tables}
@@ -266,7 +277,10 @@ def write_tables(d: Path) -> Path:
     data = export_data(d)
     if data is None:
         raise SystemExit(f"{d.name}: no data on this machine to describe")
-    doc = {"tables": {name: {"columns": cols} for name, cols in read_tables(data).items()}}
+    exp = d / "expected.yaml"
+    expected = load_expected(exp) if exp.exists() else None
+    doc = {"tables": {name: {"columns": cols}
+                      for name, cols in read_tables(data, expected).items()}}
     head = ("# The tables the project's readers find in this export, with their columns:\n"
             "# what tests/test_mapping_corpus.py checks expected.yaml against, the data\n"
             "# itself not being committed (tests/corpus/README.md). Written by\n"
@@ -295,11 +309,11 @@ def run(corpus: Path = CORPUS, generated: bool = True) -> list[Score]:
             print(f"{d.name}: no data on this machine (fetch it into {d / 'export'} as its "
                   "SOURCE.md says); left out of the table", file=sys.stderr)
             continue
-        sources, profile, errors = suggest(data)
+        expected = load_expected(d / "expected.yaml")
+        sources, profile, errors = suggest(data, expected)
         if errors:
             raise SystemExit(f"{d.name}: {errors[0]}")
-        scores.append(score_export(d.name, load_expected(d / "expected.yaml"), sources,
-                                   profile, targets))
+        scores.append(score_export(d.name, expected, sources, profile, targets))
     if generated:
         tmp = Path(tempfile.mkdtemp(prefix="hmsync-bench-mapping-"))
         try:

@@ -69,6 +69,8 @@ def singular(w: str) -> str:
 
 
 _ACRONYMS = re.compile(r"(?<![A-Z])([A-Z]{2,})s(?![a-z])")
+#: a database's table prefix (TBLHASTA, tbl_patients, tblPatients): no word of the name
+_TABLE_PREFIX = re.compile(r"^(?:TBL_?(?=[A-Z])|tbl_?(?=[A-Za-z])|Tbl_?(?=[A-Z]))")
 _ID_AFTER_CAPS = re.compile(r"(?<=[A-Z]{2})(Id|id)(?![a-z])")
 
 
@@ -80,7 +82,7 @@ def words(name: str) -> tuple[str, ...]:
     out: list[str] = []
     # an acronym's plural (doctorIDs) is one word, not "I" and "Ds"
     # an id after an upper-case word (PACIENTASid) is a word of its own
-    name = _ID_AFTER_CAPS.sub(r" \1", _ACRONYMS.sub(r"\1S", str(name)))
+    name = _ID_AFTER_CAPS.sub(r" \1", _ACRONYMS.sub(r"\1S", _TABLE_PREFIX.sub("", str(name))))
     for part in _camel_parts(name):
         w = part.lower()
         if not w or w in _STOP:
@@ -581,6 +583,9 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
                 continue  # the amount paid says how much, not whether
             if f.name in _NAME_FIELDS and (set(cw) & _NOT_A_NAME or _prose(cols, c)):
                 continue  # a family's medical history is no family name
+            if f.kind in ("text", "enum", "float", "int") and "date" in cw and \
+                    cols.fit(c, "date") >= 0.8:
+                continue  # the day a result was delivered is not the result
             if f.kind != "ref" and (set(cw) & _other_nouns(table)) - _phrase_words(table,
                                                                                  f.name):
                 continue  # the patient's name in a lab result is not the test's name
@@ -1578,6 +1583,7 @@ def _statuses(cols: _Columns) -> bool:
 
 #: what a booking's status says (a column named otherwise: "Situação", "Durum")
 _BOOKING_STATES = {"cancelled", "canceled", "pending", "scheduled", "confirmed", "completed",
+                   "planlandı", "planlandi", "iptal edildi", "gerçekleşti", "gerceklesti",
                    "no-show", "no show", "noshow", "booked", "attended", "missed",
                    "cancelado", "cancelada", "pendiente", "agendado", "confirmado",
                    "realizado", "anulat", "programat", "iptal", "storniert", "annulé"}

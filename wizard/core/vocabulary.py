@@ -599,6 +599,19 @@ _alias("birth", "nac")
 # what a clinic buys is no patient's bill
 _alias("purchase", "purchase", "purchases", "compra", "compras", "einkauf", "acquisto")
 _alias("equipment", "equipamento", "equipamentos", "equipo", "equipos", "geraet", "gerät")
+# Turkish, more (a hospital's SQL Server tables)
+_alias("last name", "soyisim", "soyismi", "soyisimi")
+_alias("appointment", "randevu", "randevular", "randevusu")
+_alias("phone", "telno", "telefonno", "ceptel", "cepno", "gsmno")
+_alias("value", "sonuc", "sonuç", "sonucu", "sonuclar", "sonuçlar")
+_alias("start", "baslangic", "başlangıç", "baslangici", "başlangıcı", "gelis", "geliş")
+_alias("type", "cesit", "çeşit", "cesidi", "çeşidi")
+_alias("status", "durum", "durumu", "durumlar")
+# Spanish (Argentina): a turno is an appointment
+_alias("appointment", "turno", "turnos")
+_alias("availability", "disponibilidad", "disponibilidades", "availability")
+_alias("notification", "aviso", "avisos")
+_alias("specialty", "specialist", "specialists", "especialista")
 # a person's middle name or patronymic (Russian otchestvo): part of the full name
 _alias("middle", "middle", "patronymic", "patronym", "otchestvo", "third")
 #: words that carry nothing on their own

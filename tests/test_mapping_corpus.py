@@ -10,8 +10,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
 
-from bench_mapping import (ASKS_BELOW, CORPUS, GENERATED_EXPECTED, columns_of,  # noqa: E402
-                           corpus_exports, export_data, score_export)
+from bench_mapping import (ASKS_BELOW, CORPUS, GENERATED_EXPECTED, chosen_encodings,  # noqa: E402
+                           columns_of, corpus_exports, export_data, load_expected,
+                           score_export)
 from wizard.core.mapping import FieldMap, Profile, TableMap  # noqa: E402
 from wizard.core.readers import SUPPORTED, open_sources  # noqa: E402
 from wizard.core.schema import known_tables  # noqa: E402
@@ -94,7 +95,8 @@ def test_tables_yaml_is_what_the_readers_find_in_the_data(d):
     """Where the data is on this machine: tables.yaml still describes it, and the export
     holds nothing the readers would skip (a .txt note, a .zip)."""
     data = export_data(d)
-    tables, errors = open_sources([data])
+    tables, errors = open_sources([data], encodings=chosen_encodings(
+        load_expected(d / "expected.yaml")))
     assert not errors, f"{d.name}: the readers refuse {errors[0]}"
     assert {t.name: list(t.columns) for t in tables} == _tables(d)
     for p in data.iterdir():

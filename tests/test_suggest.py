@@ -54,6 +54,7 @@ def fields(profile, source):
     ("table", ("table",)),
     ("SOYISIM", ("last", "name")),
     ("Turnos", ("appointment",)),              # Argentine Spanish
+    ("tblmedicalhistory", ("medical", "history")),
 ])
 def test_names_are_read_as_the_vocabularys_words(name, said):
     assert words(name) == said
@@ -389,6 +390,26 @@ def test_the_day_a_result_was_delivered_is_not_the_result(tmp_path):
         "LaboratuvarTestleri.csv": "TestID,HastaID,TestAdi,SonucTeslimTarihi\n"
                                    "1,H1,Hemogram,2025-05-14\n2,H2,Glukoz,2025-05-15\n"})
     assert "resultValue" not in fields(p, "LaboratuvarTestleri.csv")
+
+
+def test_records_that_mostly_belong_to_no_admission_are_visits_of_their_own(tmp_path):
+    """A Kenyan HMIS: medical_records (out-patient consultations) beside admissions; a
+    record's admissionId is filled only for the few written during a stay, so the file is
+    no details of the admissions: both feed visits, asked."""
+    rec = ["1,1,,2024-01-15,Hypertension,d1", "2,2,,2024-01-16,Malaria,d1",
+           "3,1,,2024-02-01,Asthma,d2", "4,2,10,2024-03-10,Pneumonia,d2",
+           "5,1,11,2024-05-02,Fracture,d1", "6,1,,2024-06-02,Flu,d1"]
+    p = suggest(tmp_path, {
+        "patients.csv": "patientId,name,gender,phone\n1,Wanjiku Kamau,F,+254712345678\n"
+                        "2,Otieno Odhiambo,M,+254723456789\n",
+        "admissions.csv": "admissionId,patientId,admissionDate,admissionDiagnosis,"
+                          "admittingDoctorId\n10,2,2024-03-09,Pneumonia,d2\n"
+                          "11,1,2024-05-01,Fracture,d1\n",
+        "medical_records.csv": "recordId,patientId,admissionId,visitDate,diagnosis,doctorId\n"
+                               + "\n".join(rec) + "\n",
+    })
+    mapped = {tm.source for tm in p.tables if tm.target == "visits"}
+    assert mapped == {"admissions.csv", "medical_records.csv"}
 
 
 def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):

@@ -690,7 +690,9 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
     # may be the wrong one, so a person says which
     for m in _score_fields(cols, table, target, used):
         fm = tm.fields.get(m.field)
-        if fm is None or m.score < RIVAL_FROM or len(fm.columns) != 1 or fm.steps and any(
+        # (a column named as the field itself is a rival however empty the sample leaves it)
+        if fm is None or m.score < RIVAL_FROM and not m.why.startswith("same name") or \
+                len(fm.columns) != 1 or fm.steps and any(
                 isinstance(st, dict) and "concat" in st for st in fm.steps):
             continue
         if not fm.review and (fm.confidence or 0) >= REVIEW_BELOW:
@@ -1354,6 +1356,8 @@ def _points_to(child: _Columns, parent: _Columns, skip=()) -> str | None:
         v = child.values(c)
         if len(v) < 2 or v.nunique() < 2 or child.unique_ids(c) and c == child.st.columns[0]:
             continue
+        if child.filled(c) < 0.5:
+            continue  # most records belong to none (an out-patient record's admissionId)
         pointing = v.map(lambda x: x in ids or any(t in ids for t in _TOKEN.findall(x)))
         # (a reference is the id itself, or names it after a slash: never a number that
         # happens to sit inside a date or a time)

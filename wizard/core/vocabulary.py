@@ -612,6 +612,10 @@ _alias("appointment", "turno", "turnos")
 _alias("availability", "disponibilidad", "disponibilidades", "availability")
 _alias("notification", "aviso", "avisos")
 _alias("specialty", "specialist", "specialists", "especialista")
+# what a file of visits may be called (a patient's medical history, medical records)
+_alias("history", "history", "histories")
+_alias("medical", "medical")
+_alias("record", "record", "records")
 # a person's middle name or patronymic (Russian otchestvo): part of the full name
 _alias("middle", "middle", "patronymic", "patronym", "otchestvo", "third")
 #: words that carry nothing on their own

@@ -412,6 +412,20 @@ def test_records_that_mostly_belong_to_no_admission_are_visits_of_their_own(tmp_
     assert mapped == {"admissions.csv", "medical_records.csv"}
 
 
+def test_a_column_named_for_another_things_id_is_no_reference_by_value(tmp_path):
+    """A Russian clinic's lab results: clinic_id (1-3) and createdBy hold the same small
+    numbers as the visits' ids, by chance; neither is the visit a result belongs to."""
+    p = suggest(tmp_path, {
+        "patients.csv": "patient_id,name,gender,phone\n1,Anna Ivanova,F,+79161234567\n"
+                        "2,Ivan Petrov,M,+79167654321\n",
+        "visits.csv": "visit_id,patient_id,visit_date\n1,1,2024-01-02\n2,2,2024-01-03\n"
+                      "3,1,2024-01-04\n",
+        "lab_results.csv": "result_id,patient_id,clinic_id,createdBy,test_name,value\n"
+                           "r1,1,1,2,Hemoglobin,13.5\nr2,2,2,3,Glucose,5.4\n"
+                           "r3,1,3,1,Creatinine,80\n"})
+    assert "visitId" not in fields(p, "lab_results.csv")
+
+
 def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):
     """Surgeries (patient, doctor, date, cost) fit visits by their columns, but nothing in
     their name says they are visits: beside the visits file, they are not mapped."""

@@ -1951,6 +1951,13 @@ def _international(values: pd.Series) -> bool:
     return len(v) > 0 and float(v.str.fullmatch(_INTERNATIONAL).mean()) >= 0.8
 
 
+#: what a column holding small ids may be named for besides a record HMSync keeps: its ids
+#: match a visit's or a patient's by chance
+_OTHER_OWNERS = {"clinic", "hospital", "branch", "department", "ward", "room", "bed",
+                 "value", "created", "updated", "modified", "deleted", "author", "service",
+                 "organization", "organisation", "insurance", "specialty", "category"}
+
+
 def _fill_references(profile: Profile, chosen: dict[str, tuple[SourceTable, TableMap]],
                      mapped: list[tuple[str, SourceTable, TableMap]],
                      columns: dict[str, _Columns], targets: dict[str, TargetTable]) -> None:
@@ -1970,9 +1977,12 @@ def _fill_references(profile: Profile, chosen: dict[str, tuple[SourceTable, Tabl
             if not parent or len(parent) < 2:
                 continue
             best = None
+            others = _OTHER_OWNERS | (set(TABLE_NOUN.values()) - {TABLE_NOUN[f.references]})
             for c in st.columns:
                 if c in used or c not in cols.sample or set(cols.words[c]) & _CODED:
                     continue  # (a type, status or quantity's small numbers match ids by chance)
+                if set(cols.words[c]) & others:
+                    continue  # clinic_id, createdBy, resultId: named for another thing's id
                 v = cols.values(c)
                 if len(v) < 2 or v.nunique() < 2:
                     continue

@@ -41,7 +41,7 @@ from . import transforms as tf
 from .mapping import REVIEW_BELOW, FieldMap, NoteKind, Profile, ProfileNote, TableMap
 from .readers import CORRUPT, LINE, SourceTable
 from .schema import TargetTable
-from .suggest_nested import NestedPath, as_expressions, nested_columns
+from .suggest_nested import NOT_THE_RECORDS, NestedPath, as_expressions, nested_columns
 from .vocabulary import ALIASES
 from .vocabulary import STOP as _STOP
 
@@ -2005,7 +2005,8 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     samples = {st.name: st.sample(sample_rows) for st in sources}
     nested: dict[str, dict[str, NestedPath]] = {}
     for st in sources:
-        samples[st.name], nested[st.name] = nested_columns(st, samples[st.name])
+        samples[st.name], nested[st.name] = nested_columns(
+            st, samples[st.name], skip=lambda c: bool(set(words(c)) & NOT_THE_RECORDS))
     region = _region_evidence(sources, samples, phone_region)
     profile.phone_region = region.region
     if region.source in ("phones", "country"):

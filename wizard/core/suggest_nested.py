@@ -16,7 +16,6 @@ import pandas as pd
 from .mapping import FieldMap, TableMap
 from . import transforms as tf
 from .readers import SourceTable
-from .vocabulary import ALIASES
 
 #: how deep into objects the keys are read (contact.address.city: two)
 MAX_DEPTH = 2
@@ -32,7 +31,7 @@ LOOK_AT = 500
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: objects of another person's or of the export's own (an emergency contact's name and
 #: phone, FHIR's meta.lastUpdated): their keys are never the record's fields
-_NOT_THE_RECORDS = {"emergency", "kin", "relative", "guardian", "father", "mother", "spouse",
+NOT_THE_RECORDS = {"emergency", "kin", "relative", "guardian", "father", "mother", "spouse",
                     "parent", "insurance", "insurer", "employer", "meta", "metadata",
                     "audit", "links", "link", "extension", "created", "updated", "owner"}
 
@@ -54,17 +53,6 @@ class NestedPath:
             '"' + self.column.replace('"', '""') + '"'
         return head + "".join(f".{k}" if _PLAIN.fullmatch(k) else f'."{k}"'
                               for k in self.keys)
-
-
-def words(name: str) -> set[str]:
-    """The name's words as the vocabulary reads them (the suggestion's own reading would
-    import it here in a cycle)."""
-    out = set()
-    for w in re.split(r"[^0-9A-Za-z]+|(?<=[a-z])(?=[A-Z])", name):
-        w = w.lower()
-        if w:
-            out.update(ALIASES.get(w, (w,)))
-    return out
 
 
 def _scalar(v) -> str | None:
@@ -113,16 +101,17 @@ def _objects(values: pd.Series) -> list[dict | None] | None:
     return got if filled and objects >= OBJECT_SHARE * filled else None
 
 
-def nested_columns(st: SourceTable, sample: pd.DataFrame
+def nested_columns(st: SourceTable, sample: pd.DataFrame, skip=lambda column: False
                    ) -> tuple[pd.DataFrame, dict[str, NestedPath]]:
     """The sample with a column for each key its object columns hold, and what each such
-    column is (a JSON source's only: nothing else holds objects in its cells)."""
+    column is (a JSON source's only: nothing else holds objects in its cells). ``skip``:
+    the object columns whose keys are not the record's (see NOT_THE_RECORDS)."""
     if st.format not in ("json", "ndjson") or sample.empty:
         return sample, {}
     added: dict[str, list] = {}
     paths: dict[str, NestedPath] = {}
     for c in sample.columns:
-        if set(words(c)) & _NOT_THE_RECORDS:
+        if skip(c):
             continue
         objs = _objects(tf.as_text(sample[c].head(LOOK_AT)))
         if objs is None:

@@ -44,6 +44,8 @@ class RunCells:
         n = self.total("non_empty")
         parts = [f"{self.total(k):,} {k.replace('_', ' ')}" for k in KINDS[1:]
                  if self.total(k) or k in ("imported", "not_accounted")]
+        if self.total("updated"):  # (a part of the imported: a re-run's updated records)
+            parts[0] += f" ({self.total('updated'):,} of them updated)"
         return (f"{n:,} non-empty cells in {len(self.tables)} legacy table(s) = "
                 + " + ".join(parts))
 

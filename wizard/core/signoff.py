@@ -23,6 +23,7 @@ RECORD_COLUMNS = [("source_rows", "source"), ("imported", "imported"),
 ALWAYS = {"source_rows", "imported", "duplicates", "rejected", "warnings", "non_empty",
           "left_behind", "not_accounted"}
 CELL_COLUMNS = [("non_empty", "non-empty"), ("imported", "imported"),
+                ("updated", "of them updated"),
                 ("rejected", "rejected"), ("duplicates", "duplicates"),
                 ("left_behind", "left behind"), ("filtered", "filtered"),
                 ("deferred", "outside the pilot"), ("blanked", "blanked"),

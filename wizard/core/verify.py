@@ -213,8 +213,10 @@ class Verifier:
         checks = verification.checks
         for tc in acc.tables:
             lost = [c for c in tc.columns.values() if c.not_accounted]
+            upd = (f" ({tc.total('updated'):,} of them updated)"
+                   if tc.total("updated") else "")
             detail = (f"{tc.total('non_empty'):,} non-empty cells = imported "
-                      f"{tc.total('imported'):,} + rejected {tc.total('rejected'):,} + "
+                      f"{tc.total('imported'):,}{upd} + rejected {tc.total('rejected'):,} + "
                       f"duplicates {tc.total('duplicates'):,} + left behind on purpose "
                       f"{tc.total('left_behind'):,}")
             for what, label in (("filtered", "filtered out"), ("deferred", "outside the pilot"),

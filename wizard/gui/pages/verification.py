@@ -27,7 +27,8 @@ from ..widgets import (Banner, ProgressPanel, button, fit_columns, fit_height, f
 from .base import BasePage
 
 #: a column's cells, as the report counts them, and their headings here
-CELL_KINDS = [("non_empty", "Non-empty"), ("imported", "Imported"), ("rejected", "Rejected"),
+CELL_KINDS = [("non_empty", "Non-empty"), ("imported", "Imported"),
+              ("updated", "Of them updated"), ("rejected", "Rejected"),
               ("duplicates", "Duplicates"), ("left_behind", "Left behind"),
               ("filtered", "Filtered"), ("deferred", "Outside the pilot"),
               ("blanked", "Blanked"), ("not_accounted", "Not accounted")]

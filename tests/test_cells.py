@@ -254,13 +254,9 @@ LOOKUP_CLAIMS = ["Id,CLAIMNO,PATIENTID,SERVICEDATE", "C1,N1,P1,2021-01-05",
 LOOKUP_CHARGES = ["ID,CLAIMNO,AMOUNT", "T1,N1,100.50", "T2,N1,20", "T3,N2,75"]
 
 
-@pytest.mark.parametrize("named", [False, True])
-def test_a_lookups_key_is_read_not_blanked(tmp_path, empty_target, named):
-    """A claim whose lookup finds nothing (C3: no charge) has an empty amount, but its key
-    column was read by the lookup: its cell is imported, not "blanked by a warning"."""
+def _lookup_run(folder, target, named=False, where=None):
     from wizard.core.mapping import Profile
-    folder = tmp_path / "export"
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     for name, rows in (("patients.csv", LOOKUP_PATIENTS), ("claims.csv", LOOKUP_CLAIMS),
                        ("charges.csv", LOOKUP_CHARGES)):
         (folder / name).write_text("\n".join(rows) + "\n", encoding="utf-8")
@@ -268,6 +264,8 @@ def test_a_lookups_key_is_read_not_blanked(tmp_path, empty_target, named):
           "aggregate": "sum"}
     claims = {"target": "bills", "legacy_id": "Id",
               "fields": {"patientId": "PATIENTID", "billDate": "SERVICEDATE"}}
+    if where:
+        claims["where"] = where
     if named:
         claims["lookups"] = {"charged": lk}
         claims["fields"]["amount"] = {"expr": "charged"}
@@ -278,9 +276,49 @@ def test_a_lookups_key_is_read_not_blanked(tmp_path, empty_target, named):
             "fullName": "NAME", "phone": "PHONE", "gender": "GENDER", "age": "AGE"}},
         "claims.csv": claims}})
     tables, _ = open_sources([folder])
-    res = Migration(tables, profile, empty_target).run(no_backup=True)
+    m = Migration(tables, profile, target)
+    return m, m.run(no_backup=True)
+
+
+@pytest.mark.parametrize("named", [False, True])
+def test_a_lookups_key_is_read_not_blanked(tmp_path, empty_target, named):
+    """A claim whose lookup finds nothing (C3: no charge) has an empty amount, but its key
+    column was read by the lookup: its cell is imported, not "blanked by a warning"."""
+    _, res = _lookup_run(tmp_path / "export", empty_target, named)
     assert res.committed and res.passed
     key = _table(res, "claims.csv").columns["CLAIMNO"]
     assert (key.non_empty, key.imported, key.blanked) == (3, 3, 0) and key.balances
     assert key.fields == ["amount"]
     assert "blanked" not in _check(res, "cells: claims.csv").detail
+
+
+def test_the_totals_over_every_row_count_the_filtered_records_apart(tmp_path, empty_target):
+    """A filter leaves claim C2 (75.00) out on purpose: the files' total holds it, shown
+    as filtered out, in the check, the report's totals and the sign-off; counted the same
+    when the accounting reads the files again (a re-run's updated records)."""
+    from wizard.core.cells import account
+    from wizard.core.report import run_report
+    from wizard.core.signoff import signoff_html
+    m, res = _lookup_run(tmp_path / "export", empty_target, where="Id <> 'C2'")
+    assert res.committed and res.passed
+    money = next(t for t in res.verification.cells.totals if t.field == "amount")
+    assert (money.source, money.imported, money.filtered) == (195.5, 120.5, 75.0)
+    assert money.passed
+    check = _check(res, "totals over every row: bills.amount")
+    assert check.detail.startswith("legacy files 195.50 = imported 120.50") and \
+        "+ filtered out 75.00" in check.detail
+    rep = run_report(res, empty_target, [st for st, _ in m.plan], False)
+    assert any((c.get("all_rows") or {}).get("filtered") == 75.0 for c in rep["checks"])
+    doc = signoff_html(rep)
+    totals = doc[doc.index("Totals over every row"):]
+    assert "<th>filtered out</th>" in totals and "75.00" in totals[:totals.index("</table>")]
+    # the same from the files read again (no tally)
+    con = sqlite3.connect(empty_target)
+    try:
+        run_id = con.execute("SELECT max(id) FROM migration_runs").fetchone()[0]
+        again = account(con, m.plan, m.targets, m.profile, res.validation.problems, {},
+                        run_id)
+    finally:
+        con.close()
+    money = next(t for t in again.totals if t.field == "amount")
+    assert (money.source, money.filtered) == (195.5, 75.0) and money.passed

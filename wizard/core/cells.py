@@ -34,6 +34,7 @@ import pandas as pd
 
 from . import corrections
 from .extras import kept_counts
+from .filtered_totals import left_out_numbers
 from .mapping import ProfileError, RunContext, legacy_ids, map_chunk
 from .quarantine import ADDED_COLUMNS
 from .readers import LINE
@@ -241,7 +242,7 @@ class _ReadChunk:
     def __init__(self, chunk: pd.DataFrame, tm, target, ctx):
         self.chunk, self.tm, self.target, self.ctx = chunk, tm, target, ctx
         self.lines = chunk[LINE].to_numpy(dtype=np.int64)
-        self._mc = self._at = None
+        self._mc = self._at = self._left_out = None
         self._mapped = False
 
     def non_empty(self, column: str) -> np.ndarray:
@@ -276,6 +277,11 @@ class _ReadChunk:
         have = self._at >= 0
         arr = np.full(len(self.lines), np.nan)
         arr[have] = _as_numbers(mc, fname)[self._at[have]]
+        if self._left_out is None:
+            self._left_out = left_out_numbers(self.chunk, mc, self.tm, self.target,
+                                              self.ctx)
+        if fname in self._left_out:  # the records the filter left out count in the total
+            arr[~have] = self._left_out[fname][~have]
         null = np.ones(len(self.lines), dtype=bool)
         null[have] = np.asarray(mc.null[fname], dtype=bool)[self._at[have]]
         return arr, int((np.isnan(arr) & ~null).sum())

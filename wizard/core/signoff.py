@@ -160,18 +160,22 @@ def signoff_html(rep: dict) -> str:
                 [[_e(s), _n(b["line"]), _e(b["field"])] for s, b in blanked], num_from=1))
     # totals
     trows = []
-    for c in rep.get("checks", []):
-        a = c.get("all_rows")
-        if a:
-            trows.append([_e(f"{a['table']}.{a['field']}"), _n(float(a["source"])),
-                          _n(float(a["imported"])), _n(float(a["rejected"])),
-                          _n(float(a["duplicates"])),
-                          _n(float(a["hmsync"])) if a.get("hmsync") is not None else "",
-                          '<span class="pass">agrees</span>' if c["passed"] else
-                          '<span class="fail">differs</span>'])
+    every = [(c, c["all_rows"]) for c in rep.get("checks", []) if c.get("all_rows")]
+    # the parts a run has: the records a filter or a pilot left out shown apart
+    extra = [(k, h) for k, h in (("filtered", "filtered out"),
+                                 ("deferred", "outside the pilot"))
+             if any(float(a.get(k) or 0) for _, a in every)]
+    for c, a in every:
+        trows.append([_e(f"{a['table']}.{a['field']}"), _n(float(a["source"])),
+                      _n(float(a["imported"])), _n(float(a["rejected"])),
+                      _n(float(a["duplicates"]))] +
+                     [_n(float(a.get(k) or 0)) for k, _ in extra] +
+                     [_n(float(a["hmsync"])) if a.get("hmsync") is not None else "",
+                      '<span class="pass">agrees</span>' if c["passed"] else
+                      '<span class="fail">differs</span>'])
     parts.append("<h2>Totals over every row of the legacy files</h2>" + _table(
-        ["total of", "legacy files", "imported", "rejected", "duplicates", "HMSync",
-         "result"], trows))
+        ["total of", "legacy files", "imported", "rejected", "duplicates"] +
+        [h for _, h in extra] + ["HMSync", "result"], trows))
     # updates and conflicts (a delta sync's)
     updated = sum(int(t.get("updated", 0) or 0) for t in tables.values())
     conflicts = rep.get("conflicts") or []

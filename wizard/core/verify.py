@@ -234,13 +234,15 @@ class Verifier:
         for c in checks:
             if c.kind == CheckKind.TOTALS and c.hmsync is not None:
                 held[c.name] = c.hmsync
+        # a table with a filter shows what it left out even when that is nothing
+        has_filter = {tm.target for _, tm in plan if getattr(tm, "where", None)}
         for mt in acc.totals:
             mt.hmsync = held.get(f"totals: {mt.table}.{mt.field}")
             parts = (f"imported {mt.imported:,.2f} + rejected {mt.rejected:,.2f} + "
                      f"duplicates {mt.duplicates:,.2f}")
             if mt.deferred:
                 parts += f" + outside the pilot {mt.deferred:,.2f}"
-            if mt.filtered:
+            if mt.filtered or mt.table in has_filter:
                 parts += f" + filtered out {mt.filtered:,.2f}"
             checks.append(_check(
                 f"totals over every row: {mt.table}.{mt.field}", mt.passed, CheckKind.TOTALS,

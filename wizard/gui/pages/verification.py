@@ -231,12 +231,15 @@ class VerificationPage(BasePage):
                 name = c["name"].replace("totals: ", "")
                 a, ok = every.get(name, ({}, True))
                 trows.append((name, float(a.get("source", c["source"])),
-                              float(a.get("rejected", 0.0)), float(c["source"]),
-                              float(c["hmsync"])))
+                              float(a.get("rejected", 0.0)), float(a.get("filtered", 0.0)),
+                              float(c["source"]), float(c["hmsync"])))
                 ticons.append(icon("pass" if c["passed"] and ok else "fail"))
         # accepted: imported now or already in HMSync from an earlier run
         tdf = pd.DataFrame(trows, columns=["Total of", "Legacy files, every row",
-                                           "In rejected records", "Accepted", "HMSync"])
+                                           "In rejected records", "Filtered out",
+                                           "Accepted", "HMSync"])
+        if not tdf["Filtered out"].any():  # (no filter left money out: the column waits)
+            tdf = tdf.drop(columns=["Filtered out"])
         self.totals_model.set_frame(tdf, icons={"Total of": np.array(ticons, dtype=object)})
         fit_columns(self.totals)
         fit_height(self.totals)

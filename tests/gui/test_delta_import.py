@@ -136,7 +136,7 @@ def test_the_wizard_asks_about_conflicts_shows_the_delta_and_keeps_the_choice(
     assert _last_name(db, "1000") == "Testlast00000" and _last_name(db, "1001") == "Changedlast1"
     (c,) = _frame(ip.delta_panel.conflicts_model)
     assert c["What became of it"] == "HMSync's values kept (not asked again)"
-    assert "<b>1</b> new record(s) inserted, <b>1</b> updated" in ip.delta_text.text()
+    assert "<b>1</b> new record inserted, <b>1</b> updated" in ip.delta_text.text()
     # the verification page shows the same
     go_next(qtbot, wiz, PageId.IMPORT)
     vp = wiz.page(PageId.VERIFICATION)

@@ -11,6 +11,7 @@ import html
 from pathlib import Path
 
 from .verify import CheckKind
+from .words import counted, plural
 
 #: the fields of a table's reconciliation shown, in order, with their heading; those
 #: another part of a run adds (a delta sync's, a filter's) appear when the report has them
@@ -148,7 +149,8 @@ def signoff_html(rep: dict) -> str:
                      "of a mapped legacy table: imported into a field (or kept beside the "
                      "record), in a rejected record, in a duplicate, in a column left "
                      "behind on purpose, filtered out, outside the pilot, or blanked by a "
-                     "warning. " + (f'<span class="fail">{lost:,} cells are not accounted '
+                     "warning. " + (f'<span class="fail">{counted(lost, "cell")} '
+                                    f'{plural(lost, "is", "are")} not accounted '
                                     "for.</span>" if lost else
                                     '<span class="pass">Every cell is accounted for.</span>')
                      + "</p>" + "".join(per_table))
@@ -184,10 +186,12 @@ def signoff_html(rep: dict) -> str:
     delta = rep.get("delta")
     gone = sum(int(g.get("count", 0)) for g in ((delta or {}).get("gone") or {}).values())
     parts.append("<h2>Updates and conflicts</h2><p>" + (
-        f"{updated:,} records updated; {n_conf:,} conflicts (changed in HMSync since "
+        f"{counted(updated, 'record')} updated; {counted(n_conf, 'conflict')} (changed in "
+        "HMSync since "
         "the last migration too), listed in the run report." if (updated or n_conf) else
         "No record already in HMSync was updated by this run, and no conflict was "
-        "found.") + (f" {gone:,} records an earlier run imported are no longer in the "
+        "found.") + (f" {counted(gone, 'record')} an earlier run imported "
+                     f"{plural(gone, 'is', 'are')} no longer in the "
                      "export: they stay in HMSync, never deleted." if gone else "")
         + "</p>" + _delta_tables(tables, delta))
     # left behind

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .errors import CannotVerify  # noqa: F401 (imported from here too)
 from .schema import DATA_TABLES, TargetTable, quote_ident
+from .words import counted
 
 if TYPE_CHECKING:
     from .cells import CellAccounting
@@ -248,10 +249,12 @@ class Verifier:
                 f"totals over every row: {mt.table}.{mt.field}", mt.passed, CheckKind.TOTALS,
                 f"legacy files {mt.source:,.2f} = {parts}"
                 + (f"; HMSync {mt.hmsync:,.2f}" if mt.hmsync is not None else "")
-                + (f"; {mt.unreadable:,} value(s) not a number" if mt.unreadable else ""),
+                + (f"; {counted(mt.unreadable, 'value')} not a number"
+                   if mt.unreadable else ""),
                 all_rows=mt.to_dict()))
         spot = acc.spot
-        detail = f"{spot.compared} records compared, mapped afresh from the legacy files"
+        detail = (f"{counted(spot.compared, 'record', thousands=False)} compared, mapped "
+                  "afresh from the legacy files")
         if not spot.compared and not spot.eligible:
             detail += " (no record of this export is in HMSync: nothing to compare)"
         elif not spot.compared:

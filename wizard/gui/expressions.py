@@ -13,6 +13,7 @@ from ..core.expr_preview import FilterPreview, preview_expression, preview_filte
 from ..core.mapping import ProfileError
 from .models.dataframe import DataFrameModel
 from .widgets import button, fit_columns, fmt_int, label, table_view
+from ..core.words import counted
 
 #: how long typing may pause before the preview follows (ms)
 PREVIEW_DELAY_MS = 150
@@ -154,7 +155,7 @@ class ExpressionPanel(QWidget):
             [x is not None for x in p.problems], dtype=bool)})
         fit_columns(self.preview, self.preview.fontMetrics().horizontalAdvance("x" * 30))
         self.expr_status.setText(
-            f"The first {len(p.lines)} records" + (
+            f"The first {counted(len(p.lines), 'record')}" + (
                 f": it fails on {p.failed} (red), which would be rejected." if p.failed
                 else ": every one computed."))
         self.expr_apply.setEnabled(True)

@@ -13,7 +13,8 @@ from ..core.expr_preview import LookupPreview, preview_lookup
 from ..core.lookups import AGGREGATES
 from ..core.mapping import ProfileError
 from .models.dataframe import DataFrameModel
-from .widgets import button, fit_columns, fmt_int, label, table_view
+from .widgets import button, fit_columns, label, table_view
+from ..core.words import counted
 
 #: how long a choice or typing may pause before the preview follows (ms)
 PREVIEW_DELAY_MS = 150
@@ -208,10 +209,11 @@ class LookupPanel(QWidget):
                           ).astype(object)
         self.preview_model.set_frame(df)
         fit_columns(self.preview, self.preview.fontMetrics().horizontalAdvance("x" * 30))
-        where = (f"the {fmt_int(p.other_rows)} records of {self.table.currentData()}"
-                 if p.other_whole else f"the first {fmt_int(p.other_rows)} records of "
+        where = (f"the {counted(p.other_rows, 'record')} of {self.table.currentData()}"
+                 if p.other_whole else f"the first {counted(p.other_rows, 'record')} of "
                  f"{self.table.currentData()} (the migration reads it whole)")
-        self.status.setText(f"The first {len(p.lines)} records: {p.found} found in {where}.")
+        self.status.setText(f"The first {counted(len(p.lines), 'record')}: {p.found} found "
+                            f"in {where}.")
 
     # --- applying --------------------------------------------------------------------------
     def _apply(self) -> None:

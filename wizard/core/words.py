@@ -7,7 +7,7 @@ from __future__ import annotations
 #: nouns whose plural is not the noun and an "s"
 _IRREGULAR = {"person": "people", "this": "these", "was": "were", "is": "are",
               "has": "have", "entry": "entries", "summary": "summaries",
-              "match": "matches", "box": "boxes"}
+              "match": "matches", "box": "boxes", "file or table": "files or tables"}
 
 
 def plural(n, noun: str, many: str | None = None) -> str:

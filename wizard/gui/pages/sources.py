@@ -20,6 +20,7 @@ from ..models.sources import FEEDS, SourcesModel
 from ...core.session import read_sources
 from ..widgets import Banner, ProgressPanel, button, fit_columns, fmt_int, label, table_view
 from .base import BasePage
+from ...core.source_words import source_noun, unreadable_noun
 from ...core.words import counted
 
 PREVIEW_ROWS = 50
@@ -30,14 +31,17 @@ FILTER = ("Legacy exports (" + " ".join(f"*{e}" for e in sorted(SUPPORTED | DB_E
 class SourcesPage(BasePage):
     def __init__(self, parent=None):
         super().__init__("Legacy exports",
-                         "Add the files the legacy system exported (or their folder). Drop "
-                         "them here, or use the buttons.", parent)
+                         "Add the files the legacy system exported (or their folder), or "
+                         "connect to its database. Drop files here, or use the buttons.",
+                         parent)
         self.setAcceptDrops(True)
         self.add_files = button("Add &files…", "add-file")
         self.add_folder = button("Add a f&older…", "add-folder")
         self.add_database = button("Connect to a &database…", "database",
-                                   "Read a legacy SQLite database directly, read-only")
-        self.remove = button("&Remove", "remove", "Remove the selected file from the list")
+                                   "Read a legacy database (an SQLite file or a server) "
+                                   "directly, read-only")
+        self.remove = button("&Remove", "remove", "Remove the selected file (a database's "
+                             "table: the database) from the list")
         self.layout_button = button("La&yout…", None, "Choose the delimiter and the line of "
                                     "the column names of the selected file, with a preview")
         self.summary = QLabel()
@@ -291,7 +295,8 @@ class SourcesPage(BasePage):
             self.banner.set("No files yet. Add the export files or the folder that holds them.",
                             "info")
         elif n_err:
-            self.banner.set(f"{counted(n_err, 'file', thousands=False)} cannot be read and "
+            err_noun = unreadable_noun(session.read_errors)
+            self.banner.set(f"{counted(n_err, err_noun, thousands=False)} cannot be read and "
                             "will be left out (the reason "
                             "is in the Status column). Fix or remove them, or continue "
                             "without them.", "warning")
@@ -302,14 +307,15 @@ class SourcesPage(BasePage):
                             "".join(f"\n• {h}" for h in hints[:4]), "error")
         else:
             left = [t.name for t in session.tables if session.table_map(t.name) is None]
-            said = (f"Every file was read. {counted(len(mapped), 'table')} will be "
+            noun = source_noun(session.tables)
+            said = (f"Every {noun} was read. {counted(len(mapped), 'table')} will be "
                     "imported" +
                     (f"; left out: {', '.join(left)}." if left else ".") +
                     " Double-click a “Feeds HMSync table” cell to change it.")
             warnings = session.table_warnings()
             waiting = sum(1 for _, tm in mapped if tm.review)
             if waiting:  # amber rows: the next page asks to confirm them
-                warnings.insert(0, f"{counted(waiting, 'file', thousands=False)} may feed "
+                warnings.insert(0, f"{counted(waiting, noun, thousands=False)} may feed "
                                    "another table than suggested "
                                 "(amber): check the “Feeds HMSync table” column")
             if warnings:

@@ -312,6 +312,13 @@ def test_the_totals_over_every_row_count_the_filtered_records_apart(tmp_path, em
     doc = signoff_html(rep)
     totals = doc[doc.index("Totals over every row"):]
     assert "<th>filtered out</th>" in totals and "75.00" in totals[:totals.index("</table>")]
+    # verify TARGET, without the files: the totals as the run counted them
+    from wizard.core.verify import verify_target
+    tv = verify_target(empty_target)
+    (kept,) = [c for c in tv.checks if c.name.startswith("totals over every row: run ")]
+    assert kept.passed and kept.detail == (
+        "legacy files 195.50 = imported 120.50 + rejected 0.00 + duplicates 0.00 + "
+        "filtered out 75.00")
     # the same from the files read again (no tally)
     con = sqlite3.connect(empty_target)
     try:

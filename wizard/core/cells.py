@@ -93,6 +93,9 @@ class TableCells:
     #: (line, field) of cells blanked, up to BLANKED_LISTED (values never: they are a
     #: patient's)
     blanked: list[tuple[int, str]] = field(default_factory=list)
+    #: this file's part of each money total over every row (MoneyTotal.to_dict, without
+    #: HMSync's side): kept with the cells, so that verify TARGET can show the totals too
+    totals: list[dict] = field(default_factory=list)
 
     @property
     def not_accounted(self) -> int:
@@ -105,7 +108,7 @@ class TableCells:
         return {"source": self.source, "target": self.target, "rows": self.rows,
                 "columns": [c.to_dict() for c in self.columns.values()],
                 "blanked": [{"line": ln, "field": f} for ln, f in self.blanked],
-                "not_accounted": self.not_accounted}
+                "not_accounted": self.not_accounted, "totals": self.totals}
 
 
 @dataclass
@@ -357,6 +360,7 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
             fixes = corrections.by_file(profile.corrections).get(st.name)
             ta = _account_table(*args, _read_again(st, tm, target, ctx, fixes, chunk_rows))
         out.tables.append(ta.cells)
+        ta.cells.totals = [mt.to_dict() for mt in ta.totals.values()]  # (before the merge)
         for (t, f), mt in ta.totals.items():
             totals[(t, f)] = _merged(totals.get((t, f)), mt)
         eligible += ta.eligible

@@ -663,6 +663,10 @@ def verify_target(path, source_system: str | None = None) -> TargetVerification:
             checks.append(_check(f"cells: run {rc.run_id}", rc.balances, CheckKind.CELLS,
                                  rc.words() + (f"; cells lost in {', '.join(bad[:20])}"
                                                if bad else "")))
+            for m in rc.totals():  # (as the run counted them: verify reads no legacy file)
+                checks.append(_check(
+                    f"totals over every row: run {rc.run_id}: {m['table']}.{m['field']}",
+                    m["balances"], CheckKind.TOTALS, rc.totals_words(m), all_rows=m))
         return TargetVerification(checks, runs, counts, cells, cell_audit.FROM_THE_RUNS
                                   if cells else cell_audit.NONE_KEPT)
     finally:

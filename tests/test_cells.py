@@ -2,6 +2,8 @@
 the legacy files on their own, so that a wrong mapping or a rejected record shows."""
 import sqlite3
 
+import pytest
+
 from wizard.core.engine import Migration
 from wizard.core.readers import open_sources
 from wizard.core.schema import known_tables
@@ -213,3 +215,117 @@ def test_the_spot_check_compares_a_first_runs_records(mini_export, empty_target,
     res = _run(mini_export, empty_target)
     spot = _check(res, "spot check: sampled records read back equal the source")
     assert not spot.passed and "patients.fullName" in spot.detail
+
+
+def test_a_rerun_counts_the_records_it_updated_as_imported(mini_export, empty_target):
+    """A record changed in the export since the last run is written again (updated): its
+    cells went in, they are no duplicates; the unchanged records' cells are."""
+    from wizard.core import cell_audit
+    from wizard.core.verify import verify_target
+    _run(mini_export, empty_target)
+    text = (mini_export / "patients.csv").read_text(encoding="utf-8").splitlines()
+    # line 2 is a patient the first run imported; change its surname only
+    first = text[1].split(",")
+    first[2] = first[2] + "x"
+    text[1] = ",".join(first)
+    (mini_export / "patients.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    res = _run(mini_export, empty_target)
+    assert res.committed and res.passed
+    assert res.validation.stats["patients"].updated == 1
+    last = _table(res, "patients.csv").columns["lastName"]
+    assert (last.imported, last.updated, last.duplicates) == (1, 1, 2) and last.balances
+    cells = _check(res, "cells: patients.csv")
+    assert "(" in cells.detail and "of them updated" in cells.detail
+    con = sqlite3.connect(empty_target)
+    try:
+        runs = cell_audit.read(con)
+    finally:
+        con.close()
+    assert runs[-1].total("updated") > 0 and "of them updated" in runs[-1].words()
+    tv = verify_target(empty_target)
+    assert any("of them updated" in c.detail for c in tv.checks
+               if c.name == f"cells: run {runs[-1].run_id}")
+
+
+LOOKUP_PATIENTS = ["ID,NAME,PHONE,GENDER,AGE", "P1,Asha Rao,+919811111111,F,40",
+                   "P2,Ravi Das,+919822222222,M,50"]
+LOOKUP_CLAIMS = ["Id,CLAIMNO,PATIENTID,SERVICEDATE", "C1,N1,P1,2021-01-05",
+                 "C2,N2,P2,2021-02-05", "C3,N3,P2,2021-03-05"]
+LOOKUP_CHARGES = ["ID,CLAIMNO,AMOUNT", "T1,N1,100.50", "T2,N1,20", "T3,N2,75"]
+
+
+def _lookup_run(folder, target, named=False, where=None):
+    from wizard.core.mapping import Profile
+    folder.mkdir(exist_ok=True)
+    for name, rows in (("patients.csv", LOOKUP_PATIENTS), ("claims.csv", LOOKUP_CLAIMS),
+                       ("charges.csv", LOOKUP_CHARGES)):
+        (folder / name).write_text("\n".join(rows) + "\n", encoding="utf-8")
+    lk = {"table": "charges.csv", "key": "CLAIMNO", "by": "CLAIMNO", "column": "AMOUNT",
+          "aggregate": "sum"}
+    claims = {"target": "bills", "legacy_id": "Id",
+              "fields": {"patientId": "PATIENTID", "billDate": "SERVICEDATE"}}
+    if where:
+        claims["where"] = where
+    if named:
+        claims["lookups"] = {"charged": lk}
+        claims["fields"]["amount"] = {"expr": "charged"}
+    else:
+        claims["fields"]["amount"] = {"lookup": lk}
+    profile = Profile.from_dict({"name": "t", "source_system": "t", "tables": {
+        "patients.csv": {"target": "patients", "legacy_id": "ID", "fields": {
+            "fullName": "NAME", "phone": "PHONE", "gender": "GENDER", "age": "AGE"}},
+        "claims.csv": claims}})
+    tables, _ = open_sources([folder])
+    m = Migration(tables, profile, target)
+    return m, m.run(no_backup=True)
+
+
+@pytest.mark.parametrize("named", [False, True])
+def test_a_lookups_key_is_read_not_blanked(tmp_path, empty_target, named):
+    """A claim whose lookup finds nothing (C3: no charge) has an empty amount, but its key
+    column was read by the lookup: its cell is imported, not "blanked by a warning"."""
+    _, res = _lookup_run(tmp_path / "export", empty_target, named)
+    assert res.committed and res.passed
+    key = _table(res, "claims.csv").columns["CLAIMNO"]
+    assert (key.non_empty, key.imported, key.blanked) == (3, 3, 0) and key.balances
+    assert key.fields == ["amount"]
+    assert "blanked" not in _check(res, "cells: claims.csv").detail
+
+
+def test_the_totals_over_every_row_count_the_filtered_records_apart(tmp_path, empty_target):
+    """A filter leaves claim C2 (75.00) out on purpose: the files' total holds it, shown
+    as filtered out, in the check, the report's totals and the sign-off; counted the same
+    when the accounting reads the files again (a re-run's updated records)."""
+    from wizard.core.cells import account
+    from wizard.core.report import run_report
+    from wizard.core.signoff import signoff_html
+    m, res = _lookup_run(tmp_path / "export", empty_target, where="Id <> 'C2'")
+    assert res.committed and res.passed
+    money = next(t for t in res.verification.cells.totals if t.field == "amount")
+    assert (money.source, money.imported, money.filtered) == (195.5, 120.5, 75.0)
+    assert money.passed
+    check = _check(res, "totals over every row: bills.amount")
+    assert check.detail.startswith("legacy files 195.50 = imported 120.50") and \
+        "+ filtered out 75.00" in check.detail
+    rep = run_report(res, empty_target, [st for st, _ in m.plan], False)
+    assert any((c.get("all_rows") or {}).get("filtered") == 75.0 for c in rep["checks"])
+    doc = signoff_html(rep)
+    totals = doc[doc.index("Totals over every row"):]
+    assert "<th>filtered out</th>" in totals and "75.00" in totals[:totals.index("</table>")]
+    # verify TARGET, without the files: the totals as the run counted them
+    from wizard.core.verify import verify_target
+    tv = verify_target(empty_target)
+    (kept,) = [c for c in tv.checks if c.name.startswith("totals over every row: run ")]
+    assert kept.passed and kept.detail == (
+        "legacy files 195.50 = imported 120.50 + rejected 0.00 + duplicates 0.00 + "
+        "filtered out 75.00")
+    # the same from the files read again (no tally)
+    con = sqlite3.connect(empty_target)
+    try:
+        run_id = con.execute("SELECT max(id) FROM migration_runs").fetchone()[0]
+        again = account(con, m.plan, m.targets, m.profile, res.validation.problems, {},
+                        run_id)
+    finally:
+        con.close()
+    money = next(t for t in again.totals if t.field == "amount")
+    assert (money.source, money.filtered) == (195.5, 75.0) and money.passed

@@ -505,3 +505,34 @@ def test_the_mapping_document_shows_the_filter_the_expressions_and_the_lookups(e
     assert "computed: age_at(BIRTHDATE, DEATHDATE)" in html
     assert "looked up: sum of claims_transactions.csv.AMOUNT where CLAIMID = Id and " \
         "TYPE = &#x27;CHARGE&#x27;" in html
+
+
+def test_the_editors_previews_read_named_lookups_as_the_run_does(export):
+    """A named lookup (its key an expression here) is a column of the record for the
+    expression and filter previews too, its values looked up in the other table's sample;
+    a lookup of a table the export lacks is named, not a missing column."""
+    from wizard.core.expr_preview import LookupSources, preview_expression, preview_filter
+    from wizard.core.readers import LINE
+    _lookup_export(export)
+    tables, _ = open_sources([export])
+    d = _lookup_profile()
+    d["tables"]["claims.csv"]["lookups"] = {"charged": {
+        "table": "claims_transactions.csv", "key": "CLAIMID", "by": {"expr": "trim(Id)"},
+        "column": "AMOUNT", "aggregate": "sum", "where": "TYPE = 'CHARGE'"}}
+    tm = Profile.from_dict(d).table_for("claims.csv")
+    samples = {t.name: t.sample(50) for t in tables}
+    counts = {n: len(s) for n, s in samples.items()}
+    sources = LookupSources(tm, tables, samples, counts)
+    p = preview_expression(samples["claims.csv"], "coalesce(charged, 'none')", "claims.csv",
+                           "amount", lookups=sources)
+    assert p.problem is None and p.values == ["120.5", "75", "none"]
+    assert p.lines == samples["claims.csv"][LINE].tolist() and not p.looked_up_in_part
+    f = preview_filter(samples["claims.csv"], "charged <> ''", "claims.csv", lookups=sources)
+    assert (f.kept, f.total) == (2, 3)
+    # without the other table's sample: read in part, said so
+    part = LookupSources(tm, tables, samples, {})
+    assert preview_expression(samples["claims.csv"], "charged", "claims.csv", "amount",
+                              lookups=part).looked_up_in_part == ["claims_transactions.csv"]
+    tm.lookups["charged"].table = "nowhere.csv"
+    assert "the export has no table 'nowhere.csv'" in preview_expression(
+        samples["claims.csv"], "charged", "claims.csv", "amount", lookups=sources).problem

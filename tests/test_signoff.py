@@ -73,3 +73,29 @@ def test_signoff_refuses_what_is_not_a_run_report(tmp_path):
     rc, out = cli("signoff", other, "-o", tmp_path / "x.pdf")
     assert rc == 2 and "is not a run report" in out
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_long_file_name_wraps_at_its_separators_not_mid_word():
+    """Qt breaks a word too long for its column anywhere ("OPD_patient_regist / ration"):
+    a long name gets a zero-width space after each separator, a place to wrap that prints
+    nothing; a short one is left as it is."""
+    from wizard.core.signoff import signoff_html
+    long = "OPD_patient_registration_master_export_2024_12_07_final.csv"
+    rep = {"report_version": 2, "status": "committed", "passed": True,
+           "source_files": [{"file": f"/data/clinic_exports/{long}", "table": long,
+                             "size": 10, "sha256": "ab"},
+                            {"file": "/data/clinic_exports/visits.csv",
+                             "table": "visits.csv", "size": 10, "sha256": "cd"}],
+           "tables": {}, "checks": [], "cells": {"tables": [
+               {"source": long, "target": "patients", "columns": [
+                   {"column": "PATIENT_REGISTRATION_DATE", "role": "field",
+                    "fields": ["registrationDate"], "non_empty": 1, "imported": 1,
+                    "balances": True}]}], "not_accounted": 0}}
+    doc = signoff_html(rep)
+    wrapped = "OPD_\u200bpatient_\u200bregistration_\u200bmaster_\u200bexport_\u200b2024_\u200b" \
+        "12_\u200b07_\u200bfinal.csv"
+    assert doc.count(wrapped) == 3   # the legacy table, the file, the cells' heading
+    assert "PATIENT_\u200bREGISTRATION_\u200bDATE" in doc
+    assert "/\u200bdata/\u200bclinic_\u200bexports" in doc
+    assert "<td>visits.csv</td>" in doc and long not in doc
+    assert doc.replace("\u200b", "").count(long) == 3

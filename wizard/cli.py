@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from . import __version__
 from .core import logs
+from .core.words import counted, plural
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED = 0, 1, 2
 
@@ -115,6 +116,7 @@ class _Printer:
             return
         key = (p.stage, p.table, p.source)
         if p.done == p.total and key != self.last and p.total:
+            # (a table scripts read: "records" is its unit, whatever the count)
             print(f"  {p.stage:8} {p.table:16} {p.source:28} {p.done:>10,} records",
                   file=sys.stderr)
             self.last = key
@@ -167,7 +169,7 @@ def cmd_inspect(args) -> int:
                          if t.header_line > 1 else
                          ", no column names (the first line is a record)"
                          if t.header_line == 0 else "")
-                      + f", {n:,} records, {len(t.columns)} columns")
+                      + f", {counted(n, 'record')}, {counted(len(t.columns), 'column')}")
                 print(f"  columns: {', '.join(t.columns)}")
                 from .core.readers.layout import NO_HEADER, layout_hint
                 hint = layout_hint(t)
@@ -216,7 +218,8 @@ def cmd_suggest(args) -> int:
     out = Path(args.output)
     p.save(out)
     for tm in p.tables:
-        print(f"{tm.source:28} -> {tm.target:16} {len(tm.fields):2} fields, confidence "
+        print(f"{tm.source:28} -> {tm.target:16} {len(tm.fields):2} "
+              f"{plural(len(tm.fields), 'field')}, confidence "
               f"{tm.confidence:.2f}")
     for n in p.notes:
         print(f"note: {n}")
@@ -245,7 +248,8 @@ def cmd_validate(args) -> int:
     if args.issues:
         print(f"problems written to {args.issues}")
     if args.rejected:
-        print(f"rejected records written to {args.rejected} ({len(files)} files)")
+        print(f"rejected records written to {args.rejected} "
+              f"({counted(len(files), 'file')})")
     return EXIT_PROBLEMS if res.errors else EXIT_OK
 
 
@@ -272,7 +276,7 @@ def _print_summary(res) -> None:
         print(f"note: {n}")
     for s in res.unmapped_sources:
         print(f"note: {s} is not mapped by the profile and was left out")
-    print(f"\n{res.errors:,} errors, {res.warnings:,} warnings")
+    print(f"\n{counted(res.errors, 'error')}, {counted(res.warnings, 'warning')}")
 
 
 def cmd_init_db(args) -> int:
@@ -299,7 +303,8 @@ def cmd_restore(args) -> int:
     r = restore(args.backup, args.target, args.dir, force=args.force)
     if r.safety_backup:
         print(f"the state before the restore was backed up to {r.safety_backup.path}")
-    print(f"restored {r.target} from {r.restored_from} ({sum(r.counts.values()):,} rows); "
+    print(f"restored {r.target} from {r.restored_from} "
+          f"({counted(sum(r.counts.values()), 'row')}); "
           "verified")
     return EXIT_OK
 
@@ -396,7 +401,7 @@ def cmd_verify(args) -> int:
     for c in found.checks:
         print(f"  {'PASS' if c.passed else 'FAIL'}  {c.name}: {c.detail}")
     for t, n in found.counts.items():
-        print(f"  {t:16} {n:10,} rows")
+        print(f"  {t:16} {n:10,} rows")  # (a table scripts read: "rows" a heading)
     print(found.cells_note)
     for rc in found.cells:
         for t in rc.tables:
@@ -442,7 +447,7 @@ def cmd_schema(args) -> int:
         print(f"  kept: {k}")
     for n in r.notes:
         print(f"warning: {n}", file=sys.stderr)
-    print(f"every row kept ({sum(v for t, v in r.counts_after.items()):,} rows)")
+    print(f"every row kept ({counted(sum(r.counts_after.values()), 'row')})")
     return EXIT_OK
 
 

@@ -107,7 +107,27 @@ def test_the_page_adds_the_database_as_a_source(qtbot, make_wizard, answers, dem
     page.view.selectRow(page.model.row_of("legacy.db#patients"))
     assert page.preview_model.rowCount() > 0
     assert page.preview_model.headerData(0, Qt.Orientation.Horizontal) == "rowid"
+    # a database's tables are no files: the page says tables
+    said = page.banner.text()
+    assert said.startswith("Every table was read. 7 tables will be imported")
+    assert "2 tables feed visits" in said and "file" not in said
     _shoot(wiz, "sources-database.png")
+
+
+def test_the_words_for_a_database_source():
+    """What the legacy tables are read from, named: tables of a database, files of an
+    export, or both; a database that cannot be read is a source, not a file."""
+    from pathlib import Path
+
+    from wizard.core.readers.base import SourceError, SourceTable
+    from wizard.core.readers.database import DatabaseTable
+    from wizard.core.source_words import source_noun, unreadable_noun
+    db = DatabaseTable(Path("legacy.db"), "legacy.db#patients", "sqlite")
+    csv_ = SourceTable(Path("patients.csv"), "patients.csv", "csv")
+    assert source_noun([db]) == "table" and source_noun([csv_]) == "file"
+    assert source_noun([db, csv_]) == "file or table"
+    assert unreadable_noun([SourceError(Path("x.csv"), "bad")]) == "file"
+    assert unreadable_noun([SourceError("postgresql+psycopg://u@h/his", "refused")]) == "source"
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "mariadb"])

@@ -3,11 +3,13 @@ do with records changed both in the export and in HMSync."""
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import sqlite3
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QScrollArea
 
 from wizard.core.delta import OnConflict
 from wizard.core.session import MigrationSession
@@ -136,7 +138,7 @@ def test_the_wizard_asks_about_conflicts_shows_the_delta_and_keeps_the_choice(
     assert _last_name(db, "1000") == "Testlast00000" and _last_name(db, "1001") == "Changedlast1"
     (c,) = _frame(ip.delta_panel.conflicts_model)
     assert c["What became of it"] == "HMSync's values kept (not asked again)"
-    assert "<b>1</b> new record(s) inserted, <b>1</b> updated" in ip.delta_text.text()
+    assert "<b>1</b> new record inserted, <b>1</b> updated" in ip.delta_text.text()
     # the verification page shows the same
     go_next(qtbot, wiz, PageId.IMPORT)
     vp = wiz.page(PageId.VERIFICATION)
@@ -145,6 +147,16 @@ def test_the_wizard_asks_about_conflicts_shows_the_delta_and_keeps_the_choice(
     assert counts["patients"]["Of those, HMSync's kept"] == 1
     assert counts["patients"]["Gone from the export"] == 1
     assert [r["Legacy id"] for r in _frame(vp.delta.conflicts_model)] == ["1000"]
+    # the updated record's cells went in: imported, and among them the updated ones
+    cells = vp.cells_model.frame
+    last = cells[(cells["Legacy table"] == "patients.csv") & (cells["Column"] == "lastName")]
+    assert int(last["Of them updated"].iloc[0]) == 1 and int(last["Imported"].iloc[0]) == 2
+    if os.environ.get("HMSYNC_SCREENSHOTS_DIR"):  # (for a person to look at)
+        wiz.resize(1280, 720)
+        vp.cells.setFocus()
+        vp.findChild(QScrollArea).ensureWidgetVisible(vp.cells)
+        wiz.grab().save(os.path.join(os.environ["HMSYNC_SCREENSHOTS_DIR"],
+                                     "verification-cells-updated.png"))
     # the project file keeps the choice; reopened, the Import page shows it
     saved = wiz.session.save_project(tmp_path / "cutover")
     again = MigrationSession.load_project(saved)

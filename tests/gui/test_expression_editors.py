@@ -98,3 +98,38 @@ def test_the_expression_editor_previews_each_record_and_computes_the_field(
     assert pf["fullName"].iloc[0] == \
         f"{''.join(c for c in first['firstName'].strip() if c not in 'aeiou')} " \
         f"{first['lastName'].strip()}"
+
+
+def test_the_previews_read_a_tables_named_lookups_as_the_run_does(qtbot, make_wizard, demo,
+                                                                   tmp_path):
+    """A table's named lookup (lookups:) is a column its expressions and filter read: the
+    editors' previews look it up in the other table's sample, through the run's own
+    with_named_lookups, rather than saying the record has no such column."""
+    from wizard.core.lookups import Lookup
+    wiz, page = _mapping_page(qtbot, make_wizard, demo)
+    ed = page.expressions
+    tm = wiz.session.table_map("patients.csv")
+    tm.lookups = {"visits_n": Lookup.from_dict(
+        {"table": "visits.csv", "key": "patientId", "by": "patientId",
+         "aggregate": "count"}, "test")}
+    page.view.selectRow(page.model.row_of("age"))
+    ed.expr.setText("visits_n")
+    ed.refresh()
+    assert "no column" not in ed.expr_status.text(), ed.expr_status.text()
+    visits = wiz.session.samples["visits.csv"]
+    patients = wiz.session.samples["patients.csv"]
+    frame = ed.preview_model.frame
+    want = [str(int((visits["patientId"].str.strip() == p.strip()).sum()))
+            for p in patients["patientId"][:len(frame)]]
+    assert frame["value"].tolist() == want and any(w != "0" for w in want)
+    ed.where.setText("number(visits_n) > 0")
+    ed.refresh()
+    kept = sum(1 for p in patients["patientId"]
+               if (visits["patientId"].str.strip() == p.strip()).any())
+    assert "visits.csv" in ed.where_status.toolTip()
+    assert ed.where_status.text().startswith(f"Keeps {kept} of {len(patients)}"), \
+        ed.where_status.text()
+    if os.environ.get("HMSYNC_SCREENSHOTS_DIR"):  # (for a person to look at)
+        wiz.resize(1280, 720)
+        wiz.grab().save(os.path.join(os.environ["HMSYNC_SCREENSHOTS_DIR"],
+                                     "named-lookup-preview.png"))

@@ -79,3 +79,42 @@ def test_the_picker_previews_a_bills_paid_sum_and_applies_it(qtbot, make_wizard,
     page.view.selectRow(page.model.row_of("amount"))
     assert lp.table.currentData() == "payments.csv" and lp.aggregate.currentData() == "sum"
     assert lp.where.text() == "mode = 'UPI'"
+
+
+def test_the_picker_takes_a_named_lookup_of_the_table(qtbot, make_wizard, demo, tmp_path):
+    """A table with named lookups (lookups:) offers them: the field takes one as it is
+    (expr: its name), its values previewed as the run looks them up."""
+    from wizard.core.lookups import Lookup
+    wiz, page = _page(qtbot, make_wizard, demo)
+    lp = page.lookups
+    assert not lp.named.isVisibleTo(lp)   # no named lookup: nothing to offer
+    tm = wiz.session.table_map("bills.csv")
+    tm.lookups = {"paid": Lookup.from_dict(
+        {"table": "payments.csv", "key": "billId", "by": "billId", "column": "amount",
+         "aggregate": "sum"}, "test")}
+    page.view.selectRow(page.model.row_of("billDate"))
+    page.view.selectRow(page.model.row_of("amount"))
+    assert lp.named.isVisibleTo(lp) and lp.table.isEnabled()
+    _choose(lp.named, "paid")
+    assert not lp.table.isEnabled()
+    qtbot.waitUntil(lambda: lp.preview_model.rowCount() > 0, timeout=5_000)
+    bills = wiz.session.samples["bills.csv"]
+    pays = wiz.session.samples["payments.csv"]
+    paid = pays.assign(a=pays["amount"].astype(float)).groupby(
+        pays["billId"].str.strip())["a"].sum()
+    frame = lp.preview_model.frame
+    for bid, got in zip(bills["billId"].str.strip(), frame["looked up"]):
+        want = paid.get(bid)
+        assert (got == "" if want is None else float(got) == pytest.approx(want)), bid
+    assert "from the lookup 'paid'" in lp.status.text() and lp.apply.isEnabled()
+    if os.environ.get("HMSYNC_SCREENSHOTS_DIR"):  # (for a person to look at)
+        wiz.resize(1280, 720)
+        wiz.grab().save(os.path.join(os.environ["HMSYNC_SCREENSHOTS_DIR"],
+                                     "lookup-named.png"))
+    lp.apply.click()
+    fm = wiz.session.table_map("bills.csv").fields["amount"]
+    assert fm.expr == "paid" and fm.lookup is None
+    # shown again as chosen when the field is selected again
+    page.view.selectRow(page.model.row_of("billDate"))
+    page.view.selectRow(page.model.row_of("amount"))
+    assert lp.named.currentData() == "paid" and not lp.table.isEnabled()

@@ -305,6 +305,13 @@ def test_the_verification_page_counts_and_writes_out_a_where_filter(qtbot, make_
     assert tests["Filtered out"] == "23" and tests["Result"] == "balances"
     assert tests["Filter"] == "pathology_tests.csv: where testCode <> 'URINE'"
     assert rows["patients"]["Filtered out"] == "0" and rows["Total"]["Filtered out"] == "23"
+    # the money of the records filtered out is a part of the files' total, shown apart
+    totals = {vp.totals_model.row_values(r)["Total of"]: vp.totals_model.row_values(r)
+              for r in range(vp.totals_model.rowCount())}
+    price = next(v for k, v in totals.items() if k.startswith("pathology_tests."))
+    assert float(price["Filtered out"].replace(",", "")) > 0
+    assert all(float(v["Filtered out"].replace(",", "")) == 0 for k, v in totals.items()
+               if not k.startswith("pathology_tests."))
     assert vp.passed
     if os.environ.get("HMSYNC_SCREENSHOTS"):  # (for a person to look at)
         wiz.resize(1280, 720)

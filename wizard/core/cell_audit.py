@@ -5,12 +5,16 @@ from, so it shows what each committed run counted from the files when it importe
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from dataclasses import dataclass, field
 
 #: a column's cells by where they went, as cells.ColumnCells names them
 KINDS = ("non_empty", "imported", "rejected", "duplicates", "left_behind", "filtered",
          "deferred", "blanked", "not_accounted")
+
+#: a money total's parts, as cells.MoneyTotal names them: source = the others
+MONEY_PARTS = ("source", "imported", "rejected", "duplicates", "deferred", "filtered")
 
 #: what verify says of the cells, whatever it finds
 FROM_THE_RUNS = ("cells: counted by each run from its legacy files when it imported (kept in "
@@ -44,13 +48,40 @@ class RunCells:
         n = self.total("non_empty")
         parts = [f"{self.total(k):,} {k.replace('_', ' ')}" for k in KINDS[1:]
                  if self.total(k) or k in ("imported", "not_accounted")]
+        if self.total("updated"):  # (a part of the imported: a re-run's updated records)
+            parts[0] += f" ({self.total('updated'):,} of them updated)"
         return (f"{n:,} non-empty cells in {len(self.tables)} legacy table(s) = "
                 + " + ".join(parts))
+
+    def totals(self) -> list[dict]:
+        """Each money total over every row, as the run counted it: its files' parts summed
+        per HMSync table and field ([]: none, or a run of a version that kept none)."""
+        out: dict[tuple, dict] = {}
+        for t in self.tables:
+            for m in t.get("totals") or []:
+                key = (m.get("table"), m.get("field"))
+                got = out.setdefault(key, {"table": key[0], "field": key[1],
+                                           **{k: 0.0 for k in MONEY_PARTS}})
+                for k in MONEY_PARTS:
+                    got[k] += float(m.get(k) or 0)
+        for m in out.values():
+            m["balances"] = math.isclose(m["source"], sum(m[k] for k in MONEY_PARTS[1:]),
+                                         abs_tol=0.005)
+        return list(out.values())
+
+    def totals_words(self, m: dict) -> str:
+        """A total over every row as the run's check says it, the parts it has."""
+        parts = [f"imported {m['imported']:,.2f}", f"rejected {m['rejected']:,.2f}",
+                 f"duplicates {m['duplicates']:,.2f}"]
+        parts += [f"{words} {m[k]:,.2f}" for k, words in
+                  (("deferred", "outside the pilot"), ("filtered", "filtered out")) if m[k]]
+        return f"legacy files {m['source']:,.2f} = " + " + ".join(parts)
 
     def to_dict(self) -> dict:
         return {"run_id": self.run_id, "source_system": self.source_system,
                 "finished": self.finished, "balances": self.balances,
-                "totals": {k: self.total(k) for k in KINDS}, "tables": self.tables}
+                "totals": {k: self.total(k) for k in KINDS}, "tables": self.tables,
+                "money": self.totals()}
 
 
 def record(con: sqlite3.Connection, run_id: int, cells) -> None:

@@ -34,6 +34,7 @@ import pandas as pd
 
 from . import corrections
 from .extras import kept_counts
+from .filtered_totals import left_out_numbers
 from .mapping import ProfileError, RunContext, legacy_ids, map_chunk
 from .quarantine import ADDED_COLUMNS
 from .readers import LINE
@@ -59,7 +60,7 @@ class ColumnCells:
     fields: list[str] = field(default_factory=list)   # HMSync fields reading it
     role: str = "field"        # field | legacy_id | left_behind | kept | unmapped
     non_empty: int = 0
-    imported: int = 0          # into a field (or kept beside the record)
+    imported: int = 0          # into a field (or kept beside the record, or read by a lookup)
     rejected: int = 0          # in records rejected by an error
     duplicates: int = 0        # in records already in HMSync (an earlier run)
     left_behind: int = 0       # in a column left behind on purpose
@@ -67,6 +68,8 @@ class ColumnCells:
     deferred: int = 0          # in records outside a pilot, left for the full run
     blanked: int = 0           # the record went in, its field is empty (a warning's decision)
     not_accounted: int = 0     # none of the above: lost
+    #: of ``imported``, the cells of records already in HMSync that this re-run updated
+    updated: int = 0
 
     @property
     def balances(self) -> bool:
@@ -90,6 +93,9 @@ class TableCells:
     #: (line, field) of cells blanked, up to BLANKED_LISTED (values never: they are a
     #: patient's)
     blanked: list[tuple[int, str]] = field(default_factory=list)
+    #: this file's part of each money total over every row (MoneyTotal.to_dict, without
+    #: HMSync's side): kept with the cells, so that verify TARGET can show the totals too
+    totals: list[dict] = field(default_factory=list)
 
     @property
     def not_accounted(self) -> int:
@@ -102,7 +108,7 @@ class TableCells:
         return {"source": self.source, "target": self.target, "rows": self.rows,
                 "columns": [c.to_dict() for c in self.columns.values()],
                 "blanked": [{"line": ln, "field": f} for ln, f in self.blanked],
-                "not_accounted": self.not_accounted}
+                "not_accounted": self.not_accounted, "totals": self.totals}
 
 
 @dataclass
@@ -239,7 +245,7 @@ class _ReadChunk:
     def __init__(self, chunk: pd.DataFrame, tm, target, ctx):
         self.chunk, self.tm, self.target, self.ctx = chunk, tm, target, ctx
         self.lines = chunk[LINE].to_numpy(dtype=np.int64)
-        self._mc = self._at = None
+        self._mc = self._at = self._left_out = None
         self._mapped = False
 
     def non_empty(self, column: str) -> np.ndarray:
@@ -274,6 +280,11 @@ class _ReadChunk:
         have = self._at >= 0
         arr = np.full(len(self.lines), np.nan)
         arr[have] = _as_numbers(mc, fname)[self._at[have]]
+        if self._left_out is None:
+            self._left_out = left_out_numbers(self.chunk, mc, self.tm, self.target,
+                                              self.ctx)
+        if fname in self._left_out:  # the records the filter left out count in the total
+            arr[~have] = self._left_out[fname][~have]
         null = np.ones(len(self.lines), dtype=bool)
         null[have] = np.asarray(mc.null[fname], dtype=bool)[self._at[have]]
         return arr, int((np.isnan(arr) & ~null).sum())
@@ -349,6 +360,7 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
             fixes = corrections.by_file(profile.corrections).get(st.name)
             ta = _account_table(*args, _read_again(st, tm, target, ctx, fixes, chunk_rows))
         out.tables.append(ta.cells)
+        ta.cells.totals = [mt.to_dict() for mt in ta.totals.values()]  # (before the merge)
         for (t, f), mt in ta.totals.items():
             totals[(t, f)] = _merged(totals.get((t, f)), mt)
         eligible += ta.eligible
@@ -383,15 +395,14 @@ def _account_table(con, run_id, st, tm, target, profile, error_lines, deferred, 
     """One legacy table's cells and money totals, chunk by chunk; the spot check's sample
     drawn too when the chunks are read again (``_ReadChunk``), else the lines of
     ``drawn`` (sorted) that it may draw noted."""
-    read = {}
-    for fname, fm in tm.fields.items():
-        if fname in target.fields:
-            for c in fm.columns:
-                read.setdefault(c, []).append(fname)
+    read, via_lookup = _columns_read(tm, target)
     # a column only the table's filter reads decides which records go in, and is
     # not stored: its cells count as left behind on purpose
     filter_reads = set(tm.filter.columns) if getattr(tm, "where", None) is not None \
         else set()
+    for name, lk in getattr(tm, "lookups", {}).items():
+        if not any(name in fm.columns for fm in tm.fields.values()):
+            filter_reads |= set(lk.by_columns)  # (only a filter, if any, reads its value)
     tc = TableCells(st.name, tm.target)
     for c in st.columns:
         if c in ADDED_COLUMNS:
@@ -441,27 +452,36 @@ def _account_table(con, run_id, st, tm, target, profile, error_lines, deferred, 
             cc.rejected += int((ne & rejected).sum())
             cc.deferred += int((ne & outside).sum())
             cc.filtered += int((ne & dropped).sum())
-            cc.duplicates += int((ne & dup).sum())
+            # a record this re-run updated went in as much as a new one: its cells are
+            # imported (updated), not duplicates
+            cc.duplicates += int((ne & dup & ~upd).sum())
+            changed = ne & upd
             mine = ne & imported
             if cc.role in ("legacy_id", "kept"):
-                cc.imported += int(mine.sum())
+                cc.imported += int(mine.sum()) + int(changed.sum())
+                cc.updated += int(changed.sum())
             elif cc.role == "left_behind":
-                cc.left_behind += int(mine.sum())
+                cc.left_behind += int((mine | changed).sum())
             elif cc.role == "unmapped":
-                cc.not_accounted += int(mine.sum())
+                cc.not_accounted += int((mine | changed).sum())
             else:
-                # imported if every field reading it holds a value in HMSync
+                # imported if every field reading it holds a value in HMSync; a lookup's
+                # key is read whatever the lookup finds (an empty field is no blanked key)
                 held = np.ones(n, dtype=bool)
                 for f in cc.fields:
+                    if f in via_lookup.get(c, ()):
+                        continue
                     held &= done.has[pos, field_names.index(f)] if len(done.lines) \
                         else False
-                cc.imported += int((mine & held).sum())
+                # (an updated record's fields are not in this run's map: taken as held)
+                cc.imported += int((mine & held).sum()) + int(changed.sum())
+                cc.updated += int(changed.sum())
                 blank = mine & ~held
                 cc.blanked += int(blank.sum())
                 for j in np.flatnonzero(blank)[:max(0, BLANKED_LISTED -
                                                      len(tc.blanked))].tolist():
-                    miss = [f for f in cc.fields
-                            if not done.has[pos[j], field_names.index(f)]]
+                    miss = [f for f in cc.fields if f not in via_lookup.get(c, ()) and
+                            not done.has[pos[j], field_names.index(f)]]
                     tc.blanked.append((int(lines[j]), "+".join(miss)))
         ours = imported | dup
         if not money and not ours.any():
@@ -513,6 +533,34 @@ def _account_table(con, run_id, st, tm, target, profile, error_lines, deferred, 
             cc.imported -= short
             cc.not_accounted += short
     return _TableAccount(tc, totals, eligible, [r[1:] for r in reservoir], ours_at)
+
+
+def _columns_read(tm, target) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
+    """(column -> the HMSync fields reading it; column -> those of them that read it as a
+    lookup's key: a field's ``lookup:``, or an expression reading a named lookup)."""
+    read: dict[str, list[str]] = {}
+    via: dict[str, set[str]] = {}
+    named = getattr(tm, "lookups", {}) or {}
+    for fname, fm in tm.fields.items():
+        if fname not in target.fields:
+            continue
+        for c in fm.columns:
+            if c in named:
+                for k in named[c].by_columns:
+                    read.setdefault(k, []).append(fname)
+                    via.setdefault(k, set()).add(fname)
+                continue
+            read.setdefault(c, []).append(fname)
+            if getattr(fm, "lookup", None) is not None:
+                via.setdefault(c, set()).add(fname)
+    # a column a field reads itself as well as through a lookup is held by that field
+    for c, fs in via.items():
+        for fname in fs.copy():
+            fm = tm.fields[fname]
+            if fm.lookup is None and c in fm.columns:
+                fs.discard(fname)
+    read = {c: list(dict.fromkeys(fs)) for c, fs in read.items()}
+    return read, via
 
 
 def _drawn(tallied: list[ChunkTally]) -> np.ndarray:

@@ -43,6 +43,7 @@ except ImportError:  # pragma: no cover
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
 from .errors import ProfileError
+from .words import counted
 
 #: virtual-machine steps (in thousands) one record's expression may take, on top of a
 #: fixed allowance per statement: a plain expression takes a few dozen
@@ -593,8 +594,9 @@ class Expression:
             values = [r[0] for r in box.run(self._select + f" ORDER BY {_quote(_ROWID)}",
                                             budget=budget)]
             if len(values) != n:  # cannot happen: checked when the profile loaded
-                raise ProfileError(f"{self.where}: '{self.text}': gave {len(values)} values "
-                                   f"for {n} records")
+                raise ProfileError(f"{self.where}: '{self.text}': gave "
+                                   f"{counted(len(values), 'value')} "
+                                   f"for {counted(n, 'record', thousands=False)}")
             return values, [None] * n
         except sqlite3.Error as e:
             if box.steps > box.budget:

@@ -11,7 +11,7 @@ import pandas as pd
 from .computed import cells, computed, keep
 from .errors import ProfileError
 from .expr import Expression
-from .lookups import Lookup
+from .lookups import Lookup, _find, with_named_lookups
 from .readers import LINE
 from .transforms import text
 
@@ -25,6 +25,19 @@ class FilterPreview:
     total: int = 0              # records of the sample
     whole: bool = False         # the sample is the whole table
     problem: str | None = None  # the filter is refused (nothing counted)
+    #: the tables its named lookups read whose sample is not the whole table
+    looked_up_in_part: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LookupSources:
+    """Where a preview finds a table's named lookups (lookups:): its table map, and the
+    export's tables with their samples (a session's), each other table read from its
+    sample as the migration reads it whole."""
+    table_map: object
+    tables: list
+    samples: dict
+    row_counts: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,8 @@ class ExpressionPreview:
     problems: list[str | None] = field(default_factory=list)
     failed: int = 0             # records of the shown ones it fails on
     problem: str | None = None  # the expression is refused (nothing shown)
+    #: the tables its named lookups read whose sample is not the whole table
+    looked_up_in_part: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -77,24 +92,58 @@ def preview_lookup(sample: pd.DataFrame, other: pd.DataFrame, spec: dict, source
                          len(other), other_whole)
 
 
+def with_lookups(sample: pd.DataFrame, lookups: LookupSources | None
+                 ) -> tuple[pd.DataFrame, list[str]]:
+    """The sample with a column per named lookup of its table, made by the run's own
+    with_named_lookups, each value looked up in the other table's sample (indexed in
+    memory, as preview_lookup does); and the tables read in part. A ProfileError when a
+    lookup cannot be made (its table or a column missing)."""
+    tm = getattr(lookups, "table_map", None)
+    if not getattr(tm, "lookups", None):
+        return sample, []
+    cons: dict[int, sqlite3.Connection] = {}
+    part = []
+    try:
+        for name, lk in tm.lookups.items():
+            st = _find(lookups.tables, lk.table)
+            other = lookups.samples.get(st.name) if st is not None else None
+            if other is None:
+                raise ProfileError(f"lookup '{name}': the export has no table '{lk.table}'")
+            lk.check_columns(st.name, other.columns)
+            cons[id(lk)] = con = sqlite3.connect(":memory:")
+            lk.index_into(con, [other], st.name)
+            if lookups.row_counts.get(st.name) != len(other) and st.name not in part:
+                part.append(st.name)
+        out = with_named_lookups(sample, tm, lambda lk, keys: lk.texts(
+            keys, lk.found_in(cons[id(lk)], keys)))
+    finally:
+        for con in cons.values():
+            con.close()
+    return out, part
+
+
 def preview_filter(sample: pd.DataFrame, where: str, source: str,
-                   whole: bool = False) -> FilterPreview:
+                   whole: bool = False, lookups: LookupSources | None = None
+                   ) -> FilterPreview:
     try:
         ex = Expression(where, f"table '{source}': where")
+        sample, part = with_lookups(sample, lookups)
         missing = [c for c in ex.columns if c not in sample.columns]
         if missing:
             return FilterPreview(problem=f"no column '{missing[0]}' in {source}")
         kept, dropped = keep(sample, ex, source)
     except ProfileError as e:
         return FilterPreview(problem=str(e))
-    return FilterPreview(len(kept), len(kept) + dropped, whole)
+    return FilterPreview(len(kept), len(kept) + dropped, whole, looked_up_in_part=part)
 
 
 def preview_expression(sample: pd.DataFrame, expr: str, source: str, field_name: str,
-                       rows: int = PREVIEW_ROWS) -> ExpressionPreview:
+                       rows: int = PREVIEW_ROWS, lookups: LookupSources | None = None
+                       ) -> ExpressionPreview:
     head = sample.iloc[:rows]
     try:
         ex = Expression(expr, f"field '{field_name}': expr")
+        head, part = with_lookups(head, lookups)
         missing = [c for c in ex.columns if c not in head.columns]
         if missing:
             return ExpressionPreview(problem=f"no column '{missing[0]}' in {source}")
@@ -105,4 +154,4 @@ def preview_expression(sample: pd.DataFrame, expr: str, source: str, field_name:
     inputs = [" | ".join(v) for v in zip(*(text(head[c]).tolist() for c in ex.columns))] \
         if ex.columns else [""] * len(head)
     return ExpressionPreview([int(x) for x in head[LINE].tolist()], inputs, values.tolist(),
-                             problems, int(bad.sum()))
+                             problems, int(bad.sum()), looked_up_in_part=part)

@@ -374,9 +374,11 @@ def named_lookups(d, where: str) -> dict[str, Lookup]:
     return out
 
 
-def with_named_lookups(chunk: pd.DataFrame, tm) -> pd.DataFrame:
+def with_named_lookups(chunk: pd.DataFrame, tm, values=None) -> pd.DataFrame:
     """The chunk with a column per named lookup of its table (a column of the file with the
-    same name is the lookup's: the profile named it so on purpose)."""
+    same name is the lookup's: the profile named it so on purpose). ``values(lookup,
+    keys)``: where the values come from (by default the run's on-disk index; the editors'
+    previews look them up in the other table's sample)."""
     if not getattr(tm, "lookups", None):
         return chunk
     from .computed import computed
@@ -392,7 +394,7 @@ def with_named_lookups(chunk: pd.DataFrame, tm) -> pd.DataFrame:
             line = int(chunk[LINE].iloc[int(bad.argmax())])
             raise ProfileError(f"{tm.source}, line {line}: lookup '{name}': by: "
                                f"'{lk.by}' cannot be evaluated: {why}")
-        chunk[name] = lk.values(keys)
+        chunk[name] = lk.values(keys) if values is None else values(lk, keys)
     return chunk
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from . import corrections, memory
 from .errors import MigrationError
+from .filtered_totals import left_out_numbers
 from . import rules as R
 from . import transforms as tf
 from .idindex import hash_ids
@@ -282,7 +283,7 @@ def prepare(st: SourceTable, tm: TableMap, target: TargetTable, chunk: pd.DataFr
     cells = tallier.raw((st.name, tm.target), chunk) if tallier is not None else None
     mc = map_chunk(chunk, tm, target, ctx)
     if cells is not None:
-        tallier.mapped(cells, mc, target, ctx)
+        tallier.mapped(cells, mc, target, ctx, left_out_numbers(chunk, mc, tm, target, ctx))
     mc.notes.extend(n for n in notes if n not in mc.notes)
     for fname, parent in target.references.items():
         merged = checks.aliases.get(parent)

@@ -18,6 +18,7 @@ from . import schema as _schema
 from .errors import SchemaError  # noqa: F401 (imported from here too)
 from .schema import (DATA_TABLES, DDL, SCHEMA_VERSION, WIZARD_TABLES, quote_ident,
                      sqlite_url)
+from .words import counted, plural
 
 # SQLAlchemy and Alembic load only when a comparison or an upgrade really needs them: a
 # target declared as a new HMSync database is recognised from its SQL alone (a migration
@@ -243,17 +244,19 @@ def at_risk(path: Path, diffs: list[Difference]) -> list[str]:
             t, c = quote_ident(d.table), quote_ident(d.column) if d.column else None
             if d.kind == "nullable":
                 n = con.execute(f"SELECT count(*) FROM {t} WHERE {c} IS NULL").fetchone()[0]
-                out.append(f"{d.words}: {n} rows have no value there")
+                out.append(f"{d.words}: {counted(n, 'row', thousands=False)} "
+                           f"{plural(n, 'has', 'have')} no value there")
             elif d.kind == "type":
                 aff = _affinity(d.detail["to"])
                 n = con.execute(f"SELECT count(*) FROM {t} WHERE {c} IS NOT NULL AND "
                                 f"typeof({c}) NOT IN ({aff})").fetchone()[0]
-                out.append(f"{d.words}: {n} values are not of the new type and would be "
+                out.append(f"{d.words}: {counted(n, 'value', thousands=False)} "
+                           f"{plural(n, 'is', 'are')} not of the new type and would be "
                            f"converted or lost")
             elif d.kind == "missing_column":
                 n = con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 out.append(f"{d.words}: a required column without a default cannot be added "
-                           f"to a table with {n} rows")
+                           f"to a table with {counted(n, 'row', thousands=False)}")
             else:
                 out.append(d.words)
         return out

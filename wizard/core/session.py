@@ -45,6 +45,8 @@ from .readers.encodings import EncodingChoices
 from .readers.layout import Layout, LayoutChoices
 from .readers.database import QueryWithoutDatabase, is_server_url
 from .schema import DATA_TABLES, TargetTable, known_tables, reflect_targets, table_counts
+from .source_words import source_noun
+from .words import plural
 
 PROJECT_SUFFIX = ".hmsync-migration"
 PROJECT_FORMAT = "hmsync-migration"
@@ -773,11 +775,13 @@ class MigrationSession:
         mapped = self.mapped()
         out = [self.layout_hint_words(name, hint) for name, hint in self.layout_hints()]
         fed: dict[str, list[str]] = {}
+        noun = source_noun(self.tables)   # (a database's tables are no files)
         for st, tm in mapped:
             fed.setdefault(tm.target, []).append(st.name)
         for table, names in fed.items():
             if len(names) > 1:
-                out.append(f"{len(names)} files feed {table}: {', '.join(names)} — right if "
+                out.append(f"{len(names)} {plural(len(names), noun)} feed {table}: "
+                           f"{', '.join(names)} — right if "
                            "they are parts of one table, else leave all but one out")
         for st, tm in mapped:
             if not tm.id_columns:
@@ -786,8 +790,8 @@ class MigrationSession:
         if mapped:
             missing = [t for t in DATA_TABLES if t in self.targets and t not in fed]
             if missing:
-                out.append("no file feeds " + ", ".join(missing) + " (fine if the export "
-                           "has none)")
+                out.append(f"no {noun} feeds " + ", ".join(missing) + " (fine if the "
+                           "export has none)")
         return out
 
     def mapping_problems(self, unconfirmed: bool = True) -> list[str]:

@@ -8,9 +8,11 @@ file names, lines and field names only.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 from .verify import CheckKind
+from .words import counted, plural
 
 #: the fields of a table's reconciliation shown, in order, with their heading; those
 #: another part of a run adds (a delta sync's, a filter's) appear when the report has them
@@ -23,6 +25,7 @@ RECORD_COLUMNS = [("source_rows", "source"), ("imported", "imported"),
 ALWAYS = {"source_rows", "imported", "duplicates", "rejected", "warnings", "non_empty",
           "left_behind", "not_accounted"}
 CELL_COLUMNS = [("non_empty", "non-empty"), ("imported", "imported"),
+                ("updated", "of them updated"),
                 ("rejected", "rejected"), ("duplicates", "duplicates"),
                 ("left_behind", "left behind"), ("filtered", "filtered"),
                 ("deferred", "outside the pilot"), ("blanked", "blanked"),
@@ -41,6 +44,22 @@ table.cells td,table.cells th{padding:1pt 2pt}table.cells th{font-size:7pt}"""
 
 def _e(x) -> str:
     return html.escape("" if x is None else str(x))
+
+
+#: a name this long is given places to wrap (shorter ones are left whole, as typed)
+WRAP_FROM = 20
+_BREAK_AFTER = re.compile(r"([/\\_\-])(?=.)")
+
+
+def _name(x) -> str:
+    """A file name, path or column name, escaped, that wraps at its separators (/, \\, _,
+    -) rather than mid-word: Qt's text engine breaks a word too long for its column
+    anywhere ("OPD_patient_regist / ration"), so each separator is followed by a zero-width
+    space, a place to break that prints nothing. A short name is left as it is."""
+    text = "" if x is None else str(x)
+    if len(text) < WRAP_FROM:
+        return _e(text)
+    return _e(_BREAK_AFTER.sub("\\1\u200b", text))
 
 
 def _n(x) -> str:
@@ -96,12 +115,12 @@ def signoff_html(rep: dict) -> str:
             ("Tool", f"hmsync-migrate {_e(rep.get('tool_version'))}"),
             ("Started", _e(rep.get("started"))), ("Finished", _e(rep.get("finished"))),
             ("Duration", _e(_duration(rep.get("duration_s")))),
-            ("Target database", _e(rep.get("target"))),
+            ("Target database", _name(rep.get("target"))),
             ("Run in the audit trail", _e(rep.get("run_id") or "none (nothing committed)")),
             ("Mapping profile", _e(profile.get("name")) + (
                 f' <span class="hash">SHA-256 {_e(profile.get("sha256"))}</span>'
                 if profile.get("sha256") else "")),
-            ("Backup before the import", (_e(rep.get("backup_path")) or "none") + (
+            ("Backup before the import", (_name(rep.get("backup_path")) or "none") + (
                 f' <span class="hash">SHA-256 {_e(rep.get("backup_sha256") or backup.get("sha256"))}</span>'
                 if rep.get("backup_sha256") or backup.get("sha256") else ""))]
     parts = [f"<h1>HMSync migration sign-off — {verdict}</h1>",
@@ -111,9 +130,9 @@ def signoff_html(rep: dict) -> str:
     files = rep.get("source_files") or [{"file": s} for s in rep.get("sources", [])]
     folders = sorted({str(Path(f["file"]).parent) for f in files if f.get("file")})
     parts.append("<h2>Legacy files read</h2>" + (
-        f"<p>From {_e(', '.join(folders))}</p>" if folders else "") + _table(
+        f"<p>From {', '.join(_name(f) for f in folders)}</p>" if folders else "") + _table(
         ["legacy table", "file", "size", "SHA-256"],
-        [[_e(f.get("table", "")), _e(Path(f["file"]).name if f.get("file") else ""),
+        [[_name(f.get("table", "")), _name(Path(f["file"]).name if f.get("file") else ""),
           _e(_size(f.get("size"))),
           f'<span class="hash">{_e(f.get("sha256"))}</span>'] for f in files], num_from=9))
     # records
@@ -136,10 +155,10 @@ def signoff_html(rep: dict) -> str:
                  any(c.get(k) for c in every)]
         per_table = []
         for tc in cells.get("tables", []):
-            rows = [[_e(c["column"]), _e(_role(c))] + [_n(c.get(k, 0)) for k, _ in kinds] +
+            rows = [[_name(c["column"]), _e(_role(c))] + [_n(c.get(k, 0)) for k, _ in kinds] +
                     ['<span class="pass">yes</span>' if c.get("balances") else
                      '<span class="fail">NO</span>'] for c in tc.get("columns", [])]
-            per_table.append(f"<h3>{_e(tc['source'])} → {_e(tc['target'])}</h3>" + _table(
+            per_table.append(f"<h3>{_name(tc['source'])} → {_e(tc['target'])}</h3>" + _table(
                 ["column", "goes to"] + [h for _, h in kinds] + ["balances"], rows,
                 num_from=2, kind="cells"))
         lost = cells.get("not_accounted", 0)
@@ -147,7 +166,8 @@ def signoff_html(rep: dict) -> str:
                      "of a mapped legacy table: imported into a field (or kept beside the "
                      "record), in a rejected record, in a duplicate, in a column left "
                      "behind on purpose, filtered out, outside the pilot, or blanked by a "
-                     "warning. " + (f'<span class="fail">{lost:,} cells are not accounted '
+                     "warning. " + (f'<span class="fail">{counted(lost, "cell")} '
+                                    f'{plural(lost, "is", "are")} not accounted '
                                     "for.</span>" if lost else
                                     '<span class="pass">Every cell is accounted for.</span>')
                      + "</p>" + "".join(per_table))
@@ -156,21 +176,25 @@ def signoff_html(rep: dict) -> str:
         if blanked:
             parts.append("<h2>Values blanked by a warning</h2>" + _table(
                 ["legacy table", "line", "HMSync field"],
-                [[_e(s), _n(b["line"]), _e(b["field"])] for s, b in blanked], num_from=1))
+                [[_name(s), _n(b["line"]), _e(b["field"])] for s, b in blanked], num_from=1))
     # totals
     trows = []
-    for c in rep.get("checks", []):
-        a = c.get("all_rows")
-        if a:
-            trows.append([_e(f"{a['table']}.{a['field']}"), _n(float(a["source"])),
-                          _n(float(a["imported"])), _n(float(a["rejected"])),
-                          _n(float(a["duplicates"])),
-                          _n(float(a["hmsync"])) if a.get("hmsync") is not None else "",
-                          '<span class="pass">agrees</span>' if c["passed"] else
-                          '<span class="fail">differs</span>'])
+    every = [(c, c["all_rows"]) for c in rep.get("checks", []) if c.get("all_rows")]
+    # the parts a run has: the records a filter or a pilot left out shown apart
+    extra = [(k, h) for k, h in (("filtered", "filtered out"),
+                                 ("deferred", "outside the pilot"))
+             if any(float(a.get(k) or 0) for _, a in every)]
+    for c, a in every:
+        trows.append([_e(f"{a['table']}.{a['field']}"), _n(float(a["source"])),
+                      _n(float(a["imported"])), _n(float(a["rejected"])),
+                      _n(float(a["duplicates"]))] +
+                     [_n(float(a.get(k) or 0)) for k, _ in extra] +
+                     [_n(float(a["hmsync"])) if a.get("hmsync") is not None else "",
+                      '<span class="pass">agrees</span>' if c["passed"] else
+                      '<span class="fail">differs</span>'])
     parts.append("<h2>Totals over every row of the legacy files</h2>" + _table(
-        ["total of", "legacy files", "imported", "rejected", "duplicates", "HMSync",
-         "result"], trows))
+        ["total of", "legacy files", "imported", "rejected", "duplicates"] +
+        [h for _, h in extra] + ["HMSync", "result"], trows))
     # updates and conflicts (a delta sync's)
     updated = sum(int(t.get("updated", 0) or 0) for t in tables.values())
     conflicts = rep.get("conflicts") or []
@@ -179,29 +203,31 @@ def signoff_html(rep: dict) -> str:
     delta = rep.get("delta")
     gone = sum(int(g.get("count", 0)) for g in ((delta or {}).get("gone") or {}).values())
     parts.append("<h2>Updates and conflicts</h2><p>" + (
-        f"{updated:,} records updated; {n_conf:,} conflicts (changed in HMSync since "
+        f"{counted(updated, 'record')} updated; {counted(n_conf, 'conflict')} (changed in "
+        "HMSync since "
         "the last migration too), listed in the run report." if (updated or n_conf) else
         "No record already in HMSync was updated by this run, and no conflict was "
-        "found.") + (f" {gone:,} records an earlier run imported are no longer in the "
+        "found.") + (f" {counted(gone, 'record')} an earlier run imported "
+                     f"{plural(gone, 'is', 'are')} no longer in the "
                      "export: they stay in HMSync, never deleted." if gone else "")
         + "</p>" + _delta_tables(tables, delta))
     # left behind
     left = []
     for item in rep.get("left_behind") or []:
-        left.append([_e(item["table"]), _e(", ".join(item["columns"])),
+        left.append([_name(item["table"]), _e(", ".join(item["columns"])),
                      "left behind on purpose (the profile's leave_behind)"])
     for item in rep.get("kept") or []:
-        left.append([_e(item["table"]), _e(", ".join(item["columns"])),
+        left.append([_name(item["table"]), _e(", ".join(item["columns"])),
                      "kept beside the records in migration_extras (HMSync has no field "
                      "for them): counted as imported"])
     for tc in cells.get("tables", []):
         undecided = [c["column"] for c in tc.get("columns", []) if c.get("role") == "unmapped"]
         if undecided:
-            left.append([_e(tc["source"]), _e(", ".join(undecided)),
+            left.append([_name(tc["source"]), _e(", ".join(undecided)),
                          '<span class="fail">no field reads them and nobody left them '
                          "behind: their values are not in HMSync</span>"])
     for s in rep.get("unmapped_sources") or []:
-        left.append([_e(s), "the whole file", "not mapped by the profile"])
+        left.append([_name(s), "the whole file", "not mapped by the profile"])
     parts.append("<h2>Columns and files left behind</h2>" + _table(
         ["legacy table", "columns", "why"], left, num_from=9))
     # checks

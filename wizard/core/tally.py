@@ -159,9 +159,10 @@ class Tallier:
         return t
 
     @staticmethod
-    def mapped(t: ChunkTally, mc, target, ctx) -> None:
+    def mapped(t: ChunkTally, mc, target, ctx, left_out=None) -> None:
         """What the mapping made of the chunk: the records it kept, the money fields'
-        numbers, and the run state the sample is to be mapped afresh in."""
+        numbers, and the run state the sample is to be mapped afresh in. ``left_out``:
+        field -> the numbers of the records the filter left out (filtered_totals.py)."""
         lines = t.lines
         at = pd.Index(mc.lines).get_indexer(lines)
         have = at >= 0
@@ -173,6 +174,8 @@ class Tallier:
                 continue
             arr = np.full(t.rows, np.nan)
             arr[have] = numbers(mc, f)[at[have]]
+            if left_out and f in left_out:  # (a total over every row counts them too)
+                arr[~have] = left_out[f][~have]
             null = np.ones(t.rows, dtype=bool)
             null[have] = np.asarray(mc.null[f], dtype=bool)[at[have]]
             t.unreadable[f] = int((np.isnan(arr) & ~null).sum())

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .errors import CannotVerify  # noqa: F401 (imported from here too)
 from .schema import DATA_TABLES, TargetTable, quote_ident
+from .words import counted
 
 if TYPE_CHECKING:
     from .cells import CellAccounting
@@ -213,8 +214,10 @@ class Verifier:
         checks = verification.checks
         for tc in acc.tables:
             lost = [c for c in tc.columns.values() if c.not_accounted]
+            upd = (f" ({tc.total('updated'):,} of them updated)"
+                   if tc.total("updated") else "")
             detail = (f"{tc.total('non_empty'):,} non-empty cells = imported "
-                      f"{tc.total('imported'):,} + rejected {tc.total('rejected'):,} + "
+                      f"{tc.total('imported'):,}{upd} + rejected {tc.total('rejected'):,} + "
                       f"duplicates {tc.total('duplicates'):,} + left behind on purpose "
                       f"{tc.total('left_behind'):,}")
             for what, label in (("filtered", "filtered out"), ("deferred", "outside the pilot"),
@@ -232,22 +235,26 @@ class Verifier:
         for c in checks:
             if c.kind == CheckKind.TOTALS and c.hmsync is not None:
                 held[c.name] = c.hmsync
+        # a table with a filter shows what it left out even when that is nothing
+        has_filter = {tm.target for _, tm in plan if getattr(tm, "where", None)}
         for mt in acc.totals:
             mt.hmsync = held.get(f"totals: {mt.table}.{mt.field}")
             parts = (f"imported {mt.imported:,.2f} + rejected {mt.rejected:,.2f} + "
                      f"duplicates {mt.duplicates:,.2f}")
             if mt.deferred:
                 parts += f" + outside the pilot {mt.deferred:,.2f}"
-            if mt.filtered:
+            if mt.filtered or mt.table in has_filter:
                 parts += f" + filtered out {mt.filtered:,.2f}"
             checks.append(_check(
                 f"totals over every row: {mt.table}.{mt.field}", mt.passed, CheckKind.TOTALS,
                 f"legacy files {mt.source:,.2f} = {parts}"
                 + (f"; HMSync {mt.hmsync:,.2f}" if mt.hmsync is not None else "")
-                + (f"; {mt.unreadable:,} value(s) not a number" if mt.unreadable else ""),
+                + (f"; {counted(mt.unreadable, 'value')} not a number"
+                   if mt.unreadable else ""),
                 all_rows=mt.to_dict()))
         spot = acc.spot
-        detail = f"{spot.compared} records compared, mapped afresh from the legacy files"
+        detail = (f"{counted(spot.compared, 'record', thousands=False)} compared, mapped "
+                  "afresh from the legacy files")
         if not spot.compared and not spot.eligible:
             detail += " (no record of this export is in HMSync: nothing to compare)"
         elif not spot.compared:
@@ -656,6 +663,10 @@ def verify_target(path, source_system: str | None = None) -> TargetVerification:
             checks.append(_check(f"cells: run {rc.run_id}", rc.balances, CheckKind.CELLS,
                                  rc.words() + (f"; cells lost in {', '.join(bad[:20])}"
                                                if bad else "")))
+            for m in rc.totals():  # (as the run counted them: verify reads no legacy file)
+                checks.append(_check(
+                    f"totals over every row: run {rc.run_id}: {m['table']}.{m['field']}",
+                    m["balances"], CheckKind.TOTALS, rc.totals_words(m), all_rows=m))
         return TargetVerification(checks, runs, counts, cells, cell_audit.FROM_THE_RUNS
                                   if cells else cell_audit.NONE_KEPT)
     finally:

@@ -18,6 +18,7 @@ from . import dialogs, settings
 from .models.dataframe import DataFrameModel
 from .widgets import Banner, button, fit_columns, fmt_int, label, table_view
 from .workers import Task, TaskRunner
+from ..core.words import counted
 
 PREVIEW_ROWS = 20
 FILTER = "SQLite databases (" + " ".join(f"*{e}" for e in sorted(DB_EXTS)) + ");;All files (*)"
@@ -203,7 +204,8 @@ class DatabaseDialog(QDialog):
         self.preview_model.set_frame(show, labels=[st.location_name] * len(lead) +
                                      list(st.columns))
         fit_columns(self.preview, self.preview.fontMetrics().horizontalAdvance("x" * 28))
-        self.preview_label.setText(f"Preview of {st.name}: the first {len(sample)} records")
+        self.preview_label.setText(f"Preview of {st.name}: the first "
+                                   f"{counted(len(sample), 'record')}")
 
     def path(self) -> Path | str | None:
         """What to add as a source once the connection test has passed: the database's

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from ..core.delta_summary import conflict_rows, conflicts_total, delta_rows
 from .models.dataframe import DataFrameModel
 from .widgets import fit_columns, fit_height, fit_width, fmt_int, icon, table_view
+from ..core.words import counted
 
 COUNT_HEADINGS = ["HMSync table", "Inserted (new)", "Updated", "Unchanged", "Conflicts",
                   "Of those, HMSync's kept", "Gone from the export"]
@@ -71,7 +72,8 @@ class DeltaPanel(QWidget):
         self.conflicts.setVisible(total > 0)
         more = f" (the first {len(listed)} of {fmt_int(total)}; the report lists them)" \
             if total > len(listed) else ""
-        self.conflicts_label.setText(f"Co&nflicts: {fmt_int(total)} record(s) changed in the "
+        self.conflicts_label.setText(f"Co&nflicts: {counted(total, 'record')} changed in "
+                                     "the "
                                      f"export and in HMSync since the last run{more}")
         cdf = pd.DataFrame([(c.table, c.legacy_id, c.fields, c.resolution, c.reason)
                             for c in listed], columns=CONFLICT_HEADINGS)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, Q
 from ..core import persons
 from .models.dataframe import DataFrameModel
 from .widgets import button, fit_columns, icon, label, table_view
+from ..core.words import counted
 
 _WORDS = {persons.KEEP_BOTH: "keep both", persons.MERGE: "merge into {keep}",
           persons.LEAVE_OUT: "leave {keep} out"}
@@ -31,7 +32,8 @@ class PersonClustersDialog(QDialog):
         self.clusters = clusters
         self.decisions = {(d.table, frozenset(d.ids)): d for d in decisions}
         self.changed = False
-        intro = label(f"{len(clusters):,} group(s) of records look like one person registered "
+        intro = label(f"{counted(len(clusters), 'group')} of records look like one person "
+                      "registered "
                       "more than once: names alike, and the same phone number, or the same "
                       "age and address. Decide for each group; nothing is merged unless you "
                       "say so. Merging keeps the selected record, leaves the others out, and "

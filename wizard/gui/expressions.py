@@ -9,13 +9,21 @@ import pandas as pd
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
-from ..core.expr_preview import FilterPreview, preview_expression, preview_filter
+from ..core.expr_preview import (FilterPreview, LookupSources, preview_expression,
+                                 preview_filter)
 from ..core.mapping import ProfileError
 from .models.dataframe import DataFrameModel
 from .widgets import button, fit_columns, fmt_int, label, table_view
+from ..core.words import counted
 
 #: how long typing may pause before the preview follows (ms)
 PREVIEW_DELAY_MS = 150
+
+
+def _in_part(tables: list[str]) -> str:
+    """What a preview's named lookups could not see: the rest of the tables they read."""
+    return (f" Named lookups read the first records of {', '.join(tables)} only (the "
+            "migration reads them whole)." if tables else "")
 
 
 class ExpressionPanel(QWidget):
@@ -109,6 +117,12 @@ class ExpressionPanel(QWidget):
             return None
         return self.session.samples.get(self.source)
 
+    def _lookups(self) -> LookupSources:
+        """The table's named lookups, looked up in the other tables' samples."""
+        s = self.session
+        return LookupSources(s.table_map(self.source), s.tables, s.samples,
+                             getattr(s, "row_counts", {}))
+
     # --- previews --------------------------------------------------------------------------
     def filter_preview(self) -> FilterPreview | None:
         sample = self._sample()
@@ -117,7 +131,8 @@ class ExpressionPanel(QWidget):
             return None
         rows = getattr(self.session, "row_counts", {}).get(self.source)
         return preview_filter(sample, text, self.source,
-                              whole=rows is not None and rows == len(sample))
+                              whole=rows is not None and rows == len(sample),
+                              lookups=self._lookups())
 
     def refresh(self) -> None:
         self._timer.stop()
@@ -131,6 +146,9 @@ class ExpressionPanel(QWidget):
             of = "records" if fp.whole else "sample records"
             self.where_status.setText(f"Keeps {fmt_int(fp.kept)} of {fmt_int(fp.total)} {of}"
                                       f" ({fmt_int(fp.total - fp.kept)} filtered out).")
+        # (one line here: what its lookups could not see is told on hovering)
+        self.where_status.setToolTip(_in_part(fp.looked_up_in_part).strip()
+                                     if fp is not None else "")
         self.where_apply.setEnabled(fp is not None and fp.problem is None)
         self._refresh_expr()
 
@@ -142,7 +160,8 @@ class ExpressionPanel(QWidget):
             self.expr_status.setText("")
             self.expr_apply.setEnabled(False)
             return
-        p = preview_expression(sample, text, self.source, self.field)
+        p = preview_expression(sample, text, self.source, self.field,
+                               lookups=self._lookups())
         if p.problem:
             self.preview_model.set_frame(pd.DataFrame())
             self.expr_status.setText(f"Cannot be used: {p.problem}")
@@ -154,9 +173,9 @@ class ExpressionPanel(QWidget):
             [x is not None for x in p.problems], dtype=bool)})
         fit_columns(self.preview, self.preview.fontMetrics().horizontalAdvance("x" * 30))
         self.expr_status.setText(
-            f"The first {len(p.lines)} records" + (
+            f"The first {counted(len(p.lines), 'record')}" + (
                 f": it fails on {p.failed} (red), which would be rejected." if p.failed
-                else ": every one computed."))
+                else ": every one computed.") + _in_part(p.looked_up_in_part))
         self.expr_apply.setEnabled(True)
 
     # --- applying --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from . import dialogs
 from .models.dataframe import DataFrameModel
 from .widgets import Banner, fit_columns, label, table_view
 from .workers import Task, TaskRunner
+from ..core.words import counted
 
 PREVIEW_ROWS = 20
 #: the delimiters offered, in the order a person looks for them
@@ -174,7 +175,8 @@ class LayoutDialog(QDialog):
                             "names is probably wrong.", "warning")
         else:
             self.banner.set(said, "ok")
-        self.preview_label.setText(f"Preview: the first {len(sample)} records read this way")
+        self.preview_label.setText(f"Preview: the first {counted(len(sample), 'record')} "
+                                   "read this way")
         self.ok.setEnabled(True)
 
     def done(self, r):

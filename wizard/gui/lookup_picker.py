@@ -9,11 +9,13 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLineEdit,
                                QVBoxLayout, QWidget)
 
-from ..core.expr_preview import LookupPreview, preview_lookup
+from ..core.expr_preview import (LookupPreview, LookupSources, preview_expression,
+                                 preview_lookup)
 from ..core.lookups import AGGREGATES
 from ..core.mapping import ProfileError
 from .models.dataframe import DataFrameModel
-from .widgets import button, fit_columns, fmt_int, label, table_view
+from .widgets import button, fit_columns, label, table_view
+from ..core.words import counted
 
 #: how long a choice or typing may pause before the preview follows (ms)
 PREVIEW_DELAY_MS = 150
@@ -47,6 +49,11 @@ class LookupPanel(QWidget):
             self.aggregate.addItem(AGGREGATE_WORDS.get(a, a), a)
             self.aggregate.setItemData(self.aggregate.count() - 1,
                                        f"{a}: as the profile writes it", Qt.ToolTipRole)
+        # a table's named lookups (lookups:): the field may simply take one of them
+        self.named = QComboBox()
+        self.named.setAccessibleName("Named lookup of this table")
+        self.named_label = label("Or take the table's named lookup", wrap=False)
+        self.named_label.setBuddy(self.named)
         self.where = QLineEdit()
         self.where.setPlaceholderText("optional, e.g. TYPE = 'CHARGE'")
         self.where.setAccessibleName("Only the other table's rows where")
@@ -77,6 +84,10 @@ class LookupPanel(QWidget):
         self.preview.setAccessibleName("Preview of the looked-up values")
         self.preview.setMinimumHeight(self.fontMetrics().height() * 6)
         bl = QVBoxLayout(self.box)
+        named_row = QHBoxLayout()
+        named_row.addWidget(self.named_label)
+        named_row.addWidget(self.named, 1)
+        bl.addLayout(named_row)
         bl.addLayout(form)
         row = QHBoxLayout()
         row.addWidget(self.status, 1)
@@ -92,6 +103,7 @@ class LookupPanel(QWidget):
         self._timer.setInterval(PREVIEW_DELAY_MS)
         self._timer.timeout.connect(self.refresh)
         self.table.currentIndexChanged.connect(self._table_chosen)
+        self.named.currentIndexChanged.connect(self._named_chosen)
         for combo in (self.key, self.by, self.column, self.aggregate):
             combo.currentIndexChanged.connect(lambda _: self._timer.start())
         self.where.textChanged.connect(lambda _: self._timer.start())
@@ -118,7 +130,19 @@ class LookupPanel(QWidget):
         if lk is not None and not lk.exprs:
             self.table.setCurrentIndex(max(self.table.findData(lk.table), 0))
             self.by.setCurrentIndex(max(self.by.findData(lk.by), 0))
+        names = list(getattr(tm, "lookups", {}) or {})
+        self.named.blockSignals(True)
+        self.named.clear()
+        self.named.addItem("(none: the lookup below)", None)
+        for n in names:
+            self.named.addItem(n, n)
+        self.named.setCurrentIndex(max(self.named.findData(
+            fm.expr.strip() if fm is not None and fm.expr else None), 0))
+        self.named.blockSignals(False)
+        self.named.setVisible(bool(names))
+        self.named_label.setVisible(bool(names))
         self._block(False)
+        self._named_chosen(refresh=False)
         self._fill_other(lk if lk is not None and not lk.exprs else None)
         self.box.setTitle(f"&Lookup of {field} (lookup:) — its value from another table"
                           if field else "&Lookup (lookup:) — select a field first")
@@ -127,6 +151,14 @@ class LookupPanel(QWidget):
         if lk is not None and lk.exprs:
             self.status.setText("This field's lookup uses expressions "
                                 f"({', '.join(lk.exprs)}): edit it in the profile.")
+
+    def _named_chosen(self, _=None, refresh: bool = True) -> None:
+        """A named lookup chosen: the field takes it as it is, the form below waits."""
+        plain = self.named.currentData() is None
+        for w in (self.table, self.key, self.by, self.column, self.aggregate, self.where):
+            w.setEnabled(plain)
+        if refresh:
+            self._timer.start()
 
     def _block(self, on: bool) -> None:
         for w in (self.table, self.key, self.by, self.column, self.aggregate, self.where):
@@ -196,8 +228,21 @@ class LookupPanel(QWidget):
         return preview_lookup(here, other, spec, self.source, self.field,
                               other_whole=rows is not None and rows == len(other))
 
+    def named_preview(self):
+        """The chosen named lookup's values on the first records (an ExpressionPreview),
+        looked up as the run does; None: none chosen."""
+        name, here = self.named.currentData(), self._sample(self.source)
+        if name is None or here is None or not self.field:
+            return None
+        s = self.session
+        return preview_expression(here, name, self.source, self.field, lookups=LookupSources(
+            s.table_map(self.source), s.tables, s.samples, getattr(s, "row_counts", {})))
+
     def refresh(self) -> None:
         self._timer.stop()
+        if self.named.currentData() is not None:
+            self._refresh_named()
+            return
         p = self.lookup_preview()
         self.apply.setEnabled(p is not None and p.problem is None)
         if p is None or p.problem:
@@ -208,13 +253,39 @@ class LookupPanel(QWidget):
                           ).astype(object)
         self.preview_model.set_frame(df)
         fit_columns(self.preview, self.preview.fontMetrics().horizontalAdvance("x" * 30))
-        where = (f"the {fmt_int(p.other_rows)} records of {self.table.currentData()}"
-                 if p.other_whole else f"the first {fmt_int(p.other_rows)} records of "
+        where = (f"the {counted(p.other_rows, 'record')} of {self.table.currentData()}"
+                 if p.other_whole else f"the first {counted(p.other_rows, 'record')} of "
                  f"{self.table.currentData()} (the migration reads it whole)")
-        self.status.setText(f"The first {len(p.lines)} records: {p.found} found in {where}.")
+        self.status.setText(f"The first {counted(len(p.lines), 'record')}: {p.found} found "
+                            f"in {where}.")
+
+    def _refresh_named(self) -> None:
+        p = self.named_preview()
+        self.apply.setEnabled(p is not None and p.problem is None)
+        if p is None or p.problem:
+            self.preview_model.set_frame(pd.DataFrame())
+            self.status.setText(f"Cannot be used: {p.problem}" if p is not None else "")
+            return
+        self.preview_model.set_frame(pd.DataFrame({"line": p.lines, "looked up": p.values}
+                                                  ).astype(object))
+        fit_columns(self.preview, self.preview.fontMetrics().horizontalAdvance("x" * 30))
+        found = sum(1 for v in p.values if v not in ("", None))
+        part = (f" (from the first records of {', '.join(p.looked_up_in_part)}; the "
+                "migration reads them whole)" if p.looked_up_in_part else "")
+        self.status.setText(f"The first {counted(len(p.lines), 'record')}: {found} with a "
+                            f"value from the lookup '{self.named.currentData()}'{part}.")
 
     # --- applying --------------------------------------------------------------------------
     def _apply(self) -> None:
+        if self.named.currentData() is not None:  # the field reads the named lookup
+            try:
+                self.session.set_field_expr(self.source, self.field,
+                                            self.named.currentData())
+            except ProfileError as e:
+                self.status.setText(f"Cannot be used: {e}")
+                return
+            self.changed.emit(self.field)
+            return
         spec = self.spec()
         if spec is None:
             return

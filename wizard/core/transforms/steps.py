@@ -28,6 +28,7 @@ from .numbers import number
 from .phones import to_e164
 from .result import Result, TransformError
 from .texts import case, default, split, trim, value_map
+from ..words import counted
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ class MapStep(Step):
         return cls(dict(values) if isinstance(values, dict) else values)
 
     def describe(self, defaults=NO_DEFAULTS) -> str:
-        return f"value map ({len(self.values)} values)"
+        return f"value map ({counted(len(self.values), 'value')})"
 
     def apply(self, s, defaults=NO_DEFAULTS, orders=None) -> Result:
         return value_map(s, self.values)

@@ -6,6 +6,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from ...core.steps import describe_steps
 from ...core.transforms import StepDefaults
+from ...core.words import counted, plural
 from . import OptionsRole, ValueRole
 
 COLUMNS = ["HMSync field", "Type", "Legacy column", "Transform", "Confidence", "Why"]
@@ -123,7 +124,7 @@ class MappingModel(QAbstractTableModel):
                 text = describe_steps(fm, self.defaults)
                 bad = self.bad_counts.get(f.name, 0)
                 if bad:
-                    text = (text + "; " if text else "") + f"{bad} sample value(s) fail"
+                    text = (text + "; " if text else "") + f"{counted(bad, 'sample value')} {plural(bad, 'fails', 'fail')}"
                 return text
             if c == 4:
                 if fm is None:

@@ -20,6 +20,7 @@ from ..models.progress import BAR, ImportProgressModel
 from ..widgets import (Banner, ProgressPanel, button, fit_height, fmt_duration, fmt_int, label,
                        table_view)
 from .base import BasePage
+from ...core.words import counted, plural
 
 
 #: the choices for records changed both in the export and in HMSync, as the page words them
@@ -107,9 +108,11 @@ class ImportPage(BasePage):
         v = session.validation
         will = sum(s.valid for s in v.stats.values()) if v is not None else 0
         self.summary.setText(
-            f"<b>{fmt_int(will)}</b> new records from {len(mapped)} legacy table(s) will go "
+            f"<b>{fmt_int(will)}</b> new {plural(will, 'record')} from "
+            f"{counted(len(mapped), 'legacy table')} will go "
             f"into <b>{html.escape(session.target.name) if session.target else '?'}</b>"
-            + (f"; {fmt_int(v.errors)} problem record(s) are left out" if v and v.errors else "")
+            + (f"; {counted(v.errors, 'problem record')} {plural(v.errors, 'is', 'are')} "
+               "left out" if v and v.errors else "")
             + f". Backup: {html.escape(session.backup.path.name) if session.backup else 'none'}.")
         self._show_delta(v.delta if v is not None else None)
         if session.run_report is not None and session.run_result is not None and \
@@ -164,9 +167,10 @@ class ImportPage(BasePage):
         if rows:
             r = rows[-1]   # (the total, or the only table)
             self.delta_text.setText(
-                f"Done: <b>{fmt_int(r.inserted)}</b> new record(s) inserted, "
+                f"Done: <b>{fmt_int(r.inserted)}</b> new {plural(r.inserted, 'record')} "
+                "inserted, "
                 f"<b>{fmt_int(r.updated)}</b> updated, {fmt_int(r.unchanged)} unchanged, "
-                f"<b>{fmt_int(r.conflicts)}</b> conflict(s)"
+                f"<b>{fmt_int(r.conflicts)}</b> {plural(r.conflicts, 'conflict')}"
                 + (f" ({fmt_int(r.kept)} left as HMSync has them)" if r.kept else "")
                 + f", {fmt_int(r.gone)} no longer in the export (kept in HMSync).")
 
@@ -182,7 +186,8 @@ class ImportPage(BasePage):
         if not n or self._conflicts_decided or self.session.delta.on_conflict is not None:
             return True
         at = dialogs.choose(
-            self, f"{fmt_int(n)} record(s) were changed both in the legacy export and in "
+            self, f"{counted(n, 'record')} {plural(n, 'was', 'were')} changed both in the "
+                  "legacy export and in "
             "HMSync since the last run. What should the import do with them?",
             "Whatever you choose, each is listed in the report, with before and after in "
             "the audit trail.", [text for text, _ in CONFLICT_CHOICES], default=0)
@@ -249,8 +254,8 @@ class ImportPage(BasePage):
         work = job.run
 
         self.log.clear()
-        self._log(f"import started: {len(sources)} legacy table(s), "
-                  f"{fmt_int(self.model.total)} records, into {target.name}")
+        self._log(f"import started: {counted(len(sources), 'legacy table')}, "
+                  f"{counted(self.model.total, 'record')}, into {target.name}")
         self.progress.start("Importing…")
         self.banner.set("")
         self.run_task(work, "import", on_finished=self._finished, on_progress=self._progress,
@@ -280,14 +285,15 @@ class ImportPage(BasePage):
             self.model.row_of(p.source) >= 0 else 0
         self.model.update(p.source, p.done, max(known, p.done) if known else p.total)
         done, total = self.model.done, self.model.total
-        self.progress.update(f"Importing {p.table} from {p.source}: {fmt_int(p.done)} records",
+        self.progress.update(f"Importing {p.table} from {p.source}: "
+                             f"{counted(p.done, 'record')}",
                              done, max(total, done))
 
     def _log_table_done(self, source: str):
         i = self.model.row_of(source)
         if i >= 0:
             r = self.model.rows[i]
-            self._log(f"{r['table']}: {fmt_int(r['done'])} records read from {source}")
+            self._log(f"{r['table']}: {counted(r['done'], 'record')} read from {source}")
 
     def _finished(self, outcome):
         self.session.apply_import(outcome)
@@ -301,20 +307,23 @@ class ImportPage(BasePage):
         if res.committed:
             self.model.finish_all("done")
             also = f", {fmt_int(updated)} updated" if res.delta is not None else ""
-            self._log(f"committed: {fmt_int(imported)} records imported{also} in {spent}")
+            self._log(f"committed: {counted(imported, 'record')} imported{also} in {spent}")
             left = res.delta.unresolved if res.delta is not None else 0
             if left:
-                self._log(f"{left} conflict(s) left as HMSync has them")
-            self.banner.set(f"Done: {fmt_int(imported)} records imported{also} and committed "
+                self._log(f"{counted(left, 'conflict', thousands=False)} left as HMSync "
+                          "has them")
+            self.banner.set(f"Done: {counted(imported, 'record')} imported{also} and "
+                            "committed "
                             f"in {spent}; every check passed." +
-                            (f" {fmt_int(left)} record(s) changed both in the export and in "
+                            (f" {counted(left, 'record')} changed both in the export and "
+                             "in "
                              "HMSync were left as HMSync has them: the report lists them."
                              if left else "") + " Next shows the verification.",
                             "warning" if left else "ok")
         else:
             self.model.finish_all("rolled back")
             failed = [c.name for c in res.verification.failed()]
-            self._log(f"rolled back: {len(failed)} verification check(s) failed")
+            self._log(f"rolled back: {counted(len(failed), 'verification check')} failed")
             self.banner.set("The verification failed, so the import was rolled back: the "
                             "database is unchanged. Next shows which checks failed.", "error")
         self._enable()

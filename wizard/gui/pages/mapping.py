@@ -27,6 +27,7 @@ from ..expressions import ExpressionPanel
 from ..lookup_picker import LookupPanel
 from ..widgets import Banner, button, fit_columns, fmt_int, label, table_view
 from .base import BasePage
+from ...core.words import counted, plural
 
 PREVIEW_ROWS = 50
 DATE_ORDERS = [("Detect from the values", "auto"), ("Day first (31/01/2024)", "DMY"),
@@ -745,7 +746,8 @@ class MappingPage(BasePage):
             f"&Preview: the first {n} of {len(mc)} sample records as HMSync will store them"
             + (f" ({len(sample) - len(mc)} left out by the table's filter)"
                if len(mc) < len(sample) else "")
-            + (f" — {failing} field(s) have values that cannot be converted (red)"
+            + (f" — {counted(failing, 'field', thousands=False)} "
+               f"{plural(failing, 'has', 'have')} values that cannot be converted (red)"
                if failing else ""))
         row = self.view.currentIndex().row()
         if row >= 0:
@@ -775,12 +777,14 @@ class MappingPage(BasePage):
             shown = problems[:5]
             more = f"\n… and {len(problems) - 5} more" if len(problems) > 5 else ""
             self.banner.set("Next is blocked until these are fixed:\n• " + "\n• ".join(shown)
-                            + more + (f"\n({len(waiting)} suggestion(s) also wait for you "
+                            + more + (f"\n({counted(len(waiting), 'suggestion')} also "
+                                      f"{plural(len(waiting), 'waits', 'wait')} for you "
                                       "to confirm them.)" if waiting else ""), "error")
         elif waiting:
             shown = [str(u) for u in waiting[:4]]
             more = f"\n… and {len(waiting) - 4} more" if len(waiting) > 4 else ""
-            self.banner.set(f"{len(waiting)} suggested choice(s) are not sure enough to apply "
+            self.banner.set(f"{counted(len(waiting), 'suggested choice')} "
+                            f"{plural(len(waiting), 'is', 'are')} not sure enough to apply "
                             "unasked (amber). Check each, then confirm it, or choose another "
                             "column; Next waits for them:\n• " + "\n• ".join(shown) + more,
                             "warning")

@@ -20,6 +20,8 @@ from ..models.sources import FEEDS, SourcesModel
 from ...core.session import read_sources
 from ..widgets import Banner, ProgressPanel, button, fit_columns, fmt_int, label, table_view
 from .base import BasePage
+from ...core.source_words import source_noun, unreadable_noun
+from ...core.words import counted
 
 PREVIEW_ROWS = 50
 FILTER = ("Legacy exports (" + " ".join(f"*{e}" for e in sorted(SUPPORTED | DB_EXTS)) + ");;"
@@ -29,14 +31,17 @@ FILTER = ("Legacy exports (" + " ".join(f"*{e}" for e in sorted(SUPPORTED | DB_E
 class SourcesPage(BasePage):
     def __init__(self, parent=None):
         super().__init__("Legacy exports",
-                         "Add the files the legacy system exported (or their folder). Drop "
-                         "them here, or use the buttons.", parent)
+                         "Add the files the legacy system exported (or their folder), or "
+                         "connect to its database. Drop files here, or use the buttons.",
+                         parent)
         self.setAcceptDrops(True)
         self.add_files = button("Add &files…", "add-file")
         self.add_folder = button("Add a f&older…", "add-folder")
         self.add_database = button("Connect to a &database…", "database",
-                                   "Read a legacy SQLite database directly, read-only")
-        self.remove = button("&Remove", "remove", "Remove the selected file from the list")
+                                   "Read a legacy database (an SQLite file or a server) "
+                                   "directly, read-only")
+        self.remove = button("&Remove", "remove", "Remove the selected file (a database's "
+                             "table: the database) from the list")
         self.layout_button = button("La&yout…", None, "Choose the delimiter and the line of "
                                     "the column names of the selected file, with a preview")
         self.summary = QLabel()
@@ -275,20 +280,24 @@ class SourcesPage(BasePage):
         n_tables, n_err = len(session.tables), len(session.read_errors)
         mapped = session.mapped()
         self.summary.setText(
-            f"{n_tables} table(s), {fmt_int(sum(session.row_counts.get(t.name, 0) for t in session.tables))}"
+            f"{counted(n_tables, 'table', thousands=False)}, "
+            f"{fmt_int(sum(session.row_counts.get(t.name, 0) for t in session.tables))}"
             f" records" if n_tables else "")
         unsure = session.unsure_encodings()
         if self.busy:
             self.banner.set("")
         elif unsure:
-            self.banner.set(f"{len(unsure)} file(s) may be read with the wrong letters: "
+            self.banner.set(f"{counted(len(unsure), 'file')} may be read with the wrong "
+                            "letters: "
                             f"{', '.join(t.name for t in unsure)}. Choose each one's "
                             "encoding below (select the file).", "error")
         elif not session.source_paths:
             self.banner.set("No files yet. Add the export files or the folder that holds them.",
                             "info")
         elif n_err:
-            self.banner.set(f"{n_err} file(s) cannot be read and will be left out (the reason "
+            err_noun = unreadable_noun(session.read_errors)
+            self.banner.set(f"{counted(n_err, err_noun, thousands=False)} cannot be read and "
+                            "will be left out (the reason "
                             "is in the Status column). Fix or remove them, or continue "
                             "without them.", "warning")
         elif not mapped:
@@ -298,13 +307,16 @@ class SourcesPage(BasePage):
                             "".join(f"\n• {h}" for h in hints[:4]), "error")
         else:
             left = [t.name for t in session.tables if session.table_map(t.name) is None]
-            said = (f"Every file was read. {len(mapped)} table(s) will be imported" +
+            noun = source_noun(session.tables)
+            said = (f"Every {noun} was read. {counted(len(mapped), 'table')} will be "
+                    "imported" +
                     (f"; left out: {', '.join(left)}." if left else ".") +
                     " Double-click a “Feeds HMSync table” cell to change it.")
             warnings = session.table_warnings()
             waiting = sum(1 for _, tm in mapped if tm.review)
             if waiting:  # amber rows: the next page asks to confirm them
-                warnings.insert(0, f"{waiting} file(s) may feed another table than suggested "
+                warnings.insert(0, f"{counted(waiting, noun, thousands=False)} may feed "
+                                   "another table than suggested "
                                 "(amber): check the “Feeds HMSync table” column")
             if warnings:
                 self.banner.set(said + "\n• " + "\n• ".join(warnings[:4]), "warning")
@@ -351,4 +363,4 @@ class SourcesPage(BasePage):
         fit_columns(self.preview, self.preview.fontMetrics().horizontalAdvance("x" * 28))
         total = self.session.row_counts.get(st.name, 0)
         self.preview_label.setText(f"&Preview of {st.name}: the first {min(len(df), total)} of "
-                                   f"{fmt_int(total)} records")
+                                   f"{counted(total, 'record')}")

@@ -13,8 +13,9 @@ from ...core.schema import DATA_TABLES, WIZARD_TABLES, init_db
 from .. import dialogs, settings
 from ..models.dataframe import DataFrameModel
 from ...core.session import inspect_target
-from ..widgets import Banner, button, fit_columns, fit_height, fmt_int, icon, label, table_view
+from ..widgets import Banner, button, fit_columns, fit_height, icon, label, table_view
 from .base import BasePage
+from ...core.words import counted
 
 DB_FILTER = "HMSync databases (*.db *.sqlite *.sqlite3);;All files (*)"
 
@@ -174,7 +175,8 @@ class TargetPage(BasePage):
                                              if extra else ""), "ok")
         n = info.data_rows
         self.details.setText(
-            f"The database holds {fmt_int(n)} records. Records imported before from the same "
+            f"The database holds {counted(n, 'record')}. Records imported before from the "
+            "same "
             "legacy system are recognised and not imported twice." if n else
             "The database holds no patient, visit or billing records yet.")
         self._fill(info)

@@ -26,6 +26,7 @@ from ...core.session import find_record
 from ..widgets import (Banner, ProgressPanel, button, fit_columns, fmt_int, icon, label,
                        table_view)
 from .base import BasePage
+from ...core.words import counted
 
 ALL = "All"
 NOTES_SHOWN = 4  # notes written out on the page; the report has them all
@@ -329,7 +330,8 @@ class ValidationPage(BasePage):
         def progressed(p):
             self._done_per_source[p.source] = p.done
             done = sum(self._done_per_source.values())
-            self.progress.update(f"Checking {p.source} ({fmt_int(p.done)} records)…", done,
+            self.progress.update(f"Checking {p.source} "
+                                 f"({counted(p.done, 'record')})…", done,
                                  max(total, done))
 
         def finished(result):
@@ -448,14 +450,14 @@ class ValidationPage(BasePage):
             because = (f" ({fmt_int(n_casc)} of them only because a record they refer to "
                        f"was left out)" if n_casc else "")
             self.banner.set(
-                f"{fmt_int(v.errors)} error(s) in {fmt_int(rejected)} record(s){because}: "
+                f"{counted(v.errors, 'error')} in {counted(rejected, 'record')}{because}: "
                 f"those records will be left out; {fmt_int(imported)} will be imported"
-                + (f"; {fmt_int(v.warnings)} warning(s)" if v.warnings else "") +
+                + (f"; {counted(v.warnings, 'warning')}" if v.warnings else "") +
                 ". Export them to fix in the legacy system, decide per rule or record, or "
                 "tick the box to continue.", "warning")
         else:
             self.banner.set(f"No errors: all {fmt_int(imported)} new records can be imported"
-                            + (f" ({fmt_int(v.warnings)} warning(s) to review)."
+                            + (f" ({counted(v.warnings, 'warning')} to review)."
                                if v.warnings else "."), "ok")
         self.ack.setVisible(bool(v.errors))
         self._enable()
@@ -551,8 +553,9 @@ class ValidationPage(BasePage):
         self._apply_filters()
 
     def _count_changed(self, shown: int, total: int):
-        self.count.setText(f"{fmt_int(shown)} of {fmt_int(total)} problems" if shown != total
-                           else f"{fmt_int(total)} problems")
+        self.count.setText(f"{fmt_int(shown)} of "
+                           f"{counted(total, 'problem')}" if shown != total
+                           else f"{counted(total, 'problem')}")
 
     # --- rules -----------------------------------------------------------------------------
     def _selected_rule(self) -> str | None:
@@ -882,7 +885,7 @@ class ValidationPage(BasePage):
         settings.remember_folder("export", p)
         problems = v.problems
         self._export(lambda progress, cancel: report.write_problems(problems, p),
-                     f"{fmt_int(len(problems))} problems written to {p}.")
+                     f"{counted(len(problems), 'problem')} written to {p}.")
 
     def _export_rejected(self):
         folder = dialogs.open_folder(self, "Folder for the rejected records",
@@ -917,7 +920,8 @@ class ValidationPage(BasePage):
             if message is None:
                 files = ", ".join(p.name for p in result)
                 dialogs.info(self, f"Rejected records written to {folder}.",
-                             f"{len(result)} file(s): {files}. They hold patient data: keep "
+                             f"{counted(len(result), 'file')}: {files}. They hold patient "
+                             "data: keep "
                              "them safe and delete them when done.")
             else:
                 dialogs.info(self, message, "The file holds patient data: keep it safe.")

@@ -23,11 +23,13 @@ from .. import dialogs, settings
 from ..delta_panel import DeltaPanel
 from ..models.dataframe import DataFrameModel
 from ..widgets import (Banner, ProgressPanel, button, fit_columns, fit_height, fit_width,
-                       fmt_int, icon, table_view)
+                       icon, table_view)
 from .base import BasePage
+from ...core.words import counted, plural
 
 #: a column's cells, as the report counts them, and their headings here
-CELL_KINDS = [("non_empty", "Non-empty"), ("imported", "Imported"), ("rejected", "Rejected"),
+CELL_KINDS = [("non_empty", "Non-empty"), ("imported", "Imported"),
+              ("updated", "Of them updated"), ("rejected", "Rejected"),
               ("duplicates", "Duplicates"), ("left_behind", "Left behind"),
               ("filtered", "Filtered"), ("deferred", "Outside the pilot"),
               ("blanked", "Blanked"), ("not_accounted", "Not accounted")]
@@ -181,16 +183,19 @@ class VerificationPage(BasePage):
                             "before the import.", "warning")
         elif res.committed and not failed:
             left = res.delta.unresolved if res.delta is not None else 0
-            self.banner.set(f"Verification passed: {fmt_int(imported)} records imported and "
+            self.banner.set(f"Verification passed: {counted(imported, 'record')} imported "
+                            "and "
                             f"committed (run {res.run_id}); all {len(checks)} checks passed."
-                            + (f" {fmt_int(left)} record(s) changed both in the export and "
+                            + (f" {counted(left, 'record')} changed both in the export and "
                                "in HMSync were left as HMSync has them: see the conflicts "
                                "below." if left else ""), "warning" if left else "ok")
         elif res.committed:
-            self.banner.set(f"{len(failed)} check(s) failed after the commit. Restore the "
+            self.banner.set(f"{counted(len(failed), 'check')} failed after the commit. "
+                            "Restore the "
                             "backup, or keep the data and investigate.", "error")
         else:
-            self.banner.set(f"Verification failed ({len(failed)} check(s)): the import was "
+            self.banner.set(f"Verification failed ({counted(len(failed), 'check')}): the "
+                            "import was "
                             "rolled back and the database is unchanged.", "error")
         # reconciliation
         recon = {c.get("table"): c for c in checks if c.get("kind") == RECONCILIATION}
@@ -230,12 +235,15 @@ class VerificationPage(BasePage):
                 name = c["name"].replace("totals: ", "")
                 a, ok = every.get(name, ({}, True))
                 trows.append((name, float(a.get("source", c["source"])),
-                              float(a.get("rejected", 0.0)), float(c["source"]),
-                              float(c["hmsync"])))
+                              float(a.get("rejected", 0.0)), float(a.get("filtered", 0.0)),
+                              float(c["source"]), float(c["hmsync"])))
                 ticons.append(icon("pass" if c["passed"] and ok else "fail"))
         # accepted: imported now or already in HMSync from an earlier run
         tdf = pd.DataFrame(trows, columns=["Total of", "Legacy files, every row",
-                                           "In rejected records", "Accepted", "HMSync"])
+                                           "In rejected records", "Filtered out",
+                                           "Accepted", "HMSync"])
+        if not tdf["Filtered out"].any():  # (no filter left money out: the column waits)
+            tdf = tdf.drop(columns=["Filtered out"])
         self.totals_model.set_frame(tdf, icons={"Total of": np.array(ticons, dtype=object)})
         fit_columns(self.totals)
         fit_height(self.totals)
@@ -271,7 +279,8 @@ class VerificationPage(BasePage):
         now = sum(n for t, n in r.counts.items() if t in DATA_TABLES) if r is not None \
             else None
         self.banner.set("The backup was restored: the database is back to how it was before "
-                        "the import" + (f" ({fmt_int(now)} records, verified)" if now is not
+                        "the import" + (f" ({counted(now, 'record')}, "
+                                        "verified)" if now is not
                                         None else "") + ". The import below is undone, so "
                         "there is "
                         "nothing to finish: go Back to import again, or Close.", "warning")
@@ -291,7 +300,7 @@ class VerificationPage(BasePage):
                   "rolled back by restoring the backup")]
         if r is not None:
             crows.append(("passed", "restore", f"{r.restored_from.name}: verified against "
-                          f"its SHA-256; {fmt_int(now)} records in HMSync's tables"))
+                          f"its SHA-256; {counted(now, 'record')} in HMSync's tables"))
         cdf = pd.DataFrame(crows, columns=["Result", "Check", "Detail"])
         self.checks_model.set_frame(cdf, icons={"Result": np.array(
             [icon("warning")] + [icon("pass")] * (len(cdf) - 1), dtype=object)},
@@ -400,7 +409,8 @@ class VerificationPage(BasePage):
         if not dialogs.confirm(
                 self, "Restore the backup?",
                 f"The database goes back to exactly how it was at {b.created}: the "
-                f"{fmt_int(imported)} records of this import are removed, together with "
+                f"{counted(imported, 'record')} of this import "
+                f"{plural(imported, 'is', 'are')} removed, together with "
                 "anything else written to it since. The current state is backed up first.",
                 yes="Restore the backup", no="Keep the import", danger=True):
             return

@@ -332,3 +332,19 @@ def test_a_suggestion_reads_inside_nested_objects_and_the_run_imports_it(tmp_pat
     assert rows == [("Bwalya Chisanga", "Bwalya", "+260977123456",
                      "456 Independence Avenue, Lusaka", "F"),
                     ("Chanda Banda", "Chanda", "+260966654321", "23 Kafue Road, Kitwe", "M")]
+
+
+def test_an_emergency_contact_run_together_is_never_the_patients(tmp_path):
+    """emergencycontact (one word) holds another person's name and phone: never read as
+    the patient's; and what is read inside an object is always asked."""
+    from wizard.core.schema import known_tables
+    from wizard.core.suggest import suggest_profile
+    recs = [{"id": 1, "name": "Ann Lee", "contact": {"phone": "+14155550111"},
+             "emergencycontact": {"name": "Bob Lee", "phone": "+14155550100"}},
+            {"id": 2, "name": "Cy Doe", "contact": {"phone": "+14155550112"},
+             "emergencycontact": {"name": "Dee Doe", "phone": "+14155550101"}}]
+    (tmp_path / "patients.json").write_text(json.dumps(recs), encoding="utf-8")
+    tables, _ = open_sources([tmp_path / "patients.json"])
+    fields = suggest_profile(tables, known_tables()).table_for("patients.json").fields
+    assert fields["phone"].expr == "contact.phone" and fields["phone"].review
+    assert not any("emergencycontact" in (fm.expr or "") for fm in fields.values())

@@ -42,7 +42,7 @@ def fields(profile, source):
     ("pid", ("patient", "id")),
     ("appoIntment_Id", ("appointment", "id")),  # a slip of the shift key
     ("admisson_ID", ("visit", "id")),          # a letter dropped
-    ("conatct_No", ("phone", "number")),       # two letters swapped
+    ("conatct_No", ("conatct", "number")),     # too short to be read as a slip
     ("features", ("features",)),               # a word, not a misspelt "factures"
     ("imerominia_gennisis", ("date", "birth")),  # Greek, transliterated
     ("jina_la_mgonjwa", ("name", "patient")),   # Swahili
@@ -55,6 +55,9 @@ def fields(profile, source):
     ("SOYISIM", ("last", "name")),
     ("Turnos", ("appointment",)),              # Argentine Spanish
     ("tblmedicalhistory", ("medical", "history")),
+    ("County", ("county",)),                   # no slip of "country": short words are words
+    ("Branch", ("branch",)),
+    ("ContractNo", ("contract", "number")),    # not a contact number
 ])
 def test_names_are_read_as_the_vocabularys_words(name, said):
     assert words(name) == said
@@ -231,22 +234,22 @@ _PEOPLE = [("Cedric", "Bral"), ("Marie", "Bruins"), ("Mark", "Daems"), ("Anke", 
 @pytest.mark.parametrize("swapped", [True, False])
 def test_given_and_family_names_in_each_others_columns_are_asked(tmp_path, swapped):
     """A Flemish practice's familienaam held the given names (its e-mails read
-    cedric.bral@): the names are taken swapped, asked, and a note says so. Where the
-    e-mails agree with the column names, nothing moves."""
+    cedric.bral@); an Italian clinic may write rossi.mario@ with its columns right: the
+    e-mails cannot tell the two apart, so the names are asked, a note says why, and
+    nothing is swapped. Where the e-mails agree with the column names, nothing is asked."""
     rows = [f"{i},{g if swapped else f},{f if swapped else g},{g.lower()}.{f.lower()}@x.be"
             for i, (g, f) in enumerate(_PEOPLE, 1)]
     p = suggest(tmp_path, {"patienten.csv": "id,familienaam,voornaam,email\n" +
                            "\n".join(rows) + "\n"})
     got = p.table_for("patienten.csv").fields
+    assert got["firstName"].columns == ["voornaam"]
+    assert got["lastName"].columns == ["familienaam"]
+    said = [str(n) for n in p.notes if "e-mail addresses begin with" in str(n)]
     if swapped:
-        assert got["firstName"].columns == ["familienaam"] and got["firstName"].review
-        assert got["lastName"].columns == ["voornaam"] and got["lastName"].review
-        assert got["fullName"].columns == ["familienaam", "voornaam"]
-        assert any("hold each other's names" in n for n in p.notes)
+        assert got["firstName"].review and got["lastName"].review and got["fullName"].review
+        assert len(said) == 1 and "familienaam's values" in said[0]
     else:
-        assert got["firstName"].columns == ["voornaam"]
-        assert got["lastName"].columns == ["familienaam"]
-        assert not any("hold each other's names" in n for n in p.notes)
+        assert not got["firstName"].review and not said
 
 
 def test_records_with_diagnoses_are_the_visits_beside_bookings(tmp_path):
@@ -424,6 +427,51 @@ def test_a_column_named_for_another_things_id_is_no_reference_by_value(tmp_path)
                            "r1,1,1,2,Hemoglobin,13.5\nr2,2,2,3,Glucose,5.4\n"
                            "r3,1,3,1,Creatinine,80\n"})
     assert "visitId" not in fields(p, "lab_results.csv")
+
+
+def test_two_visit_files_numbered_alike_are_no_side_table(tmp_path):
+    """Out-patient and in-patient visits, each numbering its VisitID 1..N: the ids overlap
+    by chance, and each file has its own dates: both feed visits, asked."""
+    p = suggest(tmp_path, {
+        "patients.csv": "PatientID,name,gender,phone\n1,Ann Lee,F,+14155550101\n"
+                        "2,Bob Roe,M,+14155550102\n",
+        "outpatient_visits.csv": "VisitID,PatientID,VisitDate,Diagnosis\n1,1,2024-01-02,Flu\n"
+                                 "2,2,2024-01-03,Cough\n3,1,2024-01-04,Asthma\n",
+        "inpatient_visits.csv": "VisitID,PatientID,AdmitDate,Ward\n1,2,2024-02-02,A\n"
+                                "2,1,2024-03-03,B\n"})
+    assert {tm.source for tm in p.tables if tm.target == "visits"} == \
+        {"outpatient_visits.csv", "inpatient_visits.csv"}
+
+
+def test_a_staff_file_sharing_a_bare_id_is_no_register_of_the_doctors(tmp_path):
+    """doctors.csv (id, specialty, licence) and staff.csv (id, name, role): both number
+    their own rows; the doctors file stays the doctors."""
+    p = suggest(tmp_path, {
+        "doctors.csv": "id,specialty,license_no\n1,Cardiology,L-1\n2,Pediatrics,L-2\n",
+        "staff.csv": "id,name,role,phone\n1,Ann Lee,Nurse,+14155550101\n"
+                     "2,Bob Roe,Clerk,+14155550102\n3,Cy Doe,Porter,+14155550103\n"})
+    assert p.table_for("doctors.csv").target == "doctors"
+    assert p.table_for("staff.csv") is None or p.table_for("staff.csv").target != "doctors"
+
+
+def test_a_running_balance_is_never_the_total(tmp_path):
+    """Payments with Amount, BalanceBefore and BalanceAfter: BalanceBefore = Amount +
+    BalanceAfter in every record, but the amount paid is the column called Amount."""
+    p = suggest(tmp_path, {"payments.csv": "PaymentID,BillID,PaidOn,Amount,BalanceBefore,"
+                                           "BalanceAfter\n1,B1,2024-01-02,100,500,400\n"
+                                           "2,B2,2024-01-03,50,80,30\n"
+                                           "3,B3,2024-01-04,20,120,100\n"})
+    assert fields(p, "payments.csv")["amount"] == ["Amount"]
+
+
+@pytest.mark.parametrize("beside", ["", ",cidade"])
+def test_two_letter_codes_are_a_state_only_beside_a_city(tmp_path, beside):
+    """estado holding AC/IN (active, inactive) is a status; SP/RJ beside a city, a state."""
+    codes = ["SP", "RJ"] if beside else ["AC", "IN"]
+    rows = "\n".join(f"{i},Ana Souza{i},Rua {i}" + (",São Paulo" if beside else "") +
+                     f",{codes[i % 2]}" for i in range(1, 4))
+    p = suggest(tmp_path, {"pacientes.csv": f"id,nome,endereco{beside},estado\n{rows}\n"})
+    assert ("estado" in fields(p, "pacientes.csv")["address"]) == bool(beside)
 
 
 def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):
@@ -1233,3 +1281,18 @@ def test_a_quantity_is_no_reference_whatever_its_numbers(tmp_path):
                      "b2,2,80,2024-01-03\nb3,1,50,2024-01-04\n"})
     tm = p.table_for("bills.csv")
     assert tm.target == "bills" and "patientId" not in tm.fields
+
+
+@pytest.mark.parametrize("column", ["patient_file_no", "patient_reg_no", "PatientFileNo"])
+def test_a_pointer_named_for_its_parents_record_number_still_points(tmp_path, column):
+    """patient_file_no, patient_reg_no: the words after the parent's noun say what kind of
+    number it is, not another thing the column identifies."""
+    from wizard.core import suggest as s
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "patients.csv").write_text("pid,name\nP1,Ann\nP2,Bob\nP3,Cy\n", encoding="utf-8")
+    (export / "notes.csv").write_text(f"note_id,{column},text\n1,P1,a\n2,P2,b\n3,P1,c\n",
+                                      encoding="utf-8")
+    tables, _ = open_sources([export])
+    by = {t.name: s._Columns(t, t.sample(100)) for t in tables}
+    assert s._points_to(by["notes.csv"], by["patients.csv"]) == column

@@ -140,12 +140,19 @@ def _camel_parts(name: str) -> list[str]:
 
 @functools.lru_cache(maxsize=4096)
 def _misspelt(w: str) -> str | None:
-    """The one word of six letters or more the vocabulary knows that ``w`` is a letter
+    """The one word of eight letters or more the vocabulary knows that ``w`` is a letter
     away from (one added, dropped, changed, or two swapped) after the same first three
     letters, or None (none, or several): features is no misspelt facture."""
+    if len(w) < MISSPELT_FROM:
+        return None
     near = [k for k in _LONG_WORDS if abs(len(k) - len(w)) <= 1 and k[:3] == w[:3] and
             OSA.distance(k, w, score_cutoff=1) <= 1]
     return near[0] if len(near) == 1 else None
+
+
+#: the shortest words read as a slip of a known one, and the shortest known words they may
+#: be a slip of: shorter ones are other words as often (County, Branch, ContractNo)
+MISSPELT_FROM = 8
 
 
 #: pieces a word run together may be cut into: every word the vocabulary knows, of three
@@ -176,7 +183,7 @@ def _segment(w: str) -> tuple[str, ...] | None:
 
 
 _PIECES = _pieces()
-_LONG_WORDS = tuple(w for w in ALIASES if len(w) >= 6 and w.isascii())
+_LONG_WORDS = tuple(w for w in ALIASES if len(w) >= MISSPELT_FROM and w.isascii())
 
 
 def norm(name: str) -> str:
@@ -452,7 +459,8 @@ def _nested_words(path: NestedPath) -> tuple[str, ...]:
 
 
 #: a key inside a column's objects names a field this much less surely than a column does
-NESTED_AT = 0.95
+#: (below REVIEW_BELOW: a value read inside an object is always confirmed by a person)
+NESTED_AT = 0.89
 
 
 class _Columns:
@@ -717,10 +725,11 @@ def _letters(text: str) -> str:
 
 
 def _names_by_email(cols: _Columns, table: str, tm: TableMap, profile: Profile) -> None:
-    """E-mail addresses are mostly given name first (cedric.bral@...): where they begin with
-    the family-name column's values far more often than with the given-name column's, the
-    two columns hold each other's names (a Flemish practice's familienaam holds "Cedric").
-    Swapped, asked, and said."""
+    """E-mail addresses begin with the family-name column's values far more often than
+    with the given-name column's: the two may hold each other's names (a Flemish
+    practice's familienaam holds "Cedric", e-mails cedric.bral@), or the clinic writes
+    addresses family name first (rossi.mario@): the names are asked, and a note says why;
+    nothing is swapped unasked."""
     if table not in ("patients", "doctors"):
         return
     first, last = tm.fields.get("firstName"), tm.fields.get("lastName")
@@ -742,20 +751,17 @@ def _names_by_email(cols: _Columns, table: str, tm: TableMap, profile: Profile) 
         family_first += local.startswith(fam)
     if family_first < 2 or family_first < 3 * given_first:
         return
-    for fm, col in ((first, l), (last, f)):
-        fm.columns = [col]
-        fm.confidence = min(fm.confidence or 0, 0.75)
-        fm.review = True
-        fm.reason = (f"{col}: e-mail addresses begin with its values ({family_first} of "
-                     f"them, {given_first} with {fm.target}'s named column)")
-    full = tm.fields.get("fullName")
-    if full is not None and full.columns == [f, l]:
-        full.columns = [l, f]
-        full.review = True
-        full.confidence = min(full.confidence or 0, 0.75)
+    for fm in (first, last, tm.fields.get("fullName")):
+        if fm is not None:
+            fm.confidence = min(fm.confidence or 0, 0.75)
+            fm.review = True
+            fm.reason = (f"{fm.reason}; the e-mail addresses begin with {l}'s values "
+                         f"({family_first} of them, {given_first} with {f}'s)")
     _note(profile, ProfileNote(
-        f"{tm.source}: {f} and {l} seem to hold each other's names (the e-mail addresses "
-        f"begin with {l}'s values): taken swapped — check a few records", NoteKind.CHECK))
+        f"{tm.source}: the e-mail addresses begin with {l}'s values, not {f}'s: either "
+        f"the two hold each other's names, or the clinic writes addresses family name "
+        "first; look at a few records and swap the two on the mapping page if need be",
+        NoteKind.CHECK))
 
 
 #: a bill with no billing date is dated, in this order, by the end of the stay it bills
@@ -786,13 +792,21 @@ def _bill_date_otherwise(cols: _Columns, table: str, tm: TableMap, used: set[str
 _TOTALS = {"bills": "amount", "payments": "amount"}
 
 
+#: the most numeric columns searched for one summing others
+TOTAL_COLUMNS = 12
+#: a number that is no charge's total, whatever it sums: a balance, what was owed
+_NOT_A_TOTAL = {"balance", "before", "after", "due", "remaining", "outstanding", "owed",
+                "previous", "opening", "closing"}
+
+
 def _money_columns(cols: _Columns, skip: set[str]) -> dict[str, pd.Series]:
     """Columns of plain numbers (ids and codes apart), as numbers, empty as 0."""
     got = {}
     for c, cw in cols.words.items():
         if c in skip or c not in cols.sample or set(cw) & {"id", "number", "code"} or \
+                set(w.lower() for w in re.findall(r"[A-Za-z]+", c)) & _NOT_A_TOTAL or \
                 not len(cols.values(c)):
-            continue
+            continue  # (a running balance sums the amount and what was owed before)
         v = pd.to_numeric(tf.as_text(cols.sample[c].head(JUDGED_ROWS)).str.strip()
                           .replace("", "0"), errors="coerce")
         if float(v.notna().mean()) >= 0.95 and float((v != 0).mean()) >= 0.2:
@@ -810,10 +824,12 @@ def _total_of_parts(cols: _Columns, table: str, tm: TableMap, used: set[str]) ->
     fm = tm.fields.get(field_name)
     if fm is not None and (len(fm.columns) != 1 or fm.steps or fm.expr or fm.lookup):
         return
+    if fm is not None and (fm.reason or "").startswith("same name"):
+        return  # a column called "amount" is the amount
     taken = set(fm.columns) if fm else set()
     money = _money_columns(cols, (used - taken) | {tm.legacy_id or ""})
-    if len(money) < 3:
-        return
+    if not 3 <= len(money) <= TOTAL_COLUMNS:
+        return  # (a wide sheet of charges is no sum to search: asked by names alone)
     names = list(money)
     for total in names:
         parts = [c for c in names if c != total]
@@ -980,8 +996,10 @@ def _state_not_status(cols: _Columns, c: str, cw: tuple[str, ...]) -> bool:
     v = raw.str.lower()
     if not len(v) or float(v.isin(_STATUS_WORDS).mean()) >= 0.2:
         return False
-    # many places, or a state's two-letter code (SP, RJ) however few the sample holds
-    return v.nunique() >= 3 or bool(raw.str.fullmatch(r"[A-Z]{2}").all())
+    # many places, or a state's two-letter code (SP, RJ) however few the sample holds,
+    # where the file has a city or a postcode beside it (AC/IN alone are statuses' codes)
+    beside = any({"city", "zip"} & set(w) for k, w in cols.words.items() if k != c)
+    return v.nunique() >= 3 or beside and bool(raw.str.fullmatch(r"[A-Z]{2}").all())
 
 
 _DIGITS = set("0123456789") | {str(n) for n in range(10, 20)}
@@ -1163,7 +1181,8 @@ _OTHER_THINGS = {"history", "package", "schedule", "shift", "roster", "login", "
                  "availability", "slot", "salary", "payroll", "rating", "review",
                  "feedback", "message", "notification", "token", "session", "setting",
                  "permission", "role", "audit", "expense", "stock",
-                 "inventory", "supply", "asset", "equipment", "purchase", "type", "category", "status",
+                 "inventory", "supply", "asset", "equipment", "purchase", "type", "category",
+                 "status",
                  "template", "catalog", "catalogue", "group"}
 
 #: of those, the ones a file of people may be named for (users.json holding the doctors)
@@ -1332,7 +1351,9 @@ def _record_ids(cols: _Columns) -> set[str]:
 
 
 #: words that say a column is an identifier, not of what
-_ID_WORDS = {"id", "number", "code", "key", "ref", "reference", "no", "nr", "num"}
+_ID_WORDS = {"id", "number", "code", "key", "ref", "reference", "no", "nr", "num",
+             "registration", "file", "card", "nhs", "emp", "employee", "record", "uhid",
+             "mrn"}
 
 
 def _points_to(child: _Columns, parent: _Columns, skip=()) -> str | None:
@@ -1613,13 +1634,17 @@ def _register_of(holder: dict[str, str], fits: list, columns: dict[str, _Columns
         if "fullName" not in got:
             continue
         for key in columns[marker].st.columns:
-            if key not in columns[fname].st.columns:
-                continue
+            if key not in columns[fname].st.columns or not set(words(key)) - _ID_WORDS:
+                continue  # (a bare "id" numbers each file's own rows)
             mine, theirs = columns[marker].values(key, True), columns[fname].values(key, True)
             if len(mine) and columns[fname].unique_ids(key) and \
                     float(mine.isin(set(theirs)).mean()) >= 0.95:
                 return marker, fname, key
     return None
+
+
+#: the most columns beside its key a side table of one record's details has (PhoneNo)
+SIDE_COLUMNS = 3
 
 
 def _same_records(holder: _Columns, other: _Columns, own_h: str | None,
@@ -1629,6 +1654,9 @@ def _same_records(holder: _Columns, other: _Columns, own_h: str | None,
     table of phone numbers), not records of their own."""
     if not own_h or own_o != own_h or not set(words(own_h)) - _ID_WORDS:
         return False
+    rest = [c for c in other.st.columns if c != own_o]
+    if len(rest) > SIDE_COLUMNS or any(other.fit(c, "date") >= 0.8 for c in rest):
+        return False  # (records of their own have a day and more; a side table a detail)
     mine, theirs = other.values(own_o, True), holder.values(own_h, True)
     return len(mine) > 0 and float(mine.isin(set(theirs)).mean()) >= 0.95
 
@@ -1997,6 +2025,14 @@ def _fill_references(profile: Profile, chosen: dict[str, tuple[SourceTable, Tabl
                 used.add(best[1])
 
 
+def _not_the_records(column: str) -> bool:
+    """An object of another person's or of the export's own, by the column's words or,
+    run together (emergencycontact), by the longer of them inside its name."""
+    low = column.lower()
+    return bool(set(words(column)) & NOT_THE_RECORDS) or \
+        any(len(w) >= 6 and w in low for w in NOT_THE_RECORDS)
+
+
 def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                     name: str = "Legacy export", source_system: str = "legacy",
                     phone_region: str | None = None, sample_rows: int = 5000) -> Profile:
@@ -2006,7 +2042,7 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     nested: dict[str, dict[str, NestedPath]] = {}
     for st in sources:
         samples[st.name], nested[st.name] = nested_columns(
-            st, samples[st.name], skip=lambda c: bool(set(words(c)) & NOT_THE_RECORDS))
+            st, samples[st.name], skip=_not_the_records)
     region = _region_evidence(sources, samples, phone_region)
     profile.phone_region = region.region
     if region.source in ("phones", "country"):

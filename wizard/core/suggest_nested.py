@@ -161,6 +161,7 @@ def as_expressions(tm: TableMap, paths: dict[str, NestedPath]) -> None:
             fm.expr = f"rtrim({joined}, '{q}')" if q else joined
         fm.steps = [s for s in fm.steps if not (isinstance(s, dict) and "concat" in s)]
         fm.columns = list(fm.expression.columns)
+        fm.review = True  # (a value read inside an object is confirmed by a person)
         fm.reason = (fm.reason or "") + "; read inside " + ", ".join(inside)
     if tm.legacy_id in paths:
         tm.id_expr = paths[tm.legacy_id].expr

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from wizard.core.mapping import Profile, ProfileError
-from wizard.core.readers import LINE, open_source
+from wizard.core.readers import LINE, SourceError, open_source
 from wizard.core.readers.layout import Layout
 from wizard.core.session import MigrationSession
 
@@ -155,3 +155,21 @@ def test_column_names_that_look_like_values_are_pointed_out_never_applied(tmp_pa
     assert s.tables[0].columns[0] == "Lisa"  # read as detected
     assert any("patients.tsv's column names look like values" in w
                for w in s.table_warnings())
+
+
+def test_no_column_names_counts_the_widest_record_and_refuses_a_sep_line(tmp_path):
+    f = tmp_path / "ragged.csv"
+    f.write_text("1,Anna\n2,Jan,K,extra\n3,Bo,N\n", encoding="utf-8")
+    t = open_source(f, layout=lambda sheet: Layout(header_row=0))[0]
+    assert t.columns == ["column_1", "column_2", "column_3", "column_4"]
+    g = tmp_path / "sep.csv"
+    g.write_text("sep=;\n1;Anna;K\n2;Jan;N\n", encoding="utf-8")
+    with pytest.raises(SourceError, match="'sep=' line"):
+        open_source(g, layout=lambda sheet: Layout(header_row=0))
+
+
+def test_years_as_column_names_are_no_sign_of_a_file_without_them(tmp_path):
+    from wizard.core.readers.layout import headerless_hint
+    f = tmp_path / "counts.csv"
+    f.write_text("id,name,2023,2024\n1,A,5,6\n2,B,7,8\n", encoding="utf-8")
+    assert headerless_hint(open_source(f)[0]) is None

@@ -27,6 +27,10 @@ def _open_csv(path: Path, text: str, encoding: str, layout=None) -> list[SourceT
     text = text.lstrip("\ufeff")
     said = _SEP_LINE.match(_first_line(text))  # Excel's "sep=;" line names the delimiter
     first = 2 if said else 1
+    if layout is not None and layout.header_row == 0 and said:
+        raise SourceError(path, "the first line is Excel's 'sep=' line, which a file with "
+                          "no column names cannot have: choose the line after it as the "
+                          "column names' line, or remove the 'sep=' line", line=1)
     if layout is not None and layout.header_row is not None:
         first = max(layout.header_row, 1)  # (no column names: the records start at once)
         said = None
@@ -47,6 +51,10 @@ def _open_csv(path: Path, text: str, encoding: str, layout=None) -> list[SourceT
     return [t]
 
 
+#: records looked at for a file with no column names to count its columns (the widest)
+NO_HEADER_LOOK = 100
+
+
 def _csv_header(t: SourceTable) -> list[str]:
     with _open_text(t) as f:
         if t.header_line > 1:
@@ -60,8 +68,18 @@ def _csv_header(t: SourceTable) -> list[str]:
         except csv.Error as e:
             raise SourceError(t.path, f"the header cannot be read ({e})",
                               line=max(t.header_line, 1))
-    if t.header_line == 0:  # no column names: the first record says how many columns
-        return [f"column_{i}" for i in range(1, len(header) + 1)]
+        widest = len(header)
+        if t.header_line == 0:  # no column names: the widest first record says how many
+            try:
+                for row in islice(r, NO_HEADER_LOOK - 1):
+                    widest = max(widest, len(row))
+            except csv.Error:
+                pass  # (the records' reading names the damaged one)
+    if t.header_line == 0:
+        if not widest:
+            raise SourceError(t.path, "the first lines are empty: a file with no column "
+                              "names starts with a record", line=1)
+        return [f"column_{i}" for i in range(1, widest + 1)]
     if not any(h.strip() for h in header):
         raise SourceError(t.path, "the first line is empty; expected the column names" if
                           t.header_line == 1 else f"line {t.header_line} is empty; expected "

@@ -151,6 +151,10 @@ def title_block_hint(table) -> Layout | None:
 _VALUE = re.compile(r"[+-]?\d+(?:[.,]\d+)?|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}.*|[^@\s]+@[^@\s]+")
 
 
+#: a year is a column name as often as a value (a pivot's 2023, 2024)
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
 def headerless_hint(table) -> Layout | None:
     """Where a text file's "column names" hold values (a number, a date, an e-mail
     address) in a column whose next lines hold values of the same look, the file may have
@@ -169,7 +173,8 @@ def headerless_hint(table) -> Layout | None:
         return None
     head, below = rows[0], rows[1:]
     for i, cell in enumerate(head):
-        if _VALUE.fullmatch(cell.strip()) and all(
+        cell = cell.strip()
+        if _VALUE.fullmatch(cell) and not _YEAR.fullmatch(cell) and all(
                 i < len(r) and _VALUE.fullmatch(r[i].strip()) for r in below):
             return Layout(None, NO_HEADER)
     return None

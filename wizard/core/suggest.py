@@ -41,7 +41,8 @@ from . import transforms as tf
 from .mapping import REVIEW_BELOW, FieldMap, NoteKind, Profile, ProfileNote, TableMap
 from .readers import CORRUPT, LINE, SourceTable
 from .schema import TargetTable
-from .suggest_nested import NOT_THE_RECORDS, NestedPath, as_expressions, nested_columns
+from .suggest_nested import (NOT_THE_RECORDS, NestedPath, as_expressions, nested_columns,
+                             unread_keys)
 from .vocabulary import ALIASES
 from .vocabulary import STOP as _STOP
 
@@ -2207,6 +2208,11 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     for tm in profile.tables:
         had_id = bool(tm.legacy_id)
         as_expressions(tm, nested.get(tm.source, {}))
+        for col, keys in unread_keys(tm, nested.get(tm.source, {})).items():
+            _note(profile, ProfileNote(
+                f"{tm.source}: {col} is read in part; no field reads its "
+                f"{', '.join(keys)}: they are imported nowhere (map them, or keep the "
+                "column beside the record with keep:)", NoteKind.CHECK))
         # which table a file feeds, and the id its records are known by, are confirmed by
         # a person unless the suggestion is sure of them
         tm.review = tm.confidence < REVIEW_BELOW or not had_id

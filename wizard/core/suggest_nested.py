@@ -168,3 +168,15 @@ def as_expressions(tm: TableMap, paths: dict[str, NestedPath]) -> None:
         tm.legacy_id = None
     if any(c in paths for c in tm.legacy_key):
         tm.legacy_key = []
+
+
+def unread_keys(tm: TableMap, paths: dict[str, NestedPath]) -> dict[str, list[str]]:
+    """Object column -> the keys inside it no field reads, of the columns some field
+    reads inside: the cell counts as imported, but those values go nowhere in HMSync."""
+    read = {c for fm in tm.fields.values() for c in fm.columns}
+    exprs = " ".join(fm.expr for fm in tm.fields.values() if fm.expr)
+    out: dict[str, list[str]] = {}
+    for p in paths.values():
+        if p.column in read and p.expr not in exprs:
+            out.setdefault(p.column, []).append(".".join(p.keys))
+    return out

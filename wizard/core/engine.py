@@ -1121,6 +1121,7 @@ class _Importer:
                          f"{int(self.run_id)}, {_literal(st.name)}, ?, ?, "
                          f"{_literal(key) if key else 'NULL'}, {fset})",
                          [ids_acc, hids, lines, fps])
+        self.verifier.row_spans.note(self.con, st.name, t, k)
         if mc.extras:
             from .extras import insert_extras
             insert_extras(self.con, t, mc.extras, idx, hids)

@@ -93,3 +93,14 @@ def test_issue_8s_floor_is_said_beside_the_true_one_and_the_runs_own_work_judged
     assert _line(lines, "the guide's scale, the run's own work").endswith("0.51 s -> NOT MET")
     guide.own_work_s = OWN_WORK_MAX_S
     assert _line(verdict([guide]), "the guide's scale, the run's own work").endswith("-> met")
+
+
+def test_the_same_database_floor_is_said_beside_the_ratio_when_measured():
+    mid = Scale(MID.records, MID.wall, MID.ratio, MID.peak_mb, True, 2.1, 0.4, 1.55)
+    big = Scale(BIG.records, BIG.wall, BIG.ratio, BIG.peak_mb, True, 2.2, 0.4, 1.72)
+    lines = verdict([GUIDE, mid, big])
+    assert _line(lines, "(to the same database").endswith(": 2.28M 1.55, 4.55M 1.72)")
+    # the targets' own lines are unchanged by it
+    assert [ln for ln in lines if "->" in ln] == [ln for ln in verdict([GUIDE, MID, BIG])
+                                                  if "->" in ln]
+    assert not any(ln.startswith("(to the same database") for ln in verdict([GUIDE, MID, BIG]))

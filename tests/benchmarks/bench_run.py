@@ -89,6 +89,56 @@ def floor(export: Path, work: Path, indexes_after: bool = True) -> float | None:
     return time.perf_counter() - t0
 
 
+def same_floor(target: Path, work: Path) -> float | None:
+    """Seconds for the sqlite3 shell to build the database the run built (``--same-db-floor``):
+    the run's HMSync tables and legacy-id map, dumped to CSV files first (not timed), into
+    tables of the same schema with their keys, .import, then the same indexes, as
+    ``floor`` does with the export.
+
+    The ratio's floor imports the export's own texts: short legacy ids in every key and
+    reference, and no legacy-id map. HMSync's database holds a 36-character UUID in each
+    key and reference, and the map holds a row per record (its legacy id, HMSync id, file,
+    line, fingerprint): at 2.28M records 866 MB against the floor's 244 MB. This floor says
+    what SQLite alone needs to write that, whoever feeds it. (An empty cell comes back from
+    the CSV as an empty text rather than NULL: the same bytes, near enough.)"""
+    sqlite = shutil.which("sqlite3")
+    if not sqlite or not target.exists():
+        return None
+    import sqlite3
+    con = sqlite3.connect(target)
+    try:
+        tables = [t for (t,) in con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY rowid")
+            if con.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone()]
+        create = [con.execute("SELECT sql FROM sqlite_master WHERE name=?", (t,)).fetchone()[0]
+                  + ";" for t in tables]
+        indexes = [sql + ";" for (sql,) in con.execute(
+            "SELECT sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL AND "
+            f"tbl_name IN ({', '.join('?' * len(tables))})", tables)]
+    finally:
+        con.close()
+    dump = work / "same-db"
+    shutil.rmtree(dump, ignore_errors=True)
+    dump.mkdir()
+    for t in tables:
+        with open(dump / f"{t}.csv", "wb") as f:
+            subprocess.run([sqlite, "-csv", str(target), f'SELECT * FROM "{t}"'], stdout=f,
+                           check=True)
+    db = work / "same-floor.db"
+    db.unlink(missing_ok=True)
+    script = dump / "same.sql"
+    script.write_text("\n".join(create + [".mode csv"] + [
+        f".import '{dump / (t + '.csv')}' \"{t}\"" for t in tables] + indexes) + "\n")
+    t0 = time.perf_counter()
+    with open(script) as f:
+        subprocess.run([sqlite, str(db)], stdin=f, capture_output=True, check=False)
+    took = time.perf_counter() - t0
+    shutil.rmtree(dump, ignore_errors=True)
+    db.unlink(missing_ok=True)
+    return took
+
+
 #: the proportional set size is read at one sample in this many (every second)
 PSS_EVERY = 20
 
@@ -173,6 +223,8 @@ class Scale:
     ok: bool
     ratio_live: float = float("nan")    # to issue 8's floor (indexes live during the load)
     own_work_s: float = float("nan")    # the run's own timings (report timings_s), summed
+    #: to the sqlite3 shell building the database the run built (--same-db-floor)
+    ratio_same: float = float("nan")
 
 
 #: issue 29's guide-scale targets, on this machine: the run's own work, and --version
@@ -195,6 +247,11 @@ def verdict(scales: list[Scale]) -> list[str]:
         if all(s.ratio_live == s.ratio_live for s in big):
             lines.append("(to issue 8's floor, the indexes live during the load: " + ", ".join(
                 f"{s.records / 1e6:.2f}M {s.ratio_live:.2f}" for s in big) + ")")
+        if any(s.ratio_same == s.ratio_same for s in big):
+            lines.append("(to the same database built by the sqlite3 shell, UUIDs and the "
+                         "legacy-id map included: " + ", ".join(
+                             f"{s.records / 1e6:.2f}M {s.ratio_same:.2f}" for s in big
+                             if s.ratio_same == s.ratio_same) + ")")
     else:
         lines.append(f"ratio <= {RATIO_MAX:.1f} at two hospital scales: not measured (run two "
                      f"scales of {HOSPITAL_RECORDS:,} records or more, with the sqlite3 shell)")
@@ -242,6 +299,10 @@ def main() -> int:
     ap.add_argument("--profile", help="a mapping profile for the runs (default: none, so each "
                     "run suggests one, as `run` without --profile does); e.g. "
                     "resources/profiles/healthcare-plus.yaml")
+    ap.add_argument("--same-db-floor", action="store_true",
+                    help="also time the sqlite3 shell building the database each run built "
+                    "(its tables dumped to CSV, then .import and the indexes): what SQLite "
+                    "alone needs for HMSync's keys and the legacy-id map")
     a = ap.parse_args()
     work_root = Path(a.work or tempfile.mkdtemp(prefix="hmsync-bench-"))
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
@@ -267,13 +328,15 @@ def main() -> int:
                      seed=a.seed, dirty=0.02)
         (export / "manifest.json").unlink()
         records = sum(m["rows"].values())
-        floors, lives, runs = [], [], []
+        floors, lives, runs, sames = [], [], [], []
         for _ in range(a.repeat):  # floors and run side by side, each time on fresh files
             for old in [work / "floor.db", work / "target.db", *work.glob("backup-*.db")]:
                 old.unlink(missing_ok=True)
             floors.append(floor(export, work, indexes_after=True))
             lives.append(floor(export, work, indexes_after=False))
             runs.append(run_wizard(export, work, a.profile and str(Path(a.profile).resolve())))
+            if a.same_db_floor:
+                sames.append(same_floor(work / "target.db", work))
         fl = statistics.median_low(floors) if all(floors) else None
         live = statistics.median_low(lives) if all(lives) else None
         r = dict(sorted(runs, key=lambda x: x["wall"])[(len(runs) - 1) // 2])  # median (low)
@@ -286,12 +349,15 @@ def main() -> int:
             for x in runs)
         ratio = r["wall"] / fl if fl else float("nan")
         ratio_live = r["wall"] / live if live else float("nan")
+        walls = [x["wall"] for x in runs]
         if a.repeat > 1:
-            walls = [x["wall"] for x in runs]
             print(f"  each time: floor {', '.join(f'{x:.1f}' for x in floors)} s (indexes "
                   f"live: {', '.join(f'{x:.1f}' for x in lives)} s); run "
                   f"{', '.join(f'{x:.1f}' for x in walls)} s; ratio "
                   f"{', '.join(f'{x / y:.2f}' for x, y in zip(walls, floors) if y)}")
+        if sames and all(sames):
+            print(f"  same database by the sqlite3 shell: {', '.join(f'{x:.1f}' for x in sames)} "
+                  f"s; ratio {', '.join(f'{x / y:.2f}' for x, y in zip(walls, sames))}")
         print(f"{patients:9,} {visits:9,} {records:9,} {fl or 0:8.1f} {live or 0:8.1f} "
               f"{r['wall']:8.1f} {ratio:6.2f} {ratio_live:6.2f} {records / r['wall']:9,.0f} "
               f"{r['peak_mb']:8.0f} {r['pss_mb']:7.0f} {r['main_mb']:8.0f}  "
@@ -301,7 +367,9 @@ def main() -> int:
         # ("of which ..." is a part of the phase before it, not more time)
         own = sum(v for k, v in timings.items() if isinstance(v, (int, float))
                   and not k.startswith("of which")) if timings else float("nan")
-        results.append(Scale(records, r["wall"], ratio, r["peak_mb"], ok, ratio_live, own))
+        same = statistics.median_low(sames) if sames and all(sames) else None
+        results.append(Scale(records, r["wall"], ratio, r["peak_mb"], ok, ratio_live, own,
+                             r["wall"] / same if same else float("nan")))
     print("\nwhere the time goes (seconds, from the run report):")
     for patients, visits, t in rows:
         print(f"  {patients:,}/{visits:,}: " + ", ".join(f"{k} {v:.1f}" for k, v in t.items()))

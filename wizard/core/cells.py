@@ -39,6 +39,7 @@ from .mapping import ProfileError, RunContext, legacy_ids, map_chunk
 from .quarantine import ADDED_COLUMNS
 from .readers import LINE
 from .readers.base import CORRUPT
+from .rowspans import RowSpan, RowSpans
 from .schema import quote_ident
 from .tally import CANDIDATES, ChunkTally, Tally, non_empty as _non_empty
 
@@ -184,10 +185,11 @@ class _ImportedRows:
     """This run's records of one legacy table, by line: their HMSync id, and which of
     the mapped fields HMSync holds a value in."""
 
-    def __init__(self, con, run_id, source: str, target: str, fields: list[str]):
+    def __init__(self, con, run_id, source: str, target: str, fields: list[str],
+                 span: RowSpan | None = None):
         self.fields = fields
         if run_id is not None and len(fields) <= PACKED_FIELDS_MAX:
-            got = self._packed(con, run_id, source, target, fields)
+            got = self._packed(con, run_id, source, target, fields, span)
             if got is not None:
                 order = np.argsort(got >> len(fields), kind="stable")
                 got = got[order]
@@ -214,17 +216,36 @@ class _ImportedRows:
         self.has = got[order, 1:].astype(bool)
 
     @staticmethod
-    def _packed(con, run_id, source: str, target: str, fields: list[str]):
+    def _packed(con, run_id, source: str, target: str, fields: list[str],
+                span: RowSpan | None = None):
         """Each record as one integer, its line shifted left by a bit per field, the bits
         saying which fields hold a value: SQLite writes them as one text, NumPy reads it
-        (a tuple per record made in Python took three times as long). None: not read."""
+        (a tuple per record made in Python took three times as long). None: not read.
+        ``span``: where the import put the file's rows (rowspans.py): each map row is
+        paired with its record by rowid, their HMSync ids compared, and the result kept
+        only if every row of the span was paired; else the join by HMSync id."""
         bits = " + ".join(f"((t.{quote_ident(f)} IS NOT NULL) << {i})"
                           for i, f in enumerate(fields)) or "0"
-        n, text = con.execute(
-            f'SELECT count(*), group_concat((l."sourceLine" << {len(fields)}) + {bits}) '
-            f'FROM migration_legacy_ids l JOIN {quote_ident(target)} t ON t.id = '
-            f'l."hmsyncId" WHERE l."runId"=? AND l."sourceFile"=? AND l."tableName"=? AND '
-            f'l."sourceLine" IS NOT NULL', (run_id, source, target)).fetchone()
+        what = f'count(*), group_concat((l."sourceLine" << {len(fields)}) + {bits})'
+        mine = ('l."runId"=? AND l."sourceFile"=? AND l."tableName"=? AND '
+                'l."sourceLine" IS NOT NULL')
+        got = None
+        if span is not None:
+            try:
+                got = con.execute(
+                    f'SELECT {what} FROM migration_legacy_ids l JOIN {quote_ident(target)} t '
+                    f'ON t.rowid = l.rowid - {int(span.offset)} WHERE l.rowid BETWEEN ? AND ? '
+                    f'AND t.id = l."hmsyncId" AND {mine}',
+                    (span.first, span.last, run_id, source, target)).fetchone()
+            except sqlite3.OperationalError:  # (no rowid to pair by)
+                got = None
+            if got is not None and got[0] != span.rows:
+                got = None
+        if got is None:
+            got = con.execute(
+                f'SELECT {what} FROM migration_legacy_ids l JOIN {quote_ident(target)} t '
+                f'ON t.id = l."hmsyncId" WHERE {mine}', (run_id, source, target)).fetchone()
+        n, text = got
         if not n:
             return np.zeros(0, dtype=np.int64)
         got = np.fromstring(text, dtype=np.int64, sep=",")
@@ -322,14 +343,16 @@ class _TableAccount:
 def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFrame,
             deferred: dict[str, list[np.ndarray]], run_id: int | None,
             chunk_rows: int = 25_000, cancel=None, filtered=None,
-            delta=None, tally: Tally | None = None) -> CellAccounting:
+            delta=None, tally: Tally | None = None, spans: RowSpans | None = None
+            ) -> CellAccounting:
     """Account for every cell of the mapped legacy tables (see the module's docstring).
     ``plan``: (SourceTable, TableMap) pairs; ``problems``: the run's problem list;
     ``deferred``: file -> lines left for the full run (a pilot); ``filtered``: file ->
     lines a filter left out (none yet); ``delta``: a re-run's DeltaResult, whose updated
     records this run wrote (their money counts as imported) and whose conflicts kept as
     HMSync has them differ from the files knowingly (not spot-checked); ``tally``: the
-    cells as the import read them (a table without one is read again)."""
+    cells as the import read them (a table without one is read again); ``spans``: where
+    the import put each file's rows (rowspans.py), to read them back by rowid."""
     errs = problems[problems["severity"] == "error"] if len(problems) else problems
     error_lines = {f: np.unique(g["line"].to_numpy(dtype=np.int64))
                    for f, g in errs.groupby("file")} if len(errs) else {}
@@ -349,16 +372,18 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
                  else knowingly).add(ch.legacy_id)
         args = (con, run_id, st, tm, target, profile, error_lines, deferred, filtered,
                 written, knowingly, cancel)
+        span = spans.get(st.name, tm.target) if spans is not None else None
         tallied = tally.get((st.name, tm.target)) if tally is not None else None
         ta = None
         if tallied is not None and not written and not knowingly:
             # (a re-run's changed records are told by their legacy ids: read again)
             drawn = _drawn(tallied)
-            ta = _account_table(*args, (_TalliedChunk(t) for t in tallied), drawn)
+            ta = _account_table(*args, (_TalliedChunk(t) for t in tallied), drawn, span)
             ta.sample = _tallied_sample(ta, tallied, drawn, tm, target, profile)
         if ta is None or ta.sample is None:
             fixes = corrections.by_file(profile.corrections).get(st.name)
-            ta = _account_table(*args, _read_again(st, tm, target, ctx, fixes, chunk_rows))
+            ta = _account_table(*args, _read_again(st, tm, target, ctx, fixes, chunk_rows),
+                                span=span)
         out.tables.append(ta.cells)
         ta.cells.totals = [mt.to_dict() for mt in ta.totals.values()]  # (before the merge)
         for (t, f), mt in ta.totals.items():
@@ -391,7 +416,7 @@ def _merged(a: MoneyTotal | None, b: MoneyTotal) -> MoneyTotal:
 
 
 def _account_table(con, run_id, st, tm, target, profile, error_lines, deferred, filtered,
-                   written, knowingly, cancel, chunks, drawn=None) -> _TableAccount:
+                   written, knowingly, cancel, chunks, drawn=None, span=None) -> _TableAccount:
     """One legacy table's cells and money totals, chunk by chunk; the spot check's sample
     drawn too when the chunks are read again (``_ReadChunk``), else the lines of
     ``drawn`` (sorted) that it may draw noted."""
@@ -413,7 +438,7 @@ def _account_table(con, run_id, st, tm, target, profile, error_lines, deferred, 
             "left_behind" if c in tm.leave_behind else "unmapped"
         tc.columns[c] = ColumnCells(c, read.get(c, []), role)
     field_names = [f for f in tm.fields if f in target.fields]
-    done = _ImportedRows(con, run_id, st.name, tm.target, field_names)
+    done = _ImportedRows(con, run_id, st.name, tm.target, field_names, span)
     bad_lines = error_lines.get(st.name, np.zeros(0, dtype=np.int64))
     later = np.concatenate(deferred.get(st.name) or [np.zeros(0, dtype=np.int64)])
     left_out = np.concatenate((filtered or {}).get(st.name) or

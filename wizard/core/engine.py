@@ -17,7 +17,6 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
-from itertools import chain
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -1121,6 +1120,7 @@ class _Importer:
                          f"{int(self.run_id)}, {_literal(st.name)}, ?, ?, "
                          f"{_literal(key) if key else 'NULL'}, {fset})",
                          [ids_acc, hids, lines, fps])
+        self.verifier.row_spans.note(self.con, st.name, t, k)
         if mc.extras:
             from .extras import insert_extras
             insert_extras(self.con, t, mc.extras, idx, hids)
@@ -1137,7 +1137,11 @@ class _Importer:
             return
         width = len(columns)
         per = max(1, min(ROWS_PER_INSERT, _MAX_PARAMS // width))
-        flat = list(chain.from_iterable(zip(*columns)))
+        # one list of every value, row after row, filled a column at a time (slice
+        # assignment: no tuple per row, as zip would make)
+        flat = [None] * (n * width)
+        for j, col in enumerate(columns):
+            flat[j::width] = col
         groups, rest = divmod(n, per)
         step = per * width
         if groups:

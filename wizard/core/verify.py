@@ -20,6 +20,7 @@ import pandas as pd
 
 from .errors import CannotVerify  # noqa: F401 (imported from here too)
 from .schema import DATA_TABLES, TargetTable, quote_ident
+from .rowspans import RowSpans
 from .words import counted
 
 if TYPE_CHECKING:
@@ -135,6 +136,8 @@ class Verifier:
         self.group_totals: dict[tuple[str, str], dict[str, float]] = {}
         self.samples: dict[str, list[tuple[str, dict]]] = {}
         self._rng = random.Random(20261125)
+        #: where the import put each file's rows, for the cell accounting (rowspans.py)
+        self.row_spans = RowSpans()
 
     # --- during the import -------------------------------------------------------------
     def observe(self, table: str, mc, keep: np.ndarray, imported: list[tuple[int, str]]):
@@ -209,7 +212,8 @@ class Verifier:
         the cells as the import read them (tally.py), which spares the second read."""
         from .cells import account
         acc = account(self.con, plan, self.targets, profile, problems, deferred,
-                      self.run_id, chunk_rows, cancel, filtered, delta, tally)
+                      self.run_id, chunk_rows, cancel, filtered, delta, tally,
+                      self.row_spans)
         verification.cells = acc
         checks = verification.checks
         for tc in acc.tables:

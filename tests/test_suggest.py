@@ -900,7 +900,7 @@ def test_genders_are_read_in_the_exports_language(tmp_path, values, expect, aske
 
 def test_gender_values_that_mean_nothing_known_are_said(tmp_path):
     p = suggest(tmp_path, {"patients.csv": "patient_id,name,gender\n1,A,M\n2,B,F\n3,C,U\n"})
-    assert any("1 value(s) mean no gender HMSync knows (M, F, O): u" in n for n in p.notes)
+    assert any("1 value means no gender HMSync knows (M, F, O): u" in n for n in p.notes)
 
 
 def _workbook(path, sheets: dict[str, list[list]]):

@@ -44,6 +44,7 @@ from .schema import TargetTable
 from .suggest_nested import (NOT_THE_RECORDS, NestedPath, as_expressions, nested_columns,
                              unread_keys)
 from .vocabulary import ALIASES
+from .words import counted
 from .vocabulary import STOP as _STOP
 
 
@@ -1886,7 +1887,8 @@ def _gender_map(col: pd.Series) -> tuple[dict[str, str], str | None, str | None]
         values.update({"l": "M", "p": "F"})
         said.append("L and P read as laki-laki (M) and perempuan (F)")
     unknown = sorted(v for v in seen if v not in values)
-    odd = (f"{len(unknown)} value(s) mean no gender HMSync knows (M, F, O): "
+    odd = (f"{counted(len(unknown), 'value')} "
+           f"{'means' if len(unknown) == 1 else 'mean'} no gender HMSync knows (M, F, O): "
            f"{', '.join(unknown[:6])}{' …' if len(unknown) > 6 else ''}; map them, or their "
            "records are rejected") if unknown else None
     return values, "; ".join(said) or None, odd

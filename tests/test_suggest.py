@@ -474,6 +474,20 @@ def test_two_letter_codes_are_a_state_only_beside_a_city(tmp_path, beside):
     assert ("estado" in fields(p, "pacientes.csv")["address"]) == bool(beside)
 
 
+def test_a_prefixed_name_beside_a_last_name_is_the_given_name(tmp_path):
+    """A Thai clinic app: ptName beside ptLname (the pt prefix is the table's) is the given
+    name, and the full name joins both; emp_name and emp_lname likewise for a doctor."""
+    p = suggest(tmp_path, {
+        "patient.csv": "pt_id,ptName,ptLname,pt_sex,pt_tel\n1,Somchai,Jaidee,M,0812345678\n"
+                       "2,Suda,Meesuk,F,0898765432\n",
+        "doctor.csv": "emp_id,emp_name,emp_lname,emp_tel\n1,Anan,Srisuk,0811111111\n"
+                      "2,Pim,Thongdee,0822222222\n"})
+    got = fields(p, "patient.csv")
+    assert got["firstName"] == ["ptName"] and got["lastName"] == ["ptLname"]
+    assert got["fullName"] == ["ptName", "ptLname"]
+    assert fields(p, "doctor.csv")["fullName"] == ["emp_name", "emp_lname"]
+
+
 def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):
     """Surgeries (patient, doctor, date, cost) fit visits by their columns, but nothing in
     their name says they are visits: beside the visits file, they are not mapped."""

@@ -1007,6 +1007,13 @@ def _state_not_status(cols: _Columns, c: str, cw: tuple[str, ...]) -> bool:
 _DIGITS = set("0123456789") | {str(n) for n in range(10, 20)}
 
 
+def _bare_name(cols: _Columns, c: str, table: str) -> bool:
+    """The column is called "name" and nothing else but the file's prefix or its people's
+    noun (ptName beside ptLname, emp_name beside emp_lname, nome beside cognome)."""
+    own = {TABLE_NOUN.get(table, ""), "patient", "doctor", "staff"} | cols.prefix()
+    return tuple(w for w in cols.words.get(c, ()) if w not in own) == ("name",)
+
+
 def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
                 used: set[str]) -> None:
     """Fields made of several columns: a full name of first and last names, an address of
@@ -1020,13 +1027,14 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
         # with the patients' words for them, are joined into it
         named = {}
         for part in ("firstName", "lastName"):
-            found = [(_name_score(cw, "patients", part)[0], c) for c, cw in cols.words.items()
+            found = [(_name_score(tuple(w for w in cw if w not in cols.prefix()) or cw,
+                                  "patients", part)[0], c) for c, cw in cols.words.items()
                      if c not in used or (full is not None and c in full.columns)]
             found = [x for x in found if x[0] >= 0.9]
             if found:
                 named[part] = FieldMap(part, [max(found)[1]], confidence=round(max(found)[0], 2))
         bare = full is not None and len(full.columns) == 1 and \
-            cols.words.get(full.columns[0]) == ("name",)
+            _bare_name(cols, full.columns[0], table)
         if "firstName" in named and "lastName" not in named and bare:
             # a bare "name" beside a first name is the family name (French Prénom and Nom)
             named["lastName"] = FieldMap("lastName", list(full.columns), confidence=0.85)
@@ -1038,7 +1046,7 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
         if len(named) == 2:
             first, last = named["firstName"], named["lastName"]
     if first and last is None and full is not None and len(full.columns) == 1 and \
-            cols.words.get(full.columns[0]) == ("name",) and "lastName" in fields:
+            _bare_name(cols, full.columns[0], table) and "lastName" in fields:
         # a bare "name" beside a first name is the family name (French Prénom and Nom)
         last = FieldMap("lastName", list(full.columns), confidence=0.85,
                         reason="a bare name beside the first name: the family name",
@@ -1046,7 +1054,7 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
         tm.fields["lastName"] = last
         full = None
     if last and first is None and full is not None and len(full.columns) == 1 and \
-            cols.words.get(full.columns[0]) == ("name",) and "firstName" in fields:
+            _bare_name(cols, full.columns[0], table) and "firstName" in fields:
         # and beside a family name it is the given name (Italian nome and cognome)
         first = FieldMap("firstName", list(full.columns), confidence=0.85,
                          reason="a bare name beside the family name: the given name",

@@ -488,6 +488,30 @@ def test_a_prefixed_name_beside_a_last_name_is_the_given_name(tmp_path):
     assert fields(p, "doctor.csv")["fullName"] == ["emp_name", "emp_lname"]
 
 
+def test_a_guardians_phone_and_a_bills_other_amounts(tmp_path):
+    """A Manila hospital's patients: guardian_contact is the guardian's phone, never the
+    patient's; its bills: total_amount beside final_amount (after a PhilHealth discount):
+    the amount taken is asked, the other named."""
+    p = suggest(tmp_path, {
+        "patients.csv": "patient_id,first_name,last_name,guardian_contact\n"
+                        "1,Jose,Rizal,09171234567\n2,Maria,Clara,09181234567\n",
+        "billings.csv": "bill_id,patient_id,bill_date,total_amount,discount_amount,"
+                        "final_amount\n1,1,2024-01-02,1000,500,500\n"
+                        "2,2,2024-01-03,800,0,800\n"})
+    assert "phone" not in fields(p, "patients.csv")
+    amount = p.table_for("billings.csv").fields["amount"]
+    assert amount.review and "final_amount" in amount.reason
+
+
+def test_address_parts_named_with_the_word_address(tmp_path):
+    """An Ecuadorian system: direccionCasa, direccionCalle, direccionCiudad."""
+    p = suggest(tmp_path, {"Paciente.csv": "idPaciente,nombre,direccionCasa,direccionCalle,"
+                                          "direccionCiudad\n1,Ana Paz,12,Av. Amazonas,Quito\n"
+                                          "2,Luis Vera,7,Calle Larga,Cuenca\n"})
+    assert set(fields(p, "Paciente.csv")["address"]) == {"direccionCasa", "direccionCalle",
+                                                         "direccionCiudad"}
+
+
 def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):
     """Surgeries (patient, doctor, date, cost) fit visits by their columns, but nothing in
     their name says they are visits: beside the visits file, they are not mapped."""

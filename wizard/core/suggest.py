@@ -553,6 +553,9 @@ def _score_fields(cols: _Columns, table: str, target: TargetTable,
     return [m for m in cols.matches[table] if m.column not in skip]
 
 
+#: words of a column about another person than the record's (their phone is not its)
+_ANOTHER_PERSON = {"emergency", "kin", "relative", "guardian", "father", "mother",
+                   "spouse", "parent", "insurer", "employer"}
 #: fields that hold a person's name (a word or a few)
 _NAME_FIELDS = ("firstName", "lastName", "fullName")
 #: words of what a column beside "first", "last" or "family" names instead of a person
@@ -593,6 +596,8 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
                 continue  # the amount paid says how much, not whether
             if f.name in _NAME_FIELDS and (set(cw) & _NOT_A_NAME or _prose(cols, c)):
                 continue  # a family's medical history is no family name
+            if table in ("patients", "doctors") and set(cw) & _ANOTHER_PERSON:
+                continue  # a guardian's phone, an emergency contact's name
             if f.kind in ("text", "enum", "float", "int") and "date" in cw and \
                     cols.fit(c, "date") >= 0.8:
                 continue  # the day a result was delivered is not the result
@@ -709,6 +714,7 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
             fm.confidence = round(REVIEW_BELOW - 0.01, 2)
             fm.reason = f"{fm.reason}; {m.column} fits it too ({m.why})"
     _total_of_parts(cols, table, tm, used)
+    _amounts_apart(cols, table, tm)
     _bill_date_otherwise(cols, table, tm, used)
     _names_by_email(cols, table, tm, profile)
     _notes_together(cols, table, target, tm, used)
@@ -816,6 +822,21 @@ def _money_columns(cols: _Columns, skip: set[str]) -> dict[str, pd.Series]:
     return got
 
 
+def _amounts_apart(cols: _Columns, table: str, tm: TableMap) -> None:
+    """A bill or payment with several amounts (total_amount, final_amount after a
+    discount, paid_amount): the one taken is asked, the others named in the reason."""
+    fm = tm.fields.get(_TOTALS.get(table, ""))
+    if fm is None or len(fm.columns) != 1 or fm.review:
+        return
+    others = [c for c, cw in cols.words.items() if c not in fm.columns and "amount" in cw
+              and not set(cw) & (_NOT_A_TOTAL | {"discount", "tax", "paid", "payment"})
+              and c not in cols.nested]
+    if others:
+        fm.confidence = min(fm.confidence or 0, round(REVIEW_BELOW - 0.01, 2))
+        fm.review = True
+        fm.reason = f"{fm.reason}; {', '.join(others)} may be the amount too"
+
+
 def _total_of_parts(cols: _Columns, table: str, tm: TableMap, used: set[str]) -> None:
     """A column that is, record by record, the sum of two or three others is the total:
     the amount, whatever the name of the column the names chose (biaya_resep, the
@@ -871,7 +892,7 @@ def _by_content(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
         return
     fields = target.fields
     free = [c for c in cols.st.columns if c not in used and c in cols.sample and
-            cols.filled(c) >= 0.5]
+            cols.filled(c) >= 0.5 and not set(cols.words[c]) & _ANOTHER_PERSON]
     # (dates the sample's first rows parse as, away from today: born decades apart)
 
     def take(field: str, col: str, why: str, steps=None) -> None:
@@ -1094,7 +1115,8 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
                  for c, cw in cols.words.items()
                  if c not in used and cw and (part in cw or part == "state" and
                                               _state_not_status(cols, c, cw)) and
-                 len(set(cw) - {part, "status", "number", TABLE_NOUN.get(table, "")}) == 0]
+                 len(set(cw) - {part, "status", "number", "address",
+                                TABLE_NOUN.get(table, "")}) == 0]
         parts = list(dict.fromkeys(parts))
         fm = tm.fields["address"]
         # numbered lines (address_1 .. address_5, ADDR_LINE2) are one address, in order

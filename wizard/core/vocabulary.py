@@ -616,6 +616,8 @@ _alias("specialty", "specialist", "specialists", "especialista")
 _alias("history", "history", "histories")
 _alias("medical", "medical")
 _alias("record", "record", "records")
+_alias("house", "casa")
+_alias("address", "calle", "rua")
 # a person's middle name or patronymic (Russian otchestvo): part of the full name
 _alias("middle", "middle", "patronymic", "patronym", "otchestvo", "third")
 #: words that carry nothing on their own

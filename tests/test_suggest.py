@@ -58,6 +58,10 @@ def fields(profile, source):
     ("County", ("county",)),                   # no slip of "country": short words are words
     ("Branch", ("branch",)),
     ("ContractNo", ("contract", "number")),    # not a contact number
+    ("Imię", ("first", "name")),               # letters beyond Latin-1 are letters
+    ("Płeć", ("gender",)),
+    ("prezime", ("last", "name")),             # Serbian
+    ("pregled", ("visit",)),
 ])
 def test_names_are_read_as_the_vocabularys_words(name, said):
     assert words(name) == said

@@ -49,7 +49,7 @@ from .vocabulary import STOP as _STOP
 
 
 # --- names as words ---------------------------------------------------------------------------
-_WORD_SPLIT = re.compile(r"[^0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
+_WORD_SPLIT = re.compile(r"[\W_]+")  # (any script's letters: Imię, Płeć, Doğum)
 _CAMEL = re.compile(r"(?<=[a-zß-ÿ])(?=[A-ZÀ-Ö])|(?<=[A-ZÀ-Ö])(?=[A-ZÀ-Ö][a-zß-ÿ])"
                     r"|(?<=[A-Za-zÀ-ÿ])(?=[0-9])|(?<=[0-9])(?=[A-Za-zÀ-ÿ])")
 

@@ -516,6 +516,15 @@ def test_address_parts_named_with_the_word_address(tmp_path):
                                                          "direccionCiudad"}
 
 
+def test_a_zip_code_and_the_country_are_parts_of_the_address(tmp_path):
+    p = suggest(tmp_path, {"patients.csv": "Email,FirstName,LastName,AddressLine1,"
+                                           "AddressLine2,City,State,ZipCode,Country\n"
+                           "a@x.com,Ann,Lee,1 Main St,Apt 2,Ruston,LA,71270,USA\n"
+                           "b@x.com,Bob,Roe,2 Oak St,,Grambling,LA,71245,USA\n"})
+    assert fields(p, "patients.csv")["address"] == [
+        "AddressLine1", "AddressLine2", "City", "State", "ZipCode", "Country"]
+
+
 def test_a_second_file_for_a_table_must_be_named_as_one(tmp_path):
     """Surgeries (patient, doctor, date, cost) fit visits by their columns, but nothing in
     their name says they are visits: beside the visits file, they are not mapped."""

@@ -1111,11 +1111,11 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
                 review=True)
             used.update(alone)
     elif "address" in fields and "address" in tm.fields:
-        parts = [c for part in ("house", "district", "city", "state", "zip")
+        parts = [c for part in ("house", "district", "city", "state", "zip", "country")
                  for c, cw in cols.words.items()
                  if c not in used and cw and (part in cw or part == "state" and
                                               _state_not_status(cols, c, cw)) and
-                 len(set(cw) - {part, "status", "number", "address",
+                 len(set(cw) - {part, "status", "number", "address", "code",
                                 TABLE_NOUN.get(table, "")}) == 0]
         parts = list(dict.fromkeys(parts))
         fm = tm.fields["address"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .mapping import FieldMap, TableMap
+from .mapping import TableMap
 from . import transforms as tf
 from .readers import SourceTable
 

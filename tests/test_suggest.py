@@ -857,6 +857,33 @@ def test_a_link_table_is_no_table(tmp_path):
                for n in p.notes)
 
 
+def test_a_link_table_named_id_first_to_a_list_is_no_table(tmp_path):
+    # Polish names the id first (id_lekarza: the doctor's id), and a doctor's specialties
+    # point at a list HMSync has no table for: still references and nothing of their own
+    p = suggest(tmp_path, {
+        "pracownicy.csv": "id_pracownika,imie,nazwisko,zatrudniony_od\n"
+                          "2,Anna,Nowak,2001-03-02\n3,Jan,Mazur,2005-06-07\n",
+        "lekarze_specjalizacje.csv": "id_lekarza,id_specjalizacji\n2,8\n2,7\n3,1\n",
+    })
+    assert p.table_for("lekarze_specjalizacje.csv") is None
+    assert any("lekarze_specjalizacje.csv: a link table (id_lekarza, id_specjalizacji)" in n
+               for n in p.notes)
+    assert p.table_for("pracownicy.csv").target == "doctors"
+
+
+def test_a_patients_file_with_no_names_does_not_outrank_the_people(tmp_path):
+    # each patient's family doctor over a period, keyed by the patient's id and named for
+    # patients: the people with their names and birth dates are the patients
+    p = suggest(tmp_path, {
+        "pacjenci.csv": "imie,nazwisko,data_urodzenia,plec\nDanuta,Kowalska,16.12.1954,F\n"
+                        "Paweł,Bąk,12.09.1988,M\nEwa,Lis,01.02.1970,F\n",
+        "pacjenci_lpk.csv": "id_pacjenta,id_lekarza,od,do\n1,2,2008-10-06,2009-09-06\n"
+                            "2,28,2015-06-04,2015-12-04\n3,2,2011-01-01,\n",
+    })
+    assert p.table_for("pacjenci.csv").target == "patients"
+    assert p.table_for("pacjenci_lpk.csv") is None
+
+
 def test_staff_with_the_patients_columns_are_not_more_patients(tmp_path):
     head = "id,full_name,phone,address,gender\n"
     p = suggest(tmp_path, {

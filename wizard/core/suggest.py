@@ -1293,8 +1293,11 @@ def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns,
     score = max(0.5 * name + 0.5 * content, 0.9 * content) if name else 0.85 * content
     if not name and _name_words(st) & (_OTHER_THINGS - _PEOPLE_THINGS):
         score *= 0.6  # named for a thing HMSync has no table for (expenses, stock_logs)
-    if name == 1.0 and own is not None and sure != 0.95:
-        score = max(score, 0.95)  # named as the table, with the table's own id column
+    if name == 1.0 and own is not None and sure != 0.95 and (
+            table not in ("patients", "doctors") or got.keys() & _NAMES):
+        # named as the table, with the table's own id column (people by their names: the
+        # patients' family doctors, id_pacjenta and id_lekarza, are no patients)
+        score = max(score, 0.95)
     if table in _EVENTS and not _links_found(cols, table, target, refs):
         score = min(score, 0.7)  # linked to no patient: a catalogue of tests, not tests
     why = (f"file name says {TABLE_NOUN.get(table)}; " if name else "") + \
@@ -1302,6 +1305,8 @@ def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns,
     return round(min(score, 1.0), 3), why
 
 
+#: the fields that name a person
+_NAMES = {"fullName", "firstName", "lastName"}
 #: a file fits a table from this score on; under REVIEW_BELOW it is asked
 TABLE_FROM = 0.5
 #: a file whose best table another file took fits a second table only this well
@@ -1360,13 +1365,19 @@ def _link_table(cols: _Columns) -> list[str] | None:
     """The columns of a link table (doctor_id, patient_id: which doctor sees which patient),
     a file of references to other tables' records and nothing of its own; None otherwise."""
     nouns = set(TABLE_NOUN.values())
-    refs = []
+    refs, things = [], set()
     for c, cw in cols.words.items():
         rest = {singular(w) for w in cw} - {"id", "number", "code"}
-        if not cw or cw[-1] not in ("id", "number", "code") or not rest or not rest <= nouns:
+        # (the id word first in languages that say "id of the doctor": id_lekarza)
+        if not cw or not {cw[0], cw[-1]} & {"id", "number", "code"} or not rest or \
+                len(rest) > 1 and not rest <= nouns:
             return None
+        if not rest <= nouns and "id" not in cw:
+            return None  # (a phone number, a postal code: values, not references)
         refs.append(c)
-    return refs if len(refs) >= 2 else None
+        things |= rest
+    # (a doctor's specialties: one side a table's records, the other a thing of a list)
+    return refs if len(refs) >= 2 and things & nouns else None
 
 
 #: the id a reference names after a slash (FHIR's "Encounter/E-1", in JSON or not)

@@ -884,6 +884,70 @@ def test_a_patients_file_with_no_names_does_not_outrank_the_people(tmp_path):
     assert p.table_for("pacjenci_lpk.csv") is None
 
 
+def test_a_pathology_bill_named_for_tests_is_not_applied_as_tests(tmp_path):
+    # a Bangladeshi HMS's pathology_log: one bill per pathology order (money, status), no
+    # test named in it; its Test_No is the order's number, never a test's name
+    p = suggest(tmp_path, {
+        "patients.csv": "P_ID,Patient_Name,Gender\nM-001,Rahim Uddin,Male\n"
+                        "M-002,Karima Begum,Female\n",
+        "pathology_log.csv": "AI_ID,Test_No,P_ID,Discount,Payment_Status,Total_Amount,"
+                             "Payable_Amount,Reg_Date\n19,1,M-001,20,Paid,5900,4720,2021-12-12\n"
+                             "20,2,M-002,0,Due,800,800,2021-12-13\n",
+    })
+    tm = p.table_for("pathology_log.csv")
+    assert tm is None or tm.review
+    assert tm is None or "testName" not in tm.fields
+
+
+def test_a_files_own_id_is_no_pointer_to_the_table_it_is_named_for(tmp_path):
+    # MedBilling's BillingID numbers its own bills; with a payment method beside the total
+    # it looked like payments of the bills (billId <- BillingID, 0.96)
+    p = suggest(tmp_path, {
+        "Patient.csv": "PatientID,Name,Gender\n1,Ali Khan,M\n2,Sara Ahmed,F\n3,Omar Raza,M\n",
+        "DoctorFeeBilling.csv": "BillID,PatientID,Date,Amount\n1,1,2024-03-02,2500\n"
+                                "2,2,2024-03-09,1600\n3,3,2024-03-10,1600\n",
+        "MedBilling.csv": "BillingID,PrescriptionID,Date,TotalAmount,PaymentMethod\n"
+                          "1,1,2024-03-02,1500.00,Cash\n2,2,2024-03-09,1600.00,Credit Card\n"
+                          "3,3,2024-03-10,900.00,Cash\n",
+    })
+    tm = p.table_for("MedBilling.csv")
+    assert tm is None or tm.target != "payments"
+
+
+def test_doctors_subtype_keyed_by_its_own_id_names_the_staff_register(tmp_path):
+    # SQL Server's ERMS: Doctor (DoctorID, Specialization, OPDCharges) says which employees
+    # are doctors; the names are in Employee (EmpID, EmpName, ...): the register is the
+    # doctors' source, asked
+    p = suggest(tmp_path, {
+        "Employee.csv": "EmpID,EmpName,Contact,JobTitle,DeptID\n"
+                        "1,Ali Khan,0300-1234567,Cardiologist,1\n"
+                        "2,Sara Ahmed,0312-9876543,Orthopedic Surgeon,1\n"
+                        "3,Hina Aslam,0321-5554433,Nurse,2\n4,Bilal Shah,0333-1112223,Clerk,3\n",
+        "Doctor.csv": "DoctorID,Specialization,OPDCharges\n1,Cardiologist,2500\n"
+                      "2,Orthopedic Surgeon,1600\n",
+    })
+    assert p.table_for("Doctor.csv") is None
+    tm = p.table_for("Employee.csv")
+    assert tm.target == "doctors" and tm.review
+    assert any("Doctor.csv: says which of Employee.csv's records are doctors "
+               "(DoctorID = EmpID)" in str(n) for n in p.notes)
+
+
+def test_a_visit_naming_someone_beside_the_patient_is_asked(tmp_path):
+    # a Sarajevo hospital's posjeta: a visitor's first and last name, the day, the patient
+    # visited; "posjeta" is "visit", and its own id is visit's
+    p = suggest(tmp_path, {
+        "pacijent.csv": "pacijent_id,ime,prezime\n1,Amra,Hodžić\n2,Edin,Kovač\n",
+        "posjeta.csv": "posjeta_id,ime,prezime,datum_posjete,pacijent_id\n"
+                       "1,Jusko,Jusić,2020-11-07,1\n2,Ilma,Mekić,2020-11-07,1\n"
+                       "3,Emir,Matić,2020-11-05,2\n",
+    })
+    tm = p.table_for("posjeta.csv")
+    assert tm.target == "visits" and tm.review
+    assert any("posjeta.csv: ime, prezime name a person beside the patient pacijent_id "
+               "points to" in str(n) for n in p.notes)
+
+
 def test_staff_with_the_patients_columns_are_not_more_patients(tmp_path):
     head = "id,full_name,phone,address,gender\n"
     p = suggest(tmp_path, {

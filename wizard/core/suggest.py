@@ -590,8 +590,9 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
             if f.kind == "ref" and not (set(cw) & _IDENT or
                                         cw == (TABLE_NOUN.get(f.references, ""),)):
                 continue  # a patient's name or gender is no reference to the patient
-            if f.kind == "text" and f.name in ("fullName",) and set(cw) & {"id", "number"}:
-                continue
+            if f.kind == "text" and f.name in ("fullName", "testName") and \
+                    set(cw) & {"id", "number"}:
+                continue  # (a test's number, Test_No, is no test's name)
             if f.name == "status" and set(cw) & _MONEY:
                 continue  # the amount paid says how much, not whether
             if f.name in _NAME_FIELDS and (set(cw) & _NOT_A_NAME or _prose(cols, c)):
@@ -1259,14 +1260,22 @@ def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns,
     of the file that feeds that table (see :func:`_references_by_value`)."""
     name = _table_name_score(st, table)
     sig = SIGNATURE.get(table, {})
+    first = st.columns[0] if st.columns else None
+
+    def own_records(column: str, ref: str | None) -> bool:
+        # MedBilling's BillingID numbers its own bills: no bill a payment points to
+        return bool(ref) and column == first and cols.unique_ids(first) and \
+            _table_name_score(st, ref) >= 0.8
+
     got = {}
     for f in target.mappable:
         col = (refs or {}).get(f.references) if f.references and f.references != table \
             else None
-        if col and f.name in sig:
+        if col and f.name in sig and not own_records(col, f.references):
             got[f.name] = col
     for m in _score_fields(cols, table, target, set()):
-        if m.field in sig and m.field not in got and m.column not in got.values():
+        if m.field in sig and m.field not in got and m.column not in got.values() and \
+                not own_records(m.column, target.fields[m.field].references):
             got[m.field] = m.column
     if "age" in sig and "age" not in got:
         born = _birth_date(cols, set(got.values()))
@@ -1294,19 +1303,40 @@ def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns,
     if not name and _name_words(st) & (_OTHER_THINGS - _PEOPLE_THINGS):
         score *= 0.6  # named for a thing HMSync has no table for (expenses, stock_logs)
     if name == 1.0 and own is not None and sure != 0.95 and (
-            table not in ("patients", "doctors") or got.keys() & _NAMES):
-        # named as the table, with the table's own id column (people by their names: the
-        # patients' family doctors, id_pacjenta and id_lekarza, are no patients)
+            table not in _KNOWN_BY or got.keys() & _KNOWN_BY[table]):
+        # named as the table, with the table's own id column, and holding what its records
+        # are known by (the patients' family doctors, id_pacjenta and id_lekarza, are no
+        # patients; a pathology order's bill, with no test named, is no test)
         score = max(score, 0.95)
     if table in _EVENTS and not _links_found(cols, table, target, refs):
         score = min(score, 0.7)  # linked to no patient: a catalogue of tests, not tests
+    named = _bare_names(cols)
+    if table in _EVENTS and named and "patientId" in got:
+        # a person named beside the patient pointed to: whose records are these? (a
+        # hospital's visitors, posjeta: ime, prezime, pacijent_id; or the patient's name
+        # repeated on each visit)
+        score = min(score, REVIEW_BELOW - 0.01)
+    doubt = f"; {', '.join(named)} name someone beside the patient" \
+        if table in _EVENTS and named and "patientId" in got else ""
     why = (f"file name says {TABLE_NOUN.get(table)}; " if name else "") + \
-        (f"columns fill {', '.join(sorted(got))}" if got else "no characteristic column")
+        (f"columns fill {', '.join(sorted(got))}" if got else "no characteristic column") + \
+        doubt
     return round(min(score, 1.0), 3), why
 
 
 #: the fields that name a person
 _NAMES = {"fullName", "firstName", "lastName"}
+
+
+def _bare_names(cols: _Columns) -> list[str]:
+    """Columns naming a person, the first and the last name, with no word of whose."""
+    named = [c for c, cw in cols.words.items()
+             if cw in (("first", "name"), ("last", "name"), ("given", "name"),
+                       ("family", "name"), ("surname",))]
+    return named if len(named) >= 2 else []
+#: a table -> the fields one of which its records are known by
+_KNOWN_BY = {"patients": _NAMES, "doctors": _NAMES,
+             "pathology_tests": {"testName", "testCode", "resultValue"}}
 #: a file fits a table from this score on; under REVIEW_BELOW it is asked
 TABLE_FROM = 0.5
 #: a file whose best table another file took fits a second table only this well
@@ -1676,13 +1706,20 @@ def _register_of(holder: dict[str, str], fits: list, columns: dict[str, _Columns
         got = {m.field for m in _score_fields(columns[fname], t, targets[t], set())}
         if "fullName" not in got:
             continue
-        for key in columns[marker].st.columns:
-            if key not in columns[fname].st.columns or not set(words(key)) - _ID_WORDS:
-                continue  # (a bare "id" numbers each file's own rows)
-            mine, theirs = columns[marker].values(key, True), columns[fname].values(key, True)
-            if len(mine) and columns[fname].unique_ids(key) and \
+        pairs = [(key, key) for key in columns[marker].st.columns
+                 if key in columns[fname].st.columns and set(words(key)) - _ID_WORDS]
+        # (a bare "id" numbers each file's own rows); or each file's own first column, named
+        # for its own records (DOCTOR.DoctorID, the EMPLOYEE.EmpID of each doctor): asked
+        mine_first, theirs_first = columns[marker].st.columns[0], columns[fname].st.columns[0]
+        if not pairs and all(_ID_WORDS & set(words(c)) and len(words(c)) >= 2
+                             for c in (mine_first, theirs_first)):
+            pairs.append((mine_first, theirs_first))
+        for key, their_key in pairs:
+            mine = columns[marker].values(key, True)
+            theirs = columns[fname].values(their_key, True)
+            if len(mine) and columns[fname].unique_ids(their_key) and \
                     float(mine.isin(set(theirs)).mean()) >= 0.95:
-                return marker, fname, key
+                return marker, fname, key if key == their_key else f"{key} = {their_key}"
     return None
 
 
@@ -2228,6 +2265,13 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                 f"{st.name}: appointments are taken as visits; bookings that never took place "
                 "(cancelled, no-show) would become visits too (a filter may leave them out)",
                 NoteKind.CHECK))
+        named = _bare_names(columns[st.name])
+        if table in _EVENTS and named and "patientId" in tm.fields:
+            tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
+            _note(profile, ProfileNote(
+                f"{st.name}: {', '.join(named)} name a person beside the patient "
+                f"{tm.fields['patientId'].columns[0]} points to: the patient's name again, "
+                f"or someone else's (a visitor's)? Taken as {table}", NoteKind.CHECK))
         if st.name in second.values() or register and st.name == register[1]:
             tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
         if st.name in second:

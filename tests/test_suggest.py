@@ -948,6 +948,38 @@ def test_a_visit_naming_someone_beside_the_patient_is_asked(tmp_path):
                "points to" in str(n) for n in p.notes)
 
 
+@pytest.mark.parametrize("first, last", [("prenomP", "nomP"), ("PRENOM_EMP", "NOM_EMP"),
+                                         ("primeiro_nome", "ultimo_nome")])
+def test_first_and_family_names_with_a_shared_tag_make_the_full_name(tmp_path, first, last):
+    # a French course project's Patient (numPatient, nomP, prenomP): "nom" beside "prénom"
+    # is the family name, whatever tag both carry; Portuguese primeiro / último nome
+    p = suggest(tmp_path, {
+        "Patient.csv": f"numPatient,{last},{first},sexe\n1,Martin,Jeanne,F\n"
+                       "2,Bernard,Louis,M\n3,Petit,Anne,F\n"})
+    got = fields(p, "Patient.csv")
+    assert got["fullName"] == [first, last]
+    assert got["lastName"] == [last] and got["firstName"] == [first]
+
+
+def test_an_id_named_number_first_is_the_records_own(tmp_path):
+    # Oracle in French: NUM_PATIENT, the patient's number
+    p = suggest(tmp_path, {
+        "PATIENT.csv": "NUM_PATIENT,NOM_PATIENT,PRENOM_PATIENT,TEL_PATIENT\n"
+                       "P1,Benali,Amina,0550123456\nP2,Haddad,Karim,0661234567\n"})
+    assert p.table_for("PATIENT.csv").legacy_id == "NUM_PATIENT"
+
+
+def test_a_patients_file_whose_names_are_empty_is_not_lifted(tmp_path):
+    # an Indonesian clinic's BPJS (insurance) register: numbers, its name columns empty
+    p = suggest(tmp_path, {
+        "pasien.csv": "no_rm,nm_pasien,jk_pasien,tgl_lahir\nRM1,Budi Santoso,L,1980-01-02\n"
+                      "RM2,Siti Aminah,P,1975-03-04\nRM3,Agus Salim,L,1990-05-06\n",
+        "pasien_bpjs.csv": "no_bpjs,no_rm_bpjs,nm_pasien_bpjs,jk_bpjs\n0000029247423,RM1,,\n"
+                           "1234567891,RM2,,\n2234567891,RM3,,\n"})
+    assert p.table_for("pasien.csv").target == "patients"
+    assert p.table_for("pasien_bpjs.csv") is None
+
+
 def test_staff_with_the_patients_columns_are_not_more_patients(tmp_path):
     head = "id,full_name,phone,address,gender\n"
     p = suggest(tmp_path, {

@@ -640,7 +640,9 @@ def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str
         if not cw:
             continue
         national = table in ("patients", "doctors") and bool(set(cw) & _NATIONAL_ID)
-        ident = cw[-1] in ("id", "number", "code") or cw[0] == "id"
+        # (the id word first where a language says "number of the patient": NUM_PATIENT)
+        ident = cw[-1] in ("id", "number", "code") or cw[0] == "id" or \
+            cw[0] == "number" and len(cw) == 2
         if national and not ident and (not cols.sample.empty and c in cols.sample and
                                        cols.unique_ids(c)) and score < 0.85:
             # a person's tax or national number, unique: an id where there is no other
@@ -1029,10 +1031,13 @@ def _state_not_status(cols: _Columns, c: str, cw: tuple[str, ...]) -> bool:
 _DIGITS = set("0123456789") | {str(n) for n in range(10, 20)}
 
 
-def _bare_name(cols: _Columns, c: str, table: str) -> bool:
-    """The column is called "name" and nothing else but the file's prefix or its people's
-    noun (ptName beside ptLname, emp_name beside emp_lname, nome beside cognome)."""
+def _bare_name(cols: _Columns, c: str, table: str, beside: FieldMap | None = None) -> bool:
+    """The column is called "name" and nothing else but the file's prefix, its people's
+    noun or what the other name column ``beside`` is called too (ptName beside ptLname,
+    emp_name beside emp_lname, nome beside cognome, nomMed beside prenomMed)."""
     own = {TABLE_NOUN.get(table, ""), "patient", "doctor", "staff"} | cols.prefix()
+    if beside is not None and len(beside.columns) == 1:
+        own |= set(cols.words.get(beside.columns[0], ())) - {"name"}
     return tuple(w for w in cols.words.get(c, ()) if w not in own) == ("name",)
 
 
@@ -1055,8 +1060,8 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
             found = [x for x in found if x[0] >= 0.9]
             if found:
                 named[part] = FieldMap(part, [max(found)[1]], confidence=round(max(found)[0], 2))
-        bare = full is not None and len(full.columns) == 1 and \
-            _bare_name(cols, full.columns[0], table)
+        bare = full is not None and len(full.columns) == 1 and len(named) == 1 and \
+            _bare_name(cols, full.columns[0], table, next(iter(named.values())))
         if "firstName" in named and "lastName" not in named and bare:
             # a bare "name" beside a first name is the family name (French Prénom and Nom)
             named["lastName"] = FieldMap("lastName", list(full.columns), confidence=0.85)
@@ -1068,7 +1073,7 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
         if len(named) == 2:
             first, last = named["firstName"], named["lastName"]
     if first and last is None and full is not None and len(full.columns) == 1 and \
-            _bare_name(cols, full.columns[0], table) and "lastName" in fields:
+            _bare_name(cols, full.columns[0], table, first) and "lastName" in fields:
         # a bare "name" beside a first name is the family name (French Prénom and Nom)
         last = FieldMap("lastName", list(full.columns), confidence=0.85,
                         reason="a bare name beside the first name: the family name",
@@ -1076,7 +1081,7 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
         tm.fields["lastName"] = last
         full = None
     if last and first is None and full is not None and len(full.columns) == 1 and \
-            _bare_name(cols, full.columns[0], table) and "firstName" in fields:
+            _bare_name(cols, full.columns[0], table, last) and "firstName" in fields:
         # and beside a family name it is the given name (Italian nome and cognome)
         first = FieldMap("firstName", list(full.columns), confidence=0.85,
                          reason="a bare name beside the family name: the given name",
@@ -1303,7 +1308,8 @@ def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns,
     if not name and _name_words(st) & (_OTHER_THINGS - _PEOPLE_THINGS):
         score *= 0.6  # named for a thing HMSync has no table for (expenses, stock_logs)
     if name == 1.0 and own is not None and sure != 0.95 and (
-            table not in _KNOWN_BY or got.keys() & _KNOWN_BY[table]):
+            table not in _KNOWN_BY or
+            any(cols.filled(got[f]) > 0 for f in got.keys() & _KNOWN_BY[table])):
         # named as the table, with the table's own id column, and holding what its records
         # are known by (the patients' family doctors, id_pacjenta and id_lekarza, are no
         # patients; a pathology order's bill, with no test named, is no test)

@@ -577,6 +577,12 @@ _alias("city", "localidade", "concelho", "freguesia")
 _alias("test", "analises", "análises")
 _alias("payment", "recibo", "recibos")
 _alias("bill", "faturacao", "faturação")
+_alias("first", "primeiro", "primeira")
+_alias("last", "ultimo", "último", "ultima", "última")
+_alias("registration", "registo")
+# French, more
+_alias("cost", "cout", "coût")
+_alias("start", "entree", "entrée")
 # Spanish, more
 _alias("last name", "primerapellido", "segundoapellido")
 _alias("patient number", "historia", "hc", "nhc")

@@ -980,6 +980,25 @@ def test_a_patients_file_whose_names_are_empty_is_not_lifted(tmp_path):
     assert p.table_for("pasien_bpjs.csv") is None
 
 
+def test_a_file_named_as_one_table_is_not_taken_as_another_unasked(tmp_path):
+    # a Malawian clinic's payment.csv (an invoice: patient, doctor, date, total, status)
+    # filled more of visits' fields than the appointments did, and took visits
+    p = suggest(tmp_path, {
+        "patient.csv": "id,name,sex,phone\n33,Chisomo Banda,F,0991234567\n"
+                       "34,Kondwani Phiri,M,0888765432\n35,Tiwonge Mwale,F,0997654321\n",
+        "appointment.csv": "id,patient,doctor,date,remarks,status\n"
+                           "414,33,149,2022-05-17,FEVER,Confirmed\n"
+                           "415,34,149,2022-05-21,headache,Treated\n"
+                           "416,35,150,2022-05-22,cough,Treated\n",
+        "payment.csv": "id,patient,doctor,date,amount,vat,discount,gross_total,status\n"
+                       "1,33,149,2022-05-17,5000,0,0,5000,paid\n"
+                       "2,34,149,2022-05-21,3000,0,0,3000,unpaid\n"
+                       "3,35,150,2022-05-22,2000,0,0,2000,paid\n",
+    })
+    assert p.table_for("appointment.csv").target == "visits"
+    assert p.table_for("payment.csv").target != "visits"
+
+
 def test_staff_with_the_patients_columns_are_not_more_patients(tmp_path):
     head = "id,full_name,phone,address,gender\n"
     p = suggest(tmp_path, {

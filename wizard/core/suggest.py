@@ -1307,6 +1307,8 @@ def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns,
     score = max(0.5 * name + 0.5 * content, 0.9 * content) if name else 0.85 * content
     if not name and _name_words(st) & (_OTHER_THINGS - _PEOPLE_THINGS):
         score *= 0.6  # named for a thing HMSync has no table for (expenses, stock_logs)
+    elif not name and any(_table_name_score(st, t) == 1.0 for t in TABLE_NOUN if t != table):
+        score *= 0.8  # named as another table (payment.csv, with a doctor and a date)
     if name == 1.0 and own is not None and sure != 0.95 and (
             table not in _KNOWN_BY or
             any(cols.filled(got[f]) > 0 for f in got.keys() & _KNOWN_BY[table])):

@@ -36,6 +36,9 @@ def fields(profile, source):
     ("id_paciente", ("id", "patient")),
     ("DataNasc", ("date", "birth")),
     ("metadata", ("metadata",)),               # a word that is no compound stays whole
+    ("NgaySinh", ("date", "birth")),           # Vietnamese syllables, marks left out
+    ("MaBacSi", ("id", "doctor")),
+    ("GioiTinh", ("gender",)),
     ("FName", ("first", "name")),              # a letter and a word: one abbreviation
     ("MName", ("middle", "name")),
     ("mname", ("middle", "name")),             # not "name" with a table's letter glued
@@ -997,6 +1000,27 @@ def test_a_file_named_as_one_table_is_not_taken_as_another_unasked(tmp_path):
     })
     assert p.table_for("appointment.csv").target == "visits"
     assert p.table_for("payment.csv").target != "visits"
+
+
+def test_vietnamese_run_together_syllables_map_a_clinics_records(tmp_path):
+    # a Ho Chi Minh City clinic's JSON: PascalCase Vietnamese without its marks
+    p = suggest(tmp_path, {
+        "customers.json": '[{"MaUser":"USER001","NgaySinh":"1990-05-15","GioiTinh":"Nam",'
+                          '"DiaChi":"12 Lê Lợi, Quận 1"},{"MaUser":"USER002","NgaySinh":'
+                          '"1985-03-02","GioiTinh":"Nữ","DiaChi":"5 Hai Bà Trưng, Quận 3"}]',
+        "medical_records.json": '[{"MaHoSo":"MR001","MaCustomer":"USER001","MaBacSi":"DOC001",'
+                                '"NgayKham":"2024-01-15T09:00:00","ChanDoan":"Viêm họng",'
+                                '"TrieuChung":"Sốt, ho"},{"MaHoSo":"MR002","MaCustomer":'
+                                '"USER002","MaBacSi":"DOC001","NgayKham":"2024-01-16T10:00:00",'
+                                '"ChanDoan":"Cảm cúm","TrieuChung":"Đau đầu"}]',
+    })
+    assert p.table_for("customers.json").target == "patients"
+    pats = fields(p, "customers.json")
+    assert pats["gender"] == ["GioiTinh"] and pats["address"] == ["DiaChi"]
+    assert pats["age"] == ["NgaySinh"]
+    visits = fields(p, "medical_records.json")
+    assert visits["diagnosis"] == ["ChanDoan"] and visits["visitDate"] == ["NgayKham"]
+    assert visits["patientId"] == ["MaCustomer"]
 
 
 def test_staff_with_the_patients_columns_are_not_more_patients(tmp_path):

@@ -1023,6 +1023,59 @@ def test_vietnamese_run_together_syllables_map_a_clinics_records(tmp_path):
     assert visits["patientId"] == ["MaCustomer"]
 
 
+def test_a_register_of_people_is_not_the_patients(tmp_path):
+    # a Ugandan hospital's person table (names of patients and staff alike) beside patient
+    # (Patient_Id, Person_Id, Date_of_Visit): the visits point at Patient_Id
+    p = suggest(tmp_path, {
+        "person.csv": "Person_Id,Fname,Lname,DOB,Gender,Phone_Number\n"
+                      "2,Ayen,Pauline,1999-09-23,Female,0784747512\n"
+                      "3,Wennie,Joan,1988-01-01,Female,0712636001\n"
+                      "4,Moses,Okello,1975-05-05,Male,0772000111\n"
+                      "5,Grace,Auma,1990-02-02,Female,0752123123\n",
+        "patient.csv": "Patient_Id,Patient_Number,Person_Id,Date_of_Visit\n"
+                       "1,1,3,2016-10-01\n2,2,4,2018-02-05\n3,2018-0003,5,2018-03-01\n",
+        "patient_admission.csv": "Admission_Id,Admission_Date,Patient_Id,Final_Diagnosis\n"
+                                 "10,2018-03-17,1,Prolonged labor\n11,2018-04-01,2,Malaria\n"
+                                 "12,2018-04-02,3,Anaemia\n",
+    })
+    assert p.table_for("person.csv") is None
+    tm = p.table_for("patient.csv")
+    assert tm.target == "patients" and tm.review
+    assert any("person.csv: a register of people (Person_Id) that patient.csv points to"
+               in str(n) for n in p.notes)
+
+
+def test_the_specimen_is_no_tests_name(tmp_path):
+    # a Ghanaian lab: one result table per test; specimen is the sample (Urine)
+    p = suggest(tmp_path, {
+        "patients.csv": "patient_id,name,gender,phone\nLP-1,Kofi Boateng,M,0241234567\n"
+                        "LP-2,Ama Mensah,F,0201234567\n",
+        "pregnancy_test.csv": "id,invoice_id,patient_id,specimen,results,date_added\n"
+                              "4,INV-010,LP-1,Urine,Negative,2020-03-08 16:37:18\n"
+                              "5,INV-501,LP-2,Urine,Positive,2020-07-26 21:38:09\n",
+    })
+    got = fields(p, "pregnancy_test.csv") or {}
+    assert got.get("testName") != ["specimen"]
+
+
+def test_what_a_payment_was_for_is_no_way_to_pay(tmp_path):
+    # Payment_Type holds Drugs, Lab Tests, Other Services: asked as the mode, never applied
+    p = suggest(tmp_path, {
+        "payments.csv": "Payment_Id,Time,Patient_Id,Payment_Type,Amount_Paid\n"
+                        "9,2018-01-31 11:04:52,1,Drugs,4650\n"
+                        "10,2018-02-06 09:40:31,1,Other Services,20000\n"
+                        "11,2018-07-20 12:41:22,23,Lab Tests,2000\n"})
+    fm = p.table_for("payments.csv").fields.get("mode")
+    assert fm is None or fm.review
+    (tmp_path / "cash").mkdir()
+    cash = suggest(tmp_path / "cash", {
+        "payments.csv": "Payment_Id,Time,Patient_Id,Payment_Type,Amount_Paid\n"
+                        "9,2018-01-31 11:04:52,1,Cash,4650\n"
+                        "10,2018-02-06 09:40:31,1,Mobile Money,20000\n"
+                        "11,2018-07-20 12:41:22,23,Card,2000\n"})
+    assert fields(cash, "payments.csv")["mode"] == ["Payment_Type"]
+
+
 def test_staff_with_the_patients_columns_are_not_more_patients(tmp_path):
     head = "id,full_name,phone,address,gender\n"
     p = suggest(tmp_path, {

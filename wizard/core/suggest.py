@@ -595,6 +595,9 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
                 continue  # (a test's number, Test_No, is no test's name)
             if f.name == "status" and set(cw) & _MONEY:
                 continue  # the amount paid says how much, not whether
+            if f.name == "mode" and table == "payments" and not _ways_to_pay(cols, c):
+                s = min(s, 0.85)  # Payment_Type: Drugs, Lab Tests (what for, not how)
+                why += ", its values are no ways to pay"
             if f.name in _NAME_FIELDS and (set(cw) & _NOT_A_NAME or _prose(cols, c)):
                 continue  # a family's medical history is no family name
             if table in ("patients", "doctors") and set(cw) & _ANOTHER_PERSON:
@@ -1332,6 +1335,30 @@ def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns,
     return round(min(score, 1.0), 3), why
 
 
+#: words of a way to pay, in the languages of the corpus (a payment's mode)
+_PAY_WORDS = {"cash", "card", "credit", "debit", "visa", "mastercard", "amex", "cheque",
+              "check", "upi", "bank", "transfer", "online", "insurance", "mobile", "mpesa",
+              "m-pesa", "momo", "money", "paypal", "gcash", "wallet", "voucher", "neft",
+              "rtgs", "imps", "paytm", "phonepe", "gpay", "bkash", "nagad", "esewa",
+              "khalti", "efectivo", "tarjeta", "transferencia", "pix", "boleto", "dinheiro",
+              "cartao", "cartão", "especes", "espèces", "carte", "virement",
+              "bar", "überweisung", "ueberweisung", "nakit", "kredi", "kart", "havale",
+              "tunai", "qris", "ovo", "gopay", "gotowka", "gotówka", "karta", "przelew",
+              "nhif", "nhis", "hmo", "tpa", "scheme", "eft", "pos", "net", "netbanking",
+              "deposit", "ach", "wire", "contado", "debito", "débito", "crédito", "credito"}
+
+
+def _ways_to_pay(cols: _Columns, c: str) -> bool:
+    """The column's values are ways to pay (Cash, Card, UPI) or unknown (none in the
+    sample); what was paid for (Drugs, Lab Tests) is not."""
+    v = cols.values(c).str.lower()
+    distinct = v[v.ne("")].drop_duplicates().head(30)
+    if distinct.empty:
+        return True
+    known = distinct.map(lambda x: bool(set(re.split(r"[^\w-]+", x)) & _PAY_WORDS))
+    return float(known.mean()) >= 0.3
+
+
 #: the fields that name a person
 _NAMES = {"fullName", "firstName", "lastName"}
 
@@ -1728,6 +1755,34 @@ def _register_of(holder: dict[str, str], fits: list, columns: dict[str, _Columns
             if len(mine) and columns[fname].unique_ids(their_key) and \
                     float(mine.isin(set(theirs)).mean()) >= 0.95:
                 return marker, fname, key if key == their_key else f"{key} = {their_key}"
+    return None
+
+
+def _people_register(holder: dict[str, str], fits: list, columns: dict[str, _Columns],
+                     targets: dict[str, TargetTable]) -> tuple[str, str, str] | None:
+    """(the register, the patients' file, the key) where the file taken as the patients
+    is a register of people (person: names, birth dates, phones) whose ids a file named
+    for the patients points to by the register's own id column (patient.Person_Id), the
+    patients' file having ids of its own: the patients are that file's records, known by
+    its ids, their names in the register (patients and staff alike)."""
+    reg = holder.get("patients")
+    if reg is None:
+        return None
+    rcols = columns[reg]
+    key = rcols.st.columns[0] if rcols.st.columns else None
+    if key is None or not rcols.unique_ids(key) or not set(words(key)) - _ID_WORDS:
+        return None  # (a bare "id" numbers each file's own rows)
+    theirs = set(rcols.values(key, True).tolist())
+    for score, fname, t, _ in fits:
+        if t != "patients" or fname == reg or _table_name_score(columns[fname].st, t) < 1.0:
+            continue
+        cols = columns[fname]
+        own, sure = _choose_legacy_id(cols, t, set(TABLE_NOUN.values()))
+        if own is None or own == key or sure < 1.0 or key not in cols.st.columns:
+            continue  # (its own id named as the patients': Patient_Id beside Person_Id)
+        mine = cols.values(key, True)
+        if len(mine) and float(mine.isin(theirs).mean()) >= 0.95:
+            return reg, fname, key
     return None
 
 
@@ -2216,6 +2271,21 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
             continue
         holder.setdefault(t, fname)
         assigned[fname] = (t, score, why)
+    people = _people_register(holder, fits, columns, targets)
+    if people:  # patient.Person_Id: the patients' names are in a register of people
+        reg, patients, key = people
+        t, score, why = assigned.pop(reg)
+        score = max(sc for sc, fn, tt, _ in fits if fn == patients and tt == t)
+        assigned.pop(patients, None)
+        assigned[patients] = (t, round(min(score, REVIEW_BELOW - 0.01), 3),
+                              f"its records are the {t}, their {key} {reg}'s people")
+        holder[t] = patients
+        passed_over.pop(patients, None)
+        _note(profile, ProfileNote(
+            f"{reg}: a register of people ({key}) that {patients} points to: {patients} "
+            f"feeds {t}, and their names, birth dates and phones are {reg}'s — take them "
+            "with lookups by " + key + " (see the profile reference's Lookups)",
+            NoteKind.CHECK))
     register = _register_of(holder, fits, columns, targets)
     if register:  # DOCTOR.csv (EMPLOYEEID, YEARSOFEXPERIENCE) says which staff are doctors
         marker, staff, key = register

@@ -43,7 +43,7 @@ _alias("payment", "payment", "payments", "pay", "receipt", "receipts", "pago", "
 _alias("test", "lab", "labs", "test", "tests", "labtest", "labtests", "observation",
        "observations", "obs", "investigation", "investigations", "pathology",
        "microbiology", "labevent", "labevents", "labor", "laboratorio", "laboratory",
-       "examen", "examenes", "befund", "befunde", "specimen", "culture")
+       "examen", "examenes", "befund", "befunde", "culture")
 # the fields' words
 _alias("first name", "fname", "firstname", "forename", "givenname", "vorname", "prenom",
        "prénom", "primernombre")
@@ -192,7 +192,7 @@ _alias("treatment", "tedavi")
 _alias("test", "laboratuvar", "laboratuar", "tahlil", "tahliller", "testleri")
 _alias("payment", "odemeler", "ödemeler")
 _alias("method", "yontem", "yöntem", "yontemi", "yöntemi", "sekli", "şekli")
-_alias("specimen", "numune")
+_alias("specimen", "specimen", "specimens", "numune")  # the sample taken, not the test
 _alias("bill", "faturalar")
 _alias("type", "turu", "türü", "turleri", "türleri")
 _alias("information", "detay", "detaylari", "detayları")

@@ -1076,6 +1076,33 @@ def test_what_a_payment_was_for_is_no_way_to_pay(tmp_path):
     assert fields(cash, "payments.csv")["mode"] == ["Payment_Type"]
 
 
+def test_two_surnames_are_the_family_name(tmp_path):
+    # a Mexican hospital: the father's and the mother's surnames in two columns
+    p = suggest(tmp_path, {
+        "pacientes.csv": "paciente_id,nombre,apellido_pat,apellido_mat,genero,lastUpdated\n"
+                         "1,Georgi,Facello,Ruiz,masculino,2024-01-01\n"
+                         "2,Bezalel,Simmel,Lopez,masculino,2024-01-02\n"
+                         "3,Parto,Bamford,Diaz,femenino,2024-01-03\n"})
+    got = fields(p, "pacientes.csv")
+    assert got["lastName"] == ["apellido_pat", "apellido_mat"]
+    assert got["fullName"] == ["nombre", "apellido_pat", "apellido_mat"]
+    assert p.table_for("pacientes.csv").fields["lastName"].review
+
+
+def test_a_copy_of_the_file_taken_makes_the_choice_asked(tmp_path):
+    # two workbooks of one homework: the doctors twice, the id column renamed in one
+    p = suggest(tmp_path, {
+        "doctor_old.csv": "num,name_d,soname_d,department_name\n1,Ivan,Petrov,Surgery\n"
+                          "2,Olga,Smirnova,Cardiology\n3,Petr,Ivanov,Neurology\n",
+        "doctor.csv": "doctor_id,name_d,soname_d,department_name\n1,Ivan,Petrov,Surgery\n"
+                      "2,Olga,Smirnova,Cardiology\n3,Petr,Ivanov,Neurology\n",
+    })
+    taken = [tm for tm in p.tables if tm.target == "doctors"]
+    assert len(taken) == 1 and taken[0].review
+    assert any("doctor_old.csv and doctor.csv both look like doctors" in str(n)
+               for n in p.notes)
+
+
 def test_staff_with_the_patients_columns_are_not_more_patients(tmp_path):
     head = "id,full_name,phone,address,gender\n"
     p = suggest(tmp_path, {

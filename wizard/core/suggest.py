@@ -1044,6 +1044,17 @@ def _bare_name(cols: _Columns, c: str, table: str, beside: FieldMap | None = Non
     return tuple(w for w in cols.words.get(c, ()) if w not in own) == ("name",)
 
 
+def _second_surname(cols: _Columns, last: FieldMap, used: set[str]) -> str | None:
+    """The one other column named as a family name beside ``last``'s (the mother's
+    surname beside the father's: apellido_materno, segundo_apellido), or None."""
+    if len(last.columns) != 1:
+        return None
+    others = [c for c, cw in cols.words.items() if c not in used and c not in last.columns
+              and {"last", "name"} <= set(cw) and not set(cw) & _NOT_A_NAME
+              and _name_score(cw, "patients", "lastName")[0] >= 0.8]
+    return others[0] if len(others) == 1 else None
+
+
 def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
                 used: set[str]) -> None:
     """Fields made of several columns: a full name of first and last names, an address of
@@ -1095,6 +1106,16 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
             full is None or (full.confidence or 0) < 0.95):
         if full is not None:
             used.discard(full.columns[0])
+        second = _second_surname(cols, last, used)
+        if second and last is tm.fields.get("lastName") and len(last.columns) == 1:
+            # Spanish and Portuguese two surnames (apellido_pat, apellido_mat): the family
+            # name is both, in their order, and so is the full name's end (asked)
+            last.columns = last.columns + [second]
+            last.steps = [tf.ConcatStep(" ").to_raw()]
+            last.confidence = min(last.confidence or 0, 0.85)
+            last.reason = f"{last.reason}; with {second}, the second surname"
+            last.review = True
+            used.add(second)
         # a middle name or patronymic between them (Russian otchestvo, "third_name")
         middle = [c for c, cw in cols.words.items() if c not in used and cw and
                   cw[0] == "middle" and set(cw) <= {"middle", "name", TABLE_NOUN.get(table)}]
@@ -1493,6 +1514,20 @@ def _points_to(child: _Columns, parent: _Columns, skip=()) -> str | None:
         if pointing.mean() >= 0.5:
             return c
     return None
+
+
+def _copy_of(holder: _Columns, other: _Columns) -> bool:
+    """Most of ``other``'s first records are ``holder``'s too (a copy, or an overlapping
+    export): which of the two is the table's source is a person's choice."""
+    n = JUDGED_ROWS
+    shared = [c for c in other.st.columns if c in holder.sample and c in other.sample]
+    if not shared or not len(other.sample) or not len(holder.sample):
+        return False
+    def rows(cols: _Columns) -> list[tuple]:
+        part = cols.sample[shared].head(n)
+        return list(zip(*(tf.as_text(part[c]).str.strip() for c in shared)))
+    mine, theirs = set(rows(holder)), rows(other)
+    return sum(r in mine for r in theirs) >= 0.5 * len(theirs)
 
 
 def _not_more_of(holder: _Columns, other: _Columns) -> str | None:
@@ -2337,6 +2372,11 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
         rivals = [f for f, (t, _) in passed_over.items() if t == table and f not in side and
                   any(sc >= PASSED_OVER_FROM for sc, fn, tt, _ in fits
                       if fn == f and tt == table)]
+        # (a copy of the file taken, its id column named otherwise, say: which copy is the
+        # source is asked)
+        rivals += [f for f, (t, other, _) in not_more.items()
+                   if t == table and other == st.name and f not in rivals and
+                   _copy_of(columns[st.name], columns[f])]
         if table == "visits" and "appointment" in words(st.stem):
             tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
             _note(profile, ProfileNote(

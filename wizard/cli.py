@@ -393,6 +393,7 @@ def cmd_run(args) -> int:
 def cmd_verify(args) -> int:
     from .core.outputs import Outputs, check_outputs
     from .core.report import write_json
+    from .core.nested_cells import left_inside
     from .core.verify import verify_target
     if args.report:  # before the checks: a report that cannot be written is said first
         check_outputs(Outputs(report=Path(args.report)),
@@ -410,6 +411,10 @@ def cmd_verify(args) -> int:
             lost = sum(int(c.get("not_accounted", 0)) for c in cols)
             print(f"  run {rc.run_id}, {t.get('source')} -> {t.get('target')}: {n:,} "
                   f"non-empty cells in {len(cols)} column(s), {lost:,} not accounted")
+            inside = left_inside(cols)
+            if inside:
+                print(f"    left behind inside objects (no field reads them): "
+                      f"{', '.join(inside)}")
     if args.report:
         try:
             write_json(found.to_dict(), args.report)

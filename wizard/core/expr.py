@@ -392,6 +392,39 @@ def json_paths(text: str) -> str:
     return "".join(out)
 
 
+def path_refs(text: str) -> list[tuple[str, tuple[str, ...] | None]]:
+    """Each name the expression holds outside its texts, with the keys of the path written
+    after it (``personalDetails.firstName``: ``("firstName",)``; an element ``[n]`` ends
+    the keys, since what follows it is inside a list), or None where no path follows (a
+    column read whole, a function's or a keyword's name: the caller tells them apart by
+    the expression's columns)."""
+    out: list[tuple[str, tuple[str, ...] | None]] = []
+    i = 0
+    while i < len(text):
+        m = _TOKEN.match(text, i)
+        kind = m.lastgroup
+        i = m.end()
+        if kind not in ("name", "quoted"):
+            continue
+        name = m.group() if kind == "name" else m.group()[1:-1].replace('""', '"')
+        keys: list[str] = []
+        inside = True
+        j = i
+        while (seg := _SEGMENT.match(text, j)) is not None:
+            if seg.group("n") is not None:
+                inside = False
+            elif inside:
+                keys.append(seg.group("key") if seg.group("key") is not None else
+                            seg.group("qkey").replace('""', '"'))
+            j = seg.end()
+        if j > i and text[j:j + 1] != "(":
+            out.append((name, tuple(keys)))
+            i = j
+        else:
+            out.append((name, None))
+    return out
+
+
 #: SQLite's words for a cell that is not JSON: that record fails, not the expression
 _NOT_JSON = ("malformed JSON", "JSON cannot hold BLOB values", "bad JSON path")
 

@@ -11,6 +11,7 @@ import html
 import re
 from pathlib import Path
 
+from .nested_cells import left_inside
 from .verify import CheckKind
 from .words import counted, plural
 
@@ -226,6 +227,11 @@ def signoff_html(rep: dict) -> str:
             left.append([_name(tc["source"]), _e(", ".join(undecided)),
                          '<span class="fail">no field reads them and nobody left them '
                          "behind: their values are not in HMSync</span>"])
+        inside = left_inside(tc.get("columns", []))
+        if inside:
+            left.append([_name(tc["source"]), _e(", ".join(inside)),
+                         "keys inside JSON objects that no field reads: their values are "
+                         "not in HMSync"])
     for s in rep.get("unmapped_sources") or []:
         left.append([_name(s), "the whole file", "not mapped by the profile"])
     parts.append("<h2>Columns and files left behind</h2>" + _table(

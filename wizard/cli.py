@@ -65,7 +65,8 @@ def _ask_password(url: str) -> None:
     """A server's password, when neither the URL, the environment nor the system keyring
     gives one: asked on the terminal (never echoed, never kept beyond this process)."""
     from .core.readers.credentials import from_keyring
-    from .core.readers.server import PASSWORD_ENV, needs_password, remember_password
+    from .core.readers.credentials import PASSWORD_ENV
+    from .core.readers.server import needs_password, remember_password
     if not needs_password(url):
         return
     print(f"note: no password for {url} in the URL, in {PASSWORD_ENV} or in the system "

@@ -38,7 +38,6 @@ from .filtered_totals import left_out_numbers
 from .mapping import ProfileError, RunContext, legacy_ids, map_chunk
 from .quarantine import ADDED_COLUMNS
 from .readers import LINE
-from .readers.base import CORRUPT
 from .rowspans import RowSpan, RowSpans
 from .schema import quote_ident
 from .tally import CANDIDATES, ChunkTally, Tally, non_empty as _non_empty

@@ -387,7 +387,6 @@ def with_named_lookups(chunk: pd.DataFrame, tm, values=None) -> pd.DataFrame:
     previews look them up in the other table's sample)."""
     if not getattr(tm, "lookups", None):
         return chunk
-    from .computed import computed
     from .transforms import text
     chunk = chunk.copy()
     for name, lk in tm.lookups.items():

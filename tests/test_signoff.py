@@ -99,3 +99,41 @@ def test_a_long_file_name_wraps_at_its_separators_not_mid_word():
     assert "/\u200bdata/\u200bclinic_\u200bexports" in doc
     assert "<td>visits.csv</td>" in doc and long not in doc
     assert doc.replace("\u200b", "").count(long) == 3
+
+
+def test_the_pdfs_cell_table_keeps_short_column_names_whole(qapp):
+    """Laid out as the PDF lays it out (A4 less its margins), no column name, total's name
+    or file hash is broken inside a word ("registration / Date", "consultatio / nFee")."""
+    from wizard.core.signoff import signoff_html
+    from wizard.pdf import document
+    names = ["patientId", "firstName", "registrationDate", "licenseNumber", "phoneNumber",
+             "consultationFee", "personalDetails.firstName", "address.line1"]
+    cols = [{"column": n, "role": "field", "fields": ["firstName", "fullName"],
+             "non_empty": 150, "imported": 145, "rejected": 5, "left_behind": 3,
+             "not_accounted": 0, "balances": True} for n in names]
+    rep = {"report_version": 2, "status": "committed", "passed": True,
+           "source_files": [{"file": "/data/visits.csv", "table": "visits.csv",
+                             "size": 37_478, "sha256": "a" * 64}],
+           "tables": {}, "checks": [{"name": "totals: visits.consultationFee",
+                                     "passed": True, "all_rows": {
+                                         "table": "visits", "field": "consultationFee",
+                                         "source": 335_800.0, "imported": 331_600.0,
+                                         "rejected": 4_200.0, "duplicates": 0.0,
+                                         "hmsync": 331_600.0}}],
+           "cells": {"tables": [{"source": "visits.csv", "target": "visits",
+                                 "columns": cols}], "not_accounted": 0}}
+    doc = document(signoff_html(rep))
+    # (print_ lays a document out on A4 less the writer's 15 mm margins and 2 cm of its
+    # own on either side: 140 mm, at Qt's 96 dpi)
+    doc.setTextWidth(140 / 25.4 * 96)
+    doc.documentLayout().documentSize()  # (laid out now)
+    lines = {}
+    block = doc.begin()
+    while block.isValid():
+        lines[block.text()] = block.layout().lineCount()
+        block = block.next()
+    for n in names[:6] + ["address.line1", "SHA-256 " + "a" * 64]:
+        assert lines.get(n) == 1, (n, lines.get(n))
+    # a long name breaks at its dots, where signoff gives it places to
+    assert lines.get("personalDetails.\u200bfirstName", 0) >= 1
+    assert lines.get("visits.\u200bconsultationFee", 0) >= 1

@@ -65,7 +65,8 @@ def _ask_password(url: str) -> None:
     """A server's password, when neither the URL, the environment nor the system keyring
     gives one: asked on the terminal (never echoed, never kept beyond this process)."""
     from .core.readers.credentials import from_keyring
-    from .core.readers.server import PASSWORD_ENV, needs_password, remember_password
+    from .core.readers.credentials import PASSWORD_ENV
+    from .core.readers.server import needs_password, remember_password
     if not needs_password(url):
         return
     print(f"note: no password for {url} in the URL, in {PASSWORD_ENV} or in the system "
@@ -393,6 +394,7 @@ def cmd_run(args) -> int:
 def cmd_verify(args) -> int:
     from .core.outputs import Outputs, check_outputs
     from .core.report import write_json
+    from .core.nested_cells import left_inside
     from .core.verify import verify_target
     if args.report:  # before the checks: a report that cannot be written is said first
         check_outputs(Outputs(report=Path(args.report)),
@@ -410,6 +412,10 @@ def cmd_verify(args) -> int:
             lost = sum(int(c.get("not_accounted", 0)) for c in cols)
             print(f"  run {rc.run_id}, {t.get('source')} -> {t.get('target')}: {n:,} "
                   f"non-empty cells in {len(cols)} column(s), {lost:,} not accounted")
+            inside = left_inside(cols)
+            if inside:
+                print(f"    left behind inside objects (no field reads them): "
+                      f"{', '.join(inside)}")
     if args.report:
         try:
             write_json(found.to_dict(), args.report)

@@ -13,8 +13,7 @@ def write_pdf_html(text: str, path: str | Path, title: str) -> Path:
     """Print the HTML ``text`` to the PDF ``path`` (A4, 15 mm margins), owner-only like
     every report, written under a temporary name that takes its own only once whole."""
     from PySide6.QtCore import QMarginsF
-    from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, \
-        QTextDocument
+    from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter
     if QGuiApplication.instance() is None:
         if not os.environ.get("QT_QPA_PLATFORM"):
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -32,9 +31,7 @@ def write_pdf_html(text: str, path: str | Path, title: str) -> Path:
                                          QPageLayout.Orientation.Portrait,
                                          QMarginsF(15, 15, 15, 15),
                                          QPageLayout.Unit.Millimeter))
-        doc = QTextDocument()
-        doc.setHtml(text)
-        doc.print_(writer)
+        document(text).print_(writer)
         del writer  # the file is finished when the writer goes
         os.chmod(tmp, 0o600)
         if not tmp.stat().st_size:
@@ -44,6 +41,20 @@ def write_pdf_html(text: str, path: str | Path, title: str) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def document(text: str):
+    """The HTML ``text`` as the PDF lays it out (a QTextDocument)."""
+    from PySide6.QtGui import QTextDocument, QTextOption
+    doc = QTextDocument()
+    # a word wraps only at a space (or a zero-width space: signoff's long names): Qt's
+    # default breaks a word anywhere once a table's column is narrow, and printed a cell
+    # table's column name as "registration / Date"
+    wrap = QTextOption()
+    wrap.setWrapMode(QTextOption.WrapMode.WordWrap)
+    doc.setDefaultTextOption(wrap)
+    doc.setHtml(text)
+    return doc
 
 
 def write_signoff(rep: dict, path: str | Path) -> Path:

@@ -3,6 +3,7 @@ files and drag and drop, the mapping's blocking reasons, transforms and profiles
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QWizard
+from PySide6.QtWidgets import QScrollArea, QWizard
 
 from wizard.core.schema import init_db
 from wizard.gui import settings
@@ -657,3 +658,44 @@ def test_mapping_page_text_is_not_cut_off_on_a_laptop(qtbot, make_wizard, answer
     qtbot.waitUntil(lambda: "consultationFee" in page.preview_model.frame.columns)
     fees = page.preview_model.frame["consultationFee"].dropna().tolist()
     assert fees and all(f.endswith(".00") or f[-3] == "." for f in fees), fees[:5]
+
+
+def test_the_verification_page_names_a_json_key_no_field_reads(qtbot, make_wizard, tmp_path):
+    """A column read by path is accounted key by key (core/nested_cells.py): a key no field
+    reads is shown by its path as left behind, not "on purpose"."""
+    from wizard.core.engine import Migration
+    from wizard.core.mapping import Profile
+    from wizard.core.readers import open_sources
+    from wizard.gui.pages.verification import INSIDE_LEFT
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "patients.json").write_text(json.dumps([
+        {"id": f"P{i}", "name": {"first": f"A{i}", "last": "Rao", "title": "Dr"},
+         "phone": f"98111111{i:02d}", "gender": "F"} for i in range(3)]), encoding="utf-8")
+    init_db(tmp_path / "t.db")
+    tables, _ = open_sources([export])
+    res = Migration(tables, Profile.from_dict({
+        "name": "n", "source_system": "n", "defaults": {"phone_region": "IN"},
+        "tables": {"patients.json": {"target": "patients", "legacy_id": "id", "fields": {
+            "firstName": {"expr": "name.first"}, "lastName": {"expr": "name.last"},
+            "fullName": {"expr": "name.first || ' ' || name.last"},
+            "phone": "phone", "gender": "gender"}}}}), tmp_path / "t.db").run(
+        no_backup=True)
+    assert res.committed
+    wiz = make_wizard()
+    vp = wiz.page(PageId.VERIFICATION)
+    vp._show_cells(res.verification.cells.to_dict())
+    rows = {vp.cells_model.row_values(r)["Column"]: vp.cells_model.row_values(r)
+            for r in range(vp.cells_model.rowCount())}
+    assert "name" not in rows
+    assert rows["name.title"]["Goes to"] == INSIDE_LEFT
+    assert int(rows["name.title"]["Left behind"]) == 3
+    assert rows["name.first"]["Goes to"] == "firstName, fullName"
+    if os.environ.get("HMSYNC_SCREENSHOTS_NESTED"):  # (for a person to look at)
+        wiz.resize(1280, 720)
+        wiz.show()
+        vp.setVisible(True)  # (shown in place of the current page: a picture only)
+        wiz.page(wiz.currentId()).setVisible(False)
+        qtbot.wait(50)
+        vp.findChild(QScrollArea).ensureWidgetVisible(vp.cells)
+        wiz.grab().save(os.environ["HMSYNC_SCREENSHOTS_NESTED"])

@@ -32,13 +32,12 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import corrections
+from . import corrections, nested_cells
 from .extras import kept_counts
 from .filtered_totals import left_out_numbers
 from .mapping import ProfileError, RunContext, legacy_ids, map_chunk
 from .quarantine import ADDED_COLUMNS
 from .readers import LINE
-from .readers.base import CORRUPT
 from .rowspans import RowSpan, RowSpans
 from .schema import quote_ident
 from .tally import CANDIDATES, ChunkTally, Tally, non_empty as _non_empty
@@ -71,6 +70,9 @@ class ColumnCells:
     not_accounted: int = 0     # none of the above: lost
     #: of ``imported``, the cells of records already in HMSync that this re-run updated
     updated: int = 0
+    #: the column whose JSON objects hold this value, when ``column`` is a path inside
+    #: them (nested_cells.py): each key of an object read by path is a cell of its own
+    inside: str | None = None
 
     @property
     def balances(self) -> bool:
@@ -272,6 +274,9 @@ class _ReadChunk:
     def non_empty(self, column: str) -> np.ndarray:
         return _non_empty(self.chunk[column])
 
+    def nested_cells(self, column: str):
+        return nested_cells.leaves(self.chunk[column]) if column in self.chunk else None
+
     def mc(self):
         """The chunk mapped afresh (None: the profile cannot map it; the import refused
         such a profile already)."""
@@ -321,6 +326,9 @@ class _TalliedChunk:
 
     def non_empty(self, column: str) -> np.ndarray:
         return self.t.non_empty(column, self.filled)
+
+    def nested_cells(self, column: str):
+        return self.t.nested_cells(column)
 
     def kept(self) -> np.ndarray | None:
         return self.t.kept
@@ -437,6 +445,7 @@ def _account_table(con, run_id, st, tm, target, profile, error_lines, deferred, 
             "kept" if c in tm.keep else \
             "left_behind" if c in tm.leave_behind else "unmapped"
         tc.columns[c] = ColumnCells(c, read.get(c, []), role)
+    nested = nested_cells.nested_reads(tm, target)
     field_names = [f for f in tm.fields if f in target.fields]
     done = _ImportedRows(con, run_id, st.name, tm.target, field_names, span)
     bad_lines = error_lines.get(st.name, np.zeros(0, dtype=np.int64))
@@ -471,8 +480,7 @@ def _account_table(con, run_id, st, tm, target, profile, error_lines, deferred, 
             now = ch.legacy_ids()
             upd = dup & np.isin(now, list(written))
             still = dup & np.isin(now, list(knowingly))
-        for c, cc in tc.columns.items():
-            ne = ch.non_empty(c)
+        for c, cc, ne in nested_cells.cells(ch, tc.columns, nested, tm, ColumnCells):
             cc.non_empty += int(ne.sum())
             cc.rejected += int((ne & rejected).sum())
             cc.deferred += int((ne & outside).sum())
@@ -550,6 +558,7 @@ def _account_table(con, run_id, st, tm, target, profile, error_lines, deferred, 
             reservoir.append((k, int(lines[j]), str(mc.legacy_id.iat[m]),
                               {f: v.iat[m] for f, v in mc.values.items()},
                               bool(imported[j] or upd[j])))
+    nested_cells.tidy(tc.columns, nested)
     # kept cells: counted from what migration_extras holds, not assumed
     stored = kept_counts(con, tm.target, run_id)
     for cc in tc.columns.values():

@@ -20,7 +20,9 @@ that record alone: the chunk is evaluated again record by record, so the problem
 file, line and field.
 
 Empty cells are NULL, so ``coalesce(a, b)`` takes the first non-empty one. Cells are
-texts: compare numbers with ``number(col) > 100`` (``'9' > '100'`` as texts).
+texts: compared with a number (``AGE < 18``, ``visits > 0``), a cell is read as
+``number()`` reads it, and one that is no number fails its record (expr_compare.py); two
+texts compare as texts (``'9' > '100'``): ``number(A) > number(B)`` compares numbers.
 
 Nested JSON: a JSON export's nested object or list is its column's JSON text (FHIR's
 ``subject`` is ``{"reference": "Patient/12"}``), read with SQLite's own JSON functions, or
@@ -42,6 +44,7 @@ try:  # Python 3.11+: the parser's own module
 except ImportError:  # pragma: no cover
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
+from . import expr_compare
 from .errors import ProfileError
 from .words import counted
 
@@ -187,6 +190,10 @@ def _number(value):
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 
 
+def _compare(a, op, b):
+    return expr_compare.compare(a, str(op), b, _number)
+
+
 def _as_date(value) -> date | None:
     if value is None:
         return None
@@ -240,6 +247,8 @@ _OWN = {
     "title": (_title, 1), "first_non_empty": (_first_non_empty, -1),
     "number": (_number, 1), "to_date": (_to_date, 1), "age_at": (_age_at, -1),
     "days_between": (_days_between, 2),
+    # a comparison with a number (expr_compare.py): written in by the wizard, not a profile
+    expr_compare.FUNCTION: (_compare, 3),
 }
 
 #: every function an expression may call, with an example each (the profile reference is
@@ -305,6 +314,12 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("IN", "value IN (a, b, ...)", "one of the listed values",
              "CATEGORY IN ('laboratory', 'lab')"),
     Function("||", "a || b", "the texts joined", "FIRST || ' ' || LAST"),
+    Function("< <= > >= = <>", "a < b",
+             "a comparison: with a number on one side (written, or from number(), "
+             "length(), age_at(), ...), the other side is read as number() reads it, and "
+             "a text that is no number fails the record with <, <=, > and >= (it is "
+             "unequal with = and <>); two texts compare as texts ('9' > '100')",
+             "visits > 0"),
     Function("printf", "(format, ...)", "values written by a format", "printf('%05d', number(ID))"),
     Function("cast", "CAST(x AS INTEGER|REAL|TEXT)", "a value as another type",
              "CAST(QTY AS INTEGER)"),
@@ -337,7 +352,7 @@ _BUILTIN = ("upper", "lower", "trim", "ltrim", "rtrim", "replace", "substr", "in
             "length", "abs", "round", "min", "max", "date", "julianday", "strftime",
             "coalesce", "ifnull", "nullif", "iif", "printf", "like",
             "json_extract", "->", "->>", "json_array_length", "json_type", "json_valid")
-ALLOWED = frozenset(_BUILTIN) | frozenset(_OWN)
+ALLOWED = (frozenset(_BUILTIN) | frozenset(_OWN)) - {expr_compare.FUNCTION}
 
 
 # --- compiling and evaluating ------------------------------------------------------------
@@ -390,6 +405,39 @@ def json_paths(text: str) -> str:
         out.append(f"json_extract({column}, '" + path.replace("'", "''") + "')")
         i = j
     return "".join(out)
+
+
+def path_refs(text: str) -> list[tuple[str, tuple[str, ...] | None]]:
+    """Each name the expression holds outside its texts, with the keys of the path written
+    after it (``personalDetails.firstName``: ``("firstName",)``; an element ``[n]`` ends
+    the keys, since what follows it is inside a list), or None where no path follows (a
+    column read whole, a function's or a keyword's name: the caller tells them apart by
+    the expression's columns)."""
+    out: list[tuple[str, tuple[str, ...] | None]] = []
+    i = 0
+    while i < len(text):
+        m = _TOKEN.match(text, i)
+        kind = m.lastgroup
+        i = m.end()
+        if kind not in ("name", "quoted"):
+            continue
+        name = m.group() if kind == "name" else m.group()[1:-1].replace('""', '"')
+        keys: list[str] = []
+        inside = True
+        j = i
+        while (seg := _SEGMENT.match(text, j)) is not None:
+            if seg.group("n") is not None:
+                inside = False
+            elif inside:
+                keys.append(seg.group("key") if seg.group("key") is not None else
+                            seg.group("qkey").replace('""', '"'))
+            j = seg.end()
+        if j > i and text[j:j + 1] != "(":
+            out.append((name, tuple(keys)))
+            i = j
+        else:
+            out.append((name, None))
+    return out
 
 
 #: SQLite's words for a cell that is not JSON: that record fails, not the expression
@@ -449,7 +497,7 @@ class _Sandbox:
                 return sqlite3.SQLITE_OK
             self.denied = f"reading the table '{arg1}' is not allowed: name a column"
         elif action == sqlite3.SQLITE_FUNCTION:
-            if str(arg2).lower() in ALLOWED:
+            if str(arg2).lower() in ALLOWED or arg2 == expr_compare.FUNCTION:
                 return sqlite3.SQLITE_OK
             close = difflib.get_close_matches(str(arg2).lower(), sorted(ALLOWED), n=1)
             self.denied = f"the function '{arg2}' is not allowed" + (
@@ -496,8 +544,9 @@ class Expression:
             raise ProfileError(f"{where}: the expression is empty")
         self._check_outside_texts()
         try:
-            #: what SQLite evaluates: the text with its column.paths written out
-            self.sql = json_paths(self.text)
+            #: what SQLite evaluates: the text with its column.paths written out, and its
+            #: comparisons of a text with a number made numbers (expr_compare.py)
+            self.sql = expr_compare.rewrite(json_paths(self.text))
         except ValueError as e:
             raise ProfileError(f"{where}: '{self.text}': {e}") from None
         self.columns = self._columns()

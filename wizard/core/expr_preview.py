@@ -3,15 +3,18 @@ many records a where: keeps, and a computed field's value record by record, with
 problem of each record it fails on (typed results: the editors show them as they are)."""
 from __future__ import annotations
 
+import copy
 import sqlite3
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
 from .computed import cells, computed, keep
 from .errors import ProfileError
 from .expr import Expression
-from .lookups import Lookup, _find, with_named_lookups
+from .lookups import Lookup, _find, plan_lookups, with_named_lookups
 from .readers import LINE
 from .transforms import text
 
@@ -155,3 +158,35 @@ def preview_expression(sample: pd.DataFrame, expr: str, source: str, field_name:
         if ex.columns else [""] * len(head)
     return ExpressionPreview([int(x) for x in head[LINE].tolist()], inputs, values.tolist(),
                              problems, int(bad.sum()), looked_up_in_part=part)
+
+
+def map_preview(sample: pd.DataFrame, tm, target, ctx, lookups: LookupSources):
+    """The sample mapped as the migration maps it (mapping.map_chunk), its fields' and
+    named lookups looked up through the run's own index (Lookup.index_from, .values), built
+    from the other tables' samples; and the tables read in part (their sample is not the
+    whole table). The profile's lookups are left as they are: the index is a copy's."""
+    from .mapping import map_chunk
+    if not plan_lookups(tm):
+        return map_chunk(sample, tm, target, ctx), []
+    part: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="hmsync-preview-lookups-") as folder:
+        def indexed(lk: Lookup) -> Lookup:
+            st = _find(lookups.tables, lk.table)
+            other = lookups.samples.get(st.name) if st is not None else None
+            if other is None:
+                raise ProfileError(f"lookup: the export has no table '{lk.table}'")
+            lk = copy.copy(lk)
+            lk.index_from([other], st.name, other.columns, Path(folder))
+            if lookups.row_counts.get(st.name) != len(other) and st.name not in part:
+                part.append(st.name)
+            return lk
+
+        here = copy.copy(tm)
+        here.fields = {}
+        for name, fm in tm.fields.items():
+            if fm.lookup is not None:
+                fm = copy.copy(fm)
+                fm.lookup = indexed(fm.lookup)
+            here.fields[name] = fm
+        here.lookups = {name: indexed(lk) for name, lk in tm.lookups.items()}
+        return map_chunk(sample, here, target, ctx), part

@@ -172,13 +172,19 @@ class Lookup:
         if st is None:
             raise ProfileError(f"lookup: the export has no table '{self.table}' "
                                f"(it has: {', '.join(s.name for s in sources)})")
-        self.check_columns(st.name, st.columns)
+        self.index_from(st.iter_chunks(chunk_rows), st.name, st.columns, folder)
+
+    def index_from(self, chunks, name: str, columns, folder: Path) -> None:
+        """Index ``chunks`` of the other table (``name``, its ``columns``) into a file in
+        ``folder``, which ``values`` then reads: the whole table for a migration, its
+        sample for the mapping page's preview."""
+        self.check_columns(name, columns)
         path = folder / f"lookup-{len(list(folder.iterdir()))}.sqlite"
         con = sqlite3.connect(path)
         try:
             con.execute("PRAGMA journal_mode = OFF")
             con.execute("PRAGMA synchronous = OFF")
-            self.index_into(con, st.iter_chunks(chunk_rows), st.name)
+            self.index_into(con, chunks, name)
         finally:
             con.close()
         self.index = str(path)
@@ -381,7 +387,6 @@ def with_named_lookups(chunk: pd.DataFrame, tm, values=None) -> pd.DataFrame:
     previews look them up in the other table's sample)."""
     if not getattr(tm, "lookups", None):
         return chunk
-    from .computed import computed
     from .transforms import text
     chunk = chunk.copy()
     for name, lk in tm.lookups.items():

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import html
 
-import pandas as pd
-
 from . import transforms as tf
 from .mapping import ProfileError, map_chunk
 from .readers import LINE

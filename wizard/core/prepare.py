@@ -34,6 +34,7 @@ from .mapping import MappedChunk, ProfileError, RunContext, TableMap, _has_step,
 from .readers import LINE, SourceError, SourceTable
 from .readers.database import snapshot
 from .targets import TargetTable
+from .nested_cells import nested_reads
 from .tally import ChunkTally, Tallier
 from .transforms import TransformError, future_mask, is_blank
 
@@ -280,7 +281,8 @@ def prepare(st: SourceTable, tm: TableMap, target: TargetTable, chunk: pd.DataFr
             tallier: Tallier | None = None) -> tuple[MappedChunk, Checked]:
     fixes = checks.corrections.get(st.name)
     notes = corrections.apply(chunk, fixes, LINE) if fixes else []
-    cells = tallier.raw((st.name, tm.target), chunk) if tallier is not None else None
+    cells = tallier.raw((st.name, tm.target), chunk, nested_reads(tm, target)) \
+        if tallier is not None else None
     mc = map_chunk(chunk, tm, target, ctx)
     if cells is not None:
         tallier.mapped(cells, mc, target, ctx, left_out_numbers(chunk, mc, tm, target, ctx))

@@ -254,8 +254,10 @@ def sections() -> list[tuple[str, str, list[Entry]]]:
          "refuses the profile with a guess.", _step_entries()),
         ("expressions", "Expressions\n\nA table's `where:` and a field's `expr:` are SQLite "
          "expressions over the record's columns (a name with spaces in double quotes: "
-         "`\"Last Name\"`; texts in single quotes). Empty cells are NULL; cells are texts "
-         "(compare numbers with `number(COL) > 100`). Only these functions and operators are "
+         "`\"Last Name\"`; texts in single quotes). Empty cells are NULL; cells are texts, "
+         "read as numbers where they are compared with one (`AGE < 18`, `visits > 0`: a "
+         "text that is no number fails the record there), else compared as texts "
+         "(`number(A) > number(B)` compares two columns' numbers). Only these functions and operators are "
          "allowed: no sub-queries, other tables, ATTACH, PRAGMA, comments or `;`; an "
          "expression that takes too long or makes a value too long is stopped; a regular "
          "expression may not repeat a repeat (`(a+)+`) or refer back (`\\1`). Everything is "

@@ -11,6 +11,7 @@ import html
 import re
 from pathlib import Path
 
+from .nested_cells import left_inside
 from .verify import CheckKind
 from .words import counted, plural
 
@@ -49,17 +50,23 @@ def _e(x) -> str:
 #: a name this long is given places to wrap (shorter ones are left whole, as typed)
 WRAP_FROM = 20
 _BREAK_AFTER = re.compile(r"([/\\_\-])(?=.)")
+_BREAK_AFTER_DOTS = re.compile(r"([/\\_\-.])(?=.)")
+_UNBROKEN = re.compile(r"[^\u200b\s]{%d,}" % (2 * WRAP_FROM))
 
 
-def _name(x) -> str:
+def _name(x, dots: bool = False) -> str:
     """A file name, path or column name, escaped, that wraps at its separators (/, \\, _,
-    -) rather than mid-word: Qt's text engine breaks a word too long for its column
-    anywhere ("OPD_patient_regist / ration"), so each separator is followed by a zero-width
-    space, a place to break that prints nothing. A short name is left as it is."""
+    -; and . with ``dots``: a JSON path, a table's field) rather than overflowing its
+    column: the PDF breaks words at spaces only (pdf.py), so each separator of a long name
+    is followed by a zero-width space, a place to break that prints nothing. A short name
+    is left as it is."""
     text = "" if x is None else str(x)
     if len(text) < WRAP_FROM:
         return _e(text)
-    return _e(_BREAK_AFTER.sub("\\1\u200b", text))
+    text = (_BREAK_AFTER_DOTS if dots else _BREAK_AFTER).sub("\\1\u200b", text)
+    # a part still too long for a narrow column gets a place to break every WRAP_FROM
+    return _e(_UNBROKEN.sub(lambda m: "\u200b".join(
+        m.group()[i:i + WRAP_FROM] for i in range(0, len(m.group()), WRAP_FROM)), text))
 
 
 def _n(x) -> str:
@@ -129,12 +136,18 @@ def signoff_html(rep: dict) -> str:
     # source files
     files = rep.get("source_files") or [{"file": s} for s in rep.get("sources", [])]
     folders = sorted({str(Path(f["file"]).parent) for f in files if f.get("file")})
+    # each file's SHA-256 whole on a row of its own: a hash broken over lines cannot be
+    # compared by eye or copied, and beside the names it left them too little room
+    rows = "".join(
+        f"<tr><td>{_name(f.get('table', ''))}</td><td>"
+        f"{_name(Path(f['file']).name if f.get('file') else '')}</td>"
+        f"<td>{_e(_size(f.get('size')))}</td></tr>"
+        f'<tr><td colspan="3"><span class="hash">SHA-256 {_e(f.get("sha256"))}</span>'
+        "</td></tr>" for f in files)
     parts.append("<h2>Legacy files read</h2>" + (
-        f"<p>From {', '.join(_name(f) for f in folders)}</p>" if folders else "") + _table(
-        ["legacy table", "file", "size", "SHA-256"],
-        [[_name(f.get("table", "")), _name(Path(f["file"]).name if f.get("file") else ""),
-          _e(_size(f.get("size"))),
-          f'<span class="hash">{_e(f.get("sha256"))}</span>'] for f in files], num_from=9))
+        f"<p>From {', '.join(_name(f) for f in folders)}</p>" if folders else "") + (
+        '<table width="100%"><tr><th>legacy table</th><th>file</th><th>size</th></tr>'
+        f"{rows}</table>" if files else "<p>None.</p>"))
     # records
     tables = rep.get("tables") or {}
     shown = [(k, h) for k, h in RECORD_COLUMNS if k in ALWAYS or
@@ -155,7 +168,7 @@ def signoff_html(rep: dict) -> str:
                  any(c.get(k) for c in every)]
         per_table = []
         for tc in cells.get("tables", []):
-            rows = [[_name(c["column"]), _e(_role(c))] + [_n(c.get(k, 0)) for k, _ in kinds] +
+            rows = [[_name(c["column"], dots=True), _e(_role(c))] + [_n(c.get(k, 0)) for k, _ in kinds] +
                     ['<span class="pass">yes</span>' if c.get("balances") else
                      '<span class="fail">NO</span>'] for c in tc.get("columns", [])]
             per_table.append(f"<h3>{_name(tc['source'])} → {_e(tc['target'])}</h3>" + _table(
@@ -185,7 +198,7 @@ def signoff_html(rep: dict) -> str:
                                  ("deferred", "outside the pilot"))
              if any(float(a.get(k) or 0) for _, a in every)]
     for c, a in every:
-        trows.append([_e(f"{a['table']}.{a['field']}"), _n(float(a["source"])),
+        trows.append([_name(f"{a['table']}.{a['field']}", dots=True), _n(float(a["source"])),
                       _n(float(a["imported"])), _n(float(a["rejected"])),
                       _n(float(a["duplicates"]))] +
                      [_n(float(a.get(k) or 0)) for k, _ in extra] +
@@ -194,7 +207,7 @@ def signoff_html(rep: dict) -> str:
                       '<span class="fail">differs</span>'])
     parts.append("<h2>Totals over every row of the legacy files</h2>" + _table(
         ["total of", "legacy files", "imported", "rejected", "duplicates"] +
-        [h for _, h in extra] + ["HMSync", "result"], trows))
+        [h for _, h in extra] + ["HMSync", "result"], trows, kind="cells"))
     # updates and conflicts (a delta sync's)
     updated = sum(int(t.get("updated", 0) or 0) for t in tables.values())
     conflicts = rep.get("conflicts") or []
@@ -226,6 +239,11 @@ def signoff_html(rep: dict) -> str:
             left.append([_name(tc["source"]), _e(", ".join(undecided)),
                          '<span class="fail">no field reads them and nobody left them '
                          "behind: their values are not in HMSync</span>"])
+        inside = left_inside(tc.get("columns", []))
+        if inside:
+            left.append([_name(tc["source"]), _e(", ".join(inside)),
+                         "keys inside JSON objects that no field reads: their values are "
+                         "not in HMSync"])
     for s in rep.get("unmapped_sources") or []:
         left.append([_name(s), "the whole file", "not mapped by the profile"])
     parts.append("<h2>Columns and files left behind</h2>" + _table(

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import transforms as tf
+from .nested_cells import NestedRead, leaves
 from .readers import LINE
 from .readers.base import CORRUPT
 
@@ -74,6 +75,9 @@ class ChunkTally:
     keys: np.ndarray | None = None   # the random keys of the rows kept as read
     sample: pd.DataFrame | None = None   # those rows, as read
     state: object = None             # the run state after this chunk (date orders)
+    #: a column read by path (nested_cells.py) -> (its cells holding an object, as bits;
+    #: the leaf paths found; (rows, ceil(leaves / 8)) uint8: bit set = the leaf non-empty)
+    nested: dict[str, tuple[Squeezed, tuple, Squeezed]] = field(default_factory=dict)
 
     @property
     def lines(self) -> np.ndarray:
@@ -105,6 +109,18 @@ class ChunkTally:
             filled = self.filled.array()
         return (filled[:, j >> 3] & (0x80 >> (j & 7))) != 0
 
+    def nested_cells(self, column: str) -> tuple[np.ndarray, dict] | None:
+        """As nested_cells.leaves gives them, for a column read by path (None: not
+        tallied so)."""
+        got = self.nested.get(column)
+        if got is None:
+            return None
+        objects, keys, bits = got
+        objects = np.unpackbits(objects.array(), count=self.rows).astype(bool)
+        bits = bits.array()
+        return objects, {k: (bits[:, j >> 3] & (0x80 >> (j & 7))) != 0
+                         for j, k in enumerate(keys)}
+
 
 def _steps(lines: np.ndarray) -> tuple[int, np.ndarray | None]:
     if not len(lines):
@@ -128,9 +144,11 @@ class Tallier:
         self._rng: dict[tuple[str, str], np.random.Generator] = {}
         self._cut: dict[tuple[str, str], list[float]] = {}   # the smallest keys so far
 
-    def raw(self, source: tuple[str, str], chunk: pd.DataFrame) -> ChunkTally:
+    def raw(self, source: tuple[str, str], chunk: pd.DataFrame,
+            nested: dict[str, NestedRead] | None = None) -> ChunkTally:
         """The chunk's cells as read (before mapping). ``source``: (legacy file, HMSync
-        table)."""
+        table); ``nested``: the columns read by path, whose objects' leaves are tallied
+        too (nested_cells.nested_reads)."""
         columns = tuple(c for c in chunk.columns if c not in (LINE, CORRUPT))
         lines = chunk[LINE].to_numpy(dtype=np.int64)
         n = len(chunk)
@@ -140,6 +158,15 @@ class Tallier:
         first, steps = _steps(lines)
         t = ChunkTally(columns, first, None if steps is None else Squeezed.of(steps), n,
                        Squeezed.of(np.packbits(bits, axis=1)))
+        for c in nested or ():
+            if c in chunk.columns:
+                objects, found = leaves(chunk[c])
+                keys = tuple(found)
+                leaf_bits = np.zeros((n, max(1, len(keys))), dtype=bool)
+                for j, k in enumerate(keys):
+                    leaf_bits[:, j] = found[k]
+                t.nested[c] = (Squeezed.of(np.packbits(objects)), keys,
+                               Squeezed.of(np.packbits(leaf_bits, axis=1)))
         rng = self._rng.get(source)
         if rng is None:
             rng = self._rng[source] = np.random.default_rng(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from . import nested_cells
 from .errors import CannotVerify  # noqa: F401 (imported from here too)
 from .schema import DATA_TABLES, TargetTable, quote_ident
 from .rowspans import RowSpans
@@ -220,10 +221,15 @@ class Verifier:
             lost = [c for c in tc.columns.values() if c.not_accounted]
             upd = (f" ({tc.total('updated'):,} of them updated)"
                    if tc.total("updated") else "")
+            inside = [c for c in tc.columns.values() if nested_cells.left_inside([c])]
+            n_inside = sum(c.left_behind for c in inside)
             detail = (f"{tc.total('non_empty'):,} non-empty cells = imported "
                       f"{tc.total('imported'):,}{upd} + rejected {tc.total('rejected'):,} + "
                       f"duplicates {tc.total('duplicates'):,} + left behind on purpose "
-                      f"{tc.total('left_behind'):,}")
+                      f"{tc.total('left_behind') - n_inside:,}")
+            if inside:  # (keys of objects read by path that no field reads: named)
+                detail += (f" + left behind inside objects (no field reads them) "
+                           f"{n_inside:,}: {', '.join(c.column for c in inside)}")
             for what, label in (("filtered", "filtered out"), ("deferred", "outside the pilot"),
                                 ("blanked", "blanked by a warning")):
                 if tc.total(what):

@@ -82,7 +82,9 @@ def _open_json(path: Path, head: bytes, text: str, encoding: str) -> list[Source
         except (ValueError, RecursionError):
             whole = None
         if isinstance(whole, dict) and "\n" in text.strip():
-            raise SourceError(path, "one JSON object, not a table of records (expected an "
+            deeper = deeper_records(whole)
+            raise SourceError(path, refusal_of_deeper(deeper) if deeper else
+                              "one JSON object, not a table of records (expected an "
                               "array of records or one record per line)", line=1)
     t = SourceTable(path, path.name, fmt, encoding=encoding)
     t.columns = _json_columns(t)
@@ -442,6 +444,65 @@ def _json_tables(path: Path, encoding: str) -> list[str] | None:
     return names or None
 
 
+#: how far into a refused file's objects and arrays records are looked for, to name them
+DEEPER_LEVELS = 4
+#: paths named in a refusal
+DEEPER_NAMED = 5
+
+
+def _path(at: str, step) -> str:
+    if isinstance(step, int):
+        return f"{at}[{step}]"
+    key = str(step)
+    key = key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else json.dumps(key)
+    return f"{at}.{key}" if at else key
+
+
+def deeper_records(value, at: str = "", level: int = 0) -> list[str]:
+    """Where a JSON value that is no table holds arrays of records (objects) the readers
+    do not reach: an array inside an object inside the file's object (``data.records``),
+    an array of arrays (``[0]``, ``records[0]``). The first few, in the file's order."""
+    out: list[str] = []
+    if level > DEEPER_LEVELS:
+        return out
+    if isinstance(value, list):
+        if level and value and any(isinstance(v, dict) for v in value[:20]):
+            return [at or "the file's array"]
+        for i, v in enumerate(value[:3]):
+            if isinstance(v, list):
+                out += deeper_records(v, _path(at, i), level + 1)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(v, (dict, list)):
+                out += deeper_records(v, _path(at, k), level + 1)
+            if len(out) >= DEEPER_NAMED:
+                break
+    return out[:DEEPER_NAMED]
+
+
+def refusal_of_deeper(paths: list[str]) -> str:
+    """Why a file whose records sit deeper than the readers go is refused, where they are,
+    and what the operator can do."""
+    named = [("the file's array" + p) if p.startswith("[") else p for p in paths]
+    return (f"the records are deeper in the JSON than the wizard reads (arrays of records "
+            f"at {', '.join(named)}): it reads a file that is an array of records, one "
+            "record per line, or an object whose own arrays hold the records "
+            '({"patients": [...], "visits": [...]}). Save each such array as a file of its '
+            "own (or as an array of the file's top-level object), then select those files")
+
+
+def _deeper_in_array(t: SourceTable) -> list[str]:
+    """deeper_records of a JSON array file whose elements are no records (read whole only
+    when it is small: a big one is refused as it was)."""
+    if t.format != "json" or t.sheet is not None or t.path.stat().st_size > SNIFF_BYTES:
+        return []
+    try:
+        with open(t.path, "r", encoding=t.encoding, errors=_ERRORS) as f:
+            return deeper_records(_json_loads(f.read().lstrip("\ufeff")))
+    except (ValueError, RecursionError, OSError):
+        return []
+
+
 RARE_KEY_SHARE = 0.10  # a key in fewer sampled records than this is not a column
 
 
@@ -469,7 +530,9 @@ def _json_columns(t: SourceTable) -> list[str]:
         if seen >= 2000:
             break
     if not counts:
-        raise SourceError(t.path, "no records found (expected objects with named fields)")
+        deeper = _deeper_in_array(t)
+        raise SourceError(t.path, refusal_of_deeper(deeper) if deeper else
+                          "no records found (expected objects with named fields)")
     if t.format == "json" and len(set(lines)) < len(lines):
         # minified JSON (the whole array on one line): a record is known by its place in
         # the array, "record 2", since a line would name several

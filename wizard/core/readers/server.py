@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 
 from .base import _CHUNK_READERS, SourceError, SourceTable, _clean_header
-from .credentials import PASSWORD_ENV, look_up  # noqa: F401 (PASSWORD_ENV: the CLI's)
+from .credentials import look_up
 from .database import (SERVER_DIALECTS, DatabaseSummary, DatabaseTable, Snapshots, TableSummary,
                        _read, _short, is_server_url, snapshot, source_path)
 from .database import check_connection as _check_file

@@ -12,7 +12,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLay
                                QTabWidget,
                                QVBoxLayout, QWidget)
 
-from ...core.mapping import NoteKind, ProfileError, map_chunk
+from ...core.expr_preview import LookupSources, map_preview
+from ...core.mapping import NoteKind, ProfileError
 from ...core.readers import LINE
 from ...core.transforms import (INHERIT, AgeFromDateStep, CaseStep, ConcatStep, DateStep,
                                 DefaultStep, MapStep, PhoneStep, SplitStep, StepDefaults,
@@ -702,7 +703,10 @@ class MappingPage(BasePage):
             return
         target = self.session.targets[tm.target]
         try:
-            mc = map_chunk(sample, tm, target, self.session.ensure_profile().ctx)
+            s = self.session
+            # a looked-up field as the run computes it, from the other tables' samples
+            mc, part = map_preview(sample, tm, target, s.ensure_profile().ctx, LookupSources(
+                tm, s.tables, s.samples, getattr(s, "row_counts", {})))
         except (ProfileError, TransformError) as e:
             self.preview_model.set_frame(pd.DataFrame())
             self.preview_label.setText(f"No preview: {e}")
@@ -746,6 +750,7 @@ class MappingPage(BasePage):
             f"&Preview: the first {n} of {len(mc)} sample records as HMSync will store them"
             + (f" ({len(sample) - len(mc)} left out by the table's filter)"
                if len(mc) < len(sample) else "")
+            + (f"; looked up in the sample of {', '.join(part)}" if part else "")
             + (f" — {counted(failing, 'field', thousands=False)} "
                f"{plural(failing, 'has', 'have')} values that cannot be converted (red)"
                if failing else ""))

@@ -35,6 +35,8 @@ CELL_KINDS = [("non_empty", "Non-empty"), ("imported", "Imported"),
               ("blanked", "Blanked"), ("not_accounted", "Not accounted")]
 CELL_ROLES = {"legacy_id": "legacy id", "kept": "kept beside the record",
               "left_behind": "left behind on purpose", "unmapped": "nothing (undecided)"}
+#: a key inside the JSON objects of a column read by path that no field reads
+INSIDE_LEFT = "left behind: no field reads this key"
 
 REPORT_FILTER = "Web page (*.html);;PDF document (*.pdf);;JSON data (*.json)"
 SIGNOFF_FILTER = "PDF document (*.pdf);;Web page (*.html)"
@@ -331,6 +333,7 @@ class VerificationPage(BasePage):
         rows, icons = [], []
         for t, c in every:
             goes = ", ".join(c.get("fields") or []) if c.get("role") == "field" else \
+                INSIDE_LEFT if c.get("inside") and c.get("role") == "left_behind" else \
                 CELL_ROLES.get(c.get("role"), c.get("role") or "")
             ok = bool(c.get("balances"))
             rows.append([t["source"], c["column"], goes] + [int(c.get(k, 0)) for k, _ in kinds]

@@ -351,3 +351,21 @@ def test_an_emergency_contact_run_together_is_never_the_patients(tmp_path):
     fields = suggest_profile(tables, known_tables()).table_for("patients.json").fields
     assert fields["phone"].expr == "contact.phone" and fields["phone"].review
     assert not any("emergencycontact" in (fm.expr or "") for fm in fields.values())
+
+
+def test_an_address_object_is_read_by_its_keys_not_as_its_json_text(tmp_path):
+    """address {line1, city}: the address is the first line and the city, never the
+    object's JSON text; a FHIR subject object still points at the patient."""
+    from wizard.core.schema import known_tables
+    from wizard.core.suggest import suggest_profile
+    recs = [{"patientId": "P1", "gender": "F",
+             "address": {"line1": "Plot 12 Cairo Rd", "city": "Lusaka"}},
+            {"patientId": "P2", "gender": "M",
+             "address": {"line1": "5 Church Rd", "city": "Ndola"}}]
+    (tmp_path / "patients.json").write_text(json.dumps(recs), encoding="utf-8")
+    tables, _ = open_sources([tmp_path / "patients.json"])
+    profile = suggest_profile(tables, known_tables())
+    address = profile.table_for("patients.json").fields["address"]
+    assert address.expr and "address.line1" in address.expr and "address.city" in address.expr
+    assert "nullif(address," not in address.expr
+    assert not any("no field reads its line1" in str(n) for n in profile.notes)

@@ -457,6 +457,10 @@ def _nested_words(path: NestedPath) -> tuple[str, ...]:
     last = words(path.keys[-1])
     if len(path.keys) > 1 and set(last) <= {"id", "number", "code", "key"}:
         return words(path.keys[-2]) + last
+    if set(last) - _DIGITS <= {"line"}:
+        # a line of what holds it (address.line1: the address's first line)
+        holder = path.keys[-2] if len(path.keys) > 1 else path.column
+        return words(holder) + last
     return last
 
 
@@ -578,7 +582,11 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
         if f.references and f.references == table:  # a table's own id is its legacy id
             continue
         own = words(f.name)
+        objects = {p.column for p in cols.nested.values()}
         for c, cw in cols.words.items():
+            if c in objects and f.kind != "ref":
+                continue  # a column of JSON objects is read by its keys (address.city); a
+                # reference may be one (FHIR's subject: {"reference": "Patient/1"})
             cw = cw[1:] if len(cw) > 1 and cw[0] in strip else cw  # the prefix, once
             s, why = _name_score(cw, table, f.name)
             if s < 0.6:

@@ -1103,6 +1103,19 @@ def test_a_copy_of_the_file_taken_makes_the_choice_asked(tmp_path):
                for n in p.notes)
 
 
+def test_a_second_column_that_may_hold_notes_makes_the_notes_asked(tmp_path):
+    # symptoms (TrieuChung, the reason) beside the treatment's instructions
+    # (HuongDanDieuTri): the notes may be both; neither joined unasked nor left silently
+    p = suggest(tmp_path, {
+        "medical_records.json": '[{"MaHoSo":"MR001","MaCustomer":"U1","NgayKham":"2024-01-15",'
+                                '"TrieuChung":"Sốt","HuongDanDieuTri":"Nghỉ ngơi"},'
+                                '{"MaHoSo":"MR002","MaCustomer":"U2","NgayKham":"2024-01-16",'
+                                '"TrieuChung":"Ho","HuongDanDieuTri":"Uống nhiều nước"}]'})
+    fm = p.table_for("medical_records.json").fields["notes"]
+    assert fm.columns == ["TrieuChung"] and fm.review
+    assert "HuongDanDieuTri may hold notes too" in fm.reason
+
+
 def test_staff_with_the_patients_columns_are_not_more_patients(tmp_path):
     head = "id,full_name,phone,address,gender\n"
     p = suggest(tmp_path, {

@@ -962,10 +962,15 @@ def _notes_together(cols: _Columns, table: str, target: TargetTable, tm: TableMa
     fm = tm.fields.get("notes")
     if table != "visits" or fm is None or len(fm.columns) != 1 or fm.steps:
         return
-    more = [m.column for m in _score_fields(cols, table, target, used)
-            if m.field == "notes" and m.score >= 0.85 and m.column not in fm.columns]
-    more = list(dict.fromkeys(more))
+    found = [m for m in _score_fields(cols, table, target, used)
+             if m.field == "notes" and m.column not in fm.columns]
+    more = list(dict.fromkeys(m.column for m in found if m.score >= 0.85))
     if not more:
+        maybe = list(dict.fromkeys(m.column for m in found if m.score >= 0.8))
+        if maybe:  # (HuongDanDieuTri, the treatment's instructions: notes too? asked)
+            fm.confidence = min(fm.confidence or 0, 0.85)
+            fm.reason = f"{fm.reason}; {', '.join(maybe)} may hold notes too"
+            fm.review = True
         return
     fm.columns = fm.columns + more
     fm.steps = [tf.ConcatStep("; ").to_raw()]

@@ -1116,6 +1116,16 @@ def test_a_second_column_that_may_hold_notes_makes_the_notes_asked(tmp_path):
     assert "HuongDanDieuTri may hold notes too" in fm.reason
 
 
+def test_an_indonesian_doctors_code_and_specialty(tmp_path):
+    # kd_dokter (kode dokter: the doctor's code) and spesialis_dokter
+    p = suggest(tmp_path, {
+        "DOKTER.csv": "kd_dokter,nama_dokter,spesialis_dokter\nDA01,dr. Andi,Anak\n"
+                      "DB02,dr. Budi,Bedah\nDC03,dr. Citra,Kandungan\n"})
+    tm = p.table_for("DOKTER.csv")
+    assert tm.legacy_id == "kd_dokter"
+    assert fields(p, "DOKTER.csv")["specialty"] == ["spesialis_dokter"]
+
+
 def test_staff_with_the_patients_columns_are_not_more_patients(tmp_path):
     head = "id,full_name,phone,address,gender\n"
     p = suggest(tmp_path, {

@@ -653,7 +653,7 @@ def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str
         national = table in ("patients", "doctors") and bool(set(cw) & _NATIONAL_ID)
         # (the id word first where a language says "number of the patient": NUM_PATIENT)
         ident = cw[-1] in ("id", "number", "code") or cw[0] == "id" or \
-            cw[0] == "number" and len(cw) == 2
+            cw[0] in ("number", "code") and len(cw) == 2
         if national and not ident and (not cols.sample.empty and c in cols.sample and
                                        cols.unique_ids(c)) and score < 0.85:
             # a person's tax or national number, unique: an id where there is no other

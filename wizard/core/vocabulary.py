@@ -71,7 +71,8 @@ _alias("country", "country", "pais", "país", "land", "pays")
 _alias("gender", "sex", "gender", "geschlecht", "sexo", "genero", "género", "sexe", "gen")
 _alias("age", "age", "alter", "edad", "âge", "idade")
 _alias("specialty", "spec", "specialty", "speciality", "specialization", "specialisation",
-       "especialidad", "fachgebiet", "fachrichtung", "specialite", "spécialité")
+       "especialidad", "fachgebiet", "fachrichtung", "specialite", "spécialité",
+       "spesialis", "spesialisasi")
 _alias("department", "dept", "department", "departamento", "abteilung", "ward", "station",
        "service", "servicio")
 _alias("diagnosis", "diag", "dx", "diagnosis", "diagnoses", "diagnostico", "diagnóstico",
@@ -89,7 +90,7 @@ _alias("method", "mode", "method", "medio", "modo", "zahlungsart", "channel",
 _alias("unit", "unit", "units", "uom", "einheit", "unidad", "unidades", "valueuom")
 _alias("value", "value", "values", "result", "results", "valuenum", "wert", "ergebnis",
        "resultado", "valeur", "reading", "measurement", "valor", "res")
-_alias("code", "code", "codes", "itemid", "kode", "codigo", "código", "loinc", "cpt")
+_alias("code", "code", "codes", "itemid", "kode", "kd", "codigo", "código", "loinc", "cpt")
 _alias("description", "desc", "description", "descr", "label", "beschreibung",
        "descripcion", "descripción", "display", "text", "libelle", "libellé")
 _alias("license", "licence", "license", "lic", "licenseno", "npi", "mci", "registrationno")

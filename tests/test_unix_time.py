@@ -122,3 +122,24 @@ def test_unix_time_must_be_true_or_false(value):
     with pytest.raises(ProfileError, match="unix_time is true or false"):
         FieldMap.from_dict("visitDate", {"column": "d", "steps": [
             {"date": {"unix_time": value}}]})
+
+
+# --- the suggestion --------------------------------------------------------------------------
+def test_a_date_column_of_unix_times_maps_to_the_visit_date_and_is_asked(tmp_path):
+    tables, profile = _suggested(_appointments(tmp_path / "export"))
+    fm = profile.table_for("appointments.csv").fields["visitDate"]
+    assert fm.columns == ["date"]
+    assert fm.steps == [{"date": {"unix_time": True}}]
+    assert fm.review  # always asked: the clinic's zone decides each record's day
+    note = next(n for n in profile.notes if "Unix times" in n)
+    assert note.kind is NoteKind.CHECK and note.text.startswith("appointments.csv.date: the values are Unix times")
+    assert "time zone, which is needed" in note
+
+
+def test_milliseconds_are_suggested_alike(tmp_path):
+    folder = _appointments(tmp_path / "export", dates=[
+        SUMMER + "000", "1652742000000", "1653343200000", SPRING_FORWARD + "000",
+        "1679878800000"])
+    _, profile = _suggested(folder)
+    fm = profile.table_for("appointments.csv").fields["visitDate"]
+    assert fm.columns == ["date"] and fm.steps == [{"date": {"unix_time": True}}]

@@ -7,7 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from wizard.core import remedies
 from wizard.core import transforms as tf
+from wizard.core.engine import Migration
 from wizard.core.mapping import FieldMap, NoteKind, ProfileError
 from wizard.core.readers import open_sources
 from wizard.core.schema import known_tables
@@ -122,6 +124,58 @@ def test_unix_time_must_be_true_or_false(value):
     with pytest.raises(ProfileError, match="unix_time is true or false"):
         FieldMap.from_dict("visitDate", {"column": "d", "steps": [
             {"date": {"unix_time": value}}]})
+
+
+# --- validation's hint and the remedy --------------------------------------------------------
+def test_a_unix_time_the_profile_does_not_read_gets_a_hint_at_file_and_line(tmp_path):
+    tables, profile = _suggested(_appointments(tmp_path / "export"))
+    visits = profile.table_for("appointments.csv")
+    visits.fields["visitDate"].steps = [{"date": {"order": "DMY"}}]
+    res = Migration(tables, profile).validate()
+    bad = res.problems[res.problems.rule == "visits.visitDate.format"]
+    assert bad.file.unique().tolist() == ["appointments.csv"]
+    assert bad.line.tolist() == [2, 3, 4, 5, 6]
+    assert bad.message.iloc[0].endswith(
+        "the value looks like a Unix time (seconds or milliseconds since 1970-01-01 UTC): "
+        "tick “Unix time” for the field on the mapping page and choose the clinic's time "
+        "zone (in a profile: the date step's unix_time: true, and timezone)")
+    assert SUMMER not in bad.message.iloc[0]  # (the value has its own column)
+    targets = known_tables()
+    said = remedies.advice("visits.visitDate.format", targets, SUMMER, "date, day first")
+    assert "looks like a Unix time (2022-05-16 22:00:00 UTC" in said
+    assert "press “Read as Unix time” below" in said
+    assert "Unix time" not in remedies.advice("visits.visitDate.format", targets, "31/31/2022")
+
+
+def test_read_as_unix_time_without_a_zone_says_the_zone_is_missing(tmp_path):
+    tables, profile = _suggested(_appointments(tmp_path / "export"))
+    fm = profile.table_for("appointments.csv").fields["visitDate"]
+    fm.steps = [{"date": {"order": "DMY"}}]
+    assert remedies.unix_time_needs_zone(fm, profile.ctx.defaults)
+    assert remedies.read_unix_time(fm)
+    assert fm.steps == [{"date": {"order": "DMY", "unix_time": True}}] and not fm.review
+    res = Migration(tables, profile).validate()
+    bad = res.problems[res.problems.rule == "visits.visitDate.format"]
+    assert bad.line.tolist() == [2, 3, 4, 5, 6]
+    assert bad.message.iloc[0].endswith(
+        "the value is a Unix time (seconds or milliseconds since 1970-01-01 UTC), whose day "
+        "depends on the clinic's time zone, and none is given: choose the “Time zone” for "
+        "the field on the mapping page (in a profile: timezone)")
+    assert any("are Unix times and were not read" in n for n in res.notes)
+    # the remedy with the clinic's zone: every record read, and asked no more
+    with pytest.raises(tf.TransformError, match="unknown time zone"):
+        remedies.read_unix_time(fm, "Europe/Berlinn")
+    assert remedies.read_unix_time(fm, "Europe/Berlin")
+    assert not remedies.unix_time_needs_zone(fm)
+    assert not remedies.read_unix_time(fm, "Europe/Berlin")  # nothing left to change
+    assert Migration(tables, profile).validate().errors == 0
+
+
+def test_a_profile_time_zone_spares_the_question(tmp_path):
+    tables, profile = _suggested(_appointments(tmp_path / "export"))
+    profile.timezone = "Europe/Berlin"
+    fm = profile.table_for("appointments.csv").fields["visitDate"]
+    assert not remedies.unix_time_needs_zone(fm, profile.ctx.defaults)
 
 
 # --- the suggestion --------------------------------------------------------------------------

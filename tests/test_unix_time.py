@@ -4,10 +4,12 @@ clinic's time zone is known, through every layer (transform, step, validation hi
 suggestion, reference, import)."""
 from __future__ import annotations
 
+import sqlite3
+
 import pandas as pd
 import pytest
 
-from wizard.core import remedies
+from wizard.core import reference, remedies
 from wizard.core import transforms as tf
 from wizard.core.engine import Migration
 from wizard.core.mapping import FieldMap, NoteKind, ProfileError
@@ -197,3 +199,45 @@ def test_milliseconds_are_suggested_alike(tmp_path):
     _, profile = _suggested(folder)
     fm = profile.table_for("appointments.csv").fields["visitDate"]
     assert fm.columns == ["date"] and fm.steps == [{"date": {"unix_time": True}}]
+
+
+# --- the reference ---------------------------------------------------------------------------
+def test_the_reference_describes_unix_time():
+    text = reference.markdown()
+    date = text[text.index("### `date`"):text.index("### `phone`")]
+    assert "unix_time (true: whole numbers of 9-10 digits are seconds, of 12-13 digits " \
+           "milliseconds" in date
+    assert "not read without one" in date
+    age = text[text.index("### `age_from_date`"):text.index("### `age_from_year`")]
+    assert "unix_time" in age
+
+
+# --- the import ------------------------------------------------------------------------------
+def test_an_export_of_unix_times_imports_in_the_clinics_zone_and_again_adds_nothing(
+        tmp_path, empty_target):
+    folder = _appointments(tmp_path / "export")
+    tables, profile = _suggested(folder)
+    profile.timezone = "Europe/Berlin"
+    m = Migration(tables, profile, empty_target)
+    m.make_backup()
+    res = m.run()
+    assert res.passed
+
+    def stored():
+        con = sqlite3.connect(empty_target)
+        try:
+            return con.execute('SELECT "visitDate" FROM visits ORDER BY "visitDate"'
+                               ).fetchall()
+        finally:
+            con.close()
+
+    assert [d for (d,) in stored()] == ["2022-05-17", "2022-05-17T01:00:00", "2022-05-24",
+                                        "2023-03-26T03:00:00", "2023-03-27T03:00:00"]
+    before = stored()
+    tables, _ = open_sources([folder])
+    again = Migration(tables, profile, empty_target)
+    again.make_backup()
+    res = again.run()
+    assert res.passed and stored() == before
+    assert res.verification.tables["visits"]["imported"] == 0
+    assert res.verification.tables["visits"]["duplicates"] == 5

@@ -212,6 +212,15 @@ def test_the_reference_describes_unix_time():
     assert "unix_time" in age
 
 
+def test_the_mapping_document_says_how_unix_times_are_read(tmp_path):
+    from wizard.core.mapdoc import mapping_document
+    tables, profile = _suggested(_appointments(tmp_path / "export"))
+    profile.timezone = "Europe/Berlin"
+    doc = mapping_document(profile, tables)
+    assert "Unix times converted to the clinic's local time in Europe/Berlin" in doc
+    assert "Unix times read, local time Europe/Berlin" in doc
+
+
 # --- the import ------------------------------------------------------------------------------
 def test_an_export_of_unix_times_imports_in_the_clinics_zone_and_again_adds_nothing(
         tmp_path, empty_target):

@@ -173,6 +173,21 @@ def test_read_as_unix_time_without_a_zone_says_the_zone_is_missing(tmp_path):
     assert Migration(tables, profile).validate().errors == 0
 
 
+def test_a_number_outside_1990_to_2100_stays_an_error_at_its_file_and_line(tmp_path):
+    _, profile = _suggested(_appointments(tmp_path / "export"))
+    profile.timezone = "Europe/Berlin"
+    later = _appointments(tmp_path / "later", dates=[
+        SUMMER, "4102444801", "631151999000", SPRING_FORWARD, "1679878800"])
+    tables, _ = open_sources([later])
+    res = Migration(tables, profile).validate()
+    bad = res.problems[res.problems.rule == "visits.visitDate.format"]
+    assert list(zip(bad.file, bad.line, bad.value)) == [
+        ("appointments.csv", 3, "4102444801"), ("appointments.csv", 4, "631151999000")]
+    # no claim that they are Unix times: they are no dates the wizard can read
+    assert bad.message.tolist() == ["visit date is not a valid date"] * 2
+    assert res.errors == 2
+
+
 def test_a_profile_time_zone_spares_the_question(tmp_path):
     tables, profile = _suggested(_appointments(tmp_path / "export"))
     profile.timezone = "Europe/Berlin"

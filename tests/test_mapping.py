@@ -334,8 +334,9 @@ def test_each_step_written_by_the_shipped_profiles_and_the_suggestion_reads_back
 @pytest.mark.parametrize("raw,typed", [
     ("trim", "TrimStep()"),
     ({"upper": None}, "CaseStep(how='upper')"),
-    ({"date": "DMY"}, "DateStep(order='DMY', timezone=None, excel_serial=False)"),
-    ({"date": {"timezone": "UTC"}}, "DateStep(order=INHERIT, timezone='UTC', excel_serial=False)"),
+    ({"date": "DMY"}, "DateStep(order='DMY', timezone=None, excel_serial=False, unix_time=False)"),
+    ({"date": {"timezone": "UTC"}}, "DateStep(order=INHERIT, timezone='UTC', excel_serial=False, "
+                                     "unix_time=False)"),
     ({"concat": {"sep": "-"}}, "ConcatStep(sep='-')"),
     ({"map": {"values": {"m": "M"}}}, "MapStep(values={'m': 'M'})"),
     ({"integer": {"thousands": None}}, "NumberStep(integer=True, decimal=INHERIT, thousands=None)"),

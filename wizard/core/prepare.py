@@ -145,15 +145,18 @@ class Checked:
 
 
 def _serial_hints(bad: np.ndarray, raw: pd.Series, label: str, what: str = "date",
-                  step: str = "date") -> list[str] | None:
+                  step: str = "date", unix_on: bool = False) -> list[str] | None:
     """The messages of a chunk's unreadable dates, where one of them is an Excel day
-    number (a date column saved without a date format): what it stands for, and the
-    step option that reads it. None: the rule's own message for all."""
+    number (a date column saved without a date format) or a Unix time: what it stands for,
+    and the step option that reads it. ``unix_on``: the step reads Unix times already (so
+    one left unread lacks the clinic's time zone). None: the rule's own message for all."""
     if not bad.any():
         return None
     texts = raw.to_numpy(dtype=object)
-    serial = [i for i in np.flatnonzero(bad).tolist() if tf.excel_serial_date(texts[i])]
-    if not serial:
+    rows = np.flatnonzero(bad).tolist()
+    serial = [i for i in rows if tf.excel_serial_date(texts[i])]
+    unix = [i for i in rows if tf.unix_time_ms(texts[i]) is not None]
+    if not serial and not unix:
         return None
     plain = R.RULES["format"].message.format(label=label, what=what)
     out = [plain] * len(texts)
@@ -161,6 +164,15 @@ def _serial_hints(bad: np.ndarray, raw: pd.Series, label: str, what: str = "date
         out[i] = (f"{plain}: the value looks like an Excel date number (days since "
                   f"1899-12-30): tick “Excel day numbers” for the field on the mapping "
                   f"page (in a profile: the {step} step's excel_serial: true)")
+    for i in unix:
+        out[i] = (f"{plain}: the value is a Unix time (seconds or milliseconds since "
+                  "1970-01-01 UTC), whose day depends on the clinic's time zone, and none is "
+                  "given: choose the “Time zone” for the field on the mapping page (in a "
+                  "profile: timezone)") if unix_on else \
+            (f"{plain}: the value looks like a Unix time (seconds or milliseconds since "
+             "1970-01-01 UTC): tick “Unix time” for the field on the mapping page and "
+             f"choose the clinic's time zone (in a profile: the {step} step's unix_time: "
+             "true, and timezone)")
     return out
 
 
@@ -193,15 +205,19 @@ class FieldChecks:
         report(no_id, "id_missing", values=ids, source_field=id_col)
         # fields (those computed from a birth date get the dates' hint too)
         aged = {n for n, fm in tm.fields.items() if _has_step(fm, tf.AgeFromDateStep)}
+        unix_read = {n for n, fm in tm.fields.items() if any(
+            getattr(s, "unix_time", False) is True for s in fm.typed_steps)}
         for fname, values in mc.values.items():
             f = target.fields[fname]
             raw = mc.raw[fname]
             label = f.label or fname
             bad = mc.bad[fname]
+            unix_on = fname in unix_read
             report(bad, "format", fname, raw, {"label": label, "what": _WHAT.get(f.kind, "value")},
-                   nullable=f.nullable, message=_serial_hints(bad, raw, label) if f.kind == "date"
-                   else _serial_hints(bad, raw, label, _WHAT.get(f.kind, "value"),
-                                      "age_from_date") if fname in aged else None)
+                   nullable=f.nullable, message=_serial_hints(bad, raw, label, unix_on=unix_on)
+                   if f.kind == "date" else
+                   _serial_hints(bad, raw, label, _WHAT.get(f.kind, "value"), "age_from_date",
+                                 unix_on) if fname in aged else None)
             isnull = mc.null[fname] & ~bad
             if f.required:
                 report(isnull, "required", fname, raw, {"label": label}, nullable=f.nullable)

@@ -65,8 +65,8 @@ DEFAULTS = {
                    "above 12)", "date_order: DMY"),
     "decimal": ("the decimal mark of numbers", "decimal: ','"),
     "thousands": ("the thousands separator of numbers", "thousands: '.'"),
-    "timezone": ("the clinic's time zone, for times written with a zone (IANA name or "
-                 "offset)", "timezone: Asia/Kolkata"),
+    "timezone": ("the clinic's time zone, for times written with a zone and Unix times "
+                 "(IANA name or offset)", "timezone: Asia/Kolkata"),
 }
 TABLE = {
     "source": ("the legacy table (when tables are a list); a file name, a sheet "
@@ -169,13 +169,16 @@ STEPS = {
     "map": ("values replaced by others (written as the options, or under values)",
             "steps: [{map: {male: M, female: F}}]"),
     "date": ("read as a date: order, timezone, excel_serial (true: whole numbers are "
-             "Excel's day numbers)", "steps: [{date: {order: MDY, excel_serial: true}}]"),
+             "Excel's day numbers), unix_time (true: whole numbers of 9-10 digits are "
+             "seconds, of 12-13 digits milliseconds, since 1970-01-01 UTC, from 1990 to "
+             "2100; read as the local date and time of the timezone, and not read without "
+             "one)", "steps: [{date: {order: MDY, excel_serial: true}}]"),
     "phone": ("read as a phone number in E.164: region", "steps: [{phone: {region: IN}}]"),
     "number": ("read as a number: decimal, thousands", "steps: [{number: {decimal: ','}}]"),
     "integer": ("read as a whole number: decimal, thousands", "steps: [integer]"),
     "default": ("empty cells filled with a value", "steps: [{default: Unknown}]"),
-    "age_from_date": ("years from a birth date to today: order, timezone, excel_serial "
-                      "(an age at another date: expr: age_at(...))",
+    "age_from_date": ("years from a birth date to today: order, timezone, excel_serial, "
+                      "unix_time (an age at another date: expr: age_at(...))",
                       "steps: [age_from_date]"),
     "age_from_year": ("years since a birth year (a four-digit year alone, as OMOP's "
                       "year_of_birth), at this year's birthday", "steps: [age_from_year]"),

@@ -134,10 +134,13 @@ def advice(code: str, targets: dict[str, TargetTable], value: str = "",
     if c == "format" and f is not None and f.kind == "date":
         read = f" The dates are read as “{date_reading}”." if date_reading else ""
         serial = ""
-        from .transforms import excel_serial_date
+        from .transforms import excel_serial_date, unix_time_utc
         if value and excel_serial_date(value):
             serial = (f" {value} looks like an Excel day number: press “Read as Excel day "
                       "numbers” below.")
+        elif value and unix_time_utc(value):
+            serial = (f" {value} looks like a Unix time ({unix_time_utc(value)}; its day "
+                      "depends on the clinic's time zone): press “Read as Unix time” below.")
         return (f"{read}{serial} If the export writes its dates another way, change "
                 f"“Day/month” for {label} on the Column mapping page (“Change the mapping” "
                 f"below). {fix}.").strip()
@@ -234,5 +237,37 @@ def read_excel_days(fm) -> bool:
     if step is None or step.excel_serial is True:
         return False
     set_step(fm, kind, replace(step, excel_serial=True))
+    fm.review = False
+    return True
+
+
+def unix_time_needs_zone(fm, defaults=None) -> bool:
+    """Would a field's Unix times stay unread for want of the clinic's time zone (neither
+    its date step nor the profile's defaults give one)? False when it has no date step."""
+    if fm is None:
+        return False
+    _, step = _dated(fm)
+    return step is not None and not (step.timezone or getattr(defaults, "timezone", None))
+
+
+def read_unix_time(fm, timezone: str | None = None) -> bool:
+    """Read a field's whole numbers of 9-10 digits (seconds) or 12-13 digits (milliseconds)
+    as Unix times (its date step's unix_time), in ``timezone`` if given (the clinic's: a
+    Unix time's day depends on it); False when the field has no date step or nothing
+    changes. TransformError for an unknown time zone."""
+    from dataclasses import replace
+    from .steps import set_step
+    from .transforms import time_zone
+    if fm is None:
+        return False
+    kind, step = _dated(fm)
+    if step is None:
+        return False
+    if timezone is not None:
+        time_zone(timezone)
+    zone = timezone if timezone is not None else step.timezone
+    if step.unix_time is True and zone == step.timezone:
+        return False
+    set_step(fm, kind, replace(step, unix_time=True, timezone=zone))
     fm.review = False
     return True

@@ -335,6 +335,9 @@ def _date_fit(values: list[str]) -> float:
     fit = 1 - float(tf.parse_dates(s).bad.mean())
     if fit < SERIAL_SHARE and tf.excel_serial_share(values) >= SERIAL_SHARE:
         fit = 1 - float(tf.parse_dates(s, excel_serial=True).bad.mean())
+    if fit < SERIAL_SHARE and tf.unix_time_share(values) >= SERIAL_SHARE:
+        # read in any zone here: only whether they are dates counts, not which day
+        fit = 1 - float(tf.parse_dates(s, unix_time=True, tz="UTC").bad.mean())
     return fit
 
 
@@ -1894,6 +1897,18 @@ def add_type_steps(target: TargetTable, tm: TableMap, sample: pd.DataFrame, prof
                     f"{tm.source}.{fm.columns[0]}: the values are Excel date numbers (45213 "
                     "is 2023-10-14), read as such", NoteKind.CHECK))
                 fm.review = True
+                continue
+            if tf.unix_time_share(tf.as_text(col.head(1000)).tolist()) >= SERIAL_SHARE:
+                fm.steps = [tf.DateStep(unix_time=True).to_raw()]
+                _note(profile, ProfileNote(
+                    f"{tm.source}.{fm.columns[0]}: the values are Unix times (1652738400 is "
+                    "2022-05-16 22:00 UTC), read as such; their day depends on the clinic's "
+                    "time zone, which is needed" + (f": read in {profile.timezone}"
+                                                    if profile.timezone else
+                                                    ": give it (“Time zone” on the Column "
+                                                    "mapping page; defaults: timezone)"),
+                    NoteKind.CHECK))
+                fm.review = True  # always asked: the zone decides the day of each record
                 continue
             order, why = tf.infer_date_order(col)
             if order == "YMD":  # only ISO dates in the sample: nothing says day or month

@@ -1,5 +1,5 @@
 """Dates in mixed formats to ISO-8601: day/month order, times with a zone, Excel's day
-numbers, ages from birth dates."""
+numbers, Unix times, ages from birth dates."""
 from __future__ import annotations
 
 import enum
@@ -208,9 +208,65 @@ def excel_serial_share(values, low: int = 20_000, look: int = 200) -> float:
     return hits / seen if seen else 0.0
 
 
+#: Unix times, as PHP/MySQL, Firebase and MongoDB systems keep dates: seconds (9-10
+#: digits) or milliseconds (12-13 digits) since 1970-01-01 UTC. Read from 1990-01-01 to
+#: 2100-01-01 only: outside it a number that long is likelier an id or a phone number.
+UNIX_TIMES = (631_152_000, 4_102_444_800)  # in seconds
+_UNIX = re.compile(r"^\s*(\d{9,10}|\d{12,13})\s*$")
+
+
+def unix_time_ms(text) -> int | None:
+    """The milliseconds since 1970-01-01 UTC a Unix time in seconds or milliseconds stands
+    for, or None if the text is not one of a date from 1990 to 2100."""
+    m = _UNIX.match(text) if isinstance(text, str) else None
+    if not m:
+        return None
+    digits = m.group(1)
+    ms = int(digits) * 1000 if len(digits) <= 10 else int(digits)
+    return ms if UNIX_TIMES[0] * 1000 <= ms <= UNIX_TIMES[1] * 1000 else None
+
+
+def unix_time_utc(text) -> str | None:
+    """The UTC date and time a Unix time stands for (2022-05-16 22:00:00 UTC), or None if
+    the text is not one: what a message shows, the clinic's day being unknown."""
+    ms = unix_time_ms(text)
+    if ms is None:
+        return None
+    return str(np.datetime64(ms // 1000, "s")).replace("T", " ") + " UTC"
+
+
+def unix_time_share(values, look: int = 200) -> float:
+    """The share of the first ``look`` non-empty texts that read as Unix times (seconds or
+    milliseconds) of dates from 1990 to 2100."""
+    seen = hits = 0
+    for v in values:
+        if not isinstance(v, str) or not v.strip():
+            continue
+        seen += 1
+        hits += unix_time_ms(v) is not None
+        if seen == look:
+            break
+    return hits / seen if seen else 0.0
+
+
+def _unix_times(values, tz: str) -> np.ndarray:
+    """Unix times as the local date and time of the clinic's zone ``tz`` (datetime64[ns];
+    NaT where a text is not one)."""
+    ms = np.array([-1 if m is None else m for m in map(unix_time_ms, values)],
+                  dtype="int64")
+    ok = ms >= 0
+    out = np.full(len(ms), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if ok.any():
+        utc = pd.DatetimeIndex(pd.to_datetime(ms[ok], unit="ms", utc=True))
+        out[ok] = utc.tz_convert(time_zone(tz)).tz_localize(None).to_numpy(
+            dtype="datetime64[ns]")
+    return out
+
+
 def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
                 clean: bool = False, tz: str | None = None,
-                orders: DateOrders | None = None, excel_serial: bool = False) -> Result:
+                orders: DateOrders | None = None, excel_serial: bool = False,
+                unix_time: bool = False) -> Result:
     """Dates in mixed formats to ISO-8601 text (YYYY-MM-DD, time kept if not midnight).
 
     Each distinct text is read once (a column of 50,000 visit dates holds a few thousand),
@@ -226,6 +282,11 @@ def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
 
     ``excel_serial``: whole numbers (and fractions of a day) that no format reads are
     Excel's day numbers (see EXCEL_EPOCH).
+
+    ``unix_time``: whole numbers of 9-10 digits (seconds) or 12-13 digits (milliseconds)
+    that no format reads are Unix times (see UNIX_TIMES). A Unix time is an instant, like a
+    time with a zone: it becomes the local date and time of ``tz``, and without ``tz`` it
+    is not read and the note says so.
     """
     raw = s if clean else text(s)
     empty = is_blank(raw)
@@ -284,6 +345,21 @@ def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
             iso = excel_serial_date(v)
             if iso is not None:
                 u_values[i] = np.datetime64(iso.replace(" ", "T"), "s").astype("datetime64[ns]")
+    if unix_time and todo.any():
+        idx = np.flatnonzero(todo & np.isnat(u_values))
+        texts = distinct.to_numpy()[idx]
+        if tz:
+            got = _unix_times(texts, tz)
+            hit = ~np.isnat(got)
+            u_values[idx[hit]] = got[hit]
+        else:
+            n = sum(unix_time_ms(v) is not None for v in texts)
+            if n:
+                unix_note = (f"{n} distinct value(s) are Unix times and were not read: a Unix "
+                             "time is an instant, and its day depends on the clinic's time "
+                             "zone; give it (defaults: timezone: Europe/Berlin, say, or the "
+                             "step's timezone) to have them converted to its local time")
+                note = f"{note}; {unix_note}" if note else unix_note
     u_ok = ~np.isnat(u_values)
     days = u_values.astype("datetime64[D]")
     u_iso = days.astype(str).astype(object)
@@ -432,8 +508,9 @@ def future_mask(iso: pd.Series, today: date | None = None) -> np.ndarray:
 
 def age_from_date(s: pd.Series, order: str = "auto", today: date | None = None,
                   tz: str | None = None, orders: DateOrders | None = None,
-                  excel_serial: bool = False) -> Result:
-    r = parse_dates(s, order, tz=tz, orders=orders, excel_serial=excel_serial)
+                  excel_serial: bool = False, unix_time: bool = False) -> Result:
+    r = parse_dates(s, order, tz=tz, orders=orders, excel_serial=excel_serial,
+                    unix_time=unix_time)
     today = today or date.today()
     # the dates as parse_dates read them (its texts, read again as one column, would take
     # the format of the first: a date without a time after one with a time was lost)

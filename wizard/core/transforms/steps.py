@@ -225,17 +225,21 @@ class _DateStep(Step):
     order: object = INHERIT         # DMY | MDY | YMD | auto
     timezone: object = None         # for times written with a zone; None: the profile's
     excel_serial: object = False    # whole numbers are Excel's day numbers
+    unix_time: object = False       # whole numbers are seconds/milliseconds since 1970 UTC
 
     def check(self) -> None:
         if self.timezone is not None:
             time_zone(self.timezone)
         self._check_order()
-        if not isinstance(self.excel_serial, bool):
-            t = str(self.excel_serial).strip().lower()
+        for option in ("excel_serial", "unix_time"):
+            value = getattr(self, option)
+            if isinstance(value, bool):
+                continue
+            t = str(value).strip().lower()
             guess = " (did you mean true?)" if t in ("yes", "on", "true", "1") else \
                 " (did you mean false?)" if t in ("no", "off", "false", "0") else ""
-            raise TransformError(f"{self.name} step: excel_serial is true or false, "
-                                 f"not {self.excel_serial!r}{guess}")
+            raise TransformError(f"{self.name} step: {option} is true or false, "
+                                 f"not {value!r}{guess}")
 
     def _check_order(self) -> None:
         pass  # (an age step's order is not checked: it never was)
@@ -248,7 +252,11 @@ class _DateStep(Step):
 
     def _details(self, defaults: StepDefaults) -> str:
         zone = self._zone(defaults)  # the step's own zone, else the profile's
-        return (", Excel day numbers read" if self.excel_serial is True else "") + \
+        unix = ""
+        if self.unix_time is True:
+            unix = ", Unix times read" if zone else \
+                ", Unix times not read until the clinic's time zone is given"
+        return (", Excel day numbers read" if self.excel_serial is True else "") + unix + \
             (f", local time {zone}" if zone else "")
 
     def to_raw(self):
@@ -259,6 +267,8 @@ class _DateStep(Step):
             o["timezone"] = self.timezone
         if self.excel_serial is True:
             o["excel_serial"] = True
+        if self.unix_time is True:
+            o["unix_time"] = True
         return {self.name: o}
 
 
@@ -268,11 +278,12 @@ _ORDER_WORDS = {"DMY": "date, day first", "MDY": "date, month first", "YMD": "da
 @dataclass(frozen=True)
 class DateStep(_DateStep):
     names: ClassVar = ("date",)
-    options: ClassVar = ("order", "timezone", "excel_serial", "value")
+    options: ClassVar = ("order", "timezone", "excel_serial", "unix_time", "value")
 
     @classmethod
     def from_options(cls, name, o):
-        return cls(_given(o, "order", "value"), o.get("timezone"), o.get("excel_serial", False))
+        return cls(_given(o, "order", "value"), o.get("timezone"), o.get("excel_serial", False),
+                   o.get("unix_time", False))
 
     def _check_order(self) -> None:
         if self.order is not INHERIT:
@@ -285,25 +296,28 @@ class DateStep(_DateStep):
 
     def apply(self, s, defaults=NO_DEFAULTS, orders=None) -> Result:
         return parse_dates(s, self._order(defaults), tz=self._zone(defaults), orders=orders,
-                           excel_serial=self.excel_serial is True)
+                           excel_serial=self.excel_serial is True,
+                           unix_time=self.unix_time is True)
 
 
 @dataclass(frozen=True)
 class AgeFromDateStep(_DateStep):
     """Years between a birth date and today."""
     names: ClassVar = ("age_from_date",)
-    options: ClassVar = ("order", "timezone", "excel_serial")
+    options: ClassVar = ("order", "timezone", "excel_serial", "unix_time")
 
     @classmethod
     def from_options(cls, name, o):
-        return cls(_given(o, "order"), o.get("timezone"), o.get("excel_serial", False))
+        return cls(_given(o, "order"), o.get("timezone"), o.get("excel_serial", False),
+                   o.get("unix_time", False))
 
     def describe(self, defaults=NO_DEFAULTS) -> str:
         return "age from birth date" + self._details(defaults)
 
     def apply(self, s, defaults=NO_DEFAULTS, orders=None) -> Result:
         return age_from_date(s, self._order(defaults), tz=self._zone(defaults), orders=orders,
-                             excel_serial=self.excel_serial is True)
+                             excel_serial=self.excel_serial is True,
+                             unix_time=self.unix_time is True)
 
 
 @dataclass(frozen=True)

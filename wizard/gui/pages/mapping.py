@@ -50,6 +50,11 @@ def _sentence(e: Exception) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
+#: said while a field reads Unix times without a time zone of its own
+UNIX_ZONE_HINT = ("Unix times are read in the clinic's time zone: choose it below, unless "
+                  "the profile gives one (without one they are not read).")
+
+
 PROFILE_FILTER = "Mapping profiles (*.yaml *.yml *.json);;All files (*)"
 
 
@@ -73,14 +78,20 @@ class TransformEditor(QWidget):
         self.zone.setEditable(True)
         self.zone.addItem(NO_ZONE)
         self.zone.addItems(ZONES)
-        self.zone.setToolTip("For times written with a zone (2020-01-01T20:00:00Z, +05:30): "
-                             "the clinic's zone they are converted to (20:00 UTC is the next "
-                             "day in India). An IANA name such as Asia/Kolkata, UTC, or an "
-                             "offset such as +05:30")
+        self.zone.setToolTip("For times written with a zone (2020-01-01T20:00:00Z, +05:30) "
+                             "and Unix times: the clinic's zone they are converted to (20:00 "
+                             "UTC is the next day in India). An IANA name such as "
+                             "Asia/Kolkata, UTC, or an offset such as +05:30")
         self.serial = QCheckBox("Excel day numbers")
         self.serial.setToolTip("Read whole numbers as Excel's day numbers (45213 is "
                                "2023-10-14): what a date column saved from a spreadsheet "
                                "without a date format holds")
+        self.unix = QCheckBox("Unix time (seconds or milliseconds since 1970)")
+        self.unix.setToolTip("Read whole numbers of 9-10 digits as seconds, of 12-13 digits "
+                             "as milliseconds, since 1970-01-01 UTC (1652738400 is "
+                             "2022-05-16 22:00 UTC), as PHP/MySQL, Firebase and MongoDB "
+                             "systems keep dates; each becomes the clinic's local date and "
+                             "time, so they are read only once its time zone is known")
         self.region = QComboBox()
         self.region.setEditable(True)
         self.region.addItems(REGIONS)
@@ -96,6 +107,7 @@ class TransformEditor(QWidget):
         self.form.addRow("&Day/month:", self.date_order)
         self.form.addRow("Time &zone:", self.zone)
         self.form.addRow("", self.serial)
+        self.form.addRow("", self.unix)
         self.form.addRow("Phone &region:", self.region)
         self.form.addRow("Letter &case:", self.case)
         self.form.addRow("When &empty, use:", self.default)
@@ -121,6 +133,7 @@ class TransformEditor(QWidget):
         self.zone.activated.connect(self._zone)
         self.zone.lineEdit().editingFinished.connect(self._zone)
         self.serial.toggled.connect(self._serial)
+        self.unix.toggled.connect(self._unix)
         self.region.activated.connect(self._region)
         self.region.lineEdit().editingFinished.connect(self._region)
         self.case.activated.connect(self._case)
@@ -134,7 +147,7 @@ class TransformEditor(QWidget):
 
     def show_field(self, field, fm, sample_col: pd.Series | None):
         self.field, self.fm = field, fm
-        for w in (self.date_order, self.zone, self.serial, self.region, self.case,
+        for w in (self.date_order, self.zone, self.serial, self.unix, self.region, self.case,
                   self.default, self.sep):
             self._row(w, False)
         self.values_label.hide()
@@ -181,8 +194,13 @@ class TransformEditor(QWidget):
             self.serial.blockSignals(True)
             self.serial.setChecked(bool(dated is not None and dated.excel_serial is True))
             self.serial.blockSignals(False)
+            self.unix.blockSignals(True)
+            self.unix.setChecked(bool(dated is not None and dated.unix_time is True))
+            self.unix.blockSignals(False)
             self._row(self.zone, True)
             self._row(self.serial, True)
+            self._row(self.unix, True)
+            self._unix_hint()
         if kind == "phone":
             phone = get_step(fm, PhoneStep)
             region = "IN" if phone is None or phone.region is INHERIT else phone.region
@@ -249,11 +267,27 @@ class TransformEditor(QWidget):
                               "offset such as +05:30.")
                 return
         self._set(kind, replace(step, timezone=zone))
+        self._unix_hint()
 
     def _serial(self, on: bool):
         kind, step = self._dated()
         if (step.excel_serial is True) != bool(on):
             self._set(kind, replace(step, excel_serial=bool(on)))
+
+    def _unix(self, on: bool):
+        kind, step = self._dated()
+        if (step.unix_time is True) != bool(on):
+            self._set(kind, replace(step, unix_time=bool(on)))
+        self._unix_hint()
+
+    def _unix_hint(self):
+        """Say, under the field's title, that Unix times wait for the clinic's time zone
+        (without one they are not read: the preview shows them in red)."""
+        base = self.hint.text().split(UNIX_ZONE_HINT)[0].rstrip()
+        step = get_step(self.fm, DateStep) or get_step(self.fm, AgeFromDateStep) \
+            if self.fm is not None else None
+        waits = step is not None and step.unix_time is True and not step.timezone
+        self.hint.setText(f"{base} {UNIX_ZONE_HINT}" if waits else base)
 
     def _region(self, *_):
         r = self.region.currentText().strip().upper()

@@ -23,6 +23,7 @@ from ...core.cascades import is_cascade_rule
 from ...core.errors import OutputError
 from ...core.outputs import Outputs
 from ...core.session import find_record
+from ...core.transforms import TransformError
 from ..widgets import (Banner, ProgressPanel, button, fit_columns, fmt_int, icon, label,
                        table_view)
 from .base import BasePage
@@ -162,6 +163,10 @@ class ValidationPage(BasePage):
         self.excel_days = button("Read as E&xcel day numbers", None,
                                  "Read this field's whole numbers as Excel day numbers "
                                  "(45213 is 2023-10-14), then check again")
+        self.unix_time = button("Read as Unix &time…", None,
+                                "Read this field's whole numbers as Unix times (seconds or "
+                                "milliseconds since 1970, 1652738400 is 2022-05-16 22:00 "
+                                "UTC) in the clinic's time zone, then check again")
         self.to_mapping = button("Change the &mapping…", None,
                                  "Go back to the Column mapping page, to this field")
         about = QWidget()
@@ -172,7 +177,7 @@ class ValidationPage(BasePage):
         # buttons that do not apply are hidden, so a narrow pane shows them whole)
         for row in ((self.fix, self.exclude, self.include),
                     (self.show_cause, self.show_consequences, self.excel_days,
-                     self.to_mapping)):
+                     self.unix_time, self.to_mapping)):
             ab = QHBoxLayout()
             for b in row:
                 ab.addWidget(b)
@@ -265,6 +270,7 @@ class ValidationPage(BasePage):
         self.show_consequences.clicked.connect(self._list_consequences)
         self.show_all.clicked.connect(self._clear_cause)
         self.excel_days.clicked.connect(self._read_excel_days)
+        self.unix_time.clicked.connect(self._read_unix_time)
         self.to_mapping.clicked.connect(self._go_to_mapping)
         self.export_problems.clicked.connect(self._export_problems)
         self.export_rejected.clicked.connect(self._export_rejected)
@@ -276,7 +282,8 @@ class ValidationPage(BasePage):
         order = [self.ack, self.tables_view, self.rules_view, self.rule_warning, self.rule_off,
                  self.rule_error, self.severity, self.table, self.rule, self.search,
                  self.problems_view, self.fix, self.exclude, self.include, self.show_cause,
-                 self.show_consequences, self.excel_days, self.to_mapping, self.record_view,
+                 self.show_consequences, self.excel_days, self.unix_time, self.to_mapping,
+                 self.record_view,
                  self.export_problems, self.export_rejected, self.revalidate,
                  self.same_person]
         for a, b in zip(order, order[1:]):
@@ -635,9 +642,10 @@ class ValidationPage(BasePage):
         dated = bool(remedies.date_reading(fm)) and rc is not None and rc.check == "format"
         self.to_mapping.setVisible(dated or (rc is not None and rc.check in ("enum",
                                                                             "required")))
-        from ...core.transforms import excel_serial_date
+        from ...core.transforms import excel_serial_date, unix_time_ms
         self.excel_days.setVisible(dated and bool(excel_serial_date(p["value"])))
-        for b in (self.to_mapping, self.excel_days):
+        self.unix_time.setVisible(dated and unix_time_ms(p["value"]) is not None)
+        for b in (self.to_mapping, self.excel_days, self.unix_time):
             b.setEnabled(not self.busy)
 
     def _field_map(self, p: dict | None):
@@ -750,6 +758,32 @@ class ValidationPage(BasePage):
     def _read_excel_days(self):
         p = self._current_problem()
         if remedies.read_excel_days(self._field_map(p)):
+            self.session.dirty = True
+            self.validate()
+
+    def _read_unix_time(self):
+        p = self._current_problem()
+        fm = self._field_map(p)
+        if fm is None:
+            return
+        profile = self.session.profile
+        zone = None
+        if remedies.unix_time_needs_zone(fm, profile.defaults if profile else None):
+            zone = dialogs.ask_text(
+                self, "The clinic's time zone",
+                f"{p['value']} is an instant (Unix time): the day it falls on depends on the "
+                "clinic's time zone. Its name (Europe/Berlin, Asia/Kolkata), UTC, or an "
+                "offset such as +05:30:")
+            if zone is None or not zone.strip():
+                return
+            zone = zone.strip()
+        try:
+            changed = remedies.read_unix_time(fm, zone)
+        except TransformError as e:
+            said = str(e)
+            dialogs.error(self, said[:1].upper() + said[1:], "Nothing was changed.")
+            return
+        if changed:
             self.session.dirty = True
             self.validate()
 

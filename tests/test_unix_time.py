@@ -265,3 +265,34 @@ def test_an_export_of_unix_times_imports_in_the_clinics_zone_and_again_adds_noth
     assert res.passed and stored() == before
     assert res.verification.tables["visits"]["imported"] == 0
     assert res.verification.tables["visits"]["duplicates"] == 5
+
+
+@pytest.mark.parametrize("phones", [
+    ["766666666", "722222222", "733333333"],            # Romanian, nine digits
+    ["917490152657", "916141075386", "916604976306"],   # India's, with its country code
+    ["0740123456", "0722123456", "0733123456"],         # a leading 0
+    ["2125550101", "3105550199", "4155550123"],          # North American, 2037 onwards
+])
+def test_telephone_numbers_are_not_taken_for_unix_times(tmp_path, phones):
+    from wizard.core.readers import open_sources
+    from wizard.core.schema import known_tables
+    from wizard.core.suggest import suggest_profile
+    rows = "\n".join(f"{i},Ana Pop {i},F,{p}" for i, p in enumerate(phones, 1))
+    (tmp_path / "patients.csv").write_text("id,name,gender,tel\n" + rows + "\n",
+                                           encoding="utf-8")
+    tables, _ = open_sources([tmp_path / "patients.csv"])
+    tm = suggest_profile(tables, known_tables()).table_for("patients.csv")
+    assert tm.fields["phone"].columns == ["tel"]
+
+
+def test_a_unix_time_is_not_joined_with_a_time_of_day_column(tmp_path):
+    from wizard.core.readers import open_sources
+    from wizard.core.schema import known_tables
+    from wizard.core.suggest import suggest_profile
+    (tmp_path / "appointment.csv").write_text(
+        "id,patient,doctor,date,e_time,remarks\n"
+        "414,33,149,1652738400,10:30,FEVER\n415,34,149,1653091200,11:00,cough\n"
+        "416,35,150,1653177600,09:15,headache\n", encoding="utf-8")
+    tables, _ = open_sources([tmp_path / "appointment.csv"])
+    tm = suggest_profile(tables, known_tables()).table_for("appointment.csv")
+    assert tm.fields["visitDate"].columns == ["date"]

@@ -1014,8 +1014,10 @@ def _date_with_its_time(cols: _Columns, target: TargetTable, tm: TableMap,
                 fm.columns[0] not in cols.sample or not fm.steps or len(fm.steps) != 1:
             continue
         days = cols.values(fm.columns[0])
-        if not len(days) or float(days.str.contains(_TIME_IN_DATE).mean()) > 0.1:
-            continue  # the column has its times already
+        if not len(days) or float(days.str.contains(_TIME_IN_DATE).mean()) > 0.1 or \
+                isinstance(fm.steps[0], dict) and \
+                (fm.steps[0].get("date") or {}).get("unix_time"):
+            continue  # the column has its times already (a Unix time is an instant)
         fm.columns = [fm.columns[0], times[0]]
         fm.steps = [tf.ConcatStep(" ").to_raw()] + list(fm.steps)
         fm.confidence = min(fm.confidence or 0, 0.85)

@@ -236,14 +236,22 @@ def unix_time_utc(text) -> str | None:
 
 
 def unix_time_share(values, look: int = 200) -> float:
-    """The share of the first ``look`` non-empty texts that read as Unix times (seconds or
-    milliseconds) of dates from 1990 to 2100."""
+    """The share of the first ``look`` non-empty texts that look like Unix times of dates
+    from 2001 (10 digits of seconds, 13 of milliseconds) to five years from now: what a
+    column of record dates holds. Telephone numbers are digits too: a text starting with
+    0 (0740123456) is none, nine digits (a Portuguese mobile, 918918918) or twelve (India's
+    917490152657) are none, and the window's end leaves out North American numbers
+    (2125550101 would be 2037)."""
+    until = (np.datetime64("now", "s") + np.timedelta64(5 * 366, "D")).astype("int64") * 1000
     seen = hits = 0
     for v in values:
         if not isinstance(v, str) or not v.strip():
             continue
         seen += 1
-        hits += unix_time_ms(v) is not None
+        ms = unix_time_ms(v)
+        digits = v.strip()
+        hits += ms is not None and len(digits) in (10, 13) and not digits.startswith("0") \
+            and ms <= until
         if seen == look:
             break
     return hits / seen if seen else 0.0

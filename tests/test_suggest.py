@@ -1126,6 +1126,35 @@ def test_an_indonesian_doctors_code_and_specialty(tmp_path):
     assert fields(p, "DOKTER.csv")["specialty"] == ["spesialis_dokter"]
 
 
+def test_a_laboratorys_tables_one_per_test_all_feed_the_tests(tmp_path):
+    # a Ghanaian laboratory: psa.csv, pth.csv, pregnancy_test.csv, alike but for the test
+    row = "id,invoice_id,patient_id,results,comments,added_by,date_added\n" \
+          "3,INV-{0}-710,LP-2,1000.00,,LM-1,2020-03-09 13:05:13\n" \
+          "4,INV-{0}-711,LP-1,12.50,,LM-1,2020-03-10 09:00:00\n"
+    p = suggest(tmp_path, {
+        "patients.csv": "patient_id,name,gender,phone\nLP-1,Kofi Boateng,M,0241234567\n"
+                        "LP-2,Ama Mensah,F,0201234567\n",
+        "psa.csv": row.format("PSA"), "pth.csv": row.format("PTH"),
+        "pregnancy_test.csv": row.format("PREG"),
+    })
+    for name in ("psa.csv", "pth.csv", "pregnancy_test.csv"):
+        tm = p.table_for(name)
+        assert tm is not None and tm.target == "pathology_tests", name
+        assert tm.fields["patientId"].columns == ["patient_id"]
+
+
+def test_a_cost_after_its_discount_makes_the_bills_amount_asked(tmp_path):
+    p = suggest(tmp_path, {
+        "requests.csv": "request_id,patient_id,date_added,discount,total_cost,discounted_cost,"
+                        "payment_status\nREQ-1,LP-1,2020-03-16,0,90.00,90.00,Paid\n"
+                        "REQ-2,LP-2,2020-03-17,10,200.00,180.00,Unpaid\n"
+                        "REQ-3,LP-1,2020-03-18,0,50.00,50.00,Paid\n",
+        "patients.csv": "patient_id,name,gender\nLP-1,Kofi Boateng,M\nLP-2,Ama Mensah,F\n",
+    })
+    fm = p.table_for("requests.csv").fields["amount"]
+    assert fm.review and "discounted_cost" in fm.reason
+
+
 def test_staff_with_the_patients_columns_are_not_more_patients(tmp_path):
     head = "id,full_name,phone,address,gender\n"
     p = suggest(tmp_path, {

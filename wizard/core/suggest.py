@@ -845,7 +845,10 @@ def _amounts_apart(cols: _Columns, table: str, tm: TableMap) -> None:
     fm = tm.fields.get(_TOTALS.get(table, ""))
     if fm is None or len(fm.columns) != 1 or fm.review:
         return
-    others = [c for c, cw in cols.words.items() if c not in fm.columns and "amount" in cw
+    # (an amount, or a cost after a discount: discounted_cost beside total_cost; never a
+    # unit's price, a tax or what was paid)
+    others = [c for c, cw in cols.words.items() if c not in fm.columns and
+              ("amount" in cw or "discounted" in cw and set(cw) & _MONEY)
               and not set(cw) & (_NOT_A_TOTAL | {"discount", "tax", "paid", "payment"})
               and c not in cols.nested]
     if others:
@@ -1270,6 +1273,21 @@ _PEOPLE_THINGS = {"user", "account", "login", "role", "contact", "group", "type"
                   "category", "relative", "kin"}
 
 
+#: common laboratory tests, by the short names a laboratory's tables are named with
+_LAB_TESTS = {"cbc", "fbc", "hba1c", "psa", "tsh", "pth", "widal", "lipid", "lipidprofile",
+              "urinalysis", "urine", "glucose", "sugar", "bloodsugar", "haemoglobin",
+              "hemoglobin", "creatinine", "electrolytes", "lft", "rft", "kft", "esr", "crp",
+              "malaria", "hiv", "hbsag", "vdrl", "pylori", "culture", "serology",
+              "haematology", "hematology", "biochemistry", "immunology", "thyroid",
+              "semen", "stool", "sputum", "troponin", "ferritin", "vitamin", "coagulation",
+              "inr", "bilirubin", "cholesterol", "triglycerides", "uric", "ogtt", "rbs",
+              "fbs", "ppbs", "hcg", "pregnancy", "genexpert", "xray", "ultrasound"}
+
+
+def _names_a_test(ws: tuple[str, ...]) -> bool:
+    return bool(set(ws) & _LAB_TESTS) or _key(ws) in _LAB_TESTS
+
+
 def _follows(ws: tuple[str, ...], first: str, then: str) -> bool:
     return any(a == first and singular(b) == then for a, b in zip(ws, ws[1:]))
 
@@ -1291,6 +1309,8 @@ def _stem_score(stem: str, table: str) -> float:
         # bookings: visits, perhaps, but some never took place; a file of the visits
         # themselves (with their diagnoses) fits better
         return 0.6
+    if table == "pathology_tests" and noun not in ws and _names_a_test(ws):
+        return 0.8  # a laboratory's table per test (psa.csv, lipid_profile.csv, widal.csv)
     if noun in ws:
         after = {singular(w) for w in ws[len(ws) - ws[::-1].index(noun):]}
         if after & _OTHER_THINGS:
@@ -1349,8 +1369,10 @@ def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns,
     score = max(0.5 * name + 0.5 * content, 0.9 * content) if name else 0.85 * content
     if not name and _name_words(st) & (_OTHER_THINGS - _PEOPLE_THINGS):
         score *= 0.6  # named for a thing HMSync has no table for (expenses, stock_logs)
-    elif not name and any(_table_name_score(st, t) == 1.0 for t in TABLE_NOUN if t != table):
-        score *= 0.8  # named as another table (payment.csv, with a doctor and a date)
+    elif not name and (any(_table_name_score(st, t) == 1.0 for t in TABLE_NOUN
+                           if t != table) or _names_a_test(words(st.stem))):
+        score *= 0.8  # named as another table (payment.csv, with a doctor and a date; a
+        # laboratory's psa.csv)
     if name == 1.0 and own is not None and sure != 0.95 and (
             table not in _KNOWN_BY or
             any(cols.filled(got[f]) > 0 for f in got.keys() & _KNOWN_BY[table])):
@@ -1861,8 +1883,10 @@ def _second_source(holder: _Columns, other: _Columns, table: str, score: float) 
     """A file with other columns than the one feeding ``table``, fitting it well on its own,
     feeds it too (asked): outpatient visits beside admissions, a second patient list. Not
     a file of bookings beside the records, nor one whose records belong to the other's."""
-    if score < SECOND_FROM or not _table_name_score(other.st, table):
-        return False  # a second file for a table is named as one of its kind
+    per_test = table == "pathology_tests" and _names_a_test(words(other.st.stem))
+    if (score < SECOND_FROM and not per_test) or not _table_name_score(other.st, table):
+        return False  # a second file for a table is named as one of its kind (a
+        # laboratory's tables are one per test: each is named for its test)
     if table == "visits" and _BOOKING & set(words(other.st.stem)) and _statuses(other):
         return False  # (bookings with a status: some never took place)
     nouns = set(TABLE_NOUN.values())
@@ -2326,7 +2350,11 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                 continue
         if fname in not_more:
             continue
-        if t in holder and not _names_agree(by_name[holder[t]], by_name[fname]):
+        if t in holder and not _names_agree(by_name[holder[t]], by_name[fname]) and not (
+                t == "pathology_tests" and
+                all(_names_a_test(words(by_name[f].stem)) for f in (holder[t], fname))):
+            # (other names, other things; but a laboratory's tables, one per test, are
+            # alike by being named for tests)
             passed_over.setdefault(fname, (t, holder[t]))
             continue
         if fname in passed_over and score < PASSED_OVER_FROM and \

@@ -460,11 +460,16 @@ def _nested_words(path: NestedPath) -> tuple[str, ...]:
     last = words(path.keys[-1])
     if len(path.keys) > 1 and set(last) <= {"id", "number", "code", "key"}:
         return words(path.keys[-2]) + last
-    if set(last) - _DIGITS <= {"line"}:
-        # a line of what holds it (address.line1: the address's first line)
+    if set(last) - _DIGITS <= {"line"} or path.keys[-1].lower() in _GENERIC_KEYS:
+        # a line of what holds it (address.line1: the address's first line), or its text
+        # (diagnosis.display: the diagnosis, as FHIR's codings write it)
         holder = path.keys[-2] if len(path.keys) > 1 else path.column
         return words(holder) + last
     return last
+
+
+#: keys that name a value of what holds them, not a thing of their own
+_GENERIC_KEYS = {"display", "text", "value", "description", "label", "title", "name"}
 
 
 #: a key inside a column's objects names a field this much less surely than a column does
@@ -581,11 +586,11 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
     # a prefix all columns share (LAB_ in a lab file) says nothing of any one column's
     # field; another table's noun is kept (ADM_PAT_ID: the patient)
     strip = cols.prefix() - _other_nouns(table)
+    objects = {p.column for p in cols.nested.values()}
     for f in target.mappable:
         if f.references and f.references == table:  # a table's own id is its legacy id
             continue
         own = words(f.name)
-        objects = {p.column for p in cols.nested.values()}
         for c, cw in cols.words.items():
             if c in objects and f.kind != "ref":
                 continue  # a column of JSON objects is read by its keys (address.city); a
@@ -609,8 +614,9 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
             if f.name == "mode" and table == "payments" and not _ways_to_pay(cols, c):
                 s = min(s, 0.85)  # Payment_Type: Drugs, Lab Tests (what for, not how)
                 why += ", its values are no ways to pay"
-            if f.name in _NAME_FIELDS and (set(cw) & _NOT_A_NAME or _prose(cols, c)):
-                continue  # a family's medical history is no family name
+            if f.name in _NAME_FIELDS and (set(cw) & _NOT_A_NAME or _prose(cols, c) or
+                                           cols.fit(c, "date") >= 0.8):
+                continue  # a family's medical history is no family name, a day no name
             if table in ("patients", "doctors") and set(cw) & _ANOTHER_PERSON:
                 continue  # a guardian's phone, an emergency contact's name
             if f.kind in ("text", "enum", "float", "int") and "date" in cw and \
@@ -1065,15 +1071,31 @@ def _bare_name(cols: _Columns, c: str, table: str, beside: FieldMap | None = Non
     return tuple(w for w in cols.words.get(c, ()) if w not in own) == ("name",)
 
 
+def _codes(cols: _Columns, c: str) -> bool:
+    """The column holds codes (digits alone: kd_kec 101), not the names of places."""
+    v = cols.values(c)
+    v = v[v.ne("")]
+    return len(v) > 0 and float(v.str.fullmatch(r"\d+").mean()) >= 0.8
+
+
 def _second_surname(cols: _Columns, last: FieldMap, used: set[str]) -> str | None:
-    """The one other column named as a family name beside ``last``'s (the mother's
-    surname beside the father's: apellido_materno, segundo_apellido), or None."""
-    if len(last.columns) != 1:
+    """The one other column named as a family name beside ``last``'s, the two told apart
+    by which surname each is (the father's and the mother's: apellido_pat and
+    apellido_mat, primer and segundo apellido), or None: a guardian's or a previous
+    family name is another person's, or another time's."""
+    def order(c: str) -> bool:
+        return bool(set(re.findall(r"[a-z]+|\d", c.lower())) & _SURNAME_ORDER)
+    if not order(last.columns[0]):
         return None
     others = [c for c, cw in cols.words.items() if c not in used and c not in last.columns
-              and {"last", "name"} <= set(cw) and not set(cw) & _NOT_A_NAME
+              and {"last", "name"} <= set(cw) and not set(cw) & _NOT_A_NAME and order(c)
               and _name_score(cw, "patients", "lastName")[0] >= 0.8]
     return others[0] if len(others) == 1 else None
+
+
+#: the words that say which of two surnames a column holds
+_SURNAME_ORDER = {"pat", "mat", "paterno", "materno", "paterna", "materna", "primer",
+                  "primero", "segundo", "second", "first", "1", "2", "paternal", "maternal"}
 
 
 def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
@@ -1127,8 +1149,8 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
             full is None or (full.confidence or 0) < 0.95):
         if full is not None:
             used.discard(full.columns[0])
-        second = _second_surname(cols, last, used)
-        if second and last is tm.fields.get("lastName") and len(last.columns) == 1:
+        second = _second_surname(cols, last, used) if len(last.columns) == 1 else None
+        if second and last is tm.fields.get("lastName"):
             # Spanish and Portuguese two surnames (apellido_pat, apellido_mat): the family
             # name is both, in their order, and so is the full name's end (asked)
             last.columns = last.columns + [second]
@@ -1167,7 +1189,8 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
                  if c not in used and cw and (part in cw or part == "state" and
                                               _state_not_status(cols, c, cw)) and
                  len(set(cw) - {part, "status", "number", "address", "code",
-                                TABLE_NOUN.get(table, "")}) == 0]
+                                TABLE_NOUN.get(table, "")}) == 0 and
+                 not (part not in ("house", "zip") and _codes(cols, c))]
         parts = list(dict.fromkeys(parts))
         fm = tm.fields["address"]
         # numbered lines (address_1 .. address_5, ADDR_LINE2) are one address, in order
@@ -1382,14 +1405,14 @@ def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns,
         score = max(score, 0.95)
     if table in _EVENTS and not _links_found(cols, table, target, refs):
         score = min(score, 0.7)  # linked to no patient: a catalogue of tests, not tests
-    named = _bare_names(cols)
-    if table in _EVENTS and named and "patientId" in got:
+    named = _bare_names(cols) if table in _EVENTS and "patientId" in got else []
+    doubt = ""
+    if named:
         # a person named beside the patient pointed to: whose records are these? (a
         # hospital's visitors, posjeta: ime, prezime, pacijent_id; or the patient's name
         # repeated on each visit)
         score = min(score, REVIEW_BELOW - 0.01)
-    doubt = f"; {', '.join(named)} name someone beside the patient" \
-        if table in _EVENTS and named and "patientId" in got else ""
+        doubt = f"; {', '.join(named)} name someone beside the patient"
     why = (f"file name says {TABLE_NOUN.get(table)}; " if name else "") + \
         (f"columns fill {', '.join(sorted(got))}" if got else "no characteristic column") + \
         doubt
@@ -1406,6 +1429,8 @@ _PAY_WORDS = {"cash", "card", "credit", "debit", "visa", "mastercard", "amex", "
               "bar", "überweisung", "ueberweisung", "nakit", "kredi", "kart", "havale",
               "tunai", "qris", "ovo", "gopay", "gotowka", "gotówka", "karta", "przelew",
               "nhif", "nhis", "hmo", "tpa", "scheme", "eft", "pos", "net", "netbanking",
+              "contanti", "bancomat", "assegno", "ec", "girocard", "lastschrift", "tien",
+              "chuyen", "khoan", "momo", "zalopay", "vnpay",
               "deposit", "ach", "wire", "contado", "debito", "débito", "crédito", "credito"}
 
 
@@ -1430,6 +1455,8 @@ def _bare_names(cols: _Columns) -> list[str]:
              if cw in (("first", "name"), ("last", "name"), ("given", "name"),
                        ("family", "name"), ("surname",))]
     return named if len(named) >= 2 else []
+
+
 #: a table -> the fields one of which its records are known by
 _KNOWN_BY = {"patients": _NAMES, "doctors": _NAMES,
              "pathology_tests": {"testName", "testCode", "resultValue"}}
@@ -1502,8 +1529,12 @@ def _link_table(cols: _Columns) -> list[str] | None:
             return None  # (a phone number, a postal code: values, not references)
         refs.append(c)
         things |= rest
-    # (a doctor's specialties: one side a table's records, the other a thing of a list)
-    return refs if len(refs) >= 2 and things & nouns else None
+    if len(refs) < 2 or not things & nouns:
+        return None
+    # (a doctor's specialties, id_lekarza and id_specjalizacji: one side a table's records,
+    # the other a thing of a list; with more columns, visit_id, patient_id, doctor_id,
+    # diagnosis_id, the file has records of its own)
+    return refs if things <= nouns or len(refs) == 2 else None
 
 
 #: the id a reference names after a slash (FHIR's "Encounter/E-1", in JSON or not)
@@ -1829,8 +1860,46 @@ def _register_of(holder: dict[str, str], fits: list, columns: dict[str, _Columns
             theirs = columns[fname].values(their_key, True)
             if len(mine) and columns[fname].unique_ids(their_key) and \
                     float(mine.isin(set(theirs)).mean()) >= 0.95:
+                if key != their_key and not _rows_agree(columns[marker], key,
+                                                        columns[fname], their_key):
+                    continue  # (1, 2, 3 in both: numbers meet by chance)
                 return marker, fname, key if key == their_key else f"{key} = {their_key}"
     return None
+
+
+def _rows_agree(a: _Columns, key_a: str, b: _Columns, key_b: str, only=None) -> bool:
+    """Joined by these keys, a column of ``a`` and one of ``b`` hold the same values in
+    most rows (the doctor's Specialization, the employee's JobTitle): the keys name the
+    same records, not numbers that meet by chance."""
+    left = a.sample.head(JUDGED_ROWS)
+    right = b.sample.head(5 * JUDGED_ROWS)
+    if key_a not in left or key_b not in right:
+        return False
+    joined = pd.DataFrame({"k": tf.as_text(left[key_a]).str.strip()}).merge(
+        pd.DataFrame({"k": tf.as_text(right[key_b]).str.strip(),
+                      "_row": range(len(right))}), on="k")
+    if len(joined) < 2:
+        return False
+    for ca in a.st.columns:
+        if ca == key_a or ca not in left or only is not None and ca not in only:
+            continue
+        va = tf.as_text(left[ca]).str.strip().str.lower()
+        mine = dict(zip(tf.as_text(left[key_a]).str.strip(), va))
+        for cb in b.st.columns:
+            if cb == key_b or cb not in right:
+                continue
+            vb = tf.as_text(right[cb]).str.strip().str.lower().tolist()
+            same = [mine[k] == vb[r] and mine[k] != "" for k, r in zip(joined.k, joined._row)]
+            if sum(same) >= 0.8 * len(same):
+                return True
+    return False
+
+
+#: what a register of people, patients and staff alike, is named (the vocabulary reads
+#: person as patient)
+_PEOPLE_WORDS = {"person", "persons", "people", "persona", "personas", "pessoa", "pessoas",
+                 "personne", "personnes", "osoba", "osoby", "individual", "individuals",
+                 "party", "parties", "contact", "contacts", "human", "humans"}
 
 
 def _people_register(holder: dict[str, str], fits: list, columns: dict[str, _Columns],
@@ -1841,8 +1910,8 @@ def _people_register(holder: dict[str, str], fits: list, columns: dict[str, _Col
     patients' file having ids of its own: the patients are that file's records, known by
     its ids, their names in the register (patients and staff alike)."""
     reg = holder.get("patients")
-    if reg is None:
-        return None
+    if reg is None or not set(re.findall(r"[a-z]+", reg.lower())) & _PEOPLE_WORDS:
+        return None  # (a file named as the patients is theirs, whatever points to it)
     rcols = columns[reg]
     key = rcols.st.columns[0] if rcols.st.columns else None
     if key is None or not rcols.unique_ids(key) or not set(words(key)) - _ID_WORDS:
@@ -2367,7 +2436,7 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     people = _people_register(holder, fits, columns, targets)
     if people:  # patient.Person_Id: the patients' names are in a register of people
         reg, patients, key = people
-        t, score, why = assigned.pop(reg)
+        t = assigned.pop(reg)[0]
         score = max(sc for sc, fn, tt, _ in fits if fn == patients and tt == t)
         assigned.pop(patients, None)
         assigned[patients] = (t, round(min(score, REVIEW_BELOW - 0.01), 3),
@@ -2442,6 +2511,13 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                 "(cancelled, no-show) would become visits too (a filter may leave them out)",
                 NoteKind.CHECK))
         named = _bare_names(columns[st.name])
+        pointer = tm.fields["patientId"].columns if "patientId" in tm.fields else []
+        if named and len(pointer) == 1 and "patients" in holder:
+            # the patient's own names repeated on each visit are no one else's
+            pcols = columns[holder["patients"]]
+            pkey = _choose_legacy_id(pcols, "patients", set(TABLE_NOUN.values()))[0]
+            if pkey and _rows_agree(columns[st.name], pointer[0], pcols, pkey, named):
+                named = []
         if table in _EVENTS and named and "patientId" in tm.fields:
             tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
             _note(profile, ProfileNote(

@@ -580,6 +580,7 @@ _alias("payment", "recibo", "recibos")
 _alias("bill", "faturacao", "faturação")
 _alias("first", "primeiro", "primeira")
 _alias("last", "ultimo", "último", "ultima", "última")
+_alias("last name", "apelido", "apelidos")
 _alias("registration", "registo")
 # French, more
 _alias("cost", "cout", "coût")

@@ -235,14 +235,21 @@ def unix_time_utc(text) -> str | None:
     return str(np.datetime64(ms // 1000, "s")).replace("T", " ") + " UTC"
 
 
+#: the last Unix time (2031-01-01, in seconds) the suggestion takes a column's numbers
+#: for; fixed, so that an export gets the same suggestion whatever the day
+SUGGESTED_UNIX_UNTIL = 1_924_992_000
+
+
 def unix_time_share(values, look: int = 200) -> float:
     """The share of the first ``look`` non-empty texts that look like Unix times of dates
-    from 2001 (10 digits of seconds, 13 of milliseconds) to five years from now: what a
-    column of record dates holds. Telephone numbers are digits too: a text starting with
-    0 (0740123456) is none, nine digits (a Portuguese mobile, 918918918) or twelve (India's
-    917490152657) are none, and the window's end leaves out North American numbers
-    (2125550101 would be 2037)."""
-    until = (np.datetime64("now", "s") + np.timedelta64(5 * 366, "D")).astype("int64") * 1000
+    from 2001 (10 digits of seconds, 13 of milliseconds) to SUGGESTED_UNIX_UNTIL: what a
+    column of record dates holds. Narrower than what ``unix_time: true`` reads
+    (UNIX_TIMES): it decides whether to suggest reading a column so. Telephone numbers are
+    digits too: a text starting with 0 (0740123456) is none, nine digits (a Portuguese
+    mobile, 918918918) or twelve (India's 917490152657) are none, and the window's end
+    leaves out North American numbers (2125550101 would be 2037) and hours written as
+    YYYYMMDDhh (2023010512 would be 2034)."""
+    until = SUGGESTED_UNIX_UNTIL * 1000
     seen = hits = 0
     for v in values:
         if not isinstance(v, str) or not v.strip():
@@ -294,7 +301,8 @@ def parse_dates(s: pd.Series, order: str = "auto", fallback_order: str = "DMY",
     ``unix_time``: whole numbers of 9-10 digits (seconds) or 12-13 digits (milliseconds)
     that no format reads are Unix times (see UNIX_TIMES). A Unix time is an instant, like a
     time with a zone: it becomes the local date and time of ``tz``, and without ``tz`` it
-    is not read and the note says so.
+    is not read and the note says so. (The suggestion proposes it on narrower evidence:
+    see unix_time_share.)
     """
     raw = s if clean else text(s)
     empty = is_blank(raw)

@@ -1,0 +1,103 @@
+"""Rules the suggestion learnt from held-out exports, each kept from misfiring on the
+shapes a reviewer built against it (a code column in an address, a date as a family name,
+a visits file read as a link table, a patients file losing to its side table, a coded
+diagnosis object, a guardian's family name, ids that meet by chance, a visit repeating
+its patient's names)."""
+from __future__ import annotations
+
+import json
+
+from wizard.core.readers import open_sources
+from wizard.core.schema import known_tables
+from wizard.core.suggest import suggest_profile
+
+
+def suggest(tmp_path, files: dict[str, str]):
+    export = tmp_path / "export"
+    export.mkdir()
+    for name, text in files.items():
+        (export / name).write_text(text, encoding="utf-8")
+    tables, errors = open_sources([export])
+    assert not errors
+    return suggest_profile(tables, known_tables())
+
+
+PATIENTS = ("patient_id,first_name,last_name,dob,gender,phone\n"
+            "P1,Ana,Kov,1980-01-02,F,555-0101\nP2,Ben,Lor,1975-03-04,M,555-0102\n"
+            "P3,Cam,Mir,1990-05-06,F,555-0103\n")
+DOCTORS = "doctor_id,first_name,last_name,specialty\nD1,Eva,Sun,GP\nD2,Fin,Tor,ENT\n"
+
+
+def test_region_codes_are_no_part_of_the_address(tmp_path):
+    p = suggest(tmp_path, {"pasien.csv": (
+        "no_rkm_medis,nm_pasien,jk,tgl_lahir,alamat,no_tlp,kd_kel,kd_kec,kd_kab\n"
+        "000001,Budi Santoso,L,1980-01-02,Jl Mawar 1,081234567801,1,11,101\n"
+        "000002,Siti Aminah,P,1975-03-04,Jl Melati 2,081234567802,2,12,102\n"
+        "000003,Agus Salim,L,1990-05-06,Jl Kenanga 3,081234567803,3,13,103\n")})
+    assert p.table_for("pasien.csv").fields["address"].columns == ["alamat"]
+
+
+def test_a_column_of_dates_is_never_a_family_name(tmp_path):
+    p = suggest(tmp_path, {"utentes.csv": (
+        "id_utente,nome,sexo,data_nascimento,ultima\n1,Ana Silva,F,1980-01-02,2023-01-02\n"
+        "2,Rui Costa,M,1975-03-04,2023-02-03\n3,Eva Sousa,F,1990-05-06,2023-03-04\n")})
+    fields = p.table_for("utentes.csv").fields
+    assert "lastName" not in fields
+    assert fields["fullName"].columns == ["nome"]
+
+
+def test_a_visits_file_with_a_coded_diagnosis_is_no_link_table(tmp_path):
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS, "doctors.csv": DOCTORS,
+        "diagnoses.csv": "diagnosis_id,icd10,description\n12,J10,Influenza\n14,J00,Cold\n",
+        "visits.csv": "visit_id,patient_id,doctor_id,diagnosis_id\nV1,P1,D1,12\n"
+                      "V2,P2,D2,14\nV3,P1,D1,12\n"})
+    assert p.table_for("visits.csv").target == "visits"
+
+
+def test_a_patients_side_table_does_not_take_the_patients(tmp_path):
+    p = suggest(tmp_path, {
+        "patient_details.csv": "patient_id,mrn,blood_group,occupation\n1,M101,A+,teacher\n"
+                               "2,M102,O-,driver\n3,M103,B+,nurse\n",
+        "patients.csv": "mrn,first_name,last_name,dob,gender,phone\n"
+                        "M101,Ana,Kov,1980-01-02,F,555-0101\nM102,Ben,Lor,1975-03-04,M,555-0102\n"
+                        "M103,Cam,Mir,1990-05-06,F,555-0103\n"})
+    assert p.table_for("patients.csv").target == "patients"
+    assert "firstName" in p.table_for("patients.csv").fields
+
+
+def test_a_coded_diagnosis_object_gives_its_text_not_its_json(tmp_path):
+    recs = [{"id": f"V{i}", "patient_id": "P1", "date": "2023-01-02",
+             "diagnosis": {"code": "J10", "display": "Influenza"}} for i in (1, 2, 3)]
+    p = suggest(tmp_path, {"patients.csv": PATIENTS, "visits.json": json.dumps(recs)})
+    fm = p.table_for("visits.json").fields["diagnosis"]
+    assert fm.expr == "diagnosis.display" and fm.review
+
+
+def test_a_guardians_family_name_is_not_the_patients(tmp_path):
+    p = suggest(tmp_path, {"patients.csv": (
+        "patient_id,first_name,last_name,guardian_last_name,dob,gender\n"
+        "P1,Ana,Kov,Kov,2015-01-02,F\nP2,Ben,Lor,Smit,2016-03-04,M\n"
+        "P3,Cam,Mir,Mir,2017-05-06,F\n")})
+    assert p.table_for("patients.csv").fields["lastName"].columns == ["last_name"]
+
+
+def test_ids_that_meet_by_chance_make_no_staff_register_the_doctors(tmp_path):
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "doctors.csv": "doctor_id,specialty,consult_fee,room_no\n1,GP,300,R1\n2,ENT,500,R2\n"
+                       "3,Cardiology,800,R3\n",
+        "staff.csv": "staff_id,name,role,phone\n11,Hal Ode,nurse,555-0201\n"
+                     "1,Ivy Pan,clerk,555-0202\n2,Jon Quo,nurse,555-0203\n"
+                     "3,Kim Ray,porter,555-0204\n"})
+    assert p.table_for("doctors.csv").target == "doctors"
+    assert p.table_for("staff.csv") is None or p.table_for("staff.csv").target != "doctors"
+
+
+def test_a_visit_repeating_its_patients_names_is_not_asked_for_them(tmp_path):
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS, "doctors.csv": DOCTORS,
+        "visits.csv": "visit_id,patient_id,first_name,last_name,doctor_id,visit_date,diagnosis\n"
+                      "V1,P1,Ana,Kov,D1,2023-01-02,Flu\nV2,P2,Ben,Lor,D2,2023-01-03,Cold\n"
+                      "V3,P1,Ana,Kov,D1,2023-01-04,Cough\n"})
+    assert not any("name a person beside the patient" in str(n) for n in p.notes)

@@ -1141,6 +1141,14 @@ def test_a_laboratorys_tables_one_per_test_all_feed_the_tests(tmp_path):
         tm = p.table_for(name)
         assert tm is not None and tm.target == "pathology_tests", name
         assert tm.fields["patientId"].columns == ["patient_id"]
+    # each record's test is the one its file is named for, asked
+    name = p.table_for("psa.csv").fields["testName"]
+    assert name.value == "psa" and not name.columns and name.review
+    # numbered alike (id 3, 4 in each): each file's ids are its own, prefixed, asked
+    assert p.table_for("psa.csv").id_expr == "'psa-' || id"
+    assert p.table_for("pth.csv").id_expr == "'pth-' || id"
+    assert p.table_for("psa.csv").review
+    assert any("number their records alike" in str(n) for n in p.notes)
 
 
 def test_a_cost_after_its_discount_makes_the_bills_amount_asked(tmp_path):

@@ -2327,6 +2327,41 @@ def _fill_references(profile: Profile, chosen: dict[str, tuple[SourceTable, Tabl
                 used.add(best[1])
 
 
+def _numbered_apart(mapped: list[tuple[str, SourceTable, TableMap]],
+                    columns: dict[str, _Columns], profile: Profile) -> None:
+    """Files feeding one table whose own ids overlap (psa.csv and pth.csv both number
+    their rows 1, 2, 3) would make each other's records duplicates: each file's ids are
+    prefixed with its name (psa-1), asked."""
+    by_table: dict[str, list[tuple[SourceTable, TableMap]]] = {}
+    for table, st, tm in mapped:
+        if tm.legacy_id and tm.id_expr is None and len(tm.id_columns) == 1:
+            by_table.setdefault(table, []).append((st, tm))
+    for table, files in by_table.items():
+        if len(files) < 2:
+            continue
+        seen: set[str] = set()
+        clash = False
+        for st, tm in files:
+            ids = set(columns[st.name].values(tm.legacy_id, whole=True).tolist())
+            clash = clash or bool(ids & seen)
+            seen |= ids
+        if not clash:
+            continue
+        for st, tm in files:
+            col = tm.legacy_id
+            ref = col if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", col) else \
+                '"' + col.replace('"', '""') + '"'
+            prefix = re.sub(r"[^A-Za-z0-9_-]", "_", st.stem)
+            tm.id_expr = f"'{prefix}-' || {ref}"
+            tm.confidence = min(tm.confidence or 0, round(REVIEW_BELOW - 0.01, 2))
+        names = ", ".join(st.name for st, _ in files)
+        example = files[0][1].id_expr.split("'")[1]
+        _note(profile, ProfileNote(
+            f"{names} feed {table} and number their records alike: each file's legacy ids "
+            f"are prefixed with its name ({example}…) so that no record is taken for another "
+            "file's duplicate", NoteKind.CHECK))
+
+
 def _not_the_records(column: str) -> bool:
     """An object of another person's or of the export's own, by the column's words or,
     run together (emergencycontact), by the longer of them inside its name."""
@@ -2510,6 +2545,13 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                 f"{st.name}: appointments are taken as visits; bookings that never took place "
                 "(cancelled, no-show) would become visits too (a filter may leave them out)",
                 NoteKind.CHECK))
+        if table == "pathology_tests" and "testName" not in tm.fields and \
+                _names_a_test(words(st.stem)):
+            # a laboratory's table per test: each record's test is the one the file is
+            # named for (asked: the operator may write it out, PSA for psa)
+            tm.fields["testName"] = FieldMap("testName", [], value=st.stem, confidence=0.8,
+                                             reason=f"the file's name: {st.stem}",
+                                             review=True)
         named = _bare_names(columns[st.name])
         pointer = tm.fields["patientId"].columns if "patientId" in tm.fields else []
         if named and len(pointer) == 1 and "patients" in holder:
@@ -2542,6 +2584,7 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
         chosen.setdefault(table, (st, tm))
         mapped.append((table, st, tm))
     _keys_others_use(chosen, mapped, columns, targets, profile)
+    _numbered_apart(mapped, columns, profile)
     _fill_references(profile, chosen, mapped, columns, targets)
     _check_region(profile, region, samples, targets)
     for tm in profile.tables:

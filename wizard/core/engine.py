@@ -186,6 +186,14 @@ class _Registry:
         self.rejected[table] = IdIndex()
         self.existing[table] = IdIndex(object)
 
+    def complete(self, table: str) -> None:
+        """The table's records are all read and tables to come refer to it: its ids become
+        one run (each lookup one search), and the first line of each, asked only while
+        its own records came, goes (at 4.55M records the parents' 3.4M ids, 14 MB, while
+        the payments load, the run's busiest moment)."""
+        self.ids[table].narrow(("ok", "hid"))  # (first: the merge then copies less)
+        self.ids[table].compact()
+
     def accepted(self, table: str, keys: np.ndarray) -> np.ndarray:
         """Which keys belong to records accepted in this run."""
         found, entry = self.ids[table].get(keys)
@@ -604,7 +612,7 @@ class Migration:
                 if t not in later | parents and len(reg.ids[t]) + len(reg.existing[t]):
                     reg.forget(t)
             if tm.target not in later and tm.target in parents:
-                reg.ids[tm.target].compact()  # complete: its children look up one run
+                reg.complete(tm.target)
             if progress:
                 progress(Progress("validate" if sink is None else "import", tm.target, st.name,
                                   done, done))

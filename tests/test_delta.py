@@ -14,6 +14,7 @@ from wizard.core.mapping import Profile, ProfileError, composite_id
 from wizard.core.readers import open_sources
 from wizard.core.schema import init_db, known_tables
 from wizard.core.session import MigrationSession
+from old_legacy_map import make_old
 
 PROFILE = """\
 name: delta test
@@ -321,10 +322,7 @@ def test_a_target_from_a_version_without_fingerprints(setup, tmp_path):
     ones cannot be told apart and are conflicts, and the notes say so."""
     export, profile, target = setup
     run(export, profile, target)
-    con = sqlite3.connect(target)
-    con.execute("ALTER TABLE migration_legacy_ids DROP COLUMN fingerprint")
-    con.commit()
-    con.close()
+    make_old(target, without=("fingerprint",))
     res = run(cutover_export(tmp_path), profile, target)
     assert res.committed and res.passed
     assert any("kept no fingerprints" in n for n in res.validation.notes)
@@ -532,3 +530,73 @@ def test_the_project_file_keeps_the_re_runs_choices(tmp_path):
     path.write_text(json.dumps(d))
     with pytest.raises(ProjectError, match="on-conflict: 'export-wins' is none of"):
         MigrationSession.load_project(path)
+
+
+def _map_rows(target) -> list[tuple]:
+    con = sqlite3.connect(target)
+    try:
+        return sorted(con.execute(
+            'SELECT "sourceSystem", "tableName", "legacyId", "hmsyncId", "runId", "sourceFile", '
+            '"sourceLine", fingerprint, "legacyIdColumns", "fieldSet" FROM migration_legacy_ids'
+        ).fetchall(), key=repr)
+    finally:
+        con.close()
+
+
+def _shape(target) -> dict:
+    con = sqlite3.connect(target)
+    try:
+        return dict(con.execute("SELECT name, type FROM sqlite_master WHERE name LIKE "
+                                "'%legacy%'").fetchall())
+    finally:
+        con.close()
+
+
+def test_a_target_an_earlier_version_made_is_read_rerun_and_synced(setup, tmp_path):
+    """A map kept as earlier versions kept it (one table, its texts on every row): read as
+    it is, turned into the lean tables by the next run with every row kept (the run finds
+    nothing new), and a delta sync afterwards updates what changed."""
+    export, profile, target = setup
+    assert run(export, profile, target).committed
+    before = _map_rows(target)
+    assert make_old(target) == len(before) == 10
+    assert _shape(target) == {"migration_legacy_ids": "table", "uq_legacy_ids": "index"}
+    assert _map_rows(target) == before
+    rc, out = cli("verify", target)  # read-only: the old table read as it is
+    assert rc == 0, out
+    assert _shape(target)["migration_legacy_ids"] == "table"
+
+    again = run(export, profile, target)  # the same export: nothing new, nothing changed
+    assert again.committed and again.passed
+    assert {t: (s["imported"], s["unchanged"]) for t, s in again.verification.tables.items()
+            } == {"doctors": (0, 2), "patients": (0, 4), "visits": (0, 4)}
+    assert _map_rows(target) == before  # every row, its HMSync id and fingerprint kept
+    shape = _shape(target)
+    assert shape["migration_legacy_ids"] == "view" and "uq_legacy_ids" not in shape
+    assert {"migration_legacy_map", "migration_legacy_scopes", "migration_legacy_files",
+            "uq_legacy_map"} <= set(shape)
+
+    res = run(cutover_export(tmp_path), profile, target)
+    assert res.committed and res.passed
+    assert res.verification.tables["patients"]["updated"] == 2
+    assert hmsync_row(target, "patients", "101", "lastName") == ("Kumaran",)
+    assert hmsync_row(target, "patients", "105", "lastName") is not None
+
+
+def test_an_upgrade_stopped_midway_leaves_the_old_table(setup, tmp_path, monkeypatch):
+    """The map is turned lean inside the run's transaction: a run that stops after it
+    leaves the earlier version's table exactly as it was."""
+    from wizard.core import engine
+    export, profile, target = setup
+    assert run(export, profile, target).committed
+    make_old(target)
+    before = _map_rows(target)
+
+    def stop(*a, **k):
+        raise MigrationError("stopped on purpose")
+
+    monkeypatch.setattr(engine.Migration, "_ready_for_load", stop)
+    with pytest.raises(MigrationError):
+        run(cutover_export(tmp_path), profile, target)
+    assert _shape(target) == {"migration_legacy_ids": "table", "uq_legacy_ids": "index"}
+    assert _map_rows(target) == before

@@ -147,6 +147,27 @@ def test_id_index_of_keys_known_new_then_compacted_agrees_with_a_dict(bitmap_fro
     assert found.all() and got.tolist() == list(ref.values())
 
 
+def test_a_narrowed_index_keeps_the_fields_asked_for_and_answers_as_before():
+    """A complete table's index keeps what its children ask (accepted, HMSync id number)
+    and lets its records' first lines go: the same answers, fewer bytes per key."""
+    entry = np.dtype([("line", "<i4"), ("ok", "u1"), ("hid", "<u4")])
+    idx = IdIndex(entry)
+    keys = hash_ids([f"P{i}" for i in range(5_000)])
+    vals = np.zeros(len(keys), dtype=entry)
+    vals["line"], vals["ok"], vals["hid"] = np.arange(2, 5_002), np.arange(5_000) % 3 > 0, \
+        np.arange(5_000) * 7
+    for at in range(0, len(keys), 700):  # several runs, and keys still pending
+        idx.add(keys[at:at + 700], vals[at:at + 700], new=True)
+    idx.narrow(("ok", "hid"))
+    assert idx.payload.names == ("ok", "hid") and idx.payload.itemsize == 5
+    probe = np.concatenate([keys[::-3], hash_ids(["none", "P5000"])])
+    found, got = idx.get(probe)
+    assert found.tolist() == [True] * len(keys[::-3]) + [False, False]
+    want = vals[::-3]
+    assert got["ok"][found].tolist() == want["ok"].tolist()
+    assert got["hid"][found].tolist() == want["hid"].tolist()
+
+
 def test_duplicated_points_each_repeat_at_its_first_appearance():
     keys = hash_ids(["a", "b", "a", "c", "b", "a"])
     dup, first = duplicated(keys, return_first=True)

@@ -471,9 +471,10 @@ def test_a_legacy_map_row_gone_missing_fails_the_reconciliation(mini_export, emp
     real = verify.Verifier.verify
 
     def losing_a_row(self, stats):
-        self.con.execute('DELETE FROM migration_legacy_ids WHERE rowid = (SELECT max(rowid) '
-                         'FROM migration_legacy_ids WHERE "tableName"=\'patients\' AND '
-                         '"runId"=?)', (self.run_id,))
+        self.con.execute('DELETE FROM migration_legacy_map WHERE rowid = (SELECT '
+                         'max(m.rowid) FROM migration_legacy_map m JOIN '
+                         'migration_legacy_scopes s ON s.id = m.scope WHERE '
+                         's."tableName"=\'patients\' AND m."runId"=?)', (self.run_id,))
         return real(self, stats)
 
     monkeypatch.setattr(verify.Verifier, "verify", losing_a_row)

@@ -7,7 +7,7 @@ import numpy as np
 from wizard.core import cells
 from wizard.core.engine import Migration
 from wizard.core.readers import open_sources
-from wizard.core.rowspans import RowSpan, RowSpans
+from wizard.core.rowspans import LEGACY_MAP, RowSpan, RowSpans
 from wizard.core.schema import known_tables
 from wizard.core.suggest import suggest_profile
 
@@ -49,7 +49,7 @@ def test_paired_by_rowid_reads_what_the_join_by_id_reads(mini_export, empty_targ
 
 def _db():
     con = sqlite3.connect(":memory:", isolation_level=None)
-    con.execute('CREATE TABLE migration_legacy_ids (x)')
+    con.execute(f'CREATE TABLE {LEGACY_MAP} (x)')
     con.execute('CREATE TABLE a (id TEXT PRIMARY KEY)')
     con.execute('CREATE TABLE b (id TEXT PRIMARY KEY) WITHOUT ROWID')
     return con
@@ -61,10 +61,10 @@ def _insert(con, table, n, start):
 
 def test_chunks_in_a_row_make_one_span():
     con, spans = _db(), RowSpans()
-    _insert(con, "migration_legacy_ids", 3, 0)  # an earlier run's rows
+    _insert(con, LEGACY_MAP, 3, 0)  # an earlier run's rows
     for start in (0, 5):
         _insert(con, "a", 5, start)
-        _insert(con, "migration_legacy_ids", 5, 100 + start)
+        _insert(con, LEGACY_MAP, 5, 100 + start)
         spans.note(con, "a.csv", "a", 5)
     assert spans.get("a.csv", "a") == RowSpan(4, 13, 3, 10)
 
@@ -72,14 +72,14 @@ def test_chunks_in_a_row_make_one_span():
 def test_a_row_between_chunks_or_no_rowid_means_no_span():
     con, spans = _db(), RowSpans()
     _insert(con, "a", 2, 0)
-    _insert(con, "migration_legacy_ids", 2, 0)
+    _insert(con, LEGACY_MAP, 2, 0)
     spans.note(con, "a.csv", "a", 2)
     _insert(con, "a", 1, 50)  # a record with no row in the map: the distance changes
     _insert(con, "a", 2, 2)
-    _insert(con, "migration_legacy_ids", 2, 2)
+    _insert(con, LEGACY_MAP, 2, 2)
     spans.note(con, "a.csv", "a", 2)
     assert spans.get("a.csv", "a") is None
     _insert(con, "b", 2, 0)
-    _insert(con, "migration_legacy_ids", 2, 0)
+    _insert(con, LEGACY_MAP, 2, 0)
     spans.note(con, "b.csv", "b", 2)
     assert spans.get("b.csv", "b") is None

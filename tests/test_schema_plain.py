@@ -6,8 +6,8 @@ import sys
 import textwrap
 
 from wizard.core import schema
-from wizard.core.schema import (DATA_TABLES, DDL, WIZARD_TABLES, ensure_wizard_tables,
-                                init_db, known_tables)
+from wizard.core.schema import (DATA_TABLES, DDL, WIZARD_NAMES, WIZARD_TABLES, WIZARD_VIEWS,
+                                ensure_wizard_tables, init_db, known_tables)
 from wizard.core.schema_check import _declarations, compare, hmsync_declarations
 
 
@@ -57,6 +57,8 @@ def test_ddl_creates_the_same_database_as_init_db(tmp_path):
     for name in DATA_TABLES + WIZARD_TABLES:
         for sql in DDL[name]:
             plain.execute(sql)
+    for sql in WIZARD_VIEWS.values():
+        plain.execute(sql)
     assert _master(plain) == want
     plain.close()
 
@@ -65,14 +67,15 @@ def test_wizard_tables_added_to_an_hmsync_database_as_init_db_makes_them(tmp_pat
     made = tmp_path / "init.db"
     init_db(made)
     con = sqlite3.connect(made)
-    want = [r for r in _master(con) if r[2] in WIZARD_TABLES]
+    want = [r for r in _master(con) if r[2] in WIZARD_NAMES]
     con.close()
+    assert any(r[0] == "view" for r in want)  # the legacy-id map's, by its old name
     bare = sqlite3.connect(":memory:")
     for name in DATA_TABLES:
         for sql in DDL[name]:
             bare.execute(sql)
     ensure_wizard_tables(bare)
-    assert [r for r in _master(bare) if r[2] in WIZARD_TABLES] == want
+    assert [r for r in _master(bare) if r[2] in WIZARD_NAMES] == want
     ensure_wizard_tables(bare)  # present already: nothing happens
     bare.close()
 

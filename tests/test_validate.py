@@ -204,8 +204,13 @@ def test_ids_of_a_table_go_once_nothing_to_come_refers_to_it(mini_export, monkey
     held: dict[str, set] = {}
     real = Migration._link_checks
 
+    narrow: dict[str, set] = {}
+
     def spy(self, file, tm, target, mc, checked, reg, probs):
         held[tm.target] = {t for t in reg.ids if len(reg.ids[t])}
+        # the parents held keep only what a child asks of them (their lines went)
+        narrow[tm.target] = {t for t in held[tm.target]
+                             if "line" not in reg.ids[t].payload.names}
         return real(self, file, tm, target, mc, checked, reg, probs)
     monkeypatch.setattr(Migration, "_link_checks", spy)
     compacted = []
@@ -224,6 +229,8 @@ def test_ids_of_a_table_go_once_nothing_to_come_refers_to_it(mini_export, monkey
     assert "doctors" not in held["payments"]  # only visits refer to doctors
     assert held["pathology_tests"] >= {"patients", "visits"}
     assert not held["pathology_tests"] & {"doctors", "bills", "payments"}
+    assert narrow["payments"] == held["payments"] - {"payments"}
+    assert narrow["pathology_tests"] == held["pathology_tests"] - {"pathology_tests"}
     # what the pathology tests refer to is still found: their problems are the planted ones
     got = res.problems[res.problems.table == "pathology_tests"]
     assert set(zip(got.file, got.line, got.rule)) == {

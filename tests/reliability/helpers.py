@@ -41,7 +41,9 @@ def signature(db) -> dict:
     try:
         sig = {"counts": {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
                           for t in tables_of(con)}}
-        if "migration_legacy_ids" in sig["counts"]:
+        # (the legacy-id map is read by its name: a view over the map's tables today)
+        if con.execute("SELECT 1 FROM sqlite_master WHERE name='migration_legacy_ids'"
+                       ).fetchone():
             sig["legacy"] = sorted(con.execute(
                 'SELECT "sourceSystem", "tableName", "legacyId", "sourceFile", "sourceLine" '
                 "FROM migration_legacy_ids"))

@@ -86,7 +86,7 @@ def test_disk_full_during_import_rolls_back_with_a_clear_message(export, target,
                                                                  monkeypatch, where):
     fail = {
         "insert of visits": lambda m, sql, n: m == "executemany" and 'INTO "visits"' in sql,
-        "legacy-id map": lambda m, sql, n: m == "executemany" and "migration_legacy_ids" in sql
+        "legacy-id map": lambda m, sql, n: m == "executemany" and "migration_legacy_map" in sql
         and n > 20,
         "index rebuild": lambda m, sql, n: m == "execute" and sql.startswith("CREATE INDEX"),
         "commit": lambda m, sql, n: m == "execute" and sql.strip().upper() == "COMMIT",

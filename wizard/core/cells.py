@@ -35,6 +35,7 @@ import pandas as pd
 from . import corrections, nested_cells
 from .extras import kept_counts
 from .filtered_totals import left_out_numbers
+from .legacy_map import LegacyMap
 from .mapping import ProfileError, RunContext, legacy_ids, map_chunk
 from .quarantine import ADDED_COLUMNS
 from .readers import LINE
@@ -229,24 +230,26 @@ class _ImportedRows:
         bits = " + ".join(f"((t.{quote_ident(f)} IS NOT NULL) << {i})"
                           for i, f in enumerate(fields)) or "0"
         what = f'count(*), group_concat((l."sourceLine" << {len(fields)}) + {bits})'
-        mine = ('l."runId"=? AND l."sourceFile"=? AND l."tableName"=? AND '
-                'l."sourceLine" IS NOT NULL')
+        lm = LegacyMap(con)
+        file_is, args = lm.of_file(target, source)
+        mine = f'l."runId"=? AND {file_is} AND l."sourceLine" IS NOT NULL'
+        args = [run_id, *args]
         got = None
-        if span is not None:
+        if span is not None and lm.lean:
             try:
                 got = con.execute(
-                    f'SELECT {what} FROM migration_legacy_ids l JOIN {quote_ident(target)} t '
+                    f'SELECT {what} FROM {lm.rows} l JOIN {quote_ident(target)} t '
                     f'ON t.rowid = l.rowid - {int(span.offset)} WHERE l.rowid BETWEEN ? AND ? '
                     f'AND t.id = l."hmsyncId" AND {mine}',
-                    (span.first, span.last, run_id, source, target)).fetchone()
+                    (span.first, span.last, *args)).fetchone()
             except sqlite3.OperationalError:  # (no rowid to pair by)
                 got = None
             if got is not None and got[0] != span.rows:
                 got = None
         if got is None:
             got = con.execute(
-                f'SELECT {what} FROM migration_legacy_ids l JOIN {quote_ident(target)} t '
-                f'ON t.id = l."hmsyncId" WHERE {mine}', (run_id, source, target)).fetchone()
+                f'SELECT {what} FROM {lm.rows} l JOIN {quote_ident(target)} t '
+                f'ON t.id = l."hmsyncId" WHERE {mine}', args).fetchone()
         n, text = got
         if not n:
             return np.zeros(0, dtype=np.int64)

@@ -36,6 +36,7 @@ import pandas as pd
 
 from .errors import MigrationError
 from .idindex import hash_ids
+from .legacy_map import LegacyMap
 from .schema import TargetTable, quote_ident
 
 
@@ -389,12 +390,8 @@ class DeltaSync:
                 self.con.execute(f"UPDATE {quote_ident(table)} SET {sets} WHERE id=?",
                                  [a for _, a in diff.values()] + [hid])
         if fps and self._has_fp:
-            fs = ', "fieldSet"=?' if self._has_set else ""
-            self.con.executemany(
-                f'UPDATE migration_legacy_ids SET fingerprint=?{fs} WHERE "sourceSystem"=? '
-                'AND "tableName"=? AND "legacyId"=?',
-                ((f, *([field_set] if self._has_set else []), self.system, table, x)
-                 for f, x in fps))
+            LegacyMap(self.con).set_fingerprints(self.system, table, fps, field_set,
+                                                 self._has_set)
         self.con.executemany(
             'INSERT INTO migration_changes ("runId", "sourceSystem", "tableName", '
             '"legacyId", "hmsyncId", kind, resolution, changes) VALUES (?,?,?,?,?,?,?,?)',
@@ -406,9 +403,10 @@ class DeltaSync:
     def gone(self, table: str, seen) -> None:
         """List the records of ``table`` earlier runs imported that this export does not
         hold (``seen(keys)``: which hashed legacy ids this run read)."""
+        lm = LegacyMap(self.con)
+        mine, args = lm.of_scope(self.system, table)
         rows = [r[0] for r in self.con.execute(
-            'SELECT "legacyId" FROM migration_legacy_ids WHERE "sourceSystem"=? AND '
-            '"tableName"=? ORDER BY rowid', (self.system, table))]
+            f'SELECT l."legacyId" FROM {lm.rows} l WHERE {mine} ORDER BY l.rowid', args)]
         if not rows:
             return
         missing = ~seen(hash_ids(rows))

@@ -130,6 +130,19 @@ class IdIndex:
         while len(self._runs) > 1:
             self._runs[-2:] = [_merge_sorted(self._runs[-2], self._runs[-1])]
 
+    def narrow(self, fields: tuple[str, ...]) -> None:
+        """Keep only these fields of the payload (a record dtype), in every run and from
+        now on: what a complete table's children still ask about, not what only its own
+        records needed."""
+        self._merge()
+        payload = np.dtype([(f, self.payload.fields[f][0]) for f in fields])
+        for run in self._runs:
+            vals = np.empty(len(run[1]), dtype=payload)
+            for f in fields:
+                vals[f] = run[1][f]
+            run[1] = vals
+        self.payload = payload
+
     def _mark(self, h0: np.ndarray) -> None:
         """Set the bits of newly indexed first halves; a new, larger bitmap as the index
         grows (about 8 bits per key, so that about one in eight bits is set)."""

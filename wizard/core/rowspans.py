@@ -18,9 +18,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from .legacy_map import ROWS as LEGACY_MAP
 from .schema import quote_ident
-
-LEGACY_MAP = "migration_legacy_ids"
 
 
 @dataclass

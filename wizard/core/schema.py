@@ -2,7 +2,8 @@
 
 HMSync keeps its data in one SQLite file: camelCase columns, text UUID primary keys,
 ISO-8601 text dates. The wizard owns two extra tables in the same file:
-``migration_runs`` (the audit trail) and ``migration_legacy_ids`` (legacy id -> HMSync id).
+``migration_runs`` (the audit trail) and the legacy-id map (legacy id -> HMSync id; its
+tables and the view ``migration_legacy_ids``: legacy_map.py).
 
 Column ``info`` carries what validation needs beyond SQL types: ``kind`` (text, int,
 float, date, phone, enum), ``required`` (a name a clinic needs even where SQL allows
@@ -16,6 +17,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from . import legacy_map
 from .errors import SchemaError
 from .targets import TargetField, TargetTable  # noqa: F401 (the schema's vocabulary)
 
@@ -23,8 +25,12 @@ SCHEMA_VERSION = 2  # 1: before doctors.department; 2: with it
 
 #: HMSync's data tables, parents before children (the import order).
 DATA_TABLES = ["patients", "doctors", "visits", "bills", "payments", "pathology_tests"]
-WIZARD_TABLES = ["migration_runs", "migration_legacy_ids", "hmsync_schema_info",
+WIZARD_TABLES = ["migration_runs", *legacy_map.TABLES, "hmsync_schema_info",
                  "migration_changes", "migration_field_sets", "migration_cells"]
+#: the wizard's views, and the SQL that makes each (after the tables)
+WIZARD_VIEWS = {legacy_map.VIEW: legacy_map.VIEW_SQL}
+#: every name of the wizard's own in a target (an earlier version's legacy-id map table too)
+WIZARD_NAMES = frozenset(WIZARD_TABLES) | frozenset(WIZARD_VIEWS)
 
 
 # --- the schema as plain data ------------------------------------------------------------
@@ -154,25 +160,7 @@ DDL: dict[str, tuple[str, ...]] = {
         ")\n"
         "\n",
     ),
-    "migration_legacy_ids": (
-        "\n"
-        "CREATE TABLE migration_legacy_ids (\n"
-        '\t"sourceSystem" TEXT NOT NULL, \n'
-        '\t"tableName" TEXT NOT NULL, \n'
-        '\t"legacyId" TEXT NOT NULL, \n'
-        '\t"hmsyncId" TEXT NOT NULL, \n'
-        '\t"runId" INTEGER NOT NULL, \n'
-        '\t"sourceFile" TEXT, \n'
-        '\t"sourceLine" INTEGER, \n'
-        '\tfingerprint INTEGER, \n'
-        '\t"legacyIdColumns" TEXT, \n'
-        '\t"fieldSet" INTEGER, \n'
-        '\tFOREIGN KEY("runId") REFERENCES migration_runs (id)\n'
-        ")\n"
-        "\n",
-        'CREATE UNIQUE INDEX uq_legacy_ids ON migration_legacy_ids '
-        '("sourceSystem", "tableName", "legacyId")',
-    ),
+    **legacy_map.DDL,
     "migration_changes": (
         "\n"
         "CREATE TABLE migration_changes (\n"
@@ -296,7 +284,8 @@ del F
 
 # --- the schema as SQLAlchemy metadata (Alembic, init-db, schema upgrades) -----------------
 _SA_NAMES = ("metadata", "patients", "doctors", "visits", "bills", "payments",
-             "pathology_tests", "migration_runs", "migration_legacy_ids", "schema_info",
+             "pathology_tests", "migration_runs", "migration_legacy_scopes",
+             "migration_legacy_files", "migration_legacy_map", "schema_info",
              "migration_changes", "migration_field_sets", "migration_cells")
 _SA: dict = {}
 
@@ -310,8 +299,9 @@ def _sqlalchemy_schema() -> dict:
 
 
 def _build_sqlalchemy_schema() -> dict:
-    from sqlalchemy import (CheckConstraint, Column, ForeignKey, Index, Integer, MetaData,
-                            Float, Table, Text, text)
+    from sqlalchemy import (DDL as SqlDDL, CheckConstraint, Column, ForeignKey, Index,
+                            Integer, MetaData, Float, Table, Text, UniqueConstraint, event,
+                            text)
 
     metadata = MetaData()
 
@@ -426,28 +416,42 @@ def _build_sqlalchemy_schema() -> dict:
         Column("message", Text),
     )
 
-    migration_legacy_ids = Table(
-        "migration_legacy_ids", metadata,
+    # the legacy-id map (legacy_map.py): a row per imported record, pointing by number at
+    # its (source system, HMSync table) and its (legacy file, composite id's columns); the
+    # view migration_legacy_ids gives the rows with the texts, as earlier versions kept them
+    migration_legacy_scopes = Table(
+        "migration_legacy_scopes", metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
         Column("sourceSystem", Text, nullable=False),
         Column("tableName", Text, nullable=False),
+        UniqueConstraint("sourceSystem", "tableName"),
+    )
+    migration_legacy_files = Table(
+        "migration_legacy_files", metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("sourceFile", Text),
+        # a composite legacy id's columns (JSON list); NULL: a one-column id
+        Column("legacyIdColumns", Text),
+    )
+    migration_legacy_map = Table(
+        "migration_legacy_map", metadata,
+        Column("scope", Integer, ForeignKey("migration_legacy_scopes.id"), nullable=False),
         Column("legacyId", Text, nullable=False),
         Column("hmsyncId", Text, nullable=False),
         Column("runId", Integer, ForeignKey("migration_runs.id"), nullable=False),
-        Column("sourceFile", Text),
+        Column("file", Integer, ForeignKey("migration_legacy_files.id")),
         Column("sourceLine", Integer),
         # the record's mapped values as last synced (delta.fingerprints); NULL: imported
         # by a version that kept none
         Column("fingerprint", Integer),
-        # a composite legacy id's columns (JSON list); NULL: a one-column id
-        Column("legacyIdColumns", Text),
         # the fields the fingerprint covers (migration_field_sets.id); NULL: made by a
         # version that kept no field set (taken as the fields mapped now)
         Column("fieldSet", Integer),
-        Index("uq_legacy_ids", "sourceSystem", "tableName", "legacyId", unique=True),
+        Index("uq_legacy_map", "scope", "legacyId", unique=True),
         # no index by HMSync id: nothing the wizard does looks records up that way, and at
         # millions of records it cost as much to build and check as a data table's index
-        # (databases made by earlier versions keep theirs; it does no harm)
     )
+    event.listen(metadata, "after_create", SqlDDL(legacy_map.VIEW_SQL))
 
     # what a delta sync changed or found changed on both sides: one row per record
     migration_changes = Table(
@@ -652,29 +656,22 @@ def init_db(path: str | Path, version: int = SCHEMA_VERSION) -> None:
 
 
 def ensure_wizard_tables(con: sqlite3.Connection) -> None:
-    """Create the audit and legacy-id tables in a target that lacks them (HMSync's own)."""
+    """Create the audit and legacy-id tables in a target that lacks them (HMSync's own);
+    an earlier version's legacy-id map is turned into today's shape (legacy_map.py)."""
     existing = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     for name in WIZARD_TABLES:
-        if name in existing:
+        if name in existing or name in legacy_map.TABLES:
             continue
         for sql in DDL[name]:
             con.execute(sql)
-    if "migration_legacy_ids" in existing:  # made by an earlier version: columns added since
-        have = {r[1] for r in con.execute("PRAGMA table_info(migration_legacy_ids)")}
-        for col, kind in LEGACY_MAP_ADDED:
-            if col not in have:
-                con.execute(f"ALTER TABLE migration_legacy_ids ADD COLUMN {quote_ident(col)} "
-                            f"{kind}")
-
-
-#: columns of migration_legacy_ids that earlier versions' databases lack, and their types
-LEGACY_MAP_ADDED = (("fingerprint", "INTEGER"), ("legacyIdColumns", "TEXT"),
-                    ("fieldSet", "INTEGER"))
+    legacy_map.ensure(con)
 
 
 def table_counts(con: sqlite3.Connection) -> dict[str, int]:
-    names = [r[0] for r in con.execute(
-        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY name")]
-    return {n: con.execute(f"SELECT count(*) FROM {quote_ident(n)}").fetchone()[0]
-            for n in names}
+    names = con.execute(
+        "SELECT name, type FROM sqlite_master WHERE (type='table' AND name NOT LIKE 'sqlite_%') "
+        "OR (type='view' AND name=?) ORDER BY name", (legacy_map.VIEW,)).fetchall()
+    # (the legacy-id map's view has a row per row of the map: counted there, without the join)
+    return {n: con.execute(
+        f"SELECT count(*) FROM {quote_ident(legacy_map.ROWS if kind == 'view' else n)}"
+    ).fetchone()[0] for n, kind in names}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import schema as _schema
 from .errors import SchemaError  # noqa: F401 (imported from here too)
-from .schema import (DATA_TABLES, DDL, SCHEMA_VERSION, WIZARD_TABLES, quote_ident,
+from .schema import (DATA_TABLES, DDL, SCHEMA_VERSION, WIZARD_NAMES, quote_ident,
                      sqlite_url)
 from .words import counted, plural
 
@@ -63,7 +63,7 @@ def _locked(e) -> bool:
 def _include(obj, name, type_, reflected, compare_to):
     table = getattr(obj, "table", None)
     tname = name if type_ == "table" else (table.name if table is not None else None)
-    return tname not in WIZARD_TABLES and tname != "alembic_version"
+    return tname not in WIZARD_NAMES and tname != "alembic_version"
 
 
 def _describe(diff) -> Difference | None:
@@ -134,7 +134,7 @@ def _d(v):
 
 def _declarations(con) -> list[tuple]:
     """How a database declares its tables and indexes (HMSync's, not the wizard's own)."""
-    skip = set(WIZARD_TABLES) | {"alembic_version"}
+    skip = WIZARD_NAMES | {"alembic_version"}
     rows = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
                        "WHERE tbl_name NOT LIKE 'sqlite%'").fetchall()
     return sorted((tuple(r) for r in rows if r[2] not in skip), key=repr)

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout
 
 from ...core import schema_check
-from ...core.schema import DATA_TABLES, WIZARD_TABLES, init_db
+from ...core.schema import DATA_TABLES, WIZARD_NAMES, init_db
 from .. import dialogs, settings
 from ..models.dataframe import DataFrameModel
 from ...core.session import inspect_target
@@ -201,7 +201,7 @@ class TargetPage(BasePage):
         for t, n in info.counts.items():
             if t in DATA_TABLES:
                 continue
-            rows.append((t, n, "the wizard's audit trail" if t in WIZARD_TABLES else
+            rows.append((t, n, "the wizard's audit trail" if t in WIZARD_NAMES else
                          "; ".join(info.table_notes(t)) or "not used by the wizard"))
             icons.append(icon("info"))
         df = pd.DataFrame(rows, columns=["Table", "Records", "Schema"])

@@ -1163,6 +1163,18 @@ def test_a_cost_after_its_discount_makes_the_bills_amount_asked(tmp_path):
     assert fm.review and "discounted_cost" in fm.reason
 
 
+def test_e_mails_of_an_initial_and_the_other_name_say_the_names_are_swapped(tmp_path):
+    # a Romanian practice's clienti: nume (family name) holds Glenn, prenume (given name)
+    # Le Quesne, and the e-mails are glequesne0@: the initial comes before the family name
+    p = suggest(tmp_path, {"clienti.csv": (
+        "id_client,nume,prenume,telefon,mail\n1,Glenn,Le Quesne,5321326795,glequesne0@x.com\n"
+        "2,Gusti,Labern,7313540295,glabern1@x.com\n3,Maria,Popescu,7313540296,mpopescu@x.com\n"
+        "4,Ion,Ionescu,7313540297,iionescu@x.com\n")})
+    got = p.table_for("clienti.csv").fields
+    assert got["firstName"].review and got["lastName"].review
+    assert any("e-mail addresses begin with" in str(n) for n in p.notes)
+
+
 def test_staff_with_the_patients_columns_are_not_more_patients(tmp_path):
     head = "id,full_name,phone,address,gender\n"
     p = suggest(tmp_path, {

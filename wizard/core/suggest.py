@@ -756,8 +756,9 @@ def _letters(text: str) -> str:
 
 
 def _names_by_email(cols: _Columns, table: str, tm: TableMap, profile: Profile) -> None:
-    """E-mail addresses begin with the family-name column's values far more often than
-    with the given-name column's: the two may hold each other's names (a Flemish
+    """E-mail addresses begin with the family-name column's values (or its initial
+    before the other's) far more often than with the given-name column's: the two may
+    hold each other's names (a Flemish
     practice's familienaam holds "Cedric", e-mails cedric.bral@), or the clinic writes
     addresses family name first (rossi.mario@): the names are asked, and a note says why;
     nothing is swapped unasked."""
@@ -778,8 +779,9 @@ def _names_by_email(cols: _Columns, table: str, tm: TableMap, profile: Profile) 
         g, fam = _letters(gv), _letters(fv)
         if not local or len(g) < 2 or len(fam) < 2:
             continue
-        given_first += local.startswith(g)
-        family_first += local.startswith(fam)
+        # (the name itself, or its initial before the other: glequesne@ for Glenn Le Quesne)
+        given_first += local.startswith(g) or local.startswith(g[0] + fam)
+        family_first += local.startswith(fam) or local.startswith(fam[0] + g)
     if family_first < 2 or family_first < 3 * given_first:
         return
     for fm in (first, last, tm.fields.get("fullName")):

@@ -101,3 +101,13 @@ def test_a_visit_repeating_its_patients_names_is_not_asked_for_them(tmp_path):
                       "V1,P1,Ana,Kov,D1,2023-01-02,Flu\nV2,P2,Ben,Lor,D2,2023-01-03,Cold\n"
                       "V3,P1,Ana,Kov,D1,2023-01-04,Cough\n"})
     assert not any("name a person beside the patient" in str(n) for n in p.notes)
+
+
+def test_a_state_with_no_town_beside_it_is_joined_to_the_address_asked(tmp_path):
+    # "state" beside an address and nothing else: a place (Delhi) or the record's state
+    # (a Chinese registration's 退号, cancelled); which, a person says
+    p = suggest(tmp_path, {"patient.csv": (
+        "id,name,gender,age,address,state\n1,Zhang San,M,22,Beijing Rd 1,退号\n"
+        "2,Li Si,F,56,Shanghai Rd 2,就诊中\n3,Wang Wu,M,40,Nanjing Rd 3,就诊中\n")})
+    fm = p.table_for("patient.csv").fields["address"]
+    assert fm.review and "state may be the record's state" in fm.reason

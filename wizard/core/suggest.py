@@ -1194,7 +1194,14 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
                                 TABLE_NOUN.get(table, "")}) == 0 and
                  not (part not in ("house", "zip") and _codes(cols, c))]
         parts = list(dict.fromkeys(parts))
+        # a state is a place beside a town or a postcode; alone it may be the record's
+        # state (a registration's 退号, cancelled) as well as a city: asked
+        towns = any({"city", "zip", "district"} & set(cols.words[c]) for c in parts)
+        lone_state = [c for c in parts if "state" in cols.words[c] and not towns]
         fm = tm.fields["address"]
+        if lone_state and fm.columns:
+            fm.confidence = min(fm.confidence or 0, 0.85)
+            fm.review = True
         # numbered lines (address_1 .. address_5, ADDR_LINE2) are one address, in order
         lines = [c for c, cw in cols.words.items()
                  if c not in used and any(w.isdigit() for w in cw) and
@@ -1210,7 +1217,9 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
         if parts:
             fm.columns = fm.columns + parts
             fm.steps = [tf.ConcatStep(", ").to_raw()]
-            fm.reason = (fm.reason or "") + "; with " + ", ".join(parts)
+            fm.reason = (fm.reason or "") + "; with " + ", ".join(parts) + (
+                f" ({lone_state[0]} may be the record's state, not a place)"
+                if lone_state else "")
             used.update(parts)
     stored = tm.fields.get("age")
     if stored is not None and (stored.steps or len(stored.columns) != 1):

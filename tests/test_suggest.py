@@ -1175,6 +1175,22 @@ def test_e_mails_of_an_initial_and_the_other_name_say_the_names_are_swapped(tmp_
     assert any("e-mail addresses begin with" in str(n) for n in p.notes)
 
 
+def test_records_linked_to_no_patient_do_not_outrank_the_appointments(tmp_path):
+    # a Saudi clinic: MEDICAL_RECORD (RecordID, AppointmentID, Diagnosis) is the
+    # appointment's diagnosis, not the visits; the appointments are
+    p = suggest(tmp_path, {
+        "PATIENT.csv": "PatientID,FirstName,LastName,Gender,Phone\n1,Omar,Saleh,M,0501234567\n"
+                       "2,Sara,Ali,F,0557654321\n",
+        "APPOINTMENT.csv": "AppointmentID,PatientID,DoctorID,Date,Time,Status\n"
+                           "100,1,10,2025-01-10,10:00:00,Completed\n"
+                           "101,2,10,2025-01-11,11:00:00,Completed\n",
+        "MEDICAL_RECORD.csv": "RecordID,AppointmentID,Diagnosis,Notes,CreatedDate\n"
+                              "500,100,High blood pressure,Follow-up,2025-01-10\n"
+                              "501,101,Migraine,Rest,2025-01-11\n",
+    })
+    assert p.table_for("APPOINTMENT.csv").target == "visits"
+
+
 def test_staff_with_the_patients_columns_are_not_more_patients(tmp_path):
     head = "id,full_name,phone,address,gender\n"
     p = suggest(tmp_path, {

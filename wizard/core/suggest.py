@@ -1781,8 +1781,8 @@ RECORDS_FROM = 0.65
 
 
 def _bookings_after_records(fits: list, by_name: dict[str, SourceTable],
-                            columns: dict[str, _Columns], targets: dict[str, TargetTable]
-                            ) -> None:
+                            columns: dict[str, _Columns], targets: dict[str, TargetTable],
+                            refs: dict[str, dict[str, str]]) -> None:
     """Where a file fits visits well and names a diagnosis, a file of bookings
     (appointments) fitting visits better only by its fee and notes is not the visits: the
     records of what the doctor found are (an HMS's reports beside its appointments)."""
@@ -1793,8 +1793,11 @@ def _bookings_after_records(fits: list, by_name: dict[str, SourceTable],
         return any(m.field == "diagnosis" and m.score >= REVIEW_BELOW
                    for m in _score_fields(columns[name], "visits", targets["visits"], set()))
 
+    # (records linked to no patient are details of something else: MEDICAL_RECORD with
+    # its AppointmentID alone is the appointment's diagnosis)
     records = [sc for sc, f, t, _ in fits if t == "visits" and sc >= RECORDS_FROM and
-               not booked(f) and diagnosed(f)]
+               not booked(f) and diagnosed(f) and
+               _links_found(columns[f], t, targets[t], refs.get(f))]
     if not records:
         return
     for i, (sc, f, t, why) in enumerate(fits):
@@ -2429,7 +2432,7 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                 if col and not _points_to(columns[cj], columns[ci]):
                     fits[i] = (round(sj - 0.01, 3), ci, t,
                                f"{wi}; its {col} points to {cj}'s records")
-    _bookings_after_records(fits, by_name, columns, targets)
+    _bookings_after_records(fits, by_name, columns, targets, refs)
     fits.sort(key=lambda x: (-x[0], x[1], x[2]))
     by_name = {st.name: st for st in sources}
     assigned: dict[str, tuple[str, float, str]] = {}   # file -> (table, score, why)

@@ -439,3 +439,23 @@ def test_mapping_document_in_plain_words_masked_with_every_column_left(tmp_path)
     assert "kept beside each record" in page and "left behind on purpose" in page
     assert page.count("NOT DECIDED") == 24
     assert "<h2>Files left out</h2>" in page and "<li>notes.csv</li>" in page
+
+
+def test_an_age_whose_birth_date_is_no_date_says_the_birth_date_is_wrong(tmp_path):
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "patients.csv").write_text(
+        "id,name,gender,phone,dob\n1,Ana Muster,F,+41791234567,29.02.1990\n"
+        "2,Ben Muster,M,+41791234568,13.13.1960\n3,Cy Muster,M,+41791234569,01.02.1970\n",
+        encoding="utf-8")
+    tables, _ = open_sources([export])
+    profile = suggest_profile(tables, known_tables())
+    fm = profile.tables[0].fields.get("age")
+    if fm is None:
+        from wizard.core.mapping import FieldMap
+        fm = profile.tables[0].fields["age"] = FieldMap("age", ["dob"])
+    fm.columns, fm.steps = ["dob"], [{"age_from_date": {"order": "DMY"}}]
+    res = Migration(tables, profile).validate()
+    age = res.problems[res.problems.rule == "patients.age.format"]
+    assert age.line.tolist() == [2, 3]
+    assert set(age.message) == {"age is not a valid birth date (the age is computed from it)"}

@@ -213,10 +213,13 @@ class FieldChecks:
             label = f.label or fname
             bad = mc.bad[fname]
             unix_on = fname in unix_read
-            report(bad, "format", fname, raw, {"label": label, "what": _WHAT.get(f.kind, "value")},
+            # an age computed from a birth date fails on the date it is computed from
+            what = "birth date (the age is computed from it)" if fname in aged else \
+                _WHAT.get(f.kind, "value")
+            report(bad, "format", fname, raw, {"label": label, "what": what},
                    nullable=f.nullable, message=_serial_hints(bad, raw, label, unix_on=unix_on)
                    if f.kind == "date" else
-                   _serial_hints(bad, raw, label, _WHAT.get(f.kind, "value"), "age_from_date",
+                   _serial_hints(bad, raw, label, what, "age_from_date",
                                  unix_on) if fname in aged else None)
             isnull = mc.null[fname] & ~bad
             if f.required:

@@ -913,3 +913,18 @@ def test_repeated_column_names_get_names_of_their_own(tmp_path):
     assert t.columns == ["id", "id.1", "id.1.1", "name"]
     chunk = next(t.iter_chunks())
     assert chunk["id.1"].tolist() == ["2"] and chunk["id.1.1"].tolist() == ["3"]
+
+
+def test_a_utf8_file_read_with_a_code_page_chosen_for_it_says_to_choose_utf8(tmp_path):
+    """A profile's encoding: cp1252, left from an earlier copy, on a file now saved as
+    UTF-8: the records say the chosen encoding may be the mistake, not only a mixed file."""
+    from wizard.core.readers import open_sources
+    p = tmp_path / "patients.csv"
+    p.write_bytes("patientId,firstName\n1,Jos\u00e9\n2,Ren\u00e9e\n".encode("utf-8"))
+    tables, errors = open_sources([p], encodings=lambda path: "cp1252")
+    assert not errors
+    df = pd.concat(list(tables[0].iter_chunks()))
+    bad = df[df[CORRUPT] != ""]
+    assert list(bad["patientId"]) == ["1", "2"]
+    assert "the encoding chosen for it: if the whole file is UTF-8, choose utf-8" in \
+        bad[CORRUPT].iloc[0]

@@ -299,14 +299,19 @@ def _single_byte(encoding: str | None) -> bool:
     return name.startswith(("cp12", "iso8859", "latin", "mac-", "cp437", "cp85", "koi8"))
 
 
-def _mark_utf8_read_as_single_byte(arr: np.ndarray, corrupt: np.ndarray, encoding: str
-                                   ) -> None:
+def _mark_utf8_read_as_single_byte(arr: np.ndarray, corrupt: np.ndarray, encoding: str,
+                                   chosen: bool = False) -> None:
     """Records whose text is UTF-8 read as an 8-bit encoding ('JosÃ©' for 'José'): a file
-    that mixes encodings (one part saved by one program, the rest by another). Only
-    non-ASCII text is looked at; genuine 8-bit text almost never forms UTF-8's multi-byte
-    sequences."""
-    msg = (f"the record's text is UTF-8 but the file was read as {encoding}: the file mixes "
-           "encodings; save it in one (UTF-8) and read it again")
+    that mixes encodings (one part saved by one program, the rest by another), or one whose
+    encoding was chosen wrong (``chosen``: by the profile or the operator, perhaps for an
+    earlier copy of the file). Only non-ASCII text is looked at; genuine 8-bit text almost
+    never forms UTF-8's multi-byte sequences."""
+    msg = (f"the record's text is UTF-8 but the file was read as {encoding}, the encoding "
+           "chosen for it: if the whole file is UTF-8, choose utf-8 instead (the profile's "
+           "encoding:, or --encoding); if only some records are, the file mixes encodings: "
+           "save it in one (UTF-8) and read it again") if chosen else \
+        (f"the record's text is UTF-8 but the file was read as {encoding}: the file mixes "
+         "encodings; save it in one (UTF-8) and read it again")
     for j in range(arr.shape[1]):
         col = arr[:, j].tolist()
         if "\x00".join(col).isascii():
@@ -417,7 +422,8 @@ def _csv_frame(t: SourceTable, rows: list[list[str]], starts: np.ndarray,
     if boms is not None:
         _mark_boms(t, arr, corrupt, starts, boms)
     if _single_byte(t.encoding):
-        _mark_utf8_read_as_single_byte(arr, corrupt, t.encoding)
+        _mark_utf8_read_as_single_byte(arr, corrupt, t.encoding,
+                                       chosen=t.encoding_source == "chosen")
     if ncol >= _SWALLOW_MIN_COLUMNS:
         for i in (range(n) if multi is None else np.flatnonzero(multi).tolist()):
             if corrupt[i]:

@@ -1115,5 +1115,9 @@ def check_profile(profile: Profile, sources, targets: dict[str, TargetTable]) ->
                                f"file does not have")
         for f in tt.fields.values():
             if f.required and f.kind != "uuid" and f.name not in tm.fields and f.default is None:
-                out.append(f"{st.name}: required HMSync field {tm.target}.{f.name} is not mapped")
+                how = (f"the legacy id of the {f.references} record they all belong to"
+                       if f.references else "a value they all share")
+                out.append(f"{st.name}: required HMSync field {tm.target}.{f.name} is not mapped "
+                           f"(map a column to it, or give every record one value, {how}: "
+                           "value: in the profile)")
     return out

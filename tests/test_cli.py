@@ -339,6 +339,9 @@ def test_suggest_warns_about_what_a_run_would_refuse(tmp_path):
     rc, out = cli("suggest", export, "-o", tmp_path / "p.yaml")
     assert rc == 0
     assert "warning: doctors.csv: required HMSync field doctors.fullName is not mapped" in out
+    # and says how to fill it
+    assert "doctors.fullName is not mapped (map a column to it, or give every record one " \
+        "value, a value they all share: value: in the profile)" in out
 
 
 def test_unsure_suggestions_stop_validate_and_run_until_accepted(tmp_path):

@@ -137,3 +137,15 @@ def test_the_pdfs_cell_table_keeps_short_column_names_whole(qapp):
     # a long name breaks at its dots, where signoff gives it places to
     assert lines.get("personalDetails.\u200bfirstName", 0) >= 1
     assert lines.get("visits.\u200bconsultationFee", 0) >= 1
+
+
+def test_the_headline_says_how_many_records_were_rejected():
+    """Verification may pass while validation left records out: the headline says both."""
+    from wizard.core.signoff import signoff_html
+    rep = {"passed": True, "status": "committed",
+           "tables": {"visits": {"source_rows": 60, "imported": 52, "rejected": 8},
+                      "patients": {"source_rows": 60, "imported": 60, "rejected": 0}}}
+    head = signoff_html(rep).split("</h1>")[0]
+    assert "PASSED" in head and "8 records rejected, not imported (listed below)" in head
+    rep["tables"]["visits"].update(imported=60, rejected=0)
+    assert "rejected" not in signoff_html(rep).split("</h1>")[0]

@@ -130,7 +130,13 @@ def signoff_html(rep: dict) -> str:
             ("Backup before the import", (_name(rep.get("backup_path")) or "none") + (
                 f' <span class="hash">SHA-256 {_e(rep.get("backup_sha256") or backup.get("sha256"))}</span>'
                 if rep.get("backup_sha256") or backup.get("sha256") else ""))]
-    parts = [f"<h1>HMSync migration sign-off — {verdict}</h1>",
+    # records left out by validation are no failure of the verification, but the first
+    # thing a signatory must see beside it
+    rejected = sum(int((t or {}).get("rejected") or 0)
+                   for t in (rep.get("tables") or {}).values())
+    left_out = (f' — <span class="fail">{_e(counted(rejected, "record"))} rejected, not '
+                "imported (listed below)</span>") if rejected else ""
+    parts = [f"<h1>HMSync migration sign-off — {verdict}{left_out}</h1>",
              '<table class="meta">' + "".join(f"<tr><td>{_e(k)}</td><td>{v}</td></tr>"
                                                 for k, v in meta) + "</table>"]
     # source files

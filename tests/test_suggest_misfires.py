@@ -111,3 +111,35 @@ def test_a_state_with_no_town_beside_it_is_joined_to_the_address_asked(tmp_path)
         "2,Li Si,F,56,Shanghai Rd 2,就诊中\n3,Wang Wu,M,40,Nanjing Rd 3,就诊中\n")})
     fm = p.table_for("patient.csv").fields["address"]
     assert fm.review and "state may be the record's state" in fm.reason
+
+
+def test_a_tests_code_is_never_the_results_own_id(tmp_path):
+    # a laboratory's flat file: TESTCODE is which test, BARCODE the sample's label
+    p = suggest(tmp_path, {"lab_results.csv": (
+        "BARCODE,PATIENT_ID,TESTCODE,RESULT,COLLECTIONDATE\nB1,P1,GLU,5.4,2023-01-02\n"
+        "B2,P2,HBA,6.1,2023-01-03\nB3,P1,TSH,2.2,2023-01-04\n")})
+    tm = p.table_for("lab_results.csv")
+    assert tm.target == "pathology_tests" and tm.legacy_id != "TESTCODE"
+    assert tm.fields["testCode"].columns == ["TESTCODE"]
+
+
+def test_a_file_of_nurses_is_no_patients(tmp_path):
+    p = suggest(tmp_path, {
+        "clinic.patients.json": json.dumps([{"_id": f"p{i}", "name": f"Nguyen Van {c}",
+                                      "phone_number": f"09012345{i}{i}", "address": "Ha Noi",
+                                      "birth_date": "1980-01-02"} for i, c in enumerate("ABC")]),
+        "clinic.nurses.json": json.dumps([{"_id": f"n{i}", "name": f"Tran Thi {c}",
+                                    "phone_number": f"09087654{i}{i}", "address": "Ha Noi",
+                                    "birth_date": "1990-01-02"} for i, c in enumerate("DEF")]),
+    })
+    assert p.table_for("clinic.patients.json").target == "patients"
+    assert p.table_for("clinic.nurses.json") is None
+
+
+def test_a_list_of_record_ids_is_no_notes(tmp_path):
+    recs = [{"_id": f"v{i}", "patient_id": "P1", "admission_date": "2024-09-01",
+             "disease_name": "Flu",
+             "treatments": ["66f374c410b2b7b51e6a4141", "66f374e310b2b7b51e6a4143"]}
+            for i in range(3)]
+    p = suggest(tmp_path, {"patients.csv": PATIENTS, "visits.json": json.dumps(recs)})
+    assert "notes" not in p.table_for("visits.json").fields

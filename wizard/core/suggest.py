@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime
 import functools
 import itertools
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -611,6 +612,8 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
                 continue  # (a test's number, Test_No, is no test's name)
             if f.name == "status" and set(cw) & _MONEY:
                 continue  # the amount paid says how much, not whether
+            if f.kind == "text" and f.name in ("notes", "diagnosis") and _id_lists(cols, c):
+                continue  # ["66f374c4...", ...]: the ids of other records, not words
             if f.name == "mode" and table == "payments" and not _ways_to_pay(cols, c):
                 s = min(s, 0.85)  # Payment_Type: Drugs, Lab Tests (what for, not how)
                 why += ", its values are no ways to pay"
@@ -671,6 +674,8 @@ def _choose_legacy_id(cols: _Columns, table: str, others: set[str]) -> tuple[str
             continue
         if not ident or "row" in cw:
             continue
+        if table == "pathology_tests" and "code" in cw:
+            continue  # a test's code (TESTCODE, LOINC) says which test, not which result
         rest = {singular(w) for w in cw} - {"id", "number", "code"}
         if not rest:
             s = 0.95
@@ -1300,7 +1305,10 @@ _OTHER_THINGS = {"history", "package", "schedule", "shift", "roster", "login", "
                  "permission", "role", "audit", "expense", "stock",
                  "inventory", "supply", "asset", "equipment", "purchase", "type", "category",
                  "status",
-                 "template", "catalog", "catalogue", "group"}
+                 "template", "catalog", "catalogue", "group",
+                 # staff who are neither doctors nor patients
+                 "nurse", "receptionist", "accountant", "pharmacist", "cashier", "cleaner",
+                 "driver", "technician", "midwife", "porter", "guard"}
 
 #: of those, the ones a file of people may be named for (users.json holding the doctors)
 _PEOPLE_THINGS = {"user", "account", "login", "role", "contact", "group", "type", "status",
@@ -1443,6 +1451,28 @@ _PAY_WORDS = {"cash", "card", "credit", "debit", "visa", "mastercard", "amex", "
               "contanti", "bancomat", "assegno", "ec", "girocard", "lastschrift", "tien",
               "chuyen", "khoan", "momo", "zalopay", "vnpay",
               "deposit", "ach", "wire", "contado", "debito", "débito", "crédito", "credito"}
+
+
+_RECORD_ID = re.compile(r"[0-9a-fA-F]{24}|[0-9a-fA-F-]{36}|\d+")
+
+
+def _id_lists(cols: _Columns, c: str) -> bool:
+    """The column's values are JSON lists of record ids (MongoDB ObjectIds, UUIDs,
+    numbers): references to other records, however its name reads."""
+    v = cols.values(c)
+    v = v[v.ne("")].head(50)
+    if v.empty or not bool(v.str.startswith("[").all()):
+        return False
+
+    def ids_only(text: str) -> bool:
+        try:
+            items = json.loads(text)
+        except ValueError:
+            return False
+        return isinstance(items, list) and all(
+            isinstance(x, (str, int)) and not isinstance(x, bool) and
+            _RECORD_ID.fullmatch(str(x)) for x in items)
+    return bool(v.map(ids_only).all())
 
 
 def _ways_to_pay(cols: _Columns, c: str) -> bool:

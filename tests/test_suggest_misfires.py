@@ -143,3 +143,16 @@ def test_a_list_of_record_ids_is_no_notes(tmp_path):
             for i in range(3)]
     p = suggest(tmp_path, {"patients.csv": PATIENTS, "visits.json": json.dumps(recs)})
     assert "notes" not in p.table_for("visits.json").fields
+
+
+def test_a_departement_beside_a_town_is_asked_as_the_department(tmp_path):
+    # a Beninese clinic's staff: departement (Littoral, Ouémé) beside ville, an address's
+    # region as likely as a ward
+    p = suggest(tmp_path, {"personnel.csv": (
+        "personnel_id,nom,prenom,specialite,departement,ville,telephone\n"
+        "1,Jones,John,Cardiologie,Littoral,Cotonou,96868950\n"
+        "2,Tiando,Herman,Pediatrie,Oueme,Porto-Novo,96868951\n"
+        "3,Ahou,Marie,Gynecologie,Littoral,Cotonou,96868952\n")})
+    tm = p.table_for("personnel.csv")
+    fm = tm.fields.get("department")
+    assert fm is None or fm.review

@@ -614,6 +614,12 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
                 continue  # the amount paid says how much, not whether
             if f.kind == "text" and f.name in ("notes", "diagnosis") and _id_lists(cols, c):
                 continue  # ["66f374c4...", ...]: the ids of other records, not words
+            if f.name == "department" and any("city" in w for k, w in cols.words.items()
+                                              if k != c):
+                # beside a town, a département may be the region of an address (Littoral,
+                # Ouémé) as well as a ward
+                s = min(s, 0.85)
+                why += ", beside a city: a region, perhaps"
             if f.name == "mode" and table == "payments" and not _ways_to_pay(cols, c):
                 s = min(s, 0.85)  # Payment_Type: Drugs, Lab Tests (what for, not how)
                 why += ", its values are no ways to pay"

@@ -313,6 +313,8 @@ def _cell(v) -> str:
             plain = _extended_json(v)
             if isinstance(plain, str):
                 return plain
+            if plain is None or isinstance(plain, bool):
+                return _cell(plain)  # (DynamoDB's {"NULL": true}, {"BOOL": false})
             return json.dumps(plain, ensure_ascii=False)
         except RecursionError:
             raise _TooDeep() from None
@@ -324,6 +326,32 @@ def _cell(v) -> str:
 _EXTENDED_SCALARS = ("$oid", "$numberLong", "$numberInt", "$numberDouble", "$numberDecimal",
                      "$uuid", "$symbol")
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+_NOT_TYPED = object()
+
+
+def _dynamodb(k: str, x):
+    """The value of an AWS DynamoDB attribute written with its type ({"S": "Alice"},
+    {"N": "42"}, {"BOOL": true}, {"NULL": true}, {"L": [...]}, {"M": {...}}, {"SS": [...]},
+    {"NS": [...]}), as DynamoDB's JSON exports and seed files write every value;
+    _NOT_TYPED where the object is no such attribute (its one key's value is not of the
+    type the key names)."""
+    if k == "S" and isinstance(x, str):
+        return x
+    if k == "N" and isinstance(x, str) and re.fullmatch(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", x):
+        return x
+    if k == "BOOL" and isinstance(x, bool):
+        return x
+    if k == "NULL" and x is True:
+        return None
+    if k == "L" and isinstance(x, list):
+        return [_extended_json(i) for i in x]
+    if k == "M" and isinstance(x, dict):
+        return {a: _extended_json(b) for a, b in x.items()}
+    if k in ("SS", "NS") and isinstance(x, list) and all(isinstance(i, str) for i in x):
+        return x
+    return _NOT_TYPED
 
 
 def _extended_json(v):
@@ -339,6 +367,9 @@ def _extended_json(v):
         if k in _EXTENDED_SCALARS and isinstance(x, (str, int, float)) and \
                 not isinstance(x, bool):
             return str(x)
+        typed = _dynamodb(k, x)
+        if typed is not _NOT_TYPED:
+            return typed
         if k == "$date":
             if isinstance(x, dict) and len(x) == 1 and "$numberLong" in x:
                 x = x["$numberLong"]

@@ -36,6 +36,9 @@ def fields(profile, source):
     ("id_paciente", ("id", "patient")),
     ("DataNasc", ("date", "birth")),
     ("metadata", ("metadata",)),               # a word that is no compound stays whole
+    ("ΗμερομηνίαΏρα", ("date",)),               # Greek in its letters, camel case too
+    ("ΗμΓέννησης", ("date", "birth")),
+    ("Επίθετο", ("last", "name")),
     ("NgaySinh", ("date", "birth")),           # Vietnamese syllables, marks left out
     ("MaBacSi", ("id", "doctor")),
     ("GioiTinh", ("gender",)),

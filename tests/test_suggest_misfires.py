@@ -156,3 +156,25 @@ def test_a_departement_beside_a_town_is_asked_as_the_department(tmp_path):
     tm = p.table_for("personnel.csv")
     fm = tm.fields.get("department")
     assert fm is None or fm.review
+
+
+def test_one_name_column_is_never_joined_with_itself(tmp_path):
+    # a Greek doctors file: Ονομα (the first name) and a family-name column the suggestion
+    # cannot read; the full name is never "Ονομα + Ονομα"
+    p = suggest(tmp_path, {"doctors.csv": (
+        "ID,Ονομα,Qwerty,Ειδικότητα\nDOC1,Ανδρέας,Λυμπερόπουλος,CARDIOLOGIST\n"
+        "DOC2,Μαρία,Παππά,DERMATOLOGIST\n")})
+    fm = p.table_for("doctors.csv").fields["fullName"]
+    assert len(set(fm.columns)) == len(fm.columns)
+
+
+def test_a_file_whose_column_names_are_values_has_every_choice_asked(tmp_path):
+    # a Colombian API's CSV store has no header line: its first record's values
+    # (Consultation, P001) name nothing, whatever they seem to
+    p = suggest(tmp_path, {"invoices.csv": (
+        '"I001","P001","Consultation","120.5","PENDING","2025-11-12"\n'
+        '"I002","P002","Consultation","80","PAID","2025-11-13"\n'
+        '"I003","P001","Lab","45","PAID","2025-11-14"\n')})
+    tm = p.table_for("invoices.csv")
+    assert tm is None or (tm.review and all(fm.review for fm in tm.fields.values()))
+    assert tm is None or any("its column names look like values" in str(n) for n in p.notes)

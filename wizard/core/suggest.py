@@ -42,6 +42,7 @@ from . import transforms as tf
 from .mapping import REVIEW_BELOW, FieldMap, NoteKind, Profile, ProfileNote, TableMap
 from .readers import CORRUPT, LINE, SourceTable
 from .schema import TargetTable
+from .readers.layout import headerless_hint
 from .suggest_nested import (NOT_THE_RECORDS, NestedPath, as_expressions, nested_columns,
                              unread_keys)
 from .vocabulary import ALIASES
@@ -51,7 +52,9 @@ from .vocabulary import STOP as _STOP
 
 # --- names as words ---------------------------------------------------------------------------
 _WORD_SPLIT = re.compile(r"[\W_]+")  # (any script's letters: Imię, Płeć, Doğum)
-_CAMEL = re.compile(r"(?<=[a-zß-ÿ])(?=[A-ZÀ-Ö])|(?<=[A-ZÀ-Ö])(?=[A-ZÀ-Ö][a-zß-ÿ])"
+# (Greek and Cyrillic names are written in camel case too: ΗμερομηνίαΏρα)
+_CAMEL = re.compile(r"(?<=[a-zß-ÿά-ώа-яё])(?=[A-ZÀ-ÖΆ-ΩА-ЯЁ])"
+                    r"|(?<=[A-ZÀ-ÖΆ-ΩА-ЯЁ])(?=[A-ZÀ-ÖΆ-ΩА-ЯЁ][a-zß-ÿά-ώа-яё])"
                     r"|(?<=[A-Za-zÀ-ÿ])(?=[0-9])|(?<=[0-9])(?=[A-Za-zÀ-ÿ])")
 
 
@@ -712,7 +715,8 @@ _KEYISH = {"id", "number", "code", "reference", "account", "login", "username", 
 _NATIONAL_ID = {"fiscale", "fiscal", "ssn", "cpf", "dni", "nik", "nhs", "aadhaar", "aadhar",
                 "cedula", "cédula", "curp", "rut", "nir", "kimlik", "bsn", "personnummer",
                 "pesel", "nino", "snils", "nif", "nie", "tckn", "ktp", "passport", "tax",
-                "asmens", "personal", "cnp", "egn", "oib", "emso", "amka", "rodne"}
+                "asmens", "personal", "cnp", "egn", "oib", "emso", "amka", "αμκα",
+                "rodne"}
 
 
 #: a second column naming a field this well makes the choice between them a person's
@@ -1079,6 +1083,8 @@ def _bare_name(cols: _Columns, c: str, table: str, beside: FieldMap | None = Non
     noun or what the other name column ``beside`` is called too (ptName beside ptLname,
     emp_name beside emp_lname, nome beside cognome, nomMed beside prenomMed)."""
     own = {TABLE_NOUN.get(table, ""), "patient", "doctor", "staff"} | cols.prefix()
+    if beside is not None and c in beside.columns:
+        return False  # (the other name column itself: no name beside itself)
     if beside is not None and len(beside.columns) == 1:
         own |= set(cols.words.get(beside.columns[0], ())) - {"name"}
     return tuple(w for w in cols.words.get(c, ()) if w not in own) == ("name",)
@@ -2595,6 +2601,17 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
                 f"{st.name}: appointments are taken as visits; bookings that never took place "
                 "(cancelled, no-show) would become visits too (a filter may leave them out)",
                 NoteKind.CHECK))
+        if headerless_hint(st) is not None:
+            # its "column names" are a record's values (Consultation, P001): whatever they
+            # seem to name, nothing is applied unasked
+            tm.confidence = min(tm.confidence, round(REVIEW_BELOW - 0.01, 2))
+            for fm in tm.fields.values():
+                fm.confidence = min(fm.confidence or 0, 0.85)
+                fm.review = True
+            _note(profile, ProfileNote(
+                f"{st.name}: its column names look like values (a number, a date): the file "
+                "may have no line of column names, its first line a record; every choice "
+                "for it is asked (read it with header_row: 0 to see)", NoteKind.CHECK))
         if table == "pathology_tests" and "testName" not in tm.fields and \
                 _names_a_test(words(st.stem)):
             # a laboratory's table per test: each record's test is the one the file is

@@ -376,7 +376,13 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
         target = targets[tm.target]
         written: set[str] = set()   # records already in HMSync this run updated
         knowingly: set[str] = set()  # conflicts left as HMSync has them
+        #: legacy id -> HMSync id of the records whose kept columns this run wrote (every
+        #: update, a partial one too: delta_kept.py)
+        rewrote: dict[str, str | None] = {}
         for ch in (delta.changes if delta is not None else ()):
+            if ch.table == tm.target and (ch.kind == "updated" or
+                                          ch.resolution == "legacy-wins"):
+                rewrote[ch.legacy_id] = ch.hmsync_id
             # (a partial update leaves HMSync's own edits: compared as an unchanged record)
             if ch.table == tm.target and not getattr(ch, "partial", False):
                 (written if ch.kind == "updated" or ch.resolution == "legacy-wins"
@@ -386,15 +392,16 @@ def account(con: sqlite3.Connection, plan, targets, profile, problems: pd.DataFr
         span = spans.get(st.name, tm.target) if spans is not None else None
         tallied = tally.get((st.name, tm.target)) if tally is not None else None
         ta = None
-        if tallied is not None and not written and not knowingly:
+        if tallied is not None and not written and not knowingly and not rewrote:
             # (a re-run's changed records are told by their legacy ids: read again)
             drawn = _drawn(tallied)
-            ta = _account_table(*args, (_TalliedChunk(t) for t in tallied), drawn, span)
+            ta = _account_table(*args, (_TalliedChunk(t) for t in tallied), drawn, span,
+                                rewrote)
             ta.sample = _tallied_sample(ta, tallied, drawn, tm, target, profile)
         if ta is None or ta.sample is None:
             fixes = corrections.by_file(profile.corrections).get(st.name)
             ta = _account_table(*args, _read_again(st, tm, target, ctx, fixes, chunk_rows),
-                                span=span)
+                                span=span, rewrote=rewrote)
         out.tables.append(ta.cells)
         ta.cells.totals = [mt.to_dict() for mt in ta.totals.values()]  # (before the merge)
         for (t, f), mt in ta.totals.items():
@@ -427,10 +434,13 @@ def _merged(a: MoneyTotal | None, b: MoneyTotal) -> MoneyTotal:
 
 
 def _account_table(con, run_id, st, tm, target, profile, error_lines, deferred, filtered,
-                   written, knowingly, cancel, chunks, drawn=None, span=None) -> _TableAccount:
+                   written, knowingly, cancel, chunks, drawn=None, span=None,
+                   rewrote=None) -> _TableAccount:
     """One legacy table's cells and money totals, chunk by chunk; the spot check's sample
     drawn too when the chunks are read again (``_ReadChunk``), else the lines of
-    ``drawn`` (sorted) that it may draw noted."""
+    ``drawn`` (sorted) that it may draw noted. ``rewrote``: legacy id -> HMSync id of
+    the records already in HMSync whose kept columns this run wrote."""
+    rewrote = rewrote or {}
     read, via_lookup = _columns_read(tm, target)
     # a column only the table's filter reads decides which records go in, and is
     # not stored: its cells count as left behind on purpose
@@ -479,10 +489,12 @@ def _account_table(con, run_id, st, tm, target, profile, error_lines, deferred, 
         dup = ~rejected & ~outside & ~dropped & ~imported
         upd = np.zeros(n, dtype=bool)
         still = np.zeros(n, dtype=bool)
-        if (written or knowingly) and dup.any():
+        upd_kept = np.zeros(n, dtype=bool)   # (their kept cells went in again)
+        if (written or knowingly or rewrote) and dup.any():
             now = ch.legacy_ids()
             upd = dup & np.isin(now, list(written))
             still = dup & np.isin(now, list(knowingly))
+            upd_kept = dup & np.isin(now, list(rewrote))
         for c, cc, ne in nested_cells.cells(ch, tc.columns, nested, tm, ColumnCells):
             cc.non_empty += int(ne.sum())
             cc.rejected += int((ne & rejected).sum())
@@ -490,8 +502,9 @@ def _account_table(con, run_id, st, tm, target, profile, error_lines, deferred, 
             cc.filtered += int((ne & dropped).sum())
             # a record this re-run updated went in as much as a new one: its cells are
             # imported (updated), not duplicates
-            cc.duplicates += int((ne & dup & ~upd).sum())
-            changed = ne & upd
+            u = upd_kept if cc.role == "kept" else upd
+            cc.duplicates += int((ne & dup & ~u).sum())
+            changed = ne & u
             mine = ne & imported
             if cc.role in ("legacy_id", "kept"):
                 cc.imported += int(mine.sum()) + int(changed.sum())
@@ -563,12 +576,14 @@ def _account_table(con, run_id, st, tm, target, profile, error_lines, deferred, 
                               bool(imported[j] or upd[j])))
     nested_cells.tidy(tc.columns, nested)
     # kept cells: counted from what migration_extras holds, not assumed
-    stored = kept_counts(con, tm.target, run_id)
+    stored = kept_counts(con, tm.target, run_id, rewrote.values())
     for cc in tc.columns.values():
         if cc.role == "kept" and stored.get(cc.column, 0) < cc.imported:
             short = cc.imported - stored.get(cc.column, 0)
             cc.imported -= short
             cc.not_accounted += short
+            # (the cells updated are a part of those imported)
+            cc.updated = min(cc.updated, cc.imported)
     return _TableAccount(tc, totals, eligible, [r[1:] for r in reservoir], ours_at)
 
 

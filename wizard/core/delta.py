@@ -21,6 +21,9 @@ never a conflict: HMSync has no baseline for it to have been edited from. (A fie
 then and no longer is judged by HMSync's value: an edit made to it in HMSync alone makes
 the record look changed in HMSync.)
 
+The columns a profile keeps beside its records (``keep:``) are synced apart from the
+fingerprint: see delta_kept.py.
+
 Records an earlier run imported that the export no longer holds are listed, never deleted.
 No Qt here.
 """
@@ -34,6 +37,7 @@ from enum import Enum
 import numpy as np
 import pandas as pd
 
+from . import delta_kept
 from .errors import MigrationError
 from .idindex import hash_ids
 from .legacy_map import LegacyMap
@@ -123,8 +127,9 @@ class Change:
     resolution: str | None         # for a conflict: OnConflict's value or "listed"
     fields: dict[str, tuple] = field(default_factory=dict)   # field -> (before, after)
     reason: str = ""
-    #: an update of fields mapped since the last run only: HMSync's edits to the fields
-    #: both runs mapped stand (so HMSync does not hold all of the export's values)
+    #: an update of fields mapped since the last run only, or of kept columns only
+    #: (delta_kept.py): HMSync's edits to the fields both runs mapped stand (so HMSync
+    #: does not hold all of the export's values)
     partial: bool = False
 
     def to_dict(self) -> dict:
@@ -250,12 +255,14 @@ class DeltaSync:
         return self.result.counts.setdefault(table, DeltaCounts())
 
     def __call__(self, table: str, target: TargetTable, values: dict[str, list],
-                 ids: list[str]) -> np.ndarray:
+                 ids: list[str], kept: dict[str, list] | None = None) -> np.ndarray:
         """``values``: the records' HMSync field values as they would be written (field ->
-        list), ``ids`` their legacy ids. Returns where HMSync is known to hold the
-        export's values once the run is done (updated, or read and found equal), for the
-        verification's totals. Those unchanged since the last sync are not read: HMSync
-        may have edited them since (its edits stand), so they are not compared."""
+        list), ``ids`` their legacy ids, ``kept`` the values of the columns the profile
+        keeps beside them (column -> list; delta_kept.py). Returns where HMSync is known
+        to hold the export's values once the run is done (updated, or read and found
+        equal), for the verification's totals. Those unchanged since the last sync are
+        not read: HMSync may have edited them since (its edits stand), so they are not
+        compared."""
         n = len(ids)
         same = np.zeros(n, dtype=bool)
         if not n:
@@ -272,8 +279,27 @@ class DeltaSync:
         old_names = [self.sets.names(stored.get(x, (None, None, None))[2]) or now
                      for x in ids]
         todo = [i for i in range(n) if old_fp[i] != new_fp[i] or old_names[i] != now]
-        c.unchanged += n - len(todo)
+        kd = delta_kept.diffs(self.con, table, hids, kept)
+        kept_rows: list[tuple[str, dict]] = []   # (HMSync id, kept columns' diffs)
+        log: list[Change] = []
+
+        def kept_only(i: int) -> bool:
+            """A record whose fields stay as HMSync has them: an update of its kept
+            columns, if any changed."""
+            if not kd[i]:
+                return False
+            c.updated += 1
+            kept_rows.append((hids[i], kd[i]))
+            log.append(Change(table, ids[i], hids[i], "updated", None, dict(kd[i]),
+                              "kept columns changed only", partial=True))
+            return True
+
+        busy = set(todo)
+        c.unchanged += sum(not kept_only(i) for i in range(n) if i not in busy)
         if not todo:
+            self.result.changes.extend(log)
+            if self.write:
+                self._apply(table, [], [], log, None, kept_rows)
             return same
         # fields the stored fingerprints cover that are not mapped now: read from HMSync
         gone_fields = sorted({f for i in todo for f in old_names[i]
@@ -282,7 +308,16 @@ class DeltaSync:
                                 [hids[i] for i in todo if hids[i]])
         set_now = self.sets.id_for(table, names, create=self.write) if self._has_set \
             else None
-        fp_updates, row_updates, log = [], [], []
+        fp_updates, row_updates = [], []
+
+        def update(i: int, diff: dict, **how) -> None:
+            """Record ``i``'s fields ``diff`` written, and its kept columns."""
+            c.updated += 1
+            row_updates.append((hids[i], diff))
+            kept_rows.append((hids[i], kd[i]))
+            log.append(Change(table, ids[i], hids[i], "updated", None,
+                              {**diff, **kd[i]}, **how))
+
         for i in todo:
             hid, legacy = hids[i], ids[i]
             row = current.get(hid)
@@ -299,7 +334,7 @@ class DeltaSync:
                     fingerprints(target, {f: [after[f]]})}
             if cur_fp == new_fp[i]:  # HMSync holds the export's values already
                 same[i] = True
-                c.unchanged += 1
+                c.unchanged += not kept_only(i)
                 fp_updates.append((new_fp[i], legacy))
                 c.fingerprinted += old_fp[i] is None
                 continue
@@ -316,22 +351,17 @@ class DeltaSync:
                 # only fields mapped since differ: nothing HMSync could have edited
                 if hmsync_same or not any(f in was for f in diff):
                     same[i] = True
-                    c.updated += 1
-                    row_updates.append((hid, diff))
+                    update(i, diff)
                     fp_updates.append((new_fp[i], legacy))
-                    log.append(Change(table, legacy, hid, "updated", None, diff))
                     continue
                 if export_same:  # HMSync's edits stand; the fields mapped since come in
                     added = {f: d for f, d in diff.items() if f not in was}
                     fp_updates.append((new_fp[i], legacy))
                     if added:
-                        c.updated += 1
-                        row_updates.append((hid, added))
-                        log.append(Change(table, legacy, hid, "updated", None, added,
-                                          "fields mapped since the last run; HMSync's "
-                                          "edits to the others stand", partial=True))
+                        update(i, added, reason="fields mapped since the last run; "
+                               "HMSync's edits to the others stand", partial=True)
                     else:
-                        c.unchanged += 1
+                        c.unchanged += not kept_only(i)
                     continue
             c.conflicts += 1
             if old_fp[i] is None:
@@ -346,6 +376,8 @@ class DeltaSync:
                 same[i] = True
                 c.updated += 1
                 row_updates.append((hid, diff))
+                kept_rows.append((hid, kd[i]))
+                diff = {**diff, **kd[i]}
                 fp_updates.append((new_fp[i], legacy))
             else:
                 c.kept += 1
@@ -356,7 +388,7 @@ class DeltaSync:
                               how.value if how else LISTED, diff, reason))
         self.result.changes.extend(log)
         if self.write:
-            self._apply(table, row_updates, fp_updates, log, set_now)
+            self._apply(table, row_updates, fp_updates, log, set_now, kept_rows)
         return same
 
     def _stored(self, table: str, ids: list[str]) -> dict[str, tuple]:
@@ -383,7 +415,8 @@ class DeltaSync:
         return out
 
     def _apply(self, table: str, rows: list, fps: list, log: list[Change],
-               field_set: int | None) -> None:
+               field_set: int | None, kept_rows: list = ()) -> None:
+        delta_kept.apply(self.con, table, list(kept_rows))
         for hid, diff in rows:
             if diff:
                 sets = ", ".join(f"{quote_ident(f)}=?" for f in diff)

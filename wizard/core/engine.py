@@ -474,7 +474,9 @@ class Migration:
                 if f.default is not None:
                     v = v.where(v.notna(), f.default)
                 values[fname] = v.tolist()
-        same = self._delta_run(tm.target, target, values, mc.legacy_id.iloc[idx].tolist())
+        kept = {c: v.iloc[idx].tolist() for c, v in mc.extras.items()}
+        same = self._delta_run(tm.target, target, values, mc.legacy_id.iloc[idx].tolist(),
+                               kept)
         out = np.zeros(len(present), dtype=bool)
         out[idx] = same
         return out

@@ -32,14 +32,25 @@ def insert_extras(con: sqlite3.Connection, table: str, extras: dict, idx: np.nda
     return len(rows)
 
 
-def kept_counts(con: sqlite3.Connection, table: str, run_id: int | None
-                ) -> dict[str, int]:
-    """The cells kept per column of this run's records of ``table``."""
+def kept_counts(con: sqlite3.Connection, table: str, run_id: int | None,
+                rewritten=()) -> dict[str, int]:
+    """The cells kept per column of this run's records of ``table``, and of the records
+    ``rewritten`` (HMSync ids of records an earlier run imported whose kept columns this
+    run wrote: a delta sync's updates)."""
     if run_id is None or not con.execute(
             "SELECT 1 FROM sqlite_master WHERE name='migration_extras'").fetchone():
         return {}
-    return dict(con.execute(
+    out = dict(con.execute(
         'SELECT x."column", count(*) FROM migration_extras x JOIN migration_legacy_ids l '
         'ON l."hmsyncId" = x."hmsyncId" AND l."tableName" = x."tableName" '
         'WHERE l."runId" = ? AND x."tableName" = ? GROUP BY x."column"',
         (run_id, table)).fetchall())
+    hids = sorted({h for h in rewritten if h})
+    for at in range(0, len(hids), 500):
+        part = hids[at:at + 500]
+        for c, k in con.execute(
+                'SELECT "column", count(*) FROM migration_extras WHERE "tableName" = ? '
+                f'AND "hmsyncId" IN ({",".join("?" * len(part))}) GROUP BY "column"',
+                [table, *part]):
+            out[c] = out.get(c, 0) + k
+    return out

@@ -110,7 +110,9 @@ TABLE = {
                   "nul_empty: [PAT_MOTH, PAT_FATH]"),
     "keep": ("columns HMSync has no field for, kept beside each record in the "
              "migration_extras table (table, HMSync id, column, value) and counted as "
-             "imported cells", "keep: [insuranceNo]"),
+             "imported cells; a re-run brings a changed kept value in (as an update of "
+             "the record, never a conflict: HMSync cannot edit it) and removes an "
+             "emptied one", "keep: [insuranceNo]"),
     "confidence": ("a suggestion's confidence that the table feeds its target (0-1)",
                    "confidence: 0.95"),
     "review": ("true: which table it feeds is a suggestion a person must confirm",

@@ -178,3 +178,17 @@ def test_a_file_whose_column_names_are_values_has_every_choice_asked(tmp_path):
     tm = p.table_for("invoices.csv")
     assert tm is None or (tm.review and all(fm.review for fm in tm.fields.values()))
     assert tm is None or any("its column names look like values" in str(n) for n in p.notes)
+
+
+def test_a_records_timestamp_is_not_applied_as_the_visits_date(tmp_path):
+    # a laboratory system's specimens: ts (when the row was written) beside
+    # date_collected (the specimen's day); which is the visit's date is asked, if ts
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "specimen.csv": "specimen_id,patient_id,ts,date_collected,doctor\n"
+                        "1,P1,2011-09-10 19:15:31,2009-10-30,Fox\n"
+                        "2,P2,2011-09-10 19:16:02,2009-10-31,Fox\n"
+                        "3,P3,2011-09-11 08:00:12,2009-11-02,Lee\n"})
+    fm = p.table_for("specimen.csv").fields.get("visitDate") or \
+        p.table_for("specimen.csv").fields.get("orderedOn")
+    assert fm is not None and (fm.columns != ["ts"] or fm.review)

@@ -55,8 +55,9 @@ _alias("name", "name", "names", "nombre", "nombres", "nom", "naam", "fullname")
 _alias("birth date", "dob", "birthdate", "bdate", "birthdt", "geburtsdatum", "nacimiento",
        "birthday", "birthdatetime")
 _alias("birth", "born", "geburt", "geburts")
-_alias("date", "dt", "date", "dates", "fecha", "datum", "time", "datetime", "zeit",
-       "timestamp", "ts", "day")
+_alias("date", "dt", "date", "dates", "fecha", "datum", "time", "datetime", "zeit", "day")
+# when a record was written: a date, less surely the event's (Time_Stamp reads the same)
+_alias("date stamp", "timestamp", "ts")
 _alias("number", "no", "nr", "num", "nbr", "number", "numero", "número", "nummer", "nro")
 _alias("id", "id", "ids", "identifier", "ident", "key", "kennung", "uid", "guid")
 _alias("phone", "tel", "telephone", "mob", "mobile", "cell", "cellphone", "phone", "phones",

@@ -192,3 +192,15 @@ def test_a_records_timestamp_is_not_applied_as_the_visits_date(tmp_path):
     fm = p.table_for("specimen.csv").fields.get("visitDate") or \
         p.table_for("specimen.csv").fields.get("orderedOn")
     assert fm is not None and (fm.columns != ["ts"] or fm.review)
+
+
+def test_a_column_named_as_the_notes_makes_another_choice_for_them_asked(tmp_path):
+    # Greek appointments: Λόγος (the reason) and Σημειώσεις (the notes, empty in the
+    # sample): the notes taken from the reason are asked
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS,
+        "appointments.csv": "AppointmentID,PatientID,ΗμερομηνίαΏρα,Λόγος,Σημειώσεις\n"
+                            "A1,P1,2026-05-04 12:00,Πονοκέφαλος,\nA2,P2,2026-05-05 10:00,Βήχας,\n"
+                            "A3,P3,2026-05-06 09:30,Πυρετός,\n"})
+    fm = p.table_for("appointments.csv").fields["notes"]
+    assert fm.columns == ["Λόγος"] and fm.review

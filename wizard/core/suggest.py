@@ -385,6 +385,7 @@ class _Match:
     field: str
     column: str
     why: str
+    named: bool = False   # the column is named as the field (its score before its emptiness)
 
 
 @functools.lru_cache(maxsize=None)
@@ -650,6 +651,7 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
                 why += f", only {fit:.0%} of the sample reads as a {_KIND_WORD[f.kind]}"
             if c in cols.nested:
                 s *= NESTED_AT  # the record's own column named alike is its field first
+            named = s >= 0.95  # (named as the field itself, however empty it is)
             filled = cols.filled(c)
             if filled == 0.0 and len(cols.sample):
                 s *= 0.5
@@ -657,7 +659,7 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
             elif filled < 0.5:
                 s *= 0.8 + 0.2 * filled
                 why += ", mostly empty"
-            out.append(_Match(round(s, 3), f.name, c, why))
+            out.append(_Match(round(s, 3), f.name, c, why, named))
     out.sort(key=lambda m: (-m.score, m.field, m.column))
     return out
 
@@ -744,7 +746,7 @@ def suggest_fields(st: SourceTable, table: str, target: TargetTable, sample: pd.
     for m in _score_fields(cols, table, target, used):
         fm = tm.fields.get(m.field)
         # (a column named as the field itself is a rival however empty the sample leaves it)
-        if fm is None or m.score < RIVAL_FROM and not m.why.startswith("same name") or \
+        if fm is None or m.score < RIVAL_FROM and not m.named or \
                 len(fm.columns) != 1 or fm.steps and any(
                 isinstance(st, dict) and "concat" in st for st in fm.steps):
             continue

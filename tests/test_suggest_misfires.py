@@ -204,3 +204,17 @@ def test_a_column_named_as_the_notes_makes_another_choice_for_them_asked(tmp_pat
                             "A3,P3,2026-05-06 09:30,Πυρετός,\n"})
     fm = p.table_for("appointments.csv").fields["notes"]
     assert fm.columns == ["Λόγος"] and fm.review
+
+
+def test_parts_of_one_table_sharing_ids_are_not_numbered_apart(tmp_path):
+    # the same patients exported twice (patients_1, patients_2): their shared ids are
+    # duplicates validation reports, never two records each
+    head = "patient_id,first_name,last_name,gender,phone\n"
+    p = suggest(tmp_path, {
+        "patients_1.csv": head + "P1,Ana,Kov,F,555-0101\nP2,Ben,Lor,M,555-0102\n"
+                                 "P5,Dan,Ode,M,555-0105\n",
+        "patients_2.csv": head + "P1,Ana,Kovac,F,555-0199\nP2,Ben,Lorr,M,555-0198\n"
+                                 "P3,Cam,Mir,F,555-0103\nP4,Eve,Pan,F,555-0104\n"})
+    for name in ("patients_1.csv", "patients_2.csv"):
+        tm = p.table_for(name)
+        assert tm is None or tm.id_expr is None

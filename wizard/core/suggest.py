@@ -2395,7 +2395,10 @@ def _numbered_apart(mapped: list[tuple[str, SourceTable, TableMap]],
         if tm.legacy_id and tm.id_expr is None and len(tm.id_columns) == 1:
             by_table.setdefault(table, []).append((st, tm))
     for table, files in by_table.items():
-        if len(files) < 2:
+        if len(files) < 2 or any(_names_agree(a, b) for i, (a, _) in enumerate(files)
+                                 for b, _ in files[i + 1:]):
+            # (parts of one table, named alike: patients_1, patients_2, their shared ids
+            # the same records twice, which validation reports as duplicates)
             continue
         seen: set[str] = set()
         clash = False

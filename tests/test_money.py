@@ -96,6 +96,21 @@ def test_the_plain_reading_of_a_money_cell(text, reading):
         assert got == reading
 
 
+def test_a_column_is_read_as_its_cells_are():
+    # (a column's common texts take a faster path: it reads them as the cell by cell one)
+    cells = ["180,50", "95", "1.250,00", "1.250", "0,5", "-40,00", "12.5", "7,0001", "x",
+             NumberCell("1.234"), "", "1,250.00", "1.250.000"]
+    num, unsure = amounts.readings(pd.Series(cells, dtype=object))
+    for c, got, u in zip(cells, num.tolist(), unsure.tolist()):
+        want = amounts.plain_reading(c)
+        if want == "unsure":
+            assert u, c
+        elif np.isnan(want):
+            assert np.isnan(got) and not u, c
+        else:
+            assert got == want and not u, c
+
+
 def test_a_power_of_ten_off_the_plain_reading_is_flagged():
     raw = pd.Series(["180,50", "95,00", "1.250,00", "1.250", "0", "12,00"], dtype=object)
     parsed = np.array([1805.0, 95.0, 125000.0, 1250.0, 0.0, 12.5])

@@ -83,13 +83,34 @@ def _grouped(whole: str, sep: str) -> bool:
                                                            for g in rest)
 
 
+#: the common texts, read at C speed: digits, and at most one separator not followed by
+#: exactly three digits (what is left goes cell by cell through plain_reading)
+_SIMPLE = r"-?\d+(?:[.,](?:\d{1,2}|\d{4,}))?"
+
+
 def readings(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(each cell's plain reading, NaN where none or unsure; which cells are unsure)."""
     vals = raw.tolist()
-    got = [plain_reading(v) for v in vals]
-    unsure = np.fromiter((g is _UNSURE for g in got), dtype=bool, count=len(got))
-    num = np.fromiter((_NAN if g is _UNSURE else g for g in got), dtype=np.float64,
-                      count=len(got))
+    n = len(vals)
+    num = np.full(n, np.nan)
+    unsure = np.zeros(n, dtype=bool)
+    if not n:
+        return num, unsure
+    todo = np.ones(n, dtype=bool)
+    plain = np.fromiter((type(v) is str for v in vals), dtype=bool, count=n)
+    if plain.any():
+        texts = pd.Series(vals, dtype=object)[plain]
+        simple = texts.str.fullmatch(_SIMPLE).fillna(False).to_numpy(dtype=bool)
+        at = np.flatnonzero(plain)[simple]
+        num[at] = pd.to_numeric(texts[simple].str.replace(",", ".", regex=False),
+                                errors="coerce").to_numpy(dtype="float64")
+        todo[at] = False
+    for i in np.flatnonzero(todo).tolist():
+        g = plain_reading(vals[i])
+        if g is _UNSURE:
+            unsure[i] = True
+        else:
+            num[i] = g
     return num, unsure
 
 

@@ -269,3 +269,16 @@ def test_an_amount_that_may_be_thousands_or_decimals_is_said(tmp_path, monkeypat
     assert main(["validate", str(export2), "--profile", str(profile),
                  "--issues", str(issues)]) == 0
     assert "amount_unsure" not in issues.read_text(encoding="utf-8-sig")
+
+
+def test_the_totals_over_every_row_count_the_amounts_no_number_reads(tmp_path, monkeypatch):
+    # "180,50" under a decimal point is no number: rejected, and the total says it left
+    # one value out rather than showing a sum that looks complete
+    export = _export(tmp_path, ["180,50", "95.00"])
+    profile = _profile(tmp_path, {"decimal": "."})
+    rc, rep, fees, _ = _run(tmp_path, export, profile, monkeypatch)
+    assert fees == [95.0] and rc == 1
+    every_row = [c for c in rep["checks"]
+                 if c["name"] == "totals over every row: visits.consultationFee"]
+    assert "1 value not a number" in every_row[0]["detail"]
+    assert every_row[0]["all_rows"]["unreadable"] == 1

@@ -319,7 +319,9 @@ class _ReadChunk:
             arr[~have] = self._left_out[fname][~have]
         null = np.ones(len(self.lines), dtype=bool)
         null[have] = np.asarray(mc.null[fname], dtype=bool)[self._at[have]]
-        return arr, int((np.isnan(arr) & ~null).sum())
+        bad = np.zeros(len(self.lines), dtype=bool)  # (a value no number reads is null too)
+        bad[have] = np.asarray(mc.bad[fname], dtype=bool)[self._at[have]]
+        return arr, int((np.isnan(arr) & (~null | bad)).sum())
 
     def misread(self, fname: str) -> int:
         mc = self.mc()

@@ -208,7 +208,9 @@ class Tallier:
                 arr[~have] = left_out[f][~have]
             null = np.ones(t.rows, dtype=bool)
             null[have] = np.asarray(mc.null[f], dtype=bool)[at[have]]
-            t.unreadable[f] = int((np.isnan(arr) & ~null).sum())
+            bad = np.zeros(t.rows, dtype=bool)  # (a value no number reads is null too)
+            bad[have] = np.asarray(mc.bad[f], dtype=bool)[at[have]]
+            t.unreadable[f] = int((np.isnan(arr) & (~null | bad)).sum())
             raw = mc.raw.get(f)
             if raw is not None:
                 t.misread[f] = int(amounts.scaled(raw, numbers(mc, f)).sum())

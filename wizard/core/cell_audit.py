@@ -64,9 +64,10 @@ class RunCells:
                                            **{k: 0.0 for k in MONEY_PARTS}})
                 for k in MONEY_PARTS:
                     got[k] += float(m.get(k) or 0)
+                got["misread"] = got.get("misread", 0) + int(m.get("misread") or 0)
         for m in out.values():
             m["balances"] = math.isclose(m["source"], sum(m[k] for k in MONEY_PARTS[1:]),
-                                         abs_tol=0.005)
+                                         abs_tol=0.005) and not m["misread"]
         return list(out.values())
 
     def totals_words(self, m: dict) -> str:
@@ -75,7 +76,10 @@ class RunCells:
                  f"duplicates {m['duplicates']:,.2f}"]
         parts += [f"{words} {m[k]:,.2f}" for k, words in
                   (("deferred", "outside the pilot"), ("filtered", "filtered out")) if m[k]]
-        return f"legacy files {m['source']:,.2f} = " + " + ".join(parts)
+        misread = m.get("misread") or 0
+        return f"legacy files {m['source']:,.2f} = " + " + ".join(parts) + (
+            f"; {misread:,} value(s) read at 10, 100, ... times (or a tenth, ...) what the "
+            "cell shows" if misread else "")
 
     def to_dict(self) -> dict:
         return {"run_id": self.run_id, "source_system": self.source_system,

@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import corrections, nested_cells
+from . import amounts, corrections, nested_cells
 from .extras import kept_counts
 from .filtered_totals import left_out_numbers
 from .legacy_map import LegacyMap
@@ -128,6 +128,9 @@ class MoneyTotal:
     filtered: float = 0.0
     unreadable: int = 0        # non-empty values that are no number (in rejected records)
     hmsync: float | None = None  # this export's records in HMSync (the totals check's)
+    #: values read as 10, 100, ... times (or a tenth, ...) what their cell shows, read
+    #: apart from the profile's rules (amounts.py): a sum of such values adds up as well
+    misread: int = 0
 
     @property
     def passed(self) -> bool:
@@ -139,7 +142,7 @@ class MoneyTotal:
             # totals check compares the records the run wrote or read back on its own
             # terms (a delta sync's), and HMSync's own edits stand: not compared here
             ok = ok and math.isclose(self.imported, self.hmsync, abs_tol=TOLERANCE)
-        return ok
+        return ok and not self.misread
 
     def to_dict(self) -> dict:
         d = {k: (round(v, 2) if isinstance(v, float) else v)
@@ -316,7 +319,14 @@ class _ReadChunk:
             arr[~have] = self._left_out[fname][~have]
         null = np.ones(len(self.lines), dtype=bool)
         null[have] = np.asarray(mc.null[fname], dtype=bool)[self._at[have]]
-        return arr, int((np.isnan(arr) & ~null).sum())
+        bad = np.zeros(len(self.lines), dtype=bool)  # (a value no number reads is null too)
+        bad[have] = np.asarray(mc.bad[fname], dtype=bool)[self._at[have]]
+        return arr, int((np.isnan(arr) & (~null | bad)).sum())
+
+    def misread(self, fname: str) -> int:
+        mc = self.mc()
+        raw = mc.raw.get(fname) if mc is not None else None
+        return 0 if raw is None else int(amounts.scaled(raw, _as_numbers(mc, fname)).sum())
 
 
 class _TalliedChunk:
@@ -339,6 +349,9 @@ class _TalliedChunk:
     def money(self, fname: str) -> tuple[np.ndarray, int] | None:
         arr = self.t.numbers(fname)
         return None if arr is None else (arr, self.t.unreadable.get(fname, 0))
+
+    def misread(self, fname: str) -> int:
+        return self.t.misread.get(fname, 0)
 
 
 @dataclass
@@ -428,7 +441,7 @@ def _merged(a: MoneyTotal | None, b: MoneyTotal) -> MoneyTotal:
     if a is None:
         return b
     for k in ("source", "imported", "rejected", "duplicates", "deferred", "filtered",
-              "unreadable"):
+              "unreadable", "misread"):
         setattr(a, k, getattr(a, k) + getattr(b, k))
     return a
 
@@ -543,6 +556,7 @@ def _account_table(con, run_id, st, tm, target, profile, error_lines, deferred, 
             mt = totals.setdefault((tm.target, f), MoneyTotal(tm.target, f))
             ok = ~np.isnan(arr)
             mt.unreadable += unreadable
+            mt.misread += ch.misread(f)
             val = np.where(ok, arr, 0.0)
             mt.source += float(val.sum())
             mt.imported += float(val[imported | upd].sum())

@@ -24,7 +24,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from . import corrections, memory
+from . import amounts, corrections, memory
 from .errors import MigrationError
 from .filtered_totals import left_out_numbers
 from . import rules as R
@@ -314,6 +314,8 @@ def prepare(st: SourceTable, tm: TableMap, target: TargetTable, chunk: pd.DataFr
             if hit.any():
                 mc.values[fname] = v.where(~hit, v.map(merged))
     checked = checks(st.name, tm, target, mc, probs)
+    amounts.check(Report(tm.target, st.name, mc, checks.overrides, probs, checked.errors,
+                         checked.warned), tm, target, mc, ctx.defaults)
     checked.cells = cells
     return mc, checked
 

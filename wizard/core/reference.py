@@ -193,8 +193,10 @@ SEVERITIES = {
 }
 _RULE_FIELD = {"required": "phone", "format": "age", "range": "age", "enum": "gender",
                "future": "registrationDate", "parent_missing": "patientId",
-               "parent_rejected": "patientId", "placeholder": "phone"}
-_RULE_TABLE = {"parent_missing": "visits", "parent_rejected": "visits"}
+               "parent_rejected": "patientId", "placeholder": "phone",
+               "amount_scale": "amount", "amount_unsure": "amount"}
+_RULE_TABLE = {"parent_missing": "visits", "parent_rejected": "visits",
+               "amount_scale": "bills", "amount_unsure": "bills"}
 
 
 # --- made from the code ------------------------------------------------------------------

@@ -46,6 +46,15 @@ RULES = {r.check: r for r in [
     Rule("excluded", ERROR, "left out by the operator", "a record the operator excluded"),
     Rule("placeholder", WARNING, "{label} is not in the export: the profile's fixed value "
          "'{value}' is stored", "a required field filled with a fixed value (a placeholder)"),
+    Rule("amount_scale", WARNING, "{label} was read as 10, 100, ... times (or a tenth, ...) "
+         "the number its cell shows: do the decimal and thousands rules fit this text, or "
+         "are they applied twice?",
+         "an amount the import read at a power of ten of its cell's plain reading"),
+    Rule("amount_unsure", WARNING, "{label}: one separator with three digits after it "
+         "(like 1.250) is thousands or decimals, and the profile gives no thousands "
+         "separator: say thousands (or thousands: null) in the profile's defaults or the "
+         "field's number step",
+         "an amount whose reading is a guess: thousands or decimals"),
 ]}
 
 #: check -> code suffix as it appears in a rule code
@@ -54,13 +63,18 @@ CODE_PART = {"required": "required", "format": "format", "range": "range", "enum
              "possible_duplicate": "person.possible_duplicate",
              "parent_missing": "missing_parent", "parent_rejected": "rejected_parent",
              "corrupt": "record.corrupt", "excluded": "record.excluded",
-             "placeholder": "placeholder"}
+             "placeholder": "placeholder", "amount_scale": "amount_scale",
+             "amount_unsure": "amount_unsure"}
+
+
+#: the money amounts' checks (amounts.py), per field
+AMOUNT_CHECKS = ("amount_scale", "amount_unsure")
 
 
 def rule_code(table: str, field: str | None, check: str) -> str:
     part = CODE_PART[check]
     if field and check in ("required", "format", "range", "enum", "future", "parent_missing",
-                           "parent_rejected", "placeholder"):
+                           "parent_rejected", "placeholder", *AMOUNT_CHECKS):
         return f"{table}.{field}.{part}"
     return f"{table}.{part}"
 

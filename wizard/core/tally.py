@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import amounts
 from . import transforms as tf
 from .nested_cells import NestedRead, leaves
 from .readers import LINE
@@ -72,6 +73,8 @@ class ChunkTally:
     money: dict[str, Squeezed] = field(default_factory=dict)
     #: money field -> values that are no number (not empty, not readable)
     unreadable: dict[str, int] = field(default_factory=dict)
+    #: money field -> values read as 10**k times their cell's plain reading (amounts.py)
+    misread: dict[str, int] = field(default_factory=dict)
     keys: np.ndarray | None = None   # the random keys of the rows kept as read
     sample: pd.DataFrame | None = None   # those rows, as read
     state: object = None             # the run state after this chunk (date orders)
@@ -205,7 +208,12 @@ class Tallier:
                 arr[~have] = left_out[f][~have]
             null = np.ones(t.rows, dtype=bool)
             null[have] = np.asarray(mc.null[f], dtype=bool)[at[have]]
-            t.unreadable[f] = int((np.isnan(arr) & ~null).sum())
+            bad = np.zeros(t.rows, dtype=bool)  # (a value no number reads is null too)
+            bad[have] = np.asarray(mc.bad[f], dtype=bool)[at[have]]
+            t.unreadable[f] = int((np.isnan(arr) & (~null | bad)).sum())
+            raw = mc.raw.get(f)
+            if raw is not None:
+                t.misread[f] = int(amounts.scaled(raw, numbers(mc, f)).sum())
             t.money[f] = Squeezed.of(_compact(arr))
         if t.sample is not None:
             t.state = copy.deepcopy(ctx.state)

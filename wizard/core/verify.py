@@ -260,7 +260,10 @@ class Verifier:
                 f"legacy files {mt.source:,.2f} = {parts}"
                 + (f"; HMSync {mt.hmsync:,.2f}" if mt.hmsync is not None else "")
                 + (f"; {counted(mt.unreadable, 'value')} not a number"
-                   if mt.unreadable else ""),
+                   if mt.unreadable else "")
+                + (f"; {counted(mt.misread, 'value')} read at 10, 100, ... times (or a "
+                   "tenth, ...) what the cell shows: see the amount_scale warnings"
+                   if mt.misread else ""),
                 all_rows=mt.to_dict()))
         spot = acc.spot
         detail = (f"{counted(spot.compared, 'record', thousands=False)} compared, mapped "

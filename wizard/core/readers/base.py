@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SourceProblem
+from ..numbercell import NumberCell
 
 
 LINE = "__line__"        # provenance column: physical line / sheet row the record starts on
@@ -306,8 +307,10 @@ def _cell(v) -> str:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
+    if isinstance(v, float):  # (the cell was a number: the text rules do not read it again)
+        return NumberCell(str(int(v)) if v.is_integer() else str(v))
+    if isinstance(v, int):
+        return NumberCell(str(v))
     if isinstance(v, (dict, list)):
         try:
             plain = _extended_json(v)

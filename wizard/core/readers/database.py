@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import SourceProblem
+from ..numbercell import NumberCell
 from .base import (_CHUNK_READERS, _SURROGATE, SourceError, SourceTable, _cell, _clean_header,
                    _frame)
 
@@ -285,9 +286,9 @@ def _value(v) -> tuple[str, str]:
         except UnicodeDecodeError:
             return "", f"holds {len(v):,} bytes of binary data, not text"
     if isinstance(v, float):
-        return repr(v) if not v.is_integer() else _cell(v), ""
+        return NumberCell(repr(v)) if not v.is_integer() else _cell(v), ""
     if isinstance(v, decimal.Decimal):
-        return format(v, "f"), ""
+        return NumberCell(format(v, "f")), ""
     if isinstance(v, dt.datetime):
         s = v.isoformat(sep=" ")
         return (s[:10] if s.endswith(" 00:00:00") and v.tzinfo is None else s), ""

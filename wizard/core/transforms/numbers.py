@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..numbercell import HELD_NUMBER_TYPES
 from .result import Result
 from .texts import is_blank, text
 
@@ -17,6 +18,7 @@ _CURRENCY = re.compile(r"^(?:rs\.?|inr|usd|eur|gbp|[₹$€£])\s*|\s*(?:rs\.?|i
 
 def number(s: pd.Series, decimal: str = ".", thousands: str | None = None,
            integer: bool = False, clean: bool = False) -> Result:
+    held = None if decimal == "." and not thousands else held_numbers(s)
     raw = s if clean else text(s)
     empty = is_blank(raw)
     num = pd.Series(np.nan, index=raw.index, dtype="float64")
@@ -34,6 +36,9 @@ def number(s: pd.Series, decimal: str = ".", thousands: str | None = None,
         ok_shape = t.str.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?").fillna(False)
         num.loc[retry] = pd.to_numeric(t.where(ok_shape, None), errors="coerce").astype(
             "float64").to_numpy()
+    if held is not None:  # numbers already (a step's, an Excel cell's): read as they are
+        held &= ~empty
+        num.loc[held] = _plain_numbers(raw[held], empty[held]).to_numpy()
     inf = np.isinf(num.to_numpy(dtype="float64", na_value=np.nan))
     if inf.any():  # "1e400" reads as infinity: no amount or age a record can hold
         num = num.where(~inf)
@@ -53,6 +58,22 @@ def number(s: pd.Series, decimal: str = ".", thousands: str | None = None,
 
 
 _NAN = float("nan")
+
+
+def held_numbers(s: pd.Series) -> np.ndarray | None:
+    """Which cells are numbers already, not texts: an earlier step's result, a source cell
+    that held a number (numbercell.NumberCell); None when none is. Their text is the plain
+    reading ("180.5"): a decimal comma or a thousands separator of the profile must not
+    read it again (180.5 would become 1805)."""
+    if s.dtype.kind in "iuf":
+        return s.notna().to_numpy()
+    if s.dtype != object or not len(s):
+        return None
+    vals = s.tolist()
+    if not HELD_NUMBER_TYPES.intersection(map(type, vals)):
+        return None
+    held = HELD_NUMBER_TYPES.__contains__
+    return np.fromiter((held(type(v)) for v in vals), dtype=bool, count=len(vals))
 
 
 def _float_or_nan(v: str) -> float:

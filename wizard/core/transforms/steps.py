@@ -359,9 +359,18 @@ class NumberStep(Step):
         return cls(name == "integer", _given(o, "decimal"), _given(o, "thousands"))
 
     def apply(self, s, defaults=NO_DEFAULTS, orders=None) -> Result:
-        return number(s, defaults.decimal if self.decimal is INHERIT else self.decimal,
-                      defaults.thousands if self.thousands is INHERIT else self.thousands,
-                      integer=self.integer)
+        decimal, thousands = self.separators(defaults)
+        return number(s, decimal, thousands, integer=self.integer)
+
+    def separators(self, defaults=NO_DEFAULTS) -> tuple[str, str | None]:
+        """(decimal, thousands) as this step reads: its own, else the profile's. A step's
+        own decimal mark is never also the thousands separator it inherits ({number:
+        {decimal: '.'}} under a profile's thousands: '.' reads "180.5" as 180.5, not 1805)."""
+        decimal = defaults.decimal if self.decimal is INHERIT else self.decimal
+        thousands = defaults.thousands if self.thousands is INHERIT else self.thousands
+        if self.thousands is INHERIT and thousands == decimal:
+            thousands = None
+        return decimal, thousands
 
     def to_raw(self):
         o = {k: v for k, v in (("decimal", self.decimal), ("thousands", self.thousands))

@@ -284,22 +284,26 @@ def test_mongodb_extended_json_is_read_as_the_values_it_wraps(tmp_path):
 
 
 def test_dynamodb_typed_values_are_read_as_the_values_they_type(tmp_path):
-    """DynamoDB's JSON (its exports, a clinic app's seed files) writes every value with its
-    type, {"S": "Alice"}, {"N": "42"}: the cells hold the values, in lists and maps too; an
-    object whose one key names no DynamoDB type, or whose value is not of it, stays JSON."""
+    """DynamoDB's JSON (its exports, a clinic app's seed files) writes every attribute with
+    its type, {"S": "Alice"}, {"N": "42"}: the cells hold the values, in lists and maps
+    too. Decided record by record: an ordinary record holding one object keyed L (a
+    dental chart's left side) keeps its JSON."""
     recs = [
         {"id": {"S": "101"}, "firstName": {"S": "Alice"}, "age": {"N": "41"},
          "active": {"BOOL": True}, "middle": {"NULL": True},
-         "tags": {"L": [{"S": "vip"}, {"N": "3"}]}, "contact": {"M": {"phone": {"S": "555"}}},
-         "size": {"S": 5}},
+         "tags": {"L": [{"S": "vip"}, {"N": "3"}]}, "contact": {"M": {"phone": {"S": "555"}}}},
         {"id": {"S": "102"}, "firstName": {"S": "Bob"}, "age": {"N": "37"},
          "active": {"BOOL": False}, "middle": {"S": "J"},
-         "tags": {"L": []}, "contact": {"M": {}}, "size": {"N": "large"}},
+         "tags": {"L": []}, "contact": {"M": {}}},
     ]
     (tmp_path / "seed_patients.json").write_text(json.dumps(recs), encoding="utf-8")
-    tables, errors = open_sources([tmp_path / "seed_patients.json"])
+    chart = [{"visit_id": "1", "notes": {"L": ["36 caries", "37 filling"]}},
+             {"visit_id": "2", "notes": {"R": ["16 crown"]}}]
+    (tmp_path / "charts.json").write_text(json.dumps(chart), encoding="utf-8")
+    tables, errors = open_sources([tmp_path / "seed_patients.json", tmp_path / "charts.json"])
     assert not errors
-    frame = tables[0].sample(10)
+    by = {t.name: t.sample(10) for t in tables}
+    frame, charts = by["seed_patients.json"], by["charts.json"]
     assert frame["id"].tolist() == ["101", "102"]
     assert frame["firstName"].tolist() == ["Alice", "Bob"]
     assert frame["age"].tolist() == ["41", "37"]
@@ -307,8 +311,8 @@ def test_dynamodb_typed_values_are_read_as_the_values_they_type(tmp_path):
     assert frame["middle"].tolist() == ["", "J"]
     assert json.loads(frame["tags"][0]) == ["vip", "3"]
     assert json.loads(frame["contact"][0]) == {"phone": "555"}
-    assert json.loads(frame["size"][0]) == {"S": 5}
-    assert json.loads(frame["size"][1]) == {"N": "large"}
+    assert json.loads(charts["notes"][0]) == {"L": ["36 caries", "37 filling"]}
+
 
 CLIENTS = [
     {"id": 1, "personalDetails": {"firstName": "Bwalya", "lastName": "Chisanga",

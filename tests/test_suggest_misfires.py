@@ -218,3 +218,31 @@ def test_parts_of_one_table_sharing_ids_are_not_numbered_apart(tmp_path):
     for name in ("patients_1.csv", "patients_2.csv"):
         tm = p.table_for(name)
         assert tm is None or tm.id_expr is None
+
+
+def test_a_list_of_diagnosis_codes_is_still_the_diagnosis(tmp_path):
+    p = suggest(tmp_path, {"patients.csv": PATIENTS, "visits.csv": (
+        'visit_id,patient_id,visit_date,diagnosis\nV1,P1,2023-01-02,"[""401"",""250""]"\n'
+        'V2,P2,2023-01-03,"[""486""]"\nV3,P3,2023-01-04,"[""250""]"\n')})
+    assert p.table_for("visits.csv").fields["diagnosis"].columns == ["diagnosis"]
+
+
+def test_a_nurses_notes_are_still_visits(tmp_path):
+    p = suggest(tmp_path, {"patients.csv": PATIENTS, "nurse_notes.csv": (
+        "visit_id,patient_id,visit_date,notes,diagnosis\nV1,P1,2023-01-02,BP high,Hypertension\n"
+        "V2,P2,2023-01-03,fever,Flu\nV3,P3,2023-01-04,cough,Cold\n")})
+    assert p.table_for("nurse_notes.csv").target == "visits"
+
+
+def test_reports_naming_their_patient_keep_the_visits_beside_appointments(tmp_path):
+    p = suggest(tmp_path, {
+        "patients.csv": PATIENTS, "doctors.csv": DOCTORS,
+        "appointments.csv": "patient_id,doctor_id,appointment_date,fee,notes\n"
+                            "P1,D1,2023-01-02,300,first\nP2,D2,2023-01-03,300,\n"
+                            "P3,D1,2023-01-04,300,\n",
+        "reports.csv": "report_id,patient_name,doctor_id,report_date,diagnosis,fee,notes\n"
+                       "R1,Ana Kov,D1,2023-01-02,Flu,300,rest\n"
+                       "R2,Ben Lor,D2,2023-01-03,Cold,300,fluids\n"
+                       "R3,Cam Mir,D1,2023-01-04,Cough,300,syrup\n"})
+    assert p.table_for("reports.csv") is not None
+    assert p.table_for("reports.csv").target == "visits"

@@ -52,7 +52,8 @@ from .vocabulary import STOP as _STOP
 
 # --- names as words ---------------------------------------------------------------------------
 _WORD_SPLIT = re.compile(r"[\W_]+")  # (any script's letters: Imię, Płeć, Doğum)
-# (Greek and Cyrillic names are written in camel case too: ΗμερομηνίαΏρα)
+# (Greek names are written in camel case too, ΗμερομηνίαΏρα; Cyrillic ones are split
+# alike, though the vocabulary knows no Cyrillic words yet)
 _CAMEL = re.compile(r"(?<=[a-zß-ÿά-ώа-яё])(?=[A-ZÀ-ÖΆ-ΩА-ЯЁ])"
                     r"|(?<=[A-ZÀ-ÖΆ-ΩА-ЯЁ])(?=[A-ZÀ-ÖΆ-ΩА-ЯЁ][a-zß-ÿά-ώа-яё])"
                     r"|(?<=[A-Za-zÀ-ÿ])(?=[0-9])|(?<=[0-9])(?=[A-Za-zÀ-ÿ])")
@@ -385,7 +386,7 @@ class _Match:
     field: str
     column: str
     why: str
-    named: bool = False   # the column is named as the field (its score before its emptiness)
+    named: bool = False   # the column is named as the field (its name's score, 0.95 or more)
 
 
 @functools.lru_cache(maxsize=None)
@@ -604,6 +605,7 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
             s, why = _name_score(cw, table, f.name)
             if s < 0.6:
                 continue
+            named = s >= 0.95  # (named as the field, or as the vocabulary says it)
             if why == "same name" and norm(c) != norm(f.name):
                 why = "known name"  # SEX for gender: the same meaning, not the same name
             if f.kind == "date" and _DATE_BAD & set(cw) and not _DATE_BAD & set(own):
@@ -651,7 +653,6 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
                 why += f", only {fit:.0%} of the sample reads as a {_KIND_WORD[f.kind]}"
             if c in cols.nested:
                 s *= NESTED_AT  # the record's own column named alike is its field first
-            named = s >= 0.95  # (named as the field itself, however empty it is)
             filled = cols.filled(c)
             if filled == 0.0 and len(cols.sample):
                 s *= 0.5
@@ -774,11 +775,10 @@ def _letters(text: str) -> str:
 
 def _names_by_email(cols: _Columns, table: str, tm: TableMap, profile: Profile) -> None:
     """E-mail addresses begin with the family-name column's values (or its initial
-    before the other's) far more often than with the given-name column's: the two may
-    hold each other's names (a Flemish
-    practice's familienaam holds "Cedric", e-mails cedric.bral@), or the clinic writes
-    addresses family name first (rossi.mario@): the names are asked, and a note says why;
-    nothing is swapped unasked."""
+    before the other's) far more often than with the given-name column's: the two may hold
+    each other's names (a Flemish practice's familienaam holds "Cedric", e-mails
+    cedric.bral@), or the clinic writes addresses family name first (rossi.mario@): the
+    names are asked, and a note says why; nothing is swapped unasked."""
     if table not in ("patients", "doctors"):
         return
     first, last = tm.fields.get("firstName"), tm.fields.get("lastName")
@@ -1319,10 +1319,12 @@ _OTHER_THINGS = {"history", "package", "schedule", "shift", "roster", "login", "
                  "permission", "role", "audit", "expense", "stock",
                  "inventory", "supply", "asset", "equipment", "purchase", "type", "category",
                  "status",
-                 "template", "catalog", "catalogue", "group",
-                 # staff who are neither doctors nor patients
-                 "nurse", "receptionist", "accountant", "pharmacist", "cashier", "cleaner",
-                 "driver", "technician", "midwife", "porter", "guard"}
+                 "template", "catalog", "catalogue", "group"}
+
+#: staff who are neither doctors nor patients: a file of them is neither (their notes and
+#: assessments may still be visits)
+_OTHER_STAFF = {"nurse", "receptionist", "accountant", "pharmacist", "cashier", "cleaner",
+                "driver", "technician", "midwife", "porter", "guard"}
 
 #: of those, the ones a file of people may be named for (users.json holding the doctors)
 _PEOPLE_THINGS = {"user", "account", "login", "role", "contact", "group", "type", "status",
@@ -1423,7 +1425,8 @@ def _table_fit(st: SourceTable, table: str, target: TargetTable, cols: _Columns,
         # the one filling more of the table's fields fits it better.
         content += 0.25 if sure == 1.0 else 0.1
     score = max(0.5 * name + 0.5 * content, 0.9 * content) if name else 0.85 * content
-    if not name and _name_words(st) & (_OTHER_THINGS - _PEOPLE_THINGS):
+    if not name and (_name_words(st) & (_OTHER_THINGS - _PEOPLE_THINGS) or
+                     table in ("patients", "doctors") and _name_words(st) & _OTHER_STAFF):
         score *= 0.6  # named for a thing HMSync has no table for (expenses, stock_logs)
     elif not name and (any(_table_name_score(st, t) == 1.0 for t in TABLE_NOUN
                            if t != table) or _names_a_test(words(st.stem))):
@@ -1467,12 +1470,13 @@ _PAY_WORDS = {"cash", "card", "credit", "debit", "visa", "mastercard", "amex", "
               "deposit", "ach", "wire", "contado", "debito", "débito", "crédito", "credito"}
 
 
-_RECORD_ID = re.compile(r"[0-9a-fA-F]{24}|[0-9a-fA-F-]{36}|\d+")
+_RECORD_ID = re.compile(r"[0-9a-fA-F]{24}|[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 
 
 def _id_lists(cols: _Columns, c: str) -> bool:
-    """The column's values are JSON lists of record ids (MongoDB ObjectIds, UUIDs,
-    numbers): references to other records, however its name reads."""
+    """The column's values are JSON lists of record ids (MongoDB ObjectIds, UUIDs):
+    references to other records, however its name reads (a list of numbers may be codes,
+    ICD-9's 401 and 250)."""
     v = cols.values(c)
     v = v[v.ne("")].head(50)
     if v.empty or not bool(v.str.startswith("[").all()):
@@ -1484,8 +1488,7 @@ def _id_lists(cols: _Columns, c: str) -> bool:
         except ValueError:
             return False
         return isinstance(items, list) and all(
-            isinstance(x, (str, int)) and not isinstance(x, bool) and
-            _RECORD_ID.fullmatch(str(x)) for x in items)
+            isinstance(x, str) and _RECORD_ID.fullmatch(x) for x in items)
     return bool(v.map(ids_only).all())
 
 
@@ -1839,9 +1842,16 @@ def _bookings_after_records(fits: list, by_name: dict[str, SourceTable],
 
     # (records linked to no patient are details of something else: MEDICAL_RECORD with
     # its AppointmentID alone is the appointment's diagnosis)
+    bookings = {singular(w) for name in by_name if booked(name)
+                for w in words(by_name[name].stem)} & _BOOKING
+
+    def of_a_booking(name: str) -> bool:
+        return not _links_found(columns[name], "visits", targets["visits"], refs.get(name)) \
+            and any(set(cw) & bookings and set(cw) & _ID_WORDS
+                    for cw in columns[name].words.values())
+
     records = [sc for sc, f, t, _ in fits if t == "visits" and sc >= RECORDS_FROM and
-               not booked(f) and diagnosed(f) and
-               _links_found(columns[f], t, targets[t], refs.get(f))]
+               not booked(f) and diagnosed(f) and not of_a_booking(f)]
     if not records:
         return
     for i, (sc, f, t, why) in enumerate(fits):
@@ -2392,13 +2402,15 @@ def _numbered_apart(mapped: list[tuple[str, SourceTable, TableMap]],
     prefixed with its name (psa-1), asked."""
     by_table: dict[str, list[tuple[SourceTable, TableMap]]] = {}
     for table, st, tm in mapped:
-        if tm.legacy_id and tm.id_expr is None and len(tm.id_columns) == 1:
+        # only a laboratory's tables per test (psa.csv, pth.csv): records no other file
+        # points to, each file of its own test whatever the export holds beside it; files
+        # of one kind sharing ids (patients_1, patients_2) hold the same records twice,
+        # which validation reports as duplicates, and other files refer to them by those ids
+        if table == "pathology_tests" and _names_a_test(words(st.stem)) and tm.legacy_id \
+                and tm.id_expr is None and len(tm.id_columns) == 1:
             by_table.setdefault(table, []).append((st, tm))
     for table, files in by_table.items():
-        if len(files) < 2 or any(_names_agree(a, b) for i, (a, _) in enumerate(files)
-                                 for b, _ in files[i + 1:]):
-            # (parts of one table, named alike: patients_1, patients_2, their shared ids
-            # the same records twice, which validation reports as duplicates)
+        if len(files) < 2:
             continue
         seen: set[str] = set()
         clash = False
@@ -2408,15 +2420,17 @@ def _numbered_apart(mapped: list[tuple[str, SourceTable, TableMap]],
             seen |= ids
         if not clash:
             continue
-        for st, tm in files:
+        prefixes = [re.sub(r"[^\w-]", "_", st.stem).replace("'", "_") for st, _ in files]
+        if len(set(prefixes)) < len(prefixes):
+            continue  # (psa 2023 and psa_2023 would still collide: left to a person)
+        for (st, tm), prefix in zip(files, prefixes):
             col = tm.legacy_id
             ref = col if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", col) else \
                 '"' + col.replace('"', '""') + '"'
-            prefix = re.sub(r"[^A-Za-z0-9_-]", "_", st.stem)
             tm.id_expr = f"'{prefix}-' || {ref}"
             tm.confidence = min(tm.confidence or 0, round(REVIEW_BELOW - 0.01, 2))
         names = ", ".join(st.name for st, _ in files)
-        example = files[0][1].id_expr.split("'")[1]
+        example = prefixes[0] + "-"
         _note(profile, ProfileNote(
             f"{names} feed {table} and number their records alike: each file's legacy ids "
             f"are prefixed with its name ({example}…) so that no record is taken for another "

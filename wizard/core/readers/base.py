@@ -349,12 +349,39 @@ def _dynamodb(k: str, x):
     if k == "NULL" and x is True:
         return None
     if k == "L" and isinstance(x, list):
-        return [_extended_json(i) for i in x]
+        items = [_typed(i) for i in x]
+        return _NOT_TYPED if any(i is _NOT_TYPED for i in items) else items
     if k == "M" and isinstance(x, dict):
-        return {a: _extended_json(b) for a, b in x.items()}
+        items = {a: _typed(b) for a, b in x.items()}
+        return _NOT_TYPED if any(i is _NOT_TYPED for i in items.values()) else items
     if k in ("SS", "NS") and isinstance(x, list) and all(isinstance(i, str) for i in x):
         return x
     return _NOT_TYPED
+
+
+def _typed(v):
+    """A DynamoDB attribute's value, or _NOT_TYPED where ``v`` is none."""
+    if isinstance(v, dict) and len(v) == 1:
+        (k, x), = v.items()
+        return _dynamodb(k, x)
+    return _NOT_TYPED
+
+
+def dynamodb_item(record):
+    """The record with its DynamoDB types taken off, where it is a DynamoDB item: every
+    attribute written with its type ({"id": {"S": "101"}, "age": {"N": "41"}}), as
+    DynamoDB's exports and seed files write them; None otherwise. Decided for the whole
+    record: one object with a key L in an ordinary export ({"L": ["36 caries"]}, a dental
+    chart's left side) keeps its meaning."""
+    if not isinstance(record, dict) or not record:
+        return None
+    out = {}
+    for k, v in record.items():
+        value = _typed(v)
+        if value is _NOT_TYPED:
+            return None
+        out[k] = value
+    return out
 
 
 def _extended_json(v):
@@ -370,9 +397,6 @@ def _extended_json(v):
         if k in _EXTENDED_SCALARS and isinstance(x, (str, int, float)) and \
                 not isinstance(x, bool):
             return str(x)
-        typed = _dynamodb(k, x)
-        if typed is not _NOT_TYPED:
-            return typed
         if k == "$date":
             if isinstance(x, dict) and len(x) == 1 and "$numberLong" in x:
                 x = x["$numberLong"]

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from .base import (_CHUNK_READERS, _ERRORS, _ESCAPED, _LONE_SURROGATE, _SURROGATE,
                    _SURROGATE_ESCAPE, JSON_EXTS, MAX_COLUMNS, SNIFF_BYTES, SourceError,
-                   SourceTable, _bom_in_value, _cell, _frame, _open_text, _TooDeep)
+                   SourceTable, _bom_in_value, _cell, _frame, _open_text, _TooDeep,
+                   dynamodb_item)
 
 
 def _parse_int(digits: str):
@@ -92,6 +93,7 @@ def _open_json(path: Path, head: bytes, text: str, encoding: str) -> list[Source
 
 
 def _records_frame(t: SourceTable, recs: list[dict], lines: list[int], corrupt: list[str]):
+    recs = [dynamodb_item(r) or r for r in recs]
     try:
         cols = [[_cell(r.get(c)) if isinstance(r, dict) else "" for r in recs]
                 for c in t.columns]

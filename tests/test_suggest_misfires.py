@@ -246,3 +246,16 @@ def test_reports_naming_their_patient_keep_the_visits_beside_appointments(tmp_pa
                        "R3,Cam Mir,D1,2023-01-04,Cough,300,syrup\n"})
     assert p.table_for("reports.csv") is not None
     assert p.table_for("reports.csv").target == "visits"
+
+
+def test_a_national_number_on_each_result_is_the_patient(tmp_path):
+    # a Brazilian laboratory's flat file: the patient is known by the CPF on each row; a
+    # doctor's SSN beside a patient's is the doctor's
+    p = suggest(tmp_path, {"exames.csv": (
+        "cpf;nome paciente;data exame;tipo exame;resultado tipo exame\n"
+        "048.973.170-88;Emilly Neto;2021-08-05;hemácias;97\n"
+        "048.973.170-88;Emilly Neto;2021-08-05;leucócitos;89\n"
+        "066.126.400-90;Maria Luz;2021-08-06;hdl;19\n")})
+    tm = p.table_for("exames.csv")
+    assert tm is not None and tm.target == "pathology_tests"
+    assert tm.fields["patientId"].columns == ["cpf"] and tm.fields["patientId"].review

@@ -603,6 +603,12 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
                 # reference may be one (FHIR's subject: {"reference": "Patient/1"})
             cw = cw[1:] if len(cw) > 1 and cw[0] in strip else cw  # the prefix, once
             s, why = _name_score(cw, table, f.name)
+            if s < 0.6 and f.references == "patients" and table != "patients" and \
+                    set(cw) & _NATIONAL_ID and len(cw) <= 2 and \
+                    not set(cw) & _other_nouns("patients"):  # (DoktorSSN: the doctor's)
+                # a person's national number in a record of theirs (a Brazilian lab's
+                # cpf beside each result): who the patient is, asked
+                s, why = 0.85, "a person's national number: the patient's"
             if s < 0.6:
                 continue
             named = s >= 0.95  # (named as the field, or as the vocabulary says it)
@@ -611,7 +617,10 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
             if f.kind == "date" and _DATE_BAD & set(cw) and not _DATE_BAD & set(own):
                 continue  # an end, birth or update date is not the field's date
             if f.kind == "ref" and not (set(cw) & _IDENT or
-                                        cw == (TABLE_NOUN.get(f.references, ""),)):
+                                        cw == (TABLE_NOUN.get(f.references, ""),) or
+                                        f.references == "patients" and
+                                        set(cw) & _NATIONAL_ID and
+                                        not set(cw) & _other_nouns("patients")):
                 continue  # a patient's name or gender is no reference to the patient
             if f.kind == "text" and f.name in ("fullName", "testName") and \
                     set(cw) & {"id", "number"}:

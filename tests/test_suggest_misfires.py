@@ -259,3 +259,22 @@ def test_a_national_number_on_each_result_is_the_patient(tmp_path):
     tm = p.table_for("exames.csv")
     assert tm is not None and tm.target == "pathology_tests"
     assert tm.fields["patientId"].columns == ["cpf"] and tm.fields["patientId"].review
+
+
+def test_a_brazilian_address_in_parts_and_a_laboratorys_name(tmp_path):
+    # a telehealth portal: the address in logradouro, numero, complemento, bairro,
+    # cidade, uf, cep; its exams name the laboratory beside the test's kind
+    users = [{"nome": f"Ana {c}", "cpf": f"1234567890{i}", "nascimento": "1985-05-15",
+              "email": f"ana{i}@email.com", "celular": "(11) 98765-4321",
+              "cep": "01001-000", "logradouro": "Praça da Sé", "numero": str(100 + i),
+              "complemento": "Apto 1", "bairro": "Sé", "cidade": "São Paulo", "uf": "SP"}
+             for i, c in enumerate("ABC")]
+    exams = [{"id": i, "tipo": "Hemograma", "laboratorio": "Lab Central",
+              "data": "2024-01-0%d" % (i + 1), "paciente": f"1234567890{i}"} for i in range(3)]
+    p = suggest(tmp_path, {"pacientes.json": json.dumps(users),
+                           "exames.json": json.dumps(exams)})
+    address = p.table_for("pacientes.json").fields["address"]
+    assert {"complemento", "bairro", "uf"} <= set(address.columns)
+    assert address.review and "numero may be the house number" in address.reason
+    name = p.table_for("exames.json").fields.get("testName")
+    assert name is None or name.columns != ["laboratorio"] or name.review

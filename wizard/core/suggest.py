@@ -635,6 +635,9 @@ def _all_matches(cols: _Columns, table: str, target: TargetTable) -> list[_Match
                 # Ouémé) as well as a ward
                 s = min(s, 0.85)
                 why += ", beside a city: a region, perhaps"
+            if f.name == "testName" and set(re.findall(r"[a-z]+", c.lower())) & _LAB_WORDS:
+                s = min(s, 0.85)  # (laboratorio: which laboratory did it, perhaps)
+                why += ", may name the laboratory"
             if f.name == "mode" and table == "payments" and not _ways_to_pay(cols, c):
                 s = min(s, 0.85)  # Payment_Type: Drugs, Lab Tests (what for, not how)
                 why += ", its values are no ways to pay"
@@ -1242,6 +1245,13 @@ def _composites(cols: _Columns, table: str, target: TargetTable, tm: TableMap,
             fm.steps = [tf.ConcatStep(", ").to_raw()]
             fm.reason = (fm.reason or "") + "; the address's other lines " + ", ".join(lines)
             used.update(lines)
+        if parts and (loose := [c for c, cw in cols.words.items()
+                                if (c not in used or c == tm.legacy_id) and
+                                cw == ("number",)]):
+            # a bare "numero" beside the street and the town: the house's number, perhaps
+            fm.confidence = min(fm.confidence or 0, 0.85)
+            fm.review = True
+            fm.reason = (fm.reason or "") + f"; {loose[0]} may be the house number"
         if parts:
             fm.columns = fm.columns + parts
             fm.steps = [tf.ConcatStep(", ").to_raw()]
@@ -1499,6 +1509,11 @@ def _id_lists(cols: _Columns, c: str) -> bool:
         return isinstance(items, list) and all(
             isinstance(x, str) and _RECORD_ID.fullmatch(x) for x in items)
     return bool(v.map(ids_only).all())
+
+
+#: a column's words naming a laboratory (the vocabulary reads them as a test)
+_LAB_WORDS = {"lab", "labs", "laboratorio", "laboratory", "labor", "laboratorium",
+              "laboratoire"}
 
 
 def _ways_to_pay(cols: _Columns, c: str) -> bool:

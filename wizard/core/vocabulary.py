@@ -600,6 +600,11 @@ _alias("first", "primeiro", "primeira")
 _alias("last", "ultimo", "último", "ultima", "última")
 _alias("last name", "apelido", "apelidos")
 _alias("registration", "registo")
+_alias("district", "bairro")
+_alias("house", "complemento")
+_alias("state", "uf")
+# German, more
+_alias("house", "hausnr", "hnr")
 # French, more
 _alias("cost", "cout", "coût")
 _alias("start", "entree", "entrée")

@@ -2567,16 +2567,19 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
             continue
         holder.setdefault(t, fname)
         assigned[fname] = (t, score, why)
+    def hand_over(t: str, taken: str, score: float, why: str) -> None:
+        """The table ``t`` is fed by ``taken`` instead, asked."""
+        assigned.pop(taken, None)
+        assigned[taken] = (t, round(min(score, REVIEW_BELOW - 0.01), 3), why)
+        holder[t] = taken
+        passed_over.pop(taken, None)
+
     people = _people_register(holder, fits, columns, targets)
     if people:  # patient.Person_Id: the patients' names are in a register of people
         reg, patients, key = people
         t = assigned.pop(reg)[0]
-        score = max(sc for sc, fn, tt, _ in fits if fn == patients and tt == t)
-        assigned.pop(patients, None)
-        assigned[patients] = (t, round(min(score, REVIEW_BELOW - 0.01), 3),
-                              f"its records are the {t}, their {key} {reg}'s people")
-        holder[t] = patients
-        passed_over.pop(patients, None)
+        hand_over(t, patients, max(sc for sc, fn, tt, _ in fits if fn == patients and tt == t),
+                  f"its records are the {t}, their {key} {reg}'s people")
         _note(profile, ProfileNote(
             f"{reg}: a register of people ({key}) that {patients} points to: {patients} "
             f"feeds {t}, and their names, birth dates and phones are {reg}'s — take them "
@@ -2585,11 +2588,9 @@ def suggest_profile(sources: list[SourceTable], targets: dict[str, TargetTable],
     register = _register_of(holder, fits, columns, targets)
     if register:  # DOCTOR.csv (EMPLOYEEID, YEARSOFEXPERIENCE) says which staff are doctors
         marker, staff, key = register
-        t, score, why = assigned.pop(marker)
-        assigned[staff] = (t, round(min(score, REVIEW_BELOW - 0.01), 3),
-                           f"the {t} are the records of {staff} whose {key} {marker} lists")
-        holder[t] = staff
-        passed_over.pop(staff, None)
+        t, score, _ = assigned.pop(marker)
+        hand_over(t, staff, score,
+                  f"the {t} are the records of {staff} whose {key} {marker} lists")
         _note(profile, ProfileNote(
             f"{marker}: says which of {staff}'s records are {t} ({key}), and holds no "
             f"names: {staff} feeds {t} — its other records (nurses, clerks) are imported "

@@ -170,32 +170,29 @@ class LegacyMap:
         return ROWS if self.lean else VIEW
 
     def scope(self, system: str, table: str, create: bool = False) -> int | None:
-        key = (system, table)
-        got = self._scopes.get(key)
-        if got is None:
-            row = self.con.execute(f'SELECT id FROM {SCOPES} WHERE "sourceSystem"=? AND '
-                                   '"tableName"=?', key).fetchone()
-            if row is None and create:
-                row = (self.con.execute(f'INSERT INTO {SCOPES} ("sourceSystem", "tableName") '
-                                        'VALUES (?, ?)', key).lastrowid,)
-            if row is None:
-                return None
-            got = self._scopes[key] = int(row[0])
-        return got
+        return self._id_of(self._scopes, SCOPES, ("sourceSystem", "tableName"),
+                           (system, table), create)
 
     def file(self, source: str | None, id_columns: str | None, create: bool = False
              ) -> int | None:
-        key = (source, id_columns)
-        got = self._files.get(key)
+        return self._id_of(self._files, FILES, ("sourceFile", "legacyIdColumns"),
+                           (source, id_columns), create)
+
+    def _id_of(self, cache: dict, table: str, columns: tuple[str, str], key: tuple,
+               create: bool) -> int | None:
+        """The id of the row of ``table`` holding ``key`` in ``columns`` (remembered;
+        added when ``create``), or None: the texts every map row would repeat, kept once."""
+        got = cache.get(key)
         if got is None:
-            row = self.con.execute(f'SELECT id FROM {FILES} WHERE "sourceFile" IS ? AND '
-                                   '"legacyIdColumns" IS ?', key).fetchone()
+            a, b = columns
+            row = self.con.execute(f'SELECT id FROM {table} WHERE "{a}" IS ? AND "{b}" IS ?',
+                                   key).fetchone()
             if row is None and create:
-                row = (self.con.execute(f'INSERT INTO {FILES} ("sourceFile", '
-                                        '"legacyIdColumns") VALUES (?, ?)', key).lastrowid,)
+                row = (self.con.execute(f'INSERT INTO {table} ("{a}", "{b}") VALUES (?, ?)',
+                                        key).lastrowid,)
             if row is None:
                 return None
-            got = self._files[key] = int(row[0])
+            got = cache[key] = int(row[0])
         return got
 
     def of_file(self, table: str, source: str, alias: str = "l") -> tuple[str, list]:

@@ -11,20 +11,7 @@ from wizard.core.readers import open_sources
 from wizard.core.schema import known_tables
 from wizard.core.suggest import suggest_profile, words
 
-
-def suggest(tmp_path, files: dict[str, str]):
-    export = tmp_path / "export"
-    export.mkdir()
-    for name, text in files.items():
-        (export / name).write_text(text, encoding="utf-8")
-    tables, errors = open_sources([export])
-    assert not errors
-    return suggest_profile(tables, known_tables())
-
-
-def fields(profile, source):
-    tm = profile.table_for(source)
-    return None if tm is None else {f: fm.columns for f, fm in tm.fields.items()}
+from suggest_export import fields, suggest
 
 
 @pytest.mark.parametrize("name, said", [

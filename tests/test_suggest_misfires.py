@@ -7,20 +7,7 @@ from __future__ import annotations
 
 import json
 
-from wizard.core.readers import open_sources
-from wizard.core.schema import known_tables
-from wizard.core.suggest import suggest_profile
-
-
-def suggest(tmp_path, files: dict[str, str]):
-    export = tmp_path / "export"
-    export.mkdir()
-    for name, text in files.items():
-        (export / name).write_text(text, encoding="utf-8")
-    tables, errors = open_sources([export])
-    assert not errors
-    return suggest_profile(tables, known_tables())
-
+from suggest_export import suggest
 
 PATIENTS = ("patient_id,first_name,last_name,dob,gender,phone\n"
             "P1,Ana,Kov,1980-01-02,F,555-0101\nP2,Ben,Lor,1975-03-04,M,555-0102\n"
